@@ -1,0 +1,113 @@
+# bouncekit: small C programs that read and write JSON lines about bounces.
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNFLAGS = -std=c11 -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# CI builds treat warnings as errors.
+ifneq ($(CI),)
+WERROR ?= 1
+endif
+ifeq ($(WERROR),1)
+WARNFLAGS += -Werror
+endif
+# Recursive (=) so that pkg-config runs after tools/deps.sh may have installed it.
+PKG_CFLAGS = $(shell pkg-config --cflags jansson zlib 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs jansson zlib 2>/dev/null || echo -ljansson -lz)
+ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DBK_VERSION='"$(VERSION)"' -Icommon $(CPPFLAGS)
+ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+
+BUILD ?= build
+BIN ?= bin
+
+PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+COMMON_SRC = $(wildcard common/*.c)
+COMMON_OBJ = $(patsubst common/%.c,$(BUILD)/common/%.o,$(COMMON_SRC))
+COMMON_HDR = $(wildcard common/*.h)
+MANPAGES = $(wildcard man/*.[1-8])
+LIB = $(BUILD)/libbouncekit.a
+
+.SECONDARY:
+.PHONY: all check asan lint demo bench fuzz fuzz-replay install uninstall clean deps deps-test
+all: $(BUILD)/.deps $(addprefix $(BIN)/,$(PROGS))
+
+$(BUILD)/.deps: tools/deps.sh
+	@mkdir -p $(BUILD)
+	@sh tools/deps.sh build
+	@touch $@
+
+deps:
+	@sh tools/deps.sh build
+deps-test:
+	@sh tools/deps.sh test
+
+$(BUILD)/common/%.o: common/%.c $(COMMON_HDR) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/cmd/%.o: cmd/%.c $(COMMON_HDR) | $(BUILD)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(COMMON_OBJ)
+	rm -f $@
+	$(AR) rcs $@ $(COMMON_OBJ)
+
+$(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+# The bats suite with the programs just built first in PATH, then a replay of
+# every fuzz corpus through the plain (gcc) build of the harnesses.
+check: all deps-test fuzz-replay
+	PATH="$(CURDIR)/$(BIN):$$PATH" BK_SHARED="$(CURDIR)/../shared" bats tests/
+
+# The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) BUILD=build-asan BIN=bin-asan \
+	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" check
+	@echo "asan: suite passed under ASan+UBSan"
+
+lint: deps-test
+	mandoc -Tlint -W warning $(MANPAGES)
+	@echo "lint: $(words $(MANPAGES)) pages clean"
+
+demo: all
+	@sh examples/demo.sh "$(CURDIR)/$(BIN)"
+
+bench: all
+	@sh bench/run.sh "$(CURDIR)/$(BIN)"
+
+# Fuzz harnesses: fuzz/fuzz_*.c. With clang and libFuzzer for real fuzzing;
+# with the replay main (fuzz/replay.c) for make check.
+FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
+FUZZ_NAMES = $(patsubst fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_SECONDS ?= 60
+fuzz-replay: $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+	@for f in $(FUZZ_NAMES); do \
+	  $(BUILD)/fuzz/$$f fuzz/corpus/$${f#fuzz_} >/dev/null || exit 1; \
+	done; echo "fuzz-replay: $(words $(FUZZ_NAMES)) corpora replayed"
+
+$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(PKG_LIBS) -lm
+
+fuzz:
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	for p in $(PROGS); do install -m 0755 $(BIN)/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+uninstall:
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+
+clean:
+	rm -rf build build-asan bin bin-asan fuzz/bin bench/out

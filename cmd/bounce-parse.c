@@ -1,0 +1,342 @@
+/* bounce-parse: MTA logs, bounce emails and ESP webhooks -> one event record
+ * (JSON line) per recipient outcome. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "bktime.h"
+#include "email.h"
+#include "event.h"
+#include "input.h"
+#include "jsonl.h"
+#include "logparse.h"
+#include "offset.h"
+#include "reason.h"
+#include "status.h"
+#include "util.h"
+#include "webhook.h"
+
+enum kind { K_AUTO, K_LOG, K_EMAIL, K_MBOX, K_MAILDIR, K_WEBHOOK };
+
+static const struct format {
+	const char *name;
+	enum kind kind;
+	enum logparse_format log;
+	enum webhook_format webhook;
+} formats[] = {
+	{ "auto", K_AUTO, LOGPARSE_AUTO, WEBHOOK_AUTO },
+	{ "postfix", K_LOG, LOGPARSE_POSTFIX, WEBHOOK_AUTO },
+	{ "exim", K_LOG, LOGPARSE_EXIM, WEBHOOK_AUTO },
+	{ "sendmail", K_LOG, LOGPARSE_SENDMAIL, WEBHOOK_AUTO },
+	{ "email", K_EMAIL, LOGPARSE_AUTO, WEBHOOK_AUTO },
+	{ "mbox", K_MBOX, LOGPARSE_AUTO, WEBHOOK_AUTO },
+	{ "maildir", K_MAILDIR, LOGPARSE_AUTO, WEBHOOK_AUTO },
+	{ "ses", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SES },
+	{ "sendgrid", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SENDGRID },
+	{ "mailgun", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILGUN },
+	{ "postmark", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTMARK },
+};
+
+static const struct format *format = &formats[0];
+static int with_delivered;
+static unsigned long events_written;
+static struct logparse logs;
+static struct email_opts email_opts;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s [-dp] [-f format] [-o offset-file] [-r glob] [-y year] [file ...]\n"
+	    "       %s -e code\n", util_progname, util_progname);
+	exit(BK_ERR);
+}
+
+static void
+help(void)
+{
+	printf("usage: %s [options] [file ...]\n"
+	    "Reads MTA logs, bounce emails (single, mbox, Maildir) and ESP webhook JSON;\n"
+	    "writes one JSON event per recipient outcome. See bounce-parse(1).\n\n"
+	    "  -d, --delivered         also write deliveries (they close retry plans)\n"
+	    "  -e, --explain CODE      what an enhanced status code means, then exit\n"
+	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
+	    "                          maildir, ses, sendgrid, mailgun, postmark\n"
+	    "  -h, --help              this text\n"
+	    "  -o, --offset-file FILE  read only what is new in growing log files\n"
+	    "  -p, --progress          progress line on stderr (a terminal) for long runs\n"
+	    "  -r, --rotated GLOB      more names under which logs are rotated\n"
+	    "  -V, --version           print the version\n"
+	    "  -y, --year YYYY         year of syslog stamps that have none\n",
+	    util_progname);
+	exit(util_close_stdout(BK_OK));
+}
+
+/* Every parser's events end here. */
+static void
+sink(void *arg, struct event *e)
+{
+	json_t *o;
+
+	(void)arg;
+	event_finish(e);
+	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
+	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
+		return;
+	o = event_to_json(e);
+	jsonl_print(o);
+	json_decref(o);
+	events_written++;
+}
+
+static int
+explain(const char *code)
+{
+	char st[STATUS_MAX];
+	struct status_info info;
+	const char *reason;
+	json_t *o;
+
+	if (status_parse(code, strlen(code), st) != 0 || status_lookup(st, &info) != 0) {
+		util_warnx("%s: not an enhanced status code (class.subject.detail, e.g. 4.3.1)", code);
+		return BK_ERR;
+	}
+	reason = reason_classify(st[0] == '2' ? "delivered" : st[0] == '4' ? "delayed" : "failed",
+	    st, 0, NULL);
+	o = json_object();
+	json_object_set_new(o, "status", json_string(st));
+	jsonl_set_str(o, "class_title", info.class_title);
+	jsonl_set_str(o, "subject_title", info.subject_title);
+	jsonl_set_str(o, "detail_title", info.detail_title);
+	json_object_set_new(o, "registered", json_boolean(info.detail_title != NULL));
+	jsonl_set_str(o, "reason", reason);
+	jsonl_set_str(o, "class", st[0] == '2' ? "none" : reason_class(reason, st, 0));
+	jsonl_set_str(o, "reason_meaning", reason_describe(reason)->meaning);
+	json_object_set_new(o, "temporary", json_boolean(st[0] == '4'));
+	jsonl_print(o);
+	json_decref(o);
+	return BK_OK;
+}
+
+static int
+log_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	(void)ctx;
+	return logparse_line(&logs, loc, line, len);
+}
+
+static enum kind
+detect(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (len >= 5 && memcmp(line, "From ", 5) == 0)
+		return K_MBOX;
+	if (i < len && (line[i] == '{' || line[i] == '['))
+		return K_WEBHOOK;
+	if (email_looks_like_header(line, len))
+		return K_EMAIL;
+	return K_LOG;
+}
+
+/* One input stream, its kind decided by the format or by its first line. */
+static int
+parse_stream(FILE *fp, const char *name)
+{
+	struct input_loc loc = { input_display_name(name), 0 };
+	enum kind kind = format->kind;
+	struct util_buf msg = {0};
+	struct email_mbox *mbox = NULL;
+	struct webhook *wh = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int status = BK_OK;
+
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		size_t len = (size_t)n;
+
+		loc.line++;
+		if (kind == K_EMAIL) {
+			/* Whole message, line ends and all: the MIME parser wants them. */
+			util_buf_add(&msg, line, len);
+			continue;
+		}
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (kind == K_AUTO) {
+			if (len == 0)
+				continue;
+			kind = detect(line, len);
+			if (kind == K_EMAIL) {
+				util_buf_add(&msg, line, (size_t)n);
+				continue;
+			}
+		}
+		switch (kind) {
+		case K_MBOX:
+			if (mbox == NULL)
+				mbox = email_mbox_new(loc.file, &email_opts);
+			status = input_worse(status, email_mbox_line(mbox, line, len));
+			break;
+		case K_WEBHOOK:
+			if (wh == NULL)
+				wh = webhook_new(format->webhook, loc.file, sink, NULL);
+			status = input_worse(status, webhook_line(wh, &loc, line, len));
+			break;
+		default:
+			status = input_worse(status, logparse_line(&logs, &loc, line, len));
+			break;
+		}
+	}
+	if (ferror(fp)) {
+		util_warn("%s: read error", loc.file);
+		status = BK_ERR;
+	}
+	free(line);
+	if (kind == K_EMAIL)
+		status = input_worse(status, email_parse(msg.p ? msg.p : "", msg.len, loc.file,
+		    &email_opts));
+	if (mbox)
+		status = input_worse(status, email_mbox_end(mbox));
+	if (wh)
+		status = input_worse(status, webhook_end(wh));
+	util_buf_free(&msg);
+	return status;
+}
+
+static int
+parse_operand(const char *name)
+{
+	struct stat st;
+	FILE *fp;
+	int status;
+
+	if (strcmp(name, "-") != 0 && stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (format->kind != K_AUTO && format->kind != K_MAILDIR &&
+		    format->kind != K_EMAIL) {
+			util_warnx("%s: is a directory", name);
+			return BK_ERR;
+		}
+		return email_parse_dir(name, &email_opts);
+	}
+	if (format->kind == K_MAILDIR) {
+		util_warnx("%s: not a Maildir (a directory)", name);
+		return BK_ERR;
+	}
+	if ((fp = input_open(name)) == NULL)
+		return BK_ERR;
+	status = parse_stream(fp, name);
+	if (fp != stdin)
+		fclose(fp);
+	return status;
+}
+
+static int
+flush_stdout(void *ctx)
+{
+	(void)ctx;
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "delivered", no_argument, NULL, 'd' },
+		{ "explain", required_argument, NULL, 'e' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "offset-file", required_argument, NULL, 'o' },
+		{ "progress", no_argument, NULL, 'p' },
+		{ "rotated", required_argument, NULL, 'r' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "year", required_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char **rotated = util_xcalloc((size_t)argc + 1, sizeof *rotated);
+	size_t nrotated = 0;
+	const char *offset_file = NULL, *explain_code = NULL;
+	int ch, year = 0, progress = 0, status = BK_OK;
+
+	util_setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "de:f:ho:pr:Vy:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			with_delivered = 1;
+			break;
+		case 'e':
+			explain_code = optarg;
+			break;
+		case 'f':
+			format = NULL;
+			for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+				if (strcmp(formats[i].name, optarg) == 0)
+					format = &formats[i];
+			if (format == NULL) {
+				util_warnx("unknown format: %s", optarg);
+				usage();
+			}
+			break;
+		case 'h':
+			help();
+			break;
+		case 'o':
+			offset_file = optarg;
+			break;
+		case 'p':
+			progress = 1;
+			break;
+		case 'r':
+			rotated[nrotated++] = optarg;
+			break;
+		case 'V':
+			util_version();
+			break;
+		case 'y':
+			year = (int)util_strtonum(optarg, 1970, 9999, "--year");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (explain_code) {
+		if (argc > 0)
+			usage();
+		free(rotated);
+		return util_close_stdout(explain(explain_code));
+	}
+	logparse_init(&logs, format->log, year, time(NULL), sink, NULL);
+	email_opts.sink = sink;
+	email_opts.sink_arg = NULL;
+	if (offset_file) {
+		struct offset_opts oo = { offset_file, rotated, progress, flush_stdout };
+
+		if (format->kind != K_AUTO && format->kind != K_LOG) {
+			util_warnx("--offset-file reads logs only");
+			usage();
+		}
+		if (argc == 0) {
+			util_warnx("--offset-file needs log files named as operands");
+			usage();
+		}
+		status = offset_run(&oo, argc, argv, log_line, NULL);
+	} else if (argc == 0) {
+		status = parse_operand("-");
+	} else {
+		for (int i = 0; i < argc; i++)
+			status = input_worse(status, parse_operand(argv[i]));
+	}
+	logparse_free(&logs);
+	free(rotated);
+	return util_close_stdout(status);
+}

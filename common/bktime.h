@@ -1,0 +1,41 @@
+/* bktime: times and durations. Out: RFC 3339 UTC with seconds. In: RFC 3339
+ * (offset honoured), "@epoch", RFC 3164 syslog stamps (local time, TZ honoured). */
+#ifndef BK_BKTIME_H
+#define BK_BKTIME_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define BKTIME_BUFSZ 32
+
+/* "2026-11-27T10:00:00Z" into buf (BKTIME_BUFSZ bytes); returns buf. */
+char *bktime_format(time_t t, char *buf);
+/* Compact duration such as "1w", "2d", "36h", "90m", "45s", "1d12h". */
+char *bktime_format_duration(long long secs, char *buf, size_t size);
+
+/* RFC 3339 / ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|+HH:MM|+HHMM]" at the
+ * start of s (n bytes); no offset means UTC. Returns bytes used, 0 if none. */
+size_t bktime_parse_rfc3339(const char *s, size_t n, time_t *out);
+/* A whole option argument: RFC 3339, "@EPOCH" or "now". 0 ok, -1 bad. */
+int bktime_parse_arg(const char *s, time_t *out);
+/* "90s", "30m", "24h", "2d", "1w", combinations ("1d12h"), or plain seconds.
+ * 0 ok, -1 bad. */
+int bktime_parse_duration(const char *s, long long *secs);
+
+/* timegm(3) without the extension: fields are UTC. */
+time_t bktime_timegm(int year, int mon, int mday, int hour, int min, int sec);
+
+/* RFC 3164 stamps ("Nov 27 10:00:00") have no year: the context infers it. */
+struct bktime_syslog {
+	int forced_year;	/* --year, or 0 to infer from reference */
+	time_t reference;	/* usually now */
+	int year, last_mon;	/* running state: rolls over at New Year */
+	/* cache of the local hour last converted */
+	int c_year, c_mon, c_mday, c_hour;
+	time_t c_base;
+};
+void bktime_syslog_init(struct bktime_syslog *ctx, int forced_year, time_t reference);
+/* Parses "Mmm dd HH:MM:SS" at s; returns bytes used or 0. */
+size_t bktime_parse_syslog(struct bktime_syslog *ctx, const char *s, size_t n, time_t *out);
+
+#endif

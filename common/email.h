@@ -1,0 +1,32 @@
+/* email: bounce messages (RFC 3464 DSNs and the non-standard ones real servers
+ * send), single messages, mbox and Maildir. */
+#ifndef BK_EMAIL_H
+#define BK_EMAIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "event.h"
+
+struct email_opts {
+	event_sink sink;
+	void *sink_arg;
+};
+
+/* One RFC 5322 message (LF, CRLF or CR line ends). origin names it in the
+ * events ("file" or "file#N"). Returns BK_OK, or BK_ERR after reporting. */
+int email_parse(const char *msg, size_t len, const char *origin, const struct email_opts *o);
+
+/* An mbox, fed line by line (lines without their line end). */
+struct email_mbox;
+struct email_mbox *email_mbox_new(const char *name, const struct email_opts *o);
+int email_mbox_line(struct email_mbox *m, const char *line, size_t len);
+int email_mbox_end(struct email_mbox *m);	/* parses the last message, frees m */
+
+/* A Maildir (cur/ and new/) or a folder of message files. */
+int email_parse_dir(const char *path, const struct email_opts *o);
+
+/* Whether a first line looks like the start of a message header. */
+int email_looks_like_header(const char *line, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/* event: the record that bounce-parse writes and the other programs read, one
+ * per recipient outcome. See bouncekit-records(5). */
+#ifndef BK_EVENT_H
+#define BK_EVENT_H
+
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+
+#include "addr.h"
+#include "status.h"
+
+struct event {
+	time_t time;		/* (time_t)-1 when unknown */
+	char rcpt[ADDR_MAX];
+	const char *domain;	/* points into rcpt */
+	const char *action;	/* failed, delayed, delivered, relayed, expanded */
+	char status[STATUS_MAX];	/* "" when none */
+	int code;		/* SMTP reply code, 0 when none */
+	const char *reason;
+	const char *class;	/* hard, soft, none */
+	const char *rhost, *diag, *from, *msgid, *qid;	/* NULL when unknown */
+	const char *orig_rcpt;
+	const char *source;	/* postfix, exim, sendmail, email, ses, ... */
+	const char *origin;	/* file:line */
+};
+
+/* Where parsers hand their events: bounce-parse finishes, filters and prints them. */
+typedef void (*event_sink)(void *arg, struct event *e);
+
+/* Clears e. */
+void event_init(struct event *e);
+/* Sets rcpt (normalised) and domain; -1 if addr is not an address. */
+int event_set_rcpt(struct event *e, const char *addr, size_t n);
+/* Fills in status (from diag when absent), code (from diag), reason and class
+ * (unless already set). Call before event_to_json. */
+void event_finish(struct event *e);
+/* The record, keys in the documented order. */
+json_t *event_to_json(const struct event *e);
+
+/* Actions: RFC 3464 names. Returns the static name or NULL. */
+const char *event_action_name(const char *s, size_t n);
+
+/* Reading records back. A view into obj: strings stay owned by obj. Returns
+ * 0, or -1 with a short reason in why (a missing or malformed field). */
+int event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,35 @@
+/* logparse: delivery outcomes from MTA log lines (Postfix, Exim, Sendmail). */
+#ifndef BK_LOGPARSE_H
+#define BK_LOGPARSE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "bktime.h"
+#include "event.h"
+#include "input.h"
+
+enum logparse_format { LOGPARSE_AUTO, LOGPARSE_POSTFIX, LOGPARSE_EXIM, LOGPARSE_SENDMAIL };
+
+struct logparse_state;	/* per-queue-id memory (sender, message-id), bounded */
+
+struct logparse {
+	enum logparse_format format;
+	struct bktime_syslog stamps;	/* year inference for RFC 3164 stamps */
+	event_sink sink;
+	void *sink_arg;
+	struct logparse_state *state;
+};
+
+/* format, forced year (0: infer), reference time for the inference. */
+void logparse_init(struct logparse *lp, enum logparse_format format, int year, time_t now,
+    event_sink sink, void *sink_arg);
+void logparse_free(struct logparse *lp);
+/* One line without its line end. Lines that are no delivery outcome are
+ * skipped silently. Returns BK_OK, or BK_ERR after reporting "file:line: ..."
+ * for a line that looked like an outcome but could not be read. */
+int logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line, size_t len);
+/* Whether a line looks like a log line at all (for format detection). */
+int logparse_looks_like_log(const char *line, size_t len);
+
+#endif

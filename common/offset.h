@@ -1,0 +1,22 @@
+/* offset: read only what is new in growing, rotating log files. The offset
+ * file remembers, per path, the file's identity (device, inode) and the byte
+ * offset read up to. */
+#ifndef BK_OFFSET_H
+#define BK_OFFSET_H
+
+#include "input.h"
+
+struct offset_opts {
+	const char *offset_file;
+	const char *const *rotated_globs;	/* extra rotated names, NULL-terminated */
+	int progress;				/* progress line on a terminal */
+	/* called after all events of a run are written; flushes stdout. 0 ok */
+	int (*flush)(void *ctx);
+};
+
+/* Reads each path from its saved offset (and its rotated predecessor's tail),
+ * passing complete lines to fn; then saves the new offsets atomically, only if
+ * flush succeeded. Returns BK_OK or BK_ERR. */
+int offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn, void *ctx);
+
+#endif

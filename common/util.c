@@ -1,0 +1,280 @@
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <signal.h>
+
+const char *util_progname = "bouncekit";
+
+void
+util_setprogname(const char *argv0)
+{
+	const char *slash;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	slash = strrchr(argv0, '/');
+	util_progname = slash ? slash + 1 : argv0;
+	/* A closed pipe must come back as EPIPE on write, so that it is reported. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+vwarn_common(int with_errno, const char *fmt, va_list ap)
+{
+	int saved = errno;
+
+	fprintf(stderr, "%s: ", util_progname);
+	vfprintf(stderr, fmt, ap);
+	if (with_errno)
+		fprintf(stderr, ": %s", strerror(saved));
+	fputc('\n', stderr);
+}
+
+void
+util_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_common(0, fmt, ap);
+	va_end(ap);
+}
+
+void
+util_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_common(1, fmt, ap);
+	va_end(ap);
+}
+
+void
+util_locwarn(const char *file, unsigned long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (line > 0)
+		fprintf(stderr, "%s: %s:%lu: ", util_progname, file, line);
+	else
+		fprintf(stderr, "%s: %s: ", util_progname, file);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+util_errx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_common(0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void
+util_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn_common(1, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+void *
+util_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		util_err(BK_ERR, "malloc");
+	return p;
+}
+
+void *
+util_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		util_err(BK_ERR, "calloc");
+	return p;
+}
+
+void *
+util_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		util_err(BK_ERR, "realloc");
+	return p;
+}
+
+void *
+util_xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size) {
+		errno = ENOMEM;
+		util_err(BK_ERR, "reallocarray");
+	}
+	return util_xrealloc(p, n * size);
+}
+
+char *
+util_xstrdup(const char *s)
+{
+	return util_xstrndup(s, strlen(s));
+}
+
+char *
+util_xstrndup(const char *s, size_t n)
+{
+	char *p = util_xmalloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+long long
+util_strtonum(const char *s, long long min, long long max, const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || isspace((unsigned char)s[0]))
+		util_errx(BK_ERR, "%s: not a number: %s", what, s);
+	if (errno == ERANGE || v < min || v > max)
+		util_errx(BK_ERR, "%s: out of range (%lld..%lld): %s", what, min, max, s);
+	return v;
+}
+
+void
+util_check_stdout(void)
+{
+	if (ferror(stdout)) {
+		util_warn("write error on standard output");
+		exit(BK_ERR);
+	}
+}
+
+int
+util_close_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		util_warn("write error on standard output");
+		fclose(stdout);
+		return BK_ERR;
+	}
+	if (fclose(stdout) != 0) {
+		util_warn("write error on standard output");
+		return BK_ERR;
+	}
+	return status;
+}
+
+void
+util_version(void)
+{
+	printf("%s (bouncekit) %s\n", util_progname, BK_VERSION);
+	exit(util_close_stdout(BK_OK));
+}
+
+void
+util_buf_add(struct util_buf *b, const void *data, size_t n)
+{
+	if (n == 0)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+
+		while (cap < b->len + n + 1) {
+			if (cap > SIZE_MAX / 2)
+				util_errx(BK_ERR, "buffer too large");
+			cap *= 2;
+		}
+		b->p = util_xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+}
+
+void
+util_buf_addc(struct util_buf *b, char c)
+{
+	util_buf_add(b, &c, 1);
+}
+
+void
+util_buf_adds(struct util_buf *b, const char *s)
+{
+	util_buf_add(b, s, strlen(s));
+}
+
+char *
+util_buf_str(struct util_buf *b)
+{
+	if (b->cap == 0 || b->len + 1 > b->cap) {
+		b->p = util_xrealloc(b->p, b->len + 1);
+		b->cap = b->len + 1;
+	}
+	b->p[b->len] = '\0';
+	return b->p;
+}
+
+void
+util_buf_reset(struct util_buf *b)
+{
+	b->len = 0;
+}
+
+void
+util_buf_free(struct util_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+const char *
+util_memcasemem(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	int first;
+
+	if (m == 0)
+		return hay;
+	if (m > n)
+		return NULL;
+	first = tolower((unsigned char)needle[0]);
+	/* Bounded by n*m only for pathological needles; needles here are short constants. */
+	for (size_t i = 0; i + m <= n; i++) {
+		if (tolower((unsigned char)hay[i]) != first)
+			continue;
+		if (strncasecmp(hay + i + 1, needle + 1, m - 1) == 0)
+			return hay + i;
+	}
+	return NULL;
+}
+
+int
+util_strcaseprefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}

@@ -1,0 +1,62 @@
+/* util: diagnostics, checked allocation, numeric options, checked stdout close. */
+#ifndef BK_UTIL_H
+#define BK_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* Exit statuses shared by every program. */
+enum { BK_OK = 0, BK_NO = 1, BK_ERR = 2 };
+
+extern const char *util_progname;
+
+void util_setprogname(const char *argv0);
+/* "prog: msg" on stderr. */
+void util_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: msg: strerror(errno)" on stderr. */
+void util_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "prog: file:line: msg" on stderr; line 0 omits the line. */
+void util_locwarn(const char *file, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+_Noreturn void util_errx(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void util_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *util_xmalloc(size_t n);
+void *util_xcalloc(size_t n, size_t size);
+void *util_xrealloc(void *p, size_t n);
+/* realloc of an array, with overflow checked. */
+void *util_xreallocarray(void *p, size_t n, size_t size);
+char *util_xstrdup(const char *s);
+char *util_xstrndup(const char *s, size_t n);
+
+/* A checked number from an option argument; exits 2 with a usage message otherwise. */
+long long util_strtonum(const char *s, long long min, long long max, const char *what);
+
+/* Flushes and closes stdout; reports a write error (disk full, closed pipe).
+ * Returns BK_ERR on error, else status unchanged. Call once at the end of main. */
+int util_close_stdout(int status);
+
+/* After a write error on stdout there is no point going on (EPIPE, ENOSPC). */
+void util_check_stdout(void);
+
+/* Prints "prog (bouncekit) VERSION" and exits 0. */
+_Noreturn void util_version(void);
+
+/* Growable byte buffer. */
+struct util_buf {
+	char *p;
+	size_t len, cap;
+};
+void util_buf_add(struct util_buf *b, const void *data, size_t n);
+void util_buf_addc(struct util_buf *b, char c);
+void util_buf_adds(struct util_buf *b, const char *s);
+/* NUL-terminates without counting it; returns b->p. */
+char *util_buf_str(struct util_buf *b);
+void util_buf_reset(struct util_buf *b);
+void util_buf_free(struct util_buf *b);
+
+/* Case-insensitive search of needle in hay[0..n). NULL if absent. */
+const char *util_memcasemem(const char *hay, size_t n, const char *needle);
+int util_strcaseprefix(const char *s, const char *prefix);
+
+#endif

@@ -1,0 +1,21 @@
+/* webhook: events of email service providers (Amazon SES, SendGrid, Mailgun,
+ * Postmark), one JSON object a line or a JSON array. */
+#ifndef BK_WEBHOOK_H
+#define BK_WEBHOOK_H
+
+#include <stddef.h>
+
+#include "event.h"
+#include "input.h"
+
+enum webhook_format { WEBHOOK_AUTO, WEBHOOK_SES, WEBHOOK_SENDGRID, WEBHOOK_MAILGUN,
+	WEBHOOK_POSTMARK };
+
+struct webhook;
+struct webhook *webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg);
+/* Feeds a line; values may span lines. BK_OK or BK_ERR (reported). */
+int webhook_line(struct webhook *w, const struct input_loc *loc, const char *line, size_t len);
+/* Ends the stream (reports an unfinished value), frees w. */
+int webhook_end(struct webhook *w);
+
+#endif
