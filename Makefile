@@ -63,8 +63,12 @@ $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
-check: all deps-test fuzz-replay
-	PATH="$(CURDIR)/$(BIN):$$PATH" BK_SHARED="$(CURDIR)/../shared" bats tests/
+check: all deps-test fuzz-replay $(BUILD)/unit-common
+	PATH="$(CURDIR)/$(BIN):$$PATH" BK_SHARED="$(CURDIR)/../shared" \
+	  BK_UNIT="$(CURDIR)/$(BUILD)/unit-common" bats tests/
+
+$(BUILD)/unit-common: tests/unit-common.c $(LIB)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:

@@ -171,9 +171,10 @@ status_find(const char *text, size_t n, char *out)
 
 		if (text[i] != '2' && text[i] != '4' && text[i] != '5')
 			continue;
-		/* Not the tail of a number, version or address ("10.4.5.1", "v1.2.3"). */
+		/* Not the tail of a number, version or address ("10.4.5.1", "v1.2.3");
+		 * "550-5.1.1" of multi-line replies is fine. */
 		if (i > 0 && (isalnum((unsigned char)text[i - 1]) || text[i - 1] == '.' ||
-		    text[i - 1] == '-' || text[i - 1] == '_'))
+		    text[i - 1] == '_'))
 			continue;
 		if ((k = scan(text + i, n - i, &c, &sub, &det)) == 0)
 			continue;

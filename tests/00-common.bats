@@ -4,7 +4,8 @@
 
 load helper
 
-PROGS="bounce-parse"
+# Every program of cmd/, so that a new one is held to the same rules.
+PROGS=$(for f in "$BATS_TEST_DIRNAME"/../cmd/*.c; do basename "$f" .c; done)
 
 @test "every program answers --help on stdout with exit 0" {
 	for p in $PROGS; do
@@ -48,4 +49,20 @@ PROGS="bounce-parse"
 	run bash -c 'bounce-parse --explain 4.3.1 >/dev/full'
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"write error"* ]]
+}
+
+@test "every program has a man page that mandoc finds clean" {
+	for p in $PROGS; do
+		[ -f "$BATS_TEST_DIRNAME/../man/$p.1" ]
+		run mandoc -Tlint -W warning "$BATS_TEST_DIRNAME/../man/$p.1"
+		[ "$status" -eq 0 ]
+	done
+}
+
+@test "help lists every long option that the program accepts" {
+	for p in $PROGS; do
+		run "$p" --help
+		[[ "$output" == *--help* ]]
+		[[ "$output" == *--version* ]]
+	done
 }

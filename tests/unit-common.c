@@ -1,0 +1,217 @@
+/* Unit tests of common/: run by tests/01-common.bats through make check. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "bktime.h"
+#include "event.h"
+#include "jsonl.h"
+#include "reason.h"
+#include "status.h"
+
+static int failures, checks;
+
+#define CHECK(cond) do { checks++; if (!(cond)) { failures++; \
+	fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); } } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); checks++; \
+	if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) { failures++; \
+	fprintf(stderr, "%s:%d: got \"%s\", want \"%s\"\n", __FILE__, __LINE__, \
+	    a_ ? a_ : "(null)", b_ ? b_ : "(null)"); } } while (0)
+
+static time_t
+rfc(const char *s)
+{
+	time_t t = -1;
+
+	if (bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s))
+		return -1;
+	return t;
+}
+
+static void
+test_time(void)
+{
+	char buf[BKTIME_BUFSZ], d[32];
+	long long secs;
+	time_t t;
+
+	CHECK(rfc("2026-11-27T10:00:00Z") == 1795773600);
+	CHECK(rfc("2026-11-27T11:00:00+01:00") == 1795773600);
+	CHECK(rfc("2026-11-27T05:30:00-0430") == 1795773600);
+	CHECK(rfc("2026-11-27 10:00:00.123456Z") == 1795773600);
+	CHECK(rfc("2026-02-30T10:00:00Z") == -1);
+	CHECK(rfc("2025-02-29T10:00:00Z") == -1);
+	CHECK(rfc("2024-02-29T10:00:00Z") != -1);
+	CHECK(rfc("2026-11-27T24:00:00Z") == -1);
+	CHECK_STR(bktime_format(1795773600, buf), "2026-11-27T10:00:00Z");
+	CHECK(bktime_parse_arg("@1795773600", &t) == 0 && t == 1795773600);
+	CHECK(bktime_parse_arg("2026-11-27", &t) == 0 && t == 1795737600);
+	CHECK(bktime_parse_arg("@-5", &t) == -1);
+	CHECK(bktime_parse_arg("yesterday", &t) == -1);
+	CHECK(bktime_parse_duration("24h", &secs) == 0 && secs == 86400);
+	CHECK(bktime_parse_duration("1w", &secs) == 0 && secs == 604800);
+	CHECK(bktime_parse_duration("1d12h", &secs) == 0 && secs == 129600);
+	CHECK(bktime_parse_duration("30m", &secs) == 0 && secs == 1800);
+	CHECK(bktime_parse_duration("90", &secs) == 0 && secs == 90);
+	CHECK(bktime_parse_duration("", &secs) == -1);
+	CHECK(bktime_parse_duration("2x", &secs) == -1);
+	CHECK(bktime_parse_duration("h", &secs) == -1);
+	CHECK(bktime_parse_duration("99999999999999999999d", &secs) == -1);
+	CHECK_STR(bktime_format_duration(129600, d, sizeof d), "1d12h");
+	CHECK_STR(bktime_format_duration(604800, d, sizeof d), "1w");
+}
+
+static void
+test_syslog(void)
+{
+	struct bktime_syslog ctx;
+	time_t t;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	/* --year 2025 and a log that crosses New Year. */
+	bktime_syslog_init(&ctx, 2025, 0);
+	CHECK(bktime_parse_syslog(&ctx, "Dec 31 23:59:59 host x", 22, &t) == 15);
+	CHECK(t == rfc("2025-12-31T23:59:59Z"));
+	CHECK(bktime_parse_syslog(&ctx, "Jan  1 00:00:01 host x", 22, &t) == 15);
+	CHECK(t == rfc("2026-01-01T00:00:01Z"));
+	/* Inferred: December read in January is last year's. */
+	bktime_syslog_init(&ctx, 0, rfc("2026-01-02T00:00:00Z"));
+	CHECK(bktime_parse_syslog(&ctx, "Dec 30 10:00:00 h", 17, &t) == 15);
+	CHECK(t == rfc("2025-12-30T10:00:00Z"));
+	bktime_syslog_init(&ctx, 0, rfc("2026-11-27T12:00:00Z"));
+	CHECK(bktime_parse_syslog(&ctx, "Nov 27 10:00:00 h", 17, &t) == 15);
+	CHECK(t == rfc("2026-11-27T10:00:00Z"));
+	CHECK(bktime_parse_syslog(&ctx, "Nov 27 25:00:00 h", 17, &t) == 0);
+	CHECK(bktime_parse_syslog(&ctx, "Foo 27 10:00:00 h", 17, &t) == 0);
+	/* The local zone is honoured. */
+	setenv("TZ", "Europe/Berlin", 1);
+	tzset();
+	bktime_syslog_init(&ctx, 2026, 0);
+	CHECK(bktime_parse_syslog(&ctx, "Nov 27 11:00:00 h", 17, &t) == 15);
+	CHECK(t == rfc("2026-11-27T10:00:00Z"));
+	CHECK(bktime_parse_syslog(&ctx, "Jul  1 12:00:00 h", 17, &t) == 15);
+	CHECK(t == rfc("2026-07-01T10:00:00Z"));
+	setenv("TZ", "UTC", 1);
+	tzset();
+}
+
+static void
+test_addr(void)
+{
+	char out[ADDR_MAX];
+	int d;
+
+	d = addr_normalize("<Ann.Lee@Example.COM>", 21, 0, out);
+	CHECK(d == 8);
+	CHECK_STR(out, "Ann.Lee@example.com");
+	CHECK(addr_normalize(" rfc822; bob@Example.org ", 25, 0, out) > 0);
+	CHECK_STR(out, "bob@example.org");
+	CHECK(addr_normalize("Bob@Example.org.", 16, 1, out) > 0);
+	CHECK_STR(out, "bob@example.org");
+	CHECK(addr_normalize("\"a b\"@example.org", 17, 0, out) > 0);
+	CHECK(addr_normalize("no-at-sign", 10, 0, out) == -1);
+	CHECK(addr_normalize("a@", 2, 0, out) == -1);
+	CHECK(addr_normalize("@example.org", 12, 0, out) == -1);
+	CHECK(addr_normalize("a b@example.org", 15, 0, out) == -1);
+	CHECK(addr_normalize("a@exa mple.org", 14, 0, out) == -1);
+	CHECK(addr_normalize("a@b..c", 6, 0, out) == -1);
+	CHECK(addr_normalize("", 0, 0, out) == -1);
+	CHECK_STR(addr_domain("x@y.z"), "y.z");
+}
+
+static void
+test_status(void)
+{
+	char st[STATUS_MAX];
+	struct status_info info;
+	const char *text = "452 4.3.1 Insufficient system storage";
+	const char *after;
+
+	CHECK(status_parse("4.3.1", 5, st) == 0);
+	CHECK_STR(st, "4.3.1");
+	CHECK(status_parse("5.01.001", 8, st) == 0);
+	CHECK_STR(st, "5.1.1");
+	CHECK(status_parse("3.1.1", 5, st) == -1);
+	CHECK(status_parse("4.3", 3, st) == -1);
+	CHECK(status_parse("4.3.1.2", 7, st) == -1);
+	CHECK(status_find(text, strlen(text), st) != NULL);
+	CHECK_STR(st, "4.3.1");
+	CHECK(status_find("host 10.4.5.1 said", 18, st) == NULL);
+	CHECK(status_find("version v5.4.1", 14, st) == NULL);
+	CHECK(status_find("550-5.1.1 The email", 19, st) != NULL);
+	CHECK_STR(st, "5.1.1");
+	CHECK(status_find_reply(text, strlen(text), &after) == 452);
+	CHECK(status_find_reply("999 x", 5, NULL) == 0);
+	CHECK(status_find_reply("45", 2, NULL) == 0);
+	CHECK(status_lookup("4.3.1", &info) == 0);
+	CHECK_STR(info.detail_title, "Mail system full");
+	CHECK_STR(info.reason, "systemfull");
+	CHECK(status_lookup("5.9.99", &info) == 0 && info.detail_title == NULL);
+}
+
+static void
+test_reason(void)
+{
+	CHECK_STR(reason_classify("failed", "5.2.2", 552, "552 5.2.2 Mailbox full"), "mailboxfull");
+	CHECK_STR(reason_classify("delayed", "4.3.1", 452, "452 4.3.1 Insufficient system storage"),
+	    "systemfull");
+	CHECK_STR(reason_classify("failed", "5.0.0", 550, "550 5.0.0 quota exceeded"), "mailboxfull");
+	CHECK_STR(reason_classify("failed", "5.1.1", 550, "550 5.1.1 User unknown"), "userunknown");
+	CHECK_STR(reason_classify("failed", NULL, 550, "550 sorry, no mailbox here by that name"),
+	    "userunknown");
+	CHECK_STR(reason_classify("delivered", "2.0.0", 250, "250 ok"), "delivered");
+	CHECK_STR(reason_class("mailboxfull", "5.2.2", 552), "soft");
+	CHECK_STR(reason_class("systemfull", "5.3.1", 552), "soft");
+	CHECK_STR(reason_class("userunknown", "5.1.1", 550), "hard");
+	CHECK_STR(reason_class("notaccept", "5.1.10", 556), "hard");
+	CHECK_STR(reason_class("notaccept", "4.3.2", 421), "soft");
+	for (const struct reason_desc *r = reason_table; r->name; r++)
+		CHECK(reason_describe(r->name) == r);
+}
+
+static void
+test_jsonl(void)
+{
+	char *c = jsonl_utf8_clean("a\xff" "b\0c\xc3\xa9\xed\xa0\x80", 10);
+
+	CHECK_STR(c, "a\xef\xbf\xbd" "bc\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	free(c);
+}
+
+static void
+test_event(void)
+{
+	struct event e;
+	char why[128];
+	json_t *o = json_loads("{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"A@X.ORG\","
+	    "\"action\":\"failed\",\"status\":\"4.2.2\",\"diag\":\"452 4.2.2 box full\"}", 0, NULL);
+
+	CHECK(event_from_json(o, &e, why, sizeof why) == 0);
+	CHECK_STR(e.rcpt, "A@x.org");
+	CHECK_STR(e.domain, "x.org");
+	CHECK(e.code == 452);
+	CHECK_STR(e.reason, "mailboxfull");
+	CHECK_STR(e.class, "soft");
+	json_decref(o);
+	o = json_loads("{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"nope\",\"action\":\"failed\"}",
+	    0, NULL);
+	CHECK(event_from_json(o, &e, why, sizeof why) == -1);
+	json_decref(o);
+}
+
+int
+main(void)
+{
+	test_time();
+	test_syslog();
+	test_addr();
+	test_status();
+	test_reason();
+	test_jsonl();
+	test_event();
+	printf("%d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
