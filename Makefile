@@ -65,7 +65,8 @@ $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 # every fuzz corpus through the plain (gcc) build of the harnesses.
 check: all deps-test fuzz-replay $(BUILD)/unit-common
 	PATH="$(CURDIR)/$(BIN):$$PATH" BK_SHARED="$(CURDIR)/../shared" \
-	  BK_UNIT="$(CURDIR)/$(BUILD)/unit-common" bats tests/
+	  BK_UNIT="$(CURDIR)/$(BUILD)/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
+	  bats tests/
 
 $(BUILD)/unit-common: tests/unit-common.c $(LIB)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
@@ -81,7 +82,7 @@ lint: deps-test
 	mandoc -Tlint -W warning $(MANPAGES)
 	@echo "lint: $(words $(MANPAGES)) pages clean"
 
-demo: all
+demo: all deps-test
 	@sh examples/demo.sh "$(CURDIR)/$(BIN)"
 
 bench: all
