@@ -116,3 +116,12 @@ uninstall:
 
 clean:
 	rm -rf build build-asan bin bin-asan fuzz/bin bench/out
+
+# Every program on fixtures, corpus samples and hostile inputs, and every fuzz
+# corpus through its harness, under valgrind: no memory error, no leak.
+.PHONY: valgrind
+valgrind: all $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+	@BK_SHARED="$(CURDIR)/../shared" sh fuzz/valgrind.sh "$(CURDIR)/$(BIN)" "$(CURDIR)/$(BUILD)/fuzz"
+
+# The harnesses share fuzz/fuzz.h.
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): fuzz/fuzz.h

@@ -316,10 +316,12 @@ main(int argc, char *argv[])
 		return util_close_stdout(explain(explain_code));
 	}
 	logparse_init(&logs, format->log, year, time(NULL), sink, NULL);
+	logs.skip_delivered = !with_delivered;
 	email_opts.sink = sink;
 	email_opts.sink_arg = NULL;
 	if (offset_file) {
-		struct offset_opts oo = { offset_file, rotated, progress, flush_stdout };
+		struct offset_opts oo = { offset_file, rotated, progress, flush_stdout,
+		    &events_written };
 
 		if (format->kind != K_AUTO && format->kind != K_LOG) {
 			util_warnx("--offset-file reads logs only");

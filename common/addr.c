@@ -45,7 +45,8 @@ addr_normalize(const char *s, size_t n, int fold_local, char *out)
 		while (n > 0 && is_space(*s))
 			s++, n--;
 	}
-	while (n > 0 && (*s == '<' || *s == '"' || *s == '\'') && s[n - 1] == (*s == '<' ? '>' : *s))
+	/* n >= 2: a lone quote is its own closing quote, and n would wrap. */
+	while (n >= 2 && (*s == '<' || *s == '"' || *s == '\'') && s[n - 1] == (*s == '<' ? '>' : *s))
 		s++, n -= 2;
 	if (n > 0 && *s == '<')
 		s++, n--;
@@ -53,6 +54,17 @@ addr_normalize(const char *s, size_t n, int fold_local, char *out)
 		n--;
 	while (n > 0 && is_space(*s))
 		s++, n--;
+	/* An RFC 5321 source route ("@relay1,@relay2:user@domain") is obsolete
+	 * routing, not part of the address; left in, its '@' would make a
+	 * "local part" that no other reader accepts. */
+	while (n > 0 && *s == '@') {
+		const char *colon = memchr(s, ':', n);
+
+		if (colon == NULL)
+			break;
+		n -= (size_t)(colon + 1 - s);
+		s = colon + 1;
+	}
 	while (n > 0 && (is_space(s[n - 1]) || s[n - 1] == '.'))
 		n--;
 	if (n == 0 || n >= ADDR_MAX)

@@ -1,20 +1,973 @@
+/* email: bounce messages -> events. Order of trust: an RFC 3464 report, an
+ * RFC 5965 feedback report, the human-readable text of non-standard bounces
+ * (nonstd.c), and last an RFC 3834 auto-reply. */
+/* d_type in struct dirent (glibc, BSD): saves a stat per message file. */
+#define _DEFAULT_SOURCE
 #include "email.h"
+#include "hmap.h"
+#include "mime.h"
+#include "nonstd.h"
+#include "reason.h"
+#include "webhook.h"
+#include "status.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+/* What one message yields, gathered while walking its parts. */
+struct msg {
+	const char *origin;
+	const struct email_opts *o;
+	struct mime_header top;
+	time_t date;
+	struct util_buf dsn;	/* delivery-status parts, decoded */
+	struct util_buf arf;	/* feedback-report parts */
+	struct util_buf text;	/* text/plain parts, UTF-8 */
+	struct util_buf html;	/* text/html parts, tags stripped */
+	struct util_buf orig;	/* header of the returned message */
+	int has_orig;
+	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
+	unsigned long events;
+	/* Reply texts that the human-readable part gives per recipient, for
+	 * reports that lack a Diagnostic-Code; filled when first needed. */
+	struct hmap textdiag;
+	int textdiag_done;
+	size_t notice;		/* length of the text before the returned copy */
+	unsigned notice_lookups;	/* failed_rcpt_diag calls: each scans the notice */
+};
+
+/* Searches of the notice for one recipient each are bounded per message, so
+ * that 100000 recipients and a large notice stay linear. */
+#define NOTICE_LOOKUPS_MAX 64
+
+#define TEXTDIAG_MAX 4096
+
+static void
+textdiag_hit(void *arg, const struct nonstd_hit *h)
+{
+	struct msg *m = arg;
+	struct hmap_entry *e;
+	char key[ADDR_MAX];
+	size_t n = h->addrlen < ADDR_MAX - 1 ? h->addrlen : ADDR_MAX - 1;
+	int added;
+
+	if (m->textdiag.count >= TEXTDIAG_MAX || h->diag == NULL || *h->diag == '\0')
+		return;
+	for (size_t i = 0; i < n; i++)
+		key[i] = (char)tolower((unsigned char)h->addr[i]);
+	key[n] = '\0';
+	e = hmap_put(&m->textdiag, key, n, &added);
+	if (added)
+		e->val = util_xstrdup(h->diag);
+}
+
+static const char *
+textdiag_get(struct msg *m, const char *addr)
+{
+	struct hmap_entry *e;
+	char key[ADDR_MAX];
+	size_t n = 0;
+
+	if (!m->textdiag_done) {
+		m->textdiag_done = 1;
+		if (m->text.len)
+			nonstd_scan(m->text.p, m->notice, textdiag_hit, m);
+	}
+	while (addr[n] && n < ADDR_MAX - 1) {
+		key[n] = (char)tolower((unsigned char)addr[n]);
+		n++;
+	}
+	key[n] = '\0';
+	e = hmap_get(&m->textdiag, key, n);
+	return e ? e->val : NULL;
+}
+
+/* Longest reply text kept in an event. */
+#define DIAG_MAX 4000
+
+/* Scratch buffers. */
+struct bufs {
+	struct util_buf v, w;
+};
+
+static void
+collapse_ws(struct util_buf *b)
+{
+	size_t o = 0;
+	int sp = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->p[i];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			sp = o > 0;
+			continue;
+		}
+		if (sp)
+			b->p[o++] = ' ';
+		sp = 0;
+		b->p[o++] = (char)c;
+	}
+	b->len = o;
+	util_buf_str(b);
+}
+
+/* Header value with encoded words decoded, into out. */
+static int
+header_text(const struct mime_header *h, const char *name, struct util_buf *out)
+{
+	struct util_buf raw = {0};
+	int found = mime_header_get(h, name, &raw);
+
+	util_buf_reset(out);
+	if (found)
+		mime_decode_words(raw.p, raw.len, out);
+	util_buf_str(out);
+	util_buf_free(&raw);
+	return found;
+}
+
+/* The addr-spec in an address header value ("Name <a@b>", "a@b (c)"). */
+static int
+extract_addr(const char *v, size_t n, char *out)
+{
+	const char *lt = memchr(v, '<', n), *gt, *at;
+
+	if (lt && (gt = memchr(lt, '>', n - (size_t)(lt - v))) != NULL && memchr(lt, '@',
+	    (size_t)(gt - lt)))
+		return addr_normalize(lt + 1, (size_t)(gt - lt - 1), 0, out) >= 0 ? 0 : -1;
+	if ((at = memchr(v, '@', n)) != NULL) {
+		const char *a = at, *b = at;
+
+		while (a > v && !strchr(" \t\n<>\"'(),;:[]", a[-1]))
+			a--;
+		while (b < v + n && !strchr(" \t\n<>\"'(),;:[]", *b))
+			b++;
+		return addr_normalize(a, (size_t)(b - a), 0, out) >= 0 ? 0 : -1;
+	}
+	return -1;
+}
+
+static void
+msgid_copy(const char *v, size_t n, char *out)
+{
+	size_t a = 0, k = 0;
+
+	while (a < n && (isspace((unsigned char)v[a]) || v[a] == '<'))
+		a++;
+	while (n > a && (isspace((unsigned char)v[n - 1]) || v[n - 1] == '>'))
+		n--;
+	for (size_t i = a; i < n && k + 1 < ADDR_MAX; i++)
+		if (!isspace((unsigned char)v[i]) && v[i] != '<' && v[i] != '>')
+			out[k++] = v[i];
+	out[k] = '\0';
+}
+
+/* The returned message's header: author and Message-ID. */
+static void
+read_original(struct msg *m, const char *s, size_t n)
+{
+	struct mime_header h = {0};
+	struct util_buf v = {0};
+
+	mime_header_parse(s, n, &h);
+	if (h.n > 0) {
+		if (mime_header_get(&h, "from", &v) && m->from[0] == '\0')
+			extract_addr(v.p, v.len, m->from);
+		if (m->from[0] == '\0' && mime_header_get(&h, "return-path", &v))
+			extract_addr(v.p, v.len, m->from);
+		if (mime_header_get(&h, "message-id", &v) && m->msgid[0] == '\0')
+			msgid_copy(v.p, v.len, m->msgid);
+		/* Microsoft's complaint reports name the recipient here. */
+		if (mime_header_get(&h, "x-hmxmroriginalrecipient", &v) && m->orig_to[0] == '\0')
+			extract_addr(v.p, v.len, m->orig_to);
+		if (mime_header_get(&h, "to", &v) && m->orig_to[0] == '\0')
+			extract_addr(v.p, v.len, m->orig_to);
+	}
+	util_buf_free(&v);
+	mime_header_free(&h);
+}
+
+static void
+strip_html(const char *s, size_t n, struct util_buf *out)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&nbsp;", ' ' },
+		{ "&quot;", '"' }, { "&#64;", '@' },
+	};
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			size_t j = i + 1;
+			const char *gt = memchr(s + i, '>', n - i);
+
+			if (gt == NULL)
+				break;
+			/* Block ends become line ends, so that line patterns still work. */
+			if (j < n && (s[j] == '/' || strncasecmp(s + j, "br", 2) == 0 ||
+			    strncasecmp(s + j, "p", 1) == 0 || strncasecmp(s + j, "div", 3) == 0 ||
+			    strncasecmp(s + j, "tr", 2) == 0 || strncasecmp(s + j, "li", 2) == 0))
+				util_buf_addc(out, '\n');
+			i = (size_t)(gt - s);
+			continue;
+		}
+		if (s[i] == '&') {
+			size_t k;
+
+			for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
+				size_t l = strlen(ents[k].ent);
+
+				if (n - i >= l && strncasecmp(s + i, ents[k].ent, l) == 0) {
+					util_buf_addc(out, ents[k].c);
+					i += l - 1;
+					break;
+				}
+			}
+			if (k < sizeof ents / sizeof ents[0])
+				continue;
+		}
+		util_buf_addc(out, s[i]);
+	}
+	util_buf_addc(out, '\n');
+}
+
+static void
+leaf(void *arg, const struct mime_part *p)
+{
+	struct msg *m = arg;
+	struct util_buf cte = {0}, ct = {0}, cs = {0}, dec = {0};
+	const char *t = p->ctype;
+
+	mime_header_get(p->header, "content-transfer-encoding", &cte);
+	mime_header_get(p->header, "content-type", &ct);
+	if (strcmp(t, "message/delivery-status") == 0 ||
+	    strcmp(t, "message/global-delivery-status") == 0 ||
+	    strcmp(t, "text/delivery-status") == 0) {
+		mime_decode_body(p->body, p->bodylen, cte.p, &m->dsn);
+		util_buf_add(&m->dsn, "\n\n", 2);
+	} else if (strcmp(t, "message/feedback-report") == 0) {
+		mime_decode_body(p->body, p->bodylen, cte.p, &m->arf);
+		util_buf_add(&m->arf, "\n\n", 2);
+	} else if (strcmp(t, "text/rfc822-headers") == 0 || strcmp(t, "message/rfc822") == 0 ||
+	    strcmp(t, "message/global") == 0 || strcmp(t, "message/global-headers") == 0 ||
+	    strcmp(t, "message/partial") == 0) {
+		if (!m->has_orig) {
+			mime_decode_body(p->body, p->bodylen, cte.p, &m->orig);
+			m->has_orig = 1;
+		}
+	} else if (strncmp(t, "text/", 5) == 0 && p->depth <= 4) {
+		/* Only text near the top (Google nests it in related/alternative):
+		 * deeper parts are attachments of some other kind. */
+		mime_decode_body(p->body, p->bodylen, cte.p, &dec);
+		mime_param(ct.p, ct.len, "charset", &cs);
+		if (strcmp(t, "text/html") == 0) {
+			struct util_buf u = {0};
+
+			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &u);
+			strip_html(u.p, u.len, &m->html);
+			util_buf_free(&u);
+		} else {
+			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &m->text);
+			util_buf_addc(&m->text, '\n');
+		}
+	}
+	util_buf_free(&cte);
+	util_buf_free(&ct);
+	util_buf_free(&cs);
+	util_buf_free(&dec);
+}
+
+/* The first SMTP reply code in a reply text: a word of three digits
+ * ("550 ", "550-", "550 5.1.1") not part of an address, number or time. */
+static int
+find_reply_code(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		char c = s[i];
+		int code;
+
+		if (c < '2' || c > '5' || (c == '3'))
+			continue;
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || strchr(".:-/#=_[<@", s[i - 1])))
+			continue;
+		if (!isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
+			continue;
+		if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != ')' &&
+		    s[i + 3] != ',')
+			continue;
+		if (i + 4 < n && s[i + 3] == '-' && !isalnum((unsigned char)s[i + 4]) &&
+		    s[i + 4] != ' ')
+			continue;
+		code = (c - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+		if (s[i + 1] > '5')
+			continue;
+		return code;
+	}
+	return 0;
+}
+
+/* Strips a "type;" prefix (rfc822;, smtp;, dns;, X-Unix;). */
+static const char *
+skip_type(const char *v)
+{
+	const char *semi = strchr(v, ';');
+
+	if (semi && semi - v < 24) {
+		const char *p = v;
+
+		while (p < semi && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+			p++;
+		if (p == semi) {
+			v = semi + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+		}
+	}
+	return v;
+}
+
+struct rcpt {
+	const char *addr;
+	size_t addrlen;
+	const char *orig_rcpt;
+	const char *action;
+	const char *status;
+	const char *diag;
+	const char *rhost;
+	const char *reason;
+	const char *class;
+	const char *qid;
+	const char *hint;	/* more text about it, for the reason only */
+	time_t time;
+};
+
+static void
+emit(struct msg *m, const struct rcpt *r)
+{
+	struct event e;
+	struct util_buf diag = {0};
+	char st[STATUS_MAX];
+
+	event_init(&e);
+	if (event_set_rcpt(&e, r->addr, r->addrlen) != 0) {
+		char tmp[ADDR_MAX];
+		size_t n = r->addrlen < ADDR_MAX - 1 ? r->addrlen : ADDR_MAX - 1;
+
+		memcpy(tmp, r->addr, n);
+		tmp[n] = '\0';
+		/* "Name <a@b>" or a comment after the address. */
+		if (extract_addr(tmp, n, e.rcpt) != 0 || event_set_rcpt(&e, e.rcpt,
+		    strlen(e.rcpt)) != 0)
+			return;
+	}
+	if (r->diag && *r->diag) {
+		util_buf_adds(&diag, r->diag);
+		collapse_ws(&diag);
+		/* A reply text is a few lines: the rest of a hostile one is cut, at
+		 * a character boundary. */
+		if (diag.len > DIAG_MAX) {
+			size_t k = DIAG_MAX;
+
+			while (k > 0 && ((unsigned char)diag.p[k] & 0xc0) == 0x80)
+				k--;
+			diag.len = k;
+			util_buf_str(&diag);
+		}
+		e.diag = diag.p;
+		e.code = find_reply_code(diag.p, diag.len < 400 ? diag.len : 400);
+	}
+	if (r->status && status_parse(r->status, strcspn(r->status, " \t(;"), st) == 0)
+		memcpy(e.status, st, sizeof st);
+	/* A generic code ("5.0.0") next to a specific one in the reply text. A
+	 * transcript may also hold the 2.x.x replies before the failure. */
+	if (e.diag && (e.status[0] == '\0' || strcmp(e.status + 1, ".0.0") == 0)) {
+		const char *p = e.diag, *end = e.diag + (diag.len < 400 ? diag.len : 400);
+
+		while (p < end && (p = status_find(p, (size_t)(end - p), st)) != NULL) {
+			if (st[0] != '2' && (e.status[0] == '\0' || (st[0] == e.status[0] &&
+			    strcmp(st + 1, ".0.0") != 0))) {
+				memcpy(e.status, st, sizeof st);
+				break;
+			}
+		}
+	}
+	e.action = r->action;
+	if (e.action == NULL) {
+		if (e.status[0] == '2')
+			e.action = "delivered";
+		else if (e.status[0] == '4' || (e.status[0] == '\0' && e.code >= 400 &&
+		    e.code < 500))
+			e.action = "delayed";
+		else
+			e.action = "failed";
+	}
+	e.reason = r->reason;
+	e.class = r->class;
+	if (e.reason == NULL && r->hint && *r->hint)
+		e.reason = reason_classify_ctx(e.action, e.status[0] ? e.status : NULL, e.code,
+		    e.diag, r->hint);
+	e.time = r->time != (time_t)-1 ? r->time : m->date;
+	e.rhost = r->rhost && *r->rhost ? r->rhost : NULL;
+	e.from = m->from[0] ? m->from : NULL;
+	e.msgid = m->msgid[0] ? m->msgid : NULL;
+	e.qid = r->qid && *r->qid ? r->qid : NULL;
+	e.orig_rcpt = r->orig_rcpt;
+	e.source = "email";
+	e.origin = m->origin;
+	m->o->sink(m->o->sink_arg, &e);
+	m->events++;
+	util_buf_free(&diag);
+}
+
+static time_t
+date_of(const char *v)
+{
+	time_t t;
+
+	return v && *v && mime_parse_date(v, strlen(v), &t) == 0 ? t : (time_t)-1;
+}
+
+/* One recipient's fields in a delivery-status block: field indices. */
+struct dsn_rcpt {
+	long fr, orr, act, st, rm, dc, lad;
+};
+
+static void
+dsn_clear(struct dsn_rcpt *d)
+{
+	d->fr = d->orr = d->act = d->st = d->rm = d->dc = d->lad = -1;
+}
+
+struct dsn_msg {
+	time_t arrival;
+	struct util_buf qid, notice;
+	struct util_buf fr, orr, act, st, rm, dc, lad;
+};
+
+static void failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out);
+
+static int
+is_reason(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+/* Whether the reason of a reply text may depend on the SMTP command it
+ * answered: a "user unknown" without a 5.1.x code, or no known wording
+ * with no specific code. */
+static int
+need_context(const char *diag, const char *status)
+{
+	const char *rt = reason_from_text(diag, strlen(diag));
+	int specific = status && status[0] && status[1] == '.' && strstr(status, ".0.0") == NULL;
+
+	if (is_reason(rt, "userunknown"))
+		return !(status && strncmp(status + 1, ".1.", 3) == 0);
+	return rt == NULL && !specific;
+}
+
+static const char *
+dsn_value(const struct mime_header *g, long i, struct util_buf *b)
+{
+	if (i < 0)
+		return NULL;
+	mime_field_value(g, (size_t)i, b);
+	return b->p;
+}
+
+static void
+dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct dsn_msg *dm)
+{
+	struct rcpt r = {0};
+	char orig[ADDR_MAX];
+	const char *fr, *orr, *v;
+
+	if (d->fr < 0 && d->orr < 0)
+		return;
+	fr = dsn_value(g, d->fr, &dm->fr);
+	orr = dsn_value(g, d->orr, &dm->orr);
+	r.addr = skip_type(fr ? fr : orr);
+	/* "rfc822; <>", junk or a source route: the original recipient may be
+	 * the better name. */
+	if (fr && orr && strchr(skip_type(orr), '@') && (strchr(r.addr, '@') == NULL ||
+	    r.addr[0] == '@'))
+		r.addr = skip_type(orr);
+	r.addrlen = strlen(r.addr);
+	if (fr && orr && addr_normalize(skip_type(orr), strlen(skip_type(orr)), 0, orig) >= 0)
+		r.orig_rcpt = orig;
+	if ((v = dsn_value(g, d->act, &dm->act)) != NULL)
+		r.action = event_action_name(v, strcspn(v, " \t(;"));
+	r.status = dsn_value(g, d->st, &dm->st);
+	if ((v = dsn_value(g, d->rm, &dm->rm)) != NULL)
+		r.rhost = skip_type(v);
+	if ((v = dsn_value(g, d->dc, &dm->dc)) != NULL) {
+		r.diag = skip_type(v);
+		/* "X-Unix; 75": a local delivery program's exit status. */
+		if (strncasecmp(v, "x-unix", 6) == 0)
+			r.reason = "mailererror";
+	}
+	/* The readable part is read only when it may help: no reply text, a
+	 * generic code, or a "user unknown" that needs to know which command
+	 * it answered. */
+	if (r.diag == NULL || strlen(r.diag) < 8 || need_context(r.diag, r.status)) {
+		char a[ADDR_MAX];
+		const char *t;
+
+		if (addr_normalize(r.addr, r.addrlen, 0, a) < 0) {
+			;	/* emit() reports nothing for it either */
+		} else if ((t = textdiag_get(m, a)) != NULL) {
+			if (r.diag == NULL || strlen(r.diag) < 8)
+				r.diag = t;
+			else
+				r.hint = t;	/* often names the SMTP command */
+		} else if (r.diag == NULL || *r.diag == '\0') {
+			/* Named somewhere in the notice, if not on a line of its own. */
+			failed_rcpt_diag(m, a, strlen(a), &dm->notice);
+			r.diag = dm->notice.len ? dm->notice.p : NULL;
+		}
+	}
+	r.time = (time_t)-1;
+	if ((v = dsn_value(g, d->lad, &dm->lad)) != NULL)
+		r.time = date_of(v);
+	if (r.time == (time_t)-1)
+		r.time = m->date != (time_t)-1 ? m->date : dm->arrival;
+	r.qid = dm->qid.len ? dm->qid.p : NULL;
+	emit(m, &r);
+	dsn_clear(d);
+}
+
+static int
+field_is(const struct mime_header *g, size_t i, const char *name)
+{
+	size_t len = strlen(name);
+
+	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
+}
+
+/* RFC 3464: per-message fields, then one group per recipient. Groups that
+ * lack the empty line between them are split where a recipient field repeats. */
+static void
+parse_dsn(struct msg *m, const char *s, size_t n)
+{
+	struct mime_header g = {0};
+	struct dsn_msg dm = {0};
+	struct util_buf v = {0};
+	size_t pos = 0;
+
+	dm.arrival = (time_t)-1;
+	while (pos < n) {
+		struct dsn_rcpt d;
+		size_t used;
+
+		if (s[pos] == '\n' || s[pos] == ' ' || s[pos] == '\t') {
+			pos++;
+			continue;
+		}
+		used = mime_header_parse(s + pos, n - pos, &g);
+		if (g.n == 0) {
+			const char *nl = memchr(s + pos, '\n', n - pos);
+
+			pos = nl ? (size_t)(nl - s) + 1 : n;
+			continue;
+		}
+		pos += used;
+		dsn_clear(&d);
+		for (size_t i = 0; i < g.n; i++) {
+			long li = (long)i;
+
+			if (field_is(&g, i, "final-recipient")) {
+				if (d.fr >= 0)
+					dsn_flush(m, &g, &d, &dm);
+				d.fr = li;
+			} else if (field_is(&g, i, "original-recipient")) {
+				if (d.orr >= 0 || (d.fr >= 0 && (d.act > d.fr || d.st > d.fr)))
+					dsn_flush(m, &g, &d, &dm);
+				d.orr = li;
+			} else if (field_is(&g, i, "action"))
+				d.act = li;
+			else if (field_is(&g, i, "status"))
+				d.st = li;
+			else if (field_is(&g, i, "remote-mta"))
+				d.rm = li;
+			else if (field_is(&g, i, "diagnostic-code"))
+				d.dc = li;
+			else if (field_is(&g, i, "last-attempt-date"))
+				d.lad = li;
+			else if (field_is(&g, i, "arrival-date")) {
+				mime_field_value(&g, i, &v);
+				dm.arrival = date_of(v.p);
+			} else if (field_is(&g, i, "x-postfix-queue-id") && dm.qid.len == 0)
+				mime_field_value(&g, i, &dm.qid);
+		}
+		dsn_flush(m, &g, &d, &dm);
+	}
+	mime_header_free(&g);
+	util_buf_free(&v);
+	util_buf_free(&dm.qid);
+	util_buf_free(&dm.notice);
+	util_buf_free(&dm.fr);
+	util_buf_free(&dm.orr);
+	util_buf_free(&dm.act);
+	util_buf_free(&dm.st);
+	util_buf_free(&dm.rm);
+	util_buf_free(&dm.dc);
+	util_buf_free(&dm.lad);
+}
+
+/* RFC 5965: a complaint. The message was delivered: no bounce. */
+static void
+parse_arf(struct msg *m, const char *s, size_t n)
+{
+	struct mime_header g = {0};
+	struct util_buf v = {0}, ft = {0};
+	struct rcpt r = {0};
+	char rcpt[ADDR_MAX] = "";
+
+	mime_header_parse(s, n, &g);
+	mime_header_get(&g, "feedback-type", &ft);
+	if (mime_header_get(&g, "original-rcpt-to", &v))
+		extract_addr(v.p, v.len, rcpt);
+	if (rcpt[0] == '\0' && m->orig_to[0])
+		memcpy(rcpt, m->orig_to, sizeof rcpt);
+	if (rcpt[0] == '\0' && mime_header_get(&g, "removal-recipient", &v))
+		extract_addr(v.p, v.len, rcpt);
+	r.time = (time_t)-1;
+	if (mime_header_get(&g, "arrival-date", &v) || mime_header_get(&g, "received-date", &v))
+		r.time = date_of(v.p);
+	if (mime_header_get(&g, "source-ip", &v))
+		r.rhost = NULL;
+	if (rcpt[0]) {
+		r.addr = rcpt;
+		r.addrlen = strlen(rcpt);
+		r.action = "delivered";
+		r.reason = "feedback";
+		r.class = "none";
+		r.diag = ft.len ? ft.p : "abuse";
+		emit(m, &r);
+	}
+	mime_header_free(&g);
+	util_buf_free(&v);
+	util_buf_free(&ft);
+}
+
+static void
+nonstd_hit(void *arg, const struct nonstd_hit *h)
+{
+	struct msg *m = arg;
+	struct rcpt r = {0};
+
+	r.addr = h->addr;
+	r.addrlen = h->addrlen;
+	r.diag = h->diag;
+	r.time = (time_t)-1;
+	r.action = h->delayed ? "delayed" : NULL;
+	emit(m, &r);
+}
+
+/* The reply text for a recipient named only in X-Failed-Recipients: the
+ * lines of the notice from where it (or its local part) is mentioned. */
+static void
+failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out)
+{
+	size_t end, lines = 0;
+	const char *t = m->text.p, *hit = NULL, *p;
+
+	util_buf_reset(out);
+	util_buf_str(out);
+	if (t == NULL || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
+		return;
+	m->notice_lookups++;
+	end = m->notice;
+	{
+		char *a = util_xstrndup(addr, n);
+
+		hit = util_memcasemem(t, end, a);
+		if (hit == NULL) {
+			char *at = strchr(a, '@');
+
+			*at = '\0';
+			/* An indented line holding only the local part (Exim). */
+			for (p = t; p && p < t + end && hit == NULL;) {
+				const char *q = util_memcasemem(p, (size_t)(t + end - p), a);
+				size_t al = strlen(a);
+
+				if (q == NULL)
+					break;
+				if (q > t && (q[-1] == ' ' || q[-1] == '\t') && q + al <= t + end &&
+				    (q + al == t + end || q[al] == '\n'))
+					hit = q;
+				p = q + 1;
+			}
+		}
+		free(a);
+	}
+	if (hit == NULL) {
+		/* Not named in the notice: its first lines say what went wrong. */
+		hit = t;
+		while (hit < t + end && (*hit == '\n' || *hit == ' ' || *hit == '\t'))
+			hit++;
+	}
+	while (hit > t && hit[-1] != '\n')
+		hit--;
+	for (p = hit; p < t + end && lines < 10; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(t + end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
+
+		util_buf_add(out, p, len);
+		util_buf_addc(out, ' ');
+		p = nl ? nl + 1 : t + end;
+	}
+	collapse_ws(out);
+}
+
+/* Amazon SES notifications sent by email (an SNS subscription): the body
+ * is the JSON of the webhook, on its first line. */
+static void
+ses_forward(void *arg, struct event *e)
+{
+	struct msg *m = arg;
+
+	m->events++;
+	m->o->sink(m->o->sink_arg, e);
+}
+
+static void
+parse_ses_json(struct msg *m)
+{
+	const char *p = m->text.p, *end = p + m->notice, *nl;
+	struct input_loc loc = { m->origin, 1 };
+	struct webhook *w;
+
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t'))
+		p++;
+	if (p >= end || *p != '{' || (nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+		nl = end;
+	if (p >= end || *p != '{' || util_memcasemem(p, (size_t)(nl - p), "\"notificationType\"") == NULL)
+		return;
+	w = webhook_new(WEBHOOK_SES, m->origin, ses_forward, m);
+	webhook_line(w, &loc, p, (size_t)(nl - p));
+	webhook_end(w);
+}
+
+static int
+contains(const char *s, const char *needle)
+{
+	return s && util_memcasemem(s, strlen(s), needle) != NULL;
+}
+
+/* Signs that a message is a delivery failure notice at all: 1 for one
+ * sign, 2 when both its sender and its subject say so. */
+static int
+looks_like_bounce(struct msg *m, struct bufs *b)
+{
+	int subject = 0, sender = 0;
+
+	/* Words of the subjects and senders of delivery notices. Newsletters
+	 * come from "no-reply" senders and speak of "errors" too, so the words
+	 * are about mail delivery, not trouble in general. */
+	static const char *const subjects[] = { "undeliver", "delivery", "returned mail",
+		"failure notice", "mail failure", "delivery failed", "mail delivery failed",
+		"mail system error", "returned to sender", "could not send", "not delivered",
+		"nondeliverable", "non-deliverable", "message not", "postmaster notify",
+		"mail status", "delayed mail", "error sending your mail", "message you sent",
+		"bulk email filter", "mail could not", "rejected", "bounce" };
+	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
+		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
+		"post_master", "ndr administrator",
+		"mail system", "delivery subsystem", "delivery system" };
+
+	header_text(&m->top, "subject", &b->w);
+	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0] && !subject; i++)
+		subject = contains(b->w.p, subjects[i]);
+	mime_header_get(&m->top, "from", &b->v);
+	for (size_t i = 0; i < sizeof senders / sizeof senders[0] && !sender; i++)
+		sender = contains(b->v.p, senders[i]);
+	if (subject && sender)
+		return 2;
+	if (subject || sender || mime_header_get(&m->top, "x-failed-recipients", &b->v))
+		return 1;
+	if (mime_header_get(&m->top, "return-path", &b->v) && strcmp(b->v.p, "<>") == 0)
+		return 1;
+	mime_header_get(&m->top, "content-type", &b->v);
+	return contains(b->v.p, "multipart/report");
+}
+
+/* RFC 3834 and the headers and subjects of auto-responders. */
+static int
+looks_like_autoreply(struct msg *m, struct bufs *b)
+{
+	static const char *const subjects[] = { "auto reply", "auto-reply", "autoreply",
+		"automatic reply", "auto response", "autoresponse", "out of office",
+		"out of the office", "vacation", "away from", "abwesenheit", "absence",
+		"réponse automatique", "respuesta automática", "autosvar", "automaattinen" };
+
+	if (mime_header_get(&m->top, "auto-submitted", &b->v) &&
+	    util_strcaseprefix(b->v.p, "auto-replied"))
+		return 1;
+	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
+	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
+	    mime_header_get(&m->top, "x-autoresponder", &b->v))
+		return 1;
+	if (mime_header_get(&m->top, "precedence", &b->v) && contains(b->v.p, "auto_reply"))
+		return 1;
+	if (mime_header_get(&m->top, "x-apple-action", &b->v) && contains(b->v.p, "vacation"))
+		return 1;
+	header_text(&m->top, "subject", &b->w);
+	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
+		if (contains(b->w.p, subjects[i]))
+			return 1;
+	return 0;
+}
+
+static void
+parse_message(const char *raw, size_t rawlen, const char *origin, const struct email_opts *o)
+{
+	struct msg m = {0};
+	struct bufs b = {0};
+	size_t n;
+	int bounce;
+	char *s = mime_lf(raw, rawlen, &n);
+
+	m.origin = origin;
+	m.o = o;
+	m.date = (time_t)-1;
+	mime_header_parse(s, n, &m.top);
+	if (m.top.n == 0)
+		goto done;	/* not a message */
+	if (mime_header_get(&m.top, "date", &b.v))
+		m.date = date_of(b.v.p);
+	mime_walk(s, n, leaf, &m);
+	if (m.text.len == 0 && m.html.len > 0)
+		util_buf_add(&m.text, m.html.p, m.html.len);
+	m.notice = m.text.len ? nonstd_original_start(m.text.p, m.text.len) : 0;
+	if (m.has_orig)
+		read_original(&m, m.orig.p ? m.orig.p : "", m.orig.len);
+	else if (m.text.len) {
+		size_t at = m.notice;
+
+		/* Past the marker line ("--- Below this line is a copy ...") and
+		 * the empty lines after it, if the copy does not start at once. */
+		if (at < m.text.len && !email_looks_like_header(m.text.p + at,
+		    strcspn(m.text.p + at, "\n"))) {
+			const char *nl = memchr(m.text.p + at, '\n', m.text.len - at);
+
+			at = nl ? (size_t)(nl - m.text.p) + 1 : m.text.len;
+			while (at < m.text.len && (m.text.p[at] == '\n' || m.text.p[at] == ' '))
+				at++;
+		}
+		if (at < m.text.len)
+			read_original(&m, m.text.p + at, m.text.len - at);
+	}
+	if (m.dsn.len)
+		parse_dsn(&m, m.dsn.p, m.dsn.len);
+	/* Report fields pasted into the text (no delivery-status part). */
+	if (m.events == 0 && m.text.len && util_memcasemem(m.text.p, m.text.len,
+	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
+		parse_dsn(&m, m.text.p, m.text.len);
+	if (m.events == 0 && m.arf.len)
+		parse_arf(&m, m.arf.p, m.arf.len);
+	/* Complaint loops that forward the message without an RFC 5965 report
+	 * (Microsoft JMRP: "complaint about message from 192.0.2.1"). */
+	if (m.events == 0 && m.arf.len == 0 && m.has_orig && m.orig_to[0] &&
+	    header_text(&m.top, "subject", &b.w) && contains(b.w.p, "complaint about message")) {
+		util_buf_adds(&m.arf, "Feedback-Type: abuse\n");
+		parse_arf(&m, m.arf.p, m.arf.len);
+	}
+	if (m.events == 0 && m.arf.len == 0 && m.text.len)
+		parse_ses_json(&m);
+	bounce = m.events == 0 && m.arf.len == 0 ? looks_like_bounce(&m, &b) : 0;
+	if (bounce)
+		nonstd_scan(m.text.p ? m.text.p : "", m.notice, nonstd_hit, &m);
+	if (m.events == 0 && m.arf.len == 0 &&
+	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
+		/* Exim names the failed recipients in a header. */
+		const char *p = b.v.p;
+
+		while (*p) {
+			size_t k = strcspn(p, ", ");
+			struct rcpt r = {0};
+
+			if (k > 0 && memchr(p, '@', k)) {
+				r.addr = p;
+				r.addrlen = k;
+				r.time = (time_t)-1;
+				failed_rcpt_diag(&m, p, k, &b.w);
+				r.diag = b.w.len ? b.w.p : NULL;
+				emit(&m, &r);
+			}
+			p += k;
+			while (*p == ',' || *p == ' ')
+				p++;
+		}
+	}
+	/* Sender and subject both say it is a bounce, and it names nobody: the
+	 * returned message's recipient is the one (MMS gateways, Google Groups).
+	 * Not for auto-replies, which may quote any message. */
+	if (m.events == 0 && bounce == 2 && m.orig_to[0] && !(mime_header_get(&m.top,
+	    "auto-submitted", &b.v) && util_strcaseprefix(b.v.p, "auto-replied"))) {
+		struct rcpt r = {0};
+
+		failed_rcpt_diag(&m, m.orig_to, strlen(m.orig_to), &b.w);
+		r.addr = m.orig_to;
+		r.addrlen = strlen(m.orig_to);
+		r.diag = b.w.len ? b.w.p : NULL;
+		r.time = (time_t)-1;
+		emit(&m, &r);
+	}
+	if (m.events == 0 && m.arf.len == 0 && looks_like_autoreply(&m, &b)) {
+		char who[ADDR_MAX];
+
+		if (mime_header_get(&m.top, "from", &b.v) && extract_addr(b.v.p, b.v.len, who) == 0) {
+			struct rcpt r = {0};
+
+			header_text(&m.top, "subject", &b.w);
+			r.addr = who;
+			r.addrlen = strlen(who);
+			r.action = "delivered";
+			r.reason = "vacation";
+			r.class = "none";
+			r.diag = b.w.len ? b.w.p : NULL;
+			r.time = (time_t)-1;
+			m.from[0] = '\0';
+			emit(&m, &r);
+		}
+	}
+done:
+	mime_header_free(&m.top);
+	hmap_free(&m.textdiag, free);
+	util_buf_free(&m.dsn);
+	util_buf_free(&m.arf);
+	util_buf_free(&m.text);
+	util_buf_free(&m.html);
+	util_buf_free(&m.orig);
+	util_buf_free(&b.v);
+	util_buf_free(&b.w);
+	free(s);
+}
 
 int
 email_parse(const char *msg, size_t len, const char *origin, const struct email_opts *o)
 {
-	(void)msg, (void)len, (void)o;
-	util_warnx("%s: bounce emails are not supported yet", origin);
-	return BK_ERR;
+	parse_message(msg, len, origin, o);
+	return BK_OK;
 }
 
+/* mbox: "From " lines after an empty line (or first) start messages; mboxrd
+ * quoting (">From ", ">>From ") loses one ">". */
 struct email_mbox {
 	const struct email_opts *o;
 	const char *name;
+	struct util_buf msg;
+	unsigned long count;
+	int started, prev_empty;
 };
 
 struct email_mbox *
@@ -24,30 +977,204 @@ email_mbox_new(const char *name, const struct email_opts *o)
 
 	m->o = o;
 	m->name = name;
+	m->prev_empty = 1;
 	return m;
 }
+
+static void
+mbox_flush(struct email_mbox *m)
+{
+	char *origin;
+	size_t len;
+
+	if (!m->started)
+		return;
+	len = strlen(m->name) + 24;
+	origin = util_xmalloc(len);
+	snprintf(origin, len, "%s#%lu", m->name, m->count);
+	parse_message(m->msg.p ? m->msg.p : "", m->msg.len, origin, m->o);
+	free(origin);
+	util_buf_reset(&m->msg);
+}
+
+static int mbox_line(struct email_mbox *m, const char *line, size_t len);
 
 int
 email_mbox_line(struct email_mbox *m, const char *line, size_t len)
 {
-	(void)m, (void)line, (void)len;
+	const char *cr;
+
+	/* CR-only line ends (old Macs) reach here as one long line. */
+	while ((cr = memchr(line, '\r', len)) != NULL) {
+		mbox_line(m, line, (size_t)(cr - line));
+		len -= (size_t)(cr - line) + 1;
+		line = cr + 1;
+	}
+	return mbox_line(m, line, len);
+}
+
+static int
+mbox_line(struct email_mbox *m, const char *line, size_t len)
+{
+	if (len >= 5 && memcmp(line, "From ", 5) == 0 && m->prev_empty) {
+		mbox_flush(m);
+		m->started = 1;
+		m->count++;
+		m->prev_empty = 0;
+		return BK_OK;
+	}
+	m->prev_empty = len == 0;
+	if (!m->started)
+		return BK_OK;	/* text before the first "From " line */
+	if (len > 0 && line[0] == '>') {
+		size_t i = 0;
+
+		while (i < len && line[i] == '>')
+			i++;
+		if (len - i >= 5 && memcmp(line + i, "From ", 5) == 0) {
+			line++;
+			len--;
+		}
+	}
+	util_buf_add(&m->msg, line, len);
+	util_buf_addc(&m->msg, '\n');
 	return BK_OK;
 }
 
 int
 email_mbox_end(struct email_mbox *m)
 {
-	util_warnx("%s: mbox is not supported yet", m->name);
+	mbox_flush(m);
+	util_buf_free(&m->msg);
 	free(m);
-	return BK_ERR;
+	return BK_OK;
+}
+
+static int
+read_file(const char *path, struct util_buf *b)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t k;
+
+	if (fd < 0) {
+		util_warn("%s", path);
+		return -1;
+	}
+	util_buf_reset(b);
+	for (;;) {
+		if (b->cap - b->len < 65536) {
+			b->cap = b->cap ? b->cap * 2 : 65536;
+			b->p = util_xrealloc(b->p, b->cap);
+		}
+		if ((k = read(fd, b->p + b->len, b->cap - b->len - 1)) <= 0)
+			break;
+		b->len += (size_t)k;
+	}
+	close(fd);
+	if (k < 0) {
+		util_warn("%s: read error", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Regular files of dir whose names do not start with a dot, as "sub/name". */
+static int
+list_files(const char *base, const char *sub, char ***names, size_t *n, size_t *cap)
+{
+	char *dirpath;
+	size_t len = strlen(base) + strlen(sub) + 2;
+	DIR *d;
+	struct dirent *de;
+
+	dirpath = util_xmalloc(len);
+	snprintf(dirpath, len, "%s%s%s", base, *sub ? "/" : "", sub);
+	if ((d = opendir(dirpath)) == NULL) {
+		util_warn("%s", dirpath);
+		free(dirpath);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		char *full;
+		size_t fl;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fl = strlen(dirpath) + strlen(de->d_name) + 2;
+		full = util_xmalloc(fl);
+		snprintf(full, fl, "%s/%s", dirpath, de->d_name);
+#ifdef DT_REG
+		/* The type from the directory saves a stat per file. */
+		if (de->d_type == DT_REG || (de->d_type == DT_UNKNOWN && stat(full, &st) == 0 &&
+		    S_ISREG(st.st_mode)) || (de->d_type == DT_LNK && stat(full, &st) == 0 &&
+		    S_ISREG(st.st_mode))) {
+#else
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+#endif
+			if (*n == *cap) {
+				*cap = *cap ? *cap * 2 : 64;
+				*names = util_xreallocarray(*names, *cap, sizeof **names);
+			}
+			(*names)[(*n)++] = full;
+		} else
+			free(full);
+	}
+	closedir(d);
+	free(dirpath);
+	return 0;
 }
 
 int
 email_parse_dir(const char *path, const struct email_opts *o)
 {
-	(void)o;
-	util_warnx("%s: Maildir is not supported yet", path);
-	return BK_ERR;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	struct util_buf b = {0};
+	int status = BK_OK;
+	char *base = util_xstrdup(path);
+	size_t bl = strlen(base);
+
+	while (bl > 1 && base[bl - 1] == '/')
+		base[--bl] = '\0';
+	{
+		size_t l = bl + 8;
+		char *cur = util_xmalloc(l), *nw = util_xmalloc(l);
+
+		snprintf(cur, l, "%s/cur", base);
+		snprintf(nw, l, "%s/new", base);
+		if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
+		    (stat(nw, &st) == 0 && S_ISDIR(st.st_mode))) {
+			/* A Maildir may lack one of them. */
+			if (stat(cur, &st) == 0 && list_files(base, "cur", &names, &n, &cap) != 0)
+				status = BK_ERR;
+			if (stat(nw, &st) == 0 && list_files(base, "new", &names, &n, &cap) != 0)
+				status = BK_ERR;
+		} else if (list_files(base, "", &names, &n, &cap) != 0) {
+			status = BK_ERR;
+		}
+		free(cur);
+		free(nw);
+	}
+	qsort(names, n, sizeof *names, cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		if (read_file(names[i], &b) == 0)
+			parse_message(b.p ? b.p : "", b.len, names[i], o);
+		else
+			status = BK_ERR;
+		free(names[i]);
+	}
+	free(names);
+	free(base);
+	util_buf_free(&b);
+	return status;
 }
 
 int

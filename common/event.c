@@ -129,8 +129,9 @@ event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen)
 		return -1;
 	}
 	v = json_object_get(obj, "time");
-	if ((s = json_string_value(v)) == NULL || bktime_parse_rfc3339(s, strlen(s), &e->time) !=
-	    strlen(s)) {
+	/* "" must fail too: parsing nothing "uses" all of it, and leaves no time. */
+	if ((s = json_string_value(v)) == NULL || *s == '\0' ||
+	    bktime_parse_rfc3339(s, strlen(s), &e->time) != strlen(s)) {
 		snprintf(why, whylen, "no valid \"time\"");
 		return -1;
 	}

@@ -118,8 +118,13 @@ jsonl_get_int(const json_t *obj, const char *key, long long def)
 
 	if (json_is_integer(v))
 		return json_integer_value(v);
-	if (json_is_real(v))
-		return (long long)json_real_value(v);
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+
+		/* Out of range (or NaN), the conversion is undefined behaviour. */
+		if (d > -9.2e18 && d < 9.2e18)
+			return (long long)d;
+	}
 	return def;
 }
 

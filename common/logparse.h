@@ -19,6 +19,9 @@ struct logparse {
 	event_sink sink;
 	void *sink_arg;
 	struct logparse_state *state;
+	/* Set by the caller when deliveries are not wanted: they are then only
+	 * noted (for expiry), not built into events. Default 0: all outcomes. */
+	int skip_delivered;
 };
 
 /* format, forced year (0: infer), reference time for the inference. */

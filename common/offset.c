@@ -1,10 +1,831 @@
+/* offset: read only what is new in growing, rotating log files.
+ *
+ * The offset file holds one JSON line per log path: the identity of the file
+ * read last time (device, inode, and a hash of its first bytes, which survives
+ * compression by logrotate) and the byte offset read up to. A run reads the
+ * rotated predecessor's tail (found among the rotated names by identity), any
+ * generations rotated after it, then the current file, and saves the new
+ * offsets only after the caller has flushed the events: a crash repeats lines,
+ * it never skips them. */
 #include "offset.h"
+#include "afile.h"
+#include "bktime.h"
+#include "jsonl.h"
 #include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+/* Bytes of a file's start that identify it across renames and compression. */
+#define HEAD_MAX 4096
+#define CHUNK 65536
+
+struct entry {
+	char *path;
+	unsigned long long dev, ino, offset;
+	size_t hlen;		/* bytes hashed, at most HEAD_MAX */
+	uint64_t hash;		/* FNV-1a of the first hlen bytes */
+	long long began;	/* when the run that read it began, ns; -1 unknown */
+};
+
+struct table {
+	struct entry *v;
+	size_t n;
+};
+
+/* A file that may be read: a candidate rotated name, or the path itself. */
+struct cand {
+	char *name;
+	struct stat st;
+	int gz;
+	long num;		/* N of PATH.N[.gz], else -1 */
+	const char *date;	/* DATE of PATH-DATE[.gz], else NULL */
+};
+
+struct progress {
+	int on;
+	unsigned long long bytes;
+	struct timespec start, last;
+	int shown;
+};
+
+struct run {
+	const struct offset_opts *o;
+	input_line_fn fn;
+	void *ctx;
+	struct progress prog;
+	int status;
+	long long began;	/* ns */
+};
+
+/* ---- identity ---- */
+
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static int
+is_gzip(int fd)
+{
+	unsigned char m[2];
+
+	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+/* Opens a candidate for reading: plain fd, or a gzFile over it. */
+struct reader {
+	int fd;
+	gzFile gz;
+};
+
+static int
+reader_open(struct reader *r, const char *name, int gz)
+{
+	r->gz = NULL;
+	if ((r->fd = open(name, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (gz && (r->gz = gzdopen(r->fd, "rb")) == NULL) {
+		close(r->fd);
+		return -1;
+	}
+	if (r->gz)
+		gzbuffer(r->gz, CHUNK);
+	return 0;
+}
+
+static ssize_t
+reader_read(struct reader *r, void *buf, size_t n)
+{
+	if (r->gz) {
+		int got = gzread(r->gz, buf, (unsigned)n);
+
+		return got < 0 ? -1 : got;
+	}
+	for (;;) {
+		ssize_t got = read(r->fd, buf, n);
+
+		if (got >= 0 || errno != EINTR)
+			return got;
+	}
+}
+
+static void
+reader_close(struct reader *r)
+{
+	if (r->gz)
+		gzclose(r->gz);	/* closes the fd too */
+	else if (r->fd >= 0)
+		close(r->fd);
+}
+
+/* The hash of the first want bytes, read from the start; -1 if shorter. */
+static int
+head_hash(const char *name, int gz, size_t want, uint64_t *out)
+{
+	unsigned char buf[HEAD_MAX];
+	struct reader r;
+	size_t have = 0;
+	ssize_t got = 0;
+
+	if (reader_open(&r, name, gz) != 0)
+		return -1;
+	while (have < want && (got = reader_read(&r, buf + have, want - have)) > 0)
+		have += (size_t)got;
+	reader_close(&r);
+	if (have < want)
+		return -1;
+	*out = fnv1a(buf, want);
+	return 0;
+}
+
+/* The head of an open plain file, for the entry saved after reading it. */
+static void
+head_of_fd(int fd, struct entry *e)
+{
+	unsigned char buf[HEAD_MAX];
+	ssize_t got;
+	size_t have = 0;
+
+	while (have < sizeof buf && (got = pread(fd, buf + have, sizeof buf - have,
+	    (off_t)have)) > 0)
+		have += (size_t)got;
+	e->hlen = have;
+	e->hash = fnv1a(buf, have);
+}
+
+static int
+same_head(const struct entry *e, const char *name, int gz)
+{
+	uint64_t h;
+
+	if (e->hlen == 0)
+		return 1;	/* an empty file has nothing to compare */
+	return head_hash(name, gz, e->hlen, &h) == 0 && h == e->hash;
+}
+
+/* ---- the offset file ---- */
+
+static struct entry *
+table_find(struct table *t, const char *path)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strcmp(t->v[i].path, path) == 0)
+			return &t->v[i];
+	return NULL;
+}
+
+static struct entry *
+table_put(struct table *t, const char *path)
+{
+	struct entry *e = table_find(t, path);
+
+	if (e)
+		return e;
+	t->v = util_xreallocarray(t->v, t->n + 1, sizeof *t->v);
+	e = &t->v[t->n++];
+	memset(e, 0, sizeof *e);
+	e->path = util_xstrdup(path);
+	e->began = -1;
+	return e;
+}
+
+static void
+table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->v[i].path);
+	free(t->v);
+}
+
+/* dev and ino are unsigned 64-bit and may have the top bit set: they are
+ * written as the signed integer of the same bits and read back the same way. */
+static int
+uint_of(const json_t *o, const char *key, int any_bits, unsigned long long *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || (!any_bits && json_integer_value(v) < 0))
+		return -1;
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static int
+table_load(struct table *t, const char *file)
+{
+	FILE *fp = fopen(file, "r");
+	char *line = NULL, why[128];
+	size_t cap = 0;
+	ssize_t n;
+	unsigned long lineno = 0;
+	int status = BK_OK;
+
+	if (fp == NULL) {
+		if (errno == ENOENT)
+			return BK_OK;	/* the first run */
+		util_warn("%s", file);
+		return BK_ERR;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		json_t *o;
+		const char *path, *hash;
+		struct entry e = {0};
+		unsigned long long hlen = 0;
+
+		lineno++;
+		if (n <= 1)
+			continue;
+		if ((o = jsonl_parse_object(line, (size_t)n, why, sizeof why)) == NULL) {
+			util_locwarn(file, lineno, "%s", why);
+			status = BK_ERR;
+			continue;
+		}
+		path = jsonl_get_str(o, "path");
+		hash = jsonl_get_str(o, "head_hash");
+		e.began = jsonl_get_int(o, "began_ns", -1);
+		if (path == NULL || uint_of(o, "dev", 1, &e.dev) != 0 ||
+		    uint_of(o, "ino", 1, &e.ino) != 0 || uint_of(o, "offset", 0, &e.offset) != 0 ||
+		    uint_of(o, "head_len", 0, &hlen) != 0 || hlen > HEAD_MAX || hash == NULL ||
+		    sscanf(hash, "%16" SCNx64, &e.hash) != 1) {
+			util_locwarn(file, lineno, "not an offset record (path, dev, ino, offset, "
+			    "head_len, head_hash)");
+			status = BK_ERR;
+		} else {
+			struct entry *slot = table_put(t, path);
+
+			e.path = slot->path;
+			e.hlen = (size_t)hlen;
+			*slot = e;
+		}
+		json_decref(o);
+	}
+	if (ferror(fp)) {
+		util_warn("%s: read error", file);
+		status = BK_ERR;
+	}
+	free(line);
+	fclose(fp);
+	return status;
+}
+
+static int
+table_save(const struct table *t, const char *file)
+{
+	struct afile af;
+	char hash[17], tbuf[BKTIME_BUFSZ];
+
+	if (afile_begin(&af, file) != 0)
+		return BK_ERR;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct entry *e = &t->v[i];
+		json_t *o = json_object();
+
+		snprintf(hash, sizeof hash, "%016" PRIx64, e->hash);
+		jsonl_set_str(o, "path", e->path);
+		json_object_set_new(o, "dev", json_integer((json_int_t)e->dev));
+		json_object_set_new(o, "ino", json_integer((json_int_t)e->ino));
+		json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
+		json_object_set_new(o, "head_len", json_integer((json_int_t)e->hlen));
+		json_object_set_new(o, "head_hash", json_string(hash));
+		json_object_set_new(o, "began_ns", json_integer(e->began));
+		json_object_set_new(o, "saved", e->began < 0 ? json_null() :
+		    json_string(bktime_format((time_t)(e->began / 1000000000), tbuf)));
+		jsonl_write(af.fp, o);
+		json_decref(o);
+	}
+	return afile_commit(&af) == 0 ? BK_OK : BK_ERR;
+}
+
+/* ---- progress ---- */
+
+static double
+secs_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void
+progress_tick(struct run *r, int force)
+{
+	struct progress *p = &r->prog;
+	struct timespec now;
+	double el;
+
+	if (!p->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && secs_between(&p->last, &now) < 0.25)
+		return;
+	p->last = now;
+	el = secs_between(&p->start, &now);
+	fprintf(stderr, "\r%s: %.1f MB read, %.1f MB/s", util_progname, (double)p->bytes / 1e6,
+	    el > 0 ? (double)p->bytes / 1e6 / el : 0.0);
+	if (r->o->events)
+		fprintf(stderr, ", %lu events", *r->o->events);
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+static void
+progress_end(struct run *r)
+{
+	if (r->prog.on && r->prog.shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+	}
+}
+
+/* ---- reading ---- */
+
+/* Reads name from byte start, passing complete lines to the handler. With
+ * final (a rotated file: no writer any more) a last line without its newline
+ * is passed too; else it is left for the next run. Returns the offset read up
+ * to in *end. */
+static int
+read_from(struct run *r, const char *name, struct reader *rd, unsigned long long start,
+    int final, unsigned long long *end)
+{
+	struct input_loc loc = { name, 0 };
+	char *buf = util_xmalloc(CHUNK + 1);
+	size_t cap = CHUNK, have = 0, scan = 0, lstart = 0;
+	unsigned long long pos = start;
+	ssize_t got;
+	int status = BK_OK;
+
+	*end = start;
+	if (rd->gz) {
+		/* No index into a gzip stream: decompress and drop the part read before. */
+		unsigned long long skip = start;
+
+		while (skip > 0 && (got = reader_read(rd, buf, skip < cap ? (size_t)skip : cap)) > 0)
+			skip -= (unsigned long long)got;
+		if (skip > 0) {
+			util_warnx("%s: shorter than the saved offset %llu; not read", name, start);
+			free(buf);
+			return BK_ERR;
+		}
+	} else if (lseek(rd->fd, (off_t)start, SEEK_SET) == (off_t)-1) {
+		util_warn("%s: seek", name);
+		free(buf);
+		return BK_ERR;
+	}
+	for (;;) {
+		char *nl;
+
+		if (have == cap) {
+			if (lstart > 0) {
+				memmove(buf, buf + lstart, have - lstart);
+				have -= lstart;
+				scan -= lstart;
+				lstart = 0;
+			} else {
+				cap *= 2;	/* a line longer than the buffer */
+				buf = util_xrealloc(buf, cap + 1);
+			}
+		}
+		if ((got = reader_read(rd, buf + have, cap - have)) < 0) {
+			util_warn("%s: read error", name);
+			status = BK_ERR;
+			final = 0;	/* what is left may not be a whole line */
+			break;
+		}
+		if (got == 0)
+			break;
+		have += (size_t)got;
+		r->prog.bytes += (unsigned long long)got;
+		while ((nl = memchr(buf + scan, '\n', have - scan)) != NULL) {
+			size_t len = (size_t)(nl - (buf + lstart));
+			char *line = buf + lstart;
+
+			if (len > 0 && line[len - 1] == '\r')
+				len--;
+			line[len] = '\0';
+			loc.line++;
+			status = input_worse(status, r->fn(r->ctx, &loc, line, len));
+			pos += (unsigned long long)(nl + 1 - (buf + lstart));
+			lstart = scan = (size_t)(nl + 1 - buf);
+		}
+		scan = have;
+		progress_tick(r, 0);
+	}
+	if (final && have > lstart) {
+		size_t len = have - lstart;
+
+		buf[have] = '\0';
+		if (buf[lstart + len - 1] == '\r')
+			buf[lstart + --len] = '\0';
+		loc.line++;
+		status = input_worse(status, r->fn(r->ctx, &loc, buf + lstart, len));
+		pos += have - lstart;
+	}
+	*end = pos;
+	free(buf);
+	return status;
+}
+
+/* Reads the tail of a rotated file from start to its end. */
+static int
+read_rotated(struct run *r, const struct cand *c, unsigned long long start,
+    unsigned long long *endp)
+{
+	struct reader rd;
+	unsigned long long end;
+	int status;
+
+	if (reader_open(&rd, c->name, c->gz) != 0) {
+		util_warn("%s", c->name);
+		return BK_ERR;
+	}
+	status = read_from(r, c->name, &rd, start, 1, &end);
+	reader_close(&rd);
+	if (endp)
+		*endp = end;
+	return status;
+}
+
+/* ---- rotated names ---- */
+
+static void
+glob_escape(struct util_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (strchr("*?[\\", *s))
+			util_buf_addc(b, '\\');
+		util_buf_addc(b, *s);
+	}
+}
+
+static void
+cand_add(struct cand **v, size_t *n, const char *name)
+{
+	struct stat st;
+	int fd;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i].name, name) == 0)
+			return;
+	if (stat(name, &st) != 0 || !S_ISREG(st.st_mode))
+		return;
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].st.st_dev == st.st_dev && (*v)[i].st.st_ino == st.st_ino)
+			return;	/* the same file under two names */
+	*v = util_xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].name = util_xstrdup(name);
+	(*v)[*n].st = st;
+	(*v)[*n].gz = 0;
+	if ((fd = open(name, O_RDONLY | O_CLOEXEC)) != -1) {
+		(*v)[*n].gz = is_gzip(fd);
+		close(fd);
+	}
+	(*n)++;
+}
+
+static void
+cand_glob(struct cand **v, size_t *n, const char *pattern)
+{
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			cand_add(v, n, g.gl_pathv[i]);
+	globfree(&g);
+}
+
+/* PATH.N[.gz], PATH-DATE[.gz] (logrotate's dateext) and the user's globs. */
+static void
+cand_collect(const struct offset_opts *o, const char *path, struct cand **v, size_t *n)
+{
+	static const char *const suffixes[] = { ".[0-9]*", "-[0-9]*" };
+	struct util_buf b = {0};
+
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		util_buf_reset(&b);
+		glob_escape(&b, path);
+		util_buf_adds(&b, suffixes[i]);
+		cand_glob(v, n, util_buf_str(&b));
+	}
+	for (size_t i = 0; o->rotated_globs && o->rotated_globs[i]; i++)
+		cand_glob(v, n, o->rotated_globs[i]);
+	util_buf_free(&b);
+}
+
+static void
+cand_free(struct cand *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+static int
+mtime_cmp(const struct stat *a, const struct stat *b)
+{
+	if (a->st_mtim.tv_sec != b->st_mtim.tv_sec)
+		return a->st_mtim.tv_sec < b->st_mtim.tv_sec ? -1 : 1;
+	if (a->st_mtim.tv_nsec != b->st_mtim.tv_nsec)
+		return a->st_mtim.tv_nsec < b->st_mtim.tv_nsec ? -1 : 1;
+	return 0;
+}
+
+static int
+cand_by_mtime(const void *a, const void *b)
+{
+	return mtime_cmp(&((const struct cand *)a)->st, &((const struct cand *)b)->st);
+}
+
+/* PATH.2 is older than PATH.1 */
+static int
+cand_by_num(const void *a, const void *b)
+{
+	long x = ((const struct cand *)a)->num, y = ((const struct cand *)b)->num;
+
+	return x > y ? -1 : x < y;
+}
+
+static int
+cand_by_date(const void *a, const void *b)
+{
+	return strcmp(((const struct cand *)a)->date, ((const struct cand *)b)->date);
+}
+
+/* Oldest first: by number or date when both names have one, else by time. */
+static int
+cand_by_generation(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->num >= 0 && y->num >= 0)
+		return cand_by_num(a, b);
+	if (x->date && y->date)
+		return cand_by_date(a, b);
+	return cand_by_mtime(a, b);
+}
+
+/* Where a rotated name stands among the generations of path. */
+static void
+cand_generation(struct cand *c, const char *path)
+{
+	size_t n = strlen(path);
+	const char *rest = c->name + n;
+
+	c->num = -1;
+	c->date = NULL;
+	if (strncmp(c->name, path, n) != 0 || !isdigit((unsigned char)rest[1]))
+		return;
+	if (rest[0] == '.') {
+		char *end;
+		long v = strtol(rest + 1, &end, 10);
+
+		if (*end == '\0' || *end == '.')
+			c->num = v;
+	} else if (rest[0] == '-') {
+		c->date = rest + 1;
+	}
+}
+
+/* The file read last time among the rotated names: by device and inode (a
+ * rename), else by the hash of its head (a compressed or copied file). */
+static struct cand *
+find_old(const struct entry *e, struct cand *v, size_t n, const struct stat *cur)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!v[i].gz && v[i].st.st_dev == (dev_t)e->dev && v[i].st.st_ino == (ino_t)e->ino &&
+		    (cur == NULL || v[i].st.st_ino != cur->st_ino || v[i].st.st_dev != cur->st_dev) &&
+		    same_head(e, v[i].name, 0))
+			return &v[i];
+	if (e->hlen == 0)
+		return NULL;	/* nothing to recognise it by */
+	for (size_t i = 0; i < n; i++)
+		if ((cur == NULL || v[i].st.st_ino != cur->st_ino || v[i].st.st_dev != cur->st_dev) &&
+		    (v[i].gz || (unsigned long long)v[i].st.st_size >= e->offset) &&
+		    same_head(e, v[i].name, v[i].gz))
+			return &v[i];
+	return NULL;
+}
+
+/* Reads the old file's tail and the generations rotated after it, oldest first. */
+static int
+read_predecessors(struct run *r, const char *path, const struct entry *e,
+    const struct stat *cur, int same_inode)
+{
+	struct cand *v = NULL, *old, *sel;
+	size_t n = 0, nsel = 0;
+	int status = BK_OK;
+
+	cand_collect(r->o, path, &v, &n);
+	for (size_t i = 0; i < n; i++)
+		cand_generation(&v[i], path);
+	old = find_old(e, v, n, cur);
+	if (old == NULL) {
+		cand_free(v, n);
+		if (same_inode) {
+			util_warnx("%s: truncated since the last run; reading it from the start",
+			    path);
+			return BK_OK;
+		}
+		if (e->offset == 0)
+			return BK_OK;	/* nothing was read of it: nothing to look for */
+		util_warnx("%s: rotated, and the file read last time is not found among its "
+		    "rotated names: lines written to it after the last run are not read", path);
+		return BK_ERR;
+	}
+	status = read_rotated(r, old, e->offset, NULL);
+	/* Rotated more than once since: the generations after the old one, told
+	 * by the naming scheme the old one has (numbers count down, dates up),
+	 * else by modification time. */
+	sel = util_xcalloc(n + 1, sizeof *sel);
+	for (size_t i = 0; i < n; i++) {
+		const struct cand *c = &v[i];
+
+		if (c == old || (cur && c->st.st_dev == cur->st_dev && c->st.st_ino == cur->st_ino))
+			continue;
+		if (old->num >= 0 ? c->num >= 0 && c->num < old->num :
+		    old->date ? c->date && strcmp(c->date, old->date) > 0 :
+		    mtime_cmp(&c->st, &old->st) > 0)
+			sel[nsel++] = *c;
+	}
+	qsort(sel, nsel, sizeof *sel, old->num >= 0 ? cand_by_num : old->date ? cand_by_date :
+	    cand_by_mtime);
+	for (size_t i = 0; i < nsel; i++)
+		status = input_worse(status, read_rotated(r, &sel[i], 0, NULL));
+	free(sel);
+	cand_free(v, n);
+	return status;
+}
+
+/* A log that was empty when read last time has nothing to be recognised by:
+ * every rotated file modified since that run began (logrotate keeps the
+ * modification time when it compresses) holds lines not read yet. */
+static int
+read_since(struct run *r, const char *path, const struct entry *e, const struct stat *cur)
+{
+	/* A file written in the same clock tick as the run began is read again:
+	 * at least once. */
+	long long since = e->began;
+	struct cand *v = NULL, *sel;
+	size_t n = 0, nsel = 0;
+	int status = BK_OK;
+
+	if (e->began < 0)
+		return BK_OK;
+	cand_collect(r->o, path, &v, &n);
+	sel = util_xcalloc(n + 1, sizeof *sel);
+	for (size_t i = 0; i < n; i++) {
+		long long m = (long long)v[i].st.st_mtim.tv_sec * 1000000000LL +
+		    v[i].st.st_mtim.tv_nsec;
+
+		cand_generation(&v[i], path);
+		if (m >= since && (cur == NULL || v[i].st.st_dev != cur->st_dev ||
+		    v[i].st.st_ino != cur->st_ino))
+			sel[nsel++] = v[i];
+	}
+	qsort(sel, nsel, sizeof *sel, cand_by_generation);
+	for (size_t i = 0; i < nsel; i++)
+		status = input_worse(status, read_rotated(r, &sel[i], 0, NULL));
+	free(sel);
+	cand_free(v, n);
+	return status;
+}
+
+/* ---- one path ---- */
+
+static int
+run_path(struct run *r, struct table *t, const char *path)
+{
+	struct entry *e = table_find(t, path), saved;
+	struct reader rd = { -1, NULL };
+	struct stat st;
+	unsigned long long start = 0, end;
+	int status = BK_OK;
+
+	if (e)
+		saved = *e;
+	if ((rd.fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(rd.fd, &st) != 0) {
+		if (errno != ENOENT || e == NULL) {
+			util_warn("%s", path);
+			if (rd.fd != -1)
+				close(rd.fd);
+			return BK_ERR;
+		}
+		/* Rotated and not yet recreated: the old file's tail is all there is.
+		 * The entry stays on the old file, now at its end. */
+		{
+			struct cand *v = NULL, *old;
+			size_t n = 0;
+
+			if (saved.hlen == 0) {
+				status = read_since(r, path, &saved, NULL);
+				e->began = r->began;
+				return status;
+			}
+			cand_collect(r->o, path, &v, &n);
+			if ((old = find_old(&saved, v, n, NULL)) == NULL) {
+				util_warnx("%s: no such file, and the file read last time is not "
+				    "found among its rotated names", path);
+				cand_free(v, n);
+				return BK_ERR;
+			}
+			status = read_rotated(r, old, saved.offset, &end);
+			/* A compressed one has a new inode: the head still finds it. */
+			e->offset = end;
+			e->began = r->began;
+			if (!old->gz) {
+				e->dev = (unsigned long long)old->st.st_dev;
+				e->ino = (unsigned long long)old->st.st_ino;
+			}
+			cand_free(v, n);
+			return status;
+		}
+	}
+	if (!S_ISREG(st.st_mode)) {
+		util_warnx("%s: not a regular file", path);
+		close(rd.fd);
+		return BK_ERR;
+	}
+	if (e && saved.hlen == 0) {
+		/* Empty last time (so offset 0): the same file or a new one, it is
+		 * read from the start, after what was rotated away since. */
+		status = read_since(r, path, &saved, &st);
+	} else if (e && saved.dev == (unsigned long long)st.st_dev &&
+	    saved.ino == (unsigned long long)st.st_ino) {
+		if ((unsigned long long)st.st_size >= saved.offset && same_head(&saved, path, 0))
+			start = saved.offset;	/* the same file, grown or not */
+		else	/* truncated (maybe copied first), or the inode reused */
+			status = read_predecessors(r, path, &saved, &st, 1);
+	} else if (e) {
+		/* Another file under the path: the old one was rotated. */
+		status = read_predecessors(r, path, &saved, &st, 0);
+	}
+	status = input_worse(status, read_from(r, path, &rd, start, 0, &end));
+	e = table_put(t, path);
+	e->dev = (unsigned long long)st.st_dev;
+	e->ino = (unsigned long long)st.st_ino;
+	e->offset = end;
+	e->began = r->began;
+	head_of_fd(rd.fd, e);
+	close(rd.fd);
+	return status;
+}
 
 int
 offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn, void *ctx)
 {
-	(void)argc, (void)argv, (void)fn, (void)ctx;
-	util_warnx("%s: --offset-file is not implemented yet", o->offset_file);
-	return BK_ERR;
+	struct run r = { o, fn, ctx, {0}, BK_OK, 0 };
+	struct timespec now;
+	struct table t = {0};
+	int lock, status;
+
+	if ((lock = afile_lock(o->offset_file, 1)) == -1)
+		return BK_ERR;
+	if ((status = table_load(&t, o->offset_file)) != BK_OK) {
+		util_warnx("%s: not a usable offset file; nothing read (fix or remove it)",
+		    o->offset_file);
+		table_free(&t);
+		afile_unlock(lock);
+		return BK_ERR;
+	}
+	/* The clock that stamps file times, so that a file written after this
+	 * point has a modification time not before began. */
+#ifdef CLOCK_REALTIME_COARSE
+	if (clock_gettime(CLOCK_REALTIME_COARSE, &now) != 0)
+#endif
+		clock_gettime(CLOCK_REALTIME, &now);
+	r.began = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+	r.prog.on = o->progress && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &r.prog.start);
+	r.prog.last = r.prog.start;
+	r.prog.last.tv_sec -= 1;	/* the first chunk shows the line at once */
+	for (int i = 0; i < argc; i++)
+		status = input_worse(status, run_path(&r, &t, argv[i]));
+	progress_end(&r);
+	/* The offsets move only once the events are safely out. */
+	if (o->flush && o->flush(ctx) != 0) {
+		util_warnx("%s: not updated: the events could not be written; the next run "
+		    "reads the same lines again", o->offset_file);
+		status = BK_ERR;
+	} else if (table_save(&t, o->offset_file) != BK_OK) {
+		status = BK_ERR;
+	}
+	table_free(&t);
+	afile_unlock(lock);
+	return status;
 }

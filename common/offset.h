@@ -12,6 +12,7 @@ struct offset_opts {
 	int progress;				/* progress line on a terminal */
 	/* called after all events of a run are written; flushes stdout. 0 ok */
 	int (*flush)(void *ctx);
+	const unsigned long *events;		/* events written so far, for --progress; may be NULL */
 };
 
 /* Reads each path from its saved offset (and its rotated predecessor's tail),

@@ -1,5 +1,6 @@
 #include "reason.h"
 #include "status.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -50,6 +51,56 @@ static const struct phrase {
 	const char *reason;
 	const char *text;
 } phrases[] = {
+	/* Specific wordings that would otherwise match a vaguer phrase below. */
+	{ "expired", "envelope expired" },
+	{ "networkerror", "dns error" },
+	{ "userunknown", "address couldn't be found" },
+	{ "userunknown", "address could not be found" },
+	{ "expired", "not delivered within" },
+	{ "expired", "unable to deliver this message after" },
+	{ "authfailure", "unauthenticated email" },
+	{ "authfailure", "sender is unauthenticated" },
+	{ "policyviolation", "content presents a potential" },
+	{ "rejected", "permission to post" },
+	{ "rejected", "send mail as" },
+	{ "blocked", "service refuse" },
+	{ "systemerror", "upstream error" },
+	{ "systemerror", "could not load" },
+	{ "rejected", "sender address rejected" },
+	{ "rejected", "domain of sender address" },
+	{ "rejected", "sender verify failed" },
+	{ "rejected", "sender rejected" },
+	{ "blocked", "my name was rejected" },
+	{ "blocked", "refused to talk to me" },
+	{ "blocked", "invalid ip for sending" },
+	{ "badreputation", "user complaints" },
+	{ "badreputation", "low reputation" },
+	{ "rejected", "sender was rejected" },
+	{ "userunknown", "recipient address rejected: access denied" },
+	{ "userunknown", "user doesn't have a" },
+	{ "userunknown", "user does not have a" },
+	{ "exceedlimit", "exceeds administrative limit" },
+	{ "notcompliantrfc", "duplicate header" },
+	{ "notcompliantrfc", "multiple addresses in from" },
+	{ "notaccept", "no smtp service" },
+	{ "suspend", "temporary locked" },
+	{ "suspend", "temporarily locked" },
+	{ "suspend", "account is locked" },
+	{ "authfailure", "dmarc" },
+	{ "securityerror", "delivery not authorized" },
+	{ "securityerror", "unauthenticated" },
+	{ "norelaying", "no relaying" },
+	{ "norelaying", "not configured to relay" },
+	{ "spamdetected", "message content rejected" },
+	{ "mailererror", "procmail" },
+	{ "hostunknown", "domain is not reachable" },
+	{ "hostunknown", "unrouteable address" },
+	{ "speeding", "receiving mail at a rate" },
+	{ "policyviolation", "protocol violation" },
+	{ "systemerror", "transaction failed" },
+	{ "systemerror", "service currently unavailable" },
+	{ "toomanyconn", "connection frequency limited" },
+	{ "requireptr", "rdns" },
 	{ "systemfull", "insufficient system storage" },
 	{ "systemfull", "mail system full" },
 	{ "systemfull", "system storage" },
@@ -71,6 +122,7 @@ static const struct phrase {
 	{ "mailboxfull", "exceeds quota" },
 	{ "mailboxfull", "over quota" },
 	{ "mailboxfull", "overquota" },
+	{ "mailboxfull", "over-quota" },
 	{ "mailboxfull", "over the quota" },
 	{ "mailboxfull", "quota full" },
 	{ "mailboxfull", "disk quota" },
@@ -117,6 +169,7 @@ static const struct phrase {
 	{ "userunknown", "user doesn't exist" },
 	{ "userunknown", "user does not exist" },
 	{ "userunknown", "recipient unknown" },
+	{ "userunknown", "recipient name is not recognized" },
 	{ "userunknown", "unknown recipient" },
 	{ "userunknown", "recipient not found" },
 	{ "userunknown", "invalid recipient" },
@@ -144,7 +197,6 @@ static const struct phrase {
 	{ "userunknown", "not a valid mailbox" },
 	{ "userunknown", "no such recipient" },
 	{ "userunknown", "address unknown" },
-	{ "userunknown", "unrouteable address" },
 	{ "userunknown", "not our customer" },
 	{ "userunknown", "undeliverable address" },
 	{ "userunknown", "is not a valid" },
@@ -235,10 +287,13 @@ static const struct phrase {
 	{ "networkerror", "connection reset" },
 	{ "networkerror", "mail loops back" },
 	{ "networkerror", "routing loop" },
+	{ "networkerror", "mail loop" },
 	{ "networkerror", "too many hops" },
 	{ "networkerror", "temporary failure in name resolution" },
 	{ "networkerror", "host name lookup failure" },
-	{ "networkerror", "dns" },
+	{ "networkerror", "dns error" },
+	{ "networkerror", "dns lookup" },
+	{ "networkerror", "dns failure" },
 	{ "policyviolation", "policy" },
 	{ "policyviolation", "not authorized" },
 	{ "policyviolation", "prohibited" },
@@ -264,30 +319,99 @@ static const struct phrase {
 	{ "syntaxerror", "syntax error" },
 	{ "syntaxerror", "command unrecognized" },
 	{ "syntaxerror", "bad sequence of commands" },
+	/* Last resort: Postfix says this before any restriction's own text. */
+	{ "userunknown", "address rejected" },
 };
 
 /* How much of a reply text is looked at: servers put the reason up front. */
 #define SCAN_MAX 8192
 
-const char *
-reason_from_text(const char *text, size_t n)
+#define NPHRASES (sizeof phrases / sizeof phrases[0])
+#define BIGRAM(a, b) ((((unsigned)(unsigned char)(a) * 31u) ^ (unsigned char)(b)) & 4095u)
+
+/* Each phrase's bigrams, hashed: a phrase can only occur in a text that has
+ * all of them, which a bitmap of the text's bigrams tells at once. This
+ * saves most of the ~300 substring searches per reply text. */
+#define PHRASE_BIGRAMS 24	/* enough of them to rule most phrases out */
+static unsigned short phrase_bigrams[NPHRASES][PHRASE_BIGRAMS];
+static size_t phrase_nbigrams[NPHRASES];
+static int bigrams_ready;
+
+static void
+bigrams_init(void)
+{
+	for (size_t i = 0; i < NPHRASES; i++) {
+		const char *t = phrases[i].text;
+
+		for (size_t k = 0; t[k] && t[k + 1] && k < PHRASE_BIGRAMS; k++)
+			phrase_bigrams[i][phrase_nbigrams[i]++] = (unsigned short)BIGRAM(t[k], t[k + 1]);
+	}
+	bigrams_ready = 1;
+}
+
+/* Index of the first phrase found in text, or -1. */
+static long
+phrase_match(const char *text, size_t n)
 {
 	char low[SCAN_MAX + 1];
+	unsigned char seen[4096 / 8];
 
 	if (text == NULL || n == 0)
-		return NULL;
+		return -1;
+	if (!bigrams_ready)
+		bigrams_init();
 	if (n > SCAN_MAX)
 		n = SCAN_MAX;
+	memset(seen, 0, sizeof seen);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)text[i];
 		/* Folded white space, so that "mailbox  full" and line breaks match. */
 		low[i] = (c == '\t' || c == '\r' || c == '\n' || c == '\0') ? ' ' : (char)tolower(c);
+		if (i > 0) {
+			unsigned h = BIGRAM(low[i - 1], low[i]);
+
+			seen[h >> 3] |= (unsigned char)(1u << (h & 7));
+		}
 	}
 	low[n] = '\0';
-	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
-		if (strstr(low, phrases[i].text) != NULL)
-			return reason_describe(phrases[i].reason)->name;
-	return NULL;
+	for (size_t i = 0; i < NPHRASES; i++) {
+		size_t k;
+
+		for (k = 0; k < phrase_nbigrams[i]; k++) {
+			unsigned h = phrase_bigrams[i][k];
+
+			if (!(seen[h >> 3] & (1u << (h & 7))))
+				break;
+		}
+		if (k == phrase_nbigrams[i] && strstr(low, phrases[i].text) != NULL)
+			return (long)i;
+	}
+	return -1;
+}
+
+const char *
+reason_from_text(const char *text, size_t n)
+{
+	long i = phrase_match(text, n);
+
+	return i < 0 ? NULL : reason_describe(phrases[i].reason)->name;
+}
+
+/* Phrases of "user unknown" that filters also use as an excuse; the others
+ * name the recipient's mailbox or account outright. */
+static int
+weak_unknown(long i)
+{
+	static const char *const weak[] = { "user unknown", "unknown user", "no such user",
+		"user not found", "user doesn't exist", "user does not exist", "does not exist",
+		"recipient address rejected: user", "address rejected: user", "user invalid" };
+
+	if (i < 0)
+		return 0;
+	for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)
+		if (strcmp(phrases[i].text, weak[k]) == 0)
+			return 1;
+	return 0;
 }
 
 const struct reason_desc *
@@ -308,7 +432,7 @@ from_reply_code(int code)
 	case 451: return "systemerror";
 	case 452: return "systemfull";
 	case 521: case 556: return "notaccept";
-	case 550: return "userunknown";
+	case 550: return NULL;	/* servers use it for every refusal */
 	case 551: return "hasmoved";
 	case 552: return "mailboxfull";
 	case 553: return "userunknown";
@@ -317,11 +441,58 @@ from_reply_code(int code)
 	}
 }
 
+/* The SMTP command a reply text says it answered: 'M' (MAIL FROM), 'D'
+ * (DATA), or 0. */
+static int
+smtp_command(const char *diag)
+{
+	static const struct { const char *text; int cmd; } cmds[] = {
+		{ "after mail from", 'M' }, { "in reply to mail from", 'M' },
+		{ ">>> mail from", 'M' }, { "sender was rejected", 'M' },
+		{ "after rcpt to", 'R' }, { "in reply to rcpt to", 'R' }, { ">>> rcpt to", 'R' },
+		{ "rcpt_to", 'R' }, { "does not like recipient", 'R' }, { "rcpt command", 'R' },
+		{ "our rcpt to", 'R' }, { "smtp:rcpt", 'R' }, { "rcpt to:<", 'R' },
+		{ "end of data", 'D' }, { "in reply to data", 'D' },
+		{ ">>> data", 'D' }, { "final data", 'D' }, { "after data", 'D' },
+	};
+	char low[SCAN_MAX + 1];
+	size_t n;
+
+	if (diag == NULL)
+		return 0;
+	/* One lower-case copy, then the C library's fast search. */
+	for (n = 0; diag[n] && n < SCAN_MAX; n++)
+		low[n] = (char)tolower((unsigned char)diag[n]);
+	low[n] = '\0';
+	if (memchr(low, 'm', n) == NULL && memchr(low, 'r', n) == NULL &&
+	    memchr(low, 'd', n) == NULL)
+		return 0;
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (strstr(low, cmds[i].text))
+			return cmds[i].cmd;
+	return 0;
+}
+
+static int
+is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
 const char *
 reason_classify(const char *action, const char *status, int code, const char *diag)
 {
+	return reason_classify_ctx(action, status, code, diag, NULL);
+}
+
+const char *
+reason_classify_ctx(const char *action, const char *status, int code, const char *diag,
+    const char *context)
+{
 	struct status_info info;
 	const char *by_status = NULL, *by_text;
+	long pi;
+	int weak;
 
 	if (action && (strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
 	    strcmp(action, "expanded") == 0))
@@ -331,24 +502,69 @@ reason_classify(const char *action, const char *status, int code, const char *di
 			return "delivered";
 		by_status = info.reason;
 	}
-	by_text = diag ? reason_from_text(diag, strlen(diag)) : NULL;
-	/* A specific code is trusted over the text, but generic codes are common
-	 * ("550 5.0.0", "552 5.2.2 ... quota"), and so are codes that servers use
-	 * loosely: 5.1.1 for a suspended box, 5.7.1 for anything refused. */
-	if (by_status && by_text) {
-		if (strcmp(by_status, "rejected") == 0 || strcmp(by_status, "securityerror") == 0 ||
-		    strcmp(by_status, "notaccept") == 0 || strcmp(by_status, "systemerror") == 0 ||
-		    strcmp(by_status, "networkerror") == 0 || strcmp(by_status, "toomanyconn") == 0)
-			return by_text;
-		if (strcmp(by_status, "userunknown") == 0 && (strcmp(by_text, "suspend") == 0 ||
-		    strcmp(by_text, "mailboxfull") == 0 || strcmp(by_text, "hasmoved") == 0))
-			return by_text;
+	pi = diag ? phrase_match(diag, strlen(diag)) : -1;
+	{
+		by_text = pi < 0 ? NULL : reason_describe(phrases[pi].reason)->name;
+		weak = weak_unknown(pi);
+	}
+	if (by_text && by_status && strcmp(phrases[pi].text, "address rejected") == 0)
 		return by_status;
+	if (by_text) {
+		int cmd = smtp_command(diag);
+
+		if (cmd == 0 && context)
+			cmd = smtp_command(context);
+
+		/* "User unknown" in answer to MAIL FROM is about the sender; after
+		 * DATA, or with a policy code, it is a filter's excuse. */
+		/* "User unknown" is only trusted with a 5.1.1 or in answer to RCPT TO.
+		 * In answer to MAIL FROM it is about the sender; after DATA, or with
+		 * no telling when, it is often a content filter's excuse (Sisimai
+		 * reads it so too). A hard bounce suppresses the address at once, so
+		 * only unambiguous ones count as hard. */
+		if (is(by_text, "userunknown")) {
+			/* An addressing code about the recipient (5.1.1, 5.1.10, ...),
+			 * not the sender's (5.1.7, 5.1.8). */
+			int x1 = status && strncmp(status + 1, ".1.", 3) == 0 &&
+			    strcmp(status + 3, "7") != 0 && strcmp(status + 3, "8") != 0;
+
+			if (cmd == 'M')
+				return "rejected";
+			if (weak && !x1 && cmd != 'R')
+				return "filtered";
+		}
+		/* A specific code beats a vague phrase. */
+		if ((is(by_status, "mailboxfull") || is(by_status, "mesgtoobig") ||
+		    is(by_status, "hostunknown")) &&
+		    (is(by_text, "blocked") || is(by_text, "policyviolation") ||
+		    is(by_text, "systemerror") || is(by_text, "networkerror") ||
+		    is(by_text, "filtered") || is(by_text, "rejected")))
+			return by_status;
+		if (is(by_status, "userunknown") && status && strcmp(status + 1, ".1.1") == 0 &&
+		    (is(by_text, "policyviolation") || is(by_text, "systemerror") ||
+		    is(by_text, "networkerror") || is(by_text, "filtered")))
+			return by_status;
+		/* Given up after temporary failures to connect: the time ran out. */
+		if (action && strcmp(action, "failed") == 0 && status && status[0] == '4' &&
+		    is(by_text, "networkerror") && (strstr(phrases[pi].text, "timed out") ||
+		    strstr(phrases[pi].text, "refused") || strstr(phrases[pi].text, "unreachable")))
+			return "expired";
+		if (is(by_status, "hasmoved") && is(by_text, "userunknown"))
+			return by_status;
+		return by_text;
+	}
+	if (action && strcmp(action, "failed") == 0 && status && status[0] == '4')
+		return "expired";
+	if (by_status == NULL || is(by_status, "userunknown")) {
+		int cmd = smtp_command(diag);
+
+		if (cmd == 0 && context)
+			cmd = smtp_command(context);
+		if (cmd == 'M')
+			return "rejected";	/* refused at MAIL FROM: the sender */
 	}
 	if (by_status)
 		return by_status;
-	if (by_text)
-		return by_text;
 	if (action && strcmp(action, "delayed") == 0 && code == 0 && status == NULL)
 		return "undefined";
 	if ((by_status = from_reply_code(code)) != NULL)
@@ -362,6 +578,10 @@ reason_class(const char *reason, const char *status, int code)
 	const struct reason_desc *r = reason ? reason_describe(reason) : NULL;
 
 	if (r == NULL)
+		return "soft";
+	/* The server said to try again: nothing is permanent about it. */
+	if (strcmp(r->class, "none") != 0 && ((status && status[0] == '4') ||
+	    (status == NULL && code >= 400 && code < 500)))
 		return "soft";
 	if (strcmp(r->class, "hard-if-5xx") == 0) {
 		if ((status && status[0] == '4') || (code >= 400 && code < 500))

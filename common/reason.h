@@ -19,6 +19,10 @@ extern const struct reason_desc reason_table[];
  * Returns a static string from reason_table. */
 const char *reason_classify(const char *action, const char *status, int code,
     const char *diag);
+/* The same, with context: more text about the outcome (e.g. the notice of
+ * a bounce email) that may tell which SMTP command the reply answered. */
+const char *reason_classify_ctx(const char *action, const char *status, int code,
+    const char *diag, const char *context);
 /* Only the reply text: the most specific reason it names, or NULL. */
 const char *reason_from_text(const char *text, size_t n);
 /* "hard", "soft" or "none" for a reason given the status/code that came with it. */

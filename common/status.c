@@ -156,7 +156,8 @@ status_parse(const char *s, size_t n, char *out)
 		s++, n--;
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
-	if (scan(s, n, &c, &sub, &det) != n)
+	/* scan returns 0 for no code: an empty string is no code either. */
+	if (n == 0 || scan(s, n, &c, &sub, &det) != n)
 		return -1;
 	snprintf(out, STATUS_MAX, "%d.%d.%d", c, sub, det);
 	return 0;

@@ -25,13 +25,55 @@ util_setprogname(const char *argv0)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* Writes a formatted message to stderr with control characters (other than
+ * tab) shown as '?': messages quote hostile input, which must not drive the
+ * terminal of whoever reads them (escape sequences, carriage returns). */
+static void
+vput_clean(const char *fmt, va_list ap)
+{
+	char buf[1024], *msg = buf;
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(buf, sizeof buf, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof buf) {
+		if ((msg = malloc((size_t)n + 1)) == NULL)
+			msg = buf;	/* cut, as vsnprintf left it */
+		else
+			vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	}
+	for (char *c = msg; *c; c++)
+		if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+			*c = '?';
+	fputs(msg, stderr);
+	if (msg != buf)
+		free(msg);
+}
+
+static void
+put_clean(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+put_clean(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput_clean(fmt, ap);
+	va_end(ap);
+}
+
 static void
 vwarn_common(int with_errno, const char *fmt, va_list ap)
 {
 	int saved = errno;
 
 	fprintf(stderr, "%s: ", util_progname);
-	vfprintf(stderr, fmt, ap);
+	vput_clean(fmt, ap);
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);
@@ -63,11 +105,11 @@ util_locwarn(const char *file, unsigned long line, const char *fmt, ...)
 	va_list ap;
 
 	if (line > 0)
-		fprintf(stderr, "%s: %s:%lu: ", util_progname, file, line);
+		put_clean("%s: %s:%lu: ", util_progname, file, line);
 	else
-		fprintf(stderr, "%s: %s: ", util_progname, file);
+		put_clean("%s: %s: ", util_progname, file);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_clean(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }

@@ -7,7 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "event.h"
 
@@ -44,6 +46,54 @@ fuzz_event_sink(void *arg, struct event *e)
 		abort();
 	free(s);
 	json_decref(o);
+}
+
+static char fuzz_path[64], fuzz_lock[80];
+
+static inline void
+fuzz_file_remove(void)
+{
+	unlink(fuzz_path);
+	unlink(fuzz_lock);	/* state writers lock FILE.lock */
+}
+
+/* Loaders that take a path get the input through a file, one per process,
+ * rewritten for each input and removed at exit. Returns its path; aborts when
+ * /tmp fails. */
+static inline const char *
+fuzz_file(const uint8_t *data, size_t size)
+{
+	const char *path = fuzz_path;
+	FILE *fp;
+
+	if (fuzz_path[0] == '\0') {
+		int fd;
+
+		snprintf(fuzz_path, sizeof fuzz_path, "/tmp/bk-fuzz-XXXXXX");
+		if ((fd = mkstemp(fuzz_path)) == -1)
+			abort();
+		close(fd);
+		snprintf(fuzz_lock, sizeof fuzz_lock, "%s.lock", fuzz_path);
+		atexit(fuzz_file_remove);
+	}
+	if ((fp = fopen(path, "wb")) == NULL)
+		abort();
+	if (size > 0 && fwrite(data, 1, size, fp) != size)
+		abort();
+	if (fclose(fp) != 0)
+		abort();
+	return path;
+}
+
+/* A stream that discards what is written (the writers under test take one). */
+static inline FILE *
+fuzz_devnull(void)
+{
+	static FILE *fp;
+
+	if (fp == NULL && (fp = fopen("/dev/null", "w")) == NULL)
+		abort();
+	return fp;
 }
 
 #endif

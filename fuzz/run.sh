@@ -29,15 +29,18 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 fi
 mkdir -p "$OBJ" "$WORK" || exit 2
 
-# The library, instrumented for coverage (fuzzer-no-link) and sanitized.
-objs=
-for src in common/*.c; do
-	o=$OBJ/$(basename "$src" .c).o
-	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ -n "$(find common -name '*.h' -newer "$o")" ]; then
-		$CC $CPPFLAGS $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$o" "$src" || exit 2
-	fi
-	objs="$objs $o"
-done
+# The library, instrumented for coverage (fuzzer-no-link) and sanitized;
+# rebuilt before each harness, as common/ may change during a long run.
+build_lib() {
+	objs=
+	for c in common/*.c; do
+		o=$OBJ/$(basename "$c" .c).o
+		if [ ! -f "$o" ] || [ "$c" -nt "$o" ] || [ -n "$(find common -name '*.h' -newer "$o")" ]; then
+			$CC $CPPFLAGS $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$o" "$c" || return 1
+		fi
+		objs="$objs $o"
+	done
+}
 
 if [ $# -gt 0 ]; then
 	names="$*"
@@ -52,7 +55,12 @@ for name in $names; do
 		echo "fuzz: no harness $src" >&2
 		exit 2
 	fi
-	$CC $CPPFLAGS $CFLAGS $SAN -fsanitize=fuzzer -o "$BIN/fuzz_$name" "$src" $objs $LIBS || exit 2
+	if ! build_lib || ! $CC $CPPFLAGS $CFLAGS $SAN -fsanitize=fuzzer -o "$BIN/fuzz_$name" \
+	    "$src" $objs $LIBS; then
+		echo "fuzz: $name: build failed" >&2
+		found=2
+		continue
+	fi
 	mkdir -p "fuzz/corpus/$name" "fuzz/crashers/$name" "$WORK/$name"
 	dict=
 	[ -f "fuzz/dict/$name.dict" ] && dict="-dict=fuzz/dict/$name.dict"
@@ -70,10 +78,12 @@ for name in $names; do
 	grep -E '^(stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)' \
 	    "$WORK/$name.log" | sed "s/^/fuzz: $name: /"
 	if [ $rc -ne 0 ]; then
-		found=1
+		[ $found -eq 0 ] && found=1
 		echo "fuzz: $name FOUND A PROBLEM (exit $rc); see $WORK/$name.log and fuzz/crashers/$name/"
 		grep -E 'ERROR: |SUMMARY: |runtime error' "$WORK/$name.log" | head -5
 	fi
+	# Keep fuzz/crashers/ only while it holds findings.
+	rmdir "fuzz/crashers/$name" fuzz/crashers 2>/dev/null
 	if [ "${FUZZ_MERGE:-0}" = 1 ]; then
 		"$BIN/fuzz_$name" -merge=1 -max_len=65536 -close_fd_mask=3 \
 		    "fuzz/corpus/$name" "$WORK/$name" >>"$WORK/$name.log" 2>&1

@@ -1,0 +1,105 @@
+#!/bin/sh
+# bounce-stats against the jq group-by that users would write instead, on the
+# same generated events, in one run. BENCH_MB (default 200) sets the size.
+# Usage: bench-stats.sh [OUTDIR]
+set -eu
+out=${1:-${TMPDIR:-/tmp}}
+mb=${BENCH_MB:-200}
+mkdir -p "$out"
+data="$out/stats-events-$mb.jsonl"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+
+# Realistic event records: a skewed spread over 3000 domains (a few big
+# providers, a long tail), 200000 recipients, 30 days, the reasons and reply
+# texts seen in practice.
+if [ ! -s "$data" ]; then
+	awk -v mb="$mb" 'BEGIN {
+		srand(42);
+		n = split("systemfull 4.3.1 452 452_4.3.1_Insufficient_system_storage delayed soft|" \
+		    "mailboxfull 4.2.2 452 452_4.2.2_Mailbox_full,_try_again_later delayed soft|" \
+		    "mailboxfull 5.2.2 552 552_5.2.2_Quota_exceeded_(mailbox_for_user_is_full) failed soft|" \
+		    "userunknown 5.1.1 550 550_5.1.1_The_email_account_that_you_tried_to_reach_does_not_exist failed hard|" \
+		    "speeding 4.7.28 421 421_4.7.28_Our_system_has_detected_an_unusual_rate_of_unsolicited_mail delayed soft|" \
+		    "toomanyconn 4.7.0 421 421_4.7.0_Too_many_concurrent_SMTP_connections delayed soft|" \
+		    "blocked 5.7.1 554 554_5.7.1_Service_unavailable;_Client_host_blocked_using_zen.spamhaus.org failed soft|" \
+		    "networkerror 4.4.1 0 connect_to_mx:_Connection_timed_out delayed soft|" \
+		    "delivered 2.0.0 250 250_2.0.0_Ok:_queued_as_4XyZ delivered none|" \
+		    "hostunknown 5.1.2 0 Host_or_domain_name_not_found._Name_service_error failed hard", r, "|");
+		for (i = 1; i <= n; i++) {
+			split(r[i], f, " ");
+			reason[i] = f[1]; st[i] = f[2]; code[i] = f[3]; diag[i] = f[4];
+			act[i] = f[5]; cls[i] = f[6];
+			gsub(/_/, " ", diag[i]);
+		}
+		# weights: mostly deferrals for full systems and deliveries
+		split("18 10 6 14 6 5 6 8 22 5", w, " ");
+		tot = 0; for (i = 1; i <= n; i++) { tot += w[i]; cw[i] = tot }
+		limit = mb * 1048576; bytes = 0; k = 0;
+		base = 1793232000;	# 2026-10-29: 30 days up to today
+		while (bytes < limit) {
+			u = rand();
+			d = int(3000 * u * u * u);
+			dom = (d < 5) ? sprintf("bigmail%d.example", d) : sprintf("d%d.example", d);
+			rc = sprintf("user%d@%s", int(rand() * 200000), dom);
+			x = rand() * tot;
+			for (i = 1; i < n && cw[i] < x; i++) ;
+			t = base + int(rand() * 30 * 86400);
+			tm = strftime("%Y-%m-%dT%H:%M:%SZ", t, 1);
+			codej = code[i] == 0 ? "null" : code[i];
+			line = sprintf("{\"time\":\"%s\",\"rcpt\":\"%s\",\"domain\":\"%s\",\"action\":\"%s\",\"status\":\"%s\",\"code\":%s,\"reason\":\"%s\",\"class\":\"%s\",\"rhost\":\"mx%d.%s\",\"diag\":\"%s\",\"from\":\"news@sender.example\",\"msgid\":\"<%d.%d@sender.example>\",\"qid\":\"%X\",\"source\":\"postfix\",\"origin\":\"/var/log/mail.log:%d\"}",
+			    tm, rc, dom, act[i], st[i], codej, reason[i], cls[i], d % 3, dom, diag[i], k, t, k + 65536, k + 1);
+			print line;
+			bytes += length(line) + 1;
+			k++;
+		}
+	}' > "$data"
+fi
+size=$(wc -c < "$data")
+lines=$(wc -l < "$data")
+mbs=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')
+echo "data: $mbs MB, $lines events ($data)"
+
+t0=$(now)
+rc=0
+bounce-stats --by domain "$data" > "$out/stats-bk.jsonl" 2> "$out/stats-bk.err" || rc=$?
+t1=$(now)
+if [ "$rc" -ne 0 ]; then
+	echo "bounce-stats failed (exit $rc):"; head -5 "$out/stats-bk.err"; exit 1
+fi
+# The same figures with jq: events, distinct recipients, deferrals, failures,
+# reasons, statuses, first/last seen, distinct days, sorted by events.
+jq -n -c 'reduce inputs as $e ({};
+	.[$e.domain] |= (.events += 1
+	  | .rcpts[$e.rcpt] = true
+	  | .reasons[$e.reason] += 1
+	  | (if $e.status then .statuses[$e.status] += 1 else . end)
+	  | (if $e.action == "delayed" then .deferrals += 1
+	     elif $e.action == "failed" then .failures += 1 else . end)
+	  | .first = ([.first // $e.time, $e.time] | min)
+	  | .last = ([.last // $e.time, $e.time] | max)
+	  | .days[$e.time[0:10]] = true))
+	| to_entries
+	| map({domain: .key, events: .value.events, recipients: (.value.rcpts | length),
+	    deferrals: (.value.deferrals // 0), failures: (.value.failures // 0),
+	    reasons: .value.reasons, statuses: .value.statuses,
+	    first_seen: .value.first, last_seen: .value.last, days: (.value.days | length)})
+	| sort_by(-.events, .domain) | .[]' "$data" > "$out/stats-jq.jsonl"
+t2=$(now)
+
+bk=$(secs "$t0" "$t1")
+jqs=$(secs "$t1" "$t2")
+# Same groups and counts from both.
+if [ "$(jq -c '[.domain, .events, .recipients, .deferrals, .failures, .days]' "$out/stats-bk.jsonl" | md5sum)" = \
+    "$(jq -c '[.domain, .events, .recipients, .deferrals, .failures, .days]' "$out/stats-jq.jsonl" | md5sum)" ]; then
+	agree=yes
+else
+	agree=NO
+fi
+awk -v mb="$mbs" -v bk="$bk" -v jq="$jqs" -v agree="$agree" 'BEGIN {
+	printf "bounce-stats --by domain: %6.2f s  %7.1f MB/s\n", bk, (bk > 0 ? mb / bk : 0);
+	printf "jq reduce group-by:       %6.2f s  %7.1f MB/s\n", jq, (jq > 0 ? mb / jq : 0);
+	printf "ratio: bounce-stats is %.1fx faster than jq; same groups and counts: %s\n",
+	    (bk > 0 ? jq / bk : 0), agree;
+}'

@@ -1,0 +1,884 @@
+/* bounce-stats: event records -> one record per domain, server, status, reason
+ * or day (which servers are often full, where to send less), or one record per
+ * affected recipient (--segment). */
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bktime.h"
+#include "event.h"
+#include "hmap.h"
+#include "input.h"
+#include "jsonl.h"
+#include "reason.h"
+#include "status.h"
+#include "util.h"
+
+#define SPARK_DAYS 14
+#define KEY_WIDTH_MAX 48
+
+enum by { BY_DOMAIN, BY_RHOST, BY_STATUS, BY_REASON, BY_DAY, BY_RCPT };
+static const char *const by_names[] = { "domain", "rhost", "status", "reason", "day", "rcpt" };
+
+/* What is kept per group: counters and small sets, never the events. */
+struct group {
+	const char *key;	/* NULL: the field was null or empty */
+	unsigned long long events, deferrals, failures, deliveries;
+	unsigned long long timed;	/* events of known time */
+	unsigned long long *reasons;	/* per reason_table index */
+	struct hmap statuses;	/* status -> num events */
+	struct hmap rcpts;	/* rcpt -> val: reason, num: time of its latest
+				 * throttle event (val NULL: none) */
+	struct hmap days;	/* day number -> num events */
+	struct hmap full_days;	/* day number -> num full events */
+	time_t first, last;
+	/* --segment: the latest matching event */
+	time_t latest;
+	const char *last_reason;
+	char last_status[STATUS_MAX];
+};
+
+static enum by by = BY_DOMAIN;
+static int table;
+static int have_since, have_until, have_now;
+static time_t since, until, now;
+static time_t max_time;
+static int any_time;
+static unsigned long long total_events;
+static long long top;		/* 0: all */
+static long long recurring_days = 3;
+static long long throttle_min = 5;
+static long long window = 86400;
+static const char **segment;	/* reason names, NULL-terminated */
+static size_t nreasons;
+static struct hmap groups = HMAP_INIT;
+static struct group null_group_storage;
+static struct group *null_group;	/* the group of a null key */
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s [-b field] [-d days] [-f format] [-k recipients] [-n time]\n"
+	    "       [-S reasons] [-s time] [-t count] [-u time] [-w duration] [file ...]\n",
+	    util_progname);
+	exit(BK_ERR);
+}
+
+static void
+help(void)
+{
+	printf("usage: %s [options] [file ...]\n"
+	    "Reads event records; writes one record per group (domain by default) with\n"
+	    "counts, recurring full days and volume advice, or one per affected recipient\n"
+	    "(--segment). See bounce-stats(1).\n\n"
+	    "  -b, --by FIELD            domain (default), rhost, status, reason, day\n"
+	    "  -d, --recurring-days N    full on at least N distinct days: recurring (3)\n"
+	    "  -f, --format FORMAT       jsonl (default) or table\n"
+	    "  -h, --help                this text\n"
+	    "  -k, --throttle-min K      K distinct recipients full or rate limited within\n"
+	    "                            the window: advice throttle (5)\n"
+	    "  -n, --now TIME            reference time (default: --until, else the\n"
+	    "                            latest event, at most the clock)\n"
+	    "  -S, --segment REASONS     one record per recipient with these reasons\n"
+	    "                            (comma list, e.g. systemfull,mailboxfull)\n"
+	    "  -s, --since TIME          only events at or after TIME\n"
+	    "  -t, --top N               only the N largest groups\n"
+	    "  -u, --until TIME          only events before TIME\n"
+	    "  -V, --version             print the version\n"
+	    "  -w, --window DURATION     throttle window before the reference time (24h)\n",
+	    util_progname);
+	exit(util_close_stdout(BK_OK));
+}
+
+static size_t
+reason_index(const char *reason)
+{
+	static size_t last;
+
+	/* Event reasons are reason_table's own strings: compare pointers first. */
+	if (reason == reason_table[last].name)
+		return last;
+	for (size_t i = 0; i < nreasons; i++)
+		if (reason == reason_table[i].name || strcmp(reason, reason_table[i].name) == 0)
+			return last = i;
+	return nreasons;	/* cannot happen: event_from_json maps unknowns */
+}
+
+static int
+is_full(const struct event *e)
+{
+	size_t n = strlen(e->status);
+
+	if (strcmp(e->reason, "systemfull") == 0 || strcmp(e->reason, "mailboxfull") == 0)
+		return 1;
+	/* X.3.1 mail system full, X.2.2 mailbox full, whatever the reason says. */
+	return n >= 5 && (strcmp(e->status + 1, ".3.1") == 0 ||
+	    strcmp(e->status + 1, ".2.2") == 0);
+}
+
+/* Full or rate limited, and not a hard bounce: sending less would help. */
+static int
+is_throttle(const struct event *e)
+{
+	if (e->class && strcmp(e->class, "hard") == 0)
+		return 0;
+	return is_full(e) || strcmp(e->reason, "speeding") == 0 ||
+	    strcmp(e->reason, "toomanyconn") == 0;
+}
+
+static long long
+day_of(time_t t)
+{
+	long long d = (long long)t / 86400;
+
+	return (long long)t < 0 && (long long)t % 86400 != 0 ? d - 1 : d;
+}
+
+static void
+day_count(struct hmap *m, long long day)
+{
+	int64_t k = day;
+
+	hmap_put(m, &k, sizeof k, NULL)->num++;
+}
+
+static struct group *
+group_new(void)
+{
+	struct group *g = util_xcalloc(1, sizeof *g);
+
+	g->reasons = util_xcalloc(nreasons + 1, sizeof *g->reasons);
+	return g;
+}
+
+static struct group *
+group_of(const char *key)
+{
+	struct hmap_entry *he;
+	int added;
+
+	if (key == NULL || key[0] == '\0') {
+		if (null_group == NULL) {
+			null_group = &null_group_storage;
+			null_group->reasons = util_xcalloc(nreasons + 1,
+			    sizeof *null_group->reasons);
+		}
+		return null_group;
+	}
+	he = hmap_put(&groups, key, strlen(key), &added);
+	if (added) {
+		struct group *g = group_new();
+
+		g->key = he->key;
+		he->val = g;
+	}
+	return he->val;
+}
+
+static int
+in_segment(const char *reason)
+{
+	for (size_t i = 0; segment[i]; i++)
+		if (strcmp(segment[i], reason) == 0)
+			return 1;
+	return 0;
+}
+
+/* One event into its group. timed is 0 for an event of unknown time: it is
+ * counted, but is on no day and in no window. */
+static void
+count(const struct event *e, int timed)
+{
+	struct group *g;
+	const char *key = NULL;
+	char day[BKTIME_BUFSZ];
+	long long dn = day_of(e->time);
+
+	switch (by) {
+	case BY_DOMAIN:
+		key = e->domain;
+		break;
+	case BY_RHOST:
+		key = e->rhost;
+		break;
+	case BY_STATUS:
+		key = e->status[0] ? e->status : NULL;
+		break;
+	case BY_REASON:
+		key = e->reason;
+		break;
+	case BY_DAY:
+		/* "YYYY-MM-DD" of the RFC 3339 form. */
+		bktime_format(e->time, day);
+		day[10] = '\0';
+		key = timed ? day : NULL;
+		break;
+	case BY_RCPT:
+		key = e->rcpt;
+		break;
+	}
+	g = group_of(key);
+	total_events++;
+	g->events++;
+	if (strcmp(e->action, "delayed") == 0)
+		g->deferrals++;
+	else if (strcmp(e->action, "failed") == 0)
+		g->failures++;
+	else if (strcmp(e->action, "delivered") == 0)
+		g->deliveries++;
+	g->reasons[reason_index(e->reason)]++;
+	if (e->status[0])
+		hmap_put(&g->statuses, e->status, strlen(e->status), NULL)->num++;
+	if (by != BY_RCPT)
+		hmap_put(&g->rcpts, e->rcpt, strlen(e->rcpt), NULL);
+	if (by == BY_RCPT && (g->last_reason == NULL || (timed && e->time >= g->latest))) {
+		g->latest = timed ? e->time : g->latest;
+		g->last_reason = e->reason;
+		memcpy(g->last_status, e->status, sizeof g->last_status);
+	}
+	if (!timed)
+		return;
+	if (!any_time || e->time > max_time)
+		max_time = e->time;
+	any_time = 1;
+	if (g->timed == 0 || e->time < g->first)
+		g->first = e->time;
+	if (g->timed == 0 || e->time > g->last)
+		g->last = e->time;
+	g->timed++;
+	day_count(&g->days, dn);
+	if (by == BY_RCPT)
+		return;
+	/* A known reference time: later events are outside its window. */
+	if (is_throttle(e) && (!have_now || e->time <= now)) {
+		struct hmap_entry *r = hmap_get(&g->rcpts, e->rcpt, strlen(e->rcpt));
+
+		if (r->val == NULL || e->time >= r->num) {
+			r->val = (void *)(uintptr_t)e->reason;
+			r->num = e->time;
+		}
+	}
+	if (is_full(e))
+		day_count(&g->full_days, dn);
+}
+
+static int
+record(void *ctx, const struct input_loc *loc, json_t *obj)
+{
+	struct event e;
+	json_t *copy = NULL;
+	char why[200];
+	int timed = 1;
+
+	(void)ctx;
+	/* "time" is null where the source did not say (an email without a
+	 * date): a valid record, counted without a time. */
+	if (json_is_null(json_object_get(obj, "time"))) {
+		obj = copy = json_copy(obj);
+		json_object_set_new(copy, "time", json_string("1970-01-01T00:00:00Z"));
+		timed = 0;
+	}
+	if (event_from_json(obj, &e, why, sizeof why) != 0) {
+		util_locwarn(loc->file, loc->line, "%s", why);
+		json_decref(copy);
+		return BK_ERR;
+	}
+	if (!(timed ? (have_since && e.time < since) || (have_until && e.time >= until) :
+	    have_since || have_until) && (!segment || in_segment(e.reason)))
+		count(&e, timed);
+	json_decref(copy);
+	return BK_OK;
+}
+
+/* Output */
+
+struct kv {
+	const char *key;
+	unsigned long long n;
+};
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	const struct kv *x = a, *y = b;
+
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+/* {"key":n,...}, largest first, then by name. */
+static json_t *
+counts_object(struct kv *kv, size_t n)
+{
+	json_t *o = json_object();
+
+	qsort(kv, n, sizeof *kv, kv_cmp);
+	for (size_t i = 0; i < n; i++)
+		json_object_set_new(o, kv[i].key, json_integer((json_int_t)kv[i].n));
+	return o;
+}
+
+static json_t *
+reasons_object(const struct group *g)
+{
+	struct kv *kv = util_xcalloc(nreasons + 1, sizeof *kv);
+	size_t n = 0;
+	json_t *o;
+
+	for (size_t i = 0; i < nreasons; i++)
+		if (g->reasons[i])
+			kv[n++] = (struct kv){ reason_table[i].name, g->reasons[i] };
+	o = counts_object(kv, n);
+	free(kv);
+	return o;
+}
+
+static json_t *
+map_counts_object(const struct hmap *m)
+{
+	struct kv *kv = util_xcalloc(m->count + 1, sizeof *kv);
+	struct hmap_entry *he;
+	size_t it = 0, n = 0;
+	json_t *o;
+
+	while ((he = hmap_next(m, &it)) != NULL)
+		kv[n++] = (struct kv){ he->key, (unsigned long long)he->num };
+	o = counts_object(kv, n);
+	free(kv);
+	return o;
+}
+
+static json_t *
+time_json(time_t t)
+{
+	char buf[BKTIME_BUFSZ];
+
+	return json_string(bktime_format(t, buf));
+}
+
+/* The advice figures of a domain or server, computed once before output. */
+struct advice {
+	unsigned long long full_days;
+	int recurring;
+	unsigned long long recipients;	/* in the throttle window */
+	struct kv *kv;			/* recipients per throttle reason */
+	size_t nkv;
+	const char *advice;
+};
+
+static void
+advice_of(const struct group *g, struct advice *a)
+{
+	struct hmap_entry *he;
+	size_t it = 0;
+
+	memset(a, 0, sizeof *a);
+	a->kv = util_xcalloc(nreasons + 1, sizeof *a->kv);
+	a->full_days = g->full_days.count;
+	a->recurring = a->full_days >= (unsigned long long)recurring_days;
+	while ((he = hmap_next(&g->rcpts, &it)) != NULL) {
+		size_t i;
+
+		if (he->val == NULL || he->num > now || he->num <= now - window)
+			continue;
+		a->recipients++;
+		for (i = 0; i < a->nkv && strcmp(a->kv[i].key, he->val) != 0; i++)
+			;
+		if (i == a->nkv)
+			a->kv[a->nkv++] = (struct kv){ he->val, 0 };
+		a->kv[i].n++;
+	}
+	qsort(a->kv, a->nkv, sizeof a->kv[0], kv_cmp);
+	if (a->recipients >= (unsigned long long)throttle_min)
+		a->advice = "throttle";
+	else if (a->recurring)
+		a->advice = "watch";
+	else
+		a->advice = "ok";
+}
+
+static int
+with_advice(void)
+{
+	return by == BY_DOMAIN || by == BY_RHOST;
+}
+
+static void
+print_json(const json_t *o)
+{
+	/* Four significant digits: share is rounded to four decimals in [0,1].
+	 * One string, one write: json_dumpf writes token by token. */
+	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+
+	if (line == NULL)
+		util_errx(BK_ERR, "out of memory");
+	if (fputs(line, stdout) == EOF || putchar('\n') == EOF || ferror(stdout)) {
+		util_warn("write error on standard output");
+		exit(BK_ERR);
+	}
+	free(line);
+}
+
+static double
+share_of(const struct group *g)
+{
+	return total_events ? round((double)g->events / (double)total_events * 10000.0) /
+	    10000.0 : 0.0;
+}
+
+static void
+print_group_json(const struct group *g)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, by_names[by], jsonl_string_or_null(g->key));
+	json_object_set_new(o, "events", json_integer((json_int_t)g->events));
+	json_object_set_new(o, "recipients", json_integer((json_int_t)g->rcpts.count));
+	json_object_set_new(o, "deferrals", json_integer((json_int_t)g->deferrals));
+	json_object_set_new(o, "failures", json_integer((json_int_t)g->failures));
+	json_object_set_new(o, "deliveries", json_integer((json_int_t)g->deliveries));
+	json_object_set_new(o, "reasons", reasons_object(g));
+	json_object_set_new(o, "statuses", map_counts_object(&g->statuses));
+	json_object_set_new(o, "first_seen", g->timed ? time_json(g->first) : json_null());
+	json_object_set_new(o, "last_seen", g->timed ? time_json(g->last) : json_null());
+	json_object_set_new(o, "days", json_integer((json_int_t)g->days.count));
+	json_object_set_new(o, "share", json_real(share_of(g)));
+	if (with_advice()) {
+		struct advice a;
+		char dur[32];
+		json_t *t = json_object();
+
+		advice_of(g, &a);
+		json_object_set_new(o, "full_days", json_integer((json_int_t)a.full_days));
+		json_object_set_new(o, "recurring_full", json_boolean(a.recurring));
+		json_object_set_new(o, "advice", json_string(a.advice));
+		json_object_set_new(t, "recipients", json_integer((json_int_t)a.recipients));
+		json_object_set_new(t, "window", json_string(bktime_format_duration(window, dur,
+		    sizeof dur)));
+		json_object_set_new(t, "until", time_json(now));
+		json_object_set_new(t, "reasons", counts_object(a.kv, a.nkv));
+		json_object_set_new(o, "throttle", t);
+		free(a.kv);
+	}
+	print_json(o);
+	json_decref(o);
+}
+
+static void
+print_rcpt_json(const struct group *g)
+{
+	json_t *o = json_object();
+	const char *at = strrchr(g->key, '@');
+
+	json_object_set_new(o, "rcpt", jsonl_string_or_null(g->key));
+	json_object_set_new(o, "domain", jsonl_string_or_null(at ? at + 1 : NULL));
+	json_object_set_new(o, "events", json_integer((json_int_t)g->events));
+	json_object_set_new(o, "deferrals", json_integer((json_int_t)g->deferrals));
+	json_object_set_new(o, "failures", json_integer((json_int_t)g->failures));
+	json_object_set_new(o, "deliveries", json_integer((json_int_t)g->deliveries));
+	json_object_set_new(o, "reasons", reasons_object(g));
+	json_object_set_new(o, "first_seen", g->timed ? time_json(g->first) : json_null());
+	json_object_set_new(o, "last_seen", g->timed ? time_json(g->last) : json_null());
+	jsonl_set_str(o, "last_status", g->last_status[0] ? g->last_status : NULL);
+	jsonl_set_str(o, "last_reason", g->last_reason);
+	print_json(o);
+	json_decref(o);
+}
+
+/* Table */
+
+/* A cell for a terminal: no control characters (escape sequences in hostile
+ * keys), at most max columns. Returns its width in columns. */
+static size_t
+cell_clean(const char *s, size_t max, struct util_buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t cols = 0;
+
+	util_buf_reset(out);
+	for (size_t i = 0; u[i]; ) {
+		size_t len = 1;
+
+		if (u[i] >= 0xC0)
+			while (len < 4 && (u[i + len] & 0xC0) == 0x80)
+				len++;
+		if (cols + 1 == max && u[i + len] != '\0') {
+			util_buf_adds(out, "\xE2\x80\xA6");	/* … */
+			cols++;
+			break;
+		}
+		if (u[i] < 0x20 || u[i] == 0x7F || (u[i] == 0xC2 && u[i + 1] >= 0x80 &&
+		    u[i + 1] <= 0x9F))
+			util_buf_addc(out, '?');
+		else
+			util_buf_add(out, s + i, len);
+		cols++;
+		i += len;
+	}
+	util_buf_str(out);
+	return cols;
+}
+
+/* Events per day over the SPARK_DAYS days up to the reference day, each day a
+ * block scaled to the busiest day of the row; a blank for none. */
+static void
+sparkline(const struct group *g, struct util_buf *out)
+{
+	static const char *const blocks[] = { "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83",
+		"\xE2\x96\x84", "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", "\xE2\x96\x88" };
+	long long counts[SPARK_DAYS], max = 0, last = day_of(now);
+
+	util_buf_reset(out);
+	for (int i = 0; i < SPARK_DAYS; i++) {
+		int64_t k = last - (SPARK_DAYS - 1) + i;
+		struct hmap_entry *he = hmap_get(&g->days, &k, sizeof k);
+
+		counts[i] = he ? he->num : 0;
+		if (counts[i] > max)
+			max = counts[i];
+	}
+	for (int i = 0; i < SPARK_DAYS; i++) {
+		if (counts[i] == 0)
+			util_buf_addc(out, ' ');
+		else
+			util_buf_adds(out, blocks[(counts[i] * 8 + max - 1) / max - 1]);
+	}
+	util_buf_str(out);
+}
+
+#define MAXCOLS 12
+
+struct row {
+	char *cell[MAXCOLS];
+	size_t width[MAXCOLS];
+};
+
+static void
+row_set(struct row *r, int col, const char *s, size_t maxw)
+{
+	struct util_buf b = {0};
+
+	r->width[col] = cell_clean(s, maxw, &b);
+	r->cell[col] = b.p ? b.p : util_xstrdup("");
+}
+
+static void
+row_setf(struct row *r, int col, const char *fmt, unsigned long long n)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof buf, fmt, n);
+	row_set(r, col, buf, sizeof buf);
+}
+
+static const char *
+top_reason(const struct group *g)
+{
+	size_t best = nreasons;
+
+	for (size_t i = 0; i < nreasons; i++)
+		if (g->reasons[i] && (best == nreasons || g->reasons[i] > g->reasons[best]))
+			best = i;
+	return best < nreasons ? reason_table[best].name : "-";
+}
+
+static void
+print_table(struct group **v, size_t n)
+{
+	const char *head[MAXCOLS];
+	int ncols = 0, numeric[MAXCOLS] = {0};
+	struct row *rows = util_xcalloc(n + 1, sizeof *rows);
+	struct util_buf b = {0};
+	char upper[16], sparkhead[48], tbuf[BKTIME_BUFSZ];
+	size_t w[MAXCOLS] = {0};
+
+	for (size_t i = 0; by_names[by][i] && i + 1 < sizeof upper; i++)
+		upper[i] = (char)(by_names[by][i] - 'a' + 'A'), upper[i + 1] = '\0';
+	snprintf(sparkhead, sizeof sparkhead, "%d DAYS TO %.10s", SPARK_DAYS,
+	    bktime_format(now, tbuf));
+	head[ncols++] = upper;
+	if (by == BY_RCPT) {
+		const char *h[] = { "EVENTS", "DEFER", "FAIL", "LAST", "STATUS", "REASON" };
+
+		for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+			numeric[ncols] = i < 3, head[ncols++] = h[i];
+	} else {
+		const char *h[] = { "EVENTS", "RCPTS", "DEFER", "FAIL", "SHARE", "DAYS" };
+
+		for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+			numeric[ncols] = 1, head[ncols++] = h[i];
+		if (with_advice()) {
+			numeric[ncols] = 1, head[ncols++] = "FULL";
+			head[ncols++] = "ADVICE";
+		}
+		head[ncols++] = "TOP REASON";
+	}
+	head[ncols++] = sparkhead;
+	rows[0].cell[0] = NULL;
+	for (int c = 0; c < ncols; c++) {
+		row_set(&rows[0], c, head[c], 64);
+		w[c] = rows[0].width[c];
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct group *g = v[i];
+		struct row *r = &rows[i + 1];
+		int c = 0;
+
+		row_set(r, c++, g->key ? g->key : "-", KEY_WIDTH_MAX);
+		row_setf(r, c++, "%llu", g->events);
+		if (by == BY_RCPT) {
+			row_setf(r, c++, "%llu", g->deferrals);
+			row_setf(r, c++, "%llu", g->failures);
+			row_set(r, c++, g->timed ? bktime_format(g->last, tbuf) : "-", 64);
+			row_set(r, c++, g->last_status[0] ? g->last_status : "-", 64);
+			row_set(r, c++, g->last_reason ? g->last_reason : "-", 64);
+		} else {
+			char pct[16];
+
+			row_setf(r, c++, "%llu", g->rcpts.count);
+			row_setf(r, c++, "%llu", g->deferrals);
+			row_setf(r, c++, "%llu", g->failures);
+			snprintf(pct, sizeof pct, "%.1f%%", share_of(g) * 100.0);
+			row_set(r, c++, pct, 16);
+			row_setf(r, c++, "%llu", g->days.count);
+			if (with_advice()) {
+				struct advice a;
+
+				advice_of(g, &a);
+				row_setf(r, c++, "%llu", a.full_days);
+				row_set(r, c++, a.advice, 16);
+				free(a.kv);
+			}
+			row_set(r, c++, top_reason(g), 64);
+		}
+		sparkline(g, &b);
+		r->cell[c] = util_xstrdup(b.p);
+		r->width[c++] = SPARK_DAYS;
+		for (int k = 0; k < ncols; k++)
+			if (r->width[k] > w[k])
+				w[k] = r->width[k];
+	}
+	for (size_t i = 0; i < n + 1; i++) {
+		for (int c = 0; c < ncols; c++) {
+			size_t pad = w[c] - rows[i].width[c];
+			int lastcol = c == ncols - 1;
+
+			if (c > 0)
+				fputs("  ", stdout);
+			if (numeric[c])
+				printf("%*s%s", (int)pad, "", rows[i].cell[c]);
+			else
+				printf("%s%*s", rows[i].cell[c], lastcol ? 0 : (int)pad, "");
+			free(rows[i].cell[c]);
+		}
+		putchar('\n');
+		util_check_stdout();
+	}
+	util_buf_free(&b);
+	free(rows);
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+
+	if (x->events != y->events)
+		return x->events > y->events ? -1 : 1;
+	if (x->key == NULL || y->key == NULL)
+		return (x->key != NULL) - (y->key != NULL);
+	return strcmp(x->key, y->key);
+}
+
+static void
+free_group(void *p)
+{
+	struct group *g = p;
+
+	free(g->reasons);
+	hmap_free(&g->statuses, NULL);
+	hmap_free(&g->rcpts, NULL);
+	hmap_free(&g->days, NULL);
+	hmap_free(&g->full_days, NULL);
+	if (g != &null_group_storage)
+		free(g);
+}
+
+static void
+output(void)
+{
+	size_t n = 0, it = 0, shown;
+	struct group **v = util_xcalloc(groups.count + 2, sizeof *v);
+	struct hmap_entry *he;
+
+	while ((he = hmap_next(&groups, &it)) != NULL)
+		v[n++] = he->val;
+	if (null_group)
+		v[n++] = null_group;
+	qsort(v, n, sizeof *v, group_cmp);
+	shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+	if (!have_now) {
+		time_t clock = time(NULL);
+
+		/* An event stamped in the future (a bad clock) must not move the
+		 * window away from everything else. */
+		now = have_until ? until : any_time && max_time < clock ? max_time : clock;
+	}
+	if (table && shown > 0)
+		print_table(v, shown);
+	else if (!table)
+		for (size_t i = 0; i < shown; i++) {
+			if (by == BY_RCPT)
+				print_rcpt_json(v[i]);
+			else
+				print_group_json(v[i]);
+		}
+	free(v);
+	hmap_free(&groups, free_group);
+	if (null_group)
+		free_group(null_group);
+}
+
+static void
+parse_segment(char *arg)
+{
+	size_t n = 1;
+	char *p, *tok;
+
+	for (p = arg; *p; p++)
+		n += *p == ',';
+	segment = util_xcalloc(n + 1, sizeof *segment);
+	n = 0;
+	for (tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+		const struct reason_desc *r = reason_describe(tok);
+
+		if (r == NULL) {
+			util_warnx("unknown reason: %s (see bouncekit-records(5))", tok);
+			usage();
+		}
+		segment[n++] = r->name;
+	}
+	if (n == 0) {
+		util_warnx("--segment needs at least one reason");
+		usage();
+	}
+}
+
+static void
+parse_time(const char *arg, const char *what, time_t *t, int *have)
+{
+	if (bktime_parse_arg(arg, t) != 0) {
+		util_warnx("%s: not a time (RFC 3339, @EPOCH or now): %s", what, arg);
+		usage();
+	}
+	*have = 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "by", required_argument, NULL, 'b' },
+		{ "recurring-days", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "throttle-min", required_argument, NULL, 'k' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "segment", required_argument, NULL, 'S' },
+		{ "since", required_argument, NULL, 's' },
+		{ "top", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "window", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch, by_given = 0, status;
+
+	util_setprogname(argv[0]);
+	while (reason_table[nreasons].name)
+		nreasons++;
+	while ((ch = getopt_long(argc, argv, "b:d:f:hk:n:S:s:t:u:Vw:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': {
+			size_t i;
+
+			for (i = 0; i < BY_RCPT && strcmp(by_names[i], optarg) != 0; i++)
+				;
+			if (i == BY_RCPT) {
+				util_warnx("--by: domain, rhost, status, reason or day: %s", optarg);
+				usage();
+			}
+			by = (enum by)i;
+			by_given = 1;
+			break;
+		}
+		case 'd':
+			recurring_days = util_strtonum(optarg, 1, 100000, "--recurring-days");
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				table = 1;
+			else if (strcmp(optarg, "jsonl") == 0)
+				table = 0;
+			else {
+				util_warnx("--format: jsonl or table: %s", optarg);
+				usage();
+			}
+			break;
+		case 'h':
+			help();
+			break;
+		case 'k':
+			throttle_min = util_strtonum(optarg, 1, 1000000000, "--throttle-min");
+			break;
+		case 'n':
+			parse_time(optarg, "--now", &now, &have_now);
+			break;
+		case 'S':
+			free(segment);
+			parse_segment(optarg);
+			break;
+		case 's':
+			parse_time(optarg, "--since", &since, &have_since);
+			break;
+		case 't':
+			top = util_strtonum(optarg, 1, 1000000000, "--top");
+			break;
+		case 'u':
+			parse_time(optarg, "--until", &until, &have_until);
+			break;
+		case 'V':
+			util_version();
+			break;
+		case 'w':
+			/* Up to a century: now - window cannot overflow. */
+			if (bktime_parse_duration(optarg, &window) != 0 || window <= 0 ||
+			    window > 100LL * 366 * 86400) {
+				util_warnx("--window: not a duration (e.g. 24h, 2d): %s", optarg);
+				usage();
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (segment) {
+		if (by_given) {
+			util_warnx("--segment groups by recipient: no --by with it");
+			usage();
+		}
+		by = BY_RCPT;
+	}
+	status = input_run_json(argc, argv, record, NULL);
+	output();
+	free(segment);
+	return util_close_stdout(status);
+}

@@ -1,0 +1,831 @@
+/* suppress: the suppression list. Pauses that expire and permanent entries
+ * for addresses and whole domains; adding, removing, expiring, and filtering
+ * recipient lists against it. The list is a JSON-lines state file replaced
+ * atomically under a lock. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "afile.h"
+#include "bktime.h"
+#include "input.h"
+#include "jsonl.h"
+#include "supplist.h"
+#include "util.h"
+
+#define DEFAULT_LADDER "30d,90d,permanent"
+#define MAX_STEPS 16
+
+enum {
+	O_ACTIVE = 1 << 0, O_ESCALATE = 1 << 1, O_FIELD = 1 << 2, O_FOR = 1 << 3,
+	O_INVERT = 1 << 4, O_KEEP = 1 << 5, O_REASON = 1 << 6, O_UNTIL = 1 << 7,
+	O_WAIT = 1 << 8,
+};
+
+static const struct command {
+	const char *name;
+	int (*run)(int, char **);
+	int options;	/* which of the command-specific options apply */
+	int writes;	/* takes the lock and may replace the list */
+} *cmd;
+
+static const char *list_path;
+static int64_t now;
+static int fold_local, wait_lock, invert, active_only;
+static const char *field = "rcpt", *reason_opt;
+static long long for_secs = -1, keep_secs;
+static int64_t until_opt = SUPPLIST_NOTIME;
+static int64_t ladder[MAX_STEPS];
+static size_t nladder;
+static struct supplist list;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: %s -l list [-i] [-n time] add [-w] [-e steps] [-F field] [-f duration | -u time]\n"
+	    "           [-r reason] [file | address ...]\n"
+	    "       %s -l list [-i] [-n time] remove [-w] [-F field] [address ...]\n"
+	    "       %s -l list [-i] [-n time] filter [-v] [-F field] [file ...]\n"
+	    "       %s -l list [-i] [-n time] check address ...\n"
+	    "       %s -l list [-n time] expire [-w] [-k duration]\n"
+	    "       %s -l list [-n time] list [-a]\n",
+	    util_progname, util_progname, util_progname, util_progname, util_progname,
+	    util_progname);
+	exit(BK_ERR);
+}
+
+static void
+help(void)
+{
+	printf("usage: %s --list FILE COMMAND [options] [operand ...]\n"
+	    "The suppression list: pauses that expire, permanent entries, whole domains.\n"
+	    "See suppress(1).\n\n"
+	    "commands:\n"
+	    "  add [file | addr ...]   add addresses (\"@domain\": a whole domain), or the\n"
+	    "                          recipients of event or plan records or address lines\n"
+	    "  remove [address ...]    remove entries (none: addresses or records from stdin)\n"
+	    "  filter [file ...]       write the recipients (lines) that are not suppressed\n"
+	    "  check address ...       exit 1 and print the entry if any is suppressed\n"
+	    "  expire                  drop the entries whose pause has ended\n"
+	    "  list                    print the entries\n\n"
+	    "options:\n"
+	    "  -a, --active            list: only the entries in force\n"
+	    "  -e, --escalate STEPS    add: pauses for repeat offenders (default %s;\n"
+	    "                          \"none\" turns escalation off)\n"
+	    "  -F, --field NAME        the address in JSON records (default rcpt)\n"
+	    "  -f, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
+	    "  -h, --help              this text\n"
+	    "  -i, --fold-local        local parts match case-insensitively\n"
+	    "  -k, --keep DURATION     expire: keep ended pauses this long (for escalation)\n"
+	    "  -l, --list FILE         the suppression list (JSON lines)\n"
+	    "  -n, --now TIME          the time to act at: RFC 3339 or @epoch\n"
+	    "  -r, --reason WORD       add: the reason stored (default: the record's)\n"
+	    "  -u, --until TIME        add: pause until TIME\n"
+	    "  -V, --version           print the version\n"
+	    "  -v, --invert            filter: write the suppressed ones, with the entry\n"
+	    "  -w, --wait              wait for the lock instead of failing at once\n",
+	    util_progname, DEFAULT_LADDER);
+	exit(util_close_stdout(BK_OK));
+}
+
+static int
+parse_ladder(const char *s)
+{
+	char *copy = util_xstrdup(s), *tok, *save = NULL;
+
+	nladder = 0;
+	if (strcmp(s, "none") == 0) {
+		free(copy);
+		return 0;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long long secs;
+
+		if (nladder == MAX_STEPS ||
+		    (nladder > 0 && ladder[nladder - 1] == SUPPLIST_FOREVER))
+			goto bad;
+		if (strcmp(tok, "permanent") == 0)
+			ladder[nladder] = SUPPLIST_FOREVER;
+		else if (bktime_parse_duration(tok, &secs) == 0 && secs > 0 &&
+		    (nladder == 0 || secs > ladder[nladder - 1]))
+			ladder[nladder] = secs;
+		else
+			goto bad;
+		nladder++;
+	}
+	free(copy);
+	return nladder > 0 ? 0 : -1;
+bad:
+	free(copy);
+	return -1;
+}
+
+/* ---- reading addresses ------------------------------------------------- */
+
+/* The first non-blank byte of line, or NULL for a blank line. */
+static const char *
+content(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return line + i;
+	return NULL;
+}
+
+/* A line of add or remove input: a JSON record or a plain address. Returns
+ * 1 with the key in key (and the record in *obj, to be released by the
+ * caller), 0 for a blank line, -1 for a bad line (reported). */
+static int
+read_key(const struct input_loc *loc, char *line, size_t len, char *key, json_t **obj)
+{
+	const char *p = content(line, len), *addr;
+	char why[200];
+
+	*obj = NULL;
+	if (p == NULL)
+		return 0;
+	if (*p != '{') {
+		if (supplist_key(line, len, fold_local, key) < 0) {
+			util_locwarn(loc->file, loc->line, "neither a JSON record nor an address");
+			return -1;
+		}
+		return 1;
+	}
+	if ((*obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+		util_locwarn(loc->file, loc->line, "%s", why);
+		return -1;
+	}
+	if ((addr = jsonl_get_str(*obj, field)) == NULL) {
+		util_locwarn(loc->file, loc->line, "no \"%s\" string in the record", field);
+		goto bad;
+	}
+	if (supplist_key(addr, strlen(addr), fold_local, key) < 0) {
+		util_locwarn(loc->file, loc->line, "%s: not an address", field);
+		goto bad;
+	}
+	return 1;
+bad:
+	/* Callers release the record only on success. */
+	json_decref(*obj);
+	*obj = NULL;
+	return -1;
+}
+
+/* ---- add ------------------------------------------------------------------ */
+
+/* The pause of a repeat offender: the first step of the ladder longer than
+ * its last pause, and at least what was asked. */
+static int64_t
+escalate(int64_t asked, int64_t last)
+{
+	for (size_t i = 0; i < nladder; i++)
+		if (ladder[i] > last)
+			return ladder[i] > asked ? ladder[i] : asked;
+	return nladder > 0 && ladder[nladder - 1] > asked ? ladder[nladder - 1] : asked;
+}
+
+struct add_info {
+	const char *reason, *source, *status, *class;
+	int64_t pause;		/* seconds, or -1 */
+	int64_t until;		/* a time, or SUPPLIST_NOTIME */
+};
+
+static void
+add_key(const char *key, const struct add_info *in)
+{
+	struct supplist_entry *e = supplist_find(&list, key, strlen(key));
+	int known = e != NULL && !e->dropped;
+	int ongoing = known && supplist_active(e, now);
+	int64_t until, length = -1;
+
+	/* What this add asks for: an explicit time, a length, or for ever. */
+	if (until_opt != SUPPLIST_NOTIME)
+		until = until_opt;
+	else if (for_secs >= 0)
+		length = for_secs;
+	else if (in->class != NULL && strcmp(in->class, "hard") == 0)
+		until = SUPPLIST_FOREVER;
+	else if (in->until != SUPPLIST_NOTIME)
+		until = in->until;
+	else if (in->pause >= 0)
+		length = in->pause;
+	else
+		until = SUPPLIST_FOREVER;
+	if (length >= 0) {
+		/* Paused before, and that pause is over: longer this time. Domain
+		 * entries are a volume lever, not a verdict on anyone: never. */
+		if (known && !ongoing && key[0] != '@' && e->since != SUPPLIST_NOTIME &&
+		    e->until != SUPPLIST_FOREVER && e->until > e->since)
+			length = escalate(length, e->until - e->since);
+		until = length == SUPPLIST_FOREVER || length > INT64_MAX - now ?
+		    SUPPLIST_FOREVER : now + length;
+	}
+
+	e = supplist_add(&list, key);
+	e->count++;
+	e->last_added = now;
+	e->touched = 1;
+	if (ongoing) {
+		/* Never shortened by an add (remove does that); the reason stays
+		 * the one of the pause in force unless this add extends it. */
+		if (e->until == SUPPLIST_FOREVER || until <= e->until)
+			return;
+	} else {
+		e->since = now;
+	}
+	e->until = until;
+	free(e->reason);
+	free(e->source);
+	free(e->status);
+	e->reason = util_xstrdup(in->reason);
+	e->source = util_xstrdup(in->source);
+	e->status = in->status ? util_xstrdup(in->status) : NULL;
+}
+
+/* A plan record's suggested pause: a duration ("30d"), seconds, or a time. */
+static int
+record_pause(const struct input_loc *loc, json_t *obj, struct add_info *in)
+{
+	json_t *v = json_object_get(obj, "pause");
+	long long secs;
+	time_t t;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		in->pause = json_integer_value(v);
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+
+		if (bktime_parse_duration(s, &secs) == 0 && secs >= 0) {
+			in->pause = secs;
+			return 0;
+		}
+		if (strcmp(s, "permanent") == 0) {
+			in->until = SUPPLIST_FOREVER;
+			return 0;
+		}
+		if (bktime_parse_rfc3339(s, strlen(s), &t) == strlen(s) && *s) {
+			in->until = t;
+			return 0;
+		}
+	}
+	util_locwarn(loc->file, loc->line, "pause: not a duration, a time or \"permanent\"");
+	return -1;
+}
+
+static int
+add_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct add_info in = { NULL, NULL, NULL, NULL, -1, SUPPLIST_NOTIME };
+	char key[ADDR_MAX];
+	json_t *obj;
+	int rc;
+
+	(void)ctx;
+	if ((rc = read_key(loc, line, len, key, &obj)) <= 0)
+		return rc < 0 ? BK_ERR : BK_OK;
+	if (obj == NULL) {
+		in.reason = reason_opt ? reason_opt : "manual";
+		in.source = "manual";
+	} else {
+		const char *state = jsonl_get_str(obj, "state");
+
+		in.class = jsonl_get_str(obj, "class");
+		/* Deliveries, automatic replies and plans resolved by a delivery are
+		 * no reason to suppress. */
+		if ((in.class != NULL && strcmp(in.class, "none") == 0) ||
+		    (state != NULL && strcmp(state, "resolved") == 0)) {
+			json_decref(obj);
+			return BK_OK;
+		}
+		in.reason = reason_opt ? reason_opt : jsonl_get_str(obj, "reason");
+		if (in.reason == NULL)
+			in.reason = "undefined";
+		if ((in.source = jsonl_get_str(obj, "source")) == NULL)
+			in.source = state != NULL ? "retry-plan" : "record";
+		in.status = jsonl_get_str(obj, "status");
+		if (record_pause(loc, obj, &in) != 0) {
+			json_decref(obj);
+			return BK_ERR;
+		}
+	}
+	add_key(key, &in);
+	json_decref(obj);
+	return BK_OK;
+}
+
+/* Replaces the list, then prints the entries touched. */
+static int
+commit(int status)
+{
+	struct afile af;
+
+	if (afile_begin(&af, list_path) != 0)
+		return BK_ERR;
+	if (supplist_write(af.fp, &list) != 0) {
+		util_warn("%s: write error, left unchanged", list_path);
+		afile_abort(&af);
+		return BK_ERR;
+	}
+	if (afile_commit(&af) != 0)
+		return BK_ERR;
+	for (size_t i = 0; i < list.len; i++)
+		if (list.v[i].touched && supplist_write_entry(stdout, &list.v[i], NULL) != 0)
+			util_check_stdout();
+	return status;
+}
+
+static int
+changed(void)
+{
+	for (size_t i = 0; i < list.len; i++)
+		if (list.v[i].touched)
+			return 1;
+	return 0;
+}
+
+/* Operands are files, or addresses: "add --for 2d @example.com". A name
+ * that exists is a file. */
+static int
+cmd_add(int argc, char **argv)
+{
+	int status = BK_OK;
+
+	if (argc == 0)
+		status = input_run(0, NULL, add_line, NULL);
+	for (int i = 0; i < argc; i++) {
+		char key[ADDR_MAX];
+
+		if (strcmp(argv[i], "-") != 0 && access(argv[i], F_OK) != 0 &&
+		    supplist_key(argv[i], strlen(argv[i]), fold_local, key) >= 0) {
+			struct input_loc loc = { "<operand>", (unsigned long)i + 1 };
+
+			status = input_worse(status, add_line(NULL, &loc, argv[i], strlen(argv[i])));
+		} else {
+			status = input_worse(status, input_run(1, &argv[i], add_line, NULL));
+		}
+	}
+	return changed() ? commit(status) : status;
+}
+
+/* ---- remove ------------------------------------------------------------------ */
+
+static void
+remove_key(const char *key)
+{
+	struct supplist_entry *e = supplist_find(&list, key, strlen(key));
+
+	if (e != NULL && !e->dropped) {
+		e->dropped = 1;
+		e->touched = 1;
+	}
+}
+
+static int
+remove_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	char key[ADDR_MAX];
+	json_t *obj;
+	int rc;
+
+	(void)ctx;
+	if ((rc = read_key(loc, line, len, key, &obj)) <= 0)
+		return rc < 0 ? BK_ERR : BK_OK;
+	json_decref(obj);
+	remove_key(key);
+	return BK_OK;
+}
+
+/* Printing the entries removed must come after the commit, and they are no
+ * longer written by supplist_write: mark, commit, print. */
+static int
+cmd_remove(int argc, char **argv)
+{
+	int status = BK_OK;
+
+	if (argc == 0) {
+		status = input_run(0, NULL, remove_line, NULL);
+	} else {
+		for (int i = 0; i < argc; i++) {
+			char key[ADDR_MAX];
+
+			if (supplist_key(argv[i], strlen(argv[i]), fold_local, key) < 0) {
+				util_warnx("%s: not an address or @domain", argv[i]);
+				status = BK_ERR;
+				continue;
+			}
+			remove_key(key);
+		}
+	}
+	return changed() ? commit(status) : status;
+}
+
+/* ---- expire ------------------------------------------------------------------ */
+
+static int
+cmd_expire(int argc, char **argv)
+{
+	int64_t cut = now - keep_secs;
+
+	(void)argv;
+	if (argc > 0)
+		usage();
+	for (size_t i = 0; i < list.len; i++) {
+		struct supplist_entry *e = &list.v[i];
+
+		/* A pause ends at its until: from that second on it is over. */
+		if (e->address != NULL && !e->dropped && e->until != SUPPLIST_FOREVER &&
+		    e->until <= cut) {
+			e->dropped = 1;
+			e->touched = 1;
+		}
+	}
+	return changed() ? commit(BK_OK) : BK_OK;
+}
+
+/* ---- list, check ---------------------------------------------------------- */
+
+static int
+cmd_list(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 0)
+		usage();
+	for (size_t i = 0; i < list.len; i++) {
+		const struct supplist_entry *e = &list.v[i];
+
+		if (e->address != NULL && (!active_only || supplist_active(e, now)) &&
+		    supplist_write_entry(stdout, e, NULL) != 0)
+			util_check_stdout();
+	}
+	return BK_OK;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+	int status = BK_OK;
+
+	if (argc == 0)
+		usage();
+	for (int i = 0; i < argc; i++) {
+		char key[ADDR_MAX], shown[ADDR_MAX];
+		const struct supplist_entry *e;
+		int klen;
+
+		if ((klen = supplist_key(argv[i], strlen(argv[i]), fold_local, key)) < 0) {
+			util_warnx("%s: not an address or @domain", argv[i]);
+			status = BK_ERR;
+			continue;
+		}
+		if ((e = supplist_match(&list, key, (size_t)klen, now)) != NULL) {
+			supplist_key(argv[i], strlen(argv[i]), 0, shown);
+			if (supplist_write_entry(stdout, e, shown) != 0)
+				util_check_stdout();
+			status = input_worse(status, BK_NO);
+		}
+	}
+	return status;
+}
+
+/* ---- filter ------------------------------------------------------------------ */
+
+static struct supplist_index filter_ix;
+
+/* One recipient line, line[0..len) without its line end: 1 to write it as it
+ * is, 0 not to (suppressed, blank, bad, or written as a match with --invert). */
+static int
+filter_line(const struct input_loc *loc, const char *line, size_t len, int *status)
+{
+	char key[ADDR_MAX], why[200];
+	const char *addr = NULL, *p;
+	json_t *obj = NULL;
+	size_t klen;
+
+	/* Most lines of a recipient list: no copy, no normalising. */
+	if (!invert && supplist_simple(line, len))
+		return !supplist_index_match(&filter_ix, line, len, now);
+	if ((p = content(line, len)) == NULL)
+		return 0;
+	if (*p == '{') {
+		if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+			util_locwarn(loc->file, loc->line, "%s", why);
+			*status = BK_ERR;
+			return 0;
+		}
+		if ((addr = jsonl_get_str(obj, field)) == NULL) {
+			util_locwarn(loc->file, loc->line, "no \"%s\" string in the record", field);
+			*status = BK_ERR;
+			json_decref(obj);
+			return 0;
+		}
+	}
+	if (addr_normalize(addr ? addr : line, addr ? strlen(addr) : len, fold_local, key) < 0) {
+		util_locwarn(loc->file, loc->line, addr ? "%s: not an address" : "not an address",
+		    field);
+		*status = BK_ERR;
+		json_decref(obj);
+		return 0;
+	}
+	klen = strlen(key);
+	if (invert) {
+		const struct supplist_entry *e = supplist_match(&list, key, klen, now);
+		char shown[ADDR_MAX];
+
+		if (e != NULL) {
+			addr_normalize(addr ? addr : line, addr ? strlen(addr) : len, 0, shown);
+			if (supplist_write_entry(stdout, e, shown) != 0)
+				util_check_stdout();
+		}
+		json_decref(obj);
+		return 0;
+	}
+	json_decref(obj);
+	return !supplist_index_match(&filter_ix, key, klen, now);
+}
+
+static void
+put_bytes(const char *p, size_t n)
+{
+	if (n > 0 && fwrite(p, 1, n, stdout) != n)
+		util_check_stdout();
+}
+
+/* Reads big blocks and writes the lines kept in runs straight from them:
+ * most lines are kept, and copying them one by one would cost more than
+ * deciding about them. */
+static int
+filter_file(const char *name)
+{
+	struct input_loc loc = { input_display_name(name), 0 };
+	size_t cap = 1 << 20, fill = 0, start, run, nl, pos, carry = 0;
+	char *buf = util_xmalloc(cap), *q;
+	int status = BK_OK, eof = 0;
+	ssize_t n;
+	FILE *fp;
+
+	if ((fp = input_open(name)) == NULL) {
+		free(buf);
+		return BK_ERR;
+	}
+	while (!eof) {
+		if (fill == cap) {
+			/* A line longer than the buffer: make room. */
+			cap *= 2;
+			buf = util_xrealloc(buf, cap);
+		}
+		if ((n = read(fileno(fp), buf + fill, cap - fill)) < 0) {
+			if (errno == EINTR)
+				continue;
+			util_warn("%s: read error", loc.file);
+			status = BK_ERR;
+			break;
+		}
+		if (n == 0) {
+			eof = 1;
+			if (fill > 0 && buf[fill - 1] != '\n') {
+				/* The last line has no line end: it gets one. */
+				if (fill == cap)
+					buf = util_xrealloc(buf, ++cap);
+				buf[fill++] = '\n';
+			}
+		}
+		fill += (size_t)n;
+		/* The carried part of a line has no line end: not scanned again,
+		 * so that a long line read in small pieces costs no more. */
+		for (start = run = 0, pos = carry;
+		    (q = memchr(buf + pos, '\n', fill - pos)) != NULL; start = pos = nl + 1) {
+			size_t len;
+
+			nl = (size_t)(q - buf);
+			len = nl - start;
+			if (len > 0 && buf[start + len - 1] == '\r')
+				len--;
+			loc.line++;
+			if (!filter_line(&loc, buf + start, len, &status)) {
+				put_bytes(buf + run, start - run);
+				run = nl + 1;
+			}
+		}
+		put_bytes(buf + run, start - run);
+		memmove(buf, buf + start, fill - start);
+		fill -= start;
+		carry = fill;
+	}
+	free(buf);
+	if (fp != stdin)
+		fclose(fp);
+	return status;
+}
+
+static int
+cmd_filter(int argc, char **argv)
+{
+	int status = BK_OK, rc;
+
+	if (invert) {
+		/* Whole entries are shown: the full list was loaded. */
+	} else if ((rc = supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
+		supplist_index_free(&filter_ix);
+		return BK_ERR;
+	} else if (rc > 0) {
+		status = BK_ERR;
+	}
+	if (argc == 0)
+		status = input_worse(status, filter_file("-"));
+	for (int i = 0; i < argc; i++)
+		status = input_worse(status, filter_file(argv[i]));
+	supplist_index_free(&filter_ix);
+	return status;
+}
+
+static const struct command commands[] = {
+	{ "add", cmd_add, O_ESCALATE | O_FIELD | O_FOR | O_REASON | O_UNTIL | O_WAIT, 1 },
+	{ "check", cmd_check, 0, 0 },
+	{ "expire", cmd_expire, O_KEEP | O_WAIT, 1 },
+	{ "filter", cmd_filter, O_FIELD | O_INVERT, 0 },
+	{ "list", cmd_list, O_ACTIVE, 0 },
+	{ "remove", cmd_remove, O_FIELD | O_WAIT, 1 },
+};
+
+static const char *const option_names[] = {
+	"--active", "--escalate", "--field", "--for", "--invert", "--keep", "--reason", "--until",
+	"--wait",
+};
+
+/* before: options before the command (stop at it); else the command's own,
+ * anywhere among its operands. */
+static int
+options(int argc, char **argv, int *given, int before)
+{
+	static const struct option longopts[] = {
+		{ "active", no_argument, NULL, 'a' },
+		{ "escalate", required_argument, NULL, 'e' },
+		{ "field", required_argument, NULL, 'F' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "fold-local", no_argument, NULL, 'i' },
+		{ "keep", required_argument, NULL, 'k' },
+		{ "list", required_argument, NULL, 'l' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "invert", no_argument, NULL, 'v' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	time_t t;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv,
+	    before ? "+ae:F:f:hik:l:n:r:u:Vvw" : "ae:F:f:hik:l:n:r:u:Vvw", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			active_only = 1;
+			*given |= O_ACTIVE;
+			break;
+		case 'e':
+			if (parse_ladder(optarg) != 0) {
+				util_warnx("--escalate: not increasing durations, \"permanent\" last, "
+				    "or \"none\": %s", optarg);
+				usage();
+			}
+			*given |= O_ESCALATE;
+			break;
+		case 'F':
+			field = optarg;
+			*given |= O_FIELD;
+			break;
+		case 'f':
+			if (bktime_parse_duration(optarg, &for_secs) != 0 || for_secs < 0) {
+				util_warnx("--for: not a duration (30m, 24h, 2d, 1w): %s", optarg);
+				usage();
+			}
+			*given |= O_FOR;
+			break;
+		case 'h':
+			help();
+			break;
+		case 'i':
+			fold_local = 1;
+			break;
+		case 'k':
+			if (bktime_parse_duration(optarg, &keep_secs) != 0 || keep_secs < 0) {
+				util_warnx("--keep: not a duration (30m, 24h, 2d, 1w): %s", optarg);
+				usage();
+			}
+			*given |= O_KEEP;
+			break;
+		case 'l':
+			list_path = optarg;
+			break;
+		case 'n':
+			if (bktime_parse_arg(optarg, &t) != 0) {
+				util_warnx("--now: not an RFC 3339 time or @epoch: %s", optarg);
+				usage();
+			}
+			now = t;
+			break;
+		case 'r':
+			reason_opt = optarg;
+			*given |= O_REASON;
+			break;
+		case 'u':
+			if (bktime_parse_arg(optarg, &t) != 0) {
+				util_warnx("--until: not an RFC 3339 time or @epoch: %s", optarg);
+				usage();
+			}
+			until_opt = t;
+			*given |= O_UNTIL;
+			break;
+		case 'V':
+			util_version();
+			break;
+		case 'v':
+			invert = 1;
+			*given |= O_INVERT;
+			break;
+		case 'w':
+			wait_lock = 1;
+			*given |= O_WAIT;
+			break;
+		default:
+			usage();
+		}
+	}
+	return optind;
+}
+
+int
+main(int argc, char *argv[])
+{
+	int given = 0, status, lock = -1, rc;
+
+	util_setprogname(argv[0]);
+	now = (int64_t)time(NULL);
+	if (parse_ladder(DEFAULT_LADDER) != 0)
+		abort();
+	/* Options before the command, then the command's own after it. */
+	rc = options(argc, argv, &given, 1);
+	argc -= rc;
+	argv += rc;
+	if (argc == 0) {
+		util_warnx("no command");
+		usage();
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL) {
+		util_warnx("unknown command: %s", argv[0]);
+		usage();
+	}
+	optind = 0;	/* glibc: start afresh, argv[0] (the command) skipped */
+	rc = options(argc, argv, &given, 0);
+	argc -= rc;
+	argv += rc;
+	if (list_path == NULL) {
+		util_warnx("no --list FILE");
+		usage();
+	}
+	for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++)
+		if ((given & (1 << i)) && !(cmd->options & (1 << i))) {
+			util_warnx("%s does not apply to %s", option_names[i], cmd->name);
+			usage();
+		}
+	if ((given & O_FOR) && (given & O_UNTIL)) {
+		util_warnx("--for and --until exclude each other");
+		usage();
+	}
+
+	if (cmd->writes && (lock = afile_lock(list_path, wait_lock)) < 0)
+		return util_close_stdout(BK_ERR);
+	supplist_init(&list, fold_local);
+	status = BK_OK;
+	if (cmd->run != cmd_filter || invert) {
+		if ((rc = supplist_load(&list, list_path)) < 0) {
+			afile_unlock(lock);
+			supplist_free(&list);
+			return util_close_stdout(BK_ERR);
+		}
+		status = rc;
+	} else {
+		/* A large stdout buffer: filter writes most of what it reads. */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	}
+	status = input_worse(status, cmd->run(argc, argv));
+	afile_unlock(lock);
+	supplist_free(&list);
+	return util_close_stdout(status);
+}

@@ -1,0 +1,400 @@
+#include "flatjson.h"
+
+#include <string.h>
+
+void
+flatjson_init(struct flatjson *fj, const char *const *keys, size_t nkeys)
+{
+	memset(fj, 0, sizeof *fj);
+	fj->keys = keys;
+	fj->nkeys = nkeys < FLATJSON_MAX ? nkeys : FLATJSON_MAX;
+	for (size_t k = 0; k < fj->nkeys; k++)
+		fj->keylen[k] = strlen(keys[k]);
+}
+
+void
+flatjson_free(struct flatjson *fj)
+{
+	util_buf_free(&fj->buf);
+}
+
+static void
+reset(struct flatjson *fj)
+{
+	for (size_t k = 0; k < fj->nkeys; k++)
+		fj->v[k].type = FLATJSON_ABSENT;
+	util_buf_reset(&fj->buf);
+}
+
+struct scan {
+	const char *p, *end;
+};
+
+static void
+skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
+		s->p++;
+}
+
+static int
+hex4(const char *p, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+put_utf8(struct util_buf *b, unsigned cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		n = 3;
+	} else {
+		u[0] = (char)(0xF0 | cp >> 18);
+		u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+		u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		n = 4;
+	}
+	util_buf_add(b, u, n);
+}
+
+/* A string at s->p (just past the quote), decoded and NUL-terminated into b
+ * (if b is not NULL). */
+static int
+string(struct scan *s, struct util_buf *b)
+{
+	const char *run = s->p;
+
+	while (s->p < s->end) {
+		unsigned char c = (unsigned char)*s->p;
+		unsigned cp, lo;
+
+		if (c == '"') {
+			if (b) {
+				util_buf_add(b, run, (size_t)(s->p - run));
+				util_buf_addc(b, '\0');
+			}
+			s->p++;
+			return 0;
+		}
+		if (c < 0x20 || c >= 0x80)
+			return -1;	/* invalid, or UTF-8 to be checked by jansson */
+		if (c != '\\') {
+			s->p++;
+			continue;
+		}
+		if (b)
+			util_buf_add(b, run, (size_t)(s->p - run));
+		if (s->end - s->p < 2)
+			return -1;
+		switch (s->p[1]) {
+		case '"': case '\\': case '/':
+			if (b)
+				util_buf_addc(b, s->p[1]);
+			s->p += 2;
+			break;
+		case 'b': if (b) util_buf_addc(b, '\b'); s->p += 2; break;
+		case 'f': if (b) util_buf_addc(b, '\f'); s->p += 2; break;
+		case 'n': if (b) util_buf_addc(b, '\n'); s->p += 2; break;
+		case 'r': if (b) util_buf_addc(b, '\r'); s->p += 2; break;
+		case 't': if (b) util_buf_addc(b, '\t'); s->p += 2; break;
+		case 'u':
+			if (s->end - s->p < 6 || hex4(s->p + 2, &cp) != 0 || cp == 0)
+				return -1;
+			s->p += 6;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return -1;
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+				    hex4(s->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+					return -1;
+				s->p += 6;
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			}
+			if (b)
+				put_utf8(b, cp);
+			break;
+		default:
+			return -1;
+		}
+		run = s->p;
+	}
+	return -1;
+}
+
+static int
+literal(struct scan *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return -1;
+	s->p += n;
+	return 0;
+}
+
+/* An integer; reals and exponents go to the full parser. */
+static int
+integer(struct scan *s, long long *out)
+{
+	int neg = 0;
+	long long v = 0;
+	const char *start;
+
+	if (*s->p == '-') {
+		neg = 1;
+		s->p++;
+	}
+	start = s->p;
+	while (s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+		if (v > 99999999999999999LL)
+			return -1;
+		v = v * 10 + (*s->p++ - '0');
+	}
+	if (s->p == start || (*start == '0' && s->p - start > 1))
+		return -1;
+	if (s->p < s->end && (*s->p == '.' || *s->p == 'e' || *s->p == 'E'))
+		return -1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+static int
+value(struct scan *s, struct flatjson *fj, struct flatjson_val *v)
+{
+	struct util_buf *b = v ? &fj->buf : NULL;
+	struct flatjson_val dummy;
+	long long count = 0;
+
+	if (v == NULL)
+		v = &dummy;
+	if (s->p >= s->end)
+		return -1;
+	switch (*s->p) {
+	case '"':
+		s->p++;
+		v->type = FLATJSON_STR;
+		v->off = fj->buf.len;
+		return string(s, b);
+	case 'n':
+		v->type = FLATJSON_NULL;
+		return literal(s, "null");
+	case 't':
+		v->type = FLATJSON_TRUE;
+		return literal(s, "true");
+	case 'f':
+		v->type = FLATJSON_FALSE;
+		return literal(s, "false");
+	case '[':
+		s->p++;
+		v->type = FLATJSON_STRS;
+		v->off = fj->buf.len;
+		skip_ws(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			v->num = 0;
+			return 0;
+		}
+		for (;;) {
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != '"')
+				return -1;
+			s->p++;
+			if (string(s, b) != 0)
+				return -1;
+			count++;
+			skip_ws(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				continue;
+			}
+			if (s->p < s->end && *s->p == ']') {
+				s->p++;
+				v->num = count;
+				return 0;
+			}
+			return -1;
+		}
+	default:
+		v->type = FLATJSON_INT;
+		return integer(s, &v->num);
+	}
+}
+
+/* The wanted key named by s[0..n), or -1. Keys usually come in the order
+ * of fj->keys, so the one after the last match is tried first. */
+static long
+lookup(const struct flatjson *fj, const char *s, size_t n, size_t *cursor)
+{
+	size_t k = *cursor;
+
+	if (k < fj->nkeys && fj->keylen[k] == n && memcmp(fj->keys[k], s, n) == 0) {
+		*cursor = k + 1;
+		return (long)k;
+	}
+	for (k = 0; k < fj->nkeys; k++)
+		if (fj->keylen[k] == n && memcmp(fj->keys[k], s, n) == 0) {
+			*cursor = k + 1;
+			return (long)k;
+		}
+	return -1;
+}
+
+int
+flatjson_parse(struct flatjson *fj, const char *line, size_t len)
+{
+	struct scan s = { line, line + len };
+	size_t cursor = 0;
+
+	reset(fj);
+	skip_ws(&s);
+	if (s.p >= s.end || *s.p != '{')
+		return -1;
+	s.p++;
+	skip_ws(&s);
+	if (s.p < s.end && *s.p == '}') {
+		s.p++;
+		goto end;
+	}
+	for (;;) {
+		const char *key;
+		long k;
+
+		skip_ws(&s);
+		if (s.p >= s.end || *s.p != '"')
+			return -1;
+		key = ++s.p;
+		/* Escaped keys are rare: the full parser takes them. */
+		while (s.p < s.end && *s.p != '"' && *s.p != '\\' && (unsigned char)*s.p >= 0x20 &&
+		    (unsigned char)*s.p < 0x80)
+			s.p++;
+		if (s.p >= s.end || *s.p != '"' || s.p == key)
+			return -1;
+		k = lookup(fj, key, (size_t)(s.p - key), &cursor);
+		s.p++;
+		skip_ws(&s);
+		if (s.p >= s.end || *s.p != ':')
+			return -1;
+		s.p++;
+		skip_ws(&s);
+		if (k >= 0 && fj->v[k].type != FLATJSON_ABSENT)
+			return -1;	/* a duplicate: let the full parser say so */
+		if (value(&s, fj, k >= 0 ? &fj->v[k] : NULL) != 0)
+			return -1;
+		skip_ws(&s);
+		if (s.p < s.end && *s.p == ',') {
+			s.p++;
+			continue;
+		}
+		if (s.p < s.end && *s.p == '}') {
+			s.p++;
+			break;
+		}
+		return -1;
+	}
+end:
+	skip_ws(&s);
+	return s.p == s.end ? 0 : -1;
+}
+
+void
+flatjson_from_json(struct flatjson *fj, const json_t *obj)
+{
+	reset(fj);
+	for (size_t k = 0; k < fj->nkeys; k++) {
+		json_t *j = json_object_get(obj, fj->keys[k]);
+		struct flatjson_val *v = &fj->v[k];
+
+		if (j == NULL)
+			continue;
+		switch (json_typeof(j)) {
+		case JSON_NULL:
+			v->type = FLATJSON_NULL;
+			break;
+		case JSON_TRUE:
+			v->type = FLATJSON_TRUE;
+			break;
+		case JSON_FALSE:
+			v->type = FLATJSON_FALSE;
+			break;
+		case JSON_INTEGER:
+			v->type = FLATJSON_INT;
+			v->num = json_integer_value(j);
+			break;
+		case JSON_STRING:
+			v->type = FLATJSON_STR;
+			v->off = fj->buf.len;
+			util_buf_add(&fj->buf, json_string_value(j), strlen(json_string_value(j)) + 1);
+			break;
+		case JSON_ARRAY: {
+			size_t i;
+			json_t *e;
+
+			v->type = FLATJSON_STRS;
+			v->off = fj->buf.len;
+			v->num = 0;
+			json_array_foreach(j, i, e) {
+				if (!json_is_string(e)) {
+					v->type = FLATJSON_OTHER;
+					break;
+				}
+				util_buf_add(&fj->buf, json_string_value(e),
+				    strlen(json_string_value(e)) + 1);
+				v->num++;
+			}
+			break;
+		}
+		default:
+			v->type = FLATJSON_OTHER;
+			break;
+		}
+	}
+}
+
+const char *
+flatjson_str(const struct flatjson *fj, size_t k)
+{
+	return k < fj->nkeys && fj->v[k].type == FLATJSON_STR ? fj->buf.p + fj->v[k].off : NULL;
+}
+
+const char *
+flatjson_strs(const struct flatjson *fj, size_t k, size_t i)
+{
+	const char *s;
+
+	if (k >= fj->nkeys || fj->v[k].type != FLATJSON_STRS || (long long)i >= fj->v[k].num)
+		return NULL;
+	s = fj->buf.p + fj->v[k].off;
+	while (i-- > 0)
+		s += strlen(s) + 1;
+	return s;
+}

@@ -1,0 +1,240 @@
+/* logparse_exim: Exim main log lines. "id => addr ..." and "id -> addr ..."
+ * delivered, "id == addr ..." deferred, "id ** addr ..." bounced; "id <= sender
+ * ... id=msgid" arrivals fill the per-id memory, "id Completed" empties it. */
+#include "logparse_int.h"
+#include "reason.h"
+#include "util.h"
+
+#include <string.h>
+
+/* The value of " K=" in s (up to the next space), or NULL. */
+static const char *
+field(const char *s, size_t n, const char *key, size_t *vn)
+{
+	const char *p = logparse_find(s, n, key), *end = s + n, *v;
+
+	if (p == NULL)
+		return NULL;
+	v = p + strlen(key);
+	p = v;
+	while (p < end && *p != ' ')
+		p++;
+	*vn = (size_t)(p - v);
+	return v;
+}
+
+/* "<= sender@x H=... P=esmtp S=1234 id=msgid@host" */
+static int
+arrival(struct logparse_ctx *c, const char *id, size_t idn, const char *s, size_t n)
+{
+	size_t fn = 0, mn = 0;
+	const char *from = s, *msgid;
+
+	while (fn < n && s[fn] != ' ')
+		fn++;
+	if (fn >= 2 && from[0] == '<' && from[fn - 1] == '>')
+		from++, fn -= 2;
+	msgid = field(s + fn, n - fn, " id=", &mn);
+	if (msgid && mn >= 2 && msgid[0] == '<' && msgid[mn - 1] == '>')
+		msgid++, mn -= 2;
+	logparse_remember(c->lp, id, idn, from, fn, msgid, mn);
+	return BK_OK;
+}
+
+/* The reply of the remote server in an error text: drops "SMTP error from
+ * remote mail server after RCPT TO:<a@b>: " and "host mx [ip]: ", taking
+ * the host. */
+static void
+smtp_reply(const char **text, size_t *tn, const char **host, size_t *hn)
+{
+	const char *s = *text, *p;
+	size_t n = *tn, lim;
+
+	if ((p = logparse_find(s, n < 64 ? n : 64, "SMTP error from remote mail")) != NULL) {
+		lim = (size_t)(s + n - p) < 600 ? (size_t)(s + n - p) : 600;
+		/* the stage ends at the first ": " after it ("RCPT TO:<a@b>: ") */
+		if ((p = logparse_find(p, lim, " after ")) != NULL &&
+		    (p = logparse_find(p, (size_t)(s + n - p) < 600 ? (size_t)(s + n - p) : 600,
+		    ": ")) != NULL) {
+			n -= (size_t)(p + 2 - s);
+			s = p + 2;
+		}
+	}
+	if (logparse_prefix(s, n, "host ") &&
+	    (p = logparse_find(s, n < 600 ? n : 600, ": ")) != NULL) {
+		*host = s + 5;
+		*hn = (size_t)(p - s - 5);
+		n -= (size_t)(p + 2 - s);
+		s = p + 2;
+	}
+	*text = s;
+	*tn = n;
+}
+
+static int
+outcome(struct logparse_ctx *c, const char *id, size_t idn, const char *action, const char *s,
+    size_t n)
+{
+	struct logparse *lp = c->lp;
+	struct logparse_fields *f;
+	const char *end = s + n, *first = s, *orig = NULL, *tail, *p, *text = NULL, *host = NULL;
+	const char *from, *msgid, *v;
+	size_t fl, on = 0, tn = 0, hn = 0, vn;
+	struct event e;
+
+	/* The delivered address: a word, or a quoted local part with spaces */
+	fl = 0;
+	if (n > 0 && s[0] == '"') {
+		const char *q = memchr(s + 1, '"', n - 1);
+
+		fl = q ? (size_t)(q - s) + 1 : n;
+	}
+	while (fl < n && s[fl] != ' ')
+		fl++;
+	tail = s + fl;
+	/* " (parent)" ancestors, then " <original>" */
+	for (p = tail; p < end && *p == ' '; ) {
+		if (p + 1 < end && p[1] == '(') {
+			const char *close = memchr(p + 1, ')', (size_t)(end - p - 1));
+
+			if (close == NULL)
+				break;
+			p = close + 1;
+		} else if (p + 1 < end && p[1] == '<') {
+			const char *close = memchr(p + 1, '>', (size_t)(end - p - 1));
+
+			if (close == NULL)
+				break;
+			orig = p + 2;
+			on = (size_t)(close - orig);
+			p = close + 1;
+			break;
+		} else {
+			break;
+		}
+	}
+	tail = p;
+	/* A delivered "address" with spaces (":fail: message@x"): the original
+	 * in angle brackets, before the first field, names the recipient. */
+	if (orig == NULL) {
+		const char *stop = logparse_find(s, n, " R=");
+		const char *lt = logparse_find(s, stop ? (size_t)(stop - s) : n, " <");
+
+		if (lt && (p = memchr(lt, '>', (size_t)(end - lt))) != NULL &&
+		    (stop == NULL || p < stop)) {
+			orig = lt + 2;
+			on = (size_t)(p - orig);
+			tail = p + 1;
+		}
+	}
+	while (fl > 0 && s[fl - 1] == ':')	/* "a@b: retry timeout exceeded" */
+		fl--;
+	event_init(&e);
+	f = logparse_fields(lp);
+	if (event_set_rcpt(&e, first, fl) != 0) {
+		if (orig == NULL || event_set_rcpt(&e, orig, on) != 0) {
+			/* pipes, files and autoreplies of filters are no recipients */
+			if (fl > 0 && (first[0] == '|' || first[0] == '/' || first[0] == '>'))
+				return BK_OK;
+			return logparse_bad(c, "Exim delivery line without a readable address");
+		}
+		orig = NULL;
+	} else if (orig) {
+		char onorm[ADDR_MAX];
+
+		if (addr_normalize(orig, on, 0, onorm) >= 0 && strcmp(onorm, e.rcpt) != 0)
+			e.orig_rcpt = logparse_copy(f->orig, sizeof f->orig, onorm, strlen(onorm));
+	}
+	if (lp->skip_delivered && strcmp(action, "delivered") == 0)
+		return BK_OK;
+	/* The error text: after "defer (errno)...: " or the first ": " */
+	if (strcmp(action, "delivered") != 0) {
+		size_t rest = (size_t)(end - tail);
+
+		p = logparse_find(tail, rest, "defer (");
+		if (p == NULL)
+			p = tail;
+		if ((p = logparse_find(p, (size_t)(end - p), ": ")) != NULL) {
+			text = p + 2;
+			tn = (size_t)(end - text);
+		} else if (fl < (size_t)(tail - s) || tail < end) {
+			/* "** a@b mua_wrapper forced failure": words after the address */
+			text = tail;
+			while (text < end && *text == ' ')
+				text++;
+			tn = (size_t)(end - text);
+			if (tn > 0 && (logparse_prefix(text, tn, "R=") || logparse_prefix(text, tn, "T=")))
+				tn = 0;
+		}
+		if (text && tn)
+			smtp_reply(&text, &tn, &host, &hn);
+	} else if ((v = logparse_find(tail, (size_t)(end - tail), " C=\"")) != NULL) {
+		const char *q;
+
+		text = v + 4;
+		q = memchr(text, '"', (size_t)(end - text));
+		tn = q ? (size_t)(q - text) : (size_t)(end - text);
+	}
+	if ((v = field(tail, (size_t)(end - tail), " H=", &vn)) != NULL) {
+		host = v;
+		hn = (size_t)(end - v);	/* "name [ip]" or "[ip]" */
+	}
+	e.time = logparse_time(c);
+	e.action = action;
+	if (text && tn)
+		e.diag = logparse_copy(f->diag, sizeof f->diag, text, tn);
+	if (host && logparse_host(f->rhost, sizeof f->rhost, host, hn) == 0)
+		e.rhost = f->rhost;
+	e.qid = logparse_copy(f->qid, sizeof f->qid, id, idn);
+	logparse_recall(lp, id, idn, &from, &msgid);
+	/* F=<sender> on the line itself (log_selector +sender_on_delivery) */
+	if ((v = field(tail, (size_t)(end - tail), " F=<", &vn)) != NULL && vn > 0 &&
+	    v[vn - 1] == '>')
+		from = vn > 1 ? logparse_copy(f->from, sizeof f->from, v, vn - 1) : NULL;
+	else if (from)
+		from = logparse_copy(f->from, sizeof f->from, from, strlen(from));
+	e.from = from;
+	if (msgid)
+		e.msgid = logparse_copy(f->msgid, sizeof f->msgid, msgid, strlen(msgid));
+	if (strcmp(action, "failed") == 0 &&
+	    logparse_find(tail, (size_t)(end - tail), "retry timeout exceeded") != NULL) {
+		/* Exim gave up retrying: "expired", unless the text says more */
+		const char *by_text = e.diag ? reason_from_text(e.diag, strlen(e.diag)) : NULL;
+
+		e.reason = by_text && !logparse_generic_reason(by_text) ? by_text : "expired";
+	}
+	e.source = "exim";
+	e.origin = logparse_origin(c);
+	lp->sink(lp->sink_arg, &e);
+	return BK_OK;
+}
+
+int
+logparse_exim_line(struct logparse_ctx *c, const char *s, size_t n)
+{
+	size_t idn = logparse_exim_id(s, n);
+	const char *p, *action;
+
+	if (idn == 0 || idn + 3 >= n || s[idn] != ' ')
+		return BK_OK;
+	p = s + idn + 1;
+	n -= idn + 1;
+	if (n >= 3 && p[2] == ' ') {
+		if (memcmp(p, "=>", 2) == 0 || memcmp(p, "->", 2) == 0)
+			action = "delivered";
+		else if (memcmp(p, "==", 2) == 0)
+			action = "delayed";
+		else if (memcmp(p, "**", 2) == 0)
+			action = "failed";
+		else if (memcmp(p, "<=", 2) == 0)
+			return arrival(c, s, idn, p + 3, n - 3);
+		else
+			return BK_OK;
+		if (logparse_check_time(c) != 0)
+			return BK_ERR;
+		return outcome(c, s, idn, action, p + 3, n - 3);
+	}
+	if (logparse_prefix(p, n, "Completed"))
+		logparse_forget(c->lp, s, idn);
+	return BK_OK;
+}

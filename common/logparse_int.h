@@ -1,0 +1,106 @@
+/* logparse_int: what the log parsers (logparse*.c) share; not for programs. */
+#ifndef BK_LOGPARSE_INT_H
+#define BK_LOGPARSE_INT_H
+
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+
+#include "logparse.h"
+#include "util.h"
+
+/* Field caps: longer values are cut, so that work per event stays bounded
+ * (the reason classifier reads the whole diagnostic). */
+#define LOGPARSE_DIAG_MAX 2048
+#define LOGPARSE_FIELD_MAX 512
+#define LOGPARSE_QID_MAX 64
+
+enum logparse_stamp { LOGPARSE_STAMP_NONE, LOGPARSE_STAMP_SYSLOG, LOGPARSE_STAMP_RFC3339,
+	LOGPARSE_STAMP_EXIM };
+
+/* One line being read: where its stamp and message are. */
+struct logparse_ctx {
+	struct logparse *lp;
+	const struct input_loc *loc;
+	const char *line;
+	size_t len;
+	enum logparse_stamp stamp_kind;
+	const char *stamp;	/* start of the time stamp */
+	size_t stamp_len;
+	const char *tag;	/* syslog program ("postfix/smtp[12]"), NULL without */
+	size_t tag_len;
+	int have_time;
+	time_t time;
+};
+
+/* The per-event scratch: copies of fields that live until the sink returns. */
+struct logparse_fields {
+	char qid[LOGPARSE_QID_MAX];
+	char rhost[LOGPARSE_FIELD_MAX];
+	char diag[LOGPARSE_DIAG_MAX];
+	char from[LOGPARSE_FIELD_MAX];
+	char msgid[LOGPARSE_FIELD_MAX];
+	char orig[LOGPARSE_FIELD_MAX];
+	struct util_buf origin;
+};
+
+/* Bytes: the first occurrence of needle (short, constant) in s[0..n), or NULL. */
+const char *logparse_find(const char *s, size_t n, const char *needle);
+/* Whether s[0..n) starts with prefix (a constant: inline, strlen folds). */
+static inline int
+logparse_prefix(const char *s, size_t n, const char *prefix)
+{
+	size_t m = strlen(prefix);
+
+	return n >= m && memcmp(s, prefix, m) == 0;
+}
+/* Copies s[0..n) into dst (cap bytes) without NUL bytes, cut at cap-1; returns dst. */
+char *logparse_copy(char *dst, size_t cap, const char *s, size_t n);
+/* Host name of "name[ip]...", "name. [ip]" or "[ip]" into dst; 0, or -1 if none. */
+int logparse_host(char *dst, size_t cap, const char *s, size_t n);
+/* Length of an Exim message id at s ("1abcDE-000123-AB", "1abcDE-0000000Ab-0000"), 0 if none. */
+size_t logparse_exim_id(const char *s, size_t n);
+/* Length of an Exim "YYYY-MM-DD HH:MM:SS[.fff][ +HHMM]" stamp at s, 0 if none. */
+size_t logparse_exim_stamp(const char *s, size_t n);
+
+/* The line's time, converted on first use; (time_t)-1 when unknown. */
+time_t logparse_time(struct logparse_ctx *c);
+/* -1 (after a warning) when the line has a stamp that cannot be read: an
+ * outcome without its time is of no use to retry-plan. */
+int logparse_check_time(struct logparse_ctx *c);
+/* The scratch for the next event, reset. */
+struct logparse_fields *logparse_fields(struct logparse *lp);
+/* "file:line" in the scratch. */
+const char *logparse_origin(struct logparse_ctx *c);
+/* Warns "file:line: what" and returns BK_ERR. */
+int logparse_bad(struct logparse_ctx *c, const char *what);
+
+/* Per-queue-id memory, bounded. Values are cut at LOGPARSE_FIELD_MAX. */
+void logparse_remember(struct logparse *lp, const char *qid, size_t qlen, const char *from,
+    size_t flen, const char *msgid, size_t mlen);
+/* The remembered sender and message id (NULL when unknown), valid until the next call
+ * that changes the memory. */
+void logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
+    const char **msgid);
+void logparse_forget(struct logparse *lp, const char *qid, size_t qlen);
+/* Recipients still deferred are remembered too, so that a message that expires
+ * can name them. logparse_track does all of it for one outcome: from and msgid
+ * copied into f (NULL when unknown), and rcpt noted as deferred (with
+ * deferred_status) or done (NULL). */
+void logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
+    const char *deferred_status, struct logparse_fields *f, const char **from,
+    const char **msgid);
+/* rcpt of qid is done (delivered): no longer deferred. */
+void logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt);
+/* Calls fn for each deferred recipient of qid (rcpt, last status), then forgets them. */
+void logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
+    void (*fn)(void *arg, const char *rcpt, const char *status), void *arg);
+
+/* Whether a reason says no more than "expired" would (systemerror, undefined). */
+int logparse_generic_reason(const char *reason);
+
+/* The format parsers: return BK_OK (also for lines they skip) or BK_ERR. */
+int logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n);
+int logparse_exim_line(struct logparse_ctx *c, const char *msg, size_t n);
+
+#endif

@@ -1,0 +1,541 @@
+/* logparse_postfix: "QID: key=value, ..." lines of Postfix (status=) and
+ * Sendmail (stat=): delivery outcomes, and the sender, message-id and
+ * "removed" lines that fill the per-queue-id memory. */
+#include "logparse_int.h"
+#include "reason.h"
+#include "status.h"
+#include "util.h"
+
+#include <string.h>
+
+/* Sendmail logs long recipient lists over several lines; more on one line is not
+ * a real log. */
+#define SENDMAIL_RCPT_MAX 1000
+
+enum key { K_TO, K_ORIG_TO, K_RELAY, K_DSN, K_STATUS, K_STAT, K_REPLY, K_FROM, K_MSGID,
+	K_NKEYS };
+
+static const struct {
+	const char *name;
+	size_t len;
+	int rest;	/* the value runs to the end of the line */
+} keys[K_NKEYS] = {
+	[K_TO] = { "to", 2, 0 },
+	[K_ORIG_TO] = { "orig_to", 7, 0 },
+	[K_RELAY] = { "relay", 5, 0 },
+	[K_DSN] = { "dsn", 3, 0 },
+	[K_STATUS] = { "status", 6, 1 },
+	[K_STAT] = { "stat", 4, 1 },
+	[K_REPLY] = { "reply", 5, 0 },
+	[K_FROM] = { "from", 4, 0 },
+	[K_MSGID] = { "msgid", 5, 0 },
+};
+
+struct kv {
+	const char *p[K_NKEYS];
+	size_t n[K_NKEYS];
+};
+
+static int
+is_keychar(char c)
+{
+	return (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+}
+
+/* End of a value: the next ", " outside quotes and angle brackets. */
+static size_t
+value_end_careful(const char *s, size_t n)
+{
+	int quote = 0, angle = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '"')
+			quote = !quote;
+		else if (!quote && c == '<')
+			angle = 1;
+		else if (!quote && c == '>')
+			angle = 0;
+		else if (c == ',' && !quote && !angle && i + 1 < n && s[i + 1] == ' ')
+			return i;
+	}
+	return n;
+}
+
+/* The same, with memchr doing the walking in the common case: "<a@b>" without
+ * quotes, or a plain word. A few passes at most: still linear. */
+static size_t
+value_end(const char *s, size_t n)
+{
+	const char *end = s + n, *from = s, *p, *stop;
+
+	if (n > 0 && s[0] == '<' && (p = memchr(s, '>', n)) != NULL &&
+	    memchr(s, '"', (size_t)(p - s)) == NULL)
+		from = p + 1;
+	else if (n > 0 && (s[0] == '<' || s[0] == '"'))
+		return value_end_careful(s, n);
+	for (p = from; p < end && (p = memchr(p, ',', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && p[1] == ' ')
+			break;
+	stop = p && p < end ? p : end;
+	if (memchr(from, '"', (size_t)(stop - from)) != NULL ||
+	    memchr(from, '<', (size_t)(stop - from)) != NULL)
+		return value_end_careful(s, n);
+	return (size_t)(stop - s);
+}
+
+/* One pass over "k=v, k=v, ...": every byte is looked at a bounded number of times. */
+static void
+scan_fields(const char *s, size_t n, struct kv *kv)
+{
+	size_t i = 0;
+
+	memset(kv, 0, sizeof *kv);
+	while (i < n) {
+		size_t k = i, v, e;
+		int which = -1;
+
+		while (k < n && is_keychar(s[k]))
+			k++;
+		if (k > i && k < n && s[k] == '=') {
+			for (int j = 0; j < K_NKEYS && which < 0; j++) {
+				size_t m = 0;
+
+				if (keys[j].len != k - i || keys[j].name[0] != s[i])
+					continue;
+				while (m < k - i && keys[j].name[m] == s[i + m])
+					m++;
+				if (m == k - i)
+					which = j;
+			}
+			v = k + 1;
+			if (which >= 0 && keys[which].rest) {
+				kv->p[which] = s + v;
+				kv->n[which] = n - v;
+				return;
+			}
+			e = v + value_end(s + v, n - v);
+			if (which >= 0 && kv->p[which] == NULL) {
+				kv->p[which] = s + v;
+				kv->n[which] = e - v;
+			}
+		} else {
+			e = i + value_end(s + i, n - i);
+		}
+		i = e + 2;
+	}
+}
+
+static size_t
+qid_len(const char *s, size_t n)
+{
+	/* letters and digits; a table because every line of the log comes here */
+	static const unsigned char alnum[256] = {
+		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+		['7'] = 1, ['8'] = 1, ['9'] = 1,
+		['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+		['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+		['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+		['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+		['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+		['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+		['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+		['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+	};
+	size_t i = 0, lim = n < LOGPARSE_QID_MAX ? n : LOGPARSE_QID_MAX;
+
+	while (i < lim && alnum[(unsigned char)s[i]])
+		i++;
+	if (i < 5 || i >= LOGPARSE_QID_MAX || i + 1 >= n || s[i] != ':' || s[i + 1] != ' ')
+		return 0;
+	return i;
+}
+
+/* A recipient that is a local name ("root", "|/usr/bin/procmail", "/var/mail/x")
+ * rather than garbage: skipped without a word. */
+static int
+local_name(const char *s, size_t n)
+{
+	if (n > 0 && s[0] == '<' && s[n - 1] == '>')
+		s++, n -= 2;
+	if (n == 0 || memchr(s, '@', n) != NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x21 && s[i] != ' ')
+			return 0;
+	return s[0] == '|' || s[0] == '/' || s[0] == '"' || memchr(s, ' ', n) == NULL;
+}
+
+/* Reasons that say no more than "it did not work out in time". */
+int
+logparse_generic_reason(const char *reason)
+{
+	return strcmp(reason, "systemerror") == 0 || strcmp(reason, "undefined") == 0 ||
+	    strcmp(reason, "onhold") == 0 || strcmp(reason, "expired") == 0;
+}
+
+struct outcome {
+	struct logparse_ctx *c;
+	const char *qid;
+	size_t qlen;
+	const char *source;
+	const char *action;
+	const char *reason;	/* forced (expired), or NULL */
+	const struct kv *kv;
+	const char *diag;
+	size_t diag_len;
+	const char *rhost;
+	size_t rhost_len;
+};
+
+/* One event for one recipient; 0, or -1 when the recipient cannot be read,
+ * 1 when it is a local name that is skipped. */
+static int
+emit(struct outcome *o, const char *rcpt, size_t rlen, const char *orig, size_t olen,
+    const char *status_text)
+{
+	struct logparse *lp = o->c->lp;
+	struct logparse_fields *f;
+	struct event e;
+
+	event_init(&e);
+	if (event_set_rcpt(&e, rcpt, rlen) != 0)
+		return local_name(rcpt, rlen) ? 1 : -1;
+	if (lp->skip_delivered && strcmp(o->action, "delivered") == 0) {
+		/* most lines of a busy log: no event to build */
+		logparse_note_done(lp, o->qid, o->qlen, e.rcpt);
+		return 0;
+	}
+	f = logparse_fields(lp);
+	e.time = logparse_time(o->c);
+	e.action = o->action;
+	if (status_text && status_parse(status_text, strlen(status_text), e.status) != 0)
+		e.status[0] = '\0';
+	else if (!status_text && o->kv->p[K_DSN] &&
+	    status_parse(o->kv->p[K_DSN], o->kv->n[K_DSN], e.status) != 0)
+		e.status[0] = '\0';
+	if (orig) {
+		char on[ADDR_MAX];
+
+		if (addr_normalize(orig, olen, 0, on) >= 0 && strcmp(on, e.rcpt) != 0)
+			e.orig_rcpt = logparse_copy(f->orig, sizeof f->orig, on, strlen(on));
+	}
+	if (o->diag && o->diag_len)
+		e.diag = logparse_copy(f->diag, sizeof f->diag, o->diag, o->diag_len);
+	if (o->rhost && logparse_host(f->rhost, sizeof f->rhost, o->rhost, o->rhost_len) == 0)
+		e.rhost = f->rhost;
+	e.qid = logparse_copy(f->qid, sizeof f->qid, o->qid, o->qlen);
+	logparse_track(lp, o->qid, o->qlen, e.rcpt, strcmp(o->action, "delayed") == 0 ?
+	    e.status : NULL, f, &e.from, &e.msgid);
+	if (o->reason) {
+		/* The queue lifetime ran out: "expired", unless the text says more. */
+		const char *by_text = e.diag ? reason_from_text(e.diag, strlen(e.diag)) : NULL;
+
+		e.reason = by_text && !logparse_generic_reason(by_text) ? by_text : o->reason;
+	}
+	e.source = o->source;
+	e.origin = logparse_origin(o->c);
+	lp->sink(lp->sink_arg, &e);
+	return 0;
+}
+
+/* Drops the "(in reply to RCPT TO command)" that Postfix adds to a reply. */
+static size_t
+strip_in_reply(const char *s, size_t n)
+{
+	const char *p;
+	size_t k = n;
+
+	if (k > 0 && s[k - 1] == ')' && k > 14) {
+		/* look back a bounded way: the note is short */
+		size_t from = k > 64 ? k - 64 : 0;
+
+		if ((p = logparse_find(s + from, k - from, " (in reply to ")) != NULL) {
+			while (p > s && p[-1] == ' ')
+				p--;
+			return (size_t)(p - s);
+		}
+	}
+	return n;
+}
+
+static const char *
+postfix_action(const char *w, size_t n, const char **reason)
+{
+	static const struct { const char *word; const char *action; } map[] = {
+		{ "sent", "delivered" }, { "deliverable", "delivered" },
+		{ "deferred", "delayed" }, { "SOFTBOUNCE", "delayed" }, { "softbounce", "delayed" },
+		{ "bounced", "failed" }, { "expired", "failed" }, { "undeliverable", "failed" },
+		{ "undeliverable-but-not-cached", "failed" },
+	};
+
+	*reason = NULL;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strlen(map[i].word) == n && memcmp(map[i].word, w, n) == 0) {
+			if (strcmp(map[i].word, "expired") == 0)
+				*reason = "expired";
+			return map[i].action;
+		}
+	return NULL;
+}
+
+static int
+postfix_outcome(struct logparse_ctx *c, struct outcome *o, const struct kv *kv)
+{
+	const char *st = kv->p[K_STATUS], *text, *said;
+	size_t n = kv->n[K_STATUS], w = 0, tn;
+	int r;
+
+	while (w < n && st[w] != ' ' && st[w] != ',' && st[w] != '(')
+		w++;
+	if ((o->action = postfix_action(st, w, &o->reason)) == NULL)
+		return logparse_bad(c, "unknown Postfix delivery status");
+	/* The text: "status=deferred (host mx[192.0.2.1] said: 452 ... (in reply to ...))" */
+	text = st + w;
+	tn = n - w;
+	while (tn > 0 && (*text == ' ' || *text == ','))
+		text++, tn--;
+	if (tn > 0 && *text == '(') {
+		text++, tn--;
+		if (tn > 0 && text[tn - 1] == ')')
+			tn--;
+	}
+	if (kv->p[K_RELAY] && memchr(kv->p[K_RELAY], '[', kv->n[K_RELAY])) {
+		o->rhost = kv->p[K_RELAY];
+		o->rhost_len = kv->n[K_RELAY];
+	}
+	/* "host mx[ip] said: 452 ..." and "host mx[ip] refused to talk to me: 554 ..." */
+	if (logparse_prefix(text, tn, "host ")) {
+		size_t lim = tn < 600 ? tn : 600, skip = 7;
+
+		if ((said = logparse_find(text, lim, " said: ")) == NULL &&
+		    (said = logparse_find(text, lim, " refused to talk to me: ")) != NULL)
+			skip = 24;
+		if (said != NULL) {
+			o->rhost = text + 5;
+			o->rhost_len = (size_t)(said - text - 5);
+			tn -= (size_t)(said + skip - text);
+			text = said + skip;
+		}
+	}
+	o->diag = text;
+	o->diag_len = strip_in_reply(text, tn);
+	r = emit(o, kv->p[K_TO], kv->n[K_TO], kv->p[K_ORIG_TO], kv->n[K_ORIG_TO], NULL);
+	if (r < 0)
+		return logparse_bad(c, "Postfix delivery status without a readable to=");
+	return BK_OK;
+}
+
+static int
+sendmail_outcome(struct logparse_ctx *c, struct outcome *o, struct kv *kv)
+{
+	const char *st = kv->p[K_STAT], *dsn = kv->p[K_DSN], *list = kv->p[K_TO];
+	size_t n = kv->n[K_STAT], ln = kv->n[K_TO], i = 0;
+	int good = 0, bad = 0;
+	const char *reply;
+
+	/* Some versions log ", reply=..." after stat= */
+	if ((reply = logparse_find(st, n, ", reply=")) != NULL) {
+		kv->p[K_REPLY] = reply + 8;
+		kv->n[K_REPLY] = (size_t)(st + n - reply - 8);
+		n = (size_t)(reply - st);
+	}
+
+	if (logparse_prefix(st, n, "Sent")) {
+		o->action = "delivered";
+		o->diag = st;
+		o->diag_len = n;
+		if (n > 6 && st[4] == ' ' && st[5] == '(') {
+			o->diag = st + 6;
+			o->diag_len = n - 6 - (st[n - 1] == ')');
+		}
+	} else if (logparse_prefix(st, n, "Deferred")) {
+		o->action = "delayed";
+		o->diag = st + 8;
+		o->diag_len = n - 8;
+		while (o->diag_len > 0 && (*o->diag == ':' || *o->diag == ' '))
+			o->diag++, o->diag_len--;
+	} else if (logparse_prefix(st, n, "queued") || logparse_prefix(st, n, "Queued")) {
+		return BK_OK;	/* accepted into the queue: no outcome yet */
+	} else {
+		o->action = dsn && dsn[0] == '2' ? "delivered" : dsn && dsn[0] == '4' ?
+		    "delayed" : "failed";
+		o->diag = st;
+		o->diag_len = n;
+	}
+	/* "reply=550 5.1.1 <a@b>... User unknown" is the remote server's own words */
+	if (kv->p[K_REPLY] && kv->n[K_REPLY] > 0) {
+		o->diag = kv->p[K_REPLY];
+		o->diag_len = kv->n[K_REPLY];
+	}
+	if (kv->p[K_RELAY]) {
+		o->rhost = kv->p[K_RELAY];
+		o->rhost_len = kv->n[K_RELAY];
+	}
+	/* "to=<a@x>,<b@y>,c@z": one event each */
+	while (i <= ln) {
+		size_t j = i;
+		int quote = 0, angle = 0, r;
+
+		for (; j < ln; j++) {
+			if (list[j] == '"')
+				quote = !quote;
+			else if (!quote && list[j] == '<')
+				angle = 1;
+			else if (!quote && list[j] == '>')
+				angle = 0;
+			else if (!quote && !angle && list[j] == ',')
+				break;
+		}
+		if (j > i && good + bad >= SENDMAIL_RCPT_MAX) {
+			/* each event costs up to a diagnostic's copy: keep a hostile
+			 * line's work bounded */
+			return logparse_bad(c, "too many recipients on one line, the rest skipped");
+		}
+		if (j > i) {
+			r = emit(o, list + i, j - i, NULL, 0, NULL);
+			if (r < 0)
+				bad++;
+			else
+				good++;
+		}
+		i = j + 1;
+	}
+	if (bad > 0 || good == 0)
+		return logparse_bad(c, "Sendmail delivery status without a readable to=");
+	return BK_OK;
+}
+
+struct expiry {
+	struct outcome *o;
+	int count;
+};
+
+static void
+expire_one(void *arg, const char *rcpt, const char *status)
+{
+	struct expiry *x = arg;
+
+	if (emit(x->o, rcpt, strlen(rcpt), NULL, 0, status) == 0)
+		x->count++;
+}
+
+/* "QID: from=<a@b>, size=123, nrcpt=1 (queue active)" (Postfix qmgr),
+ * "QID: from=<a@b>, size=123, ..., msgid=<id@host>, ..." (Sendmail) and
+ * "QID: from=<a@b>, status=expired, returned to sender" (Postfix qmgr). */
+static int
+sender_line(struct logparse_ctx *c, const char *qid, size_t qlen, const struct kv *kv)
+{
+	const char *from = kv->p[K_FROM], *msgid = kv->p[K_MSGID];
+	size_t fn = kv->n[K_FROM], mn = kv->n[K_MSGID];
+
+	if (fn >= 2 && from[0] == '<' && from[fn - 1] == '>')
+		from++, fn -= 2;
+	if (msgid && mn >= 2 && msgid[0] == '<' && msgid[mn - 1] == '>')
+		msgid++, mn -= 2;
+	logparse_remember(c->lp, qid, qlen, from, fn, msgid, mn);
+	if (kv->p[K_STATUS] && logparse_prefix(kv->p[K_STATUS], kv->n[K_STATUS], "expired") &&
+	    (c->lp->format == LOGPARSE_AUTO || c->lp->format == LOGPARSE_POSTFIX)) {
+		/* The message expired: its recipients that were still deferred failed. */
+		struct outcome o = { 0 };
+		struct expiry x = { &o, 0 };
+
+		if (logparse_check_time(c) != 0)
+			return BK_ERR;
+
+		o.c = c;
+		o.qid = qid;
+		o.qlen = qlen;
+		o.source = "postfix";
+		o.action = "failed";
+		o.reason = "expired";
+		o.kv = kv;
+		o.diag = "message expired in the queue, returned to sender";
+		o.diag_len = strlen(o.diag);
+		logparse_take_deferred(c->lp, qid, qlen, expire_one, &x);
+	}
+	return BK_OK;
+}
+
+/* Whether "status=" or "stat=" starts the text or follows ", ": one pass. */
+static int
+has_status_key(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = logparse_find(p, (size_t)(end - p), "stat")) != NULL) {
+		if ((p == s || (p - s >= 2 && p[-2] == ',' && p[-1] == ' ')) &&
+		    (logparse_prefix(p + 4, (size_t)(end - p - 4), "us=") ||
+		    logparse_prefix(p + 4, (size_t)(end - p - 4), "=")))
+			return 1;
+		p += 4;
+	}
+	return 0;
+}
+
+int
+logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n)
+{
+	size_t qlen = qid_len(msg, n);
+	const char *rest;
+	size_t rn;
+	struct kv kv;
+	enum logparse_format fmt = c->lp->format;
+
+	if (qlen == 0)
+		return BK_OK;
+	rest = msg + qlen + 2;
+	rn = n - qlen - 2;
+	if (logparse_prefix(rest, rn, "to=")) {
+		struct outcome o = { 0 };
+
+		scan_fields(rest, rn, &kv);
+		o.c = c;
+		o.qid = msg;
+		o.qlen = qlen;
+		o.kv = &kv;
+		if ((kv.p[K_STATUS] || kv.p[K_STAT]) && logparse_check_time(c) != 0)
+			return BK_ERR;
+		if (kv.p[K_STATUS]) {
+			if (fmt != LOGPARSE_AUTO && fmt != LOGPARSE_POSTFIX)
+				return BK_OK;
+			o.source = "postfix";
+			return postfix_outcome(c, &o, &kv);
+		}
+		if (kv.p[K_STAT]) {
+			if (fmt != LOGPARSE_AUTO && fmt != LOGPARSE_SENDMAIL)
+				return BK_OK;
+			o.source = "sendmail";
+			return sendmail_outcome(c, &o, &kv);
+		}
+		if (fmt == LOGPARSE_EXIM)
+			return BK_OK;
+		return logparse_bad(c, "delivery line without status= or stat= (truncated?)");
+	}
+	if (logparse_prefix(rest, rn, "from=")) {
+		scan_fields(rest, rn, &kv);
+		return sender_line(c, msg, qlen, &kv);
+	}
+	if (logparse_prefix(rest, rn, "message-id=")) {
+		/* "message-id=<id@host>": to the '>' (the common case, no full scan) */
+		const char *id = rest + 11, *close;
+		size_t in = rn - 11;
+
+		if (in > 0 && id[0] == '<' && (close = memchr(id, '>', in)) != NULL)
+			id++, in = (size_t)(close - id);
+		else
+			in = value_end(id, in);
+		logparse_remember(c->lp, msg, qlen, NULL, 0, id, in);
+		return BK_OK;
+	}
+	if (rn == 7 && memcmp(rest, "removed", 7) == 0) {
+		logparse_forget(c->lp, msg, qlen);
+		return BK_OK;
+	}
+	/* A status without a recipient: an outcome that cannot be read */
+	if (has_status_key(rest, rn))
+		return fmt == LOGPARSE_EXIM ? BK_OK :
+		    logparse_bad(c, "delivery status without a readable to=");
+	return BK_OK;
+}

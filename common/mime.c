@@ -1,0 +1,737 @@
+/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
+#define _GNU_SOURCE
+#include "mime.h"
+#include "bktime.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+char *
+mime_lf(const char *s, size_t n, size_t *outlen)
+{
+	char *out = util_xmalloc(n + 1);
+	size_t o = 0, i = 0;
+
+	while (i < n) {
+		const char *cr = memchr(s + i, '\r', n - i);
+		size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
+
+		/* Runs without CR are copied whole. */
+		memcpy(out + o, s + i, run);
+		o += run;
+		i += run;
+		if (i >= n)
+			break;
+		/* "\r\r\n" (a CRLF file passed through a converter) is one line end. */
+		while (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
+			i++;
+		out[o++] = '\n';
+		if (i + 1 < n && s[i + 1] == '\n')
+			i++;
+		i++;
+	}
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+static int
+is_field_char(unsigned char c)
+{
+	return c > 32 && c < 127 && c != ':';
+}
+
+size_t
+mime_header_parse(const char *s, size_t n, struct mime_header *h)
+{
+	size_t pos = 0;
+
+	h->base = s;
+	h->n = 0;
+	while (pos < n) {
+		const char *nl = memchr(s + pos, '\n', n - pos);
+		size_t end = nl ? (size_t)(nl - s) : n;
+		size_t next = nl ? end + 1 : n;
+		size_t i = pos;
+
+		if (end == pos)
+			return next;	/* the empty line */
+		if ((s[pos] == ' ' || s[pos] == '\t') && h->n > 0) {
+			struct mime_field *f = &h->f[h->n - 1];
+
+			f->valuelen = end - f->value;
+			pos = next;
+			continue;
+		}
+		while (i < end && is_field_char((unsigned char)s[i]))
+			i++;
+		/* "Name :" is obsolete syntax but seen. */
+		{
+			size_t j = i;
+
+			while (j < end && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (i == pos || j >= end || s[j] != ':') {
+				/* An mbox "From " line before the first field is skipped. */
+				if (h->n == 0 && pos == 0 && end - pos >= 5 &&
+				    memcmp(s, "From ", 5) == 0) {
+					pos = next;
+					continue;
+				}
+				return pos;	/* not a field: the body starts here */
+			}
+			if (h->n == h->cap) {
+				h->cap = h->cap ? h->cap * 2 : 32;
+				h->f = util_xreallocarray(h->f, h->cap, sizeof *h->f);
+			}
+			h->f[h->n].name = pos;
+			h->f[h->n].namelen = i - pos;
+			h->f[h->n].value = j + 1;
+			h->f[h->n].valuelen = end - (j + 1);
+			h->n++;
+		}
+		pos = next;
+	}
+	return n;
+}
+
+void
+mime_header_free(struct mime_header *h)
+{
+	free(h->f);
+	h->f = NULL;
+	h->n = h->cap = 0;
+}
+
+void
+mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
+{
+	const char *v = h->base + h->f[i].value;
+	size_t n = h->f[i].valuelen, a = 0;
+
+	util_buf_reset(out);
+	while (a < n && (v[a] == ' ' || v[a] == '\t' || v[a] == '\n'))
+		a++;
+	while (n > a && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
+		n--;
+	/* Unfolding: the line ends go, the white space after them stays. */
+	for (size_t k = a; k < n;) {
+		const char *nl = memchr(v + k, '\n', n - k);
+		size_t run = nl ? (size_t)(nl - (v + k)) : n - k;
+
+		util_buf_add(out, v + k, run);
+		k += run + 1;
+	}
+	for (size_t k = 0; k < out->len; k++)
+		if (out->p[k] == '\t')
+			out->p[k] = ' ';
+	util_buf_str(out);
+}
+
+int
+mime_header_get(const struct mime_header *h, const char *name, struct util_buf *out)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < h->n; i++)
+		if (h->f[i].namelen == len && strncasecmp(h->base + h->f[i].name, name, len) == 0) {
+			mime_field_value(h, i, out);
+			return 1;
+		}
+	util_buf_reset(out);
+	util_buf_str(out);
+	return 0;
+}
+
+void
+mime_content_type(const char *v, size_t n, char *out, size_t sz)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n && isspace((unsigned char)v[i]))
+		i++;
+	while (i < n && v[i] != ';' && !isspace((unsigned char)v[i]) && o + 1 < sz)
+		out[o++] = (char)tolower((unsigned char)v[i++]);
+	out[o] = '\0';
+	if (o == 0 || strchr(out, '/') == NULL)
+		snprintf(out, sz, "text/plain");
+}
+
+int
+mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
+{
+	size_t len = strlen(name), i = 0;
+
+	util_buf_reset(out);
+	/* Skip the type itself. */
+	while (i < n && v[i] != ';')
+		i++;
+	while (i < n) {
+		size_t ns, ne;
+
+		while (i < n && (v[i] == ';' || isspace((unsigned char)v[i])))
+			i++;
+		ns = i;
+		while (i < n && v[i] != '=' && v[i] != ';' && !isspace((unsigned char)v[i]))
+			i++;
+		ne = i;
+		while (i < n && isspace((unsigned char)v[i]))
+			i++;
+		if (i >= n || v[i] != '=')
+			continue;
+		i++;
+		while (i < n && isspace((unsigned char)v[i]))
+			i++;
+		{
+			int match = ne - ns == len && strncasecmp(v + ns, name, len) == 0;
+
+			if (i < n && v[i] == '"') {
+				i++;
+				while (i < n && v[i] != '"') {
+					if (v[i] == '\\' && i + 1 < n)
+						i++;
+					if (match)
+						util_buf_addc(out, v[i]);
+					i++;
+				}
+				if (i < n)
+					i++;
+			} else {
+				while (i < n && v[i] != ';' && !isspace((unsigned char)v[i])) {
+					if (match)
+						util_buf_addc(out, v[i]);
+					i++;
+				}
+			}
+			if (match) {
+				util_buf_str(out);
+				return 1;
+			}
+		}
+	}
+	util_buf_str(out);
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+void
+mime_qp_decode(const char *s, size_t n, struct util_buf *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int hi, lo;
+
+		if (s[i] != '=') {
+			const char *eq = memchr(s + i, '=', n - i);
+			size_t run = eq ? (size_t)(eq - (s + i)) : n - i;
+
+			util_buf_add(out, s + i, run);
+			i += run - 1;
+			continue;
+		}
+		if (i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			util_buf_addc(out, (char)(hi * 16 + lo));
+			i += 2;
+			continue;
+		}
+		/* A soft line break: "=" then optional white space then the line end. */
+		{
+			size_t j = i + 1;
+
+			while (j < n && (s[j] == ' ' || s[j] == '\t'))
+				j++;
+			if (j >= n || s[j] == '\n') {
+				i = j;
+				continue;
+			}
+		}
+		util_buf_addc(out, '=');
+	}
+}
+
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+void
+mime_b64_decode(const char *s, size_t n, struct util_buf *out)
+{
+	unsigned long acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (s[i] == '=')
+			break;
+		if ((v = b64val((unsigned char)s[i])) < 0)
+			continue;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			util_buf_addc(out, (char)((acc >> bits) & 0xff));
+		}
+	}
+}
+
+void
+mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out)
+{
+	if (cte && strncasecmp(cte, "quoted-printable", 16) == 0)
+		mime_qp_decode(s, n, out);
+	else if (cte && strncasecmp(cte, "base64", 6) == 0)
+		mime_b64_decode(s, n, out);
+	else
+		util_buf_add(out, s, n);
+}
+
+static int
+is_latin(const char *cs)
+{
+	static const char *const names[] = { "iso-8859-1", "iso8859-1", "latin1", "latin-1",
+		"iso-8859-15", "iso8859-15", "windows-1252", "cp1252", "us-ascii", "ascii" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(cs, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+mime_charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out)
+{
+	if (cs == NULL || !is_latin(cs)) {
+		util_buf_add(out, s, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80) {
+			size_t j = i;
+
+			while (j < n && (unsigned char)s[j] < 0x80)
+				j++;
+			util_buf_add(out, s + i, j - i);
+			i = j - 1;
+		} else {
+			util_buf_addc(out, (char)(0xc0 | (c >> 6)));
+			util_buf_addc(out, (char)(0x80 | (c & 0x3f)));
+		}
+	}
+}
+
+/* One encoded word "=?cs?E?text?=" at s[0..n); returns its length, 0 if none. */
+static size_t
+encoded_word(const char *s, size_t n, struct util_buf *out)
+{
+	char cs[64];
+	size_t i = 2, csn = 0, ts, te;
+	char enc;
+	struct util_buf raw = {0};
+
+	if (n < 8 || s[0] != '=' || s[1] != '?')
+		return 0;
+	while (i < n && s[i] != '?' && csn + 1 < sizeof cs && !isspace((unsigned char)s[i]))
+		cs[csn++] = s[i++];
+	cs[csn] = '\0';
+	if (csn == 0 || i + 2 >= n || s[i] != '?')
+		return 0;
+	enc = (char)toupper((unsigned char)s[i + 1]);
+	if ((enc != 'Q' && enc != 'B') || s[i + 2] != '?')
+		return 0;
+	ts = te = i + 3;
+	while (te < n && s[te] != '?' && !isspace((unsigned char)s[te]))
+		te++;
+	if (te + 1 >= n || s[te] != '?' || s[te + 1] != '=')
+		return 0;
+	{
+		char *star = strchr(cs, '*');	/* RFC 2231 language */
+
+		if (star)
+			*star = '\0';
+	}
+	if (enc == 'B') {
+		mime_b64_decode(s + ts, te - ts, &raw);
+	} else {
+		for (size_t k = ts; k < te; k++) {
+			int hi, lo;
+
+			if (s[k] == '_')
+				util_buf_addc(&raw, ' ');
+			else if (s[k] == '=' && k + 2 < te &&
+			    (hi = hexval((unsigned char)s[k + 1])) >= 0 &&
+			    (lo = hexval((unsigned char)s[k + 2])) >= 0) {
+				util_buf_addc(&raw, (char)(hi * 16 + lo));
+				k += 2;
+			} else
+				util_buf_addc(&raw, s[k]);
+		}
+	}
+	mime_charset_to_utf8(raw.p ? raw.p : "", raw.len, cs, out);
+	util_buf_free(&raw);
+	return te + 2;
+}
+
+void
+mime_decode_words(const char *s, size_t n, struct util_buf *out)
+{
+	struct util_buf word = {0};
+	size_t i = 0, ws_start = 0, ws_len = 0;
+	int last_was_word = 0;
+
+	while (i < n) {
+		size_t w = 0;
+
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (ws_len == 0)
+				ws_start = i;
+			ws_len++;
+			i++;
+			continue;
+		}
+		if (s[i] == '=') {
+			util_buf_reset(&word);
+			w = encoded_word(s + i, n - i, &word);
+		}
+		/* White space between two encoded words is not text (RFC 2047 6.2). */
+		if (ws_len && !(w > 0 && last_was_word))
+			util_buf_add(out, s + ws_start, ws_len);
+		ws_len = 0;
+		if (w > 0) {
+			util_buf_add(out, word.p, word.len);
+			i += w;
+			last_was_word = 1;
+			continue;
+		}
+		util_buf_addc(out, s[i]);
+		last_was_word = 0;
+		i++;
+	}
+	if (ws_len)
+		util_buf_add(out, s + ws_start, ws_len);
+	util_buf_free(&word);
+}
+
+static void walk(const char *s, size_t n, int depth, mime_leaf_fn leaf, void *arg);
+
+/* Whether line s[0..len) is a delimiter of boundary b: "--b", "--b--", then
+ * only white space. 2 for the closing one, 1 for others, 0 if not. */
+static int
+delimiter(const char *s, size_t len, const char *b, size_t blen)
+{
+	size_t i;
+	int closing = 0;
+
+	if (len < 2 + blen || s[0] != '-' || s[1] != '-' || memcmp(s + 2, b, blen) != 0)
+		return 0;
+	i = 2 + blen;
+	if (len - i >= 2 && s[i] == '-' && s[i + 1] == '-') {
+		closing = 1;
+		i += 2;
+	}
+	for (; i < len; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return closing ? 2 : 1;
+}
+
+/* A boundary guessed from the body: the first line "--token" (no spaces),
+ * for messages whose header names a boundary the body does not use. */
+static int
+guess_boundary(const char *s, size_t n, const char **b, size_t *blen)
+{
+	size_t pos = 0;
+
+	while (pos < n) {
+		const char *nl = memchr(s + pos, '\n', n - pos);
+		size_t end = nl ? (size_t)(nl - s) : n, k;
+
+		if (end - pos > 2 && end - pos <= 202 && s[pos] == '-' && s[pos + 1] == '-') {
+			for (k = pos + 2; k < end && s[k] > ' ' && s[k] < 127; k++)
+				;
+			if (k == end) {
+				*b = s + pos + 2;
+				*blen = end - pos - 2;
+				return 1;
+			}
+		}
+		pos = nl ? end + 1 : n;
+	}
+	return 0;
+}
+
+/* The next delimiter line of boundary b at or after from (a line start): its
+ * start, and in *d 1 or 2 (closing), *next the offset after its line; n if
+ * none. The C library's memmem (linear) looks for "\n--b"; a candidate is
+ * a whole line, so each byte is looked at a bounded number of times. */
+static size_t
+next_delimiter(const char *s, size_t n, size_t from, const char *b, size_t blen, int *d,
+    size_t *next)
+{
+	char needle[204];
+	size_t pos = from;
+
+	needle[0] = '\n';
+	needle[1] = needle[2] = '-';
+	memcpy(needle + 3, b, blen);
+	/* A delimiter on the first line has no line end before it. */
+	if (pos == 0) {
+		const char *nl = memchr(s, '\n', n);
+		size_t le = nl ? (size_t)(nl - s) : n;
+
+		if ((*d = delimiter(s, le, b, blen)) != 0) {
+			*next = nl ? le + 1 : n;
+			return 0;
+		}
+	}
+	if (pos > 0)
+		pos--;	/* the line end before a line start */
+	while (pos < n) {
+		const char *hit = memmem(s + pos, n - pos, needle, blen + 3), *nl;
+		size_t ls, le;
+
+		if (hit == NULL)
+			break;
+		ls = (size_t)(hit - s) + 1;
+		nl = memchr(s + ls, '\n', n - ls);
+		le = nl ? (size_t)(nl - s) : n;
+		if ((*d = delimiter(s + ls, le - ls, b, blen)) != 0) {
+			*next = nl ? le + 1 : n;
+			return ls;
+		}
+		pos = le;	/* the next candidate starts at this line's end */
+	}
+	return n;
+}
+
+/* Calls walk for each body part of a multipart body with boundary b. */
+static void
+walk_multipart(const char *s, size_t n, const char *b, size_t blen, int depth,
+    mime_leaf_fn leaf, void *arg)
+{
+	size_t pos, part = 0, next = 0;
+	int in_part = 0, d = 0;
+
+	pos = next_delimiter(s, n, 0, b, blen, &d, &next);
+	if (pos == n) {
+		/* The body does not use the boundary its header names. */
+		if (!guess_boundary(s, n, &b, &blen) ||
+		    (pos = next_delimiter(s, n, 0, b, blen, &d, &next)) == n) {
+			struct mime_header h = {0};
+			struct mime_part p = { &h, "text/plain", s, n, depth + 1 };
+
+			h.base = s;
+			leaf(arg, &p);
+			return;
+		}
+	}
+	while (pos < n) {
+		if (in_part) {
+			/* The line end before the delimiter belongs to it. */
+			size_t pe = pos > part ? pos - 1 : part;
+
+			walk(s + part, pe - part, depth + 1, leaf, arg);
+		}
+		if (d == 2)
+			return;
+		in_part = 1;
+		part = next;
+		pos = next_delimiter(s, n, next, b, blen, &d, &next);
+	}
+	if (in_part && part < n)
+		walk(s + part, n - part, depth + 1, leaf, arg);
+}
+
+static void
+walk(const char *s, size_t n, int depth, mime_leaf_fn leaf, void *arg)
+{
+	struct mime_header h = {0};
+	struct util_buf v = {0}, b = {0};
+	size_t body = mime_header_parse(s, n, &h);
+	char ctype[128];
+
+	mime_header_get(&h, "content-type", &v);
+	mime_content_type(v.p, v.len, ctype, sizeof ctype);
+	if (strncmp(ctype, "multipart/", 10) == 0 && depth < MIME_MAX_DEPTH &&
+	    mime_param(v.p, v.len, "boundary", &b) && b.len > 0 && b.len <= 200) {
+		walk_multipart(s + body, n - body, b.p, b.len, depth, leaf, arg);
+	} else if (strncmp(ctype, "multipart/", 10) == 0 && depth < MIME_MAX_DEPTH) {
+		const char *g;
+		size_t gl;
+
+		/* No boundary parameter (a folded line without its indent ended the
+		 * header): the first "--token" line is taken for it; failing that,
+		 * the body is read as text. */
+		if (guess_boundary(s + body, n - body, &g, &gl))
+			walk_multipart(s + body, n - body, g, gl, depth, leaf, arg);
+		else {
+			struct mime_part p = { &h, "text/plain", s + body, n - body, depth };
+
+			leaf(arg, &p);
+		}
+	} else {
+		struct mime_part p = { &h, ctype, s + body, n - body, depth };
+
+		leaf(arg, &p);
+	}
+	util_buf_free(&v);
+	util_buf_free(&b);
+	mime_header_free(&h);
+}
+
+void
+mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg)
+{
+	walk(s, n, 0, leaf, arg);
+}
+
+/* Dates. */
+
+static size_t
+skip_cfws(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		while (i < n && (isspace((unsigned char)s[i]) || s[i] == ','))
+			i++;
+		if (i < n && s[i] == '(') {
+			int d = 0;
+
+			/* Comments nest; an unclosed one runs to the end. */
+			for (; i < n; i++) {
+				if (s[i] == '(')
+					d++;
+				else if (s[i] == ')' && --d == 0) {
+					i++;
+					break;
+				}
+			}
+			continue;
+		}
+		return i;
+	}
+}
+
+static size_t
+read_num(const char *s, size_t n, size_t i, int maxdig, int *val)
+{
+	int v = 0, d = 0;
+
+	while (i < n && d < maxdig && isdigit((unsigned char)s[i])) {
+		v = v * 10 + (s[i] - '0');
+		i++;
+		d++;
+	}
+	*val = d ? v : -1;
+	return i;
+}
+
+int
+mime_parse_date(const char *s, size_t n, time_t *out)
+{
+	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	static const struct { const char *name; int off; } zones[] = {
+		{ "UT", 0 }, { "UTC", 0 }, { "GMT", 0 }, { "Z", 0 },
+		{ "EST", -300 }, { "EDT", -240 }, { "CST", -360 }, { "CDT", -300 },
+		{ "MST", -420 }, { "MDT", -360 }, { "PST", -480 }, { "PDT", -420 },
+		{ "JST", 540 }, { "CET", 60 }, { "CEST", 120 }, { "BST", 60 },
+	};
+	size_t i = skip_cfws(s, n, 0);
+	int mday, mon = -1, year, hh, mm, ss = 0, off = 0;
+	time_t t;
+
+	/* Optional weekday. */
+	if (i < n && isalpha((unsigned char)s[i])) {
+		while (i < n && isalpha((unsigned char)s[i]))
+			i++;
+		i = skip_cfws(s, n, i);
+	}
+	i = read_num(s, n, i, 2, &mday);
+	if (mday < 1 || mday > 31)
+		return bktime_parse_rfc3339(s, n, out) > 0 ? 0 : -1;
+	i = skip_cfws(s, n, i);
+	if (i + 3 <= n) {
+		for (int m = 0; m < 12; m++)
+			if (strncasecmp(s + i, months + 3 * m, 3) == 0)
+				mon = m;
+	}
+	if (mon < 0)
+		return -1;
+	while (i < n && isalpha((unsigned char)s[i]))
+		i++;
+	i = skip_cfws(s, n, i);
+	{
+		size_t st = i;
+
+		i = read_num(s, n, i, 4, &year);
+		if (year < 0)
+			return -1;
+		if (i - st <= 2)
+			year += year < 50 ? 2000 : 1900;
+		else if (i - st == 3)
+			year += 1900;
+	}
+	i = skip_cfws(s, n, i);
+	i = read_num(s, n, i, 2, &hh);
+	if (hh < 0 || hh > 23 || i >= n || s[i] != ':')
+		return -1;
+	i = read_num(s, n, i + 1, 2, &mm);
+	if (mm < 0 || mm > 59)
+		return -1;
+	if (i < n && s[i] == ':') {
+		i = read_num(s, n, i + 1, 2, &ss);
+		if (ss < 0 || ss > 60)
+			return -1;
+	}
+	i = skip_cfws(s, n, i);
+	if (i < n && (s[i] == '+' || s[i] == '-')) {
+		int z, sign = s[i] == '-' ? -1 : 1;
+		size_t st = i + 1;
+
+		i = read_num(s, n, st, 4, &z);
+		if (z >= 0 && i - st == 4)
+			off = sign * ((z / 100) * 60 + z % 100);
+	} else if (i < n && isalpha((unsigned char)s[i])) {
+		size_t st = i;
+
+		while (i < n && isalpha((unsigned char)s[i]))
+			i++;
+		for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
+			if (strlen(zones[k].name) == i - st &&
+			    strncasecmp(zones[k].name, s + st, i - st) == 0)
+				off = zones[k].off;
+	}
+	if (year < 1970 || year > 9999)
+		return -1;
+	t = bktime_timegm(year, mon + 1, mday, hh, mm, ss == 60 ? 59 : ss);
+	if (t == (time_t)-1)
+		return -1;
+	*out = t - (time_t)off * 60;
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* nonstd: recipients and reply texts from the human-readable body of bounces
+ * that carry no RFC 3464 report (qmail, Exim, Gmail, Yahoo, Exchange, ...).
+ * Patterns are families of wording, not single servers. */
+#ifndef BK_NONSTD_H
+#define BK_NONSTD_H
+
+#include <stddef.h>
+
+/* One failed (or, with delayed set, delayed) recipient; diag may be empty. */
+struct nonstd_hit {
+	const char *addr;
+	size_t addrlen;
+	const char *diag;	/* reply text, white space collapsed, NUL-terminated */
+	int delayed;
+};
+typedef void (*nonstd_fn)(void *arg, const struct nonstd_hit *hit);
+
+/* Scans text[0..n) (UTF-8, LF line ends). Calls fn for each recipient found
+ * and returns the offset where a copy of the original message starts (n if
+ * none was seen). */
+size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
+
+/* Offset of the line that starts the returned original message in text, or n. */
+size_t nonstd_original_start(const char *text, size_t n);
+
+#endif

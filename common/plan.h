@@ -1,0 +1,127 @@
+/* plan: the retry plan of a recipient (see bouncekit-records(5)), the state
+ * file that holds one a line, and the rules that move a plan on when an event
+ * arrives or time passes. Used by retry-plan(1) and retry-due(1).
+ *
+ * Memory: a compact struct per plan (strings that repeat, such as reasons,
+ * statuses, senders and rule names, are interned), kept in blocks, found by
+ * an open-addressing hash table on the recipient. */
+#ifndef BK_PLAN_H
+#define BK_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "event.h"
+#include "flatjson.h"
+#include "policy.h"
+
+enum plan_state { PLAN_WAITING, PLAN_CLAIMED, PLAN_EXHAUSTED, PLAN_RESOLVED, PLAN_FAILED };
+
+#define PLAN_SEEN 8		/* event fingerprints kept per plan (the newest) */
+#define PLAN_MSGIDS 4		/* Message-IDs kept per plan (the newest) */
+#define PLAN_NOTIME INT64_MIN	/* null time */
+
+struct plan {
+	const char *rcpt;	/* owned by the set */
+	const char *status, *reason, *from, *rule;	/* interned; NULL = null */
+	char *msgids;		/* nmsgids NUL-terminated strings, back to back */
+	int64_t first_bounce, last_bounce, last_attempt, next_retry, claimed_at;
+	int64_t resolved_at, last_event, since;
+	int64_t seen_upto;	/* events up to this time count as seen */
+	uint32_t pause;		/* seconds */
+	uint32_t delays;
+	uint32_t seen[PLAN_SEEN];	/* fingerprints of the newest events */
+	uint32_t seen_time[PLAN_SEEN];	/* and their times (epoch, unsigned) */
+	uint16_t domain_off;	/* rcpt + domain_off is the domain */
+	uint8_t state, attempts, max_attempts;
+	uint8_t nseen;
+	uint8_t nmsgids;
+	uint8_t flags;		/* PLAN_F_* */
+};
+
+#define PLAN_F_CHANGED 1	/* changed in this run: printed by retry-plan */
+#define PLAN_F_REMOVED 2	/* expired: not written back */
+
+struct plan_opts {
+	const struct policy *policy;
+	time_t now;
+	long long keep;		/* how long resolved and failed plans stay */
+	long long resolve_after;	/* quiet time after a claim that counts as success */
+	long long claim_timeout;	/* unconfirmed claim handed out again after this */
+	uint64_t seed;		/* jitter */
+	int plan_delayed;	/* delayed events open plans too */
+};
+
+struct plan_stats {
+	unsigned long events, duplicates, opened, delays, delays_unplanned, resolved,
+	    exhausted, failed, ignored;
+};
+
+struct plan_intern {
+	const char **slots;
+	size_t cap, used;
+};
+
+struct plan_set {
+	struct plan **blocks;
+	size_t n, nblocks;
+	uint64_t *slots;	/* hash >> 32 << 32 | index + 1; 0 = empty; slot from the tag */
+	size_t cap;
+	struct plan_intern strings;
+	char **arena;		/* chunks holding recipients and interned strings */
+	size_t narena, arena_left;
+	char *arena_pos;
+	char **bad;		/* state lines that could not be read, kept verbatim */
+	size_t nbad;
+	struct plan_stats stats;
+};
+
+void plan_set_init(struct plan_set *s);
+void plan_set_free(struct plan_set *s);
+static inline size_t plan_count(const struct plan_set *s) { return s->n; }
+struct plan *plan_at(const struct plan_set *s, size_t i);
+/* The plan of rcpt, or NULL (also for removed plans). */
+struct plan *plan_find(const struct plan_set *s, const char *rcpt);
+
+/* Reads the state file (a missing file is an empty state). Bad lines are
+ * reported as "path:line: ..." and kept to be written back verbatim. BK_OK,
+ * or BK_ERR (also for an unreadable file: then s must not be saved). */
+int plan_load(struct plan_set *s, const char *path, int *fatal);
+/* Replaces the state file atomically (afile). 0, or -1 with a message. */
+int plan_save(struct plan_set *s, const char *path, const struct plan_opts *o);
+
+/* Removes the temporary files that killed runs left beside path; call with
+ * the lock held. */
+void plan_clean_temps(const char *path);
+
+/* Moves plans on with one event. Returns 1 if a plan changed, else 0. */
+int plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o);
+/* Time passes: quiet claims resolve, resolved, failed and exhausted plans
+ * expire (removed). */
+void plan_age(struct plan_set *s, const struct plan_opts *o);
+/* Whether retry-due should hand the plan out at o->now. */
+int plan_is_due(const struct plan *p, const struct plan_opts *o);
+/* The time from which the plan is due (for ordering), PLAN_NOTIME if never. */
+int64_t plan_due_time(const struct plan *p, const struct plan_opts *o);
+/* Hands the plan out: claimed at o->now, one more attempt. */
+void plan_claim(struct plan *p, const struct plan_opts *o);
+
+/* Reads event records quickly (see flatjson.h), with event_from_json's
+ * answers. The event is valid until the next call. */
+struct plan_reader {
+	struct flatjson fj;
+	json_t *obj;
+};
+void plan_reader_init(struct plan_reader *r);
+void plan_reader_free(struct plan_reader *r);
+/* 0, or -1 with the reason in why. */
+int plan_read_event(struct plan_reader *r, const char *line, size_t len, struct event *e,
+    char *why, size_t whylen);
+
+/* The record as one JSON line. 0, or -1 on a write error. */
+int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);
+const char *plan_state_name(int state);
+
+#endif

@@ -1,0 +1,65 @@
+/* policy: retry rules for soft bounces, in the spirit of Exim's retry
+ * configuration. One rule a line, the first that matches wins:
+ *
+ *   DOMAIN  WHAT  schedule GAP,GAP,...            [retries N] [pause D] [name NAME]
+ *   DOMAIN  WHAT  backoff BASE [xF] [max CAP] [jitter P%] [retries N] ...
+ *   DOMAIN  WHAT  never                           [pause D] [name NAME]
+ *
+ * DOMAIN is a glob ("*.example.com", "*"); WHAT a comma-separated list of
+ * reasons ("mailboxfull") or status globs ("4.2.*"), or "*". Built-in rules
+ * follow the file's, so that every soft bounce matches one. See retry-plan(1). */
+#ifndef BK_POLICY_H
+#define BK_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum policy_kind { POLICY_SCHEDULE, POLICY_BACKOFF, POLICY_NEVER };
+
+#define POLICY_MAX_GAPS 16
+#define POLICY_DEFAULT_PAUSE (30LL * 86400)
+
+struct policy_rule {
+	char *name;		/* "name" option, or "FILE:LINE", or "builtin-..." */
+	char *domain;		/* glob, lower case */
+	char **what;		/* reasons or status globs; {"*"} for all */
+	size_t nwhat;
+	enum policy_kind kind;
+	long long gaps[POLICY_MAX_GAPS];	/* schedule */
+	size_t ngaps;
+	long long base, cap;	/* backoff */
+	double factor;
+	int jitter;		/* percent, +- */
+	int retries;
+	long long pause;	/* suggested suppression after exhaustion */
+};
+
+struct policy {
+	struct policy_rule *rules;
+	size_t n;
+};
+
+void policy_init(struct policy *p);
+/* Appends the rules of path. Errors are reported as "path:line: message";
+ * returns 0, or -1 if the file is unreadable or has any bad line. */
+int policy_load(struct policy *p, const char *path);
+/* Appends the built-in rules (call after policy_load). */
+void policy_add_defaults(struct policy *p);
+void policy_free(struct policy *p);
+
+/* The first rule for a soft bounce of domain with reason and status (either
+ * may be NULL). Never NULL once the defaults are in. */
+const struct policy_rule *policy_match(const struct policy *p, const char *domain,
+    const char *reason, const char *status);
+/* The gap before retry number attempt+1 (attempt 0 is the first retry),
+ * measured from the previous attempt. rnd (any 64-bit value, e.g. a hash)
+ * draws the jitter. -1 when the rule allows no such retry. */
+long long policy_gap(const struct policy_rule *r, unsigned attempt, uint64_t rnd);
+/* A duration in one unit, the largest that divides it: "30d", "1w", "36h". */
+char *policy_format_duration(long long secs, char *buf, size_t size);
+/* The rules as JSON lines on fp (see retry-plan(1) --print-policy). 0, or -1
+ * on a write error. */
+int policy_print(const struct policy *p, FILE *fp);
+
+#endif

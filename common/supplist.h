@@ -1,0 +1,106 @@
+/* supplist: the suppression list of suppress(1). Entries (JSON lines, see
+ * bouncekit-records(5)) in file order, an index from address to entry, and a
+ * compact read-only index for filtering large recipient lists. Lines of the
+ * file that are not entries are kept verbatim, so a rewrite loses nothing. */
+#ifndef BK_SUPPLIST_H
+#define BK_SUPPLIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+/* until of a permanent entry; since / last_added when unknown (null). */
+#define SUPPLIST_FOREVER INT64_MAX
+#define SUPPLIST_NOTIME INT64_MIN
+#define SUPPLIST_NONE SIZE_MAX
+
+/* An open-addressing hash set of byte strings, each mapped to a number:
+ * 8-byte slots (32 bits of the hash and a key number), keys back to back in
+ * one arena. Small, so that large lists stay in as little cache as can be.
+ * Seeded per process. */
+struct supplist_set {
+	struct supplist_slot *slots;
+	size_t nslots, count;
+	size_t *off;		/* key number -> offset of the key in the arena */
+	size_t *val;		/* key number -> value */
+	char *arena;
+	size_t arena_len, arena_cap;
+};
+
+void supplist_set_init(struct supplist_set *s);
+void supplist_set_free(struct supplist_set *s);
+/* The value of key, or SUPPLIST_NONE. */
+size_t supplist_set_get(const struct supplist_set *s, const char *key, size_t len);
+/* Maps key to val (which must not be SUPPLIST_NONE), replacing any value. */
+void supplist_set_put(struct supplist_set *s, const char *key, size_t len, size_t val);
+
+struct supplist_entry {
+	char *address;		/* key form: "local@domain" or "@domain"; NULL for a kept bad line */
+	char *reason, *source, *status;	/* NULL: null */
+	int64_t since, until, last_added;
+	long long count;
+	char *raw;		/* a line that is not an entry, written back as it was */
+	int dropped;		/* removed or expired: not written back */
+	int touched;		/* changed in this run */
+};
+
+struct supplist {
+	struct supplist_entry *v;
+	size_t len, cap;
+	struct supplist_set index;	/* key (folded with fold_local) -> position in v */
+	int fold_local;
+	size_t domains;		/* "@domain" entries */
+};
+
+/* Whether s[0..n) is an address that supplist_key (and addr_normalize)
+ * would return unchanged whatever fold_local: lower-case letters, digits and
+ * ". _ + -" around one '@', a sane domain. Most addresses on lists are. */
+int supplist_simple(const char *s, size_t n);
+/* The lookup key of an address or "@domain" in s[0..n): normalised as by
+ * addr_normalize (fold_local folds the local part). Writes a NUL-terminated
+ * key to out (ADDR_MAX bytes); returns its length, or -1. */
+int supplist_key(const char *s, size_t n, int fold_local, char *out);
+
+void supplist_init(struct supplist *l, int fold_local);
+void supplist_free(struct supplist *l);
+/* Reads the list file path; a missing file is an empty list. Lines that are
+ * not entries (or repeat an address) are reported as "path:line: ..." and
+ * kept. Returns 0, 2 when such lines were found, -1 when the file cannot be
+ * read (reported). */
+int supplist_load(struct supplist *l, const char *path);
+/* The entry whose key is key (already in key form), or NULL (dropped ones
+ * included: check e->dropped). */
+struct supplist_entry *supplist_find(struct supplist *l, const char *key, size_t len);
+/* A new entry for key, with count 0 and no times; or the dropped entry of the
+ * same key, cleared for reuse. */
+struct supplist_entry *supplist_add(struct supplist *l, const char *key);
+/* Whether e suppresses at time now. */
+int supplist_active(const struct supplist_entry *e, int64_t now);
+/* The entry that suppresses the address key (key form, from supplist_key) at
+ * now: the address itself, else its domain. NULL if none. */
+const struct supplist_entry *supplist_match(struct supplist *l, const char *key, size_t len,
+    int64_t now);
+/* Writes e as one JSON line; with rcpt, a match record ("rcpt" first). 0 or -1. */
+int supplist_write_entry(FILE *fp, const struct supplist_entry *e, const char *rcpt);
+/* Writes every entry not dropped and every kept line, in order. 0 or -1. */
+int supplist_write(FILE *fp, const struct supplist *l);
+
+/* A compact read-only view for filter: key -> until only. */
+struct supplist_index {
+	struct supplist_set set;	/* key -> position in until */
+	int64_t *until;
+	size_t len, cap;
+	size_t domains;
+	int fold_local;
+};
+
+/* Like supplist_load, into the compact view. */
+int supplist_index_load(struct supplist_index *ix, const char *path, int fold_local);
+/* Whether the address key is suppressed at now (itself or its domain). */
+int supplist_index_match(const struct supplist_index *ix, const char *key, size_t len,
+    int64_t now);
+void supplist_index_free(struct supplist_index *ix);
+
+#endif

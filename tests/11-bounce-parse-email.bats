@@ -1,0 +1,271 @@
+#!/usr/bin/env bats
+# bounce-parse on bounce emails: RFC 3464 reports, non-standard notices,
+# ARF, auto-replies; single messages (LF, CRLF, CR), mbox, Maildir, folders,
+# stdin; MIME encodings; hostile input; and the score on the shared corpus.
+
+load helper
+
+E="$FIXTURES/email"
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+}
+
+# rcpt action status code reason class, one line per event.
+summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .reason, .class] | join(" ")'; }
+
+@test "email: an RFC 3464 report gives one event per recipient with its fields" {
+	run bounce-parse "$E/dsn-postfix.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | summary)" = "alice@example.org failed 5.1.1 550 userunknown hard" ]
+	[ "$(echo "${lines[1]}" | summary)" = "bob@example.com delayed 4.2.2 452 mailboxfull soft" ]
+	# Remote-MTA, the returned message's author and Message-ID, the queue id.
+	[ "$(echo "${lines[0]}" | jqr '[.rhost, .from, .msgid, .qid, .source, .origin] | join(" ")')" = \
+	    "mx.example.org news@example.net news-2026-11@example.net 3F1A2C0123 email $E/dsn-postfix.eml" ]
+	# Original-Recipient, and the domain lower-cased but not the local part.
+	[ "$(echo "${lines[0]}" | jqr .orig_rcpt)" = "Alice.Old@example.org" ]
+	[ "$(echo "${lines[1]}" | jqr .domain)" = "example.com" ]
+}
+
+@test "email: Diagnostic-Code continuation lines are joined; time from Last-Attempt-Date, else Date" {
+	run bounce-parse "$E/dsn-postfix.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[0]}" | jqr .diag)" = "550 5.1.1 <alice@example.org>: Recipient address rejected: User unknown in local recipient table" ]
+	# Last-Attempt-Date: 10:00:05 +0100; bob has none: the bounce's Date 10:00:07 +0100.
+	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T09:00:05Z" ]
+	[ "$(echo "${lines[1]}" | jqr .time)" = "2026-11-27T09:00:07Z" ]
+	# Without a Date, Arrival-Date (09:59:58 +0100) is the last resort.
+	grep -v '^Date:' "$E/dsn-postfix.eml" | sed '/^Last-Attempt-Date/d' >"$T/nodate.eml"
+	run bounce-parse "$T/nodate.eml"
+	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T08:59:58Z" ]
+}
+
+@test "email: CRLF and CR-only line ends give the same events as LF" {
+	bounce-parse "$E/dsn-postfix.eml" | jq -c 'del(.origin)' >"$T/lf"
+	sed 's/$/\r/' "$E/dsn-postfix.eml" >"$T/crlf.eml"
+	tr '\n' '\r' <"$E/dsn-postfix.eml" >"$T/cr.eml"
+	bounce-parse "$T/crlf.eml" | jq -c 'del(.origin)' >"$T/crlf"
+	bounce-parse -f email "$T/cr.eml" | jq -c 'del(.origin)' >"$T/cr"
+	[ "$(wc -l <"$T/lf")" -eq 2 ]
+	cmp "$T/lf" "$T/crlf"
+	cmp "$T/lf" "$T/cr"
+}
+
+@test "email: RFC 2047 encoded words in headers are decoded (UTF-8 and ISO-8859-1)" {
+	# The auto-reply's diag is its subject: decoded, adjacent words joined.
+	{
+		printf 'From: =?ISO-8859-1?Q?Ren=E9?= <rene@example.org>\n'
+		printf 'Subject: =?UTF-8?B?QWJ3ZXNlbmhlaXRzbm90aXo6?= =?ISO-8859-1?Q?_f=FCr_Sie?=\n'
+		printf 'Auto-Submitted: auto-replied\n\nIch bin weg.\n'
+	} >"$T/v.eml"
+	run bounce-parse -d "$T/v.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr .diag)" = "Abwesenheitsnotiz: für Sie" ]
+	[ "$(echo "$output" | jqr .rcpt)" = "rene@example.org" ]
+}
+
+@test "email: a quoted-printable notice is decoded before it is read" {
+	{
+		printf 'From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n'
+		printf 'Content-Type: text/plain; charset=us-ascii\n'
+		printf 'Content-Transfer-Encoding: quoted-printable\n\n'
+		printf '<quinn@example=2Eorg>:\nRemote host said: 552 5.2.2 Mailbox f=\nu=\nll, quota exceeded=20\n'
+	} >"$T/qp.eml"
+	run bounce-parse "$T/qp.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | summary)" = "quinn@example.org failed 5.2.2 552 mailboxfull soft" ]
+	[[ "$(echo "$output" | jqr .diag)" == *"Mailbox full, quota exceeded"* ]]
+}
+
+@test "email: a base64 notice (Exim) gives the recipient, its reply and the original's headers" {
+	run bounce-parse "$E/exim-base64.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(echo "$output" | summary)" = "frank@example.org failed 5.2.1 550 suspend soft" ]
+	[ "$(echo "$output" | jqr '[.from, .msgid] | join(" ")')" = "news@example.net exim-1@example.net" ]
+}
+
+@test "email: a non-standard bounce (qmail): each recipient line with its reply, not the copy" {
+	run bounce-parse "$E/qmail.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | summary)" = "carol@example.org failed 5.1.1 550 userunknown hard" ]
+	[ "$(echo "${lines[1]}" | summary)" = "dave@example.com failed 5.2.2 552 mailboxfull soft" ]
+	# The address in the returned copy is nobody's bounce.
+	[[ "$output" != *eve@example.org* ]]
+	# The qmail date "27 Nov 2026 09:00:00 -0000" (no weekday).
+	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T09:00:00Z" ]
+}
+
+@test "email: other non-standard layouts: Gmail, Exchange, Sendmail transcript, sentence" {
+	printf 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)\n\nDelivery to the following recipient failed permanently:\n\n     ruth@example.org\n\nTechnical details of permanent failure:\nThe error that the other server returned was:\n550 5.1.1 The email account that you tried to reach does not exist.\n' >"$T/gmail.eml"
+	printf 'From: postmaster@example.org\nSubject: Undeliverable: news\n\nYour message\n  To:      sam@example.org\n  Subject: news\n\ndid not reach the following recipient(s):\n\nsam@example.org on Fri, 27 Nov 2026 10:00:00 +0000\n    The recipient name is not recognized\n' >"$T/exchange.eml"
+	printf 'From: MAILER-DAEMON@example.org\nSubject: Returned mail: see transcript for details\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> RCPT To:<tina@example.org>\n<<< 550 5.1.1 <tina@example.org>... User unknown\n' >"$T/sendmail.eml"
+	printf 'From: MAILER-DAEMON <>\nSubject: Mail delivery failed\n\nThere was an error delivering your mail to <uma@example.org>.\n\nmx.example.org [192.0.2.9] did not like our RCPT TO:\n550 5.7.1 Relaying denied\n' >"$T/sentence.eml"
+	for f in gmail exchange sendmail sentence; do bounce-parse "$T/$f.eml"; done >"$T/out"
+	[ "$(summary <"$T/out" | sed -n 1p)" = "ruth@example.org failed 5.1.1 550 userunknown hard" ]
+	[ "$(summary <"$T/out" | sed -n 2p)" = "sam@example.org failed - - userunknown hard" ]
+	[ "$(summary <"$T/out" | sed -n 3p)" = "tina@example.org failed 5.1.1 550 userunknown hard" ]
+	[ "$(summary <"$T/out" | sed -n 4p)" = "uma@example.org failed 5.7.1 550 norelaying soft" ]
+	[ "$(wc -l <"$T/out")" -eq 4 ]
+}
+
+@test "email: an Amazon SES notification by email (SNS) is read as the SES webhook" {
+	{
+		printf 'From: AWS Notifications <no-reply@sns.amazonaws.com>\nSubject: AWS Notification Message\n'
+		printf 'Content-Type: text/plain; charset=UTF-8\n\n'
+		printf '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent","bouncedRecipients":[{"emailAddress":"wes@example.org","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],"timestamp":"2026-11-27T10:00:00.000Z"},"mail":{"source":"news@example.net","messageId":"0100abc"}}\n'
+		printf -- '--\nIf you wish to stop receiving notifications from this topic, click here.\n'
+	} >"$T/ses.eml"
+	run bounce-parse "$T/ses.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | summary)" = "wes@example.org failed 5.1.1 550 userunknown hard" ]
+	[ "$(echo "$output" | jqr '[.source, .origin] | join(" ")')" = "ses $T/ses.eml:1" ]
+}
+
+@test "email: an ARF report is feedback, class none, never failed or delayed" {
+	run bounce-parse "$E/arf.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]	# not a bounce: shown with -d only
+	run bounce-parse -d "$E/arf.eml"
+	[ "$(echo "$output" | summary)" = "grace@example.com delivered - - feedback none" ]
+	[ "$(echo "$output" | jqr '[.diag, .time, .msgid] | join(" ")')" = "abuse 2026-11-27T11:50:00Z arf-1@example.net" ]
+}
+
+@test "email: an auto-reply is vacation, class none; a plain message yields nothing" {
+	run bounce-parse -d "$E/vacation.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | summary)" = "heidi@example.org delivered - - vacation none" ]
+	run bounce-parse "$E/vacation.eml"
+	[ -z "$output" ]
+	run bounce-parse -d "$E/not-bounce.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "email: the corpus of non-bounces yields no failed or delayed event" {
+	[ -d "$CORPUS/not-bounce" ] || skip "no corpus"
+	run bounce-parse -d "$CORPUS/not-bounce"
+	[ "$status" -eq 0 ]
+	[ -z "$(echo "$output" | jqr 'select(.action == "failed" or .action == "delayed") | .rcpt')" ]
+	for f in "$CORPUS"/not-bounce/*; do
+		run bounce-parse "$f"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+}
+
+@test "email: an mbox: messages split at From lines, >From unquoted, origin file#N" {
+	run bounce-parse "$E/mbox"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jqr '[.rcpt, .origin] | join(" ")')" = "kim@example.org $E/mbox#1" ]
+	[ "$(echo "${lines[1]}" | jqr '[.rcpt, .origin, .reason] | join(" ")')" = "leo@example.com $E/mbox#3 mailboxfull" ]
+	[[ "$(echo "${lines[0]}" | jqr .diag)" == *"User unknown From the logs"* ]]
+	# -f mbox, and an mbox on stdin.
+	run bounce-parse -f mbox - <"$E/mbox"
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$(echo "${lines[1]}" | jqr .origin)" == *"#3" ]]
+	# CRLF and CR-only line ends.
+	bounce-parse "$E/mbox" | jq -c 'del(.origin)' >"$T/lf"
+	sed 's/$/\r/' "$E/mbox" >"$T/crlf.mbox"
+	tr '\n' '\r' <"$E/mbox" >"$T/cr.mbox"
+	bounce-parse "$T/crlf.mbox" | jq -c 'del(.origin)' >"$T/crlf"
+	bounce-parse "$T/cr.mbox" | jq -c 'del(.origin)' >"$T/cr"
+	cmp "$T/lf" "$T/crlf"
+	cmp "$T/lf" "$T/cr"
+}
+
+@test "email: a Maildir (cur/ and new/) and a folder of messages, in sorted order" {
+	mkdir -p "$T/md/cur" "$T/md/new" "$T/md/tmp" "$T/dir"
+	cp "$E/qmail.eml" "$T/md/new/2.host"
+	cp "$E/dsn-postfix.eml" "$T/md/cur/1.host:2,S"
+	cp "$E/not-bounce.eml" "$T/md/cur/0.host:2,S"
+	cp "$E/exim-base64.eml" "$T/md/tmp/9.host"	# being written: not read
+	run bounce-parse "$T/md"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr .rcpt | tr '\n' ' ')" = "alice@example.org bob@example.com carol@example.org dave@example.com " ]
+	[ "$(echo "${lines[0]}" | jqr .origin)" = "$T/md/cur/1.host:2,S" ]
+	run bounce-parse -f maildir "$T/md"
+	[ "${#lines[@]}" -eq 4 ]
+	cp "$E/qmail.eml" "$T/dir/b.eml"
+	cp "$E/exim-base64.eml" "$T/dir/a.eml"
+	cp "$E/not-bounce.eml" "$T/dir/.hidden"
+	run bounce-parse "$T/dir"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr .rcpt | tr '\n' ' ')" = "frank@example.org carol@example.org dave@example.com " ]
+	# A file is not a Maildir.
+	run bounce-parse -f maildir "$E/qmail.eml"
+	[ "$status" -eq 2 ]
+}
+
+@test "email: a message on stdin is detected from its header" {
+	run bounce-parse <"$E/qmail.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	run bounce-parse -f email - <"$E/dsn-postfix.eml"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jqr .rcpt)" = "alice@example.org" ]
+}
+
+@test "email: output strings are valid UTF-8 whatever the charset" {
+	{
+		printf 'From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n'
+		printf 'Content-Type: text/plain; charset=iso-8859-1\n\n'
+		printf '<vic@example.org>:\nRemote host said: 550 5.1.1 Benutzer unbekannt \374ber \377\376\n'
+	} >"$T/latin.eml"
+	run bounce-parse "$T/latin.eml"
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$output" | jqr .diag)" == *"unbekannt über ÿþ"* ]]
+	# Unknown charset: bytes passed through and cleaned.
+	sed 's/iso-8859-1/x-unknown/' "$T/latin.eml" >"$T/unk.eml"
+	run bounce-parse "$T/unk.eml"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e .diag >/dev/null
+	echo "$output" | iconv -f UTF-8 -t UTF-8 >/dev/null
+}
+
+# Hostile input: each case finishes, exits 0-2 and writes only JSON lines.
+hostile() {
+	run timeout 60 bounce-parse -f email "$1"
+	[ "$status" -le 2 ]
+	echo "$output" | jq -e . >/dev/null
+}
+
+@test "email hostile: a 20 MB message on one line" {
+	{ printf 'From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@example.org>: '; head -c 20000000 /dev/zero | tr '\0' 'x'; } >"$T/long.eml"
+	hostile "$T/long.eml"
+	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
+}
+
+@test "email hostile: 1000 nested multiparts and a boundary that never closes" {
+	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure\n"; for $i (1..1000) { print "Content-Type: multipart/mixed; boundary=\"b$i\"\n\n--b$i\n" } print "Content-Type: text/plain\n\n<a\@example.org>:\n550 5.1.1 user unknown\n"' >"$T/nested.eml"
+	hostile "$T/nested.eml"
+	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure\nContent-Type: multipart/report; boundary=\"zz\"\n\n--zz\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; b\@example.org\nAction: failed\nStatus: 5.1.1\n"; print "--z\n" x 200000' >"$T/open.eml"
+	hostile "$T/open.eml"
+	[ "$(echo "$output" | jqr .rcpt)" = "b@example.org" ]
+}
+
+@test "email hostile: 100000 recipients in one report, and random bytes" {
+	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"zz\"\n\n--zz\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n"; for $i (1..100000) { print "Final-Recipient: rfc822; u$i\@example.org\nAction: failed\nStatus: 5.1.1\n\n" } print "--zz--\n"' >"$T/many.eml"
+	hostile "$T/many.eml"
+	[ "$(echo "$output" | wc -l)" -eq 100000 ]
+	# The same named in X-Failed-Recipients, beside a long notice: each
+	# recipient must not cost a pass over the notice.
+	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: Mail delivery failed\nX-Failed-Recipients: "; print join(", ", map {"u$_\@example.org"} 1..100000); print "\n\n", "lorem ipsum dolor sit amet\n" x 100000' >"$T/xfr.eml"
+	hostile "$T/xfr.eml"
+	[ "$(echo "$output" | wc -l)" -eq 100000 ]
+	head -c 2000000 /dev/urandom >"$T/random"
+	hostile "$T/random"
+	run timeout 60 bounce-parse -f mbox "$T/random"
+	[ "$status" -le 2 ]
+}
+
+@test "email: the score on the corpus meets its floors (recall, status, reason, hard/soft)" {
+	[ -f "$CORPUS/email-expected.tsv" ] || skip "no corpus"
+	run sh "$BATS_TEST_DIRNAME/score-email.sh" -c "$CORPUS"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == recall* ]]
+}
