@@ -553,7 +553,10 @@ reason_classify_ctx(const char *action, const char *status, int code, const char
 			return by_status;
 		return by_text;
 	}
-	if (action && strcmp(action, "failed") == 0 && status && status[0] == '4')
+	/* Failed with a temporary code: the MTA gave up retrying, unless the code
+	 * itself says what was wrong (4.2.2 full mailbox, 4.3.1 full system). */
+	if (action && strcmp(action, "failed") == 0 && status && status[0] == '4' &&
+	    (by_status == NULL || is(by_status, "networkerror") || is(by_status, "systemerror")))
 		return "expired";
 	if (by_status == NULL || is(by_status, "userunknown")) {
 		int cmd = smtp_command(diag);
