@@ -24,6 +24,10 @@ bounce-parse "$here/bounces" | tee "$work/email-events.jsonl"
 step "Which domains are in trouble" "bounce-stats --by domain --format table"
 bounce-stats --by domain --now "$now" --format table "$work/events.jsonl" "$work/email-events.jsonl"
 
+step "Who is affected by full mailboxes and systems (a segment)" \
+    "bounce-stats --segment systemfull,mailboxfull"
+bounce-stats --segment systemfull,mailboxfull --now "$now" "$work/events.jsonl" "$work/email-events.jsonl"
+
 step "Merge the events into the retry state" "retry-plan --state plans.jsonl --now $now"
 cat "$work/events.jsonl" "$work/email-events.jsonl" |
     retry-plan --state "$work/plans.jsonl" --now "$now" > "$work/changed.jsonl"
