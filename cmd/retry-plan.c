@@ -142,10 +142,7 @@ main(int argc, char *argv[])
 	util_setprogname(argv[0]);
 	/* Plans go out by the hundred thousand: fewer, larger writes. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	opts.now = time(NULL);
-	opts.keep = 30 * 86400LL;
-	opts.resolve_after = 7 * 86400LL;
-	opts.claim_timeout = 6 * 3600LL;
+	plan_opts_init(&opts, time(NULL));
 	while ((ch = getopt_long(argc, argv, "c:dhk:n:Pp:r:S:s:Vvw", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':

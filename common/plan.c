@@ -1347,3 +1347,13 @@ plan_clean_temps(const char *path)
 	free(dcopy);
 	free(bcopy);
 }
+
+void
+plan_opts_init(struct plan_opts *o, time_t now)
+{
+	memset(o, 0, sizeof *o);
+	o->now = now;
+	o->keep = 30 * 86400LL;
+	o->resolve_after = 7 * 86400LL;
+	o->claim_timeout = 6 * 3600LL;
+}

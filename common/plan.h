@@ -54,6 +54,9 @@ struct plan_opts {
 	int plan_delayed;	/* delayed events open plans too */
 };
 
+/* The documented defaults: keep 30d, resolve after 7d, claim timeout 6h. */
+void plan_opts_init(struct plan_opts *o, time_t now);
+
 struct plan_stats {
 	unsigned long events, duplicates, opened, delays, delays_unplanned, resolved,
 	    exhausted, failed, ignored;
