@@ -1,11 +1,13 @@
 /* bounce-parse: MTA logs, bounce emails and ESP webhooks -> one event record
  * (JSON line) per recipient outcome. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bktime.h"
 #include "email.h"
@@ -144,6 +146,72 @@ detect(const char *line, size_t len)
 	return K_LOG;
 }
 
+/* Input in big blocks with read(2) rather than getline: the lines of a log
+ * are cut out with memchr where they lie. read returns what a pipe has, so
+ * "tail -f log | bounce-parse" goes on line by line as before. */
+#define READ_BLOCK (128 * 1024)
+
+struct reader {
+	int fd;
+	char *buf;
+	size_t cap, start, end;	/* unread bytes: buf[start..end) */
+	int eof, error;
+};
+
+/* The next line, its line end included (none at the end of the input);
+ * 0 at the end of the input. Memory: the block, or the longest line. */
+static int
+next_line(struct reader *r, char **line, size_t *len)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *p = r->buf + r->start, *nl;
+		size_t have = r->end - r->start;
+		ssize_t got;
+
+		/* have > scanned: no memchr on the NULL buffer of the first call. */
+		if (have > scanned && (nl = memchr(p + scanned, '\n', have - scanned)) != NULL) {
+			*line = p;
+			*len = (size_t)(nl - p) + 1;
+			r->start += *len;
+			return 1;
+		}
+		scanned = have;
+		if (r->eof) {
+			if (have == 0)
+				return 0;
+			*line = p;
+			*len = have;
+			r->start = r->end;
+			return 1;
+		}
+		/* keep the partial line, room for more after it */
+		if (r->start > 0) {
+			memmove(r->buf, p, have);
+			r->start = 0;
+			r->end = have;
+		}
+		/* one byte spare: a NUL after the data, as getline leaves */
+		if (r->end + 1 >= r->cap) {
+			r->cap = r->cap ? r->cap * 2 : READ_BLOCK;
+			r->buf = util_xrealloc(r->buf, r->cap);
+		}
+		do
+			got = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
+		while (got < 0 && errno == EINTR);
+		if (got < 0) {
+			r->error = errno;
+			r->eof = 1;
+		} else if (got == 0) {
+			r->eof = 1;
+		} else {
+			r->end += (size_t)got;
+		}
+		r->buf[r->end] = '\0';
+	}
+}
+
 /* One input stream, its kind decided by the format or by its first line. */
 static int
 parse_stream(FILE *fp, const char *name)
@@ -153,13 +221,13 @@ parse_stream(FILE *fp, const char *name)
 	struct util_buf msg = {0};
 	struct email_mbox *mbox = NULL;
 	struct webhook *wh = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct reader rd = { fileno(fp), NULL, 0, 0, 0, 0, 0 };
+	char *line;
+	size_t n;
 	int status = BK_OK;
 
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		size_t len = (size_t)n;
+	while (next_line(&rd, &line, &n)) {
+		size_t len = n;
 
 		loc.line++;
 		if (kind == K_EMAIL) {
@@ -176,7 +244,7 @@ parse_stream(FILE *fp, const char *name)
 				continue;
 			kind = detect(line, len);
 			if (kind == K_EMAIL) {
-				util_buf_add(&msg, line, (size_t)n);
+				util_buf_add(&msg, line, n);
 				continue;
 			}
 		}
@@ -196,11 +264,12 @@ parse_stream(FILE *fp, const char *name)
 			break;
 		}
 	}
-	if (ferror(fp)) {
+	if (rd.error) {
+		errno = rd.error;
 		util_warn("%s: read error", loc.file);
 		status = BK_ERR;
 	}
-	free(line);
+	free(rd.buf);
 	if (kind == K_EMAIL)
 		status = input_worse(status, email_parse(msg.p ? msg.p : "", msg.len, loc.file,
 		    &email_opts));

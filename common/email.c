@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,7 +80,7 @@ textdiag_get(struct msg *m, const char *addr)
 	if (!m->textdiag_done) {
 		m->textdiag_done = 1;
 		if (m->text.len)
-			nonstd_scan(m->text.p, m->notice, textdiag_hit, m);
+			nonstd_scan_notice(m->text.p, m->notice, textdiag_hit, m);
 	}
 	while (addr[n] && n < ADDR_MAX - 1) {
 		key[n] = (char)tolower((unsigned char)addr[n]);
@@ -205,6 +206,16 @@ strip_html(const char *s, size_t n, struct util_buf *out)
 	};
 
 	for (size_t i = 0; i < n; i++) {
+		size_t run = i;
+
+		/* Plain text up to the next tag or entity, in one piece. */
+		while (run < n && s[run] != '<' && s[run] != '&')
+			run++;
+		if (run > i) {
+			util_buf_add(out, s + i, run - i);
+			i = run - 1;
+			continue;
+		}
 		if (s[i] == '<') {
 			size_t j = i + 1;
 			const char *gt = memchr(s + i, '>', n - i);
@@ -689,14 +700,14 @@ failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out
 	{
 		char *a = util_xstrndup(addr, n);
 
-		hit = util_memcasemem(t, end, a);
+		hit = nonstd_memcasemem(t, end, a);
 		if (hit == NULL) {
 			char *at = strchr(a, '@');
 
 			*at = '\0';
 			/* An indented line holding only the local part (Exim). */
 			for (p = t; p && p < t + end && hit == NULL;) {
-				const char *q = util_memcasemem(p, (size_t)(t + end - p), a);
+				const char *q = nonstd_memcasemem(p, (size_t)(t + end - p), a);
 				size_t al = strlen(a);
 
 				if (q == NULL)
@@ -750,7 +761,7 @@ parse_ses_json(struct msg *m)
 		p++;
 	if (p >= end || *p != '{' || (nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 		nl = end;
-	if (p >= end || *p != '{' || util_memcasemem(p, (size_t)(nl - p), "\"notificationType\"") == NULL)
+	if (p >= end || *p != '{' || nonstd_memcasemem(p, (size_t)(nl - p), "\"notificationType\"") == NULL)
 		return;
 	w = webhook_new(WEBHOOK_SES, m->origin, ses_forward, m);
 	webhook_line(w, &loc, p, (size_t)(nl - p));
@@ -760,7 +771,7 @@ parse_ses_json(struct msg *m)
 static int
 contains(const char *s, const char *needle)
 {
-	return s && util_memcasemem(s, strlen(s), needle) != NULL;
+	return s && nonstd_memcasemem(s, strlen(s), needle) != NULL;
 }
 
 /* Signs that a message is a delivery failure notice at all: 1 for one
@@ -869,8 +880,8 @@ parse_message(const char *raw, size_t rawlen, const char *origin, const struct e
 	if (m.dsn.len)
 		parse_dsn(&m, m.dsn.p, m.dsn.len);
 	/* Report fields pasted into the text (no delivery-status part). */
-	if (m.events == 0 && m.text.len && util_memcasemem(m.text.p, m.text.len,
-	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
+	if (m.events == 0 && m.text.len && nonstd_memcasemem(m.text.p, m.text.len,
+	    "\nFinal-Recipient:") && nonstd_memcasemem(m.text.p, m.text.len, "\nStatus:"))
 		parse_dsn(&m, m.text.p, m.text.len);
 	if (m.events == 0 && m.arf.len)
 		parse_arf(&m, m.arf.p, m.arf.len);
@@ -885,7 +896,7 @@ parse_message(const char *raw, size_t rawlen, const char *origin, const struct e
 		parse_ses_json(&m);
 	bounce = m.events == 0 && m.arf.len == 0 ? looks_like_bounce(&m, &b) : 0;
 	if (bounce)
-		nonstd_scan(m.text.p ? m.text.p : "", m.notice, nonstd_hit, &m);
+		nonstd_scan_notice(m.text.p ? m.text.p : "", m.notice, nonstd_hit, &m);
 	if (m.events == 0 && m.arf.len == 0 &&
 	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
 		/* Exim names the failed recipients in a header. */
@@ -1055,12 +1066,24 @@ read_file(const char *path, struct util_buf *b)
 {
 	int fd = open(path, O_RDONLY);
 	ssize_t k;
+	struct stat st;
+	size_t size = 0;
 
 	if (fd < 0) {
 		util_warn("%s", path);
 		return -1;
 	}
 	util_buf_reset(b);
+	/* The size from fstat(2): room for all of it, read at once, and no
+	 * second read(2) to see the end. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (unsigned long long)st.st_size < SIZE_MAX / 4) {
+		size = (size_t)st.st_size;
+		if (b->cap < size + 2) {
+			b->cap = size + 2 > 65536 ? size + 2 : 65536;
+			b->p = util_xrealloc(b->p, b->cap);
+		}
+	}
 	for (;;) {
 		if (b->cap - b->len < 65536) {
 			b->cap = b->cap ? b->cap * 2 : 65536;
@@ -1069,6 +1092,8 @@ read_file(const char *path, struct util_buf *b)
 		if ((k = read(fd, b->p + b->len, b->cap - b->len - 1)) <= 0)
 			break;
 		b->len += (size_t)k;
+		if (size > 0 && b->len == size)
+			break;
 	}
 	close(fd);
 	if (k < 0) {

@@ -3,13 +3,206 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* ---- the serialiser ----
+ * jansson's dump goes through a callback per token (and a fwrite per token
+ * with json_dumpf): most of the time of a busy run. This one writes the same
+ * bytes as json_dumpb(JSON_COMPACT | JSON_PRESERVE_ORDER) into one buffer:
+ * keys in insertion order, escapes as jansson makes them. What it does not
+ * handle (reals, invalid UTF-8, deep nesting) goes to json_dumpb instead. */
+#define DUMP_DEPTH_MAX 32
+
+struct out {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+out_reserve(struct out *o, size_t n)
+{
+	if (o->cap - o->len >= n)
+		return;
+	while (o->cap - o->len < n)
+		o->cap = o->cap ? o->cap * 2 : 4096;
+	o->p = util_xrealloc(o->p, o->cap);
+}
+
+static void
+out_add(struct out *o, const char *s, size_t n)
+{
+	out_reserve(o, n);
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+/* Declared here, defined with the UTF-8 cleaning below. */
+static size_t utf8_seqlen(const unsigned char *s, size_t n);
+
+static int
+dump_string(struct out *o, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	/* at most 6 bytes out per byte in, and the quotes */
+	out_reserve(o, 6 * n + 2);
+	o->p[o->len++] = '"';
+	while (i < n) {
+		unsigned char c = s[i];
+		char *w;
+
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t l = utf8_seqlen(s + i, n - i);
+
+			if (l == 0)
+				return -1;	/* jansson refuses it: let it say so */
+			i += l;
+			continue;
+		}
+		memcpy(o->p + o->len, str + run, i - run);
+		o->len += i - run;
+		w = o->p + o->len;
+		w[0] = '\\';
+		switch (c) {
+		case '"': w[1] = '"'; o->len += 2; break;
+		case '\\': w[1] = '\\'; o->len += 2; break;
+		case '\b': w[1] = 'b'; o->len += 2; break;
+		case '\f': w[1] = 'f'; o->len += 2; break;
+		case '\n': w[1] = 'n'; o->len += 2; break;
+		case '\r': w[1] = 'r'; o->len += 2; break;
+		case '\t': w[1] = 't'; o->len += 2; break;
+		default:
+			w[1] = 'u';
+			w[2] = '0';
+			w[3] = '0';
+			w[4] = hex[c >> 4];
+			w[5] = hex[c & 15];
+			o->len += 6;
+			break;
+		}
+		run = ++i;
+	}
+	memcpy(o->p + o->len, str + run, n - run);
+	o->len += n - run;
+	o->p[o->len++] = '"';
+	return 0;
+}
+
+static void
+dump_integer(struct out *o, json_int_t v)
+{
+	char num[24];
+	size_t i = sizeof num;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		num[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		num[--i] = '-';
+	out_add(o, num + i, sizeof num - i);
+}
+
+static int
+dump_value(struct out *o, const json_t *v, int depth)
+{
+	if (depth > DUMP_DEPTH_MAX)
+		return -1;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		void *it = json_object_iter((json_t *)v);
+		int first = 1;
+
+		out_add(o, "{", 1);
+		for (; it; it = json_object_iter_next((json_t *)v, it)) {
+			if (!first)
+				out_add(o, ",", 1);
+			first = 0;
+			if (dump_string(o, json_object_iter_key(it), json_object_iter_key_len(it)) != 0)
+				return -1;
+			out_add(o, ":", 1);
+			if (dump_value(o, json_object_iter_value(it), depth + 1) != 0)
+				return -1;
+		}
+		out_add(o, "}", 1);
+		return 0;
+	}
+	case JSON_ARRAY:
+		out_add(o, "[", 1);
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			if (i > 0)
+				out_add(o, ",", 1);
+			if (dump_value(o, json_array_get(v, i), depth + 1) != 0)
+				return -1;
+		}
+		out_add(o, "]", 1);
+		return 0;
+	case JSON_STRING:
+		return dump_string(o, json_string_value(v), json_string_length(v));
+	case JSON_INTEGER:
+		dump_integer(o, json_integer_value(v));
+		return 0;
+	case JSON_TRUE:
+		out_add(o, "true", 4);
+		return 0;
+	case JSON_FALSE:
+		out_add(o, "false", 5);
+		return 0;
+	case JSON_NULL:
+		out_add(o, "null", 4);
+		return 0;
+	default:
+		return -1;	/* reals: jansson's own formatting */
+	}
+}
+
+/* stdout's buffer once JSON lines go there: the default 4-8 KB costs a
+ * write(2) every few dozen events. */
+#define STDOUT_BUF (128 * 1024)
+
+static void
+stdout_buffer(void)
+{
+	static char buf[STDOUT_BUF];
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	/* A terminal keeps its line buffering (someone is watching). setvbuf
+	 * comes after a flush: anything written before is out already. */
+	if (!isatty(fileno(stdout)) && fflush(stdout) == 0)
+		setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
 
 int
 jsonl_write(FILE *fp, const json_t *obj)
 {
-	if (json_dumpf(obj, fp, JSON_COMPACT | JSON_PRESERVE_ORDER) != 0)
-		return -1;
-	if (putc('\n', fp) == EOF)
+	static struct out o;	/* reused: no allocation per line */
+
+	if (fp == stdout)
+		stdout_buffer();
+	o.len = 0;
+	if (dump_value(&o, obj, 0) != 0) {
+		size_t n;
+
+		o.len = 0;
+		n = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (n == 0)
+			return -1;
+		out_reserve(&o, n + 1);
+		if (json_dumpb(obj, o.p, n, JSON_COMPACT | JSON_PRESERVE_ORDER) != n)
+			return -1;
+		o.len = n;
+	}
+	out_add(&o, "\n", 1);
+	if (fwrite(o.p, 1, o.len, fp) != o.len)
 		return -1;
 	return ferror(fp) ? -1 : 0;
 }
@@ -83,12 +276,36 @@ jsonl_utf8_clean(const char *s, size_t n)
 	return util_buf_str(&b);
 }
 
+/* Whether s[0..n) is valid UTF-8 without NUL bytes: nothing to clean. */
+static int
+utf8_clean_already(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, l;
+
+	while (i < n) {
+		if (u[i] - 1u < 0x7Fu) {	/* 0x01..0x7F */
+			i++;
+			continue;
+		}
+		if (u[i] == 0 || (l = utf8_seqlen(u + i, n - i)) == 0)
+			return 0;
+		i += l;
+	}
+	return 1;
+}
+
 json_t *
 jsonl_string(const char *s, size_t n)
 {
-	char *c = jsonl_utf8_clean(s, n);
-	json_t *j = json_string(c);
+	char *c;
+	json_t *j;
 
+	/* The common case: no copy, and no second check inside jansson. */
+	if (utf8_clean_already(s, n) && (j = json_stringn_nocheck(s, n)) != NULL)
+		return j;
+	c = jsonl_utf8_clean(s, n);
+	j = json_string(c);
 	free(c);
 	return j ? j : json_string("");
 }

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,11 @@ struct logparse_state {
 	struct qent *oldest, *newest;
 	struct qent *spare;		/* freed entries, reused */
 	struct logparse_fields fields;
+	/* The syslog stamp last read and its time: lines of the same second
+	 * come in runs. Only a stamp read without error is kept. */
+	char stamp[32];
+	size_t stamp_len;
+	time_t stamp_time;
 	/* Exim local stamps: the local hour last converted */
 	long long exim_hour_key;
 	time_t exim_hour_base;
@@ -127,9 +133,8 @@ logparse_free(struct logparse *lp)
 /* ---- small helpers ---- */
 
 const char *
-logparse_find(const char *s, size_t n, const char *needle)
+logparse_findn(const char *s, size_t n, const char *needle, size_t m)
 {
-	size_t m = strlen(needle);
 	const char *p = s, *end = s + n;
 
 	/* memchr on the first byte, then a compare of a short constant: linear. */
@@ -311,10 +316,26 @@ logparse_time(struct logparse_ctx *c)
 	if (c->have_time)
 		return c->time;
 	switch (c->stamp_kind) {
-	case LOGPARSE_STAMP_SYSLOG:
+	case LOGPARSE_STAMP_SYSLOG: {
+		struct logparse_state *st = c->lp->state;
+
+		/* The same bytes as the last stamp read give the same time: that
+		 * read left the year inference as this one would. */
+		if (c->stamp_len == st->stamp_len && c->stamp_len > 0 &&
+		    memcmp(c->stamp, st->stamp, c->stamp_len) == 0) {
+			t = st->stamp_time;
+			break;
+		}
+		st->stamp_len = 0;
 		if (bktime_parse_syslog(&c->lp->stamps, c->stamp, c->stamp_len, &t) == 0)
 			t = (time_t)-1;
+		else if (c->stamp_len <= sizeof st->stamp) {
+			memcpy(st->stamp, c->stamp, c->stamp_len);
+			st->stamp_len = c->stamp_len;
+			st->stamp_time = t;
+		}
 		break;
+	}
 	case LOGPARSE_STAMP_RFC3339:
 		if (bktime_parse_rfc3339(c->stamp, c->stamp_len, &t) == 0)
 			t = (time_t)-1;
@@ -609,12 +630,48 @@ logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
 static int
 is_month(const char *s)
 {
-	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	/* every line comes here: a switch rather than twelve compares */
+	switch (s[0]) {
+	case 'J':
+		return (s[1] == 'a' && s[2] == 'n') || (s[1] == 'u' && (s[2] == 'n' || s[2] == 'l'));
+	case 'F':
+		return s[1] == 'e' && s[2] == 'b';
+	case 'M':
+		return s[1] == 'a' && (s[2] == 'r' || s[2] == 'y');
+	case 'A':
+		return (s[1] == 'p' && s[2] == 'r') || (s[1] == 'u' && s[2] == 'g');
+	case 'S':
+		return s[1] == 'e' && s[2] == 'p';
+	case 'O':
+		return s[1] == 'c' && s[2] == 't';
+	case 'N':
+		return s[1] == 'o' && s[2] == 'v';
+	case 'D':
+		return s[1] == 'e' && s[2] == 'c';
+	default:
+		return 0;
+	}
+}
 
-	for (int i = 0; i < 36; i += 3)
-		if (names[i] == s[0] && names[i + 1] == s[1] && names[i + 2] == s[2])
-			return 1;
-	return 0;
+/* Just after the last space in [from, to), or from without one: eight bytes
+ * a step (every line's program name is looked for this way). */
+static const char *
+after_last_space(const char *from, const char *to)
+{
+	const char *t = to;
+
+	while (t - from >= 8) {
+		uint64_t w, x;
+
+		memcpy(&w, t - 8, 8);
+		x = w ^ 0x2020202020202020ULL;	/* a space becomes a zero byte */
+		if (((x - 0x0101010101010101ULL) & ~x & 0x8080808080808080ULL) != 0)
+			break;
+		t -= 8;
+	}
+	while (t > from && t[-1] != ' ')
+		t--;
+	return t;
 }
 
 /* "[1234] " of Exim's log_selector +pid */
@@ -708,8 +765,7 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 	win = (size_t)(end - p) < HEADER_MAX ? (size_t)(end - p) : HEADER_MAX;
 	if ((colon = logparse_find(p, win, ": ")) == NULL)
 		return BK_OK;
-	for (t = colon; t > p && t[-1] != ' '; t--)
-		;
+	t = after_last_space(p, colon);
 	c.tag = t;
 	c.tag_len = (size_t)(colon - t);
 	msg = colon + 2;

@@ -44,8 +44,14 @@ struct logparse_fields {
 	struct util_buf origin;
 };
 
-/* Bytes: the first occurrence of needle (short, constant) in s[0..n), or NULL. */
-const char *logparse_find(const char *s, size_t n, const char *needle);
+/* Bytes: the first occurrence of needle (short, constant) in s[0..n), or NULL.
+ * Inline so that strlen of the constant folds. */
+const char *logparse_findn(const char *s, size_t n, const char *needle, size_t m);
+static inline const char *
+logparse_find(const char *s, size_t n, const char *needle)
+{
+	return logparse_findn(s, n, needle, strlen(needle));
+}
 /* Whether s[0..n) starts with prefix (a constant: inline, strlen folds). */
 static inline int
 logparse_prefix(const char *s, size_t n, const char *prefix)

@@ -36,10 +36,18 @@ struct kv {
 	size_t n[K_NKEYS];
 };
 
+/* a-z _ -: a table, as every byte of a key comes here */
+static const unsigned char keychar[256] = {
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+	['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+	['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+	['y'] = 1, ['z'] = 1, ['_'] = 1, ['-'] = 1,
+};
+
 static int
 is_keychar(char c)
 {
-	return (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+	return keychar[(unsigned char)c];
 }
 
 /* End of a value: the next ", " outside quotes and angle brackets. */
@@ -63,26 +71,30 @@ value_end_careful(const char *s, size_t n)
 	return n;
 }
 
-/* The same, with memchr doing the walking in the common case: "<a@b>" without
- * quotes, or a plain word. A few passes at most: still linear. */
+/* The same, fast in the common case: "<a@b>" without quotes, or a plain
+ * word, up to ", ". One table lookup a byte; a value with quotes or angle
+ * brackets inside goes the careful way. Still linear. */
 static size_t
 value_end(const char *s, size_t n)
 {
-	const char *end = s + n, *from = s, *p, *stop;
+	static const unsigned char stop[256] = { [','] = 1, ['"'] = 1, ['<'] = 1 };
+	const char *p;
+	size_t i = 0;
 
 	if (n > 0 && s[0] == '<' && (p = memchr(s, '>', n)) != NULL &&
 	    memchr(s, '"', (size_t)(p - s)) == NULL)
-		from = p + 1;
+		i = (size_t)(p - s) + 1;
 	else if (n > 0 && (s[0] == '<' || s[0] == '"'))
 		return value_end_careful(s, n);
-	for (p = from; p < end && (p = memchr(p, ',', (size_t)(end - p))) != NULL; p++)
-		if (p + 1 < end && p[1] == ' ')
-			break;
-	stop = p && p < end ? p : end;
-	if (memchr(from, '"', (size_t)(stop - from)) != NULL ||
-	    memchr(from, '<', (size_t)(stop - from)) != NULL)
-		return value_end_careful(s, n);
-	return (size_t)(stop - s);
+	for (; i < n; i++) {
+		if (!stop[(unsigned char)s[i]])
+			continue;
+		if (s[i] != ',')
+			return value_end_careful(s, n);
+		if (i + 1 < n && s[i + 1] == ' ')
+			return i;
+	}
+	return n;
 }
 
 /* One pass over "k=v, k=v, ...": every byte is looked at a bounded number of times. */
@@ -100,7 +112,7 @@ scan_fields(const char *s, size_t n, struct kv *kv)
 			k++;
 		if (k > i && k < n && s[k] == '=') {
 			for (int j = 0; j < K_NKEYS && which < 0; j++) {
-				size_t m = 0;
+				size_t m = 1;
 
 				if (keys[j].len != k - i || keys[j].name[0] != s[i])
 					continue;
@@ -199,14 +211,19 @@ emit(struct outcome *o, const char *rcpt, size_t rlen, const char *orig, size_t 
 	struct logparse_fields *f;
 	struct event e;
 
+	if (lp->skip_delivered && strcmp(o->action, "delivered") == 0) {
+		/* most lines of a busy log: no event to build, only the
+		 * recipient (as event_set_rcpt has it) to take off the list */
+		char norm[ADDR_MAX];
+
+		if (addr_normalize(rcpt, rlen, 0, norm) < 0)
+			return local_name(rcpt, rlen) ? 1 : -1;
+		logparse_note_done(lp, o->qid, o->qlen, norm);
+		return 0;
+	}
 	event_init(&e);
 	if (event_set_rcpt(&e, rcpt, rlen) != 0)
 		return local_name(rcpt, rlen) ? 1 : -1;
-	if (lp->skip_delivered && strcmp(o->action, "delivered") == 0) {
-		/* most lines of a busy log: no event to build */
-		logparse_note_done(lp, o->qid, o->qlen, e.rcpt);
-		return 0;
-	}
 	f = logparse_fields(lp);
 	e.time = logparse_time(o->c);
 	e.action = o->action;
@@ -458,18 +475,35 @@ sender_line(struct logparse_ctx *c, const char *qid, size_t qlen, const struct k
 	return BK_OK;
 }
 
-/* Whether "status=" or "stat=" starts the text or follows ", ": one pass. */
+/* Whether "status=" or "stat=" starts the text or follows ", ": one pass,
+ * Horspool's skip over "stat" (most lines that come here have neither). */
 static int
 has_status_key(const char *s, size_t n)
 {
-	const char *p = s, *end = s + n;
+	size_t i = 0;
 
-	while ((p = logparse_find(p, (size_t)(end - p), "stat")) != NULL) {
-		if ((p == s || (p - s >= 2 && p[-2] == ',' && p[-1] == ' ')) &&
-		    (logparse_prefix(p + 4, (size_t)(end - p - 4), "us=") ||
-		    logparse_prefix(p + 4, (size_t)(end - p - 4), "=")))
-			return 1;
-		p += 4;
+	while (i + 5 <= n) {
+		const char *p = s + i;
+
+		switch (p[3]) {
+		case 't':
+			if (p[0] == 's' && p[1] == 't' && p[2] == 'a' &&
+			    (i == 0 || (i >= 2 && p[-2] == ',' && p[-1] == ' ')) &&
+			    (p[4] == '=' || (i + 7 <= n && p[4] == 'u' && p[5] == 's' &&
+			    p[6] == '=')))
+				return 1;
+			i += 2;
+			break;
+		case 'a':
+			i += 1;
+			break;
+		case 's':
+			i += 3;
+			break;
+		default:
+			i += 4;
+			break;
+		}
 	}
 	return 0;
 }

@@ -124,9 +124,9 @@ mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 		util_buf_add(out, v + k, run);
 		k += run + 1;
 	}
-	for (size_t k = 0; k < out->len; k++)
-		if (out->p[k] == '\t')
-			out->p[k] = ' ';
+	for (char *t = out->p; t != NULL && t < out->p + out->len;)
+		if ((t = memchr(t, '\t', out->len - (size_t)(t - out->p))) != NULL)
+			*t++ = ' ';
 	util_buf_str(out);
 }
 

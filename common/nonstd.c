@@ -13,6 +13,8 @@
  * The text is scanned once, line by line, up to the copy of the original
  * message; each recipient line ("anchor") takes the lines up to the next one
  * as its reply text. */
+/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
+#define _GNU_SOURCE
 #include "nonstd.h"
 #include "util.h"
 
@@ -22,6 +24,10 @@
 #include <strings.h>
 
 #define DIAG_LINES 10
+
+/* tolower(3) of the C locale, without a call per byte. */
+#define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
+
 #define DIAG_MAX 2000
 
 /* Lines that introduce the returned message. */
@@ -57,8 +63,63 @@ static const char *const original_fields[] = {
 	"mime-version:", "message-id:", "x-original-to:", "received-spf:",
 };
 
-static int
-is_field_line(const char *p, size_t n)
+/* dst[0..n) = src[0..n) in ASCII lower case, NUL bytes as spaces; without
+ * branches, so that the compiler may do many bytes at once. */
+static void
+fold_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		c = (unsigned char)(c + ((unsigned char)(c - 'A') < 26u) * 32);
+		c = (unsigned char)(c | (c == 0) * 32);
+		dst[i] = (char)c;
+	}
+}
+
+const char *
+nonstd_memcasemem(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle), i = 0;
+	unsigned char lo, up;
+	const char *pl = NULL, *pu = NULL;
+
+	if (m == 0)
+		return hay;
+	if (m > n)
+		return NULL;
+	lo = (unsigned char)FOLD(needle[0]);
+	up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) : lo;
+	/* The C library's memchr finds the candidates for the first byte (both
+	 * cases); each is compared once: linear for short constant needles. */
+	while (i + m <= n) {
+		const char *c;
+		size_t k;
+
+		if (pl == NULL || pl < hay + i)
+			if ((pl = memchr(hay + i, lo, n - m + 1 - i)) == NULL)
+				pl = hay + n;
+		if (up == lo)
+			pu = pl;
+		else if (pu == NULL || pu < hay + i)
+			if ((pu = memchr(hay + i, up, n - m + 1 - i)) == NULL)
+				pu = hay + n;
+		c = pl < pu ? pl : pu;
+		if (c >= hay + n - m + 1)
+			return NULL;
+		for (k = 1; k < m && FOLD(c[k]) == FOLD(needle[k]); k++)
+			;
+		if (k == m)
+			return c;
+		i = (size_t)(c - hay) + 1;
+	}
+	return NULL;
+}
+
+/* The field name of a header line ("Received:"): its length with the colon,
+ * 0 if the line is not one. */
+static size_t
+field_name_len(const char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -66,49 +127,83 @@ is_field_line(const char *p, size_t n)
 		return 0;
 	while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '-' || p[i] == '_'))
 		i++;
-	return i < n && p[i] == ':';
+	return i < n && p[i] == ':' ? i + 1 : 0;
+}
+
+/* Whether the lower-case line low[0..len) holds one of original_markers.
+ * Each says "message": the markers are compared where the line does. */
+static int
+has_marker(const char *low, size_t len)
+{
+	static size_t at[sizeof original_markers / sizeof original_markers[0]];
+	static size_t mlen[sizeof original_markers / sizeof original_markers[0]];
+	static int ready;
+	const char *w = low;
+
+	if (!ready) {
+		for (size_t i = 0; i < sizeof original_markers / sizeof original_markers[0]; i++) {
+			at[i] = (size_t)(strstr(original_markers[i], "message") - original_markers[i]);
+			mlen[i] = strlen(original_markers[i]);
+		}
+		ready = 1;
+	}
+	while ((w = memmem(w, len - (size_t)(w - low), "message", 7)) != NULL) {
+		size_t off = (size_t)(w - low);
+
+		for (size_t i = 0; i < sizeof original_markers / sizeof original_markers[0]; i++)
+			if (off >= at[i] && off - at[i] + mlen[i] <= len &&
+			    memcmp(low + off - at[i], original_markers[i], mlen[i]) == 0)
+				return 1;
+		w++;
+	}
+	return 0;
+}
+
+/* Case-insensitive search of "messag" from text + pos; n if none. Every
+ * marker says "message", so only lines that do are looked at closer. */
+static size_t
+next_message_word(const char *text, size_t n, size_t pos)
+{
+	const char *hit = nonstd_memcasemem(text + pos, n - pos, "messag");
+
+	return hit ? (size_t)(hit - text) : n;
 }
 
 size_t
 nonstd_original_start(const char *text, size_t n)
 {
-	size_t pos = 0;
+	size_t pos = 0, word = next_message_word(text, n, 0);
 
 	while (pos < n) {
 		const char *nl = memchr(text + pos, '\n', n - pos);
 		size_t end = nl ? (size_t)(nl - text) : n, next = nl ? end + 1 : n;
 		const char *p = text + pos;
-		size_t len = end - pos;
+		size_t len = end - pos, fl;
 
+		if (word < pos)
+			word = next_message_word(text, n, pos);
 		if (len > 0 && len < 200) {
-			char low[200];
-			int has = 0;
+			if (word < end) {
+				char low[200];
 
-			/* Every marker says "message": the markers are looked for only in
-			 * lines that do, in a lower-case copy. */
-			for (size_t i = 0; i + 6 <= len && !has; i++)
-				has = (p[i] | 0x20) == 'm' && (p[i + 1] | 0x20) == 'e' &&
-				    (p[i + 2] | 0x20) == 's' && (p[i + 3] | 0x20) == 's' &&
-				    (p[i + 4] | 0x20) == 'a' && (p[i + 5] | 0x20) == 'g';
-			if (has) {
-				for (size_t i = 0; i < len; i++)
-					low[i] = p[i] == '\0' ? ' ' : (char)tolower((unsigned char)p[i]);
-				low[len] = '\0';
-				for (size_t i = 0; i < sizeof original_markers / sizeof original_markers[0]; i++)
-					if (strstr(low, original_markers[i]))
-						return pos;
+				fold_copy(low, p, len);
+				if (has_marker(low, len))
+					return pos;
 			}
-			for (size_t i = 0; is_field_line(p, len) &&
-			    i < sizeof original_fields / sizeof original_fields[0]; i++) {
-				size_t fl = strlen(original_fields[i]);
+			if ((fl = field_name_len(p, len)) > 0 && next < n) {
+				for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
+					if (strlen(original_fields[i]) != fl ||
+					    strncasecmp(p, original_fields[i], fl) != 0)
+						continue;
+					{
+						const char *q = text + next;
+						const char *nl2 = memchr(q, '\n', n - next);
+						size_t l2 = nl2 ? (size_t)(nl2 - q) : n - next;
 
-				if (len >= fl && strncasecmp(p, original_fields[i], fl) == 0 && next < n) {
-					const char *q = text + next;
-					const char *nl2 = memchr(q, '\n', n - next);
-					size_t l2 = nl2 ? (size_t)(nl2 - q) : n - next;
-
-					if (is_field_line(q, l2) || (l2 > 0 && (q[0] == ' ' || q[0] == '\t')))
-						return pos;
+						if (field_name_len(q, l2) || (l2 > 0 && (q[0] == ' ' || q[0] == '\t')))
+							return pos;
+					}
+					break;
 				}
 			}
 		}
@@ -216,10 +311,15 @@ recipient_label(const char *p, size_t n)
 
 	while (i < n && i < 80 && p[i] != ':' && p[i] != '@')
 		i++;
+	char low[81];
+
 	if (i >= n || p[i] != ':' || i == 0)
 		return 0;
+	/* One lower-case copy of the label, then the C library's search. */
+	for (size_t k = 0; k < i; k++)
+		low[k] = (char)FOLD(p[k]);
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-		if (util_memcasemem(p, i, words[k]))
+		if (memmem(low, i, words[k], strlen(words[k])))
 			return i + 1;
 	return 0;
 }
@@ -252,7 +352,7 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 		    i + 1 + len >= n || p[i + 1 + len] != '>')
 			continue;
 		k = i > 12 ? i - 12 : 0;
-		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
+		if (nonstd_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
 			continue;
 		a->addr = p + i + 1;
 		a->addrlen = len;
@@ -265,7 +365,7 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 	for (size_t i = 3; i < n; i++) {
 		size_t len;
 
-		if (p[i] == '@' || strncasecmp(p + i - 3, "to ", 3) != 0 ||
+		if (p[i] == '@' || p[i - 1] != ' ' || FOLD(p[i - 2]) != 'o' || FOLD(p[i - 3]) != 't' ||
 		    (i > 3 && isalnum((unsigned char)p[i - 4])))
 			continue;
 		if ((len = addr_at(p + i, n - i)) == 0)
@@ -410,8 +510,7 @@ says_delayed(const char *t, size_t n)
 	if (n > 65536)
 		n = 65536;
 	low = util_xmalloc(n + 1);
-	for (size_t i = 0; i < n; i++)
-		low[i] = t[i] == '\0' ? ' ' : (char)tolower((unsigned char)t[i]);
+	fold_copy(low, t, n);
 	low[n] = '\0';
 	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0] && !found; i++)
 		if (strstr(low, phrases[i]))
@@ -426,10 +525,27 @@ same_addr(const char *a, size_t an, const char *b, size_t bn)
 	return an == bn && strncasecmp(a, b, an) == 0;
 }
 
+static void scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg);
+
 size_t
 nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg)
 {
-	size_t end = nonstd_original_start(text, n), nl = 0, cap = 0, na = 0, acap = 0;
+	size_t end = nonstd_original_start(text, n);
+
+	scan_notice(text, end, fn, arg);
+	return end;
+}
+
+void
+nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg)
+{
+	scan_notice(text, n, fn, arg);
+}
+
+static void
+scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
+{
+	size_t nl = 0, cap = 0, na = 0, acap = 0;
 	struct line *lines = NULL;
 	struct anchor *an = NULL;
 	struct util_buf diag = {0}, addr = {0};
@@ -490,7 +606,7 @@ nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg)
 
 		util_buf_reset(&diag);
 		/* A transcript line ">>> RCPT TO:<...>" tells the command answered. */
-		if (util_memcasemem(lines[an[k].line].p, lines[an[k].line].n, "rcpt to")) {
+		if (nonstd_memcasemem(lines[an[k].line].p, lines[an[k].line].n, "rcpt to")) {
 			const char *p = lines[an[k].line].p;
 			size_t len = lines[an[k].line].n;
 
@@ -580,5 +696,4 @@ nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg)
 	free(an);
 	util_buf_free(&diag);
 	util_buf_free(&addr);
-	return end;
 }

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <string.h>
 
 const struct reason_desc reason_table[] = {
@@ -337,16 +338,82 @@ static unsigned short phrase_bigrams[NPHRASES][PHRASE_BIGRAMS];
 static size_t phrase_nbigrams[NPHRASES];
 static int bigrams_ready;
 
+/* The phrases by their key bigram, the rarest-looking of their bigrams
+ * (phrases_by_first[by_first_start[h] .. by_first_start[h + 1]), in table
+ * order): a phrase is only a candidate when the text has its key bigram, so
+ * one pass over the text picks the few phrases worth a closer look out of
+ * the ~300. Phrases too short for a bigram are always candidates. */
+static unsigned short by_first_start[4096 + 1];
+static unsigned short phrases_by_first[NPHRASES];
+static unsigned short phrase_key[NPHRASES];
+/* Bytes as matched: ASCII lower case, white space and NUL folded to a space
+ * (so that "mailbox  full" and line breaks match). */
+static unsigned char match_fold[256];
+
+#define NWORDS ((NPHRASES + 63) / 64)
+static uint64_t always_cand[NWORDS];
+
+/* How common a byte is in English text: higher is rarer. */
+static unsigned
+rarity(char c)
+{
+	static const char by_freq[] = " etaoinsrhldcumfpgwybvkxjqz";
+	const char *p = c ? strchr(by_freq, c) : NULL;
+
+	return p ? (unsigned)(p - by_freq) : (unsigned)sizeof by_freq;
+}
+
 static void
 bigrams_init(void)
 {
+	size_t fill[4096] = {0};
+
 	for (size_t i = 0; i < NPHRASES; i++) {
 		const char *t = phrases[i].text;
+		unsigned best = 0;
 
-		for (size_t k = 0; t[k] && t[k + 1] && k < PHRASE_BIGRAMS; k++)
+		for (size_t k = 0; t[k] && t[k + 1] && k < PHRASE_BIGRAMS; k++) {
+			unsigned r = rarity(t[k]) + rarity(t[k + 1]);
+
 			phrase_bigrams[i][phrase_nbigrams[i]++] = (unsigned short)BIGRAM(t[k], t[k + 1]);
+			if (k == 0 || r > best) {
+				best = r;
+				phrase_key[i] = (unsigned short)BIGRAM(t[k], t[k + 1]);
+			}
+		}
+		if (phrase_nbigrams[i] > 0)
+			by_first_start[phrase_key[i] + 1]++;
+		else
+			always_cand[i / 64] |= (uint64_t)1 << (i % 64);
 	}
+	for (size_t h = 0; h < 4096; h++)
+		by_first_start[h + 1] += by_first_start[h];
+	for (size_t i = 0; i < NPHRASES; i++)
+		if (phrase_nbigrams[i] > 0) {
+			unsigned h = phrase_key[i];
+
+			phrases_by_first[by_first_start[h] + fill[h]++] = (unsigned short)i;
+		}
+	for (unsigned c = 0; c < 256; c++)
+		match_fold[c] = (unsigned char)(c == '\t' || c == '\r' || c == '\n' || c == '\0' ?
+		    ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
 	bigrams_ready = 1;
+}
+
+static unsigned
+lowest_bit(uint64_t w)
+{
+#if defined(__GNUC__) || defined(__clang__)
+	return (unsigned)__builtin_ctzll(w);
+#else
+	unsigned b = 0;
+
+	while (!(w & 1)) {
+		w >>= 1;
+		b++;
+	}
+	return b;
+#endif
 }
 
 /* Index of the first phrase found in text, or -1. */
@@ -355,6 +422,13 @@ phrase_match(const char *text, size_t n)
 {
 	char low[SCAN_MAX + 1];
 	unsigned char seen[4096 / 8];
+	uint64_t cand[NWORDS];
+	/* The last text and its answer: a reply text is often classified twice
+	 * in a row (once for context, once for the record). */
+	static char last[SCAN_MAX];
+	static size_t last_n = (size_t)-1;
+	static long last_i;
+	long found = -1;
 
 	if (text == NULL || n == 0)
 		return -1;
@@ -362,31 +436,41 @@ phrase_match(const char *text, size_t n)
 		bigrams_init();
 	if (n > SCAN_MAX)
 		n = SCAN_MAX;
+	if (n == last_n && memcmp(text, last, n) == 0)
+		return last_i;
+	memcpy(cand, always_cand, sizeof cand);
 	memset(seen, 0, sizeof seen);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		/* Folded white space, so that "mailbox  full" and line breaks match. */
-		low[i] = (c == '\t' || c == '\r' || c == '\n' || c == '\0') ? ' ' : (char)tolower(c);
-		if (i > 0) {
-			unsigned h = BIGRAM(low[i - 1], low[i]);
+	low[0] = (char)match_fold[(unsigned char)text[0]];
+	for (size_t i = 1; i < n; i++) {
+		unsigned h;
 
-			seen[h >> 3] |= (unsigned char)(1u << (h & 7));
-		}
+		low[i] = (char)match_fold[(unsigned char)text[i]];
+		h = BIGRAM(low[i - 1], low[i]);
+		if (seen[h >> 3] & (1u << (h & 7)))
+			continue;
+		seen[h >> 3] |= (unsigned char)(1u << (h & 7));
+		for (unsigned j = by_first_start[h]; j < by_first_start[h + 1]; j++)
+			cand[phrases_by_first[j] / 64] |= (uint64_t)1 << (phrases_by_first[j] % 64);
 	}
 	low[n] = '\0';
-	for (size_t i = 0; i < NPHRASES; i++) {
-		size_t k;
+	/* Candidates in table order: the first phrase found wins. */
+	for (size_t w = 0; w < NWORDS && found < 0; w++)
+		for (uint64_t bits = cand[w]; bits && found < 0; bits &= bits - 1) {
+			size_t i = w * 64 + lowest_bit(bits), k;
 
-		for (k = 0; k < phrase_nbigrams[i]; k++) {
-			unsigned h = phrase_bigrams[i][k];
+			for (k = 0; k < phrase_nbigrams[i]; k++) {
+				unsigned h = phrase_bigrams[i][k];
 
-			if (!(seen[h >> 3] & (1u << (h & 7))))
-				break;
+				if (!(seen[h >> 3] & (1u << (h & 7))))
+					break;
+			}
+			if (k == phrase_nbigrams[i] && strstr(low, phrases[i].text) != NULL)
+				found = (long)i;
 		}
-		if (k == phrase_nbigrams[i] && strstr(low, phrases[i].text) != NULL)
-			return (long)i;
-	}
-	return -1;
+	memcpy(last, text, n);
+	last_n = n;
+	last_i = found;
+	return found;
 }
 
 const char *
@@ -446,30 +530,45 @@ from_reply_code(int code)
 static int
 smtp_command(const char *diag)
 {
-	static const struct { const char *text; int cmd; } cmds[] = {
-		{ "after mail from", 'M' }, { "in reply to mail from", 'M' },
-		{ ">>> mail from", 'M' }, { "sender was rejected", 'M' },
-		{ "after rcpt to", 'R' }, { "in reply to rcpt to", 'R' }, { ">>> rcpt to", 'R' },
-		{ "rcpt_to", 'R' }, { "does not like recipient", 'R' }, { "rcpt command", 'R' },
-		{ "our rcpt to", 'R' }, { "smtp:rcpt", 'R' }, { "rcpt to:<", 'R' },
-		{ "end of data", 'D' }, { "in reply to data", 'D' },
-		{ ">>> data", 'D' }, { "final data", 'D' }, { "after data", 'D' },
+	/* key: a part of the text that several share, looked for once. */
+	static const char *const keys[] = { "mail from", "rcpt", "data" };
+	static const struct { const char *text; int cmd; int key; } cmds[] = {
+		{ "after mail from", 'M', 0 }, { "in reply to mail from", 'M', 0 },
+		{ ">>> mail from", 'M', 0 }, { "sender was rejected", 'M', -1 },
+		{ "after rcpt to", 'R', 1 }, { "in reply to rcpt to", 'R', 1 }, { ">>> rcpt to", 'R', 1 },
+		{ "rcpt_to", 'R', 1 }, { "does not like recipient", 'R', -1 }, { "rcpt command", 'R', 1 },
+		{ "our rcpt to", 'R', 1 }, { "smtp:rcpt", 'R', 1 }, { "rcpt to:<", 'R', 1 },
+		{ "end of data", 'D', 2 }, { "in reply to data", 'D', 2 },
+		{ ">>> data", 'D', 2 }, { "final data", 'D', 2 }, { "after data", 'D', 2 },
 	};
 	char low[SCAN_MAX + 1];
+	int has[3] = { -1, -1, -1 };	/* key found: unknown yet, 0, 1 */
 	size_t n;
 
 	if (diag == NULL)
 		return 0;
 	/* One lower-case copy, then the C library's fast search. */
-	for (n = 0; diag[n] && n < SCAN_MAX; n++)
-		low[n] = (char)tolower((unsigned char)diag[n]);
+	for (n = 0; diag[n] && n < SCAN_MAX; n++) {
+		unsigned char c = (unsigned char)diag[n];
+
+		low[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
 	low[n] = '\0';
 	if (memchr(low, 'm', n) == NULL && memchr(low, 'r', n) == NULL &&
 	    memchr(low, 'd', n) == NULL)
 		return 0;
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		int k = cmds[i].key;
+
+		if (k >= 0) {
+			if (has[k] < 0)
+				has[k] = strstr(low, keys[k]) != NULL;
+			if (!has[k])
+				continue;
+		}
 		if (strstr(low, cmds[i].text))
 			return cmds[i].cmd;
+	}
 	return 0;
 }
 

@@ -86,8 +86,11 @@ time_of(const json_t *v)
 
 	if (json_is_integer(v))
 		return (time_t)json_integer_value(v);
-	if (json_is_real(v))
-		return (time_t)json_real_value(v);
+	if (json_is_real(v)) {
+		/* The range of the digits below; out of it the cast is undefined. */
+		d = json_real_value(v);
+		return d > 0 && d < 1e11 ? (time_t)d : (time_t)-1;
+	}
 	if ((s = json_string_value(v)) != NULL && *s) {
 		time_t t;
 
