@@ -81,16 +81,15 @@ help(void)
 static void
 sink(void *arg, struct event *e)
 {
-	json_t *o;
-
 	(void)arg;
 	event_finish(e);
 	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
 	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
 		return;
-	o = event_to_json(e);
-	jsonl_print(o);
-	json_decref(o);
+	if (event_write(stdout, e) != 0) {
+		util_warn("write error on standard output");
+		exit(BK_ERR);
+	}
 	events_written++;
 }
 

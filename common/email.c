@@ -845,7 +845,15 @@ parse_message(const char *raw, size_t rawlen, const char *origin, const struct e
 	struct bufs b = {0};
 	size_t n;
 	int bounce;
-	char *s = mime_lf(raw, rawlen, &n);
+	/* The LF copy of the message, reused from one message to the next:
+	 * parse_message does not nest, and a fresh large allocation per message
+	 * costs more than the copy. */
+	static struct util_buf lf;
+	const char *s;
+
+	mime_lf_buf(raw, rawlen, &lf);
+	s = lf.p;
+	n = lf.len;
 
 	m.origin = origin;
 	m.o = o;
@@ -961,7 +969,6 @@ done:
 	util_buf_free(&m.orig);
 	util_buf_free(&b.v);
 	util_buf_free(&b.w);
-	free(s);
 }
 
 int

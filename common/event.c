@@ -102,6 +102,35 @@ event_to_json(const struct event *e)
 	return o;
 }
 
+int
+event_write(FILE *fp, const struct event *e)
+{
+	char tbuf[BKTIME_BUFSZ];
+	struct jsonl_field f[16];
+	size_t n = 0;
+
+#define STR(k, v) (f[n++] = (struct jsonl_field){ (k), JSONL_STR, (v), 0 })
+	STR("time", e->time == (time_t)-1 ? NULL : bktime_format(e->time, tbuf));
+	STR("rcpt", e->rcpt[0] ? e->rcpt : NULL);
+	STR("domain", e->domain);
+	STR("action", e->action);
+	STR("status", e->status[0] ? e->status : NULL);
+	f[n++] = (struct jsonl_field){ "code", e->code ? JSONL_INT : JSONL_NULL, NULL, e->code };
+	STR("reason", e->reason);
+	STR("class", e->class);
+	STR("rhost", e->rhost);
+	STR("diag", e->diag);
+	STR("from", e->from);
+	STR("msgid", e->msgid);
+	STR("qid", e->qid);
+	if (e->orig_rcpt)
+		STR("orig_rcpt", e->orig_rcpt);
+	STR("source", e->source);
+	STR("origin", e->origin);
+#undef STR
+	return jsonl_write_fields(fp, f, n);
+}
+
 static const char *
 opt_str(const json_t *obj, const char *key)
 {

@@ -4,6 +4,7 @@
 #define BK_EVENT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 #include <jansson.h>
 
@@ -37,6 +38,10 @@ int event_set_rcpt(struct event *e, const char *addr, size_t n);
 void event_finish(struct event *e);
 /* The record, keys in the documented order. */
 json_t *event_to_json(const struct event *e);
+
+/* Writes the record as one JSON line, the same bytes as jsonl_write of
+ * event_to_json, without building it. 0, or -1 on a write error. */
+int event_write(FILE *fp, const struct event *e);
 
 /* Actions: RFC 3464 names. Returns the static name or NULL. */
 const char *event_action_name(const char *s, size_t n);

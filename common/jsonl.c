@@ -207,6 +207,46 @@ jsonl_write(FILE *fp, const json_t *obj)
 	return ferror(fp) ? -1 : 0;
 }
 
+int
+jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n)
+{
+	static struct out o;
+
+	if (fp == stdout)
+		stdout_buffer();
+	o.len = 0;
+	out_add(&o, "{", 1);
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			out_add(&o, ",", 1);
+		if (dump_string(&o, f[i].key, strlen(f[i].key)) != 0)
+			return -1;	/* keys are ours: ASCII */
+		out_add(&o, ":", 1);
+		if (f[i].kind == JSONL_INT) {
+			dump_integer(&o, (json_int_t)f[i].i);
+		} else if (f[i].kind == JSONL_NULL || f[i].s == NULL) {
+			out_add(&o, "null", 4);
+		} else {
+			size_t mark = o.len, len = strlen(f[i].s);
+
+			if (dump_string(&o, f[i].s, len) != 0) {
+				char *clean = jsonl_utf8_clean(f[i].s, len);
+				int rc;
+
+				o.len = mark;
+				rc = dump_string(&o, clean, strlen(clean));
+				free(clean);
+				if (rc != 0)
+					return -1;
+			}
+		}
+	}
+	out_add(&o, "}\n", 2);
+	if (fwrite(o.p, 1, o.len, fp) != o.len)
+		return -1;
+	return ferror(fp) ? -1 : 0;
+}
+
 void
 jsonl_print(const json_t *obj)
 {

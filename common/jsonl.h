@@ -30,4 +30,17 @@ long long jsonl_get_int(const json_t *obj, const char *key, long long def);
  * reason into why (size whylen). */
 json_t *jsonl_parse_object(const char *line, size_t len, char *why, size_t whylen);
 
+/* One flat object written straight from C values, without building jansson
+ * objects: the same bytes as jsonl_write of the equivalent object (strings
+ * cleaned to UTF-8 as jsonl_string does). For the records written by the
+ * million, such as bounce-parse's events. */
+enum jsonl_kind { JSONL_NULL, JSONL_STR, JSONL_INT };
+struct jsonl_field {
+	const char *key;
+	enum jsonl_kind kind;
+	const char *s;		/* JSONL_STR; NULL is written as null */
+	long long i;		/* JSONL_INT */
+};
+int jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n);
+
 #endif

@@ -8,10 +8,32 @@
 #include <string.h>
 #include <strings.h>
 
+static size_t lf_copy(char *out, const char *s, size_t n);
+
 char *
 mime_lf(const char *s, size_t n, size_t *outlen)
 {
 	char *out = util_xmalloc(n + 1);
+
+	*outlen = lf_copy(out, s, n);
+	return out;
+}
+
+void
+mime_lf_buf(const char *s, size_t n, struct util_buf *out)
+{
+	util_buf_reset(out);
+	if (out->cap < n + 1) {
+		out->p = util_xrealloc(out->p, n + 1);
+		out->cap = n + 1;
+	}
+	out->len = lf_copy(out->p, s, n);
+}
+
+/* s[0..n) into out (room for n + 1 bytes) with LF line ends; its length. */
+static size_t
+lf_copy(char *out, const char *s, size_t n)
+{
 	size_t o = 0, i = 0;
 
 	while (i < n) {
@@ -33,8 +55,7 @@ mime_lf(const char *s, size_t n, size_t *outlen)
 		i++;
 	}
 	out[o] = '\0';
-	*outlen = o;
-	return out;
+	return o;
 }
 
 static int

@@ -15,6 +15,9 @@
 
 /* A copy of s[0..n) with CRLF and CR-only line ends turned into LF. */
 char *mime_lf(const char *s, size_t n, size_t *outlen);
+/* The same into out (reused: no allocation per message once it is large
+ * enough); NUL-terminated, out->len its length. */
+void mime_lf_buf(const char *s, size_t n, struct util_buf *out);
 
 /* One header field: offsets into the text it was parsed from. */
 struct mime_field {
