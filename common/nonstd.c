@@ -63,18 +63,21 @@ static const char *const original_fields[] = {
 	"mime-version:", "message-id:", "x-original-to:", "received-spf:",
 };
 
-/* dst[0..n) = src[0..n) in ASCII lower case, NUL bytes as spaces; without
- * branches, so that the compiler may do many bytes at once. */
+/* dst[0..n) = src[0..n) in ASCII lower case, NUL bytes as spaces: one
+ * table look-up a byte. */
 static void
 fold_copy(char *dst, const char *src, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)src[i];
+	static unsigned char tab[256];
+	static int ready;
 
-		c = (unsigned char)(c + ((unsigned char)(c - 'A') < 26u) * 32);
-		c = (unsigned char)(c | (c == 0) * 32);
-		dst[i] = (char)c;
+	if (!ready) {
+		for (unsigned c = 0; c < 256; c++)
+			tab[c] = (unsigned char)(c == 0 ? ' ' : FOLD(c));
+		ready = 1;
 	}
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)tab[(unsigned char)src[i]];
 }
 
 const char *
@@ -312,14 +315,29 @@ recipient_label(const char *p, size_t n)
 	while (i < n && i < 80 && p[i] != ':' && p[i] != '@')
 		i++;
 	char low[81];
+	unsigned long letters = 0;
+	static unsigned long need[sizeof words / sizeof words[0]];
+	static int ready;
+
+	if (!ready) {
+		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+			for (const char *w = words[k]; *w; w++)
+				if (*w >= 'a' && *w <= 'z')
+					need[k] |= 1ul << (*w - 'a');
+		ready = 1;
+	}
 
 	if (i >= n || p[i] != ':' || i == 0)
 		return 0;
-	/* One lower-case copy of the label, then the C library's search. */
-	for (size_t k = 0; k < i; k++)
+	/* One lower-case copy of the label, then the C library's search for
+	 * the words whose letters all occur in it. */
+	for (size_t k = 0; k < i; k++) {
 		low[k] = (char)FOLD(p[k]);
+		if (low[k] >= 'a' && low[k] <= 'z')
+			letters |= 1ul << (low[k] - 'a');
+	}
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-		if (memmem(low, i, words[k], strlen(words[k])))
+		if ((need[k] & letters) == need[k] && memmem(low, i, words[k], strlen(words[k])))
 			return i + 1;
 	return 0;
 }
@@ -496,27 +514,35 @@ is_separator(const char *p, size_t n)
 static int
 says_delayed(const char *t, size_t n)
 {
-	static const char *const phrases[] = { "has been delayed", "have been delayed",
-		"warning message only", "will be retried", "will retry", "will continue trying",
-		"will keep trying", "still trying", "not yet been delivered", "delivery is delayed",
-		"temporarily deferred", "message is delayed", "delivery delayed",
-		"continue to attempt", "still being retried" };
-
-	char *low;
-	int found = 0;
+	/* Grouped by a word they share (key), looked for first; "" for none. */
+	static const struct { const char *key; const char *phrases[6]; } groups[] = {
+		{ "delay", { "has been delayed", "have been delayed", "delivery is delayed",
+		    "message is delayed", "delivery delayed", NULL } },
+		{ "retr", { "will be retried", "will retry", "still being retried", NULL } },
+		{ "trying", { "will continue trying", "will keep trying", "still trying", NULL } },
+		{ "", { "warning message only", "not yet been delivered", "temporarily deferred",
+		    "continue to attempt", NULL } },
+	};
+	/* Reused from one call to the next: a large allocation per notice costs
+	 * more than the search. */
+	static char low[65536 + 1];
 
 	/* The wording is near the top; one lower-case copy of it, then the C
-	 * library's fast search. */
+	 * library's fast search. A notice that says "permanent" is no delay. */
 	if (n > 65536)
 		n = 65536;
-	low = util_xmalloc(n + 1);
 	fold_copy(low, t, n);
 	low[n] = '\0';
-	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0] && !found; i++)
-		if (strstr(low, phrases[i]))
-			found = strstr(low, "permanent") == NULL;
-	free(low);
-	return found;
+	if (strstr(low, "permanent"))
+		return 0;
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+		if (groups[g].key[0] && strstr(low, groups[g].key) == NULL)
+			continue;
+		for (size_t i = 0; groups[g].phrases[i]; i++)
+			if (strstr(low, groups[g].phrases[i]))
+				return 1;
+	}
+	return 0;
 }
 
 static int
