@@ -45,6 +45,9 @@ static const struct format {
 static const struct format *format = &formats[0];
 static int with_delivered;
 static unsigned long events_written;
+/* The time of an outcome whose input gives none (a bounce without any date, a
+ * log line without a stamp): the file's modification time, else the clock. */
+static time_t fallback_time;
 static struct logparse logs;
 static struct email_opts email_opts;
 
@@ -82,6 +85,8 @@ static void
 sink(void *arg, struct event *e)
 {
 	(void)arg;
+	if (e->time == (time_t)-1)
+		e->time = fallback_time;
 	event_finish(e);
 	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
 	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
@@ -287,6 +292,9 @@ parse_operand(const char *name)
 	FILE *fp;
 	int status;
 
+	fallback_time = time(NULL);
+	if (strcmp(name, "-") != 0 && stat(name, &st) == 0 && S_ISREG(st.st_mode))
+		fallback_time = st.st_mtime;
 	if (strcmp(name, "-") != 0 && stat(name, &st) == 0 && S_ISDIR(st.st_mode)) {
 		if (format->kind != K_AUTO && format->kind != K_MAILDIR &&
 		    format->kind != K_EMAIL) {
@@ -383,6 +391,7 @@ main(int argc, char *argv[])
 		free(rotated);
 		return util_close_stdout(explain(explain_code));
 	}
+	fallback_time = time(NULL);
 	logparse_init(&logs, format->log, year, time(NULL), sink, NULL);
 	logs.skip_delivered = !with_delivered;
 	email_opts.sink = sink;

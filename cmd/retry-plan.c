@@ -238,11 +238,17 @@ main(int argc, char *argv[])
 	plan_reader_free(&reader);
 	if (state) {
 		plan_age(&plans, &opts);
+		/* The changes go out before the state moves on: if the reader of
+		 * stdout (suppress, a full disk) fails, the state stays as it was
+		 * and the next run prints them again (at least once, never lost). */
+		print_plans(1);
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			util_warn("write error on standard output; %s left as it was", state);
+			exit(BK_ERR);
+		}
 		if (plan_save(&plans, state, &opts) != 0) {
 			util_warnx("%s: left as it was", state);
 			status = BK_ERR;
-		} else {
-			print_plans(1);
 		}
 		afile_unlock(lock);
 	} else {

@@ -211,7 +211,16 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 			if (i < n && v[i] == '"') {
 				i++;
 				while (i < n && v[i] != '"') {
-					if (v[i] == '\\' && i + 1 < n)
+					size_t start = i;
+
+					/* Runs without quoting in one piece. */
+					while (i < n && v[i] != '"' && v[i] != '\\')
+						i++;
+					if (match)
+						util_buf_add(out, v + start, i - start);
+					if (i >= n || v[i] == '"')
+						break;
+					if (i + 1 < n)
 						i++;
 					if (match)
 						util_buf_addc(out, v[i]);
@@ -220,11 +229,12 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 				if (i < n)
 					i++;
 			} else {
-				while (i < n && v[i] != ';' && !isspace((unsigned char)v[i])) {
-					if (match)
-						util_buf_addc(out, v[i]);
+				size_t start = i;
+
+				while (i < n && v[i] != ';' && !isspace((unsigned char)v[i]))
 					i++;
-				}
+				if (match)
+					util_buf_add(out, v + start, i - start);
 			}
 			if (match) {
 				util_buf_str(out);

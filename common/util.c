@@ -9,6 +9,8 @@
 #include <strings.h>
 #include <ctype.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 const char *util_progname = "bouncekit";
 
@@ -23,6 +25,13 @@ util_setprogname(const char *argv0)
 	util_progname = slash ? slash + 1 : argv0;
 	/* A closed pipe must come back as EPIPE on write, so that it is reported. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A closed standard descriptor would be reused by the next open (a lock
+	 * or state file read as input, output written into it). Fill it with
+	 * /dev/null opened the wrong way round, so that using it fails loudly. */
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF)
+			if (open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY) == -1)
+				exit(BK_ERR);
 }
 
 /* Writes a formatted message to stderr with control characters (other than

@@ -223,9 +223,11 @@ event_at() {
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '[.time, .qid, .action, .code] | @tsv' <<<"$output" | head -1)" = \
 	    "$(printf '2026-11-27T09:00:00Z\t7EE668039\tdelayed\t452')" ]
-	# no stamp: the time is unknown (null), the rest is read
+	# no stamp: the file's modification time stands in, the rest is read
+	touch -d 2026-11-26T08:00:00Z "$BATS_TEST_TMPDIR/5424.log"
+	run bounce-parse "$BATS_TEST_TMPDIR/5424.log"
 	[ "$(jq -r '[.time, .qid, .status] | @tsv' <<<"$output" | tail -1)" = \
-	    "$(printf '\t7EE66803A\t5.1.1')" ]
+	    "$(printf '2026-11-26T08:00:00Z\t7EE66803A\t5.1.1')" ]
 }
 
 @test "logs: mixed Postfix, Exim and Sendmail lines in one file (auto, per line)" {

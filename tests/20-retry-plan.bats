@@ -360,3 +360,15 @@ field() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"write error"* ]]
 }
+
+@test "with --state, a failed write of the changes leaves the state as it was; the next run prints them" {
+	S="$BATS_TEST_TMPDIR/plans.jsonl"
+	run sh -c "retry-plan --now 2026-11-20T12:00:00Z --state '$S' '$R/events.jsonl' >/dev/full"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"write error"* ]]
+	[ ! -s "$S" ]
+	run retry-plan --now 2026-11-20T12:00:00Z --state "$S" "$R/events.jsonl"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -gt 0 ]
+	[ -s "$S" ]
+}
