@@ -15,7 +15,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1068,38 +1067,33 @@ email_mbox_end(struct email_mbox *m)
 	return BK_OK;
 }
 
+/* Reads the regular file path into b. POSIX read(2) returns less than asked
+ * of a regular file only at its end (or on a signal, which we do not catch):
+ * a short read ends it, which saves the read(2) that would return 0, and a
+ * buffer of 64 KiB or more takes most messages at once. */
 static int
 read_file(const char *path, struct util_buf *b)
 {
 	int fd = open(path, O_RDONLY);
 	ssize_t k;
-	struct stat st;
-	size_t size = 0;
 
 	if (fd < 0) {
 		util_warn("%s", path);
 		return -1;
 	}
 	util_buf_reset(b);
-	/* The size from fstat(2): room for all of it, read at once, and no
-	 * second read(2) to see the end. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (unsigned long long)st.st_size < SIZE_MAX / 4) {
-		size = (size_t)st.st_size;
-		if (b->cap < size + 2) {
-			b->cap = size + 2 > 65536 ? size + 2 : 65536;
-			b->p = util_xrealloc(b->p, b->cap);
-		}
-	}
 	for (;;) {
+		size_t want;
+
 		if (b->cap - b->len < 65536) {
 			b->cap = b->cap ? b->cap * 2 : 65536;
 			b->p = util_xrealloc(b->p, b->cap);
 		}
-		if ((k = read(fd, b->p + b->len, b->cap - b->len - 1)) <= 0)
+		want = b->cap - b->len - 1;
+		if ((k = read(fd, b->p + b->len, want)) <= 0)
 			break;
 		b->len += (size_t)k;
-		if (size > 0 && b->len == size)
+		if ((size_t)k < want)
 			break;
 	}
 	close(fd);

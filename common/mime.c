@@ -58,10 +58,20 @@ lf_copy(char *out, const char *s, size_t n)
 	return o;
 }
 
+/* Bytes of field names (RFC 5322 ftext): printable ASCII but the colon. A
+ * table, as every header line is scanned through its name. */
+#define F1(c) ((c) > 32 && (c) < 127 && (c) != ':')
+#define F8(c) F1(c), F1(c + 1), F1(c + 2), F1(c + 3), F1(c + 4), F1(c + 5), F1(c + 6), F1(c + 7)
+#define F64(c) F8(c), F8(c + 8), F8(c + 16), F8(c + 24), F8(c + 32), F8(c + 40), F8(c + 48), F8(c + 56)
+static const unsigned char field_chars[256] = { F64(0), F64(64), F64(128), F64(192) };
+#undef F64
+#undef F8
+#undef F1
+
 static int
 is_field_char(unsigned char c)
 {
-	return c > 32 && c < 127 && c != ':';
+	return field_chars[c];
 }
 
 size_t
