@@ -11,6 +11,8 @@ static int seeded;
 
 /* A per-process key: the output never depends on it (callers sort), only the
  * layout of the table does, so an attacker cannot predict collisions. */
+static uint64_t siphash13(const void *key, size_t len);
+
 static void
 hmap_seed(void)
 {
@@ -42,7 +44,7 @@ hmap_seed(void)
 
 /* SipHash-1-3 (as in Rust's and Python's hash tables). */
 static uint64_t
-hmap_hash(const void *key, size_t len)
+siphash13(const void *key, size_t len)
 {
 	const unsigned char *p = key;
 	uint64_t v0 = 0x736f6d6570736575ULL ^ seed0, v1 = 0x646f72616e646f6dULL ^ seed1;
@@ -164,4 +166,12 @@ hmap_free(struct hmap *m, void (*free_val)(void *))
 	free(m->tab);
 	m->tab = NULL;
 	m->cap = m->count = 0;
+}
+
+uint64_t
+hmap_hash(const void *key, size_t len)
+{
+	if (!seeded)
+		hmap_seed();
+	return siphash13(key, len);
 }

@@ -24,6 +24,8 @@ struct hmap {
 #define HMAP_INIT { NULL, 0, 0 }
 
 /* The entry of key, or NULL. */
+/* The keyed hash of the map, for other tables of hostile keys. */
+uint64_t hmap_hash(const void *key, size_t len);
 struct hmap_entry *hmap_get(const struct hmap *m, const void *key, size_t len);
 /* The entry of key, added (val NULL, num 0) if absent; *added (may be NULL)
  * says which. The pointer is valid until the next hmap_put. */
