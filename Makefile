@@ -19,7 +19,7 @@ endif
 PKG_CFLAGS = $(shell pkg-config --cflags jansson zlib 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs jansson zlib 2>/dev/null || echo -ljansson -lz)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DBK_VERSION='"$(VERSION)"' -Icommon $(CPPFLAGS)
-ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS) -pthread
 
 BUILD ?= build
 BIN ?= bin
@@ -32,7 +32,7 @@ MANPAGES = $(wildcard man/*.[1-8])
 LIB = $(BUILD)/libbouncekit.a
 
 .SECONDARY:
-.PHONY: all check asan lint demo bench fuzz fuzz-replay install uninstall clean deps deps-test
+.PHONY: all check asan tsan lint demo bench fuzz fuzz-replay install uninstall clean deps deps-test
 all: $(BUILD)/.deps $(addprefix $(BIN)/,$(PROGS))
 
 $(BUILD)/.deps: tools/deps.sh
@@ -78,6 +78,18 @@ asan:
 	  LDFLAGS="-fsanitize=address,undefined" check
 	@echo "asan: suite passed under ASan+UBSan"
 
+# The tests that run threads (bounce-parse -j on folders) under
+# ThreadSanitizer: a data race fails them (halt_on_error).
+TSAN_TESTS = tests/11-bounce-parse-email.bats tests/90-faults.bats
+tsan: deps-test
+	$(MAKE) BUILD=build-tsan BIN=bin-tsan CFLAGS="-O1 -g -fsanitize=thread" \
+	  LDFLAGS="-fsanitize=thread" all
+	@if ! bin-tsan/bounce-parse --version >/dev/null 2>&1; then \
+	  echo "tsan: ThreadSanitizer does not run on this machine (skipped)"; exit 0; fi; \
+	PATH="$(CURDIR)/bin-tsan:$$PATH" BK_SHARED="$(CURDIR)/../shared" \
+	  TSAN_OPTIONS="halt_on_error=1 exitcode=66" bats $(TSAN_TESTS) && \
+	  echo "tsan: thread tests passed under ThreadSanitizer"
+
 lint: deps-test
 	mandoc -Tlint -W warning $(MANPAGES)
 	@echo "lint: $(words $(MANPAGES)) pages clean"
@@ -115,7 +127,7 @@ uninstall:
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
 
 clean:
-	rm -rf build build-asan bin bin-asan fuzz/bin bench/out
+	rm -rf build build-asan build-tsan bin bin-asan bin-tsan fuzz/bin bench/out
 
 # Every program on fixtures, corpus samples and hostile inputs, and every fuzz
 # corpus through its harness, under valgrind: no memory error, no leak.

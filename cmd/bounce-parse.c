@@ -16,6 +16,7 @@
 #include "jsonl.h"
 #include "logparse.h"
 #include "offset.h"
+#include "pool.h"
 #include "reason.h"
 #include "status.h"
 #include "util.h"
@@ -50,12 +51,15 @@ static unsigned long events_written;
 static time_t fallback_time;
 static struct logparse logs;
 static struct email_opts email_opts;
+/* Threads that parse the messages of a folder. */
+static unsigned jobs;
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dp] [-f format] [-o offset-file] [-r glob] [-y year] [file ...]\n"
+	    "usage: %s [-dp] [-f format] [-j jobs] [-o offset-file] [-r glob] [-y year]\n"
+	    "       [file ...]\n"
 	    "       %s -e code\n", util_progname, util_progname);
 	exit(BK_ERR);
 }
@@ -71,6 +75,8 @@ help(void)
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
 	    "                          maildir, ses, sendgrid, mailgun, postmark\n"
 	    "  -h, --help              this text\n"
+	    "  -j, --jobs N            threads for the messages of a folder (default:\n"
+	    "                          the processors, at most 8); output as with 1\n"
 	    "  -o, --offset-file FILE  read only what is new in growing log files\n"
 	    "  -p, --progress          progress line on stderr (a terminal) for long runs\n"
 	    "  -r, --rotated GLOB      more names under which logs are rotated\n"
@@ -80,22 +86,26 @@ help(void)
 	exit(util_close_stdout(BK_OK));
 }
 
-/* Every parser's events end here. */
+/* Every parser's events end here. arg: the stream to write to, NULL for
+ * stdout (a worker of a folder's messages has its own). */
 static void
 sink(void *arg, struct event *e)
 {
-	(void)arg;
+	FILE *out = arg ? arg : stdout;
+
 	if (e->time == (time_t)-1)
 		e->time = fallback_time;
 	event_finish(e);
 	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
 	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
 		return;
-	if (event_write(stdout, e) != 0) {
-		util_warn("write error on standard output");
+	if (event_write(out, e) != 0) {
+		util_warn(out == stdout ? "write error on standard output" : "event buffer");
 		exit(BK_ERR);
 	}
-	events_written++;
+	/* What --offset-file counts; only logs go there, never from a worker. */
+	if (out == stdout)
+		events_written++;
 }
 
 static int
@@ -286,6 +296,45 @@ parse_stream(FILE *fp, const char *name)
 }
 
 static int
+parse_folder_item(void *ctx, size_t i, FILE *out)
+{
+	char **names = ctx;
+	struct email_opts o = email_opts;
+
+	o.sink_arg = out;
+	return email_parse_file(names[i], &o);
+}
+
+static void
+parse_folder_thread_end(void)
+{
+	email_thread_end();
+	jsonl_thread_end();
+}
+
+/* A Maildir or a folder of messages, in name order. */
+static int
+parse_folder(const char *name)
+{
+	char **names;
+	size_t n;
+	int status = email_dir_list(name, &names, &n), rc;
+
+	/* What threads share is set up before they start. */
+	json_object_seed(0);
+	jsonl_buffer_stdout();
+	rc = pool_run(n, jobs, parse_folder_item, parse_folder_thread_end, names, stdout);
+	if (rc < 0) {
+		util_warn("write error on standard output");
+		exit(BK_ERR);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return input_worse(status, rc);
+}
+
+static int
 parse_operand(const char *name)
 {
 	struct stat st;
@@ -301,7 +350,7 @@ parse_operand(const char *name)
 			util_warnx("%s: is a directory", name);
 			return BK_ERR;
 		}
-		return email_parse_dir(name, &email_opts);
+		return parse_folder(name);
 	}
 	if (format->kind == K_MAILDIR) {
 		util_warnx("%s: not a Maildir (a directory)", name);
@@ -330,6 +379,7 @@ main(int argc, char *argv[])
 		{ "explain", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "offset-file", required_argument, NULL, 'o' },
 		{ "progress", no_argument, NULL, 'p' },
 		{ "rotated", required_argument, NULL, 'r' },
@@ -343,7 +393,7 @@ main(int argc, char *argv[])
 	int ch, year = 0, progress = 0, status = BK_OK;
 
 	util_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "de:f:ho:pr:Vy:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "de:f:hj:o:pr:Vy:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			with_delivered = 1;
@@ -363,6 +413,9 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			help();
+			break;
+		case 'j':
+			jobs = (unsigned)util_strtonum(optarg, 1, 64, "--jobs");
 			break;
 		case 'o':
 			offset_file = optarg;
@@ -391,6 +444,8 @@ main(int argc, char *argv[])
 		free(rotated);
 		return util_close_stdout(explain(explain_code));
 	}
+	if (jobs == 0)
+		jobs = pool_default_jobs(8);
 	fallback_time = time(NULL);
 	logparse_init(&logs, format->log, year, time(NULL), sink, NULL);
 	logs.skip_delivered = !with_delivered;

@@ -25,6 +25,7 @@
 /* What one message yields, gathered while walking its parts. */
 struct msg {
 	const char *origin;
+	int fd;			/* the message's file, or -1 */
 	const struct email_opts *o;
 	struct mime_header top;
 	time_t date;
@@ -425,6 +426,13 @@ emit(struct msg *m, const struct rcpt *r)
 		e.reason = reason_classify_ctx(e.action, e.status[0] ? e.status : NULL, e.code,
 		    e.diag, r->hint);
 	e.time = r->time != (time_t)-1 ? r->time : m->date;
+	if (e.time == (time_t)-1 && m->fd >= 0) {
+		/* No date in the message: a Maildir's file time is its arrival. */
+		struct stat fst;
+
+		if (fstat(m->fd, &fst) == 0)
+			e.time = fst.st_mtime;
+	}
 	e.rhost = r->rhost && *r->rhost ? r->rhost : NULL;
 	e.from = m->from[0] ? m->from : NULL;
 	e.msgid = m->msgid[0] ? m->msgid : NULL;
@@ -837,24 +845,28 @@ looks_like_autoreply(struct msg *m, struct bufs *b)
 	return 0;
 }
 
+/* The LF copy of the message, per thread, reused from one message to the
+ * next: parse_message does not nest, and a fresh large allocation per
+ * message costs more than the copy. */
+static _Thread_local struct util_buf lf_buf;
+
+/* fd: the message's file, whose time stands in for a missing Date; -1. */
 static void
-parse_message(const char *raw, size_t rawlen, const char *origin, const struct email_opts *o)
+parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
+    const struct email_opts *o)
 {
 	struct msg m = {0};
 	struct bufs b = {0};
 	size_t n;
 	int bounce;
-	/* The LF copy of the message, reused from one message to the next:
-	 * parse_message does not nest, and a fresh large allocation per message
-	 * costs more than the copy. */
-	static struct util_buf lf;
 	const char *s;
 
-	mime_lf_buf(raw, rawlen, &lf);
-	s = lf.p;
-	n = lf.len;
+	mime_lf_buf(raw, rawlen, &lf_buf);
+	s = lf_buf.p;
+	n = lf_buf.len;
 
 	m.origin = origin;
+	m.fd = fd;
 	m.o = o;
 	m.date = (time_t)-1;
 	mime_header_parse(s, n, &m.top);
@@ -973,7 +985,7 @@ done:
 int
 email_parse(const char *msg, size_t len, const char *origin, const struct email_opts *o)
 {
-	parse_message(msg, len, origin, o);
+	parse_message(msg, len, origin, -1, o);
 	return BK_OK;
 }
 
@@ -1009,7 +1021,7 @@ mbox_flush(struct email_mbox *m)
 	len = strlen(m->name) + 24;
 	origin = util_xmalloc(len);
 	snprintf(origin, len, "%s#%lu", m->name, m->count);
-	parse_message(m->msg.p ? m->msg.p : "", m->msg.len, origin, m->o);
+	parse_message(m->msg.p ? m->msg.p : "", m->msg.len, origin, -1, m->o);
 	free(origin);
 	util_buf_reset(&m->msg);
 }
@@ -1067,20 +1079,15 @@ email_mbox_end(struct email_mbox *m)
 	return BK_OK;
 }
 
-/* Reads the regular file path into b. POSIX read(2) returns less than asked
- * of a regular file only at its end (or on a signal, which we do not catch):
- * a short read ends it, which saves the read(2) that would return 0, and a
- * buffer of 64 KiB or more takes most messages at once. */
+/* Reads the open regular file fd into b. POSIX read(2) returns less than
+ * asked of a regular file only at its end (or on a signal, which we do not
+ * catch): a short read ends it, which saves the read(2) that would return 0,
+ * and a buffer of 64 KiB or more takes most messages at once. */
 static int
-read_file(const char *path, struct util_buf *b)
+read_fd(int fd, struct util_buf *b)
 {
-	int fd = open(path, O_RDONLY);
 	ssize_t k;
 
-	if (fd < 0) {
-		util_warn("%s", path);
-		return -1;
-	}
 	util_buf_reset(b);
 	for (;;) {
 		size_t want;
@@ -1096,12 +1103,37 @@ read_file(const char *path, struct util_buf *b)
 		if ((size_t)k < want)
 			break;
 	}
-	close(fd);
-	if (k < 0) {
-		util_warn("%s: read error", path);
-		return -1;
+	return k < 0 ? -1 : 0;
+}
+
+/* The message file being read, per thread, reused from one to the next. */
+static _Thread_local struct util_buf file_buf;
+
+int
+email_parse_file(const char *path, const struct email_opts *o)
+{
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0) {
+		util_warn("%s", path);
+		return BK_ERR;
 	}
-	return 0;
+	if (read_fd(fd, &file_buf) != 0) {
+		util_warn("%s: read error", path);
+		close(fd);
+		return BK_ERR;
+	}
+	/* Open while parsing: its time stands in for a missing Date. */
+	parse_message(file_buf.p ? file_buf.p : "", file_buf.len, path, fd, o);
+	close(fd);
+	return BK_OK;
+}
+
+void
+email_thread_end(void)
+{
+	util_buf_free(&file_buf);
+	util_buf_free(&lf_buf);
 }
 
 static int
@@ -1158,48 +1190,39 @@ list_files(const char *base, const char *sub, char ***names, size_t *n, size_t *
 }
 
 int
-email_parse_dir(const char *path, const struct email_opts *o)
+email_dir_list(const char *path, char ***names, size_t *n)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	size_t cap = 0;
 	struct stat st;
-	struct util_buf b = {0};
 	int status = BK_OK;
 	char *base = util_xstrdup(path);
-	size_t bl = strlen(base);
+	size_t bl = strlen(base), l;
+	char *cur, *nw;
 
+	*names = NULL;
+	*n = 0;
 	while (bl > 1 && base[bl - 1] == '/')
 		base[--bl] = '\0';
-	{
-		size_t l = bl + 8;
-		char *cur = util_xmalloc(l), *nw = util_xmalloc(l);
-
-		snprintf(cur, l, "%s/cur", base);
-		snprintf(nw, l, "%s/new", base);
-		if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
-		    (stat(nw, &st) == 0 && S_ISDIR(st.st_mode))) {
-			/* A Maildir may lack one of them. */
-			if (stat(cur, &st) == 0 && list_files(base, "cur", &names, &n, &cap) != 0)
-				status = BK_ERR;
-			if (stat(nw, &st) == 0 && list_files(base, "new", &names, &n, &cap) != 0)
-				status = BK_ERR;
-		} else if (list_files(base, "", &names, &n, &cap) != 0) {
+	l = bl + 8;
+	cur = util_xmalloc(l);
+	nw = util_xmalloc(l);
+	snprintf(cur, l, "%s/cur", base);
+	snprintf(nw, l, "%s/new", base);
+	if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
+	    (stat(nw, &st) == 0 && S_ISDIR(st.st_mode))) {
+		/* A Maildir may lack one of them. */
+		if (stat(cur, &st) == 0 && list_files(base, "cur", names, n, &cap) != 0)
 			status = BK_ERR;
-		}
-		free(cur);
-		free(nw);
-	}
-	qsort(names, n, sizeof *names, cmp_names);
-	for (size_t i = 0; i < n; i++) {
-		if (read_file(names[i], &b) == 0)
-			parse_message(b.p ? b.p : "", b.len, names[i], o);
-		else
+		if (stat(nw, &st) == 0 && list_files(base, "new", names, n, &cap) != 0)
 			status = BK_ERR;
-		free(names[i]);
+	} else if (list_files(base, "", names, n, &cap) != 0) {
+		status = BK_ERR;
 	}
-	free(names);
+	free(cur);
+	free(nw);
 	free(base);
-	util_buf_free(&b);
+	if (*n > 1)
+		qsort(*names, *n, sizeof **names, cmp_names);
 	return status;
 }
 

@@ -1,13 +1,14 @@
 #include "hmap.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static uint64_t seed0, seed1;
-static int seeded;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
 
 /* A per-process key: the output never depends on it (callers sort), only the
  * layout of the table does, so an attacker cannot predict collisions. */
@@ -31,7 +32,6 @@ hmap_seed(void)
 		seed0 = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL;
 		seed1 = (uint64_t)getpid() * 0xC2B2AE3D27D4EB4FULL ^ (uint64_t)clock();
 	}
-	seeded = 1;
 }
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -119,8 +119,7 @@ hmap_put(struct hmap *m, const void *key, size_t len, int *added)
 	struct hmap_entry *e;
 	uint64_t h;
 
-	if (!seeded)
-		hmap_seed();
+	pthread_once(&seed_once, hmap_seed);
 	/* Load at most 1/2: short probes with linear probing. */
 	if ((m->count + 1) * 2 > m->cap)
 		hmap_grow(m);
@@ -171,7 +170,6 @@ hmap_free(struct hmap *m, void (*free_val)(void *))
 uint64_t
 hmap_hash(const void *key, size_t len)
 {
-	if (!seeded)
-		hmap_seed();
+	pthread_once(&seed_once, hmap_seed);
 	return siphash13(key, len);
 }

@@ -36,6 +36,18 @@ out_add(struct out *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* Where a line is built, reused from one line to the next (no allocation per
+ * line); one per thread, freed by jsonl_thread_end. */
+static _Thread_local struct out line_out;
+
+void
+jsonl_thread_end(void)
+{
+	free(line_out.p);
+	line_out.p = NULL;
+	line_out.len = line_out.cap = 0;
+}
+
 /* Declared here, defined with the UTF-8 cleaning below. */
 static size_t utf8_seqlen(const unsigned char *s, size_t n);
 
@@ -166,8 +178,8 @@ dump_value(struct out *o, const json_t *v, int depth)
  * write(2) every few dozen events. */
 #define STDOUT_BUF (128 * 1024)
 
-static void
-stdout_buffer(void)
+void
+jsonl_buffer_stdout(void)
 {
 	static char buf[STDOUT_BUF];
 	static int done;
@@ -184,25 +196,25 @@ stdout_buffer(void)
 int
 jsonl_write(FILE *fp, const json_t *obj)
 {
-	static struct out o;	/* reused: no allocation per line */
+	struct out *o = &line_out;
 
 	if (fp == stdout)
-		stdout_buffer();
-	o.len = 0;
-	if (dump_value(&o, obj, 0) != 0) {
+		jsonl_buffer_stdout();
+	o->len = 0;
+	if (dump_value(o, obj, 0) != 0) {
 		size_t n;
 
-		o.len = 0;
+		o->len = 0;
 		n = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (n == 0)
 			return -1;
-		out_reserve(&o, n + 1);
-		if (json_dumpb(obj, o.p, n, JSON_COMPACT | JSON_PRESERVE_ORDER) != n)
+		out_reserve(o, n + 1);
+		if (json_dumpb(obj, o->p, n, JSON_COMPACT | JSON_PRESERVE_ORDER) != n)
 			return -1;
-		o.len = n;
+		o->len = n;
 	}
-	out_add(&o, "\n", 1);
-	if (fwrite(o.p, 1, o.len, fp) != o.len)
+	out_add(o, "\n", 1);
+	if (fwrite(o->p, 1, o->len, fp) != o->len)
 		return -1;
 	return ferror(fp) ? -1 : 0;
 }
@@ -210,39 +222,39 @@ jsonl_write(FILE *fp, const json_t *obj)
 int
 jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n)
 {
-	static struct out o;
+	struct out *o = &line_out;
 
 	if (fp == stdout)
-		stdout_buffer();
-	o.len = 0;
-	out_add(&o, "{", 1);
+		jsonl_buffer_stdout();
+	o->len = 0;
+	out_add(o, "{", 1);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
-			out_add(&o, ",", 1);
-		if (dump_string(&o, f[i].key, strlen(f[i].key)) != 0)
+			out_add(o, ",", 1);
+		if (dump_string(o, f[i].key, strlen(f[i].key)) != 0)
 			return -1;	/* keys are ours: ASCII */
-		out_add(&o, ":", 1);
+		out_add(o, ":", 1);
 		if (f[i].kind == JSONL_INT) {
-			dump_integer(&o, (json_int_t)f[i].i);
+			dump_integer(o, (json_int_t)f[i].i);
 		} else if (f[i].kind == JSONL_NULL || f[i].s == NULL) {
-			out_add(&o, "null", 4);
+			out_add(o, "null", 4);
 		} else {
-			size_t mark = o.len, len = strlen(f[i].s);
+			size_t mark = o->len, len = strlen(f[i].s);
 
-			if (dump_string(&o, f[i].s, len) != 0) {
+			if (dump_string(o, f[i].s, len) != 0) {
 				char *clean = jsonl_utf8_clean(f[i].s, len);
 				int rc;
 
-				o.len = mark;
-				rc = dump_string(&o, clean, strlen(clean));
+				o->len = mark;
+				rc = dump_string(o, clean, strlen(clean));
 				free(clean);
 				if (rc != 0)
 					return -1;
 			}
 		}
 	}
-	out_add(&o, "}\n", 2);
-	if (fwrite(o.p, 1, o.len, fp) != o.len)
+	out_add(o, "}\n", 2);
+	if (fwrite(o->p, 1, o->len, fp) != o->len)
 		return -1;
 	return ferror(fp) ? -1 : 0;
 }

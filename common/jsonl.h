@@ -11,6 +11,12 @@
 int jsonl_write(FILE *fp, const json_t *obj);
 /* jsonl_write to stdout; exits 2 with a message on a write error. */
 void jsonl_print(const json_t *obj);
+/* A large buffer for stdout unless it is a terminal; the writers above do it
+ * on their first line to stdout, others writing there may call it first. */
+void jsonl_buffer_stdout(void);
+/* Frees the calling thread's line buffer: for threads that wrote lines and
+ * end before the program does. */
+void jsonl_thread_end(void);
 
 /* A new string of n bytes made valid UTF-8: invalid sequences become U+FFFD,
  * NUL bytes are dropped. Never NULL. */

@@ -68,8 +68,9 @@ static const char *const original_fields[] = {
 static void
 fold_copy(char *dst, const char *src, size_t n)
 {
-	static unsigned char tab[256];
-	static int ready;
+	/* Per thread: built in a moment, and no lock. */
+	static _Thread_local unsigned char tab[256];
+	static _Thread_local int ready;
 
 	if (!ready) {
 		for (unsigned c = 0; c < 256; c++)
@@ -138,9 +139,9 @@ field_name_len(const char *p, size_t n)
 static int
 has_marker(const char *low, size_t len)
 {
-	static size_t at[sizeof original_markers / sizeof original_markers[0]];
-	static size_t mlen[sizeof original_markers / sizeof original_markers[0]];
-	static int ready;
+	static _Thread_local size_t at[sizeof original_markers / sizeof original_markers[0]];
+	static _Thread_local size_t mlen[sizeof original_markers / sizeof original_markers[0]];
+	static _Thread_local int ready;
 	const char *w = low;
 
 	if (!ready) {
@@ -316,8 +317,8 @@ recipient_label(const char *p, size_t n)
 		i++;
 	char low[81];
 	unsigned long letters = 0;
-	static unsigned long need[sizeof words / sizeof words[0]];
-	static int ready;
+	static _Thread_local unsigned long need[sizeof words / sizeof words[0]];
+	static _Thread_local int ready;
 
 	if (!ready) {
 		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
@@ -525,7 +526,7 @@ says_delayed(const char *t, size_t n)
 	};
 	/* Reused from one call to the next: a large allocation per notice costs
 	 * more than the search. */
-	static char low[65536 + 1];
+	static _Thread_local char low[65536 + 1];
 
 	/* The wording is near the top; one lower-case copy of it, then the C
 	 * library's fast search. A notice that says "permanent" is no delay. */

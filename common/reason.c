@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -336,7 +337,7 @@ static const struct phrase {
 #define PHRASE_BIGRAMS 24	/* enough of them to rule most phrases out */
 static unsigned short phrase_bigrams[NPHRASES][PHRASE_BIGRAMS];
 static size_t phrase_nbigrams[NPHRASES];
-static int bigrams_ready;
+static pthread_once_t bigrams_once = PTHREAD_ONCE_INIT;
 
 /* The phrases by their key bigram, the rarest-looking of their bigrams
  * (phrases_by_first[by_first_start[h] .. by_first_start[h + 1]), in table
@@ -397,7 +398,6 @@ bigrams_init(void)
 	for (unsigned c = 0; c < 256; c++)
 		match_fold[c] = (unsigned char)(c == '\t' || c == '\r' || c == '\n' || c == '\0' ?
 		    ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
-	bigrams_ready = 1;
 }
 
 static unsigned
@@ -425,15 +425,14 @@ phrase_match(const char *text, size_t n)
 	uint64_t cand[NWORDS];
 	/* The last text and its answer: a reply text is often classified twice
 	 * in a row (once for context, once for the record). */
-	static char last[SCAN_MAX];
-	static size_t last_n = (size_t)-1;
-	static long last_i;
+	static _Thread_local char last[SCAN_MAX];
+	static _Thread_local size_t last_n = (size_t)-1;
+	static _Thread_local long last_i;
 	long found = -1;
 
 	if (text == NULL || n == 0)
 		return -1;
-	if (!bigrams_ready)
-		bigrams_init();
+	pthread_once(&bigrams_once, bigrams_init);
 	if (n > SCAN_MAX)
 		n = SCAN_MAX;
 	if (n == last_n && memcmp(text, last, n) == 0)

@@ -200,6 +200,56 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$status" -eq 2 ]
 }
 
+@test "email: --jobs: a folder parsed by threads gives the bytes of one thread, in name order" {
+	# Messages of all kinds and sizes, many more than a worker's window.
+	mkdir -p "$T/many"
+	i=0
+	for f in "$E"/*.eml "$CORPUS"/email/*.eml "$CORPUS"/not-bounce/*; do
+		[ -f "$f" ] || continue
+		i=$((i + 1))
+		cp "$f" "$T/many/$(printf '%04d' $((i * 7919 % 1000)))-$i"
+	done
+	[ "$i" -gt 5 ]
+	bounce-parse -d -j 1 "$T/many" >"$T/one"
+	[ -s "$T/one" ]
+	for j in 2 3 8 64; do
+		run bounce-parse -d -j "$j" "$T/many"
+		[ "$status" -eq 0 ]
+		[ "$output" = "$(cat "$T/one")" ] || { echo "-j $j differs"; false; }
+	done
+	# Each file's events together, files in name order.
+	[ "$(jqr .origin "$T/one" | uniq | sort -c && echo sorted)" = sorted ]
+	# The default (the processors) and the long name say the same.
+	run bounce-parse -d --jobs=2 "$T/many"
+	[ "$output" = "$(cat "$T/one")" ]
+	run bounce-parse -d "$T/many"
+	[ "$output" = "$(cat "$T/one")" ]
+}
+
+@test "email: --jobs takes 1 to 64 threads; anything else is a usage error" {
+	for bad in 0 65 -1 two ''; do
+		run bounce-parse -j "$bad" "$E/qmail.eml"
+		[ "$status" -eq 2 ] || { echo "-j '$bad': exit $status"; false; }
+		[[ "$output" == *"--jobs"* ]]
+	done
+	# Files and logs are read as before, whatever the number.
+	run bounce-parse -j 4 "$E/qmail.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "email: a message without a date in a Maildir gets the file's time, not the clock" {
+	mkdir -p "$T/md/new"
+	grep -v '^Date:' "$E/qmail.eml" >"$T/md/new/1.host"
+	touch -d 2026-11-01T10:00:00Z "$T/md/new/1.host"
+	cp "$E/dsn-postfix.eml" "$T/md/new/2.host"
+	run bounce-parse -j 2 "$T/md"
+	[ "$status" -eq 0 ]
+	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-01T10:00:00Z" ]
+	# The message's own date wins over the file's.
+	[ "$(echo "${lines[2]}" | jqr .time)" != "2026-11-01T10:00:00Z" ]
+}
+
 @test "email: a message on stdin is detected from its header" {
 	run bounce-parse <"$E/qmail.eml"
 	[ "$status" -eq 0 ]

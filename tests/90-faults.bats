@@ -61,6 +61,7 @@ assert_write_error() {	# prog
 # One command line per program whose output is large (megabytes), run in $T.
 big_output_cmds() {
 	echo "bounce-parse -y 2026 mail.log"
+	echo "bounce-parse -j 2 maildir"
 	echo "retry-plan -n $NOW events.jsonl"
 	echo "retry-due -n $LATER -s due.jsonl"
 	echo "suppress -l list.jsonl list"
@@ -68,6 +69,11 @@ big_output_cmds() {
 	echo "bounce-stats -S mailboxfull,userunknown events.jsonl"
 }
 big_output_setup() {
+	# 3000 messages of 2 events each, for the threads of bounce-parse -j.
+	mkdir -p "$T/maildir/new"
+	awk -v src="$FIXTURES/email/dsn-postfix.eml" -v dir="$T/maildir/new" '
+	    BEGIN { while ((getline l < src) > 0) msg = msg l "\n"
+	        for (i = 0; i < 3000; i++) { f = dir "/" i ".host"; printf "%s", msg > f; close(f) } }'
 	retry-plan -n "$NOW" -s "$T/due.jsonl" "$T/events.jsonl" >/dev/null
 	suppress -l "$T/list.jsonl" -n "$NOW" add "$T/events.jsonl" >/dev/null
 	awk 'BEGIN { for (i = 0; i < 100000; i++) print "someone" i "@example.org" }' >"$T/rcpts.txt"
