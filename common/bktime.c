@@ -30,17 +30,56 @@ bktime_timegm(int year, int mon, int mday, int hour, int min, int sec)
 	return (time_t)(days * 86400LL + hour * 3600LL + min * 60LL + sec);
 }
 
+/* The inverse of days_from_civil, by the same author. */
+static void
+civil_from_days(long long z, long long *y, int *m, int *d)
+{
+	long long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+static void
+put_digits(char *p, long long v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
+/* By hand rather than gmtime_r and snprintf: every record written has a time,
+ * and those two were a tenth of the cost of writing one. */
 char *
 bktime_format(time_t t, char *buf)
 {
-	struct tm tm;
+	long long secs = (long long)t, days = secs / 86400, rem = secs % 86400, year;
+	int mon, mday;
 
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0) {
-		snprintf(buf, BKTIME_BUFSZ, "1970-01-01T00:00:00Z");
+	if (rem < 0) {
+		rem += 86400;
+		days--;
+	}
+	civil_from_days(days, &year, &mon, &mday);
+	if (year < 0 || year > 9999) {
+		memcpy(buf, "1970-01-01T00:00:00Z", 21);
 		return buf;
 	}
-	snprintf(buf, BKTIME_BUFSZ, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	memcpy(buf, "0000-00-00T00:00:00Z", 21);
+	put_digits(buf, year, 4);
+	put_digits(buf + 5, mon, 2);
+	put_digits(buf + 8, mday, 2);
+	put_digits(buf + 11, rem / 3600, 2);
+	put_digits(buf + 14, rem / 60 % 60, 2);
+	put_digits(buf + 17, rem % 60, 2);
 	return buf;
 }
 

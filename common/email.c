@@ -250,11 +250,46 @@ strip_html(const char *s, size_t n, struct util_buf *out)
 	util_buf_addc(out, '\n');
 }
 
+/* The buffers of parse_message (and of leaf and emit, which it calls), kept per thread from one message to the
+ * next: parse_message does not nest, and fresh allocations per message cost
+ * more than the parsing of a small one. lf is the LF copy of the message. */
+static _Thread_local struct kept {
+	struct util_buf lf, dsn, arf, text, html, orig, v, w;
+	struct util_buf cte, ct, cs, dec, u, diag;	/* of leaf and emit */
+	struct mime_field *fields;
+	size_t nfields;
+} kept;
+
+/* Above this, a buffer goes back to the system: one huge message does not
+ * hold its memory for the rest of the run. */
+#define KEEP_MAX (1u << 20)
+
+static struct util_buf
+reuse(struct util_buf *k)
+{
+	struct util_buf b = *k;
+
+	*k = (struct util_buf){ NULL, 0, 0 };
+	b.len = 0;
+	if (b.p)
+		b.p[0] = '\0';
+	return b;
+}
+
+static void
+keep(struct util_buf *k, struct util_buf *b)
+{
+	if (b->cap > KEEP_MAX)
+		util_buf_free(b);
+	*k = *b;
+}
+
 static void
 leaf(void *arg, const struct mime_part *p)
 {
 	struct msg *m = arg;
-	struct util_buf cte = {0}, ct = {0}, cs = {0}, dec = {0};
+	struct util_buf cte = reuse(&kept.cte), ct = reuse(&kept.ct), cs = reuse(&kept.cs),
+	    dec = reuse(&kept.dec);
 	const char *t = p->ctype;
 
 	mime_header_get(p->header, "content-transfer-encoding", &cte);
@@ -280,20 +315,20 @@ leaf(void *arg, const struct mime_part *p)
 		mime_decode_body(p->body, p->bodylen, cte.p, &dec);
 		mime_param(ct.p, ct.len, "charset", &cs);
 		if (strcmp(t, "text/html") == 0) {
-			struct util_buf u = {0};
+			struct util_buf u = reuse(&kept.u);
 
 			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &u);
 			strip_html(u.p, u.len, &m->html);
-			util_buf_free(&u);
+			keep(&kept.u, &u);
 		} else {
 			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &m->text);
 			util_buf_addc(&m->text, '\n');
 		}
 	}
-	util_buf_free(&cte);
-	util_buf_free(&ct);
-	util_buf_free(&cs);
-	util_buf_free(&dec);
+	keep(&kept.cte, &cte);
+	keep(&kept.ct, &ct);
+	keep(&kept.cs, &cs);
+	keep(&kept.dec, &dec);
 }
 
 /* The first SMTP reply code in a reply text: a word of three digits
@@ -364,7 +399,7 @@ static void
 emit(struct msg *m, const struct rcpt *r)
 {
 	struct event e;
-	struct util_buf diag = {0};
+	struct util_buf diag;
 	char st[STATUS_MAX];
 
 	event_init(&e);
@@ -379,6 +414,7 @@ emit(struct msg *m, const struct rcpt *r)
 		    strlen(e.rcpt)) != 0)
 			return;
 	}
+	diag = reuse(&kept.diag);
 	if (r->diag && *r->diag) {
 		util_buf_adds(&diag, r->diag);
 		collapse_ws(&diag);
@@ -442,7 +478,7 @@ emit(struct msg *m, const struct rcpt *r)
 	e.origin = m->origin;
 	m->o->sink(m->o->sink_arg, &e);
 	m->events++;
-	util_buf_free(&diag);
+	keep(&kept.diag, &diag);
 }
 
 static time_t
@@ -845,11 +881,6 @@ looks_like_autoreply(struct msg *m, struct bufs *b)
 	return 0;
 }
 
-/* The LF copy of the message, per thread, reused from one message to the
- * next: parse_message does not nest, and a fresh large allocation per
- * message costs more than the copy. */
-static _Thread_local struct util_buf lf_buf;
-
 /* fd: the message's file, whose time stands in for a missing Date; -1. */
 static void
 parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
@@ -861,9 +892,19 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	int bounce;
 	const char *s;
 
-	mime_lf_buf(raw, rawlen, &lf_buf);
-	s = lf_buf.p;
-	n = lf_buf.len;
+	mime_lf_buf(raw, rawlen, &kept.lf);
+	s = kept.lf.p;
+	n = kept.lf.len;
+	m.dsn = reuse(&kept.dsn);
+	m.arf = reuse(&kept.arf);
+	m.text = reuse(&kept.text);
+	m.html = reuse(&kept.html);
+	m.orig = reuse(&kept.orig);
+	b.v = reuse(&kept.v);
+	b.w = reuse(&kept.w);
+	m.top.f = kept.fields;
+	m.top.cap = kept.nfields;
+	kept.fields = NULL;
 
 	m.origin = origin;
 	m.fd = fd;
@@ -971,15 +1012,20 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		}
 	}
 done:
-	mime_header_free(&m.top);
+	if (m.top.cap * sizeof *m.top.f > KEEP_MAX)
+		mime_header_free(&m.top);
+	kept.fields = m.top.f;
+	kept.nfields = m.top.cap;
 	hmap_free(&m.textdiag, free);
-	util_buf_free(&m.dsn);
-	util_buf_free(&m.arf);
-	util_buf_free(&m.text);
-	util_buf_free(&m.html);
-	util_buf_free(&m.orig);
-	util_buf_free(&b.v);
-	util_buf_free(&b.w);
+	keep(&kept.dsn, &m.dsn);
+	keep(&kept.arf, &m.arf);
+	keep(&kept.text, &m.text);
+	keep(&kept.html, &m.html);
+	keep(&kept.orig, &m.orig);
+	keep(&kept.v, &b.v);
+	keep(&kept.w, &b.w);
+	if (kept.lf.cap > KEEP_MAX)
+		util_buf_free(&kept.lf);
 }
 
 int
@@ -1126,14 +1172,23 @@ email_parse_file(const char *path, const struct email_opts *o)
 	/* Open while parsing: its time stands in for a missing Date. */
 	parse_message(file_buf.p ? file_buf.p : "", file_buf.len, path, fd, o);
 	close(fd);
+	if (file_buf.cap > KEEP_MAX)
+		util_buf_free(&file_buf);
 	return BK_OK;
 }
 
 void
 email_thread_end(void)
 {
-	util_buf_free(&file_buf);
-	util_buf_free(&lf_buf);
+	struct util_buf *all[] = { &file_buf, &kept.lf, &kept.dsn, &kept.arf, &kept.text,
+	    &kept.html, &kept.orig, &kept.v, &kept.w, &kept.cte, &kept.ct, &kept.cs, &kept.dec,
+	    &kept.u, &kept.diag };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		util_buf_free(all[i]);
+	free(kept.fields);
+	kept.fields = NULL;
+	kept.nfields = 0;
 }
 
 static int

@@ -1,6 +1,7 @@
 #include "jsonl.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,6 +49,21 @@ jsonl_thread_end(void)
 	line_out.len = line_out.cap = 0;
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS (ONES * 0x80)
+
+/* Whether one of the eight bytes of x is below 0x20, a quote, a backslash or
+ * 0x80 and above. Never wrong when it says no; it may say yes for a byte
+ * next to one of those (the borrow), which only costs a byte-wise look. */
+static int
+needs_look(uint64_t x)
+{
+	uint64_t quote = x ^ (ONES * '"'), bslash = x ^ (ONES * '\\');
+
+	return ((((x - ONES * 0x20) & ~x) | ((quote - ONES) & ~quote) |
+	    ((bslash - ONES) & ~bslash) | x) & HIGHS) != 0;
+}
+
 /* Declared here, defined with the UTF-8 cleaning below. */
 static size_t utf8_seqlen(const unsigned char *s, size_t n);
 
@@ -62,9 +78,22 @@ dump_string(struct out *o, const char *str, size_t n)
 	out_reserve(o, 6 * n + 2);
 	o->p[o->len++] = '"';
 	while (i < n) {
-		unsigned char c = s[i];
+		unsigned char c;
 		char *w;
 
+		/* Eight bytes at a time while none needs a look: no control
+		 * character, quote, backslash or non-ASCII byte among them. */
+		while (n - i >= 8) {
+			uint64_t x;
+
+			memcpy(&x, s + i, 8);
+			if (needs_look(x))
+				break;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		c = s[i];
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
 			i++;
 			continue;

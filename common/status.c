@@ -147,6 +147,26 @@ scan(const char *s, size_t n, int *c, int *sub, int *det)
 	return i + k;
 }
 
+/* "c.sub.det" into out: by hand, as snprintf costs more than the scan. */
+static void
+status_format(int c, int sub, int det, char *out)
+{
+	int v[3] = { c, sub, det };
+	size_t k = 0;
+
+	for (int i = 0; i < 3; i++) {
+		char d[4];
+		int nd = 0, x = v[i];
+
+		do
+			d[nd++] = (char)('0' + x % 10);
+		while ((x /= 10) > 0 && nd < 3);
+		while (nd > 0)
+			out[k++] = d[--nd];
+		out[k++] = i < 2 ? '.' : '\0';
+	}
+}
+
 int
 status_parse(const char *s, size_t n, char *out)
 {
@@ -159,7 +179,7 @@ status_parse(const char *s, size_t n, char *out)
 	/* scan returns 0 for no code: an empty string is no code either. */
 	if (n == 0 || scan(s, n, &c, &sub, &det) != n)
 		return -1;
-	snprintf(out, STATUS_MAX, "%d.%d.%d", c, sub, det);
+	status_format(c, sub, det, out);
 	return 0;
 }
 
@@ -184,7 +204,7 @@ status_find(const char *text, size_t n, char *out)
 			continue;
 		if (sub > 7)
 			continue;
-		snprintf(out, STATUS_MAX, "%d.%d.%d", c, sub, det);
+		status_format(c, sub, det, out);
 		return text + i + k;
 	}
 	return NULL;

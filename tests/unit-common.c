@@ -63,6 +63,92 @@ test_time(void)
 	CHECK_STR(bktime_format_duration(604800, d, sizeof d), "1w");
 }
 
+/* bktime_format formats by hand: it must agree with gmtime_r and strftime
+ * everywhere in years 0 to 9999, and at the edges of days and leap years. */
+static void
+test_time_format(void)
+{
+	static const long long edges[] = { 0, -1, 86399, 86400, 951782400, 951868799,
+	    4107542399LL, 253402300799LL, -62167219200LL, 1795773600 };
+	char buf[BKTIME_BUFSZ], want[64];
+	unsigned long long x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 200000 + (int)(sizeof edges / sizeof edges[0]); i++) {
+		long long v;
+		time_t t;
+		struct tm tm;
+
+		if (i < (int)(sizeof edges / sizeof edges[0])) {
+			v = edges[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift64 */
+			v = (long long)(x % (253402300800ULL + 62167219200ULL)) - 62167219200LL;
+		}
+		t = (time_t)v;
+		if (gmtime_r(&t, &tm) == NULL)
+			continue;
+		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (tm.tm_year + 1900 < 1000)	/* %Y does not pad */
+			snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+			    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		if (strcmp(bktime_format(t, buf), want) != 0 && bad++ < 5)
+			fprintf(stderr, "bktime_format(%lld) = %s, want %s\n", v, buf, want);
+	}
+	CHECK(bad == 0);
+	/* Out of the range of four digits: the epoch, as before. */
+	CHECK_STR(bktime_format((time_t)253402300800LL, buf), "1970-01-01T00:00:00Z");
+	CHECK_STR(bktime_format((time_t)-62167219201LL, buf), "1970-01-01T00:00:00Z");
+}
+
+/* jsonl's writer is to write the bytes jansson writes, for any string. */
+static void
+test_jsonl_bytes(void)
+{
+	/* Mostly plain text, with quotes, controls and UTF-8 here and there. */
+	static const char *const odd[] = { "\"", "\\", "\n", "\t", "\x01", "\xc3\xa9", "\x7f",
+	    "\xe2\x82\xac" };
+	unsigned long long x = 2463534242ULL;
+	int bad = 0, compared = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char s[64 * 3];
+		size_t n = 0;
+		json_t *o;
+		char *want, *got = NULL;
+		size_t gotlen = 0;
+		FILE *fp;
+
+		for (int k = 0; k < i % 64; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			if (x % 8) {
+				s[n++] = (char)(' ' + x / 8 % 95);
+			} else {
+				const char *p = odd[x / 8 % 8];
+
+				memcpy(s + n, p, strlen(p));
+				n += strlen(p);
+			}
+		}
+		o = json_object();
+		json_object_set_new(o, "k", json_stringn(s, n));
+		if ((fp = open_memstream(&got, &gotlen)) == NULL)
+			break;
+		jsonl_write(fp, o);
+		fclose(fp);
+		want = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		compared++;
+		if ((want == NULL || gotlen != strlen(want) + 1 || memcmp(got, want, gotlen - 1) != 0) &&
+		    bad++ < 5)
+			fprintf(stderr, "jsonl_write: %.*s, want %s\n", (int)gotlen, got,
+			    want ? want : "(null)");
+		free(want);
+		free(got);
+		json_decref(o);
+	}
+	CHECK(bad == 0 && compared == 20000);
+}
+
 static void
 test_syslog(void)
 {
@@ -206,6 +292,8 @@ int
 main(void)
 {
 	test_time();
+	test_time_format();
+	test_jsonl_bytes();
 	test_syslog();
 	test_addr();
 	test_status();
