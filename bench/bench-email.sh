@@ -65,9 +65,15 @@ with open(sys.argv[1], "w") as f:
 	    END { printf "%.3f", w != "" ? w : b - a }' "$out/email-time.$name")
 }
 
-# Both read the same folder once, each in one process.
+# Both read the same folder once, each in one process: bounce-parse as it
+# runs by default (a thread per processor, at most 8) and on one thread.
+jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+[ "$jobs" -le 8 ] || jobs=8
 run bk bounce-parse --delivered "$dir"; bk=$wall bk_cpu=$cpu bk_usr=$usr bk_sys=$sys
 bk_events=$(wc -l <"$out/email-out.bk")
+run bk1 bounce-parse -j 1 --delivered "$dir"; bk1=$wall bk1_cpu=$cpu bk1_usr=$usr bk1_sys=$sys
+cmp -s "$out/email-out.bk" "$out/email-out.bk1" ||
+	echo "bench-email: -j $jobs and -j 1 wrote different output" >&2
 sis=skipped sis_cpu=- sis_events=- sis_usr=- sis_sys=-
 if perl -MSisimai -e 1 2>/dev/null; then
 	# Sisimai 4.25's API: make() over a Maildir-like folder; each record is
@@ -80,6 +86,7 @@ if perl -MSisimai -e 1 2>/dev/null; then
 fi
 
 awk -v n="$n" -v bk="$bk" -v bkc="$bk_cpu" -v bku="$bk_usr" -v bks="$bk_sys" -v be="$bk_events" \
+    -v bk1="$bk1" -v bk1c="$bk1_cpu" -v bk1u="$bk1_usr" -v bk1s="$bk1_sys" -v jobs="$jobs" \
     -v sis="$sis" -v sisc="$sis_cpu" -v sisu="$sis_usr" -v siss="$sis_sys" -v se="$sis_events" '
 function row(name, w, c, u, s, e) {
 	printf "%-14s %8.3f %10.0f %8s %8s %8s %12s %8s\n", name, w, n / w, u, s, c,
@@ -90,13 +97,17 @@ BEGIN {
 	printf "%-14s %8s %10s %8s %8s %8s %12s %8s\n", "", "wall s", "emails/s", "user s", "sys s",
 	    "cpu s", "emails/cpu-s", "events"
 	row("bounce-parse", bk, bkc, bku, bks, be)
+	row("  -j 1", bk1, bk1c, bk1u, bk1s, be)
 	if (sis == "skipped") {
 		printf "%-14s (not installed: libsisimai-perl)\n", "Sisimai"
 		exit
 	}
 	row("Sisimai 4.25", sis, sisc, sisu, siss, se)
-	printf "ratio: bounce-parse is %.1fx Sisimai by wall time", sis / bk
+	printf "ratio: bounce-parse (%d threads) is %.1fx Sisimai by wall time", jobs, sis / bk
 	if (bkc != "-" && bkc > 0)
 		printf ", %.1fx by CPU time (user+sys)", sisc / bkc
+	printf "\nratio: bounce-parse -j 1 is %.1fx Sisimai by wall time", sis / bk1
+	if (bk1c != "-" && bk1c > 0)
+		printf ", %.1fx by CPU time (user+sys)", sisc / bk1c
 	printf "\n"
 }'

@@ -78,7 +78,8 @@ done >"$T/sample.mbox"
 vg bounce-parse -f mbox "$T/sample.mbox" >/dev/null
 mkdir -p "$T/maildir/cur" "$T/maildir/new" "$T/maildir/tmp"
 for f in $(corpus_sample email 60); do cp "$f" "$T/maildir/new/"; done
-vg bounce-parse "$T/maildir" >/dev/null
+vg bounce-parse -j 1 "$T/maildir" >/dev/null
+vg bounce-parse -j 3 "$T/maildir" >/dev/null	# threads: their buffers freed as they end
 for f in "$T/random" "$T/nested.eml" "$T/deep.json" "$T/open.json"; do
 	vg bounce-parse "$f" >/dev/null
 	vg bounce-parse -f email "$f" >/dev/null
