@@ -55,6 +55,10 @@ static const struct phrase {
 } phrases[] = {
 	/* Specific wordings that would otherwise match a vaguer phrase below. */
 	{ "expired", "envelope expired" },
+	/* RFC 7505: the domain says it takes no mail; a "DNS error" to some. */
+	{ "notaccept", "null mx" },
+	{ "notaccept", "doesn't receive email" },
+	{ "notaccept", "does not receive email" },
 	{ "networkerror", "dns error" },
 	{ "userunknown", "address couldn't be found" },
 	{ "userunknown", "address could not be found" },
@@ -221,7 +225,6 @@ static const struct phrase {
 	{ "hostunknown", "no mx" },
 	{ "hostunknown", "nxdomain" },
 	{ "notaccept", "does not accept mail" },
-	{ "notaccept", "null mx" },
 	{ "notaccept", "not accepting mail" },
 	{ "norelaying", "relay access denied" },
 	{ "norelaying", "relaying denied" },

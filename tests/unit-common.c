@@ -249,6 +249,12 @@ test_reason(void)
 	CHECK_STR(reason_classify("failed", NULL, 550, "550 sorry, no mailbox here by that name"),
 	    "userunknown");
 	CHECK_STR(reason_classify("delivered", "2.0.0", 250, "250 ok"), "delivered");
+	/* RFC 7505 null MX, which Gmail words as a DNS error. */
+	CHECK_STR(reason_classify("failed", "4.0.0", 0, "DNS Error: DNS type 'mx' lookup of "
+	    "example.org responded with code NOERROR The domain example.org doesn't receive "
+	    "email according to the administrator: returned Null MX"), "notaccept");
+	CHECK_STR(reason_classify("failed", "5.1.10", 550, "550 5.1.10 Recipient address has "
+	    "null MX"), "notaccept");
 	CHECK_STR(reason_class("mailboxfull", "5.2.2", 552), "soft");
 	CHECK_STR(reason_class("systemfull", "5.3.1", 552), "soft");
 	CHECK_STR(reason_class("userunknown", "5.1.1", 550), "hard");
