@@ -46,7 +46,7 @@ static const struct detail {
 	{ 2, 2, "Mailbox full", "mailboxfull" },
 	{ 2, 3, "Message length exceeds administrative limit", "mesgtoobig" },
 	{ 2, 4, "Mailing list expansion problem", "filtered" },
-	{ 3, 0, "Other or undefined mail system status", NULL },
+	{ 3, 0, "Other or undefined mail system status", "systemerror" },
 	{ 3, 1, "Mail system full", "systemfull" },
 	{ 3, 2, "System not accepting network messages", "notaccept" },
 	{ 3, 3, "System not capable of selected features", "systemerror" },
