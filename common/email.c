@@ -881,7 +881,8 @@ looks_like_autoreply(struct msg *m, struct bufs *b)
 	return 0;
 }
 
-/* fd: the message's file, whose time stands in for a missing Date; -1. */
+/* fd: the message's file, whose time stands in for a missing Date, and then
+ * raw[rawlen] is a NUL; or -1. */
 static void
 parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
     const struct email_opts *o)
@@ -892,9 +893,15 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	int bounce;
 	const char *s;
 
-	mime_lf_buf(raw, rawlen, &kept.lf);
-	s = kept.lf.p;
-	n = kept.lf.len;
+	/* Most messages have LF line ends already: no copy for them. */
+	if (fd >= 0 && memchr(raw, '\r', rawlen) == NULL) {
+		s = raw;	/* email_parse_file leaves a NUL after it */
+		n = rawlen;
+	} else {
+		mime_lf_buf(raw, rawlen, &kept.lf);
+		s = kept.lf.p;
+		n = kept.lf.len;
+	}
 	m.dsn = reuse(&kept.dsn);
 	m.arf = reuse(&kept.arf);
 	m.text = reuse(&kept.text);
@@ -1169,8 +1176,9 @@ email_parse_file(const char *path, const struct email_opts *o)
 		close(fd);
 		return BK_ERR;
 	}
+	file_buf.p[file_buf.len] = '\0';	/* read_fd leaves room for it */
 	/* Open while parsing: its time stands in for a missing Date. */
-	parse_message(file_buf.p ? file_buf.p : "", file_buf.len, path, fd, o);
+	parse_message(file_buf.p, file_buf.len, path, fd, o);
 	close(fd);
 	if (file_buf.cap > KEEP_MAX)
 		util_buf_free(&file_buf);
