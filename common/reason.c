@@ -55,6 +55,10 @@ static const struct phrase {
 } phrases[] = {
 	/* Specific wordings that would otherwise match a vaguer phrase below. */
 	{ "expired", "envelope expired" },
+	/* Lotus Notes and Domino: the recipient is not in the directory
+	 * (not a block list's "listed in"). */
+	{ "userunknown", "not listed in public name & address book" },
+	{ "userunknown", "not listed in domino directory" },
 	/* RFC 7505: the domain says it takes no mail; a "DNS error" to some. */
 	{ "notaccept", "null mx" },
 	{ "notaccept", "doesn't receive email" },

@@ -249,6 +249,10 @@ test_reason(void)
 	CHECK_STR(reason_classify("failed", NULL, 550, "550 sorry, no mailbox here by that name"),
 	    "userunknown");
 	CHECK_STR(reason_classify("delivered", "2.0.0", 250, "250 ok"), "delivered");
+	CHECK_STR(reason_classify("failed", NULL, 0, "User not listed in public Name & Address "
+	    "Book"), "userunknown");
+	CHECK_STR(reason_classify("failed", "5.7.1", 554, "554 5.7.1 Service unavailable; client "
+	    "host [192.0.2.1] is listed in bl.example.net"), "blocked");
 	/* RFC 7505 null MX, which Gmail words as a DNS error. */
 	CHECK_STR(reason_classify("failed", "4.0.0", 0, "DNS Error: DNS type 'mx' lookup of "
 	    "example.org responded with code NOERROR The domain example.org doesn't receive "
