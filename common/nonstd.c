@@ -310,7 +310,7 @@ recipient_label(const char *p, size_t n)
 	static const char *const words[] = { "recipient", "rcpt to", "rcpt", "envelope-to",
 		"final-recipient", "original-recipient", "failed address", "addressee",
 		"unknown user", "invalid user", "bad address", "failed to", "undeliverable to",
-		"delivery to", "delivering to", "mailbox", "user" };
+		"delivery to", "delivering to", "delivery failed", "mailbox", "user" };
 	size_t i = 0;
 
 	while (i < n && i < 80 && p[i] != ':' && p[i] != '@')
