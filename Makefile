@@ -64,8 +64,8 @@ $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
 check: all deps-test fuzz-replay $(BUILD)/unit-common
-	PATH="$(CURDIR)/$(BIN):$$PATH" BK_SHARED="$(CURDIR)/../shared" \
-	  BK_UNIT="$(CURDIR)/$(BUILD)/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
+	PATH="$(abspath $(BIN)):$$PATH" BK_SHARED="$(CURDIR)/../shared" \
+	  BK_UNIT="$(abspath $(BUILD))/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
 	  bats tests/
 
 $(BUILD)/unit-common: tests/unit-common.c $(LIB)
@@ -95,10 +95,10 @@ lint: deps-test
 	@echo "lint: $(words $(MANPAGES)) pages clean"
 
 demo: all deps-test
-	@sh examples/demo.sh "$(CURDIR)/$(BIN)"
+	@sh examples/demo.sh "$(abspath $(BIN))"
 
 bench: all
-	@sh bench/run.sh "$(CURDIR)/$(BIN)"
+	@sh bench/run.sh "$(abspath $(BIN))"
 
 # Fuzz harnesses: fuzz/fuzz_*.c. With clang and libFuzzer for real fuzzing;
 # with the replay main (fuzz/replay.c) for make check.
@@ -133,7 +133,7 @@ clean:
 # corpus through its harness, under valgrind: no memory error, no leak.
 .PHONY: valgrind
 valgrind: all $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
-	@BK_SHARED="$(CURDIR)/../shared" sh fuzz/valgrind.sh "$(CURDIR)/$(BIN)" "$(CURDIR)/$(BUILD)/fuzz"
+	@BK_SHARED="$(CURDIR)/../shared" sh fuzz/valgrind.sh "$(abspath $(BIN))" "$(abspath $(BUILD))/fuzz"
 
 # The harnesses share fuzz/fuzz.h.
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): fuzz/fuzz.h

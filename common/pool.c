@@ -1,5 +1,5 @@
 /* pool: parallel jobs, ordered output. Each item writes to a memory stream of
- * its own; the calling thread writes them out in item order. */
+ * its own; whichever thread finishes the item next in line writes it out. */
 #include "pool.h"
 #include "input.h"
 #include "util.h"

@@ -4,7 +4,9 @@
 
 #include <ctype.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 const struct reason_desc reason_table[] = {
@@ -46,8 +48,8 @@ const struct reason_desc reason_table[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* Phrases of reply texts, lower case, most specific reasons first: the first
- * match wins. Full storage comes before "unknown user", since servers often
+/* Phrases of reply texts, lower case, at least 3 bytes (ANCHOR_LEN), most
+ * specific reasons first: the first match wins. Full storage comes before "unknown user", since servers often
  * say "user ... over quota". */
 static const struct phrase {
 	const char *reason;
@@ -336,147 +338,170 @@ static const struct phrase {
 #define SCAN_MAX 8192
 
 #define NPHRASES (sizeof phrases / sizeof phrases[0])
-#define BIGRAM(a, b) ((((unsigned)(unsigned char)(a) * 31u) ^ (unsigned char)(b)) & 4095u)
 
-/* Each phrase's bigrams, hashed: a phrase can only occur in a text that has
- * all of them, which a bitmap of the text's bigrams tells at once. This
- * saves most of the ~300 substring searches per reply text. */
-#define PHRASE_BIGRAMS 24	/* enough of them to rule most phrases out */
-static unsigned short phrase_bigrams[NPHRASES][PHRASE_BIGRAMS];
-static size_t phrase_nbigrams[NPHRASES];
-static pthread_once_t bigrams_once = PTHREAD_ONCE_INIT;
+/*
+ * Phrase search. Each phrase has an anchor: three of its bytes, the ones
+ * fewest other phrase positions share a hash bucket with. One pass over the
+ * text keeps its last bytes (as matched) in an integer and looks the last
+ * three up in a hash table of the anchors; where they are a phrase's anchor,
+ * the phrase is compared at the place the anchor puts it. That finds every
+ * occurrence of every phrase at about a dozen instructions a byte, instead of
+ * a substring search per phrase, and a hit compares few phrases.
+ */
+#define ANCHOR_LEN 3		/* the shortest phrases ("spf", "rbl") */
+#define ANCHOR_MASK 0xffffffu	/* the last ANCHOR_LEN bytes of a key */
+#define ANCHOR_BITS 12
+#define ANCHOR_BUCKETS (1u << ANCHOR_BITS)
 
-/* The phrases by their key bigram, the rarest-looking of their bigrams
- * (phrases_by_first[by_first_start[h] .. by_first_start[h + 1]), in table
- * order): a phrase is only a candidate when the text has its key bigram, so
- * one pass over the text picks the few phrases worth a closer look out of
- * the ~300. Phrases too short for a bigram are always candidates. */
-static unsigned short by_first_start[4096 + 1];
-static unsigned short phrases_by_first[NPHRASES];
-static unsigned short phrase_key[NPHRASES];
+struct anchor {
+	uint32_t key;		/* the anchor's bytes, the first one highest */
+	unsigned short phrase;	/* index in phrases[] */
+	unsigned short off;	/* where in the phrase the anchor starts */
+};
+
+/* The anchors of a bucket are anchors[first .. first + count), in table
+ * order. */
+static struct anchor anchors[NPHRASES];
+static struct bucket {
+	unsigned short first, count;
+} buckets[ANCHOR_BUCKETS];
+static unsigned short phrase_len[NPHRASES];
+/* The entry of each phrase's reason, looked up once. */
+static const struct reason_desc *phrase_reason[NPHRASES];
 /* Bytes as matched: ASCII lower case, white space and NUL folded to a space
  * (so that "mailbox  full" and line breaks match). */
 static unsigned char match_fold[256];
+static pthread_once_t phrases_once = PTHREAD_ONCE_INIT;
 
-#define NWORDS ((NPHRASES + 63) / 64)
-static uint64_t always_cand[NWORDS];
-
-/* How common a byte is in English text: higher is rarer. */
+/* The bucket of the last three bytes of key. Multiplicative hashing: the top
+ * bits of the product depend on all the bits below; a factor that is a
+ * multiple of 256 drops the top byte of the key, the one before the three,
+ * so that the search need not mask it off. */
 static unsigned
-rarity(char c)
+anchor_hash(uint32_t key)
 {
-	static const char by_freq[] = " etaoinsrhldcumfpgwybvkxjqz";
-	const char *p = c ? strchr(by_freq, c) : NULL;
-
-	return p ? (unsigned)(p - by_freq) : (unsigned)sizeof by_freq;
+	return (unsigned)((uint32_t)(key * (UINT32_C(0x9e3779b1) << 8)) >> (32 - ANCHOR_BITS));
 }
 
 static void
-bigrams_init(void)
+phrases_init(void)
 {
-	size_t fill[4096] = {0};
+	/* How many phrase positions hash to each bucket: an anchor in a
+	 * crowded bucket would be looked at often for nothing. */
+	unsigned short crowd[ANCHOR_BUCKETS] = {0};
+	unsigned short fill[ANCHOR_BUCKETS] = {0};
+	struct anchor by_phrase[NPHRASES];
+	unsigned short hash_of[NPHRASES];
 
-	for (size_t i = 0; i < NPHRASES; i++) {
-		const char *t = phrases[i].text;
-		unsigned best = 0;
-
-		for (size_t k = 0; t[k] && t[k + 1] && k < PHRASE_BIGRAMS; k++) {
-			unsigned r = rarity(t[k]) + rarity(t[k + 1]);
-
-			phrase_bigrams[i][phrase_nbigrams[i]++] = (unsigned short)BIGRAM(t[k], t[k + 1]);
-			if (k == 0 || r > best) {
-				best = r;
-				phrase_key[i] = (unsigned short)BIGRAM(t[k], t[k + 1]);
-			}
-		}
-		if (phrase_nbigrams[i] > 0)
-			by_first_start[phrase_key[i] + 1]++;
-		else
-			always_cand[i / 64] |= (uint64_t)1 << (i % 64);
-	}
-	for (size_t h = 0; h < 4096; h++)
-		by_first_start[h + 1] += by_first_start[h];
-	for (size_t i = 0; i < NPHRASES; i++)
-		if (phrase_nbigrams[i] > 0) {
-			unsigned h = phrase_key[i];
-
-			phrases_by_first[by_first_start[h] + fill[h]++] = (unsigned short)i;
-		}
 	for (unsigned c = 0; c < 256; c++)
 		match_fold[c] = (unsigned char)(c == '\t' || c == '\r' || c == '\n' || c == '\0' ?
 		    ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
-}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		const char *t = phrases[i].text;
+		size_t len = strlen(t);
+		uint32_t key = 0;
 
-static unsigned
-lowest_bit(uint64_t w)
-{
-#if defined(__GNUC__) || defined(__clang__)
-	return (unsigned)__builtin_ctzll(w);
-#else
-	unsigned b = 0;
-
-	while (!(w & 1)) {
-		w >>= 1;
-		b++;
+		if (len < ANCHOR_LEN || len > USHRT_MAX ||
+		    (phrase_reason[i] = reason_describe(phrases[i].reason)) == NULL)
+			abort();	/* the built-in phrases are tested */
+		phrase_len[i] = (unsigned short)len;
+		for (size_t k = 0; k < len; k++) {
+			key = key << 8 | (unsigned char)t[k];
+			if (k + 1 >= ANCHOR_LEN)
+				crowd[anchor_hash(key)]++;
+		}
 	}
-	return b;
-#endif
+	/* Each phrase's anchor: in the least crowded bucket, the first such. */
+	for (size_t i = 0; i < NPHRASES; i++) {
+		const char *t = phrases[i].text;
+		unsigned best = UINT_MAX;
+		uint32_t key = 0;
+
+		for (size_t k = 0; k < phrase_len[i]; k++) {
+			unsigned h;
+
+			key = key << 8 | (unsigned char)t[k];
+			if (k + 1 < ANCHOR_LEN || crowd[h = anchor_hash(key)] >= best)
+				continue;
+			best = crowd[h];
+			hash_of[i] = (unsigned short)h;
+			by_phrase[i].key = key & ANCHOR_MASK;
+			by_phrase[i].phrase = (unsigned short)i;
+			by_phrase[i].off = (unsigned short)(k + 1 - ANCHOR_LEN);
+		}
+		buckets[hash_of[i]].count++;
+	}
+	/* Into their buckets, in table order within each (a counting sort). */
+	for (size_t h = 1; h < ANCHOR_BUCKETS; h++)
+		buckets[h].first = buckets[h - 1].first + buckets[h - 1].count;
+	for (size_t i = 0; i < NPHRASES; i++)
+		anchors[buckets[hash_of[i]].first + fill[hash_of[i]]++] = by_phrase[i];
 }
 
-/* Index of the first phrase found in text, or -1. */
+/* Whether phrase i is in text at s, bytes as matched. */
+static int
+phrase_at(const char *text, size_t s, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)phrases[i].text;
+
+	for (size_t k = 0; k < phrase_len[i]; k++)
+		if (match_fold[(unsigned char)text[s + k]] != p[k])
+			return 0;
+	return 1;
+}
+
+/* The first phrase (in table order, before found) whose anchor in bucket b
+ * is the one ending at text[j], key the bytes up to there; or found. */
+static size_t
+bucket_match(const char *text, size_t n, size_t j, uint32_t key, const struct bucket *b,
+    size_t found)
+{
+	for (const struct anchor *a = &anchors[b->first]; a < &anchors[b->first + b->count]; a++) {
+		size_t at;	/* where the phrase would start */
+
+		if (a->phrase >= found)
+			break;	/* an earlier phrase is found already */
+		if (a->key != (key & ANCHOR_MASK) || j + 1 < ANCHOR_LEN + (size_t)a->off)
+			continue;
+		at = j + 1 - ANCHOR_LEN - a->off;
+		if (at + phrase_len[a->phrase] <= n && phrase_at(text, at, a->phrase))
+			return a->phrase;
+	}
+	return found;
+}
+
+/* Index of the first phrase (in table order) found in text, or -1. */
 static long
 phrase_match(const char *text, size_t n)
 {
-	char low[SCAN_MAX + 1];
-	unsigned char seen[4096 / 8];
-	uint64_t cand[NWORDS];
 	/* The last text and its answer: a reply text is often classified twice
 	 * in a row (once for context, once for the record). */
 	static _Thread_local char last[SCAN_MAX];
 	static _Thread_local size_t last_n = (size_t)-1;
 	static _Thread_local long last_i;
-	long found = -1;
+	size_t found = NPHRASES;
+	uint32_t key = 0;
 
 	if (text == NULL || n == 0)
 		return -1;
-	pthread_once(&bigrams_once, bigrams_init);
+	pthread_once(&phrases_once, phrases_init);
 	if (n > SCAN_MAX)
 		n = SCAN_MAX;
 	if (n == last_n && memcmp(text, last, n) == 0)
 		return last_i;
-	memcpy(cand, always_cand, sizeof cand);
-	memset(seen, 0, sizeof seen);
-	low[0] = (char)match_fold[(unsigned char)text[0]];
-	for (size_t i = 1; i < n; i++) {
-		unsigned h;
+	for (const char *p = text; p < text + n; p++) {
+		const struct bucket *b;
 
-		low[i] = (char)match_fold[(unsigned char)text[i]];
-		h = BIGRAM(low[i - 1], low[i]);
-		if (seen[h >> 3] & (1u << (h & 7)))
-			continue;
-		seen[h >> 3] |= (unsigned char)(1u << (h & 7));
-		for (unsigned j = by_first_start[h]; j < by_first_start[h + 1]; j++)
-			cand[phrases_by_first[j] / 64] |= (uint64_t)1 << (phrases_by_first[j] % 64);
+		/* The bytes up to *p, folded. Most buckets are empty. */
+		key = key << 8 | match_fold[(unsigned char)*p];
+		b = &buckets[anchor_hash(key)];
+		if (b->count != 0)
+			found = bucket_match(text, n, (size_t)(p - text), key, b, found);
 	}
-	low[n] = '\0';
-	/* Candidates in table order: the first phrase found wins. */
-	for (size_t w = 0; w < NWORDS && found < 0; w++)
-		for (uint64_t bits = cand[w]; bits && found < 0; bits &= bits - 1) {
-			size_t i = w * 64 + lowest_bit(bits), k;
-
-			for (k = 0; k < phrase_nbigrams[i]; k++) {
-				unsigned h = phrase_bigrams[i][k];
-
-				if (!(seen[h >> 3] & (1u << (h & 7))))
-					break;
-			}
-			if (k == phrase_nbigrams[i] && strstr(low, phrases[i].text) != NULL)
-				found = (long)i;
-		}
 	memcpy(last, text, n);
 	last_n = n;
-	last_i = found;
-	return found;
+	last_i = found < NPHRASES ? (long)found : -1;
+	return last_i;
 }
 
 const char *
@@ -484,7 +509,7 @@ reason_from_text(const char *text, size_t n)
 {
 	long i = phrase_match(text, n);
 
-	return i < 0 ? NULL : reason_describe(phrases[i].reason)->name;
+	return i < 0 ? NULL : phrase_reason[i]->name;
 }
 
 /* Phrases of "user unknown" that filters also use as an excuse; the others
@@ -507,8 +532,10 @@ weak_unknown(long i)
 const struct reason_desc *
 reason_describe(const char *name)
 {
+	/* The first byte first: most names differ there, and this is called
+	 * for every event. */
 	for (const struct reason_desc *r = reason_table; r->name; r++)
-		if (strcmp(r->name, name) == 0)
+		if (r->name[0] == name[0] && strcmp(r->name, name) == 0)
 			return r;
 	return NULL;
 }
@@ -578,6 +605,16 @@ smtp_command(const char *diag)
 	return 0;
 }
 
+/* The SMTP command the reply text diag, or else the text about it (context,
+ * may be NULL), says the reply answered. */
+static int
+answered_command(const char *diag, const char *context)
+{
+	int cmd = smtp_command(diag);
+
+	return cmd == 0 && context ? smtp_command(context) : cmd;
+}
+
 static int
 is(const char *a, const char *b)
 {
@@ -597,7 +634,6 @@ reason_classify_ctx(const char *action, const char *status, int code, const char
 	struct status_info info;
 	const char *by_status = NULL, *by_text;
 	long pi;
-	int weak;
 
 	if (action && (strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
 	    strcmp(action, "expanded") == 0))
@@ -608,20 +644,10 @@ reason_classify_ctx(const char *action, const char *status, int code, const char
 		by_status = info.reason;
 	}
 	pi = diag ? phrase_match(diag, strlen(diag)) : -1;
-	{
-		by_text = pi < 0 ? NULL : reason_describe(phrases[pi].reason)->name;
-		weak = weak_unknown(pi);
-	}
+	by_text = pi < 0 ? NULL : phrase_reason[pi]->name;
 	if (by_text && by_status && strcmp(phrases[pi].text, "address rejected") == 0)
 		return by_status;
 	if (by_text) {
-		int cmd = smtp_command(diag);
-
-		if (cmd == 0 && context)
-			cmd = smtp_command(context);
-
-		/* "User unknown" in answer to MAIL FROM is about the sender; after
-		 * DATA, or with a policy code, it is a filter's excuse. */
 		/* "User unknown" is only trusted with a 5.1.1 or in answer to RCPT TO.
 		 * In answer to MAIL FROM it is about the sender; after DATA, or with
 		 * no telling when, it is often a content filter's excuse (Sisimai
@@ -632,10 +658,11 @@ reason_classify_ctx(const char *action, const char *status, int code, const char
 			 * not the sender's (5.1.7, 5.1.8). */
 			int x1 = status && strncmp(status + 1, ".1.", 3) == 0 &&
 			    strcmp(status + 3, "7") != 0 && strcmp(status + 3, "8") != 0;
+			int cmd = answered_command(diag, context);
 
 			if (cmd == 'M')
 				return "rejected";
-			if (weak && !x1 && cmd != 'R')
+			if (weak_unknown(pi) && !x1 && cmd != 'R')
 				return "filtered";
 		}
 		/* A specific code beats a vague phrase. */
@@ -663,14 +690,10 @@ reason_classify_ctx(const char *action, const char *status, int code, const char
 	if (action && strcmp(action, "failed") == 0 && status && status[0] == '4' &&
 	    (by_status == NULL || is(by_status, "networkerror") || is(by_status, "systemerror")))
 		return "expired";
-	if (by_status == NULL || is(by_status, "userunknown")) {
-		int cmd = smtp_command(diag);
-
-		if (cmd == 0 && context)
-			cmd = smtp_command(context);
-		if (cmd == 'M')
-			return "rejected";	/* refused at MAIL FROM: the sender */
-	}
+	/* Refused at MAIL FROM: the sender. */
+	if ((by_status == NULL || is(by_status, "userunknown")) &&
+	    answered_command(diag, context) == 'M')
+		return "rejected";
 	if (by_status)
 		return by_status;
 	if (action && strcmp(action, "delayed") == 0 && code == 0 && status == NULL)
