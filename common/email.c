@@ -889,7 +889,7 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 {
 	struct msg m = {0};
 	struct bufs b = {0};
-	size_t n;
+	size_t n, body;
 	int bounce;
 	const char *s;
 
@@ -917,12 +917,12 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.fd = fd;
 	m.o = o;
 	m.date = (time_t)-1;
-	mime_header_parse(s, n, &m.top);
+	body = mime_header_parse(s, n, &m.top);
 	if (m.top.n == 0)
 		goto done;	/* not a message */
 	if (mime_header_get(&m.top, "date", &b.v))
 		m.date = date_of(b.v.p);
-	mime_walk(s, n, leaf, &m);
+	mime_walk_parsed(s, n, &m.top, body, leaf, &m);
 	if (m.text.len == 0 && m.html.len > 0)
 		util_buf_add(&m.text, m.html.p, m.html.len);
 	m.notice = m.text.len ? nonstd_original_start(m.text.p, m.text.len) : 0;

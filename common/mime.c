@@ -1,9 +1,8 @@
-/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
-#define _GNU_SOURCE
 #include "mime.h"
 #include "bktime.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -68,64 +67,174 @@ static const unsigned char field_chars[256] = { F64(0), F64(64), F64(128), F64(1
 #undef F8
 #undef F1
 
+/* A-Z to a-z: what tolower(3) and strncasecmp(3) do in the C locale, which
+ * these programs never leave, without a call per byte. */
+static unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* Whether a[0..n) and b[0..n) are equal but for the case of ASCII letters
+ * (strncasecmp(3) where neither holds a NUL). */
+static int
+equal_fold(const char *a, const char *b, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (ascii_lower((unsigned char)a[k]) != ascii_lower((unsigned char)b[k]))
+			return 0;
+	return 1;
+}
+
+/* strcasecmp(3) == 0. */
+static int
+equal_fold_str(const char *a, const char *b)
+{
+	for (; ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b); a++, b++)
+		if (*a == '\0')
+			return 1;
+	return 0;
+}
+
+/* strncasecmp(s, prefix, strlen(prefix)) == 0 for a lower case prefix. */
+static int
+prefix_fold(const char *s, const char *prefix)
+{
+	for (; *prefix != '\0'; s++, prefix++)
+		if (ascii_lower((unsigned char)*s) != (unsigned char)*prefix)
+			return 0;
+	return 1;
+}
+
+/* isspace(3) of the C locale. */
+static int
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int
+ascii_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int
+ascii_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static int
 is_field_char(unsigned char c)
 {
 	return field_chars[c];
 }
 
+/* The 8 bytes at p as a number, the first byte lowest: compilers turn this
+ * into one load on little-endian machines. */
+static uint64_t
+load_le64(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 |
+	    (uint64_t)u[3] << 24 | (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 |
+	    (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
+}
+
+static const uint64_t bytes_01 = UINT64_C(0x0101010101010101);
+static const uint64_t bytes_80 = UINT64_C(0x8080808080808080);
+
+/* SWAR: the high bit set in each byte of w that is not a field-name byte:
+ * below 33 by w - 33, 127 or above by w + 1 and w itself, ':' by
+ * (w ^ ':') - 1. A borrow or carry starts only at a byte so marked and runs
+ * to the bytes above (after) it, so the lowest mark is always right. */
+static uint64_t
+nonfield_marks(uint64_t w)
+{
+	return ((w - bytes_01 * 33) | (w + bytes_01) | w |
+	    ((w ^ (bytes_01 * ':')) - bytes_01)) & bytes_80;
+}
+
+/* The index of the byte holding the lowest mark of a nonzero SWAR mask:
+ * the bits under the mark, one taken from each byte, count the bytes up to
+ * and including that one; the multiplication sums them into the top byte. */
+static size_t
+first_marked(uint64_t marks)
+{
+	uint64_t below = ((marks & (~marks + 1)) - 1) & bytes_01;
+
+	return (size_t)((below * bytes_01) >> 56) - 1;
+}
+
+/* The end of the run of field-name bytes at s[i..end), eight at a time. */
+static size_t
+field_name_end(const char *s, size_t i, size_t end)
+{
+	while (end - i >= 8) {
+		uint64_t marks = nonfield_marks(load_le64(s + i));
+
+		if (marks != 0)
+			return i + first_marked(marks);
+		i += 8;
+	}
+	while (i < end && is_field_char((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 size_t
 mime_header_parse(const char *s, size_t n, struct mime_header *h)
 {
-	size_t pos = 0;
+	/* Locals, not h's members: stores to the fields could alias them. */
+	struct mime_field *f = h->f;
+	size_t nf = 0, cap = h->cap, pos = 0, body = n;
 
-	h->base = s;
-	h->n = 0;
 	while (pos < n) {
 		const char *nl = memchr(s + pos, '\n', n - pos);
 		size_t end = nl ? (size_t)(nl - s) : n;
 		size_t next = nl ? end + 1 : n;
-		size_t i = pos;
+		size_t i, j;
 
-		if (end == pos)
-			return next;	/* the empty line */
-		if ((s[pos] == ' ' || s[pos] == '\t') && h->n > 0) {
-			struct mime_field *f = &h->f[h->n - 1];
-
-			f->valuelen = end - f->value;
+		if (end == pos) {
+			body = next;	/* the empty line */
+			break;
+		}
+		if ((s[pos] == ' ' || s[pos] == '\t') && nf > 0) {
+			f[nf - 1].valuelen = end - f[nf - 1].value;
 			pos = next;
 			continue;
 		}
-		while (i < end && is_field_char((unsigned char)s[i]))
-			i++;
+		i = field_name_end(s, pos, end);
 		/* "Name :" is obsolete syntax but seen. */
-		{
-			size_t j = i;
-
-			while (j < end && (s[j] == ' ' || s[j] == '\t'))
-				j++;
-			if (i == pos || j >= end || s[j] != ':') {
-				/* An mbox "From " line before the first field is skipped. */
-				if (h->n == 0 && pos == 0 && end - pos >= 5 &&
-				    memcmp(s, "From ", 5) == 0) {
-					pos = next;
-					continue;
-				}
-				return pos;	/* not a field: the body starts here */
+		for (j = i; j < end && (s[j] == ' ' || s[j] == '\t'); j++)
+			;
+		if (i == pos || j >= end || s[j] != ':') {
+			/* An mbox "From " line before the first field is skipped. */
+			if (nf == 0 && pos == 0 && end - pos >= 5 && memcmp(s, "From ", 5) == 0) {
+				pos = next;
+				continue;
 			}
-			if (h->n == h->cap) {
-				h->cap = h->cap ? h->cap * 2 : 32;
-				h->f = util_xreallocarray(h->f, h->cap, sizeof *h->f);
-			}
-			h->f[h->n].name = pos;
-			h->f[h->n].namelen = i - pos;
-			h->f[h->n].value = j + 1;
-			h->f[h->n].valuelen = end - (j + 1);
-			h->n++;
+			body = pos;	/* not a field: the body starts here */
+			break;
 		}
+		if (nf == cap) {
+			cap = cap ? cap * 2 : 32;
+			f = util_xreallocarray(f, cap, sizeof *f);
+		}
+		f[nf].name = pos;
+		f[nf].namelen = i - pos;
+		f[nf].value = j + 1;
+		f[nf].valuelen = end - (j + 1);
+		nf++;
 		pos = next;
 	}
-	return n;
+	h->base = s;
+	h->f = f;
+	h->n = nf;
+	h->cap = cap;
+	return body;
 }
 
 void
@@ -179,15 +288,22 @@ mime_header_get(const struct mime_header *h, const char *name, struct util_buf *
 void
 mime_content_type(const char *v, size_t n, char *out, size_t sz)
 {
-	size_t i = 0, o = 0;
+	static const char fallback[] = "text/plain";
+	size_t i = 0, o = 0, room = sz > 0 ? sz - 1 : 0;
 
-	while (i < n && isspace((unsigned char)v[i]))
+	while (i < n && ascii_space((unsigned char)v[i]))
 		i++;
-	while (i < n && v[i] != ';' && !isspace((unsigned char)v[i]) && o + 1 < sz)
-		out[o++] = (char)tolower((unsigned char)v[i++]);
+	if (n - i > room)
+		n = i + room;
+	for (; i < n && v[i] != ';' && !ascii_space((unsigned char)v[i]); i++)
+		out[o++] = (char)ascii_lower((unsigned char)v[i]);
 	out[o] = '\0';
-	if (o == 0 || strchr(out, '/') == NULL)
-		snprintf(out, sz, "text/plain");
+	/* snprintf(3) of the fallback, without its cost. */
+	if ((o == 0 || strchr(out, '/') == NULL) && sz > 0) {
+		o = sizeof fallback - 1 < room ? sizeof fallback - 1 : room;
+		memcpy(out, fallback, o);
+		out[o] = '\0';
+	}
 }
 
 int
@@ -202,21 +318,22 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 	while (i < n) {
 		size_t ns, ne;
 
-		while (i < n && (v[i] == ';' || isspace((unsigned char)v[i])))
+		while (i < n && (v[i] == ';' || ascii_space((unsigned char)v[i])))
 			i++;
 		ns = i;
-		while (i < n && v[i] != '=' && v[i] != ';' && !isspace((unsigned char)v[i]))
+		while (i < n && v[i] != '=' && v[i] != ';' && !ascii_space((unsigned char)v[i]))
 			i++;
 		ne = i;
-		while (i < n && isspace((unsigned char)v[i]))
+		while (i < n && ascii_space((unsigned char)v[i]))
 			i++;
 		if (i >= n || v[i] != '=')
 			continue;
 		i++;
-		while (i < n && isspace((unsigned char)v[i]))
+		while (i < n && ascii_space((unsigned char)v[i]))
 			i++;
 		{
-			int match = ne - ns == len && strncasecmp(v + ns, name, len) == 0;
+			/* strncasecmp(3): name holds no NUL before len. */
+			int match = ne - ns == len && equal_fold(v + ns, name, len);
 
 			if (i < n && v[i] == '"') {
 				i++;
@@ -241,7 +358,7 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 			} else {
 				size_t start = i;
 
-				while (i < n && v[i] != ';' && !isspace((unsigned char)v[i]))
+				while (i < n && v[i] != ';' && !ascii_space((unsigned char)v[i]))
 					i++;
 				if (match)
 					util_buf_add(out, v + start, i - start);
@@ -254,6 +371,25 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 	}
 	util_buf_str(out);
 	return 0;
+}
+
+/* Room for n more bytes and a NUL at the end of b, grown as util_buf_add
+ * grows it; where they go. */
+static char *
+buf_room(struct util_buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+
+		while (cap < b->len + n + 1) {
+			if (cap > SIZE_MAX / 2)
+				util_errx(BK_ERR, "buffer too large");
+			cap *= 2;
+		}
+		b->p = util_xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	return b->p + b->len;
 }
 
 static int
@@ -271,6 +407,13 @@ hexval(int c)
 void
 mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 {
+	char *o;
+
+	if (n == 0)
+		return;
+	/* Decoding never lengthens: room for all of s first, then the bytes are
+	 * stored without a call each. */
+	o = buf_room(out, n);
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 
@@ -278,13 +421,14 @@ mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 			const char *eq = memchr(s + i, '=', n - i);
 			size_t run = eq ? (size_t)(eq - (s + i)) : n - i;
 
-			util_buf_add(out, s + i, run);
+			memcpy(o, s + i, run);
+			o += run;
 			i += run - 1;
 			continue;
 		}
 		if (i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
 		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
-			util_buf_addc(out, (char)(hi * 16 + lo));
+			*o++ = (char)(hi * 16 + lo);
 			i += 2;
 			continue;
 		}
@@ -299,8 +443,9 @@ mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 				continue;
 			}
 		}
-		util_buf_addc(out, '=');
+		*o++ = '=';
 	}
+	out->len = (size_t)(o - out->p);
 }
 
 static int
@@ -324,7 +469,12 @@ mime_b64_decode(const char *s, size_t n, struct util_buf *out)
 {
 	unsigned long acc = 0;
 	int bits = 0;
+	char *o;
 
+	if (n == 0)
+		return;
+	/* Six bits a byte in, eight out: room for all of s is enough. */
+	o = buf_room(out, n);
 	for (size_t i = 0; i < n; i++) {
 		int v;
 
@@ -336,17 +486,18 @@ mime_b64_decode(const char *s, size_t n, struct util_buf *out)
 		bits += 6;
 		if (bits >= 8) {
 			bits -= 8;
-			util_buf_addc(out, (char)((acc >> bits) & 0xff));
+			*o++ = (char)((acc >> bits) & 0xff);
 		}
 	}
+	out->len = (size_t)(o - out->p);
 }
 
 void
 mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out)
 {
-	if (cte && strncasecmp(cte, "quoted-printable", 16) == 0)
+	if (cte && prefix_fold(cte, "quoted-printable"))
 		mime_qp_decode(s, n, out);
-	else if (cte && strncasecmp(cte, "base64", 6) == 0)
+	else if (cte && prefix_fold(cte, "base64"))
 		mime_b64_decode(s, n, out);
 	else
 		util_buf_add(out, s, n);
@@ -359,7 +510,7 @@ is_latin(const char *cs)
 		"iso-8859-15", "iso8859-15", "windows-1252", "cp1252", "us-ascii", "ascii" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcasecmp(cs, names[i]) == 0)
+		if (equal_fold_str(cs, names[i]))
 			return 1;
 	return 0;
 }
@@ -377,6 +528,9 @@ mime_charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *o
 		if (c < 0x80) {
 			size_t j = i;
 
+			/* Eight bytes at a time while none has its high bit set. */
+			while (n - j >= 8 && (load_le64(s + j) & bytes_80) == 0)
+				j += 8;
 			while (j < n && (unsigned char)s[j] < 0x80)
 				j++;
 			util_buf_add(out, s + i, j - i);
@@ -471,16 +625,33 @@ mime_decode_words(const char *s, size_t n, struct util_buf *out)
 			last_was_word = 1;
 			continue;
 		}
-		util_buf_addc(out, s[i]);
+		/* Text up to the next white space or "=" in one piece. */
+		{
+			size_t j = i + 1;
+
+			while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '=')
+				j++;
+			util_buf_add(out, s + i, j - i);
+			i = j;
+		}
 		last_was_word = 0;
-		i++;
 	}
 	if (ws_len)
 		util_buf_add(out, s + ws_start, ws_len);
 	util_buf_free(&word);
 }
 
-static void walk(const char *s, size_t n, int depth, mime_leaf_fn leaf, void *arg);
+/* What the walk of one message shares down its parts: a header and a buffer
+ * for values, reused, as each part is done with them before the parts
+ * under it are walked. */
+struct walker {
+	mime_leaf_fn leaf;
+	void *arg;
+	struct mime_header h;
+	struct util_buf v;
+};
+
+static void walk(const char *s, size_t n, int depth, struct walker *w);
 
 /* Whether line s[0..len) is a delimiter of boundary b: "--b", "--b--", then
  * only white space. 2 for the closing one, 1 for others, 0 if not. */
@@ -528,26 +699,68 @@ guess_boundary(const char *s, size_t n, const char **b, size_t *blen)
 	return 0;
 }
 
-/* The next delimiter line of boundary b at or after from (a line start): its
- * start, and in *d 1 or 2 (closing), *next the offset after its line; n if
- * none. The C library's memmem (linear) looks for "\n--b"; a candidate is
- * a whole line, so each byte is looked at a bounded number of times. */
+/* The search for the delimiter lines of one multipart: "\n--" and its
+ * boundary (at most 200 bytes) found by Horspool's method, the shifts by
+ * the byte under the needle's end made once for all the parts. */
+struct delim_search {
+	const char *b;
+	size_t blen, m;
+	char needle[3 + 200];
+	unsigned char shift[256];
+};
+
+static void
+delim_search_init(struct delim_search *ds, const char *b, size_t blen)
+{
+	ds->b = b;
+	ds->blen = blen;
+	ds->m = blen + 3;
+	ds->needle[0] = '\n';
+	ds->needle[1] = ds->needle[2] = '-';
+	memcpy(ds->needle + 3, b, blen);
+	memset(ds->shift, (int)ds->m, sizeof ds->shift);
+	for (size_t k = 0; k + 1 < ds->m; k++)
+		ds->shift[(unsigned char)ds->needle[k]] = (unsigned char)(ds->m - 1 - k);
+}
+
+/* The first "\n--b" in s[pos..n), or NULL. Linear: a window is compared
+ * past its ends only where it starts with a line end, and a boundary holds
+ * none, so the comparisons after two line ends do not overlap. */
+static const char *
+delim_search_find(const struct delim_search *ds, const char *s, size_t n, size_t pos)
+{
+	size_t m = ds->m;
+	unsigned char last = (unsigned char)ds->needle[m - 1];
+
+	if (pos > n || n - pos < m)
+		return NULL;
+	/* e: the byte under the needle's last one. */
+	for (size_t e = pos + m - 1; e < n; e += ds->shift[(unsigned char)s[e]]) {
+		const char *start = s + e - (m - 1);
+
+		if ((unsigned char)s[e] == last && *start == '\n' &&
+		    memcmp(start + 1, ds->needle + 1, m - 2) == 0)
+			return start;
+	}
+	return NULL;
+}
+
+/* The next delimiter line at or after from (a line start): its start, and
+ * in *d 1 or 2 (closing), *next the offset after its line; n if none. A
+ * candidate is a whole line, so each byte is looked at a bounded number of
+ * times. */
 static size_t
-next_delimiter(const char *s, size_t n, size_t from, const char *b, size_t blen, int *d,
+next_delimiter(const char *s, size_t n, size_t from, const struct delim_search *ds, int *d,
     size_t *next)
 {
-	char needle[204];
 	size_t pos = from;
 
-	needle[0] = '\n';
-	needle[1] = needle[2] = '-';
-	memcpy(needle + 3, b, blen);
 	/* A delimiter on the first line has no line end before it. */
 	if (pos == 0) {
 		const char *nl = memchr(s, '\n', n);
 		size_t le = nl ? (size_t)(nl - s) : n;
 
-		if ((*d = delimiter(s, le, b, blen)) != 0) {
+		if ((*d = delimiter(s, le, ds->b, ds->blen)) != 0) {
 			*next = nl ? le + 1 : n;
 			return 0;
 		}
@@ -555,7 +768,7 @@ next_delimiter(const char *s, size_t n, size_t from, const char *b, size_t blen,
 	if (pos > 0)
 		pos--;	/* the line end before a line start */
 	while (pos < n) {
-		const char *hit = memmem(s + pos, n - pos, needle, blen + 3), *nl;
+		const char *hit = delim_search_find(ds, s, n, pos), *nl;
 		size_t ls, le;
 
 		if (hit == NULL)
@@ -563,7 +776,7 @@ next_delimiter(const char *s, size_t n, size_t from, const char *b, size_t blen,
 		ls = (size_t)(hit - s) + 1;
 		nl = memchr(s + ls, '\n', n - ls);
 		le = nl ? (size_t)(nl - s) : n;
-		if ((*d = delimiter(s + ls, le - ls, b, blen)) != 0) {
+		if ((*d = delimiter(s + ls, le - ls, ds->b, ds->blen)) != 0) {
 			*next = nl ? le + 1 : n;
 			return ls;
 		}
@@ -575,54 +788,57 @@ next_delimiter(const char *s, size_t n, size_t from, const char *b, size_t blen,
 /* Calls walk for each body part of a multipart body with boundary b. */
 static void
 walk_multipart(const char *s, size_t n, const char *b, size_t blen, int depth,
-    mime_leaf_fn leaf, void *arg)
+    struct walker *w)
 {
+	struct delim_search ds;
 	size_t pos, part = 0, next = 0;
 	int in_part = 0, d = 0;
 
-	pos = next_delimiter(s, n, 0, b, blen, &d, &next);
+	delim_search_init(&ds, b, blen);
+	pos = next_delimiter(s, n, 0, &ds, &d, &next);
+	/* The body does not use the boundary its header names. */
+	if (pos == n && guess_boundary(s, n, &b, &blen)) {
+		delim_search_init(&ds, b, blen);
+		pos = next_delimiter(s, n, 0, &ds, &d, &next);
+	}
 	if (pos == n) {
-		/* The body does not use the boundary its header names. */
-		if (!guess_boundary(s, n, &b, &blen) ||
-		    (pos = next_delimiter(s, n, 0, b, blen, &d, &next)) == n) {
-			struct mime_header h = {0};
-			struct mime_part p = { &h, "text/plain", s, n, depth + 1 };
+		struct mime_header h = {0};
+		struct mime_part p = { &h, "text/plain", s, n, depth + 1 };
 
-			h.base = s;
-			leaf(arg, &p);
-			return;
-		}
+		h.base = s;
+		w->leaf(w->arg, &p);
+		return;
 	}
 	while (pos < n) {
 		if (in_part) {
 			/* The line end before the delimiter belongs to it. */
 			size_t pe = pos > part ? pos - 1 : part;
 
-			walk(s + part, pe - part, depth + 1, leaf, arg);
+			walk(s + part, pe - part, depth + 1, w);
 		}
 		if (d == 2)
 			return;
 		in_part = 1;
 		part = next;
-		pos = next_delimiter(s, n, next, b, blen, &d, &next);
+		pos = next_delimiter(s, n, next, &ds, &d, &next);
 	}
 	if (in_part && part < n)
-		walk(s + part, n - part, depth + 1, leaf, arg);
+		walk(s + part, n - part, depth + 1, w);
 }
 
+/* Walks the part s[0..n) whose header h ends at body. */
 static void
-walk(const char *s, size_t n, int depth, mime_leaf_fn leaf, void *arg)
+walk_part(const char *s, size_t n, const struct mime_header *h, size_t body, int depth,
+    struct walker *w)
 {
-	struct mime_header h = {0};
-	struct util_buf v = {0}, b = {0};
-	size_t body = mime_header_parse(s, n, &h);
+	struct util_buf *v = &w->v, b = {0};
 	char ctype[128];
 
-	mime_header_get(&h, "content-type", &v);
-	mime_content_type(v.p, v.len, ctype, sizeof ctype);
+	mime_header_get(h, "content-type", v);
+	mime_content_type(v->p, v->len, ctype, sizeof ctype);
 	if (strncmp(ctype, "multipart/", 10) == 0 && depth < MIME_MAX_DEPTH &&
-	    mime_param(v.p, v.len, "boundary", &b) && b.len > 0 && b.len <= 200) {
-		walk_multipart(s + body, n - body, b.p, b.len, depth, leaf, arg);
+	    mime_param(v->p, v->len, "boundary", &b) && b.len > 0 && b.len <= 200) {
+		walk_multipart(s + body, n - body, b.p, b.len, depth, w);
 	} else if (strncmp(ctype, "multipart/", 10) == 0 && depth < MIME_MAX_DEPTH) {
 		const char *g;
 		size_t gl;
@@ -631,26 +847,47 @@ walk(const char *s, size_t n, int depth, mime_leaf_fn leaf, void *arg)
 		 * header): the first "--token" line is taken for it; failing that,
 		 * the body is read as text. */
 		if (guess_boundary(s + body, n - body, &g, &gl))
-			walk_multipart(s + body, n - body, g, gl, depth, leaf, arg);
+			walk_multipart(s + body, n - body, g, gl, depth, w);
 		else {
-			struct mime_part p = { &h, "text/plain", s + body, n - body, depth };
+			struct mime_part p = { h, "text/plain", s + body, n - body, depth };
 
-			leaf(arg, &p);
+			w->leaf(w->arg, &p);
 		}
 	} else {
-		struct mime_part p = { &h, ctype, s + body, n - body, depth };
+		struct mime_part p = { h, ctype, s + body, n - body, depth };
 
-		leaf(arg, &p);
+		w->leaf(w->arg, &p);
 	}
-	util_buf_free(&v);
 	util_buf_free(&b);
-	mime_header_free(&h);
+}
+
+static void
+walk(const char *s, size_t n, int depth, struct walker *w)
+{
+	size_t body = mime_header_parse(s, n, &w->h);
+
+	walk_part(s, n, &w->h, body, depth, w);
 }
 
 void
 mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg)
 {
-	walk(s, n, 0, leaf, arg);
+	struct walker w = { .leaf = leaf, .arg = arg };
+
+	walk(s, n, 0, &w);
+	util_buf_free(&w.v);
+	mime_header_free(&w.h);
+}
+
+void
+mime_walk_parsed(const char *s, size_t n, const struct mime_header *h, size_t body,
+    mime_leaf_fn leaf, void *arg)
+{
+	struct walker w = { .leaf = leaf, .arg = arg };
+
+	walk_part(s, n, h, body, 0, &w);
+	util_buf_free(&w.v);
+	mime_header_free(&w.h);
 }
 
 /* Dates. */
@@ -659,7 +896,7 @@ static size_t
 skip_cfws(const char *s, size_t n, size_t i)
 {
 	for (;;) {
-		while (i < n && (isspace((unsigned char)s[i]) || s[i] == ','))
+		while (i < n && (ascii_space((unsigned char)s[i]) || s[i] == ','))
 			i++;
 		if (i < n && s[i] == '(') {
 			int d = 0;
@@ -684,7 +921,7 @@ read_num(const char *s, size_t n, size_t i, int maxdig, int *val)
 {
 	int v = 0, d = 0;
 
-	while (i < n && d < maxdig && isdigit((unsigned char)s[i])) {
+	while (i < n && d < maxdig && ascii_digit((unsigned char)s[i])) {
 		v = v * 10 + (s[i] - '0');
 		i++;
 		d++;
@@ -708,8 +945,8 @@ mime_parse_date(const char *s, size_t n, time_t *out)
 	time_t t;
 
 	/* Optional weekday. */
-	if (i < n && isalpha((unsigned char)s[i])) {
-		while (i < n && isalpha((unsigned char)s[i]))
+	if (i < n && ascii_alpha((unsigned char)s[i])) {
+		while (i < n && ascii_alpha((unsigned char)s[i]))
 			i++;
 		i = skip_cfws(s, n, i);
 	}
@@ -718,13 +955,17 @@ mime_parse_date(const char *s, size_t n, time_t *out)
 		return bktime_parse_rfc3339(s, n, out) > 0 ? 0 : -1;
 	i = skip_cfws(s, n, i);
 	if (i + 3 <= n) {
+		char low[3];
+
+		for (int k = 0; k < 3; k++)
+			low[k] = (char)ascii_lower((unsigned char)s[i + k]);
 		for (int m = 0; m < 12; m++)
-			if (strncasecmp(s + i, months + 3 * m, 3) == 0)
+			if (memcmp(low, months + 3 * m, 3) == 0)
 				mon = m;
 	}
 	if (mon < 0)
 		return -1;
-	while (i < n && isalpha((unsigned char)s[i]))
+	while (i < n && ascii_alpha((unsigned char)s[i]))
 		i++;
 	i = skip_cfws(s, n, i);
 	{
@@ -758,14 +999,14 @@ mime_parse_date(const char *s, size_t n, time_t *out)
 		i = read_num(s, n, st, 4, &z);
 		if (z >= 0 && i - st == 4)
 			off = sign * ((z / 100) * 60 + z % 100);
-	} else if (i < n && isalpha((unsigned char)s[i])) {
+	} else if (i < n && ascii_alpha((unsigned char)s[i])) {
 		size_t st = i;
 
-		while (i < n && isalpha((unsigned char)s[i]))
+		while (i < n && ascii_alpha((unsigned char)s[i]))
 			i++;
 		for (size_t k = 0; k < sizeof zones / sizeof zones[0]; k++)
 			if (strlen(zones[k].name) == i - st &&
-			    strncasecmp(zones[k].name, s + st, i - st) == 0)
+			    equal_fold(zones[k].name, s + st, i - st))
 				off = zones[k].off;
 	}
 	if (year < 1970 || year > 9999)

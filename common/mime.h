@@ -72,6 +72,10 @@ typedef void (*mime_leaf_fn)(void *arg, const struct mime_part *p);
 /* Walks the message s[0..n) (LF line ends): calls leaf for every part that
  * is not a multipart, in order; message/rfc822 parts are leaves too. */
 void mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg);
+/* The same for a message whose header h mime_header_parse(s, n, h) parsed,
+ * returning body: the header is not parsed twice. */
+void mime_walk_parsed(const char *s, size_t n, const struct mime_header *h, size_t body,
+    mime_leaf_fn leaf, void *arg);
 
 /* An RFC 5322 date ("Mon, 1 Jul 2014 08:30:40 +0900", obsolete zones,
  * missing weekday or seconds) at s. Returns 0 and sets *out, or -1. */
