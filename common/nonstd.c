@@ -19,6 +19,8 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,61 +65,163 @@ static const char *const original_fields[] = {
 	"mime-version:", "message-id:", "x-original-to:", "received-spf:",
 };
 
-/* dst[0..n) = src[0..n) in ASCII lower case, NUL bytes as spaces: one
- * table look-up a byte. */
-static void
-fold_copy(char *dst, const char *src, size_t n)
-{
-	/* Per thread: built in a moment, and no lock. */
-	static _Thread_local unsigned char tab[256];
-	static _Thread_local int ready;
+/* Phrases of notices that say the message is still being tried, and
+ * "permanent" (a notice that says so is no delay), each under a letter of
+ * it that is rare in mail: the text is searched once for each letter. */
+static const struct {
+	char letter;
+	const char *text;
+} delay_phrases[] = {
+	{ 'p', "permanent" },		/* first: PERMANENT */
+	{ 'p', "continue to attempt" },
+	{ 'y', "has been delayed" }, { 'y', "have been delayed" },
+	{ 'y', "delivery is delayed" }, { 'y', "message is delayed" },
+	{ 'y', "delivery delayed" }, { 'y', "will retry" },
+	{ 'y', "will continue trying" }, { 'y', "will keep trying" },
+	{ 'y', "still trying" }, { 'y', "warning message only" },
+	{ 'y', "not yet been delivered" }, { 'y', "temporarily deferred" },
+	{ 'b', "will be retried" }, { 'b', "still being retried" },
+};
+#define PERMANENT 1u	/* its bit in what delay_phrases_in returns */
+#define NMARKERS (sizeof original_markers / sizeof original_markers[0])
+#define NPHRASES (sizeof delay_phrases / sizeof delay_phrases[0])
 
-	if (!ready) {
-		for (unsigned c = 0; c < 256; c++)
-			tab[c] = (unsigned char)(c == 0 ? ' ' : FOLD(c));
-		ready = 1;
+/* Byte classes, from the ctype(3) of the C locale. */
+enum {
+	CL_LOCAL = 1 << 0,	/* local part of an address */
+	CL_DOMAIN = 1 << 1,	/* domain of an address */
+	CL_SPACE = 1 << 2,	/* isspace(3) */
+	CL_FIELD = 1 << 3,	/* first letter of one of original_fields */
+};
+
+/* Built once (pthread_once), read only after. */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static unsigned char byte_class[256];
+static unsigned char lower[256];	/* ASCII lower case */
+/* ASCII lower case, NUL as a space: what markers and phrases are compared with. */
+static unsigned char folded[256];
+static size_t marker_at[NMARKERS], marker_len[NMARKERS];	/* of "message" */
+static size_t phrase_at[NPHRASES], phrase_len[NPHRASES];	/* of the letter */
+static size_t field_len[sizeof original_fields / sizeof original_fields[0]];
+
+static void
+tables_init(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		unsigned char k = 0;
+
+		/* strchr(3) finds the NUL too: NUL is a local part byte. */
+		if (isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (int)c) != NULL || c >= 0x80)
+			k |= CL_LOCAL;
+		if (isalnum(c) || c == '.' || c == '-' || c == '_')
+			k |= CL_DOMAIN;
+		if (isspace(c))
+			k |= CL_SPACE;
+		byte_class[c] = k;
+		lower[c] = (unsigned char)FOLD(c);
+		folded[c] = (unsigned char)(c == 0 ? ' ' : FOLD(c));
 	}
+	for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
+		unsigned char c = (unsigned char)original_fields[i][0];
+
+		byte_class[c] |= CL_FIELD;
+		byte_class[toupper(c)] |= CL_FIELD;
+		field_len[i] = strlen(original_fields[i]);
+	}
+	for (size_t i = 0; i < NMARKERS; i++) {
+		marker_at[i] = (size_t)(strstr(original_markers[i], "message") - original_markers[i]);
+		marker_len[i] = strlen(original_markers[i]);
+	}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		phrase_at[i] = (size_t)(strchr(delay_phrases[i].text, delay_phrases[i].letter) -
+		    delay_phrases[i].text);
+		phrase_len[i] = strlen(delay_phrases[i].text);
+	}
+}
+
+/* Whether p[0..n) is s, ASCII case folded and NUL read as a space. */
+static int
+folded_eq(const char *p, const char *s, size_t n)
+{
 	for (size_t i = 0; i < n; i++)
-		dst[i] = (char)tab[(unsigned char)src[i]];
+		if (folded[(unsigned char)p[i]] != (unsigned char)s[i])
+			return 0;
+	return 1;
+}
+
+/* A case-insensitive (ASCII) search for one needle, again and again further
+ * on in the same text (the next line, ...): the C library's memchr finds the
+ * needle's first byte (both cases), each place once, so that the text is
+ * read once however often it is searched. */
+struct search {
+	const char *hay, *needle;
+	size_t m;		/* length of the needle */
+	size_t stop;		/* where a match may start: hay[0 .. stop) */
+	unsigned char lo, up;	/* the first byte in lower and upper case */
+	size_t next_lo, next_up; /* the next place of each, SIZE_MAX for none */
+};
+
+static size_t
+find_byte(const char *hay, size_t from, size_t to, unsigned char c)
+{
+	const char *p = from < to ? memchr(hay + from, c, to - from) : NULL;
+
+	return p ? (size_t)(p - hay) : SIZE_MAX;
+}
+
+static void
+search_init(struct search *s, const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	unsigned char lo = lower[(unsigned char)needle[0]];
+	unsigned char up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) : lo;
+
+	s->hay = hay;
+	s->needle = needle;
+	s->m = m;
+	s->stop = m <= n ? n - m + 1 : 0;
+	s->lo = lo;
+	s->up = up;
+	s->next_lo = find_byte(hay, 0, s->stop, lo);
+	s->next_up = up == lo ? SIZE_MAX : find_byte(hay, 0, s->stop, up);
+}
+
+/* Offset of the first match at or after from, or SIZE_MAX. From should not
+ * go back between calls (the answer stays right, but the text is read again). */
+static size_t
+search_next(struct search *s, size_t from)
+{
+	for (;;) {
+		size_t c, k;
+
+		if (s->next_lo < from)
+			s->next_lo = find_byte(s->hay, from, s->stop, s->lo);
+		if (s->next_up < from)
+			s->next_up = find_byte(s->hay, from, s->stop, s->up);
+		c = s->next_lo < s->next_up ? s->next_lo : s->next_up;
+		if (c == SIZE_MAX)
+			return SIZE_MAX;
+		for (k = 1; k < s->m && lower[(unsigned char)s->hay[c + k]] ==
+		    lower[(unsigned char)s->needle[k]]; k++)
+			;
+		if (k == s->m)
+			return c;
+		from = c + 1;
+	}
 }
 
 const char *
 nonstd_memcasemem(const char *hay, size_t n, const char *needle)
 {
-	size_t m = strlen(needle), i = 0;
-	unsigned char lo, up;
-	const char *pl = NULL, *pu = NULL;
+	struct search s;
+	size_t at;
 
-	if (m == 0)
+	if (*needle == '\0')
 		return hay;
-	if (m > n)
-		return NULL;
-	lo = (unsigned char)FOLD(needle[0]);
-	up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) : lo;
-	/* The C library's memchr finds the candidates for the first byte (both
-	 * cases); each is compared once: linear for short constant needles. */
-	while (i + m <= n) {
-		const char *c;
-		size_t k;
-
-		if (pl == NULL || pl < hay + i)
-			if ((pl = memchr(hay + i, lo, n - m + 1 - i)) == NULL)
-				pl = hay + n;
-		if (up == lo)
-			pu = pl;
-		else if (pu == NULL || pu < hay + i)
-			if ((pu = memchr(hay + i, up, n - m + 1 - i)) == NULL)
-				pu = hay + n;
-		c = pl < pu ? pl : pu;
-		if (c >= hay + n - m + 1)
-			return NULL;
-		for (k = 1; k < m && FOLD(c[k]) == FOLD(needle[k]); k++)
-			;
-		if (k == m)
-			return c;
-		i = (size_t)(c - hay) + 1;
-	}
-	return NULL;
+	pthread_once(&tables_once, tables_init);
+	search_init(&s, hay, n, needle);
+	at = search_next(&s, 0);
+	return at == SIZE_MAX ? NULL : hay + at;
 }
 
 /* The field name of a header line ("Received:"): its length with the colon,
@@ -134,81 +238,70 @@ field_name_len(const char *p, size_t n)
 	return i < n && p[i] == ':' ? i + 1 : 0;
 }
 
-/* Whether the lower-case line low[0..len) holds one of original_markers.
- * Each says "message": the markers are compared where the line does. */
+/* Whether the line text[pos..end) holds one of original_markers. Each says
+ * "message": the markers are compared where the line does, from *word (the
+ * first "message" at or after pos) on; *word moves past those looked at. */
 static int
-has_marker(const char *low, size_t len)
+has_marker(const char *text, size_t pos, size_t end, struct search *s, size_t *word)
 {
-	static _Thread_local size_t at[sizeof original_markers / sizeof original_markers[0]];
-	static _Thread_local size_t mlen[sizeof original_markers / sizeof original_markers[0]];
-	static _Thread_local int ready;
-	const char *w = low;
+	size_t w;
 
-	if (!ready) {
-		for (size_t i = 0; i < sizeof original_markers / sizeof original_markers[0]; i++) {
-			at[i] = (size_t)(strstr(original_markers[i], "message") - original_markers[i]);
-			mlen[i] = strlen(original_markers[i]);
-		}
-		ready = 1;
-	}
-	while ((w = memmem(w, len - (size_t)(w - low), "message", 7)) != NULL) {
-		size_t off = (size_t)(w - low);
+	for (w = *word; w < end; w = search_next(s, w + 1)) {
+		size_t off = w - pos;
 
-		for (size_t i = 0; i < sizeof original_markers / sizeof original_markers[0]; i++)
-			if (off >= at[i] && off - at[i] + mlen[i] <= len &&
-			    memcmp(low + off - at[i], original_markers[i], mlen[i]) == 0)
+		for (size_t i = 0; i < NMARKERS; i++)
+			if (off >= marker_at[i] && off - marker_at[i] + marker_len[i] <= end - pos &&
+			    folded_eq(text + w - marker_at[i], original_markers[i], marker_len[i]))
 				return 1;
-		w++;
 	}
+	*word = w;
 	return 0;
 }
 
-/* Case-insensitive search of "messag" from text + pos; n if none. Every
- * marker says "message", so only lines that do are looked at closer. */
-static size_t
-next_message_word(const char *text, size_t n, size_t pos)
+/* Whether the line p[0..len) starts with one of original_fields. */
+static int
+has_original_field(const char *p, size_t len)
 {
-	const char *hit = nonstd_memcasemem(text + pos, n - pos, "messag");
+	if (!(byte_class[(unsigned char)p[0]] & CL_FIELD))
+		return 0;
+	for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
+		const char *f = original_fields[i];
 
-	return hit ? (size_t)(hit - text) : n;
+		if (lower[(unsigned char)p[0]] == (unsigned char)f[0] && len >= field_len[i] &&
+		    strncasecmp(p, f, field_len[i]) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 size_t
 nonstd_original_start(const char *text, size_t n)
 {
-	size_t pos = 0, word = next_message_word(text, n, 0);
+	struct search s;
+	size_t pos = 0, word;
 
+	pthread_once(&tables_once, tables_init);
+	search_init(&s, text, n, "message");
+	word = search_next(&s, 0);
 	while (pos < n) {
 		const char *nl = memchr(text + pos, '\n', n - pos);
 		size_t end = nl ? (size_t)(nl - text) : n, next = nl ? end + 1 : n;
 		const char *p = text + pos;
-		size_t len = end - pos, fl;
+		size_t len = end - pos;
 
+		/* Every marker says "message": only lines that do are looked at closer. */
 		if (word < pos)
-			word = next_message_word(text, n, pos);
+			word = search_next(&s, pos);
 		if (len > 0 && len < 200) {
-			if (word < end) {
-				char low[200];
+			if (word < end && has_marker(text, pos, end, &s, &word))
+				return pos;
+			if (next < n && has_original_field(p, len)) {
+				const char *q = text + next;
+				const char *nl2 = memchr(q, '\n', n - next);
+				size_t l2 = nl2 ? (size_t)(nl2 - q) : n - next;
 
-				fold_copy(low, p, len);
-				if (has_marker(low, len))
+				if (field_name_len(q, l2) || (l2 > 0 && (q[0] == ' ' || q[0] == '\t')))
 					return pos;
-			}
-			if ((fl = field_name_len(p, len)) > 0 && next < n) {
-				for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
-					if (strlen(original_fields[i]) != fl ||
-					    strncasecmp(p, original_fields[i], fl) != 0)
-						continue;
-					{
-						const char *q = text + next;
-						const char *nl2 = memchr(q, '\n', n - next);
-						size_t l2 = nl2 ? (size_t)(nl2 - q) : n - next;
-
-						if (field_name_len(q, l2) || (l2 > 0 && (q[0] == ' ' || q[0] == '\t')))
-							return pos;
-					}
-					break;
-				}
 			}
 		}
 		pos = next;
@@ -219,13 +312,13 @@ nonstd_original_start(const char *text, size_t n)
 static int
 local_char(unsigned char c)
 {
-	return isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL || c >= 0x80;
+	return byte_class[c] & CL_LOCAL;
 }
 
 static int
 domain_char(unsigned char c)
 {
-	return isalnum(c) || c == '.' || c == '-' || c == '_';
+	return byte_class[c] & CL_DOMAIN;
 }
 
 /* An address starting exactly at p (n bytes left); returns its length, 0 if none. */
@@ -289,17 +382,18 @@ struct line {
 	const char *p;
 	size_t n;
 	int indent;
+	int has_at;		/* holds an '@', as an address does */
 };
 
 /* Skips white space and transcript arrows. */
 static void
 trim(const char **p, size_t *n)
 {
-	while (*n > 0 && (isspace((unsigned char)**p))) {
+	while (*n > 0 && (byte_class[(unsigned char)**p] & CL_SPACE)) {
 		(*p)++;
 		(*n)--;
 	}
-	while (*n > 0 && isspace((unsigned char)(*p)[*n - 1]))
+	while (*n > 0 && (byte_class[(unsigned char)(*p)[*n - 1]] & CL_SPACE))
 		(*n)--;
 }
 
@@ -511,39 +605,55 @@ is_separator(const char *p, size_t n)
 	return k * 10 >= n * 6;
 }
 
-/* Phrases of notices that say the message is still being tried. */
+/* Which of delay_phrases under letter (lower case) t[0..n) holds, ASCII
+ * case folded and NUL read as a space: bit i for delay_phrases[i]. The C
+ * library's memchr finds the letter (both cases), and only there are the
+ * phrases compared. Stops at the first phrase of stop. */
+static unsigned
+delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
+{
+	const char *lo = memchr(t, letter, n), *up = memchr(t, letter - 32, n);
+	unsigned found = 0;
+	size_t first = 0, last;
+
+	/* The phrases are in groups by letter. */
+	while (delay_phrases[first].letter != letter)
+		first++;
+	for (last = first; last < NPHRASES && delay_phrases[last].letter == letter; last++)
+		;
+	while (lo != NULL || up != NULL) {
+		const char *c = up == NULL || (lo != NULL && lo < up) ? lo : up;
+		size_t off = (size_t)(c - t);
+
+		for (size_t i = first; i < last; i++)
+			if (off >= phrase_at[i] && off - phrase_at[i] + phrase_len[i] <= n &&
+			    folded_eq(c - phrase_at[i], delay_phrases[i].text, phrase_len[i])) {
+				found |= 1u << i;
+				if (found & stop)
+					return found;
+			}
+		if (c == lo)
+			lo = memchr(c + 1, letter, n - off - 1);
+		else
+			up = memchr(c + 1, letter - 32, n - off - 1);
+	}
+	return found;
+}
+
+/* Whether the notice says the message is still being tried. */
 static int
 says_delayed(const char *t, size_t n)
 {
-	/* Grouped by a word they share (key), looked for first; "" for none. */
-	static const struct { const char *key; const char *phrases[6]; } groups[] = {
-		{ "delay", { "has been delayed", "have been delayed", "delivery is delayed",
-		    "message is delayed", "delivery delayed", NULL } },
-		{ "retr", { "will be retried", "will retry", "still being retried", NULL } },
-		{ "trying", { "will continue trying", "will keep trying", "still trying", NULL } },
-		{ "", { "warning message only", "not yet been delivered", "temporarily deferred",
-		    "continue to attempt", NULL } },
-	};
-	/* Reused from one call to the next: a large allocation per notice costs
-	 * more than the search. */
-	static _Thread_local char low[65536 + 1];
+	unsigned found;
 
-	/* The wording is near the top; one lower-case copy of it, then the C
-	 * library's fast search. A notice that says "permanent" is no delay. */
+	/* The wording is near the top. A notice that says "permanent" is no delay. */
 	if (n > 65536)
 		n = 65536;
-	fold_copy(low, t, n);
-	low[n] = '\0';
-	if (strstr(low, "permanent"))
+	found = delay_phrases_in(t, n, 'p', PERMANENT);
+	if (found & PERMANENT)
 		return 0;
-	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
-		if (groups[g].key[0] && strstr(low, groups[g].key) == NULL)
-			continue;
-		for (size_t i = 0; groups[g].phrases[i]; i++)
-			if (strstr(low, groups[g].phrases[i]))
-				return 1;
-	}
-	return 0;
+	return found != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
+	    delay_phrases_in(t, n, 'b', ~0u) != 0;
 }
 
 static int
@@ -576,9 +686,11 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 	struct line *lines = NULL;
 	struct anchor *an = NULL;
 	struct util_buf diag = {0}, addr = {0};
-	int delayed = says_delayed(text, end);
+	int delayed = -1;	/* says_delayed, once a recipient is found */
+	const char *at = end > 0 ? memchr(text, '@', end) : NULL;
 
-	/* Split into lines. */
+	pthread_once(&tables_once, tables_init);
+	/* Split into lines, noting those with an '@' (the next one: at). */
 	for (size_t pos = 0; pos < end;) {
 		const char *e = memchr(text + pos, '\n', end - pos);
 		size_t le = e ? (size_t)(e - text) : end;
@@ -590,6 +702,9 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		lines[nl].p = text + pos;
 		lines[nl].n = le - pos;
 		lines[nl].indent = pos < le && (text[pos] == ' ' || text[pos] == '\t');
+		if (at != NULL && at < text + pos)
+			at = memchr(text + pos, '@', end - pos);
+		lines[nl].has_at = at != NULL && at < text + le;
 		nl++;
 		pos = le + 1;
 	}
@@ -599,7 +714,8 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 
 		if (lines[i].n == 0 || (lines[i].n == 1 && lines[i].p[0] == '\r'))
 			continue;
-		if (anchor_of(lines[i].p, lines[i].n, &a) ||
+		/* An address needs an '@'. */
+		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
 		    bare_local_anchor(&lines[i], prev == (size_t)-1 ? NULL : &lines[prev], &a)) {
 			a.line = i;
 			/* The same recipient again (a transcript after its label). */
@@ -620,7 +736,8 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 	for (size_t i = 0; na == 0 && i < nl; i++) {
 		struct anchor a;
 
-		if (lines[i].n > 0 && lines[i].n < 1000 && sentence_anchor(lines[i].p, lines[i].n, &a)) {
+		if (lines[i].has_at && lines[i].n < 1000 &&
+		    sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
 			an = util_xreallocarray(an, 1, sizeof *an);
 			acap = 1;
@@ -716,6 +833,8 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 				continue;
 		}
 		h.diag = diag.p;
+		if (delayed == -1)
+			delayed = says_delayed(text, end);
 		h.delayed = delayed;
 		fn(arg, &h);
 	}
