@@ -291,6 +291,21 @@ hostile() {
 	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
 }
 
+@test "email hostile: 8 MB of lines that each say 'message', and 8 MB of prose" {
+	# Each line holds the word the markers of a returned copy share: the
+	# search for them once went back over the text from every line (45 s).
+	{ printf 'From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@example.org>: 550 5.1.1 unknown\n'
+	  perl -e 'print "message\n" x 1000000'; } >"$T/message.eml"
+	run timeout 20 bounce-parse -f email "$T/message.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
+	{ printf 'From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@example.org>: 550 5.1.1 unknown\n'
+	  perl -e 'print "This message was not delivered, the message says, and this message is long. " x 100000'; } >"$T/prose.eml"
+	run timeout 20 bounce-parse -f email "$T/prose.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
+}
+
 @test "email hostile: 1000 nested multiparts and a boundary that never closes" {
 	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure\n"; for $i (1..1000) { print "Content-Type: multipart/mixed; boundary=\"b$i\"\n\n--b$i\n" } print "Content-Type: text/plain\n\n<a\@example.org>:\n550 5.1.1 user unknown\n"' >"$T/nested.eml"
 	hostile "$T/nested.eml"
