@@ -298,11 +298,10 @@ parse_stream(FILE *fp, const char *name)
 static int
 parse_folder_item(void *ctx, size_t i, FILE *out)
 {
-	char **names = ctx;
 	struct email_opts o = email_opts;
 
 	o.sink_arg = out;
-	return email_parse_file(names[i], &o);
+	return email_folder_parse(ctx, i, &o);
 }
 
 static void
@@ -316,21 +315,19 @@ parse_folder_thread_end(void)
 static int
 parse_folder(const char *name)
 {
-	char **names;
-	size_t n;
-	int status = email_dir_list(name, &names, &n), rc;
+	struct email_folder *f;
+	int status = email_folder_open(name, &f), rc;
 
 	/* What threads share is set up before they start. */
 	json_object_seed(0);
 	jsonl_buffer_stdout();
-	rc = pool_run(n, jobs, parse_folder_item, parse_folder_thread_end, names, stdout);
+	rc = pool_run(email_folder_count(f), jobs, parse_folder_item, parse_folder_thread_end, f,
+	    stdout);
 	if (rc < 0) {
 		util_warn("write error on standard output");
 		exit(BK_ERR);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	email_folder_close(f);
 	return input_worse(status, rc);
 }
 

@@ -895,7 +895,7 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 
 	/* Most messages have LF line ends already: no copy for them. */
 	if (fd >= 0 && memchr(raw, '\r', rawlen) == NULL) {
-		s = raw;	/* email_parse_file leaves a NUL after it */
+		s = raw;	/* parse_fd leaves a NUL after it */
 		n = rawlen;
 	} else {
 		mime_lf_buf(raw, rawlen, &kept.lf);
@@ -1162,15 +1162,10 @@ read_fd(int fd, struct util_buf *b)
 /* The message file being read, per thread, reused from one to the next. */
 static _Thread_local struct util_buf file_buf;
 
-int
-email_parse_file(const char *path, const struct email_opts *o)
+/* The message file open as fd, named path; closes fd. */
+static int
+parse_fd(int fd, const char *path, const struct email_opts *o)
 {
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0) {
-		util_warn("%s", path);
-		return BK_ERR;
-	}
 	if (read_fd(fd, &file_buf) != 0) {
 		util_warn("%s: read error", path);
 		close(fd);
@@ -1199,53 +1194,76 @@ email_thread_end(void)
 	kept.nfields = 0;
 }
 
+/* A message file of a folder: its path (the origin of its events), and the
+ * directory it is opened in by its name alone, at path + base: opening by
+ * the whole path makes the kernel look up every directory on it again, a
+ * tenth of the time of reading a small message. */
+struct folder_entry {
+	char *path;
+	size_t base;
+	int dir;		/* index in email_folder.fd */
+};
+
+struct email_folder {
+	struct folder_entry *e;
+	size_t n, cap;
+	int fd[2];		/* the folder, or a Maildir's cur/ and new/ */
+	int ndirs;
+};
+
 static int
-cmp_names(const void *a, const void *b)
+cmp_entries(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct folder_entry *)a)->path,
+	    ((const struct folder_entry *)b)->path);
 }
 
-/* Regular files of dir whose names do not start with a dot, as "sub/name". */
+/* Regular files of base/sub whose names do not start with a dot. */
 static int
-list_files(const char *base, const char *sub, char ***names, size_t *n, size_t *cap)
+list_files(struct email_folder *f, const char *base, const char *sub)
 {
 	char *dirpath;
-	size_t len = strlen(base) + strlen(sub) + 2;
+	size_t len = strlen(base) + strlen(sub) + 2, dl;
 	DIR *d;
 	struct dirent *de;
+	int dir;
 
 	dirpath = util_xmalloc(len);
 	snprintf(dirpath, len, "%s%s%s", base, *sub ? "/" : "", sub);
-	if ((d = opendir(dirpath)) == NULL) {
+	dl = strlen(dirpath);
+	if ((d = opendir(dirpath)) == NULL || (f->fd[f->ndirs] = dup(dirfd(d))) < 0) {
 		util_warn("%s", dirpath);
+		if (d)
+			closedir(d);
 		free(dirpath);
 		return -1;
 	}
+	dir = f->ndirs++;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		char *full;
 		size_t fl;
+		struct folder_entry *e;
 
 		if (de->d_name[0] == '.')
 			continue;
-		fl = strlen(dirpath) + strlen(de->d_name) + 2;
-		full = util_xmalloc(fl);
-		snprintf(full, fl, "%s/%s", dirpath, de->d_name);
 #ifdef DT_REG
 		/* The type from the directory saves a stat per file. */
-		if (de->d_type == DT_REG || (de->d_type == DT_UNKNOWN && stat(full, &st) == 0 &&
-		    S_ISREG(st.st_mode)) || (de->d_type == DT_LNK && stat(full, &st) == 0 &&
-		    S_ISREG(st.st_mode))) {
+		if (!(de->d_type == DT_REG || ((de->d_type == DT_UNKNOWN || de->d_type == DT_LNK) &&
+		    fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode))))
 #else
-		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (!(fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISREG(st.st_mode)))
 #endif
-			if (*n == *cap) {
-				*cap = *cap ? *cap * 2 : 64;
-				*names = util_xreallocarray(*names, *cap, sizeof **names);
-			}
-			(*names)[(*n)++] = full;
-		} else
-			free(full);
+			continue;
+		if (f->n == f->cap) {
+			f->cap = f->cap ? f->cap * 2 : 64;
+			f->e = util_xreallocarray(f->e, f->cap, sizeof *f->e);
+		}
+		e = &f->e[f->n++];
+		fl = dl + strlen(de->d_name) + 2;
+		e->path = util_xmalloc(fl);
+		snprintf(e->path, fl, "%s/%s", dirpath, de->d_name);
+		e->base = dl + 1;
+		e->dir = dir;
 	}
 	closedir(d);
 	free(dirpath);
@@ -1253,17 +1271,16 @@ list_files(const char *base, const char *sub, char ***names, size_t *n, size_t *
 }
 
 int
-email_dir_list(const char *path, char ***names, size_t *n)
+email_folder_open(const char *path, struct email_folder **out)
 {
-	size_t cap = 0;
+	struct email_folder *f = util_xcalloc(1, sizeof *f);
 	struct stat st;
 	int status = BK_OK;
 	char *base = util_xstrdup(path);
 	size_t bl = strlen(base), l;
 	char *cur, *nw;
 
-	*names = NULL;
-	*n = 0;
+	f->fd[0] = f->fd[1] = -1;
 	while (bl > 1 && base[bl - 1] == '/')
 		base[--bl] = '\0';
 	l = bl + 8;
@@ -1274,19 +1291,50 @@ email_dir_list(const char *path, char ***names, size_t *n)
 	if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
 	    (stat(nw, &st) == 0 && S_ISDIR(st.st_mode))) {
 		/* A Maildir may lack one of them. */
-		if (stat(cur, &st) == 0 && list_files(base, "cur", names, n, &cap) != 0)
+		if (stat(cur, &st) == 0 && list_files(f, base, "cur") != 0)
 			status = BK_ERR;
-		if (stat(nw, &st) == 0 && list_files(base, "new", names, n, &cap) != 0)
+		if (stat(nw, &st) == 0 && list_files(f, base, "new") != 0)
 			status = BK_ERR;
-	} else if (list_files(base, "", names, n, &cap) != 0) {
+	} else if (list_files(f, base, "") != 0) {
 		status = BK_ERR;
 	}
 	free(cur);
 	free(nw);
 	free(base);
-	if (*n > 1)
-		qsort(*names, *n, sizeof **names, cmp_names);
+	if (f->n > 1)
+		qsort(f->e, f->n, sizeof *f->e, cmp_entries);
+	*out = f;
 	return status;
+}
+
+size_t
+email_folder_count(const struct email_folder *f)
+{
+	return f->n;
+}
+
+int
+email_folder_parse(const struct email_folder *f, size_t i, const struct email_opts *o)
+{
+	const struct folder_entry *e = &f->e[i];
+	int fd = openat(f->fd[e->dir], e->path + e->base, O_RDONLY);
+
+	if (fd < 0) {
+		util_warn("%s", e->path);
+		return BK_ERR;
+	}
+	return parse_fd(fd, e->path, o);
+}
+
+void
+email_folder_close(struct email_folder *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		free(f->e[i].path);
+	for (int d = 0; d < f->ndirs; d++)
+		close(f->fd[d]);
+	free(f->e);
+	free(f);
 }
 
 int

@@ -23,17 +23,21 @@ struct email_mbox *email_mbox_new(const char *name, const struct email_opts *o);
 int email_mbox_line(struct email_mbox *m, const char *line, size_t len);
 int email_mbox_end(struct email_mbox *m);	/* parses the last message, frees m */
 
-/* One message file; origin is its path, and its modification time stands
- * in for a missing Date. Safe to call from several threads at once. */
-int email_parse_file(const char *path, const struct email_opts *o);
-/* Frees the calling thread's buffers: for threads that parsed files and end
- * before the program does. */
+/* The message files of a Maildir (cur/ and new/) or a folder, in the order
+ * of their paths. Returns BK_OK, or BK_ERR after reporting a folder it could
+ * not read (what could be read is listed all the same); *f is set either way,
+ * for email_folder_close. */
+struct email_folder;
+int email_folder_open(const char *path, struct email_folder **f);
+size_t email_folder_count(const struct email_folder *f);
+/* Message i of the folder; the origin of its events is its path, and its
+ * modification time stands in for a missing Date. Safe to call from several
+ * threads at once. Returns BK_OK, or BK_ERR after reporting. */
+int email_folder_parse(const struct email_folder *f, size_t i, const struct email_opts *o);
+void email_folder_close(struct email_folder *f);
+/* Frees the calling thread's buffers: for threads that parsed messages and
+ * end before the program does. */
 void email_thread_end(void);
-
-/* The message files of a Maildir (cur/ and new/) or a folder, sorted by
- * name: *names is an array of *n paths, each to be freed, then the array.
- * Returns BK_OK, or BK_ERR after reporting a folder it could not read. */
-int email_dir_list(const char *path, char ***names, size_t *n);
 
 /* Whether a first line looks like the start of a message header. */
 int email_looks_like_header(const char *line, size_t len);
