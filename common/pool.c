@@ -8,9 +8,12 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Items a worker may finish ahead of the writer: enough that a slow item does
+/* Items are handed out in runs of CHUNK: a memory stream, a lock and a
+ * write per run rather than per item. */
+#define CHUNK 8
+/* Runs a worker may finish ahead of the writer: enough that a slow item does
  * not idle the others, few enough that the buffered output stays small. */
-#define WINDOW_PER_THREAD 32
+#define WINDOW_PER_THREAD 8
 
 struct slot {
 	char *buf;
@@ -25,8 +28,9 @@ struct slot {
 struct pool {
 	pthread_mutex_t lock;
 	pthread_cond_t room;	/* the writer moved on, or the run stops */
-	size_t n, next, written, window;
-	struct slot *slots;	/* item i in slots[i % window] */
+	size_t items;		/* what the caller asked for */
+	size_t n, next, written, window;	/* in runs of CHUNK items */
+	struct slot *slots;	/* run i in slots[i % window] */
 	pool_job job;
 	void (*thread_end)(void);
 	void *ctx;
@@ -59,9 +63,11 @@ run_item(struct pool *p, size_t i, struct slot *out)
 		out->status = BK_ERR;
 		return;
 	}
-	status = p->job(p->ctx, i, fp);
+	status = BK_OK;
+	for (size_t k = i * CHUNK; k < p->items && k < (i + 1) * CHUNK; k++)
+		status = input_worse(status, p->job(p->ctx, k, fp));
 	if (fclose(fp) != 0) {
-		util_warn("output of item %zu", i);
+		util_warn("output of items %zu to %zu", i * CHUNK, (i + 1) * CHUNK - 1);
 		status = BK_ERR;
 	}
 	out->buf = buf;
@@ -149,12 +155,13 @@ int
 pool_run(size_t n, unsigned nthreads, pool_job job, void (*thread_end)(void), void *ctx,
     FILE *out)
 {
-	struct pool p = { .n = n, .job = job, .thread_end = thread_end, .ctx = ctx, .out = out };
+	struct pool p = { .items = n, .n = (n + CHUNK - 1) / CHUNK, .job = job,
+	    .thread_end = thread_end, .ctx = ctx, .out = out };
 	pthread_t *threads;
 	unsigned started = 0;
 
-	if (nthreads > n)
-		nthreads = (unsigned)n;
+	if (nthreads > p.n)
+		nthreads = (unsigned)p.n;
 	if (nthreads <= 1)
 		return run_serial(n, job, ctx, out);
 	p.window = (size_t)nthreads * WINDOW_PER_THREAD;
