@@ -373,24 +373,6 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 	return 0;
 }
 
-/* Room for n more bytes and a NUL at the end of b, grown as util_buf_add
- * grows it; where they go. */
-static char *
-buf_room(struct util_buf *b, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-
-		while (cap < b->len + n + 1) {
-			if (cap > SIZE_MAX / 2)
-				util_errx(BK_ERR, "buffer too large");
-			cap *= 2;
-		}
-		b->p = util_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	return b->p + b->len;
-}
 
 static int
 hexval(int c)
@@ -413,7 +395,7 @@ mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 		return;
 	/* Decoding never lengthens: room for all of s first, then the bytes are
 	 * stored without a call each. */
-	o = buf_room(out, n);
+	o = util_buf_room(out, n);
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 
@@ -474,7 +456,7 @@ mime_b64_decode(const char *s, size_t n, struct util_buf *out)
 	if (n == 0)
 		return;
 	/* Six bits a byte in, eight out: room for all of s is enough. */
-	o = buf_room(out, n);
+	o = util_buf_room(out, n);
 	for (size_t i = 0; i < n; i++) {
 		int v;
 

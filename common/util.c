@@ -246,11 +246,9 @@ util_version(void)
 	exit(util_close_stdout(BK_OK));
 }
 
-void
-util_buf_add(struct util_buf *b, const void *data, size_t n)
+char *
+util_buf_room(struct util_buf *b, size_t n)
 {
-	if (n == 0)
-		return;
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
 
@@ -262,7 +260,15 @@ util_buf_add(struct util_buf *b, const void *data, size_t n)
 		b->p = util_xrealloc(b->p, cap);
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, data, n);
+	return b->p + b->len;
+}
+
+void
+util_buf_add(struct util_buf *b, const void *data, size_t n)
+{
+	if (n == 0)
+		return;
+	memcpy(util_buf_room(b, n), data, n);
 	b->len += n;
 }
 

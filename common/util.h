@@ -48,6 +48,9 @@ struct util_buf {
 	size_t len, cap;
 };
 void util_buf_add(struct util_buf *b, const void *data, size_t n);
+/* Room for n more bytes and a NUL after b's bytes: where they go (b->len is
+ * left to the caller). */
+char *util_buf_room(struct util_buf *b, size_t n);
 void util_buf_addc(struct util_buf *b, char c);
 void util_buf_adds(struct util_buf *b, const char *s);
 /* NUL-terminates without counting it; returns b->p. */
