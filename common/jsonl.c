@@ -53,90 +53,133 @@ jsonl_thread_end(void)
 #define HIGHS (ONES * 0x80)
 
 /* Whether one of the eight bytes of x is below 0x20, a quote, a backslash or
- * 0x80 and above. Never wrong when it says no; it may say yes for a byte
- * next to one of those (the borrow), which only costs a byte-wise look. */
+ * 0x80 and above. On the low seven bits of each byte the sums cannot carry
+ * into the next byte: bit 7 of each sum is set exactly when the byte is at
+ * least 0x20 (+ 0x60), or is not the quote or the backslash (xor, + 0x7F). */
 static int
 needs_look(uint64_t x)
 {
-	uint64_t quote = x ^ (ONES * '"'), bslash = x ^ (ONES * '\\');
+	uint64_t low = x & ~HIGHS;
+	uint64_t fine = (low + ONES * 0x60) & ((low ^ ONES * '"') + ~HIGHS) &
+	    ((low ^ ONES * '\\') + ~HIGHS);
 
-	return ((((x - ONES * 0x20) & ~x) | ((quote - ONES) & ~quote) |
-	    ((bslash - ONES) & ~bslash) | x) & HIGHS) != 0;
+	return ((~fine | x) & HIGHS) != 0;
 }
+
+/* What each ASCII byte becomes inside a JSON string, as jansson writes it:
+ * 0 for itself, else the letter of its escape ("\n", "\u001F"). One load
+ * per byte instead of a chain of tests. */
+static const unsigned char escape_of[128] = {
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'b', 't', 'n', 'u', 'f', 'r', 'u', 'u',
+	'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u', 'u',
+	['"'] = '"',
+	['\\'] = '\\',
+};
+/* Not a letter: the first byte of a UTF-8 sequence, to check. */
+enum { UTF8 = 1 };
 
 /* Declared here, defined with the UTF-8 cleaning below. */
 static size_t utf8_seqlen(const unsigned char *s, size_t n);
 
-static int
-dump_string(struct out *o, const char *str, size_t n)
+/* Writes str[0..n) as a quoted JSON string at w, which has room for 6 * n + 2
+ * bytes (the worst case). Returns the end of what it wrote, or NULL for
+ * invalid UTF-8 (jansson refuses it: the caller cleans it or lets jansson
+ * say so). */
+static char *
+put_string(char *w, const char *str, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 
-	/* at most 6 bytes out per byte in, and the quotes */
-	out_reserve(o, 6 * n + 2);
-	o->p[o->len++] = '"';
-	while (i < n) {
-		unsigned char c;
-		char *w;
+	*w++ = '"';
+	/* Most values and keys are short: 4 to 7 bytes are the first four and
+	 * the last four (overlapping), looked at as one word. */
+	if (n >= 4 && n < 8) {
+		uint32_t head, tail;
 
-		/* Eight bytes at a time while none needs a look: no control
-		 * character, quote, backslash or non-ASCII byte among them. */
-		while (n - i >= 8) {
-			uint64_t x;
-
-			memcpy(&x, s + i, 8);
-			if (needs_look(x))
-				break;
-			i += 8;
+		memcpy(&head, s, 4);
+		memcpy(&tail, s + n - 4, 4);
+		if (!needs_look((uint64_t)head << 32 | tail)) {
+			memcpy(w, &head, 4);
+			memcpy(w + n - 4, &tail, 4);
+			w += n;
+			i = n;
 		}
-		if (i >= n)
-			break;
-		c = s[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80) {
-			size_t l = utf8_seqlen(s + i, n - i);
-
-			if (l == 0)
-				return -1;	/* jansson refuses it: let it say so */
-			i += l;
-			continue;
-		}
-		memcpy(o->p + o->len, str + run, i - run);
-		o->len += i - run;
-		w = o->p + o->len;
-		w[0] = '\\';
-		switch (c) {
-		case '"': w[1] = '"'; o->len += 2; break;
-		case '\\': w[1] = '\\'; o->len += 2; break;
-		case '\b': w[1] = 'b'; o->len += 2; break;
-		case '\f': w[1] = 'f'; o->len += 2; break;
-		case '\n': w[1] = 'n'; o->len += 2; break;
-		case '\r': w[1] = 'r'; o->len += 2; break;
-		case '\t': w[1] = 't'; o->len += 2; break;
-		default:
-			w[1] = 'u';
-			w[2] = '0';
-			w[3] = '0';
-			w[4] = hex[c >> 4];
-			w[5] = hex[c & 15];
-			o->len += 6;
-			break;
-		}
-		run = ++i;
 	}
-	memcpy(o->p + o->len, str + run, n - run);
-	o->len += n - run;
-	o->p[o->len++] = '"';
+	while (i < n) {
+		uint64_t x;
+		size_t stop;
+
+		/* Eight bytes at a time, copied as they are, while none needs a
+		 * look: no control character, quote, backslash or non-ASCII. */
+		if (n - i >= 8) {
+			memcpy(&x, s + i, 8);
+			if (!needs_look(x)) {
+				memcpy(w, &x, 8);
+				w += 8;
+				i += 8;
+				continue;
+			}
+		} else if (n >= 8) {
+			/* The last n - i bytes, as the end of the string's last
+			 * eight: when none of those needs a look, the ones before
+			 * i went out unchanged, so rewriting them is harmless. */
+			memcpy(&x, s + n - 8, 8);
+			if (!needs_look(x)) {
+				memcpy(w - (8 - (n - i)), &x, 8);
+				w += n - i;
+				break;
+			}
+		}
+		/* Byte by byte to the end of this word (all of a short string). */
+		stop = n - i > 8 ? i + 8 : n;
+		while (i < stop) {
+			unsigned char c = s[i], e = c < 0x80 ? escape_of[c] : UTF8;
+
+			if (e == 0) {
+				*w++ = (char)c;
+				i++;
+			} else if (e == UTF8) {
+				size_t l = utf8_seqlen(s + i, n - i);
+
+				if (l == 0)
+					return NULL;
+				while (l-- > 0)
+					*w++ = (char)s[i++];
+			} else if (e == 'u') {
+				memcpy(w, "\\u00", 4);
+				w[4] = hex[c >> 4];
+				w[5] = hex[c & 15];
+				w += 6;
+				i++;
+			} else {
+				w[0] = '\\';
+				w[1] = (char)e;
+				w += 2;
+				i++;
+			}
+		}
+	}
+	*w++ = '"';
+	return w;
+}
+
+static int
+dump_string(struct out *o, const char *str, size_t n)
+{
+	char *end;
+
+	out_reserve(o, 6 * n + 2);
+	if ((end = put_string(o->p + o->len, str, n)) == NULL)
+		return -1;
+	o->len = (size_t)(end - o->p);
 	return 0;
 }
 
-static void
-dump_integer(struct out *o, json_int_t v)
+/* Writes v in decimal at w (room for 20 bytes); returns the end. */
+static char *
+put_integer(char *w, json_int_t v)
 {
 	char num[24];
 	size_t i = sizeof num;
@@ -147,7 +190,15 @@ dump_integer(struct out *o, json_int_t v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		num[--i] = '-';
-	out_add(o, num + i, sizeof num - i);
+	memcpy(w, num + i, sizeof num - i);
+	return w + (sizeof num - i);
+}
+
+static void
+dump_integer(struct out *o, json_int_t v)
+{
+	out_reserve(o, 20);
+	o->len = (size_t)(put_integer(o->p + o->len, v) - o->p);
 }
 
 static int
@@ -255,34 +306,49 @@ jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n)
 
 	if (fp == stdout)
 		jsonl_buffer_stdout();
-	o->len = 0;
-	out_add(o, "{", 1);
+	out_reserve(o, 3);	/* "{}\n" */
+	o->p[0] = '{';
+	o->len = 1;
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			out_add(o, ",", 1);
-		if (dump_string(o, f[i].key, strlen(f[i].key)) != 0)
-			return -1;	/* keys are ours: ASCII */
-		out_add(o, ":", 1);
-		if (f[i].kind == JSONL_INT) {
-			dump_integer(o, (json_int_t)f[i].i);
-		} else if (f[i].kind == JSONL_NULL || f[i].s == NULL) {
-			out_add(o, "null", 4);
-		} else {
-			size_t mark = o->len, len = strlen(f[i].s);
+		size_t klen = strlen(f[i].key), vlen = 0, mark;
+		const char *s = NULL;
+		char *w;
 
-			if (dump_string(o, f[i].s, len) != 0) {
-				char *clean = jsonl_utf8_clean(f[i].s, len);
-				int rc;
+		if (f[i].kind == JSONL_STR && f[i].s != NULL)
+			vlen = strlen(s = f[i].s);
+		/* One reservation for the whole field: ',', the key and ':' (keys
+		 * are ours, ASCII, escaped all the same), the value (6 bytes a
+		 * byte, or an integer, or null) and the closing "}\n". */
+		out_reserve(o, 6 * (klen + vlen) + 32);
+		w = o->p + o->len;
+		if (i > 0)
+			*w++ = ',';
+		if ((w = put_string(w, f[i].key, klen)) == NULL)
+			return -1;
+		*w++ = ':';
+		if (f[i].kind == JSONL_INT) {
+			w = put_integer(w, (json_int_t)f[i].i);
+		} else if (s == NULL) {
+			memcpy(w, "null", 4);
+			w += 4;
+		} else {
+			mark = (size_t)(w - o->p);
+			if ((w = put_string(w, s, vlen)) == NULL) {
+				char *clean = jsonl_utf8_clean(s, vlen);
+				size_t clen = strlen(clean);
 
 				o->len = mark;
-				rc = dump_string(o, clean, strlen(clean));
+				out_reserve(o, 6 * clen + 32);
+				w = put_string(o->p + o->len, clean, clen);
 				free(clean);
-				if (rc != 0)
+				if (w == NULL)
 					return -1;
 			}
 		}
+		o->len = (size_t)(w - o->p);
 	}
-	out_add(o, "}\n", 2);
+	memcpy(o->p + o->len, "}\n", 2);
+	o->len += 2;
 	if (fwrite(o->p, 1, o->len, fp) != o->len)
 		return -1;
 	return ferror(fp) ? -1 : 0;
