@@ -186,9 +186,18 @@ status_parse(const char *s, size_t n, char *out)
 const char *
 status_find(const char *text, size_t n, char *out)
 {
-	for (size_t i = 0; i + 5 <= n; i++) {
+	const char *dot;
+	size_t from = 1;
+
+	/* A code starts with a class digit and a dot: go from dot to dot
+	 * (memchr), far fewer than the bytes of a reply text, and look at the
+	 * byte before each. A code at i needs i + 5 <= n: its dot is at n - 4
+	 * at the latest. */
+	while (from + 4 <= n && (dot = memchr(text + from, '.', n - 3 - from)) != NULL) {
+		size_t i = (size_t)(dot - text) - 1, k;
 		int c, sub, det;
-		size_t k;
+
+		from = i + 2;
 
 		if (text[i] != '2' && text[i] != '4' && text[i] != '5')
 			continue;
