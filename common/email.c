@@ -15,6 +15,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,19 +32,110 @@ struct msg {
 	time_t date;
 	struct util_buf dsn;	/* delivery-status parts, decoded */
 	struct util_buf arf;	/* feedback-report parts */
-	struct util_buf text;	/* text/plain parts, UTF-8 */
+	struct util_buf text;	/* text/plain parts, UTF-8 (load_text) */
 	struct util_buf html;	/* text/html parts, tags stripped */
+	size_t ntext_parts;	/* in kept.text_parts, decoded by load_text */
+	int text_loaded;
 	struct util_buf orig;	/* header of the returned message */
+	struct util_buf subject;	/* decoded, by message_subject */
+	int subject_done;
 	int has_orig;
+	struct mime_header orig_header;	/* parsed, in orig or text */
+	int orig_to_done;	/* orig_to looked up (original_recipient) */
 	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
 	unsigned long events;
 	/* Reply texts that the human-readable part gives per recipient, for
 	 * reports that lack a Diagnostic-Code; filled when first needed. */
 	struct hmap textdiag;
 	int textdiag_done;
-	size_t notice;		/* length of the text before the returned copy */
+	size_t notice;		/* the length of the notice, by notice_len */
+	int notice_done;
 	unsigned notice_lookups;	/* failed_rcpt_diag calls: each scans the notice */
 };
+
+/* A text part of the message, decoded only when its text is read
+ * (load_text): decoding is most of the work for a small message, and a
+ * report whose fields say it all never reads it. Its field values are
+ * copied, as the walk reuses the header. */
+struct text_part {
+	const char *body;	/* in the message, which outlives the parse */
+	size_t bodylen;
+	size_t cte, charset;	/* NUL-terminated, in kept.part_fields */
+	int html;
+};
+
+/* The buffers of parse_message (and of the functions it calls), kept per
+ * thread from one message to the next: parse_message does not nest, and
+ * fresh allocations per message cost more than the parsing of a small one.
+ * lf is the LF copy of the message. */
+static _Thread_local struct kept {
+	struct util_buf lf, dsn, arf, text, html, orig, v, w;
+	struct util_buf cte, ct, cs, dec, u, diag;	/* of leaf and emit */
+	struct util_buf orig_value;	/* of read_original and original_recipient */
+	struct util_buf subject, raw_subject;	/* of message_subject */
+	struct text_part *text_parts;	/* of leaf and load_text */
+	size_t text_parts_cap;
+	struct util_buf part_fields;
+	struct mime_header top, orig_header;
+} kept;
+
+/* Above this, a buffer goes back to the system: one huge message does not
+ * hold its memory for the rest of the run. */
+#define KEEP_MAX (1u << 20)
+
+static struct util_buf
+reuse(struct util_buf *k)
+{
+	struct util_buf b = *k;
+
+	*k = (struct util_buf){ NULL, 0, 0 };
+	b.len = 0;
+	if (b.p)
+		b.p[0] = '\0';
+	return b;
+}
+
+static void
+keep(struct util_buf *k, struct util_buf *b)
+{
+	if (b->cap > KEEP_MAX)
+		util_buf_free(b);
+	*k = *b;
+}
+
+/* The same for the field arrays of parsed headers. */
+static struct mime_header
+reuse_header(struct mime_header *k)
+{
+	struct mime_header h = { NULL, k->f, 0, k->cap };
+
+	*k = (struct mime_header){ NULL, NULL, 0, 0 };
+	return h;
+}
+
+static void
+keep_header(struct mime_header *k, struct mime_header *h)
+{
+	if (h->cap * sizeof *h->f > KEEP_MAX)
+		mime_header_free(h);
+	*k = *h;
+}
+
+static struct util_buf *load_text(struct msg *m);
+
+/* The length of the notice: the text before the returned copy of the
+ * message. Found when first needed: a report whose fields say it all never
+ * reads the text. */
+static size_t
+notice_len(struct msg *m)
+{
+	if (!m->notice_done) {
+		m->notice_done = 1;
+		load_text(m);
+		m->notice = m->text.len ? nonstd_original_start(m->text.p, m->text.len) : 0;
+	}
+	return m->notice;
+}
 
 /* Searches of the notice for one recipient each are bounded per message, so
  * that 100000 recipients and a large notice stay linear. */
@@ -79,8 +171,8 @@ textdiag_get(struct msg *m, const char *addr)
 
 	if (!m->textdiag_done) {
 		m->textdiag_done = 1;
-		if (m->text.len)
-			nonstd_scan_notice(m->text.p, m->notice, textdiag_hit, m);
+		if (load_text(m)->len)
+			nonstd_scan_notice(m->text.p, notice_len(m), textdiag_hit, m);
 	}
 	while (addr[n] && n < ADDR_MAX - 1) {
 		key[n] = (char)tolower((unsigned char)addr[n]);
@@ -99,42 +191,104 @@ struct bufs {
 	struct util_buf v, w;
 };
 
-static void
-collapse_ws(struct util_buf *b)
+/* Whether the 8 bytes at p stay as they are when white space is collapsed
+ * after a byte that is not white space: no tab, CR, LF or other control
+ * byte, no two spaces together and no space last. SWAR on uint64_t: the
+ * high bit of a byte in ctl or sp marks it, exactly, as no sum carries into
+ * the next byte. */
+static int
+collapsed8(const char *p)
 {
-	size_t o = 0;
-	int sp = 0;
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u,
+	    low7 = 0x7f7f7f7f7f7f7f7fu;
+	uint64_t w, x, ctl, sp;
 
-	for (size_t i = 0; i < b->len; i++) {
-		unsigned char c = (unsigned char)b->p[i];
+	if (p[7] == ' ')
+		return 0;
+	memcpy(&w, p, sizeof w);
+	ctl = ~(((w & low7) + 0x60 * ones) | w) & high;	/* bytes below 0x20 */
+	x = w ^ 0x20 * ones;
+	sp = ~(((x & low7) + low7) | x) & high;		/* spaces */
+	return (ctl | (sp & sp << 8)) == 0;
+}
+
+/* Copies src[0..n) to dst with each run of white space (space, tab, CR, LF)
+ * made one space and none at either end, and stops once limit bytes are out
+ * (the first limit bytes of the whole result). dst may be src: the copy
+ * never gets ahead of what it reads. Returns the length out. */
+static size_t
+collapse_ws(char *dst, const char *src, size_t n, size_t limit)
+{
+	size_t i = 0, o = 0;
+	int space = 0;		/* white space since the last byte out */
+
+	while (i < n && o < limit) {
+		char c = src[i++];
 
 		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-			sp = o > 0;
+			space = 1;
 			continue;
 		}
-		if (sp)
-			b->p[o++] = ' ';
-		sp = 0;
-		b->p[o++] = (char)c;
+		if (space && o > 0) {
+			dst[o++] = ' ';
+			if (o == limit)
+				break;
+		}
+		space = 0;
+		dst[o++] = c;
+		/* Most reply texts have single spaces only: 8 bytes at a time. */
+		for (size_t k = (n - i < limit - o ? n - i : limit - o) / 8; k > 0 &&
+		    collapsed8(src + i); k--) {
+			memmove(dst + o, src + i, 8);
+			i += 8;
+			o += 8;
+		}
 	}
-	b->len = o;
-	util_buf_str(b);
+	return o;
 }
 
-/* Header value with encoded words decoded, into out. */
+/* Whether s[0..n) holds "=?", which starts every RFC 2047 encoded word. */
 static int
-header_text(const struct mime_header *h, const char *name, struct util_buf *out)
+has_encoded_word(const char *s, size_t n)
 {
-	struct util_buf raw = {0};
-	int found = mime_header_get(h, name, &raw);
+	const char *end = s + n;
 
-	util_buf_reset(out);
-	if (found)
-		mime_decode_words(raw.p, raw.len, out);
-	util_buf_str(out);
-	util_buf_free(&raw);
-	return found;
+	for (const char *p = s; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++)
+		if (p + 1 < end && p[1] == '?')
+			return 1;
+	return 0;
 }
+
+/* The Subject of the message, encoded words decoded; "" if none. Looked
+ * up once: several checks read it. */
+static const char *
+message_subject(struct msg *m)
+{
+	struct util_buf raw;
+
+	if (m->subject_done)
+		return m->subject.p;
+	m->subject_done = 1;
+	raw = reuse(&kept.raw_subject);
+	if (mime_header_get(&m->top, "subject", &raw)) {
+		/* Without an encoded word a value is its own text. */
+		if (has_encoded_word(raw.p, raw.len))
+			mime_decode_words(raw.p, raw.len, &m->subject);
+		else
+			util_buf_add(&m->subject, raw.p, raw.len);
+	}
+	util_buf_str(&m->subject);
+	keep(&kept.raw_subject, &raw);
+	return m->subject.p;
+}
+
+/* Bytes that end an address found by its '@' (NUL too, as strchr(3)
+ * finds it): a table, not a strchr(3) call per byte. */
+static const unsigned char addr_stop[256] = {
+	[0] = 1, [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1,
+	['\''] = 1, ['('] = 1, [')'] = 1, [','] = 1, [';'] = 1, [':'] = 1, ['['] = 1,
+	[']'] = 1,
+};
 
 /* The addr-spec in an address header value ("Name <a@b>", "a@b (c)"). */
 static int
@@ -148,187 +302,315 @@ extract_addr(const char *v, size_t n, char *out)
 	if ((at = memchr(v, '@', n)) != NULL) {
 		const char *a = at, *b = at;
 
-		while (a > v && !strchr(" \t\n<>\"'(),;:[]", a[-1]))
+		while (a > v && !addr_stop[(unsigned char)a[-1]])
 			a--;
-		while (b < v + n && !strchr(" \t\n<>\"'(),;:[]", *b))
+		while (b < v + n && !addr_stop[(unsigned char)*b])
 			b++;
 		return addr_normalize(a, (size_t)(b - a), 0, out) >= 0 ? 0 : -1;
 	}
 	return -1;
 }
 
+/* isspace(3) of the C locale, without a call per byte. */
+static int
+ascii_space(unsigned char c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Bytes left out of a Message-ID: white space (isspace(3) of the C locale)
+ * and angle brackets. A table: one test per byte. */
+static const unsigned char msgid_drop[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1, ['<'] = 1,
+	['>'] = 1,
+};
+
 static void
 msgid_copy(const char *v, size_t n, char *out)
 {
 	size_t a = 0, k = 0;
 
-	while (a < n && (isspace((unsigned char)v[a]) || v[a] == '<'))
+	while (a < n && (ascii_space((unsigned char)v[a]) || v[a] == '<'))
 		a++;
-	while (n > a && (isspace((unsigned char)v[n - 1]) || v[n - 1] == '>'))
+	while (n > a && (ascii_space((unsigned char)v[n - 1]) || v[n - 1] == '>'))
 		n--;
 	for (size_t i = a; i < n && k + 1 < ADDR_MAX; i++)
-		if (!isspace((unsigned char)v[i]) && v[i] != '<' && v[i] != '>')
+		if (!msgid_drop[(unsigned char)v[i]])
 			out[k++] = v[i];
 	out[k] = '\0';
 }
 
-/* The returned message's header: author and Message-ID. */
+static int
+field_is(const struct mime_header *g, size_t i, const char *name)
+{
+	size_t len = strlen(name);
+
+	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
+}
+
+/* The returned message's header (read once per message): author and
+ * Message-ID, from the first field of each name, found in one pass. Its
+ * recipient waits until it is asked for (original_recipient): few messages
+ * need it. */
 static void
 read_original(struct msg *m, const char *s, size_t n)
 {
-	struct mime_header h = {0};
-	struct util_buf v = {0};
+	struct mime_header *h = &m->orig_header;
+	struct util_buf v = reuse(&kept.orig_value);
+	size_t from = SIZE_MAX, return_path = SIZE_MAX, msgid = SIZE_MAX;
 
-	mime_header_parse(s, n, &h);
-	if (h.n > 0) {
-		if (mime_header_get(&h, "from", &v) && m->from[0] == '\0')
-			extract_addr(v.p, v.len, m->from);
-		if (m->from[0] == '\0' && mime_header_get(&h, "return-path", &v))
-			extract_addr(v.p, v.len, m->from);
-		if (mime_header_get(&h, "message-id", &v) && m->msgid[0] == '\0')
-			msgid_copy(v.p, v.len, m->msgid);
-		/* Microsoft's complaint reports name the recipient here. */
-		if (mime_header_get(&h, "x-hmxmroriginalrecipient", &v) && m->orig_to[0] == '\0')
-			extract_addr(v.p, v.len, m->orig_to);
-		if (mime_header_get(&h, "to", &v) && m->orig_to[0] == '\0')
-			extract_addr(v.p, v.len, m->orig_to);
+	mime_header_parse(s, n, h);
+	for (size_t i = 0; i < h->n; i++) {
+		if (from == SIZE_MAX && field_is(h, i, "from"))
+			from = i;
+		else if (return_path == SIZE_MAX && field_is(h, i, "return-path"))
+			return_path = i;
+		else if (msgid == SIZE_MAX && field_is(h, i, "message-id"))
+			msgid = i;
 	}
-	util_buf_free(&v);
-	mime_header_free(&h);
+	if (from != SIZE_MAX) {
+		mime_field_value(h, from, &v);
+		extract_addr(v.p, v.len, m->from);
+	}
+	if (m->from[0] == '\0' && return_path != SIZE_MAX) {
+		mime_field_value(h, return_path, &v);
+		extract_addr(v.p, v.len, m->from);
+	}
+	if (msgid != SIZE_MAX) {
+		mime_field_value(h, msgid, &v);
+		msgid_copy(v.p, v.len, m->msgid);
+	}
+	keep(&kept.orig_value, &v);
+}
+
+/* The recipient of the returned message, "" if none. */
+static const char *
+original_recipient(struct msg *m)
+{
+	struct util_buf v;
+
+	if (m->orig_to_done)
+		return m->orig_to;
+	m->orig_to_done = 1;
+	v = reuse(&kept.orig_value);
+	/* Microsoft's complaint reports name the recipient here. */
+	if (mime_header_get(&m->orig_header, "x-hmxmroriginalrecipient", &v))
+		extract_addr(v.p, v.len, m->orig_to);
+	if (m->orig_to[0] == '\0' && mime_header_get(&m->orig_header, "to", &v))
+		extract_addr(v.p, v.len, m->orig_to);
+	keep(&kept.orig_value, &v);
+	return m->orig_to;
+}
+
+static unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* Whether a tag whose name starts at s ends a block of text: "</...>",
+ * <br>, <p...>, <div>, <tr>, <li>. The tag's '>' follows: each test stops at
+ * the first byte that differs, so no byte past it is read. */
+static int
+tag_ends_block(const char *s)
+{
+	switch (ascii_lower((unsigned char)s[0])) {
+	case '/':
+	case 'p':
+		return 1;
+	case 'b':
+	case 't':
+		return ascii_lower((unsigned char)s[1]) == 'r';
+	case 'd':
+		return ascii_lower((unsigned char)s[1]) == 'i' &&
+		    ascii_lower((unsigned char)s[2]) == 'v';
+	case 'l':
+		return ascii_lower((unsigned char)s[1]) == 'i';
+	}
+	return 0;
+}
+
+/* Offset of the first c in s[from..n), or n. */
+static size_t
+next_byte(const char *s, size_t from, size_t n, char c)
+{
+	const char *p = from < n ? memchr(s + from, c, n - from) : NULL;
+
+	return p ? (size_t)(p - s) : n;
 }
 
 static void
 strip_html(const char *s, size_t n, struct util_buf *out)
 {
-	static const struct { const char *ent; char c; } ents[] = {
-		{ "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' }, { "&nbsp;", ' ' },
-		{ "&quot;", '"' }, { "&#64;", '@' },
+	static const struct { const char *ent; size_t len; char c; } ents[] = {
+		{ "&lt;", 4, '<' }, { "&gt;", 4, '>' }, { "&amp;", 5, '&' }, { "&nbsp;", 6, ' ' },
+		{ "&quot;", 6, '"' }, { "&#64;", 5, '@' },
 	};
+	/* The next '<' and '&', each found by memchr(3) once: the text between
+	 * them is copied in one piece, not looked at byte by byte. */
+	size_t lt = next_byte(s, 0, n, '<'), amp = next_byte(s, 0, n, '&'), i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t run = i;
+	while (i < n) {
+		size_t run = lt < amp ? lt : amp, k;
 
-		/* Plain text up to the next tag or entity, in one piece. */
-		while (run < n && s[run] != '<' && s[run] != '&')
-			run++;
 		if (run > i) {
 			util_buf_add(out, s + i, run - i);
-			i = run - 1;
-			continue;
-		}
-		if (s[i] == '<') {
-			size_t j = i + 1;
+			i = run;
+		} else if (s[i] == '<') {
 			const char *gt = memchr(s + i, '>', n - i);
 
 			if (gt == NULL)
 				break;
 			/* Block ends become line ends, so that line patterns still work. */
-			if (j < n && (s[j] == '/' || strncasecmp(s + j, "br", 2) == 0 ||
-			    strncasecmp(s + j, "p", 1) == 0 || strncasecmp(s + j, "div", 3) == 0 ||
-			    strncasecmp(s + j, "tr", 2) == 0 || strncasecmp(s + j, "li", 2) == 0))
+			if (i + 1 < n && tag_ends_block(s + i + 1))
 				util_buf_addc(out, '\n');
-			i = (size_t)(gt - s);
-			continue;
-		}
-		if (s[i] == '&') {
-			size_t k;
-
-			for (k = 0; k < sizeof ents / sizeof ents[0]; k++) {
-				size_t l = strlen(ents[k].ent);
-
-				if (n - i >= l && strncasecmp(s + i, ents[k].ent, l) == 0) {
-					util_buf_addc(out, ents[k].c);
-					i += l - 1;
+			i = (size_t)(gt - s) + 1;
+		} else {
+			for (k = 0; k < sizeof ents / sizeof ents[0]; k++)
+				if (n - i >= ents[k].len && strncasecmp(s + i, ents[k].ent,
+				    ents[k].len) == 0)
 					break;
-				}
+			if (k < sizeof ents / sizeof ents[0]) {
+				util_buf_addc(out, ents[k].c);
+				i += ents[k].len;
+			} else {
+				util_buf_addc(out, '&');
+				i++;
 			}
-			if (k < sizeof ents / sizeof ents[0])
-				continue;
 		}
-		util_buf_addc(out, s[i]);
+		if (lt < i)
+			lt = next_byte(s, i, n, '<');
+		if (amp < i)
+			amp = next_byte(s, i, n, '&');
 	}
 	util_buf_addc(out, '\n');
 }
 
-/* The buffers of parse_message (and of leaf and emit, which it calls), kept per thread from one message to the
- * next: parse_message does not nest, and fresh allocations per message cost
- * more than the parsing of a small one. lf is the LF copy of the message. */
-static _Thread_local struct kept {
-	struct util_buf lf, dsn, arf, text, html, orig, v, w;
-	struct util_buf cte, ct, cs, dec, u, diag;	/* of leaf and emit */
-	struct mime_field *fields;
-	size_t nfields;
-} kept;
+/* What a leaf part holds for a bounce, by its content type. */
+enum part_kind { PART_OTHER, PART_REPORT, PART_FEEDBACK, PART_ORIGINAL, PART_TEXT };
 
-/* Above this, a buffer goes back to the system: one huge message does not
- * hold its memory for the rest of the run. */
-#define KEEP_MAX (1u << 20)
-
-static struct util_buf
-reuse(struct util_buf *k)
+static enum part_kind
+part_kind(const char *t)
 {
-	struct util_buf b = *k;
-
-	*k = (struct util_buf){ NULL, 0, 0 };
-	b.len = 0;
-	if (b.p)
-		b.p[0] = '\0';
-	return b;
+	/* The top-level type first: it tells most parts apart at once. */
+	if (strncmp(t, "text/", 5) == 0) {
+		t += 5;
+		if (strcmp(t, "delivery-status") == 0)
+			return PART_REPORT;
+		if (strcmp(t, "rfc822-headers") == 0)
+			return PART_ORIGINAL;
+		return PART_TEXT;
+	}
+	if (strncmp(t, "message/", 8) == 0) {
+		t += 8;
+		if (strcmp(t, "delivery-status") == 0 || strcmp(t, "global-delivery-status") == 0)
+			return PART_REPORT;
+		if (strcmp(t, "feedback-report") == 0)
+			return PART_FEEDBACK;
+		if (strcmp(t, "rfc822") == 0 || strcmp(t, "global") == 0 ||
+		    strcmp(t, "global-headers") == 0 || strcmp(t, "partial") == 0)
+			return PART_ORIGINAL;
+	}
+	return PART_OTHER;
 }
 
+/* A text part noted for load_text, with the values of its fields that
+ * decoding reads. */
 static void
-keep(struct util_buf *k, struct util_buf *b)
+add_text_part(struct msg *m, const struct mime_part *p, const struct util_buf *cte)
 {
-	if (b->cap > KEEP_MAX)
-		util_buf_free(b);
-	*k = *b;
+	struct util_buf ct = reuse(&kept.ct), cs = reuse(&kept.cs);
+	struct text_part *t;
+
+	if (m->ntext_parts == kept.text_parts_cap) {
+		kept.text_parts_cap = kept.text_parts_cap ? kept.text_parts_cap * 2 : 8;
+		kept.text_parts = util_xreallocarray(kept.text_parts, kept.text_parts_cap,
+		    sizeof *kept.text_parts);
+	}
+	t = &kept.text_parts[m->ntext_parts++];
+	t->body = p->body;
+	t->bodylen = p->bodylen;
+	t->html = strcmp(p->ctype, "text/html") == 0;
+	mime_header_get(p->header, "content-type", &ct);
+	mime_param(ct.p, ct.len, "charset", &cs);
+	t->cte = kept.part_fields.len;
+	util_buf_add(&kept.part_fields, cte->p, cte->len + 1);
+	t->charset = kept.part_fields.len;
+	util_buf_add(&kept.part_fields, cs.len ? cs.p : "", cs.len + 1);
+	keep(&kept.ct, &ct);
+	keep(&kept.cs, &cs);
+}
+
+/* The text of the message: its text/plain parts, decoded, in UTF-8, or
+ * failing them its text/html ones stripped of their tags. Decoded the first
+ * time it is asked for. */
+static struct util_buf *
+load_text(struct msg *m)
+{
+	struct util_buf dec;
+
+	if (m->text_loaded)
+		return &m->text;
+	m->text_loaded = 1;
+	dec = reuse(&kept.dec);
+	for (size_t i = 0; i < m->ntext_parts; i++) {
+		const struct text_part *t = &kept.text_parts[i];
+		const char *cs = kept.part_fields.p + t->charset;
+
+		util_buf_reset(&dec);
+		mime_decode_body(t->body, t->bodylen, kept.part_fields.p + t->cte, &dec);
+		if (t->html) {
+			struct util_buf u = reuse(&kept.u);
+
+			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &u);
+			strip_html(u.p, u.len, &m->html);
+			keep(&kept.u, &u);
+		} else {
+			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &m->text);
+			util_buf_addc(&m->text, '\n');
+		}
+	}
+	keep(&kept.dec, &dec);
+	if (m->text.len == 0 && m->html.len > 0)
+		util_buf_add(&m->text, m->html.p, m->html.len);
+	return &m->text;
 }
 
 static void
 leaf(void *arg, const struct mime_part *p)
 {
 	struct msg *m = arg;
-	struct util_buf cte = reuse(&kept.cte), ct = reuse(&kept.ct), cs = reuse(&kept.cs),
-	    dec = reuse(&kept.dec);
-	const char *t = p->ctype;
+	enum part_kind kind = part_kind(p->ctype);
+	struct util_buf cte;
 
+	/* Only the first returned message counts, and only text near the top
+	 * (Google nests it in related/alternative): deeper parts are attachments
+	 * of some other kind. Their fields are not looked up. */
+	if (kind == PART_OTHER || (kind == PART_ORIGINAL && m->has_orig) ||
+	    (kind == PART_TEXT && p->depth > 4))
+		return;
+	cte = reuse(&kept.cte);
 	mime_header_get(p->header, "content-transfer-encoding", &cte);
-	mime_header_get(p->header, "content-type", &ct);
-	if (strcmp(t, "message/delivery-status") == 0 ||
-	    strcmp(t, "message/global-delivery-status") == 0 ||
-	    strcmp(t, "text/delivery-status") == 0) {
+	switch (kind) {
+	case PART_REPORT:
 		mime_decode_body(p->body, p->bodylen, cte.p, &m->dsn);
 		util_buf_add(&m->dsn, "\n\n", 2);
-	} else if (strcmp(t, "message/feedback-report") == 0) {
+		break;
+	case PART_FEEDBACK:
 		mime_decode_body(p->body, p->bodylen, cte.p, &m->arf);
 		util_buf_add(&m->arf, "\n\n", 2);
-	} else if (strcmp(t, "text/rfc822-headers") == 0 || strcmp(t, "message/rfc822") == 0 ||
-	    strcmp(t, "message/global") == 0 || strcmp(t, "message/global-headers") == 0 ||
-	    strcmp(t, "message/partial") == 0) {
-		if (!m->has_orig) {
-			mime_decode_body(p->body, p->bodylen, cte.p, &m->orig);
-			m->has_orig = 1;
-		}
-	} else if (strncmp(t, "text/", 5) == 0 && p->depth <= 4) {
-		/* Only text near the top (Google nests it in related/alternative):
-		 * deeper parts are attachments of some other kind. */
-		mime_decode_body(p->body, p->bodylen, cte.p, &dec);
-		mime_param(ct.p, ct.len, "charset", &cs);
-		if (strcmp(t, "text/html") == 0) {
-			struct util_buf u = reuse(&kept.u);
-
-			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &u);
-			strip_html(u.p, u.len, &m->html);
-			keep(&kept.u, &u);
-		} else {
-			mime_charset_to_utf8(dec.p, dec.len, cs.len ? cs.p : NULL, &m->text);
-			util_buf_addc(&m->text, '\n');
-		}
+		break;
+	case PART_ORIGINAL:
+		mime_decode_body(p->body, p->bodylen, cte.p, &m->orig);
+		m->has_orig = 1;
+		break;
+	case PART_TEXT:
+		add_text_part(m, p, &cte);
+		break;
+	case PART_OTHER:
+		break;
 	}
 	keep(&kept.cte, &cte);
-	keep(&kept.ct, &ct);
-	keep(&kept.cs, &cs);
-	keep(&kept.dec, &dec);
 }
 
 /* The first SMTP reply code in a reply text: a word of three digits
@@ -416,18 +698,18 @@ emit(struct msg *m, const struct rcpt *r)
 	}
 	diag = reuse(&kept.diag);
 	if (r->diag && *r->diag) {
-		util_buf_adds(&diag, r->diag);
-		collapse_ws(&diag);
-		/* A reply text is a few lines: the rest of a hostile one is cut, at
-		 * a character boundary. */
-		if (diag.len > DIAG_MAX) {
-			size_t k = DIAG_MAX;
+		size_t n = strlen(r->diag), k = DIAG_MAX;
 
+		/* A reply text is a few lines: the rest of a hostile one is cut, at
+		 * a character boundary. One byte more than kept tells if it is. */
+		diag.len = collapse_ws(util_buf_room(&diag, n < DIAG_MAX + 1 ? n : DIAG_MAX + 1),
+		    r->diag, n, DIAG_MAX + 1);
+		if (diag.len > DIAG_MAX) {
 			while (k > 0 && ((unsigned char)diag.p[k] & 0xc0) == 0x80)
 				k--;
 			diag.len = k;
-			util_buf_str(&diag);
 		}
+		util_buf_str(&diag);
 		e.diag = diag.p;
 		e.code = find_reply_code(diag.p, diag.len < 400 ? diag.len : 400);
 	}
@@ -505,6 +787,29 @@ struct dsn_msg {
 	struct util_buf qid, notice;
 	struct util_buf fr, orr, act, st, rm, dc, lad;
 };
+
+/* The header and buffers of parse_dsn, kept per thread as those of
+ * parse_message are: parse_dsn does not nest (nothing it calls comes back). */
+static _Thread_local struct {
+	struct mime_header group;
+	struct util_buf value;
+	struct dsn_msg msg;
+} dsn_kept;
+
+/* Frees the buffers of dsn_kept that hold more than max bytes. */
+static void
+dsn_kept_trim(size_t max)
+{
+	struct dsn_msg *dm = &dsn_kept.msg;
+	struct util_buf *all[] = { &dsn_kept.value, &dm->qid, &dm->notice, &dm->fr, &dm->orr,
+	    &dm->act, &dm->st, &dm->rm, &dm->dc, &dm->lad };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (all[i]->cap > max)
+			util_buf_free(all[i]);
+	if (dsn_kept.group.cap * sizeof *dsn_kept.group.f > max)
+		mime_header_free(&dsn_kept.group);
+}
 
 static void failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out);
 
@@ -598,25 +903,18 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	dsn_clear(d);
 }
 
-static int
-field_is(const struct mime_header *g, size_t i, const char *name)
-{
-	size_t len = strlen(name);
-
-	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
-}
-
 /* RFC 3464: per-message fields, then one group per recipient. Groups that
  * lack the empty line between them are split where a recipient field repeats. */
 static void
 parse_dsn(struct msg *m, const char *s, size_t n)
 {
-	struct mime_header g = {0};
-	struct dsn_msg dm = {0};
-	struct util_buf v = {0};
+	struct mime_header g = reuse_header(&dsn_kept.group);
+	struct dsn_msg *dm = &dsn_kept.msg;
+	struct util_buf v = reuse(&dsn_kept.value);
 	size_t pos = 0;
 
-	dm.arrival = (time_t)-1;
+	dm->arrival = (time_t)-1;
+	util_buf_reset(&dm->qid);	/* the others are set before they are read */
 	while (pos < n) {
 		struct dsn_rcpt d;
 		size_t used;
@@ -639,11 +937,11 @@ parse_dsn(struct msg *m, const char *s, size_t n)
 
 			if (field_is(&g, i, "final-recipient")) {
 				if (d.fr >= 0)
-					dsn_flush(m, &g, &d, &dm);
+					dsn_flush(m, &g, &d, dm);
 				d.fr = li;
 			} else if (field_is(&g, i, "original-recipient")) {
 				if (d.orr >= 0 || (d.fr >= 0 && (d.act > d.fr || d.st > d.fr)))
-					dsn_flush(m, &g, &d, &dm);
+					dsn_flush(m, &g, &d, dm);
 				d.orr = li;
 			} else if (field_is(&g, i, "action"))
 				d.act = li;
@@ -657,23 +955,15 @@ parse_dsn(struct msg *m, const char *s, size_t n)
 				d.lad = li;
 			else if (field_is(&g, i, "arrival-date")) {
 				mime_field_value(&g, i, &v);
-				dm.arrival = date_of(v.p);
-			} else if (field_is(&g, i, "x-postfix-queue-id") && dm.qid.len == 0)
-				mime_field_value(&g, i, &dm.qid);
+				dm->arrival = date_of(v.p);
+			} else if (field_is(&g, i, "x-postfix-queue-id") && dm->qid.len == 0)
+				mime_field_value(&g, i, &dm->qid);
 		}
-		dsn_flush(m, &g, &d, &dm);
+		dsn_flush(m, &g, &d, dm);
 	}
-	mime_header_free(&g);
-	util_buf_free(&v);
-	util_buf_free(&dm.qid);
-	util_buf_free(&dm.notice);
-	util_buf_free(&dm.fr);
-	util_buf_free(&dm.orr);
-	util_buf_free(&dm.act);
-	util_buf_free(&dm.st);
-	util_buf_free(&dm.rm);
-	util_buf_free(&dm.dc);
-	util_buf_free(&dm.lad);
+	keep_header(&dsn_kept.group, &g);
+	keep(&dsn_kept.value, &v);
+	dsn_kept_trim(KEEP_MAX);
 }
 
 /* RFC 5965: a complaint. The message was delivered: no bounce. */
@@ -689,7 +979,7 @@ parse_arf(struct msg *m, const char *s, size_t n)
 	mime_header_get(&g, "feedback-type", &ft);
 	if (mime_header_get(&g, "original-rcpt-to", &v))
 		extract_addr(v.p, v.len, rcpt);
-	if (rcpt[0] == '\0' && m->orig_to[0])
+	if (rcpt[0] == '\0' && original_recipient(m)[0])
 		memcpy(rcpt, m->orig_to, sizeof rcpt);
 	if (rcpt[0] == '\0' && mime_header_get(&g, "removal-recipient", &v))
 		extract_addr(v.p, v.len, rcpt);
@@ -732,14 +1022,14 @@ static void
 failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out)
 {
 	size_t end, lines = 0;
-	const char *t = m->text.p, *hit = NULL, *p;
+	const char *t = load_text(m)->p, *hit = NULL, *p;
 
 	util_buf_reset(out);
 	util_buf_str(out);
 	if (t == NULL || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
 		return;
 	m->notice_lookups++;
-	end = m->notice;
+	end = notice_len(m);
 	{
 		char *a = util_xstrndup(addr, n);
 
@@ -779,7 +1069,8 @@ failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out
 		util_buf_addc(out, ' ');
 		p = nl ? nl + 1 : t + end;
 	}
-	collapse_ws(out);
+	out->len = collapse_ws(out->p, out->p, out->len, SIZE_MAX);
+	util_buf_str(out);
 }
 
 /* Amazon SES notifications sent by email (an SNS subscription): the body
@@ -796,7 +1087,7 @@ ses_forward(void *arg, struct event *e)
 static void
 parse_ses_json(struct msg *m)
 {
-	const char *p = m->text.p, *end = p + m->notice, *nl;
+	const char *p = load_text(m)->p, *end = p + notice_len(m), *nl;
 	struct input_loc loc = { m->origin, 1 };
 	struct webhook *w;
 
@@ -815,6 +1106,26 @@ static int
 contains(const char *s, const char *needle)
 {
 	return s && nonstd_memcasemem(s, strlen(s), needle) != NULL;
+}
+
+/* Whether s holds one of words (lower case), ASCII case ignored. s is
+ * folded once, into fold: each word is then a strstr(3), not a search that
+ * folds every byte again. */
+static int
+contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
+{
+	size_t n = strlen(s);
+	char *f;
+
+	util_buf_reset(fold);
+	f = util_buf_room(fold, n);
+	for (size_t i = 0; i < n; i++)
+		f[i] = (char)ascii_lower((unsigned char)s[i]);
+	f[n] = '\0';
+	for (size_t i = 0; i < nwords; i++)
+		if (strstr(f, words[i]) != NULL)
+			return 1;
+	return 0;
 }
 
 /* Signs that a message is a delivery failure notice at all: 1 for one
@@ -838,12 +1149,10 @@ looks_like_bounce(struct msg *m, struct bufs *b)
 		"post_master", "ndr administrator",
 		"mail system", "delivery subsystem", "delivery system" };
 
-	header_text(&m->top, "subject", &b->w);
-	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0] && !subject; i++)
-		subject = contains(b->w.p, subjects[i]);
+	subject = contains_any(message_subject(m), subjects, sizeof subjects / sizeof subjects[0],
+	    &b->w);
 	mime_header_get(&m->top, "from", &b->v);
-	for (size_t i = 0; i < sizeof senders / sizeof senders[0] && !sender; i++)
-		sender = contains(b->v.p, senders[i]);
+	sender = contains_any(b->v.p, senders, sizeof senders / sizeof senders[0], &b->w);
 	if (subject && sender)
 		return 2;
 	if (subject || sender || mime_header_get(&m->top, "x-failed-recipients", &b->v))
@@ -874,11 +1183,8 @@ looks_like_autoreply(struct msg *m, struct bufs *b)
 		return 1;
 	if (mime_header_get(&m->top, "x-apple-action", &b->v) && contains(b->v.p, "vacation"))
 		return 1;
-	header_text(&m->top, "subject", &b->w);
-	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++)
-		if (contains(b->w.p, subjects[i]))
-			return 1;
-	return 0;
+	return contains_any(message_subject(m), subjects, sizeof subjects / sizeof subjects[0],
+	    &b->w);
 }
 
 /* fd: the message's file, whose time stands in for a missing Date, and then
@@ -907,11 +1213,12 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.text = reuse(&kept.text);
 	m.html = reuse(&kept.html);
 	m.orig = reuse(&kept.orig);
+	m.subject = reuse(&kept.subject);
+	util_buf_reset(&kept.part_fields);
 	b.v = reuse(&kept.v);
 	b.w = reuse(&kept.w);
-	m.top.f = kept.fields;
-	m.top.cap = kept.nfields;
-	kept.fields = NULL;
+	m.top = reuse_header(&kept.top);
+	m.orig_header = reuse_header(&kept.orig_header);
 
 	m.origin = origin;
 	m.fd = fd;
@@ -923,13 +1230,10 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (mime_header_get(&m.top, "date", &b.v))
 		m.date = date_of(b.v.p);
 	mime_walk_parsed(s, n, &m.top, body, leaf, &m);
-	if (m.text.len == 0 && m.html.len > 0)
-		util_buf_add(&m.text, m.html.p, m.html.len);
-	m.notice = m.text.len ? nonstd_original_start(m.text.p, m.text.len) : 0;
 	if (m.has_orig)
 		read_original(&m, m.orig.p ? m.orig.p : "", m.orig.len);
-	else if (m.text.len) {
-		size_t at = m.notice;
+	else if (load_text(&m)->len) {
+		size_t at = notice_len(&m);
 
 		/* Past the marker line ("--- Below this line is a copy ...") and
 		 * the empty lines after it, if the copy does not start at once. */
@@ -946,6 +1250,10 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	}
 	if (m.dsn.len)
 		parse_dsn(&m, m.dsn.p, m.dsn.len);
+	/* Every way on from here reads the text, and only for a message whose
+	 * report (if any) named nobody. */
+	if (m.events == 0)
+		load_text(&m);
 	/* Report fields pasted into the text (no delivery-status part). */
 	if (m.events == 0 && m.text.len && nonstd_memcasemem(m.text.p, m.text.len,
 	    "\nFinal-Recipient:") && nonstd_memcasemem(m.text.p, m.text.len, "\nStatus:"))
@@ -954,8 +1262,8 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		parse_arf(&m, m.arf.p, m.arf.len);
 	/* Complaint loops that forward the message without an RFC 5965 report
 	 * (Microsoft JMRP: "complaint about message from 192.0.2.1"). */
-	if (m.events == 0 && m.arf.len == 0 && m.has_orig && m.orig_to[0] &&
-	    header_text(&m.top, "subject", &b.w) && contains(b.w.p, "complaint about message")) {
+	if (m.events == 0 && m.arf.len == 0 && m.has_orig && original_recipient(&m)[0] &&
+	    contains(message_subject(&m), "complaint about message")) {
 		util_buf_adds(&m.arf, "Feedback-Type: abuse\n");
 		parse_arf(&m, m.arf.p, m.arf.len);
 	}
@@ -963,7 +1271,7 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		parse_ses_json(&m);
 	bounce = m.events == 0 && m.arf.len == 0 ? looks_like_bounce(&m, &b) : 0;
 	if (bounce)
-		nonstd_scan_notice(m.text.p ? m.text.p : "", m.notice, nonstd_hit, &m);
+		nonstd_scan_notice(m.text.p ? m.text.p : "", notice_len(&m), nonstd_hit, &m);
 	if (m.events == 0 && m.arf.len == 0 &&
 	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
 		/* Exim names the failed recipients in a header. */
@@ -989,7 +1297,7 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	/* Sender and subject both say it is a bounce, and it names nobody: the
 	 * returned message's recipient is the one (MMS gateways, Google Groups).
 	 * Not for auto-replies, which may quote any message. */
-	if (m.events == 0 && bounce == 2 && m.orig_to[0] && !(mime_header_get(&m.top,
+	if (m.events == 0 && bounce == 2 && original_recipient(&m)[0] && !(mime_header_get(&m.top,
 	    "auto-submitted", &b.v) && util_strcaseprefix(b.v.p, "auto-replied"))) {
 		struct rcpt r = {0};
 
@@ -1006,29 +1314,35 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		if (mime_header_get(&m.top, "from", &b.v) && extract_addr(b.v.p, b.v.len, who) == 0) {
 			struct rcpt r = {0};
 
-			header_text(&m.top, "subject", &b.w);
+			message_subject(&m);
 			r.addr = who;
 			r.addrlen = strlen(who);
 			r.action = "delivered";
 			r.reason = "vacation";
 			r.class = "none";
-			r.diag = b.w.len ? b.w.p : NULL;
+			r.diag = m.subject.len ? m.subject.p : NULL;
 			r.time = (time_t)-1;
 			m.from[0] = '\0';
 			emit(&m, &r);
 		}
 	}
 done:
-	if (m.top.cap * sizeof *m.top.f > KEEP_MAX)
-		mime_header_free(&m.top);
-	kept.fields = m.top.f;
-	kept.nfields = m.top.cap;
+	keep_header(&kept.top, &m.top);
+	keep_header(&kept.orig_header, &m.orig_header);
 	hmap_free(&m.textdiag, free);
 	keep(&kept.dsn, &m.dsn);
 	keep(&kept.arf, &m.arf);
 	keep(&kept.text, &m.text);
 	keep(&kept.html, &m.html);
 	keep(&kept.orig, &m.orig);
+	keep(&kept.subject, &m.subject);
+	if (kept.part_fields.cap > KEEP_MAX)
+		util_buf_free(&kept.part_fields);
+	if (kept.text_parts_cap * sizeof *kept.text_parts > KEEP_MAX) {
+		free(kept.text_parts);
+		kept.text_parts = NULL;
+		kept.text_parts_cap = 0;
+	}
 	keep(&kept.v, &b.v);
 	keep(&kept.w, &b.w);
 	if (kept.lf.cap > KEEP_MAX)
@@ -1185,13 +1499,17 @@ email_thread_end(void)
 {
 	struct util_buf *all[] = { &file_buf, &kept.lf, &kept.dsn, &kept.arf, &kept.text,
 	    &kept.html, &kept.orig, &kept.v, &kept.w, &kept.cte, &kept.ct, &kept.cs, &kept.dec,
-	    &kept.u, &kept.diag };
+	    &kept.u, &kept.diag, &kept.orig_value, &kept.subject, &kept.raw_subject,
+	    &kept.part_fields };
 
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		util_buf_free(all[i]);
-	free(kept.fields);
-	kept.fields = NULL;
-	kept.nfields = 0;
+	free(kept.text_parts);
+	kept.text_parts = NULL;
+	kept.text_parts_cap = 0;
+	mime_header_free(&kept.top);
+	mime_header_free(&kept.orig_header);
+	dsn_kept_trim(0);
 }
 
 /* A message file of a folder: its path (the origin of its events), and the
@@ -1241,7 +1559,7 @@ list_files(struct email_folder *f, const char *base, const char *sub)
 	dir = f->ndirs++;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		size_t fl;
+		size_t nl;
 		struct folder_entry *e;
 
 		if (de->d_name[0] == '.')
@@ -1259,9 +1577,12 @@ list_files(struct email_folder *f, const char *base, const char *sub)
 			f->e = util_xreallocarray(f->e, f->cap, sizeof *f->e);
 		}
 		e = &f->e[f->n++];
-		fl = dl + strlen(de->d_name) + 2;
-		e->path = util_xmalloc(fl);
-		snprintf(e->path, fl, "%s/%s", dirpath, de->d_name);
+		/* "dirpath/name" by hand: snprintf(3) took 900 instructions. */
+		nl = strlen(de->d_name);
+		e->path = util_xmalloc(dl + nl + 2);
+		memcpy(e->path, dirpath, dl);
+		e->path[dl] = '/';
+		memcpy(e->path + dl + 1, de->d_name, nl + 1);
 		e->base = dl + 1;
 		e->dir = dir;
 	}
