@@ -18,6 +18,8 @@
 #define QID_BUCKETS_MAX 131072	/* so that a small one stays in the cache */
 /* Deferred recipients remembered per message (for expiry), in bytes. */
 #define DEFERRED_CAP 4096
+/* Of each deferred recipient's last reply text, kept to say why it expired. */
+#define DEFERRED_DIAG_MAX 300
 /* The syslog header ("host program[pid]: ") is looked for this far only. */
 #define HEADER_MAX 512
 
@@ -541,28 +543,31 @@ logparse_forget(struct logparse *lp, const char *qid, size_t qlen)
 		qent_unlink(lp->state, slot);
 }
 
+/* The deferred list of a queue id: "rcpt\0status\0diag\0" triples. */
+
+/* The length of the triple at b->p + i. */
+static size_t
+deferred_len(const struct util_buf *b, size_t i)
+{
+	size_t rl = strlen(b->p + i), sl = strlen(b->p + i + rl + 1);
+
+	return rl + sl + strlen(b->p + i + rl + sl + 2) + 3;
+}
+
 /* Offset of rcpt in the deferred list, or -1. */
 static long
 deferred_find(const struct util_buf *b, const char *rcpt)
 {
-	size_t i = 0;
-
-	while (i < b->len) {
-		size_t rl = strlen(b->p + i);
-		size_t sl = strlen(b->p + i + rl + 1);
-
+	for (size_t i = 0; i < b->len; i += deferred_len(b, i))
 		if (strcmp(b->p + i, rcpt) == 0)
 			return (long)i;
-		i += rl + sl + 2;
-	}
 	return -1;
 }
 
 static void
 deferred_remove(struct util_buf *b, long at)
 {
-	size_t i = (size_t)at, rl = strlen(b->p + i), sl = strlen(b->p + i + rl + 1);
-	size_t n = rl + sl + 2;
+	size_t i = (size_t)at, n = deferred_len(b, i);
 
 	memmove(b->p + i, b->p + i + n, b->len - i - n);
 	b->len -= n;
@@ -570,9 +575,10 @@ deferred_remove(struct util_buf *b, long at)
 
 void
 logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
-    const char *deferred_status, struct logparse_fields *f, const char **from,
-    const char **msgid)
+    const char *deferred_status, const char *deferred_diag, struct logparse_fields *f,
+    const char **from, const char **msgid)
 {
+	size_t dl = deferred_diag ? strlen(deferred_diag) : 0;
 	struct qent *q = qid_get(lp, qid, qlen, deferred_status != NULL);
 	const char *s;
 	long at;
@@ -586,10 +592,22 @@ logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rc
 		*msgid = logparse_copy(f->msgid, sizeof f->msgid, s, strlen(s));
 	if (q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
 		deferred_remove(&q->deferred, at);
-	if (deferred_status && q->deferred.len + strlen(rcpt) + strlen(deferred_status) + 2 <=
+	/* The reply text a few lines long at most, cut at a character. */
+	if (dl > DEFERRED_DIAG_MAX) {
+		dl = DEFERRED_DIAG_MAX;
+		while (dl > 0 && ((unsigned char)deferred_diag[dl] & 0xc0) == 0x80)
+			dl--;
+	}
+	/* A full list keeps the recipient and its status all the same. */
+	if (deferred_status && q->deferred.len + strlen(rcpt) + strlen(deferred_status) + dl + 3 >
+	    DEFERRED_CAP)
+		dl = 0;
+	if (deferred_status && q->deferred.len + strlen(rcpt) + strlen(deferred_status) + 3 <=
 	    DEFERRED_CAP) {
 		util_buf_add(&q->deferred, rcpt, strlen(rcpt) + 1);
 		util_buf_add(&q->deferred, deferred_status, strlen(deferred_status) + 1);
+		util_buf_add(&q->deferred, deferred_diag ? deferred_diag : "", dl);
+		util_buf_addc(&q->deferred, '\0');
 	}
 }
 
@@ -605,7 +623,7 @@ logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char
 
 void
 logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
-    void (*fn)(void *arg, const char *rcpt, const char *status), void *arg)
+    void (*fn)(void *arg, const char *rcpt, const char *status, const char *diag), void *arg)
 {
 	struct qent *q = qid_get(lp, qid, qlen, 0);
 	struct util_buf list;
@@ -618,9 +636,10 @@ logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
 	memset(&q->deferred, 0, sizeof q->deferred);
 	while (i < list.len) {
 		const char *rcpt = list.p + i, *status = rcpt + strlen(rcpt) + 1;
+		const char *diag = status + strlen(status) + 1;
 
-		fn(arg, rcpt, status);
-		i = (size_t)(status - list.p) + strlen(status) + 1;
+		fn(arg, rcpt, status, diag);
+		i = (size_t)(diag - list.p) + strlen(diag) + 1;
 	}
 	util_buf_free(&list);
 }

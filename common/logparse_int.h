@@ -90,17 +90,19 @@ void logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const ch
     const char **msgid);
 void logparse_forget(struct logparse *lp, const char *qid, size_t qlen);
 /* Recipients still deferred are remembered too, so that a message that expires
- * can name them. logparse_track does all of it for one outcome: from and msgid
- * copied into f (NULL when unknown), and rcpt noted as deferred (with
- * deferred_status) or done (NULL). */
+ * can name them and say why. logparse_track does all of it for one outcome:
+ * from and msgid copied into f (NULL when unknown), and rcpt noted as deferred
+ * (with deferred_status and the reply text deferred_diag, or NULL) or done
+ * (deferred_status NULL). */
 void logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
-    const char *deferred_status, struct logparse_fields *f, const char **from,
-    const char **msgid);
+    const char *deferred_status, const char *deferred_diag, struct logparse_fields *f,
+    const char **from, const char **msgid);
 /* rcpt of qid is done (delivered): no longer deferred. */
 void logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt);
-/* Calls fn for each deferred recipient of qid (rcpt, last status), then forgets them. */
+/* Calls fn for each deferred recipient of qid (rcpt, last status, last reply
+ * text or ""), then forgets them. */
 void logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
-    void (*fn)(void *arg, const char *rcpt, const char *status), void *arg);
+    void (*fn)(void *arg, const char *rcpt, const char *status, const char *diag), void *arg);
 
 /* Whether a reason says no more than "expired" would (systemerror, undefined). */
 int logparse_generic_reason(const char *reason);

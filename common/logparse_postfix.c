@@ -179,12 +179,15 @@ local_name(const char *s, size_t n)
 	return s[0] == '|' || s[0] == '/' || s[0] == '"' || memchr(s, ' ', n) == NULL;
 }
 
-/* Reasons that say no more than "it did not work out in time". */
+/* Reasons that say no more than "it did not work out in time". Failures to
+ * connect or to look the host up, retried until the time ran out, are what
+ * expired means (as reason_classify has it). */
 int
 logparse_generic_reason(const char *reason)
 {
 	return strcmp(reason, "systemerror") == 0 || strcmp(reason, "undefined") == 0 ||
-	    strcmp(reason, "onhold") == 0 || strcmp(reason, "expired") == 0;
+	    strcmp(reason, "onhold") == 0 || strcmp(reason, "expired") == 0 ||
+	    strcmp(reason, "networkerror") == 0;
 }
 
 struct outcome {
@@ -194,6 +197,7 @@ struct outcome {
 	const char *source;
 	const char *action;
 	const char *reason;	/* forced (expired), or NULL */
+	const char *reason_text;	/* what may say more than reason, if not diag */
 	const struct kv *kv;
 	const char *diag;
 	size_t diag_len;
@@ -243,11 +247,14 @@ emit(struct outcome *o, const char *rcpt, size_t rlen, const char *orig, size_t 
 	if (o->rhost && logparse_host(f->rhost, sizeof f->rhost, o->rhost, o->rhost_len) == 0)
 		e.rhost = f->rhost;
 	e.qid = logparse_copy(f->qid, sizeof f->qid, o->qid, o->qlen);
-	logparse_track(lp, o->qid, o->qlen, e.rcpt, strcmp(o->action, "delayed") == 0 ?
-	    e.status : NULL, f, &e.from, &e.msgid);
+	if (strcmp(o->action, "delayed") == 0)
+		logparse_track(lp, o->qid, o->qlen, e.rcpt, e.status, e.diag, f, &e.from, &e.msgid);
+	else
+		logparse_track(lp, o->qid, o->qlen, e.rcpt, NULL, NULL, f, &e.from, &e.msgid);
 	if (o->reason) {
 		/* The queue lifetime ran out: "expired", unless the text says more. */
-		const char *by_text = e.diag ? reason_from_text(e.diag, strlen(e.diag)) : NULL;
+		const char *t = o->reason_text ? o->reason_text : e.diag;
+		const char *by_text = t ? reason_from_text(t, strlen(t)) : NULL;
 
 		e.reason = by_text && !logparse_generic_reason(by_text) ? by_text : o->reason;
 	}
@@ -429,13 +436,27 @@ struct expiry {
 	int count;
 };
 
+#define EXPIRED_TEXT "message expired in the queue, returned to sender"
+
+/* A recipient still deferred when its message expired: its last reply says
+ * why (a full mailbox or mail system, more often than not). */
 static void
-expire_one(void *arg, const char *rcpt, const char *status)
+expire_one(void *arg, const char *rcpt, const char *status, const char *last_diag)
 {
 	struct expiry *x = arg;
+	struct util_buf diag = {0};
 
+	util_buf_adds(&diag, EXPIRED_TEXT);
+	if (*last_diag) {
+		util_buf_adds(&diag, "; last reply: ");
+		util_buf_adds(&diag, last_diag);
+	}
+	x->o->diag = diag.p;
+	x->o->diag_len = diag.len;
+	x->o->reason_text = *last_diag ? last_diag : NULL;
 	if (emit(x->o, rcpt, strlen(rcpt), NULL, 0, status) == 0)
 		x->count++;
+	util_buf_free(&diag);
 }
 
 /* "QID: from=<a@b>, size=123, nrcpt=1 (queue active)" (Postfix qmgr),
@@ -468,8 +489,6 @@ sender_line(struct logparse_ctx *c, const char *qid, size_t qlen, const struct k
 		o.action = "failed";
 		o.reason = "expired";
 		o.kv = kv;
-		o.diag = "message expired in the queue, returned to sender";
-		o.diag_len = strlen(o.diag);
 		logparse_take_deferred(c->lp, qid, qlen, expire_one, &x);
 	}
 	return BK_OK;

@@ -85,12 +85,32 @@ event_at() {
 	[ "$(jq -r .action <<<"$e")" = failed ]
 	[ "$(jq -r .reason <<<"$e")" = expired ]
 	[ "$(jq -r .status <<<"$e")" = 4.4.7 ]
-	# qmgr names no recipient: the ones still deferred for that queue id fail
+	# qmgr names no recipient: the ones still deferred for that queue id fail,
+	# for the reason their last reply gave (a full mail system here)
 	e=$(jq -c 'select(.qid=="3F2A1C0B1D" and .action=="failed")' <<<"$out")
 	[ "$(jq -r .rcpt <<<"$e")" = Alice@full-box.example ]
-	[ "$(jq -r .reason <<<"$e")" = expired ]
+	[ "$(jq -r .reason <<<"$e")" = systemfull ]
+	[ "$(jq -r .status <<<"$e")" = 4.3.1 ]
+	[ "$(jq -r .diag <<<"$e")" = "message expired in the queue, returned to sender; last reply: 452 4.3.1 Insufficient system storage" ]
 	[ "$(jq -r .time <<<"$e")" = 2026-11-25T08:00:11Z ]
 	[ "$(jq -r .from <<<"$e")" = news@shop.example ]
+}
+
+@test "logs: Postfix expiry after deferrals: the last reply says why, or it is expired" {
+	cat >"$BATS_TEST_TMPDIR/expire.log" <<'EOF'
+Nov 20 08:00:01 mx1 postfix/qmgr[813]: 4A1B2C3D4E: from=<news@shop.example>, size=2211, nrcpt=3 (queue active)
+Nov 20 08:00:02 mx1 postfix/smtp[820]: 4A1B2C3D4E: to=<ann@quota.example>, relay=mx.quota.example[192.0.2.11]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.2.2, status=deferred (host mx.quota.example[192.0.2.11] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))
+Nov 20 08:00:03 mx1 postfix/smtp[821]: 4A1B2C3D4E: to=<bob@down.example>, relay=none, delay=2, delays=0/0/2/0, dsn=4.4.1, status=deferred (connect to mx.down.example[192.0.2.12]:25: Connection timed out)
+Nov 20 08:00:04 mx1 postfix/smtp[822]: 4A1B2C3D4E: to=<cy@ok.example>, relay=mx.ok.example[192.0.2.13]:25, delay=3, delays=0/0/1/2, dsn=2.0.0, status=sent (250 2.0.0 Ok)
+Nov 25 08:00:11 mx1 postfix/qmgr[813]: 4A1B2C3D4E: from=<news@shop.example>, status=expired, returned to sender
+EOF
+	run bounce-parse --year 2026 "$BATS_TEST_TMPDIR/expire.log"
+	[ "$status" -eq 0 ]
+	failed=$(jq -r 'select(.action=="failed") | [.rcpt, .status, .reason, .class] | join(" ")' <<<"$output")
+	# The delivered recipient is not among them; each failed one once.
+	[ "$failed" = "$(printf '%s\n' 'ann@quota.example 4.2.2 mailboxfull soft' 'bob@down.example 4.4.1 expired soft')" ]
+	[ "$(jq -r 'select(.action=="failed" and .rcpt=="bob@down.example") | .diag' <<<"$output")" = \
+	    "message expired in the queue, returned to sender; last reply: connect to mx.down.example[192.0.2.12]:25: Connection timed out" ]
 }
 
 @test "logs: smtpd rejects, connects and other Postfix lines yield nothing" {
