@@ -19,6 +19,8 @@
 #     name the recipient outright ("invalid recipient", "recipient not
 #     found") stay userunknown even where one of Sisimai's server-specific
 #     modules says otherwise.
+#   - "Host unknown" (no such domain) is hostunknown and hard, where a
+#     module of Sisimai's reads the transcript around it as blocked.
 #   - Auto-replies are reported for their sender (Sisimai leaves the
 #     recipient empty; such rows are not counted), and feedback reports that
 #     name no recipient give no record (Sisimai makes up "*.invalid").
