@@ -4,6 +4,7 @@
 /* d_type in struct dirent (glibc, BSD): saves a stat per message file. */
 #define _DEFAULT_SOURCE
 #include "email.h"
+#include "ascii.h"
 #include "hmap.h"
 #include "mime.h"
 #include "nonstd.h"
@@ -311,13 +312,6 @@ extract_addr(const char *v, size_t n, char *out)
 	return -1;
 }
 
-/* isspace(3) of the C locale, without a call per byte. */
-static int
-ascii_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
 /* Bytes left out of a Message-ID: white space (isspace(3) of the C locale)
  * and angle brackets. A table: one test per byte. */
 static const unsigned char msgid_drop[256] = {
@@ -400,12 +394,6 @@ original_recipient(struct msg *m)
 		extract_addr(v.p, v.len, m->orig_to);
 	keep(&kept.orig_value, &v);
 	return m->orig_to;
-}
-
-static unsigned char
-ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
 }
 
 /* Whether a tag whose name starts at s ends a block of text: "</...>",
@@ -1033,14 +1021,14 @@ failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out
 	{
 		char *a = util_xstrndup(addr, n);
 
-		hit = nonstd_memcasemem(t, end, a);
+		hit = util_memcasemem(t, end, a);
 		if (hit == NULL) {
 			char *at = strchr(a, '@');
 
 			*at = '\0';
 			/* An indented line holding only the local part (Exim). */
 			for (p = t; p && p < t + end && hit == NULL;) {
-				const char *q = nonstd_memcasemem(p, (size_t)(t + end - p), a);
+				const char *q = util_memcasemem(p, (size_t)(t + end - p), a);
 				size_t al = strlen(a);
 
 				if (q == NULL)
@@ -1095,7 +1083,7 @@ parse_ses_json(struct msg *m)
 		p++;
 	if (p >= end || *p != '{' || (nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 		nl = end;
-	if (p >= end || *p != '{' || nonstd_memcasemem(p, (size_t)(nl - p), "\"notificationType\"") == NULL)
+	if (p >= end || *p != '{' || util_memcasemem(p, (size_t)(nl - p), "\"notificationType\"") == NULL)
 		return;
 	w = webhook_new(WEBHOOK_SES, m->origin, ses_forward, m);
 	webhook_line(w, &loc, p, (size_t)(nl - p));
@@ -1105,7 +1093,7 @@ parse_ses_json(struct msg *m)
 static int
 contains(const char *s, const char *needle)
 {
-	return s && nonstd_memcasemem(s, strlen(s), needle) != NULL;
+	return s && util_memcasemem(s, strlen(s), needle) != NULL;
 }
 
 /* Whether s holds one of words (lower case), ASCII case ignored. s is
@@ -1255,8 +1243,8 @@ parse_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (m.events == 0)
 		load_text(&m);
 	/* Report fields pasted into the text (no delivery-status part). */
-	if (m.events == 0 && m.text.len && nonstd_memcasemem(m.text.p, m.text.len,
-	    "\nFinal-Recipient:") && nonstd_memcasemem(m.text.p, m.text.len, "\nStatus:"))
+	if (m.events == 0 && m.text.len && util_memcasemem(m.text.p, m.text.len,
+	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
 		parse_dsn(&m, m.text.p, m.text.len);
 	if (m.events == 0 && m.arf.len)
 		parse_arf(&m, m.arf.p, m.arf.len);

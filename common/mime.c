@@ -1,4 +1,5 @@
 #include "mime.h"
+#include "ascii.h"
 #include "bktime.h"
 
 #include <ctype.h>
@@ -8,15 +9,6 @@
 #include <strings.h>
 
 static size_t lf_copy(char *out, const char *s, size_t n);
-
-char *
-mime_lf(const char *s, size_t n, size_t *outlen)
-{
-	char *out = util_xmalloc(n + 1);
-
-	*outlen = lf_copy(out, s, n);
-	return out;
-}
 
 void
 mime_lf_buf(const char *s, size_t n, struct util_buf *out)
@@ -67,14 +59,6 @@ static const unsigned char field_chars[256] = { F64(0), F64(64), F64(128), F64(1
 #undef F8
 #undef F1
 
-/* A-Z to a-z: what tolower(3) and strncasecmp(3) do in the C locale, which
- * these programs never leave, without a call per byte. */
-static unsigned char
-ascii_lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
-}
-
 /* Whether a[0..n) and b[0..n) are equal but for the case of ASCII letters
  * (strncasecmp(3) where neither holds a NUL). */
 static int
@@ -104,25 +88,6 @@ prefix_fold(const char *s, const char *prefix)
 		if (ascii_lower((unsigned char)*s) != (unsigned char)*prefix)
 			return 0;
 	return 1;
-}
-
-/* isspace(3) of the C locale. */
-static int
-ascii_space(unsigned char c)
-{
-	return c == ' ' || (c >= '\t' && c <= '\r');
-}
-
-static int
-ascii_alpha(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int
-ascii_digit(unsigned char c)
-{
-	return c >= '0' && c <= '9';
 }
 
 static int

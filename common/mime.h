@@ -13,10 +13,9 @@
 /* Nesting of multiparts beyond this is taken as an opaque leaf. */
 #define MIME_MAX_DEPTH 64
 
-/* A copy of s[0..n) with CRLF and CR-only line ends turned into LF. */
-char *mime_lf(const char *s, size_t n, size_t *outlen);
-/* The same into out (reused: no allocation per message once it is large
- * enough); NUL-terminated, out->len its length. */
+/* s[0..n) with CRLF and CR-only line ends turned into LF, into out (reused:
+ * no allocation per message once it is large enough); NUL-terminated,
+ * out->len its length. */
 void mime_lf_buf(const char *s, size_t n, struct util_buf *out);
 
 /* One header field: offsets into the text it was parsed from. */

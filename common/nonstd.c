@@ -210,20 +210,6 @@ search_next(struct search *s, size_t from)
 	}
 }
 
-const char *
-nonstd_memcasemem(const char *hay, size_t n, const char *needle)
-{
-	struct search s;
-	size_t at;
-
-	if (*needle == '\0')
-		return hay;
-	pthread_once(&tables_once, tables_init);
-	search_init(&s, hay, n, needle);
-	at = search_next(&s, 0);
-	return at == SIZE_MAX ? NULL : hay + at;
-}
-
 /* The field name of a header line ("Received:"): its length with the colon,
  * 0 if the line is not one. */
 static size_t
@@ -465,7 +451,7 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 		    i + 1 + len >= n || p[i + 1 + len] != '>')
 			continue;
 		k = i > 12 ? i - 12 : 0;
-		if (nonstd_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
+		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
 			continue;
 		a->addr = p + i + 1;
 		a->addrlen = len;
@@ -750,7 +736,7 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 
 		util_buf_reset(&diag);
 		/* A transcript line ">>> RCPT TO:<...>" tells the command answered. */
-		if (nonstd_memcasemem(lines[an[k].line].p, lines[an[k].line].n, "rcpt to")) {
+		if (util_memcasemem(lines[an[k].line].p, lines[an[k].line].n, "rcpt to")) {
 			const char *p = lines[an[k].line].p;
 			size_t len = lines[an[k].line].n;
 

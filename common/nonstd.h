@@ -24,10 +24,6 @@ size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
  * (nonstd_original_start of the caller): saves a second search. */
 void nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg);
 
-/* Case-insensitive (ASCII) search of needle in hay[0..n), or NULL; like
- * util_memcasemem, with the C library's memchr for the first byte. */
-const char *nonstd_memcasemem(const char *hay, size_t n, const char *needle);
-
 /* Offset of the line that starts the returned original message in text, or n. */
 size_t nonstd_original_start(const char *text, size_t n);
 

@@ -1,4 +1,5 @@
 #include "util.h"
+#include "ascii.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -313,19 +314,34 @@ const char *
 util_memcasemem(const char *hay, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
-	int first;
+	unsigned char lower, upper;
+	const char *end, *lo, *up;
 
 	if (m == 0)
 		return hay;
 	if (m > n)
 		return NULL;
-	first = tolower((unsigned char)needle[0]);
-	/* Bounded by n*m only for pathological needles; needles here are short constants. */
-	for (size_t i = 0; i + m <= n; i++) {
-		if (tolower((unsigned char)hay[i]) != first)
-			continue;
-		if (strncasecmp(hay + i + 1, needle + 1, m - 1) == 0)
-			return hay + i;
+	/* The candidates are the needle's first byte in either case, each found
+	 * by memchr(3) and looked for again only once passed. Bounded by n*m only
+	 * for pathological needles: needles here are short constants and
+	 * addresses. */
+	lower = ascii_lower((unsigned char)needle[0]);
+	upper = ascii_upper(lower);
+	end = hay + n - m + 1;
+	lo = memchr(hay, lower, (size_t)(end - hay));
+	up = upper != lower ? memchr(hay, upper, (size_t)(end - hay)) : NULL;
+	while (lo != NULL || up != NULL) {
+		const char *p = up == NULL || (lo != NULL && lo < up) ? lo : up;
+		size_t k = 1;
+
+		while (k < m && ascii_lower((unsigned char)p[k]) == ascii_lower((unsigned char)needle[k]))
+			k++;
+		if (k == m)
+			return p;
+		if (p == lo)
+			lo = memchr(p + 1, lower, (size_t)(end - p - 1));
+		else
+			up = memchr(p + 1, upper, (size_t)(end - p - 1));
 	}
 	return NULL;
 }

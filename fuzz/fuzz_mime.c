@@ -36,13 +36,17 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mime_header h;
-	struct util_buf v = {0}, out = {0};
+	struct util_buf v = {0}, out = {0}, lf = {0};
 	struct walked w = { 0, NULL, 0 };
 	char ctype[128];
 	size_t len, body;
-	char *msg = mime_lf((const char *)data, size, &len);
+	const char *msg;
 	time_t t;
 
+	/* A fresh buffer of the exact size each time: ASan sees over-reads. */
+	mime_lf_buf((const char *)data, size, &lf);
+	msg = lf.p;
+	len = lf.len;
 	if (len > size)
 		abort();
 	memset(&h, 0, sizeof h);
@@ -75,6 +79,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mime_walk(msg, len, leaf, &w);
 	util_buf_free(&v);
 	util_buf_free(&out);
-	free(msg);
+	util_buf_free(&lf);
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* Unit tests of common/: run by tests/01-common.bats through make check. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include "jsonl.h"
 #include "reason.h"
 #include "status.h"
+#include "util.h"
 
 static int failures, checks;
 
@@ -147,6 +149,43 @@ test_jsonl_bytes(void)
 		json_decref(o);
 	}
 	CHECK(bad == 0 && compared == 20000);
+}
+
+/* util_memcasemem against the plainest search there is, on texts of a few
+ * letters in both cases (many near misses) and NUL bytes. */
+static void
+test_memcasemem(void)
+{
+	static const char alphabet[] = "aAbB \0";
+	static const char *const needles[] = { "a", "B", "ab", "Ba b", "aaB", "b\0a", "abba" };
+	unsigned long long x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char hay[40];
+		size_t n = (size_t)(i % 40);
+		const char *needle = needles[i % (sizeof needles / sizeof needles[0])];
+		size_t m = strlen(needle);
+		const char *want = NULL;
+
+		for (size_t k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			hay[k] = alphabet[x % (sizeof alphabet - 1)];
+		}
+		for (size_t at = 0; want == NULL && at + m <= n; at++) {
+			size_t k = 0;
+
+			while (k < m && tolower((unsigned char)hay[at + k]) == tolower((unsigned char)needle[k]))
+				k++;
+			if (k == m)
+				want = hay + at;
+		}
+		if (util_memcasemem(hay, n, needle) != want && bad++ < 5)
+			fprintf(stderr, "util_memcasemem: case %d differs\n", i);
+	}
+	CHECK(bad == 0);
+	CHECK(util_memcasemem("xyz", 3, "") != NULL);
+	CHECK(util_memcasemem("Final-Recipient: x", 18, "final-RECIPIENT:") != NULL);
 }
 
 static void
@@ -304,6 +343,7 @@ main(void)
 	test_time();
 	test_time_format();
 	test_jsonl_bytes();
+	test_memcasemem();
 	test_syslog();
 	test_addr();
 	test_status();
