@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "bktime.h"
 #include "email.h"
@@ -160,72 +159,6 @@ detect(const char *line, size_t len)
 	return K_LOG;
 }
 
-/* Input in big blocks with read(2) rather than getline: the lines of a log
- * are cut out with memchr where they lie. read returns what a pipe has, so
- * "tail -f log | bounce-parse" goes on line by line as before. */
-#define READ_BLOCK (128 * 1024)
-
-struct reader {
-	int fd;
-	char *buf;
-	size_t cap, start, end;	/* unread bytes: buf[start..end) */
-	int eof, error;
-};
-
-/* The next line, its line end included (none at the end of the input);
- * 0 at the end of the input. Memory: the block, or the longest line. */
-static int
-next_line(struct reader *r, char **line, size_t *len)
-{
-	size_t scanned = 0;
-
-	for (;;) {
-		char *p = r->buf + r->start, *nl;
-		size_t have = r->end - r->start;
-		ssize_t got;
-
-		/* have > scanned: no memchr on the NULL buffer of the first call. */
-		if (have > scanned && (nl = memchr(p + scanned, '\n', have - scanned)) != NULL) {
-			*line = p;
-			*len = (size_t)(nl - p) + 1;
-			r->start += *len;
-			return 1;
-		}
-		scanned = have;
-		if (r->eof) {
-			if (have == 0)
-				return 0;
-			*line = p;
-			*len = have;
-			r->start = r->end;
-			return 1;
-		}
-		/* keep the partial line, room for more after it */
-		if (r->start > 0) {
-			memmove(r->buf, p, have);
-			r->start = 0;
-			r->end = have;
-		}
-		/* one byte spare: a NUL after the data, as getline leaves */
-		if (r->end + 1 >= r->cap) {
-			r->cap = r->cap ? r->cap * 2 : READ_BLOCK;
-			r->buf = util_xrealloc(r->buf, r->cap);
-		}
-		do
-			got = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
-		while (got < 0 && errno == EINTR);
-		if (got < 0) {
-			r->error = errno;
-			r->eof = 1;
-		} else if (got == 0) {
-			r->eof = 1;
-		} else {
-			r->end += (size_t)got;
-		}
-		r->buf[r->end] = '\0';
-	}
-}
-
 /* One input stream, its kind decided by the format or by its first line. */
 static int
 parse_stream(FILE *fp, const char *name)
@@ -235,12 +168,13 @@ parse_stream(FILE *fp, const char *name)
 	struct util_buf msg = {0};
 	struct email_mbox *mbox = NULL;
 	struct webhook *wh = NULL;
-	struct reader rd = { fileno(fp), NULL, 0, 0, 0, 0, 0 };
+	struct input_reader rd;
 	char *line;
 	size_t n;
 	int status = BK_OK;
 
-	while (next_line(&rd, &line, &n)) {
+	input_reader_init(&rd, fileno(fp));
+	while (input_next_line(&rd, &line, &n)) {
 		size_t len = n;
 
 		loc.line++;
@@ -283,7 +217,7 @@ parse_stream(FILE *fp, const char *name)
 		util_warn("%s: read error", loc.file);
 		status = BK_ERR;
 	}
-	free(rd.buf);
+	input_reader_free(&rd);
 	if (kind == K_EMAIL)
 		status = input_worse(status, email_parse(msg.p ? msg.p : "", msg.len, loc.file,
 		    &email_opts));

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -33,28 +34,99 @@ input_open(const char *name)
 	return fp;
 }
 
+/* Blocks of this size at first; a longer line grows the buffer. */
+#define READ_BLOCK (128 * 1024)
+
+void
+input_reader_init(struct input_reader *r, int fd)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = fd;
+}
+
+void
+input_reader_free(struct input_reader *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+}
+
+int
+input_next_line(struct input_reader *r, char **line, size_t *len)
+{
+	size_t scanned = 0;
+
+	for (;;) {
+		char *p = r->buf + r->start, *nl;
+		size_t have = r->end - r->start;
+		ssize_t got;
+
+		/* have > scanned: no memchr on the NULL buffer of the first call. */
+		if (have > scanned && (nl = memchr(p + scanned, '\n', have - scanned)) != NULL) {
+			*line = p;
+			*len = (size_t)(nl - p) + 1;
+			r->start += *len;
+			return 1;
+		}
+		scanned = have;
+		if (r->eof) {
+			if (have == 0)
+				return 0;
+			*line = p;
+			*len = have;
+			r->start = r->end;
+			return 1;
+		}
+		/* keep the partial line, room for more after it */
+		if (r->start > 0) {
+			memmove(r->buf, p, have);
+			r->start = 0;
+			r->end = have;
+		}
+		/* one byte spare: a NUL after the data, as getline leaves */
+		if (r->end + 1 >= r->cap) {
+			r->cap = r->cap ? r->cap * 2 : READ_BLOCK;
+			r->buf = util_xrealloc(r->buf, r->cap);
+		}
+		do
+			got = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
+		while (got < 0 && errno == EINTR);
+		if (got < 0) {
+			r->error = errno;
+			r->eof = 1;
+		} else if (got == 0) {
+			r->eof = 1;
+		} else {
+			r->end += (size_t)got;
+		}
+		r->buf[r->end] = '\0';
+	}
+}
+
 int
 input_lines(FILE *fp, const char *name, input_line_fn fn, void *ctx)
 {
 	struct input_loc loc = { input_display_name(name), 0 };
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct input_reader rd;
+	char *line;
+	size_t n;
 	int status = 0;
 
-	while ((n = getline(&line, &cap, fp)) != -1) {
+	input_reader_init(&rd, fileno(fp));
+	while (input_next_line(&rd, &line, &n)) {
 		loc.line++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
 		if (n > 0 && line[n - 1] == '\r')
 			line[--n] = '\0';
-		status = input_worse(status, fn(ctx, &loc, line, (size_t)n));
+		status = input_worse(status, fn(ctx, &loc, line, n));
 	}
-	if (ferror(fp)) {
+	if (rd.error) {
+		errno = rd.error;
 		util_warn("%s: read error", loc.file);
 		status = 2;
 	}
-	free(line);
+	input_reader_free(&rd);
 	return status;
 }
 

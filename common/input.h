@@ -15,13 +15,28 @@ struct input_loc {
 /* Returns BK_OK, or BK_ERR for a bad record (already reported); the loop goes on. */
 typedef int (*input_line_fn)(void *ctx, const struct input_loc *loc, char *line, size_t len);
 typedef int (*input_json_fn)(void *ctx, const struct input_loc *loc, json_t *obj);
-/* Called with a stream before its lines, for handlers that read whole files. */
-
 /* Opens name ("-" for stdin). NULL with a message on failure. */
 FILE *input_open(const char *name);
 const char *input_display_name(const char *name);
 
-/* Reads fp line by line, without the line end (LF, CRLF). */
+/* Lines read with read(2) in large blocks and cut out with memchr where they
+ * lie, rather than getline(3) a line at a time. read(2) returns what a pipe
+ * has, so "tail -f log | prog" goes on line by line. */
+struct input_reader {
+	int fd;
+	char *buf;
+	size_t cap, start, end;	/* unread bytes: buf[start..end) */
+	int eof, error;		/* error: the errno of a failed read */
+};
+void input_reader_init(struct input_reader *r, int fd);
+/* The next line, its line end included (none at the end of the input), with
+ * a NUL after it; 0 at the end of the input. Memory: the block, or the
+ * longest line. */
+int input_next_line(struct input_reader *r, char **line, size_t *len);
+void input_reader_free(struct input_reader *r);
+
+/* Reads fp line by line, without the line end (LF, CRLF). fp must not have
+ * been read from (its descriptor is read directly). */
 int input_lines(FILE *fp, const char *name, input_line_fn fn, void *ctx);
 /* input_lines over each operand (none: stdin). Unreadable files are reported. */
 int input_run(int argc, char **argv, input_line_fn fn, void *ctx);
