@@ -64,7 +64,7 @@ $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
 check: all deps-test fuzz-replay $(BUILD)/unit-common
-	PATH="$(abspath $(BIN)):$$PATH" BK_SHARED="$(CURDIR)/../shared" \
+	PATH="$(abspath $(BIN)):$$PATH" \
 	  BK_UNIT="$(abspath $(BUILD))/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
 	  bats tests/
 
@@ -86,7 +86,7 @@ tsan: deps-test
 	  LDFLAGS="-fsanitize=thread" all
 	@if ! bin-tsan/bounce-parse --version >/dev/null 2>&1; then \
 	  echo "tsan: ThreadSanitizer does not run on this machine (skipped)"; exit 0; fi; \
-	PATH="$(CURDIR)/bin-tsan:$$PATH" BK_SHARED="$(CURDIR)/../shared" \
+	PATH="$(CURDIR)/bin-tsan:$$PATH" \
 	  TSAN_OPTIONS="halt_on_error=1 exitcode=66" bats $(TSAN_TESTS) && \
 	  echo "tsan: thread tests passed under ThreadSanitizer"
 
@@ -133,7 +133,7 @@ clean:
 # corpus through its harness, under valgrind: no memory error, no leak.
 .PHONY: valgrind
 valgrind: all $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
-	@BK_SHARED="$(CURDIR)/../shared" sh fuzz/valgrind.sh "$(abspath $(BIN))" "$(abspath $(BUILD))/fuzz"
+	@sh fuzz/valgrind.sh "$(abspath $(BIN))" "$(abspath $(BUILD))/fuzz"
 
 # The harnesses share fuzz/fuzz.h.
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): fuzz/fuzz.h

@@ -1,19 +1,19 @@
 #!/bin/sh
 # bounce-parse on bounce emails beside Sisimai (the Perl library users run to
 # parse bounces), on the same folder of messages in one run: the corpus of
-# real bounces (shared/corpus/email) copied BENCH_COPIES times (default 20)
+# real bounces (tests/corpus/email) copied BENCH_COPIES times (default 20)
 # into one folder, read by both as a folder of messages. Prints emails per
 # second, wall and CPU, and the ratios. Usage: bench-email.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-${TMPDIR:-/tmp}}
 copies=${BENCH_COPIES:-20}
-corpus=${BK_SHARED:-$here/../../shared}/corpus/email
+corpus=$here/../tests/corpus/email
 mkdir -p "$out"
 dir="$out/email-$copies"
 
 if [ ! -d "$corpus" ]; then
-	echo "bench-email: no corpus at $corpus (set BK_SHARED)" >&2
+	echo "bench-email: no corpus at $corpus (see tools/refresh-corpus.sh)" >&2
 	exit 2
 fi
 if [ ! -d "$dir" ]; then

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make valgrind: every program on a representative set of inputs (the test
-# fixtures, samples of ../shared/corpus, hostile inputs made here), and every
+# fixtures, samples of tests/corpus, hostile inputs made here), and every
 # fuzz corpus through the replay harnesses, under valgrind's memcheck. Any
 # memory error or definite/indirect leak fails the run.
 #   sh fuzz/valgrind.sh BIN-FOLDER REPLAY-FOLDER     (VG_VERBOSE=1: each exit status)
@@ -10,7 +10,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 BIN=${1:?usage: valgrind.sh bin-folder replay-folder}
 REPLAY=${2:?usage: valgrind.sh bin-folder replay-folder}
-CORPUS=${BK_SHARED:-$(pwd)/../shared}/corpus
+CORPUS=$(pwd)/tests/corpus
 FIX=$(pwd)/tests/fixtures
 VGCODE=99
 
@@ -42,7 +42,7 @@ vg() {
 	return 0
 }
 
-corpus_sample() {	# a few files of a folder of the shared corpus
+corpus_sample() {	# a few files of a folder of tests/corpus
 	[ -d "$CORPUS/$1" ] && ls "$CORPUS/$1" | grep -v LICENSE | awk -v n="$2" 'NR % n == 1' |
 	    sed "s|^|$CORPUS/$1/|"
 }

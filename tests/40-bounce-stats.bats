@@ -282,10 +282,9 @@ rec() { jq -c --arg k "$2" "select(.$1 == \$k)"; }
 }
 
 @test "bounce-stats counts every event that bounce-parse writes from the corpus" {
-	[ -d "$CORPUS/email" ] || skip "no corpus"
 	bounce-parse "$CORPUS"/email/*.eml >"$BATS_TEST_TMPDIR/ev.jsonl" 2>/dev/null || true
 	n=$(grep -c . "$BATS_TEST_TMPDIR/ev.jsonl" || true)
-	[ "$n" -gt 0 ] || skip "bounce-parse wrote no events yet"
+	[ "$n" -gt 100 ]
 	run --separate-stderr bounce-stats --by reason "$BATS_TEST_TMPDIR/ev.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(jq -s 'map(.events) | add' <<<"$output")" = "$n" ]

@@ -1,6 +1,6 @@
 # Shared set-up for the bats files: programs come first in PATH (make check).
-SHARED="${BK_SHARED:-$BATS_TEST_DIRNAME/../../shared}"
-CORPUS="$SHARED/corpus"
+# External samples carried by the repository (tests/corpus/README.md).
+CORPUS="$BATS_TEST_DIRNAME/corpus"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 
 # A fixed clock for reproducible runs.
