@@ -1,0 +1,88 @@
+/* webhook_mailgun: Mailgun webhooks ("event-data") and events API items ->
+ * event records. */
+#include "webhook_int.h"
+#include "util.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+mailgun_is(const json_t *o)
+{
+	return json_is_object(webhook_get(o, "event-data")) ||
+	    (json_is_string(webhook_get(o, "event")) && json_is_string(webhook_get(o, "recipient"))) ||
+	    (json_is_array(webhook_get(o, "items")) && json_is_object(webhook_get(o, "paging")));
+}
+
+static int
+mailgun_event(struct webhook_ctx *c, const json_t *o)
+{
+	const char *ev = webhook_str(o, "event"), *mgr = webhook_str(o, "reason");
+	const char *hint = NULL, *cls = NULL;
+	const json_t *ds = webhook_get(o, "delivery-status"), *msg = webhook_get(o, "message");
+	const json_t *hdr = webhook_get(msg, "headers"), *env = webhook_get(o, "envelope");
+	struct event e;
+	int force = 0;
+
+	if (ev == NULL)
+		return WEBHOOK_MAP_UNKNOWN;
+	if (strcasecmp(ev, "failed") == 0) {
+		webhook_ev_start(c, &e, webhook_str_is(o, "severity", "temporary") ? "delayed" : "failed");
+		if (mgr && strncasecmp(mgr, "suppress-", 9) == 0) {
+			hint = "suppressed";
+			force = 1;
+			cls = "hard";
+		} else if (mgr && strcasecmp(mgr, "old") == 0) {
+			hint = "expired";
+		} else if (mgr && strcasecmp(mgr, "espblock") == 0) {
+			hint = "blocked";
+		}
+	} else if (strcasecmp(ev, "delivered") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+	} else if (strcasecmp(ev, "complained") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+		hint = "feedback";
+		force = 1;
+		cls = "none";
+	} else {
+		return WEBHOOK_MAP_NONE;	/* accepted, opened, clicked, stored, ... */
+	}
+	if (webhook_ev_rcpt(c, &e, webhook_str(o, "recipient")) != 0)
+		return WEBHOOK_MAP_ERR;
+	e.time = webhook_time(webhook_get(o, "timestamp"));
+	webhook_ev_code(&e, webhook_get(ds, "code"));
+	webhook_ev_status(&e, webhook_str(ds, "enhanced-code"));
+	e.diag = webhook_str(ds, "message");
+	if (e.diag == NULL)
+		e.diag = webhook_str(ds, "description");
+	e.rhost = webhook_str(ds, "mx-host");
+	e.msgid = webhook_str(hdr, "message-id");
+	e.from = webhook_str(env, "sender");
+	if (e.from == NULL)
+		e.from = webhook_str(hdr, "from");
+	webhook_ev_send(c, &e, hint, force, cls);
+	return 1;
+}
+
+static int
+mailgun_map(struct webhook_ctx *c, const json_t *o)
+{
+	const json_t *items = webhook_get(o, "items"), *it;
+	size_t i;
+	int n = 0, r;
+
+	if (json_is_object(webhook_get(o, "event-data")))
+		return mailgun_event(c, webhook_get(o, "event-data"));
+	if (!json_is_array(items))
+		return mailgun_event(c, o);
+	json_array_foreach(items, i, it) {
+		if ((r = mailgun_event(c, it)) > 0)
+			n += r;
+		else if (r == WEBHOOK_MAP_UNKNOWN)
+			return r;
+	}
+	return n;
+}
+
+const struct webhook_provider webhook_mailgun = { "mailgun", WEBHOOK_MAILGUN, mailgun_is,
+	mailgun_map };

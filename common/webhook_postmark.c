@@ -1,0 +1,126 @@
+/* webhook_postmark: Postmark bounce, delivery and spam complaint webhooks and
+ * the bounces API -> event records. */
+#include "webhook_int.h"
+#include "jsonl.h"
+#include "util.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+postmark_is(const json_t *o)
+{
+	return json_is_string(webhook_get(o, "RecordType")) ||
+	    (json_is_integer(webhook_get(o, "TypeCode")) && json_is_string(webhook_get(o, "Email"))) ||
+	    (json_is_array(webhook_get(o, "Bounces")) && json_is_integer(webhook_get(o, "TotalCount")));
+}
+
+static const struct postmark_type {
+	const char *name;
+	long code;
+	const char *action;	/* NULL: no recipient outcome */
+	const char *cls, *reason;
+	int force;
+} postmark_types[] = {
+	{ "HardBounce", 1, "failed", "hard", "userunknown", 0 },
+	{ "Transient", 2, "delayed", "soft", NULL, 0 },
+	{ "Unsubscribe", 16, NULL, NULL, NULL, 0 },
+	{ "Subscribe", 32, NULL, NULL, NULL, 0 },
+	{ "AutoResponder", 64, "delivered", "none", "vacation", 1 },
+	{ "AddressChange", 128, "failed", "hard", "hasmoved", 1 },
+	{ "DnsError", 256, "failed", "soft", "networkerror", 0 },
+	{ "SpamNotification", 512, "failed", "soft", "spamdetected", 1 },
+	{ "OpenRelayTest", 1024, NULL, NULL, NULL, 0 },
+	{ "Unknown", 2048, "failed", NULL, NULL, 0 },
+	{ "SoftBounce", 4096, "failed", "soft", NULL, 0 },
+	{ "VirusNotification", 8192, "failed", "soft", "virusdetected", 1 },
+	{ "ChallengeVerification", 16384, NULL, NULL, NULL, 0 },
+	{ "BadEmailAddress", 100000, "failed", "hard", "userunknown", 1 },
+	{ "SpamComplaint", 100001, "delivered", "none", "feedback", 1 },
+	{ "ManuallyDeactivated", 100002, "failed", "hard", "suppressed", 1 },
+	{ "Unconfirmed", 100003, NULL, NULL, NULL, 0 },
+	{ "Blocked", 100006, "failed", "soft", "blocked", 0 },
+	{ "SMTPApiError", 100007, "failed", NULL, NULL, 0 },
+	{ "InboundError", 100008, NULL, NULL, NULL, 0 },
+	{ "DMARCPolicy", 100009, "failed", "soft", "authfailure", 1 },
+	{ "TemplateRenderingFailed", 100010, NULL, NULL, NULL, 0 },
+};
+
+static int
+postmark_bounce(struct webhook_ctx *c, const json_t *o)
+{
+	const struct postmark_type *t = NULL;
+	const char *name = webhook_str(o, "Type");
+	long long code = jsonl_get_int(o, "TypeCode", -1);
+	struct event e;
+
+	for (size_t i = 0; i < sizeof postmark_types / sizeof postmark_types[0]; i++)
+		if ((name && strcasecmp(name, postmark_types[i].name) == 0) ||
+		    (name == NULL && code == postmark_types[i].code)) {
+			t = &postmark_types[i];
+			break;
+		}
+	if (t == NULL) {
+		/* A type added after this table: a failure of unknown kind. */
+		static const struct postmark_type other = { "", 0, "failed", NULL, NULL, 0 };
+
+		t = &other;
+	}
+	if (t->action == NULL)
+		return WEBHOOK_MAP_NONE;
+	webhook_ev_start(c, &e, t->action);
+	if (webhook_ev_rcpt(c, &e, webhook_str(o, "Email")) != 0)
+		return WEBHOOK_MAP_ERR;
+	e.time = webhook_time(webhook_get(o, "BouncedAt"));
+	e.diag = webhook_skip_type(webhook_str(o, "Details"), "smtp");
+	if (e.diag == NULL)
+		e.diag = webhook_str(o, "Description");
+	e.from = webhook_str(o, "From");
+	e.msgid = webhook_str(o, "MessageID");
+	webhook_ev_send(c, &e, t->reason, t->force, t->cls);
+	return 1;
+}
+
+static int
+postmark_map(struct webhook_ctx *c, const json_t *o)
+{
+	const char *rt = webhook_str(o, "RecordType");
+	const json_t *list = webhook_get(o, "Bounces"), *b;
+	struct event e;
+	size_t i;
+	int n = 0, r;
+
+	if (rt == NULL && json_is_array(list)) {
+		/* The bounces API: {"TotalCount": n, "Bounces": [...]} */
+		json_array_foreach(list, i, b)
+			if ((r = postmark_bounce(c, b)) > 0)
+				n += r;
+		return n;
+	}
+	if (rt == NULL || strcasecmp(rt, "Bounce") == 0)
+		return postmark_bounce(c, o);
+	if (strcasecmp(rt, "Delivery") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+		if (webhook_ev_rcpt(c, &e, webhook_str(o, "Recipient")) != 0)
+			return WEBHOOK_MAP_ERR;
+		e.time = webhook_time(webhook_get(o, "DeliveredAt"));
+		e.diag = webhook_skip_type(webhook_str(o, "Details"), "smtp");
+		e.msgid = webhook_str(o, "MessageID");
+		webhook_ev_send(c, &e, NULL, 0, NULL);
+		return 1;
+	}
+	if (strcasecmp(rt, "SpamComplaint") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+		if (webhook_ev_rcpt(c, &e, webhook_str(o, "Email")) != 0)
+			return WEBHOOK_MAP_ERR;
+		e.time = webhook_time(webhook_get(o, "BouncedAt"));
+		e.from = webhook_str(o, "From");
+		e.msgid = webhook_str(o, "MessageID");
+		webhook_ev_send(c, &e, "feedback", 1, "none");
+		return 1;
+	}
+	return WEBHOOK_MAP_NONE;	/* Open, Click, SubscriptionChange */
+}
+
+const struct webhook_provider webhook_postmark = { "postmark", WEBHOOK_POSTMARK, postmark_is,
+	postmark_map };

@@ -1,0 +1,90 @@
+/* webhook_sendgrid: SendGrid event webhook posts -> event records. */
+#include "webhook_int.h"
+#include "util.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+sendgrid_is(const json_t *o)
+{
+	return json_is_string(webhook_get(o, "event")) && json_is_string(webhook_get(o, "email"));
+}
+
+static const char *
+sendgrid_class_reason(const char *cls)
+{
+	static const struct { const char *cls, *reason; } map[] = {
+		{ "Invalid Address", "userunknown" },
+		{ "Reputation", "badreputation" },
+		{ "Content", "contenterror" },
+		{ "Frequency or Volume", "speeding" },
+		{ "Mailbox Unavailable", "suspend" },
+	};
+
+	for (size_t i = 0; cls && i < sizeof map / sizeof map[0]; i++)
+		if (strcasecmp(cls, map[i].cls) == 0)
+			return map[i].reason;
+	return NULL;
+}
+
+static int
+sendgrid_map(struct webhook_ctx *c, const json_t *o)
+{
+	const char *ev = webhook_str(o, "event"), *hint = NULL, *cls = NULL, *why;
+	struct event e;
+	int force = 0;
+
+	if (ev == NULL)
+		return WEBHOOK_MAP_UNKNOWN;	/* "event": "" */
+	if (strcmp(ev, "bounce") == 0 || strcmp(ev, "blocked") == 0) {
+		webhook_ev_start(c, &e, "failed");
+		e.diag = webhook_str(o, "reason");
+		hint = sendgrid_class_reason(webhook_str(o, "bounce_classification"));
+		if (hint == NULL && (strcmp(ev, "blocked") == 0 || webhook_str_is(o, "type", "blocked")))
+			hint = "blocked";
+	} else if (strcmp(ev, "deferred") == 0) {
+		webhook_ev_start(c, &e, "delayed");
+		e.diag = webhook_str(o, "response");
+	} else if (strcmp(ev, "dropped") == 0) {
+		webhook_ev_start(c, &e, "failed");
+		e.diag = why = webhook_str(o, "reason");
+		/* Dropped without trying: the address is on one of the account's lists. */
+		if (why && (strcasecmp(why, "Bounced Address") == 0 ||
+		    strcasecmp(why, "Unsubscribed Address") == 0 ||
+		    strcasecmp(why, "Spam Reporting Address") == 0)) {
+			hint = "suppressed";
+			force = 1;
+			cls = "hard";
+		} else if (why && strcasecmp(why, "Invalid") == 0) {
+			hint = "userunknown";
+			force = 1;
+			cls = "hard";
+		}
+	} else if (strcmp(ev, "delivered") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+		e.diag = webhook_str(o, "response");
+	} else if (strcmp(ev, "spamreport") == 0) {
+		webhook_ev_start(c, &e, "delivered");
+		hint = "feedback";
+		force = 1;
+		cls = "none";
+	} else {
+		return WEBHOOK_MAP_NONE;	/* processed, open, click, unsubscribe, ... */
+	}
+	if (webhook_ev_rcpt(c, &e, webhook_str(o, "email")) != 0)
+		return WEBHOOK_MAP_ERR;
+	e.time = webhook_time(webhook_get(o, "timestamp"));
+	webhook_ev_status(&e, webhook_str(o, "status"));
+	e.qid = webhook_str(o, "sg_message_id");
+	e.msgid = webhook_str(o, "smtp-id");
+	if (e.msgid == NULL) {
+		e.msgid = e.qid;
+		e.qid = NULL;
+	}
+	webhook_ev_send(c, &e, hint, force, cls);
+	return 1;
+}
+
+const struct webhook_provider webhook_sendgrid = { "sendgrid", WEBHOOK_SENDGRID, sendgrid_is,
+	sendgrid_map };

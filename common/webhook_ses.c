@@ -1,0 +1,201 @@
+/* webhook_ses: Amazon SES notifications and event publishing, bare or in an
+ * SNS envelope, -> event records. */
+#include "webhook_int.h"
+#include "util.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+ses_is(const json_t *o)
+{
+	if (json_is_string(webhook_get(o, "Type")) && json_is_string(webhook_get(o, "Message")) &&
+	    webhook_get(o, "RecordType") == NULL)
+		return 1;
+	return (json_is_string(webhook_get(o, "notificationType")) ||
+	    json_is_string(webhook_get(o, "eventType"))) && json_is_object(webhook_get(o, "mail"));
+}
+
+static const char *
+ses_bounce_reason(const char *type, const char *sub, int *force)
+{
+	static const struct { const char *sub, *reason; int force; } map[] = {
+		{ "NoEmail", "userunknown", 0 },
+		{ "Suppressed", "suppressed", 1 },
+		{ "OnAccountSuppressionList", "suppressed", 1 },
+		{ "MailboxFull", "mailboxfull", 1 },
+		{ "MessageTooLarge", "mesgtoobig", 1 },
+		{ "ContentRejected", "contenterror", 0 },
+		{ "AttachmentRejected", "contenterror", 0 },
+	};
+
+	(void)type;
+	*force = 0;
+	for (size_t i = 0; sub && i < sizeof map / sizeof map[0]; i++)
+		if (strcasecmp(sub, map[i].sub) == 0) {
+			*force = map[i].force;
+			return map[i].reason;
+		}
+	return NULL;
+}
+
+static const char *
+ses_delay_reason(const char *type)
+{
+	static const struct { const char *type, *reason; } map[] = {
+		{ "MailboxFull", "mailboxfull" },
+		{ "SpamDetected", "spamdetected" },
+		{ "RecipientServerError", "systemerror" },
+		{ "IPFailure", "blocked" },
+		{ "TransientCommunicationFailure", "networkerror" },
+		{ "SendingDeferral", "speeding" },
+	};
+
+	for (size_t i = 0; type && i < sizeof map / sizeof map[0]; i++)
+		if (strcasecmp(type, map[i].type) == 0)
+			return map[i].reason;
+	return NULL;
+}
+
+/* The common fields of every SES record from its "mail" part. */
+static void
+ses_mail(struct event *e, const json_t *mail, time_t when)
+{
+	const json_t *hdr = webhook_get(mail, "commonHeaders");
+
+	e->time = when != (time_t)-1 ? when : webhook_time(webhook_get(mail, "timestamp"));
+	e->from = webhook_str(mail, "source");
+	e->qid = webhook_str(mail, "messageId");
+	e->msgid = webhook_str(hdr, "messageId");
+	if (e->msgid == NULL)
+		e->msgid = e->qid;
+	if (e->msgid == e->qid)
+		e->qid = NULL;
+}
+
+static const char *
+ses_rhost(const json_t *part)
+{
+	const char *s = webhook_str(part, "remoteMtaIp");
+
+	return s ? s : webhook_skip_type(webhook_str(part, "reportingMTA"), "dns");
+}
+
+static int ses_map(struct webhook_ctx *c, const json_t *o, int depth);
+
+static int
+ses_envelope(struct webhook_ctx *c, const json_t *o, int depth)
+{
+	const char *type = webhook_str(o, "Type"), *msg = webhook_str(o, "Message");
+	json_error_t err;
+	json_t *inner;
+	int r;
+
+	if (type == NULL || strcmp(type, "Notification") != 0)
+		return WEBHOOK_MAP_NONE;	/* SubscriptionConfirmation and the like */
+	if (msg == NULL || depth > 0) {
+		util_locwarn(c->file, c->line, "SNS notification without an SES message");
+		return WEBHOOK_MAP_ERR;
+	}
+	if ((inner = json_loads(msg, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+		util_locwarn(c->file, c->line, "SNS notification whose Message is not JSON: %s",
+		    err.text);
+		return WEBHOOK_MAP_ERR;
+	}
+	r = json_is_object(inner) ? ses_map(c, inner, depth + 1) : WEBHOOK_MAP_UNKNOWN;
+	json_decref(inner);
+	return r;
+}
+
+static int
+ses_map(struct webhook_ctx *c, const json_t *o, int depth)
+{
+	const char *type = webhook_str(o, "notificationType");
+	const json_t *mail = webhook_get(o, "mail"), *part, *list, *r;
+	struct event e;
+	size_t i;
+	int n = 0;
+
+	if (json_is_string(webhook_get(o, "Type")) && json_is_string(webhook_get(o, "Message")))
+		return ses_envelope(c, o, depth);
+	if (type == NULL)
+		type = webhook_str(o, "eventType");
+	if (type == NULL || !json_is_object(mail))
+		return WEBHOOK_MAP_UNKNOWN;
+	if (strcasecmp(type, "Bounce") == 0) {
+		const char *btype, *sub, *hint, *cls;
+		int force;
+
+		part = webhook_get(o, "bounce");
+		btype = webhook_str(part, "bounceType");
+		sub = webhook_str(part, "bounceSubType");
+		hint = ses_bounce_reason(btype, sub, &force);
+		cls = btype && strcasecmp(btype, "Permanent") == 0 ? "hard" :
+		    btype && strcasecmp(btype, "Transient") == 0 ? "soft" : NULL;
+		list = webhook_get(part, "bouncedRecipients");
+		json_array_foreach(list, i, r) {
+			const char *act = webhook_str(r, "action");
+
+			webhook_ev_start(c, &e, "failed");
+			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
+				continue;
+			if (act && event_action_name(act, strlen(act)))
+				e.action = event_action_name(act, strlen(act));
+			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+			webhook_ev_status(&e, webhook_str(r, "status"));
+			e.diag = webhook_skip_type(webhook_str(r, "diagnosticCode"), "smtp");
+			e.rhost = ses_rhost(part);
+			webhook_ev_send(c, &e, hint, force, cls);
+			n++;
+		}
+	} else if (strcasecmp(type, "DeliveryDelay") == 0) {
+		part = webhook_get(o, "deliveryDelay");
+		list = webhook_get(part, "delayedRecipients");
+		json_array_foreach(list, i, r) {
+			webhook_ev_start(c, &e, "delayed");
+			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
+				continue;
+			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+			webhook_ev_status(&e, webhook_str(r, "status"));
+			e.diag = webhook_skip_type(webhook_str(r, "diagnosticCode"), "smtp");
+			e.rhost = ses_rhost(part);
+			webhook_ev_send(c, &e, ses_delay_reason(webhook_str(part, "delayType")), 1, NULL);
+			n++;
+		}
+	} else if (strcasecmp(type, "Delivery") == 0) {
+		part = webhook_get(o, "delivery");
+		list = webhook_get(part, "recipients");
+		json_array_foreach(list, i, r) {
+			webhook_ev_start(c, &e, "delivered");
+			if (webhook_ev_rcpt(c, &e, json_string_value(r)) != 0)
+				continue;
+			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+			e.diag = webhook_str(part, "smtpResponse");
+			e.rhost = webhook_str(part, "remoteMtaIp");
+			webhook_ev_send(c, &e, NULL, 0, NULL);
+			n++;
+		}
+	} else if (strcasecmp(type, "Complaint") == 0) {
+		part = webhook_get(o, "complaint");
+		list = webhook_get(part, "complainedRecipients");
+		json_array_foreach(list, i, r) {
+			webhook_ev_start(c, &e, "delivered");
+			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
+				continue;
+			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+			e.diag = webhook_str(part, "complaintFeedbackType");
+			webhook_ev_send(c, &e, "feedback", 1, "none");
+			n++;
+		}
+	}
+	/* Send, Reject, Open, Click, ...: no recipient outcome. */
+	return n;
+}
+
+static int
+ses_event(struct webhook_ctx *c, const json_t *o)
+{
+	return ses_map(c, o, 0);
+}
+
+const struct webhook_provider webhook_ses = { "ses", WEBHOOK_SES, ses_is, ses_event };
