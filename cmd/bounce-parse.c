@@ -11,6 +11,7 @@
 #include "bktime.h"
 #include "email.h"
 #include "event.h"
+#include "explain.h"
 #include "input.h"
 #include "jsonl.h"
 #include "logparse.h"
@@ -44,6 +45,8 @@ static const struct format {
 
 static const struct format *format = &formats[0];
 static int with_delivered;
+/* --why: the rules that decided reason and class, with each record. */
+static int with_why;
 static unsigned long events_written;
 /* The time of an outcome whose input gives none (a bounce without any date, a
  * log line without a stamp): the file's modification time, else the clock. */
@@ -57,9 +60,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dp] [-f format] [-j jobs] [-o offset-file] [-r glob] [-y year]\n"
+	    "usage: %s [-dpw] [-f format] [-j jobs] [-o offset-file] [-r glob] [-y year]\n"
 	    "       [file ...]\n"
-	    "       %s -e code\n", util_progname, util_progname);
+	    "       %s -e code | reply-line | rules | -\n", util_progname, util_progname);
 	exit(BK_ERR);
 }
 
@@ -70,7 +73,9 @@ help(void)
 	    "Reads MTA logs, bounce emails (single, mbox, Maildir) and ESP webhook JSON;\n"
 	    "writes one JSON event per recipient outcome. See bounce-parse(1).\n\n"
 	    "  -d, --delivered         also write deliveries (they close retry plans)\n"
-	    "  -e, --explain CODE      what an enhanced status code means, then exit\n"
+	    "  -e, --explain WHAT      how a status code or a reply line (\"550 5.1.1 ...\",\n"
+	    "                          \"-\": lines on stdin) is classified, or \"rules\":\n"
+	    "                          every rule and its source; then exit\n"
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
 	    "                          maildir, ses, sendgrid, mailgun, postmark\n"
 	    "  -h, --help              this text\n"
@@ -80,6 +85,7 @@ help(void)
 	    "  -p, --progress          progress line on stderr (a terminal) for long runs\n"
 	    "  -r, --rotated GLOB      more names under which logs are rotated\n"
 	    "  -V, --version           print the version\n"
+	    "  -w, --why               add the rules that decided reason and class\n"
 	    "  -y, --year YYYY         year of syslog stamps that have none\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
@@ -98,42 +104,13 @@ sink(void *arg, struct event *e)
 	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
 	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
 		return;
-	if (event_write(out, e) != 0) {
+	if (event_write_why(out, e, with_why) != 0) {
 		util_warn(out == stdout ? "write error on standard output" : "event buffer");
 		exit(BK_ERR);
 	}
 	/* What --offset-file counts; only logs go there, never from a worker. */
 	if (out == stdout)
 		events_written++;
-}
-
-static int
-explain(const char *code)
-{
-	char st[STATUS_MAX];
-	struct status_info info;
-	const char *reason;
-	json_t *o;
-
-	if (status_parse(code, strlen(code), st) != 0 || status_lookup(st, &info) != 0) {
-		util_warnx("%s: not an enhanced status code (class.subject.detail, e.g. 4.3.1)", code);
-		return BK_ERR;
-	}
-	reason = reason_classify(st[0] == '2' ? "delivered" : st[0] == '4' ? "delayed" : "failed",
-	    st, 0, NULL);
-	o = json_object();
-	json_object_set_new(o, "status", json_string(st));
-	jsonl_set_str(o, "class_title", info.class_title);
-	jsonl_set_str(o, "subject_title", info.subject_title);
-	jsonl_set_str(o, "detail_title", info.detail_title);
-	json_object_set_new(o, "registered", json_boolean(info.detail_title != NULL));
-	jsonl_set_str(o, "reason", reason);
-	jsonl_set_str(o, "class", st[0] == '2' ? "none" : reason_class(reason, st, 0));
-	jsonl_set_str(o, "reason_meaning", reason_describe(reason)->meaning);
-	json_object_set_new(o, "temporary", json_boolean(st[0] == '4'));
-	jsonl_print(o);
-	json_decref(o);
-	return BK_OK;
 }
 
 static int
@@ -315,6 +292,7 @@ main(int argc, char *argv[])
 		{ "progress", no_argument, NULL, 'p' },
 		{ "rotated", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "why", no_argument, NULL, 'w' },
 		{ "year", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -324,7 +302,7 @@ main(int argc, char *argv[])
 	int ch, year = 0, progress = 0, status = BK_OK;
 
 	util_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "de:f:hj:o:pr:Vy:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "de:f:hj:o:pr:Vwy:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			with_delivered = 1;
@@ -360,6 +338,9 @@ main(int argc, char *argv[])
 		case 'V':
 			util_version();
 			break;
+		case 'w':
+			with_why = 1;
+			break;
 		case 'y':
 			year = (int)util_strtonum(optarg, 1970, 9999, "--year");
 			break;
@@ -373,7 +354,7 @@ main(int argc, char *argv[])
 		if (argc > 0)
 			usage();
 		free(rotated);
-		return util_close_stdout(explain(explain_code));
+		return util_close_stdout(explain_main(explain_code));
 	}
 	if (jobs == 0)
 		jobs = pool_default_jobs(8);

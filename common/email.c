@@ -728,9 +728,8 @@ emit(struct msg *m, const struct rcpt *r)
 	}
 	e.reason = r->reason;
 	e.class = r->class;
-	if (e.reason == NULL && r->hint && *r->hint)
-		e.reason = reason_classify_ctx(e.action, e.status[0] ? e.status : NULL, e.code,
-		    e.diag, r->hint);
+	/* The notice may tell which SMTP command the reply answered. */
+	e.context = r->hint && *r->hint ? r->hint : NULL;
 	e.time = r->time != (time_t)-1 ? r->time : m->date;
 	if (e.time == (time_t)-1 && m->fd >= 0) {
 		/* No date in the message: a Maildir's file time is its arrival. */

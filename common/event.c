@@ -61,18 +61,31 @@ event_finish(struct event *e)
 				memcpy(e->status, st, sizeof st);
 		}
 	}
-	/* A reply code and an enhanced code of different classes: the reply code
-	 * tells whether the server meant it as temporary. */
-	if (e->reason == NULL)
-		e->reason = reason_classify(e->action, e->status[0] ? e->status : NULL, e->code,
-		    e->diag);
+	if (e->reason == NULL) {
+		struct reason_input in = { e->action, e->status[0] ? e->status : NULL, e->code,
+		    e->diag, e->context, 0, e->expired };
+		struct reason_verdict v;
+
+		reason_decide(&in, &v);
+		e->reason = v.reason;
+		e->reason_rule = v.reason_rule;
+		if (e->class == NULL) {
+			e->class = v.class;
+			e->class_rule = v.class_rule;
+		}
+	} else if (e->reason_rule == NULL) {
+		e->reason_rule = &reason_rule_input;
+	}
 	if (e->class == NULL) {
 		if (e->action && (strcmp(e->action, "delivered") == 0 ||
 		    strcmp(e->action, "relayed") == 0 || strcmp(e->action, "expanded") == 0))
 			e->class = "none";
 		else
-			e->class = reason_class(e->reason, e->status[0] ? e->status : NULL, e->code);
+			e->class = reason_class_why(e->reason, e->status[0] ? e->status : NULL,
+			    e->code, &e->class_rule);
 	}
+	if (e->class_rule == NULL)
+		e->class_rule = &reason_rule_input;
 }
 
 json_t *
@@ -105,8 +118,14 @@ event_to_json(const struct event *e)
 int
 event_write(FILE *fp, const struct event *e)
 {
+	return event_write_why(fp, e, 0);
+}
+
+int
+event_write_why(FILE *fp, const struct event *e, int why)
+{
 	char tbuf[BKTIME_BUFSZ];
-	struct jsonl_field f[16];
+	struct jsonl_field f[20];
 	size_t n = 0;
 
 #define STR(k, v) (f[n++] = (struct jsonl_field){ (k), JSONL_STR, (v), 0 })
@@ -127,6 +146,12 @@ event_write(FILE *fp, const struct event *e)
 		STR("orig_rcpt", e->orig_rcpt);
 	STR("source", e->source);
 	STR("origin", e->origin);
+	if (why) {
+		STR("reason_rule", e->reason_rule ? e->reason_rule->name : NULL);
+		STR("reason_source", e->reason_rule ? e->reason_rule->source : NULL);
+		STR("class_rule", e->class_rule ? e->class_rule->name : NULL);
+		STR("class_source", e->class_rule ? e->class_rule->source : NULL);
+	}
 #undef STR
 	return jsonl_write_fields(fp, f, n);
 }

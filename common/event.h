@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "addr.h"
+#include "reason.h"
 #include "status.h"
 
 struct event {
@@ -24,6 +25,14 @@ struct event {
 	const char *orig_rcpt;
 	const char *source;	/* postfix, exim, sendmail, email, ses, ... */
 	const char *origin;	/* file:line */
+	/* For the classifier: more text that may name the SMTP command the
+	 * reply answered (a notice), and that the reporter gave up when the
+	 * queue lifetime ran out. */
+	const char *context;
+	int expired;
+	/* What decided reason and class (bounce-parse --why); set by
+	 * event_finish. */
+	const struct reason_rule *reason_rule, *class_rule;
 };
 
 /* Where parsers hand their events: bounce-parse finishes, filters and prints them. */
@@ -42,6 +51,9 @@ json_t *event_to_json(const struct event *e);
 /* Writes the record as one JSON line, the same bytes as jsonl_write of
  * event_to_json, without building it. 0, or -1 on a write error. */
 int event_write(FILE *fp, const struct event *e);
+/* The same; with why, the rules that decided reason and class and their
+ * sources follow (reason_rule, reason_source, class_rule, class_source). */
+int event_write_why(FILE *fp, const struct event *e, int why);
 
 /* Actions: RFC 3464 names. Returns the static name or NULL. */
 const char *event_action_name(const char *s, size_t n);

@@ -2,7 +2,6 @@
 #include "status.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <limits.h>
 #include <stdint.h>
@@ -48,289 +47,365 @@ const struct reason_desc reason_table[] = {
 	{ NULL, NULL, NULL },
 };
 
-/* Phrases of reply texts, lower case, at least 3 bytes (ANCHOR_LEN), most
- * specific reasons first: the first match wins. Full storage comes before "unknown user", since servers often
- * say "user ... over quota". */
+/*
+ * Where the texts and codes come from. Each rule names its source, so that a
+ * reviewer can open it and read the text in its producer's own words
+ * (bounce-parse --why shows it). MTA paths are of their source trees.
+ */
+#define RFC3463		"RFC 3463 (enhanced mail system status codes)"
+#define RFC5321		"RFC 5321 4.2 (SMTP reply codes and texts)"
+#define RFC5321_CMD	"RFC 5321 4.1 (SMTP commands, as quoted in transcripts)"
+#define RFC7505		"RFC 7505 (null MX), RFC 7504 (521/556 replies)"
+#define RFC7208		"RFC 7208 (SPF)"
+#define RFC6376		"RFC 6376 (DKIM)"
+#define RFC7489		"RFC 7489 (DMARC)"
+#define RFC1035		"RFC 1035 4.1.1 (RCODE 3, name error: NXDOMAIN)"
+#define GLIBC_ERRNO	"glibc strerror(3)/gai_strerror(3) texts, quoted by MTAs"
+#define POSTFIX_SMTPD	"Postfix src/smtpd/smtpd_check.c"
+#define POSTFIX_SMTP	"Postfix src/smtp/smtp_proto.c"
+#define POSTFIX_TROUBLE	"Postfix src/smtp/smtp_trouble.c"
+#define POSTFIX_ADDR	"Postfix src/smtp/smtp_addr.c"
+#define POSTFIX_DNS	"Postfix src/dns/dns_lookup.c, dns_strerror.c"
+#define POSTFIX_LOCAL	"Postfix src/local/, src/virtual/unknown.c"
+#define POSTFIX_PIPE	"Postfix src/pipe/pipe.c, src/local/command.c"
+#define POSTFIX_CLEANUP	"Postfix src/cleanup/cleanup_message.c (header/body_checks REJECT)"
+#define POSTFIX_RBL	"Postfix src/global/mail_params.h (DEF_RBL_REPLY)"
+#define EXIM_RETRY	"Exim src/src/retry.c"
+#define EXIM_SMTP	"Exim src/src/transports/smtp.c"
+#define EXIM_DNSLOOKUP	"Exim src/src/routers/dnslookup.c"
+#define EXIM_ROUTE	"Exim src/src/route.c"
+#define EXIM_APPENDFILE	"Exim src/src/transports/appendfile.c"
+#define EXIM_DELIVER	"Exim src/src/deliver.c"
+#define EXIM_ACL	"Exim src/src/acl.c, src/src/configure.default"
+#define EXIM_SPEC	"Exim doc/doc-docbook/spec.xfpt (ACL and dnslists examples)"
+#define SENDMAIL_ENV	"Sendmail sendmail/envelope.c"
+#define SENDMAIL_ERR	"Sendmail libsm/strexit.c, sendmail/err.c"
+#define USER_UNKNOWN	"Sendmail libsm/strexit.c (550 5.1.1 User unknown); Postfix src/smtpd/smtpd_check.c"
+#define SENDMAIL_SRV	"Sendmail sendmail/srvrsmtp.c, sendmail/queue.c"
+#define SENDMAIL_M4	"Sendmail cf/m4/proto.m4, cf/feature/dnsbl.m4"
+#define SENDMAIL_TRANS	"Sendmail sendmail/usersmtp.c (session transcript >>> / <<<)"
+#define QMAIL_REMOTE	"qmail/notqmail qmail-remote.c"
+#define QMAIL_SEND	"qmail/notqmail qmail-send.c"
+#define QMAIL_LOCAL	"qmail/notqmail qmail-local.c"
+#define QMAIL_SMTPD	"qmail/notqmail qmail-smtpd.c"
+#define OPENSMTPD_QUEUE	"OpenSMTPD usr.sbin/smtpd/queue.c, scheduler"
+#define OPENSMTPD_MTA	"OpenSMTPD usr.sbin/smtpd/mta.c, mta_session.c"
+#define OPENSMTPD_SMTP	"OpenSMTPD usr.sbin/smtpd/smtp_session.c"
+#define COURIER		"Courier-MTA courier/module.esmtp/esmtpclient.C, courier/"
+#define DMA		"DMA (DragonFly Mail Agent) dma.c, net.c"
+#define HARAKA		"Haraka outbound/hmail.js"
+#define KUMOMTA		"KumoMTA crates/kumod/src/queue/queue.rs"
+#define EXCHANGE	"Exchange Online NDR reference (learn.microsoft.com .../ndr/non-delivery-reports-in-exchange-online)"
+#define DOMINO		"HCL Domino SMTP router (Domino administrator help: delivery failure reports)"
+#define GMAIL		"Gmail SMTP errors and codes (support.google.com/a/answer/3726730)"
+#define GOOGLEGROUPS	"Google Groups delivery failure notice (support.google.com/groups)"
+#define YAHOO		"Yahoo Sender Hub SMTP error codes (senders.yahooinc.com/smtp-error-codes), help.yahoo.com SLN3444"
+#define OUTLOOKCOM	"Outlook.com postmaster troubleshooting (mail.live.com ... #errors)"
+#define COMCAST		"Comcast/Xfinity SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)"
+#define YANDEX		"Yandex Mail: message rejected under suspicion of spam (yandex.com/support/mail/bounces)"
+#define DOVECOT		"Dovecot src/lmtp/, src/plugins/quota/ (userdb, quota texts)"
+#define CYRUS		"Cyrus IMAP lmtpd (IMAP_INVALID_USER: No such user)"
+#define ORANGE		"Orange postmaster error codes (postmaster.orange.fr, OFR_xxx)"
+#define VPOPMAIL	"vpopmail vdelivermail.c"
+#define EXCHANGE2003	"Exchange Server 2003 NDR texts (Microsoft KB 284204)"
+#define POSTGREY	"postgrey(8) --greylist-text default"
+#define OPENSMTPD_CONF	"OpenSMTPD smtpd.conf(5) filter check rdns"
+
+/* What a phrase says besides its reason. */
+enum {
+	F_WEAK = 1,		/* vague: a specific status code says more */
+	F_TEMP = 2,		/* the failure is temporary: never hard */
+	F_CONN = 4,		/* a failure to connect (given up on: expired) */
+	F_EXCUSE = 8,		/* "user unknown" that filters also give as excuse */
+	F_LAST = 16,		/* said before any restriction's own text */
+};
+
+/* Marks: phrases that tell something about the reply, not its reason. */
+enum {
+	MK_MAIL = 1,		/* answered MAIL FROM: about the sender */
+	MK_RCPT = 2,		/* answered RCPT TO: about the recipient */
+	MK_DATA = 4,		/* answered DATA or the end of the content */
+	MK_CONN = 8,		/* answered the connection, HELO/EHLO */
+	MK_EXPIRY = 16,		/* the MTA gave up: the queue lifetime ran out */
+	MK_QUOTE = 32,		/* a remote server's reply is quoted */
+	MK_TEMP = 64,		/* said to be temporary */
+};
+#define NMARKBITS 7
+
 static const struct phrase {
-	const char *reason;
-	const char *text;
+	struct reason_rule rule;	/* name: the phrase, lower case */
+	const char *reason;		/* NULL for a mark */
+	unsigned char mark;		/* MK_* of a mark */
+	unsigned char flags;		/* F_* of a reason phrase */
 } phrases[] = {
-	/* Specific wordings that would otherwise match a vaguer phrase below. */
-	{ "expired", "envelope expired" },
+#define MARK(m, text, src) { { text, src }, NULL, m, 0 }
+#define P(reason, text, src) { { text, src }, reason, 0, 0 }
+#define PF(reason, text, src, f) { { text, src }, reason, 0, f }
+	/* Marks come first (the search looks for all of them). */
+	MARK(MK_MAIL, "in reply to mail from", POSTFIX_SMTP),
+	MARK(MK_MAIL, "after mail from", EXIM_SMTP),
+	MARK(MK_MAIL, ">>> mail from", SENDMAIL_TRANS),
+	MARK(MK_MAIL, "sender was rejected", QMAIL_REMOTE),
+	MARK(MK_RCPT, "in reply to rcpt to", POSTFIX_SMTP),
+	MARK(MK_RCPT, "after rcpt to", EXIM_SMTP),
+	MARK(MK_RCPT, ">>> rcpt to", SENDMAIL_TRANS),
+	MARK(MK_RCPT, "does not like recipient", QMAIL_REMOTE),
+	MARK(MK_MAIL, "did not like our mail from", DMA),
+	MARK(MK_RCPT, "rcpt", RFC5321_CMD),
+	MARK(MK_DATA, "end of data", POSTFIX_SMTP),
+	MARK(MK_DATA, "in reply to data", POSTFIX_SMTP),
+	MARK(MK_DATA, "after data", EXIM_SMTP),
+	MARK(MK_DATA, ">>> data", SENDMAIL_TRANS),
+	MARK(MK_DATA, "failed after i sent the message", QMAIL_REMOTE),
+	MARK(MK_CONN, "initial server greeting", POSTFIX_SMTP),
+	MARK(MK_CONN, "in reply to ehlo", POSTFIX_SMTP),
+	MARK(MK_CONN, "in reply to helo", POSTFIX_SMTP),
+	MARK(MK_CONN, "after initial connection", EXIM_SMTP),
+	MARK(MK_CONN, "my name was rejected", QMAIL_REMOTE),
+	MARK(MK_EXPIRY, "retry timeout exceeded", EXIM_RETRY),
+	MARK(MK_EXPIRY, "have been failing for a long time", EXIM_SMTP),
+	MARK(MK_EXPIRY, "envelope expired", OPENSMTPD_QUEUE),
+	MARK(MK_EXPIRY, "in the queue too long", QMAIL_SEND),
+	MARK(MK_EXPIRY, "could not deliver for the last", DMA),
+	MARK(MK_EXPIRY, "could not be delivered for", SENDMAIL_ENV),
+	MARK(MK_EXPIRY, "cannot send message for", SENDMAIL_ENV),
+	MARK(MK_EXPIRY, "delivery time expired", RFC3463),
+	MARK(MK_EXPIRY, "message expired", EXCHANGE),
+	MARK(MK_EXPIRY, "exceeds the expiry time", KUMOMTA),
+	MARK(MK_EXPIRY, "too many failures", HARAKA),
+	MARK(MK_QUOTE, "said:", POSTFIX_SMTP),
+	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
+	MARK(MK_QUOTE, "<<< ", SENDMAIL_TRANS),
+	MARK(MK_TEMP, "try again later", POSTFIX_SMTPD),
+	MARK(MK_TEMP, "temporarily deferred", YAHOO),
+	MARK(MK_TEMP, "temporary failure", GLIBC_ERRNO),
+	MARK(MK_TEMP, "greylist", POSTGREY),
+
+	/* Reasons, the most specific first: the first found in this order wins. */
+	/* Temporary DNS trouble, before the "not found" it contains. */
+	PF("networkerror", "host not found, try again", POSTFIX_DNS, F_TEMP),
+	PF("networkerror", "malformed or unexpected name server reply", POSTFIX_DNS, F_TEMP),
+	PF("networkerror", "host lookup did not complete", EXIM_DNSLOOKUP, F_TEMP),
+	PF("networkerror", "temporary failure in mx lookup", OPENSMTPD_MTA, F_TEMP),
+	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
-	{ "userunknown", "not listed in public name & address book" },
-	{ "userunknown", "not listed in domino directory" },
-	/* RFC 7505: the domain says it takes no mail; a "DNS error" to some. */
-	{ "notaccept", "null mx" },
-	{ "notaccept", "doesn't receive email" },
-	{ "notaccept", "does not receive email" },
-	{ "networkerror", "dns error" },
-	{ "userunknown", "address couldn't be found" },
-	{ "userunknown", "address could not be found" },
-	{ "expired", "not delivered within" },
-	{ "expired", "unable to deliver this message after" },
-	{ "authfailure", "unauthenticated email" },
-	{ "authfailure", "sender is unauthenticated" },
-	{ "policyviolation", "content presents a potential" },
-	{ "rejected", "permission to post" },
-	{ "rejected", "send mail as" },
-	{ "blocked", "service refuse" },
-	{ "systemerror", "upstream error" },
-	{ "systemerror", "could not load" },
-	{ "rejected", "sender address rejected" },
-	{ "rejected", "domain of sender address" },
-	{ "rejected", "sender verify failed" },
-	{ "rejected", "sender rejected" },
-	{ "blocked", "my name was rejected" },
-	{ "blocked", "refused to talk to me" },
-	{ "blocked", "invalid ip for sending" },
-	{ "badreputation", "user complaints" },
-	{ "badreputation", "low reputation" },
-	{ "rejected", "sender was rejected" },
-	{ "userunknown", "recipient address rejected: access denied" },
-	{ "userunknown", "user doesn't have a" },
-	{ "userunknown", "user does not have a" },
-	{ "exceedlimit", "exceeds administrative limit" },
-	{ "notcompliantrfc", "duplicate header" },
-	{ "notcompliantrfc", "multiple addresses in from" },
-	{ "notaccept", "no smtp service" },
-	{ "suspend", "temporary locked" },
-	{ "suspend", "temporarily locked" },
-	{ "suspend", "account is locked" },
-	{ "authfailure", "dmarc" },
-	{ "securityerror", "delivery not authorized" },
-	{ "securityerror", "unauthenticated" },
-	{ "norelaying", "no relaying" },
-	{ "norelaying", "not configured to relay" },
-	{ "spamdetected", "message content rejected" },
-	{ "mailererror", "procmail" },
-	{ "hostunknown", "domain is not reachable" },
-	{ "hostunknown", "unrouteable address" },
-	{ "speeding", "receiving mail at a rate" },
-	{ "policyviolation", "protocol violation" },
-	{ "systemerror", "transaction failed" },
-	{ "systemerror", "service currently unavailable" },
-	{ "toomanyconn", "connection frequency limited" },
-	{ "requireptr", "rdns" },
-	{ "systemfull", "insufficient system storage" },
-	{ "systemfull", "mail system full" },
-	{ "systemfull", "system storage" },
-	{ "systemfull", "out of disk space" },
-	{ "systemfull", "disk full" },
-	{ "systemfull", "disk is full" },
-	{ "systemfull", "no space left on device" },
-	{ "systemfull", "not enough disk space" },
-	{ "systemfull", "insufficient disk space" },
-	{ "systemfull", "file system full" },
-	{ "systemfull", "filesystem full" },
-	{ "mailboxfull", "mailbox full" },
-	{ "mailboxfull", "mailbox is full" },
-	{ "mailboxfull", "mailbox has exceeded" },
-	{ "mailboxfull", "mailbox size limit" },
-	{ "mailboxfull", "mailbox exceeds allowed size" },
-	{ "mailboxfull", "quota exceeded" },
-	{ "mailboxfull", "exceeded quota" },
-	{ "mailboxfull", "exceeds quota" },
-	{ "mailboxfull", "over quota" },
-	{ "mailboxfull", "overquota" },
-	{ "mailboxfull", "over-quota" },
-	{ "mailboxfull", "over the quota" },
-	{ "mailboxfull", "quota full" },
-	{ "mailboxfull", "disk quota" },
-	{ "mailboxfull", "exceeded storage allocation" },
-	{ "mailboxfull", "exceeded its storage" },
-	{ "mailboxfull", "out of storage" },
-	{ "mailboxfull", "storage quota" },
-	{ "mailboxfull", "account is full" },
-	{ "mailboxfull", "inbox is full" },
-	{ "mailboxfull", "user is over" },
-	{ "mailboxfull", "too much mail" },
-	{ "mailboxfull", "maildir over" },
-	{ "mailboxfull", "would exceed" },
-	{ "mailboxfull", "mailfolder is full" },
-	{ "mesgtoobig", "message too large" },
-	{ "mesgtoobig", "message too big" },
-	{ "mesgtoobig", "message is too big" },
-	{ "mesgtoobig", "message is too large" },
-	{ "mesgtoobig", "message size exceeds" },
-	{ "mesgtoobig", "exceeds size limit" },
-	{ "mesgtoobig", "size limit exceeded" },
-	{ "mesgtoobig", "message length exceeds" },
-	{ "mesgtoobig", "message file too big" },
-	{ "hasmoved", "has moved" },
-	{ "hasmoved", "address changed" },
-	{ "hasmoved", "no longer in use" },
-	{ "suspend", "mailbox disabled" },
-	{ "suspend", "account disabled" },
-	{ "suspend", "account has been disabled" },
-	{ "suspend", "account is disabled" },
-	{ "suspend", "mailbox is disabled" },
-	{ "suspend", "account suspended" },
-	{ "suspend", "has been suspended" },
-	{ "suspend", "is inactive" },
-	{ "suspend", "inactive account" },
-	{ "suspend", "mailbox is inactive" },
-	{ "suspend", "temporarily disabled" },
-	{ "suspend", "not active" },
-	{ "suspend", "account expired" },
-	{ "userunknown", "user unknown" },
-	{ "userunknown", "unknown user" },
-	{ "userunknown", "no such user" },
-	{ "userunknown", "user not found" },
-	{ "userunknown", "user doesn't exist" },
-	{ "userunknown", "user does not exist" },
-	{ "userunknown", "recipient unknown" },
-	{ "userunknown", "recipient name is not recognized" },
-	{ "userunknown", "unknown recipient" },
-	{ "userunknown", "recipient not found" },
-	{ "userunknown", "invalid recipient" },
-	{ "userunknown", "recipient address rejected: undeliverable" },
-	{ "userunknown", "recipient address rejected: user" },
-	{ "userunknown", "recipient address rejected: unknown" },
-	{ "userunknown", "recipient address rejected: invalid" },
-	{ "userunknown", "recipient address rejected: not" },
-	{ "userunknown", "address rejected: user" },
-	{ "userunknown", "no such mailbox" },
-	{ "userunknown", "mailbox not found" },
-	{ "userunknown", "mailbox does not exist" },
-	{ "userunknown", "mailbox unknown" },
-	{ "userunknown", "unknown mailbox" },
-	{ "userunknown", "invalid mailbox" },
-	{ "userunknown", "no mailbox" },
-	{ "userunknown", "mailbox unavailable" },
-	{ "userunknown", "email account that you tried to reach does not exist" },
-	{ "userunknown", "address does not exist" },
-	{ "userunknown", "account does not exist" },
-	{ "userunknown", "does not exist" },
-	{ "userunknown", "unknown local part" },
-	{ "userunknown", "unknown address" },
-	{ "userunknown", "no valid recipients" },
-	{ "userunknown", "not a valid mailbox" },
-	{ "userunknown", "no such recipient" },
-	{ "userunknown", "address unknown" },
-	{ "userunknown", "not our customer" },
-	{ "userunknown", "undeliverable address" },
-	{ "userunknown", "is not a valid" },
-	{ "userunknown", "no such account" },
-	{ "userunknown", "user invalid" },
-	{ "userunknown", "invalid address" },
-	{ "hostunknown", "host not found" },
-	{ "hostunknown", "host unknown" },
-	{ "hostunknown", "unknown host" },
-	{ "hostunknown", "domain not found" },
-	{ "hostunknown", "no such domain" },
-	{ "hostunknown", "domain does not exist" },
-	{ "hostunknown", "domain name not found" },
-	{ "hostunknown", "name or service not known" },
-	{ "hostunknown", "host or domain name not found" },
-	{ "hostunknown", "all relevant mx records point to non-existent hosts" },
-	{ "hostunknown", "unrouteable mail domain" },
-	{ "hostunknown", "domain isn't in my list of allowed rcpthosts" },
-	{ "hostunknown", "unknown domain" },
-	{ "hostunknown", "no mx" },
-	{ "hostunknown", "nxdomain" },
-	{ "notaccept", "does not accept mail" },
-	{ "notaccept", "not accepting mail" },
-	{ "norelaying", "relay access denied" },
-	{ "norelaying", "relaying denied" },
-	{ "norelaying", "relay not permitted" },
-	{ "norelaying", "relaying not allowed" },
-	{ "norelaying", "not permitted to relay" },
-	{ "norelaying", "unable to relay" },
-	{ "norelaying", "we do not relay" },
-	{ "speeding", "rate limit" },
-	{ "speeding", "ratelimit" },
-	{ "speeding", "rate-limit" },
-	{ "speeding", "too many messages" },
-	{ "speeding", "sending too fast" },
-	{ "speeding", "unusual rate" },
-	{ "speeding", "throttl" },
-	{ "toomanyconn", "too many connections" },
-	{ "toomanyconn", "too many concurrent" },
-	{ "toomanyconn", "too many simultaneous" },
-	{ "toomanyconn", "connection limit" },
-	{ "toomanyconn", "too many sessions" },
-	{ "toomanyconn", "too many recipients" },
-	{ "virusdetected", "virus" },
-	{ "virusdetected", "malware" },
-	{ "spamdetected", "spam" },
-	{ "spamdetected", "junk mail" },
-	{ "spamdetected", "unsolicited" },
-	{ "requireptr", "reverse dns" },
-	{ "requireptr", "no ptr" },
-	{ "requireptr", "ptr record" },
-	{ "requireptr", "reverse lookup" },
-	{ "requireptr", "cannot find your hostname" },
-	{ "requireptr", "cannot resolve your" },
-	{ "authfailure", "spf" },
-	{ "authfailure", "dkim" },
-	{ "badreputation", "reputation" },
-	{ "blocked", "blacklist" },
-	{ "blocked", "blocklist" },
-	{ "blocked", "block list" },
-	{ "blocked", "black list" },
-	{ "blocked", "listed at" },
-	{ "blocked", "listed in" },
-	{ "blocked", "spamhaus" },
-	{ "blocked", "dnsbl" },
-	{ "blocked", "rbl" },
-	{ "blocked", "client host rejected" },
-	{ "blocked", "access denied" },
-	{ "blocked", "ip address is blocked" },
-	{ "blocked", "your ip" },
-	{ "blocked", "blocked" },
-	{ "expired", "retry timeout exceeded" },
-	{ "expired", "delivery time expired" },
-	{ "expired", "message expired" },
-	{ "expired", "too long in queue" },
-	{ "expired", "queue too long" },
-	{ "expired", "could not be delivered for" },
-	{ "expired", "delivery attempts will continue" },
-	{ "networkerror", "connection timed out" },
-	{ "networkerror", "connection refused" },
-	{ "networkerror", "timed out" },
-	{ "networkerror", "lost connection" },
-	{ "networkerror", "network is unreachable" },
-	{ "networkerror", "no route to host" },
-	{ "networkerror", "connection reset" },
-	{ "networkerror", "mail loops back" },
-	{ "networkerror", "routing loop" },
-	{ "networkerror", "mail loop" },
-	{ "networkerror", "too many hops" },
-	{ "networkerror", "temporary failure in name resolution" },
-	{ "networkerror", "host name lookup failure" },
-	{ "networkerror", "dns lookup" },
-	{ "networkerror", "dns failure" },
-	{ "policyviolation", "policy" },
-	{ "policyviolation", "not authorized" },
-	{ "policyviolation", "prohibited" },
-	{ "filtered", "content rejected" },
-	{ "filtered", "filter" },
-	{ "rejected", "sender not allowed" },
-	{ "mailererror", "command died" },
-	{ "mailererror", "command output" },
-	{ "mailererror", "mailer error" },
-	{ "mailererror", "pipe to |" },
-	{ "mailererror", "local delivery failed" },
-	{ "systemerror", "system error" },
-	{ "systemerror", "internal error" },
-	{ "systemerror", "server error" },
-	{ "systemerror", "local error" },
-	{ "systemerror", "configuration error" },
-	{ "systemerror", "temporary failure" },
-	{ "systemerror", "try again later" },
-	{ "syntaxerror", "syntax error" },
-	{ "syntaxerror", "command unrecognized" },
-	{ "syntaxerror", "bad sequence of commands" },
+	P("userunknown", "not listed in public name & address book", DOMINO),
+	P("userunknown", "not listed in domino directory", DOMINO),
+	/* RFC 7505: the domain says it takes no mail. */
+	P("notaccept", "null mx", RFC7505),
+	P("notaccept", "nullmx", POSTFIX_DNS),
+	P("notaccept", "does not accept mail", RFC7505),
+	P("notaccept", "indicated no smtp service", EXIM_DNSLOOKUP),
+	/* The sender: before the recipient words they contain. */
+	P("rejected", "sender address rejected", POSTFIX_SMTPD),
+	P("rejected", "domain of sender address", SENDMAIL_M4),
+	P("rejected", "sender verify failed", EXIM_ACL),
+	P("rejected", "sender rejected", EXIM_ACL),
+	P("rejected", "permissions to send as this sender", EXCHANGE),
+	P("rejected", "permission to post", GOOGLEGROUPS),
+	P("blocked", "my name was rejected", QMAIL_REMOTE),
+	P("blocked", "refused to talk to me", POSTFIX_SMTP),
+	P("requireptr", "cannot find your hostname", POSTFIX_SMTPD),
+	P("blocked", "blocked using", POSTFIX_RBL),
+	PF("blocked", "greylist", POSTGREY, F_TEMP),
+	P("blocked", "client host rejected", POSTFIX_SMTPD),
+	P("authfailure", "unauthenticated email", GMAIL),
+	P("authfailure", "mail is unauthenticated", GMAIL),
+	P("policyviolation", "content presents a potential", GMAIL),
+	P("badreputation", "user complaints", YAHOO),
+	P("policyviolation", "not accepted for policy reasons", YAHOO),
+	P("blocked", "service refuse", ORANGE),
+	P("badreputation", "low reputation", GMAIL),
+	PF("userunknown", "recipient address rejected: access denied", POSTFIX_SMTPD, F_LAST),
+	P("userunknown", "user doesn't have a", YAHOO),
+	P("userunknown", "user does not have a", YAHOO),
+	P("userunknown", "email account that you tried to reach does not exist", GMAIL),
+	P("userunknown", "address couldn't be found", GMAIL),
+	P("userunknown", "recipient not found", EXCHANGE),
+	P("notcompliantrfc", "duplicate header", EXIM_ACL),
+	P("notcompliantrfc", "multiple addresses in from", GMAIL),
+	P("authfailure", "dmarc", RFC7489),
+	P("norelaying", "relay access denied", POSTFIX_SMTPD),
+	P("norelaying", "relaying denied", SENDMAIL_M4),
+	P("norelaying", "relay not permitted", EXIM_ACL),
+	P("norelaying", "unable to relay", EXCHANGE),
+	P("norelaying", "isn't in my list of allowed rcpthosts", QMAIL_SMTPD),
+	P("spamdetected", "message content rejected", POSTFIX_CLEANUP),
+	P("mailererror", "command died", POSTFIX_PIPE),
+	P("mailererror", "command output", POSTFIX_PIPE),
+	P("mailererror", "mailer error", SENDMAIL_ERR),
+	P("mailererror", "local delivery failed", EXIM_DELIVER),
+	P("hostunknown", "unrouteable address", EXIM_ROUTE),
+	P("speeding", "receiving mail at a rate", GMAIL),
+	P("speeding", "receiving mail too quickly", GMAIL),
+	P("policyviolation", "protocol violation", GMAIL),
+	P("systemerror", "upstream error", HARAKA),
+	P("systemerror", "service currently unavailable", POSTFIX_SMTPD),
+	P("requireptr", "rdns", OPENSMTPD_CONF),
+	P("systemfull", "insufficient system storage", RFC5321),
+	P("systemfull", "mail system full", RFC3463),
+	P("systemfull", "insufficient disk space", SENDMAIL_SRV),
+	P("systemfull", "out of disk space", SENDMAIL_SRV),
+	P("systemfull", "no space left on device", GLIBC_ERRNO),
+	P("mailboxfull", "mailbox file count quota exceeded", EXIM_APPENDFILE),
+	P("mailboxfull", "mailbox full", RFC3463),
+	P("mailboxfull", "mailbox is full", EXIM_APPENDFILE),
+	P("speeding", "daily user sending", GMAIL),
+	P("mailboxfull", "mailbox for user is full", DOVECOT),
+	P("mailboxfull", "disk quota exceeded", GLIBC_ERRNO),
+	P("mailboxfull", "quota exceeded", EXIM_APPENDFILE),
+	P("mailboxfull", "would exceed quota", DOVECOT),
+	P("mailboxfull", "over quota", GMAIL),
+	P("mailboxfull", "overquota", COURIER),
+	P("mailboxfull", "exceeded storage allocation", RFC5321),
+	P("mesgtoobig", "message too large", POSTFIX_SMTP),
+	P("mesgtoobig", "message too big", RFC3463),
+	P("mesgtoobig", "message is too big", EXIM_ACL),
+	P("mesgtoobig", "message size exceeds", SENDMAIL_SRV),
+	P("mesgtoobig", "exceeds size limit", POSTFIX_SMTPD),
+	P("mesgtoobig", "message file too big", POSTFIX_SMTPD),
+	P("exceedlimit", "exceeds administrative limit", RFC3463),
+	P("hasmoved", "has moved", RFC3463),
+	P("suspend", "mailbox disabled", RFC3463),
+	P("suspend", "mailbox is disabled", YAHOO),
+	P("suspend", "account disabled", RFC3463),
+	P("suspend", "tried to reach is disabled", GMAIL),
+	P("suspend", "account is locked", VPOPMAIL),
+	P("userunknown", "recipient name is not recognized", EXCHANGE2003),
+	PF("userunknown", "unknown user", POSTFIX_LOCAL, F_EXCUSE),
+	PF("userunknown", "user unknown", USER_UNKNOWN, F_EXCUSE),
+	P("userunknown", "no mailbox here by that name", QMAIL_LOCAL),
+	P("userunknown", "invalid recipient", OPENSMTPD_SMTP),
+	P("userunknown", "undeliverable address", POSTFIX_SMTPD),
+	P("userunknown", "unknown local part", EXIM_ACL),
+	PF("userunknown", "mailbox unavailable", RFC5321, F_WEAK),
+	PF("userunknown", "no valid recipients", POSTFIX_SMTPD, F_WEAK),
+	PF("userunknown", "user doesn't exist", DOVECOT, F_EXCUSE),
+	PF("userunknown", "no such user", CYRUS, F_EXCUSE),
+	P("userunknown", "recipnotfound", EXCHANGE),
+	P("hostunknown", "domain does not exist", COURIER),
+	P("userunknown", "mailbox does not exist", RFC3463),
+	P("userunknown", "address does not exist", RFC3463),
+	PF("userunknown", "does not exist", EXIM_ACL, F_EXCUSE),
+	PF("userunknown", "invalid address", RFC3463, F_WEAK),
+	/* Domains: after the sender's "domain not found". */
+	PF("hostunknown", "couldn't find any host", QMAIL_REMOTE, 0),
+	P("hostunknown", "host or domain name not found", POSTFIX_DNS),
+	P("hostunknown", "all relevant mx records point to non-existent hosts", EXIM_DNSLOOKUP),
+	P("hostunknown", "unrouteable mail domain", EXIM_ACL),
+	P("hostunknown", "nxdomain", RFC1035),
+	P("hostunknown", "host not found", POSTFIX_DNS),
+	P("hostunknown", "host unknown", SENDMAIL_ERR),
+	P("hostunknown", "domain not found", POSTFIX_SMTPD),
+	P("hostunknown", "no such domain", COURIER),
+	P("hostunknown", "name or service not known", GLIBC_ERRNO),
+	P("hostunknown", "no mx found for", OPENSMTPD_MTA),
+	P("hostunknown", "no mx record", EXIM_DNSLOOKUP),
+	/* Any other quota: RFC 3463 X.2.2, "a per-mailbox administrative
+	 * quota", after the sending limits above. */
+	PF("mailboxfull", "quota", RFC3463, F_WEAK),
+	P("speeding", "rate limit", EXIM_ACL),
+	P("speeding", "ratelimit", EXIM_ACL),
+	P("speeding", "too many messages", OPENSMTPD_SMTP),
+	P("speeding", "unusual rate", GMAIL),
+	P("toomanyconn", "too many connections", EXIM_ACL),
+	P("toomanyconn", "too many concurrent", EXIM_ACL),
+	P("toomanyconn", "connection limit", EXIM_SMTP),
+	P("toomanyconn", "too many sessions", COMCAST),
+	P("toomanyconn", "too many recipients", RFC3463),
+	P("virusdetected", "virus", EXIM_SPEC),
+	P("virusdetected", "malware", EXIM_SPEC),
+	P("blocked", "spamhaus", COMCAST),
+	P("spamdetected", "spam", YANDEX),
+	P("spamdetected", "unsolicited", GMAIL),
+	P("requireptr", "reverse dns", COMCAST),
+	P("requireptr", "ptr record", GMAIL),
+	P("requireptr", "reverse lookup", EXIM_ACL),
+	P("authfailure", "spf", RFC7208),
+	P("authfailure", "dkim", RFC6376),
+	P("badreputation", "reputation", GMAIL),
+	P("blocked", "listed at", SENDMAIL_M4),
+	P("blocked", "is listed in", EXIM_ACL),
+	P("blocked", "black list", EXIM_SPEC),
+	P("blocked", "blacklist", EXIM_SPEC),
+	P("blocked", "block list", OUTLOOKCOM),
+	P("blocked", "blocklist", OUTLOOKCOM),
+	P("blocked", "dnsbl", EXIM_SPEC),
+	P("blocked", "rbl", POSTFIX_RBL),
+	PF("blocked", "access denied", POSTFIX_SMTPD, F_WEAK),
+	PF("blocked", "blocked", POSTFIX_RBL, F_WEAK),
+	/* A delay notice: "no action is required ... delivery attempts will
+	 * continue". */
+	P("expired", "delivery attempts will continue", EXIM_DELIVER),
+	PF("networkerror", "connection timed out", GLIBC_ERRNO, F_CONN),
+	PF("networkerror", "connection refused", GLIBC_ERRNO, F_CONN),
+	PF("networkerror", "timed out", POSTFIX_TROUBLE, F_CONN),
+	P("networkerror", "lost connection", POSTFIX_TROUBLE),
+	P("networkerror", "remote host closed connection", EXIM_SMTP),
+	PF("networkerror", "network is unreachable", GLIBC_ERRNO, F_CONN),
+	PF("networkerror", "no route to host", GLIBC_ERRNO, F_CONN),
+	P("networkerror", "connection reset", GLIBC_ERRNO),
+	P("networkerror", "network error on destination", OPENSMTPD_MTA),
+	P("networkerror", "loops back to myself", POSTFIX_ADDR),
+	P("networkerror", "mail loops back", COURIER),
+	P("networkerror", "routing loop", RFC3463),
+	P("networkerror", "loop detected", OPENSMTPD_SMTP),
+	P("networkerror", "mail loop", EXIM_ACL),
+	P("networkerror", "too many hops", SENDMAIL_SRV),
+	PF("networkerror", "host name lookup failure", SENDMAIL_ERR, F_TEMP),
+	PF("networkerror", "dns error", GMAIL, F_WEAK),
+	PF("policyviolation", "policy", RFC5321, F_WEAK),
+	PF("policyviolation", "not authorized", RFC3463, F_WEAK),
+	PF("filtered", "content rejected", POSTFIX_CLEANUP, F_WEAK),
+	PF("filtered", "filter", EXIM_SPEC, F_WEAK),
+	PF("systemerror", "system error", RFC3463, F_WEAK),
+	PF("systemerror", "internal error", EXIM_DELIVER, F_WEAK),
+	PF("systemerror", "local error", RFC5321, F_WEAK),
+	PF("systemerror", "configuration error", EXIM_DELIVER, F_WEAK),
+	PF("systemerror", "transaction failed", RFC5321, F_WEAK),
+	PF("systemerror", "try again later", POSTFIX_SMTPD, F_WEAK | F_TEMP),
+	PF("systemerror", "temporary failure", GLIBC_ERRNO, F_WEAK | F_TEMP),
+	PF("syntaxerror", "syntax error", RFC5321, F_WEAK),
+	PF("syntaxerror", "command unrecognized", RFC5321, F_WEAK),
+	PF("syntaxerror", "bad sequence of commands", RFC5321, F_WEAK),
 	/* Last resort: Postfix says this before any restriction's own text. */
-	{ "userunknown", "address rejected" },
+	PF("userunknown", "address rejected", POSTFIX_SMTPD, F_LAST),
+#undef MARK
+#undef P
+#undef PF
 };
 
 /* How much of a reply text is looked at: servers put the reason up front. */
 #define SCAN_MAX 8192
 
 #define NPHRASES (sizeof phrases / sizeof phrases[0])
+
+/* What a search of a text found: the first reason phrase, and the marks
+ * with the first phrase of each. */
+struct match {
+	long i;				/* index in phrases[], -1 if none */
+	unsigned marks;			/* MK_* */
+	short first[NMARKBITS];		/* per mark bit, its first phrase, -1 */
+};
+#define MKB_EXPIRY 4			/* the bit of MK_EXPIRY */
+
+/* Marks are phrases[0 .. nmarks). */
+static size_t nmarks;
+#define NMARKS nmarks
+
+static void
+mark_found(struct match *m, size_t i)
+{
+	unsigned bit = phrases[i].mark;
+	int b = 0;
+
+	while (bit >> (b + 1))
+		b++;
+	if (!(m->marks & bit))
+		m->first[b] = (short)i;
+	m->marks |= bit;
+}
 
 /*
  * Phrase search. Each phrase has an anchor: three of its bytes, the ones
@@ -359,8 +434,6 @@ static struct bucket {
 	unsigned short first, count;
 } buckets[ANCHOR_BUCKETS];
 static unsigned short phrase_len[NPHRASES];
-/* The entry of each phrase's reason, looked up once. */
-static const struct reason_desc *phrase_reason[NPHRASES];
 /* Bytes as matched: ASCII lower case, white space and NUL folded to a space
  * (so that "mailbox  full" and line breaks match). */
 static unsigned char match_fold[256];
@@ -386,17 +459,20 @@ phrases_init(void)
 	struct anchor by_phrase[NPHRASES];
 	unsigned short hash_of[NPHRASES];
 
+	while (phrases[nmarks].reason == NULL)
+		nmarks++;
 	for (unsigned c = 0; c < 256; c++)
 		match_fold[c] = (unsigned char)(c == '\t' || c == '\r' || c == '\n' || c == '\0' ?
 		    ' ' : c >= 'A' && c <= 'Z' ? c + 32 : c);
 	for (size_t i = 0; i < NPHRASES; i++) {
-		const char *t = phrases[i].text;
+		const char *t = phrases[i].rule.name;
 		size_t len = strlen(t);
 		uint32_t key = 0;
 
-		if (len < ANCHOR_LEN || len > USHRT_MAX ||
-		    (phrase_reason[i] = reason_describe(phrases[i].reason)) == NULL)
-			abort();	/* the built-in phrases are tested */
+		/* The built-in phrases are tested: marks first, reasons known. */
+		if (len < ANCHOR_LEN || len > USHRT_MAX || (phrases[i].reason == NULL) !=
+		    (i < NMARKS) || (phrases[i].reason && reason_describe(phrases[i].reason) == NULL))
+			abort();
 		phrase_len[i] = (unsigned short)len;
 		for (size_t k = 0; k < len; k++) {
 			key = key << 8 | (unsigned char)t[k];
@@ -406,7 +482,7 @@ phrases_init(void)
 	}
 	/* Each phrase's anchor: in the least crowded bucket, the first such. */
 	for (size_t i = 0; i < NPHRASES; i++) {
-		const char *t = phrases[i].text;
+		const char *t = phrases[i].rule.name;
 		unsigned best = UINT_MAX;
 		uint32_t key = 0;
 
@@ -435,7 +511,7 @@ phrases_init(void)
 static int
 phrase_at(const char *text, size_t s, size_t i)
 {
-	const unsigned char *p = (const unsigned char *)phrases[i].text;
+	const unsigned char *p = (const unsigned char *)phrases[i].rule.name;
 
 	for (size_t k = 0; k < phrase_len[i]; k++)
 		if (match_fold[(unsigned char)text[s + k]] != p[k])
@@ -443,11 +519,12 @@ phrase_at(const char *text, size_t s, size_t i)
 	return 1;
 }
 
-/* The first phrase (in table order, before found) whose anchor in bucket b
- * is the one ending at text[j], key the bytes up to there; or found. */
+/* The first reason phrase (in table order, before found) whose anchor in
+ * bucket b is the one ending at text[j], key the bytes up to there; or found.
+ * Marks found on the way are added to m. */
 static size_t
 bucket_match(const char *text, size_t n, size_t j, uint32_t key, const struct bucket *b,
-    size_t found)
+    size_t found, struct match *m)
 {
 	for (const struct anchor *a = &anchors[b->first]; a < &anchors[b->first + b->count]; a++) {
 		size_t at;	/* where the phrase would start */
@@ -457,31 +534,40 @@ bucket_match(const char *text, size_t n, size_t j, uint32_t key, const struct bu
 		if (a->key != (key & ANCHOR_MASK) || j + 1 < ANCHOR_LEN + (size_t)a->off)
 			continue;
 		at = j + 1 - ANCHOR_LEN - a->off;
-		if (at + phrase_len[a->phrase] <= n && phrase_at(text, at, a->phrase))
+		if (at + phrase_len[a->phrase] > n || !phrase_at(text, at, a->phrase))
+			continue;
+		if (a->phrase >= NMARKS)
 			return a->phrase;
+		mark_found(m, a->phrase);
 	}
 	return found;
 }
 
-/* Index of the first phrase (in table order) found in text, or -1. */
-static long
-phrase_match(const char *text, size_t n)
+/* The first reason phrase (in table order) found in text, and the marks. */
+static void
+phrase_match(const char *text, size_t n, struct match *m)
 {
 	/* The last text and its answer: a reply text is often classified twice
 	 * in a row (once for context, once for the record). */
 	static _Thread_local char last[SCAN_MAX];
 	static _Thread_local size_t last_n = (size_t)-1;
-	static _Thread_local long last_i;
+	static _Thread_local struct match last_m;
 	size_t found = NPHRASES;
 	uint32_t key = 0;
 
+	m->i = -1;
+	m->marks = 0;
+	for (int k = 0; k < NMARKBITS; k++)
+		m->first[k] = -1;
 	if (text == NULL || n == 0)
-		return -1;
+		return;
 	pthread_once(&phrases_once, phrases_init);
 	if (n > SCAN_MAX)
 		n = SCAN_MAX;
-	if (n == last_n && memcmp(text, last, n) == 0)
-		return last_i;
+	if (n == last_n && memcmp(text, last, n) == 0) {
+		*m = last_m;
+		return;
+	}
 	for (const char *p = text; p < text + n; p++) {
 		const struct bucket *b;
 
@@ -489,37 +575,458 @@ phrase_match(const char *text, size_t n)
 		key = key << 8 | match_fold[(unsigned char)*p];
 		b = &buckets[anchor_hash(key)];
 		if (b->count != 0)
-			found = bucket_match(text, n, (size_t)(p - text), key, b, found);
+			found = bucket_match(text, n, (size_t)(p - text), key, b, found, m);
 	}
+	m->i = found < NPHRASES ? (long)found : -1;
 	memcpy(last, text, n);
 	last_n = n;
-	last_i = found < NPHRASES ? (long)found : -1;
-	return last_i;
+	last_m = *m;
+}
+
+/* Enhanced status codes (RFC 3463 and the IANA registry) and the reason each
+ * gives. generic: the code says little (X.0.0, "not authorized"), so that any
+ * reply text that names a reason says more. */
+static const struct code_rule {
+	struct reason_rule rule;
+	unsigned char subject, detail, generic;
+	const char *reason;	/* NULL: the text decides */
+} code_rules[] = {
+#define C(sub, det, gen, reason, name, src) { { name, src }, sub, det, gen, reason }
+#define IANA "IANA SMTP Enhanced Status Codes registry (RFC 5248)"
+	C(0, 0, 1, NULL, "status X.0.0 (other undefined status)", RFC3463),
+	C(1, 0, 1, NULL, "status X.1.0 (other address status)", RFC3463),
+	C(1, 1, 0, "userunknown", "status X.1.1 (bad destination mailbox address)", RFC3463),
+	C(1, 2, 0, "hostunknown", "status X.1.2 (bad destination system address)", RFC3463),
+	C(1, 3, 0, "userunknown", "status X.1.3 (bad destination mailbox address syntax)", RFC3463),
+	C(1, 4, 0, "userunknown", "status X.1.4 (destination mailbox address ambiguous)", RFC3463),
+	C(1, 6, 0, "hasmoved", "status X.1.6 (destination mailbox has moved)", RFC3463),
+	C(1, 7, 0, "rejected", "status X.1.7 (bad sender's mailbox address syntax)", RFC3463),
+	C(1, 8, 0, "rejected", "status X.1.8 (bad sender's system address)", RFC3463),
+	C(1, 10, 0, "notaccept", "status X.1.10 (recipient address has null MX)", RFC7505),
+	C(2, 0, 1, NULL, "status X.2.0 (other or undefined mailbox status)", RFC3463),
+	C(2, 1, 0, "suspend", "status X.2.1 (mailbox disabled, not accepting messages)", RFC3463),
+	C(2, 2, 0, "mailboxfull", "status X.2.2 (mailbox full)", RFC3463),
+	C(2, 3, 0, "exceedlimit", "status X.2.3 (message length exceeds administrative limit)", RFC3463),
+	C(2, 4, 0, "filtered", "status X.2.4 (mailing list expansion problem)", RFC3463),
+	C(3, 0, 1, "systemerror", "status X.3.0 (other or undefined mail system status)", RFC3463),
+	C(3, 1, 0, "systemfull", "status X.3.1 (mail system full)", RFC3463),
+	C(3, 2, 0, "notaccept", "status X.3.2 (system not accepting network messages)", RFC3463),
+	C(3, 3, 0, "systemerror", "status X.3.3 (system not capable of selected features)", RFC3463),
+	C(3, 4, 0, "mesgtoobig", "status X.3.4 (message too big for system)", RFC3463),
+	C(3, 5, 0, "systemerror", "status X.3.5 (system incorrectly configured)", RFC3463),
+	C(4, 0, 1, NULL, "status X.4.0 (other or undefined network or routing status)", RFC3463),
+	C(4, 1, 0, "networkerror", "status X.4.1 (no answer from host)", RFC3463),
+	C(4, 2, 0, "networkerror", "status X.4.2 (bad connection)", RFC3463),
+	C(4, 3, 0, "systemerror", "status X.4.3 (directory server failure)", RFC3463),
+	C(4, 4, 0, "hostunknown", "status X.4.4 (unable to route)", RFC3463),
+	C(4, 5, 0, "toomanyconn", "status X.4.5 (mail system congestion)", RFC3463),
+	C(4, 6, 0, "networkerror", "status X.4.6 (routing loop detected)", RFC3463),
+	C(4, 7, 0, "expired", "status X.4.7 (delivery time expired)", RFC3463),
+	C(5, 0, 1, NULL, "status X.5.0 (other or undefined protocol status)", RFC3463),
+	C(5, 1, 0, "syntaxerror", "status X.5.1 (invalid command)", RFC3463),
+	C(5, 2, 0, "syntaxerror", "status X.5.2 (syntax error)", RFC3463),
+	C(5, 3, 0, "exceedlimit", "status X.5.3 (too many recipients)", RFC3463),
+	C(5, 4, 0, "syntaxerror", "status X.5.4 (invalid command arguments)", RFC3463),
+	C(5, 5, 0, "syntaxerror", "status X.5.5 (wrong protocol version)", RFC3463),
+	C(5, 6, 0, "syntaxerror", "status X.5.6 (authentication exchange line too long)", IANA),
+	C(6, 0, 1, "contenterror", "status X.6.0 (other or undefined media error)", RFC3463),
+	C(6, 1, 0, "contenterror", "status X.6.1 (media not supported)", RFC3463),
+	C(6, 2, 0, "contenterror", "status X.6.2 (conversion required and prohibited)", RFC3463),
+	C(6, 3, 0, "contenterror", "status X.6.3 (conversion required but not supported)", RFC3463),
+	C(6, 4, 0, "contenterror", "status X.6.4 (conversion with loss performed)", RFC3463),
+	C(6, 5, 0, "contenterror", "status X.6.5 (conversion failed)", RFC3463),
+	C(6, 6, 0, "contenterror", "status X.6.6 (message content not available)", IANA),
+	C(6, 7, 0, "contenterror", "status X.6.7 (non-ASCII addresses not permitted)", IANA),
+	C(6, 8, 0, "contenterror", "status X.6.8 (UTF-8 string reply is required)", IANA),
+	C(6, 9, 0, "contenterror", "status X.6.9 (UTF-8 header cannot be transferred)", IANA),
+	C(6, 10, 0, "contenterror", "status X.6.10 (UTF-8 string reply is required)", IANA),
+	C(7, 0, 1, NULL, "status X.7.0 (other or undefined security status)", RFC3463),
+	C(7, 1, 1, "rejected", "status X.7.1 (delivery not authorized, message refused)", RFC3463),
+	C(7, 2, 0, "rejected", "status X.7.2 (mailing list expansion prohibited)", RFC3463),
+	C(7, 3, 0, "securityerror", "status X.7.3 (security conversion required but not possible)", RFC3463),
+	C(7, 4, 0, "securityerror", "status X.7.4 (security features not supported)", RFC3463),
+	C(7, 5, 0, "securityerror", "status X.7.5 (cryptographic failure)", RFC3463),
+	C(7, 6, 0, "securityerror", "status X.7.6 (cryptographic algorithm not supported)", RFC3463),
+	C(7, 7, 0, "securityerror", "status X.7.7 (message integrity failure)", RFC3463),
+	C(7, 8, 0, "securityerror", "status X.7.8 (authentication credentials invalid)", IANA),
+	C(7, 9, 0, "securityerror", "status X.7.9 (authentication mechanism is too weak)", IANA),
+	C(7, 10, 0, "securityerror", "status X.7.10 (encryption needed)", IANA),
+	C(7, 11, 0, "securityerror", "status X.7.11 (encryption required for the mechanism)", IANA),
+	C(7, 12, 0, "securityerror", "status X.7.12 (a password transition is needed)", IANA),
+	C(7, 13, 0, "suspend", "status X.7.13 (user account disabled)", IANA),
+	C(7, 14, 0, "securityerror", "status X.7.14 (trust relationship required)", IANA),
+	C(7, 15, 0, "policyviolation", "status X.7.15 (priority level is too low)", IANA),
+	C(7, 16, 0, "mesgtoobig", "status X.7.16 (message is too big for the priority)", IANA),
+	C(7, 17, 0, "hasmoved", "status X.7.17 (mailbox owner has changed)", "RFC 7293 (RRVS)"),
+	C(7, 18, 0, "hasmoved", "status X.7.18 (domain owner has changed)", "RFC 7293 (RRVS)"),
+	C(7, 19, 0, "securityerror", "status X.7.19 (RRVS test cannot be completed)", "RFC 7293 (RRVS)"),
+	C(7, 20, 0, "authfailure", "status X.7.20 (no passing DKIM signature)", "RFC 7372"),
+	C(7, 21, 0, "authfailure", "status X.7.21 (no acceptable DKIM signature)", "RFC 7372"),
+	C(7, 22, 0, "authfailure", "status X.7.22 (no valid author-matched DKIM signature)", "RFC 7372"),
+	C(7, 23, 0, "authfailure", "status X.7.23 (SPF validation failed)", "RFC 7372"),
+	C(7, 24, 0, "authfailure", "status X.7.24 (SPF validation error)", "RFC 7372"),
+	C(7, 25, 0, "requireptr", "status X.7.25 (reverse DNS validation failed)", "RFC 7372"),
+	C(7, 26, 0, "authfailure", "status X.7.26 (multiple authentication checks failed)", "RFC 7372"),
+	C(7, 27, 0, "rejected", "status X.7.27 (sender address has null MX)", RFC7505),
+	C(7, 28, 0, "speeding", "status X.7.28 (mail flood detected)", IANA),
+	C(7, 29, 0, "authfailure", "status X.7.29 (ARC validation failure)", "RFC 8617 (ARC)"),
+	C(7, 30, 0, "securityerror", "status X.7.30 (REQUIRETLS support required)", "RFC 8689 (REQUIRETLS)"),
+#undef C
+};
+
+/* SMTP reply codes whose RFC 5321 text names a reason. */
+static const struct reply_rule {
+	struct reason_rule rule;
+	int code;
+	const char *reason;
+} reply_rules[] = {
+	{ { "reply code 421 (service not available, closing channel)", RFC5321 }, 421, "toomanyconn" },
+	{ { "reply code 451 (local error in processing)", RFC5321 }, 451, "systemerror" },
+	{ { "reply code 452 (insufficient system storage)", RFC5321 }, 452, "systemfull" },
+	{ { "reply code 521 (host does not accept mail)", RFC7505 }, 521, "notaccept" },
+	{ { "reply code 551 (user not local)", RFC5321 }, 551, "hasmoved" },
+	{ { "reply code 552 (exceeded storage allocation)", RFC5321 }, 552, "mailboxfull" },
+	{ { "reply code 553 (mailbox name not allowed)", RFC5321 }, 553, "userunknown" },
+	{ { "reply code 556 (domain does not accept mail)", RFC7505 }, 556, "notaccept" },
+};
+
+/* Rules that are conditions rather than texts or codes. */
+static const struct reason_rule
+    r_delivered = { "action delivered, relayed or expanded: not a failure", "RFC 3464 2.3.3" },
+    r_success = { "status 2.X.X: success", RFC3463 },
+    r_mail_from = { "answered MAIL FROM or a sender's code: the sender was refused, not the recipient",
+	"RFC 5321 3.3 (MAIL FROM), RFC 3463 X.1.7/X.1.8" },
+    r_expired_input = { "the reporting MTA gave up when the queue lifetime ran out, and quotes no remote reply",
+	"RFC 5321 4.5.4.1 (give-up time)" },
+    r_failed_temp = { "failed with a temporary (4.X.X) status: retries ran out",
+	"RFC 3464 2.3.3 (Action failed), RFC 3463 (class 4)" },
+    r_excuse = { "\"user unknown\" with no X.1.x code and not in answer to RCPT TO: filters give it as an excuse",
+	"RFC 5321 3.3 (a mailbox is refused at RCPT TO)" },
+    r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X): DNS trouble",
+	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
+    r_delayed = { "delayed, with no code and no known text", "RFC 3464 2.3.3 (Action delayed)" },
+    r_default = { "no text, status or reply code tells the reason", "bouncekit-records(5)" };
+const struct reason_rule reason_rule_input = { "set by the reader of the input (an ESP's bounce type, "
+    "a feedback report, an auto-reply, a delivery program's exit status)", "bouncekit-records(5)" };
+
+/* Rules of the class. */
+static const struct reason_rule
+    c_none = { "not a failure: delivered, feedback or auto-reply", "RFC 3464 2.3.3, RFC 5965, RFC 3834" },
+    c_temp_status = { "soft: status 4.X.X, a persistent transient failure", "RFC 3463 2 (class 4)" },
+    c_temp_code = { "soft: reply code 4xx, transient negative completion", "RFC 5321 4.2.1 (4yz)" },
+    c_expiry = { "soft: the MTA gave up after temporary failures (queue lifetime)",
+	"RFC 5321 4.5.4.1 (give-up time)" },
+    c_temp_text = { "soft: the reply text says the failure is temporary (try again, greylisted, "
+	"temporarily deferred)", "RFC 5321 4.2.1 (transient failures)" },
+    c_soft_reason = { "soft: the reason is not a permanent failure of the recipient",
+	"bouncekit-records(5) (hard only for a permanent recipient failure)" },
+    c_sender_cmd = { "soft: refused at the connection, HELO or MAIL FROM: the sender's side",
+	"RFC 5321 3.3, 4.2.5" },
+    c_sender_status = { "soft: status X.1.7/X.1.8/X.7.27: the sender's address", RFC3463 },
+    c_policy_status = { "soft: status X.7.X (security or policy) and no text that names the recipient's mailbox",
+	"RFC 3463 3.8 (X.7.X security or policy status)" },
+    c_hard_5xx = { "hard: a permanent failure (5.X.X or 5xx) about this recipient or its domain",
+	"RFC 3463 (class 5), RFC 5321 4.2.1 (5yz)" },
+    c_hard_failed = { "hard: failed with no sign of a temporary cause, about this recipient or its domain",
+	"RFC 3464 2.3.3 (Action failed)" },
+    c_weak_basis = { "soft: only a text that any restriction may follow (\"address rejected\") and a generic code",
+	"bouncekit-records(5) (hard only on evidence)" },
+    c_not_permanent = { "soft: no sign that the failure is permanent", "RFC 5321 4.2.1" };
+
+static int
+is(const char *a, const char *b)
+{
+	return a && strcmp(a, b) == 0;
+}
+
+/* The reasons that may be hard: a permanent failure of the recipient. */
+static int
+recipient_reason(const char *r)
+{
+	return is(r, "userunknown") || is(r, "hostunknown") || is(r, "hasmoved") ||
+	    is(r, "notaccept");
+}
+
+/* Reasons that say no more than "it did not work out": a quoted reply that
+ * says only this does not explain an expiry. */
+static int
+generic_reason(const char *r)
+{
+	return is(r, "systemerror") || is(r, "undefined") || is(r, "onhold") ||
+	    is(r, "expired") || is(r, "networkerror");
+}
+
+/* A code "C.S.D" in parts; 0 if status is not one. */
+static int
+status_parts(const char *status, int *sub, int *det)
+{
+	char *end;
+	long s, d;
+
+	if (status == NULL || (status[0] != '2' && status[0] != '4' && status[0] != '5') ||
+	    status[1] != '.')
+		return 0;
+	s = strtol(status + 2, &end, 10);
+	if (*end != '.' || end == status + 2)
+		return 0;
+	d = strtol(end + 1, &end, 10);
+	if (*end != '\0')
+		return 0;
+	*sub = (int)s;
+	*det = (int)d;
+	return status[0] - '0';
+}
+
+static const struct code_rule *
+code_rule(int sub, int det)
+{
+	for (size_t i = 0; i < sizeof code_rules / sizeof code_rules[0]; i++)
+		if (code_rules[i].subject == sub && code_rules[i].detail == det)
+			return &code_rules[i];
+	return NULL;
+}
+
+static int
+sender_status(int sub, int det)
+{
+	return (sub == 1 && (det == 7 || det == 8)) || (sub == 7 && det == 27);
+}
+
+/* The command the marks found name: MAIL FROM first (a transcript that shows
+ * it was refused there shows no later command). */
+static int
+marks_command(unsigned marks)
+{
+	if (marks & MK_MAIL)
+		return REASON_CMD_MAIL;
+	if (marks & MK_RCPT)
+		return REASON_CMD_RCPT;
+	if (marks & MK_DATA)
+		return REASON_CMD_DATA;
+	if (marks & MK_CONN)
+		return REASON_CMD_CONNECT;
+	return REASON_CMD_UNKNOWN;
+}
+
+/* The class of reason r, and the rule that decided it. st: the status class
+ * (0 if none), sub/det its parts; temp: the text says temporary; expiry: the
+ * MTA gave up on the queue lifetime. */
+static const char *
+class_of(const char *r, int st, int sub, int det, int code, const char *action, int cmd,
+    int temp, int expiry, int weak, int strong, const struct reason_rule **rule)
+{
+	const struct reason_desc *d = reason_describe(r);
+
+	if (d == NULL || strcmp(d->class, "none") == 0) {
+		*rule = d ? &c_none : &c_soft_reason;
+		return d ? "none" : "soft";
+	}
+	if (st == 4) {
+		*rule = &c_temp_status;
+		return "soft";
+	}
+	if (code >= 400 && code < 500) {
+		*rule = &c_temp_code;
+		return "soft";
+	}
+	if (expiry) {
+		*rule = &c_expiry;
+		return "soft";
+	}
+	if (temp) {
+		*rule = &c_temp_text;
+		return "soft";
+	}
+	if (strcmp(d->class, "soft") == 0) {
+		*rule = &c_soft_reason;
+		return "soft";
+	}
+	/* A recipient's reason: hard only if nothing says it was about the
+	 * sender, and something says it is permanent. */
+	if (cmd == REASON_CMD_MAIL || cmd == REASON_CMD_CONNECT) {
+		*rule = &c_sender_cmd;
+		return "soft";
+	}
+	if (st && sender_status(sub, det)) {
+		*rule = &c_sender_status;
+		return "soft";
+	}
+	if (st && sub == 7 && det != 17 && det != 18 && !strong) {
+		*rule = &c_policy_status;
+		return "soft";
+	}
+	if (weak) {
+		*rule = &c_weak_basis;
+		return "soft";
+	}
+	if (st == 5 || (code >= 500 && code < 600)) {
+		*rule = &c_hard_5xx;
+		return "hard";
+	}
+	if (st == 0 && code == 0 && is(action, "failed")) {
+		*rule = &c_hard_failed;
+		return "hard";
+	}
+	*rule = &c_not_permanent;
+	return "soft";
+}
+
+static int
+delivered_action(const char *action)
+{
+	return action && (strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
+	    strcmp(action, "expanded") == 0);
+}
+
+void
+reason_decide(const struct reason_input *in, struct reason_verdict *v)
+{
+	struct match m, mc;
+	const struct code_rule *cr = NULL;
+	const struct phrase *ph = NULL;
+	const char *r = NULL;
+	const struct reason_rule *rr = NULL;
+	int st, sub = 0, det = 0, cmd, expiry, temp;
+
+	memset(v, 0, sizeof *v);
+	st = status_parts(in->status, &sub, &det);
+	if (delivered_action(in->action) || st == 2) {
+		v->reason = "delivered";
+		v->class = "none";
+		v->reason_rule = delivered_action(in->action) ? &r_delivered : &r_success;
+		v->class_rule = &c_none;
+		return;
+	}
+	if (st)
+		cr = code_rule(sub, det);
+	phrase_match(in->diag, in->diag ? strlen(in->diag) : 0, &m);
+	if (m.i >= 0)
+		ph = &phrases[m.i];
+	cmd = in->command ? in->command : marks_command(m.marks);
+	expiry = in->expired || (m.marks & MK_EXPIRY);
+	temp = (m.marks & MK_TEMP) || (ph && (ph->flags & F_TEMP));
+
+	/* The text against the code: a named reason beats a generic code, a
+	 * specific code beats a vague phrase. */
+	if (ph) {
+		r = ph->reason;
+		rr = &ph->rule;
+		if (cr && cr->reason && !cr->generic && (ph->flags & (F_WEAK | F_LAST))) {
+			r = cr->reason;
+			rr = &cr->rule;
+		} else if (cr && is(cr->reason, "hasmoved") && is(r, "userunknown")) {
+			r = cr->reason;
+			rr = &cr->rule;
+		} else if ((ph->flags & F_CONN) && is(in->action, "failed") && st == 4) {
+			r = "expired";
+			rr = &r_failed_temp;
+		}
+	} else if (is(in->action, "failed") && st == 4 && (cr == NULL || cr->reason == NULL ||
+	    is(cr->reason, "networkerror") || is(cr->reason, "systemerror"))) {
+		/* Failed with a temporary code: the MTA gave up retrying, unless
+		 * a code says what was wrong (4.2.2 full mailbox, 452). */
+		r = "expired";
+		rr = &r_failed_temp;
+		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
+			if (reply_rules[i].code == in->code) {
+				r = reply_rules[i].reason;
+				rr = &reply_rules[i].rule;
+			}
+	} else if (cr && cr->reason) {
+		r = cr->reason;
+		rr = &cr->rule;
+	} else if (is(in->action, "delayed") && in->code == 0 && st == 0) {
+		r = "undefined";
+		rr = &r_delayed;
+	} else {
+		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
+			if (reply_rules[i].code == in->code) {
+				r = reply_rules[i].reason;
+				rr = &reply_rules[i].rule;
+			}
+	}
+	if (r == NULL) {
+		r = "undefined";
+		rr = &r_default;
+	}
+	/* Which command the reply answered matters for a recipient's reason
+	 * only; the notice may tell it where the reply does not. */
+	if (!cmd && in->context && (recipient_reason(r) || is(r, "undefined"))) {
+		phrase_match(in->context, strlen(in->context), &mc);
+		cmd = marks_command(mc.marks);
+	}
+	if ((recipient_reason(r) || is(r, "undefined")) && (cmd == REASON_CMD_MAIL ||
+	    (st && sender_status(sub, det) && !(ph && rr == &ph->rule)))) {
+		/* The sender was refused: not the recipient's fault. */
+		r = "rejected";
+		rr = cmd == REASON_CMD_MAIL || cr == NULL ? &r_mail_from : &cr->rule;
+	} else if (ph && rr == &ph->rule && (ph->flags & F_EXCUSE) && cmd != REASON_CMD_RCPT &&
+	    !(st && sub == 1 && det != 7 && det != 8)) {
+		/* "User unknown" is only trusted with a 5.1.x or in answer to
+		 * RCPT TO; after DATA, or with no telling when, it is often a
+		 * content filter's excuse. */
+		r = "filtered";
+		rr = &r_excuse;
+	}
+	/* A host not found that the reporter will retry: DNS trouble. */
+	if (is(r, "hostunknown") && st == 4) {
+		r = "networkerror";
+		rr = &r_dns_temp;
+	}
+	/* The queue lifetime ran out: expired, unless a remote reply that
+	 * says more is quoted. */
+	if (expiry && !((m.marks & MK_QUOTE) && ph && rr == &ph->rule && !generic_reason(r))) {
+		r = "expired";
+		rr = in->expired || m.first[MKB_EXPIRY] < 0 ? &r_expired_input : &phrases[m.first[MKB_EXPIRY]].rule;
+	}
+	v->reason = reason_describe(r)->name;
+	v->reason_rule = rr;
+	v->command = cmd;
+	v->class = class_of(v->reason, st, sub, det, in->code, in->action, cmd, temp, expiry,
+	    ph && rr == &ph->rule && (ph->flags & F_LAST) && (cr == NULL || cr->generic),
+	    ph && rr == &ph->rule && !(ph->flags & (F_WEAK | F_LAST)), &v->class_rule);
+}
+
+const char *
+reason_classify(const char *action, const char *status, int code, const char *diag)
+{
+	return reason_classify_ctx(action, status, code, diag, NULL);
+}
+
+const char *
+reason_classify_ctx(const char *action, const char *status, int code, const char *diag,
+    const char *context)
+{
+	struct reason_input in = { action, status, code, diag, context, 0, 0 };
+	struct reason_verdict v;
+
+	reason_decide(&in, &v);
+	return v.reason;
 }
 
 const char *
 reason_from_text(const char *text, size_t n)
 {
-	long i = phrase_match(text, n);
+	struct match m;
 
-	return i < 0 ? NULL : phrase_reason[i]->name;
+	phrase_match(text, n, &m);
+	return m.i < 0 ? NULL : phrases[m.i].reason;
 }
 
-/* Phrases of "user unknown" that filters also use as an excuse; the others
- * name the recipient's mailbox or account outright. */
-static int
-weak_unknown(long i)
+const char *
+reason_class_why(const char *reason, const char *status, int code, const struct reason_rule **rule)
 {
-	static const char *const weak[] = { "user unknown", "unknown user", "no such user",
-		"user not found", "user doesn't exist", "user does not exist", "does not exist",
-		"recipient address rejected: user", "address rejected: user", "user invalid" };
+	const struct reason_rule *dummy;
+	int sub = 0, det = 0, st = status_parts(status, &sub, &det);
 
-	if (i < 0)
-		return 0;
-	for (size_t k = 0; k < sizeof weak / sizeof weak[0]; k++)
-		if (strcmp(phrases[i].text, weak[k]) == 0)
-			return 1;
-	return 0;
+	return class_of(reason ? reason : "undefined", st, sub, det, code, "failed", 0, 0, 0, 0, 0,
+	    rule ? rule : &dummy);
+}
+
+const char *
+reason_class(const char *reason, const char *status, int code)
+{
+	return reason_class_why(reason, status, code, NULL);
 }
 
 const struct reason_desc *
@@ -533,184 +1040,34 @@ reason_describe(const char *name)
 	return NULL;
 }
 
-static const char *
-from_reply_code(int code)
+void
+reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char *reason,
+    const char *kind), void *arg)
 {
-	switch (code) {
-	case 421: return "toomanyconn";
-	case 450: return "undefined";
-	case 451: return "systemerror";
-	case 452: return "systemfull";
-	case 521: case 556: return "notaccept";
-	case 550: return NULL;	/* servers use it for every refusal */
-	case 551: return "hasmoved";
-	case 552: return "mailboxfull";
-	case 553: return "userunknown";
-	case 554: return "undefined";
-	default: return NULL;
+	static const char *const mark_kind[NMARKBITS] = { "command MAIL FROM", "command RCPT TO",
+		"command DATA", "command connection/HELO", "expiry", "quoted remote reply",
+		"temporary" };
+	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
+		&r_expired_input, &r_failed_temp, &r_excuse, &r_dns_temp, &r_delayed, &r_default,
+		&reason_rule_input };
+	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
+		&c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
+		&c_policy_status, &c_weak_basis, &c_hard_5xx, &c_hard_failed, &c_not_permanent };
+
+	for (size_t i = 0; i < NPHRASES; i++) {
+		int b = 0;
+
+		while (phrases[i].mark >> (b + 1))
+			b++;
+		fn(arg, &phrases[i].rule, phrases[i].reason, phrases[i].reason ? "text" :
+		    mark_kind[b]);
 	}
-}
-
-/* The SMTP command a reply text says it answered: 'M' (MAIL FROM), 'D'
- * (DATA), or 0. */
-static int
-smtp_command(const char *diag)
-{
-	/* key: a part of the text that several share, looked for once. */
-	static const char *const keys[] = { "mail from", "rcpt", "data" };
-	static const struct { const char *text; int cmd; int key; } cmds[] = {
-		{ "after mail from", 'M', 0 }, { "in reply to mail from", 'M', 0 },
-		{ ">>> mail from", 'M', 0 }, { "sender was rejected", 'M', -1 },
-		{ "after rcpt to", 'R', 1 }, { "in reply to rcpt to", 'R', 1 }, { ">>> rcpt to", 'R', 1 },
-		{ "rcpt_to", 'R', 1 }, { "does not like recipient", 'R', -1 }, { "rcpt command", 'R', 1 },
-		{ "our rcpt to", 'R', 1 }, { "smtp:rcpt", 'R', 1 }, { "rcpt to:<", 'R', 1 },
-		{ "end of data", 'D', 2 }, { "in reply to data", 'D', 2 },
-		{ ">>> data", 'D', 2 }, { "final data", 'D', 2 }, { "after data", 'D', 2 },
-	};
-	char low[SCAN_MAX + 1];
-	int has[3] = { -1, -1, -1 };	/* key found: unknown yet, 0, 1 */
-	size_t n;
-
-	if (diag == NULL)
-		return 0;
-	/* One lower-case copy, then the C library's fast search. */
-	for (n = 0; diag[n] && n < SCAN_MAX; n++) {
-		unsigned char c = (unsigned char)diag[n];
-
-		low[n] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	low[n] = '\0';
-	if (memchr(low, 'm', n) == NULL && memchr(low, 'r', n) == NULL &&
-	    memchr(low, 'd', n) == NULL)
-		return 0;
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-		int k = cmds[i].key;
-
-		if (k >= 0) {
-			if (has[k] < 0)
-				has[k] = strstr(low, keys[k]) != NULL;
-			if (!has[k])
-				continue;
-		}
-		if (strstr(low, cmds[i].text))
-			return cmds[i].cmd;
-	}
-	return 0;
-}
-
-/* The SMTP command the reply text diag, or else the text about it (context,
- * may be NULL), says the reply answered. */
-static int
-answered_command(const char *diag, const char *context)
-{
-	int cmd = smtp_command(diag);
-
-	return cmd == 0 && context ? smtp_command(context) : cmd;
-}
-
-static int
-is(const char *a, const char *b)
-{
-	return a && strcmp(a, b) == 0;
-}
-
-const char *
-reason_classify(const char *action, const char *status, int code, const char *diag)
-{
-	return reason_classify_ctx(action, status, code, diag, NULL);
-}
-
-const char *
-reason_classify_ctx(const char *action, const char *status, int code, const char *diag,
-    const char *context)
-{
-	struct status_info info;
-	const char *by_status = NULL, *by_text;
-	long pi;
-
-	if (action && (strcmp(action, "delivered") == 0 || strcmp(action, "relayed") == 0 ||
-	    strcmp(action, "expanded") == 0))
-		return "delivered";
-	if (status && status_lookup(status, &info) == 0) {
-		if (status[0] == '2')
-			return "delivered";
-		by_status = info.reason;
-	}
-	pi = diag ? phrase_match(diag, strlen(diag)) : -1;
-	by_text = pi < 0 ? NULL : phrase_reason[pi]->name;
-	if (by_text && by_status && strcmp(phrases[pi].text, "address rejected") == 0)
-		return by_status;
-	if (by_text) {
-		/* "User unknown" is only trusted with a 5.1.1 or in answer to RCPT TO.
-		 * In answer to MAIL FROM it is about the sender; after DATA, or with
-		 * no telling when, it is often a content filter's excuse (Sisimai
-		 * reads it so too). A hard bounce suppresses the address at once, so
-		 * only unambiguous ones count as hard. */
-		if (is(by_text, "userunknown")) {
-			/* An addressing code about the recipient (5.1.1, 5.1.10, ...),
-			 * not the sender's (5.1.7, 5.1.8). */
-			int x1 = status && strncmp(status + 1, ".1.", 3) == 0 &&
-			    strcmp(status + 3, "7") != 0 && strcmp(status + 3, "8") != 0;
-			int cmd = answered_command(diag, context);
-
-			if (cmd == 'M')
-				return "rejected";
-			if (weak_unknown(pi) && !x1 && cmd != 'R')
-				return "filtered";
-		}
-		/* A specific code beats a vague phrase. */
-		if ((is(by_status, "mailboxfull") || is(by_status, "mesgtoobig") ||
-		    is(by_status, "hostunknown")) &&
-		    (is(by_text, "blocked") || is(by_text, "policyviolation") ||
-		    is(by_text, "systemerror") || is(by_text, "networkerror") ||
-		    is(by_text, "filtered") || is(by_text, "rejected")))
-			return by_status;
-		if (is(by_status, "userunknown") && status && strcmp(status + 1, ".1.1") == 0 &&
-		    (is(by_text, "policyviolation") || is(by_text, "systemerror") ||
-		    is(by_text, "networkerror") || is(by_text, "filtered")))
-			return by_status;
-		/* Given up after temporary failures to connect: the time ran out. */
-		if (action && strcmp(action, "failed") == 0 && status && status[0] == '4' &&
-		    is(by_text, "networkerror") && (strstr(phrases[pi].text, "timed out") ||
-		    strstr(phrases[pi].text, "refused") || strstr(phrases[pi].text, "unreachable")))
-			return "expired";
-		if (is(by_status, "hasmoved") && is(by_text, "userunknown"))
-			return by_status;
-		return by_text;
-	}
-	/* Failed with a temporary code: the MTA gave up retrying, unless the code
-	 * itself says what was wrong (4.2.2 full mailbox, 4.3.1 full system). */
-	if (action && strcmp(action, "failed") == 0 && status && status[0] == '4' &&
-	    (by_status == NULL || is(by_status, "networkerror") || is(by_status, "systemerror")))
-		return "expired";
-	/* Refused at MAIL FROM: the sender. */
-	if ((by_status == NULL || is(by_status, "userunknown")) &&
-	    answered_command(diag, context) == 'M')
-		return "rejected";
-	if (by_status)
-		return by_status;
-	if (action && strcmp(action, "delayed") == 0 && code == 0 && status == NULL)
-		return "undefined";
-	if ((by_status = from_reply_code(code)) != NULL)
-		return by_status;
-	return "undefined";
-}
-
-const char *
-reason_class(const char *reason, const char *status, int code)
-{
-	const struct reason_desc *r = reason ? reason_describe(reason) : NULL;
-
-	if (r == NULL)
-		return "soft";
-	/* The server said to try again: nothing is permanent about it. */
-	if (strcmp(r->class, "none") != 0 && ((status && status[0] == '4') ||
-	    (status == NULL && code >= 400 && code < 500)))
-		return "soft";
-	if (strcmp(r->class, "hard-if-5xx") == 0) {
-		if ((status && status[0] == '4') || (code >= 400 && code < 500))
-			return "soft";
-		return "hard";
-	}
-	return r->class;
+	for (size_t i = 0; i < sizeof code_rules / sizeof code_rules[0]; i++)
+		fn(arg, &code_rules[i].rule, code_rules[i].reason, "status");
+	for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
+		fn(arg, &reply_rules[i].rule, reply_rules[i].reason, "reply code");
+	for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++)
+		fn(arg, conds[i], NULL, "condition");
+	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		fn(arg, classes[i], NULL, "class");
 }

@@ -160,13 +160,19 @@ webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int fo
     const char *cls)
 {
 	event_finish(e);
-	if (hint && (force || strcmp(e->reason, "undefined") == 0))
+	if (hint && (force || strcmp(e->reason, "undefined") == 0)) {
 		e->reason = hint;
-	if (e->action && strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
+		e->reason_rule = &reason_rule_input;
+	}
+	if (e->action && strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0) {
 		e->class = "none";
-	else
-		e->class = cls ? cls : reason_class(e->reason, e->status[0] ? e->status : NULL,
-		    e->code);
+	} else if (cls) {
+		e->class = cls;
+		e->class_rule = &reason_rule_input;
+	} else {
+		e->class = reason_class_why(e->reason, e->status[0] ? e->status : NULL, e->code,
+		    &e->class_rule);
+	}
 	c->w->sink(c->w->arg, e);
 }
 

@@ -21,6 +21,20 @@
 #     modules says otherwise.
 #   - "Host unknown" (no such domain) is hostunknown and hard, where a
 #     module of Sisimai's reads the transcript around it as blocked.
+#   - Every rule of the classifier comes from a first source (an MTA's
+#     source, a provider's error reference, an RFC; bounce-parse -e rules
+#     lists them). Wordings that only a sample justified were dropped, and
+#     with them some agreement on this corpus: that is the price of rules
+#     that carry over to mail nobody here has seen.
+#   - The safe hard verdict (bouncekit-records(5)): a failure with a 5.7.x
+#     status and only a policy text ("Recipient address rejected: Access
+#     denied"), refused at MAIL FROM or at the connection, given up on after
+#     the queue lifetime, or said to be temporary is never hard, where
+#     Sisimai may call it hard.
+#   - A host not found that is reported as temporary (4.x.x) is
+#     networkerror, and a queue-lifetime give-up is expired unless a remote
+#     reply that says more is quoted (Sisimai reads some of these as
+#     systemerror or hostunknown).
 #   - Auto-replies are reported for their sender (Sisimai leaves the
 #     recipient empty; such rows are not counted), and feedback reports that
 #     name no recipient give no record (Sisimai makes up "*.invalid").
@@ -117,7 +131,7 @@ for my $f (sort keys %got) {
 		print "EXTRA\t$f\t$r\n" if $verbose;
 	}
 }
-my %floor = (recall => 90, status => 90, reason => 80, hardsoft => 95);
+my %floor = (recall => 90, status => 90, reason => 75, hardsoft => 92);
 my %score = (recall => $n ? 100 * $found / $n : 0, status => $sn ? 100 * $sok / $sn : 0,
     reason => $rn ? 100 * $rok / $rn : 0, hardsoft => $hn ? 100 * $hok / $hn : 0);
 printf "recall %.1f%% (%d/%d)  status %.1f%% (%d/%d)  reason %.1f%% (%d/%d)  hardsoft %.1f%% (%d/%d)  extra %d\n",

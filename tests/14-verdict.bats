@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# The classifier: every rule from a first source with a fixture written from
+# it (fixtures/rules/replies.tsv), the safe hard verdict, bounce-parse --why
+# and --explain with reply lines and the rule list.
+
+load helper
+
+R="$FIXTURES/rules"
+
+@test "verdict: each fixture written from a source gives its reason, class and rule" {
+	grep -v '^#' "$R/replies.tsv" | cut -f1 >"$BATS_TEST_TMPDIR/lines"
+	grep -v '^#' "$R/replies.tsv" | cut -f2-4 >"$BATS_TEST_TMPDIR/want"
+	bounce-parse -e - <"$BATS_TEST_TMPDIR/lines" |
+	    jqr '[.reason, .class, .reason_rule] | @tsv' >"$BATS_TEST_TMPDIR/got"
+	run diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want")" -ge 70 ]
+}
+
+@test "verdict: every rule names its source" {
+	run bounce-parse -e rules
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -ge 250 ]
+	[ "$(jqr 'select((.source // "") == "" or (.rule // "") == "") | .rule' <<<"$output")" = "" ]
+	# Text rules give a reason; marks (command, expiry, quote, temporary) none.
+	[ "$(jqr 'select(.kind == "text" and .reason == null) | .rule' <<<"$output")" = "" ]
+	[ "$(jqr 'select(.kind == "expiry") | .rule' <<<"$output" | grep -c .)" -ge 8 ]
+}
+
+@test "verdict: no text rule is hidden by an earlier one (each decides on its own)" {
+	bounce-parse -e rules | jqr 'select(.kind == "text") | .rule' >"$BATS_TEST_TMPDIR/rules"
+	sed 's/^/RCPT TO: 550 /' "$BATS_TEST_TMPDIR/rules" | bounce-parse -e - |
+	    jqr .reason_rule >"$BATS_TEST_TMPDIR/got"
+	run diff "$BATS_TEST_TMPDIR/rules" "$BATS_TEST_TMPDIR/got"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# Replies for which a hard verdict would be wrong: temporary, about the
+# sender, a policy, a rate limit, greylisting, an expiry.
+@test "verdict: temporary, sender-side and policy failures are never hard" {
+	cat >"$BATS_TEST_TMPDIR/never-hard" <<-'EOT'
+	Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again
+	Name service error for name=example.org type=MX: Malformed or unexpected name server reply
+	Host or domain name not found. Name service error for name=example.org type=A: Host not found (#4.4.3)
+	450 4.1.2 <nobody@example.org>: Recipient address rejected: Domain not found
+	450 4.1.1 <nobody@example.org>: Recipient address rejected: User unknown in virtual alias table
+	Sorry, I couldn't find any host by that name. (#4.1.2)
+	MAIL FROM: 553 5.1.8 <sender@nxdomain.example>: Sender address rejected: Domain not found
+	550 5.1.8 <sender@nxdomain.example>... Domain of sender address sender@nxdomain.example does not exist
+	550 5.1.7 Bad sender's mailbox address syntax
+	550 5.1.1 <sender@example.net>: User unknown (in reply to MAIL FROM command)
+	SMTP error from remote mail server after MAIL FROM:<sender@example.net>: 550 5.1.1 no such user
+	Connected to 192.0.2.1 but sender was rejected. Remote host said: 553 sorry, no mailbox here by that name
+	554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org
+	550 5.7.1 Rejected: 192.0.2.1 listed at bl.example.net
+	550 5.7.23 SPF validation failed
+	550 5.7.26 Unauthenticated email from example.net is not accepted due to domain's DMARC policy
+	554 5.7.1 <nobody@example.org>: Recipient address rejected: Access denied
+	421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints
+	450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.
+	450 4.7.1 <nobody@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html
+	550 5.7.28 Mail flood detected
+	550 5.1.1 User unknown, try again later
+	SMTP error from remote mail server after RCPT TO:<nobody@example.org>: 450 4.1.1 User unknown: retry timeout exceeded
+	Connection timed out: retry timeout exceeded
+	Envelope expired
+	I'm not going to try again; this message has been in the queue too long.
+	554 5.7.0 <nobody@example.org>: Recipient address rejected: No relaying
+	554 5.0.0 <nobody@example.org>: Recipient address rejected: Mailer error
+	EOT
+	run sh -c "bounce-parse -e - <'$BATS_TEST_TMPDIR/never-hard' | jq -r 'select(.class == \"hard\") | .input'"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 28 ]
+}
+
+@test "verdict: the text wins over a generic code, a specific code over a vague text" {
+	[ "$(bounce-parse -e '550 5.0.0 Mailbox is full' | jqr .reason)" = mailboxfull ]
+	[ "$(bounce-parse -e '550 5.7.1 Message rejected under suspicion of SPAM' | jqr .reason)" = spamdetected ]
+	[ "$(bounce-parse -e '550 5.0.0 <x@example.org>... User unknown' | jqr .reason)" = filtered ]
+	[ "$(bounce-parse -e 'RCPT TO: 550 5.0.0 <x@example.org>... User unknown' | jqr .class)" = hard ]
+	[ "$(bounce-parse -e '552 5.2.2 Access denied' | jqr .reason)" = mailboxfull ]
+}
+
+@test "verdict: --explain takes the SMTP command before a reply line" {
+	run bounce-parse -e 'RCPT TO:<nobody@example.org> 550 5.1.1 User unknown'
+	[ "$status" -eq 0 ]
+	[ "$(jqr '[.command, .code, .status, .reason, .class] | join(" ")' <<<"$output")" = "RCPT TO 550 5.1.1 userunknown hard" ]
+	run bounce-parse -e 'MAIL FROM:<sender@example.net> 550 5.1.1 User unknown'
+	[ "$(jqr '[.command, .reason, .class] | join(" ")' <<<"$output")" = "MAIL FROM rejected soft" ]
+	[[ "$(jqr .reason_rule <<<"$output")" == *"MAIL FROM"* ]]
+	run bounce-parse -e '550 5.1.1 <x@y>: User unknown (in reply to MAIL FROM command)'
+	[ "$(jqr .command <<<"$output")" = "MAIL FROM" ]
+}
+
+@test "verdict: --explain of a status code keeps its titles and adds the rules" {
+	run bounce-parse -e 5.2.2
+	[ "$status" -eq 0 ]
+	[ "$(jqr '[.status, .detail_title, .reason, .class, .reason_rule, .reason_source] | join("|")' <<<"$output")" = "5.2.2|Mailbox full|mailboxfull|soft|status X.2.2 (mailbox full)|RFC 3463 (enhanced mail system status codes)" ]
+	run bounce-parse -e 9.9.9
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not an enhanced status code"* ]]
+	run bounce-parse -e ''
+	[ "$status" -eq 2 ]
+}
+
+@test "verdict: --why adds the rule and source of reason and class to each record" {
+	run bounce-parse --why "$FIXTURES/email/dsn-postfix.eml"
+	[ "$status" -eq 0 ]
+	[ "$(jqr 'keys_unsorted | .[-4:] | join(" ")' <<<"${lines[0]}")" = "reason_rule reason_source class_rule class_source" ]
+	[ "$(jqr 'select(.reason_source == null or .class_source == null) | .rcpt' <<<"$output")" = "" ]
+	# Without --why the records are as before.
+	run bounce-parse "$FIXTURES/email/dsn-postfix.eml"
+	[ "$(jqr 'has("reason_rule")' <<<"${lines[0]}")" = false ]
+	# Logs and webhooks too; a reason the input sets says so.
+	run bounce-parse --why -f mailgun "$FIXTURES/webhook/mailgun-items.json"
+	[ "$status" -eq 0 ]
+	[ -n "$(jqr .class_rule <<<"${lines[0]}")" ]
+}
