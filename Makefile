@@ -63,12 +63,15 @@ $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
-check: all deps-test fuzz-replay $(BUILD)/unit-common
+check: all deps-test fuzz-replay $(BUILD)/unit-common $(BUILD)/unit-sandbox
 	PATH="$(abspath $(BIN)):$$PATH" \
 	  BK_UNIT="$(abspath $(BUILD))/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
-	  bats tests/
+	  BK_UNIT_SANDBOX="$(abspath $(BUILD))/unit-sandbox" bats tests/
 
 $(BUILD)/unit-common: tests/unit-common.c $(LIB)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/unit-sandbox: tests/unit-sandbox.c $(LIB)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# Private by default: the files the programs make hold recipients' addresses.
+# New state, list, offset and lock files are 0600 (0660 in a set-group-ID
+# folder) whatever the umask; a replaced file keeps its mode and owner; lock
+# files are never opened through a planted symbolic link; a state file or
+# folder others may write to is refused unless --no-strict-modes. And the
+# sandbox: what a program was not given, it cannot open.
+
+load helper
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+	cd "$T"
+	NOW=2026-11-28T00:00:00Z
+	LATER=2026-12-30T00:00:00Z
+	for i in 1 2 3 4; do
+		printf '{"time":"2026-11-27T10:00:00Z","rcpt":"user%d@example.com","domain":"example.com","action":"failed","status":"5.2.2","code":552,"reason":"mailboxfull","class":"soft","rhost":null,"diag":"x","from":null,"msgid":null,"qid":null,"source":"postfix","origin":"mail.log:%d"}\n' "$i" "$i"
+	done >events.jsonl
+	printf 'Nov 27 10:00:01 mx postfix/smtp[1]: 4A1B2C3D4E: to=<user9@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, delays=0/0/0/1, dsn=4.2.2, status=deferred (host mx.example.com[192.0.2.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command))\n' >mail.log
+}
+
+mode() { stat -c %a "$1"; }
+
+# Every program that makes files, each making them in folder $1.
+make_files() {
+	retry-plan -n "$NOW" -s "$1/plans.jsonl" events.jsonl >/dev/null
+	retry-due -n "$LATER" -s "$1/plans.jsonl" >/dev/null
+	suppress -l "$1/list.jsonl" -n "$NOW" add events.jsonl >/dev/null
+	bounce-parse -y 2026 -o "$1/offsets" mail.log >/dev/null
+}
+MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lock"
+
+# ---------------------------------------------------------------- modes
+
+@test "files made by every program are 0600 under umask 022, 000 and 077" {
+	for u in 022 000 077; do
+		mkdir "u$u"
+		(umask "$u" && make_files "u$u")
+		for f in $MADE; do
+			[ "$(mode "u$u/$f")" = 600 ] || { echo "umask $u: $f is $(mode "u$u/$f")"; false; }
+		done
+		# No temporary file left behind.
+		[ -z "$(find "u$u" -name '.*.??????')" ]
+	done
+}
+
+@test "a replaced file keeps its mode (0640 stays 0640, 0600 stays 0600)" {
+	mkdir d
+	make_files d
+	chmod 0640 d/plans.jsonl d/list.jsonl d/offsets
+	umask 077
+	make_files d
+	for f in plans.jsonl list.jsonl offsets; do
+		[ "$(mode "d/$f")" = 640 ] || { echo "$f is $(mode "d/$f")"; false; }
+	done
+}
+
+@test "in a group-shared folder, a replaced file keeps its owner and group" {
+	[ "$(id -u)" -eq 0 ] || skip "only root may give a file to another user"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	getent group nogroup >/dev/null || skip "no group nogroup"
+	mkdir shared
+	chgrp nogroup shared
+	chmod 2770 shared
+	make_files shared
+	# Made by another member of the group last time.
+	chown nobody shared/plans.jsonl shared/list.jsonl shared/offsets
+	chmod 0640 shared/plans.jsonl
+	make_files shared
+	for f in plans.jsonl list.jsonl offsets; do
+		[ "$(stat -c %U:%G "shared/$f")" = nobody:nogroup ] ||
+		    { echo "$f: $(stat -c %U:%G "shared/$f")"; false; }
+	done
+	[ "$(mode shared/plans.jsonl)" = 640 ]
+	[ "$(mode shared/list.jsonl)" = 660 ]
+}
+
+@test "a set-group-ID folder is shared with its group: new files 0660, its group" {
+	group=$(id -gn)
+	if [ "$(id -u)" -eq 0 ] && getent group nogroup >/dev/null; then
+		group=nogroup	# another group than the user's, to see it given
+	fi
+	mkdir shared
+	chgrp "$group" shared
+	chmod 2770 shared
+	(umask 022 && make_files shared)
+	for f in $MADE; do
+		[ "$(mode "shared/$f")" = 660 ] || { echo "$f is $(mode "shared/$f")"; false; }
+		[ "$(stat -c %G "shared/$f")" = "$group" ]
+	done
+}
+
+# ---------------------------------------------------------------- links
+
+@test "a symbolic link planted at the lock path is not followed, by any program" {
+	mkdir shared elsewhere
+	echo precious >elsewhere/file
+	for f in plans.jsonl list.jsonl offsets; do
+		ln -s ../elsewhere/file "shared/$f.lock"
+		ln -s ../elsewhere/none "shared/$f.lock2"
+	done
+	for cmd in "retry-plan -n $NOW -s shared/plans.jsonl events.jsonl" \
+	    "retry-due -n $LATER -s shared/plans.jsonl" \
+	    "suppress -l shared/list.jsonl -n $NOW add events.jsonl" \
+	    "bounce-parse -y 2026 -o shared/offsets mail.log"; do
+		run $cmd
+		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
+		[[ "$output" == *".lock: a symbolic link: not followed"* ]] || { echo "$output"; false; }
+	done
+	# A dangling link: nothing made where it points.
+	for f in plans.jsonl list.jsonl offsets; do
+		mv -f "shared/$f.lock2" "shared/$f.lock"
+	done
+	run retry-plan -n "$NOW" -s shared/plans.jsonl events.jsonl
+	[ "$status" -eq 2 ]
+	[ ! -e elsewhere/none ]
+	[ "$(cat elsewhere/file)" = precious ]
+	[ "$(mode elsewhere/file)" = 644 ]
+	[ ! -e shared/plans.jsonl ]
+}
+
+@test "a state file that is a symbolic link is refused (replacing it would replace the link)" {
+	mkdir real
+	retry-plan -n "$NOW" -s real/plans.jsonl events.jsonl >/dev/null
+	ln -s real/plans.jsonl plans.jsonl
+	cp real/plans.jsonl before
+	run retry-plan -n "$NOW" -s plans.jsonl events.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"plans.jsonl: a symbolic link: refused"* ]]
+	[ -L plans.jsonl ]
+	cmp real/plans.jsonl before
+}
+
+# ---------------------------------------------------------------- strict modes
+
+@test "a state file others may write to is refused, with the fix named" {
+	mkdir d
+	make_files d
+	for f in plans.jsonl list.jsonl offsets; do
+		chmod 0666 "d/$f"
+	done
+	for cmd in "retry-plan -n $NOW -s d/plans.jsonl events.jsonl" \
+	    "retry-due -n $LATER -s d/plans.jsonl" \
+	    "suppress -l d/list.jsonl -n $NOW add events.jsonl" \
+	    "bounce-parse -y 2026 -o d/offsets mail.log"; do
+		run $cmd
+		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
+		[[ "$output" == *": writable by others (mode 0666, owner "*"--no-strict-modes"* ]] ||
+		    { echo "$cmd: $output"; false; }
+	done
+	# Group-writable outside a shared folder: refused too.
+	chmod 0660 d/plans.jsonl
+	run retry-plan -n "$NOW" -s d/plans.jsonl events.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"writable by its group outside a group-shared (set-group-ID) folder"* ]]
+}
+
+@test "a folder others may write to is refused; sticky above it (/tmp) is fine" {
+	mkdir open sticky group shared
+	chmod 0777 open
+	chmod 1777 sticky
+	mkdir sticky/mine
+	chmod 0770 group
+	chmod 2770 shared
+	for dir in open sticky; do
+		run retry-plan -n "$NOW" -s "$dir/plans.jsonl" events.jsonl
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"$dir: folder writable by others, who could plant files"* ]]
+		[ ! -e "$dir/plans.jsonl" ]
+	done
+	run retry-plan -n "$NOW" -s group/plans.jsonl events.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"group: folder writable by its group but not set-group-ID"* ]]
+	# A folder inside a sticky one, and a group-shared folder: fine.
+	retry-plan -n "$NOW" -s sticky/mine/plans.jsonl events.jsonl >/dev/null
+	retry-plan -n "$NOW" -s shared/plans.jsonl events.jsonl >/dev/null
+	# Above the folder: an open folder lets others rename ours away.
+	mkdir -p open/sub
+	chmod 0700 open/sub
+	run retry-plan -n "$NOW" -s open/sub/plans.jsonl events.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"/open: folder writable by others"* ]]
+}
+
+@test "a state file owned by another user is refused (not as a member of a shared folder)" {
+	[ "$(id -u)" -eq 0 ] || skip "only root may give a file to another user"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	# Root's own folder, a file of nobody's in it: nobody could have it point
+	# anywhere next time.
+	mkdir d
+	suppress -l d/list.jsonl -n "$NOW" add events.jsonl >/dev/null
+	chown nobody d/list.jsonl
+	run suppress -l d/list.jsonl -n "$NOW" add events.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"list.jsonl: owned by another user"* ]]
+}
+
+# ---------------------------------------------------------------- sandbox
+
+@test "sandbox: what was not declared cannot be opened, run, traced or connected" {
+	[ -n "${BK_UNIT_SANDBOX:-}" ] || skip "BK_UNIT_SANDBOX not set (run through make check)"
+	mkdir u
+	run "$BK_UNIT_SANDBOX" "$T/u"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", 0 failed" ]]
+}
