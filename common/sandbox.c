@@ -106,6 +106,10 @@ static struct hook {
 } *hooks;
 static size_t nhooks;
 static int entered = -1;	/* the answer of the first sandbox_enter */
+/* For sandbox_report: what is in place, or why not. */
+static int landlock_abi, unruled;
+static const char *landlock_why, *seccomp_why;
+static int switched_off;
 
 void
 sandbox_allow_path(const char *path, int access)
@@ -222,32 +226,31 @@ ll_rights(int access, int is_dir, uint64_t handled)
 	return r & handled;
 }
 
-static int
-ll_add(int ruleset, const char *path, int access, uint64_t handled, int verbose)
+static void
+ll_add(int ruleset, const char *path, int access, uint64_t handled)
 {
 	struct ll_path_beneath_attr pb;
 	struct stat st;
 	int fd, rc;
 
 	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
-		return 0;	/* not there: nothing beneath it to open either */
+		return;	/* not there: nothing beneath it to open either */
 	if (fstat(fd, &st) != 0) {
 		close(fd);
-		return 0;
+		return;
 	}
 	pb.allowed_access = ll_rights(access, S_ISDIR(st.st_mode), handled);
 	pb.parent_fd = fd;
 	rc = pb.allowed_access == 0 ? 0 :
 	    (int)syscall(LL_NR_ADD, ruleset, LL_RULE_PATH_BENEATH, &pb, 0);
-	if (rc != 0 && verbose)
-		util_warn("sandbox: %s: no Landlock rule", path);
+	if (rc != 0)
+		unruled++;	/* a pipe's /dev/stdin, say: it stays closed */
 	close(fd);
-	return rc;
 }
 
 /* Returns the ABI in place, 0 for none (*why says why). */
 static int
-landlock_on(int verbose, const char **why)
+landlock_on(const char **why)
 {
 	struct ll_ruleset_attr attr;
 	size_t attr_size = sizeof attr.handled_access_fs;
@@ -292,9 +295,9 @@ landlock_on(int verbose, const char **why)
 		return 0;
 	}
 	for (size_t i = 0; i < nrules; i++)
-		ll_add(fd, rules[i].path, rules[i].access, attr.handled_access_fs, verbose);
+		ll_add(fd, rules[i].path, rules[i].access, attr.handled_access_fs);
 	/* The hash tables' seeds, read lazily. */
-	ll_add(fd, "/dev/urandom", SANDBOX_READ, attr.handled_access_fs, verbose);
+	ll_add(fd, "/dev/urandom", SANDBOX_READ, attr.handled_access_fs);
 	if (syscall(LL_NR_RESTRICT, fd, 0) != 0) {
 		*why = "Landlock refused to restrict the process";
 		close(fd);
@@ -305,9 +308,8 @@ landlock_on(int verbose, const char **why)
 }
 #else
 static int
-landlock_on(int verbose, const char **why)
+landlock_on(const char **why)
 {
-	(void)verbose;
 	*why = "built without Landlock (no system call numbers for this platform)";
 	return 0;
 }
@@ -647,10 +649,9 @@ seccomp_on(const char **why)
 #endif
 
 int
-sandbox_enter(int verbose)
+sandbox_enter(void)
 {
-	const char *env = getenv("BOUNCEKIT_SANDBOX"), *ll_why = NULL, *sc_why = NULL;
-	int abi;
+	const char *env = getenv("BOUNCEKIT_SANDBOX");
 
 	if (entered >= 0)
 		return entered;
@@ -658,8 +659,7 @@ sandbox_enter(int verbose)
 	for (size_t i = 0; i < nhooks; i++)
 		hooks[i].fn(hooks[i].arg);
 	if (env && strcmp(env, "off") == 0) {
-		if (verbose)
-			util_warnx("sandbox: off (BOUNCEKIT_SANDBOX=off)");
+		switched_off = 1;
 		return entered;
 	}
 	/* What the C library reads lazily, read while it still can. */
@@ -667,28 +667,48 @@ sandbox_enter(int verbose)
 	/* Both need it unless privileged; it also keeps a set-user-ID program
 	 * from gaining rights. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		if (verbose)
-			util_warn("sandbox: none (no_new_privs)");
+		landlock_why = seccomp_why = "no_new_privs refused";
 		return entered;
 	}
-	if ((abi = landlock_on(verbose, &ll_why)) > 0)
+	if ((landlock_abi = landlock_on(&landlock_why)) > 0)
 		entered |= SANDBOX_LANDLOCK;
-	if (seccomp_on(&sc_why))
+	if (seccomp_on(&seccomp_why))
 		entered |= SANDBOX_SECCOMP;
-	if (verbose) {
-		if (abi > 0)
-			util_warnx("sandbox: Landlock ABI %d: files limited to those given%s%s", abi,
-			    abi >= 4 ? ", no TCP" : "", abi >= 6 ? ", no signals to others" : "");
-		else
-			util_warnx("sandbox: files not limited: %s", ll_why);
-		if (entered & SANDBOX_SECCOMP)
-			util_warnx("sandbox: seccomp filter: %s%s",
-			    SB_SANITIZER ? "no sockets, mounts, modules (relaxed for the "
-			    "sanitizer: execve, ptrace and fork allowed)" :
-			    "no execve, ptrace, fork, sockets, mounts, modules",
-			    net_kinds ? "; the sockets declared allowed" : "");
-		else
-			util_warnx("sandbox: system calls not limited: %s", sc_why);
-	}
 	return entered;
+}
+
+int
+sandbox_enter_reading(int argc, char *const argv[])
+{
+	sandbox_allow_inputs(argc, argv);
+	return sandbox_enter();
+}
+
+void
+sandbox_report(void)
+{
+	static int done;
+
+	if (entered < 0 || done)
+		return;
+	done = 1;
+	if (switched_off) {
+		util_warnx("sandbox: off (BOUNCEKIT_SANDBOX=off)");
+		return;
+	}
+	if (entered & SANDBOX_LANDLOCK)
+		util_warnx("sandbox: Landlock ABI %d: files limited to those given%s%s%s",
+		    landlock_abi, landlock_abi >= 4 ? ", no TCP" : "",
+		    landlock_abi >= 6 ? ", no signals to other processes" : "",
+		    unruled ? " (some operands could not be given: they stay closed)" : "");
+	else
+		util_warnx("sandbox: files not limited: %s", landlock_why);
+	if (entered & SANDBOX_SECCOMP)
+		util_warnx("sandbox: seccomp filter: %s%s",
+		    SB_SANITIZER ? "no sockets, mounts, modules (relaxed for the "
+		    "sanitizer: execve, ptrace and fork allowed)" :
+		    "no execve, ptrace, fork, sockets, mounts, modules",
+		    net_kinds ? "; the sockets declared allowed" : "");
+	else
+		util_warnx("sandbox: system calls not limited: %s", seccomp_why);
 }

@@ -50,11 +50,16 @@ void sandbox_before(void (*fn)(void *), void *arg);
 
 /* Puts the sandbox in place: Landlock, then the seccomp filter, for this
  * thread and the threads it starts later (call it before starting any).
- * Returns SANDBOX_* of what is in place; verbose: says on standard error
- * what is and what the kernel does not offer. Once per process: a second
- * call returns the first one's answer. The environment variable
+ * Returns SANDBOX_* of what is in place. Once per process: a second call
+ * returns the first one's answer. The environment variable
  * BOUNCEKIT_SANDBOX=off turns it off (for debuggers and tracers that need
  * what it takes away; see bouncekit(7)). */
-int sandbox_enter(int verbose);
+int sandbox_enter(void);
+/* sandbox_allow_inputs, then sandbox_enter: for a program about to read its
+ * operands. */
+int sandbox_enter_reading(int argc, char *const argv[]);
+/* For --verbose: says on standard error what sandbox_enter put in place
+ * and what the kernel does not offer. Once; nothing before sandbox_enter. */
+void sandbox_report(void);
 
 #endif

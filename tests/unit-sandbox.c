@@ -122,7 +122,7 @@ case_inputs(void)
 	sandbox_allow_path(in_dir("given.txt"), SANDBOX_READ);
 	sandbox_allow_path(in_dir("folder"), SANDBOX_READ);
 	sandbox_allow_path(in_dir("nonexistent"), SANDBOX_READ);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK(opens(in_dir("given.txt"), O_RDONLY));
 	CHECK(!opens(in_dir("given.txt"), O_WRONLY) && errno == EACCES);
 	CHECK(opens(in_dir("folder/inside.txt"), O_RDONLY));
@@ -149,7 +149,7 @@ case_replace(void)
 
 	CHECK(fd != -1);
 	sandbox_allow_path(in_dir("state"), SANDBOX_REPLACE);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK(write(fd, "new\n", 4) == 4);
 	CHECK(close(fd) == 0);
 	CHECK(rename(in_dir("state/.state.tmp"), in_dir("state/state.jsonl")) == 0);
@@ -170,7 +170,7 @@ case_write(void)
 	int got;
 
 	sandbox_allow_path(in_dir("db"), SANDBOX_READ | SANDBOX_WRITE);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK(opens(in_dir("db/x.db-wal"), O_RDWR | O_CREAT));
 	CHECK(unlink(in_dir("db/x.db-wal")) == 0);
 	CHECK(!opens(in_dir("secret.txt"), O_RDONLY) && errno == EACCES);
@@ -195,7 +195,7 @@ case_syscalls(void)
 	int got, fd, thread_errno = -1;
 	pid_t pid;
 
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	errno = 0;
 	CHECK(socket(AF_INET, SOCK_STREAM, 0) == -1 && errno == EPERM);
 	CHECK(socket(AF_INET6, SOCK_DGRAM, 0) == -1 && errno == EPERM);
@@ -230,7 +230,7 @@ case_network(void)
 	int got, fd;
 
 	sandbox_allow_network(SANDBOX_NET_UNIX | SANDBOX_NET_TCP);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK((fd = socket(AF_UNIX, SOCK_STREAM, 0)) != -1);
 	close(fd);
 	CHECK((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
@@ -252,7 +252,7 @@ case_tcp_landlock(void)
 	int got, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	CHECK(fd != -1);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(9);
@@ -278,9 +278,9 @@ case_before(void)
 	int got, could = 0;
 
 	sandbox_before(hook, &could);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK(could == 1);
-	CHECK(sandbox_enter(0) == got);
+	CHECK(sandbox_enter() == got);
 	CHECK(!opens(in_dir("secret.txt"), O_RDONLY) && errno == EACCES);
 	return got;
 }
@@ -292,7 +292,7 @@ case_off(void)
 	int got;
 
 	setenv("BOUNCEKIT_SANDBOX", "off", 1);
-	got = sandbox_enter(0);
+	got = sandbox_enter();
 	CHECK(got == 0);
 	CHECK(opens(in_dir("secret.txt"), O_RDONLY));
 	return 0;
