@@ -1,0 +1,932 @@
+/* bouncesim: a simulated mail world that runs the real bouncekit pipeline.
+ *
+ * Thousands of recipient domains whose storage fills up and is freed again
+ * at random, a list of recipients that gets a message every day, and the
+ * sender's Postfix, which writes the log lines a real one writes. Every
+ * simulated hour a cron job runs the programs themselves over the new log
+ * lines (bounce-parse, retry-plan, bounce-stats, retry-due, suppress), with
+ * --now set to the simulated clock, and the retries that retry-due hands out
+ * are sent in the next hour. The simulator knows the truth (which domain was
+ * full when) and measures what the pipeline did with it.
+ *
+ * The world (all drawn from --seed, so a run is reproducible):
+ *  - recipients (--recipients, 100000) spread over domains (--domains,
+ *    recipients/20) by a Zipf law of exponent 1: a few large providers and a
+ *    long tail of small ones;
+ *  - each domain has its own character: a mean time between storage outages
+ *    drawn log-uniformly from 10 to 200 days, and a typical outage length
+ *    (median) drawn log-uniformly from 30 minutes to 7 days; each outage
+ *    lasts that median times e^(0.5 Z), Z standard normal (a log-normal
+ *    spread: half of the outages within a factor 1.4 of the median, nine in
+ *    ten within a factor 2.3); outages start as a Poisson process, from 60
+ *    days before the first send so that the world is in a steady state;
+ *  - each domain accepts at most max(30, recipients/4) messages an hour;
+ *    beyond that it answers 421 4.7.0 "rate limited" (--no-rate-limit turns
+ *    this off): retries that pile onto a server are refused;
+ *  - the daily send starts at 06:00 UTC and goes out evenly over 16 hours,
+ *    each recipient at its own place in the list, filtered through
+ *    suppress(1) an hour before;
+ *  - the sender's Postfix tries each message once (maximal_queue_lifetime
+ *    = 0, so that the application owns the retries): a full server answers
+ *    452 4.3.1 and the message is returned at once ("status=expired").
+ *
+ * The pipeline, every hour at the tick T (a cron job of a user):
+ *    bounce-parse --delivered --year Y last-hour.log > events
+ *    retry-plan --state plans --now T --policy P [--recovery R] events
+ *        exhausted plans: suppress --list L add (their pause)
+ *    bounce-stats --recovery --state R --now T events      (adaptive only)
+ *    retry-due --state plans --now T [--per-domain N --suppressed L]
+ *        the retries go out during the next hour
+ *    suppress --list L filter   (the daily send of the next hour)
+ *
+ * What is measured, from the truth:
+ *  - time to delivery: from a recipient's first bounce to its next delivery
+ *    (by a retry or by the daily send), mean and 90th percentile;
+ *  - wasted retries: retries handed out by retry-due that bounced again;
+ *  - given up: plans that ran out of retries (exhausted, paused 30 days),
+ *    and of them those whose domain's storage outage had already ended;
+ *  - sent while full: messages (daily or retries) sent to a domain while its
+ *    storage was full.
+ *
+ * Output: one JSON line of figures on standard output (and the run time of
+ * the pipeline). --trace FILE writes what happened, for the tests.
+ *
+ * Build: cc -O2 -std=c11 -o bouncesim bench/bouncesim.c -lm
+ * Usage: bouncesim --bin DIR --dir WORKDIR --schedule fixed|backoff|adaptive
+ *        [--seed N] [--days N] [--send-days N] [--recipients N] [--domains N]
+ *        [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files] */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define HOUR 3600LL
+#define DAY 86400LL
+/* Monday 2026-04-06 00:00:00 UTC: the first day of the simulation; the
+ * history (--history) goes back at most to the start of the year. */
+#define START 1775433600LL
+#define MAX_HISTORY 95
+#define SEND_START (6 * HOUR)
+#define SEND_SPAN (16 * HOUR)
+#define WARM ((MAX_HISTORY + 60) * DAY)	/* outages drawn from this long before START */
+
+/* --- options --- */
+static const char *bin = "bin", *dir, *schedule = "fixed", *trace_path, *policy_path;
+static uint64_t seed = 1;
+static long days = 30, send_days = -1, nrcpt = 100000, ndom = -1, per_domain, every = 1;
+static long history = -1, stats_every = 6;
+static int rate_limit = 1, keep_files, verbose;
+
+static void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("bouncesim: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+/* --- random numbers: splitmix64, one stream per purpose --- */
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t
+rng_next(struct rng *r)
+{
+	uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in (0, 1). */
+static double
+rng_unit(struct rng *r)
+{
+	return ((double)(rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double
+rng_normal(struct rng *r)
+{
+	return sqrt(-2.0 * log(rng_unit(r))) * cos(6.283185307179586 * rng_unit(r));
+}
+
+static double
+log_uniform(struct rng *r, double lo, double hi)
+{
+	return lo * exp(rng_unit(r) * log(hi / lo));
+}
+
+/* --- the world --- */
+struct outage {
+	int64_t start, end;
+};
+
+struct domain {
+	char name[32];
+	uint32_t nrcpt;
+	double mtbo, median;	/* seconds */
+	struct outage *out;
+	uint32_t nout, cur;	/* cur: the first outage not over at the last look */
+	int64_t hour;		/* the clock hour of sent_hour */
+	uint32_t sent_hour, cap;
+};
+
+enum { EP_NONE, EP_OPEN, EP_GIVEN_UP };
+
+struct rcpt {
+	uint32_t dom;
+	uint32_t slot;		/* seconds after SEND_START */
+	int64_t since;		/* first bounce of the open episode */
+	uint8_t episode;	/* EP_* */
+	uint8_t paused;		/* given up: suppressed by the pipeline */
+};
+
+static struct domain *doms;
+static struct rcpt *rcpts;
+static uint32_t *by_slot;	/* recipients in the order of the daily send */
+
+/* Whether d's storage is full at t. Looks only forward in time, as the
+ * simulation does (t never decreases for one domain). */
+static int
+is_full(struct domain *d, int64_t t)
+{
+	while (d->cur < d->nout && d->out[d->cur].end <= t)
+		d->cur++;
+	return d->cur < d->nout && d->out[d->cur].start <= t;
+}
+
+static void
+make_world(void)
+{
+	struct rng r = { seed * 0x2545F4914F6CDD1DULL + 1 };
+	double *cum = xcalloc((size_t)ndom, sizeof *cum), total = 0;
+	int64_t end = START + (days + 30) * DAY;
+
+	doms = xcalloc((size_t)ndom, sizeof *doms);
+	for (long i = 0; i < ndom; i++) {
+		total += 1.0 / (double)(i + 1);
+		cum[i] = total;
+	}
+	rcpts = xcalloc((size_t)nrcpt, sizeof *rcpts);
+	by_slot = xcalloc((size_t)nrcpt, sizeof *by_slot);
+	for (long i = 0; i < nrcpt; i++) {
+		double u = rng_unit(&r) * total;
+		long lo = 0, hi = ndom - 1;
+
+		while (lo < hi) {
+			long mid = (lo + hi) / 2;
+
+			if (cum[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rcpts[i].dom = (uint32_t)lo;
+		doms[lo].nrcpt++;
+		by_slot[i] = (uint32_t)i;
+	}
+	free(cum);
+	/* The order of the daily send: a shuffled list. */
+	for (long i = nrcpt - 1; i > 0; i--) {
+		long j = (long)(rng_next(&r) % (uint64_t)(i + 1));
+		uint32_t t = by_slot[i];
+
+		by_slot[i] = by_slot[j];
+		by_slot[j] = t;
+	}
+	for (long i = 0; i < nrcpt; i++)
+		rcpts[by_slot[i]].slot = (uint32_t)((double)i * (double)SEND_SPAN / (double)nrcpt);
+	for (long i = 0; i < ndom; i++) {
+		struct domain *d = &doms[i];
+		int64_t t = START - WARM;
+		size_t cap = 0;
+
+		snprintf(d->name, sizeof d->name, "d%ld.example", i);
+		d->mtbo = log_uniform(&r, 10.0 * DAY, 200.0 * DAY);
+		d->median = log_uniform(&r, 0.5 * HOUR, 7.0 * DAY);
+		d->cap = d->nrcpt / 4 > 30 ? d->nrcpt / 4 : 30;
+		for (;;) {
+			int64_t len;
+
+			t += (int64_t)(-log(rng_unit(&r)) * d->mtbo);
+			if (t >= end)
+				break;
+			len = (int64_t)(d->median * exp(0.5 * rng_normal(&r)));
+			if (len < 60)
+				len = 60;
+			if (d->nout > 0 && d->out[d->nout - 1].end >= t) {
+				/* Overlapping outages are one. */
+				if (t + len > d->out[d->nout - 1].end)
+					d->out[d->nout - 1].end = t + len;
+				continue;
+			}
+			if (d->nout == cap) {
+				cap = cap ? cap * 2 : 4;
+				d->out = realloc(d->out, cap * sizeof *d->out);
+				if (d->out == NULL)
+					die("out of memory");
+			}
+			d->out[d->nout++] = (struct outage){ t, t + len };
+		}
+	}
+}
+
+/* --- running the programs --- */
+static double pipeline_secs;
+static unsigned long runs;
+
+/* CPU seconds per program, for --verbose. */
+static struct cost {
+	const char *name;
+	double cpu, wall;
+	unsigned long runs;
+} costs[8];
+
+static double
+clock_secs(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Runs argv[0] from --bin with stdin and stdout redirected (NULL: /dev/null);
+ * the exit status must be 0. */
+static void
+run(char *const argv[], const char *in, const char *out)
+{
+	posix_spawn_file_actions_t fa;
+	char path[4096];
+	double t0 = clock_secs();
+	pid_t pid;
+	int st, rc;
+	struct rusage ru;
+	size_t c;
+
+	snprintf(path, sizeof path, "%s/%s", bin, argv[0]);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if ((rc = posix_spawn(&pid, path, &fa, NULL, argv, environ)) != 0)
+		die("%s: %s", path, strerror(rc));
+	posix_spawn_file_actions_destroy(&fa);
+	while (wait4(pid, &st, 0, &ru) == -1)
+		if (errno != EINTR)
+			die("wait4: %s", strerror(errno));
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "bouncesim: failed (status %d):", WIFEXITED(st) ?
+		    WEXITSTATUS(st) : 128 + WTERMSIG(st));
+		for (size_t i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+		exit(2);
+	}
+	pipeline_secs += clock_secs() - t0;
+	runs++;
+	for (c = 0; c < sizeof costs / sizeof costs[0] - 1 && costs[c].name &&
+	    strcmp(costs[c].name, argv[0]) != 0; c++)
+		;
+	costs[c].name = argv[0];
+	costs[c].runs++;
+	costs[c].wall += clock_secs() - t0;
+	costs[c].cpu += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* DIR/name, made once per name and kept. */
+static char *
+path_of(const char *name)
+{
+	static struct { const char *name; char *path; } known[32];
+	size_t i;
+
+	for (i = 0; i < sizeof known / sizeof known[0] && known[i].name; i++)
+		if (strcmp(known[i].name, name) == 0)
+			return known[i].path;
+	if (i == sizeof known / sizeof known[0])
+		die("too many file names");
+	known[i].name = name;
+	known[i].path = xcalloc(strlen(dir) + strlen(name) + 2, 1);
+	sprintf(known[i].path, "%s/%s", dir, name);
+	return known[i].path;
+}
+
+static char *
+stamp_arg(int64_t t)
+{
+	static char buf[4][32];
+	static int next;
+	char *p = buf[next++ % 4];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(p, sizeof buf[0], "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return p;
+}
+
+/* --- the metrics --- */
+static double *ttd;		/* times to delivery, hours */
+static size_t nttd, cap_ttd;
+static unsigned long long sent_daily, sent_retry, wasted, sent_full, rate_limited;
+static unsigned long long given_up, given_up_recovered, bounces, deliveries, episodes;
+static FILE *trace;
+static int counting = 1;	/* 0 while writing the history */
+
+static void
+add_ttd(double hours)
+{
+	if (nttd == cap_ttd) {
+		cap_ttd = cap_ttd ? cap_ttd * 2 : 4096;
+		if ((ttd = realloc(ttd, cap_ttd * sizeof *ttd)) == NULL)
+			die("out of memory");
+	}
+	ttd[nttd++] = hours;
+}
+
+/* --- one hour of sending --- */
+struct send {
+	int64_t t;
+	uint32_t r;
+	uint8_t retry;
+};
+
+static struct send *sends;
+static size_t nsends, cap_sends;
+static unsigned long long qid_next = 0x3A0000000ULL;
+
+static void
+add_send(int64_t t, uint32_t r, int retry)
+{
+	if (nsends == cap_sends) {
+		cap_sends = cap_sends ? cap_sends * 2 : 8192;
+		if ((sends = realloc(sends, cap_sends * sizeof *sends)) == NULL)
+			die("out of memory");
+	}
+	sends[nsends++] = (struct send){ t, r, (uint8_t)retry };
+}
+
+static int
+send_cmp(const void *a, const void *b)
+{
+	const struct send *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->r < y->r ? -1 : x->r > y->r;
+}
+
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+	"Aug", "Sep", "Oct", "Nov", "Dec" };
+
+/* Postfix's lines for one delivery attempt that was tried once. */
+static void
+log_lines(FILE *fp, const char *st, const struct send *s, unsigned long long qid, int full,
+    int limited)
+{
+	struct rcpt *r = &rcpts[s->r];
+	struct domain *d = &doms[r->dom];
+
+	if (!full && !limited) {
+		fprintf(fp, "%s mx1 postfix/smtp[%u]: %010llX: to=<r%u@%s>, relay=mx.%s[192.0.2.%u]:25, "
+		    "delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+		    "queued as %llX)\n", st, 2000 + s->r % 997, qid, s->r, d->name, d->name,
+		    1 + r->dom % 250, qid ^ 0x5A5A5ULL);
+		fprintf(fp, "%s mx1 postfix/qmgr[812]: %010llX: removed\n", st, qid);
+		return;
+	}
+	fprintf(fp, "%s mx1 postfix/smtp[%u]: %010llX: to=<r%u@%s>, relay=mx.%s[192.0.2.%u]:25, "
+	    "delay=0.3, delays=0.1/0/0.1/0.1, dsn=%s, status=deferred (host mx.%s[192.0.2.%u] "
+	    "said: %s (in reply to RCPT TO command))\n", st, 2000 + s->r % 997, qid, s->r,
+	    d->name, d->name, 1 + r->dom % 250, full ? "4.3.1" : "4.7.0", d->name,
+	    1 + r->dom % 250, full ? "452 4.3.1 Insufficient system storage" :
+	    "421 4.7.0 Try again later, closing connection. (RCPT) rate limited");
+	fprintf(fp, "%s mx1 postfix/qmgr[812]: %010llX: from=<news@shop.example>, "
+	    "status=expired, returned to sender\n", st, qid);
+}
+
+/* One delivery attempt: the truth decides, the log tells, the figures count. */
+static void
+log_send(FILE *fp, const struct send *s)
+{
+	struct rcpt *r = &rcpts[s->r];
+	struct domain *d = &doms[r->dom];
+	time_t tt = (time_t)s->t;
+	struct tm tm;
+	char st[32];
+	unsigned long long qid = qid_next++;
+	int full = is_full(d, s->t), limited = 0;
+	int64_t hour = s->t / HOUR;
+
+	gmtime_r(&tt, &tm);
+	snprintf(st, sizeof st, "%s %2d %02d:%02d:%02d", months[tm.tm_mon], tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (d->hour != hour) {
+		d->hour = hour;
+		d->sent_hour = 0;
+	}
+	if (rate_limit && ++d->sent_hour > d->cap)
+		limited = 1;
+	if (!counting) {
+		log_lines(fp, st, s, qid, full, limited);
+		return;
+	}
+	if (s->retry)
+		sent_retry++;
+	else
+		sent_daily++;
+	if (full)
+		sent_full++;
+	log_lines(fp, st, s, qid, full, limited);
+	if (!full && !limited) {
+		deliveries++;
+		if (r->episode == EP_OPEN)
+			add_ttd((double)(s->t - r->since) / HOUR);
+		if (trace)
+			fprintf(trace, "deliver\tr%u\t%s\t%lld\t%s\n", s->r, d->name,
+			    (long long)s->t, s->retry ? "retry" : "daily");
+		r->episode = EP_NONE;
+		return;
+	}
+	if (limited && !full)
+		rate_limited++;
+	bounces++;
+	if (s->retry)
+		wasted++;
+	if (r->episode == EP_NONE) {
+		r->episode = EP_OPEN;
+		r->since = s->t;
+		episodes++;
+	}
+	if (trace)
+		fprintf(trace, "bounce\tr%u\t%s\t%lld\t%s\t%s\n", s->r, d->name,
+		    (long long)s->t, s->retry ? "retry" : "daily", full ? "full" : "rate");
+}
+
+/* --- reading the programs' output --- */
+
+/* The recipient of a record line ("rcpt":"r123@..."), or -1. */
+static long
+rcpt_of(const char *line)
+{
+	const char *p = strstr(line, "\"rcpt\":\"r");
+	char *end;
+	long v;
+
+	if (p == NULL)
+		return -1;
+	v = strtol(p + 9, &end, 10);
+	return *end == '@' && v >= 0 && v < nrcpt ? v : -1;
+}
+
+static FILE *
+xfopen(const char *path, const char *mode)
+{
+	FILE *fp = fopen(path, mode);
+
+	if (fp == NULL)
+		die("%s: %s", path, strerror(errno));
+	return fp;
+}
+
+static void
+write_policy(void)
+{
+	FILE *fp;
+
+	if (policy_path)
+		return;
+	policy_path = path_of("policy");
+	fp = xfopen(policy_path, "w");
+	if (strcmp(schedule, "fixed") == 0)
+		fputs("* * schedule 24h,48h,72h,1w retries 4 pause 30d name fixed\n", fp);
+	else if (strcmp(schedule, "backoff") == 0)
+		fputs("* * backoff 24h x2 max 1w jitter 20% retries 4 pause 30d name backoff\n", fp);
+	else if (strcmp(schedule, "adaptive") == 0)
+		fputs("* * adaptive min 1h max 1w retries 4 pause 30d name adaptive\n", fp);
+	else
+		die("--schedule: fixed, backoff or adaptive, not %s", schedule);
+	fclose(fp);
+}
+
+static int
+file_empty(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) != 0 || sb.st_size == 0;
+}
+
+static void
+append_file(const char *from, const char *to)
+{
+	FILE *in = xfopen(from, "r"), *out = xfopen(to, "a");
+	char buf[1 << 16];
+	size_t n;
+
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			die("%s: write error", to);
+	fclose(in);
+	if (fclose(out) != 0)
+		die("%s: write error", to);
+}
+
+/* The cron job at tick T: the log of the hour before it is complete. */
+static void
+cron(int64_t T)
+{
+	char *now = stamp_arg(T), seedbuf[32], perbuf[32];
+	char *log = path_of("hour.log"), *events = path_of("events.jsonl");
+	char *changed = path_of("changed.jsonl"), *due = path_of("due.jsonl");
+	int adaptive = strcmp(schedule, "adaptive") == 0;
+	char line[8192];
+	FILE *fp;
+
+	snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)seed);
+	if (!file_empty(log)) {
+		char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", log, NULL };
+		char *rp[20] = { "retry-plan", "--state", path_of("plans.jsonl"), "--now", now,
+			"--policy", (char *)policy_path, "--seed", seedbuf, "--keep", "1d", NULL };
+		size_t n = 11;
+		FILE *ex = NULL;
+
+		run(bp, NULL, events);
+		if (adaptive) {
+			rp[n++] = "--recovery";
+			rp[n++] = path_of("recovery.jsonl");
+		}
+		rp[n++] = events;
+		rp[n] = NULL;
+		run(rp, NULL, changed);
+		fp = xfopen(changed, "r");
+		while (fgets(line, sizeof line, fp)) {
+			long r;
+
+			if (strstr(line, "\"state\":\"exhausted\"") == NULL || (r = rcpt_of(line)) < 0)
+				continue;
+			if (ex == NULL)
+				ex = xfopen(path_of("exhausted.jsonl"), "w");
+			fputs(line, ex);
+			given_up++;
+			rcpts[r].paused = 1;
+			if (!is_full(&doms[rcpts[r].dom], T))
+				given_up_recovered++;
+			if (rcpts[r].episode == EP_OPEN)
+				rcpts[r].episode = EP_GIVEN_UP;
+			if (trace)
+				fprintf(trace, "giveup\tr%ld\t%s\t%lld\n", r,
+				    doms[rcpts[r].dom].name, (long long)T);
+		}
+		fclose(fp);
+		if (ex) {
+			char *sp[] = { "suppress", "--list", path_of("suppressed.jsonl"), "--now", now,
+				"add", path_of("exhausted.jsonl"), NULL };
+
+			fclose(ex);
+			run(sp, NULL, NULL);
+		}
+		if (adaptive)
+			append_file(events, path_of("stats.jsonl"));
+	}
+	/* The recovery times, from the events since the last time. */
+	if (adaptive && (T - START) % (stats_every * HOUR) == 0 &&
+	    !file_empty(path_of("stats.jsonl"))) {
+		char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.jsonl"),
+			"--now", now, path_of("stats.jsonl"), NULL };
+
+		run(sp, NULL, NULL);
+		unlink(path_of("stats.jsonl"));
+	}
+	/* The retries due now go out during the next hour. */
+	{
+		char *dp[16] = { "retry-due", "--state", path_of("plans.jsonl"), "--now", now,
+			"--keep", "1d", NULL };
+		size_t n = 7, k = 0;
+
+		if (per_domain > 0) {
+			snprintf(perbuf, sizeof perbuf, "%ld", per_domain);
+			dp[n++] = "--per-domain";
+			dp[n++] = perbuf;
+			dp[n++] = "--list";
+			dp[n++] = path_of("suppressed.jsonl");
+			dp[n] = NULL;
+		}
+		if (!file_empty(path_of("plans.jsonl"))) {
+			run(dp, NULL, due);
+			fp = xfopen(due, "r");
+			while (fgets(line, sizeof line, fp)) {
+				long r = rcpt_of(line);
+
+				if (r >= 0)
+					add_send(T + 1 + (int64_t)(k++ % 600), (uint32_t)r, 1);
+			}
+			fclose(fp);
+		}
+	}
+}
+
+/* The day's send, filtered through the list an hour before it starts (as a
+ * sender prepares a mailing); its messages go out in their hours. */
+static uint32_t *today;
+static size_t ntoday, next_today;
+
+static void
+prepare_day(int64_t T)
+{
+	int64_t day = (T - START) / DAY;
+	char *list = path_of("rcpts.txt"), *keep = path_of("send.txt"), line[256];
+	FILE *fp;
+
+	ntoday = next_today = 0;
+	if (day >= send_days)
+		return;
+	if (today == NULL)
+		today = xcalloc((size_t)nrcpt, sizeof *today);
+	fp = xfopen(list, "w");
+	for (long i = 0; i < nrcpt; i++) {
+		uint32_t r = by_slot[i];
+
+		if ((long)(r % (uint32_t)every) == ((day % every) + every) % every)
+			fprintf(fp, "r%u@%s\n", r, doms[rcpts[r].dom].name);
+	}
+	fclose(fp);
+	if (file_empty(path_of("suppressed.jsonl"))) {
+		fp = xfopen(list, "r");
+	} else {
+		char *sp[] = { "suppress", "--list", path_of("suppressed.jsonl"), "--now",
+			stamp_arg(T), "filter", list, NULL };
+
+		run(sp, NULL, keep);
+		fp = xfopen(keep, "r");
+	}
+	while (fgets(line, sizeof line, fp)) {
+		long r = line[0] == 'r' ? strtol(line + 1, NULL, 10) : -1;
+
+		if (r >= 0 && r < nrcpt)
+			today[ntoday++] = (uint32_t)r;
+	}
+	fclose(fp);
+}
+
+/* The messages of the day's send in the hour after T. */
+static void
+daily(int64_t T)
+{
+	int64_t base = START + (T - START) / DAY * DAY + SEND_START;
+
+	if (T - START - (T - START) / DAY * DAY == SEND_START - HOUR)
+		prepare_day(T);
+	while (next_today < ntoday) {
+		uint32_t r = today[next_today];
+		int64_t t = base + rcpts[r].slot;
+
+		if (t > T + HOUR)
+			break;
+		if (t > T)
+			add_send(t, r, 0);
+		next_today++;
+	}
+}
+
+/* The mail log of the days before the scenario (the daily send alone: no
+ * retries, nothing filtered), read once by bounce-stats --recovery, as a
+ * user starts from the logs they have. */
+static double history_secs;
+
+static void
+seed_history(void)
+{
+	char *log = path_of("history.log"), *events = path_of("history.jsonl");
+	char *now = stamp_arg(START);
+	char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", log, NULL };
+	char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.jsonl"),
+		"--now", now, events, NULL };
+	double t0;
+	FILE *fp;
+
+	if (history <= 0)
+		return;
+	fp = xfopen(log, "w");
+	counting = 0;
+	for (long day = -history; day < 0; day++) {
+		int64_t base = START + day * DAY + SEND_START;
+		long pick = ((day % every) + every) % every;
+
+		for (long i = 0; i < nrcpt; i++) {
+			uint32_t r = by_slot[i];
+			struct send snd = { base + rcpts[r].slot, r, 0 };
+
+			if ((long)(r % (uint32_t)every) == pick)
+				log_send(fp, &snd);
+		}
+	}
+	counting = 1;
+	if (fclose(fp) != 0)
+		die("history.log: write error");
+	t0 = clock_secs();
+	run(bp, NULL, events);
+	run(sp, NULL, NULL);
+	history_secs = clock_secs() - t0;
+	unlink(log);
+	unlink(events);
+}
+
+static int
+dbl_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bouncesim --dir DIR [--bin DIR] [--schedule fixed|backoff|adaptive]\n"
+	    "       [--policy FILE] [--seed N] [--days N] [--send-days N] [--recipients N]\n"
+	    "       [--domains N] [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files]\n");
+	exit(2);
+}
+
+static long
+num(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		die("not a number from %ld to %ld: %s", min, max, s);
+	return v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "bin", required_argument, NULL, 'b' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "domains", required_argument, NULL, 'm' },
+		{ "every", required_argument, NULL, 'E' },
+		{ "history", required_argument, NULL, 'H' },
+		{ "stats-every", required_argument, NULL, 'A' },
+		{ "keep-files", no_argument, NULL, 'k' },
+		{ "no-rate-limit", no_argument, NULL, 'L' },
+		{ "per-domain", required_argument, NULL, 'p' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "recipients", required_argument, NULL, 'r' },
+		{ "schedule", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "send-days", required_argument, NULL, 'e' },
+		{ "trace", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	double t0 = clock_secs(), mean = 0, p90 = 0;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'b': bin = optarg; break;
+		case 'd': days = num(optarg, 1, 3650); break;
+		case 'D': dir = optarg; break;
+		case 'e': send_days = num(optarg, 0, 3650); break;
+		case 'E': every = num(optarg, 1, 365); break;
+		case 'H': history = num(optarg, 0, MAX_HISTORY); break;
+		case 'A': stats_every = num(optarg, 1, 24 * 365); break;
+		case 'k': keep_files = 1; break;
+		case 'L': rate_limit = 0; break;
+		case 'm': ndom = num(optarg, 1, 10000000); break;
+		case 'p': per_domain = num(optarg, 1, 1000000000); break;
+		case 'P': policy_path = optarg; break;
+		case 'r': nrcpt = num(optarg, 1, 100000000); break;
+		case 's': schedule = optarg; break;
+		case 'S': seed = (uint64_t)num(optarg, 0, 0x7fffffffL); break;
+		case 't': trace_path = optarg; break;
+		case 'v': verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc || dir == NULL)
+		usage();
+	if (ndom < 0)
+		ndom = nrcpt / 20 > 0 ? nrcpt / 20 : 1;
+	if (send_days < 0 || send_days > days)
+		send_days = days;
+	setenv("TZ", "UTC", 1);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		die("%s: %s", dir, strerror(errno));
+	if (trace_path)
+		trace = xfopen(trace_path, "w");
+	write_policy();
+	make_world();
+	if (history < 0)
+		history = strcmp(schedule, "adaptive") == 0 ? 60 : 0;
+	seed_history();
+	if (trace)
+		for (long i = 0; i < ndom; i++)
+			for (uint32_t k = 0; k < doms[i].nout; k++)
+				if (doms[i].out[k].end > START)
+					fprintf(trace, "outage\t%s\t%lld\t%lld\n", doms[i].name,
+					    (long long)doms[i].out[k].start,
+					    (long long)doms[i].out[k].end);
+	for (int64_t T = START; T < START + days * DAY; T += HOUR) {
+		FILE *log;
+
+		cron(T);
+		daily(T);
+		/* The hour after T: its sends, in time order, into the log. */
+		qsort(sends, nsends, sizeof *sends, send_cmp);
+		log = xfopen(path_of("hour.log"), "w");
+		for (size_t i = 0; i < nsends; i++)
+			log_send(log, &sends[i]);
+		if (fclose(log) != 0)
+			die("hour.log: write error");
+		nsends = 0;
+	}
+	if (nttd > 0) {
+		qsort(ttd, nttd, sizeof *ttd, dbl_cmp);
+		for (size_t i = 0; i < nttd; i++)
+			mean += ttd[i];
+		mean /= (double)nttd;
+		p90 = ttd[(size_t)ceil(0.9 * (double)nttd) - 1];
+	}
+	{
+		unsigned long long open = 0;
+		struct rusage self, kids;
+		double cpu;
+
+		getrusage(RUSAGE_SELF, &self);
+		getrusage(RUSAGE_CHILDREN, &kids);
+		cpu = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+		    kids.ru_stime.tv_sec) + (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+		    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+
+		for (long i = 0; i < nrcpt; i++)
+			open += rcpts[i].episode == EP_OPEN;
+		printf("{\"schedule\":\"%s\",\"seed\":%llu,\"days\":%ld,\"recipients\":%ld,"
+		    "\"domains\":%ld,\"episodes\":%llu,\"delivered\":%zu,\"mean_hours\":%.1f,"
+		    "\"p90_hours\":%.1f,\"retries\":%llu,\"wasted\":%llu,\"given_up\":%llu,"
+		    "\"given_up_recovered\":%llu,\"open\":%llu,\"sent\":%llu,\"sent_full\":%llu,"
+		    "\"rate_limited\":%llu,\"runs\":%lu,\"pipeline_secs\":%.1f,\"secs\":%.1f,"
+		    "\"cpu_secs\":%.1f,\"history_days\":%ld,\"history_secs\":%.1f}\n",
+		    schedule, (unsigned long long)seed, days, nrcpt, ndom, episodes, nttd, mean,
+		    p90, sent_retry, wasted, given_up, given_up_recovered, open,
+		    sent_daily + sent_retry, sent_full, rate_limited, runs, pipeline_secs,
+		    clock_secs() - t0, cpu, history, history_secs);
+	}
+	if (verbose)
+		for (size_t c = 0; c < sizeof costs / sizeof costs[0] && costs[c].name; c++)
+			fprintf(stderr, "bouncesim: %-13s %6lu runs %7.1f s cpu %7.1f s wall\n",
+			    costs[c].name, costs[c].runs, costs[c].cpu, costs[c].wall);
+	if (trace)
+		fclose(trace);
+	if (!keep_files) {
+		static const char *const files[] = { "hour.log", "events.jsonl", "changed.jsonl",
+			"due.jsonl", "plans.jsonl", "plans.jsonl.lock", "suppressed.jsonl",
+			"suppressed.jsonl.lock", "recovery.jsonl", "recovery.jsonl.lock",
+			"exhausted.jsonl", "rcpts.txt", "send.txt", "policy", "stats.jsonl" };
+
+		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+			unlink(path_of(files[i]));
+		rmdir(dir);
+	}
+	return 0;
+}

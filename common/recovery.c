@@ -1,0 +1,862 @@
+/* recovery: the recovery times of receiving domains and servers (see recovery.h). */
+#include "recovery.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "afile.h"
+#include "bktime.h"
+#include "input.h"
+#include "jsonl.h"
+#include "reason.h"
+#include "util.h"
+
+#define NOTIME INT64_MIN
+
+/* 2^(k/8), k = 0..7: where the buckets of one doubling begin. */
+static const double sub_start[RECOVERY_SUB] = {
+	1.0, 1.0905077326652577, 1.1892071150027210, 1.2968395546510096,
+	1.4142135623730951, 1.5422108254079407, 1.6817928305074290, 1.8340080864093424,
+};
+
+/* Bucket 0 holds lengths under a second; bucket i >= 1 holds
+ * [2^((i-1)/8), 2^(i/8)) seconds. */
+static uint32_t
+bucket_of(long long v)
+{
+	double m;
+	int e;
+	uint32_t sub = 0;
+
+	if (v < 1)
+		return 0;
+	m = frexp((double)v, &e) * 2.0;	/* v = m 2^(e-1), m in [1, 2) */
+	while (sub + 1 < RECOVERY_SUB && m >= sub_start[sub + 1])
+		sub++;
+	return 1 + (uint32_t)(e - 1) * RECOVERY_SUB + sub;
+}
+
+/* The geometric middle of a bucket. */
+static double
+bucket_mid(uint32_t idx)
+{
+	return idx == 0 ? 0.0 : exp2(((double)idx - 0.5) / RECOVERY_SUB);
+}
+
+static void
+hist_add(struct recovery_group *g, uint32_t idx, unsigned long long n)
+{
+	size_t lo = 0, hi = g->nhist;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (g->hist[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < g->nhist && g->hist[lo].idx == idx) {
+		g->hist[lo].n += n;
+		return;
+	}
+	if (g->nhist == g->caphist) {
+		g->caphist = g->caphist ? g->caphist * 2 : 8;
+		g->hist = util_xreallocarray(g->hist, g->caphist, sizeof *g->hist);
+	}
+	memmove(&g->hist[lo + 1], &g->hist[lo], (g->nhist - lo) * sizeof *g->hist);
+	g->hist[lo] = (struct recovery_bucket){ idx, n };
+	g->nhist++;
+}
+
+/* --- the open observations: a map for the recipient, a heap for the time --- */
+
+static int
+heap_less(const struct recovery_wait *a, const struct recovery_wait *b)
+{
+	return a->t < b->t;
+}
+
+static void
+heap_push(struct recovery_group *g, int64_t t, const char *rcpt)
+{
+	size_t i;
+
+	if (g->nheap == g->capheap) {
+		g->capheap = g->capheap ? g->capheap * 2 : 8;
+		g->heap = util_xreallocarray(g->heap, g->capheap, sizeof *g->heap);
+	}
+	i = g->nheap++;
+	g->heap[i] = (struct recovery_wait){ t, rcpt };
+	while (i > 0 && heap_less(&g->heap[i], &g->heap[(i - 1) / 2])) {
+		struct recovery_wait tmp = g->heap[i];
+
+		g->heap[i] = g->heap[(i - 1) / 2];
+		g->heap[(i - 1) / 2] = tmp;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_pop(struct recovery_group *g)
+{
+	size_t i = 0;
+
+	g->heap[0] = g->heap[--g->nheap];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct recovery_wait tmp;
+
+		if (l < g->nheap && heap_less(&g->heap[l], &g->heap[m]))
+			m = l;
+		if (r < g->nheap && heap_less(&g->heap[r], &g->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		tmp = g->heap[i];
+		g->heap[i] = g->heap[m];
+		g->heap[m] = tmp;
+		i = m;
+	}
+}
+
+/* The open entry of a heap item, or NULL if it was closed or moved since. */
+static struct hmap_entry *
+heap_entry(const struct recovery_group *g, const struct recovery_wait *w)
+{
+	struct hmap_entry *he = hmap_get(&g->waiting, w->rcpt, strlen(w->rcpt));
+
+	return he && he->val && he->num == w->t ? he : NULL;
+}
+
+/* Nothing open: the recipients and the heap go (memory follows the open
+ * observations). Heaps with many closed items are rebuilt. */
+static void
+waiting_tidy(struct recovery_group *g)
+{
+	struct hmap_entry *he;
+	size_t it = 0;
+
+	if (g->nwaiting == 0) {
+		hmap_free(&g->waiting, NULL);
+		free(g->heap);
+		g->heap = NULL;
+		g->nheap = g->capheap = 0;
+		return;
+	}
+	if (g->nheap <= 2 * g->nwaiting + 16)
+		return;
+	g->nheap = 0;
+	while ((he = hmap_next(&g->waiting, &it)) != NULL)
+		if (he->val)
+			heap_push(g, he->num, he->key);
+}
+
+static void
+observe(struct recovery *r, struct recovery_group *g, long long len)
+{
+	if (len > r->window) {
+		g->never++;
+		return;
+	}
+	if (g->recovered == 0 || len < g->min)
+		g->min = len;
+	if (g->recovered == 0 || len > g->max)
+		g->max = len;
+	g->recovered++;
+	hist_add(g, bucket_of(len), 1);
+}
+
+static void
+close_entry(struct recovery_group *g, struct hmap_entry *he)
+{
+	he->val = NULL;
+	g->nwaiting--;
+}
+
+/* --- groups --- */
+
+struct recovery_key {
+	struct recovery_group **g;
+	size_t n;
+};
+
+void
+recovery_init(struct recovery *r, int by_rhost, long long window)
+{
+	memset(r, 0, sizeof *r);
+	r->by_rhost = by_rhost;
+	r->window = window;
+	r->latest = NOTIME;
+}
+
+static void
+free_key(void *p)
+{
+	struct recovery_key *k = p;
+
+	free(k->g);
+	free(k);
+}
+
+void
+recovery_free(struct recovery *r)
+{
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct recovery_group *g = r->groups[i];
+
+		free(g->hist);
+		free(g->heap);
+		hmap_free(&g->waiting, NULL);
+		free(g);
+	}
+	free(r->groups);
+	hmap_free(&r->keys, free_key);
+	for (size_t i = 0; i < r->nbad; i++)
+		free(r->bad[i]);
+	free(r->bad);
+	memset(r, 0, sizeof *r);
+}
+
+/* The recipient's own state, not the server's. */
+static int
+rcpt_scope(const char *kind)
+{
+	return strcmp(kind, "mailboxfull") == 0 || strcmp(kind, "suspend") == 0;
+}
+
+static struct recovery_key *
+key_of(struct recovery *r, const char *key, int create)
+{
+	struct hmap_entry *he;
+	int added;
+
+	if (!create)
+		return (he = hmap_get(&r->keys, key, strlen(key))) ? he->val : NULL;
+	he = hmap_put(&r->keys, key, strlen(key), &added);
+	if (added)
+		he->val = util_xcalloc(1, sizeof(struct recovery_key));
+	return he->val;
+}
+
+static struct recovery_group *
+group_of(struct recovery *r, const char *key, const char *kind)
+{
+	struct hmap_entry *he;
+	struct recovery_key *k;
+	struct recovery_group *g;
+	int added;
+
+	he = hmap_put(&r->keys, key, strlen(key), &added);
+	if (added)
+		he->val = util_xcalloc(1, sizeof(struct recovery_key));
+	k = he->val;
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->g[i]->kind, kind) == 0)
+			return k->g[i];
+	g = util_xcalloc(1, sizeof *g);
+	g->key = he->key;
+	g->kind = kind;
+	g->rcpt_scope = rcpt_scope(kind);
+	g->first = g->last = NOTIME;
+	k->g = util_xreallocarray(k->g, k->n + 1, sizeof *k->g);
+	k->g[k->n++] = g;
+	r->groups = util_xreallocarray(r->groups, r->ngroups + 1, sizeof *r->groups);
+	r->groups[r->ngroups++] = g;
+	return g;
+}
+
+/* A recipient bounced at t: its observation opens (or starts earlier). */
+static void
+open_wait(struct recovery_group *g, const char *rcpt, int64_t t)
+{
+	int added;
+	struct hmap_entry *he = hmap_put(&g->waiting, rcpt, strlen(rcpt), &added);
+
+	if (he->val && he->num <= t)
+		return;
+	if (he->val == NULL)
+		g->nwaiting++;
+	he->val = he;
+	he->num = t;
+	heap_push(g, t, he->key);
+	waiting_tidy(g);
+}
+
+int
+recovery_event_kind(const struct event *e)
+{
+	if (strcmp(e->action, "delayed") == 0)
+		return RECOVERY_BOUNCE;
+	if (strcmp(e->action, "failed") == 0)
+		return e->class && strcmp(e->class, "soft") == 0 ? RECOVERY_BOUNCE : RECOVERY_NONE;
+	return RECOVERY_DELIVERY;	/* delivered, relayed, expanded */
+}
+
+static void
+delivered(struct recovery *r, struct recovery_group *g, const struct event *e)
+{
+	int64_t t = e->time;
+	int closed = 0;
+
+	if (g->nwaiting == 0)
+		return;
+	if (g->rcpt_scope) {
+		struct hmap_entry *he = hmap_get(&g->waiting, e->rcpt, strlen(e->rcpt));
+
+		if (he && he->val && he->num < t) {
+			observe(r, g, t - he->num);
+			close_entry(g, he);
+			g->episodes++;
+		}
+		waiting_tidy(g);
+		return;
+	}
+	while (g->nheap > 0 && g->heap[0].t < t) {
+		struct hmap_entry *he = heap_entry(g, &g->heap[0]);
+
+		heap_pop(g);
+		if (he) {
+			observe(r, g, t - he->num);
+			close_entry(g, he);
+			closed = 1;
+		}
+	}
+	g->episodes += closed;
+	waiting_tidy(g);
+}
+
+void
+recovery_add(struct recovery *r, const struct event *e)
+{
+	const char *key = r->by_rhost ? e->rhost : e->domain;
+	int what = recovery_event_kind(e);
+
+	if (key == NULL || key[0] == '\0' || what == RECOVERY_NONE)
+		return;
+	if (r->latest == NOTIME || e->time > r->latest)
+		r->latest = e->time;
+	if (what == RECOVERY_DELIVERY) {
+		struct recovery_key *k = key_of(r, key, 0);
+
+		for (size_t i = 0; k && i < k->n; i++)
+			delivered(r, k->g[i], e);
+	} else {
+		struct recovery_group *g = group_of(r, key, e->reason);
+
+		if (g->first == NOTIME || e->time < g->first)
+			g->first = e->time;
+		if (g->last == NOTIME || e->time > g->last)
+			g->last = e->time;
+		open_wait(g, e->rcpt, e->time);
+	}
+}
+
+void
+recovery_finish(struct recovery *r, int64_t now)
+{
+	for (size_t i = 0; i < r->ngroups; i++) {
+		struct recovery_group *g = r->groups[i];
+
+		while (g->nheap > 0 && now - g->heap[0].t > r->window) {
+			struct hmap_entry *he = heap_entry(g, &g->heap[0]);
+
+			heap_pop(g);
+			if (he) {
+				g->never++;
+				close_entry(g, he);
+			}
+		}
+		waiting_tidy(g);
+	}
+}
+
+long long
+recovery_quantile(const struct recovery_group *g, double q)
+{
+	unsigned long long rank, cum = 0;
+	double v;
+
+	if (g->recovered == 0)
+		return -1;
+	rank = (unsigned long long)ceil(q * (double)g->recovered);
+	if (rank < 1)
+		rank = 1;
+	for (size_t i = 0; i < g->nhist; i++) {
+		cum += g->hist[i].n;
+		if (cum >= rank) {
+			v = bucket_mid(g->hist[i].idx);
+			if (v < (double)g->min)
+				v = (double)g->min;
+			if (v > (double)g->max)
+				v = (double)g->max;
+			return llround(v);
+		}
+	}
+	return g->max;
+}
+
+void
+recovery_figures(const struct recovery_group *g, struct recovery_figures *f, int64_t now,
+    long long window)
+{
+	memset(f, 0, sizeof *f);
+	f->recovered = g->recovered;
+	f->never = g->never;
+	f->count = g->recovered + g->never;
+	f->episodes = g->episodes;
+	for (size_t i = 0; i < g->nheap; i++)
+		if (heap_entry(g, &g->heap[i]) && now - g->heap[i].t <= window)
+			f->open++;
+	f->median = recovery_quantile(g, 0.5);
+	f->p90 = recovery_quantile(g, 0.9);
+	f->min = g->recovered ? g->min : -1;
+	f->max = g->recovered ? g->max : -1;
+	f->never_share = f->count ? round((double)f->never / (double)f->count * 10000.0) /
+	    10000.0 : -1;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct recovery_group *x = *(struct recovery_group *const *)a;
+	const struct recovery_group *y = *(struct recovery_group *const *)b;
+	unsigned long long nx = x->recovered + x->never, ny = y->recovered + y->never;
+	int c;
+
+	if (nx != ny)
+		return nx > ny ? -1 : 1;
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	return strcmp(x->kind, y->kind);
+}
+
+struct recovery_group **
+recovery_sorted(const struct recovery *r, size_t *n)
+{
+	struct recovery_group **v = util_xcalloc(r->ngroups + 1, sizeof *v);
+
+	*n = 0;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (r->groups[i]->recovered + r->groups[i]->never > 0 || r->groups[i]->nwaiting > 0)
+			v[(*n)++] = r->groups[i];
+	qsort(v, *n, sizeof *v, group_cmp);
+	return v;
+}
+
+/* --- the record --- */
+
+/* Figures are rounded to the minute from an hour on (0.8% at most): a
+ * percentile is a bucket's middle, within 4.5% anyway. */
+char *
+recovery_format_duration(long long secs, char *buf, size_t size)
+{
+	if (secs >= 3600)
+		secs = (secs + 30) / 60 * 60;
+	return bktime_format_duration(secs, buf, size);
+}
+
+static json_t *
+duration_json(long long secs, int round_min)
+{
+	char buf[64];
+
+	if (secs < 0)
+		return json_null();
+	return json_string(round_min ? recovery_format_duration(secs, buf, sizeof buf) :
+	    bktime_format_duration(secs, buf, sizeof buf));
+}
+
+static json_t *
+time_json(int64_t t)
+{
+	char buf[BKTIME_BUFSZ];
+
+	return t == NOTIME ? json_null() : json_string(bktime_format((time_t)t, buf));
+}
+
+int
+recovery_write(FILE *fp, const struct recovery *r, const struct recovery_group *g, int64_t now,
+    int with_waiting)
+{
+	struct recovery_figures f;
+	json_t *o = json_object(), *h = json_object();
+	char num[24];
+	char *line;
+	int rc = 0;
+
+	recovery_figures(g, &f, now, r->window);
+	json_object_set_new(o, r->by_rhost ? "rhost" : "domain", jsonl_string(g->key,
+	    strlen(g->key)));
+	json_object_set_new(o, "kind", json_string(g->kind));
+	json_object_set_new(o, "scope", json_string(g->rcpt_scope ? "recipient" :
+	    r->by_rhost ? "rhost" : "domain"));
+	json_object_set_new(o, "count", json_integer((json_int_t)f.count));
+	json_object_set_new(o, "recovered", json_integer((json_int_t)f.recovered));
+	json_object_set_new(o, "never", json_integer((json_int_t)f.never));
+	json_object_set_new(o, "never_share", f.never_share < 0 ? json_null() :
+	    json_real(f.never_share));
+	json_object_set_new(o, "open", json_integer((json_int_t)f.open));
+	json_object_set_new(o, "episodes", json_integer((json_int_t)f.episodes));
+	json_object_set_new(o, "median", duration_json(f.median, 1));
+	json_object_set_new(o, "p90", duration_json(f.p90, 1));
+	json_object_set_new(o, "min", duration_json(f.min, 0));
+	json_object_set_new(o, "max", duration_json(f.max, 0));
+	json_object_set_new(o, "first_seen", time_json(g->first));
+	json_object_set_new(o, "last_seen", time_json(g->last));
+	json_object_set_new(o, "window", duration_json(r->window, 0));
+	json_object_set_new(o, "until", time_json(now));
+	for (size_t i = 0; i < g->nhist; i++) {
+		snprintf(num, sizeof num, "%u", g->hist[i].idx);
+		json_object_set_new(h, num, json_integer((json_int_t)g->hist[i].n));
+	}
+	json_object_set_new(o, "hist", h);
+	if (with_waiting) {
+		json_t *w = json_object();
+
+		/* Oldest first: a stable file for the same state. */
+		struct recovery_wait *v = util_xcalloc(g->nheap + 1, sizeof *v);
+		size_t n = 0;
+
+		for (size_t i = 0; i < g->nheap; i++)
+			if (heap_entry(g, &g->heap[i]))
+				v[n++] = g->heap[i];
+		for (size_t i = 1; i < n; i++)
+			for (size_t j = i; j > 0 && (v[j].t < v[j - 1].t || (v[j].t == v[j - 1].t &&
+			    strcmp(v[j].rcpt, v[j - 1].rcpt) < 0)); j--) {
+				struct recovery_wait tmp = v[j];
+
+				v[j] = v[j - 1];
+				v[j - 1] = tmp;
+			}
+		for (size_t i = 0; i < n; i++)
+			json_object_set_new(w, v[i].rcpt, json_integer((json_int_t)v[i].t));
+		free(v);
+		json_object_set_new(o, "waiting", w);
+	}
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
+	if (line == NULL)
+		util_errx(BK_ERR, "out of memory");
+	if (fputs(line, fp) == EOF || putc('\n', fp) == EOF)
+		rc = -1;
+	free(line);
+	json_decref(o);
+	return rc;
+}
+
+/* --- reading records back --- */
+
+static int
+get_duration(const json_t *o, const char *key, long long *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = -1;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || bktime_parse_duration(json_string_value(v), out) != 0 ||
+	    *out < 0)
+		return -1;
+	return 0;
+}
+
+static int
+get_count(const json_t *o, const char *key, unsigned long long *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static int
+get_time(const json_t *o, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(o, key);
+	const char *s;
+	time_t t;
+
+	*out = NOTIME;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	if (bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s) || s[0] == '\0')
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* The key and kind of a record: "domain" or "rhost", and a known reason. */
+static int
+record_key(const json_t *o, int *by_rhost, const char **key, const char **kind, char *why,
+    size_t whylen)
+{
+	const char *k = jsonl_get_str(o, "kind");
+	const struct reason_desc *d = k ? reason_describe(k) : NULL;
+
+	*by_rhost = json_object_get(o, "domain") == NULL;
+	*key = jsonl_get_str(o, *by_rhost ? "rhost" : "domain");
+	if (*key == NULL || (*key)[0] == '\0') {
+		snprintf(why, whylen, "no \"domain\" or \"rhost\"");
+		return -1;
+	}
+	if (d == NULL) {
+		snprintf(why, whylen, "no \"kind\" of the reason vocabulary");
+		return -1;
+	}
+	*kind = d->name;
+	return 0;
+}
+
+static int
+load_record(struct recovery *r, const json_t *o, char *why, size_t whylen)
+{
+	const char *key, *kind, *hkey;
+	struct recovery_group *g;
+	unsigned long long recovered, never, episodes, sum = 0;
+	long long min, max;
+	int64_t first, last;
+	json_t *h = json_object_get(o, "hist"), *w = json_object_get(o, "waiting"), *v;
+	int by_rhost;
+
+	if (record_key(o, &by_rhost, &key, &kind, why, whylen) != 0)
+		return -1;
+	if (by_rhost != r->by_rhost) {
+		snprintf(why, whylen, "a record by %s in a state by %s", by_rhost ? "rhost" :
+		    "domain", r->by_rhost ? "rhost" : "domain");
+		return -1;
+	}
+	if (get_count(o, "recovered", &recovered) || get_count(o, "never", &never) ||
+	    get_count(o, "episodes", &episodes) || get_duration(o, "min", &min) ||
+	    get_duration(o, "max", &max) || get_time(o, "first_seen", &first) ||
+	    get_time(o, "last_seen", &last)) {
+		snprintf(why, whylen, "a count, duration or time of the wrong type");
+		return -1;
+	}
+	if (!json_is_object(h) || (w != NULL && !json_is_null(w) && !json_is_object(w))) {
+		snprintf(why, whylen, "\"hist\" or \"waiting\" is not an object");
+		return -1;
+	}
+	json_object_foreach(h, hkey, v) {
+		char *end;
+		unsigned long idx;
+
+		errno = 0;
+		idx = strtoul(hkey, &end, 10);
+		if (errno || end == hkey || *end || idx > 64 * RECOVERY_SUB ||
+		    !json_is_integer(v) || json_integer_value(v) < 0) {
+			snprintf(why, whylen, "\"hist\" is not buckets of counts");
+			return -1;
+		}
+		sum += (unsigned long long)json_integer_value(v);
+	}
+	if (sum != recovered || (recovered > 0 && (min < 0 || max < min))) {
+		snprintf(why, whylen, "\"hist\" does not add up to \"recovered\"");
+		return -1;
+	}
+	if (w && !json_is_null(w))
+		json_object_foreach(w, hkey, v)
+			if (!json_is_integer(v) || hkey[0] == '\0') {
+				snprintf(why, whylen, "\"waiting\" is not recipients and times");
+				return -1;
+			}
+	g = group_of(r, key, kind);
+	if (g->recovered + g->never > 0 || g->nwaiting > 0) {
+		snprintf(why, whylen, "a second record of %.80s %s", key, kind);
+		return -1;
+	}
+	g->recovered = recovered;
+	g->never = never;
+	g->episodes = episodes;
+	g->min = min;
+	g->max = max;
+	g->first = first;
+	g->last = last;
+	json_object_foreach(h, hkey, v)
+		if (json_integer_value(v) > 0)
+			hist_add(g, (uint32_t)strtoul(hkey, NULL, 10),
+			    (unsigned long long)json_integer_value(v));
+	if (w && !json_is_null(w))
+		json_object_foreach(w, hkey, v)
+			open_wait(g, hkey, (int64_t)json_integer_value(v));
+	if (last != NOTIME && (r->latest == NOTIME || last > r->latest))
+		r->latest = last;
+	return 0;
+}
+
+struct each {
+	int (*fn)(void *, const json_t *, char *, size_t);
+	void *arg;
+	char ***bad;		/* lines that are not records, kept; NULL: dropped */
+	size_t *nbad;
+};
+
+static int
+each_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct each *x = ctx;
+	char why[200];
+	json_t *o;
+	int rc = BK_OK;
+
+	if (strspn(line, " \t") == len)
+		return BK_OK;
+	if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL ||
+	    x->fn(x->arg, o, why, sizeof why) != 0) {
+		util_locwarn(loc->file, loc->line, "%s%s", why, x->bad ? " (line kept as it is)" :
+		    "");
+		if (x->bad) {
+			*x->bad = util_xreallocarray(*x->bad, *x->nbad + 1, sizeof **x->bad);
+			(*x->bad)[(*x->nbad)++] = util_xstrndup(line, len);
+		}
+		rc = BK_ERR;
+	}
+	json_decref(o);
+	return rc;
+}
+
+/* Each non-blank line of path to fn (through the shared line reader). */
+static int
+each_record(const char *path, int missing_ok, int *fatal, struct each *x)
+{
+	FILE *fp = fopen(path, "r");
+	int status;
+
+	*fatal = 0;
+	if (fp == NULL) {
+		if (errno == ENOENT && missing_ok)
+			return BK_OK;
+		util_warn("%s", path);
+		*fatal = 1;
+		return BK_ERR;
+	}
+	status = input_lines(fp, path, each_line, x);
+	fclose(fp);
+	return status;
+}
+
+static int
+load_one(void *arg, const json_t *o, char *why, size_t whylen)
+{
+	return load_record(arg, o, why, whylen);
+}
+
+int
+recovery_load(struct recovery *r, const char *path, int *fatal)
+{
+	struct each x = { load_one, r, &r->bad, &r->nbad };
+
+	return each_record(path, 1, fatal, &x);
+}
+
+int
+recovery_save(struct recovery *r, const char *path, int64_t now)
+{
+	struct recovery_group **v;
+	struct afile af;
+	size_t n;
+	int rc = 0;
+
+	if (afile_begin(&af, path) != 0)
+		return -1;
+	v = recovery_sorted(r, &n);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = recovery_write(af.fp, r, v[i], now, 1);
+	for (size_t i = 0; i < r->nbad && rc == 0; i++)
+		if (fputs(r->bad[i], af.fp) == EOF || putc('\n', af.fp) == EOF)
+			rc = -1;
+	free(v);
+	if (rc != 0) {
+		util_warn("%s: write error", path);
+		afile_abort(&af);
+		return -1;
+	}
+	return afile_commit(&af);
+}
+
+/* --- the table of retry-plan --- */
+
+void
+recovery_table_init(struct recovery_table *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+static int
+table_one(void *arg, const json_t *o, char *why, size_t whylen)
+{
+	struct recovery_table *t = arg;
+	struct recovery_entry e;
+	struct hmap_entry *he;
+	struct util_buf b = {0};
+	const char *key, *kind;
+	int by_rhost, added;
+	const json_t *share = json_object_get(o, "never_share");
+
+	if (record_key(o, &by_rhost, &key, &kind, why, whylen) != 0)
+		return -1;
+	if (by_rhost)
+		return 0;
+	memset(&e, 0, sizeof e);
+	if (get_count(o, "count", &e.count) || get_count(o, "recovered", &e.recovered) ||
+	    get_count(o, "never", &e.never) || get_count(o, "episodes", &e.episodes) ||
+	    get_duration(o, "median", &e.median) || get_duration(o, "p90", &e.p90) ||
+	    (share && !json_is_null(share) && !json_is_number(share))) {
+		snprintf(why, whylen, "a count, duration or share of the wrong type");
+		return -1;
+	}
+	e.never_share = share && json_is_number(share) ? json_number_value(share) : -1;
+	util_buf_adds(&b, key);
+	util_buf_addc(&b, '\t');
+	util_buf_adds(&b, kind);
+	he = hmap_put(&t->map, b.p, b.len, &added);
+	util_buf_free(&b);
+	if (!added) {
+		snprintf(why, whylen, "a second record of %.80s %s", key, kind);
+		return -1;
+	}
+	he->val = util_xmalloc(sizeof e);
+	memcpy(he->val, &e, sizeof e);
+	return 0;
+}
+
+int
+recovery_table_load(struct recovery_table *t, const char *path)
+{
+	struct each x = { table_one, t, NULL, NULL };
+	int fatal;
+
+	return each_record(path, 1, &fatal, &x) == BK_OK ? 0 : -1;
+}
+
+const struct recovery_entry *
+recovery_table_find(const struct recovery_table *t, const char *domain, const char *kind)
+{
+	struct util_buf b = {0};
+	struct hmap_entry *he;
+
+	if (domain == NULL || kind == NULL || t->map.count == 0)
+		return NULL;
+	util_buf_adds(&b, domain);
+	util_buf_addc(&b, '\t');
+	util_buf_adds(&b, kind);
+	he = hmap_get(&t->map, b.p, b.len);
+	util_buf_free(&b);
+	return he ? he->val : NULL;
+}
+
+void
+recovery_table_free(struct recovery_table *t)
+{
+	hmap_free(&t->map, free);
+	recovery_table_init(t);
+}
