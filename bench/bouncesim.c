@@ -14,12 +14,14 @@
  *    recipients/20) by a Zipf law of exponent 1: a few large providers and a
  *    long tail of small ones;
  *  - each domain has its own character: a mean time between storage outages
- *    drawn log-uniformly from 10 to 200 days, and a typical outage length
- *    (median) drawn log-uniformly from 30 minutes to 7 days; each outage
- *    lasts that median times e^(0.5 Z), Z standard normal (a log-normal
- *    spread: half of the outages within a factor 1.4 of the median, nine in
- *    ten within a factor 2.3); outages start as a Poisson process, from 60
- *    days before the first send so that the world is in a steady state;
+ *    drawn log-uniformly from 10 to 200 days (times recipients/50 for a
+ *    domain of more than 50: large providers have storage to spare), and a
+ *    typical outage length (median) drawn log-uniformly from 30 minutes to
+ *    7 days; each outage lasts that median times e^(0.5 Z), Z standard
+ *    normal (a log-normal spread: half of the outages within a factor 1.4 of
+ *    the median, nine in ten within a factor 2.3); outages start as a
+ *    Poisson process, long before the first send, so that the world is in a
+ *    steady state;
  *  - each domain accepts at most max(30, recipients/4) messages an hour;
  *    beyond that it answers 421 4.7.0 "rate limited" (--no-rate-limit turns
  *    this off): retries that pile onto a server are refused;
@@ -234,7 +236,8 @@ make_world(void)
 		size_t cap = 0;
 
 		snprintf(d->name, sizeof d->name, "d%ld.example", i);
-		d->mtbo = log_uniform(&r, 10.0 * DAY, 200.0 * DAY);
+		d->mtbo = log_uniform(&r, 10.0 * DAY, 200.0 * DAY) *
+		    (d->nrcpt > 50 ? (double)d->nrcpt / 50.0 : 1.0);
 		d->median = log_uniform(&r, 0.5 * HOUR, 7.0 * DAY);
 		d->cap = d->nrcpt / 4 > 30 ? d->nrcpt / 4 : 30;
 		for (;;) {
