@@ -1,7 +1,6 @@
 /* bounce-parse: MTA logs, bounce emails and ESP webhooks -> one event record
  * (JSON line) per recipient outcome. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "jsonl.h"
 #include "logparse.h"
 #include "offset.h"
+#include "opt.h"
 #include "pool.h"
 #include "reason.h"
 #include "status.h"
@@ -60,9 +60,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dpw] [-f format] [-j jobs] [-o offset-file] [-r glob] [-y year]\n"
-	    "       [file ...]\n"
-	    "       %s -e code | reply-line | rules | -\n", util_progname, util_progname);
+	    "usage: %s [-dx] [-f format] [-j jobs] [-y year] [file ...]\n"
+	    "       %s [-dgx] [-f format] [-O glob] [-y year] -o offset-file file ...\n"
+	    "       %s -e code | reply-line | rules | -\n", util_progname, util_progname,
+	    util_progname);
 	exit(BK_ERR);
 }
 
@@ -78,14 +79,14 @@ help(void)
 	    "                          every rule and its source; then exit\n"
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
 	    "                          maildir, ses, sendgrid, mailgun, postmark\n"
+	    "  -g, --progress          with -o: progress line on stderr (a terminal)\n"
 	    "  -h, --help              this text\n"
 	    "  -j, --jobs N            threads for the messages of a folder (default:\n"
 	    "                          the processors, at most 8); output as with 1\n"
+	    "  -O, --rotated GLOB      with -o: more names under which logs are rotated\n"
 	    "  -o, --offset-file FILE  read only what is new in growing log files\n"
-	    "  -p, --progress          progress line on stderr (a terminal) for long runs\n"
-	    "  -r, --rotated GLOB      more names under which logs are rotated\n"
 	    "  -V, --version           print the version\n"
-	    "  -w, --why               add the rules that decided reason and class\n"
+	    "  -x, --why               add the rules that decided reason and class\n"
 	    "  -y, --year YYYY         year of syslog stamps that have none\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
@@ -279,102 +280,103 @@ flush_stdout(void *ctx)
 	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
 }
 
-int
-main(int argc, char *argv[])
+/* What the options ask for beyond the globals they set. */
+struct args {
+	const char *offset_file, *explain;
+	const char **rotated;	/* NULL-terminated */
+	int year, progress;
+};
+
+/* Reads the options; returns the operands in *argcp, *argvp. */
+static void
+options(int *argcp, char ***argvp, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "delivered", no_argument, NULL, 'd' },
 		{ "explain", required_argument, NULL, 'e' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "progress", no_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "rotated", required_argument, NULL, 'O' },
 		{ "offset-file", required_argument, NULL, 'o' },
-		{ "progress", no_argument, NULL, 'p' },
-		{ "rotated", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "why", no_argument, NULL, 'w' },
+		{ "why", no_argument, NULL, 'x' },
 		{ "year", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char **rotated = util_xcalloc((size_t)argc + 1, sizeof *rotated);
+	const char *names[sizeof formats / sizeof formats[0] + 1] = { NULL };
 	size_t nrotated = 0;
-	const char *offset_file = NULL, *explain_code = NULL;
-	int ch, year = 0, progress = 0, status = BK_OK;
+	char why[64];
+	struct opt o;
+	int ch;
 
-	util_setprogname(argv[0]);
-	while ((ch = getopt_long(argc, argv, "de:f:hj:o:pr:Vwy:", longopts, NULL)) != -1) {
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+		names[i] = formats[i].name;
+	a->rotated = util_xcalloc((size_t)*argcp + 1, sizeof *a->rotated);
+	opt_init(&o, *argcp, *argvp, "de:f:ghj:O:o:Vxy:", longopts, usage);
+	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
-		case 'd':
-			with_delivered = 1;
-			break;
-		case 'e':
-			explain_code = optarg;
-			break;
-		case 'f':
-			format = NULL;
-			for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
-				if (strcmp(formats[i].name, optarg) == 0)
-					format = &formats[i];
-			if (format == NULL) {
-				util_warnx("unknown format: %s", optarg);
-				usage();
-			}
-			break;
-		case 'h':
-			help();
-			break;
-		case 'j':
-			jobs = (unsigned)util_strtonum(optarg, 1, 64, "--jobs");
-			break;
-		case 'o':
-			offset_file = optarg;
-			break;
-		case 'p':
-			progress = 1;
-			break;
-		case 'r':
-			rotated[nrotated++] = optarg;
-			break;
-		case 'V':
-			util_version();
-			break;
-		case 'w':
-			with_why = 1;
-			break;
-		case 'y':
-			year = (int)util_strtonum(optarg, 1970, 9999, "--year");
-			break;
-		default:
-			usage();
+		case 'd': with_delivered = 1; break;
+		case 'e': a->explain = optarg; break;
+		case 'f': format = &formats[opt_choice(&o, optarg, names)]; break;
+		case 'g': a->progress = 1; break;
+		case 'h': help(); break;
+		case 'j': jobs = (unsigned)opt_count(&o, optarg, 1, 64); break;
+		case 'O': a->rotated[nrotated++] = optarg; break;
+		case 'o': a->offset_file = optarg; break;
+		case 'V': util_version(); break;
+		case 'x': with_why = 1; break;
+		case 'y': a->year = (int)opt_count(&o, optarg, 1970, 9999); break;
+		default: usage();
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (explain_code) {
-		if (argc > 0)
-			usage();
-		free(rotated);
-		return util_close_stdout(explain_main(explain_code));
+	if (a->explain) {
+		opt_reject(&o, "dfgjOoxy", "with --explain");
+		if (opt_argc(&o) > 0)
+			opt_fail(&o, "--explain takes no operands");
+	}
+	if (a->offset_file == NULL)
+		opt_reject(&o, "gO", "without --offset-file");
+	else
+		opt_reject(&o, "j", "with --offset-file (it reads logs, not folders)");
+	snprintf(why, sizeof why, "to --format %s", format->name);
+	if (format->kind != K_AUTO && format->kind != K_LOG)
+		opt_reject(&o, "y", why);
+	if (format->kind == K_LOG || format->kind == K_WEBHOOK)
+		opt_reject(&o, "j", why);
+	if (a->offset_file && format->kind != K_AUTO && format->kind != K_LOG)
+		opt_fail(&o, "--offset-file reads logs only");
+	if (a->offset_file && opt_argc(&o) == 0)
+		opt_fail(&o, "--offset-file needs log files named as operands");
+	*argcp = opt_argc(&o);
+	*argvp = opt_argv(&o);
+	opt_free(&o);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { NULL, NULL, NULL, 0, 0 };
+	int status = BK_OK;
+
+	util_setprogname(argv[0]);
+	options(&argc, &argv, &a);
+	if (a.explain) {
+		free(a.rotated);
+		return util_close_stdout(explain_main(a.explain));
 	}
 	if (jobs == 0)
 		jobs = pool_default_jobs(8);
 	fallback_time = time(NULL);
-	logparse_init(&logs, format->log, year, time(NULL), sink, NULL);
+	logparse_init(&logs, format->log, a.year, time(NULL), sink, NULL);
 	logs.skip_delivered = !with_delivered;
 	email_opts.sink = sink;
 	email_opts.sink_arg = NULL;
-	if (offset_file) {
-		struct offset_opts oo = { offset_file, rotated, progress, flush_stdout,
+	if (a.offset_file) {
+		struct offset_opts oo = { a.offset_file, a.rotated, a.progress, flush_stdout,
 		    &events_written };
 
-		if (format->kind != K_AUTO && format->kind != K_LOG) {
-			util_warnx("--offset-file reads logs only");
-			usage();
-		}
-		if (argc == 0) {
-			util_warnx("--offset-file needs log files named as operands");
-			usage();
-		}
 		status = offset_run(&oo, argc, argv, log_line, NULL);
 	} else if (argc == 0) {
 		status = parse_operand("-");
@@ -383,6 +385,6 @@ main(int argc, char *argv[])
 			status = input_worse(status, parse_operand(argv[i]));
 	}
 	logparse_free(&logs);
-	free(rotated);
+	free(a.rotated);
 	return util_close_stdout(status);
 }

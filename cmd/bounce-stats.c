@@ -1,7 +1,6 @@
 /* bounce-stats: event records -> one record per domain, server, status, reason
  * or day (which servers are often full, where to send less), or one record per
  * affected recipient (--segment). */
-#include <getopt.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "hmap.h"
 #include "input.h"
 #include "jsonl.h"
+#include "opt.h"
 #include "reason.h"
 #include "status.h"
 #include "util.h"
@@ -63,9 +63,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-b field] [-d days] [-f format] [-k recipients] [-n time]\n"
-	    "       [-S reasons] [-s time] [-t count] [-u time] [-w duration] [file ...]\n",
-	    util_progname);
+	    "usage: %s [-b field] [-C days] [-f format] [-K recipients] [-n time]\n"
+	    "       [-A time] [-t count] [-u time] [-W duration] [file ...]\n"
+	    "       %s -G reasons [-f format] [-n time] [-A time] [-t count] [-u time]\n"
+	    "       [file ...]\n",
+	    util_progname, util_progname);
 	exit(BK_ERR);
 }
 
@@ -76,21 +78,21 @@ help(void)
 	    "Reads event records; writes one record per group (domain by default) with\n"
 	    "counts, recurring full days and volume advice, or one per affected recipient\n"
 	    "(--segment). See bounce-stats(1).\n\n"
+	    "  -A, --since TIME          only events at or after TIME\n"
 	    "  -b, --by FIELD            domain (default), rhost, status, reason, day\n"
-	    "  -d, --recurring-days N    full on at least N distinct days: recurring (3)\n"
+	    "  -C, --recurring-days N    full on at least N distinct days: recurring (3)\n"
 	    "  -f, --format FORMAT       jsonl (default) or table\n"
+	    "  -G, --segment REASONS     one record per recipient with these reasons\n"
+	    "                            (comma list, e.g. systemfull,mailboxfull)\n"
 	    "  -h, --help                this text\n"
-	    "  -k, --throttle-min K      K distinct recipients full or rate limited within\n"
+	    "  -K, --throttle-min K      K distinct recipients full or rate limited within\n"
 	    "                            the window: advice throttle (5)\n"
 	    "  -n, --now TIME            reference time (default: --until, else the\n"
 	    "                            latest event, at most the clock)\n"
-	    "  -S, --segment REASONS     one record per recipient with these reasons\n"
-	    "                            (comma list, e.g. systemfull,mailboxfull)\n"
-	    "  -s, --since TIME          only events at or after TIME\n"
 	    "  -t, --top N               only the N largest groups\n"
 	    "  -u, --until TIME          only events before TIME\n"
 	    "  -V, --version             print the version\n"
-	    "  -w, --window DURATION     throttle window before the reference time (24h)\n",
+	    "  -W, --window DURATION     throttle window before the reference time (24h)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
 }
@@ -745,138 +747,96 @@ output(void)
 		free_group(null_group);
 }
 
+/* --segment: a comma list of reason names. */
 static void
-parse_segment(char *arg)
+parse_segment(const struct opt *o, char *arg)
 {
 	size_t n = 1;
-	char *p, *tok;
+	char *p, *tok, *save = NULL;
 
 	for (p = arg; *p; p++)
 		n += *p == ',';
+	free(segment);
 	segment = util_xcalloc(n + 1, sizeof *segment);
 	n = 0;
-	for (tok = strtok(arg, ","); tok; tok = strtok(NULL, ",")) {
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		const struct reason_desc *r = reason_describe(tok);
 
-		if (r == NULL) {
-			util_warnx("unknown reason: %s (see bouncekit-records(5))", tok);
-			usage();
-		}
+		if (r == NULL)
+			opt_fail(o, "unknown reason: %s (see bouncekit-records(5))", tok);
 		segment[n++] = r->name;
 	}
-	if (n == 0) {
-		util_warnx("--segment needs at least one reason");
-		usage();
-	}
+	if (n == 0)
+		opt_fail(o, "--segment needs at least one reason");
 }
 
 static void
-parse_time(const char *arg, const char *what, time_t *t, int *have)
+options(int *argcp, char ***argvp)
 {
-	if (bktime_parse_arg(arg, t) != 0) {
-		util_warnx("%s: not a time (RFC 3339, @EPOCH or now): %s", what, arg);
-		usage();
+	static const struct option longopts[] = {
+		{ "since", required_argument, NULL, 'A' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "recurring-days", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "segment", required_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "throttle-min", required_argument, NULL, 'K' },
+		{ "now", required_argument, NULL, 'n' },
+		{ "top", required_argument, NULL, 't' },
+		{ "until", required_argument, NULL, 'u' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "window", required_argument, NULL, 'W' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const bys[] = { "domain", "rhost", "status", "reason", "day", NULL };
+	static const char *const tables[] = { "jsonl", "table", NULL };
+	char why[32];
+	struct opt o;
+	int ch;
+
+	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:t:u:VW:", longopts, usage);
+	while ((ch = opt_next(&o)) != -1) {
+		switch (ch) {
+		case 'A': since = opt_time(&o, optarg); break;
+		case 'b': by = (enum by)opt_choice(&o, optarg, bys); break;
+		case 'C': recurring_days = opt_count(&o, optarg, 1, 100000); break;
+		case 'f': table = opt_choice(&o, optarg, tables); break;
+		case 'G': parse_segment(&o, optarg); break;
+		case 'h': help(); break;
+		case 'K': throttle_min = opt_count(&o, optarg, 1, 1000000000); break;
+		case 'n': now = opt_time(&o, optarg); break;
+		case 't': top = opt_count(&o, optarg, 1, 1000000000); break;
+		case 'u': until = opt_time(&o, optarg); break;
+		case 'V': util_version(); break;
+		case 'W': window = opt_duration(&o, optarg, 1); break;
+		default: usage();
+		}
 	}
-	*have = 1;
+	have_since = opt_given(&o, 'A');
+	have_until = opt_given(&o, 'u');
+	have_now = opt_given(&o, 'n');
+	if (segment) {
+		opt_reject(&o, "b", "with --segment (it groups by recipient)");
+		by = BY_RCPT;
+	}
+	/* Advice is given per domain and per server only. */
+	snprintf(why, sizeof why, segment ? "with --segment" : "to --by %s", by_names[by]);
+	if (!with_advice())
+		opt_reject(&o, "CKW", why);
+	*argcp = opt_argc(&o);
+	*argvp = opt_argv(&o);
+	opt_free(&o);
 }
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "by", required_argument, NULL, 'b' },
-		{ "recurring-days", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "throttle-min", required_argument, NULL, 'k' },
-		{ "now", required_argument, NULL, 'n' },
-		{ "segment", required_argument, NULL, 'S' },
-		{ "since", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "window", required_argument, NULL, 'w' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch, by_given = 0, status;
+	int status;
 
 	util_setprogname(argv[0]);
 	while (reason_table[nreasons].name)
 		nreasons++;
-	while ((ch = getopt_long(argc, argv, "b:d:f:hk:n:S:s:t:u:Vw:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'b': {
-			size_t i;
-
-			for (i = 0; i < BY_RCPT && strcmp(by_names[i], optarg) != 0; i++)
-				;
-			if (i == BY_RCPT) {
-				util_warnx("--by: domain, rhost, status, reason or day: %s", optarg);
-				usage();
-			}
-			by = (enum by)i;
-			by_given = 1;
-			break;
-		}
-		case 'd':
-			recurring_days = util_strtonum(optarg, 1, 100000, "--recurring-days");
-			break;
-		case 'f':
-			if (strcmp(optarg, "table") == 0)
-				table = 1;
-			else if (strcmp(optarg, "jsonl") == 0)
-				table = 0;
-			else {
-				util_warnx("--format: jsonl or table: %s", optarg);
-				usage();
-			}
-			break;
-		case 'h':
-			help();
-			break;
-		case 'k':
-			throttle_min = util_strtonum(optarg, 1, 1000000000, "--throttle-min");
-			break;
-		case 'n':
-			parse_time(optarg, "--now", &now, &have_now);
-			break;
-		case 'S':
-			free(segment);
-			parse_segment(optarg);
-			break;
-		case 's':
-			parse_time(optarg, "--since", &since, &have_since);
-			break;
-		case 't':
-			top = util_strtonum(optarg, 1, 1000000000, "--top");
-			break;
-		case 'u':
-			parse_time(optarg, "--until", &until, &have_until);
-			break;
-		case 'V':
-			util_version();
-			break;
-		case 'w':
-			/* Up to a century: now - window cannot overflow. */
-			if (bktime_parse_duration(optarg, &window) != 0 || window <= 0 ||
-			    window > 100LL * 366 * 86400) {
-				util_warnx("--window: not a duration (e.g. 24h, 2d): %s", optarg);
-				usage();
-			}
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (segment) {
-		if (by_given) {
-			util_warnx("--segment groups by recipient: no --by with it");
-			usage();
-		}
-		by = BY_RCPT;
-	}
+	options(&argc, &argv);
 	status = input_run_json(argc, argv, record, NULL);
 	output();
 	free(segment);

@@ -1,14 +1,13 @@
 /* retry-due: the plans whose retry is due, each handed out once: they are
  * marked claimed in the state file (locked, replaced atomically) before they
  * are printed. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "afile.h"
-#include "bktime.h"
+#include "opt.h"
 #include "plan.h"
 #include "policy.h"
 #include "util.h"
@@ -19,7 +18,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dw] [-c duration] [-k duration] [-l limit] [-n time]\n"
+	    "usage: %s [-N | -w] [-c duration] [-k duration] [-L limit] [-n time]\n"
 	    "       %*s [-r duration] -s state\n",
 	    util_progname, (int)strlen(util_progname), "");
 	exit(BK_ERR);
@@ -32,10 +31,10 @@ help(void)
 	    "Prints the retry plans that are due and marks them claimed, so that the\n"
 	    "next run does not hand them out again. See retry-due(1).\n\n"
 	    "  -c, --claim-timeout DUR  an unconfirmed claim is due again after this (6h)\n"
-	    "  -d, --dry-run            print what is due, claim nothing, change nothing\n"
 	    "  -h, --help               this text\n"
 	    "  -k, --keep DUR           resolved and failed plans stay this long (30d)\n"
-	    "  -l, --limit N            hand out at most N plans (the longest due first)\n"
+	    "  -L, --limit N            hand out at most N plans (the longest due first)\n"
+	    "  -N, --dry-run            print what is due, claim nothing, change nothing\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "  -r, --resolve-after DUR  a claim quiet this long counts as delivered (7d)\n"
 	    "  -s, --state FILE         the state file of retry-plan(1)\n"
@@ -43,18 +42,6 @@ help(void)
 	    "  -w, --wait               wait for a run holding the lock (default: fail)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
-}
-
-static long long
-duration_arg(const char *s, const char *what)
-{
-	long long v;
-
-	if (bktime_parse_duration(s, &v) != 0) {
-		util_warnx("%s: bad duration \"%s\" (e.g. 30m, 24h, 2d, 1w)", what, s);
-		usage();
-	}
-	return v;
 }
 
 struct due {
@@ -72,15 +59,21 @@ due_cmp(const void *a, const void *b)
 	return strcmp(x->plan->rcpt, y->plan->rcpt);
 }
 
-int
-main(int argc, char *argv[])
+struct args {
+	const char *state;
+	long long limit;	/* -1: none */
+	int wait, dry_run;
+};
+
+static void
+options(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "claim-timeout", required_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep", required_argument, NULL, 'k' },
-		{ "limit", required_argument, NULL, 'l' },
+		{ "limit", required_argument, NULL, 'L' },
+		{ "dry-run", no_argument, NULL, 'N' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "resolve-after", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 's' },
@@ -88,80 +81,41 @@ main(int argc, char *argv[])
 		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct plan_set plans;
-	struct due *due = NULL;
-	size_t ndue = 0;
-	const char *state = NULL;
-	long long limit = -1;
-	int ch, wait = 0, dry_run = 0, fatal, lock = -1, status;
-	time_t now;
+	struct opt o;
+	int ch;
 
-	util_setprogname(argv[0]);
-	/* Plans go out by the hundred thousand: fewer, larger writes. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	plan_opts_init(&opts, time(NULL));
-	while ((ch = getopt_long(argc, argv, "c:dhk:l:n:r:s:Vw", longopts, NULL)) != -1) {
+	opt_init(&o, argc, argv, "c:hk:L:Nn:r:s:Vw", longopts, usage);
+	while ((ch = opt_next(&o)) != -1) {
+		if (plan_opts_option(&opts, &o, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'c':
-			opts.claim_timeout = duration_arg(optarg, "--claim-timeout");
-			break;
-		case 'd':
-			dry_run = 1;
-			break;
-		case 'h':
-			help();
-			break;
-		case 'k':
-			opts.keep = duration_arg(optarg, "--keep");
-			break;
-		case 'l':
-			limit = util_strtonum(optarg, 0, 1000000000LL, "--limit");
-			break;
-		case 'n':
-			if (bktime_parse_arg(optarg, &now) != 0) {
-				util_warnx("--now: bad time \"%s\" (RFC 3339 or @epoch)", optarg);
-				usage();
-			}
-			opts.now = now;
-			break;
-		case 'r':
-			opts.resolve_after = duration_arg(optarg, "--resolve-after");
-			break;
-		case 's':
-			state = optarg;
-			break;
-		case 'V':
-			util_version();
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		default:
-			usage();
+		case 'h': help(); break;
+		case 'L': a->limit = opt_count(&o, optarg, 0, 1000000000LL); break;
+		case 'N': a->dry_run = 1; break;
+		case 's': a->state = optarg; break;
+		case 'V': util_version(); break;
+		case 'w': a->wait = 1; break;
+		default: usage();
 		}
 	}
-	if (optind != argc || state == NULL) {
-		if (state == NULL)
-			util_warnx("--state is needed");
-		usage();
-	}
+	if (a->dry_run)
+		opt_reject(&o, "w", "with --dry-run (it takes no lock)");
+	if (opt_argc(&o) > 0)
+		opt_fail(&o, "no operands: the plans come from --state");
+	if (a->state == NULL)
+		opt_fail(&o, "--state is needed");
+	opt_free(&o);
+}
 
-	plan_set_init(&plans);
-	/* A dry run reads a complete file (replaced atomically) without the lock. */
-	if (!dry_run && (lock = afile_lock(state, wait)) == -1)
-		return BK_ERR;
-	if (!dry_run)
-		plan_clean_temps(state);
-	status = plan_load(&plans, state, &fatal);
-	if (fatal) {
-		util_warnx("%s: state not read, nothing changed", state);
-		afile_unlock(lock);
-		plan_set_free(&plans);
-		return BK_ERR;
-	}
-	plan_age(&plans, &opts);
-	for (size_t i = 0; i < plan_count(&plans); i++) {
-		struct plan *p = plan_at(&plans, i);
+/* The plans due at opts.now, the longest due first, at most limit. */
+static size_t
+due_plans(struct plan_set *plans, long long limit, struct due **duep)
+{
+	struct due *due = NULL;
+	size_t ndue = 0;
+
+	for (size_t i = 0; i < plan_count(plans); i++) {
+		struct plan *p = plan_at(plans, i);
 
 		if (!plan_is_due(p, &opts))
 			continue;
@@ -173,12 +127,45 @@ main(int argc, char *argv[])
 		qsort(due, ndue, sizeof *due, due_cmp);
 	if (limit >= 0 && (size_t)limit < ndue)
 		ndue = (size_t)limit;
-	if (!dry_run) {
+	*duep = due;
+	return ndue;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { NULL, -1, 0, 0 };
+	struct plan_set plans;
+	struct due *due;
+	size_t ndue;
+	int fatal, lock = -1, status;
+
+	util_setprogname(argv[0]);
+	/* Plans go out by the hundred thousand: fewer, larger writes. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	plan_opts_init(&opts, time(NULL));
+	options(argc, argv, &a);
+	plan_set_init(&plans);
+	/* A dry run reads a complete file (replaced atomically) without the lock. */
+	if (!a.dry_run && (lock = afile_lock(a.state, a.wait)) == -1)
+		return BK_ERR;
+	if (!a.dry_run)
+		plan_clean_temps(a.state);
+	status = plan_load(&plans, a.state, &fatal);
+	if (fatal) {
+		util_warnx("%s: state not read, nothing changed", a.state);
+		afile_unlock(lock);
+		plan_set_free(&plans);
+		return BK_ERR;
+	}
+	plan_age(&plans, &opts);
+	ndue = due_plans(&plans, a.limit, &due);
+	if (!a.dry_run) {
 		for (size_t i = 0; i < ndue; i++)
 			plan_claim(due[i].plan, &opts);
-		if (plan_save(&plans, state, &opts) != 0) {
+		if (plan_save(&plans, a.state, &opts) != 0) {
 			/* Nothing claimed, so nothing handed out. */
-			util_warnx("%s: left as it was, nothing handed out", state);
+			util_warnx("%s: left as it was, nothing handed out", a.state);
 			ndue = 0;
 			status = BK_ERR;
 		}

@@ -1,6 +1,6 @@
 /* retry-plan: event records -> per-recipient retry plans (soft bounces),
  * merged into a state file under a lock and replaced atomically. */
-#include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include "event.h"
 #include "input.h"
 #include "jsonl.h"
+#include "opt.h"
 #include "plan.h"
 #include "policy.h"
 #include "util.h"
@@ -23,8 +24,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dvw] [-c duration] [-k duration] [-n time] [-p policy]\n"
-	    "       %*s [-r duration] [-S seed] [-s state] [file ...]\n"
+	    "usage: %s [-Dv] [-c duration] [-k duration] [-n time] [-p policy] [-S seed]\n"
+	    "       %*s [-s state [-w] [-r duration]] [file ...]\n"
 	    "       %s -P [-p policy]\n",
 	    util_progname, (int)strlen(util_progname), "", util_progname);
 	exit(BK_ERR);
@@ -37,18 +38,18 @@ help(void)
 	    "Reads event records (bounce-parse output) and keeps one retry plan per\n"
 	    "recipient; prints the plans that changed. See retry-plan(1).\n\n"
 	    "  -c, --claim-timeout DUR  an unconfirmed claim is due again after this (6h)\n"
-	    "  -d, --plan-delayed       delayed events open plans too (MTA does not retry)\n"
+	    "  -D, --plan-delayed       delayed events open plans too (MTA does not retry)\n"
 	    "  -h, --help               this text\n"
 	    "  -k, --keep DUR           resolved and failed plans stay this long (30d)\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "  -P, --print-policy       print the effective rules as JSON lines, then exit\n"
 	    "  -p, --policy FILE        retry rules (default: built-in rules only)\n"
-	    "  -r, --resolve-after DUR  a claim quiet this long counts as delivered (7d)\n"
+	    "  -r, --resolve-after DUR  with -s: a claim quiet this long counts as delivered (7d)\n"
 	    "  -S, --seed N             seed of the backoff jitter (reproducible runs)\n"
 	    "  -s, --state FILE         merge into this state file (locked, atomic)\n"
 	    "  -V, --version            print the version\n"
 	    "  -v, --verbose            a summary on standard error\n"
-	    "  -w, --wait               wait for a run holding the lock (default: fail)\n",
+	    "  -w, --wait               with -s: wait for a run holding the lock (default: fail)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
 }
@@ -90,18 +91,6 @@ print_plans(int only_changed)
 	}
 }
 
-static long long
-duration_arg(const char *s, const char *what)
-{
-	long long v;
-
-	if (bktime_parse_duration(s, &v) != 0) {
-		util_warnx("%s: bad duration \"%s\" (e.g. 30m, 24h, 2d, 1w)", what, s);
-		usage();
-	}
-	return v;
-}
-
 static void
 summary(void)
 {
@@ -114,12 +103,18 @@ summary(void)
 	    st->failed, st->ignored);
 }
 
-int
-main(int argc, char *argv[])
+struct args {
+	const char *state, *policy_file;
+	int wait, verbose, print_policy;
+};
+
+/* Reads the options into opts and a; returns the operands in *argcp, *argvp. */
+static void
+options(int *argcp, char ***argvp, struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "claim-timeout", required_argument, NULL, 'c' },
-		{ "plan-delayed", no_argument, NULL, 'd' },
+		{ "plan-delayed", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "now", required_argument, NULL, 'n' },
@@ -133,82 +128,97 @@ main(int argc, char *argv[])
 		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct opt o;
+	int ch;
+
+	opt_init(&o, *argcp, *argvp, "c:Dhk:n:Pp:r:S:s:Vvw", longopts, usage);
+	while ((ch = opt_next(&o)) != -1) {
+		if (plan_opts_option(&opts, &o, ch, optarg))
+			continue;
+		switch (ch) {
+		case 'D': opts.plan_delayed = 1; break;
+		case 'h': help(); break;
+		case 'P': a->print_policy = 1; break;
+		case 'p': a->policy_file = optarg; break;
+		case 'S': opts.seed = (uint64_t)opt_count(&o, optarg, 0, INT64_MAX); break;
+		case 's': a->state = optarg; break;
+		case 'V': util_version(); break;
+		case 'v': a->verbose = 1; break;
+		case 'w': a->wait = 1; break;
+		default: usage();
+		}
+	}
+	if (a->print_policy) {
+		opt_reject(&o, "cDknrSsvw", "with --print-policy");
+		if (opt_argc(&o) > 0)
+			opt_fail(&o, "--print-policy takes no operands");
+	}
+	if (a->state == NULL)
+		opt_reject(&o, "rw", "without --state");
+	if (!opt_given(&o, 'S'))
+		opts.seed = (uint64_t)time(NULL) * 2654435761U ^ (uint64_t)getpid();
+	*argcp = opt_argc(&o);
+	*argvp = opt_argv(&o);
+	opt_free(&o);
+}
+
+/* Merges the events into the state file, under its lock; prints the plans
+ * that changed. -1: the state could not be locked or read (reported). */
+static int
+merge(const char *state, int wait, int argc, char **argv)
+{
+	int fatal, lock, status;
+
+	if ((lock = afile_lock(state, wait)) == -1)
+		return -1;
+	plan_clean_temps(state);
+	status = plan_load(&plans, state, &fatal);
+	if (fatal) {
+		util_warnx("%s: state not read, nothing changed", state);
+		afile_unlock(lock);
+		return -1;
+	}
+	plan_reader_init(&reader);
+	status = input_worse(status, input_run(argc, argv, on_line, NULL));
+	plan_reader_free(&reader);
+	plan_age(&plans, &opts);
+	/* The changes go out before the state moves on: if the reader of
+	 * stdout (suppress, a full disk) fails, the state stays as it was
+	 * and the next run prints them again (at least once, never lost). */
+	print_plans(1);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		util_warn("write error on standard output; %s left as it was", state);
+		exit(BK_ERR);
+	}
+	if (plan_save(&plans, state, &opts) != 0) {
+		util_warnx("%s: left as it was", state);
+		status = BK_ERR;
+	}
+	afile_unlock(lock);
+	return status;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { NULL, NULL, 0, 0, 0 };
 	struct policy policy;
-	const char *state = NULL, *policy_file = NULL;
-	int ch, wait = 0, verbose = 0, print_policy = 0, have_seed = 0, fatal, lock = -1;
 	int status = BK_OK;
-	time_t now;
 
 	util_setprogname(argv[0]);
 	/* Plans go out by the hundred thousand: fewer, larger writes. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	plan_opts_init(&opts, time(NULL));
-	while ((ch = getopt_long(argc, argv, "c:dhk:n:Pp:r:S:s:Vvw", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c':
-			opts.claim_timeout = duration_arg(optarg, "--claim-timeout");
-			break;
-		case 'd':
-			opts.plan_delayed = 1;
-			break;
-		case 'h':
-			help();
-			break;
-		case 'k':
-			opts.keep = duration_arg(optarg, "--keep");
-			break;
-		case 'n':
-			if (bktime_parse_arg(optarg, &now) != 0) {
-				util_warnx("--now: bad time \"%s\" (RFC 3339 or @epoch)", optarg);
-				usage();
-			}
-			opts.now = now;
-			break;
-		case 'P':
-			print_policy = 1;
-			break;
-		case 'p':
-			policy_file = optarg;
-			break;
-		case 'r':
-			opts.resolve_after = duration_arg(optarg, "--resolve-after");
-			break;
-		case 'S':
-			opts.seed = (uint64_t)util_strtonum(optarg, 0, 0x7fffffffffffffffLL, "--seed");
-			have_seed = 1;
-			break;
-		case 's':
-			state = optarg;
-			break;
-		case 'V':
-			util_version();
-			break;
-		case 'v':
-			verbose = 1;
-			break;
-		case 'w':
-			wait = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (print_policy && (argc > 0 || state))
-		usage();
-	if (!have_seed)
-		opts.seed = (uint64_t)time(NULL) * 2654435761U ^ (uint64_t)getpid();
-
+	options(&argc, &argv, &a);
 	policy_init(&policy);
-	if (policy_file && policy_load(&policy, policy_file) != 0) {
-		util_warnx("%s: policy not used, nothing changed", policy_file);
+	if (a.policy_file && policy_load(&policy, a.policy_file) != 0) {
+		util_warnx("%s: policy not used, nothing changed", a.policy_file);
 		policy_free(&policy);
 		return BK_ERR;
 	}
 	policy_add_defaults(&policy);
 	opts.policy = &policy;
-	if (print_policy) {
+	if (a.print_policy) {
 		if (policy_print(&policy, stdout) != 0) {
 			util_warn("write error on standard output");
 			status = BK_ERR;
@@ -216,45 +226,18 @@ main(int argc, char *argv[])
 		policy_free(&policy);
 		return util_close_stdout(status);
 	}
-
 	plan_set_init(&plans);
-	if (state) {
-		if ((lock = afile_lock(state, wait)) == -1) {
-			policy_free(&policy);
-			return BK_ERR;
-		}
-		plan_clean_temps(state);
-		status = plan_load(&plans, state, &fatal);
-		if (fatal) {
-			util_warnx("%s: state not read, nothing changed", state);
-			afile_unlock(lock);
-			plan_set_free(&plans);
-			policy_free(&policy);
-			return BK_ERR;
-		}
-	}
-	plan_reader_init(&reader);
-	status = input_worse(status, input_run(argc, argv, on_line, NULL));
-	plan_reader_free(&reader);
-	if (state) {
-		plan_age(&plans, &opts);
-		/* The changes go out before the state moves on: if the reader of
-		 * stdout (suppress, a full disk) fails, the state stays as it was
-		 * and the next run prints them again (at least once, never lost). */
-		print_plans(1);
-		if (fflush(stdout) != 0 || ferror(stdout)) {
-			util_warn("write error on standard output; %s left as it was", state);
-			exit(BK_ERR);
-		}
-		if (plan_save(&plans, state, &opts) != 0) {
-			util_warnx("%s: left as it was", state);
-			status = BK_ERR;
-		}
-		afile_unlock(lock);
+	if (a.state) {
+		status = merge(a.state, a.wait, argc, argv);
 	} else {
+		plan_reader_init(&reader);
+		status = input_run(argc, argv, on_line, NULL);
+		plan_reader_free(&reader);
 		print_plans(0);
 	}
-	if (verbose)
+	if (status < 0)
+		status = BK_ERR;
+	else if (a.verbose)
 		summary();
 	plan_set_free(&plans);
 	policy_free(&policy);

@@ -3,7 +3,6 @@
  * recipient lists against it. The list is a JSON-lines state file replaced
  * atomically under a lock. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,22 +15,17 @@
 #include "bktime.h"
 #include "input.h"
 #include "jsonl.h"
+#include "opt.h"
 #include "supplist.h"
 #include "util.h"
 
 #define DEFAULT_LADDER "30d,90d,permanent"
 #define MAX_STEPS 16
 
-enum {
-	O_ACTIVE = 1 << 0, O_ESCALATE = 1 << 1, O_FIELD = 1 << 2, O_FOR = 1 << 3,
-	O_INVERT = 1 << 4, O_KEEP = 1 << 5, O_REASON = 1 << 6, O_UNTIL = 1 << 7,
-	O_WAIT = 1 << 8,
-};
-
 static const struct command {
 	const char *name;
 	int (*run)(int, char **);
-	int options;	/* which of the command-specific options apply */
+	const char *options;	/* the letters of the command options that apply */
 	int writes;	/* takes the lock and may replace the list */
 } *cmd;
 
@@ -49,10 +43,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s -l list [-i] [-n time] add [-w] [-e steps] [-F field] [-f duration | -u time]\n"
-	    "           [-r reason] [file | address ...]\n"
+	    "usage: %s -l list [-i] [-n time] add [-w] [-E steps] [-F field] [-T duration | -u time]\n"
+	    "           [-R reason] [file | address ...]\n"
 	    "       %s -l list [-i] [-n time] remove [-w] [-F field] [address ...]\n"
-	    "       %s -l list [-i] [-n time] filter [-v] [-F field] [file ...]\n"
+	    "       %s -l list [-i] [-n time] filter [-I] [-F field] [file ...]\n"
 	    "       %s -l list [-i] [-n time] check address ...\n"
 	    "       %s -l list [-n time] expire [-w] [-k duration]\n"
 	    "       %s -l list [-n time] list [-a]\n",
@@ -77,19 +71,19 @@ help(void)
 	    "  list                    print the entries\n\n"
 	    "options:\n"
 	    "  -a, --active            list: only the entries in force\n"
-	    "  -e, --escalate STEPS    add: pauses for repeat offenders (default %s;\n"
+	    "  -E, --escalate STEPS    add: pauses for repeat offenders (default %s;\n"
 	    "                          \"none\" turns escalation off)\n"
 	    "  -F, --field NAME        the address in JSON records (default rcpt)\n"
-	    "  -f, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
 	    "  -h, --help              this text\n"
+	    "  -I, --invert            filter: write the suppressed ones, with the entry\n"
 	    "  -i, --fold-local        local parts match case-insensitively\n"
 	    "  -k, --keep DURATION     expire: keep ended pauses this long (for escalation)\n"
 	    "  -l, --list FILE         the suppression list (JSON lines)\n"
 	    "  -n, --now TIME          the time to act at: RFC 3339 or @epoch\n"
-	    "  -r, --reason WORD       add: the reason stored (default: the record's)\n"
+	    "  -R, --reason WORD       add: the reason stored (default: the record's)\n"
+	    "  -T, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
 	    "  -u, --until TIME        add: pause until TIME\n"
 	    "  -V, --version           print the version\n"
-	    "  -v, --invert            filter: write the suppressed ones, with the entry\n"
 	    "  -w, --wait              wait for the lock instead of failing at once\n",
 	    util_progname, DEFAULT_LADDER);
 	exit(util_close_stdout(BK_OK));
@@ -650,165 +644,102 @@ cmd_filter(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "add", cmd_add, O_ESCALATE | O_FIELD | O_FOR | O_REASON | O_UNTIL | O_WAIT, 1 },
-	{ "check", cmd_check, 0, 0 },
-	{ "expire", cmd_expire, O_KEEP | O_WAIT, 1 },
-	{ "filter", cmd_filter, O_FIELD | O_INVERT, 0 },
-	{ "list", cmd_list, O_ACTIVE, 0 },
-	{ "remove", cmd_remove, O_FIELD | O_WAIT, 1 },
+	{ "add", cmd_add, "EFiRTuw", 1 },
+	{ "check", cmd_check, "i", 0 },
+	{ "expire", cmd_expire, "kw", 1 },
+	{ "filter", cmd_filter, "FiI", 0 },
+	{ "list", cmd_list, "a", 0 },
+	{ "remove", cmd_remove, "Fiw", 1 },
 };
 
-static const char *const option_names[] = {
-	"--active", "--escalate", "--field", "--for", "--invert", "--keep", "--reason", "--until",
-	"--wait",
-};
+/* The options of some commands only. */
+#define COMMAND_OPTIONS "aEFiIkRTuw"
 
-/* before: options before the command (stop at it); else the command's own,
- * anywhere among its operands. */
-static int
-options(int argc, char **argv, int *given, int before)
+/* Reads the options, before and after the command; returns the operands
+ * after the command in *argcp, *argvp. */
+static void
+options(int *argcp, char ***argvp)
 {
 	static const struct option longopts[] = {
 		{ "active", no_argument, NULL, 'a' },
-		{ "escalate", required_argument, NULL, 'e' },
+		{ "escalate", required_argument, NULL, 'E' },
 		{ "field", required_argument, NULL, 'F' },
-		{ "for", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "invert", no_argument, NULL, 'I' },
 		{ "fold-local", no_argument, NULL, 'i' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "list", required_argument, NULL, 'l' },
 		{ "now", required_argument, NULL, 'n' },
-		{ "reason", required_argument, NULL, 'r' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "for", required_argument, NULL, 'T' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
-		{ "invert", no_argument, NULL, 'v' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
-	time_t t;
-	int ch;
+	char others[sizeof COMMAND_OPTIONS], why[32], **argv;
+	size_t nothers = 0;
+	struct opt o;
+	int ch, argc;
 
-	while ((ch = getopt_long(argc, argv,
-	    before ? "+ae:F:f:hik:l:n:r:u:Vvw" : "ae:F:f:hik:l:n:r:u:Vvw", longopts, NULL)) != -1) {
+	opt_init(&o, *argcp, *argvp, "aE:F:hIik:l:n:R:T:u:Vw", longopts, usage);
+	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
-		case 'a':
-			active_only = 1;
-			*given |= O_ACTIVE;
+		case 'a': active_only = 1; break;
+		case 'E':
+			if (parse_ladder(optarg) != 0)
+				opt_fail(&o, "--escalate: not increasing durations, \"permanent\" "
+				    "last, or \"none\": %s", optarg);
 			break;
-		case 'e':
-			if (parse_ladder(optarg) != 0) {
-				util_warnx("--escalate: not increasing durations, \"permanent\" last, "
-				    "or \"none\": %s", optarg);
-				usage();
-			}
-			*given |= O_ESCALATE;
-			break;
-		case 'F':
-			field = optarg;
-			*given |= O_FIELD;
-			break;
-		case 'f':
-			if (bktime_parse_duration(optarg, &for_secs) != 0 || for_secs < 0) {
-				util_warnx("--for: not a duration (30m, 24h, 2d, 1w): %s", optarg);
-				usage();
-			}
-			*given |= O_FOR;
-			break;
-		case 'h':
-			help();
-			break;
-		case 'i':
-			fold_local = 1;
-			break;
-		case 'k':
-			if (bktime_parse_duration(optarg, &keep_secs) != 0 || keep_secs < 0) {
-				util_warnx("--keep: not a duration (30m, 24h, 2d, 1w): %s", optarg);
-				usage();
-			}
-			*given |= O_KEEP;
-			break;
-		case 'l':
-			list_path = optarg;
-			break;
-		case 'n':
-			if (bktime_parse_arg(optarg, &t) != 0) {
-				util_warnx("--now: not an RFC 3339 time or @epoch: %s", optarg);
-				usage();
-			}
-			now = t;
-			break;
-		case 'r':
-			reason_opt = optarg;
-			*given |= O_REASON;
-			break;
-		case 'u':
-			if (bktime_parse_arg(optarg, &t) != 0) {
-				util_warnx("--until: not an RFC 3339 time or @epoch: %s", optarg);
-				usage();
-			}
-			until_opt = t;
-			*given |= O_UNTIL;
-			break;
-		case 'V':
-			util_version();
-			break;
-		case 'v':
-			invert = 1;
-			*given |= O_INVERT;
-			break;
-		case 'w':
-			wait_lock = 1;
-			*given |= O_WAIT;
-			break;
-		default:
-			usage();
+		case 'F': field = optarg; break;
+		case 'h': help(); break;
+		case 'I': invert = 1; break;
+		case 'i': fold_local = 1; break;
+		case 'k': keep_secs = opt_duration(&o, optarg, 0); break;
+		case 'l': list_path = optarg; break;
+		case 'n': now = opt_time(&o, optarg); break;
+		case 'R': reason_opt = optarg; break;
+		case 'T': for_secs = opt_duration(&o, optarg, 0); break;
+		case 'u': until_opt = opt_time(&o, optarg); break;
+		case 'V': util_version(); break;
+		case 'w': wait_lock = 1; break;
+		default: usage();
 		}
 	}
-	return optind;
+	argc = opt_argc(&o);
+	argv = opt_argv(&o);
+	if (argc == 0)
+		opt_fail(&o, "no command");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(commands[i].name, argv[0]) == 0)
+			cmd = &commands[i];
+	if (cmd == NULL)
+		opt_fail(&o, "unknown command: %s", argv[0]);
+	if (list_path == NULL)
+		opt_fail(&o, "no --list FILE");
+	for (const char *c = COMMAND_OPTIONS; *c; c++)
+		if (strchr(cmd->options, *c) == NULL)
+			others[nothers++] = *c;
+	others[nothers] = '\0';
+	snprintf(why, sizeof why, "to %s", cmd->name);
+	opt_reject(&o, others, why);
+	if (opt_given(&o, 'T') && opt_given(&o, 'u'))
+		opt_fail(&o, "--for and --until exclude each other");
+	*argcp = argc - 1;
+	*argvp = argv + 1;
+	opt_free(&o);
 }
 
 int
 main(int argc, char *argv[])
 {
-	int given = 0, status, lock = -1, rc;
+	int status, lock = -1, rc;
 
 	util_setprogname(argv[0]);
 	now = (int64_t)time(NULL);
 	if (parse_ladder(DEFAULT_LADDER) != 0)
 		abort();
-	/* Options before the command, then the command's own after it. */
-	rc = options(argc, argv, &given, 1);
-	argc -= rc;
-	argv += rc;
-	if (argc == 0) {
-		util_warnx("no command");
-		usage();
-	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(commands[i].name, argv[0]) == 0)
-			cmd = &commands[i];
-	if (cmd == NULL) {
-		util_warnx("unknown command: %s", argv[0]);
-		usage();
-	}
-	optind = 0;	/* glibc: start afresh, argv[0] (the command) skipped */
-	rc = options(argc, argv, &given, 0);
-	argc -= rc;
-	argv += rc;
-	if (list_path == NULL) {
-		util_warnx("no --list FILE");
-		usage();
-	}
-	for (size_t i = 0; i < sizeof option_names / sizeof option_names[0]; i++)
-		if ((given & (1 << i)) && !(cmd->options & (1 << i))) {
-			util_warnx("%s does not apply to %s", option_names[i], cmd->name);
-			usage();
-		}
-	if ((given & O_FOR) && (given & O_UNTIL)) {
-		util_warnx("--for and --until exclude each other");
-		usage();
-	}
-
+	options(&argc, &argv);
 	if (cmd->writes && (lock = afile_lock(list_path, wait_lock)) < 0)
 		return util_close_stdout(BK_ERR);
 	supplist_init(&list, fold_local);

@@ -1,4 +1,5 @@
 #include "plan.h"
+#include "opt.h"
 #include "hmap.h"
 #include "afile.h"
 #include "bktime.h"
@@ -1359,4 +1360,25 @@ plan_opts_init(struct plan_opts *o, time_t now)
 	o->keep = 30 * 86400LL;
 	o->resolve_after = 7 * 86400LL;
 	o->claim_timeout = 6 * 3600LL;
+}
+
+int
+plan_opts_option(struct plan_opts *po, const struct opt *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'c':
+		po->claim_timeout = opt_duration(o, arg, 0);
+		return 1;
+	case 'k':
+		po->keep = opt_duration(o, arg, 0);
+		return 1;
+	case 'n':
+		po->now = opt_time(o, arg);
+		return 1;
+	case 'r':
+		po->resolve_after = opt_duration(o, arg, 0);
+		return 1;
+	default:
+		return 0;
+	}
 }

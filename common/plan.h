@@ -56,6 +56,10 @@ struct plan_opts {
 
 /* The documented defaults: keep 30d, resolve after 7d, claim timeout 6h. */
 void plan_opts_init(struct plan_opts *o, time_t now);
+struct opt;
+/* The options of retry-plan and retry-due that set these: -c --claim-timeout,
+ * -k --keep, -n --now, -r --resolve-after. 1 if ch was one of them. */
+int plan_opts_option(struct plan_opts *po, const struct opt *o, int ch, const char *arg);
 
 struct plan_stats {
 	unsigned long events, duplicates, opened, delays, delays_unplanned, resolved,

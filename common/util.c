@@ -100,6 +100,12 @@ util_warnx(const char *fmt, ...)
 }
 
 void
+util_vwarnx(const char *fmt, va_list ap)
+{
+	vwarn_common(0, fmt, ap);
+}
+
+void
 util_warn(const char *fmt, ...)
 {
 	va_list ap;
@@ -199,21 +205,6 @@ util_xstrndup(const char *s, size_t n)
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
-}
-
-long long
-util_strtonum(const char *s, long long min, long long max, const char *what)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (s[0] == '\0' || *end != '\0' || isspace((unsigned char)s[0]))
-		util_errx(BK_ERR, "%s: not a number: %s", what, s);
-	if (errno == ERANGE || v < min || v > max)
-		util_errx(BK_ERR, "%s: out of range (%lld..%lld): %s", what, min, max, s);
-	return v;
 }
 
 void

@@ -1,7 +1,8 @@
-/* util: diagnostics, checked allocation, numeric options, checked stdout close. */
+/* util: diagnostics, checked allocation, a growable buffer, checked stdout close. */
 #ifndef BK_UTIL_H
 #define BK_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,6 +14,7 @@ extern const char *util_progname;
 void util_setprogname(const char *argv0);
 /* "prog: msg" on stderr. */
 void util_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void util_vwarnx(const char *fmt, va_list ap);
 /* "prog: msg: strerror(errno)" on stderr. */
 void util_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "prog: file:line: msg" on stderr; line 0 omits the line. */
@@ -28,9 +30,6 @@ void *util_xrealloc(void *p, size_t n);
 void *util_xreallocarray(void *p, size_t n, size_t size);
 char *util_xstrdup(const char *s);
 char *util_xstrndup(const char *s, size_t n);
-
-/* A checked number from an option argument; exits 2 with a usage message otherwise. */
-long long util_strtonum(const char *s, long long min, long long max, const char *what);
 
 /* Flushes and closes stdout; reports a write error (disk full, closed pipe).
  * Returns BK_ERR on error, else status unchanged. Call once at the end of main. */

@@ -1,0 +1,73 @@
+/* opt: the command-line contract of every program: options anywhere among
+ * the operands, checked time, duration and count arguments with one message
+ * each, and options refused where they do not apply (exit 2).
+ *
+ * One letter has one meaning in every program (tests/03-options.bats checks
+ * this table against each --help, and each --help against its man page).
+ * Letters in use:
+ *
+ *   -A --since          -a --active         -b --by             -C --recurring-days
+ *   -c --claim-timeout  -D --plan-delayed   -d --delivered      -E --escalate
+ *   -e --explain        -F --field          -f --format         -G --segment
+ *   -g --progress       -h --help           -I --invert         -i --fold-local
+ *   -j --jobs           -K --throttle-min   -k --keep           -L --limit
+ *   -l --list           -N --dry-run        -n --now            -O --rotated
+ *   -o --offset-file    -P --print-policy   -p --policy         -R --reason
+ *   -r --resolve-after  -S --seed           -s --state          -T --for
+ *   -t --top            -u --until          -V --version        -v --verbose
+ *   -W --window         -w --wait           -x --why            -y --year
+ *
+ * A new option takes a free letter (or none: long only) and is added here.
+ * Renamed letters keep their long names, which never change. */
+#ifndef BK_OPT_H
+#define BK_OPT_H
+
+#include <getopt.h>
+#include <time.h>
+
+struct opt {
+	int argc;
+	char **argv;
+	const struct option *longopts;
+	char *shortopts;	/* "+" and the program's letters */
+	void (*usage)(void);	/* prints the synopsis; exits 2 */
+	int noperands;		/* gathered at the front of argv + 1 */
+	int ended;		/* "--" seen: the rest are operands */
+	const char *name;	/* "--long" of the option just read */
+	unsigned char given[256];	/* letters seen (long options by their letter) */
+};
+
+/* shortopts as for getopt_long; usage is called for every error. */
+void opt_init(struct opt *o, int argc, char **argv, const char *shortopts,
+    const struct option *longopts, void (*usage)(void));
+/* The next option (its letter, as getopt_long returns it, with optarg), or -1
+ * at the end. Operands may come before, between and after options, in any
+ * libc; "--" ends the options. */
+int opt_next(struct opt *o);
+/* After the last opt_next: the operands, in their order. */
+int opt_argc(const struct opt *o);
+char **opt_argv(const struct opt *o);
+void opt_free(struct opt *o);
+
+/* Arguments of the option just read. Each reports "--name: ..." and calls
+ * usage when the argument is bad. */
+/* RFC 3339, @EPOCH or "now". */
+time_t opt_time(const struct opt *o, const char *arg);
+/* 90s, 30m, 24h, 2d, 1w, 1d12h or seconds; positive: more than 0. */
+long long opt_duration(const struct opt *o, const char *arg, int positive);
+/* A decimal integer in [min, max]. */
+long long opt_count(const struct opt *o, const char *arg, long long min, long long max);
+/* One of the NULL-terminated names; returns its index. */
+int opt_choice(const struct opt *o, const char *arg, const char *const *names);
+
+/* Whether option ch was given. */
+int opt_given(const struct opt *o, int ch);
+/* Each option of letters that was given is refused: "--x does not apply
+ * WHY" (why: "with --explain", "without --offset-file", "to list"), then
+ * usage. */
+void opt_reject(const struct opt *o, const char *letters, const char *why);
+/* A usage error of the program's own: "prog: message", then usage. */
+_Noreturn void opt_fail(const struct opt *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
