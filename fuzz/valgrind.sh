@@ -105,9 +105,9 @@ vg retry-plan --print-policy >/dev/null
 [ -f "$FIX/retry/policy-bad" ] && vg retry-plan -p "$FIX/retry/policy-bad" --print-policy >/dev/null
 vg retry-plan -n 2026-11-28T00:00:00Z -s "$T/state.jsonl" "$T/events.jsonl" >/dev/null
 vg retry-plan -n 2026-11-28T00:00:00Z -s "$T/state.jsonl" "$T/mixed.jsonl" >/dev/null
-vg retry-plan -n 2026-11-28T00:00:00Z -d -v "$T/mixed.jsonl" >/dev/null
+vg retry-plan -n 2026-11-28T00:00:00Z -D -v "$T/mixed.jsonl" >/dev/null
 vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" --dry-run >/dev/null
-vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" -l 2 >/dev/null
+vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" -L 2 >/dev/null
 vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" >/dev/null
 [ -f "$FIX/retry/state-bad.jsonl" ] && cp "$FIX/retry/state-bad.jsonl" "$T/state-bad.jsonl" &&
     vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state-bad.jsonl" >/dev/null
@@ -116,11 +116,11 @@ vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" >/dev/null
 L="$T/list.jsonl"
 vg suppress -l "$L" -n 2026-11-28T00:00:00Z add "$T/mixed.jsonl" >/dev/null
 vg suppress -l "$L" -n 2026-11-28T00:00:00Z add "$T/state.jsonl" >/dev/null
-echo '@example.org' | vg suppress -l "$L" -n 2026-11-28T00:00:00Z -f 2d add >/dev/null
+echo '@example.org' | vg suppress -l "$L" -n 2026-11-28T00:00:00Z -T 2d add >/dev/null
 vg suppress -l "$L" list >/dev/null
 vg suppress -l "$L" -a list >/dev/null
 vg suppress -l "$L" -i filter "$FIX/suppress/recipients.txt" "$T/random" >/dev/null
-vg suppress -l "$L" -v filter "$FIX/suppress/recipients.txt" >/dev/null
+vg suppress -l "$L" -I filter "$FIX/suppress/recipients.txt" >/dev/null
 vg suppress -l "$L" check nobody@example.net someone@example.org >/dev/null
 vg suppress -l "$L" remove nobody@example.net >/dev/null
 vg suppress -l "$L" remove <"$T/bad.jsonl" >/dev/null
@@ -132,8 +132,8 @@ vg suppress -l "$L" -n 2027-06-01T00:00:00Z expire >/dev/null
 vg bounce-stats "$T/mixed.jsonl" >/dev/null
 vg bounce-stats -f table "$T/events.jsonl" >/dev/null
 vg bounce-stats -b rhost -t 3 "$T/events.jsonl" >/dev/null
-vg bounce-stats -b day -s 2026-01-01T00:00:00Z -u 2027-01-01T00:00:00Z "$T/events.jsonl" >/dev/null
-vg bounce-stats -S systemfull,mailboxfull "$T/events.jsonl" >/dev/null
+vg bounce-stats -b day -A 2026-01-01T00:00:00Z -u 2027-01-01T00:00:00Z "$T/events.jsonl" >/dev/null
+vg bounce-stats -G systemfull,mailboxfull "$T/events.jsonl" >/dev/null
 
 # ---- every fuzz corpus through its harness (the replay forks; valgrind
 # follows the children, and the replay finds and shows a failing input)

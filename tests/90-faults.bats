@@ -66,7 +66,7 @@ big_output_cmds() {
 	echo "retry-due -n $LATER -s due.jsonl"
 	echo "suppress -l list.jsonl list"
 	echo "suppress -l list.jsonl filter rcpts.txt"
-	echo "bounce-stats -S mailboxfull,userunknown events.jsonl"
+	echo "bounce-stats -G mailboxfull,userunknown events.jsonl"
 }
 big_output_setup() {
 	# 3000 messages of 2 events each, for the threads of bounce-parse -j.

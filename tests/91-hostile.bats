@@ -424,7 +424,7 @@ hostile_records() {
 	[ "$status" -eq 0 ] || { cat "$T/err"; false; }
 	bounded "bounce-stats events.jsonl"
 	[ "$status" -eq 0 ] || { cat "$T/err"; false; }
-	bounded "bounce-stats -S mailboxfull,systemfull events.jsonl"
+	bounded "bounce-stats -G mailboxfull,systemfull events.jsonl"
 	[ "$status" -eq 0 ]
 	bounded "suppress -l list.jsonl -n 2026-11-28T00:00:00Z add events.jsonl"
 	[ "$status" -eq 0 ] || { cat "$T/err"; false; }
