@@ -1,3 +1,5 @@
+/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
+#define _GNU_SOURCE
 #include "reason.h"
 #include "status.h"
 #include "util.h"
@@ -98,6 +100,7 @@ const struct reason_desc reason_table[] = {
 #define EXCHANGE	"Exchange Online NDR reference (learn.microsoft.com .../ndr/non-delivery-reports-in-exchange-online)"
 #define DOMINO		"HCL Domino SMTP router (Domino administrator help: delivery failure reports)"
 #define GMAIL		"Gmail SMTP errors and codes (support.google.com/a/answer/3726730)"
+#define GMAIL_HELP	"Gmail delivery status notification (support.google.com/mail/answer/7720, ?p=CustomFromDenied)"
 #define GOOGLEGROUPS	"Google Groups delivery failure notice (support.google.com/groups)"
 #define YAHOO		"Yahoo Sender Hub SMTP error codes (senders.yahooinc.com/smtp-error-codes), help.yahoo.com SLN3444"
 #define OUTLOOKCOM	"Outlook.com postmaster troubleshooting (mail.live.com ... #errors)"
@@ -110,6 +113,9 @@ const struct reason_desc reason_table[] = {
 #define EXCHANGE2003	"Exchange Server 2003 NDR texts (Microsoft KB 284204)"
 #define POSTGREY	"postgrey(8) --greylist-text default"
 #define OPENSMTPD_CONF	"OpenSMTPD smtpd.conf(5) filter check rdns"
+#define OPENSMTPD_ESC	"OpenSMTPD usr.sbin/smtpd/esc.c (status code texts)"
+#define POSTFIX_QMGR	"Postfix src/qmgr/ (postsuper -e: 4.7.0 message is administratively expired)"
+#define IANA_7_13	"IANA SMTP Enhanced Status Codes registry X.7.13 (User Account Disabled)"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -118,6 +124,8 @@ enum {
 	F_CONN = 4,		/* a failure to connect (given up on: expired) */
 	F_EXCUSE = 8,		/* "user unknown" that filters also give as excuse */
 	F_LAST = 16,		/* said before any restriction's own text */
+	F_FOLLOWS = 32,		/* a command mark said after the reply it names */
+	F_DBEB = 64,		/* Exchange Online's recipient check: wins over X.4.1 */
 };
 
 /* Marks: phrases that tell something about the reply, not its reason. */
@@ -139,30 +147,35 @@ static const struct phrase {
 	unsigned char flags;		/* F_* of a reason phrase */
 } phrases[] = {
 #define MARK(m, text, src) { { text, src }, NULL, m, 0 }
+#define MARKF(m, text, src) { { text, src }, NULL, m, F_FOLLOWS }
 #define P(reason, text, src) { { text, src }, reason, 0, 0 }
 #define PF(reason, text, src, f) { { text, src }, reason, 0, f }
 	/* Marks come first (the search looks for all of them). */
-	MARK(MK_MAIL, "in reply to mail from", POSTFIX_SMTP),
+	MARKF(MK_MAIL, "in reply to mail from", POSTFIX_SMTP),
 	MARK(MK_MAIL, "after mail from", EXIM_SMTP),
 	MARK(MK_MAIL, ">>> mail from", SENDMAIL_TRANS),
 	MARK(MK_MAIL, "sender was rejected", QMAIL_REMOTE),
-	MARK(MK_RCPT, "in reply to rcpt to", POSTFIX_SMTP),
+	MARKF(MK_RCPT, "in reply to rcpt to", POSTFIX_SMTP),
 	MARK(MK_RCPT, "after rcpt to", EXIM_SMTP),
 	MARK(MK_RCPT, ">>> rcpt to", SENDMAIL_TRANS),
 	MARK(MK_RCPT, "does not like recipient", QMAIL_REMOTE),
 	MARK(MK_MAIL, "did not like our mail from", DMA),
 	MARK(MK_RCPT, "rcpt", RFC5321_CMD),
-	MARK(MK_DATA, "end of data", POSTFIX_SMTP),
-	MARK(MK_DATA, "in reply to data", POSTFIX_SMTP),
+	MARKF(MK_DATA, "in reply to end of data", POSTFIX_SMTP),
+	MARK(MK_DATA, "after end of data", EXIM_SMTP),
+	MARKF(MK_DATA, "in reply to data", POSTFIX_SMTP),
 	MARK(MK_DATA, "after data", EXIM_SMTP),
 	MARK(MK_DATA, ">>> data", SENDMAIL_TRANS),
+	MARK(MK_DATA, "did not like our data", DMA),
 	MARK(MK_DATA, "failed after i sent the message", QMAIL_REMOTE),
 	MARK(MK_CONN, "initial server greeting", POSTFIX_SMTP),
-	MARK(MK_CONN, "in reply to ehlo", POSTFIX_SMTP),
-	MARK(MK_CONN, "in reply to helo", POSTFIX_SMTP),
+	MARKF(MK_CONN, "in reply to ehlo", POSTFIX_SMTP),
+	MARKF(MK_CONN, "in reply to helo", POSTFIX_SMTP),
 	MARK(MK_CONN, "after initial connection", EXIM_SMTP),
 	MARK(MK_CONN, "my name was rejected", QMAIL_REMOTE),
 	MARK(MK_EXPIRY, "retry timeout exceeded", EXIM_RETRY),
+	MARK(MK_EXPIRY, "after a long failure period", EXIM_SMTP),
+	MARK(MK_EXPIRY, "administratively expired", POSTFIX_QMGR),
 	MARK(MK_EXPIRY, "have been failing for a long time", EXIM_SMTP),
 	MARK(MK_EXPIRY, "envelope expired", OPENSMTPD_QUEUE),
 	MARK(MK_EXPIRY, "in the queue too long", QMAIL_SEND),
@@ -204,10 +217,17 @@ static const struct phrase {
 	P("rejected", "sender rejected", EXIM_ACL),
 	P("rejected", "permissions to send as this sender", EXCHANGE),
 	P("rejected", "permission to post", GOOGLEGROUPS),
+	/* Google Groups answers a post it refuses (no such group, or no
+	 * permission to post) with a notice in the poster's language that
+	 * links its help: the link says what the words do. */
+	P("rejected", "groups.google.com/support", GOOGLEGROUPS),
+	P("rejected", "send mail as", GMAIL_HELP),
 	P("blocked", "my name was rejected", QMAIL_REMOTE),
 	P("blocked", "refused to talk to me", POSTFIX_SMTP),
 	P("requireptr", "cannot find your hostname", POSTFIX_SMTPD),
 	P("blocked", "blocked using", POSTFIX_RBL),
+	P("blocked", "permanently deferred", YAHOO),
+	P("blocked", "not authorized to send email directly", GMAIL),
 	PF("blocked", "greylist", POSTGREY, F_TEMP),
 	P("blocked", "client host rejected", POSTFIX_SMTPD),
 	P("authfailure", "unauthenticated email", GMAIL),
@@ -215,9 +235,10 @@ static const struct phrase {
 	P("policyviolation", "content presents a potential", GMAIL),
 	P("badreputation", "user complaints", YAHOO),
 	P("policyviolation", "not accepted for policy reasons", YAHOO),
+	P("policyviolation", "has a policy that prohibited", GMAIL),
 	P("blocked", "service refuse", ORANGE),
 	P("badreputation", "low reputation", GMAIL),
-	PF("userunknown", "recipient address rejected: access denied", POSTFIX_SMTPD, F_LAST),
+	PF("userunknown", "recipient address rejected: access denied", POSTFIX_SMTPD, F_LAST | F_DBEB),
 	P("userunknown", "user doesn't have a", YAHOO),
 	P("userunknown", "user does not have a", YAHOO),
 	P("userunknown", "email account that you tried to reach does not exist", GMAIL),
@@ -225,6 +246,9 @@ static const struct phrase {
 	P("userunknown", "recipient not found", EXCHANGE),
 	P("notcompliantrfc", "duplicate header", EXIM_ACL),
 	P("notcompliantrfc", "multiple addresses in from", GMAIL),
+	P("notcompliantrfc", "missing a valid address in from", GMAIL),
+	P("authfailure", "fails to pass authentication checks", GMAIL),
+	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
 	P("norelaying", "relay access denied", POSTFIX_SMTPD),
 	P("norelaying", "relaying denied", SENDMAIL_M4),
@@ -252,6 +276,9 @@ static const struct phrase {
 	P("mailboxfull", "mailbox full", RFC3463),
 	P("mailboxfull", "mailbox is full", EXIM_APPENDFILE),
 	P("speeding", "daily user sending", GMAIL),
+	P("speeding", "sending quota", GMAIL),
+	P("speeding", "relay limit exceeded", GMAIL),
+	P("mailboxfull", "mailfolder is full", VPOPMAIL),
 	P("mailboxfull", "mailbox for user is full", DOVECOT),
 	P("mailboxfull", "disk quota exceeded", GLIBC_ERRNO),
 	P("mailboxfull", "quota exceeded", EXIM_APPENDFILE),
@@ -260,6 +287,9 @@ static const struct phrase {
 	P("mailboxfull", "overquota", COURIER),
 	P("mailboxfull", "exceeded storage allocation", RFC5321),
 	P("mesgtoobig", "message too large", POSTFIX_SMTP),
+	P("mesgtoobig", "message is too large", SENDMAIL_SRV),
+	P("mesgtoobig", "message exceeds maximum", SENDMAIL_SRV),
+	P("mesgtoobig", "message size limit", GMAIL),
 	P("mesgtoobig", "message too big", RFC3463),
 	P("mesgtoobig", "message is too big", EXIM_ACL),
 	P("mesgtoobig", "message size exceeds", SENDMAIL_SRV),
@@ -269,6 +299,8 @@ static const struct phrase {
 	P("hasmoved", "has moved", RFC3463),
 	P("suspend", "mailbox disabled", RFC3463),
 	P("suspend", "mailbox is disabled", YAHOO),
+	P("suspend", "account has been disabled", YAHOO),
+	P("suspend", "account is disabled", IANA_7_13),
 	P("suspend", "account disabled", RFC3463),
 	P("suspend", "tried to reach is disabled", GMAIL),
 	P("suspend", "account is locked", VPOPMAIL),
@@ -277,6 +309,9 @@ static const struct phrase {
 	PF("userunknown", "user unknown", USER_UNKNOWN, F_EXCUSE),
 	P("userunknown", "no mailbox here by that name", QMAIL_LOCAL),
 	P("userunknown", "invalid recipient", OPENSMTPD_SMTP),
+	PF("userunknown", "addressee unknown", SENDMAIL_SRV, F_EXCUSE),
+	P("userunknown", "bad destination mailbox address", OPENSMTPD_ESC),
+	P("userunknown", "mailbox not found", YAHOO),
 	P("userunknown", "undeliverable address", POSTFIX_SMTPD),
 	P("userunknown", "unknown local part", EXIM_ACL),
 	PF("userunknown", "mailbox unavailable", RFC5321, F_WEAK),
@@ -292,6 +327,9 @@ static const struct phrase {
 	/* Domains: after the sender's "domain not found". */
 	PF("hostunknown", "couldn't find any host", QMAIL_REMOTE, 0),
 	P("hostunknown", "host or domain name not found", POSTFIX_DNS),
+	P("hostunknown", "find the recipient domain", GMAIL),
+	P("hostunknown", "nonexistentdomain", EXCHANGE),
+	P("hostunknown", "dns lookup failure: host", DMA),
 	P("hostunknown", "all relevant mx records point to non-existent hosts", EXIM_DNSLOOKUP),
 	P("hostunknown", "unrouteable mail domain", EXIM_ACL),
 	P("hostunknown", "nxdomain", RFC1035),
@@ -338,6 +376,10 @@ static const struct phrase {
 	/* A delay notice: "no action is required ... delivery attempts will
 	 * continue". */
 	P("expired", "delivery attempts will continue", EXIM_DELIVER),
+	PF("expired", "technical details of temporary failure", GMAIL_HELP, F_TEMP),
+	PF("expired", "will be retried for", GMAIL_HELP, F_TEMP),
+	PF("networkerror", "did not accept our requests to connect", GMAIL_HELP, F_CONN),
+	PF("networkerror", "name server timeout", SENDMAIL_ERR, F_TEMP),
 	PF("networkerror", "connection timed out", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "connection refused", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "timed out", POSTFIX_TROUBLE, F_CONN),
@@ -372,6 +414,7 @@ static const struct phrase {
 	/* Last resort: Postfix says this before any restriction's own text. */
 	PF("userunknown", "address rejected", POSTFIX_SMTPD, F_LAST),
 #undef MARK
+#undef MARKF
 #undef P
 #undef PF
 };
@@ -381,12 +424,20 @@ static const struct phrase {
 
 #define NPHRASES (sizeof phrases / sizeof phrases[0])
 
+#define CMD_MAX 24
+
 /* What a search of a text found: the first reason phrase, and the marks
  * with the first phrase of each. */
 struct match {
 	long i;				/* index in phrases[], -1 if none */
 	unsigned marks;			/* MK_* */
 	short first[NMARKBITS];		/* per mark bit, its first phrase, -1 */
+	unsigned last[NMARKBITS];	/* per mark bit, 1 + where it last ended */
+	unsigned char ncmd;		/* command marks found, the first CMD_MAX */
+	struct {
+		unsigned start, end;
+		unsigned char bit, follows;
+	} cmd[CMD_MAX];
 };
 #define MKB_EXPIRY 4			/* the bit of MK_EXPIRY */
 
@@ -395,8 +446,10 @@ static size_t nmarks;
 #define NMARKS nmarks
 
 static void
-mark_found(struct match *m, size_t i)
+mark_found(struct match *m, size_t i, size_t start, size_t len)
 {
+	size_t end = start + len - 1;
+
 	unsigned bit = phrases[i].mark;
 	int b = 0;
 
@@ -404,7 +457,15 @@ mark_found(struct match *m, size_t i)
 		b++;
 	if (!(m->marks & bit))
 		m->first[b] = (short)i;
+	m->last[b] = (unsigned)end + 1;
 	m->marks |= bit;
+	if (bit & (MK_MAIL | MK_RCPT | MK_DATA | MK_CONN) && m->ncmd < CMD_MAX) {
+		m->cmd[m->ncmd].start = (unsigned)start;
+		m->cmd[m->ncmd].end = (unsigned)end + 1;
+		m->cmd[m->ncmd].bit = (unsigned char)b;
+		m->cmd[m->ncmd].follows = (phrases[i].flags & F_FOLLOWS) != 0;
+		m->ncmd++;
+	}
 }
 
 /*
@@ -538,7 +599,7 @@ bucket_match(const char *text, size_t n, size_t j, uint32_t key, const struct bu
 			continue;
 		if (a->phrase >= NMARKS)
 			return a->phrase;
-		mark_found(m, a->phrase);
+		mark_found(m, a->phrase, at, phrase_len[a->phrase]);
 	}
 	return found;
 }
@@ -557,8 +618,11 @@ phrase_match(const char *text, size_t n, struct match *m)
 
 	m->i = -1;
 	m->marks = 0;
-	for (int k = 0; k < NMARKBITS; k++)
+	m->ncmd = 0;
+	for (int k = 0; k < NMARKBITS; k++) {
 		m->first[k] = -1;
+		m->last[k] = 0;
+	}
 	if (text == NULL || n == 0)
 		return;
 	pthread_once(&phrases_once, phrases_init);
@@ -704,7 +768,8 @@ static const struct reason_rule
 	"RFC 5321 3.3 (a mailbox is refused at RCPT TO)" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
-    r_delayed = { "delayed, with no code and no known text", "RFC 3464 2.3.3 (Action delayed)" },
+    r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying until the give-up time",
+	"RFC 3464 2.3.3 (Action delayed), 2.3.6 (Will-Retry-Until)" },
     r_default = { "no text, status or reply code tells the reason", "bouncekit-records(5)" };
 const struct reason_rule reason_rule_input = { "set by the reader of the input (an ESP's bounce type, "
     "a feedback report, an auto-reply, a delivery program's exit status)", "bouncekit-records(5)" };
@@ -792,20 +857,57 @@ sender_status(int sub, int det)
 	return (sub == 1 && (det == 7 || det == 8)) || (sub == 7 && det == 27);
 }
 
-/* The command the marks found name: MAIL FROM first (a transcript that shows
- * it was refused there shows no later command). */
+/* The command the marks found name: the one named last. A session
+ * transcript (Sendmail's ">>> RCPT TO", ">>> DATA", "<<< 550 ...") shows each
+ * command sent, and the reply follows the last; a notice names the command
+ * of each reply ("in reply to RCPT TO command"). */
 static int
-marks_command(unsigned marks)
+marks_command(const struct match *m)
 {
-	if (marks & MK_MAIL)
-		return REASON_CMD_MAIL;
-	if (marks & MK_RCPT)
-		return REASON_CMD_RCPT;
-	if (marks & MK_DATA)
-		return REASON_CMD_DATA;
-	if (marks & MK_CONN)
-		return REASON_CMD_CONNECT;
-	return REASON_CMD_UNKNOWN;
+	static const struct {
+		int bit, cmd;
+	} cmds[] = { { 0, REASON_CMD_MAIL }, { 1, REASON_CMD_RCPT }, { 2, REASON_CMD_DATA },
+		{ 3, REASON_CMD_CONNECT } };
+	unsigned best = 0;
+	int cmd = REASON_CMD_UNKNOWN;
+
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+		if (m->last[cmds[i].bit] > best) {
+			best = m->last[cmds[i].bit];
+			cmd = cmds[i].cmd;
+		}
+	return cmd;
+}
+
+static const int bit_command[] = { REASON_CMD_MAIL, REASON_CMD_RCPT, REASON_CMD_DATA,
+	REASON_CMD_CONNECT };
+
+/* The command the reply diag answered, from a notice (ctx) that quotes it
+ * among others: Postfix names it just after the reply ("(in reply to RCPT TO
+ * command)"), a transcript or Exim just before (">>> RCPT To:<...>", "after
+ * RCPT TO:<...>:"). Where the reply is not found in the notice, the command
+ * named last. */
+static int
+context_command(const struct match *mc, const char *ctx, size_t n, const char *diag)
+{
+	size_t dn = strlen(diag), key = dn < 24 ? dn : 24;
+	const char *at = key >= 8 ? memmem(ctx, n, diag, key) : NULL;
+	size_t p, q;
+	int cmd = REASON_CMD_UNKNOWN;
+
+	if (at == NULL)
+		return marks_command(mc);
+	p = (size_t)(at - ctx);
+	q = p + dn;
+	for (unsigned k = 0; k < mc->ncmd; k++) {
+		if (mc->cmd[k].follows) {
+			if (mc->cmd[k].start + 16 >= q && mc->cmd[k].start < q + 96)
+				return bit_command[mc->cmd[k].bit];
+		} else if (mc->cmd[k].end <= p) {
+			cmd = bit_command[mc->cmd[k].bit];
+		}
+	}
+	return cmd;
 }
 
 /* The class of reason r, and the rule that decided it. st: the status class
@@ -902,7 +1004,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	phrase_match(in->diag, in->diag ? strlen(in->diag) : 0, &m);
 	if (m.i >= 0)
 		ph = &phrases[m.i];
-	cmd = in->command ? in->command : marks_command(m.marks);
+	cmd = in->command ? in->command : marks_command(&m);
 	expiry = in->expired || (m.marks & MK_EXPIRY);
 	temp = (m.marks & MK_TEMP) || (ph && (ph->flags & F_TEMP));
 
@@ -911,7 +1013,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	if (ph) {
 		r = ph->reason;
 		rr = &ph->rule;
-		if (cr && cr->reason && !cr->generic && (ph->flags & (F_WEAK | F_LAST))) {
+		if (cr && cr->reason && !cr->generic && (ph->flags & (F_WEAK | F_LAST)) &&
+		    !((ph->flags & F_DBEB) && sub == 4 && det == 1)) {
 			r = cr->reason;
 			rr = &cr->rule;
 		} else if (cr && is(cr->reason, "hasmoved") && is(r, "userunknown")) {
@@ -935,9 +1038,6 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	} else if (cr && cr->reason) {
 		r = cr->reason;
 		rr = &cr->rule;
-	} else if (is(in->action, "delayed") && in->code == 0 && st == 0) {
-		r = "undefined";
-		rr = &r_delayed;
 	} else {
 		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
 			if (reply_rules[i].code == in->code) {
@@ -952,8 +1052,11 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	/* Which command the reply answered matters for a recipient's reason
 	 * only; the notice may tell it where the reply does not. */
 	if (!cmd && in->context && (recipient_reason(r) || is(r, "undefined"))) {
-		phrase_match(in->context, strlen(in->context), &mc);
-		cmd = marks_command(mc.marks);
+		size_t cn = strlen(in->context);
+
+		phrase_match(in->context, cn, &mc);
+		cmd = in->diag ? context_command(&mc, in->context, cn > SCAN_MAX ? SCAN_MAX : cn,
+		    in->diag) : marks_command(&mc);
 	}
 	if ((recipient_reason(r) || is(r, "undefined")) && (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && !(ph && rr == &ph->rule)))) {
@@ -962,11 +1065,18 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		rr = cmd == REASON_CMD_MAIL || cr == NULL ? &r_mail_from : &cr->rule;
 	} else if (ph && rr == &ph->rule && (ph->flags & F_EXCUSE) && cmd != REASON_CMD_RCPT &&
 	    !(st && sub == 1 && det != 7 && det != 8)) {
-		/* "User unknown" is only trusted with a 5.1.x or in answer to
-		 * RCPT TO; after DATA, or with no telling when, it is often a
-		 * content filter's excuse. */
+		/* A mailbox is refused in answer to RCPT TO; "user unknown" in
+		 * answer to DATA, with no 5.1.x code, is a content filter's
+		 * excuse. */
 		r = "filtered";
 		rr = &r_excuse;
+	}
+	/* A delay notice that tells no more than that delivery is being
+	 * retried: the time to deliver is running out. */
+	if (is(in->action, "delayed") && (is(r, "undefined") || (is(r, "systemerror") && ph &&
+	    rr == &ph->rule && (ph->flags & F_WEAK)))) {
+		r = "expired";
+		rr = &r_delayed;
 	}
 	/* A host not found that the reporter will retry: DNS trouble. */
 	if (is(r, "hostunknown") && st == 4) {
