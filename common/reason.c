@@ -883,18 +883,23 @@ static const int bit_command[] = { REASON_CMD_MAIL, REASON_CMD_RCPT, REASON_CMD_
 	REASON_CMD_CONNECT };
 
 /* The command the reply diag answered, from a notice (ctx) that quotes it
- * among others: Postfix names it just after the reply ("(in reply to RCPT TO
- * command)"), a transcript or Exim just before (">>> RCPT To:<...>", "after
- * RCPT TO:<...>:"). Where the reply is not found in the notice, the command
- * named last. */
+ * (its first bytes, the last time) among others: Postfix names it just after
+ * the reply ("(in reply to RCPT TO command)"), a transcript or Exim just
+ * before (">>> RCPT To:<...>", "after RCPT TO:<...>:"). Where the reply is
+ * not found in the notice, the command named last. */
 static int
 context_command(const struct match *mc, const char *ctx, size_t n, const char *diag)
 {
 	size_t dn = strlen(diag), key = dn < 24 ? dn : 24;
-	const char *at = key >= 8 ? memmem(ctx, n, diag, key) : NULL;
+	const char *at = NULL, *next;
 	size_t p, q;
 	int cmd = REASON_CMD_UNKNOWN;
 
+	/* The last time the reply is quoted: a transcript comes after the
+	 * summary of the failures. */
+	for (const char *from = ctx; key >= 8 && (size_t)(from - ctx) < n &&
+	    (next = memmem(from, n - (size_t)(from - ctx), diag, key)) != NULL; from = next + 1)
+		at = next;
 	if (at == NULL)
 		return marks_command(mc);
 	p = (size_t)(at - ctx);
@@ -1051,14 +1056,16 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	}
 	/* Which command the reply answered matters for a recipient's reason
 	 * only; the notice may tell it where the reply does not. */
-	if (!cmd && in->context && (recipient_reason(r) || is(r, "undefined"))) {
+	if (!cmd && in->context && (recipient_reason(r) || is(r, "undefined") ||
+	    (ph && rr == &ph->rule && (ph->flags & F_WEAK)))) {
 		size_t cn = strlen(in->context);
 
 		phrase_match(in->context, cn, &mc);
 		cmd = in->diag ? context_command(&mc, in->context, cn > SCAN_MAX ? SCAN_MAX : cn,
 		    in->diag) : marks_command(&mc);
 	}
-	if ((recipient_reason(r) || is(r, "undefined")) && (cmd == REASON_CMD_MAIL ||
+	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
+	    (ph->flags & F_WEAK) && cmd == REASON_CMD_MAIL)) && (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && !(ph && rr == &ph->rule)))) {
 		/* The sender was refused: not the recipient's fault. */
 		r = "rejected";
@@ -1072,9 +1079,11 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		rr = &r_excuse;
 	}
 	/* A delay notice that tells no more than that delivery is being
-	 * retried: the time to deliver is running out. */
-	if (is(in->action, "delayed") && (is(r, "undefined") || (is(r, "systemerror") && ph &&
-	    rr == &ph->rule && (ph->flags & F_WEAK)))) {
+	 * retried (no code, no specific text): the time to deliver is running
+	 * out. A delayed attempt with its own reply code is that reply. */
+	if (is(in->action, "delayed") && in->code == 0 && (st == 0 || (cr && cr->generic)) &&
+	    (is(r, "undefined") || (is(r, "systemerror") && ph && rr == &ph->rule &&
+	    (ph->flags & F_WEAK)))) {
 		r = "expired";
 		rr = &r_delayed;
 	}

@@ -120,3 +120,81 @@ R="$FIXTURES/rules"
 	[ "$status" -eq 0 ]
 	[ -n "$(jqr .class_rule <<<"${lines[0]}")" ]
 }
+
+# A Postfix notice names the command a reply answered after the reply.
+postfix_dsn() {
+	cat <<-EOT
+	From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+	To: sender@example.net
+	Subject: Undelivered Mail Returned to Sender
+	MIME-Version: 1.0
+	Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+	--B
+	Content-Type: text/plain
+
+	This is the mail system at host mx.example.net.
+
+	<nobody@example.org>: host mx.example.org[192.0.2.25] said: 550 5.0.0
+	    <nobody@example.org>... User unknown (in reply to $1 command)
+
+	--B
+	Content-Type: message/delivery-status
+
+	Reporting-MTA: dns; mx.example.net
+
+	Final-Recipient: rfc822; nobody@example.org
+	Action: failed
+	Status: 5.0.0
+	Diagnostic-Code: smtp; 550 5.0.0 <nobody@example.org>... User unknown
+
+	--B--
+	EOT
+}
+
+@test "verdict: the command a reply answered is the one the notice names with it" {
+	postfix_dsn 'RCPT TO' >"$BATS_TEST_TMPDIR/rcpt.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/rcpt.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	postfix_dsn 'end of DATA' >"$BATS_TEST_TMPDIR/data.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/data.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "filtered soft" ]
+	# In a transcript the command is the one sent just before the reply.
+	run bounce-parse -e '... while talking to mx.example.org.: >>> RCPT To:<nobody@example.org> <<< 250 OK >>> DATA <<< 550 5.0.0 User unknown'
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "filtered soft" ]
+}
+
+@test "verdict: a delay notice that says no more than 'retrying' is expired, never hard" {
+	run bounce-parse -e 'Message will be retried for 2 more day(s)'
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "expired soft" ]
+	cat >"$BATS_TEST_TMPDIR/delay.eml" <<-'EOT'
+	From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+	To: sender@example.net
+	Subject: Delayed Mail (still being retried)
+	MIME-Version: 1.0
+	Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+	--B
+	Content-Type: text/plain
+
+	This is the mail system at host mx.example.net.
+
+	####################################################################
+	# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+	####################################################################
+
+	--B
+	Content-Type: message/delivery-status
+
+	Reporting-MTA: dns; mx.example.net
+
+	Final-Recipient: rfc822; nobody@example.org
+	Action: delayed
+	Status: 4.0.0
+	Diagnostic-Code: X-Postfix; temporary failure
+
+	--B--
+	EOT
+	run bounce-parse -d "$BATS_TEST_TMPDIR/delay.eml"
+	[ "$(jqr '[.action, .reason, .class] | join(" ")' <<<"$output")" = "delayed expired soft" ]
+}
