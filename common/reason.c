@@ -105,6 +105,7 @@ const struct reason_desc reason_table[] = {
 #define YAHOO		"Yahoo Sender Hub SMTP error codes (senders.yahooinc.com/smtp-error-codes), help.yahoo.com SLN3444"
 #define OUTLOOKCOM	"Outlook.com postmaster troubleshooting (mail.live.com ... #errors)"
 #define COMCAST		"Comcast/Xfinity SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)"
+#define COX		"Cox postmaster error codes (postmaster.cox.net ... Error+Codes)"
 #define YANDEX		"Yandex Mail: message rejected under suspicion of spam (yandex.com/support/mail/bounces)"
 #define DOVECOT		"Dovecot src/lmtp/, src/plugins/quota/ (userdb, quota texts)"
 #define CYRUS		"Cyrus IMAP lmtpd (IMAP_INVALID_USER: No such user)"
@@ -228,6 +229,7 @@ static const struct phrase {
 	P("blocked", "blocked using", POSTFIX_RBL),
 	P("blocked", "permanently deferred", YAHOO),
 	P("blocked", "not authorized to send email directly", GMAIL),
+	P("blocked", "banned sending ip", EXCHANGE),
 	PF("blocked", "greylist", POSTGREY, F_TEMP),
 	P("blocked", "client host rejected", POSTFIX_SMTPD),
 	P("authfailure", "unauthenticated email", GMAIL),
@@ -247,6 +249,8 @@ static const struct phrase {
 	P("notcompliantrfc", "duplicate header", EXIM_ACL),
 	P("notcompliantrfc", "multiple addresses in from", GMAIL),
 	P("notcompliantrfc", "missing a valid address in from", GMAIL),
+	P("notcompliantrfc", "rfc 5322", EXCHANGE),
+	P("securityerror", "not authenticated to send anonymous mail", EXCHANGE),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -355,6 +359,15 @@ static const struct phrase {
 	P("virusdetected", "virus", EXIM_SPEC),
 	P("virusdetected", "malware", EXIM_SPEC),
 	P("blocked", "spamhaus", COMCAST),
+	/* Providers' block codes: Comcast's ES (dynamic IP space) and BL
+	 * (block lists), RL (rate limit); Cox's CXBL, CDRBL and IPBL. */
+	P("blocked", "es0000", COMCAST),
+	P("blocked", "bl000", COMCAST),
+	P("speeding", "rl0000", COMCAST),
+	P("blocked", "aup#cxbl", COX),
+	P("blocked", "cdrbl", COX),
+	P("blocked", "ipbl", COX),
+	P("blocked", "connections will not be accepted", YAHOO),
 	P("spamdetected", "spam", YANDEX),
 	P("spamdetected", "unsolicited", GMAIL),
 	P("requireptr", "reverse dns", COMCAST),
