@@ -154,6 +154,7 @@ static const struct phrase {
 	/* Marks come first (the search looks for all of them). */
 	MARKF(MK_MAIL, "in reply to mail from", POSTFIX_SMTP),
 	MARK(MK_MAIL, "after mail from", EXIM_SMTP),
+	MARK(MK_MAIL, "after pipelined mail from", EXIM_SMTP),
 	MARK(MK_MAIL, ">>> mail from", SENDMAIL_TRANS),
 	MARK(MK_MAIL, "sender was rejected", QMAIL_REMOTE),
 	MARKF(MK_RCPT, "in reply to rcpt to", POSTFIX_SMTP),
@@ -164,6 +165,8 @@ static const struct phrase {
 	MARK(MK_RCPT, "rcpt", RFC5321_CMD),
 	MARKF(MK_DATA, "in reply to end of data", POSTFIX_SMTP),
 	MARK(MK_DATA, "after end of data", EXIM_SMTP),
+	MARK(MK_DATA, "after pipelined data", EXIM_SMTP),
+	MARK(MK_DATA, "after pipelined end of data", EXIM_SMTP),
 	MARKF(MK_DATA, "in reply to data", POSTFIX_SMTP),
 	MARK(MK_DATA, "after data", EXIM_SMTP),
 	MARK(MK_DATA, ">>> data", SENDMAIL_TRANS),
@@ -173,6 +176,9 @@ static const struct phrase {
 	MARKF(MK_CONN, "in reply to ehlo", POSTFIX_SMTP),
 	MARKF(MK_CONN, "in reply to helo", POSTFIX_SMTP),
 	MARK(MK_CONN, "after initial connection", EXIM_SMTP),
+	MARK(MK_CONN, "after ehlo", EXIM_SMTP),
+	MARK(MK_CONN, "after helo", EXIM_SMTP),
+	MARK(MK_CONN, "could not perform server greeting", DMA),
 	MARK(MK_CONN, "my name was rejected", QMAIL_REMOTE),
 	MARK(MK_EXPIRY, "retry timeout exceeded", EXIM_RETRY),
 	MARK(MK_EXPIRY, "after a long failure period", EXIM_SMTP),
@@ -396,12 +402,14 @@ static const struct phrase {
 	PF("networkerror", "connection timed out", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "connection refused", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "timed out", POSTFIX_TROUBLE, F_CONN),
-	P("networkerror", "lost connection", POSTFIX_TROUBLE),
-	P("networkerror", "remote host closed connection", EXIM_SMTP),
+	PF("networkerror", "lost connection", POSTFIX_TROUBLE, F_CONN),
+	PF("networkerror", "remote host closed connection", EXIM_SMTP, F_CONN),
 	PF("networkerror", "network is unreachable", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "no route to host", GLIBC_ERRNO, F_CONN),
-	P("networkerror", "connection reset", GLIBC_ERRNO),
-	P("networkerror", "network error on destination", OPENSMTPD_MTA),
+	PF("networkerror", "connection reset", GLIBC_ERRNO, F_CONN),
+	PF("networkerror", "network error on destination", OPENSMTPD_MTA, F_CONN),
+	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
+	P("networkerror", "message is looping", QMAIL_LOCAL),
 	P("networkerror", "loops back to myself", POSTFIX_ADDR),
 	P("networkerror", "mail loops back", COURIER),
 	P("networkerror", "routing loop", RFC3463),
@@ -411,6 +419,7 @@ static const struct phrase {
 	PF("networkerror", "host name lookup failure", SENDMAIL_ERR, F_TEMP),
 	PF("networkerror", "dns error", GMAIL, F_WEAK),
 	PF("policyviolation", "policy", RFC5321, F_WEAK),
+	PF("policyviolation", "administrative prohibition", EXIM_ACL, F_WEAK),
 	PF("policyviolation", "not authorized", RFC3463, F_WEAK),
 	PF("filtered", "content rejected", POSTFIX_CLEANUP, F_WEAK),
 	PF("filtered", "filter", EXIM_SPEC, F_WEAK),
@@ -1105,9 +1114,14 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "networkerror";
 		rr = &r_dns_temp;
 	}
-	/* The queue lifetime ran out: expired, unless a remote reply that
-	 * says more is quoted. */
-	if (expiry && !((m.marks & MK_QUOTE) && ph && rr == &ph->rule && !generic_reason(r))) {
+	/* The queue lifetime ran out: expired (the time ran out on failures
+	 * to connect), unless the last failure says more: a quoted remote
+	 * reply, a text that names another cause (DNS lookups, a full
+	 * mailbox), or a specific status (X.4.3 directory server failure). */
+	if (expiry && !((m.marks & MK_QUOTE) && ph && rr == &ph->rule && !generic_reason(r)) &&
+	    !(ph && rr == &ph->rule && !(ph->flags & (F_CONN | F_WEAK)) && !is(r, "expired")) &&
+	    !(cr && rr == &cr->rule && !cr->generic && !(sub == 4 && (det == 1 || det == 2 ||
+	    det == 7)))) {
 		r = "expired";
 		rr = in->expired || m.first[MKB_EXPIRY] < 0 ? &r_expired_input : &phrases[m.first[MKB_EXPIRY]].rule;
 	}
