@@ -79,6 +79,7 @@ const struct reason_desc reason_table[] = {
 #define EXIM_APPENDFILE	"Exim src/src/transports/appendfile.c"
 #define EXIM_DELIVER	"Exim src/src/deliver.c"
 #define EXIM_ACL	"Exim src/src/acl.c, src/src/configure.default"
+#define EXIM_SMTPIN	"Exim src/src/smtp_in.c"
 #define EXIM_SPEC	"Exim doc/doc-docbook/spec.xfpt (ACL and dnslists examples)"
 #define SENDMAIL_ENV	"Sendmail sendmail/envelope.c"
 #define SENDMAIL_ERR	"Sendmail libsm/strexit.c, sendmail/err.c"
@@ -232,6 +233,8 @@ static const struct phrase {
 	P("blocked", "my name was rejected", QMAIL_REMOTE),
 	P("blocked", "refused to talk to me", POSTFIX_SMTP),
 	P("requireptr", "cannot find your hostname", POSTFIX_SMTPD),
+	P("requireptr", "cannot find your reverse hostname", POSTFIX_SMTPD),
+	P("blocked", "helo command rejected", POSTFIX_SMTPD),
 	P("blocked", "blocked using", POSTFIX_RBL),
 	P("blocked", "permanently deferred", YAHOO),
 	P("blocked", "not authorized to send email directly", GMAIL),
@@ -282,6 +285,7 @@ static const struct phrase {
 	P("systemfull", "insufficient disk space", SENDMAIL_SRV),
 	P("systemfull", "out of disk space", SENDMAIL_SRV),
 	P("systemfull", "no space left on device", GLIBC_ERRNO),
+	P("systemfull", "space shortage", EXIM_SMTPIN),
 	P("mailboxfull", "mailbox file count quota exceeded", EXIM_APPENDFILE),
 	P("mailboxfull", "mailbox full", RFC3463),
 	P("mailboxfull", "mailbox is full", EXIM_APPENDFILE),
