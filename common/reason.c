@@ -208,6 +208,7 @@ static const struct phrase {
 	PF("networkerror", "malformed or unexpected name server reply", POSTFIX_DNS, F_TEMP),
 	PF("networkerror", "host lookup did not complete", EXIM_DNSLOOKUP, F_TEMP),
 	PF("networkerror", "temporary failure in mx lookup", OPENSMTPD_MTA, F_TEMP),
+	PF("networkerror", "temporary mx lookup error", HARAKA, F_TEMP),
 	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
@@ -260,6 +261,7 @@ static const struct phrase {
 	P("notcompliantrfc", "missing a valid address in from", GMAIL),
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
 	P("securityerror", "not authenticated to send anonymous mail", EXCHANGE),
+	P("securityerror", "tls required", OPENSMTPD_MTA),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -353,6 +355,7 @@ static const struct phrase {
 	P("hostunknown", "no such domain", COURIER),
 	P("hostunknown", "name or service not known", GLIBC_ERRNO),
 	P("hostunknown", "no mx found for", OPENSMTPD_MTA),
+	P("hostunknown", "no mx for", HARAKA),
 	P("hostunknown", "no mx record", EXIM_DNSLOOKUP),
 	/* Any other quota: RFC 3463 X.2.2, "a per-mailbox administrative
 	 * quota", after the sending limits above. */
@@ -412,6 +415,8 @@ static const struct phrase {
 	PF("networkerror", "no route to host", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "connection reset", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "network error on destination", OPENSMTPD_MTA, F_CONN),
+	PF("networkerror", "tried all mxs", HARAKA, F_CONN),
+	P("networkerror", "address family mismatch", OPENSMTPD_MTA),
 	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
 	P("networkerror", "message is looping", QMAIL_LOCAL),
 	P("networkerror", "loops back to myself", POSTFIX_ADDR),
