@@ -106,6 +106,7 @@ const struct reason_desc reason_table[] = {
 #define YAHOO		"Yahoo Sender Hub SMTP error codes (senders.yahooinc.com/smtp-error-codes), help.yahoo.com SLN3444"
 #define OUTLOOKCOM	"Outlook.com postmaster troubleshooting (mail.live.com ... #errors)"
 #define COMCAST		"Comcast/Xfinity SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)"
+#define GODADDY	"GoDaddy help 40685: fix rejected email with a bounce error"
 #define COX		"Cox postmaster error codes (postmaster.cox.net ... Error+Codes)"
 #define YANDEX		"Yandex Mail: message rejected under suspicion of spam (yandex.com/support/mail/bounces)"
 #define DOVECOT		"Dovecot src/lmtp/, src/plugins/quota/ (userdb, quota texts)"
@@ -328,6 +329,7 @@ static const struct phrase {
 	PF("userunknown", "addressee unknown", SENDMAIL_SRV, F_EXCUSE),
 	P("userunknown", "bad destination mailbox address", OPENSMTPD_ESC),
 	P("userunknown", "mailbox not found", YAHOO),
+	P("userunknown", "account does not exist", GODADDY),
 	P("userunknown", "undeliverable address", POSTFIX_SMTPD),
 	P("userunknown", "unknown local part", EXIM_ACL),
 	PF("userunknown", "mailbox unavailable", RFC5321, F_WEAK),
