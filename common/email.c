@@ -800,24 +800,12 @@ dsn_kept_trim(size_t max)
 
 static void failed_rcpt_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out);
 
-static int
-is_reason(const char *a, const char *b)
-{
-	return a && strcmp(a, b) == 0;
-}
-
 /* Whether the reason of a reply text may depend on the SMTP command it
- * answered: a "user unknown" without a 5.1.x code, or no known wording
- * with no specific code. */
+ * answered (the classifier says: reason_needs_command). */
 static int
 need_context(const char *diag, const char *status)
 {
-	const char *rt = reason_from_text(diag, strlen(diag));
-	int specific = status && status[0] && status[1] == '.' && strstr(status, ".0.0") == NULL;
-
-	if (is_reason(rt, "userunknown"))
-		return !(status && strncmp(status + 1, ".1.", 3) == 0);
-	return rt == NULL && !specific;
+	return reason_needs_command(diag, status);
 }
 
 static const char *

@@ -845,6 +845,14 @@ recipient_reason(const char *r)
 	    is(r, "notaccept");
 }
 
+/* Reasons of a vague refusal ("access denied", "blocked", "policy"): at
+ * MAIL FROM it is the sender that was refused. */
+static int
+vague_refusal(const char *r)
+{
+	return is(r, "blocked") || is(r, "policyviolation");
+}
+
 /* Reasons that say no more than "it did not work out": a quoted reply that
  * says only this does not explain an expiry. */
 static int
@@ -1090,7 +1098,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	/* Which command the reply answered matters for a recipient's reason
 	 * only; the notice may tell it where the reply does not. */
 	if (!cmd && in->context && (recipient_reason(r) || is(r, "undefined") ||
-	    (ph && rr == &ph->rule && (ph->flags & F_WEAK)))) {
+	    (ph && rr == &ph->rule && (ph->flags & F_WEAK) && vague_refusal(r)))) {
 		size_t cn = strlen(in->context);
 
 		phrase_match(in->context, cn, &mc);
@@ -1098,7 +1106,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		    in->diag) : marks_command(&mc);
 	}
 	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
-	    (ph->flags & F_WEAK) && cmd == REASON_CMD_MAIL)) && (cmd == REASON_CMD_MAIL ||
+	    (ph->flags & F_WEAK) && vague_refusal(r) && cmd == REASON_CMD_MAIL)) &&
+	    (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && !(ph && rr == &ph->rule)))) {
 		/* The sender was refused: not the recipient's fault. */
 		r = "rejected";
@@ -1168,6 +1177,22 @@ reason_from_text(const char *text, size_t n)
 
 	phrase_match(text, n, &m);
 	return m.i < 0 ? NULL : phrases[m.i].reason;
+}
+
+int
+reason_needs_command(const char *diag, const char *status)
+{
+	struct match m;
+	int specific = status && status[0] && status[1] == '.' && strstr(status, ".0.0") == NULL;
+
+	phrase_match(diag, strlen(diag), &m);
+	if (m.i < 0)
+		return !specific;
+	if ((phrases[m.i].flags & F_WEAK) && vague_refusal(phrases[m.i].reason))
+		return 1;
+	if (is(phrases[m.i].reason, "userunknown"))
+		return !(status && strncmp(status + 1, ".1.", 3) == 0);
+	return 0;
 }
 
 const char *

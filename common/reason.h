@@ -62,6 +62,12 @@ const char *reason_classify(const char *action, const char *status, int code,
  * a bounce email) that may tell which SMTP command the reply answered. */
 const char *reason_classify_ctx(const char *action, const char *status, int code,
     const char *diag, const char *context);
+/* Whether the verdict on a reply text may depend on the SMTP command it
+ * answered, so that a reader should pass more text (the notice) as context:
+ * a "user unknown" without an X.1.x status, a vague refusal ("access
+ * denied": the sender's, at MAIL FROM), or no known wording and no specific
+ * status. */
+int reason_needs_command(const char *diag, const char *status);
 /* Only the reply text: the most specific reason it names, or NULL. */
 const char *reason_from_text(const char *text, size_t n);
 /* "hard", "soft" or "none" for a reason given the status/code that came with
