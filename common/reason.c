@@ -107,6 +107,7 @@ const struct reason_desc reason_table[] = {
 #define OUTLOOKCOM	"Outlook.com postmaster troubleshooting (mail.live.com ... #errors)"
 #define COMCAST		"Comcast/Xfinity SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)"
 #define GODADDY	"GoDaddy help 40685: fix rejected email with a bounce error"
+#define SES_DOC	"Amazon SES developer guide: notification contents, suppression list"
 #define COX		"Cox postmaster error codes (postmaster.cox.net ... Error+Codes)"
 #define YANDEX		"Yandex Mail: message rejected under suspicion of spam (yandex.com/support/mail/bounces)"
 #define DOVECOT		"Dovecot src/lmtp/, src/plugins/quota/ (userdb, quota texts)"
@@ -196,6 +197,7 @@ static const struct phrase {
 	MARK(MK_EXPIRY, "exceeds the expiry time", KUMOMTA),
 	MARK(MK_EXPIRY, "too many failures", HARAKA),
 	MARK(MK_QUOTE, "said:", POSTFIX_SMTP),
+	MARK(MK_QUOTE, "did not like our", DMA),
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
 	MARK(MK_QUOTE, "<<< ", SENDMAIL_TRANS),
 	MARK(MK_TEMP, "try again later", POSTFIX_SMTPD),
@@ -215,6 +217,10 @@ static const struct phrase {
 	 * (not a block list's "listed in"). */
 	P("userunknown", "not listed in public name & address book", DOMINO),
 	P("userunknown", "not listed in domino directory", DOMINO),
+	/* The sending provider did not try: the address is on its
+	 * suppression list. */
+	P("suppressed", "suppressed sending to this address", SES_DOC),
+	P("suppressed", "on the suppression list", SES_DOC),
 	/* RFC 7505: the domain says it takes no mail. */
 	P("notaccept", "null mx", RFC7505),
 	P("notaccept", "nullmx", POSTFIX_DNS),
