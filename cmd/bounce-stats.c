@@ -8,13 +8,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "afile.h"
 #include "bktime.h"
 #include "event.h"
 #include "hmap.h"
 #include "input.h"
 #include "jsonl.h"
 #include "opt.h"
+#include "plan.h"
 #include "reason.h"
+#include "recovery.h"
 #include "status.h"
 #include "util.h"
 
@@ -58,6 +61,11 @@ static size_t nreasons;
 static struct hmap groups = HMAP_INIT;
 static struct group null_group_storage;
 static struct group *null_group;	/* the group of a null key */
+/* --recovery: recovery times instead of counts, kept in --state */
+static int recovery_mode;
+static struct recovery rec;
+static const char *state;
+static long long recovery_window = RECOVERY_WINDOW;
 
 static void
 usage(void)
@@ -66,8 +74,10 @@ usage(void)
 	    "usage: %s [-b field] [-C days] [-f format] [-K recipients] [-n time]\n"
 	    "       [-A time] [-t count] [-u time] [-W duration] [file ...]\n"
 	    "       %s -G reasons [-f format] [-n time] [-A time] [-t count] [-u time]\n"
-	    "       [file ...]\n",
-	    util_progname, util_progname);
+	    "       [file ...]\n"
+	    "       %s --recovery [-b domain|rhost] [-f format] [-n time] [-A time] [-s state]\n"
+	    "       [-t count] [-u time] [--recovery-window duration] [file ...]\n",
+	    util_progname, util_progname, util_progname);
 	exit(BK_ERR);
 }
 
@@ -89,6 +99,10 @@ help(void)
 	    "                            the window: advice throttle (5)\n"
 	    "  -n, --now TIME            reference time (default: --until, else the\n"
 	    "                            latest event, at most the clock)\n"
+	    "      --recovery            how long after a soft bounce each domain (server)\n"
+	    "                            took mail again, per kind: one record each\n"
+	    "      --recovery-window DUR --recovery: longer is never (14d)\n"
+	    "  -s, --state FILE          --recovery: go on from FILE, then replace it\n"
 	    "  -t, --top N               only the N largest groups\n"
 	    "  -u, --until TIME          only events before TIME\n"
 	    "  -V, --version             print the version\n"
@@ -290,11 +304,44 @@ record(void *ctx, const struct input_loc *loc, json_t *obj)
 		json_decref(copy);
 		return BK_ERR;
 	}
-	if (!(timed ? (have_since && e.time < since) || (have_until && e.time >= until) :
-	    have_since || have_until) && (!segment || in_segment(e.reason)))
+	if (recovery_mode) {
+		/* Untimed events say nothing of how long anything took. */
+		if (timed && !(have_since && e.time < since) && !(have_until && e.time >= until))
+			recovery_add(&rec, &e);
+	} else if (!(timed ? (have_since && e.time < since) || (have_until && e.time >= until) :
+	    have_since || have_until) && (!segment || in_segment(e.reason))) {
 		count(&e, timed);
+	}
 	json_decref(copy);
 	return BK_OK;
+}
+
+/* --recovery reads every event of long logs: the common case without a tree
+ * (retry-plan's reader), anything else as above. */
+static struct plan_reader reader;
+
+static int
+record_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct event e;
+	char why[200];
+	json_t *obj;
+	int rc;
+
+	if (strspn(line, " \t") == len)
+		return BK_OK;
+	if (plan_read_event(&reader, line, len, &e, why, sizeof why) == 0) {
+		if (!(have_since && e.time < since) && !(have_until && e.time >= until))
+			recovery_add(&rec, &e);
+		return BK_OK;
+	}
+	if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+		util_locwarn(loc->file, loc->line, "%s", why);
+		return BK_ERR;
+	}
+	rc = record(ctx, loc, obj);
+	json_decref(obj);
+	return rc;
 }
 
 /* Output */
@@ -747,6 +794,90 @@ output(void)
 		free_group(null_group);
 }
 
+/* --recovery: the records, largest first, or a table. */
+static void
+recovery_print(struct recovery_group **v, size_t n)
+{
+	char b1[32], b2[32];
+
+	if (!table) {
+		for (size_t i = 0; i < n; i++)
+			if (recovery_write(stdout, &rec, v[i], now, 0) != 0) {
+				util_warn("write error on standard output");
+				exit(BK_ERR);
+			}
+		return;
+	}
+	if (n == 0)
+		return;
+	printf("%-*s  %-12s  %7s  %9s  %9s  %6s  %5s\n", KEY_WIDTH_MAX / 2,
+	    rec.by_rhost ? "RHOST" : "DOMAIN", "KIND", "COUNT", "MEDIAN", "P90", "NEVER", "OPEN");
+	for (size_t i = 0; i < n; i++) {
+		struct recovery_figures f;
+		struct util_buf key = {0};
+		size_t w = cell_clean(v[i]->key, KEY_WIDTH_MAX, &key);
+
+		recovery_figures(v[i], &f, now, rec.window);
+		printf("%s%*s  %-12s  %7llu  %9s  %9s  %5.1f%%  %5llu\n", key.p,
+		    (int)(w < KEY_WIDTH_MAX / 2 ? KEY_WIDTH_MAX / 2 - w : 0), "", v[i]->kind,
+		    f.count, f.median < 0 ? "-" : recovery_format_duration(f.median, b1, sizeof b1),
+		    f.p90 < 0 ? "-" : recovery_format_duration(f.p90, b2, sizeof b2),
+		    f.never_share < 0 ? 0.0 : f.never_share * 100.0, f.open);
+		util_buf_free(&key);
+		util_check_stdout();
+	}
+}
+
+/* --recovery: the events on top of --state, the records (the reference time
+ * as for the advice), then the state replaced under its lock. */
+static int
+recovery_run(int argc, char **argv)
+{
+	struct recovery_group **v;
+	size_t n;
+	int status = BK_OK, fatal, lock = -1;
+
+	recovery_init(&rec, by == BY_RHOST, recovery_window);
+	if (state) {
+		if ((lock = afile_lock(state, 0)) == -1)
+			return BK_ERR;
+		status = recovery_load(&rec, state, &fatal);
+		if (fatal) {
+			util_warnx("%s: state not read, nothing changed", state);
+			afile_unlock(lock);
+			recovery_free(&rec);
+			return BK_ERR;
+		}
+	}
+	plan_reader_init(&reader);
+	status = input_worse(status, input_run(argc, argv, record_line, NULL));
+	plan_reader_free(&reader);
+	if (!have_now) {
+		time_t clock = time(NULL);
+
+		now = have_until ? until : rec.latest != INT64_MIN && rec.latest < clock ?
+		    (time_t)rec.latest : clock;
+	}
+	recovery_finish(&rec, now);
+	v = recovery_sorted(&rec, &n);
+	recovery_print(v, top > 0 && (size_t)top < n ? (size_t)top : n);
+	free(v);
+	if (state) {
+		/* The records are out before the state moves on. */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			util_warn("write error on standard output; %s left as it was", state);
+			exit(BK_ERR);
+		}
+		if (recovery_save(&rec, state, now) != 0) {
+			util_warnx("%s: left as it was", state);
+			status = BK_ERR;
+		}
+		afile_unlock(lock);
+	}
+	recovery_free(&rec);
+	return status;
+}
+
 /* --segment: a comma list of reason names. */
 static void
 parse_segment(const struct opt *o, char *arg)
@@ -770,6 +901,9 @@ parse_segment(const struct opt *o, char *arg)
 		opt_fail(o, "--segment needs at least one reason");
 }
 
+/* Long options without a letter. */
+enum { O_RECOVERY = 1, O_RECOVERY_WINDOW };
+
 static void
 options(int *argcp, char ***argvp)
 {
@@ -782,6 +916,9 @@ options(int *argcp, char ***argvp)
 		{ "help", no_argument, NULL, 'h' },
 		{ "throttle-min", required_argument, NULL, 'K' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "recovery", no_argument, NULL, O_RECOVERY },
+		{ "recovery-window", required_argument, NULL, O_RECOVERY_WINDOW },
+		{ "state", required_argument, NULL, 's' },
 		{ "top", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
@@ -794,7 +931,7 @@ options(int *argcp, char ***argvp)
 	struct opt o;
 	int ch;
 
-	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:t:u:VW:", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:s:t:u:VW:", longopts, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'A': since = opt_time(&o, optarg); break;
@@ -805,6 +942,11 @@ options(int *argcp, char ***argvp)
 		case 'h': help(); break;
 		case 'K': throttle_min = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'n': now = opt_time(&o, optarg); break;
+		case O_RECOVERY: recovery_mode = 1; break;
+		case O_RECOVERY_WINDOW:
+			recovery_window = opt_duration(&o, optarg, 1);
+			break;
+		case 's': state = optarg; break;
 		case 't': top = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'u': until = opt_time(&o, optarg); break;
 		case 'V': util_version(); break;
@@ -815,6 +957,13 @@ options(int *argcp, char ***argvp)
 	have_since = opt_given(&o, 'A');
 	have_until = opt_given(&o, 'u');
 	have_now = opt_given(&o, 'n');
+	if (recovery_mode) {
+		opt_reject(&o, "CGKW", "with --recovery");
+		if (by != BY_DOMAIN && by != BY_RHOST)
+			opt_fail(&o, "--recovery: --by domain or rhost");
+	} else {
+		opt_reject(&o, "s\002", "without --recovery");
+	}
 	if (segment) {
 		opt_reject(&o, "b", "with --segment (it groups by recipient)");
 		by = BY_RCPT;
@@ -837,6 +986,8 @@ main(int argc, char *argv[])
 	while (reason_table[nreasons].name)
 		nreasons++;
 	options(&argc, &argv);
+	if (recovery_mode)
+		return util_close_stdout(recovery_run(argc, argv));
 	status = input_run_json(argc, argv, record, NULL);
 	output();
 	free(segment);

@@ -8,6 +8,7 @@
 
 #include "afile.h"
 #include "opt.h"
+#include "pace.h"
 #include "plan.h"
 #include "policy.h"
 #include "util.h"
@@ -18,8 +19,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-N | -w] [-c duration] [-k duration] [-L limit] [-n time]\n"
-	    "       %*s [-r duration] -s state\n",
+	    "usage: %s [-N | -w] [-v] [-c duration] [-k duration] [-L limit] [-l list]\n"
+	    "       %*s [-n time] [-r duration] [--per-domain n] [--throttle file] -s state\n",
 	    util_progname, (int)strlen(util_progname), "");
 	exit(BK_ERR);
 }
@@ -34,11 +35,16 @@ help(void)
 	    "  -h, --help               this text\n"
 	    "  -k, --keep DUR           resolved and failed plans stay this long (30d)\n"
 	    "  -L, --limit N            hand out at most N plans (the longest due first)\n"
+	    "  -l, --list FILE          hold back retries the suppression list pauses\n"
 	    "  -N, --dry-run            print what is due, claim nothing, change nothing\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
+	    "      --per-domain N       hand out at most N retries to one domain a run\n"
 	    "  -r, --resolve-after DUR  a claim quiet this long counts as delivered (7d)\n"
 	    "  -s, --state FILE         the state file of retry-plan(1)\n"
+	    "      --throttle FILE      one retry a run to the domains these bounce-stats(1)\n"
+	    "                           records advise to throttle\n"
 	    "  -V, --version            print the version\n"
+	    "  -v, --verbose            how many were due, handed out, held back: on stderr\n"
 	    "  -w, --wait               wait for a run holding the lock (default: fail)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
@@ -59,10 +65,14 @@ due_cmp(const void *a, const void *b)
 	return strcmp(x->plan->rcpt, y->plan->rcpt);
 }
 
+/* Long options without a letter. */
+enum { O_PER_DOMAIN = 1, O_THROTTLE };
+
 struct args {
-	const char *state;
+	const char *state, *list, *throttle;
 	long long limit;	/* -1: none */
-	int wait, dry_run;
+	long long per_domain;	/* 0: none */
+	int wait, dry_run, verbose;
 };
 
 static void
@@ -73,27 +83,35 @@ options(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "limit", required_argument, NULL, 'L' },
+		{ "list", required_argument, NULL, 'l' },
 		{ "dry-run", no_argument, NULL, 'N' },
 		{ "now", required_argument, NULL, 'n' },
+		{ "per-domain", required_argument, NULL, O_PER_DOMAIN },
 		{ "resolve-after", required_argument, NULL, 'r' },
 		{ "state", required_argument, NULL, 's' },
+		{ "throttle", required_argument, NULL, O_THROTTLE },
 		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "wait", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;
 	int ch;
 
-	opt_init(&o, argc, argv, "c:hk:L:Nn:r:s:Vw", longopts, usage);
+	opt_init(&o, argc, argv, "c:hk:L:l:Nn:r:s:Vvw", longopts, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		if (plan_opts_option(&opts, &o, ch, optarg))
 			continue;
 		switch (ch) {
 		case 'h': help(); break;
 		case 'L': a->limit = opt_count(&o, optarg, 0, 1000000000LL); break;
+		case 'l': a->list = optarg; break;
 		case 'N': a->dry_run = 1; break;
+		case O_PER_DOMAIN: a->per_domain = opt_count(&o, optarg, 1, 1000000000LL); break;
 		case 's': a->state = optarg; break;
+		case O_THROTTLE: a->throttle = optarg; break;
 		case 'V': util_version(); break;
+		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;
 		default: usage();
 		}
@@ -107,12 +125,13 @@ options(int argc, char **argv, struct args *a)
 	opt_free(&o);
 }
 
-/* The plans due at opts.now, the longest due first, at most limit. */
+/* The plans due at opts.now, the longest due first, at most a->limit of
+ * those that pacing lets go (see pace.h); the others stay due. */
 static size_t
-due_plans(struct plan_set *plans, long long limit, struct due **duep)
+due_plans(struct plan_set *plans, const struct args *a, struct pace *pace, struct due **duep)
 {
 	struct due *due = NULL;
-	size_t ndue = 0;
+	size_t ndue = 0, ngo = 0;
 
 	for (size_t i = 0; i < plan_count(plans); i++) {
 		struct plan *p = plan_at(plans, i);
@@ -125,16 +144,39 @@ due_plans(struct plan_set *plans, long long limit, struct due **duep)
 	}
 	if (ndue > 0)
 		qsort(due, ndue, sizeof *due, due_cmp);
-	if (limit >= 0 && (size_t)limit < ndue)
-		ndue = (size_t)limit;
+	for (size_t i = 0; i < ndue && (a->limit < 0 || ngo < (size_t)a->limit); i++)
+		if (pace_admit(pace, due[i].plan->rcpt, plan_domain(due[i].plan)) == PACE_GO)
+			due[ngo++] = due[i];
+	if (a->verbose)
+		util_warnx("%zu due: %zu handed out, held back %lu by --per-domain, %lu paused "
+		    "by the list, %lu by --throttle%s", ndue, ngo, pace->held[PACE_CAP],
+		    pace->held[PACE_PAUSED], pace->held[PACE_THROTTLE], a->limit >= 0 &&
+		    ngo == (size_t)a->limit && ngo < ndue ? ", the rest by --limit" : "");
 	*duep = due;
-	return ndue;
+	return ngo;
+}
+
+/* The pacing of the run: its files are read before the state is locked. */
+static int
+pacing(const struct args *a, struct pace *pace)
+{
+	pace_init(pace, a->per_domain, opts.now);
+	if (a->list && pace_load_list(pace, a->list) != 0) {
+		util_warnx("%s: not read, nothing handed out", a->list);
+		return -1;
+	}
+	if (a->throttle && pace_load_throttle(pace, a->throttle) != 0) {
+		util_warnx("%s: not read, nothing handed out", a->throttle);
+		return -1;
+	}
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct args a = { NULL, -1, 0, 0 };
+	struct args a = { NULL, NULL, NULL, -1, 0, 0, 0, 0 };
+	struct pace pace;
 	struct plan_set plans;
 	struct due *due;
 	size_t ndue;
@@ -145,10 +187,16 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	plan_opts_init(&opts, time(NULL));
 	options(argc, argv, &a);
+	if (pacing(&a, &pace) != 0) {
+		pace_free(&pace);
+		return BK_ERR;
+	}
 	plan_set_init(&plans);
 	/* A dry run reads a complete file (replaced atomically) without the lock. */
-	if (!a.dry_run && (lock = afile_lock(a.state, a.wait)) == -1)
+	if (!a.dry_run && (lock = afile_lock(a.state, a.wait)) == -1) {
+		pace_free(&pace);
 		return BK_ERR;
+	}
 	if (!a.dry_run)
 		plan_clean_temps(a.state);
 	status = plan_load(&plans, a.state, &fatal);
@@ -156,10 +204,12 @@ main(int argc, char *argv[])
 		util_warnx("%s: state not read, nothing changed", a.state);
 		afile_unlock(lock);
 		plan_set_free(&plans);
+		pace_free(&pace);
 		return BK_ERR;
 	}
 	plan_age(&plans, &opts);
-	ndue = due_plans(&plans, a.limit, &due);
+	ndue = due_plans(&plans, &a, &pace, &due);
+	pace_free(&pace);
 	if (!a.dry_run) {
 		for (size_t i = 0; i < ndue; i++)
 			plan_claim(due[i].plan, &opts);

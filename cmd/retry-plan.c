@@ -15,6 +15,7 @@
 #include "opt.h"
 #include "plan.h"
 #include "policy.h"
+#include "recovery.h"
 #include "util.h"
 
 static struct plan_set plans;
@@ -25,7 +26,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [-Dv] [-c duration] [-k duration] [-n time] [-p policy] [-S seed]\n"
-	    "       %*s [-s state [-w] [-r duration]] [file ...]\n"
+	    "       %*s [--recovery file] [-s state [-w] [-r duration]] [file ...]\n"
 	    "       %s -P [-p policy]\n",
 	    util_progname, (int)strlen(util_progname), "", util_progname);
 	exit(BK_ERR);
@@ -44,6 +45,8 @@ help(void)
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "  -P, --print-policy       print the effective rules as JSON lines, then exit\n"
 	    "  -p, --policy FILE        retry rules (default: built-in rules only)\n"
+	    "      --recovery FILE      recovery times (bounce-stats --recovery) for the\n"
+	    "                           adaptive rules of the policy\n"
 	    "  -r, --resolve-after DUR  with -s: a claim quiet this long counts as delivered (7d)\n"
 	    "  -S, --seed N             seed of the backoff jitter (reproducible runs)\n"
 	    "  -s, --state FILE         merge into this state file (locked, atomic)\n"
@@ -103,8 +106,11 @@ summary(void)
 	    st->failed, st->ignored);
 }
 
+/* Long options without a letter. */
+enum { O_RECOVERY = 1 };
+
 struct args {
-	const char *state, *policy_file;
+	const char *state, *policy_file, *recovery;
 	int wait, verbose, print_policy;
 };
 
@@ -120,6 +126,7 @@ options(int *argcp, char ***argvp, struct args *a)
 		{ "now", required_argument, NULL, 'n' },
 		{ "print-policy", no_argument, NULL, 'P' },
 		{ "policy", required_argument, NULL, 'p' },
+		{ "recovery", required_argument, NULL, O_RECOVERY },
 		{ "resolve-after", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 's' },
@@ -140,6 +147,7 @@ options(int *argcp, char ***argvp, struct args *a)
 		case 'h': help(); break;
 		case 'P': a->print_policy = 1; break;
 		case 'p': a->policy_file = optarg; break;
+		case O_RECOVERY: a->recovery = optarg; break;
 		case 'S': opts.seed = (uint64_t)opt_count(&o, optarg, 0, INT64_MAX); break;
 		case 's': a->state = optarg; break;
 		case 'V': util_version(); break;
@@ -149,7 +157,7 @@ options(int *argcp, char ***argvp, struct args *a)
 		}
 	}
 	if (a->print_policy) {
-		opt_reject(&o, "cDknrSsvw", "with --print-policy");
+		opt_reject(&o, "cDknrSsvw\001", "with --print-policy");
 		if (opt_argc(&o) > 0)
 			opt_fail(&o, "--print-policy takes no operands");
 	}
@@ -201,8 +209,9 @@ merge(const char *state, int wait, int argc, char **argv)
 int
 main(int argc, char *argv[])
 {
-	struct args a = { NULL, NULL, 0, 0, 0 };
+	struct args a = { NULL, NULL, NULL, 0, 0, 0 };
 	struct policy policy;
+	struct recovery_table recovery;
 	int status = BK_OK;
 
 	util_setprogname(argv[0]);
@@ -226,15 +235,24 @@ main(int argc, char *argv[])
 		policy_free(&policy);
 		return util_close_stdout(status);
 	}
+	/* Figures the file cannot give fall back: a bad line is reported and
+	 * the run goes on. */
+	recovery_table_init(&recovery);
+	if (a.recovery && recovery_table_load(&recovery, a.recovery) != 0)
+		status = BK_ERR;
+	opts.recovery = &recovery;
 	plan_set_init(&plans);
 	if (a.state) {
-		status = merge(a.state, a.wait, argc, argv);
+		int merged = merge(a.state, a.wait, argc, argv);
+
+		status = merged < 0 ? merged : input_worse(status, merged);
 	} else {
 		plan_reader_init(&reader);
-		status = input_run(argc, argv, on_line, NULL);
+		status = input_worse(status, input_run(argc, argv, on_line, NULL));
 		plan_reader_free(&reader);
 		print_plans(0);
 	}
+	recovery_table_free(&recovery);
 	if (status < 0)
 		status = BK_ERR;
 	else if (a.verbose)

@@ -253,12 +253,6 @@ plan_new(struct plan_set *s, const char *rcpt, const char *domain)
 	return p;
 }
 
-static const char *
-plan_domain(const struct plan *p)
-{
-	return p->rcpt + p->domain_off;
-}
-
 /* --- fingerprints and Message-IDs --- */
 
 /* Idempotence with bounded memory: the fingerprints of the newest events,
@@ -387,6 +381,57 @@ rematch(struct plan_set *s, struct plan *p, const struct plan_opts *o)
 	return r;
 }
 
+/* An adaptive rule: the retry from the domain's recovery figures when there
+ * are enough of them (counted from the first bounce, never sooner than min
+ * after the last attempt), else the fallback gap already in next_retry. The
+ * plan keeps which, the figures in words and when each retry falls due, for
+ * its record. */
+static void
+adaptive(struct plan_set *s, struct plan *p, const struct policy_rule *r, int64_t t,
+    const struct plan_opts *o)
+{
+	const struct recovery_entry *e = o->recovery && p->reason ?
+	    recovery_table_find(o->recovery, plan_domain(p), p->reason) : NULL;
+	unsigned long long seen = e ? e->recovered : 0;
+	long long at[POLICY_MAX_RETRIES + 1], sum = 0;
+	struct util_buf b = {0};
+	char d1[64], d2[64];
+	int use = seen >= (unsigned long long)r->observations && e->median >= 0;
+	const char *kind = p->reason ? p->reason : "undefined";
+
+	if (use) {
+		long long p90 = e->p90 >= 0 ? e->p90 : e->median, q[POLICY_MAX_RETRIES + 1];
+		char line[512];
+
+		for (int k = 0; k < r->retries; k++)
+			q[k] = recovery_entry_quantile(e, policy_adaptive_level(k));
+		policy_adaptive_times(r, q, at);
+		p->next_retry = max64(max64(p->first_bounce + at[p->attempts],
+		    p->last_attempt + r->amin), t);
+		snprintf(line, sizeof line, "%llu recoveries from %s: median %s, 90%% within %s, "
+		    "%.1f%% never", seen, kind, recovery_format_duration(e->median, d1, sizeof d1),
+		    recovery_format_duration(p90, d2, sizeof d2), e->never_share > 0 ?
+		    e->never_share * 100.0 : 0.0);
+		p->basis = intern(s, line);
+	} else {
+		char line[256];
+
+		for (int k = 0; k < r->retries; k++)
+			at[k] = sum += policy_gap(r, (unsigned)k, 0);
+		snprintf(line, sizeof line, "%llu recoveries from %s, %d needed: the fallback "
+		    "schedule", seen, kind, r->observations);
+		p->basis = intern(s, line);
+	}
+	p->sched = use ? PLAN_SCHED_ADAPTIVE : PLAN_SCHED_FALLBACK;
+	for (int k = 0; k < r->retries; k++) {
+		if (k)
+			util_buf_addc(&b, ',');
+		util_buf_adds(&b, recovery_format_duration(at[k], d1, sizeof d1));
+	}
+	p->retry_at = intern(s, util_buf_str(&b));
+	util_buf_free(&b);
+}
+
 /* Schedules the retry after p->attempts retries, answering a bounce at t;
  * exhausted when no retry is left. */
 static void
@@ -399,6 +444,8 @@ schedule(struct plan_set *s, struct plan *p, int64_t t, const struct plan_opts *
 	long long gap = policy_gap(r, p->attempts, rnd);
 
 	p->claimed_at = PLAN_NOTIME;
+	p->sched = PLAN_SCHED_NONE;
+	p->basis = p->retry_at = NULL;
 	if (gap < 0) {
 		p->next_retry = PLAN_NOTIME;
 		set_state(p, PLAN_EXHAUSTED, o);
@@ -406,6 +453,8 @@ schedule(struct plan_set *s, struct plan *p, int64_t t, const struct plan_opts *
 		return;
 	}
 	p->next_retry = max64(p->last_attempt + gap, t);
+	if (r->kind == POLICY_ADAPTIVE)
+		adaptive(s, p, r, t, o);
 	set_state(p, PLAN_WAITING, o);
 }
 
@@ -883,6 +932,29 @@ format_plan(struct out *b, const struct plan *p, const struct plan_opts *o)
 	put_str(b, p->from);
 	put_key(b, "rule");
 	put_str(b, p->rule);
+	if (p->sched != PLAN_SCHED_NONE) {
+		const char *a = p->retry_at ? p->retry_at : "";
+
+		put_key(b, "schedule");
+		put_str(b, p->sched == PLAN_SCHED_ADAPTIVE ? "adaptive" : "fallback");
+		put_key(b, "basis");
+		put_str(b, p->basis);
+		put_key(b, "retry_at");
+		OUT_LIT(b, "[");
+		while (*a) {
+			size_t n = strcspn(a, ",");
+			char d[64];
+
+			snprintf(d, sizeof d, "%.*s", (int)n, a);
+			put_str(b, d);
+			a += n;
+			if (*a == ',') {
+				OUT_LIT(b, ",");
+				a++;
+			}
+		}
+		OUT_LIT(b, "]");
+	}
 	put_duration(b, "pause", p->pause, p->state == PLAN_FAILED ||
 	    p->state == PLAN_RESOLVED);
 	put_time(b, "expires", expiry(p, o));
@@ -920,14 +992,14 @@ plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
 enum {
 	K_RCPT, K_DOMAIN, K_STATE, K_STATUS, K_REASON, K_ATTEMPTS, K_MAX_ATTEMPTS,
 	K_FIRST_BOUNCE, K_LAST_BOUNCE, K_LAST_ATTEMPT, K_NEXT_RETRY, K_CLAIMED_AT,
-	K_RESOLVED_AT, K_MSGIDS, K_FROM, K_RULE, K_PAUSE, K_EXPIRES, K_DELAYS, K_LAST_EVENT,
-	K_SINCE, K_SEEN_UPTO, K_SEEN, K_NKEYS
+	K_RESOLVED_AT, K_MSGIDS, K_FROM, K_RULE, K_SCHEDULE, K_BASIS, K_RETRY_AT, K_PAUSE,
+	K_EXPIRES, K_DELAYS, K_LAST_EVENT, K_SINCE, K_SEEN_UPTO, K_SEEN, K_NKEYS
 };
 static const char *const plan_keys[K_NKEYS] = {
 	"rcpt", "domain", "state", "status", "reason", "attempts", "max_attempts",
 	"first_bounce", "last_bounce", "last_attempt", "next_retry", "claimed_at",
-	"resolved_at", "msgids", "from", "rule", "pause", "expires", "delays", "last_event",
-	"since", "seen_upto", "seen",
+	"resolved_at", "msgids", "from", "rule", "schedule", "basis", "retry_at", "pause",
+	"expires", "delays", "last_event", "since", "seen_upto", "seen",
 };
 
 /* RFC 3339 as written by bktime_format ("2026-11-27T10:00:00Z"), quickly;
@@ -1129,6 +1201,20 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 	}
 	tmp.from = intern(s, flatjson_str(fj, K_FROM));
 	tmp.rule = intern(s, flatjson_str(fj, K_RULE));
+	if ((str = flatjson_str(fj, K_SCHEDULE)) != NULL) {
+		struct util_buf b = {0};
+
+		tmp.sched = strcmp(str, "adaptive") == 0 ? PLAN_SCHED_ADAPTIVE :
+		    PLAN_SCHED_FALLBACK;
+		tmp.basis = intern(s, flatjson_str(fj, K_BASIS));
+		for (size_t i = 0; (str = flatjson_strs(fj, K_RETRY_AT, i)) != NULL; i++) {
+			if (i)
+				util_buf_addc(&b, ',');
+			util_buf_adds(&b, str);
+		}
+		tmp.retry_at = intern(s, util_buf_str(&b));
+		util_buf_free(&b);
+	}
 	*p = tmp;
 	for (size_t i = 0; (str = flatjson_strs(fj, K_MSGIDS, i)) != NULL; i++)
 		msgid_add(p, str);

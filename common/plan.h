@@ -16,6 +16,7 @@
 #include "event.h"
 #include "flatjson.h"
 #include "policy.h"
+#include "recovery.h"
 
 enum plan_state { PLAN_WAITING, PLAN_CLAIMED, PLAN_EXHAUSTED, PLAN_RESOLVED, PLAN_FAILED };
 
@@ -26,6 +27,8 @@ enum plan_state { PLAN_WAITING, PLAN_CLAIMED, PLAN_EXHAUSTED, PLAN_RESOLVED, PLA
 struct plan {
 	const char *rcpt;	/* owned by the set */
 	const char *status, *reason, *from, *rule;	/* interned; NULL = null */
+	const char *basis;	/* adaptive rules: the figures used, in words; interned */
+	const char *retry_at;	/* and when each retry falls due: "2h,5h,11h,1w6d"; interned */
 	char *msgids;		/* nmsgids NUL-terminated strings, back to back */
 	int64_t first_bounce, last_bounce, last_attempt, next_retry, claimed_at;
 	int64_t resolved_at, last_event, since;
@@ -39,7 +42,11 @@ struct plan {
 	uint8_t nseen;
 	uint8_t nmsgids;
 	uint8_t flags;		/* PLAN_F_* */
+	uint8_t sched;		/* PLAN_SCHED_* */
 };
+
+/* Under an adaptive rule: which schedule the next retry comes from. */
+enum { PLAN_SCHED_NONE, PLAN_SCHED_ADAPTIVE, PLAN_SCHED_FALLBACK };
 
 #define PLAN_F_CHANGED 1	/* changed in this run: printed by retry-plan */
 #define PLAN_F_REMOVED 2	/* expired: not written back */
@@ -52,6 +59,7 @@ struct plan_opts {
 	long long claim_timeout;	/* unconfirmed claim handed out again after this */
 	uint64_t seed;		/* jitter */
 	int plan_delayed;	/* delayed events open plans too */
+	const struct recovery_table *recovery;	/* adaptive rules' figures; NULL: none */
 };
 
 /* The documented defaults: keep 30d, resolve after 7d, claim timeout 6h. */
@@ -89,6 +97,8 @@ void plan_set_init(struct plan_set *s);
 void plan_set_free(struct plan_set *s);
 static inline size_t plan_count(const struct plan_set *s) { return s->n; }
 struct plan *plan_at(const struct plan_set *s, size_t i);
+/* The domain of the plan's recipient. */
+static inline const char *plan_domain(const struct plan *p) { return p->rcpt + p->domain_off; }
 /* The plan of rcpt, or NULL (also for removed plans). */
 struct plan *plan_find(const struct plan_set *s, const char *rcpt);
 

@@ -161,6 +161,54 @@ parse_number(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
+/* "adaptive [min D] [max D] [observations N] [fallback GAP,...]": the
+ * fallback is the seed schedule unless given. *next is the first token
+ * after these. */
+static int
+parse_adaptive(struct policy_rule *r, char **tok, size_t ntok, size_t *next, char *why,
+    size_t whylen)
+{
+	static const long long seed[] = { 24 * 3600LL, 48 * 3600LL, 72 * 3600LL, 7 * 86400LL };
+	size_t i;
+	long long v;
+
+	r->kind = POLICY_ADAPTIVE;
+	r->amin = 3600;
+	r->amax = 7 * 86400LL;
+	r->observations = 5;
+	memcpy(r->gaps, seed, sizeof seed);
+	r->ngaps = sizeof seed / sizeof seed[0];
+	for (i = 1; i < ntok; i += 2) {
+		const char *arg = i + 1 < ntok ? tok[i + 1] : NULL;
+
+		if (strcmp(tok[i], "min") == 0) {
+			if (duration(arg, &r->amin, "min", why, whylen) != 0)
+				return -1;
+		} else if (strcmp(tok[i], "max") == 0) {
+			if (duration(arg, &r->amax, "max", why, whylen) != 0)
+				return -1;
+		} else if (strcmp(tok[i], "observations") == 0) {
+			if (parse_number(arg, 1, 1000000, &v) != 0) {
+				snprintf(why, whylen, "observations needs a number from 1 to 1000000");
+				return -1;
+			}
+			r->observations = (int)v;
+		} else if (strcmp(tok[i], "fallback") == 0) {
+			r->ngaps = 0;
+			if (parse_schedule(r, arg, why, whylen) != 0)
+				return -1;
+		} else {
+			break;
+		}
+	}
+	if (r->amin <= 0 || r->amax < r->amin) {
+		snprintf(why, whylen, "adaptive: min must be longer than 0 and max no shorter");
+		return -1;
+	}
+	*next = i;
+	return 0;
+}
+
 /* Tokens after DOMAIN and WHAT. */
 static int
 parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t whylen)
@@ -169,7 +217,7 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 	long long v;
 
 	if (ntok == 0) {
-		snprintf(why, whylen, "missing schedule, backoff or never");
+		snprintf(why, whylen, "missing schedule, backoff, adaptive or never");
 		return -1;
 	}
 	if (strcmp(tok[0], "schedule") == 0) {
@@ -230,8 +278,12 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 		r->kind = POLICY_NEVER;
 		r->retries = 0;
 		i = 1;
+	} else if (strcmp(tok[0], "adaptive") == 0) {
+		if (parse_adaptive(r, tok, ntok, &i, why, whylen) != 0)
+			return -1;
 	} else {
-		snprintf(why, whylen, "expected schedule, backoff or never, not \"%.40s\"", tok[0]);
+		snprintf(why, whylen, "expected schedule, backoff, adaptive or never, not "
+		    "\"%.40s\"", tok[0]);
 		return -1;
 	}
 	/* Each option is a word and its argument. */
@@ -264,7 +316,8 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 		}
 	}
 	if (r->retries < 0)
-		r->retries = r->kind == POLICY_SCHEDULE ? (int)r->ngaps : 4;
+		r->retries = r->kind == POLICY_SCHEDULE || r->kind == POLICY_ADAPTIVE ?
+		    (int)r->ngaps : 4;
 	return 0;
 }
 
@@ -398,6 +451,7 @@ policy_gap(const struct policy_rule *r, unsigned attempt, uint64_t rnd)
 		return -1;
 	switch (r->kind) {
 	case POLICY_SCHEDULE:
+	case POLICY_ADAPTIVE:	/* the fallback schedule */
 		return r->gaps[attempt < r->ngaps ? attempt : r->ngaps - 1];
 	case POLICY_BACKOFF:
 		g = (double)r->base * pow(r->factor, (double)attempt);
@@ -409,6 +463,39 @@ policy_gap(const struct policy_rule *r, unsigned attempt, uint64_t rnd)
 		return g < 1 ? 1 : (long long)g;
 	default:
 		return -1;
+	}
+}
+
+double
+policy_adaptive_level(int k)
+{
+	static const double level[] = { 0.5, 0.75, 0.9 };
+
+	if (k < 3)
+		return level[k];
+	/* Then 99%, 99.9%, ... */
+	return 1.0 - pow(10.0, -(double)(k - 1));
+}
+
+void
+policy_adaptive_times(const struct policy_rule *r, const long long *quantile, long long *at)
+{
+	long long prev = 0, horizon = 0;
+	int n = r->retries;
+
+	for (int k = 0; k < n; k++)
+		horizon += r->gaps[k < (int)r->ngaps ? k : (int)r->ngaps - 1];
+	for (int k = 0; k < n; k++) {
+		long long gap = quantile[k] - prev;
+
+		if (gap < r->amin)
+			gap = r->amin;
+		if (gap > r->amax)
+			gap = r->amax;
+		at[k] = prev + gap;
+		if (k == n - 1 && at[k] < horizon)
+			at[k] = horizon;
+		prev = at[k];
 	}
 }
 
@@ -443,13 +530,16 @@ policy_print(const struct policy *p, FILE *fp)
 			json_array_append_new(a, json_string(r->what[j]));
 		json_object_set_new(o, "match", a);
 		json_object_set_new(o, "kind", json_string(r->kind == POLICY_SCHEDULE ?
-		    "schedule" : r->kind == POLICY_BACKOFF ? "backoff" : "never"));
+		    "schedule" : r->kind == POLICY_BACKOFF ? "backoff" : r->kind == POLICY_ADAPTIVE ?
+		    "adaptive" : "never"));
 		a = json_array();
 		for (size_t j = 0; j < r->ngaps; j++)
 			json_array_append_new(a, json_string(policy_format_duration(r->gaps[j],
 			    buf, sizeof buf)));
-		json_object_set_new(o, "schedule", r->kind == POLICY_SCHEDULE ? a : json_null());
-		if (r->kind != POLICY_SCHEDULE)
+		/* adaptive: the fallback */
+		json_object_set_new(o, "schedule", r->kind == POLICY_SCHEDULE ||
+		    r->kind == POLICY_ADAPTIVE ? a : json_null());
+		if (r->kind != POLICY_SCHEDULE && r->kind != POLICY_ADAPTIVE)
 			json_decref(a);
 		if (r->kind == POLICY_BACKOFF) {
 			json_t *b = json_object();
@@ -463,6 +553,16 @@ policy_print(const struct policy *p, FILE *fp)
 			json_object_set_new(o, "backoff", b);
 		} else {
 			json_object_set_new(o, "backoff", json_null());
+		}
+		if (r->kind == POLICY_ADAPTIVE) {
+			json_t *b = json_object();
+
+			json_object_set_new(b, "min", json_string(policy_format_duration(r->amin,
+			    buf, sizeof buf)));
+			json_object_set_new(b, "max", json_string(policy_format_duration(r->amax,
+			    buf, sizeof buf)));
+			json_object_set_new(b, "observations", json_integer(r->observations));
+			json_object_set_new(o, "adaptive", b);
 		}
 		json_object_set_new(o, "retries", json_integer(r->retries));
 		json_object_set_new(o, "pause", json_string(policy_format_duration(r->pause, buf,

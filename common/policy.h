@@ -4,6 +4,7 @@
  *   DOMAIN  WHAT  schedule GAP,GAP,...            [retries N] [pause D] [name NAME]
  *   DOMAIN  WHAT  backoff BASE [xF] [max CAP] [jitter P%] [retries N] ...
  *   DOMAIN  WHAT  never                           [pause D] [name NAME]
+ *   DOMAIN  WHAT  adaptive [min D] [max D] [observations N] [fallback GAP,...] ...
  *
  * DOMAIN is a glob ("*.example.com", "*"); WHAT a comma-separated list of
  * reasons ("mailboxfull") or status globs ("4.2.*"), or "*". Built-in rules
@@ -15,9 +16,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum policy_kind { POLICY_SCHEDULE, POLICY_BACKOFF, POLICY_NEVER };
+enum policy_kind { POLICY_SCHEDULE, POLICY_BACKOFF, POLICY_NEVER, POLICY_ADAPTIVE };
 
 #define POLICY_MAX_GAPS 16
+#define POLICY_MAX_RETRIES 20
 #define POLICY_DEFAULT_PAUSE (30LL * 86400)
 
 struct policy_rule {
@@ -26,13 +28,15 @@ struct policy_rule {
 	char **what;		/* reasons or status globs; {"*"} for all */
 	size_t nwhat;
 	enum policy_kind kind;
-	long long gaps[POLICY_MAX_GAPS];	/* schedule */
+	long long gaps[POLICY_MAX_GAPS];	/* schedule; adaptive: the fallback */
 	size_t ngaps;
 	long long base, cap;	/* backoff */
 	double factor;
 	int jitter;		/* percent, +- */
 	int retries;
 	long long pause;	/* suggested suppression after exhaustion */
+	long long amin, amax;	/* adaptive: bounds of each gap */
+	int observations;	/* adaptive: recoveries needed to use the figures */
 };
 
 struct policy {
@@ -56,6 +60,17 @@ const struct policy_rule *policy_match(const struct policy *p, const char *domai
  * measured from the previous attempt. rnd (any 64-bit value, e.g. a hash)
  * draws the jitter. -1 when the rule allows no such retry. */
 long long policy_gap(const struct policy_rule *r, unsigned attempt, uint64_t rnd);
+/* The quantile of the recovery times that retry k (from 0) of an adaptive
+ * rule aims at: the median, then 75%, 90%, 99%, 99.9%, ... */
+double policy_adaptive_level(int k);
+/* The retries of an adaptive rule from a domain's recovery times: quantile[k]
+ * is the time (seconds) by which policy_adaptive_level(k) of the recipients'
+ * domains took mail again; at[k] is when retry k+1 falls due, counted from
+ * the first bounce, for k < r->retries. Each gap within the rule's min and
+ * max; the last retry never earlier than the fallback schedule's last, so a
+ * plan gives up no sooner. */
+void policy_adaptive_times(const struct policy_rule *r, const long long *quantile,
+    long long *at);
 /* A duration in one unit, the largest that divides it: "30d", "1w", "36h". */
 char *policy_format_duration(long long secs, char *buf, size_t size);
 /* The rules as JSON lines on fp (see retry-plan(1) --print-policy). 0, or -1

@@ -373,29 +373,38 @@ recovery_finish(struct recovery *r, int64_t now)
 	}
 }
 
-long long
-recovery_quantile(const struct recovery_group *g, double q)
+/* The nearest-rank quantile q of total lengths in the buckets h: the middle
+ * of its bucket, within the observed min and max; -1 for none. */
+static long long
+hist_quantile(const struct recovery_bucket *h, size_t n, unsigned long long total,
+    long long min, long long max, double q)
 {
 	unsigned long long rank, cum = 0;
 	double v;
 
-	if (g->recovered == 0)
+	if (total == 0)
 		return -1;
-	rank = (unsigned long long)ceil(q * (double)g->recovered);
+	rank = (unsigned long long)ceil(q * (double)total);
 	if (rank < 1)
 		rank = 1;
-	for (size_t i = 0; i < g->nhist; i++) {
-		cum += g->hist[i].n;
+	for (size_t i = 0; i < n; i++) {
+		cum += h[i].n;
 		if (cum >= rank) {
-			v = bucket_mid(g->hist[i].idx);
-			if (v < (double)g->min)
-				v = (double)g->min;
-			if (v > (double)g->max)
-				v = (double)g->max;
+			v = bucket_mid(h[i].idx);
+			if (v < (double)min)
+				v = (double)min;
+			if (v > (double)max)
+				v = (double)max;
 			return llround(v);
 		}
 	}
-	return g->max;
+	return max;
+}
+
+long long
+recovery_quantile(const struct recovery_group *g, double q)
+{
+	return hist_quantile(g->hist, g->nhist, g->recovered, g->min, g->max, q);
 }
 
 void
@@ -792,6 +801,52 @@ recovery_table_init(struct recovery_table *t)
 }
 
 static int
+bucket_cmp(const void *a, const void *b)
+{
+	const struct recovery_bucket *x = a, *y = b;
+
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The histogram of a record into e (sorted); none is no error: the
+ * percentiles then come from median and p90. */
+static int
+entry_hist(struct recovery_entry *e, const json_t *h)
+{
+	const char *k;
+	json_t *v;
+	unsigned long long sum = 0;
+
+	if (h == NULL || json_is_null(h))
+		return 0;
+	if (!json_is_object(h))
+		return -1;
+	e->hist = util_xcalloc(json_object_size(h) + 1, sizeof *e->hist);
+	json_object_foreach((json_t *)h, k, v) {
+		char *end;
+		unsigned long idx;
+
+		errno = 0;
+		idx = strtoul(k, &end, 10);
+		if (errno || end == k || *end || idx > 64 * RECOVERY_SUB || !json_is_integer(v) ||
+		    json_integer_value(v) < 0)
+			goto bad;
+		e->hist[e->nhist++] = (struct recovery_bucket){ (uint32_t)idx,
+		    (unsigned long long)json_integer_value(v) };
+		sum += (unsigned long long)json_integer_value(v);
+	}
+	if (sum != e->recovered || (sum > 0 && (e->min < 0 || e->max < e->min)))
+		goto bad;
+	qsort(e->hist, e->nhist, sizeof *e->hist, bucket_cmp);
+	return 0;
+bad:
+	free(e->hist);
+	e->hist = NULL;
+	e->nhist = 0;
+	return -1;
+}
+
+static int
 table_one(void *arg, const json_t *o, char *why, size_t whylen)
 {
 	struct recovery_table *t = arg;
@@ -810,8 +865,14 @@ table_one(void *arg, const json_t *o, char *why, size_t whylen)
 	if (get_count(o, "count", &e.count) || get_count(o, "recovered", &e.recovered) ||
 	    get_count(o, "never", &e.never) || get_count(o, "episodes", &e.episodes) ||
 	    get_duration(o, "median", &e.median) || get_duration(o, "p90", &e.p90) ||
+	    get_duration(o, "min", &e.min) || get_duration(o, "max", &e.max) ||
 	    (share && !json_is_null(share) && !json_is_number(share))) {
 		snprintf(why, whylen, "a count, duration or share of the wrong type");
+		return -1;
+	}
+	if (entry_hist(&e, json_object_get(o, "hist")) != 0) {
+		snprintf(why, whylen, "\"hist\" is not buckets of counts adding up to "
+		    "\"recovered\"");
 		return -1;
 	}
 	e.never_share = share && json_is_number(share) ? json_number_value(share) : -1;
@@ -821,6 +882,7 @@ table_one(void *arg, const json_t *o, char *why, size_t whylen)
 	he = hmap_put(&t->map, b.p, b.len, &added);
 	util_buf_free(&b);
 	if (!added) {
+		free(e.hist);
 		snprintf(why, whylen, "a second record of %.80s %s", key, kind);
 		return -1;
 	}
@@ -854,9 +916,65 @@ recovery_table_find(const struct recovery_table *t, const char *domain, const ch
 	return he ? he->val : NULL;
 }
 
+static void
+free_entry(void *p)
+{
+	struct recovery_entry *e = p;
+
+	free(e->hist);
+	free(e);
+}
+
 void
 recovery_table_free(struct recovery_table *t)
 {
-	hmap_free(&t->map, free);
+	hmap_free(&t->map, free_entry);
 	recovery_table_init(t);
+}
+
+/* The inverse of the standard normal distribution (P. J. Acklam's rational
+ * approximation, relative error under 1.2e-9), for records without a
+ * histogram. */
+static double
+normal_inv(double p)
+{
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+		-2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01,
+		2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+		-1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+		-2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00,
+		2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+		2.445134137142996e+00, 3.754408661907416e+00 };
+	double q, r;
+
+	if (p < 0.02425) {
+		q = sqrt(-2 * log(p));
+		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		    ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	if (p > 1 - 0.02425)
+		return -normal_inv(1 - p);
+	q = p - 0.5;
+	r = q * q;
+	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+	    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+long long
+recovery_entry_quantile(const struct recovery_entry *e, double q)
+{
+	double sigma, v;
+
+	if (e->hist)
+		return hist_quantile(e->hist, e->nhist, e->recovered, e->min, e->max, q);
+	if (e->median <= 0)
+		return e->median;
+	/* A log-normal spread through the median and the 90th percentile. */
+	sigma = e->p90 > e->median ? log((double)e->p90 / (double)e->median) / normal_inv(0.9) :
+	    0.0;
+	v = (double)e->median * exp(sigma * normal_inv(q));
+	return v > 1e15 ? (long long)1e15 : llround(v);
 }

@@ -111,8 +111,10 @@ int recovery_save(struct recovery *r, const char *path, int64_t now);
 /* --- for retry-plan: the figures of a recovery file, by domain and kind --- */
 struct recovery_entry {
 	unsigned long long count, recovered, never, episodes;
-	long long median, p90;	/* -1: none */
+	long long median, p90, min, max;	/* -1: none */
 	double never_share;	/* -1: none */
+	struct recovery_bucket *hist;	/* sorted; NULL when the record had none */
+	size_t nhist;
 };
 struct recovery_table {
 	struct hmap map;	/* "domain\tkind" -> struct recovery_entry */
@@ -125,5 +127,9 @@ int recovery_table_load(struct recovery_table *t, const char *path);
 const struct recovery_entry *recovery_table_find(const struct recovery_table *t,
     const char *domain, const char *kind);
 void recovery_table_free(struct recovery_table *t);
+/* The quantile q (0 < q < 1) of the recovery times of an entry: from its
+ * histogram, or from a log-normal spread through its median and 90th
+ * percentile. -1 when nothing recovered. */
+long long recovery_entry_quantile(const struct recovery_entry *e, double q);
 
 #endif
