@@ -172,7 +172,6 @@ struct rcpt {
 	uint32_t slot;		/* seconds after SEND_START */
 	int64_t since;		/* first bounce of the open episode */
 	uint8_t episode;	/* EP_* */
-	uint8_t paused;		/* given up: suppressed by the pipeline */
 };
 
 static struct domain *doms;
@@ -602,11 +601,14 @@ cron(int64_t T)
 
 			if (strstr(line, "\"state\":\"exhausted\"") == NULL || (r = rcpt_of(line)) < 0)
 				continue;
+			/* An exhausted plan is printed again when another message
+			 * bounces: it is one give-up, added to the list again. */
 			if (ex == NULL)
 				ex = xfopen(path_of("exhausted.jsonl"), "w");
 			fputs(line, ex);
+			if (rcpts[r].episode == EP_GIVEN_UP)
+				continue;
 			given_up++;
-			rcpts[r].paused = 1;
 			if (!is_full(&doms[rcpts[r].dom], T))
 				given_up_recovered++;
 			if (rcpts[r].episode == EP_OPEN)

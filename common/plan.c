@@ -404,7 +404,7 @@ adaptive(struct plan_set *s, struct plan *p, const struct policy_rule *r, int64_
 		char line[512];
 
 		for (int k = 0; k < r->retries; k++)
-			q[k] = recovery_entry_quantile(e, policy_adaptive_level(k));
+			q[k] = recovery_round(recovery_entry_quantile(e, policy_adaptive_level(k)));
 		policy_adaptive_times(r, q, at);
 		p->next_retry = max64(max64(p->first_bounce + at[p->attempts],
 		    p->last_attempt + r->amin), t);

@@ -161,16 +161,12 @@ parse_number(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
-/* "adaptive [min D] [max D] [observations N] [fallback GAP,...]": the
- * fallback is the seed schedule unless given. *next is the first token
- * after these. */
-static int
-parse_adaptive(struct policy_rule *r, char **tok, size_t ntok, size_t *next, char *why,
-    size_t whylen)
+/* An adaptive rule's defaults: min 1h, max 1w, observations 5, the seed
+ * schedule as the fallback. */
+static void
+adaptive_defaults(struct policy_rule *r)
 {
 	static const long long seed[] = { 24 * 3600LL, 48 * 3600LL, 72 * 3600LL, 7 * 86400LL };
-	size_t i;
-	long long v;
 
 	r->kind = POLICY_ADAPTIVE;
 	r->amin = 3600;
@@ -178,34 +174,32 @@ parse_adaptive(struct policy_rule *r, char **tok, size_t ntok, size_t *next, cha
 	r->observations = 5;
 	memcpy(r->gaps, seed, sizeof seed);
 	r->ngaps = sizeof seed / sizeof seed[0];
-	for (i = 1; i < ntok; i += 2) {
-		const char *arg = i + 1 < ntok ? tok[i + 1] : NULL;
+}
 
-		if (strcmp(tok[i], "min") == 0) {
-			if (duration(arg, &r->amin, "min", why, whylen) != 0)
-				return -1;
-		} else if (strcmp(tok[i], "max") == 0) {
-			if (duration(arg, &r->amax, "max", why, whylen) != 0)
-				return -1;
-		} else if (strcmp(tok[i], "observations") == 0) {
-			if (parse_number(arg, 1, 1000000, &v) != 0) {
-				snprintf(why, whylen, "observations needs a number from 1 to 1000000");
-				return -1;
-			}
-			r->observations = (int)v;
-		} else if (strcmp(tok[i], "fallback") == 0) {
-			r->ngaps = 0;
-			if (parse_schedule(r, arg, why, whylen) != 0)
-				return -1;
-		} else {
-			break;
+/* An option of an adaptive rule (min, max, observations, fallback): 1 if
+ * it was one, 0 if not, -1 if its argument is bad. */
+static int
+adaptive_option(struct policy_rule *r, const char *word, const char *arg, char *why,
+    size_t whylen)
+{
+	long long v;
+
+	if (strcmp(word, "min") == 0)
+		return duration(arg, &r->amin, "min", why, whylen) == 0 ? 1 : -1;
+	if (strcmp(word, "max") == 0)
+		return duration(arg, &r->amax, "max", why, whylen) == 0 ? 1 : -1;
+	if (strcmp(word, "observations") == 0) {
+		if (parse_number(arg, 1, 1000000, &v) != 0) {
+			snprintf(why, whylen, "observations needs a number from 1 to 1000000");
+			return -1;
 		}
+		r->observations = (int)v;
+		return 1;
 	}
-	if (r->amin <= 0 || r->amax < r->amin) {
-		snprintf(why, whylen, "adaptive: min must be longer than 0 and max no shorter");
-		return -1;
+	if (strcmp(word, "fallback") == 0) {
+		r->ngaps = 0;
+		return parse_schedule(r, arg, why, whylen) == 0 ? 1 : -1;
 	}
-	*next = i;
 	return 0;
 }
 
@@ -279,8 +273,8 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 		r->retries = 0;
 		i = 1;
 	} else if (strcmp(tok[0], "adaptive") == 0) {
-		if (parse_adaptive(r, tok, ntok, &i, why, whylen) != 0)
-			return -1;
+		adaptive_defaults(r);
+		i = 1;
 	} else {
 		snprintf(why, whylen, "expected schedule, backoff, adaptive or never, not "
 		    "\"%.40s\"", tok[0]);
@@ -289,7 +283,12 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 	/* Each option is a word and its argument. */
 	for (; i < ntok; i += 2) {
 		const char *arg = i + 1 < ntok ? tok[i + 1] : NULL;
+		int a = r->kind == POLICY_ADAPTIVE ? adaptive_option(r, tok[i], arg, why, whylen) : 0;
 
+		if (a < 0)
+			return -1;
+		if (a > 0)
+			continue;
 		if (strcmp(tok[i], "retries") == 0) {
 			if (r->kind == POLICY_NEVER) {
 				snprintf(why, whylen, "never takes no retries");
@@ -311,9 +310,15 @@ parse_action(struct policy_rule *r, char **tok, size_t ntok, char *why, size_t w
 			free(r->name);
 			r->name = util_xstrdup(arg);
 		} else {
-			snprintf(why, whylen, "unknown word \"%.40s\" (retries, pause, name)", tok[i]);
+			snprintf(why, whylen, "unknown word \"%.40s\" (retries, pause, name%s)",
+			    tok[i], r->kind == POLICY_ADAPTIVE ? ", min, max, observations, fallback" :
+			    "");
 			return -1;
 		}
+	}
+	if (r->kind == POLICY_ADAPTIVE && (r->amin <= 0 || r->amax < r->amin)) {
+		snprintf(why, whylen, "adaptive: min must be longer than 0 and max no shorter");
+		return -1;
 	}
 	if (r->retries < 0)
 		r->retries = r->kind == POLICY_SCHEDULE || r->kind == POLICY_ADAPTIVE ?

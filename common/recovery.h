@@ -90,7 +90,8 @@ void recovery_figures(const struct recovery_group *g, struct recovery_figures *f
 /* The quantile q (0 < q <= 1) of the recovered observations, or -1. */
 long long recovery_quantile(const struct recovery_group *g, double q);
 
-/* A figure as records show it: whole minutes from an hour on, "2h10m". */
+/* A figure as records show it: whole minutes from ten minutes on, "2h10m". */
+long long recovery_round(long long secs);
 char *recovery_format_duration(long long secs, char *buf, size_t size);
 /* The groups with something to say (an observation or one open), largest
  * first; *n set. The array is the caller's to free. */
