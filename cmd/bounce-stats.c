@@ -17,6 +17,7 @@
 #include "opt.h"
 #include "plan.h"
 #include "reason.h"
+#include "sandbox.h"
 #include "recovery.h"
 #include "status.h"
 #include "util.h"
@@ -946,7 +947,10 @@ options(int *argcp, char ***argvp)
 		case O_RECOVERY_WINDOW:
 			recovery_window = opt_duration(&o, optarg, 1);
 			break;
-		case 's': state = optarg; break;
+		case 's':
+			state = optarg;
+			sandbox_allow_path(optarg, SANDBOX_READ);
+			break;
 		case 't': top = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'u': until = opt_time(&o, optarg); break;
 		case 'V': util_version(); break;

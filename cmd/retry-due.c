@@ -9,6 +9,7 @@
 #include "afile.h"
 #include "opt.h"
 #include "pace.h"
+#include "sandbox.h"
 #include "plan.h"
 #include "policy.h"
 #include "util.h"
@@ -105,11 +106,17 @@ options(int argc, char **argv, struct args *a)
 		switch (ch) {
 		case 'h': help(); break;
 		case 'L': a->limit = opt_count(&o, optarg, 0, 1000000000LL); break;
-		case 'l': a->list = optarg; break;
+		case 'l':
+			a->list = optarg;
+			sandbox_allow_path(optarg, SANDBOX_READ);
+			break;
 		case 'N': a->dry_run = 1; break;
 		case O_PER_DOMAIN: a->per_domain = opt_count(&o, optarg, 1, 1000000000LL); break;
 		case 's': a->state = optarg; break;
-		case O_THROTTLE: a->throttle = optarg; break;
+		case O_THROTTLE:
+			a->throttle = optarg;
+			sandbox_allow_path(optarg, SANDBOX_READ);
+			break;
 		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;

@@ -16,6 +16,7 @@
 #include "plan.h"
 #include "policy.h"
 #include "recovery.h"
+#include "sandbox.h"
 #include "util.h"
 
 static struct plan_set plans;
@@ -147,7 +148,10 @@ options(int *argcp, char ***argvp, struct args *a)
 		case 'h': help(); break;
 		case 'P': a->print_policy = 1; break;
 		case 'p': a->policy_file = optarg; break;
-		case O_RECOVERY: a->recovery = optarg; break;
+		case O_RECOVERY:
+			a->recovery = optarg;
+			sandbox_allow_path(optarg, SANDBOX_READ);
+			break;
 		case 'S': opts.seed = (uint64_t)opt_count(&o, optarg, 0, INT64_MAX); break;
 		case 's': a->state = optarg; break;
 		case 'V': util_version(); break;
