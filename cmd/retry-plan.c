@@ -193,6 +193,7 @@ merge(const char *state, int wait, int argc, char **argv)
 	plan_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
 	plan_reader_free(&reader);
+	plan_domains_back(&plans, &opts);
 	plan_age(&plans, &opts);
 	/* The changes go out before the state moves on: if the reader of
 	 * stdout (suppress, a full disk) fails, the state stays as it was
@@ -254,6 +255,7 @@ main(int argc, char *argv[])
 		plan_reader_init(&reader);
 		status = input_worse(status, input_run(argc, argv, on_line, NULL));
 		plan_reader_free(&reader);
+		plan_domains_back(&plans, &opts);
 		print_plans(0);
 	}
 	recovery_table_free(&recovery);

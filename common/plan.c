@@ -142,6 +142,7 @@ plan_set_free(struct plan_set *s)
 	free(s->blocks);
 	free(s->slots);
 	free(s->strings.slots);
+	hmap_free(&s->domain_back, NULL);
 	for (size_t i = 0; i < s->narena; i++)
 		free(s->arena[i]);
 	free(s->arena);
@@ -525,6 +526,15 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 		delay = !o->plan_delayed;
 	else
 		delivery = 1;	/* delivered, relayed, expanded */
+	if (delivery && e->domain) {
+		/* The domain takes mail: the adaptive plans waiting on it may go. */
+		int added;
+		struct hmap_entry *he = hmap_put(&s->domain_back, e->domain, strlen(e->domain),
+		    &added);
+
+		if (added || t > he->num)
+			he->num = t;
+	}
 	fresh = p == NULL || (p->flags & PLAN_F_REMOVED);
 	if (fresh) {
 		if (delivery) {
@@ -615,6 +625,39 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 		break;	/* exhausted and failed stay */
 	}
 	return 1;
+}
+
+void
+plan_domains_back(struct plan_set *s, const struct plan_opts *o)
+{
+	char when[BKTIME_BUFSZ], line[160];
+
+	if (s->domain_back.count == 0)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		struct plan *p = plan_at(s, i);
+		const struct policy_rule *r;
+		struct hmap_entry *he;
+		int64_t t;
+
+		if (p->state != PLAN_WAITING || p->sched == PLAN_SCHED_NONE ||
+		    (p->flags & PLAN_F_REMOVED) || (p->reason && recovery_rcpt_scope(p->reason)) ||
+		    (he = hmap_get(&s->domain_back, plan_domain(p), strlen(plan_domain(p)))) == NULL ||
+		    he->num <= p->last_bounce || he->num <= p->last_attempt)
+			continue;
+		r = policy_match(o->policy, plan_domain(p), p->reason, p->status);
+		if (r == NULL || r->kind != POLICY_ADAPTIVE)
+			continue;
+		t = max64(he->num, p->last_attempt + r->amin);
+		if (t >= p->next_retry)
+			continue;
+		p->next_retry = t;
+		p->sched = PLAN_SCHED_RECOVERED;
+		snprintf(line, sizeof line, "%s took mail again at %s", plan_domain(p),
+		    bktime_format((time_t)he->num, when));
+		p->basis = intern(s, line);
+		p->flags |= PLAN_F_CHANGED;
+	}
 }
 
 int64_t
@@ -936,7 +979,8 @@ format_plan(struct out *b, const struct plan *p, const struct plan_opts *o)
 		const char *a = p->retry_at ? p->retry_at : "";
 
 		put_key(b, "schedule");
-		put_str(b, p->sched == PLAN_SCHED_ADAPTIVE ? "adaptive" : "fallback");
+		put_str(b, p->sched == PLAN_SCHED_ADAPTIVE ? "adaptive" :
+		    p->sched == PLAN_SCHED_RECOVERED ? "recovered" : "fallback");
 		put_key(b, "basis");
 		put_str(b, p->basis);
 		put_key(b, "retry_at");
@@ -1205,7 +1249,7 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 		struct util_buf b = {0};
 
 		tmp.sched = strcmp(str, "adaptive") == 0 ? PLAN_SCHED_ADAPTIVE :
-		    PLAN_SCHED_FALLBACK;
+		    strcmp(str, "recovered") == 0 ? PLAN_SCHED_RECOVERED : PLAN_SCHED_FALLBACK;
 		tmp.basis = intern(s, flatjson_str(fj, K_BASIS));
 		for (size_t i = 0; (str = flatjson_strs(fj, K_RETRY_AT, i)) != NULL; i++) {
 			if (i)

@@ -46,7 +46,7 @@ struct plan {
 };
 
 /* Under an adaptive rule: which schedule the next retry comes from. */
-enum { PLAN_SCHED_NONE, PLAN_SCHED_ADAPTIVE, PLAN_SCHED_FALLBACK };
+enum { PLAN_SCHED_NONE, PLAN_SCHED_ADAPTIVE, PLAN_SCHED_FALLBACK, PLAN_SCHED_RECOVERED };
 
 #define PLAN_F_CHANGED 1	/* changed in this run: printed by retry-plan */
 #define PLAN_F_REMOVED 2	/* expired: not written back */
@@ -91,6 +91,7 @@ struct plan_set {
 	char **bad;		/* state lines that could not be read, kept verbatim */
 	size_t nbad;
 	struct plan_stats stats;
+	struct hmap domain_back;	/* domain -> num: its newest delivery in the input */
 };
 
 void plan_set_init(struct plan_set *s);
@@ -115,6 +116,11 @@ void plan_clean_temps(const char *path);
 
 /* Moves plans on with one event. Returns 1 if a plan changed, else 0. */
 int plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o);
+/* Adaptive rules: a plan waiting on a domain that took mail again after its
+ * last bounce (a delivery to another recipient there, in the events read)
+ * is due now, no sooner than the rule's min after its last attempt. Call
+ * after the events, before plan_age. */
+void plan_domains_back(struct plan_set *s, const struct plan_opts *o);
 /* Time passes: quiet claims resolve, resolved, failed and exhausted plans
  * expire (removed). */
 void plan_age(struct plan_set *s, const struct plan_opts *o);

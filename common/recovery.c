@@ -220,9 +220,8 @@ recovery_free(struct recovery *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* The recipient's own state, not the server's. */
-static int
-rcpt_scope(const char *kind)
+int
+recovery_rcpt_scope(const char *kind)
 {
 	return strcmp(kind, "mailboxfull") == 0 || strcmp(kind, "suspend") == 0;
 }
@@ -259,7 +258,7 @@ group_of(struct recovery *r, const char *key, const char *kind)
 	g = util_xcalloc(1, sizeof *g);
 	g->key = he->key;
 	g->kind = kind;
-	g->rcpt_scope = rcpt_scope(kind);
+	g->rcpt_scope = recovery_rcpt_scope(kind);
 	g->first = g->last = NOTIME;
 	k->g = util_xreallocarray(k->g, k->n + 1, sizeof *k->g);
 	k->g[k->n++] = g;

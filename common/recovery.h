@@ -68,6 +68,10 @@ struct recovery {
 
 void recovery_init(struct recovery *r, int by_rhost, long long window);
 void recovery_free(struct recovery *r);
+/* Whether a kind of soft bounce (a reason) is the recipient's own state
+ * (mailboxfull, suspend), which a delivery to another recipient says nothing
+ * about, rather than the server's. */
+int recovery_rcpt_scope(const char *kind);
 /* Whether the event of that action and class is a soft bounce, a delivery,
  * or neither (0), for the measurement. */
 enum { RECOVERY_NONE, RECOVERY_BOUNCE, RECOVERY_DELIVERY };

@@ -128,6 +128,34 @@ secs() {
 	[ "$(field bob@few.example .schedule)" = adaptive ]
 }
 
+@test "adaptive: a delivery to the domain after the bounce makes the plan due now (not sooner than min)" {
+	policy
+	{
+		ev 2026-11-20T10:00:00Z ann@slow.example failed systemfull soft
+		ev 2026-11-20T10:00:00Z box@slow.example failed mailboxfull soft
+		ev 2026-11-20T10:20:00Z bob@slow.example delivered delivered none
+	} >"$T/ev"
+	retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:30:00Z "$T/ev" >/dev/null
+	# Too soon after the bounce: min (1h) after it.
+	[ "$(field ann@slow.example '[.schedule, .next_retry] | join(" ")')" = "recovered 2026-11-20T11:00:00Z" ]
+	[ "$(field ann@slow.example .basis)" = "slow.example took mail again at 2026-11-20T10:20:00Z" ]
+	# The retry_at of the plan's schedule stays: what comes after this retry.
+	[ "$(field ann@slow.example '.retry_at | join(",")')" = "1d,3d,6d,1w6d" ]
+	# A full mailbox is the recipient's own: another's delivery says nothing.
+	[ "$(field box@slow.example '.next_retry')" = 2026-11-21T10:00:00Z ]
+	# A delivery from before the bounce says nothing either.
+	ev 2026-11-20T09:00:00Z cy@slow.example delivered delivered none >"$T/ev2"
+	ev 2026-11-20T11:00:00Z dan@slow.example failed systemfull soft >>"$T/ev2"
+	retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T11:30:00Z "$T/ev2" >/dev/null
+	[ "$(field dan@slow.example '[.schedule, .next_retry] | join(" ")')" = "fallback 2026-11-21T11:00:00Z" ]
+	# Handed out, bounced again: the schedule goes on from there.
+	retry-due -s "$S" --now 2026-11-20T11:30:00Z | jq -r .rcpt | grep -qx ann@slow.example
+	ev 2026-11-20T11:31:00Z ann@slow.example failed systemfull soft |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T12:00:00Z >/dev/null
+	[ "$(field ann@slow.example '[.schedule, .attempts, .next_retry] | join(" ")')" = \
+	    "fallback 1 2026-11-22T11:30:00Z" ]
+}
+
 @test "adaptive: other rules' plans are as before, with no schedule keys" {
 	recovery
 	policy
