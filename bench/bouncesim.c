@@ -26,8 +26,10 @@
  *    beyond that it answers 421 4.7.0 "rate limited" (--no-rate-limit turns
  *    this off): retries that pile onto a server are refused;
  *  - the daily send starts at 06:00 UTC and goes out evenly over 16 hours,
- *    each recipient at its own place in the list, filtered through
- *    suppress(1) an hour before;
+ *    each recipient at its own place in the list: every recipient every day
+ *    (--every 1), or a seventh of the list each day (--every 7: a weekly
+ *    newsletter sent in daily parts); the day's list is filtered through
+ *    suppress(1) an hour before it starts;
  *  - the sender's Postfix tries each message once (maximal_queue_lifetime
  *    = 0, so that the application owns the retries): a full server answers
  *    452 4.3.1 and the message is returned at once ("status=expired").
@@ -36,10 +38,16 @@
  *    bounce-parse --delivered --year Y last-hour.log > events
  *    retry-plan --state plans --now T --policy P [--recovery R] events
  *        exhausted plans: suppress --list L add (their pause)
- *    bounce-stats --recovery --state R --now T events      (adaptive only)
- *    retry-due --state plans --now T [--per-domain N --suppressed L]
+ *    retry-due --state plans --now T [--per-domain N --list L]
  *        the retries go out during the next hour
- *    suppress --list L filter   (the daily send of the next hour)
+ * and every 6 hours (--stats-every) for the adaptive schedule:
+ *    bounce-stats --recovery --state S --now T events-since-then > R
+ * before which the recovery state S is started from the mail log of the 60
+ * days before (--history), as a user starts from the logs there are. The
+ * policies: fixed "schedule 24h,48h,72h,1w retries 4", backoff "backoff 24h
+ * x2 max 1w jitter 20% retries 4", adaptive "adaptive min 1h max 1w" (its
+ * fallback is the fixed schedule); all with pause 30d; --policy FILE
+ * instead.
  *
  * What is measured, from the truth:
  *  - time to delivery: from a recipient's first bounce to its next delivery
@@ -48,15 +56,20 @@
  *  - given up: plans that ran out of retries (exhausted, paused 30 days),
  *    and of them those whose domain's storage outage had already ended;
  *  - sent while full: messages (daily or retries) sent to a domain while its
- *    storage was full.
+ *    storage was full;
+ *  - open: recipients still waiting for a delivery at the end.
  *
- * Output: one JSON line of figures on standard output (and the run time of
- * the pipeline). --trace FILE writes what happened, for the tests.
+ * Output: one JSON line of figures on standard output, with the wall and
+ * CPU time of the run (the programs' included); --verbose adds the time per
+ * program on standard error. --trace FILE writes what happened, for the
+ * tests.
  *
- * Build: cc -O2 -std=c11 -o bouncesim bench/bouncesim.c -lm
- * Usage: bouncesim --bin DIR --dir WORKDIR --schedule fixed|backoff|adaptive
- *        [--seed N] [--days N] [--send-days N] [--recipients N] [--domains N]
- *        [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files] */
+ * Build: cc -O2 -std=c11 -D_DEFAULT_SOURCE -o bouncesim bench/bouncesim.c -lm
+ * Usage: bouncesim --dir WORKDIR [--bin DIR] [--schedule fixed|backoff|adaptive]
+ *        [--policy FILE] [--seed N] [--days N] [--send-days N] [--every N]
+ *        [--recipients N] [--domains N] [--history DAYS] [--stats-every HOURS]
+ *        [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files]
+ *        [--verbose] */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -568,6 +581,16 @@ append_file(const char *from, const char *to)
 		die("%s: write error", to);
 }
 
+/* bounce-stats --recovery: the records (without the open observations of
+ * the state) replace the file retry-plan reads, as "> tmp && mv" would. */
+static void
+stats(char *const argv[])
+{
+	run(argv, NULL, path_of("recovery.tmp"));
+	if (rename(path_of("recovery.tmp"), path_of("recovery.jsonl")) != 0)
+		die("recovery.jsonl: %s", strerror(errno));
+}
+
 /* The cron job at tick T: the log of the hour before it is complete. */
 static void
 cron(int64_t T)
@@ -631,10 +654,10 @@ cron(int64_t T)
 	/* The recovery times, from the events since the last time. */
 	if (adaptive && (T - START) % (stats_every * HOUR) == 0 &&
 	    !file_empty(path_of("stats.jsonl"))) {
-		char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.jsonl"),
+		char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.state"),
 			"--now", now, path_of("stats.jsonl"), NULL };
 
-		run(sp, NULL, NULL);
+		stats(sp);
 		unlink(path_of("stats.jsonl"));
 	}
 	/* The retries due now go out during the next hour. */
@@ -739,7 +762,7 @@ seed_history(void)
 	char *log = path_of("history.log"), *events = path_of("history.jsonl");
 	char *now = stamp_arg(START);
 	char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", log, NULL };
-	char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.jsonl"),
+	char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.state"),
 		"--now", now, events, NULL };
 	double t0;
 	FILE *fp;
@@ -765,7 +788,7 @@ seed_history(void)
 		die("history.log: write error");
 	t0 = clock_secs();
 	run(bp, NULL, events);
-	run(sp, NULL, NULL);
+	stats(sp);
 	history_secs = clock_secs() - t0;
 	unlink(log);
 	unlink(events);
@@ -783,8 +806,9 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bouncesim --dir DIR [--bin DIR] [--schedule fixed|backoff|adaptive]\n"
-	    "       [--policy FILE] [--seed N] [--days N] [--send-days N] [--recipients N]\n"
-	    "       [--domains N] [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files]\n");
+	    "       [--policy FILE] [--seed N] [--days N] [--send-days N] [--every N]\n"
+	    "       [--recipients N] [--domains N] [--history DAYS] [--stats-every HOURS]\n"
+	    "       [--per-domain N] [--no-rate-limit] [--trace FILE] [--keep-files] [--verbose]\n");
 	exit(2);
 }
 
@@ -926,7 +950,8 @@ main(int argc, char *argv[])
 	if (!keep_files) {
 		static const char *const files[] = { "hour.log", "events.jsonl", "changed.jsonl",
 			"due.jsonl", "plans.jsonl", "plans.jsonl.lock", "suppressed.jsonl",
-			"suppressed.jsonl.lock", "recovery.jsonl", "recovery.jsonl.lock",
+			"suppressed.jsonl.lock", "recovery.jsonl", "recovery.state",
+			"recovery.state.lock", "recovery.tmp",
 			"exhausted.jsonl", "rcpts.txt", "send.txt", "policy", "stats.jsonl" };
 
 		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)

@@ -258,6 +258,8 @@ main(int argc, char *argv[])
 		plan_domains_back(&plans, &opts);
 		print_plans(0);
 	}
+	if (recovery.errors)
+		status = status < 0 ? status : BK_ERR;
 	recovery_table_free(&recovery);
 	if (status < 0)
 		status = BK_ERR;

@@ -59,7 +59,7 @@ struct plan_opts {
 	long long claim_timeout;	/* unconfirmed claim handed out again after this */
 	uint64_t seed;		/* jitter */
 	int plan_delayed;	/* delayed events open plans too */
-	const struct recovery_table *recovery;	/* adaptive rules' figures; NULL: none */
+	struct recovery_table *recovery;	/* adaptive rules' figures; NULL: none */
 };
 
 /* The documented defaults: keep 30d, resolve after 7d, claim timeout 6h. */

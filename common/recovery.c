@@ -2,9 +2,11 @@
 #include "recovery.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "afile.h"
 #include "bktime.h"
@@ -849,62 +851,171 @@ bad:
 	return -1;
 }
 
+/* The figures of a domain's record into e. */
 static int
-table_one(void *arg, const json_t *o, char *why, size_t whylen)
+entry_from_json(const json_t *o, struct recovery_entry *e, char *why, size_t whylen)
 {
-	struct recovery_table *t = arg;
-	struct recovery_entry e;
-	struct hmap_entry *he;
-	struct util_buf b = {0};
-	const char *key, *kind;
-	int by_rhost, added;
 	const json_t *share = json_object_get(o, "never_share");
 
-	if (record_key(o, &by_rhost, &key, &kind, why, whylen) != 0)
-		return -1;
-	if (by_rhost)
-		return 0;
-	memset(&e, 0, sizeof e);
-	if (get_count(o, "count", &e.count) || get_count(o, "recovered", &e.recovered) ||
-	    get_count(o, "never", &e.never) || get_count(o, "episodes", &e.episodes) ||
-	    get_duration(o, "median", &e.median) || get_duration(o, "p90", &e.p90) ||
-	    get_duration(o, "min", &e.min) || get_duration(o, "max", &e.max) ||
+	memset(e, 0, sizeof *e);
+	if (get_count(o, "count", &e->count) || get_count(o, "recovered", &e->recovered) ||
+	    get_count(o, "never", &e->never) || get_count(o, "episodes", &e->episodes) ||
+	    get_duration(o, "median", &e->median) || get_duration(o, "p90", &e->p90) ||
+	    get_duration(o, "min", &e->min) || get_duration(o, "max", &e->max) ||
 	    (share && !json_is_null(share) && !json_is_number(share))) {
 		snprintf(why, whylen, "a count, duration or share of the wrong type");
 		return -1;
 	}
-	if (entry_hist(&e, json_object_get(o, "hist")) != 0) {
+	if (entry_hist(e, json_object_get(o, "hist")) != 0) {
 		snprintf(why, whylen, "\"hist\" is not buckets of counts adding up to "
 		    "\"recovered\"");
 		return -1;
 	}
-	e.never_share = share && json_is_number(share) ? json_number_value(share) : -1;
-	util_buf_adds(&b, key);
+	e->never_share = share && json_is_number(share) ? json_number_value(share) : -1;
+	return 0;
+}
+
+static struct hmap_entry *
+table_slot(struct recovery_table *t, const char *key, size_t keylen, const char *kind,
+    int *added)
+{
+	struct util_buf b = {0};
+	struct hmap_entry *he;
+
+	util_buf_add(&b, key, keylen);
 	util_buf_addc(&b, '\t');
 	util_buf_adds(&b, kind);
-	he = hmap_put(&t->map, b.p, b.len, &added);
+	he = hmap_put(&t->map, b.p, b.len, added);
 	util_buf_free(&b);
-	if (!added) {
-		free(e.hist);
-		snprintf(why, whylen, "a second record of %.80s %s", key, kind);
-		return -1;
+	return he;
+}
+
+/* A string of plain characters at *p, up to its closing quote. */
+static const char *
+plain_string(const char *p, size_t *len)
+{
+	const char *q = p;
+
+	while (*q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+		q++;
+	*len = (size_t)(q - p);
+	return *q == '"' && q > p ? q + 1 : NULL;
+}
+
+/* Lines as bounce-stats writes them begin {"domain":"D","kind":"K": such
+ * a line is only kept, and read when its figures are asked for. Others are
+ * read at once (or skipped: servers). */
+static int
+table_line(struct recovery_table *t, const struct input_loc *loc, char *line, size_t len)
+{
+	static const char dom[] = "{\"domain\":\"", kin[] = ",\"kind\":\"";
+	const char *p, *key, *kind;
+	size_t keylen, kindlen;
+	char k[64], why[200];
+	const struct reason_desc *d;
+	struct hmap_entry *he;
+	json_t *o;
+	int added, by_rhost;
+
+	if (strspn(line, " \t") == len)
+		return BK_OK;
+	if (strncmp(line, dom, sizeof dom - 1) == 0 &&
+	    (p = plain_string(key = line + sizeof dom - 1, &keylen)) != NULL &&
+	    strncmp(p, kin, sizeof kin - 1) == 0 &&
+	    plain_string(kind = p + sizeof kin - 1, &kindlen) != NULL && kindlen < sizeof k) {
+		memcpy(k, kind, kindlen);
+		k[kindlen] = '\0';
+		if ((d = reason_describe(k)) != NULL) {
+			he = table_slot(t, key, keylen, d->name, &added);
+			if (!added) {
+				util_locwarn(loc->file, loc->line, "a second record of %.*s %s",
+				    (int)(keylen > 80 ? 80 : keylen), key, d->name);
+				return BK_ERR;
+			}
+			if (t->nlines == t->caplines) {
+				t->caplines = t->caplines ? 2 * t->caplines : 64;
+				t->off = util_xreallocarray(t->off, t->caplines, sizeof *t->off);
+				t->where = util_xreallocarray(t->where, t->caplines, sizeof *t->where);
+			}
+			/* The line stays where it is, in the file's buffer. */
+			t->off[t->nlines] = (size_t)(line - t->text.p);
+			he->val = NULL;
+			t->where[t->nlines++] = loc->line;
+			he->num = (long long)t->nlines;	/* index + 1 */
+			return BK_OK;
+		}
 	}
-	he->val = util_xmalloc(sizeof e);
-	memcpy(he->val, &e, sizeof e);
-	return 0;
+	if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL ||
+	    record_key(o, &by_rhost, &key, &kind, why, sizeof why) != 0) {
+		util_locwarn(loc->file, loc->line, "%s", why);
+		json_decref(o);
+		return BK_ERR;
+	}
+	if (!by_rhost) {
+		struct recovery_entry e;
+
+		if (entry_from_json(o, &e, why, sizeof why) != 0) {
+			util_locwarn(loc->file, loc->line, "%s", why);
+			json_decref(o);
+			return BK_ERR;
+		}
+		he = table_slot(t, key, strlen(key), kind, &added);
+		if (!added) {
+			util_locwarn(loc->file, loc->line, "a second record of %.80s %s", key, kind);
+			free(e.hist);
+			json_decref(o);
+			return BK_ERR;
+		}
+		he->val = util_xmalloc(sizeof e);
+		memcpy(he->val, &e, sizeof e);
+	}
+	json_decref(o);
+	return BK_OK;
 }
 
 int
 recovery_table_load(struct recovery_table *t, const char *path)
 {
-	struct each x = { table_one, t, NULL, NULL };
-	int fatal;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), status = BK_OK;
+	struct input_loc loc = { path, 0 };
+	char buf[1 << 16];
+	ssize_t got;
+	size_t start;
 
-	return each_record(path, 1, &fatal, &x) == BK_OK ? 0 : -1;
+	t->path = path;
+	if (fd == -1) {
+		if (errno == ENOENT)
+			return 0;
+		util_warn("%s", path);
+		return -1;
+	}
+	/* The whole file in one buffer: the records are read in place, most
+	 * of them never (see recovery_table_find). */
+	while ((got = read(fd, buf, sizeof buf)) > 0)
+		util_buf_add(&t->text, buf, (size_t)got);
+	if (got < 0) {
+		util_warn("%s: read error", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	util_buf_addc(&t->text, '\n');
+	for (start = 0; start < t->text.len; ) {
+		char *nl = memchr(t->text.p + start, '\n', t->text.len - start);
+		size_t len = (size_t)(nl - (t->text.p + start));
+
+		*nl = '\0';
+		loc.line++;
+		if (len > 0 && t->text.p[start + len - 1] == '\r')
+			t->text.p[start + --len] = '\0';
+		status = input_worse(status, table_line(t, &loc, t->text.p + start, len));
+		start += (size_t)(nl - (t->text.p + start)) + 1;
+	}
+	return status == BK_OK ? 0 : -1;
 }
 
 const struct recovery_entry *
-recovery_table_find(const struct recovery_table *t, const char *domain, const char *kind)
+recovery_table_find(struct recovery_table *t, const char *domain, const char *kind)
 {
 	struct util_buf b = {0};
 	struct hmap_entry *he;
@@ -916,7 +1027,27 @@ recovery_table_find(const struct recovery_table *t, const char *domain, const ch
 	util_buf_adds(&b, kind);
 	he = hmap_get(&t->map, b.p, b.len);
 	util_buf_free(&b);
-	return he ? he->val : NULL;
+	if (he == NULL)
+		return NULL;
+	if (he->val == NULL && he->num > 0) {
+		/* Read now: the first time its figures are asked for. */
+		size_t i = (size_t)he->num - 1;
+		const char *line = t->text.p + t->off[i];
+		struct recovery_entry e;
+		char why[200];
+		json_t *o = jsonl_parse_object(line, strlen(line), why, sizeof why);
+
+		if (o == NULL || entry_from_json(o, &e, why, sizeof why) != 0) {
+			util_locwarn(t->path, t->where[i], "%s", why);
+			t->errors++;
+		} else {
+			he->val = util_xmalloc(sizeof e);
+			memcpy(he->val, &e, sizeof e);
+		}
+		json_decref(o);
+		he->num = 0;
+	}
+	return he->val;
 }
 
 static void
@@ -924,7 +1055,8 @@ free_entry(void *p)
 {
 	struct recovery_entry *e = p;
 
-	free(e->hist);
+	if (e)
+		free(e->hist);
 	free(e);
 }
 
@@ -932,6 +1064,9 @@ void
 recovery_table_free(struct recovery_table *t)
 {
 	hmap_free(&t->map, free_entry);
+	util_buf_free(&t->text);
+	free(t->off);
+	free(t->where);
 	recovery_table_init(t);
 }
 

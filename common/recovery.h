@@ -26,6 +26,7 @@
 
 #include "event.h"
 #include "hmap.h"
+#include "util.h"
 
 #define RECOVERY_SUB 8			/* histogram buckets per doubling */
 #define RECOVERY_WINDOW (14 * 86400LL)	/* default window */
@@ -122,14 +123,25 @@ struct recovery_entry {
 	size_t nhist;
 };
 struct recovery_table {
-	struct hmap map;	/* "domain\tkind" -> struct recovery_entry */
+	struct hmap map;	/* "domain\tkind" -> val: struct recovery_entry once read;
+				 * num: 1 + its index in lines until then */
+	struct util_buf text;	/* the file, its lines NUL-terminated in place */
+	size_t *off;		/* where each record not read yet begins in text */
+	unsigned long *where;	/* and its line number */
+	size_t nlines, caplines;
+	const char *path;
+	int errors;		/* records found bad when read */
 };
 void recovery_table_init(struct recovery_table *t);
 /* Reads the domain records of a recovery file (records of servers are
- * skipped; a missing file has none). Bad lines are reported and skipped: 0,
- * or -1 when the file cannot be read or had bad lines. */
+ * skipped; a missing file has none). The records as bounce-stats writes them
+ * are only indexed, and read when recovery_table_find first asks for them:
+ * a run needs the figures of few domains. Bad lines are reported and
+ * skipped: 0, or -1 when the file cannot be read or had bad lines. */
 int recovery_table_load(struct recovery_table *t, const char *path);
-const struct recovery_entry *recovery_table_find(const struct recovery_table *t,
+/* The figures of domain and kind, or NULL; a record found bad now is
+ * reported and counted in t->errors. */
+const struct recovery_entry *recovery_table_find(struct recovery_table *t,
     const char *domain, const char *kind);
 void recovery_table_free(struct recovery_table *t);
 /* The quantile q (0 < q < 1) of the recovery times of an entry: from its

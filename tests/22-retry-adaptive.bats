@@ -188,11 +188,23 @@ secs() {
 	recovery
 	policy
 	printf '{"domain":"x.example","kind":"systemfull","recovered":"lots"}\n' >>"$T/recovery.jsonl"
+	# Read only when a plan asks for its figures: not for ann's domain.
 	run retry-plan -s "$S" -p "$T/policy" --recovery "$T/recovery.jsonl" --now 2026-11-20T10:05:00Z \
 	    <<<"$(ev 2026-11-20T10:00:00Z ann@fast.example failed systemfull soft)"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"recovery.jsonl:"*"wrong type"* ]]
+	[ "$status" -eq 0 ]
 	[ "$(field ann@fast.example .schedule)" = adaptive ]
+	run retry-plan -s "$S" -p "$T/policy" --recovery "$T/recovery.jsonl" --now 2026-11-20T10:05:00Z \
+	    <<<"$(ev 2026-11-20T10:00:00Z bob@fast.example failed systemfull soft
+	          ev 2026-11-20T10:00:00Z xo@x.example failed systemfull soft)"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"recovery.jsonl:$(wc -l <"$T/recovery.jsonl"):"*"wrong type"* ]]
+	[ "$(field bob@fast.example .schedule)" = adaptive ]
+	[ "$(field xo@x.example .schedule)" = fallback ]
+	# A line in no known shape is read at once.
+	printf 'not json\n' >>"$T/recovery.jsonl"
+	run retry-plan -s "$S" -p "$T/policy" --recovery "$T/recovery.jsonl" --now 2026-11-20T10:05:00Z </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"recovery.jsonl:$(wc -l <"$T/recovery.jsonl"):"* ]]
 }
 
 # Six due plans: three at big.example, two at full.example, one at
