@@ -120,6 +120,9 @@ const struct reason_desc reason_table[] = {
 #define OPENSMTPD_ESC	"OpenSMTPD usr.sbin/smtpd/esc.c (status code texts)"
 #define POSTFIX_QMGR	"Postfix src/qmgr/ (postsuper -e: 4.7.0 message is administratively expired)"
 #define IANA_7_13	"IANA SMTP Enhanced Status Codes registry X.7.13 (User Account Disabled)"
+#define GMAIL_EXCHANGE_IP	"Gmail 5.7.1 (\"The IP you're using to send mail\"), Exchange Online 5.7.606-649 (banned sending IP)"
+#define RFC4954		"RFC 4954 6 (SMTP AUTH: 530 5.7.0 Authentication required)"
+#define MS_OXCMAIL	"[MS-OXCMAIL] 2.2.3.7.1.3 (Exchange reads an unknown subject or detail as 0)"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -183,6 +186,7 @@ static const struct phrase {
 	MARK(MK_CONN, "after helo", EXIM_SMTP),
 	MARK(MK_CONN, "could not perform server greeting", DMA),
 	MARK(MK_CONN, "my name was rejected", QMAIL_REMOTE),
+	MARK(MK_CONN, "but greeting failed", QMAIL_REMOTE),
 	MARK(MK_EXPIRY, "retry timeout exceeded", EXIM_RETRY),
 	MARK(MK_EXPIRY, "after a long failure period", EXIM_SMTP),
 	MARK(MK_EXPIRY, "administratively expired", POSTFIX_QMGR),
@@ -210,6 +214,7 @@ static const struct phrase {
 	PF("networkerror", "host not found, try again", POSTFIX_DNS, F_TEMP),
 	PF("networkerror", "malformed or unexpected name server reply", POSTFIX_DNS, F_TEMP),
 	PF("networkerror", "host lookup did not complete", EXIM_DNSLOOKUP, F_TEMP),
+	PF("networkerror", "dns query failed", EXCHANGE, F_TEMP),
 	PF("networkerror", "temporary failure in mx lookup", OPENSMTPD_MTA, F_TEMP),
 	PF("networkerror", "temporary mx lookup error", HARAKA, F_TEMP),
 	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
@@ -249,6 +254,10 @@ static const struct phrase {
 	P("blocked", "banned sending ip", EXCHANGE),
 	PF("blocked", "greylist", POSTGREY, F_TEMP),
 	P("blocked", "client host rejected", POSTFIX_SMTPD),
+	/* RFC 5321 3.1: a server that will not talk to this client may
+	 * answer the connection with "554 No SMTP service here". */
+	P("blocked", "no smtp service here", RFC5321),
+	P("blocked", "not in whitelist", GMAIL),
 	P("authfailure", "unauthenticated email", GMAIL),
 	P("authfailure", "mail is unauthenticated", GMAIL),
 	P("policyviolation", "content presents a potential", GMAIL),
@@ -269,6 +278,7 @@ static const struct phrase {
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
 	P("securityerror", "not authenticated to send anonymous mail", EXCHANGE),
 	P("securityerror", "tls required", OPENSMTPD_MTA),
+	P("securityerror", "authentication required", RFC4954),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -276,6 +286,7 @@ static const struct phrase {
 	P("norelaying", "relaying denied", SENDMAIL_M4),
 	P("norelaying", "relay not permitted", EXIM_ACL),
 	P("norelaying", "unable to relay", EXCHANGE),
+	P("norelaying", "relay denied", GMAIL),
 	P("norelaying", "isn't in my list of allowed rcpthosts", QMAIL_SMTPD),
 	P("spamdetected", "message content rejected", POSTFIX_CLEANUP),
 	P("mailererror", "command died", POSTFIX_PIPE),
@@ -344,6 +355,8 @@ static const struct phrase {
 	PF("userunknown", "no such user", CYRUS, F_EXCUSE),
 	P("userunknown", "recipnotfound", EXCHANGE),
 	P("hostunknown", "domain does not exist", COURIER),
+	/* Exchange Online 5.4.310: "DNS domain <domain> does not exist". */
+	P("hostunknown", "dns domain", EXCHANGE),
 	P("userunknown", "mailbox does not exist", RFC3463),
 	P("userunknown", "address does not exist", RFC3463),
 	PF("userunknown", "does not exist", EXIM_ACL, F_EXCUSE),
@@ -406,6 +419,8 @@ static const struct phrase {
 	P("blocked", "dnsbl", EXIM_SPEC),
 	P("blocked", "rbl", POSTFIX_RBL),
 	PF("blocked", "access denied", POSTFIX_SMTPD, F_WEAK),
+	/* A reply about the client's IP address is about the sender. */
+	PF("blocked", " ip ", GMAIL_EXCHANGE_IP, F_WEAK),
 	PF("blocked", "blocked", POSTFIX_RBL, F_WEAK),
 	/* A delay notice: "no action is required ... delivery attempts will
 	 * continue". */
@@ -696,8 +711,8 @@ static const struct code_rule {
 } code_rules[] = {
 #define C(sub, det, gen, reason, name, src) { { name, src }, sub, det, gen, reason }
 #define IANA "IANA SMTP Enhanced Status Codes registry (RFC 5248)"
-	C(0, 0, 1, NULL, "status X.0.0 (other undefined status)", RFC3463),
-	C(1, 0, 1, NULL, "status X.1.0 (other address status)", RFC3463),
+	C(0, 0, 1, NULL, "status X.0.0 (other undefined status), or an unregistered X.0.Y", RFC3463 "; " MS_OXCMAIL),
+	C(1, 0, 1, NULL, "status X.1.0 (other address status), or an unregistered X.1.Y", RFC3463 "; " MS_OXCMAIL),
 	C(1, 1, 0, "userunknown", "status X.1.1 (bad destination mailbox address)", RFC3463),
 	C(1, 2, 0, "hostunknown", "status X.1.2 (bad destination system address)", RFC3463),
 	C(1, 3, 0, "userunknown", "status X.1.3 (bad destination mailbox address syntax)", RFC3463),
@@ -706,18 +721,18 @@ static const struct code_rule {
 	C(1, 7, 0, "rejected", "status X.1.7 (bad sender's mailbox address syntax)", RFC3463),
 	C(1, 8, 0, "rejected", "status X.1.8 (bad sender's system address)", RFC3463),
 	C(1, 10, 0, "notaccept", "status X.1.10 (recipient address has null MX)", RFC7505),
-	C(2, 0, 1, NULL, "status X.2.0 (other or undefined mailbox status)", RFC3463),
+	C(2, 0, 1, NULL, "status X.2.0 (other or undefined mailbox status), or an unregistered X.2.Y", RFC3463 "; " MS_OXCMAIL),
 	C(2, 1, 0, "suspend", "status X.2.1 (mailbox disabled, not accepting messages)", RFC3463),
 	C(2, 2, 0, "mailboxfull", "status X.2.2 (mailbox full)", RFC3463),
 	C(2, 3, 0, "exceedlimit", "status X.2.3 (message length exceeds administrative limit)", RFC3463),
 	C(2, 4, 0, "filtered", "status X.2.4 (mailing list expansion problem)", RFC3463),
-	C(3, 0, 1, "systemerror", "status X.3.0 (other or undefined mail system status)", RFC3463),
+	C(3, 0, 1, "systemerror", "status X.3.0 (other or undefined mail system status), or an unregistered X.3.Y", RFC3463 "; " MS_OXCMAIL),
 	C(3, 1, 0, "systemfull", "status X.3.1 (mail system full)", RFC3463),
 	C(3, 2, 0, "notaccept", "status X.3.2 (system not accepting network messages)", RFC3463),
 	C(3, 3, 0, "systemerror", "status X.3.3 (system not capable of selected features)", RFC3463),
 	C(3, 4, 0, "mesgtoobig", "status X.3.4 (message too big for system)", RFC3463),
 	C(3, 5, 0, "systemerror", "status X.3.5 (system incorrectly configured)", RFC3463),
-	C(4, 0, 1, NULL, "status X.4.0 (other or undefined network or routing status)", RFC3463),
+	C(4, 0, 1, "networkerror", "status X.4.0 (other or undefined network or routing status), or an unregistered X.4.Y", RFC3463 "; " MS_OXCMAIL),
 	C(4, 1, 0, "networkerror", "status X.4.1 (no answer from host)", RFC3463),
 	C(4, 2, 0, "networkerror", "status X.4.2 (bad connection)", RFC3463),
 	C(4, 3, 0, "systemerror", "status X.4.3 (directory server failure)", RFC3463),
@@ -725,14 +740,14 @@ static const struct code_rule {
 	C(4, 5, 0, "toomanyconn", "status X.4.5 (mail system congestion)", RFC3463),
 	C(4, 6, 0, "networkerror", "status X.4.6 (routing loop detected)", RFC3463),
 	C(4, 7, 0, "expired", "status X.4.7 (delivery time expired)", RFC3463),
-	C(5, 0, 1, NULL, "status X.5.0 (other or undefined protocol status)", RFC3463),
+	C(5, 0, 1, NULL, "status X.5.0 (other or undefined protocol status), or an unregistered X.5.Y", RFC3463 "; " MS_OXCMAIL),
 	C(5, 1, 0, "syntaxerror", "status X.5.1 (invalid command)", RFC3463),
 	C(5, 2, 0, "syntaxerror", "status X.5.2 (syntax error)", RFC3463),
 	C(5, 3, 0, "exceedlimit", "status X.5.3 (too many recipients)", RFC3463),
 	C(5, 4, 0, "syntaxerror", "status X.5.4 (invalid command arguments)", RFC3463),
 	C(5, 5, 0, "syntaxerror", "status X.5.5 (wrong protocol version)", RFC3463),
 	C(5, 6, 0, "syntaxerror", "status X.5.6 (authentication exchange line too long)", IANA),
-	C(6, 0, 1, "contenterror", "status X.6.0 (other or undefined media error)", RFC3463),
+	C(6, 0, 1, "contenterror", "status X.6.0 (other or undefined media error), or an unregistered X.6.Y", RFC3463 "; " MS_OXCMAIL),
 	C(6, 1, 0, "contenterror", "status X.6.1 (media not supported)", RFC3463),
 	C(6, 2, 0, "contenterror", "status X.6.2 (conversion required and prohibited)", RFC3463),
 	C(6, 3, 0, "contenterror", "status X.6.3 (conversion required but not supported)", RFC3463),
@@ -743,7 +758,7 @@ static const struct code_rule {
 	C(6, 8, 0, "contenterror", "status X.6.8 (UTF-8 string reply is required)", IANA),
 	C(6, 9, 0, "contenterror", "status X.6.9 (UTF-8 header cannot be transferred)", IANA),
 	C(6, 10, 0, "contenterror", "status X.6.10 (UTF-8 string reply is required)", IANA),
-	C(7, 0, 1, NULL, "status X.7.0 (other or undefined security status)", RFC3463),
+	C(7, 0, 1, NULL, "status X.7.0 (other or undefined security status), or an unregistered X.7.Y", RFC3463 "; " MS_OXCMAIL),
 	C(7, 1, 1, "rejected", "status X.7.1 (delivery not authorized, message refused)", RFC3463),
 	C(7, 2, 0, "rejected", "status X.7.2 (mailing list expansion prohibited)", RFC3463),
 	C(7, 3, 0, "securityerror", "status X.7.3 (security conversion required but not possible)", RFC3463),
@@ -805,6 +820,8 @@ static const struct reason_rule
 	"RFC 3464 2.3.3 (Action failed), RFC 3463 (class 4)" },
     r_excuse = { "\"user unknown\" with no X.1.x code and not in answer to RCPT TO: filters give it as an excuse",
 	"RFC 5321 3.3 (a mailbox is refused at RCPT TO)" },
+    r_rcpt_refused = { "a permanent refusal in answer to RCPT TO that names no other reason: the recipient's address was refused",
+	"RFC 5321 3.3 (RCPT: a 550 reply when the recipient is not a deliverable address)" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
     r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying until the give-up time",
@@ -1052,7 +1069,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		return;
 	}
 	if (st)
-		cr = code_rule(sub, det);
+		cr = code_rule(sub, det) ? code_rule(sub, det) : code_rule(sub, 0);
 	phrase_match(in->diag, in->diag ? strlen(in->diag) : 0, &m);
 	if (m.i >= 0)
 		ph = &phrases[m.i];
@@ -1125,6 +1142,13 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * excuse. */
 		r = "filtered";
 		rr = &r_excuse;
+	} else if (is(r, "undefined") && cmd == REASON_CMD_RCPT &&
+	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600))) {
+		/* Refused for good at RCPT TO, and nothing names another
+		 * reason ("542 <who@example.org> Rejected"): the recipient's
+		 * address. */
+		r = "userunknown";
+		rr = &r_rcpt_refused;
 	}
 	/* A delay notice that tells no more than that delivery is being
 	 * retried (no code, no specific text): the time to deliver is running
@@ -1236,7 +1260,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		"command DATA", "command connection/HELO", "expiry", "quoted remote reply",
 		"temporary" };
 	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
-		&r_expired_input, &r_failed_temp, &r_excuse, &r_dns_temp, &r_delayed, &r_default,
+		&r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused, &r_dns_temp, &r_delayed, &r_default,
 		&reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
