@@ -121,6 +121,12 @@ const struct reason_desc reason_table[] = {
 #define POSTFIX_QMGR	"Postfix src/qmgr/ (postsuper -e: 4.7.0 message is administratively expired)"
 #define IANA_7_13	"IANA SMTP Enhanced Status Codes registry X.7.13 (User Account Disabled)"
 #define GMAIL_EXCHANGE_IP	"Gmail 5.7.1 (\"The IP you're using to send mail\"), Exchange Online 5.7.606-649 (banned sending IP)"
+#define POSTFIX_SUSPEND	"Postfix src/qmgr/qmgr_deliver.c (delivery temporarily suspended: a destination's deferral)"
+#define RFC3207		"RFC 3207 4 (STARTTLS: 530 Must issue a STARTTLS command first)"
+#define IANA_7_8	"IANA SMTP Enhanced Status Codes registry X.7.8 (Authentication credentials invalid)"
+#define EXIM_PIPE	"Exim src/src/transports/pipe.c"
+#define SENDMAIL_DELIVER	"Sendmail sendmail/deliver.c, sendmail/usersmtp.c (timeouts, read errors)"
+#define RFC2308		"RFC 2308 7.1 (SERVFAIL: server failure, cached only for a short time)"
 #define RFC4954		"RFC 4954 6 (SMTP AUTH: 530 5.7.0 Authentication required)"
 #define MS_OXCMAIL	"[MS-OXCMAIL] 2.2.3.7.1.3 (Exchange reads an unknown subject or detail as 0)"
 
@@ -208,6 +214,7 @@ static const struct phrase {
 	MARK(MK_TEMP, "temporarily deferred", YAHOO),
 	MARK(MK_TEMP, "temporary failure", GLIBC_ERRNO),
 	MARK(MK_TEMP, "greylist", POSTGREY),
+	MARK(MK_TEMP, "delivery temporarily suspended", POSTFIX_SUSPEND),
 
 	/* Reasons, the most specific first: the first found in this order wins. */
 	/* Temporary DNS trouble, before the "not found" it contains. */
@@ -215,9 +222,14 @@ static const struct phrase {
 	PF("networkerror", "malformed or unexpected name server reply", POSTFIX_DNS, F_TEMP),
 	PF("networkerror", "host lookup did not complete", EXIM_DNSLOOKUP, F_TEMP),
 	PF("networkerror", "dns query failed", EXCHANGE, F_TEMP),
+	PF("networkerror", "unable to find primary relay", POSTFIX_ADDR, F_TEMP),
+	/* A name server failed (SERVFAIL): not a sign that the domain does
+	 * not exist. */
+	P("networkerror", "non-recoverable error", POSTFIX_DNS),
 	PF("networkerror", "temporary failure in mx lookup", OPENSMTPD_MTA, F_TEMP),
 	PF("networkerror", "temporary mx lookup error", HARAKA, F_TEMP),
 	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
+	PF("networkerror", "servfail", RFC2308, F_TEMP),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
 	P("userunknown", "not listed in public name & address book", DOMINO),
@@ -237,6 +249,10 @@ static const struct phrase {
 	P("rejected", "sender verify failed", EXIM_ACL),
 	P("rejected", "sender rejected", EXIM_ACL),
 	P("rejected", "permissions to send as this sender", EXCHANGE),
+	P("rejected", "sender denied", EXCHANGE),
+	/* Yahoo: the envelope sender's domain does not resolve. */
+	P("rejected", "unresolvable rfc.5321 from domain", YAHOO),
+	P("rejected", "allowed-senders", EXCHANGE),
 	P("rejected", "permission to post", GOOGLEGROUPS),
 	/* Google Groups answers a post it refuses (no such group, or no
 	 * permission to post) with a notice in the poster's language that
@@ -278,7 +294,8 @@ static const struct phrase {
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
 	P("securityerror", "not authenticated to send anonymous mail", EXCHANGE),
 	P("securityerror", "tls required", OPENSMTPD_MTA),
-	P("securityerror", "authentication required", RFC4954),
+	P("securityerror", "tls session", EXIM_SMTP),
+	P("securityerror", "dane error", EXIM_SMTP),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -287,16 +304,30 @@ static const struct phrase {
 	P("norelaying", "relay not permitted", EXIM_ACL),
 	P("norelaying", "unable to relay", EXCHANGE),
 	P("norelaying", "relay denied", GMAIL),
+	/* Sendmail's "Relaying denied. Proper authentication required.",
+	 * "Relaying temporarily denied. Cannot resolve PTR record": any
+	 * refusal that speaks of relaying refuses to relay. */
+	P("norelaying", "relaying", SENDMAIL_M4),
+	P("securityerror", "authentication required", RFC4954),
 	P("norelaying", "isn't in my list of allowed rcpthosts", QMAIL_SMTPD),
 	P("spamdetected", "message content rejected", POSTFIX_CLEANUP),
 	P("mailererror", "command died", POSTFIX_PIPE),
 	P("mailererror", "command output", POSTFIX_PIPE),
 	P("mailererror", "mailer error", SENDMAIL_ERR),
 	P("mailererror", "local delivery failed", EXIM_DELIVER),
+	/* "Child process of pipe transport returned 69 ... from command",
+	 * "pipe delivery process timed out". */
+	P("mailererror", "transport returned", EXIM_PIPE),
+	P("mailererror", "pipe delivery process", EXIM_PIPE),
 	P("hostunknown", "unrouteable address", EXIM_ROUTE),
 	P("speeding", "receiving mail at a rate", GMAIL),
 	P("speeding", "receiving mail too quickly", GMAIL),
 	P("policyviolation", "protocol violation", GMAIL),
+	/* "530 Must issue a STARTTLS command first"; Exchange Online's
+	 * 4.7.321 "starttls-not-supported". */
+	P("securityerror", "starttls", RFC3207),
+	P("securityerror", "password not accepted", GMAIL),
+	P("securityerror", "invalid credentials", IANA_7_8),
 	P("systemerror", "upstream error", HARAKA),
 	P("systemerror", "service currently unavailable", POSTFIX_SMTPD),
 	P("requireptr", "rdns", OPENSMTPD_CONF),
@@ -310,6 +341,9 @@ static const struct phrase {
 	P("mailboxfull", "mailbox full", RFC3463),
 	P("mailboxfull", "mailbox is full", EXIM_APPENDFILE),
 	P("speeding", "daily user sending", GMAIL),
+	P("speeding", "submission quota", EXCHANGE),
+	P("speeding", "daily limit", EXCHANGE),
+	P("speeding", "receive limit", EXCHANGE),
 	P("speeding", "sending quota", GMAIL),
 	P("speeding", "relay limit exceeded", GMAIL),
 	P("mailboxfull", "mailfolder is full", VPOPMAIL),
@@ -375,6 +409,7 @@ static const struct phrase {
 	P("hostunknown", "domain not found", POSTFIX_SMTPD),
 	P("hostunknown", "no such domain", COURIER),
 	P("hostunknown", "name or service not known", GLIBC_ERRNO),
+	P("hostunknown", "no address associated with hostname", GLIBC_ERRNO),
 	P("hostunknown", "no mx found for", OPENSMTPD_MTA),
 	P("hostunknown", "no mx for", HARAKA),
 	P("hostunknown", "no mx record", EXIM_DNSLOOKUP),
@@ -432,6 +467,11 @@ static const struct phrase {
 	PF("networkerror", "connection timed out", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "connection refused", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "timed out", POSTFIX_TROUBLE, F_CONN),
+	PF("networkerror", "smtp timeout", EXIM_SMTP, F_CONN),
+	PF("networkerror", "command timeout", EXIM_SMTPIN, F_CONN),
+	PF("networkerror", "timeout waiting for input", SENDMAIL_DELIVER, F_CONN),
+	PF("networkerror", "timeout writing message", SENDMAIL_DELIVER, F_CONN),
+	PF("networkerror", "read error from", SENDMAIL_DELIVER, F_CONN),
 	PF("networkerror", "lost connection", POSTFIX_TROUBLE, F_CONN),
 	PF("networkerror", "remote host closed connection", EXIM_SMTP, F_CONN),
 	PF("networkerror", "network is unreachable", GLIBC_ERRNO, F_CONN),
@@ -463,6 +503,7 @@ static const struct phrase {
 	PF("systemerror", "try again later", POSTFIX_SMTPD, F_WEAK | F_TEMP),
 	PF("systemerror", "temporary failure", GLIBC_ERRNO, F_WEAK | F_TEMP),
 	PF("syntaxerror", "syntax error", RFC5321, F_WEAK),
+	P("syntaxerror", "malformed smtp reply", EXIM_SMTP),
 	PF("syntaxerror", "command unrecognized", RFC5321, F_WEAK),
 	PF("syntaxerror", "bad sequence of commands", RFC5321, F_WEAK),
 	/* Last resort: Postfix says this before any restriction's own text. */
@@ -728,7 +769,9 @@ static const struct code_rule {
 	C(2, 4, 0, "filtered", "status X.2.4 (mailing list expansion problem)", RFC3463),
 	C(3, 0, 1, "systemerror", "status X.3.0 (other or undefined mail system status), or an unregistered X.3.Y", RFC3463 "; " MS_OXCMAIL),
 	C(3, 1, 0, "systemfull", "status X.3.1 (mail system full)", RFC3463),
-	C(3, 2, 0, "notaccept", "status X.3.2 (system not accepting network messages)", RFC3463),
+	/* "an immanent shutdown, excessive load, or system maintenance": the
+	 * host, not a domain that takes no mail (that is X.1.10, 521, 556). */
+	C(3, 2, 0, "systemerror", "status X.3.2 (system not accepting network messages)", RFC3463),
 	C(3, 3, 0, "systemerror", "status X.3.3 (system not capable of selected features)", RFC3463),
 	C(3, 4, 0, "mesgtoobig", "status X.3.4 (message too big for system)", RFC3463),
 	C(3, 5, 0, "systemerror", "status X.3.5 (system incorrectly configured)", RFC3463),
@@ -1099,8 +1142,10 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * a code says what was wrong (4.2.2 full mailbox, 452). */
 		r = "expired";
 		rr = &r_failed_temp;
+		/* 421 and 451 say no more than X.4.2 does. */
 		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
-			if (reply_rules[i].code == in->code) {
+			if (reply_rules[i].code == in->code && (cr == NULL || cr->reason == NULL ||
+			    (in->code != 421 && in->code != 451))) {
 				r = reply_rules[i].reason;
 				rr = &reply_rules[i].rule;
 			}
@@ -1131,8 +1176,11 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
 	    (ph->flags & F_WEAK) && vague_refusal(r) && cmd == REASON_CMD_MAIL)) &&
 	    (cmd == REASON_CMD_MAIL ||
-	    (st && sender_status(sub, det) && !(ph && rr == &ph->rule)))) {
-		/* The sender was refused: not the recipient's fault. */
+	    (st && sender_status(sub, det) && (!(ph && rr == &ph->rule) || sub == 1)))) {
+		/* The sender was refused: not the recipient's fault. X.1.7
+		 * and X.1.8 name the sender's address outright, so that a
+		 * recipient's word beside them ("Domain not found") is about
+		 * the sender's. */
 		r = "rejected";
 		rr = cmd == REASON_CMD_MAIL || cr == NULL ? &r_mail_from : &cr->rule;
 	} else if (ph && rr == &ph->rule && (ph->flags & F_EXCUSE) && cmd != REASON_CMD_RCPT &&
@@ -1142,7 +1190,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * excuse. */
 		r = "filtered";
 		rr = &r_excuse;
-	} else if (is(r, "undefined") && cmd == REASON_CMD_RCPT &&
+	} else if (is(r, "undefined") && cmd == REASON_CMD_RCPT && !(st && sub == 7) &&
 	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600))) {
 		/* Refused for good at RCPT TO, and nothing names another
 		 * reason ("542 <who@example.org> Rejected"): the recipient's
@@ -1216,13 +1264,21 @@ reason_needs_command(const char *diag, const char *status)
 	int specific = status && status[0] && status[1] == '.' && strstr(status, ".0.0") == NULL;
 
 	phrase_match(diag, strlen(diag), &m);
-	if (m.i < 0)
-		return !specific;
+	if (m.i < 0) {
+		int sub, det;
+		const struct code_rule *cr;
+
+		if (!specific || status_parts(status, &sub, &det) == 0)
+			return 1;
+		cr = code_rule(sub, det);
+		return cr == NULL || recipient_reason(cr->reason);
+	}
 	if ((phrases[m.i].flags & F_WEAK) && vague_refusal(phrases[m.i].reason))
 		return 1;
-	if (is(phrases[m.i].reason, "userunknown"))
-		return !(status && strncmp(status + 1, ".1.", 3) == 0);
-	return 0;
+	/* A recipient's reason is hard only if the reply did not answer
+	 * MAIL FROM or the connection, whatever the status ("550 5.1.1 User
+	 * unknown" in reply to MAIL FROM is about the sender). */
+	return recipient_reason(phrases[m.i].reason);
 }
 
 const char *

@@ -135,7 +135,7 @@ postfix_dsn() {
 
 	This is the mail system at host mx.example.net.
 
-	<nobody@example.org>: host mx.example.org[192.0.2.25] said: 550 5.0.0
+	<nobody@example.org>: host mx.example.org[192.0.2.25] said: 550 ${2:-5.0.0}
 	    <nobody@example.org>... User unknown (in reply to $1 command)
 
 	--B
@@ -145,8 +145,8 @@ postfix_dsn() {
 
 	Final-Recipient: rfc822; nobody@example.org
 	Action: failed
-	Status: 5.0.0
-	Diagnostic-Code: smtp; 550 5.0.0 <nobody@example.org>... User unknown
+	Status: ${2:-5.0.0}
+	Diagnostic-Code: smtp; 550 ${2:-5.0.0} <nobody@example.org>... User unknown
 
 	--B--
 	EOT
@@ -159,6 +159,14 @@ postfix_dsn() {
 	postfix_dsn 'end of DATA' >"$BATS_TEST_TMPDIR/data.eml"
 	run bounce-parse "$BATS_TEST_TMPDIR/data.eml"
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "filtered soft" ]
+	# A specific recipient's status does not make a reply to MAIL FROM
+	# the recipient's: the notice is read for the command all the same.
+	postfix_dsn 'MAIL FROM' 5.1.1 >"$BATS_TEST_TMPDIR/mail.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/mail.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
+	postfix_dsn 'RCPT TO' 5.1.1 >"$BATS_TEST_TMPDIR/rcpt511.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/rcpt511.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
 	# In a transcript the command is the one sent just before the reply.
 	run bounce-parse -e '... while talking to mx.example.org.: >>> RCPT To:<nobody@example.org> <<< 250 OK >>> DATA <<< 550 5.0.0 User unknown'
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "filtered soft" ]
