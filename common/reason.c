@@ -1,6 +1,7 @@
 /* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
 #define _GNU_SOURCE
 #include "reason.h"
+#include "ascii.h"
 #include "status.h"
 #include "util.h"
 
@@ -9,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const struct reason_desc reason_table[] = {
 	{ "authfailure", "soft", "SPF, DKIM or DMARC check of the sender failed" },
@@ -349,6 +351,9 @@ static const struct phrase {
 	P("mailboxfull", "mailfolder is full", VPOPMAIL),
 	P("mailboxfull", "mailbox for user is full", DOVECOT),
 	P("mailboxfull", "disk quota exceeded", GLIBC_ERRNO),
+	/* Postfix local(8) past mailbox_size_limit: "error writing message:
+	 * File too large" (EFBIG), 5.2.2. */
+	P("mailboxfull", "file too large", POSTFIX_LOCAL),
 	P("mailboxfull", "quota exceeded", EXIM_APPENDFILE),
 	P("mailboxfull", "would exceed quota", DOVECOT),
 	P("mailboxfull", "over quota", GMAIL),
@@ -919,6 +924,48 @@ vague_refusal(const char *r)
 	return is(r, "blocked") || is(r, "policyviolation");
 }
 
+/* Whether a reply says no more than that it refuses: besides its codes and
+ * addresses only words such as "recipient rejected", "refused", "denied",
+ * "not accepted". */
+static int
+bare_refusal(const char *diag)
+{
+	static const char *const words[] = { "rejected", "refused", "denied", "recipient",
+		"address", "rcpt", "to", "not", "accepted", "sorry", "no", NULL };
+	int refused = 0;
+
+	if (diag == NULL)
+		return 0;
+	for (const char *p = diag; *p; ) {
+		const char *w = p, *e;
+		size_t n;
+		int known = 0;
+
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+			p++;
+		e = p;
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		if (memchr(w, '@', (size_t)(e - w)) || *w == '<')
+			continue;	/* an address */
+		while (w < e && !ascii_alpha((unsigned char)*w))
+			w++;
+		while (e > w && !ascii_alpha((unsigned char)e[-1]))
+			e--;
+		if (w == e)
+			continue;	/* codes, punctuation */
+		n = (size_t)(e - w);
+		for (const char *const *k = words; *k && !known; k++)
+			if (strlen(*k) == n && strncasecmp(w, *k, n) == 0) {
+				known = 1;
+				refused |= k - words < 3 || strcmp(*k, "accepted") == 0;
+			}
+		if (!known)
+			return 0;
+	}
+	return refused;
+}
+
 /* Reasons that say no more than "it did not work out": a quoted reply that
  * says only this does not explain an expiry. */
 static int
@@ -1191,10 +1238,11 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "filtered";
 		rr = &r_excuse;
 	} else if (is(r, "undefined") && cmd == REASON_CMD_RCPT && !(st && sub == 7) &&
-	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600))) {
-		/* Refused for good at RCPT TO, and nothing names another
-		 * reason ("542 <who@example.org> Rejected"): the recipient's
-		 * address. */
+	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag)) {
+		/* Refused for good at RCPT TO, and the reply says nothing but
+		 * that ("542 <who@example.org> Rejected"): the recipient's
+		 * address. A text this classifier does not know is not
+		 * "nothing". */
 		r = "userunknown";
 		rr = &r_rcpt_refused;
 	}

@@ -58,6 +58,17 @@ R="$FIXTURES/rules"
 	550 5.7.23 SPF validation failed
 	550 5.7.26 Unauthenticated email from example.net is not accepted due to domain's DMARC policy
 	554 5.7.1 <nobody@example.org>: Recipient address rejected: Access denied
+	550 5.1.8 Domain not found
+	550 5.1.7 <sender@example.net>: user unknown
+	DNS lookup for example.org failed: SERVFAIL
+	Name service error for name=example.org type=MX: Non-recoverable error
+	unable to find primary relay for example.org
+	delivery temporarily suspended: host mx.example.org[192.0.2.1] said: 550 5.1.1 User unknown
+	550 5.3.2 STOREDRV.Deliver; Missing or bad mailbox Database property
+	RCPT TO: 550 5.7.129 RESOLVER.RST.RestrictedToRecipientsPermission; you are not allowed to send to this recipient
+	RCPT TO: 554 Invalid IP for sending mail of domain example.net
+	RCPT TO: 554 5.0.0 Service unavailable
+	RCPT TO: 550 5.0.350 Generic error, x-dg-ref header is too long
 	421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints
 	450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered.
 	450 4.7.1 <nobody@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html
@@ -74,7 +85,7 @@ R="$FIXTURES/rules"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 28 ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 39 ]
 }
 
 @test "verdict: the text wins over a generic code, a specific code over a vague text" {
