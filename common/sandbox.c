@@ -5,8 +5,11 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
+#include <libgen.h>
 #include <link.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,6 +176,40 @@ under_valgrind(void)
 /* ---- Landlock ---- */
 
 #ifdef LL_NR_CREATE
+/* iconv(3) loads the module of a character set (and reads their cache) the
+ * first time a message names it: glibc's gconv folder beside the C library,
+ * or those of GCONV_PATH, stay readable. */
+static void
+allow_gconv(void)
+{
+	const char *env = getenv("GCONV_PATH");
+	iconv_t (*fn)(const char *, const char *) = iconv_open;
+	void *addr;
+	Dl_info info;
+
+	if (env && *env) {
+		char *copy = util_xstrdup(env), *save = NULL;
+
+		for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+			sandbox_allow_path(d, SANDBOX_READ);
+		free(copy);
+	}
+	/* POSIX (dlsym) makes code and data pointers alike; ISO C does not
+	 * convert between them. */
+	memcpy(&addr, &fn, sizeof addr);
+	if (dladdr(addr, &info) != 0 && info.dli_fname &&
+	    info.dli_fname[0] == '/') {
+		char *copy = util_xstrdup(info.dli_fname);
+		struct util_buf b = {0};
+
+		util_buf_adds(&b, dirname(copy));
+		util_buf_adds(&b, "/gconv");
+		sandbox_allow_path(util_buf_str(&b), SANDBOX_READ);
+		util_buf_free(&b);
+		free(copy);
+	}
+}
+
 #if SB_SANITIZER
 /* The sanitizers' symbolizer reads the program and its libraries. */
 static int
@@ -287,6 +324,7 @@ landlock_on(const char **why)
 		if (!(net_kinds & SANDBOX_NET_UNIX))
 			attr.scoped |= LL_SCOPE_ABSTRACT_UNIX;
 	}
+	allow_gconv();
 #if SB_SANITIZER
 	allow_sanitizer();
 #endif

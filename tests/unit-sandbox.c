@@ -6,6 +6,7 @@
 #define _GNU_SOURCE	/* syscall(2) */
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -285,6 +286,20 @@ case_before(void)
 	return got;
 }
 
+/* A character set first met after the sandbox went on (a bounce names
+ * it): its iconv module still loads. */
+static int
+case_iconv(void)
+{
+	int got = sandbox_enter();
+	iconv_t cd = iconv_open("UTF-8", "KOI8-R");
+
+	CHECK(cd != (iconv_t)-1);
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+	return got;
+}
+
 /* BOUNCEKIT_SANDBOX=off: nothing in place. */
 static int
 case_off(void)
@@ -329,6 +344,7 @@ main(int argc, char *argv[])
 	run("network declared: Unix and TCP sockets", case_network, SANDBOX_SECCOMP);
 	run("no TCP connect (Landlock ABI 4)", case_tcp_landlock, SANDBOX_LANDLOCK);
 	run("sandbox_before and a second sandbox_enter", case_before, SANDBOX_LANDLOCK);
+	run("iconv modules load after the sandbox", case_iconv, SANDBOX_LANDLOCK);
 	run("BOUNCEKIT_SANDBOX=off", case_off, 0);
 	printf("%d cases, %d skipped, %d failed\n", checks, skips, failures);
 	return failures ? 1 : 0;
