@@ -11,6 +11,7 @@
 #include "afile.h"
 #include "bktime.h"
 #include "jsonl.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -786,6 +788,32 @@ run_path(struct run *r, struct table *t, const char *path)
 	return status;
 }
 
+/* What the sandbox leaves readable: the logs and the folders where their
+ * rotated names are looked for (beside each, and those of --rotated). */
+static void
+allow_logs(const struct offset_opts *o, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		char *copy = util_xstrdup(argv[i]);
+
+		sandbox_allow_path(dirname(copy), SANDBOX_READ);
+		free(copy);
+	}
+	for (size_t i = 0; o->rotated_globs && o->rotated_globs[i]; i++) {
+		/* The folder before the first wildcard: "/var/log/(*)/mail.log"
+		 * is looked up in /var/log, "(*).gz" in ".". */
+		const char *g = o->rotated_globs[i], *slash = g + strcspn(g, "*?[");
+		char *dir;
+
+		while (slash > g && *slash != '/')
+			slash--;
+		dir = *slash != '/' ? util_xstrdup(".") :
+		    util_xstrndup(g, slash == g ? 1 : (size_t)(slash - g));
+		sandbox_allow_path(dir, SANDBOX_READ);
+		free(dir);
+	}
+}
+
 int
 offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn, void *ctx)
 {
@@ -803,6 +831,9 @@ offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn,
 		afile_unlock(lock);
 		return BK_ERR;
 	}
+	/* The offsets are read and the lock is held: from here on, the logs. */
+	allow_logs(o, argc, argv);
+	sandbox_enter();
 	/* The clock that stamps file times, so that a file written after this
 	 * point has a modification time not before began. */
 #ifdef CLOCK_REALTIME_COARSE
