@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "afile.h"
 #include "bktime.h"
 #include "email.h"
 #include "event.h"
@@ -18,6 +19,7 @@
 #include "opt.h"
 #include "pool.h"
 #include "reason.h"
+#include "sandbox.h"
 #include "status.h"
 #include "util.h"
 #include "webhook.h"
@@ -60,8 +62,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-dx] [-f format] [-j jobs] [-y year] [file ...]\n"
-	    "       %s [-dgx] [-f format] [-O glob] [-y year] -o offset-file file ...\n"
+	    "usage: %s [-dvx] [-f format] [-j jobs] [-y year] [file ...]\n"
+	    "       %s [-dgvx] [-f format] [-O glob] [-y year] [--no-strict-modes]\n"
+	    "           -o offset-file file ...\n"
 	    "       %s -e code | reply-line | rules | -\n", util_progname, util_progname,
 	    util_progname);
 	exit(BK_ERR);
@@ -86,8 +89,10 @@ help(void)
 	    "  -O, --rotated GLOB      with -o: more names under which logs are rotated\n"
 	    "  -o, --offset-file FILE  read only what is new in growing log files\n"
 	    "  -V, --version           print the version\n"
+	    "  -v, --verbose           say what the sandbox put in place, on stderr\n"
 	    "  -x, --why               add the rules that decided reason and class\n"
-	    "  -y, --year YYYY         year of syslog stamps that have none\n",
+	    "  -y, --year YYYY         year of syslog stamps that have none\n"
+	    "      --no-strict-modes   with -o: use an offset file others may write to\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
 }
@@ -284,7 +289,7 @@ flush_stdout(void *ctx)
 struct args {
 	const char *offset_file, *explain;
 	const char **rotated;	/* NULL-terminated */
-	int year, progress;
+	int year, progress, verbose;
 };
 
 /* Reads the options; returns the operands in *argcp, *argvp. */
@@ -301,8 +306,10 @@ options(int *argcp, char ***argvp, struct args *a)
 		{ "rotated", required_argument, NULL, 'O' },
 		{ "offset-file", required_argument, NULL, 'o' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "why", no_argument, NULL, 'x' },
 		{ "year", required_argument, NULL, 'y' },
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *names[sizeof formats / sizeof formats[0] + 1] = { NULL };
@@ -314,7 +321,7 @@ options(int *argcp, char ***argvp, struct args *a)
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		names[i] = formats[i].name;
 	a->rotated = util_xcalloc((size_t)*argcp + 1, sizeof *a->rotated);
-	opt_init(&o, *argcp, *argvp, "de:f:ghj:O:o:Vxy:", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "de:f:ghj:O:o:Vvxy:", longopts, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'd': with_delivered = 1; break;
@@ -326,18 +333,20 @@ options(int *argcp, char ***argvp, struct args *a)
 		case 'O': a->rotated[nrotated++] = optarg; break;
 		case 'o': a->offset_file = optarg; break;
 		case 'V': util_version(); break;
+		case 'v': a->verbose = 1; break;
 		case 'x': with_why = 1; break;
 		case 'y': a->year = (int)opt_count(&o, optarg, 1970, 9999); break;
+		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}
 	if (a->explain) {
-		opt_reject(&o, "dfgjOoxy", "with --explain");
+		opt_reject(&o, "dfgjOovxy", "with --explain");
 		if (opt_argc(&o) > 0)
 			opt_fail(&o, "--explain takes no operands");
 	}
 	if (a->offset_file == NULL)
-		opt_reject(&o, "gO", "without --offset-file");
+		opt_reject(&o, "gO" AFILE_NO_STRICT_LETTER, "without --offset-file");
 	else
 		opt_reject(&o, "j", "with --offset-file (it reads logs, not folders)");
 	snprintf(why, sizeof why, "to --format %s", format->name);
@@ -357,17 +366,20 @@ options(int *argcp, char ***argvp, struct args *a)
 int
 main(int argc, char *argv[])
 {
-	struct args a = { NULL, NULL, NULL, 0, 0 };
+	struct args a = { NULL, NULL, NULL, 0, 0, 0 };
 	int status = BK_OK;
 
 	util_setprogname(argv[0]);
 	options(&argc, &argv, &a);
+	if (jobs == 0)
+		jobs = pool_default_jobs(8);
+	/* With -o, offset_run enters it once it holds the offsets. */
+	if (a.offset_file == NULL)
+		sandbox_enter_reading(argc, argv);
 	if (a.explain) {
 		free(a.rotated);
 		return util_close_stdout(explain_main(a.explain));
 	}
-	if (jobs == 0)
-		jobs = pool_default_jobs(8);
 	fallback_time = time(NULL);
 	logparse_init(&logs, format->log, a.year, time(NULL), sink, NULL);
 	logs.skip_delivered = !with_delivered;
@@ -386,5 +398,7 @@ main(int argc, char *argv[])
 	}
 	logparse_free(&logs);
 	free(a.rotated);
+	if (a.verbose)
+		sandbox_report();
 	return util_close_stdout(status);
 }

@@ -47,7 +47,7 @@ struct group {
 };
 
 static enum by by = BY_DOMAIN;
-static int table;
+static int table, verbose;
 static int have_since, have_until, have_now;
 static time_t since, until, now;
 static time_t max_time;
@@ -72,12 +72,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: %s [-b field] [-C days] [-f format] [-K recipients] [-n time]\n"
+	    "usage: %s [-v] [-b field] [-C days] [-f format] [-K recipients] [-n time]\n"
 	    "       [-A time] [-t count] [-u time] [-W duration] [file ...]\n"
-	    "       %s -G reasons [-f format] [-n time] [-A time] [-t count] [-u time]\n"
+	    "       %s -G reasons [-v] [-f format] [-n time] [-A time] [-t count] [-u time]\n"
 	    "       [file ...]\n"
-	    "       %s --recovery [-b domain|rhost] [-f format] [-n time] [-A time] [-s state]\n"
-	    "       [-t count] [-u time] [--recovery-window duration] [file ...]\n",
+	    "       %s --recovery [-v] [-b domain|rhost] [-f format] [-n time] [-A time]\n"
+	    "       [-s state [--no-strict-modes]] [-t count] [-u time]\n"
+	    "       [--recovery-window duration] [file ...]\n",
 	    util_progname, util_progname, util_progname);
 	exit(BK_ERR);
 }
@@ -100,6 +101,7 @@ help(void)
 	    "                            the window: advice throttle (5)\n"
 	    "  -n, --now TIME            reference time (default: --until, else the\n"
 	    "                            latest event, at most the clock)\n"
+	    "      --no-strict-modes     --recovery -s: use a state others may write to\n"
 	    "      --recovery            how long after a soft bounce each domain (server)\n"
 	    "                            took mail again, per kind: one record each\n"
 	    "      --recovery-window DUR --recovery: longer is never (14d)\n"
@@ -107,6 +109,7 @@ help(void)
 	    "  -t, --top N               only the N largest groups\n"
 	    "  -u, --until TIME          only events before TIME\n"
 	    "  -V, --version             print the version\n"
+	    "  -v, --verbose             say what the sandbox put in place, on stderr\n"
 	    "  -W, --window DURATION     throttle window before the reference time (24h)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
@@ -850,6 +853,7 @@ recovery_run(int argc, char **argv)
 			return BK_ERR;
 		}
 	}
+	sandbox_enter_reading(argc, argv);
 	plan_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, record_line, NULL));
 	plan_reader_free(&reader);
@@ -917,12 +921,14 @@ options(int *argcp, char ***argvp)
 		{ "help", no_argument, NULL, 'h' },
 		{ "throttle-min", required_argument, NULL, 'K' },
 		{ "now", required_argument, NULL, 'n' },
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ "recovery", no_argument, NULL, O_RECOVERY },
 		{ "recovery-window", required_argument, NULL, O_RECOVERY_WINDOW },
 		{ "state", required_argument, NULL, 's' },
 		{ "top", required_argument, NULL, 't' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "window", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -932,7 +938,7 @@ options(int *argcp, char ***argvp)
 	struct opt o;
 	int ch;
 
-	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:s:t:u:VW:", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:s:t:u:VvW:", longopts, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'A': since = opt_time(&o, optarg); break;
@@ -943,6 +949,7 @@ options(int *argcp, char ***argvp)
 		case 'h': help(); break;
 		case 'K': throttle_min = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'n': now = opt_time(&o, optarg); break;
+		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		case O_RECOVERY: recovery_mode = 1; break;
 		case O_RECOVERY_WINDOW:
 			recovery_window = opt_duration(&o, optarg, 1);
@@ -954,6 +961,7 @@ options(int *argcp, char ***argvp)
 		case 't': top = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'u': until = opt_time(&o, optarg); break;
 		case 'V': util_version(); break;
+		case 'v': verbose = 1; break;
 		case 'W': window = opt_duration(&o, optarg, 1); break;
 		default: usage();
 		}
@@ -965,8 +973,10 @@ options(int *argcp, char ***argvp)
 		opt_reject(&o, "CGKW", "with --recovery");
 		if (by != BY_DOMAIN && by != BY_RHOST)
 			opt_fail(&o, "--recovery: --by domain or rhost");
+		if (state == NULL)
+			opt_reject(&o, AFILE_NO_STRICT_LETTER, "without --state");
 	} else {
-		opt_reject(&o, "s\002", "without --recovery");
+		opt_reject(&o, "s\002" AFILE_NO_STRICT_LETTER, "without --recovery");
 	}
 	if (segment) {
 		opt_reject(&o, "b", "with --segment (it groups by recipient)");
@@ -990,10 +1000,15 @@ main(int argc, char *argv[])
 	while (reason_table[nreasons].name)
 		nreasons++;
 	options(&argc, &argv);
-	if (recovery_mode)
-		return util_close_stdout(recovery_run(argc, argv));
-	status = input_run_json(argc, argv, record, NULL);
-	output();
+	if (recovery_mode) {
+		status = recovery_run(argc, argv);
+	} else {
+		sandbox_enter_reading(argc, argv);
+		status = input_run_json(argc, argv, record, NULL);
+		output();
+	}
 	free(segment);
+	if (verbose)
+		sandbox_report();
 	return util_close_stdout(status);
 }

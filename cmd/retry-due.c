@@ -9,9 +9,9 @@
 #include "afile.h"
 #include "opt.h"
 #include "pace.h"
-#include "sandbox.h"
 #include "plan.h"
 #include "policy.h"
+#include "sandbox.h"
 #include "util.h"
 
 static struct plan_opts opts;
@@ -21,8 +21,9 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [-N | -w] [-v] [-c duration] [-k duration] [-L limit] [-l list]\n"
-	    "       %*s [-n time] [-r duration] [--per-domain n] [--throttle file] -s state\n",
-	    util_progname, (int)strlen(util_progname), "");
+	    "       %*s [-n time] [-r duration] [--per-domain n] [--throttle file]\n"
+	    "       %*s [--no-strict-modes] -s state\n",
+	    util_progname, (int)strlen(util_progname), "", (int)strlen(util_progname), "");
 	exit(BK_ERR);
 }
 
@@ -38,6 +39,7 @@ help(void)
 	    "  -L, --limit N            hand out at most N plans (the longest due first)\n"
 	    "  -l, --list FILE          hold back retries the suppression list pauses\n"
 	    "  -N, --dry-run            print what is due, claim nothing, change nothing\n"
+	    "      --no-strict-modes    use a state others may write to (bouncekit(7))\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "      --per-domain N       hand out at most N retries to one domain a run\n"
 	    "  -r, --resolve-after DUR  a claim quiet this long counts as delivered (7d)\n"
@@ -45,7 +47,8 @@ help(void)
 	    "      --throttle FILE      one retry a run to the domains these bounce-stats(1)\n"
 	    "                           records advise to throttle\n"
 	    "  -V, --version            print the version\n"
-	    "  -v, --verbose            how many were due, handed out, held back: on stderr\n"
+	    "  -v, --verbose            how many were due, handed out, held back, and\n"
+	    "                           what the sandbox put in place: on stderr\n"
 	    "  -w, --wait               wait for a run holding the lock (default: fail)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
@@ -94,6 +97,7 @@ options(int argc, char **argv, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;
@@ -120,11 +124,12 @@ options(int argc, char **argv, struct args *a)
 		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;
+		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}
 	if (a->dry_run)
-		opt_reject(&o, "w", "with --dry-run (it takes no lock)");
+		opt_reject(&o, "w" AFILE_NO_STRICT_LETTER, "with --dry-run (it takes no lock)");
 	if (opt_argc(&o) > 0)
 		opt_fail(&o, "no operands: the plans come from --state");
 	if (a->state == NULL)
@@ -214,6 +219,7 @@ main(int argc, char *argv[])
 		pace_free(&pace);
 		return BK_ERR;
 	}
+	sandbox_enter();
 	plan_age(&plans, &opts);
 	ndue = due_plans(&plans, &a, &pace, &due);
 	pace_free(&pace);
@@ -237,5 +243,7 @@ main(int argc, char *argv[])
 	}
 	free(due);
 	plan_set_free(&plans);
+	if (a.verbose)
+		sandbox_report();
 	return util_close_stdout(status);
 }

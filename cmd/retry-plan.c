@@ -27,9 +27,11 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s [-Dv] [-c duration] [-k duration] [-n time] [-p policy] [-S seed]\n"
-	    "       %*s [--recovery file] [-s state [-w] [-r duration]] [file ...]\n"
+	    "       %*s [--recovery file] [-s state [-w] [-r duration] [--no-strict-modes]]\n"
+	    "       %*s [file ...]\n"
 	    "       %s -P [-p policy]\n",
-	    util_progname, (int)strlen(util_progname), "", util_progname);
+	    util_progname, (int)strlen(util_progname), "", (int)strlen(util_progname), "",
+	    util_progname);
 	exit(BK_ERR);
 }
 
@@ -52,8 +54,9 @@ help(void)
 	    "  -S, --seed N             seed of the backoff jitter (reproducible runs)\n"
 	    "  -s, --state FILE         merge into this state file (locked, atomic)\n"
 	    "  -V, --version            print the version\n"
-	    "  -v, --verbose            a summary on standard error\n"
-	    "  -w, --wait               with -s: wait for a run holding the lock (default: fail)\n",
+	    "  -v, --verbose            a summary, and the sandbox in place, on stderr\n"
+	    "  -w, --wait               with -s: wait for a run holding the lock (default: fail)\n"
+	    "      --no-strict-modes    with -s: use a state others may write to\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
 }
@@ -105,6 +108,7 @@ summary(void)
 	    "%lu failed, %lu deliveries without a plan", st->events, st->opened,
 	    st->duplicates, st->delays, st->delays_unplanned, st->resolved, st->exhausted,
 	    st->failed, st->ignored);
+	sandbox_report();
 }
 
 /* Long options without a letter. */
@@ -134,6 +138,7 @@ options(int *argcp, char ***argvp, struct args *a)
 		{ "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "wait", no_argument, NULL, 'w' },
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;
@@ -157,6 +162,7 @@ options(int *argcp, char ***argvp, struct args *a)
 		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;
+		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}
@@ -166,7 +172,7 @@ options(int *argcp, char ***argvp, struct args *a)
 			opt_fail(&o, "--print-policy takes no operands");
 	}
 	if (a->state == NULL)
-		opt_reject(&o, "rw", "without --state");
+		opt_reject(&o, "rw" AFILE_NO_STRICT_LETTER, "without --state");
 	if (!opt_given(&o, 'S'))
 		opts.seed = (uint64_t)time(NULL) * 2654435761U ^ (uint64_t)getpid();
 	*argcp = opt_argc(&o);
@@ -190,6 +196,7 @@ merge(const char *state, int wait, int argc, char **argv)
 		afile_unlock(lock);
 		return -1;
 	}
+	sandbox_enter_reading(argc, argv);
 	plan_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
 	plan_reader_free(&reader);
@@ -252,6 +259,7 @@ main(int argc, char *argv[])
 
 		status = merged < 0 ? merged : input_worse(status, merged);
 	} else {
+		sandbox_enter_reading(argc, argv);
 		plan_reader_init(&reader);
 		status = input_worse(status, input_run(argc, argv, on_line, NULL));
 		plan_reader_free(&reader);

@@ -16,6 +16,7 @@
 #include "input.h"
 #include "jsonl.h"
 #include "opt.h"
+#include "sandbox.h"
 #include "supplist.h"
 #include "util.h"
 
@@ -31,7 +32,7 @@ static const struct command {
 
 static const char *list_path;
 static int64_t now;
-static int fold_local, wait_lock, invert, active_only;
+static int fold_local, wait_lock, invert, active_only, verbose;
 static const char *field = "rcpt", *reason_opt;
 static long long for_secs = -1, keep_secs;
 static int64_t until_opt = SUPPLIST_NOTIME;
@@ -44,11 +45,11 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: %s -l list [-i] [-n time] add [-w] [-E steps] [-F field] [-T duration | -u time]\n"
-	    "           [-R reason] [file | address ...]\n"
-	    "       %s -l list [-i] [-n time] remove [-w] [-F field] [address ...]\n"
+	    "           [-R reason] [--no-strict-modes] [file | address ...]\n"
+	    "       %s -l list [-i] [-n time] remove [-w] [-F field] [--no-strict-modes] [address ...]\n"
 	    "       %s -l list [-i] [-n time] filter [-I] [-F field] [file ...]\n"
 	    "       %s -l list [-i] [-n time] check address ...\n"
-	    "       %s -l list [-n time] expire [-w] [-k duration]\n"
+	    "       %s -l list [-n time] expire [-w] [-k duration] [--no-strict-modes]\n"
 	    "       %s -l list [-n time] list [-a]\n",
 	    util_progname, util_progname, util_progname, util_progname, util_progname,
 	    util_progname);
@@ -84,7 +85,9 @@ help(void)
 	    "  -T, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
 	    "  -u, --until TIME        add: pause until TIME\n"
 	    "  -V, --version           print the version\n"
-	    "  -w, --wait              wait for the lock instead of failing at once\n",
+	    "  -w, --wait              wait for the lock instead of failing at once\n"
+	    "      --no-strict-modes   use a list others may write to (bouncekit(7))\n"
+	    "      --verbose           say what the sandbox put in place, on stderr\n",
 	    util_progname, DEFAULT_LADDER);
 	exit(util_close_stdout(BK_OK));
 }
@@ -644,16 +647,19 @@ cmd_filter(int argc, char **argv)
 }
 
 static const struct command commands[] = {
-	{ "add", cmd_add, "EFiRTuw", 1 },
+	{ "add", cmd_add, "EFiRTuw" AFILE_NO_STRICT_LETTER, 1 },
 	{ "check", cmd_check, "i", 0 },
-	{ "expire", cmd_expire, "kw", 1 },
+	{ "expire", cmd_expire, "kw" AFILE_NO_STRICT_LETTER, 1 },
 	{ "filter", cmd_filter, "FiI", 0 },
 	{ "list", cmd_list, "a", 0 },
-	{ "remove", cmd_remove, "Fiw", 1 },
+	{ "remove", cmd_remove, "Fiw" AFILE_NO_STRICT_LETTER, 1 },
 };
 
+/* Long options without a letter. */
+enum { OPT_VERBOSE = 2 };
+
 /* The options of some commands only. */
-#define COMMAND_OPTIONS "aEFiIkRTuw"
+#define COMMAND_OPTIONS "aEFiIkRTuw" AFILE_NO_STRICT_LETTER
 
 /* Reads the options, before and after the command; returns the operands
  * after the command in *argcp, *argvp. */
@@ -674,7 +680,11 @@ options(int *argcp, char ***argvp)
 		{ "for", required_argument, NULL, 'T' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
+		/* Long only: -v was --invert in earlier versions; a verbose filter
+		 * would let the suppressed through. */
+		{ "verbose", no_argument, NULL, OPT_VERBOSE },
 		{ "wait", no_argument, NULL, 'w' },
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	char others[sizeof COMMAND_OPTIONS], why[32], **argv;
@@ -702,7 +712,9 @@ options(int *argcp, char ***argvp)
 		case 'T': for_secs = opt_duration(&o, optarg, 0); break;
 		case 'u': until_opt = opt_time(&o, optarg); break;
 		case 'V': util_version(); break;
+		case OPT_VERBOSE: verbose = 1; break;
 		case 'w': wait_lock = 1; break;
+		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}
@@ -755,8 +767,13 @@ main(int argc, char *argv[])
 		/* A large stdout buffer: filter writes most of what it reads. */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	}
+	/* filter reads the list as it goes; add reads the operands that are files. */
+	sandbox_allow_path(list_path, SANDBOX_READ);
+	sandbox_enter_reading(argc, argv);
 	status = input_worse(status, cmd->run(argc, argv));
 	afile_unlock(lock);
 	supplist_free(&list);
+	if (verbose)
+		sandbox_report();
 	return util_close_stdout(status);
 }

@@ -15,8 +15,14 @@
 
 #include <stdio.h>
 
-/* The long option that turns afile_check off, for every program. */
+/* The long option that turns afile_check off, the same in every program
+ * that writes files: { AFILE_NO_STRICT_OPTION, no_argument, NULL,
+ * AFILE_NO_STRICT_VAL }, no letter (AFILE_NO_STRICT_LETTER for opt_reject).
+ * Its value is far from the 1, 2, ... that programs number their own long
+ * options without a letter by. */
 #define AFILE_NO_STRICT_OPTION "no-strict-modes"
+#define AFILE_NO_STRICT_VAL 31
+#define AFILE_NO_STRICT_LETTER "\37"
 
 /* 0: afile_check accepts anything (--no-strict-modes). Default 1. */
 void afile_strict_modes(int on);

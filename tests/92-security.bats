@@ -205,3 +205,74 @@ MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lo
 	[ "$status" -eq 0 ]
 	[[ "$output" == *", 0 failed" ]]
 }
+
+# Whether this kernel gives the programs Landlock (bouncekit(7) SECURITY).
+landlock() { bounce-parse -v /dev/null 2>&1 >/dev/null | grep -q '^bounce-parse: sandbox: Landlock ABI'; }
+
+dsn() {	# a bounce for recipient $1
+	printf 'From: MAILER-DAEMON@example.com\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\nDate: Fri, 27 Nov 2026 10:00:00 +0000\n\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\nFinal-Recipient: rfc822; %s\nAction: failed\nStatus: 5.1.1\n\n--b--\n' "$1"
+}
+
+@test "sandbox: bounce-parse cannot read a file outside the Maildir it was given, through a link in it" {
+	landlock || skip "no Landlock in this kernel"
+	mkdir -p md/cur md/new md/tmp private
+	dsn inside@example.com >md/new/1
+	dsn secret@example.com >private/2
+	ln -s ../../private/2 md/new/2
+	run bounce-parse md
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'"rcpt":"inside@example.com"'* ]]
+	[[ "$output" != *secret@* ]]
+	[[ "$output" == *"Permission denied"* ]]
+	# The same run without the sandbox follows the link: the test means it.
+	run env BOUNCEKIT_SANDBOX=off bounce-parse md
+	[[ "$output" == *'"rcpt":"secret@example.com"'* ]]
+}
+
+@test "sandbox: --verbose says once what is in place, for every program" {
+	mkdir d
+	for cmd in "bounce-parse -v mail.log" "bounce-parse -v -y 2026 -o d/offsets mail.log" \
+	    "bounce-stats -v events.jsonl" "retry-plan -v -n $NOW -s d/plans.jsonl events.jsonl" \
+	    "retry-due -v -n $LATER -s d/plans.jsonl" "suppress --verbose -l d/list.jsonl -n $NOW add events.jsonl" \
+	    "suppress --verbose -l d/list.jsonl filter events.jsonl"; do
+		run bash -c "$cmd 2>&1 >/dev/null | grep 'sandbox: '"
+		[ "$(grep -c 'sandbox: \(Landlock ABI\|files not limited\)' <<<"$output")" -eq 1 ] ||
+		    { echo "$cmd: $output"; false; }
+		[ "$(grep -c 'sandbox: \(seccomp filter\|system calls not limited\)' <<<"$output")" -eq 1 ]
+		run bash -c "BOUNCEKIT_SANDBOX=off $cmd 2>&1 >/dev/null | grep 'sandbox: '"
+		[ "$output" = "${cmd%% *}: sandbox: off (BOUNCEKIT_SANDBOX=off)" ] || { echo "$output"; false; }
+	done
+}
+
+@test "sandbox: the state is still replaced, and no temporary file is left by a failed run" {
+	landlock || skip "no Landlock in this kernel"
+	mkdir d
+	make_files d
+	# stdout closed: retry-plan and retry-due fail before they save.
+	retry-plan -n "$NOW" -s d/plans.jsonl events.jsonl >&- 2>/dev/null || true
+	retry-due -n "$LATER" -s d/plans.jsonl >&- 2>/dev/null || true
+	suppress -l d/list.jsonl -n "$NOW" add events.jsonl >&- 2>/dev/null || true
+	bounce-parse -y 2026 -o d/offsets mail.log >&- 2>/dev/null || true
+	[ -z "$(find d -name '.*.??????')" ] || { find d; false; }
+	for f in plans.jsonl list.jsonl offsets; do
+		jq -e . "d/$f" >/dev/null
+	done
+}
+
+@test "--no-strict-modes: a file others may write to is used, and keeps its mode" {
+	mkdir d
+	make_files d
+	chmod 0666 d/plans.jsonl d/list.jsonl d/offsets
+	retry-plan --no-strict-modes -n "$NOW" -s d/plans.jsonl events.jsonl >/dev/null
+	retry-due --no-strict-modes -n "$LATER" -s d/plans.jsonl >/dev/null
+	suppress --no-strict-modes -l d/list.jsonl -n "$NOW" add events.jsonl >/dev/null
+	bounce-parse --no-strict-modes -y 2026 -o d/offsets mail.log >/dev/null
+	for f in plans.jsonl list.jsonl offsets; do
+		[ "$(mode "d/$f")" = 666 ]
+	done
+	# Where nothing is written it does not apply.
+	run bounce-parse --no-strict-modes mail.log
+	[ "$status" -eq 2 ]
+	run bounce-stats --no-strict-modes events.jsonl
+	[ "$status" -eq 2 ]
+}
