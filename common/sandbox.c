@@ -110,7 +110,7 @@ static struct hook {
 static size_t nhooks;
 static int entered = -1;	/* the answer of the first sandbox_enter */
 /* For sandbox_report: what is in place, or why not. */
-static int landlock_abi, unruled;
+static int landlock_abi;
 static const char *landlock_why, *seccomp_why;
 static int switched_off;
 
@@ -268,7 +268,7 @@ ll_add(int ruleset, const char *path, int access, uint64_t handled)
 {
 	struct ll_path_beneath_attr pb;
 	struct stat st;
-	int fd, rc;
+	int fd;
 
 	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1)
 		return;	/* not there: nothing beneath it to open either */
@@ -278,10 +278,10 @@ ll_add(int ruleset, const char *path, int access, uint64_t handled)
 	}
 	pb.allowed_access = ll_rights(access, S_ISDIR(st.st_mode), handled);
 	pb.parent_fd = fd;
-	rc = pb.allowed_access == 0 ? 0 :
-	    (int)syscall(LL_NR_ADD, ruleset, LL_RULE_PATH_BENEATH, &pb, 0);
-	if (rc != 0)
-		unruled++;	/* a pipe's /dev/stdin, say: it stays closed */
+	/* A pipe's /dev/stdin, say, takes no rule, and needs none: Landlock
+	 * only guards what is on a file system. */
+	if (pb.allowed_access != 0)
+		(void)syscall(LL_NR_ADD, ruleset, LL_RULE_PATH_BENEATH, &pb, 0);
 	close(fd);
 }
 
@@ -735,10 +735,9 @@ sandbox_report(void)
 		return;
 	}
 	if (entered & SANDBOX_LANDLOCK)
-		util_warnx("sandbox: Landlock ABI %d: files limited to those given%s%s%s",
+		util_warnx("sandbox: Landlock ABI %d: files limited to those given%s%s",
 		    landlock_abi, landlock_abi >= 4 ? ", no TCP" : "",
-		    landlock_abi >= 6 ? ", no signals to other processes" : "",
-		    unruled ? " (some operands could not be given: they stay closed)" : "");
+		    landlock_abi >= 6 ? ", no signals to other processes" : "");
 	else
 		util_warnx("sandbox: files not limited: %s", landlock_why);
 	if (entered & SANDBOX_SECCOMP)
