@@ -27,8 +27,11 @@ make_files() {
 	retry-due -n "$LATER" -s "$1/plans.jsonl" >/dev/null
 	suppress -l "$1/list.jsonl" -n "$NOW" add events.jsonl >/dev/null
 	bounce-parse -y 2026 -o "$1/offsets" mail.log >/dev/null
+	bounce-stats --recovery -s "$1/recovery.jsonl" events.jsonl >/dev/null
 }
-MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lock"
+MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lock
+    recovery.jsonl recovery.jsonl.lock"
+SAVED="plans.jsonl list.jsonl offsets recovery.jsonl"
 
 # ---------------------------------------------------------------- modes
 
@@ -47,10 +50,10 @@ MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lo
 @test "a replaced file keeps its mode (0640 stays 0640, 0600 stays 0600)" {
 	mkdir d
 	make_files d
-	chmod 0640 d/plans.jsonl d/list.jsonl d/offsets
+	chmod 0640 d/plans.jsonl d/list.jsonl d/offsets d/recovery.jsonl
 	umask 077
 	make_files d
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		[ "$(mode "d/$f")" = 640 ] || { echo "$f is $(mode "d/$f")"; false; }
 	done
 }
@@ -64,10 +67,10 @@ MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lo
 	chmod 2770 shared
 	make_files shared
 	# Made by another member of the group last time.
-	chown nobody shared/plans.jsonl shared/list.jsonl shared/offsets
+	chown nobody shared/plans.jsonl shared/list.jsonl shared/offsets shared/recovery.jsonl
 	chmod 0640 shared/plans.jsonl
 	make_files shared
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		[ "$(stat -c %U:%G "shared/$f")" = nobody:nogroup ] ||
 		    { echo "$f: $(stat -c %U:%G "shared/$f")"; false; }
 	done
@@ -95,20 +98,21 @@ MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lo
 @test "a symbolic link planted at the lock path is not followed, by any program" {
 	mkdir shared elsewhere
 	echo precious >elsewhere/file
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		ln -s ../elsewhere/file "shared/$f.lock"
 		ln -s ../elsewhere/none "shared/$f.lock2"
 	done
 	for cmd in "retry-plan -n $NOW -s shared/plans.jsonl events.jsonl" \
 	    "retry-due -n $LATER -s shared/plans.jsonl" \
 	    "suppress -l shared/list.jsonl -n $NOW add events.jsonl" \
-	    "bounce-parse -y 2026 -o shared/offsets mail.log"; do
+	    "bounce-parse -y 2026 -o shared/offsets mail.log" \
+	    "bounce-stats --recovery -s shared/recovery.jsonl events.jsonl"; do
 		run $cmd
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
 		[[ "$output" == *".lock: a symbolic link: not followed"* ]] || { echo "$output"; false; }
 	done
 	# A dangling link: nothing made where it points.
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		mv -f "shared/$f.lock2" "shared/$f.lock"
 	done
 	run retry-plan -n "$NOW" -s shared/plans.jsonl events.jsonl
@@ -136,13 +140,14 @@ MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lo
 @test "a state file others may write to is refused, with the fix named" {
 	mkdir d
 	make_files d
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		chmod 0666 "d/$f"
 	done
 	for cmd in "retry-plan -n $NOW -s d/plans.jsonl events.jsonl" \
 	    "retry-due -n $LATER -s d/plans.jsonl" \
 	    "suppress -l d/list.jsonl -n $NOW add events.jsonl" \
-	    "bounce-parse -y 2026 -o d/offsets mail.log"; do
+	    "bounce-parse -y 2026 -o d/offsets mail.log" \
+	    "bounce-stats --recovery -s d/recovery.jsonl events.jsonl"; do
 		run $cmd
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
 		[[ "$output" == *": writable by others (mode 0666, owner "*"--no-strict-modes"* ]] ||
@@ -232,7 +237,8 @@ dsn() {	# a bounce for recipient $1
 @test "sandbox: --verbose says once what is in place, for every program" {
 	mkdir d
 	for cmd in "bounce-parse -v mail.log" "bounce-parse -v -y 2026 -o d/offsets mail.log" \
-	    "bounce-stats -v events.jsonl" "retry-plan -v -n $NOW -s d/plans.jsonl events.jsonl" \
+	    "bounce-stats -v events.jsonl" "bounce-stats -v --recovery -s d/recovery.jsonl events.jsonl" \
+	    "retry-plan -v -n $NOW -s d/plans.jsonl events.jsonl" \
 	    "retry-due -v -n $LATER -s d/plans.jsonl" "suppress --verbose -l d/list.jsonl -n $NOW add events.jsonl" \
 	    "suppress --verbose -l d/list.jsonl filter events.jsonl"; do
 		run bash -c "$cmd 2>&1 >/dev/null | grep 'sandbox: '"
@@ -253,8 +259,9 @@ dsn() {	# a bounce for recipient $1
 	retry-due -n "$LATER" -s d/plans.jsonl >&- 2>/dev/null || true
 	suppress -l d/list.jsonl -n "$NOW" add events.jsonl >&- 2>/dev/null || true
 	bounce-parse -y 2026 -o d/offsets mail.log >&- 2>/dev/null || true
+	bounce-stats --recovery -s d/recovery.jsonl events.jsonl >&- 2>/dev/null || true
 	[ -z "$(find d -name '.*.??????')" ] || { find d; false; }
-	for f in plans.jsonl list.jsonl offsets; do
+	for f in $SAVED; do
 		jq -e . "d/$f" >/dev/null
 	done
 }
@@ -262,17 +269,20 @@ dsn() {	# a bounce for recipient $1
 @test "--no-strict-modes: a file others may write to is used, and keeps its mode" {
 	mkdir d
 	make_files d
-	chmod 0666 d/plans.jsonl d/list.jsonl d/offsets
+	chmod 0666 d/plans.jsonl d/list.jsonl d/offsets d/recovery.jsonl
 	retry-plan --no-strict-modes -n "$NOW" -s d/plans.jsonl events.jsonl >/dev/null
 	retry-due --no-strict-modes -n "$LATER" -s d/plans.jsonl >/dev/null
 	suppress --no-strict-modes -l d/list.jsonl -n "$NOW" add events.jsonl >/dev/null
 	bounce-parse --no-strict-modes -y 2026 -o d/offsets mail.log >/dev/null
-	for f in plans.jsonl list.jsonl offsets; do
+	bounce-stats --recovery --no-strict-modes -s d/recovery.jsonl events.jsonl >/dev/null
+	for f in $SAVED; do
 		[ "$(mode "d/$f")" = 666 ]
 	done
 	# Where nothing is written it does not apply.
 	run bounce-parse --no-strict-modes mail.log
 	[ "$status" -eq 2 ]
 	run bounce-stats --no-strict-modes events.jsonl
+	[ "$status" -eq 2 ]
+	run bounce-stats --recovery --no-strict-modes events.jsonl
 	[ "$status" -eq 2 ]
 }
