@@ -15,11 +15,14 @@ endif
 ifeq ($(WERROR),1)
 WARNFLAGS += -Werror
 endif
-# Recursive (=) so that pkg-config runs after tools/deps.sh may have installed it.
-PKG_CFLAGS = $(shell pkg-config --cflags jansson zlib 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs jansson zlib 2>/dev/null || echo -ljansson -lz)
+# Evaluated once per make; `make check` and `make demo` run tools/deps.sh
+# first and the build in a sub-make, which looks again.
+PKG_CFLAGS := $(shell pkg-config --cflags jansson zlib 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs jansson zlib 2>/dev/null || echo -ljansson -lz)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DBK_VERSION='"$(VERSION)"' -Icommon $(CPPFLAGS)
 ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS) -pthread
+# Each object also lists the headers it includes (build/**/*.d, read below).
+DEPFLAGS = -MMD -MP
 
 BUILD ?= build
 BIN ?= bin
@@ -27,52 +30,59 @@ BIN ?= bin
 PROGS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 COMMON_SRC = $(wildcard common/*.c)
 COMMON_OBJ = $(patsubst common/%.c,$(BUILD)/common/%.o,$(COMMON_SRC))
-COMMON_HDR = $(wildcard common/*.h)
 MANPAGES = $(wildcard man/*.[1-8])
 LIB = $(BUILD)/libbouncekit.a
+# The compiler, flags and version of the last build: a change rebuilds all.
+FLAGS_STAMP = $(BUILD)/.flags
 
 .SECONDARY:
-.PHONY: all check asan tsan lint demo bench fuzz fuzz-replay install uninstall clean deps deps-test
-all: $(BUILD)/.deps $(addprefix $(BIN)/,$(PROGS))
+.PHONY: all check test asan tsan lint demo bench fuzz fuzz-replay install uninstall clean \
+	deps deps-dev FORCE
+all: $(addprefix $(BIN)/,$(PROGS))
 
-$(BUILD)/.deps: tools/deps.sh
-	@mkdir -p $(BUILD)
-	@sh tools/deps.sh build
-	@touch $@
-
+# `make` only builds. `make deps` checks what the build and the tests need
+# and installs what is missing (as root, with apt-get), or names it; the
+# list is tools/deps.sh. DEPS=check only checks (package builds use it).
+DEPS ?= install
 deps:
-	@sh tools/deps.sh build
-deps-test:
-	@sh tools/deps.sh test
+	@sh tools/deps.sh --$(DEPS) build test
+deps-dev:
+	@sh tools/deps.sh --$(DEPS) build test dev
 
-$(BUILD)/common/%.o: common/%.c $(COMMON_HDR) | $(BUILD)/.deps
+$(FLAGS_STAMP): FORCE
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	@printf '%s\n' '$(subst ','"'"',$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) $(PKG_LIBS))' >$@.new
+	@if cmp -s $@.new $@; then rm -f $@.new; else mv -f $@.new $@; fi
 
-$(BUILD)/cmd/%.o: cmd/%.c $(COMMON_HDR) | $(BUILD)/.deps
+$(BUILD)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 $(LIB): $(COMMON_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(COMMON_OBJ)
 
-$(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
+$(addprefix $(BIN)/,$(PROGS)): $(BIN)/%: $(BUILD)/cmd/%.o $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
+# make check: the dependencies first (tools/deps.sh), then `make test` in a
+# sub-make, so that nothing compiles before they are there.
+check: deps
+	@$(MAKE) --no-print-directory test
+
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
-check: all deps-test fuzz-replay $(BUILD)/unit-common $(BUILD)/unit-sandbox
+test: all fuzz-replay $(BUILD)/unit-common $(BUILD)/unit-sandbox
 	PATH="$(abspath $(BIN)):$$PATH" \
 	  BK_UNIT="$(abspath $(BUILD))/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
 	  BK_UNIT_SANDBOX="$(abspath $(BUILD))/unit-sandbox" bats tests/
 
-$(BUILD)/unit-common: tests/unit-common.c $(LIB)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+$(BUILD)/unit-common: $(BUILD)/tests/unit-common.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
-$(BUILD)/unit-sandbox: tests/unit-sandbox.c $(LIB)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+$(BUILD)/unit-sandbox: $(BUILD)/tests/unit-sandbox.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 # The whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
@@ -84,7 +94,7 @@ asan:
 # The tests that run threads (bounce-parse -j on folders) under
 # ThreadSanitizer: a data race fails them (halt_on_error).
 TSAN_TESTS = tests/11-bounce-parse-email.bats tests/90-faults.bats
-tsan: deps-test
+tsan: deps
 	$(MAKE) BUILD=build-tsan BIN=bin-tsan CFLAGS="-O1 -g -fsanitize=thread" \
 	  LDFLAGS="-fsanitize=thread" all
 	@if ! bin-tsan/bounce-parse --version >/dev/null 2>&1; then \
@@ -93,11 +103,12 @@ tsan: deps-test
 	  TSAN_OPTIONS="halt_on_error=1 exitcode=66" bats $(TSAN_TESTS) && \
 	  echo "tsan: thread tests passed under ThreadSanitizer"
 
-lint: deps-test
+lint: deps
 	mandoc -Tlint -W warning $(MANPAGES)
 	@echo "lint: $(words $(MANPAGES)) pages clean"
 
-demo: all deps-test
+demo: deps
+	@$(MAKE) --no-print-directory all
 	@sh examples/demo.sh "$(abspath $(BIN))"
 
 bench: all
@@ -113,9 +124,8 @@ fuzz-replay: $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 	  $(BUILD)/fuzz/$$f fuzz/corpus/$${f#fuzz_} >/dev/null || exit 1; \
 	done; echo "fuzz-replay: $(words $(FUZZ_NAMES)) corpora replayed"
 
-$(BUILD)/fuzz/%: fuzz/%.c fuzz/replay.c $(LIB)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(PKG_LIBS) -lm
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(BUILD)/fuzz/replay.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/fuzz/replay.o $(LIB) $(PKG_LIBS) -lm
 
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
@@ -135,8 +145,8 @@ clean:
 # Every program on fixtures, corpus samples and hostile inputs, and every fuzz
 # corpus through its harness, under valgrind: no memory error, no leak.
 .PHONY: valgrind
-valgrind: all $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+valgrind: deps-dev
+	@$(MAKE) --no-print-directory all $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
 	@sh fuzz/valgrind.sh "$(abspath $(BIN))" "$(abspath $(BUILD))/fuzz"
 
-# The harnesses share fuzz/fuzz.h.
-$(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): fuzz/fuzz.h
+-include $(wildcard $(BUILD)/*/*.d)
