@@ -34,6 +34,8 @@ test	mandoc	cmd:mandoc
 test	perl	perl:Digest::MD5
 test	gzip	cmd:gzip
 test	bsdutils	cmd:script
+test	man-db	cmd:man
+test	bash-completion	file:/usr/share/bash-completion/bash_completion
 fuzz	clang	cmd:clang
 dev	valgrind	cmd:valgrind
 bench	libsisimai-perl	perl:Sisimai
@@ -94,9 +96,16 @@ fi
 if [ "$mode" = install ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
 	echo "deps: installing:$need" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq --no-install-recommends $need; } >&2 || {
-		echo "deps: apt-get failed; install:$need" >&2; exit 1; }
-	exit 0
+	log=$(mktemp "${TMPDIR:-/tmp}/bouncekit-deps.XXXXXX") || exit 1
+	# apt's own output only when it fails
+	if { apt-get update -q && apt-get install -y -q --no-install-recommends $need; } >"$log" 2>&1; then
+		rm -f "$log"
+		exit 0
+	fi
+	cat "$log" >&2
+	rm -f "$log"
+	echo "deps: apt-get failed; install:$need" >&2
+	exit 1
 fi
 echo "deps: missing:$need" >&2
 echo "deps: install them with: apt-get install$need" >&2
