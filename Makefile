@@ -1,9 +1,16 @@
 # bouncekit: small C programs that read and write JSON lines about bounces.
-VERSION = 0.1.0
+# The one place of the version: every program's --version, the man pages as
+# installed (.Os) and debian/changelog follow it (tests/03-release.bats).
+VERSION = 0.2.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
-MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/bouncekit
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# The pipeline script that the systemd service and the crontab run.
+PKGDATADIR ?= $(DATADIR)/bouncekit
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -130,14 +137,35 @@ $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES)): $(BUILD)/fuzz/%: $(BUILD)/fuzz/%.o $(
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
+# Programs, man pages (with the version), the bash completion (one name per
+# program), the pipeline script, and the examples with the systemd units and
+# crontab under the doc folder, their paths set to where this install puts things.
+DOCS = README.md NEWS LICENSE NOTICE
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(PKGDATADIR) \
+	  $(DESTDIR)$(DOCDIR)/examples
 	for p in $(PROGS); do install -m 0755 $(BIN)/$$p $(DESTDIR)$(BINDIR)/$$p; done
-	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for m in $(MANPAGES); do s=$${m##*.}; \
+	  sed 's/^\.Os$$/.Os bouncekit $(VERSION)/' $$m >$(DESTDIR)$(MANDIR)/man$$s/$${m#man/} && \
+	  chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m#man/} || exit 1; done
+	install -m 0644 completion/bouncekit.bash $(DESTDIR)$(BASHCOMPDIR)/bouncekit
+	for p in $(PROGS); do ln -sf bouncekit $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	install -m 0755 examples/bouncekit-pipeline.sh $(DESTDIR)$(PKGDATADIR)/
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	cd examples && find . -type f | sort | while read -r f; do \
+	  install -d "$(DESTDIR)$(DOCDIR)/examples/$${f%/*}" && \
+	  sed -e 's|/usr/local/share/bouncekit|$(PKGDATADIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g' \
+	    -e 's|=/usr/bin:/usr/bin:|=/usr/bin:|' \
+	    "$$f" >"$(DESTDIR)$(DOCDIR)/examples/$$f" && \
+	  chmod 0644 "$(DESTDIR)$(DOCDIR)/examples/$$f" || exit 1; done
 
 uninstall:
-	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
+	for p in $(PROGS); do rm -f $(DESTDIR)$(BINDIR)/$$p $(DESTDIR)$(BASHCOMPDIR)/$$p; done
 	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/bouncekit $(DESTDIR)$(PKGDATADIR)/bouncekit-pipeline.sh
+	-rmdir $(DESTDIR)$(PKGDATADIR)
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build build-asan build-tsan bin bin-asan bin-tsan fuzz/bin bench/out

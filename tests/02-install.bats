@@ -29,3 +29,31 @@ ROOT="$BATS_TEST_DIRNAME/.."
 	[ "$status" -eq 0 ]
 	[ -z "$(find "$d" -type f)" ]
 }
+
+@test "install: bash completion, pipeline script, docs, examples and systemd units under the doc folder" {
+	d="$BATS_TEST_TMPDIR/dest3"
+	run make -s -C "$ROOT" ${BK_MAKEARGS:-} install DESTDIR="$d" PREFIX=/opt/bk
+	[ "$status" -eq 0 ]
+	c="$d/opt/bk/share/bash-completion/completions"
+	[ "$(stat -c %a "$c/bouncekit")" = 644 ]
+	for f in "$ROOT"/cmd/*.c; do
+		[ "$(readlink "$c/$(basename "$f" .c)")" = bouncekit ]
+	done
+	[ "$(stat -c %a "$d/opt/bk/share/bouncekit/bouncekit-pipeline.sh")" = 755 ]
+	doc="$d/opt/bk/share/doc/bouncekit"
+	for f in README.md NEWS LICENSE NOTICE examples/bouncekit.service examples/bouncekit.timer \
+	    examples/crontab examples/policy examples/mail.log examples/bounces/01-mailbox-full.eml; do
+		[ "$(stat -c %a "$doc/$f")" = 644 ]
+	done
+	# the units and the crontab point at where this install put things
+	grep -qx 'ExecStart=/opt/bk/share/bouncekit/bouncekit-pipeline.sh' "$doc/examples/bouncekit.service"
+	grep -q '^Environment=PATH=/opt/bk/bin:' "$doc/examples/bouncekit.service"
+	grep -q ' /opt/bk/share/bouncekit/bouncekit-pipeline.sh$' "$doc/examples/crontab"
+	! grep -rq /usr/local "$doc/examples/bouncekit.service" "$doc/examples/crontab"
+	# the installed demo runs from the doc folder
+	run sh "$doc/examples/demo.sh" "$d/opt/bk/bin"
+	[ "$status" -eq 0 ]
+	run make -s -C "$ROOT" ${BK_MAKEARGS:-} uninstall DESTDIR="$d" PREFIX=/opt/bk
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$d" ! -type d)" ]
+}
