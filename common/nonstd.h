@@ -24,7 +24,10 @@ size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
  * (nonstd_original_start of the caller): saves a second search. */
 void nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg);
 
-/* Offset of the line that starts the returned original message in text, or n. */
+/* Offset of the line that starts the returned original message in text, or n
+ * (nonstd_notice.c). */
 size_t nonstd_original_start(const char *text, size_t n);
+/* Whether the notice text[0..n) says the message is still being tried. */
+int nonstd_says_delayed(const char *text, size_t n);
 
 #endif

@@ -1,0 +1,245 @@
+/* email_dsn: the reports of a bounce: RFC 3464 delivery-status fields (one
+ * group per recipient) and RFC 5965 feedback reports, to recipient outcomes. */
+#include "email_int.h"
+#include "event.h"
+#include "reason.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Strips a "type;" prefix (rfc822;, smtp;, dns;, X-Unix;). */
+static const char *
+skip_type(const char *v)
+{
+	const char *semi = strchr(v, ';');
+
+	if (semi && semi - v < 24) {
+		const char *p = v;
+
+		while (p < semi && (isalnum((unsigned char)*p) || *p == '-' || *p == '_'))
+			p++;
+		if (p == semi) {
+			v = semi + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+		}
+	}
+	return v;
+}
+
+/* One recipient's fields in a delivery-status block: field indices. */
+struct dsn_rcpt {
+	long fr, orr, act, st, rm, dc, lad;
+};
+
+static void
+dsn_clear(struct dsn_rcpt *d)
+{
+	d->fr = d->orr = d->act = d->st = d->rm = d->dc = d->lad = -1;
+}
+
+struct dsn_msg {
+	time_t arrival;
+	struct util_buf qid, notice;
+	struct util_buf fr, orr, act, st, rm, dc, lad;
+};
+
+/* The header and buffers of email_dsn_parse, kept per thread as those of
+ * parse_message are: email_dsn_parse does not nest (nothing it calls comes back). */
+static _Thread_local struct {
+	struct mime_header group;
+	struct util_buf value;
+	struct dsn_msg msg;
+} dsn_kept;
+
+/* Frees the buffers of dsn_kept that hold more than max bytes. */
+static void
+dsn_kept_trim(size_t max)
+{
+	struct dsn_msg *dm = &dsn_kept.msg;
+	struct util_buf *all[] = { &dsn_kept.value, &dm->qid, &dm->notice, &dm->fr, &dm->orr,
+	    &dm->act, &dm->st, &dm->rm, &dm->dc, &dm->lad };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (all[i]->cap > max)
+			util_buf_free(all[i]);
+	if (dsn_kept.group.cap * sizeof *dsn_kept.group.f > max)
+		mime_header_free(&dsn_kept.group);
+}
+
+static const char *
+dsn_value(const struct mime_header *g, long i, struct util_buf *b)
+{
+	if (i < 0)
+		return NULL;
+	mime_field_value(g, (size_t)i, b);
+	return b->p;
+}
+
+static void
+dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct dsn_msg *dm)
+{
+	struct rcpt r = {0};
+	char orig[ADDR_MAX];
+	const char *fr, *orr, *v;
+
+	if (d->fr < 0 && d->orr < 0)
+		return;
+	fr = dsn_value(g, d->fr, &dm->fr);
+	orr = dsn_value(g, d->orr, &dm->orr);
+	r.addr = skip_type(fr ? fr : orr);
+	/* "rfc822; <>", junk or a source route: the original recipient may be
+	 * the better name. */
+	if (fr && orr && strchr(skip_type(orr), '@') && (strchr(r.addr, '@') == NULL ||
+	    r.addr[0] == '@'))
+		r.addr = skip_type(orr);
+	r.addrlen = strlen(r.addr);
+	if (fr && orr && addr_normalize(skip_type(orr), strlen(skip_type(orr)), 0, orig) >= 0)
+		r.orig_rcpt = orig;
+	if ((v = dsn_value(g, d->act, &dm->act)) != NULL)
+		r.action = event_action_name(v, strcspn(v, " \t(;"));
+	r.status = dsn_value(g, d->st, &dm->st);
+	if ((v = dsn_value(g, d->rm, &dm->rm)) != NULL)
+		r.rhost = skip_type(v);
+	if ((v = dsn_value(g, d->dc, &dm->dc)) != NULL) {
+		r.diag = skip_type(v);
+		/* "X-Unix; 75": a local delivery program's exit status. */
+		if (strncasecmp(v, "x-unix", 6) == 0)
+			r.reason = "mailererror";
+	}
+	/* The readable part is read only when it may help: no reply text, a
+	 * generic code, or a "user unknown" that needs to know which command
+	 * it answered. */
+	if (r.diag == NULL || strlen(r.diag) < 8 || reason_needs_command(r.diag, r.status)) {
+		char a[ADDR_MAX];
+		const char *t;
+
+		if (addr_normalize(r.addr, r.addrlen, 0, a) < 0) {
+			;	/* email_emit() reports nothing for it either */
+		} else if ((t = email_text_diag(m, a)) != NULL) {
+			if (r.diag == NULL || strlen(r.diag) < 8)
+				r.diag = t;
+			else
+				r.hint = t;	/* often names the SMTP command */
+		} else if (r.diag == NULL || *r.diag == '\0') {
+			/* Named somewhere in the notice, if not on a line of its own. */
+			email_notice_diag(m, a, strlen(a), &dm->notice);
+			r.diag = dm->notice.len ? dm->notice.p : NULL;
+		}
+	}
+	r.time = (time_t)-1;
+	if ((v = dsn_value(g, d->lad, &dm->lad)) != NULL)
+		r.time = email_date(v);
+	if (r.time == (time_t)-1)
+		r.time = m->date != (time_t)-1 ? m->date : dm->arrival;
+	r.qid = dm->qid.len ? dm->qid.p : NULL;
+	email_emit(m, &r);
+	dsn_clear(d);
+}
+
+/* RFC 3464: per-message fields, then one group per recipient. Groups that
+ * lack the empty line between them are split where a recipient field repeats. */
+void
+email_dsn_parse(struct msg *m, const char *s, size_t n)
+{
+	struct mime_header g = reuse_header(&dsn_kept.group);
+	struct dsn_msg *dm = &dsn_kept.msg;
+	struct util_buf v = reuse(&dsn_kept.value);
+	size_t pos = 0;
+
+	dm->arrival = (time_t)-1;
+	util_buf_reset(&dm->qid);	/* the others are set before they are read */
+	while (pos < n) {
+		struct dsn_rcpt d;
+		size_t used;
+
+		if (s[pos] == '\n' || s[pos] == ' ' || s[pos] == '\t') {
+			pos++;
+			continue;
+		}
+		used = mime_header_parse(s + pos, n - pos, &g);
+		if (g.n == 0) {
+			const char *nl = memchr(s + pos, '\n', n - pos);
+
+			pos = nl ? (size_t)(nl - s) + 1 : n;
+			continue;
+		}
+		pos += used;
+		dsn_clear(&d);
+		for (size_t i = 0; i < g.n; i++) {
+			long li = (long)i;
+
+			if (email_field_is(&g, i, "final-recipient")) {
+				if (d.fr >= 0)
+					dsn_flush(m, &g, &d, dm);
+				d.fr = li;
+			} else if (email_field_is(&g, i, "original-recipient")) {
+				if (d.orr >= 0 || (d.fr >= 0 && (d.act > d.fr || d.st > d.fr)))
+					dsn_flush(m, &g, &d, dm);
+				d.orr = li;
+			} else if (email_field_is(&g, i, "action"))
+				d.act = li;
+			else if (email_field_is(&g, i, "status"))
+				d.st = li;
+			else if (email_field_is(&g, i, "remote-mta"))
+				d.rm = li;
+			else if (email_field_is(&g, i, "diagnostic-code"))
+				d.dc = li;
+			else if (email_field_is(&g, i, "last-attempt-date"))
+				d.lad = li;
+			else if (email_field_is(&g, i, "arrival-date")) {
+				mime_field_value(&g, i, &v);
+				dm->arrival = email_date(v.p);
+			} else if (email_field_is(&g, i, "x-postfix-queue-id") && dm->qid.len == 0)
+				mime_field_value(&g, i, &dm->qid);
+		}
+		dsn_flush(m, &g, &d, dm);
+	}
+	keep_header(&dsn_kept.group, &g);
+	keep(&dsn_kept.value, &v);
+	dsn_kept_trim(KEEP_MAX);
+}
+
+/* RFC 5965: a complaint. The message was delivered: no bounce. */
+void
+email_arf_parse(struct msg *m, const char *s, size_t n)
+{
+	struct mime_header g = {0};
+	struct util_buf v = {0}, ft = {0};
+	struct rcpt r = {0};
+	char rcpt[ADDR_MAX] = "";
+
+	mime_header_parse(s, n, &g);
+	mime_header_get(&g, "feedback-type", &ft);
+	if (mime_header_get(&g, "original-rcpt-to", &v))
+		email_extract_addr(v.p, v.len, rcpt);
+	if (rcpt[0] == '\0' && email_original_recipient(m)[0])
+		memcpy(rcpt, m->orig_to, sizeof rcpt);
+	if (rcpt[0] == '\0' && mime_header_get(&g, "removal-recipient", &v))
+		email_extract_addr(v.p, v.len, rcpt);
+	r.time = (time_t)-1;
+	if (mime_header_get(&g, "arrival-date", &v) || mime_header_get(&g, "received-date", &v))
+		r.time = email_date(v.p);
+	if (mime_header_get(&g, "source-ip", &v))
+		r.rhost = NULL;
+	if (rcpt[0]) {
+		r.addr = rcpt;
+		r.addrlen = strlen(rcpt);
+		r.action = "delivered";
+		r.reason = "feedback";
+		r.class = "none";
+		r.diag = ft.len ? ft.p : "abuse";
+		email_emit(m, &r);
+	}
+	mime_header_free(&g);
+	util_buf_free(&v);
+	util_buf_free(&ft);
+}
+
+void
+email_dsn_thread_end(void)
+{
+	dsn_kept_trim(0);
+}

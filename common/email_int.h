@@ -1,0 +1,154 @@
+/* email_int: what the parts of the email reader share: email.c (one message
+ * and the order in which its parts are trusted), email_text.c (its readable
+ * text), email_dsn.c (its reports) and email_folder.c (mailbox folders).
+ * Private to them. */
+#ifndef BK_EMAIL_INT_H
+#define BK_EMAIL_INT_H
+
+#include "email.h"
+#include "hmap.h"
+#include "mime.h"
+#include "util.h"
+
+#include <stddef.h>
+#include <time.h>
+
+/* What one message yields, gathered while walking its parts. */
+struct msg {
+	const char *origin;
+	int fd;			/* the message's file, or -1 */
+	const struct email_opts *o;
+	struct mime_header top;
+	time_t date;
+	struct util_buf dsn;	/* delivery-status parts, decoded */
+	struct util_buf arf;	/* feedback-report parts */
+	struct util_buf text;	/* text/plain parts, UTF-8 (email_text) */
+	struct util_buf html;	/* text/html parts, tags stripped */
+	size_t ntext_parts;	/* noted by email_text_add */
+	int text_loaded;
+	struct util_buf orig;	/* header of the returned message */
+	struct util_buf subject;	/* decoded, by message_subject */
+	int subject_done;
+	int has_orig;
+	struct mime_header orig_header;	/* parsed, in orig or text */
+	int orig_to_done;	/* orig_to looked up (email_original_recipient) */
+	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
+	unsigned long events;
+	/* Reply texts that the human-readable part gives per recipient, for
+	 * reports that lack a Diagnostic-Code; filled when first needed. */
+	struct hmap textdiag;
+	int textdiag_done;
+	size_t notice;		/* the length of the notice, by email_notice_len */
+	int notice_done;
+	unsigned notice_lookups;	/* email_notice_diag calls: each scans the notice */
+};
+
+/* One recipient outcome, before it becomes an event (email_emit). */
+struct rcpt {
+	const char *addr;
+	size_t addrlen;
+	const char *orig_rcpt;
+	const char *action;
+	const char *status;
+	const char *diag;
+	const char *rhost;
+	const char *reason;
+	const char *class;
+	const char *qid;
+	const char *hint;	/* more text about it, for the reason only */
+	time_t time;
+};
+
+/* Above this, a buffer goes back to the system: one huge message does not
+ * hold its memory for the rest of the run. */
+#define KEEP_MAX (1u << 20)
+
+/* Buffers kept per thread from one message to the next (fresh allocations
+ * per message cost more than the parsing of a small one): reuse takes one,
+ * emptied, keep gives it back. */
+static inline struct util_buf
+reuse(struct util_buf *k)
+{
+	struct util_buf b = *k;
+
+	*k = (struct util_buf){ NULL, 0, 0 };
+	b.len = 0;
+	if (b.p)
+		b.p[0] = '\0';
+	return b;
+}
+
+static inline void
+keep(struct util_buf *k, struct util_buf *b)
+{
+	if (b->cap > KEEP_MAX)
+		util_buf_free(b);
+	*k = *b;
+}
+
+/* The same for the field arrays of parsed headers. */
+static inline struct mime_header
+reuse_header(struct mime_header *k)
+{
+	struct mime_header h = { NULL, k->f, 0, k->cap };
+
+	*k = (struct mime_header){ NULL, NULL, 0, 0 };
+	return h;
+}
+
+static inline void
+keep_header(struct mime_header *k, struct mime_header *h)
+{
+	if (h->cap * sizeof *h->f > KEEP_MAX)
+		mime_header_free(h);
+	*k = *h;
+}
+
+/* email.c */
+/* One message (fd: its file, whose time stands in for a missing Date, and
+ * then raw[rawlen] is a NUL; or -1). */
+void email_message(const char *raw, size_t rawlen, const char *origin, int fd,
+    const struct email_opts *o);
+/* r as an event, handed to the sink. */
+void email_emit(struct msg *m, const struct rcpt *r);
+/* The addr-spec in an address header value ("Name <a@b>", "a@b (c)") into
+ * out (ADDR_MAX); 0, or -1 if there is none. */
+int email_extract_addr(const char *v, size_t n, char *out);
+/* The recipient of the returned message, "" if none. */
+const char *email_original_recipient(struct msg *m);
+/* Whether field i of g is called name (ASCII case ignored). */
+int email_field_is(const struct mime_header *g, size_t i, const char *name);
+/* An RFC 5322 date, or (time_t)-1. */
+time_t email_date(const char *v);
+
+/* email_text.c */
+/* Notes a text part (its Content-Transfer-Encoding cte) for email_text. */
+void email_text_add(struct msg *m, const struct mime_part *p, const struct util_buf *cte);
+/* The text of the message (its text/plain parts, else its text/html ones
+ * stripped of their tags) in UTF-8, decoded when first asked for. */
+struct util_buf *email_text(struct msg *m);
+/* The length of the notice: the text before the returned copy. */
+size_t email_notice_len(struct msg *m);
+/* The reply text that the notice gives the recipient addr, or NULL. */
+const char *email_text_diag(struct msg *m, const char *addr);
+/* The lines of the notice from where addr[0..n) is named into out. */
+void email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out);
+/* src[0..n) into dst with white space collapsed, at most limit bytes out;
+ * dst may be src. Returns the length out. */
+size_t email_collapse_ws(char *dst, const char *src, size_t n, size_t limit);
+/* Before and after each message, and when a thread ends. */
+void email_text_begin(void);
+void email_text_done(void);
+void email_text_thread_end(void);
+
+/* email_dsn.c */
+/* RFC 3464 report fields (s[0..n)): an event per recipient. */
+void email_dsn_parse(struct msg *m, const char *s, size_t n);
+/* RFC 5965 feedback report fields: a complaint. */
+void email_arf_parse(struct msg *m, const char *s, size_t n);
+void email_dsn_thread_end(void);
+
+/* email_folder.c */
+void email_folder_thread_end(void);
+
+#endif

@@ -1,0 +1,374 @@
+/* email_text: the readable text of a bounce: its text parts decoded into
+ * UTF-8 (HTML stripped of its tags), the notice before the returned copy, and
+ * the reply text the notice gives each recipient. */
+#include "email_int.h"
+#include "ascii.h"
+#include "nonstd.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A text part of the message, decoded only when its text is read
+ * (email_text): decoding is most of the work for a small message, and a
+ * report whose fields say it all never reads it. Its field values are
+ * copied, as the walk reuses the header. */
+struct text_part {
+	const char *body;	/* in the message, which outlives the parse */
+	size_t bodylen;
+	size_t cte, charset;	/* NUL-terminated, in kept.part_fields */
+	int html;
+};
+
+/* The buffers of email_text, kept per thread as those of email_message. */
+static _Thread_local struct {
+	struct util_buf ct, cs, dec, u;
+	struct text_part *text_parts;	/* of email_text_add and email_text */
+	size_t text_parts_cap;
+	struct util_buf part_fields;
+} kept;
+
+/* The length of the notice: the text before the returned copy of the
+ * message. Found when first needed: a report whose fields say it all never
+ * reads the text. */
+size_t
+email_notice_len(struct msg *m)
+{
+	if (!m->notice_done) {
+		m->notice_done = 1;
+		email_text(m);
+		m->notice = m->text.len ? nonstd_original_start(m->text.p, m->text.len) : 0;
+	}
+	return m->notice;
+}
+
+/* Searches of the notice for one recipient each are bounded per message, so
+ * that 100000 recipients and a large notice stay linear. */
+#define NOTICE_LOOKUPS_MAX 64
+
+#define TEXTDIAG_MAX 4096
+
+static void
+textdiag_hit(void *arg, const struct nonstd_hit *h)
+{
+	struct msg *m = arg;
+	struct hmap_entry *e;
+	char key[ADDR_MAX];
+	size_t n = h->addrlen < ADDR_MAX - 1 ? h->addrlen : ADDR_MAX - 1;
+	int added;
+
+	if (m->textdiag.count >= TEXTDIAG_MAX || h->diag == NULL || *h->diag == '\0')
+		return;
+	for (size_t i = 0; i < n; i++)
+		key[i] = (char)tolower((unsigned char)h->addr[i]);
+	key[n] = '\0';
+	e = hmap_put(&m->textdiag, key, n, &added);
+	if (added)
+		e->val = util_xstrdup(h->diag);
+}
+
+const char *
+email_text_diag(struct msg *m, const char *addr)
+{
+	struct hmap_entry *e;
+	char key[ADDR_MAX];
+	size_t n = 0;
+
+	if (!m->textdiag_done) {
+		m->textdiag_done = 1;
+		if (email_text(m)->len)
+			nonstd_scan_notice(m->text.p, email_notice_len(m), textdiag_hit, m);
+	}
+	while (addr[n] && n < ADDR_MAX - 1) {
+		key[n] = (char)tolower((unsigned char)addr[n]);
+		n++;
+	}
+	key[n] = '\0';
+	e = hmap_get(&m->textdiag, key, n);
+	return e ? e->val : NULL;
+}
+
+/* Whether the 8 bytes at p stay as they are when white space is collapsed
+ * after a byte that is not white space: no tab, CR, LF or other control
+ * byte, no two spaces together and no space last. SWAR on uint64_t: the
+ * high bit of a byte in ctl or sp marks it, exactly, as no sum carries into
+ * the next byte. */
+static int
+collapsed8(const char *p)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u,
+	    low7 = 0x7f7f7f7f7f7f7f7fu;
+	uint64_t w, x, ctl, sp;
+
+	if (p[7] == ' ')
+		return 0;
+	memcpy(&w, p, sizeof w);
+	ctl = ~(((w & low7) + 0x60 * ones) | w) & high;	/* bytes below 0x20 */
+	x = w ^ 0x20 * ones;
+	sp = ~(((x & low7) + low7) | x) & high;		/* spaces */
+	return (ctl | (sp & sp << 8)) == 0;
+}
+
+/* Copies src[0..n) to dst with each run of white space (space, tab, CR, LF)
+ * made one space and none at either end, and stops once limit bytes are out
+ * (the first limit bytes of the whole result). dst may be src: the copy
+ * never gets ahead of what it reads. Returns the length out. */
+size_t
+email_collapse_ws(char *dst, const char *src, size_t n, size_t limit)
+{
+	size_t i = 0, o = 0;
+	int space = 0;		/* white space since the last byte out */
+
+	while (i < n && o < limit) {
+		char c = src[i++];
+
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			space = 1;
+			continue;
+		}
+		if (space && o > 0) {
+			dst[o++] = ' ';
+			if (o == limit)
+				break;
+		}
+		space = 0;
+		dst[o++] = c;
+		/* Most reply texts have single spaces only: 8 bytes at a time. */
+		for (size_t k = (n - i < limit - o ? n - i : limit - o) / 8; k > 0 &&
+		    collapsed8(src + i); k--) {
+			memmove(dst + o, src + i, 8);
+			i += 8;
+			o += 8;
+		}
+	}
+	return o;
+}
+
+/* Whether a tag whose name starts at s ends a block of text: "</...>",
+ * <br>, <p...>, <div>, <tr>, <li>. The tag's '>' follows: each test stops at
+ * the first byte that differs, so no byte past it is read. */
+static int
+tag_ends_block(const char *s)
+{
+	switch (ascii_lower((unsigned char)s[0])) {
+	case '/':
+	case 'p':
+		return 1;
+	case 'b':
+	case 't':
+		return ascii_lower((unsigned char)s[1]) == 'r';
+	case 'd':
+		return ascii_lower((unsigned char)s[1]) == 'i' &&
+		    ascii_lower((unsigned char)s[2]) == 'v';
+	case 'l':
+		return ascii_lower((unsigned char)s[1]) == 'i';
+	}
+	return 0;
+}
+
+/* Offset of the first c in s[from..n), or n. */
+static size_t
+next_byte(const char *s, size_t from, size_t n, char c)
+{
+	const char *p = from < n ? memchr(s + from, c, n - from) : NULL;
+
+	return p ? (size_t)(p - s) : n;
+}
+
+static void
+strip_html(const char *s, size_t n, struct util_buf *out)
+{
+	static const struct { const char *ent; size_t len; char c; } ents[] = {
+		{ "&lt;", 4, '<' }, { "&gt;", 4, '>' }, { "&amp;", 5, '&' }, { "&nbsp;", 6, ' ' },
+		{ "&quot;", 6, '"' }, { "&#64;", 5, '@' },
+	};
+	/* The next '<' and '&', each found by memchr(3) once: the text between
+	 * them is copied in one piece, not looked at byte by byte. */
+	size_t lt = next_byte(s, 0, n, '<'), amp = next_byte(s, 0, n, '&'), i = 0;
+
+	while (i < n) {
+		size_t run = lt < amp ? lt : amp, k;
+
+		if (run > i) {
+			util_buf_add(out, s + i, run - i);
+			i = run;
+		} else if (s[i] == '<') {
+			const char *gt = memchr(s + i, '>', n - i);
+
+			if (gt == NULL)
+				break;
+			/* Block ends become line ends, so that line patterns still work. */
+			if (i + 1 < n && tag_ends_block(s + i + 1))
+				util_buf_addc(out, '\n');
+			i = (size_t)(gt - s) + 1;
+		} else {
+			for (k = 0; k < sizeof ents / sizeof ents[0]; k++)
+				if (n - i >= ents[k].len && strncasecmp(s + i, ents[k].ent,
+				    ents[k].len) == 0)
+					break;
+			if (k < sizeof ents / sizeof ents[0]) {
+				util_buf_addc(out, ents[k].c);
+				i += ents[k].len;
+			} else {
+				util_buf_addc(out, '&');
+				i++;
+			}
+		}
+		if (lt < i)
+			lt = next_byte(s, i, n, '<');
+		if (amp < i)
+			amp = next_byte(s, i, n, '&');
+	}
+	util_buf_addc(out, '\n');
+}
+
+/* A text part noted for email_text, with the values of its fields that
+ * decoding reads. */
+void
+email_text_add(struct msg *m, const struct mime_part *p, const struct util_buf *cte)
+{
+	struct util_buf ct = reuse(&kept.ct), cs = reuse(&kept.cs);
+	struct text_part *t;
+
+	if (m->ntext_parts == kept.text_parts_cap) {
+		kept.text_parts_cap = kept.text_parts_cap ? kept.text_parts_cap * 2 : 8;
+		kept.text_parts = util_xreallocarray(kept.text_parts, kept.text_parts_cap,
+		    sizeof *kept.text_parts);
+	}
+	t = &kept.text_parts[m->ntext_parts++];
+	t->body = p->body;
+	t->bodylen = p->bodylen;
+	t->html = strcmp(p->ctype, "text/html") == 0;
+	mime_header_get(p->header, "content-type", &ct);
+	mime_param(ct.p, ct.len, "charset", &cs);
+	t->cte = kept.part_fields.len;
+	util_buf_add(&kept.part_fields, cte->p, cte->len + 1);
+	t->charset = kept.part_fields.len;
+	util_buf_add(&kept.part_fields, cs.len ? cs.p : "", cs.len + 1);
+	keep(&kept.ct, &ct);
+	keep(&kept.cs, &cs);
+}
+
+/* The text of the message: its text/plain parts, decoded, in UTF-8, or
+ * failing them its text/html ones stripped of their tags. Decoded the first
+ * time it is asked for. */
+struct util_buf *
+email_text(struct msg *m)
+{
+	struct util_buf dec;
+
+	if (m->text_loaded)
+		return &m->text;
+	m->text_loaded = 1;
+	dec = reuse(&kept.dec);
+	for (size_t i = 0; i < m->ntext_parts; i++) {
+		const struct text_part *t = &kept.text_parts[i];
+		const char *cs = kept.part_fields.p + t->charset;
+
+		util_buf_reset(&dec);
+		mime_decode_body(t->body, t->bodylen, kept.part_fields.p + t->cte, &dec);
+		if (t->html) {
+			struct util_buf u = reuse(&kept.u);
+
+			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &u);
+			strip_html(u.p, u.len, &m->html);
+			keep(&kept.u, &u);
+		} else {
+			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &m->text);
+			util_buf_addc(&m->text, '\n');
+		}
+	}
+	keep(&kept.dec, &dec);
+	if (m->text.len == 0 && m->html.len > 0)
+		util_buf_add(&m->text, m->html.p, m->html.len);
+	return &m->text;
+}
+
+/* The reply text for a recipient named only in X-Failed-Recipients: the
+ * lines of the notice from where it (or its local part) is mentioned. */
+void
+email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out)
+{
+	size_t end, lines = 0;
+	const char *t = email_text(m)->p, *hit = NULL, *p;
+
+	util_buf_reset(out);
+	util_buf_str(out);
+	if (t == NULL || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
+		return;
+	m->notice_lookups++;
+	end = email_notice_len(m);
+	{
+		char *a = util_xstrndup(addr, n);
+
+		hit = util_memcasemem(t, end, a);
+		if (hit == NULL) {
+			char *at = strchr(a, '@');
+
+			*at = '\0';
+			/* An indented line holding only the local part (Exim). */
+			for (p = t; p && p < t + end && hit == NULL;) {
+				const char *q = util_memcasemem(p, (size_t)(t + end - p), a);
+				size_t al = strlen(a);
+
+				if (q == NULL)
+					break;
+				if (q > t && (q[-1] == ' ' || q[-1] == '\t') && q + al <= t + end &&
+				    (q + al == t + end || q[al] == '\n'))
+					hit = q;
+				p = q + 1;
+			}
+		}
+		free(a);
+	}
+	if (hit == NULL) {
+		/* Not named in the notice: its first lines say what went wrong. */
+		hit = t;
+		while (hit < t + end && (*hit == '\n' || *hit == ' ' || *hit == '\t'))
+			hit++;
+	}
+	while (hit > t && hit[-1] != '\n')
+		hit--;
+	for (p = hit; p < t + end && lines < 10; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(t + end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
+
+		util_buf_add(out, p, len);
+		util_buf_addc(out, ' ');
+		p = nl ? nl + 1 : t + end;
+	}
+	out->len = email_collapse_ws(out->p, out->p, out->len, SIZE_MAX);
+	util_buf_str(out);
+}
+
+void
+email_text_begin(void)
+{
+	util_buf_reset(&kept.part_fields);
+}
+
+void
+email_text_done(void)
+{
+	if (kept.part_fields.cap > KEEP_MAX)
+		util_buf_free(&kept.part_fields);
+	if (kept.text_parts_cap * sizeof *kept.text_parts > KEEP_MAX) {
+		free(kept.text_parts);
+		kept.text_parts = NULL;
+		kept.text_parts_cap = 0;
+	}
+}
+
+void
+email_text_thread_end(void)
+{
+	struct util_buf *all[] = { &kept.ct, &kept.cs, &kept.dec, &kept.u, &kept.part_fields };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		util_buf_free(all[i]);
+	free(kept.text_parts);
+	kept.text_parts = NULL;
+	kept.text_parts_cap = 0;
+}

@@ -1,0 +1,310 @@
+/* nonstd_notice: what the readable text of a bounce says as a whole, not per
+ * recipient: where the notice ends (the copy of the returned message starts),
+ * and whether it says the message is still being tried. */
+#include "nonstd.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+/* tolower(3) of the C locale, without a call per byte. */
+#define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
+
+/* Lines that introduce the returned message. */
+static const char *const original_markers[] = {
+	"below this line is a copy of the message",
+	"this is a copy of the message",
+	"original message follows",
+	"original message ---",
+	"original message -----",
+	"----- original message",
+	"--- original message",
+	"-----original message",
+	"message headers follow",
+	"headers of the original message",
+	"original message header",
+	"returned message follows",
+	"unsent message below",
+	"copy of original message",
+	"your message reads",
+	"text of the returned message",
+	"the header of the original message",
+	"------ original message",
+	"original message:",
+	"returned message --",
+	"end of message ***",
+	"---original message",
+};
+
+/* Header fields that start a copy of a message (when another field follows). */
+static const char *const original_fields[] = {
+	"received:", "return-path:", "dkim-signature:", "x-received:", "arc-seal:",
+	"delivered-to:", "x-google-dkim-signature:", "authentication-results:",
+	"mime-version:", "message-id:", "x-original-to:", "received-spf:",
+};
+
+/* Phrases of notices that say the message is still being tried, and
+ * "permanent" (a notice that says so is no delay), each under a letter of
+ * it that is rare in mail: the text is searched once for each letter. */
+static const struct {
+	char letter;
+	const char *text;
+} delay_phrases[] = {
+	{ 'p', "permanent" },		/* first: PERMANENT */
+	{ 'p', "continue to attempt" },
+	{ 'y', "has been delayed" }, { 'y', "have been delayed" },
+	{ 'y', "delivery is delayed" }, { 'y', "message is delayed" },
+	{ 'y', "delivery delayed" }, { 'y', "will retry" },
+	{ 'y', "will continue trying" }, { 'y', "will keep trying" },
+	{ 'y', "still trying" }, { 'y', "warning message only" },
+	{ 'y', "not yet been delivered" }, { 'y', "temporarily deferred" },
+	{ 'b', "will be retried" }, { 'b', "still being retried" },
+};
+#define PERMANENT 1u	/* its bit in what delay_phrases_in returns */
+#define NMARKERS (sizeof original_markers / sizeof original_markers[0])
+#define NPHRASES (sizeof delay_phrases / sizeof delay_phrases[0])
+
+/* Built once (pthread_once), read only after. */
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static unsigned char field_first[256];	/* first letter of one of original_fields */
+static unsigned char lower[256];	/* ASCII lower case */
+/* ASCII lower case, NUL as a space: what markers and phrases are compared with. */
+static unsigned char folded[256];
+static size_t marker_at[NMARKERS], marker_len[NMARKERS];	/* of "message" */
+static size_t phrase_at[NPHRASES], phrase_len[NPHRASES];	/* of the letter */
+static size_t field_len[sizeof original_fields / sizeof original_fields[0]];
+
+static void
+tables_init(void)
+{
+	for (unsigned c = 0; c < 256; c++) {
+		lower[c] = (unsigned char)FOLD(c);
+		folded[c] = (unsigned char)(c == 0 ? ' ' : FOLD(c));
+	}
+	for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
+		unsigned char c = (unsigned char)original_fields[i][0];
+
+		field_first[c] = 1;
+		field_first[toupper(c)] = 1;
+		field_len[i] = strlen(original_fields[i]);
+	}
+	for (size_t i = 0; i < NMARKERS; i++) {
+		marker_at[i] = (size_t)(strstr(original_markers[i], "message") - original_markers[i]);
+		marker_len[i] = strlen(original_markers[i]);
+	}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		phrase_at[i] = (size_t)(strchr(delay_phrases[i].text, delay_phrases[i].letter) -
+		    delay_phrases[i].text);
+		phrase_len[i] = strlen(delay_phrases[i].text);
+	}
+}
+
+/* Whether p[0..n) is s, ASCII case folded and NUL read as a space. */
+static int
+folded_eq(const char *p, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (folded[(unsigned char)p[i]] != (unsigned char)s[i])
+			return 0;
+	return 1;
+}
+
+/* A case-insensitive (ASCII) search for one needle, again and again further
+ * on in the same text (the next line, ...): the C library's memchr finds the
+ * needle's first byte (both cases), each place once, so that the text is
+ * read once however often it is searched. */
+struct search {
+	const char *hay, *needle;
+	size_t m;		/* length of the needle */
+	size_t stop;		/* where a match may start: hay[0 .. stop) */
+	unsigned char lo, up;	/* the first byte in lower and upper case */
+	size_t next_lo, next_up; /* the next place of each, SIZE_MAX for none */
+};
+
+static size_t
+find_byte(const char *hay, size_t from, size_t to, unsigned char c)
+{
+	const char *p = from < to ? memchr(hay + from, c, to - from) : NULL;
+
+	return p ? (size_t)(p - hay) : SIZE_MAX;
+}
+
+static void
+search_init(struct search *s, const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle);
+	unsigned char lo = lower[(unsigned char)needle[0]];
+	unsigned char up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) : lo;
+
+	s->hay = hay;
+	s->needle = needle;
+	s->m = m;
+	s->stop = m <= n ? n - m + 1 : 0;
+	s->lo = lo;
+	s->up = up;
+	s->next_lo = find_byte(hay, 0, s->stop, lo);
+	s->next_up = up == lo ? SIZE_MAX : find_byte(hay, 0, s->stop, up);
+}
+
+/* Offset of the first match at or after from, or SIZE_MAX. From should not
+ * go back between calls (the answer stays right, but the text is read again). */
+static size_t
+search_next(struct search *s, size_t from)
+{
+	for (;;) {
+		size_t c, k;
+
+		if (s->next_lo < from)
+			s->next_lo = find_byte(s->hay, from, s->stop, s->lo);
+		if (s->next_up < from)
+			s->next_up = find_byte(s->hay, from, s->stop, s->up);
+		c = s->next_lo < s->next_up ? s->next_lo : s->next_up;
+		if (c == SIZE_MAX)
+			return SIZE_MAX;
+		for (k = 1; k < s->m && lower[(unsigned char)s->hay[c + k]] ==
+		    lower[(unsigned char)s->needle[k]]; k++)
+			;
+		if (k == s->m)
+			return c;
+		from = c + 1;
+	}
+}
+
+/* The field name of a header line ("Received:"): its length with the colon,
+ * 0 if the line is not one. */
+static size_t
+field_name_len(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || !isalpha((unsigned char)p[0]))
+		return 0;
+	while (i < n && (isalnum((unsigned char)p[i]) || p[i] == '-' || p[i] == '_'))
+		i++;
+	return i < n && p[i] == ':' ? i + 1 : 0;
+}
+
+/* Whether the line text[pos..end) holds one of original_markers. Each says
+ * "message": the markers are compared where the line does, from *word (the
+ * first "message" at or after pos) on; *word moves past those looked at. */
+static int
+has_marker(const char *text, size_t pos, size_t end, struct search *s, size_t *word)
+{
+	size_t w;
+
+	for (w = *word; w < end; w = search_next(s, w + 1)) {
+		size_t off = w - pos;
+
+		for (size_t i = 0; i < NMARKERS; i++)
+			if (off >= marker_at[i] && off - marker_at[i] + marker_len[i] <= end - pos &&
+			    folded_eq(text + w - marker_at[i], original_markers[i], marker_len[i]))
+				return 1;
+	}
+	*word = w;
+	return 0;
+}
+
+/* Whether the line p[0..len) starts with one of original_fields. */
+static int
+has_original_field(const char *p, size_t len)
+{
+	if (!(field_first[(unsigned char)p[0]]))
+		return 0;
+	for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
+		const char *f = original_fields[i];
+
+		if (lower[(unsigned char)p[0]] == (unsigned char)f[0] && len >= field_len[i] &&
+		    strncasecmp(p, f, field_len[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+nonstd_original_start(const char *text, size_t n)
+{
+	struct search s;
+	size_t pos = 0, word;
+
+	pthread_once(&tables_once, tables_init);
+	search_init(&s, text, n, "message");
+	word = search_next(&s, 0);
+	while (pos < n) {
+		const char *nl = memchr(text + pos, '\n', n - pos);
+		size_t end = nl ? (size_t)(nl - text) : n, next = nl ? end + 1 : n;
+		const char *p = text + pos;
+		size_t len = end - pos;
+
+		/* Every marker says "message": only lines that do are looked at closer. */
+		if (word < pos)
+			word = search_next(&s, pos);
+		if (len > 0 && len < 200) {
+			if (word < end && has_marker(text, pos, end, &s, &word))
+				return pos;
+			if (next < n && has_original_field(p, len)) {
+				const char *q = text + next;
+				const char *nl2 = memchr(q, '\n', n - next);
+				size_t l2 = nl2 ? (size_t)(nl2 - q) : n - next;
+
+				if (field_name_len(q, l2) || (l2 > 0 && (q[0] == ' ' || q[0] == '\t')))
+					return pos;
+			}
+		}
+		pos = next;
+	}
+	return n;
+}
+
+/* Which of delay_phrases under letter (lower case) t[0..n) holds, ASCII
+ * case folded and NUL read as a space: bit i for delay_phrases[i]. The C
+ * library's memchr finds the letter (both cases), and only there are the
+ * phrases compared. Stops at the first phrase of stop. */
+static unsigned
+delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
+{
+	const char *lo = memchr(t, letter, n), *up = memchr(t, letter - 32, n);
+	unsigned found = 0;
+	size_t first = 0, last;
+
+	/* The phrases are in groups by letter. */
+	while (delay_phrases[first].letter != letter)
+		first++;
+	for (last = first; last < NPHRASES && delay_phrases[last].letter == letter; last++)
+		;
+	while (lo != NULL || up != NULL) {
+		const char *c = up == NULL || (lo != NULL && lo < up) ? lo : up;
+		size_t off = (size_t)(c - t);
+
+		for (size_t i = first; i < last; i++)
+			if (off >= phrase_at[i] && off - phrase_at[i] + phrase_len[i] <= n &&
+			    folded_eq(c - phrase_at[i], delay_phrases[i].text, phrase_len[i])) {
+				found |= 1u << i;
+				if (found & stop)
+					return found;
+			}
+		if (c == lo)
+			lo = memchr(c + 1, letter, n - off - 1);
+		else
+			up = memchr(c + 1, letter - 32, n - off - 1);
+	}
+	return found;
+}
+
+/* Whether the notice says the message is still being tried. */
+int
+nonstd_says_delayed(const char *t, size_t n)
+{
+	unsigned found;
+
+	pthread_once(&tables_once, tables_init);
+	/* The wording is near the top. A notice that says "permanent" is no delay. */
+	if (n > 65536)
+		n = 65536;
+	found = delay_phrases_in(t, n, 'p', PERMANENT);
+	if (found & PERMANENT)
+		return 0;
+	return found != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
+	    delay_phrases_in(t, n, 'b', ~0u) != 0;
+}
