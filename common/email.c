@@ -4,6 +4,7 @@
  * auto-reply. */
 #include "email_int.h"
 #include "ascii.h"
+#include "charset.h"
 #include "nonstd.h"
 #include "reason.h"
 #include "webhook.h"
@@ -211,12 +212,30 @@ part_kind(const char *t)
 	return PART_OTHER;
 }
 
+/* The report fields of part p, decoded into dsn from offset at, in UTF-8:
+ * in the part's charset, or as charset_to_utf8 guesses. */
+static void
+report_to_utf8(const struct mime_part *p, struct util_buf *dsn, size_t at)
+{
+	struct util_buf raw = {0}, ct = {0}, cs = {0};
+
+	util_buf_add(&raw, dsn->p + at, dsn->len - at);
+	dsn->len = at;
+	mime_header_get(p->header, "content-type", &ct);
+	mime_param(ct.p, ct.len, "charset", &cs);
+	charset_to_utf8(raw.p, raw.len, cs.len ? cs.p : NULL, dsn);
+	util_buf_free(&raw);
+	util_buf_free(&ct);
+	util_buf_free(&cs);
+}
+
 static void
 leaf(void *arg, const struct mime_part *p)
 {
 	struct msg *m = arg;
 	enum part_kind kind = part_kind(p->ctype);
 	struct util_buf cte;
+	size_t at;
 
 	/* Only the first returned message counts, and only text near the top
 	 * (Google nests it in related/alternative): deeper parts are attachments
@@ -228,7 +247,12 @@ leaf(void *arg, const struct mime_part *p)
 	mime_header_get(p->header, "content-transfer-encoding", &cte);
 	switch (kind) {
 	case PART_REPORT:
+		at = m->dsn.len;
 		mime_decode_body(p->body, p->bodylen, cte.p, &m->dsn);
+		/* Reply texts in other charsets (RFC 6533 allows UTF-8; Japanese
+		 * servers write ISO-2022-JP): the fields in UTF-8 too. */
+		if (!charset_is_plain(m->dsn.p + at, m->dsn.len - at))
+			report_to_utf8(p, &m->dsn, at);
 		util_buf_add(&m->dsn, "\n\n", 2);
 		break;
 	case PART_FEEDBACK:
@@ -675,6 +699,7 @@ email_thread_end(void)
 	email_text_thread_end();
 	email_dsn_thread_end();
 	email_folder_thread_end();
+	charset_thread_end();
 }
 
 int

@@ -3,6 +3,7 @@
  * the reply text the notice gives each recipient. */
 #include "email_int.h"
 #include "ascii.h"
+#include "charset.h"
 #include "nonstd.h"
 
 #include <ctype.h>
@@ -272,11 +273,11 @@ email_text(struct msg *m)
 		if (t->html) {
 			struct util_buf u = reuse(&kept.u);
 
-			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &u);
+			charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &u);
 			strip_html(u.p, u.len, &m->html);
 			keep(&kept.u, &u);
 		} else {
-			mime_charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &m->text);
+			charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &m->text);
 			util_buf_addc(&m->text, '\n');
 		}
 	}

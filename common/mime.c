@@ -3,6 +3,7 @@
  * parts of a multipart message are walked in mime_walk.c. */
 #include "mime.h"
 #include "ascii.h"
+#include "charset.h"
 #include "bktime.h"
 
 #include <ctype.h>
@@ -71,16 +72,6 @@ equal_fold(const char *a, const char *b, size_t n)
 		if (ascii_lower((unsigned char)a[k]) != ascii_lower((unsigned char)b[k]))
 			return 0;
 	return 1;
-}
-
-/* strcasecmp(3) == 0. */
-static int
-equal_fold_str(const char *a, const char *b)
-{
-	for (; ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b); a++, b++)
-		if (*a == '\0')
-			return 1;
-	return 0;
 }
 
 /* strncasecmp(s, prefix, strlen(prefix)) == 0 for a lower case prefix. */
@@ -453,45 +444,6 @@ mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out)
 		util_buf_add(out, s, n);
 }
 
-static int
-is_latin(const char *cs)
-{
-	static const char *const names[] = { "iso-8859-1", "iso8859-1", "latin1", "latin-1",
-		"iso-8859-15", "iso8859-15", "windows-1252", "cp1252", "us-ascii", "ascii" };
-
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (equal_fold_str(cs, names[i]))
-			return 1;
-	return 0;
-}
-
-void
-mime_charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out)
-{
-	if (cs == NULL || !is_latin(cs)) {
-		util_buf_add(out, s, n);
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80) {
-			size_t j = i;
-
-			/* Eight bytes at a time while none has its high bit set. */
-			while (n - j >= 8 && (load_le64(s + j) & bytes_80) == 0)
-				j += 8;
-			while (j < n && (unsigned char)s[j] < 0x80)
-				j++;
-			util_buf_add(out, s + i, j - i);
-			i = j - 1;
-		} else {
-			util_buf_addc(out, (char)(0xc0 | (c >> 6)));
-			util_buf_addc(out, (char)(0x80 | (c & 0x3f)));
-		}
-	}
-}
-
 /* One encoded word "=?cs?E?text?=" at s[0..n); returns its length, 0 if none. */
 static size_t
 encoded_word(const char *s, size_t n, struct util_buf *out)
@@ -539,7 +491,7 @@ encoded_word(const char *s, size_t n, struct util_buf *out)
 				util_buf_addc(&raw, s[k]);
 		}
 	}
-	mime_charset_to_utf8(raw.p ? raw.p : "", raw.len, cs, out);
+	charset_to_utf8(raw.p ? raw.p : "", raw.len, cs, out);
 	util_buf_free(&raw);
 	return te + 2;
 }

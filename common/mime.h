@@ -52,9 +52,6 @@ void mime_qp_decode(const char *s, size_t n, struct util_buf *out);
 void mime_b64_decode(const char *s, size_t n, struct util_buf *out);
 /* By Content-Transfer-Encoding cte (NULL: identity). */
 void mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out);
-/* Bytes of charset cs into UTF-8 (ISO-8859-1/-15 and windows-1252 are
- * converted, others copied: the JSON writer cleans them), appended to out. */
-void mime_charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out);
 /* An unfolded header value with RFC 2047 encoded words decoded to UTF-8,
  * appended to out. */
 void mime_decode_words(const char *s, size_t n, struct util_buf *out);

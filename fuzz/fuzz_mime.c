@@ -5,6 +5,7 @@
 
 #include "fuzz.h"
 #include "mime.h"
+#include "charset.h"
 
 struct walked {
 	unsigned long leaves;
@@ -27,7 +28,7 @@ leaf(void *arg, const struct mime_part *p)
 	if (mime_header_get(p->header, "Content-Transfer-Encoding", &b))
 		cte = util_buf_str(&b);
 	mime_decode_body(p->body, p->bodylen, cte, &u);
-	mime_charset_to_utf8(u.p ? u.p : "", u.len, "windows-1252", &b);
+	charset_to_utf8(u.p ? u.p : "", u.len, "windows-1252", &b);
 	util_buf_free(&b);
 	util_buf_free(&u);
 }
@@ -72,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	util_buf_reset(&out);
 	mime_b64_decode(msg, len, &out);
 	util_buf_reset(&out);
-	mime_charset_to_utf8(msg, len, "iso-8859-15", &out);
+	charset_to_utf8(msg, len, "iso-8859-15", &out);
 	mime_parse_date(msg, len, &t);
 	w.base = msg;
 	w.len = len;

@@ -1,0 +1,27 @@
+/* charset: text in the character sets of mail (any that iconv(3) knows)
+ * into UTF-8; bytes that do not decode become U+FFFD, never dropped. */
+#ifndef BK_CHARSET_H
+#define BK_CHARSET_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* s[0..n) in charset cs (a MIME charset name, case ignored) appended to out
+ * in UTF-8. cs NULL, empty, "us-ascii" or unknown: UTF-8 if s is valid
+ * UTF-8, ISO-2022-JP if it holds its escape sequences, else windows-1252.
+ * Safe in threads: each thread has its own conversion descriptors. */
+void charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out);
+
+/* The same for cs[0..csn), not NUL-terminated. */
+void charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn,
+    struct util_buf *out);
+
+/* Whether s[0..n) is ASCII without escape (ESC) bytes: text that is the
+ * same in UTF-8 whatever its charset says (but UTF-7, UTF-16/32, EBCDIC). */
+int charset_is_plain(const char *s, size_t n);
+
+/* Frees the calling thread's conversion descriptors. */
+void charset_thread_end(void);
+
+#endif
