@@ -24,17 +24,12 @@ static _Thread_local struct {
 	struct util_buf lf, dsn, arf, text, html, orig, v, w;
 	struct util_buf cte, diag;	/* of leaf and email_emit */
 	struct util_buf orig_value;	/* of read_original and email_original_recipient */
-	struct util_buf subject, raw_subject;	/* of message_subject */
+	struct util_buf subject, raw_subject;	/* of email_subject */
 	struct mime_header top, orig_header;
 } kept;
 
 /* Longest reply text kept in an event. */
 #define DIAG_MAX 4000
-
-/* Scratch buffers. */
-struct bufs {
-	struct util_buf v, w;
-};
 
 /* Whether s[0..n) holds "=?", which starts every RFC 2047 encoded word. */
 static int
@@ -50,8 +45,8 @@ has_encoded_word(const char *s, size_t n)
 
 /* The Subject of the message, encoded words decoded; "" if none. Looked
  * up once: several checks read it. */
-static const char *
-message_subject(struct msg *m)
+const char *
+email_subject(struct msg *m)
 {
 	struct util_buf raw;
 
@@ -185,7 +180,7 @@ email_original_recipient(struct msg *m)
 }
 
 /* What a leaf part holds for a bounce, by its content type. */
-enum part_kind { PART_OTHER, PART_REPORT, PART_FEEDBACK, PART_ORIGINAL, PART_TEXT };
+enum part_kind { PART_OTHER, PART_REPORT, PART_FEEDBACK, PART_ORIGINAL, PART_TEXT, PART_RECEIPT };
 
 static enum part_kind
 part_kind(const char *t)
@@ -205,6 +200,9 @@ part_kind(const char *t)
 			return PART_REPORT;
 		if (strcmp(t, "feedback-report") == 0)
 			return PART_FEEDBACK;
+		if (strcmp(t, "disposition-notification") == 0 ||
+		    strcmp(t, "global-disposition-notification") == 0)
+			return PART_RECEIPT;
 		if (strcmp(t, "rfc822") == 0 || strcmp(t, "global") == 0 ||
 		    strcmp(t, "global-headers") == 0 || strcmp(t, "partial") == 0)
 			return PART_ORIGINAL;
@@ -266,6 +264,9 @@ leaf(void *arg, const struct mime_part *p)
 	case PART_TEXT:
 		email_text_add(m, p, &cte);
 		break;
+	case PART_RECEIPT:
+		m->receipt = 1;
+		break;
 	case PART_OTHER:
 		break;
 	}
@@ -274,8 +275,8 @@ leaf(void *arg, const struct mime_part *p)
 
 /* The first SMTP reply code in a reply text: a word of three digits
  * ("550 ", "550-", "550 5.1.1") not part of an address, number or time. */
-static int
-find_reply_code(const char *s, size_t n)
+int
+email_reply_code(const char *s, size_t n)
 {
 	for (size_t i = 0; i + 3 <= n; i++) {
 		char c = s[i];
@@ -335,7 +336,7 @@ email_emit(struct msg *m, const struct rcpt *r)
 		}
 		util_buf_str(&diag);
 		e.diag = diag.p;
-		e.code = find_reply_code(diag.p, diag.len < 400 ? diag.len : 400);
+		e.code = email_reply_code(diag.p, diag.len < 400 ? diag.len : 400);
 	}
 	if (r->status && status_parse(r->status, strcspn(r->status, " \t(;"), st) == 0)
 		memcpy(e.status, st, sizeof st);
@@ -394,17 +395,156 @@ email_date(const char *v)
 	return v && *v && mime_parse_date(v, strlen(v), &t) == 0 ? t : (time_t)-1;
 }
 
+/* The recipients a notice may mean: those of its X-Failed-Recipients field
+ * (Exim), then those of the returned message's To and Cc, up to max. */
+static size_t
+original_recipients(struct msg *m, char (*out)[ADDR_MAX], size_t max)
+{
+	static const char *const fields[] = { "x-failed-recipients", "to", "cc" };
+	struct util_buf v = reuse(&kept.orig_value);
+	size_t n = 0;
+
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+		const char *p;
+		int quoted = 0, angle = 0;
+
+		if (!mime_header_get(f == 0 ? &m->top : &m->orig_header, fields[f], &v))
+			continue;
+		/* Split at the commas between addresses, not those in quotes. */
+		p = v.p;
+		for (const char *q = v.p; n < max; q++) {
+			if (*q == '"')
+				quoted = !quoted;
+			else if (*q == '<' && !quoted)
+				angle = 1;
+			else if (*q == '>' && !quoted)
+				angle = 0;
+			if (*q == '\0' || (*q == ',' && !quoted && !angle)) {
+				if (email_extract_addr(p, (size_t)(q - p), out[n]) == 0)
+					n++;
+				if (*q == '\0')
+					break;
+				p = q + 1;
+			}
+		}
+	}
+	keep(&kept.orig_value, &v);
+	return n;
+}
+
+/* The value of X.400 attribute name ("S", "G") in an O/R address, into out
+ * (ASCII lower case); 0 if absent. */
+static int
+x400_attr(const char *a, size_t n, const char *name, char *out, size_t sz)
+{
+	size_t l = strlen(name);
+
+	for (size_t i = 0; i + l + 1 < n; i++) {
+		size_t k = 0;
+
+		if ((i > 0 && a[i - 1] != '/' && a[i - 1] != ';') || strncasecmp(a + i, name, l) != 0 ||
+		    a[i + l] != '=')
+			continue;
+		for (i += l + 1; i < n && a[i] != '/' && a[i] != ';' && k + 1 < sz; i++)
+			out[k++] = (char)ascii_lower((unsigned char)a[i]);
+		out[k] = '\0';
+		return k > 0 && strcmp(out, " ") != 0;
+	}
+	return 0;
+}
+
+/* An RFC 5322 address for a recipient the notice names by a local part
+ * alone or by an X.400 O/R address, into out: the returned message's
+ * recipient that it names (the same local part; the X.400 surname in the
+ * local part), or its only recipient for an X.400 address; where the
+ * returned message is not there to tell, a local part at the domain of the
+ * MAILER-DAEMON that reports it. -1 if none is sound. */
+static int
+complete_address(struct msg *m, const struct nonstd_hit *h, char *out)
+{
+	char rcpts[16][ADDR_MAX], key[ADDR_MAX], from[ADDR_MAX];
+	size_t n = original_recipients(m, rcpts, 16);
+	struct util_buf v = {0};
+	int ok;
+
+	if (h->kind & NONSTD_X400) {
+		if (n == 1) {
+			memcpy(out, rcpts[0], ADDR_MAX);
+			return 0;
+		}
+		if (!x400_attr(h->addr, h->addrlen, "S", key, sizeof key))
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			const char *at = strchr(rcpts[i], '@');
+
+			if (at && util_memcasemem(rcpts[i], (size_t)(at - rcpts[i]), key)) {
+				memcpy(out, rcpts[i], ADDR_MAX);
+				return 0;
+			}
+		}
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strncasecmp(rcpts[i], h->addr, h->addrlen) == 0 && rcpts[i][h->addrlen] == '@') {
+			memcpy(out, rcpts[i], ADDR_MAX);
+			return 0;
+		}
+	/* The returned message names its recipients, and not this one: it is
+	 * no recipient of it, or one by another name (an alias). */
+	if (n > 0)
+		return -1;
+	/* Sendmail at AOL wrote its own users so: the reporting domain is theirs. */
+	ok = mime_header_get(&m->top, "from", &v) && email_extract_addr(v.p, v.len, from) == 0 &&
+	    (util_strcaseprefix(from, "mailer-daemon@") || util_strcaseprefix(from, "postmaster@")) &&
+	    h->addrlen + strlen(strchr(from, '@')) < ADDR_MAX;
+	util_buf_free(&v);
+	if (!ok)
+		return -1;
+	memcpy(out, h->addr, h->addrlen);
+	strcpy(out + h->addrlen, strchr(from, '@'));
+	return 0;
+}
+
+/* Whether addr[0..n) is the returned message's author or the address the
+ * notice was sent to. */
+static int
+is_sender(struct msg *m, const char *addr, size_t n)
+{
+	struct util_buf v = {0};
+	char to[ADDR_MAX];
+	int yes = 0;
+
+	if (m->from[0] && strlen(m->from) == n && strncasecmp(m->from, addr, n) == 0)
+		return 1;
+	if (mime_header_get(&m->top, "to", &v) && email_extract_addr(v.p, v.len, to) == 0)
+		yes = strlen(to) == n && strncasecmp(to, addr, n) == 0;
+	util_buf_free(&v);
+	return yes;
+}
+
 static void
 nonstd_hit(void *arg, const struct nonstd_hit *h)
 {
 	struct msg *m = arg;
 	struct rcpt r = {0};
+	char full[ADDR_MAX];
 
 	r.addr = h->addr;
 	r.addrlen = h->addrlen;
+	if (h->kind & (NONSTD_LOCAL | NONSTD_X400)) {
+		if (complete_address(m, h, full) != 0)
+			return;
+		r.addr = full;
+		r.addrlen = strlen(full);
+	}
+	/* A label in another language may also name the sender: the author of
+	 * the returned message, to whom the notice goes, is no failed
+	 * recipient of it. */
+	if ((h->kind & NONSTD_WEAK) && is_sender(m, r.addr, r.addrlen))
+		return;
 	r.diag = h->diag;
 	r.time = (time_t)-1;
-	r.action = h->delayed ? "delayed" : NULL;
+	r.action = h->delayed || email_kind_delayed(m) ? "delayed" : NULL;
 	email_emit(m, &r);
 }
 
@@ -435,91 +575,6 @@ parse_ses_json(struct msg *m)
 	w = webhook_new(WEBHOOK_SES, m->origin, ses_forward, m);
 	webhook_line(w, &loc, p, (size_t)(nl - p));
 	webhook_end(w);
-}
-
-static int
-contains(const char *s, const char *needle)
-{
-	return s && util_memcasemem(s, strlen(s), needle) != NULL;
-}
-
-/* Whether s holds one of words (lower case), ASCII case ignored. s is
- * folded once, into fold: each word is then a strstr(3), not a search that
- * folds every byte again. */
-static int
-contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
-{
-	size_t n = strlen(s);
-	char *f;
-
-	util_buf_reset(fold);
-	f = util_buf_room(fold, n);
-	for (size_t i = 0; i < n; i++)
-		f[i] = (char)ascii_lower((unsigned char)s[i]);
-	f[n] = '\0';
-	for (size_t i = 0; i < nwords; i++)
-		if (strstr(f, words[i]) != NULL)
-			return 1;
-	return 0;
-}
-
-/* Signs that a message is a delivery failure notice at all: 1 for one
- * sign, 2 when both its sender and its subject say so. */
-static int
-looks_like_bounce(struct msg *m, struct bufs *b)
-{
-	int subject = 0, sender = 0;
-
-	/* Words of the subjects and senders of delivery notices. Newsletters
-	 * come from "no-reply" senders and speak of "errors" too, so the words
-	 * are about mail delivery, not trouble in general. */
-	static const char *const subjects[] = { "undeliver", "delivery", "returned mail",
-		"failure notice", "mail failure", "delivery failed", "mail delivery failed",
-		"mail system error", "returned to sender", "could not send", "not delivered",
-		"nondeliverable", "non-deliverable", "message not", "postmaster notify",
-		"mail status", "delayed mail", "error sending your mail", "message you sent",
-		"bulk email filter", "mail could not", "rejected", "bounce" };
-	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
-		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
-		"post_master", "ndr administrator",
-		"mail system", "delivery subsystem", "delivery system" };
-
-	subject = contains_any(message_subject(m), subjects, sizeof subjects / sizeof subjects[0],
-	    &b->w);
-	mime_header_get(&m->top, "from", &b->v);
-	sender = contains_any(b->v.p, senders, sizeof senders / sizeof senders[0], &b->w);
-	if (subject && sender)
-		return 2;
-	if (subject || sender || mime_header_get(&m->top, "x-failed-recipients", &b->v))
-		return 1;
-	if (mime_header_get(&m->top, "return-path", &b->v) && strcmp(b->v.p, "<>") == 0)
-		return 1;
-	mime_header_get(&m->top, "content-type", &b->v);
-	return contains(b->v.p, "multipart/report");
-}
-
-/* RFC 3834 and the headers and subjects of auto-responders. */
-static int
-looks_like_autoreply(struct msg *m, struct bufs *b)
-{
-	static const char *const subjects[] = { "auto reply", "auto-reply", "autoreply",
-		"automatic reply", "auto response", "autoresponse", "out of office",
-		"out of the office", "vacation", "away from", "abwesenheit", "absence",
-		"réponse automatique", "respuesta automática", "autosvar", "automaattinen" };
-
-	if (mime_header_get(&m->top, "auto-submitted", &b->v) &&
-	    util_strcaseprefix(b->v.p, "auto-replied"))
-		return 1;
-	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
-	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
-	    mime_header_get(&m->top, "x-autoresponder", &b->v))
-		return 1;
-	if (mime_header_get(&m->top, "precedence", &b->v) && contains(b->v.p, "auto_reply"))
-		return 1;
-	if (mime_header_get(&m->top, "x-apple-action", &b->v) && contains(b->v.p, "vacation"))
-		return 1;
-	return contains_any(message_subject(m), subjects, sizeof subjects / sizeof subjects[0],
-	    &b->w);
 }
 
 /* fd: the message's file, whose time stands in for a missing Date, and then
@@ -559,6 +614,21 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.fd = fd;
 	m.o = o;
 	m.date = (time_t)-1;
+	m.subject_delayed = -1;
+	/* Empty lines (or white space) before the header, as some archives and
+	 * test suites keep messages: the header starts after them. */
+	while (n > 0 && (s[0] == '\n' || s[0] == ' ' || s[0] == '\t')) {
+		const char *nl = memchr(s, '\n', n);
+		size_t k = nl ? (size_t)(nl - s) + 1 : n;
+
+		for (size_t i = 0; i < k; i++)
+			if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
+				k = 0;
+		if (k == 0)
+			break;
+		s += k;
+		n -= k;
+	}
 	body = mime_header_parse(s, n, &m.top);
 	if (m.top.n == 0)
 		goto done;	/* not a message */
@@ -598,15 +668,20 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	/* Complaint loops that forward the message without an RFC 5965 report
 	 * (Microsoft JMRP: "complaint about message from 192.0.2.1"). */
 	if (m.events == 0 && m.arf.len == 0 && m.has_orig && email_original_recipient(&m)[0] &&
-	    contains(message_subject(&m), "complaint about message")) {
+	    util_memcasemem(email_subject(&m), strlen(email_subject(&m)), "complaint about message")) {
 		util_buf_adds(&m.arf, "Feedback-Type: abuse\n");
 		email_arf_parse(&m, m.arf.p, m.arf.len);
 	}
 	if (m.events == 0 && m.arf.len == 0 && m.text.len)
 		parse_ses_json(&m);
-	bounce = m.events == 0 && m.arf.len == 0 ? looks_like_bounce(&m, &b) : 0;
+	bounce = m.events == 0 && m.arf.len == 0 ? email_kind_bounce(&m, &b) : 0;
 	if (bounce)
 		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m), nonstd_hit, &m);
+	/* A text part that says nothing (Yahoo: "This is an HTML message") beside
+	 * the HTML one that names the recipients. */
+	if (bounce && m.events == 0 && m.html.len > 0 && m.text.p != NULL &&
+	    (m.text.len != m.html.len || memcmp(m.text.p, m.html.p, m.text.len) != 0))
+		nonstd_scan(m.html.p, m.html.len, nonstd_hit, &m);
 	if (m.events == 0 && m.arf.len == 0 &&
 	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
 		/* Exim names the failed recipients in a header. */
@@ -620,6 +695,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 				r.addr = p;
 				r.addrlen = k;
 				r.time = (time_t)-1;
+				r.action = email_kind_delayed(&m) ? "delayed" : NULL;
 				email_notice_diag(&m, p, k, &b.w);
 				r.diag = b.w.len ? b.w.p : NULL;
 				email_emit(&m, &r);
@@ -641,15 +717,17 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		r.addrlen = strlen(m.orig_to);
 		r.diag = b.w.len ? b.w.p : NULL;
 		r.time = (time_t)-1;
+		r.action = email_kind_delayed(&m) ? "delayed" : NULL;
 		email_emit(&m, &r);
 	}
-	if (m.events == 0 && m.arf.len == 0 && looks_like_autoreply(&m, &b)) {
+	/* A read receipt (RFC 8098) is no reply of its author's either. */
+	if (m.events == 0 && m.arf.len == 0 && !m.receipt && email_kind_autoreply(&m, &b)) {
 		char who[ADDR_MAX];
 
 		if (mime_header_get(&m.top, "from", &b.v) && email_extract_addr(b.v.p, b.v.len, who) == 0) {
 			struct rcpt r = {0};
 
-			message_subject(&m);
+			email_subject(&m);
 			r.addr = who;
 			r.addrlen = strlen(who);
 			r.action = "delivered";

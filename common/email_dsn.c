@@ -119,9 +119,10 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 		if (addr_normalize(r.addr, r.addrlen, 0, a) < 0) {
 			;	/* email_emit() reports nothing for it either */
 		} else if ((t = email_text_diag(m, a)) != NULL) {
-			if (r.diag == NULL || strlen(r.diag) < 8)
+			/* "": named on a line of its own with nothing said about it. */
+			if (*t && (r.diag == NULL || strlen(r.diag) < 8))
 				r.diag = t;
-			else
+			else if (*t)
 				r.hint = t;	/* often names the SMTP command */
 		} else if (r.diag == NULL || *r.diag == '\0') {
 			/* Named somewhere in the notice, if not on a line of its own. */

@@ -29,7 +29,9 @@ struct msg {
 	struct util_buf orig;	/* header of the returned message */
 	struct util_buf subject;	/* decoded, by message_subject */
 	int subject_done;
+	int subject_delayed;	/* subject_says_delayed, -1 until known */
 	int has_orig;
+	int receipt;		/* holds a message/disposition-notification part */
 	struct mime_header orig_header;	/* parsed, in orig or text */
 	int orig_to_done;	/* orig_to looked up (email_original_recipient) */
 	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
@@ -41,6 +43,11 @@ struct msg {
 	size_t notice;		/* the length of the notice, by email_notice_len */
 	int notice_done;
 	unsigned notice_lookups;	/* email_notice_diag calls: each scans the notice */
+};
+
+/* Scratch buffers of email_message and the checks it calls. */
+struct bufs {
+	struct util_buf v, w;
 };
 
 /* One recipient outcome, before it becomes an event (email_emit). */
@@ -118,8 +125,24 @@ int email_extract_addr(const char *v, size_t n, char *out);
 const char *email_original_recipient(struct msg *m);
 /* Whether field i of g is called name (ASCII case ignored). */
 int email_field_is(const struct mime_header *g, size_t i, const char *name);
+/* The first SMTP reply code in a reply text s[0..n), 0 if none. */
+int email_reply_code(const char *s, size_t n);
 /* An RFC 5322 date, or (time_t)-1. */
 time_t email_date(const char *v);
+
+/* The Subject of the message, encoded words decoded; "" if none. */
+const char *email_subject(struct msg *m);
+
+/* email_kind.c */
+/* Signs that the message is a delivery failure notice: 0 none (or it is an
+ * automatic reply or a read receipt that merely looks like one), 1 one sign,
+ * 2 both its sender and its subject say so. */
+int email_kind_bounce(struct msg *m, struct bufs *b);
+/* Whether it is an automatic reply (RFC 3834 headers, the subjects of
+ * vacation and challenge-response systems). */
+int email_kind_autoreply(struct msg *m, struct bufs *b);
+/* Whether its subject is that of a warning that delivery is still tried. */
+int email_kind_delayed(struct msg *m);
 
 /* email_text.c */
 /* Notes a text part (its Content-Transfer-Encoding cte) for email_text. */

@@ -58,16 +58,25 @@ textdiag_hit(void *arg, const struct nonstd_hit *h)
 	struct hmap_entry *e;
 	char key[ADDR_MAX];
 	size_t n = h->addrlen < ADDR_MAX - 1 ? h->addrlen : ADDR_MAX - 1;
+	const char *diag = h->diag ? h->diag : "";
 	int added;
 
-	if (m->textdiag.count >= TEXTDIAG_MAX || h->diag == NULL || *h->diag == '\0')
+	/* Reports name whole addresses. */
+	if (m->textdiag.count >= TEXTDIAG_MAX || h->kind != 0)
 		return;
+	/* What the notice says of the whole list may only introduce it ("The
+	 * address to which the message has not yet been delivered is:"): no
+	 * reason, unless it holds a reply code. The recipient is still known to
+	 * be named, so that no other line is taken for its reply. */
+	if (h->context && diag[0] && diag[strlen(diag) - 1] == ':' &&
+	    email_reply_code(diag, strlen(diag)) == 0)
+		diag = "";
 	for (size_t i = 0; i < n; i++)
 		key[i] = (char)tolower((unsigned char)h->addr[i]);
 	key[n] = '\0';
 	e = hmap_put(&m->textdiag, key, n, &added);
 	if (added)
-		e->val = util_xstrdup(h->diag);
+		e->val = util_xstrdup(diag);
 }
 
 const char *
@@ -178,13 +187,98 @@ next_byte(const char *s, size_t from, size_t n, char c)
 	return p ? (size_t)(p - s) : n;
 }
 
-static void
-strip_html(const char *s, size_t n, struct util_buf *out)
+/* Where the element whose start tag begins at s[i] ('<') ends, for those
+ * whose content is no text (style sheets, scripts, the head, comments):
+ * past its end tag; i itself for others, and for those never closed. */
+static size_t
+skip_element(const char *s, size_t i, size_t n)
+{
+	static const struct { const char *open, *close; } skip[] = {
+		{ "<!--", "-->" }, { "<style", "</style>" }, { "<script", "</script>" },
+		{ "<head", "</head>" },
+	};
+
+	for (size_t k = 0; k < sizeof skip / sizeof skip[0]; k++) {
+		size_t l = strlen(skip[k].open);
+		const char *end;
+
+		if (n - i < l || strncasecmp(s + i, skip[k].open, l) != 0 ||
+		    (k > 0 && i + l < n && ascii_lower((unsigned char)s[i + l]) >= 'a' &&
+		    ascii_lower((unsigned char)s[i + l]) <= 'z'))
+			continue;
+		/* Unclosed: only the tag goes, not the rest of the text. */
+		end = util_memcasemem(s + i + l, n - i - l, skip[k].close);
+		return end ? (size_t)(end - s) + strlen(skip[k].close) : i;
+	}
+	return i;
+}
+
+/* A character reference at s[i] ('&'): "&lt;", "&#64;", "&#x40;", ... into
+ * out; its length, 0 if it is none. */
+static size_t
+html_entity(const char *s, size_t i, size_t n, struct util_buf *out)
 {
 	static const struct { const char *ent; size_t len; char c; } ents[] = {
 		{ "&lt;", 4, '<' }, { "&gt;", 4, '>' }, { "&amp;", 5, '&' }, { "&nbsp;", 6, ' ' },
-		{ "&quot;", 6, '"' }, { "&#64;", 5, '@' },
+		{ "&quot;", 6, '"' }, { "&apos;", 6, '\'' },
 	};
+	unsigned long cp = 0;
+	size_t k;
+
+	for (k = 0; k < sizeof ents / sizeof ents[0]; k++)
+		if (n - i >= ents[k].len && strncasecmp(s + i, ents[k].ent, ents[k].len) == 0) {
+			util_buf_addc(out, ents[k].c);
+			return ents[k].len;
+		}
+	if (n - i < 4 || s[i + 1] != '#')
+		return 0;
+	k = i + 2;
+	if (s[k] == 'x' || s[k] == 'X') {
+		for (k++; k < n && k < i + 12 && isxdigit((unsigned char)s[k]); k++)
+			cp = cp * 16 + (unsigned long)(isdigit((unsigned char)s[k]) ? s[k] - '0' :
+			    ascii_lower((unsigned char)s[k]) - 'a' + 10);
+	} else {
+		for (; k < n && k < i + 10 && isdigit((unsigned char)s[k]); k++)
+			cp = cp * 10 + (unsigned long)(s[k] - '0');
+	}
+	if (k >= n || s[k] != ';' || k == i + 2 || cp == 0 || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	{
+		char u[4];
+		size_t l;
+
+		if (cp < 0x80) {
+			u[0] = (char)cp;
+			l = 1;
+		} else if (cp < 0x800) {
+			u[0] = (char)(0xc0 | cp >> 6);
+			u[1] = (char)(0x80 | (cp & 0x3f));
+			l = 2;
+		} else if (cp < 0x10000) {
+			u[0] = (char)(0xe0 | cp >> 12);
+			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[2] = (char)(0x80 | (cp & 0x3f));
+			l = 3;
+		} else {
+			u[0] = (char)(0xf0 | cp >> 18);
+			u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+			u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+			u[3] = (char)(0x80 | (cp & 0x3f));
+			l = 4;
+		}
+		/* A no-break space is a space to the line patterns. */
+		if (cp == 0xa0)
+			util_buf_addc(out, ' ');
+		else
+			util_buf_add(out, u, l);
+	}
+	return k + 1 - i;
+}
+
+static void
+strip_html(const char *s, size_t n, struct util_buf *out)
+{
 	/* The next '<' and '&', each found by memchr(3) once: the text between
 	 * them is copied in one piece, not looked at byte by byte. */
 	size_t lt = next_byte(s, 0, n, '<'), amp = next_byte(s, 0, n, '&'), i = 0;
@@ -196,26 +290,24 @@ strip_html(const char *s, size_t n, struct util_buf *out)
 			util_buf_add(out, s + i, run - i);
 			i = run;
 		} else if (s[i] == '<') {
-			const char *gt = memchr(s + i, '>', n - i);
+			const char *gt;
 
-			if (gt == NULL)
+			if ((k = skip_element(s, i, n)) > i) {
+				i = k;
+			} else if ((gt = memchr(s + i, '>', n - i)) == NULL) {
 				break;
-			/* Block ends become line ends, so that line patterns still work. */
-			if (i + 1 < n && tag_ends_block(s + i + 1))
-				util_buf_addc(out, '\n');
-			i = (size_t)(gt - s) + 1;
-		} else {
-			for (k = 0; k < sizeof ents / sizeof ents[0]; k++)
-				if (n - i >= ents[k].len && strncasecmp(s + i, ents[k].ent,
-				    ents[k].len) == 0)
-					break;
-			if (k < sizeof ents / sizeof ents[0]) {
-				util_buf_addc(out, ents[k].c);
-				i += ents[k].len;
 			} else {
-				util_buf_addc(out, '&');
-				i++;
+				/* Block ends become line ends, so that line patterns
+				 * still work. */
+				if (i + 1 < n && tag_ends_block(s + i + 1))
+					util_buf_addc(out, '\n');
+				i = (size_t)(gt - s) + 1;
 			}
+		} else if ((k = html_entity(s, i, n, out)) > 0) {
+			i += k;
+		} else {
+			util_buf_addc(out, '&');
+			i++;
 		}
 		if (lt < i)
 			lt = next_byte(s, i, n, '<');

@@ -30,6 +30,9 @@
 
 #define DIAG_LINES 10
 
+/* An anchor that names the same recipient as the next one. */
+#define NONSTD_DROP 0x100u
+
 /* tolower(3) of the C locale, without a call per byte. */
 #define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
 
@@ -131,12 +134,15 @@ struct anchor {
 	size_t addrlen;
 	const char *rest;	/* reply text on the same line */
 	size_t restlen;
+	const char *label;	/* "Unknown user" of "Unknown user: a@b", or NULL */
+	size_t labellen;
+	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
 };
 
 struct line {
 	const char *p;
 	size_t n;
-	int indent;
+	size_t indent;		/* white space bytes before the text */
 	int has_at;		/* holds an '@', as an address does */
 };
 
@@ -152,23 +158,38 @@ trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/* A label before the address that says it is the recipient. */
+/* A label before the address that says it is the recipient: its length
+ * with the colon (':', or the fullwidth one of CJK text), 0 if none. Labels
+ * in English must hold one of words; one with letters of other scripts (a
+ * byte above 0x7f) is taken as such, and *weak is set: it may also name the
+ * sender, which the caller checks. */
 static size_t
-recipient_label(const char *p, size_t n)
+recipient_label(const char *p, size_t n, int *weak)
 {
 	static const char *const words[] = { "recipient", "rcpt to", "rcpt", "envelope-to",
 		"final-recipient", "original-recipient", "failed address", "addressee",
 		"unknown user", "invalid user", "bad address", "failed to", "undeliverable to",
 		"delivery to", "delivering to", "delivery failed", "mailbox", "user" };
-	size_t i = 0;
-
-	while (i < n && i < 80 && p[i] != ':' && p[i] != '@')
-		i++;
+	size_t i = 0, colon = 0;
+	int high = 0;
 	char low[81];
 	unsigned long letters = 0;
 	static _Thread_local unsigned long need[sizeof words / sizeof words[0]];
 	static _Thread_local int ready;
 
+	*weak = 0;
+	while (i < n && i < 80 && p[i] != ':' && p[i] != '@') {
+		if (i + 2 < n && memcmp(p + i, "\xef\xbc\x9a", 3) == 0) {
+			colon = 3;	/* U+FF1A FULLWIDTH COLON */
+			break;
+		}
+		high |= (unsigned char)p[i] >= 0x80;
+		i++;
+	}
+	if (colon == 0 && i < n && p[i] == ':')
+		colon = 1;
+	if (colon == 0 || i == 0)
+		return 0;
 	if (!ready) {
 		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 			for (const char *w = words[k]; *w; w++)
@@ -176,9 +197,6 @@ recipient_label(const char *p, size_t n)
 					need[k] |= 1ul << (*w - 'a');
 		ready = 1;
 	}
-
-	if (i >= n || p[i] != ':' || i == 0)
-		return 0;
 	/* One lower-case copy of the label, then the C library's search for
 	 * the words whose letters all occur in it. */
 	for (size_t k = 0; k < i; k++) {
@@ -188,7 +206,20 @@ recipient_label(const char *p, size_t n)
 	}
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 		if ((need[k] & letters) == need[k] && memmem(low, i, words[k], strlen(words[k])))
-			return i + 1;
+			return i + colon;
+	if (high) {
+		size_t letters_ascii = 0;
+
+		/* In another script, and short: "宛先:", "Адрес получателя:". A
+		 * line that mixes in English ("MAIL FROM:", "Message-ID:") is not
+		 * one of these. */
+		for (size_t k = 0; k < i; k++)
+			letters_ascii += isalpha((unsigned char)p[k]) != 0;
+		if (letters_ascii > 6 || i > 48)
+			return 0;
+		*weak = 1;
+		return i + colon;
+	}
 	return 0;
 }
 
@@ -222,6 +253,9 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 		k = i > 12 ? i - 12 : 0;
 		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
 			continue;
+		a->label = NULL;
+		a->labellen = 0;
+		a->kind = 0;
 		a->addr = p + i + 1;
 		a->addrlen = len;
 		/* The sentence itself says what happened. */
@@ -238,6 +272,9 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 			continue;
 		if ((len = addr_at(p + i, n - i)) == 0)
 			continue;
+		a->label = NULL;
+		a->labellen = 0;
+		a->kind = 0;
 		a->addr = p + i;
 		a->addrlen = len;
 		a->rest = p + i + len;
@@ -252,8 +289,11 @@ static int
 anchor_of(const char *p, size_t n, struct anchor *a)
 {
 	size_t lab, len, i = 0, j;
-	int labelled = 0, quoted = 0;
+	int labelled = 0, quoted = 0, weak;
 
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = 0;
 	trim(&p, &n);
 	while (n > 0 && (*p == '>' || *p == '*' || *p == '-' || *p == '#')) {
 		p++;
@@ -269,7 +309,10 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	}
 	if (n == 0)
 		return 0;
-	if ((lab = recipient_label(p, n)) > 0) {
+	if ((lab = recipient_label(p, n, &weak)) > 0) {
+		a->label = p;
+		a->labellen = lab - (p[lab - 1] == ':' ? 1 : 3);
+		a->kind = weak ? NONSTD_WEAK : 0;
 		p += lab;
 		n -= lab;
 		trim(&p, &n);
@@ -295,6 +338,9 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		j++;
 	a->rest = p + j;
 	a->restlen = n - j;
+	/* After a label in another language, only the address. */
+	if ((a->kind & NONSTD_WEAK) && a->restlen > 1)
+		return 0;
 	if (a->restlen == 0 || labelled)
 		goto ok;
 	/* What may follow the address on a recipient line. */
@@ -325,23 +371,136 @@ ok:
 	return 1;
 }
 
-/* A lone local part ("  kijitora") right after a line ending in ':' (Exim). */
+/* Whether line l introduces a list of recipients: it ends in ':' or is a
+ * heading between dashes, and speaks of addresses or recipients ("The
+ * following address(es) failed:", Exim; "----- The following addresses had
+ * permanent fatal errors -----", Sendmail). */
 static int
-bare_local_anchor(const struct line *l, const struct line *prev, struct anchor *a)
+introduces_recipients(const struct line *l)
 {
 	const char *p = l->p;
-	size_t n = l->n, i = 0;
+	size_t n = l->n;
 
-	if (prev == NULL || prev->n == 0 || prev->p[prev->n - 1] != ':' || l->indent == 0)
-		return 0;
 	trim(&p, &n);
-	while (i < n && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])))
-		i++;
-	if (i == 0 || i != n || i > 64)
+	if (n == 0 || (p[n - 1] != ':' && p[n - 1] != '-'))
 		return 0;
-	a->addr = p;
-	a->addrlen = n;
+	return util_memcasemem(p, n, "address") != NULL ||
+	    util_memcasemem(p, n, "recipient") != NULL;
+}
+
+/* A local part without its domain (AOL and other Sendmail sites wrote
+ * those of their own users so): alone on an indented line after a line
+ * ending in ':' (Exim), alone on a line after one that introduces
+ * recipients, or before Sendmail's "..." with a reply code or in angle
+ * brackets ("550 kijitora... User unknown", "<kijitora>... User unknown"). */
+static int
+local_anchor(const struct line *l, const struct line *prev, struct anchor *a)
+{
+	const char *p = l->p, *tok;
+	size_t n = l->n, i, k, toklen;
+	int coded = 0;
+
+	trim(&p, &n);
+	if (n > 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ' ') {
+		p += 4;
+		n -= 4;
+		coded = 1;
+	}
+	k = n > 0 && p[0] == '<';
+	for (i = k; i < n && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])); i++)
+		;
+	while (i > k && p[i - 1] == '.')	/* "henry..." */
+		i--;
+	if (i == k || i - k > 64 || !isalnum((unsigned char)p[k]))
+		return 0;
+	tok = p + k;
+	toklen = i - k;
+	if (k) {
+		if (i >= n || p[i] != '>')
+			return 0;
+		i++;
+	}
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = NONSTD_LOCAL;
+	a->addr = tok;
+	a->addrlen = toklen;
 	a->rest = p + n;
+	a->restlen = 0;
+	if (i + 3 <= n && memcmp(p + i, "...", 3) == 0 && (coded || k)) {
+		a->rest = p + i + 3;
+		a->restlen = n - i - 3;
+		trim(&a->rest, &a->restlen);
+		return 1;
+	}
+	if (i != n || prev == NULL || coded)
+		return 0;
+	if (k == 0 && l->indent > 0 && prev->n > 0 && prev->p[prev->n - 1] == ':')
+		return 1;
+	return introduces_recipients(prev);
+}
+
+/* An X.400 O/R address (RFC 1685) where an RFC 5322 one would be: the slash
+ * form "/C=JP/ADMD=/PRMD=EXAMPLE/O=CORP/S=KIJITORA/" or Microsoft's
+ * "c=JP;a= ;p=Example;o=Corp;s=Kijitora;", alone or after a label. It needs
+ * a country and a surname or organisation attribute. */
+static int
+x400_anchor(const char *p, size_t n, struct anchor *a)
+{
+	size_t i, end;
+	char sep;
+
+	trim(&p, &n);
+	for (i = 0; i + 4 < n; i++) {
+		if ((p[i] == 'c' || p[i] == 'C') && p[i + 1] == '=' && (i == 0 || p[i - 1] == '/' ||
+		    p[i - 1] == ' ' || p[i - 1] == ':' || p[i - 1] == '<' || p[i - 1] == '"'))
+			break;
+	}
+	if (i + 4 >= n)
+		return 0;
+	if (i > 0 && p[i - 1] == '/')
+		i--;
+	/* The separator: the byte after the country's value. */
+	for (end = i + 2 + (p[i] == '/'); end < n && p[end] != '/' && p[end] != ';'; end++)
+		;
+	if (end >= n)
+		return 0;
+	sep = p[end];
+	for (end = n; end > i && (p[end - 1] == '>' || p[end - 1] == '"' || p[end - 1] == ')' ||
+	    p[end - 1] == ' '); end--)
+		;
+	/* Text after it ("c=JP;...;s=Name; on Fri, 27 Nov 2026", Exchange). */
+	{
+		const char *last = NULL;
+
+		for (size_t k = i; k < end; k++)
+			if (p[k] == sep)
+				last = p + k;
+		if (last && memchr(last, ' ', (size_t)(p + end - last)) && last[1] == ' ')
+			end = (size_t)(last - p) + 1;
+	}
+	{
+		int attrs = 0, named = 0;
+
+		for (size_t k = i; k + 2 < end; k++)
+			if (p[k] == sep && p[k + 2] == '=') {
+				attrs++;
+				named |= strchr("sSoO", p[k + 1]) != NULL;
+			} else if (p[k] == sep && k + 3 < end && p[k + 3] == '=' &&
+			    (strncasecmp(p + k + 1, "ou", 2) == 0 || strncasecmp(p + k + 1, "cn", 2) == 0)) {
+				attrs++;
+				named = 1;
+			}
+		if (attrs < 2 || !named)
+			return 0;
+	}
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = NONSTD_X400;
+	a->addr = p + i;
+	a->addrlen = end - i;
+	a->rest = p + end;
 	a->restlen = 0;
 	return 1;
 }
@@ -361,10 +520,183 @@ is_separator(const char *p, size_t n)
 }
 
 
+static void
+add_line(struct util_buf *diag, const char *p, size_t len)
+{
+	if (diag->len >= DIAG_MAX)
+		return;
+	if (diag->len)
+		util_buf_addc(diag, ' ');
+	util_buf_add(diag, p, len);
+}
+
+/* Paragraphs with which notices go on after their list of recipients, in
+ * their producers' words: Exim's delay warning (deliver.c), OpenSMTPD's
+ * (bounce.c), Postfix's (bounce_templates.c). Not a reply. */
+static int
+closing_text(const char *p, size_t n)
+{
+	static const char *const starts[] = { "no action is required on your part",
+		"please note that this is only a temporary failure report",
+		"for further assistance, please send mail to" };
+
+	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
+		size_t l = strlen(starts[i]);
+
+		if (n >= l && strncasecmp(p, starts[i], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The reply text on the lines after a recipient's line (at), up to the next
+ * recipient (stop), a separator, the notice's closing text or DIAG_LINES
+ * lines. Where the recipient's line is indented and its reply more so (a
+ * list, as Exim writes it), a paragraph further left after an empty line is
+ * the notice's own text again ("Recommend that you check the addresses"),
+ * unless it holds a reply code. */
+static void
+take_after(const struct line *lines, size_t at, size_t stop, struct util_buf *diag)
+{
+	size_t base = lines[at].indent, taken = 0;
+	int blank = 0, nested = 0;
+
+	for (size_t i = at + 1; i < stop && taken < DIAG_LINES && diag->len < DIAG_MAX; i++) {
+		const char *p = lines[i].p;
+		size_t len = lines[i].n;
+
+		trim(&p, &len);
+		if (len == 0) {
+			blank = 1;
+			continue;
+		}
+		if (is_separator(p, len)) {
+			if (diag->len == 0)
+				continue;
+			break;
+		}
+		if (closing_text(p, len))
+			break;
+		/* A section heading ("Additional Information" over "======"). */
+		if (i + 1 < stop && lines[i + 1].n > 0 && is_separator(lines[i + 1].p, lines[i + 1].n))
+			break;
+		if (nested && blank && lines[i].indent < base + 1 && !has_code(p, len))
+			break;
+		if (taken == 0 && !blank && base > 0 && lines[i].indent > base)
+			nested = 1;
+		blank = 0;
+		add_line(diag, p, len);
+		taken++;
+	}
+}
+
+/* Whether line p[0..n) (trimmed) is a header field or something written
+ * like one ("Subject: News", "The subject of the message is: News"): a short
+ * name, a colon, then a value. */
+static int
+field_like(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || !isalpha((unsigned char)p[0]))
+		return 0;
+	while (i < n && i <= 40 && (isalnum((unsigned char)p[i]) || p[i] == ' ' || p[i] == '-'))
+		i++;
+	return i < n && p[i] == ':' && i + 1 < n;
+}
+
+/* What the notice says before the list that holds line at (not before lo,
+ * the line after the previous recipient), for a recipient whose own lines
+ * say nothing: up to six lines, back to a separator or to a paragraph that
+ * quotes header fields (the returned message's subject is no reason). */
+static void
+take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag)
+{
+	size_t first = at, i = at, fields = 0, nonblank = 0;
+
+	while (i > lo && at - i < 12 && nonblank < 6) {
+		const char *p = lines[i - 1].p;
+		size_t len = lines[i - 1].n;
+
+		trim(&p, &len);
+		if (is_separator(p, len))
+			break;
+		if (len == 0) {
+			/* The paragraph above was header fields: it stays out. */
+			if (fields > 0)
+				break;
+			i--;
+			continue;
+		}
+		if (field_like(p, len) && p[len - 1] != ':') {
+			fields++;
+			i--;
+			continue;
+		}
+		if (fields > 0)
+			break;	/* fields and text in one paragraph: stop at the fields */
+		nonblank++;
+		first = --i;
+	}
+	for (i = first; i < at; i++) {
+		const char *p = lines[i].p;
+		size_t len = lines[i].n;
+
+		trim(&p, &len);
+		if (len > 0 && !(field_like(p, len) && p[len - 1] != ':'))
+			add_line(diag, p, len);
+	}
+}
+
+/* Whether the label of a recipient's line says what went wrong ("Unknown
+ * user", "Bad address") rather than only that it is a recipient. */
+static int
+meaningful_label(const char *p, size_t n)
+{
+	static const char *const words[] = { "unknown", "invalid", "bad ", "fail", "undeliver",
+		"error", "reject", "not ", "no such", "full", "denied", "refused" };
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (util_memcasemem(p, n, words[i]))
+			return 1;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)p[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int
 same_addr(const char *a, size_t an, const char *b, size_t bn)
 {
 	return an == bn && strncasecmp(a, b, an) == 0;
+}
+
+/* A local part named alone where another line of the notice names the
+ * whole address (Sendmail's transcript: "RCPT To:<kijitora@example.com>"):
+ * that address. For the first 32 of them: the work stays linear. */
+static void
+complete_local_parts(struct anchor *an, size_t na)
+{
+	for (size_t k = 0, looked = 0; k < na && looked < 32; k++) {
+		if (!(an[k].kind & NONSTD_LOCAL))
+			continue;
+		looked++;
+		for (size_t j = 0; j < na; j++)
+			if (an[j].kind == 0 && an[j].addrlen > an[k].addrlen &&
+			    an[j].addr[an[k].addrlen] == '@' &&
+			    strncasecmp(an[j].addr, an[k].addr, an[k].addrlen) == 0) {
+				/* Right after it, the same recipient: a transcript or
+				 * a reply that names it in full ("RCPT TO:<a@b>:"). */
+				if (j == k + 1 && an[j].line - an[k].line <= 3)
+					an[k].kind = NONSTD_DROP;
+				else {
+					an[k].addr = an[j].addr;
+					an[k].addrlen = an[j].addrlen;
+					an[k].kind = 0;
+				}
+				break;
+			}
+	}
 }
 
 static void scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg);
@@ -406,7 +738,10 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		}
 		lines[nl].p = text + pos;
 		lines[nl].n = le - pos;
-		lines[nl].indent = pos < le && (text[pos] == ' ' || text[pos] == '\t');
+		lines[nl].indent = 0;
+		while (pos + lines[nl].indent < le && (text[pos + lines[nl].indent] == ' ' ||
+		    text[pos + lines[nl].indent] == '\t'))
+			lines[nl].indent++;
 		if (at != NULL && at < text + pos)
 			at = memchr(text + pos, '@', end - pos);
 		lines[nl].has_at = at != NULL && at < text + le;
@@ -419,9 +754,11 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 
 		if (lines[i].n == 0 || (lines[i].n == 1 && lines[i].p[0] == '\r'))
 			continue;
-		/* An address needs an '@'. */
+		/* An address needs an '@'; a local part or an X.400 address do not. */
 		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
-		    bare_local_anchor(&lines[i], prev == (size_t)-1 ? NULL : &lines[prev], &a)) {
+		    (!lines[i].has_at && (local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
+		    &lines[prev], &a) || (memchr(lines[i].p, '=', lines[i].n) != NULL &&
+		    x400_anchor(lines[i].p, lines[i].n, &a))))) {
 			a.line = i;
 			/* The same recipient again (a transcript after its label). */
 			if (na > 0 && same_addr(an[na - 1].addr, an[na - 1].addrlen, a.addr,
@@ -449,8 +786,9 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			an[na++] = a;
 		}
 	}
+	complete_local_parts(an, na);
 	for (size_t k = 0; k < na; k++) {
-		size_t stop = k + 1 < na ? an[k + 1].line : nl, taken = 0;
+		size_t stop = k + 1 < na ? an[k + 1].line : nl;
 		struct nonstd_hit h;
 
 		util_buf_reset(&diag);
@@ -466,66 +804,40 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		if (an[k].restlen)
 			util_buf_add(&diag, an[k].rest, an[k].restlen < DIAG_MAX ? an[k].restlen :
 			    DIAG_MAX);
-		for (size_t i = an[k].line + 1; i < stop && taken < DIAG_LINES &&
-		    diag.len < DIAG_MAX; i++) {
-			const char *p = lines[i].p;
-			size_t len = lines[i].n;
-
-			trim(&p, &len);
-			if (len == 0)
-				continue;
-			if (is_separator(p, len)) {
-				if (diag.len == 0)
-					continue;
-				break;
-			}
-			if (diag.len)
-				util_buf_addc(&diag, ' ');
-			util_buf_add(&diag, p, len);
-			taken++;
+		take_after(lines, an[k].line, stop, &diag);
+		h.context = 0;
+		/* Nothing of its own: the label of its line, if it says what went
+		 * wrong, else what was said before the list. */
+		if (diag.len == 0 && an[k].labellen > 0 && meaningful_label(an[k].label,
+		    an[k].labellen)) {
+			util_buf_add(&diag, an[k].label, an[k].labellen);
+			h.context = 1;
 		}
-		/* Nothing after it: the reason was given before the list. */
 		if (diag.len == 0) {
-			size_t first = an[k].line, i;
-
-			/* Up to three lines of the paragraph(s) before, in order. */
-			for (i = an[k].line; i > 0 && an[k].line - i < 6 && (k == 0 ||
-			    i - 1 > an[k - 1].line); i--) {
-				const char *p = lines[i - 1].p;
-				size_t len = lines[i - 1].n;
-
-				trim(&p, &len);
-				if (is_separator(p, len))
-					break;
-				if (len > 0)
-					first = i - 1;
-			}
-			for (i = first; i < an[k].line && diag.len < DIAG_MAX; i++) {
-				const char *p = lines[i].p;
-				size_t len = lines[i].n;
-
-				trim(&p, &len);
-				if (len == 0)
-					continue;
-				if (diag.len)
-					util_buf_addc(&diag, ' ');
-				util_buf_add(&diag, p, len);
-			}
+			take_before(lines, k > 0 ? an[k - 1].line + 1 : 0, an[k].line, &diag);
+			h.context = 1;
 		}
+		if (diag.len == 0 && an[k].labellen > 0)
+			util_buf_add(&diag, an[k].label, an[k].labellen);
 		util_buf_str(&diag);
+		if (an[k].kind == NONSTD_DROP)
+			continue;
 		h.addr = an[k].addr;
 		h.addrlen = an[k].addrlen;
-		if (memchr(h.addr, '@', h.addrlen) == NULL) {
-			/* A lone local part: the full address is in the reply text. */
+		h.kind = an[k].kind;
+		if (h.kind & NONSTD_LOCAL) {
+			/* A lone local part: the full address may be in the reply text;
+			 * else the caller completes it. */
 			size_t off, len = find_addr(diag.p, diag.len, &off);
 
-			if (len == 0 || len <= h.addrlen || strncasecmp(diag.p + off, h.addr,
-			    h.addrlen) != 0 || diag.p[off + h.addrlen] != '@')
-				continue;
-			util_buf_reset(&addr);
-			util_buf_add(&addr, diag.p + off, len);
-			h.addr = util_buf_str(&addr);
-			h.addrlen = len;
+			if (len > h.addrlen && strncasecmp(diag.p + off, h.addr, h.addrlen) == 0 &&
+			    diag.p[off + h.addrlen] == '@') {
+				util_buf_reset(&addr);
+				util_buf_add(&addr, diag.p + off, len);
+				h.addr = util_buf_str(&addr);
+				h.addrlen = len;
+				h.kind &= ~(unsigned)NONSTD_LOCAL;
+			}
 		}
 		/* One report per recipient: notices in two languages repeat them. */
 		{

@@ -6,12 +6,23 @@
 
 #include <stddef.h>
 
+/* How a recipient was named, when not by an RFC 5322 address. */
+enum {
+	NONSTD_LOCAL = 1,	/* a local part without its domain */
+	NONSTD_X400 = 2,	/* an X.400 O/R address ("/C=JP/.../S=NAME/") */
+	NONSTD_WEAK = 4,	/* after a label in another language than English,
+				 * which may also name the sender */
+};
+
 /* One failed (or, with delayed set, delayed) recipient; diag may be empty. */
 struct nonstd_hit {
 	const char *addr;
 	size_t addrlen;
 	const char *diag;	/* reply text, white space collapsed, NUL-terminated */
 	int delayed;
+	int context;		/* diag is the text about the whole list (before it,
+				 * or the label of its line), not this recipient's */
+	unsigned kind;		/* NONSTD_* */
 };
 typedef void (*nonstd_fn)(void *arg, const struct nonstd_hit *hit);
 

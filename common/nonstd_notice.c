@@ -60,7 +60,14 @@ static const struct {
 	{ 'y', "will continue trying" }, { 'y', "will keep trying" },
 	{ 'y', "still trying" }, { 'y', "warning message only" },
 	{ 'y', "not yet been delivered" }, { 'y', "temporarily deferred" },
+	/* Postfix bounce_templates.c, Exim deliver.c, OpenSMTPD bounce.c,
+	 * Courier dsndelayed.txt. */
+	{ 'y', "this is a warning only" }, { 'y', "no action is required on your part" },
+	{ 'y', "only a temporary failure report" }, { 'y', "delays in delivering" },
+	{ 'y', "advisory notice only" },
 	{ 'b', "will be retried" }, { 'b', "still being retried" },
+	/* Sendmail envelope.c: "Warning: message still undelivered after %s". */
+	{ 'v', "still undelivered" },
 };
 #define PERMANENT 1u	/* its bit in what delay_phrases_in returns */
 #define NMARKERS (sizeof original_markers / sizeof original_markers[0])
@@ -222,6 +229,56 @@ has_original_field(const char *p, size_t len)
 	return 0;
 }
 
+/* Whether p[0..n) starts with the name of a field of a message's header
+ * (what its copy shows), and a colon. */
+static int
+message_field(const char *p, size_t n)
+{
+	static const char *const names[] = { "from:", "to:", "subject:", "date:", "message-id:",
+		"cc:", "reply-to:", "sender:", "mime-version:", "content-type:", "received:",
+		"return-path:" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		size_t l = strlen(names[i]);
+
+		if (n >= l && strncasecmp(p, names[i], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the line text[pos..end) is a heading between rules ("------
+ * 元のメッセージ ------", "----- Исходное сообщение -----") over the header of
+ * a message: the marker of the copy in any language. */
+static int
+rule_over_header(const char *text, size_t pos, size_t end, size_t n)
+{
+	const char *p = text + pos;
+	size_t len = end - pos, fields = 0;
+
+	while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+		len--;
+	if (len < 8 || !((p[0] == '-' && p[1] == '-' && p[2] == '-' && p[len - 1] == '-' &&
+	    p[len - 2] == '-' && p[len - 3] == '-') || (p[0] == '=' && p[1] == '=' &&
+	    p[2] == '=' && p[len - 1] == '=' && p[len - 2] == '=' && p[len - 3] == '=')))
+		return 0;
+	/* Two fields of a message's header follow, after empty lines. */
+	for (size_t at = end + 1, lines = 0; at < n && lines < 6 && fields < 2; lines++) {
+		const char *nl = memchr(text + at, '\n', n - at);
+		size_t l = nl ? (size_t)(nl - (text + at)) : n - at;
+
+		if (l > 0) {
+			if (!message_field(text + at, l))
+				return 0;
+			fields++;
+		} else if (fields > 0) {
+			return 0;
+		}
+		at += l + 1;
+	}
+	return fields == 2;
+}
+
 size_t
 nonstd_original_start(const char *text, size_t n)
 {
@@ -242,6 +299,8 @@ nonstd_original_start(const char *text, size_t n)
 			word = search_next(&s, pos);
 		if (len > 0 && len < 200) {
 			if (word < end && has_marker(text, pos, end, &s, &word))
+				return pos;
+			if ((p[0] == '-' || p[0] == '=') && rule_over_header(text, pos, end, n))
 				return pos;
 			if (next < n && has_original_field(p, len)) {
 				const char *q = text + next;
@@ -306,5 +365,5 @@ nonstd_says_delayed(const char *t, size_t n)
 	if (found & PERMANENT)
 		return 0;
 	return found != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
-	    delay_phrases_in(t, n, 'b', ~0u) != 0;
+	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0;
 }

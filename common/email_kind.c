@@ -1,0 +1,210 @@
+/* email_kind: what kind of message a bounce parser is handed: a delivery
+ * failure notice (and how sure that is), a warning that delivery is still
+ * being tried, an automatic reply (RFC 3834: vacation, challenge-response)
+ * or a read receipt (RFC 8098), by its header and the words of its notice. */
+#include "email_int.h"
+#include "ascii.h"
+#include "status.h"
+
+#include <string.h>
+#include <strings.h>
+
+static int
+contains(const char *s, const char *needle)
+{
+	return s && util_memcasemem(s, strlen(s), needle) != NULL;
+}
+
+/* Whether s holds one of words (lower case), ASCII case ignored. s is
+ * folded once, into fold: each word is then a strstr(3), not a search that
+ * folds every byte again. */
+static int
+contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
+{
+	size_t n = strlen(s);
+	char *f;
+
+	util_buf_reset(fold);
+	f = util_buf_room(fold, n);
+	for (size_t i = 0; i < n; i++)
+		f[i] = (char)ascii_lower((unsigned char)s[i]);
+	f[n] = '\0';
+	for (size_t i = 0; i < nwords; i++)
+		if (strstr(f, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* Signs that a message is a delivery failure notice at all: 1 for one
+ * sign, 2 when both its sender and its subject say so. *strong is set for
+ * signs that automatic replies do not give: a mail system as the sender,
+ * X-Failed-Recipients (Exim), a delivery-status report. */
+static int
+bounce_signs(struct msg *m, struct bufs *b, int *strong)
+{
+	int subject = 0, sender = 0;
+
+	/* Words of the subjects and senders of delivery notices. Newsletters
+	 * come from "no-reply" senders and speak of "errors" too, so the words
+	 * are about mail delivery, not trouble in general. */
+	static const char *const subjects[] = { "undeliver", "delivery", "returned mail",
+		"failure notice", "mail failure", "delivery failed", "mail delivery failed",
+		"mail system error", "returned to sender", "could not send", "not delivered",
+		"nondeliverable", "non-deliverable", "message not", "postmaster notify",
+		"mail status", "delayed mail", "error sending your mail", "message you sent",
+		"bulk email filter", "mail could not", "rejected", "bounce" };
+	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
+		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
+		"post_master", "ndr administrator",
+		"mail system", "delivery subsystem", "delivery system" };
+
+	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v);
+	mime_header_get(&m->top, "content-type", &b->v);
+	if (contains(b->v.p, "multipart/report") && contains(b->v.p, "delivery-status"))
+		*strong = 1;
+	subject = contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
+	    &b->w) || email_kind_delayed(m);
+	mime_header_get(&m->top, "from", &b->v);
+	sender = contains_any(b->v.p, senders, sizeof senders / sizeof senders[0], &b->w);
+	*strong |= sender;
+	if (subject && sender)
+		return 2;
+	if (subject || sender || *strong)
+		return 1;
+	if (mime_header_get(&m->top, "return-path", &b->v) && strcmp(b->v.p, "<>") == 0)
+		return 1;
+	mime_header_get(&m->top, "content-type", &b->v);
+	return contains(b->v.p, "multipart/report");
+}
+
+/* Whether the notice says that delivery failed in a way that automatic
+ * replies do not: an SMTP reply code or enhanced status code of class 4 or
+ * 5, or the words of failure notices. */
+static int
+says_failure(struct msg *m, struct bufs *b)
+{
+	static const char *const words[] = { "undeliverable", "could not be delivered",
+		"couldn't be delivered", "delivery failed", "delivery has failed",
+		"failed permanently", "user unknown", "unknown user", "does not exist",
+		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
+		"returned to sender", "permanent error", "fatal error" };
+	const char *t = email_text(m)->p;
+	size_t n = t ? email_notice_len(m) : 0;
+	char st[STATUS_MAX];
+	int code;
+
+	if (n > 16384)
+		n = 16384;	/* what a notice says comes first */
+	if (n == 0)
+		return 0;
+	code = email_reply_code(t, n);
+	if (code >= 400)
+		return 1;
+	for (const char *p = t; (p = status_find(p, (size_t)(t + n - p), st)) != NULL;)
+		if (st[0] == '4' || st[0] == '5')
+			return 1;
+	util_buf_reset(&b->v);
+	util_buf_add(&b->v, t, n);
+	util_buf_str(&b->v);
+	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+}
+
+/* Whether the notice is what an automatic reply says, by the words of
+ * vacation notices and of challenge-response systems (which hold mail
+ * until its sender proves to be a person), for replies that carry none of
+ * the headers of RFC 3834. */
+static int
+says_autoreply(struct msg *m, struct bufs *b)
+{
+	static const char *const words[] = { "out of the office", "out of office",
+		"on vacation", "on holiday", "on leave", "annual leave", "away from the office",
+		"away from my desk", "limited access to e-mail", "limited access to email",
+		"i will be back", "i'll be back", "i will return", "automatic reply",
+		"auto-reply", "autoreply", "automatically generated reply", "thank you for your email",
+		"thank you for your e-mail", "thank you for your message", "thank you for contacting",
+		"we have received your", "we received your", "your request has been received",
+		"whitelist", "approved senders", "list of approved", "confirm your message",
+		"confirm that you", "verify that you", "not a robot", "are a human",
+		"challenge", "please confirm", "awaiting your confirmation",
+		"held pending", "pending verification" };
+	const char *t = email_text(m)->p;
+	size_t n = t ? email_notice_len(m) : 0;
+
+	if (n > 16384)
+		n = 16384;
+	util_buf_reset(&b->v);
+	util_buf_add(&b->v, email_subject(m), strlen(email_subject(m)));
+	util_buf_addc(&b->v, '\n');
+	if (n)
+		util_buf_add(&b->v, t, n);
+	util_buf_str(&b->v);
+	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+}
+
+int
+email_kind_bounce(struct msg *m, struct bufs *b)
+{
+	int strong, signs = bounce_signs(m, b, &strong);
+
+	if (signs == 0)
+		return 0;
+	/* A read receipt (RFC 8098) is a report of another kind. */
+	mime_header_get(&m->top, "content-type", &b->v);
+	if (contains(b->v.p, "disposition-notification") || m->receipt)
+		return 0;
+	/* One sign only, most often its null sender, which RFC 3834 asks of
+	 * automatic replies too, or a word of its subject: an automatic reply
+	 * from a person that says nothing of a failure is none. */
+	if (signs == 1 && !strong && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
+	    !says_failure(m, b))
+		return 0;
+	return signs;
+}
+
+/* RFC 3834 and the headers and subjects of auto-responders. */
+int
+email_kind_autoreply(struct msg *m, struct bufs *b)
+{
+	static const char *const subjects[] = { "auto reply", "auto-reply", "autoreply",
+		"automatic reply", "auto response", "autoresponse", "out of office",
+		"out of the office", "vacation", "away from", "abwesenheit", "absence",
+		"réponse automatique", "respuesta automática", "autosvar", "automaattinen" };
+
+	if (mime_header_get(&m->top, "auto-submitted", &b->v) &&
+	    util_strcaseprefix(b->v.p, "auto-replied"))
+		return 1;
+	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
+	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
+	    mime_header_get(&m->top, "x-autoresponder", &b->v))
+		return 1;
+	if (mime_header_get(&m->top, "precedence", &b->v) && contains(b->v.p, "auto_reply"))
+		return 1;
+	if (mime_header_get(&m->top, "x-apple-action", &b->v) && contains(b->v.p, "vacation"))
+		return 1;
+	return contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
+	    &b->w);
+}
+
+
+/* Whether the subject is that of a warning that the message is still being
+ * tried, in its producers' words: Postfix "Delayed Mail (still being
+ * retried)", Exim "Warning: message %s delayed %s", Sendmail "Warning: could
+ * not send message for past %s", OpenSMTPD "Delivery status notification:
+ * delayed", Courier "WARNING: delayed mail.", Exchange and Gmail "Delivery
+ * Status Notification (Delay)". */
+int
+email_kind_delayed(struct msg *m)
+{
+	static const char *const words[] = { "still being retried", "delayed mail",
+		"warning: message", "warning: could not send message", "notification: delayed",
+		"notification (delay)", "delivery delayed" };
+	struct util_buf fold = {0};
+	int yes;
+
+	if (m->subject_delayed >= 0)
+		return m->subject_delayed;
+	yes = contains_any(email_subject(m), words, sizeof words / sizeof words[0], &fold);
+	util_buf_free(&fold);
+	return m->subject_delayed = yes;
+}
+

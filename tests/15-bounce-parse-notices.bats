@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# bounce-parse on notices without a report, or whose report says little:
+# delay warnings (action delayed, never failed), recipients named by a local
+# part or an X.400 address, reply texts that come before the list or only
+# as a label, HTML notices, notices in Japanese and Russian, and messages
+# that are no bounces at all (auto-replies without the usual fields,
+# challenge-response, read receipts). The fixtures were written for these
+# tests from the producers' templates (tests/fixtures/email/*/README).
+
+load helper
+
+D="$FIXTURES/email/delay"
+N="$FIXTURES/email/notice"
+X="$FIXTURES/email/not-bounce"
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+}
+
+# rcpt and action, one line per event (all events: -d). Reasons are the
+# classifier's (tests/11 and reason's own tests), not what is tested here.
+show() { bounce-parse -d -f email "$@" | jqr '[.rcpt, .action] | join(" ")'; }
+diag() { bounce-parse -d -f email "$@" | jqr .diag; }
+
+@test "delay: Postfix, Exim, Sendmail, OpenSMTPD and Courier warnings are delayed, with or without their report" {
+	for f in postfix postfix-text exim-nohost exim-text sendmail sendmail-text opensmtpd opensmtpd-text \
+	    courier courier-text subject-only; do
+		run bounce-parse -d -f email "$D/$f.eml"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[ "$(echo "$output" | jqr .action)" = delayed ]
+	done
+	[ "$(show "$D/postfix.eml")" = "ida@example.org delayed" ]
+	[ "$(show "$D/sendmail-text.eml")" = "jack@example.org delayed" ]
+	[ "$(show "$D/opensmtpd-text.eml")" = "kate@example.org delayed" ]
+	# The subject alone says so (Exim's "Warning: message ... delayed").
+	[ "$(show "$D/subject-only.eml")" = "mia@example.org delayed" ]
+}
+
+@test "delay: an Exim warning without Diagnostic-Code is not expired, and its boilerplate is no diag" {
+	run bounce-parse -f email "$D/exim-nohost.eml"
+	[ "$(echo "$output" | jqr '[.status, .reason, .diag] | join(" | ")')" = \
+	    "4.0.0 | undefined | Delay reason: host lookup did not complete" ]
+	run bounce-parse -f email "$D/exim-noreason.eml"
+	[ "$(echo "$output" | jqr '[.action, .reason, (.diag // "null")] | join(" ")')" = "delayed undefined null" ]
+	# The closing paragraphs of warnings end a reply text.
+	[[ "$(diag "$D/opensmtpd-text.eml")" != *"temporary failure report"* ]]
+	[[ "$(diag "$D/exim-text.eml")" != *"No action is required"* ]]
+}
+
+@test "notice: a recipient named by its local part gets the domain of the returned message's To" {
+	[ "$(show "$N/local-part.eml")" = "Henry@aol.example failed" ]
+	[ "$(diag "$N/local-part.eml")" = "(reason: 550 MAILBOX NOT FOUND) ----- Transcript of session follows -----" ]
+	# No returned message: the domain of the MAILER-DAEMON that reports it.
+	[ "$(show "$N/local-part-noorig.eml")" = "henry@aol.example failed" ]
+	# A returned message that names another recipient: no guessed domain.
+	sed 's/^To: Henry Example <Henry@aol.example>/To: ann@example.org/' "$N/local-part.eml" >"$T/other.eml"
+	run bounce-parse -d -f email "$T/other.eml"
+	[ "$status" -eq 0 ]
+	[[ "$(echo "$output" | jqr .rcpt)" != henry@* ]]
+}
+
+@test "notice: an X.400 recipient is the returned message's one recipient, or the one with its surname" {
+	[ "$(show "$N/x400.eml")" = "ivan.petrov@corp.example failed" ]
+	[[ "$(diag "$N/x400.eml")" == "The recipient name is not recognized"* ]]
+	[ "$(show "$N/x400-slash.eml")" = "t.yamada@corp.example.jp failed" ]
+}
+
+@test "notice: a reply given only as the label of the recipient's line, or before the list" {
+	[ "$(diag "$N/label-only.eml")" = "Unknown user" ]
+	[ "$(show "$N/label-only.eml")" = "kim@example.com failed" ]
+	# "Could not be delivered because of 550 ... The following recipients
+	# were affected:", not the section heading after the recipient, nor the
+	# quoted header fields of the message.
+	[ "$(diag "$N/reason-before-list.eml")" = \
+	    "Could not be delivered because of 550 5.1.1 User unknown The following recipients were affected:" ]
+	run bounce-parse -d -f email "$N/reason-before-list.eml"
+	[ "${#lines[@]}" -eq 1 ]
+}
+
+@test "notice: an HTML notice beside a text part that says nothing" {
+	run bounce-parse -f email "$N/html-only.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag')" = \
+	    "ivy@example.org | Remote host said: 550 5.1.1 <ivy@example.org>: Recipient address rejected: User unknown [RCPT_TO]" ]
+}
+
+@test "notice: Japanese and Russian notices, recipients after labels; the sender's label is no recipient" {
+	run bounce-parse -f email "$N/japanese.eml"
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag + " | " + .msgid')" = \
+	    "taro@example.jp | 理由: 550 5.1.1 この宛先のメールアドレスは存在しません | ja-2@example.net" ]
+	run bounce-parse -f email "$N/russian.eml"
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag')" = "ivan@example.ru | Причина: Почтовый ящик не существует" ]
+}
+
+@test "notice: empty lines before the first header line" {
+	run bounce-parse -f email "$N/blank-lines-first.eml"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jqr .rcpt)" = carol@example.org ]
+	mkdir "$T/dir"
+	cp "$N/blank-lines-first.eml" "$T/dir/"
+	[ "$(bounce-parse "$T/dir" | wc -l)" -eq 2 ]
+}
+
+@test "not a bounce: auto-replies without the usual fields, challenge-response, read receipts" {
+	for f in vacation-noheaders challenge read-receipt ticket-ack list-held; do
+		run bounce-parse -d -f email "$X/$f.eml"
+		[ "$status" -eq 0 ]
+		[ -z "$output" ]
+	done
+	# With RFC 3834's field: a vacation record (class none), no failure.
+	[ "$(bounce-parse -d "$X/vacation-rfc3834.eml" | jqr '[.rcpt, .action, .reason, .class] | join(" ")')" = \
+	    "carol@example.org delivered vacation none" ]
+	# A success report is a delivery, not a bounce.
+	[ "$(show "$X/delivered-dsn.eml")" = "gary@example.org relayed" ]
+	run bounce-parse "$X"
+	[ -z "$output" ]
+}
+
+@test "not a bounce: an auto-reply that does say delivery failed is still read" {
+	{
+		printf 'Return-Path: <>\nFrom: helpdesk@example.org\nTo: news@example.net\n'
+		printf 'Subject: Automatic reply: November news\n\n'
+		printf 'Thank you for your message.\n\n<ned@example.org>: 550 5.1.1 user unknown\n'
+	} >"$T/ar.eml"
+	[ "$(show "$T/ar.eml")" = "ned@example.org failed" ]
+}
