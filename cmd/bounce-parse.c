@@ -108,7 +108,8 @@ sink(void *arg, struct event *e)
 		e->time = fallback_time;
 	event_finish(e);
 	if (!with_delivered && strcmp(e->class, "none") == 0 && e->action &&
-	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
+	    strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0 &&
+	    strcmp(e->action, "complained") != 0)
 		return;
 	if (event_write_why(out, e, with_why) != 0) {
 		util_warn(out == stdout ? "write error on standard output" : "event buffer");

@@ -296,11 +296,16 @@ add_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 		in.source = "manual";
 	} else {
 		const char *state = jsonl_get_str(obj, "state");
+		const char *action = jsonl_get_str(obj, "action");
+		int complaint = action != NULL && strcmp(action, "complained") == 0;
 
 		in.class = jsonl_get_str(obj, "class");
+		/* A complaint: the recipient asked not to get this mail, for good. */
+		if (complaint)
+			in.until = SUPPLIST_FOREVER;
 		/* Deliveries, automatic replies and plans resolved by a delivery are
 		 * no reason to suppress. */
-		if ((in.class != NULL && strcmp(in.class, "none") == 0) ||
+		if ((!complaint && in.class != NULL && strcmp(in.class, "none") == 0) ||
 		    (state != NULL && strcmp(state, "resolved") == 0)) {
 			json_decref(obj);
 			return BK_OK;

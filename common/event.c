@@ -32,8 +32,10 @@ event_set_rcpt(struct event *e, const char *addr, size_t n)
 const char *
 event_action_name(const char *s, size_t n)
 {
+	/* RFC 3464's, and complained: a complaint (RFC 5965 feedback report,
+	 * an ESP's complaint event) about a message that was delivered. */
 	static const char *const names[] = { "failed", "delayed", "delivered", "relayed",
-		"expanded" };
+		"expanded", "complained" };
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strlen(names[i]) == n && strncasecmp(names[i], s, n) == 0)
@@ -45,6 +47,14 @@ void
 event_finish(struct event *e)
 {
 	const char *after = NULL;
+
+	/* A complaint is its own kind of record, from every source: sending
+	 * to its recipient must stop, not be retried or counted as delivered. */
+	if (e->reason && strcmp(e->reason, "feedback") == 0) {
+		e->action = "complained";
+		if (e->class == NULL)
+			e->class = "none";
+	}
 
 	if (e->diag) {
 		size_t n = strlen(e->diag);

@@ -575,11 +575,18 @@ logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n)
 		const char *id = rest + 11, *close;
 		size_t in = rn - 11;
 
+		const char *from, *known;
+
 		if (in > 0 && id[0] == '<' && (close = memchr(id, '>', in)) != NULL)
 			id++, in = (size_t)(close - id);
 		else
 			in = value_end(id, in);
-		logparse_remember(c->lp, msg, qlen, NULL, 0, id, in);
+		/* cleanup logs a line for each Message-ID field of a message: the
+		 * first is the one kept, as bounce emails take the first field of
+		 * the returned header. */
+		logparse_recall(c->lp, msg, qlen, &from, &known);
+		if (known == NULL)
+			logparse_remember(c->lp, msg, qlen, NULL, 0, id, in);
 		return BK_OK;
 	}
 	if (rn == 7 && memcmp(rest, "removed", 7) == 0) {

@@ -520,6 +520,11 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 	int delivery = 0, delay = 0, hard = 0, fresh;
 
 	s->stats.events++;
+	/* A complaint stops sending (suppress); there is nothing to retry. */
+	if (strcmp(e->action, "complained") == 0) {
+		s->stats.ignored++;
+		return 0;
+	}
 	if (strcmp(e->action, "failed") == 0)
 		hard = e->class && strcmp(e->class, "hard") == 0;
 	else if (strcmp(e->action, "delayed") == 0)

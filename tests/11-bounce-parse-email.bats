@@ -126,12 +126,10 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(echo "$output" | jqr '[.source, .origin] | join(" ")')" = "ses $T/ses.eml:1" ]
 }
 
-@test "email: an ARF report is feedback, class none, never failed or delayed" {
+@test "email: an ARF report is a complaint record, written by default, never failed or delayed" {
 	run bounce-parse "$E/arf.eml"
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]	# not a bounce: shown with -d only
-	run bounce-parse -d "$E/arf.eml"
-	[ "$(echo "$output" | summary)" = "grace@example.com delivered - - feedback none" ]
+	[ "$(echo "$output" | summary)" = "grace@example.com complained - - feedback none" ]
 	[ "$(echo "$output" | jqr '[.diag, .time, .msgid] | join(" ")')" = "abuse 2026-11-27T11:50:00Z arf-1@example.net" ]
 }
 

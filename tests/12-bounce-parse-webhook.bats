@@ -37,15 +37,15 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	# The event-publishing form, eventType DeliveryDelay: SES's delay type is the reason.
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["slow@example.org","delayed","4.4.7",421,"networkerror","soft","ses"]' ]
 	[ "$(sed -n 4p <<<"$output" | pick)" = '["ok@example.com","delivered","2.6.0",250,"delivered","none","ses"]' ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["angry@example.com","delivered",null,null,"feedback","none","ses"]' ]
+	[ "$(sed -n 5p <<<"$output" | pick)" = '["angry@example.com","complained",null,null,"feedback","none","ses"]' ]
 }
 
-@test "webhook: deliveries and complaints are written only with --delivered" {
+@test "webhook: deliveries are written only with --delivered; complaints always" {
 	run bounce-parse "$W/ses-events.jsonl"
 	[ "$status" -eq 0 ]
-	[ "$(jqr .action <<<"$output" | sort -u | tr '\n' ' ')" = "delayed failed " ]
+	[ "$(jqr .action <<<"$output" | sort -u | tr '\n' ' ')" = "complained delayed failed " ]
 	run bounce-parse "$W/postmark.jsonl"
-	[ "$(wc -l <<<"$output")" -eq 2 ]
+	[ "$(wc -l <<<"$output")" -eq 3 ]
 }
 
 @test "webhook: a SendGrid array of mixed events" {
@@ -85,11 +85,11 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	jq -s . "$W/ses-events.jsonl" >"$BATS_TEST_TMPDIR/ses.json"
 	run bounce-parse -f ses "$BATS_TEST_TMPDIR/ses.json"
 	[ "$status" -eq 0 ]
-	[ "$(jqr .rcpt <<<"$output" | tr '\n' ' ')" = "full@example.net gone@example.com slow@example.org " ]
+	[ "$(jqr .rcpt <<<"$output" | tr '\n' ' ')" = "full@example.net gone@example.com slow@example.org angry@example.com " ]
 	tr '\n' ' ' <"$W/ses-events.jsonl" >"$BATS_TEST_TMPDIR/one-line.json"
 	run bounce-parse "$BATS_TEST_TMPDIR/one-line.json"
 	[ "$status" -eq 0 ]
-	[ "$(wc -l <<<"$output")" -eq 3 ]
+	[ "$(wc -l <<<"$output")" -eq 4 ]
 }
 
 @test "webhook: a Mailgun temporary failure with enhanced code 4.2.2" {
@@ -134,7 +134,7 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["kim@example.net","failed","4.2.2",452,"mailboxfull","soft","postmark"]' ]
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["lea@example.com","delivered",null,null,"vacation","none","postmark"]' ]
 	[ "$(sed -n 4p <<<"$output" | pick)" = '["max@example.com","delivered","2.0.0",250,"delivered","none","postmark"]' ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["ned@example.com","delivered",null,null,"feedback","none","postmark"]' ]
+	[ "$(sed -n 5p <<<"$output" | pick)" = '["ned@example.com","complained",null,null,"feedback","none","postmark"]' ]
 }
 
 @test "webhook: the provider is detected per object, also on standard input" {

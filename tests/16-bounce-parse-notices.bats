@@ -129,3 +129,46 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	} >"$T/ar.eml"
 	[ "$(show "$T/ar.eml")" = "ned@example.org failed" ]
 }
+
+@test "complaint: an ARF report is written by default as a complaint; suppress keeps it for good; retry-plan ignores it" {
+	E="$FIXTURES/email"
+	bounce-parse "$E/arf.eml" >"$T/c.jsonl"
+	[ "$(jqr '[.rcpt, .action, .reason, .class] | join(" ")' <"$T/c.jsonl")" = \
+	    "grace@example.com complained feedback none" ]
+	# With a bounce in the same run: both are written.
+	bounce-parse "$E/arf.eml" "$E/dsn-postfix.eml" >"$T/both.jsonl"
+	[ "$(jqr .action <"$T/both.jsonl" | sort | uniq -c | awk '{ print $2 "=" $1 }' | tr '\n' ' ')" = \
+	    "complained=1 delayed=1 failed=1 " ]
+	suppress --list "$T/list" --now 2026-11-28T00:00:00Z add "$T/c.jsonl" >/dev/null
+	[ "$(jqr '[.address, .reason, (.until // "permanent")] | join(" ")' <"$T/list")" = \
+	    "grace@example.com feedback permanent" ]
+	# An explicit length still wins, as for hard bounces.
+	suppress --list "$T/list2" --now 2026-11-28T00:00:00Z add --for 30d "$T/c.jsonl" >/dev/null
+	[ "$(jqr .until <"$T/list2")" = 2026-12-28T00:00:00Z ]
+	run retry-plan --state "$T/plans" --now 2026-11-28T00:00:00Z "$T/c.jsonl"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# A complaint after a soft bounce neither resolves nor moves its plan.
+	run retry-plan --state "$T/plans" --now 2026-11-28T00:00:00Z "$T/both.jsonl"
+	[ "$(echo "$output" | jq -s 'map(select(.rcpt == "grace@example.com")) | length')" -eq 0 ]
+}
+
+@test "complaint: complaints from webhooks are complaint records too" {
+	printf '%s\n' '{"notificationType":"Complaint","mail":{"timestamp":"2026-11-27T10:00:00.000Z","messageId":"m-1","source":"news@example.net"},"complaint":{"complainedRecipients":[{"emailAddress":"zoe@example.com"}],"timestamp":"2026-11-27T11:00:00.000Z","complaintFeedbackType":"abuse"}}' >"$T/ses.json"
+	[ "$(bounce-parse -f ses "$T/ses.json" | jqr '[.rcpt, .action, .class] | join(" ")')" = \
+	    "zoe@example.com complained none" ]
+}
+
+@test "message-id: of two Message-ID fields, the first, in bounce emails as in Postfix logs" {
+	sed 's/^Message-ID: <q-1@example.net>$/Message-ID: <q-1@example.net>\nMessage-ID: <q-2@example.net>/' \
+	    "$FIXTURES/email/qmail.eml" >"$T/two.eml"
+	grep -c '^Message-ID:' "$T/two.eml" | grep -qx 2
+	[ "$(bounce-parse -f email "$T/two.eml" | jqr .msgid | sort -u)" = q-1@example.net ]
+	{
+		echo 'Nov 27 10:00:00 mx postfix/cleanup[11]: 4F1A2C0123: message-id=<q-1@example.net>'
+		echo 'Nov 27 10:00:00 mx postfix/cleanup[11]: 4F1A2C0123: message-id=<q-2@example.net>'
+		echo 'Nov 27 10:00:00 mx postfix/qmgr[12]: 4F1A2C0123: from=<news@example.net>, size=900, nrcpt=1 (queue active)'
+		echo 'Nov 27 10:00:01 mx postfix/smtp[13]: 4F1A2C0123: to=<carol@example.org>, relay=mx.example.org[192.0.2.30]:25, delay=1, delays=0/0/0/1, dsn=5.1.1, status=bounced (host mx.example.org[192.0.2.30] said: 550 5.1.1 No such user (in reply to RCPT TO command))'
+	} >"$T/mail.log"
+	[ "$(bounce-parse -y 2026 -f postfix "$T/mail.log" | jqr .msgid)" = q-1@example.net ]
+}
