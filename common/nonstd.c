@@ -353,9 +353,25 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		a->restlen = 0;	/* Exchange: the date of the attempt */
 		goto ok;
 	}
-	if (a->restlen >= 2 && a->rest[0] == ' ' && (a->rest[1] == '(' || a->rest[1] == '<' ||
-	    a->rest[1] == '['))
-		goto ok;
+	{
+		/* White space, then a comment, a bracketed reply or a dash:
+		 * "a@b (user unknown)", "a@b\t<550 ...>", "a@b - mailbox full". */
+		size_t w = 0;
+
+		while (w < a->restlen && (a->rest[w] == ' ' || a->rest[w] == '\t'))
+			w++;
+		if (w > 0 && w < a->restlen && (a->rest[w] == '(' || a->rest[w] == '<' ||
+		    a->rest[w] == '['))
+			goto ok;
+		if (w > 0 && w + 1 < a->restlen && a->rest[w] == '-' && (a->rest[w + 1] == ' ' ||
+		    (a->rest[w + 1] == '-' && w + 2 < a->restlen && a->rest[w + 2] == ' '))) {
+			size_t skip = w + 1 + (a->rest[w + 1] == '-');
+
+			a->rest += skip;
+			a->restlen -= skip;
+			goto ok;
+		}
+	}
 	if (quoted && a->restlen >= 2 && a->rest[0] == ' ' && isdigit((unsigned char)a->rest[1]))
 		goto ok;
 	/* "user@example.org Invalid Address, ERROR_CODE :550": a reply code follows. */

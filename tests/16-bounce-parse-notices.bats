@@ -172,3 +172,9 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	} >"$T/mail.log"
 	[ "$(bounce-parse -y 2026 -f postfix "$T/mail.log" | jqr .msgid)" = q-1@example.net ]
 }
+
+@test "notice: a recipient followed by a dash, a tab and a comment, or two dashes, then its reply" {
+	run bounce-parse -f email "$N/dash-and-tab.eml"
+	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag' | tr '\n' ';')" = \
+	    "anna@example.org | mailbox full;bert@example.org | (user unknown);carl@example.org | no such user here;" ]
+}
