@@ -544,7 +544,17 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 		return;
 	r.diag = h->diag;
 	r.time = (time_t)-1;
-	r.action = h->delayed || email_kind_delayed(m) ? "delayed" : NULL;
+	if (h->delayed || email_kind_delayed(m)) {
+		r.action = "delayed";
+	} else if (m->success != 0) {
+		/* A report of delivery names its recipients the same way. */
+		struct bufs b = {0};
+
+		if (email_kind_success(m, &b))
+			r.action = "delivered";
+		util_buf_free(&b.v);
+		util_buf_free(&b.w);
+	}
 	email_emit(m, &r);
 }
 
@@ -615,6 +625,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.o = o;
 	m.date = (time_t)-1;
 	m.subject_delayed = -1;
+	m.success = -1;
 	/* Empty lines (or white space) before the header, as some archives and
 	 * test suites keep messages: the header starts after them. */
 	while (n > 0 && (s[0] == '\n' || s[0] == ' ' || s[0] == '\t')) {

@@ -29,7 +29,8 @@ struct msg {
 	struct util_buf orig;	/* header of the returned message */
 	struct util_buf subject;	/* decoded, by message_subject */
 	int subject_done;
-	int subject_delayed;	/* subject_says_delayed, -1 until known */
+	int subject_delayed;	/* email_kind_delayed, -1 until known */
+	int success;		/* email_kind_success, -1 until known */
 	int has_orig;
 	int receipt;		/* holds a message/disposition-notification part */
 	struct mime_header orig_header;	/* parsed, in orig or text */
@@ -143,6 +144,8 @@ int email_kind_bounce(struct msg *m, struct bufs *b);
 int email_kind_autoreply(struct msg *m, struct bufs *b);
 /* Whether its subject is that of a warning that delivery is still tried. */
 int email_kind_delayed(struct msg *m);
+/* Whether it reports successful delivery (and no failure). */
+int email_kind_success(struct msg *m, struct bufs *b);
 
 /* email_text.c */
 /* Notes a text part (its Content-Transfer-Encoding cte) for email_text. */

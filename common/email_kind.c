@@ -208,3 +208,38 @@ email_kind_delayed(struct msg *m)
 	return m->subject_delayed = yes;
 }
 
+/* Whether the notice reports delivery, not its failure: its subject
+ * (Exchange's and Gmail's "Delivery Status Notification (Relay)" and
+ * "(Success)", Sendmail's "Return receipt", Postfix's "Successful Mail
+ * Delivery Report") or its words ("successfully delivered", Postfix's
+ * "delivered to the destination(s)"), and nothing of a failure. */
+int
+email_kind_success(struct msg *m, struct bufs *b)
+{
+	static const char *const subjects[] = { "(success)", "(relay)", "return receipt",
+		"successful mail delivery", "delivered:", "delivery notification: delivered",
+		"delivery notification: relayed" };
+	static const char *const words[] = { "successfully delivered", "successfully relayed",
+		"successful delivery", "delivery was successful", "has been delivered to",
+		"delivery to these recipients or groups is complete",
+		"was delivered to the following" };
+	const char *t;
+	size_t n;
+
+	if (m->success >= 0)
+		return m->success;
+	m->success = 0;
+	if (!contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0], &b->w)) {
+		t = email_text(m)->p;
+		n = t ? email_notice_len(m) : 0;
+		if (n > 4096)
+			n = 4096;	/* it says so at the top */
+		util_buf_reset(&b->v);
+		if (n)
+			util_buf_add(&b->v, t, n);
+		util_buf_str(&b->v);
+		if (!contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w))
+			return 0;
+	}
+	return m->success = !says_failure(m, b);
+}

@@ -115,8 +115,11 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	# With RFC 3834's field: a vacation record (class none), no failure.
 	[ "$(bounce-parse -d "$X/vacation-rfc3834.eml" | jqr '[.rcpt, .action, .reason, .class] | join(" ")')" = \
 	    "carol@example.org delivered vacation none" ]
-	# A success report is a delivery, not a bounce.
+	# A success report is a delivery, not a bounce, with or without its
+	# report part.
 	[ "$(show "$X/delivered-dsn.eml")" = "gary@example.org relayed" ]
+	[ "$(show "$X/relayed-text.eml")" = "hugo@example.org delivered" ]
+	[ "$(show "$X/return-receipt.eml")" = "iris@example.org delivered" ]
 	run bounce-parse "$X"
 	[ -z "$output" ]
 }
