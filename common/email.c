@@ -396,13 +396,21 @@ email_date(const char *v)
 }
 
 /* The recipients a notice may mean: those of its X-Failed-Recipients field
- * (Exim), then those of the returned message's To and Cc, up to max. */
+ * (Exim), then those of the returned message's To and Cc, at most
+ * CANDIDATES_MAX. Found once per message, into m->cands. */
+#define CANDIDATES_MAX 16
 static size_t
-original_recipients(struct msg *m, char (*out)[ADDR_MAX], size_t max)
+original_recipients(struct msg *m)
 {
 	static const char *const fields[] = { "x-failed-recipients", "to", "cc" };
-	struct util_buf v = reuse(&kept.orig_value);
-	size_t n = 0;
+	struct util_buf v;
+	char (*out)[ADDR_MAX];
+	size_t n = 0, max = CANDIDATES_MAX;
+
+	if (m->cands != NULL)
+		return m->ncands;
+	out = m->cands = util_xcalloc(max, sizeof *m->cands);
+	v = reuse(&kept.orig_value);
 
 	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
 		const char *p;
@@ -429,7 +437,7 @@ original_recipients(struct msg *m, char (*out)[ADDR_MAX], size_t max)
 		}
 	}
 	keep(&kept.orig_value, &v);
-	return n;
+	return m->ncands = n;
 }
 
 /* The value of X.400 attribute name ("S", "G") in an O/R address, into out
@@ -462,8 +470,9 @@ x400_attr(const char *a, size_t n, const char *name, char *out, size_t sz)
 static int
 complete_address(struct msg *m, const struct nonstd_hit *h, char *out)
 {
-	char rcpts[16][ADDR_MAX], key[ADDR_MAX], from[ADDR_MAX];
-	size_t n = original_recipients(m, rcpts, 16);
+	char key[ADDR_MAX], from[ADDR_MAX];
+	size_t n = original_recipients(m);
+	char (*rcpts)[ADDR_MAX] = m->cands;
 	struct util_buf v = {0};
 	int ok;
 
@@ -510,16 +519,19 @@ complete_address(struct msg *m, const struct nonstd_hit *h, char *out)
 static int
 is_sender(struct msg *m, const char *addr, size_t n)
 {
-	struct util_buf v = {0};
-	char to[ADDR_MAX];
-	int yes = 0;
-
 	if (m->from[0] && strlen(m->from) == n && strncasecmp(m->from, addr, n) == 0)
 		return 1;
-	if (mime_header_get(&m->top, "to", &v) && email_extract_addr(v.p, v.len, to) == 0)
-		yes = strlen(to) == n && strncasecmp(to, addr, n) == 0;
-	util_buf_free(&v);
-	return yes;
+	if (!m->notice_to_done) {
+		struct util_buf v = {0};
+
+		m->notice_to_done = 1;
+		if (!mime_header_get(&m->top, "to", &v) || email_extract_addr(v.p, v.len,
+		    m->notice_to) != 0)
+			m->notice_to[0] = '\0';
+		util_buf_free(&v);
+	}
+	return m->notice_to[0] && strlen(m->notice_to) == n &&
+	    strncasecmp(m->notice_to, addr, n) == 0;
 }
 
 static void
@@ -754,6 +766,7 @@ done:
 	keep_header(&kept.top, &m.top);
 	keep_header(&kept.orig_header, &m.orig_header);
 	hmap_free(&m.textdiag, free);
+	free(m.cands);
 	keep(&kept.dsn, &m.dsn);
 	keep(&kept.arf, &m.arf);
 	keep(&kept.text, &m.text);

@@ -36,6 +36,13 @@ struct msg {
 	struct mime_header orig_header;	/* parsed, in orig or text */
 	int orig_to_done;	/* orig_to looked up (email_original_recipient) */
 	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
+	/* For recipients named by a local part or an X.400 address: whom the
+	 * notice may mean (email.c original_recipients), found once. */
+	char (*cands)[ADDR_MAX];
+	size_t ncands;
+	/* The address the notice was sent to, once looked up. */
+	char notice_to[ADDR_MAX];
+	int notice_to_done;
 	unsigned long events;
 	/* Reply texts that the human-readable part gives per recipient, for
 	 * reports that lack a Diagnostic-Code; filled when first needed. */
