@@ -163,9 +163,8 @@ convert(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 	return bad;
 }
 
-/* UTF-8 of code point c (below U+10000) at o; its length. */
-static size_t
-utf8_put(char *o, unsigned c)
+size_t
+charset_put_utf8(char *o, unsigned long c)
 {
 	if (c < 0x80) {
 		o[0] = (char)c;
@@ -176,10 +175,17 @@ utf8_put(char *o, unsigned c)
 		o[1] = (char)(0x80 | (c & 0x3f));
 		return 2;
 	}
-	o[0] = (char)(0xe0 | c >> 12);
-	o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-	o[2] = (char)(0x80 | (c & 0x3f));
-	return 3;
+	if (c < 0x10000) {
+		o[0] = (char)(0xe0 | c >> 12);
+		o[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | c >> 18);
+	o[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
 }
 
 static void
@@ -193,7 +199,7 @@ from_cp1252(const char *s, size_t n, struct util_buf *out)
 		if (c < 0x80)
 			*o++ = (char)c;
 		else
-			o += utf8_put(o, c < 0xa0 ? cp1252_high[c - 0x80] : c);
+			o += charset_put_utf8(o, c < 0xa0 ? cp1252_high[c - 0x80] : c);
 	}
 	out->len += (size_t)(o - o0);
 }

@@ -17,6 +17,10 @@ void charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *o
 void charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn,
     struct util_buf *out);
 
+/* Code point c (at most U+10FFFF, no surrogate) in UTF-8 at o, which has
+ * room for 4 bytes; its length. */
+size_t charset_put_utf8(char *o, unsigned long c);
+
 /* Whether s[0..n) is ASCII without escape (ESC) bytes: text that is the
  * same in UTF-8 whatever its charset says (but UTF-7, UTF-16/32, EBCDIC). */
 int charset_is_plain(const char *s, size_t n);

@@ -246,27 +246,8 @@ html_entity(const char *s, size_t i, size_t n, struct util_buf *out)
 		return 0;
 	{
 		char u[4];
-		size_t l;
+		size_t l = charset_put_utf8(u, cp);
 
-		if (cp < 0x80) {
-			u[0] = (char)cp;
-			l = 1;
-		} else if (cp < 0x800) {
-			u[0] = (char)(0xc0 | cp >> 6);
-			u[1] = (char)(0x80 | (cp & 0x3f));
-			l = 2;
-		} else if (cp < 0x10000) {
-			u[0] = (char)(0xe0 | cp >> 12);
-			u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u[2] = (char)(0x80 | (cp & 0x3f));
-			l = 3;
-		} else {
-			u[0] = (char)(0xf0 | cp >> 18);
-			u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-			u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-			u[3] = (char)(0x80 | (cp & 0x3f));
-			l = 4;
-		}
 		/* A no-break space is a space to the line patterns. */
 		if (cp == 0xa0)
 			util_buf_addc(out, ' ');

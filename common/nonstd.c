@@ -556,13 +556,7 @@ closing_text(const char *p, size_t n)
 		"please note that this is only a temporary failure report",
 		"for further assistance, please send mail to" };
 
-	for (size_t i = 0; i < sizeof starts / sizeof starts[0]; i++) {
-		size_t l = strlen(starts[i]);
-
-		if (n >= l && strncasecmp(p, starts[i], l) == 0)
-			return 1;
-	}
-	return 0;
+	return nonstd_starts_with(p, n, starts, sizeof starts / sizeof starts[0]);
 }
 
 /* The reply text on the lines after a recipient's line (at), up to the next

@@ -38,6 +38,8 @@ void nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg);
 /* Offset of the line that starts the returned original message in text, or n
  * (nonstd_notice.c). */
 size_t nonstd_original_start(const char *text, size_t n);
+/* Whether p[0..n) starts with one of words (ASCII case ignored). */
+int nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwords);
 /* Whether the notice text[0..n) says the message is still being tried. */
 int nonstd_says_delayed(const char *text, size_t n);
 

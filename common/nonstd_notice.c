@@ -229,6 +229,18 @@ has_original_field(const char *p, size_t len)
 	return 0;
 }
 
+int
+nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwords)
+{
+	for (size_t i = 0; i < nwords; i++) {
+		size_t l = strlen(words[i]);
+
+		if (n >= l && strncasecmp(p, words[i], l) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* Whether p[0..n) starts with the name of a field of a message's header
  * (what its copy shows), and a colon. */
 static int
@@ -238,13 +250,7 @@ message_field(const char *p, size_t n)
 		"cc:", "reply-to:", "sender:", "mime-version:", "content-type:", "received:",
 		"return-path:" };
 
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-		size_t l = strlen(names[i]);
-
-		if (n >= l && strncasecmp(p, names[i], l) == 0)
-			return 1;
-	}
-	return 0;
+	return nonstd_starts_with(p, n, names, sizeof names / sizeof names[0]);
 }
 
 /* Whether the line text[pos..end) is a heading between rules ("------
