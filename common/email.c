@@ -729,10 +729,11 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		}
 	}
 	/* Sender and subject both say it is a bounce, and it names nobody: the
-	 * returned message's recipient is the one (MMS gateways, Google Groups).
-	 * Not for auto-replies, which may quote any message. */
-	if (m.events == 0 && bounce == 2 && email_original_recipient(&m)[0] && !(mime_header_get(&m.top,
-	    "auto-submitted", &b.v) && util_strcaseprefix(b.v.p, "auto-replied"))) {
+	 * returned message's recipient is the one (MMS gateways, Google Groups,
+	 * whose notices carry Auto-Submitted as Google's bounces do). Not for
+	 * auto-responders, which may quote any message. */
+	if (m.events == 0 && bounce == 2 && email_original_recipient(&m)[0] &&
+	    !email_kind_responder(&m, &b)) {
 		struct rcpt r = {0};
 
 		email_notice_diag(&m, m.orig_to, strlen(m.orig_to), &b.w);

@@ -149,6 +149,8 @@ int email_kind_bounce(struct msg *m, struct bufs *b);
 /* Whether it is an automatic reply (RFC 3834 headers, the subjects of
  * vacation and challenge-response systems). */
 int email_kind_autoreply(struct msg *m, struct bufs *b);
+/* The same but for Auto-Submitted, which mail systems put on bounces too. */
+int email_kind_responder(struct msg *m, struct bufs *b);
 /* Whether its subject is that of a warning that delivery is still tried. */
 int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */

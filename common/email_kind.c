@@ -165,14 +165,22 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 int
 email_kind_autoreply(struct msg *m, struct bufs *b)
 {
+	if (mime_header_get(&m->top, "auto-submitted", &b->v) &&
+	    util_strcaseprefix(b->v.p, "auto-replied"))
+		return 1;
+	return email_kind_responder(m, b);
+}
+
+/* The headers and subjects of auto-responders other than Auto-Submitted,
+ * which mail systems put on their bounces too (Exim, Google). */
+int
+email_kind_responder(struct msg *m, struct bufs *b)
+{
 	static const char *const subjects[] = { "auto reply", "auto-reply", "autoreply",
 		"automatic reply", "auto response", "autoresponse", "out of office",
 		"out of the office", "vacation", "away from", "abwesenheit", "absence",
 		"réponse automatique", "respuesta automática", "autosvar", "automaattinen" };
 
-	if (mime_header_get(&m->top, "auto-submitted", &b->v) &&
-	    util_strcaseprefix(b->v.p, "auto-replied"))
-		return 1;
 	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
 	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
 	    mime_header_get(&m->top, "x-autoresponder", &b->v))

@@ -181,3 +181,13 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag' | tr '\n' ';')" = \
 	    "anna@example.org | mailbox full;bert@example.org | (user unknown);carl@example.org | no such user here;" ]
 }
+
+@test "notice: a mail system's notice in another language that names nobody: the returned message's recipient" {
+	# Google's notices carry Auto-Submitted: auto-replied as all its bounces do.
+	[ "$(show "$N/group-rejection.eml")" = "announce@groups.example.com failed" ]
+	# A responder's subject is another matter: it may quote any message.
+	sed 's/^Subject: .*/Subject: Automatic reply: Delivery Status Notification (Failure)/' \
+	    "$N/group-rejection.eml" >"$T/ar.eml"
+	run bounce-parse -f email "$T/ar.eml"
+	[ -z "$output" ]
+}
