@@ -100,7 +100,7 @@ asan:
 
 # The tests that run threads (bounce-parse -j on folders) under
 # ThreadSanitizer: a data race fails them (halt_on_error).
-TSAN_TESTS = tests/11-bounce-parse-email.bats tests/90-faults.bats
+TSAN_TESTS = tests/11-bounce-parse-email.bats tests/14-bounce-parse-charset.bats tests/90-faults.bats
 tsan: deps
 	$(MAKE) BUILD=build-tsan BIN=bin-tsan CFLAGS="-O1 -g -fsanitize=thread" \
 	  LDFLAGS="-fsanitize=thread" all
