@@ -475,6 +475,10 @@ x400_anchor(const char *p, size_t n, struct anchor *a)
 	}
 	if (i + 4 >= n)
 		return 0;
+	/* Exchange's "The MTS-ID of the original message is: c=US;a= ;p=..."
+	 * names the message, not a recipient. */
+	if (util_memcasemem(p, i, "mts-id") != NULL)
+		return 0;
 	if (i > 0 && p[i - 1] == '/')
 		i--;
 	/* The separator: the byte after the country's value. */
