@@ -382,6 +382,11 @@ email_emit(struct msg *m, const struct rcpt *r)
 	e.orig_rcpt = r->orig_rcpt;
 	e.source = "email";
 	e.origin = m->origin;
+	if (m->track) {
+		int added;
+
+		hmap_put(&m->emitted, e.rcpt, strlen(e.rcpt), &added);
+	}
 	m->o->sink(m->o->sink_arg, &e);
 	m->events++;
 	keep(&kept.diag, &diag);
@@ -698,6 +703,9 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (m.events == 0 && m.arf.len == 0 && m.text.len)
 		parse_ses_json(&m);
 	bounce = m.events == 0 && m.arf.len == 0 ? email_kind_bounce(&m, &b) : 0;
+	/* Which recipients the notice names, to add those of X-Failed-Recipients
+	 * it leaves out. */
+	m.track = bounce && m.events == 0 && mime_header_get(&m.top, "x-failed-recipients", &b.v);
 	if (bounce)
 		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m), nonstd_hit, &m);
 	/* A text part that says nothing (Yahoo: "This is an HTML message") beside
@@ -705,16 +713,21 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (bounce && m.events == 0 && m.html.len > 0 && m.text.p != NULL &&
 	    (m.text.len != m.html.len || memcmp(m.text.p, m.html.p, m.text.len) != 0))
 		nonstd_scan(m.html.p, m.html.len, nonstd_hit, &m);
-	if (m.events == 0 && m.arf.len == 0 &&
+	if (m.arf.len == 0 && (m.events == 0 || m.track) &&
 	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
-		/* Exim names the failed recipients in a header. */
+		/* Exim names the failed recipients in a header: those the notice
+		 * did not name on a line of its own. */
 		const char *p = b.v.p;
 
 		while (*p) {
 			size_t k = strcspn(p, ", ");
 			struct rcpt r = {0};
+			struct event probe;
 
-			if (k > 0 && memchr(p, '@', k)) {
+			event_init(&probe);
+			if (k > 0 && memchr(p, '@', k) && (!m.track ||
+			    event_set_rcpt(&probe, p, k) != 0 ||
+			    hmap_get(&m.emitted, probe.rcpt, strlen(probe.rcpt)) == NULL)) {
 				r.addr = p;
 				r.addrlen = k;
 				r.time = (time_t)-1;
@@ -767,6 +780,7 @@ done:
 	keep_header(&kept.top, &m.top);
 	keep_header(&kept.orig_header, &m.orig_header);
 	hmap_free(&m.textdiag, free);
+	hmap_free(&m.emitted, NULL);
 	free(m.cands);
 	keep(&kept.dsn, &m.dsn);
 	keep(&kept.arf, &m.arf);

@@ -40,6 +40,9 @@ struct msg {
 	 * notice may mean (email.c original_recipients), found once. */
 	char (*cands)[ADDR_MAX];
 	size_t ncands;
+	/* The recipients written, when track is set (X-Failed-Recipients). */
+	struct hmap emitted;
+	int track;
 	/* The address the notice was sent to, once looked up. */
 	char notice_to[ADDR_MAX];
 	int notice_to_done;

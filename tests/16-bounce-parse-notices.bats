@@ -191,3 +191,9 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	run bounce-parse -f email "$T/ar.eml"
 	[ -z "$output" ]
 }
+
+@test "notice: recipients of X-Failed-Recipients that the text leaves out are added, once each" {
+	run bounce-parse -f email "$N/x-failed-more.eml"
+	[ "$(echo "$output" | jqr .rcpt | tr '\n' ' ')" = "pia@example.org quinn@example.org " ]
+	[[ "$(echo "${lines[0]}" | jqr .diag)" == *"550 5.1.1 No such user"* ]]
+}
