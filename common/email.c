@@ -400,145 +400,6 @@ email_date(const char *v)
 	return v && *v && mime_parse_date(v, strlen(v), &t) == 0 ? t : (time_t)-1;
 }
 
-/* The recipients a notice may mean: those of its X-Failed-Recipients field
- * (Exim), then those of the returned message's To and Cc, at most
- * CANDIDATES_MAX. Found once per message, into m->cands. */
-#define CANDIDATES_MAX 16
-static size_t
-original_recipients(struct msg *m)
-{
-	static const char *const fields[] = { "x-failed-recipients", "to", "cc" };
-	struct util_buf v;
-	char (*out)[ADDR_MAX];
-	size_t n = 0, max = CANDIDATES_MAX;
-
-	if (m->cands != NULL)
-		return m->ncands;
-	out = m->cands = util_xcalloc(max, sizeof *m->cands);
-	v = reuse(&kept.orig_value);
-
-	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-		const char *p;
-		int quoted = 0, angle = 0;
-
-		if (!mime_header_get(f == 0 ? &m->top : &m->orig_header, fields[f], &v))
-			continue;
-		/* Split at the commas between addresses, not those in quotes. */
-		p = v.p;
-		for (const char *q = v.p; n < max; q++) {
-			if (*q == '"')
-				quoted = !quoted;
-			else if (*q == '<' && !quoted)
-				angle = 1;
-			else if (*q == '>' && !quoted)
-				angle = 0;
-			if (*q == '\0' || (*q == ',' && !quoted && !angle)) {
-				if (email_extract_addr(p, (size_t)(q - p), out[n]) == 0)
-					n++;
-				if (*q == '\0')
-					break;
-				p = q + 1;
-			}
-		}
-	}
-	keep(&kept.orig_value, &v);
-	return m->ncands = n;
-}
-
-/* The value of X.400 attribute name ("S", "G") in an O/R address, into out
- * (ASCII lower case); 0 if absent. */
-static int
-x400_attr(const char *a, size_t n, const char *name, char *out, size_t sz)
-{
-	size_t l = strlen(name);
-
-	for (size_t i = 0; i + l + 1 < n; i++) {
-		size_t k = 0;
-
-		if ((i > 0 && a[i - 1] != '/' && a[i - 1] != ';') || strncasecmp(a + i, name, l) != 0 ||
-		    a[i + l] != '=')
-			continue;
-		for (i += l + 1; i < n && a[i] != '/' && a[i] != ';' && k + 1 < sz; i++)
-			out[k++] = (char)ascii_lower((unsigned char)a[i]);
-		out[k] = '\0';
-		return k > 0 && strcmp(out, " ") != 0;
-	}
-	return 0;
-}
-
-/* An RFC 5322 address for a recipient the notice names by a local part
- * alone or by an X.400 O/R address, into out: the returned message's
- * recipient that it names (the same local part; the X.400 surname in the
- * local part), or its only recipient for an X.400 address; where the
- * returned message is not there to tell, a local part at the domain of the
- * MAILER-DAEMON that reports it. -1 if none is sound. */
-static int
-complete_address(struct msg *m, const struct nonstd_hit *h, char *out)
-{
-	char key[ADDR_MAX], from[ADDR_MAX];
-	size_t n = original_recipients(m);
-	char (*rcpts)[ADDR_MAX] = m->cands;
-	struct util_buf v = {0};
-	int ok;
-
-	if (h->kind & NONSTD_X400) {
-		if (n == 1) {
-			memcpy(out, rcpts[0], ADDR_MAX);
-			return 0;
-		}
-		if (!x400_attr(h->addr, h->addrlen, "S", key, sizeof key))
-			return -1;
-		for (size_t i = 0; i < n; i++) {
-			const char *at = strchr(rcpts[i], '@');
-
-			if (at && util_memcasemem(rcpts[i], (size_t)(at - rcpts[i]), key)) {
-				memcpy(out, rcpts[i], ADDR_MAX);
-				return 0;
-			}
-		}
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (strncasecmp(rcpts[i], h->addr, h->addrlen) == 0 && rcpts[i][h->addrlen] == '@') {
-			memcpy(out, rcpts[i], ADDR_MAX);
-			return 0;
-		}
-	/* The returned message names its recipients, and not this one: it is
-	 * no recipient of it, or one by another name (an alias). */
-	if (n > 0)
-		return -1;
-	/* Sendmail at AOL wrote its own users so: the reporting domain is theirs. */
-	ok = mime_header_get(&m->top, "from", &v) && email_extract_addr(v.p, v.len, from) == 0 &&
-	    (util_strcaseprefix(from, "mailer-daemon@") || util_strcaseprefix(from, "postmaster@")) &&
-	    h->addrlen + strlen(strchr(from, '@')) < ADDR_MAX;
-	util_buf_free(&v);
-	if (!ok)
-		return -1;
-	memcpy(out, h->addr, h->addrlen);
-	strcpy(out + h->addrlen, strchr(from, '@'));
-	return 0;
-}
-
-/* Whether addr[0..n) is the returned message's author or the address the
- * notice was sent to. */
-static int
-is_sender(struct msg *m, const char *addr, size_t n)
-{
-	if (m->from[0] && strlen(m->from) == n && strncasecmp(m->from, addr, n) == 0)
-		return 1;
-	if (!m->notice_to_done) {
-		struct util_buf v = {0};
-
-		m->notice_to_done = 1;
-		if (!mime_header_get(&m->top, "to", &v) || email_extract_addr(v.p, v.len,
-		    m->notice_to) != 0)
-			m->notice_to[0] = '\0';
-		util_buf_free(&v);
-	}
-	return m->notice_to[0] && strlen(m->notice_to) == n &&
-	    strncasecmp(m->notice_to, addr, n) == 0;
-}
-
 static void
 nonstd_hit(void *arg, const struct nonstd_hit *h)
 {
@@ -549,7 +410,7 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	r.addr = h->addr;
 	r.addrlen = h->addrlen;
 	if (h->kind & (NONSTD_LOCAL | NONSTD_X400)) {
-		if (complete_address(m, h, full) != 0)
+		if (email_rcpt_complete(m, h, full) != 0)
 			return;
 		r.addr = full;
 		r.addrlen = strlen(full);
@@ -557,7 +418,7 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	/* A label in another language may also name the sender: the author of
 	 * the returned message, to whom the notice goes, is no failed
 	 * recipient of it. */
-	if ((h->kind & NONSTD_WEAK) && is_sender(m, r.addr, r.addrlen))
+	if ((h->kind & NONSTD_WEAK) && email_rcpt_is_sender(m, r.addr, r.addrlen))
 		return;
 	r.diag = h->diag;
 	r.time = (time_t)-1;

@@ -159,6 +159,16 @@ int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */
 int email_kind_success(struct msg *m, struct bufs *b);
 
+/* email_rcpt.c */
+struct nonstd_hit;
+/* An RFC 5322 address into out (ADDR_MAX) for a recipient the notice names
+ * by a local part or an X.400 address (NONSTD_LOCAL, NONSTD_X400); -1 if
+ * none is sound. */
+int email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out);
+/* Whether addr[0..n) is the returned message's author or the address the
+ * notice was sent to. */
+int email_rcpt_is_sender(struct msg *m, const char *addr, size_t n);
+
 /* email_text.c */
 /* Notes a text part (its Content-Transfer-Encoding cte) for email_text. */
 void email_text_add(struct msg *m, const struct mime_part *p, const struct util_buf *cte);

@@ -19,6 +19,7 @@
 /* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
 #define _GNU_SOURCE
 #include "nonstd.h"
+#include "nonstd_int.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -28,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define DIAG_LINES 10
 
 /* An anchor that names the same recipient as the next one. */
 #define NONSTD_DROP 0x100u
@@ -42,7 +42,6 @@
 enum {
 	CL_LOCAL = 1 << 0,	/* local part of an address */
 	CL_DOMAIN = 1 << 1,	/* domain of an address */
-	CL_SPACE = 1 << 2,	/* isspace(3) */
 };
 
 /* Built once (pthread_once), read only after. */
@@ -60,8 +59,6 @@ tables_init(void)
 			k |= CL_LOCAL;
 		if (isalnum(c) || c == '.' || c == '-' || c == '_')
 			k |= CL_DOMAIN;
-		if (isspace(c))
-			k |= CL_SPACE;
 		byte_class[c] = k;
 	}
 }
@@ -139,25 +136,6 @@ struct anchor {
 	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
 };
 
-struct line {
-	const char *p;
-	size_t n;
-	size_t indent;		/* white space bytes before the text */
-	int has_at;		/* holds an '@', as an address does */
-};
-
-/* Skips white space and transcript arrows. */
-static void
-trim(const char **p, size_t *n)
-{
-	while (*n > 0 && (byte_class[(unsigned char)**p] & CL_SPACE)) {
-		(*p)++;
-		(*n)--;
-	}
-	while (*n > 0 && (byte_class[(unsigned char)(*p)[*n - 1]] & CL_SPACE))
-		(*n)--;
-}
-
 /* A label before the address that says it is the recipient: its length
  * with the colon (':', or the fullwidth one of CJK text), 0 if none. Labels
  * in English must hold one of words; one with letters of other scripts (a
@@ -223,22 +201,6 @@ recipient_label(const char *p, size_t n, int *weak)
 	return 0;
 }
 
-/* Whether text holds an SMTP reply code or an enhanced status code. */
-static int
-has_code(const char *p, size_t n)
-{
-	for (size_t i = 0; i + 3 <= n; i++) {
-		if (p[i] < '2' || p[i] > '5' || (i > 0 && isalnum((unsigned char)p[i - 1])))
-			continue;
-		if (isdigit((unsigned char)p[i + 1]) && isdigit((unsigned char)p[i + 2]) &&
-		    (i + 3 == n || !isalnum((unsigned char)p[i + 3])))
-			return 1;
-		if (p[i + 1] == '.' && isdigit((unsigned char)p[i + 2]))
-			return 1;
-	}
-	return 0;
-}
-
 /* A sentence that names the recipient in angle brackets: "There was an error
  * delivering your mail to <user@example.org>." Not after "from". */
 static int
@@ -294,18 +256,18 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	a->label = NULL;
 	a->labellen = 0;
 	a->kind = 0;
-	trim(&p, &n);
+	nonstd_trim(&p, &n);
 	while (n > 0 && (*p == '>' || *p == '*' || *p == '-' || *p == '#')) {
 		p++;
 		n--;
 	}
-	trim(&p, &n);
+	nonstd_trim(&p, &n);
 	/* Sendmail's transcript: "554 <user@example.org>... 550 Host unknown". */
 	if (n > 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
 	    isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')) {
 		p += 4;
 		n -= 4;
-		trim(&p, &n);
+		nonstd_trim(&p, &n);
 	}
 	if (n == 0)
 		return 0;
@@ -315,11 +277,11 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		a->kind = weak ? NONSTD_WEAK : 0;
 		p += lab;
 		n -= lab;
-		trim(&p, &n);
+		nonstd_trim(&p, &n);
 		if (n >= 7 && strncasecmp(p, "rfc822;", 7) == 0) {
 			p += 7;
 			n -= 7;
-			trim(&p, &n);
+			nonstd_trim(&p, &n);
 		}
 		labelled = 1;
 	}
@@ -375,7 +337,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	if (quoted && a->restlen >= 2 && a->rest[0] == ' ' && isdigit((unsigned char)a->rest[1]))
 		goto ok;
 	/* "user@example.org Invalid Address, ERROR_CODE :550": a reply code follows. */
-	if (i == 0 && has_code(a->rest, a->restlen))
+	if (i == 0 && nonstd_has_code(a->rest, a->restlen))
 		goto ok;
 	return 0;
 ok:
@@ -397,7 +359,7 @@ introduces_recipients(const struct line *l)
 	const char *p = l->p;
 	size_t n = l->n;
 
-	trim(&p, &n);
+	nonstd_trim(&p, &n);
 	if (n == 0 || (p[n - 1] != ':' && p[n - 1] != '-'))
 		return 0;
 	return util_memcasemem(p, n, "address") != NULL ||
@@ -416,7 +378,7 @@ local_anchor(const struct line *l, const struct line *prev, struct anchor *a)
 	size_t n = l->n, i, k, toklen;
 	int coded = 0;
 
-	trim(&p, &n);
+	nonstd_trim(&p, &n);
 	if (n > 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
 	    isdigit((unsigned char)p[2]) && p[3] == ' ') {
 		p += 4;
@@ -447,7 +409,7 @@ local_anchor(const struct line *l, const struct line *prev, struct anchor *a)
 	if (i + 3 <= n && memcmp(p + i, "...", 3) == 0 && (coded || k)) {
 		a->rest = p + i + 3;
 		a->restlen = n - i - 3;
-		trim(&a->rest, &a->restlen);
+		nonstd_trim(&a->rest, &a->restlen);
 		return 1;
 	}
 	if (i != n || prev == NULL || coded)
@@ -467,7 +429,7 @@ x400_anchor(const char *p, size_t n, struct anchor *a)
 	size_t i, end;
 	char sep;
 
-	trim(&p, &n);
+	nonstd_trim(&p, &n);
 	for (i = 0; i + 4 < n; i++) {
 		if ((p[i] == 'c' || p[i] == 'C') && p[i + 1] == '=' && (i == 0 || p[i - 1] == '/' ||
 		    p[i - 1] == ' ' || p[i - 1] == ':' || p[i - 1] == '<' || p[i - 1] == '"'))
@@ -523,160 +485,6 @@ x400_anchor(const char *p, size_t n, struct anchor *a)
 	a->rest = p + end;
 	a->restlen = 0;
 	return 1;
-}
-
-static int
-is_separator(const char *p, size_t n)
-{
-	size_t k = 0;
-
-	trim(&p, &n);
-	if (n < 5)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (p[i] == '*' || p[i] == '=' || p[i] == '-' || p[i] == '_' || p[i] == '#')
-			k++;
-	return k * 10 >= n * 6;
-}
-
-
-static void
-add_line(struct util_buf *diag, const char *p, size_t len)
-{
-	if (diag->len >= DIAG_MAX)
-		return;
-	if (diag->len)
-		util_buf_addc(diag, ' ');
-	util_buf_add(diag, p, len);
-}
-
-/* Paragraphs with which notices go on after their list of recipients, in
- * their producers' words: Exim's delay warning (deliver.c), OpenSMTPD's
- * (bounce.c), Postfix's (bounce_templates.c). Not a reply. */
-static int
-closing_text(const char *p, size_t n)
-{
-	static const char *const starts[] = { "no action is required on your part",
-		"please note that this is only a temporary failure report",
-		"for further assistance, please send mail to" };
-
-	return nonstd_starts_with(p, n, starts, sizeof starts / sizeof starts[0]);
-}
-
-/* The reply text on the lines after a recipient's line (at), up to the next
- * recipient (stop), a separator, the notice's closing text or DIAG_LINES
- * lines. Where the recipient's line is indented and its reply more so (a
- * list, as Exim writes it), a paragraph further left after an empty line is
- * the notice's own text again ("Recommend that you check the addresses"),
- * unless it holds a reply code. */
-static void
-take_after(const struct line *lines, size_t at, size_t stop, struct util_buf *diag)
-{
-	size_t base = lines[at].indent, taken = 0;
-	int blank = 0, nested = 0;
-
-	for (size_t i = at + 1; i < stop && taken < DIAG_LINES && diag->len < DIAG_MAX; i++) {
-		const char *p = lines[i].p;
-		size_t len = lines[i].n;
-
-		trim(&p, &len);
-		if (len == 0) {
-			blank = 1;
-			continue;
-		}
-		if (is_separator(p, len)) {
-			if (diag->len == 0)
-				continue;
-			break;
-		}
-		if (closing_text(p, len))
-			break;
-		/* A section heading ("Additional Information" over "======"). */
-		if (i + 1 < stop && lines[i + 1].n > 0 && is_separator(lines[i + 1].p, lines[i + 1].n))
-			break;
-		if (nested && blank && lines[i].indent < base + 1 && !has_code(p, len))
-			break;
-		if (taken == 0 && !blank && base > 0 && lines[i].indent > base)
-			nested = 1;
-		blank = 0;
-		add_line(diag, p, len);
-		taken++;
-	}
-}
-
-/* Whether line p[0..n) (trimmed) is a header field or something written
- * like one ("Subject: News", "The subject of the message is: News"): a short
- * name, a colon, then a value. */
-static int
-field_like(const char *p, size_t n)
-{
-	size_t i = 0;
-
-	if (n == 0 || !isalpha((unsigned char)p[0]))
-		return 0;
-	while (i < n && i <= 40 && (isalnum((unsigned char)p[i]) || p[i] == ' ' || p[i] == '-'))
-		i++;
-	return i < n && p[i] == ':' && i + 1 < n;
-}
-
-/* What the notice says before the list that holds line at (not before lo,
- * the line after the previous recipient), for a recipient whose own lines
- * say nothing: up to six lines, back to a separator or to a paragraph that
- * quotes header fields (the returned message's subject is no reason). */
-static void
-take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag)
-{
-	size_t first = at, i = at, fields = 0, nonblank = 0;
-
-	while (i > lo && at - i < 12 && nonblank < 6) {
-		const char *p = lines[i - 1].p;
-		size_t len = lines[i - 1].n;
-
-		trim(&p, &len);
-		if (is_separator(p, len))
-			break;
-		if (len == 0) {
-			/* The paragraph above was header fields: it stays out. */
-			if (fields > 0)
-				break;
-			i--;
-			continue;
-		}
-		if (field_like(p, len) && p[len - 1] != ':') {
-			fields++;
-			i--;
-			continue;
-		}
-		if (fields > 0)
-			break;	/* fields and text in one paragraph: stop at the fields */
-		nonblank++;
-		first = --i;
-	}
-	for (i = first; i < at; i++) {
-		const char *p = lines[i].p;
-		size_t len = lines[i].n;
-
-		trim(&p, &len);
-		if (len > 0 && !(field_like(p, len) && p[len - 1] != ':'))
-			add_line(diag, p, len);
-	}
-}
-
-/* Whether the label of a recipient's line says what went wrong ("Unknown
- * user", "Bad address") rather than only that it is a recipient. */
-static int
-meaningful_label(const char *p, size_t n)
-{
-	static const char *const words[] = { "unknown", "invalid", "bad ", "fail", "undeliver",
-		"error", "reject", "not ", "no such", "full", "denied", "refused" };
-
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (util_memcasemem(p, n, words[i]))
-			return 1;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return 1;
-	return 0;
 }
 
 static int
@@ -811,24 +619,24 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			const char *p = lines[an[k].line].p;
 			size_t len = lines[an[k].line].n;
 
-			trim(&p, &len);
+			nonstd_trim(&p, &len);
 			util_buf_add(&diag, p, len);
 			util_buf_addc(&diag, ' ');
 		}
 		if (an[k].restlen)
 			util_buf_add(&diag, an[k].rest, an[k].restlen < DIAG_MAX ? an[k].restlen :
 			    DIAG_MAX);
-		take_after(lines, an[k].line, stop, &diag);
+		nonstd_take_after(lines, an[k].line, stop, &diag);
 		h.context = 0;
 		/* Nothing of its own: the label of its line, if it says what went
 		 * wrong, else what was said before the list. */
-		if (diag.len == 0 && an[k].labellen > 0 && meaningful_label(an[k].label,
+		if (diag.len == 0 && an[k].labellen > 0 && nonstd_meaningful_label(an[k].label,
 		    an[k].labellen)) {
 			util_buf_add(&diag, an[k].label, an[k].labellen);
 			h.context = 1;
 		}
 		if (diag.len == 0) {
-			take_before(lines, k > 0 ? an[k - 1].line + 1 : 0, an[k].line, &diag);
+			nonstd_take_before(lines, k > 0 ? an[k - 1].line + 1 : 0, an[k].line, &diag);
 			h.context = 1;
 		}
 		if (diag.len == 0 && an[k].labellen > 0)

@@ -1,0 +1,44 @@
+/* nonstd_int: what the parts of the non-standard notice reader share:
+ * nonstd.c (the recipients' lines) and nonstd_reply.c (their reply texts).
+ * Private to them. */
+#ifndef BK_NONSTD_INT_H
+#define BK_NONSTD_INT_H
+
+#include <stddef.h>
+
+#include "ascii.h"
+#include "util.h"
+
+/* One line of a notice. */
+struct line {
+	const char *p;
+	size_t n;
+	size_t indent;		/* white space bytes before the text */
+	int has_at;		/* holds an '@', as an address does */
+};
+
+/* Skips white space and transcript arrows. */
+static inline void
+nonstd_trim(const char **p, size_t *n)
+{
+	while (*n > 0 && ascii_space((unsigned char)**p)) {
+		(*p)++;
+		(*n)--;
+	}
+	while (*n > 0 && ascii_space((unsigned char)(*p)[*n - 1]))
+		(*n)--;
+}
+
+/* Whether p[0..n) holds an SMTP reply code or an enhanced status code. */
+int nonstd_has_code(const char *p, size_t n);
+/* Whether a line is a rule ("-----", "=====") more than anything else. */
+int nonstd_is_separator(const char *p, size_t n);
+/* The reply text on the lines after the recipient's line at, up to the
+ * next recipient's line stop, appended to diag. */
+void nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_buf *diag);
+/* What the notice says before the list holding line at (not before lo). */
+void nonstd_take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag);
+/* Whether a recipient line's label says what went wrong ("Unknown user"). */
+int nonstd_meaningful_label(const char *p, size_t n);
+
+#endif
