@@ -342,13 +342,122 @@ ascii_compatible(const char *name)
 	return 1;
 }
 
+/* What UTF-8 text holds beyond ASCII, to tell a right guess of its
+ * charset from a wrong one. */
+struct tally {
+	size_t high;		/* characters beyond ASCII */
+	size_t kana;		/* hiragana and katakana, U+3040-U+30FF */
+	size_t lower, upper;	/* Cyrillic letters of the Russian alphabet */
+};
+
+static void
+tally(const char *u, size_t n, struct tally *t)
+{
+	memset(t, 0, sizeof *t);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)u[i];
+		unsigned long cp;
+		size_t l = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+
+		if (c < 0x80 || l == 1) {
+			i++;
+			continue;
+		}
+		cp = c & (0x7f >> l);
+		for (size_t k = 1; k < l && i + k < n; k++)
+			cp = cp << 6 | ((unsigned char)u[i + k] & 0x3f);
+		i += l;
+		t->high++;
+		if (cp >= 0x3040 && cp <= 0x30ff)
+			t->kana++;
+		else if ((cp >= 0x430 && cp <= 0x44f) || cp == 0x451)
+			t->lower++;
+		else if ((cp >= 0x410 && cp <= 0x42f) || cp == 0x401)
+			t->upper++;
+	}
+}
+
+/* s[0..n) decoded from each of names into a scratch buffer; the one that
+ * scores best (score: 0 for a wrong guess) is appended to out. Returns
+ * whether one was. */
+static int
+best_of(const char *s, size_t n, const char *const *names, size_t nnames,
+    size_t (*score)(const struct tally *), struct util_buf *out)
+{
+	struct util_buf try = {0}, best = {0};
+	size_t top = 0;
+
+	for (size_t i = 0; i < nnames; i++) {
+		iconv_t cd = descriptor(names[i]);
+		struct tally t;
+		size_t sc;
+
+		util_buf_reset(&try);
+		if (cd == (iconv_t)-1 || convert(cd, s, n, &try) != 0)
+			continue;
+		tally(try.p, try.len, &t);
+		if ((sc = score(&t)) > top) {
+			struct util_buf swap = best;
+
+			top = sc;
+			best = try;
+			try = swap;
+		}
+	}
+	if (top > 0)
+		util_buf_add(out, best.p, best.len);
+	util_buf_free(&try);
+	util_buf_free(&best);
+	return top > 0;
+}
+
+/* Japanese text has kana among its kanji: a fifth of its characters beyond
+ * ASCII at least. Other eight-bit text read as Shift_JIS or EUC-JP gives
+ * kanji and half-width katakana, but few kana. */
+static size_t
+score_japanese(const struct tally *t)
+{
+	return t->kana > 0 && t->kana * 5 >= t->high ? t->kana * 1000 / t->high : 0;
+}
+
+/* Russian text is Cyrillic letters, most of them lower case: read in the
+ * other of KOI8-R and windows-1251 it turns to capitals and box drawing. */
+static size_t
+score_cyrillic(const struct tally *t)
+{
+	size_t letters = t->lower + t->upper;
+
+	return letters > 0 && letters * 10 >= t->high * 9 && t->lower * 10 >= letters * 6 ?
+	    t->lower * 1000 / t->high : 0;
+}
+
+/* Whether the eight-bit bytes of s[0..n) come in runs of three or more on
+ * average, as the letters of words in a script other than Latin do (in
+ * Latin text an accented letter stands among ASCII ones). */
+static int
+long_runs(const char *s, size_t n)
+{
+	size_t high = 0, runs = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80) {
+			high++;
+			runs += i == 0 || (unsigned char)s[i - 1] < 0x80;
+		}
+	return runs > 0 && high >= 3 * runs;
+}
+
 /* No charset or one that says nothing: UTF-8 if it is valid UTF-8 (what
  * mail software writes today), ISO-2022-JP if it says so by its escape
- * sequences (Japanese mail without MIME), else windows-1252 (the WHATWG
+ * sequences (Japanese mail without MIME); Shift_JIS or EUC-JP if it reads
+ * as Japanese, KOI8-R or windows-1251 as Russian (what mail without MIME
+ * from Japan and Russia was written in); else windows-1252 (the WHATWG
  * default for text without a label). */
 static void
 guess(const char *s, size_t n, struct util_buf *out)
 {
+	static const char *const japanese[] = { "CP932", "EUC-JP-MS" };
+	static const char *const cyrillic[] = { "KOI8-R", "CP1251" };
 	size_t len = out->len;
 	iconv_t cd;
 
@@ -364,6 +473,10 @@ guess(const char *s, size_t n, struct util_buf *out)
 	if ((cd = descriptor("UTF-8")) != (iconv_t)-1 && convert(cd, s, n, out) == 0)
 		return;
 	out->len = len;
+	if (best_of(s, n, japanese, 2, score_japanese, out))
+		return;
+	if (long_runs(s, n) && best_of(s, n, cyrillic, 2, score_cyrillic, out))
+		return;
 	from_cp1252(s, n, out);
 }
 

@@ -9,7 +9,9 @@
 
 /* s[0..n) in charset cs (a MIME charset name, case ignored) appended to out
  * in UTF-8. cs NULL, empty, "us-ascii" or unknown: UTF-8 if s is valid
- * UTF-8, ISO-2022-JP if it holds its escape sequences, else windows-1252.
+ * UTF-8, ISO-2022-JP if it holds its escape sequences, Shift_JIS or EUC-JP
+ * if it reads as Japanese, KOI8-R or windows-1251 if as Russian, else
+ * windows-1252.
  * Safe in threads: each thread has its own conversion descriptors. */
 void charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out);
 

@@ -33,6 +33,17 @@ rcpt_diag() { bounce-parse -d "$1" | head -n 1 | jqr '.rcpt + " | " + .diag'; }
 	[[ "$(rcpt_diag "$C/unlabelled-jis.eml")" == "taro@example.jp | 550 5.1.1 宛先のメールアドレスが存在しません"* ]]
 }
 
+@test "charset: eight-bit notices without a charset: Shift_JIS, EUC-JP, KOI8-R, windows-1251 by what they read as; Latin-1 stays" {
+	want='hana@example.jp | 理由: 550 5.1.1 宛先のメールアドレスが存在しません'
+	[ "$(rcpt_diag "$C/unlabelled-sjis.eml")" = "$want" ]
+	[ "$(rcpt_diag "$C/unlabelled-euc-jp.eml")" = "$want" ]
+	want='ivan@example.ru | 550 5.1.1 Почтовый ящик не существует'
+	[ "$(rcpt_diag "$C/unlabelled-koi8-r.eml")" = "$want" ]
+	[ "$(rcpt_diag "$C/unlabelled-windows-1251.eml")" = "$want" ]
+	[ "$(rcpt_diag "$C/unlabelled-latin1.eml")" = \
+	    "juergen@example.de | 550 5.1.1 Empfänger unbekannt; Adresse überprüfen" ]
+}
+
 @test "charset: Chinese (gb2312 holding GBK, base64) and Big5" {
 	[[ "$(rcpt_diag "$C/gb2312.eml")" == "wang@example.cn | 550 5.1.1 收件人地址不存在 (用户不存在) 镕"* ]]
 	[ "$(rcpt_diag "$C/big5.eml")" = "lin@example.tw | 550 5.1.1 收件者信箱不存在" ]
