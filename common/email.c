@@ -420,7 +420,9 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	 * recipient of it. */
 	if ((h->kind & NONSTD_WEAK) && email_rcpt_is_sender(m, r.addr, r.addrlen))
 		return;
-	r.diag = h->diag;
+	/* A notice whose text says nothing of the recipient but its address
+	 * says it in its subject ("Returned mail: User unknown"). */
+	r.diag = h->diag && *h->diag ? h->diag : email_subject(m);
 	r.time = (time_t)-1;
 	if (h->delayed || email_kind_delayed(m)) {
 		r.action = "delayed";
@@ -618,8 +620,11 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		r.action = email_kind_delayed(&m) ? "delayed" : NULL;
 		email_emit(&m, &r);
 	}
-	/* A read receipt (RFC 8098) is no reply of its author's either. */
-	if (m.events == 0 && m.arf.len == 0 && !m.receipt && email_kind_autoreply(&m, &b)) {
+	/* A read receipt (RFC 8098) is no reply of its author's either, nor a
+	 * delivery notice that names nobody that can be read (Postfix puts
+	 * "Auto-Submitted: auto-replied" on its bounces). */
+	if (m.events == 0 && m.arf.len == 0 && !m.receipt && bounce == 0 &&
+	    email_kind_autoreply(&m, &b)) {
 		char who[ADDR_MAX];
 
 		if (mime_header_get(&m.top, "from", &b.v) && email_extract_addr(b.v.p, b.v.len, who) == 0) {

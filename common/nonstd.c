@@ -82,6 +82,15 @@ addr_at(const char *p, size_t n)
 {
 	size_t i = 0, at, dots = 0;
 
+	if (n > 0 && p[0] == '"') {
+		/* A quoted local part (RFC 5321 4.1.2): "john..doe"@example.org. */
+		for (i = 1; i < n && i <= 64 && p[i] != '"' && p[i] != '\n'; i++)
+			if (p[i] == '\\' && i + 1 < n)
+				i++;
+		if (i >= n || i > 64 || p[i] != '"' || i == 1)
+			return 0;
+		i++;
+	}
 	while (i < n && local_char((unsigned char)p[i]))
 		i++;
 	if (i == 0 || i >= n || p[i] != '@')
@@ -115,6 +124,15 @@ find_addr(const char *p, size_t n, size_t *off)
 
 		while (s > p && local_char((unsigned char)s[-1]))
 			s--;
+		if (s == at && s > p && s[-1] == '"') {
+			/* A quoted local part: back to its opening quote. */
+			const char *q = s - 1;
+
+			while (q > p && s - q <= 64 && q[-1] != '"')
+				q--;
+			if (q > p && q[-1] == '"')
+				s = q - 1;
+		}
 		if ((len = addr_at(s, n - (size_t)(s - p))) > 0) {
 			*off = (size_t)(s - p);
 			return len;
@@ -206,6 +224,16 @@ recipient_label(const char *p, size_t n, int *weak)
 static int
 sentence_anchor(const char *p, size_t n, struct anchor *a)
 {
+	/* Quoted header fields that name other addresses than a recipient's. */
+	static const char *const others[] = { "from:", "sender:", "message-id:", "message id:",
+		"references:", "in-reply-to:", "reply-to:", "return-path:", "resent-from:",
+		"resent-sender:" };
+	size_t w = 0;
+
+	while (w < n && (p[w] == ' ' || p[w] == '\t'))
+		w++;
+	if (nonstd_starts_with(p + w, n - w, others, sizeof others / sizeof others[0]))
+		return 0;
 	for (size_t i = 0; i + 1 < n; i++) {
 		size_t len, k;
 
@@ -239,10 +267,32 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 		a->kind = 0;
 		a->addr = p + i;
 		a->addrlen = len;
-		a->rest = p + i + len;
-		a->restlen = n - i - len;
+		/* The sentence says what happened, before the address too
+		 * ("undeliverable to user@example.org"). */
+		a->rest = p;
+		a->restlen = n;
 		return 1;
 	}
+	return 0;
+}
+
+/* The length of a bracket or quote of CJK text at p[0..n) that opens
+ * (open set) or closes an address: fullwidth "＜＞" and "（）", and the
+ * corner brackets "「」" and "『』"; 0 if none. */
+static size_t
+cjk_bracket(const char *p, size_t n, int open)
+{
+	static const char *const opens[] = { "\xef\xbc\x9c", "\xef\xbc\x88", "\xe3\x80\x8c",
+		"\xe3\x80\x8e" };
+	static const char *const closes[] = { "\xef\xbc\x9e", "\xef\xbc\x89", "\xe3\x80\x8d",
+		"\xe3\x80\x8f" };
+	const char *const *set = open ? opens : closes;
+
+	if (n < 3 || (unsigned char)p[0] < 0xe0)
+		return 0;
+	for (size_t k = 0; k < 4; k++)
+		if (memcmp(p, set[k], 3) == 0)
+			return 3;
 	return 0;
 }
 
@@ -285,19 +335,26 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		}
 		labelled = 1;
 	}
-	while (i < n && (p[i] == '<' || p[i] == '"' || p[i] == '\'' || p[i] == '(' ||
-	    p[i] == '[')) {
+	for (size_t b; i < n; i += b) {
+		if (p[i] == '"' && addr_at(p + i, n - i) > 0)
+			break;	/* a quoted local part, not a quoted address */
+		if (p[i] == '<' || p[i] == '"' || p[i] == '\'' || p[i] == '(' || p[i] == '[')
+			b = 1;
+		else if ((b = cjk_bracket(p + i, n - i, 1)) == 0)
+			break;
 		quoted = 1;
-		i++;
 	}
 	if ((len = addr_at(p + i, n - i)) == 0)
 		return 0;
 	a->addr = p + i;
 	a->addrlen = len;
 	j = i + len;
-	while (j < n && (p[j] == '>' || p[j] == '"' || p[j] == '\'' || p[j] == ')' ||
-	    p[j] == ']'))
-		j++;
+	for (size_t b; j < n; j += b) {
+		if (p[j] == '>' || p[j] == '"' || p[j] == '\'' || p[j] == ')' || p[j] == ']')
+			b = 1;
+		else if ((b = cjk_bracket(p + j, n - j, 0)) == 0)
+			break;
+	}
 	a->rest = p + j;
 	a->restlen = n - j;
 	/* After a label in another language, only the address. */
@@ -609,9 +666,11 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		}
 	}
 	complete_local_parts(an, na);
-	for (size_t k = 0; k < na; k++) {
-		size_t stop = k + 1 < na ? an[k + 1].line : nl;
+	for (size_t k = 0, replied = 0; k < na; k++) {
+		size_t stop = k + 1 < na ? an[k + 1].line : nl, own, lo;
 		struct nonstd_hit h;
+		int intro = k + 1 < na && !same_addr(an[k].addr, an[k].addrlen, an[k + 1].addr,
+		    an[k + 1].addrlen);
 
 		util_buf_reset(&diag);
 		/* A transcript line ">>> RCPT TO:<...>" tells the command answered. */
@@ -623,23 +682,27 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			util_buf_add(&diag, p, len);
 			util_buf_addc(&diag, ' ');
 		}
+		own = diag.len;
 		if (an[k].restlen)
 			util_buf_add(&diag, an[k].rest, an[k].restlen < DIAG_MAX ? an[k].restlen :
 			    DIAG_MAX);
-		nonstd_take_after(lines, an[k].line, stop, &diag);
+		lo = k > 0 ? an[k - 1].line + 1 : 0;
+		if (replied > lo)
+			lo = replied;	/* the previous recipient's reply is not this one's */
+		replied = nonstd_take_after(lines, an[k].line, stop, intro, &diag);
 		h.context = 0;
 		/* Nothing of its own: the label of its line, if it says what went
 		 * wrong, else what was said before the list. */
-		if (diag.len == 0 && an[k].labellen > 0 && nonstd_meaningful_label(an[k].label,
+		if (diag.len == own && an[k].labellen > 0 && nonstd_meaningful_label(an[k].label,
 		    an[k].labellen)) {
 			util_buf_add(&diag, an[k].label, an[k].labellen);
 			h.context = 1;
 		}
-		if (diag.len == 0) {
-			nonstd_take_before(lines, k > 0 ? an[k - 1].line + 1 : 0, an[k].line, &diag);
+		if (diag.len == own) {
+			nonstd_take_before(lines, lo, an[k].line, &diag);
 			h.context = 1;
 		}
-		if (diag.len == 0 && an[k].labellen > 0)
+		if (diag.len == own && an[k].labellen > 0)
 			util_buf_add(&diag, an[k].label, an[k].labellen);
 		util_buf_str(&diag);
 		if (an[k].kind == NONSTD_DROP)

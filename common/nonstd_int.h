@@ -34,8 +34,10 @@ int nonstd_has_code(const char *p, size_t n);
 /* Whether a line is a rule ("-----", "=====") more than anything else. */
 int nonstd_is_separator(const char *p, size_t n);
 /* The reply text on the lines after the recipient's line at, up to the
- * next recipient's line stop, appended to diag. */
-void nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_buf *diag);
+ * next recipient's line stop (intro: of another recipient), appended to
+ * diag. Returns the line after the last one taken. */
+size_t nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
+    struct util_buf *diag);
 /* What the notice says before the list holding line at (not before lo). */
 void nonstd_take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag);
 /* Whether a recipient line's label says what went wrong ("Unknown user"). */

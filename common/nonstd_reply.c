@@ -52,6 +52,18 @@ add_line(struct util_buf *diag, const char *p, size_t len)
 	util_buf_add(diag, p, len);
 }
 
+static int message_detail(const char *p, size_t n);
+
+static int
+line_detail(const struct line *l)
+{
+	const char *p = l->p;
+	size_t n = l->n;
+
+	nonstd_trim(&p, &n);
+	return message_detail(p, n);
+}
+
 /* Paragraphs with which notices go on after their list of recipients, in
  * their producers' words: Exim's delay warning (deliver.c), OpenSMTPD's
  * (bounce.c), Postfix's (bounce_templates.c). Not a reply. */
@@ -66,15 +78,16 @@ closing_text(const char *p, size_t n)
 }
 
 /* The reply text on the lines after a recipient's line (at), up to the next
- * recipient (stop), a separator, the notice's closing text or DIAG_LINES
- * lines. Where the recipient's line is indented and its reply more so (a
+ * recipient (stop; intro set if that is another one), a separator, the
+ * notice's closing text or DIAG_LINES lines. Where the recipient's line is indented and its reply more so (a
  * list, as Exim writes it), a paragraph further left after an empty line is
  * the notice's own text again ("Recommend that you check the addresses"),
  * unless it holds a reply code. */
-void
-nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_buf *diag)
+size_t
+nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
+    struct util_buf *diag)
 {
-	size_t base = lines[at].indent, taken = 0;
+	size_t base = lines[at].indent, taken = 0, end = at + 1;
 	int blank = 0, nested = 0;
 
 	for (size_t i = at + 1; i < stop && taken < DIAG_LINES && diag->len < DIAG_MAX; i++) {
@@ -86,6 +99,17 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_
 			blank = 1;
 			continue;
 		}
+		/* After the reply, a paragraph that runs into the next
+		 * recipient's line introduces it ("The following address
+		 * failed:"), unless that names this recipient again. */
+		if (intro && blank && diag->len > 0) {
+			size_t j = i;
+
+			while (j < stop && lines[j].n > 0 && !(lines[j].n == 1 && lines[j].p[0] == '\r'))
+				j++;
+			if (j == stop)
+				break;
+		}
 		if (nonstd_is_separator(p, len)) {
 			if (diag->len == 0)
 				continue;
@@ -93,6 +117,11 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_
 		}
 		if (closing_text(p, len))
 			break;
+		/* The returned message's details ("Subject: ...", "From:
+		 * ...", two or more together) are no reply. */
+		if (message_detail(p, len) && ((i > at + 1 && line_detail(&lines[i - 1])) ||
+		    (i + 1 < stop && line_detail(&lines[i + 1]))))
+			continue;
 		/* A section heading ("Additional Information" over "======"). */
 		if (i + 1 < stop && lines[i + 1].n > 0 && nonstd_is_separator(lines[i + 1].p, lines[i + 1].n))
 			break;
@@ -103,63 +132,108 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, struct util_
 		blank = 0;
 		add_line(diag, p, len);
 		taken++;
+		end = i + 1;
 	}
+	return end;
 }
 
-/* Whether line p[0..n) (trimmed) is a header field or something written
- * like one ("Subject: News", "The subject of the message is: News"): a short
- * name, a colon, then a value. */
+/* Whether line p[0..n) (trimmed) is one of the returned message's details
+ * that notices quote: a field of its header (RFC 5322 3.6) or of its
+ * envelope, its size, written as "Name: value" ("Subject: News", "MAIL FROM:
+ * a@b", "Size (in bytes): 222"). Not a reply, nor "Reason: ..." or "Error:
+ * ...", which say what went wrong. */
 static int
-field_like(const char *p, size_t n)
+message_detail(const char *p, size_t n)
 {
+	static const char *const names[] = { "from", "to", "cc", "bcc", "subject", "date",
+		"sent", "sent date", "date sent", "message-id", "message id", "sender", "reply-to",
+		"return-path", "in-reply-to", "references", "mime-version", "content-type",
+		"received", "mail from", "rcpt to", "envelope-from", "envelope-to", "size",
+		"size (in bytes)", "message size", "number of lines", "x-mailer", "importance",
+		"the subject of the message is", "the date of the message is" };
 	size_t i = 0;
 
 	if (n == 0 || !isalpha((unsigned char)p[0]))
 		return 0;
-	while (i < n && i <= 40 && (isalnum((unsigned char)p[i]) || p[i] == ' ' || p[i] == '-'))
+	while (i < n && i <= 40 && (isalnum((unsigned char)p[i]) || p[i] == ' ' || p[i] == '-' ||
+	    p[i] == '(' || p[i] == ')'))
 		i++;
-	return i < n && p[i] == ':' && i + 1 < n;
+	if (i >= n || p[i] != ':' || i + 1 >= n)
+		return 0;
+	while (i > 0 && p[i - 1] == ' ')
+		i--;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
+			return 1;
+	return 0;
+}
+
+/* Whether p[0..n) (trimmed) heads a list of details: short, ending in ':'
+ * ("Message details:", "Your message:"). */
+static int
+details_heading(const char *p, size_t n)
+{
+	return n > 1 && n <= 40 && p[n - 1] == ':';
 }
 
 /* What the notice says before the list that holds line at (not before lo,
  * the line after the previous recipient), for a recipient whose own lines
- * say nothing: up to six lines, back to a separator or to a paragraph that
- * quotes header fields (the returned message's subject is no reason). */
+ * say nothing: up to six lines, back to a separator or to a paragraph of the
+ * returned message's details (its subject is no reason). Rules that frame
+ * the list itself ("-----" above and below the address) are passed over, and
+ * so is the paragraph of details that holds the recipient's own line
+ * ("Message details:", "Subject: ...", "RCPT TO: a@b"). */
 void
 nonstd_take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag)
 {
-	size_t first = at, i = at, fields = 0, nonblank = 0;
+	size_t first, end = at, i, fields = 0, nonblank = 0;
 
-	while (i > lo && at - i < 12 && nonblank < 6) {
+	while (end > lo && message_detail(lines[end - 1].p + lines[end - 1].indent,
+	    lines[end - 1].n - lines[end - 1].indent))
+		end--;
+	if (end < at && end > lo) {
+		const char *p = lines[end - 1].p;
+		size_t len = lines[end - 1].n;
+
+		nonstd_trim(&p, &len);
+		if (details_heading(p, len))
+			end--;
+	}
+	first = i = end;
+	while (i > lo && end - i < 12 && nonblank < 6) {
 		const char *p = lines[i - 1].p;
 		size_t len = lines[i - 1].n;
 
 		nonstd_trim(&p, &len);
-		if (nonstd_is_separator(p, len))
-			break;
+		if (nonstd_is_separator(p, len)) {
+			if (nonblank > 0 || fields > 0)
+				break;
+			i--;
+			continue;
+		}
 		if (len == 0) {
-			/* The paragraph above was header fields: it stays out. */
+			/* The paragraph above was the message's details: it stays out. */
 			if (fields > 0)
 				break;
 			i--;
 			continue;
 		}
-		if (field_like(p, len) && p[len - 1] != ':') {
+		if (message_detail(p, len)) {
 			fields++;
 			i--;
 			continue;
 		}
 		if (fields > 0)
-			break;	/* fields and text in one paragraph: stop at the fields */
+			break;	/* details and text in one paragraph: stop at the details */
 		nonblank++;
 		first = --i;
 	}
-	for (i = first; i < at; i++) {
+	for (i = first; i < end; i++) {
 		const char *p = lines[i].p;
 		size_t len = lines[i].n;
 
 		nonstd_trim(&p, &len);
-		if (len > 0 && !(field_like(p, len) && p[len - 1] != ':'))
+		if (len > 0 && !message_detail(p, len) && !nonstd_is_separator(p, len))
 			add_line(diag, p, len);
 	}
 }

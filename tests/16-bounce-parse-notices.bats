@@ -198,3 +198,41 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(echo "$output" | jqr .rcpt | tr '\n' ' ')" = "pia@example.org quinn@example.org " ]
 	[[ "$(echo "${lines[0]}" | jqr .diag)" == *"550 5.1.1 No such user"* ]]
 }
+
+@test "notice: the reply above rules that frame the list, or above the returned message's details" {
+	[ "$(diag "$N/rules-around.eml")" = "This message could not be delivered. Reason: 550 Mailbox unavailable" ]
+	# The recipient among the details (Subject:, MAIL FROM:, RCPT TO:, Size):
+	# the error said before them, not the details after it.
+	[ "$(diag "$N/details-block.eml")" = \
+	    "RCPT TO: omar@sms.example.com Error: Invalid user address Error message below: 550 5.1.1 Requested action not taken: mailbox unavailable" ]
+}
+
+@test "notice: a quoted local part (RFC 5321 4.1.2) is a recipient; a Postfix bounce is no auto-reply" {
+	run bounce-parse -d -f email "$N/quoted-local.eml"
+	[ "$(echo "$output" | jqr '[.rcpt, .action] | join(" ")')" = '"pat..smith"@example.org failed' ]
+	# Postfix puts "Auto-Submitted: auto-replied" on its bounces: one that
+	# names nobody gives no record, not a vacation reply from MAILER-DAEMON.
+	run bounce-parse -d -f email "$N/autoreplied-nobody.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "notice: a sentence that names the recipient is its diag; a notice that says nothing more, its subject" {
+	[ "$(diag "$N/sentence-to.eml")" = "Message undeliverable to quinn@example.org" ]
+	[ "$(show "$N/subject-only.eml")" = "rosa@example.org failed" ]
+	[ "$(diag "$N/subject-only.eml")" = "Returned mail: User unknown" ]
+}
+
+@test "notice: a quoted Message-ID or From is no recipient" {
+	[ "$(show "$N/message-id-line.eml")" = "sam@example.org failed" ]
+	[[ "$(diag "$N/message-id-line.eml")" == *"Reason: Over quota" ]]
+}
+
+@test "notice: addresses in fullwidth and corner brackets; each list's own introduction" {
+	run bounce-parse -d -f email "$N/jp-fullwidth.eml"
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(echo "${lines[0]}" | jqr '.rcpt + " | " + .diag')" = \
+	    "tomo@example.jp | 理由：ユーザが存在しません (550 5.1.1 User unknown)" ]
+	[ "$(echo "${lines[1]}" | jqr '.rcpt + " | " + .diag')" = \
+	    "yuki@example.jp | 次のあて先へのメッセージはエラーのため送信できませんでした。 送信先メールボックスが一杯です。" ]
+}
