@@ -9,7 +9,6 @@
 
 #include "afile.h"
 #include "bktime.h"
-#include "charset.h"
 #include "email.h"
 #include "event.h"
 #include "explain.h"
@@ -387,8 +386,6 @@ main(int argc, char *argv[])
 	logs.skip_delivered = !with_delivered;
 	email_opts.sink = sink;
 	email_opts.sink_arg = NULL;
-	/* What decoding charsets reads once a sandbox is in place. */
-	charset_sandbox();
 	if (a.offset_file) {
 		struct offset_opts oo = { a.offset_file, a.rotated, a.progress, flush_stdout,
 		    &events_written };

@@ -7,14 +7,11 @@
  * WHATWG Encoding Standard's label table does. ISO-2022-JP with the NEC and
  * IBM extensions of Microsoft's CP50220 (circled digits, ...) is decoded by
  * turning it into EUC-JP-MS first: glibc's ISO-2022-JP refuses them. */
-#define _GNU_SOURCE	/* dl_iterate_phdr(3) */
 #include "charset.h"
 #include "ascii.h"
-#include "sandbox.h"
 
 #include <errno.h>
 #include <iconv.h>
-#include <link.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,52 +538,4 @@ void
 charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *out)
 {
 	charset_to_utf8n(s, n, cs ? cs : "", cs ? strlen(cs) : 0, out);
-}
-
-/* A loaded module of glibc's iconv: its folder keeps read access. */
-static int
-allow_gconv(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	const char *name = info->dlpi_name, *slash;
-
-	(void)size;
-	(void)arg;
-	if (name && name[0] == '/' && strstr(name, "/gconv/") != NULL &&
-	    (slash = strrchr(name, '/')) != NULL) {
-		char dir[4096];
-		size_t n = (size_t)(slash - name);
-
-		if (n < sizeof dir) {
-			memcpy(dir, name, n);
-			dir[n] = '\0';
-			sandbox_allow_path(dir, SANDBOX_READ);
-		}
-	}
-	return 0;
-}
-
-void
-charset_sandbox(void)
-{
-	iconv_t cd;
-	const char *path = getenv("GCONV_PATH");
-
-	/* iconv_open(3) reads glibc's module folder the first time a charset
-	 * is used, which may be after the sandbox is in place: one module is
-	 * loaded now, and the folder it came from stays readable. */
-	if ((cd = iconv_open("UTF-8", "EUC-JP-MS")) != (iconv_t)-1) {
-		dl_iterate_phdr(allow_gconv, NULL);
-		iconv_close(cd);
-	}
-	while (path && *path) {
-		size_t n = strcspn(path, ":");
-		char dir[4096];
-
-		if (n > 0 && n < sizeof dir) {
-			memcpy(dir, path, n);
-			dir[n] = '\0';
-			sandbox_allow_path(dir, SANDBOX_READ);
-		}
-		path += n + (path[n] == ':');
-	}
 }

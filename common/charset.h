@@ -27,10 +27,6 @@ size_t charset_put_utf8(char *o, unsigned long c);
  * same in UTF-8 whatever its charset says (but UTF-7, UTF-16/32, EBCDIC). */
 int charset_is_plain(const char *s, size_t n);
 
-/* Before sandbox_enter (sandbox.h): keeps read access to the modules that
- * iconv(3) loads when a charset is first used. */
-void charset_sandbox(void);
-
 /* Frees the calling thread's conversion descriptors. */
 void charset_thread_end(void);
 
