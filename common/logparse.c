@@ -1,6 +1,7 @@
 /* logparse: the line dispatcher (time stamp, syslog header, format), the
  * helpers that the format parsers share and the bounded per-queue-id memory.
- * Postfix and Sendmail lines: logparse_postfix.c, Exim: logparse_exim.c. */
+ * "QID: key=value" lines: logparse_qid.c (Postfix: logparse_postfix.c,
+ * Sendmail: logparse_sendmail.c); Exim stamps, ids and lines: logparse_exim.c. */
 #include "logparse.h"
 #include "logparse_int.h"
 #include "util.h"
@@ -50,9 +51,7 @@ struct logparse_state {
 	char stamp[32];
 	size_t stamp_len;
 	time_t stamp_time;
-	/* Exim local stamps: the local hour last converted */
-	long long exim_hour_key;
-	time_t exim_hour_base;
+	struct logparse_exim_clock exim_clock;
 };
 
 void
@@ -67,7 +66,7 @@ logparse_init(struct logparse *lp, enum logparse_format format, int year, time_t
 	lp->state = util_xcalloc(1, sizeof *lp->state);
 	lp->state->nbuckets = QID_BUCKETS_MIN;
 	lp->state->buckets = util_xcalloc(QID_BUCKETS_MIN, sizeof *lp->state->buckets);
-	lp->state->exim_hour_key = -1;
+	lp->state->exim_clock.hour_key = -1;
 }
 
 static void
@@ -202,114 +201,6 @@ logparse_host(char *dst, size_t cap, const char *s, size_t n)
 	return -1;
 }
 
-static int
-is_alnum(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static size_t
-alnum_run(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n && is_alnum(s[i]))
-		i++;
-	return i;
-}
-
-size_t
-logparse_exim_id(const char *s, size_t n)
-{
-	size_t a, b, c;
-
-	/* base-62 parts: 6-6-2 (old), 6-11-4 (Exim 4.97+); some tools shorten the middle */
-	if ((a = alnum_run(s, n)) != 6 || a >= n || s[a] != '-')
-		return 0;
-	b = alnum_run(s + a + 1, n - a - 1);
-	if (b < 6 || b > 11 || a + 1 + b >= n || s[a + 1 + b] != '-')
-		return 0;
-	c = alnum_run(s + a + b + 2, n - a - b - 2);
-	if (c < 2 || c > 4)
-		return 0;
-	return a + b + c + 2;
-}
-
-static int
-digits_at(const char *s, size_t k)
-{
-	for (size_t i = 0; i < k; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-size_t
-logparse_exim_stamp(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n < 19 || !digits_at(s, 4) || s[4] != '-' || !digits_at(s + 5, 2) || s[7] != '-' ||
-	    !digits_at(s + 8, 2) || s[10] != ' ' || !digits_at(s + 11, 2) || s[13] != ':' ||
-	    !digits_at(s + 14, 2) || s[16] != ':' || !digits_at(s + 17, 2))
-		return 0;
-	i = 19;
-	if (i < n && s[i] == '.')	/* log_selector +millisec */
-		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
-			;
-	/* log_timezone: " +0100" */
-	if (i + 5 < n && s[i] == ' ' && (s[i + 1] == '+' || s[i + 1] == '-') &&
-	    digits_at(s + i + 2, 4))
-		i += 6;
-	return i;
-}
-
-static int
-num(const char *s, size_t k)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < k; i++)
-		v = v * 10 + (s[i] - '0');
-	return v;
-}
-
-/* Exim stamps are local time unless they carry a zone. */
-static time_t
-exim_time(struct logparse_state *st, const char *s, size_t n)
-{
-	int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2);
-	int mi = num(s + 14, 2), sec = num(s + 17, 2);
-	const char *zone;
-	long long key;
-
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
-		return (time_t)-1;
-	if (sec == 60)
-		sec = 59;
-	if (n >= 25 && (zone = s + n - 5) && (zone[0] == '+' || zone[0] == '-') &&
-	    zone[-1] == ' ') {
-		long off = num(zone + 1, 2) * 3600L + num(zone + 3, 2) * 60L;
-
-		return bktime_timegm(y, mo, d, h, mi, sec) - (zone[0] == '-' ? -off : off);
-	}
-	key = ((long long)y * 100 + mo) * 10000 + d * 100 + h;
-	if (key != st->exim_hour_key) {
-		struct tm tm = { 0 };
-
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_isdst = -1;
-		st->exim_hour_base = mktime(&tm);
-		st->exim_hour_key = key;
-	}
-	if (st->exim_hour_base == (time_t)-1)
-		return (time_t)-1;
-	return st->exim_hour_base + mi * 60 + sec;
-}
-
 time_t
 logparse_time(struct logparse_ctx *c)
 {
@@ -343,7 +234,7 @@ logparse_time(struct logparse_ctx *c)
 			t = (time_t)-1;
 		break;
 	case LOGPARSE_STAMP_EXIM:
-		t = exim_time(c->lp->state, c->stamp, c->stamp_len);
+		t = logparse_exim_time(&c->lp->state->exim_clock, c->stamp, c->stamp_len);
 		break;
 	default:
 		break;
@@ -693,32 +584,6 @@ after_last_space(const char *from, const char *to)
 	return t;
 }
 
-/* "[1234] " of Exim's log_selector +pid */
-static size_t
-skip_pid(const char *s, size_t n)
-{
-	size_t i = 1;
-
-	if (n < 3 || s[0] != '[')
-		return 0;
-	while (i < n && s[i] >= '0' && s[i] <= '9')
-		i++;
-	if (i == 1 || i + 1 >= n || s[i] != ']' || s[i + 1] != ' ')
-		return 0;
-	return i + 2;
-}
-
-/* The message of an Exim line, after its stamp: "[pid] id flag ...". */
-static int
-exim_message(struct logparse_ctx *c, const char *s, size_t n)
-{
-	size_t k = skip_pid(s, n);
-
-	if (c->lp->format != LOGPARSE_AUTO && c->lp->format != LOGPARSE_EXIM)
-		return BK_OK;
-	return logparse_exim_line(c, s + k, n - k);
-}
-
 int
 logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line, size_t len)
 {
@@ -766,7 +631,7 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 		c.stamp_len = k;
 		if (p + k < end && p[k] == ' ' && ((end - m > 7 && m[6] == '-' &&
 		    logparse_exim_id(m, (size_t)(end - m)) != 0) || (m < end && m[0] == '[')))
-			return exim_message(&c, m, (size_t)(end - m));
+			return logparse_exim_message(&c, m, (size_t)(end - m));
 		if (p + k < end && (p[k] == '+' || p[k] == '-' || p[k] == 'Z')) {
 			/* "2026-11-27 10:00:00+01:00 host ...": RFC 3339 with a space */
 			c.stamp_kind = LOGPARSE_STAMP_RFC3339;
@@ -794,8 +659,8 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 	    msg[k] == ' ')
 		msg += k + 1;
 	if ((end - msg > 7 && msg[6] == '-' && logparse_exim_id(msg, (size_t)(end - msg)) != 0) ||
-	    (msg < end && msg[0] == '[' && skip_pid(msg, (size_t)(end - msg)) != 0))
-		return exim_message(&c, msg, (size_t)(end - msg));
+	    (msg < end && msg[0] == '[' && logparse_exim_pid_len(msg, (size_t)(end - msg)) != 0))
+		return logparse_exim_message(&c, msg, (size_t)(end - msg));
 	/* No program before the queue id (RFC 5424 "... - - QID: to=", or a bare
 	 * message): the word before ": " is the queue id itself. */
 	if (c.tag_len > 0 && c.tag[c.tag_len - 1] != ']' && end - msg > 3 &&

@@ -1,11 +1,151 @@
-/* logparse_exim: Exim main log lines. "id => addr ..." and "id -> addr ..."
- * delivered, "id == addr ..." deferred, "id ** addr ..." bounced; "id <= sender
- * ... id=msgid" arrivals fill the per-id memory, "id Completed" empties it. */
+/* logparse_exim: Exim main log lines, their stamps and message ids.
+ * "id => addr ..." and "id -> addr ..." delivered, "id == addr ..." deferred,
+ * "id ** addr ..." bounced; "id <= sender ... id=msgid" arrivals fill the
+ * per-id memory, "id Completed" empties it. */
 #include "logparse_int.h"
 #include "reason.h"
 #include "util.h"
 
 #include <string.h>
+#include <time.h>
+
+/* ---- stamps and ids ---- */
+
+static int
+is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static size_t
+alnum_run(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_alnum(s[i]))
+		i++;
+	return i;
+}
+
+size_t
+logparse_exim_id(const char *s, size_t n)
+{
+	size_t a, b, c;
+
+	/* base-62 parts: 6-6-2 (old), 6-11-4 (Exim 4.97+); some tools shorten the middle */
+	if ((a = alnum_run(s, n)) != 6 || a >= n || s[a] != '-')
+		return 0;
+	b = alnum_run(s + a + 1, n - a - 1);
+	if (b < 6 || b > 11 || a + 1 + b >= n || s[a + 1 + b] != '-')
+		return 0;
+	c = alnum_run(s + a + b + 2, n - a - b - 2);
+	if (c < 2 || c > 4)
+		return 0;
+	return a + b + c + 2;
+}
+
+static int
+digits_at(const char *s, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+size_t
+logparse_exim_stamp(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < 19 || !digits_at(s, 4) || s[4] != '-' || !digits_at(s + 5, 2) || s[7] != '-' ||
+	    !digits_at(s + 8, 2) || s[10] != ' ' || !digits_at(s + 11, 2) || s[13] != ':' ||
+	    !digits_at(s + 14, 2) || s[16] != ':' || !digits_at(s + 17, 2))
+		return 0;
+	i = 19;
+	if (i < n && s[i] == '.')	/* log_selector +millisec */
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+	/* log_timezone: " +0100" */
+	if (i + 5 < n && s[i] == ' ' && (s[i + 1] == '+' || s[i + 1] == '-') &&
+	    digits_at(s + i + 2, 4))
+		i += 6;
+	return i;
+}
+
+static int
+num(const char *s, size_t k)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < k; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+/* Exim stamps are local time unless they carry a zone. */
+time_t
+logparse_exim_time(struct logparse_exim_clock *st, const char *s, size_t n)
+{
+	int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2);
+	int mi = num(s + 14, 2), sec = num(s + 17, 2);
+	const char *zone;
+	long long key;
+
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+		return (time_t)-1;
+	if (sec == 60)
+		sec = 59;
+	if (n >= 25 && (zone = s + n - 5) && (zone[0] == '+' || zone[0] == '-') &&
+	    zone[-1] == ' ') {
+		long off = num(zone + 1, 2) * 3600L + num(zone + 3, 2) * 60L;
+
+		return bktime_timegm(y, mo, d, h, mi, sec) - (zone[0] == '-' ? -off : off);
+	}
+	key = ((long long)y * 100 + mo) * 10000 + d * 100 + h;
+	if (key != st->hour_key) {
+		struct tm tm = { 0 };
+
+		tm.tm_year = y - 1900;
+		tm.tm_mon = mo - 1;
+		tm.tm_mday = d;
+		tm.tm_hour = h;
+		tm.tm_isdst = -1;
+		st->hour_base = mktime(&tm);
+		st->hour_key = key;
+	}
+	if (st->hour_base == (time_t)-1)
+		return (time_t)-1;
+	return st->hour_base + mi * 60 + sec;
+}
+
+/* "[1234] " of Exim's log_selector +pid */
+size_t
+logparse_exim_pid_len(const char *s, size_t n)
+{
+	size_t i = 1;
+
+	if (n < 3 || s[0] != '[')
+		return 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (i == 1 || i + 1 >= n || s[i] != ']' || s[i + 1] != ' ')
+		return 0;
+	return i + 2;
+}
+
+/* The message of an Exim line, after its stamp: "[pid] id flag ...". */
+int
+logparse_exim_message(struct logparse_ctx *c, const char *s, size_t n)
+{
+	size_t k = logparse_exim_pid_len(s, n);
+
+	if (c->lp->format != LOGPARSE_AUTO && c->lp->format != LOGPARSE_EXIM)
+		return BK_OK;
+	return logparse_exim_line(c, s + k, n - k);
+}
+
+/* ---- lines ---- */
 
 /* The value of " K=" in s (up to the next space), or NULL. */
 static const char *

@@ -64,10 +64,6 @@ logparse_prefix(const char *s, size_t n, const char *prefix)
 char *logparse_copy(char *dst, size_t cap, const char *s, size_t n);
 /* Host name of "name[ip]...", "name. [ip]" or "[ip]" into dst; 0, or -1 if none. */
 int logparse_host(char *dst, size_t cap, const char *s, size_t n);
-/* Length of an Exim message id at s ("1abcDE-000123-AB", "1abcDE-0000000Ab-0000"), 0 if none. */
-size_t logparse_exim_id(const char *s, size_t n);
-/* Length of an Exim "YYYY-MM-DD HH:MM:SS[.fff][ +HHMM]" stamp at s, 0 if none. */
-size_t logparse_exim_stamp(const char *s, size_t n);
 
 /* The line's time, converted on first use; (time_t)-1 when unknown. */
 time_t logparse_time(struct logparse_ctx *c);
@@ -109,6 +105,62 @@ int logparse_generic_reason(const char *reason);
 
 /* The format parsers: return BK_OK (also for lines they skip) or BK_ERR. */
 int logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n);
+/* "QID: key=value, ..." lines of Postfix and Sendmail (logparse_qid.c). */
+enum logparse_key { K_TO, K_ORIG_TO, K_RELAY, K_DSN, K_STATUS, K_STAT, K_REPLY, K_FROM, K_MSGID,
+	K_NKEYS };
+
+/* The values of the keys above on one line (NULL when absent). */
+struct logparse_kv {
+	const char *p[K_NKEYS];
+	size_t n[K_NKEYS];
+};
+
+/* One outcome line being turned into events. */
+struct logparse_outcome {
+	struct logparse_ctx *c;
+	const char *qid;
+	size_t qlen;
+	const char *source;
+	const char *action;
+	const char *reason;	/* forced (expired), or NULL */
+	const char *reason_text;	/* what may say more than reason, if not diag */
+	const struct logparse_kv *kv;
+	const char *diag;
+	size_t diag_len;
+	const char *rhost;
+	size_t rhost_len;
+};
+
+/* One event for one recipient; 0, or -1 when the recipient cannot be read,
+ * 1 when it is a local name that is skipped. */
+int logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, const char *orig,
+    size_t olen, const char *status_text);
+/* "QID: to=..., status=..." of Postfix (logparse_postfix.c). */
+int logparse_postfix_outcome(struct logparse_ctx *c, struct logparse_outcome *o,
+    const struct logparse_kv *kv);
+/* "QID: from=<a@b>, status=expired, ..." of Postfix's qmgr. */
+int logparse_postfix_expired(struct logparse_ctx *c, const char *qid, size_t qlen,
+    const struct logparse_kv *kv);
+/* "QID: to=..., stat=..." of Sendmail (logparse_sendmail.c). */
+int logparse_sendmail_outcome(struct logparse_ctx *c, struct logparse_outcome *o,
+    struct logparse_kv *kv);
+
+/* Exim (logparse_exim.c). */
+/* The local hour last converted: Exim stamps without a zone are local time. */
+struct logparse_exim_clock {
+	long long hour_key;	/* -1: none yet */
+	time_t hour_base;
+};
+/* Length of an Exim message id at s ("1abcDE-000123-AB", "1abcDE-0000000Ab-0000"), 0 if none. */
+size_t logparse_exim_id(const char *s, size_t n);
+/* Length of an Exim "YYYY-MM-DD HH:MM:SS[.fff][ +HHMM]" stamp at s, 0 if none. */
+size_t logparse_exim_stamp(const char *s, size_t n);
+/* The time of a stamp that logparse_exim_stamp measured; (time_t)-1 if invalid. */
+time_t logparse_exim_time(struct logparse_exim_clock *clock, const char *s, size_t n);
+/* Length of the "[1234] " of log_selector +pid at s, 0 if none. */
+size_t logparse_exim_pid_len(const char *s, size_t n);
+/* An Exim line's message after its stamp ("[pid] id flag ..."), if the format allows. */
+int logparse_exim_message(struct logparse_ctx *c, const char *s, size_t n);
 int logparse_exim_line(struct logparse_ctx *c, const char *msg, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
 #include "afile.h"
 #include "bktime.h"
 #include "jsonl.h"
+#include "progress.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -52,13 +53,6 @@ struct cand {
 	int gz;
 	long num;		/* N of PATH.N[.gz], else -1 */
 	const char *date;	/* DATE of PATH-DATE[.gz], else NULL */
-};
-
-struct progress {
-	int on;
-	unsigned long long bytes;
-	struct timespec start, last;
-	int shown;
 };
 
 struct run {
@@ -316,46 +310,6 @@ table_save(const struct table *t, const char *file)
 	return afile_commit(&af) == 0 ? BK_OK : BK_ERR;
 }
 
-/* ---- progress ---- */
-
-static double
-secs_between(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void
-progress_tick(struct run *r, int force)
-{
-	struct progress *p = &r->prog;
-	struct timespec now;
-	double el;
-
-	if (!p->on)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!force && secs_between(&p->last, &now) < 0.25)
-		return;
-	p->last = now;
-	el = secs_between(&p->start, &now);
-	fprintf(stderr, "\r%s: %.1f MB read, %.1f MB/s", util_progname, (double)p->bytes / 1e6,
-	    el > 0 ? (double)p->bytes / 1e6 / el : 0.0);
-	if (r->o->events)
-		fprintf(stderr, ", %lu events", *r->o->events);
-	fputs("\033[K", stderr);
-	fflush(stderr);
-	p->shown = 1;
-}
-
-static void
-progress_end(struct run *r)
-{
-	if (r->prog.on && r->prog.shown) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-	}
-}
-
 /* ---- reading ---- */
 
 /* Reads name from byte start, passing complete lines to the handler. With
@@ -413,7 +367,6 @@ read_from(struct run *r, const char *name, struct reader *rd, unsigned long long
 		if (got == 0)
 			break;
 		have += (size_t)got;
-		r->prog.bytes += (unsigned long long)got;
 		while ((nl = memchr(buf + scan, '\n', have - scan)) != NULL) {
 			size_t len = (size_t)(nl - (buf + lstart));
 			char *line = buf + lstart;
@@ -427,7 +380,7 @@ read_from(struct run *r, const char *name, struct reader *rd, unsigned long long
 			lstart = scan = (size_t)(nl + 1 - buf);
 		}
 		scan = have;
-		progress_tick(r, 0);
+		progress_add(&r->prog, (unsigned long long)got);
 	}
 	if (final && have > lstart) {
 		size_t len = have - lstart;
@@ -841,13 +794,10 @@ offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn,
 #endif
 		clock_gettime(CLOCK_REALTIME, &now);
 	r.began = (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
-	r.prog.on = o->progress && isatty(STDERR_FILENO);
-	clock_gettime(CLOCK_MONOTONIC, &r.prog.start);
-	r.prog.last = r.prog.start;
-	r.prog.last.tv_sec -= 1;	/* the first chunk shows the line at once */
+	progress_start(&r.prog, o->progress, o->events);
 	for (int i = 0; i < argc; i++)
 		status = input_worse(status, run_path(&r, &t, argv[i]));
-	progress_end(&r);
+	progress_end(&r.prog);
 	/* The offsets move only once the events are safely out. */
 	if (o->flush && o->flush(ctx) != 0) {
 		util_warnx("%s: not updated: the events could not be written; the next run "
