@@ -127,6 +127,22 @@ log_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 	return logparse_line(&logs, loc, line, len);
 }
 
+/* What the log parser learnt of queue ids still in flight (message-id,
+ * sender, last deferral) is kept with the offsets for the next run. */
+static int
+log_state_load(void *ctx, const json_t *o)
+{
+	(void)ctx;
+	return logparse_load(&logs, o);
+}
+
+static int
+log_state_save(void *ctx, FILE *fp)
+{
+	(void)ctx;
+	return logparse_save(&logs, fp);
+}
+
 static enum kind
 detect(const char *line, size_t len)
 {
@@ -388,7 +404,7 @@ main(int argc, char *argv[])
 	email_opts.sink_arg = NULL;
 	if (a.offset_file) {
 		struct offset_opts oo = { a.offset_file, a.rotated, a.progress, flush_stdout,
-		    &events_written };
+		    &events_written, log_state_load, log_state_save };
 
 		status = offset_run(&oo, argc, argv, log_line, NULL);
 	} else if (argc == 0) {

@@ -1,5 +1,6 @@
-/* logparse: the line dispatcher (time stamp, syslog header, format), the
- * helpers that the format parsers share and the bounded per-queue-id memory.
+/* logparse: the line dispatcher (time stamp, syslog header, format) and the
+ * helpers that the format parsers share. The per-queue-id memory:
+ * logparse_mem.c.
  * "QID: key=value" lines: logparse_qid.c (Postfix: logparse_postfix.c,
  * Sendmail: logparse_sendmail.c); Exim stamps, ids and lines: logparse_exim.c. */
 #include "logparse.h"
@@ -12,47 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* At most this many queue ids are remembered; past it the oldest go first. A
- * busy server has far fewer messages in flight. */
-#define QID_CAP 100000
-#define QID_BUCKETS_MIN 1024	/* powers of two: the table grows with the ids in it, */
-#define QID_BUCKETS_MAX 131072	/* so that a small one stays in the cache */
-/* Deferred recipients remembered per message (for expiry), in bytes. */
-#define DEFERRED_CAP 4096
-/* Of each deferred recipient's last reply text, kept to say why it expired. */
-#define DEFERRED_DIAG_MAX 300
 /* The syslog header ("host program[pid]: ") is looked for this far only. */
 #define HEADER_MAX 512
-
-/* A remembered string: short ones inline, so that a busy log costs no malloc. */
-struct qstr {
-	char *heap;
-	char inl[88];
-};
-
-struct qent {
-	struct qent *hnext;		/* hash chain */
-	struct qent *older, *newer;	/* age list */
-	size_t hash;			/* of qid, compared before the bytes */
-	unsigned char qlen;
-	char qid[LOGPARSE_QID_MAX];
-	struct qstr from, msgid;
-	struct util_buf deferred;	/* "rcpt\0status\0" pairs */
-};
-
-struct logparse_state {
-	struct qent **buckets;
-	size_t nbuckets, count;
-	struct qent *oldest, *newest;
-	struct qent *spare;		/* freed entries, reused */
-	struct logparse_fields fields;
-	/* The syslog stamp last read and its time: lines of the same second
-	 * come in runs. Only a stamp read without error is kept. */
-	char stamp[32];
-	size_t stamp_len;
-	time_t stamp_time;
-	struct logparse_exim_clock exim_clock;
-};
 
 void
 logparse_init(struct logparse *lp, enum logparse_format format, int year, time_t now,
@@ -64,69 +26,21 @@ logparse_init(struct logparse *lp, enum logparse_format format, int year, time_t
 	lp->sink = sink;
 	lp->sink_arg = sink_arg;
 	lp->state = util_xcalloc(1, sizeof *lp->state);
-	lp->state->nbuckets = QID_BUCKETS_MIN;
-	lp->state->buckets = util_xcalloc(QID_BUCKETS_MIN, sizeof *lp->state->buckets);
+	lp->state->mem = logparse_mem_new();
+	lp->state->latest = (time_t)-1;
 	lp->state->exim_clock.hour_key = -1;
-}
-
-static void
-qstr_set(struct qstr *q, const char *s, size_t n)
-{
-	char buf[LOGPARSE_FIELD_MAX];
-
-	free(q->heap);
-	q->heap = NULL;
-	if (n < sizeof q->inl) {
-		logparse_copy(q->inl, sizeof q->inl, s, n);
-	} else {
-		q->inl[0] = '\0';
-		q->heap = util_xstrdup(logparse_copy(buf, sizeof buf, s, n));
-	}
-}
-
-static const char *
-qstr_get(const struct qstr *q)
-{
-	const char *s = q->heap ? q->heap : q->inl;
-
-	return s[0] ? s : NULL;
-}
-
-static void
-qstr_clear(struct qstr *q)
-{
-	free(q->heap);
-	q->heap = NULL;
-	q->inl[0] = '\0';
-}
-
-static void
-qent_free(struct qent *q)
-{
-	qstr_clear(&q->from);
-	qstr_clear(&q->msgid);
-	util_buf_free(&q->deferred);
-	free(q);
 }
 
 void
 logparse_free(struct logparse *lp)
 {
 	struct logparse_state *st = lp->state;
-	struct qent *q, *next;
 
 	if (st == NULL)
 		return;
-	for (q = st->oldest; q; q = next) {
-		next = q->newer;
-		qent_free(q);
-	}
-	for (q = st->spare; q; q = next) {
-		next = q->hnext;
-		qent_free(q);
-	}
+	logparse_mem_free(st->mem);
 	util_buf_free(&st->fields.origin);
-	free(st->buckets);
+	util_buf_free(&st->keep);
 	free(st);
 	lp->state = NULL;
 }
@@ -241,6 +155,8 @@ logparse_time(struct logparse_ctx *c)
 	}
 	c->have_time = 1;
 	c->time = t;
+	if (t != (time_t)-1 && t > c->lp->state->latest)
+		c->lp->state->latest = t;
 	return t;
 }
 
@@ -287,252 +203,6 @@ logparse_bad(struct logparse_ctx *c, const char *what)
 {
 	util_locwarn(c->loc->file, c->loc->line, "%s", what);
 	return BK_ERR;
-}
-
-/* ---- per-queue-id memory ---- */
-
-static size_t
-qid_hash(const char *s, size_t n)
-{
-	size_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-static struct qent **
-qid_slot(struct logparse_state *st, const char *qid, size_t n)
-{
-	size_t h = qid_hash(qid, n);
-	struct qent **pp = &st->buckets[h & (st->nbuckets - 1)];
-
-	for (; *pp; pp = &(*pp)->hnext)
-		if ((*pp)->hash == h && (*pp)->qlen == n && memcmp((*pp)->qid, qid, n) == 0)
-			return pp;
-	return pp;
-}
-
-static void
-qent_unlink(struct logparse_state *st, struct qent **slot)
-{
-	struct qent *q = *slot;
-
-	*slot = q->hnext;
-	if (q->older)
-		q->older->newer = q->newer;
-	else
-		st->oldest = q->newer;
-	if (q->newer)
-		q->newer->older = q->older;
-	else
-		st->newest = q->older;
-	qstr_clear(&q->from);
-	qstr_clear(&q->msgid);
-	util_buf_reset(&q->deferred);
-	q->hnext = st->spare;
-	st->spare = q;
-	st->count--;
-}
-
-/* Doubles the table when it holds more ids than buckets. */
-static void
-qid_grow(struct logparse_state *st)
-{
-	size_t n = st->nbuckets * 2;
-	struct qent **b, *q, *next;
-
-	if (st->count < st->nbuckets || n > QID_BUCKETS_MAX)
-		return;
-	b = util_xcalloc(n, sizeof *b);
-	for (size_t i = 0; i < st->nbuckets; i++)
-		for (q = st->buckets[i]; q; q = next) {
-			next = q->hnext;
-			q->hnext = b[q->hash & (n - 1)];
-			b[q->hash & (n - 1)] = q;
-		}
-	free(st->buckets);
-	st->buckets = b;
-	st->nbuckets = n;
-}
-
-static struct qent *
-qid_get(struct logparse *lp, const char *qid, size_t n, int create)
-{
-	struct logparse_state *st = lp->state;
-	struct qent **slot, *q;
-
-	if (n == 0 || n >= LOGPARSE_QID_MAX)
-		return NULL;
-	slot = qid_slot(st, qid, n);
-	if (*slot || !create)
-		return *slot;
-	if (st->count >= QID_CAP) {
-		struct qent *old = st->oldest;
-
-		qent_unlink(st, qid_slot(st, old->qid, old->qlen));
-		slot = qid_slot(st, qid, n);	/* the chain may have changed */
-	}
-	if (st->count >= st->nbuckets) {
-		qid_grow(st);
-		slot = qid_slot(st, qid, n);
-	}
-	if ((q = st->spare) != NULL)
-		st->spare = q->hnext;
-	else
-		q = util_xcalloc(1, sizeof *q);
-	memcpy(q->qid, qid, n);
-	q->qid[n] = '\0';
-	q->qlen = (unsigned char)n;
-	q->hash = qid_hash(qid, n);
-	q->hnext = NULL;
-	q->newer = NULL;
-	q->older = st->newest;
-	if (st->newest)
-		st->newest->newer = q;
-	else
-		st->oldest = q;
-	st->newest = q;
-	*slot = q;
-	st->count++;
-	return q;
-}
-
-void
-logparse_remember(struct logparse *lp, const char *qid, size_t qlen, const char *from,
-    size_t flen, const char *msgid, size_t mlen)
-{
-	struct qent *q = qid_get(lp, qid, qlen, 1);
-
-	if (q == NULL)
-		return;
-	if (from)
-		qstr_set(&q->from, from, flen);
-	if (msgid)
-		qstr_set(&q->msgid, msgid, mlen);
-}
-
-void
-logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
-    const char **msgid)
-{
-	struct qent *q = qid_get(lp, qid, qlen, 0);
-
-	*from = q ? qstr_get(&q->from) : NULL;
-	*msgid = q ? qstr_get(&q->msgid) : NULL;
-}
-
-void
-logparse_forget(struct logparse *lp, const char *qid, size_t qlen)
-{
-	struct qent **slot;
-
-	if (qlen == 0 || qlen >= LOGPARSE_QID_MAX)
-		return;
-	slot = qid_slot(lp->state, qid, qlen);
-	if (*slot)
-		qent_unlink(lp->state, slot);
-}
-
-/* The deferred list of a queue id: "rcpt\0status\0diag\0" triples. */
-
-/* The length of the triple at b->p + i. */
-static size_t
-deferred_len(const struct util_buf *b, size_t i)
-{
-	size_t rl = strlen(b->p + i), sl = strlen(b->p + i + rl + 1);
-
-	return rl + sl + strlen(b->p + i + rl + sl + 2) + 3;
-}
-
-/* Offset of rcpt in the deferred list, or -1. */
-static long
-deferred_find(const struct util_buf *b, const char *rcpt)
-{
-	for (size_t i = 0; i < b->len; i += deferred_len(b, i))
-		if (strcmp(b->p + i, rcpt) == 0)
-			return (long)i;
-	return -1;
-}
-
-static void
-deferred_remove(struct util_buf *b, long at)
-{
-	size_t i = (size_t)at, n = deferred_len(b, i);
-
-	memmove(b->p + i, b->p + i + n, b->len - i - n);
-	b->len -= n;
-}
-
-void
-logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
-    const char *deferred_status, const char *deferred_diag, struct logparse_fields *f,
-    const char **from, const char **msgid)
-{
-	size_t dl = deferred_diag ? strlen(deferred_diag) : 0;
-	struct qent *q = qid_get(lp, qid, qlen, deferred_status != NULL);
-	const char *s;
-	long at;
-
-	*from = *msgid = NULL;
-	if (q == NULL)
-		return;
-	if ((s = qstr_get(&q->from)) != NULL)
-		*from = logparse_copy(f->from, sizeof f->from, s, strlen(s));
-	if ((s = qstr_get(&q->msgid)) != NULL)
-		*msgid = logparse_copy(f->msgid, sizeof f->msgid, s, strlen(s));
-	if (q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
-		deferred_remove(&q->deferred, at);
-	/* The reply text a few lines long at most, cut at a character. */
-	if (dl > DEFERRED_DIAG_MAX) {
-		dl = DEFERRED_DIAG_MAX;
-		while (dl > 0 && ((unsigned char)deferred_diag[dl] & 0xc0) == 0x80)
-			dl--;
-	}
-	/* A full list keeps the recipient and its status all the same. */
-	if (deferred_status && q->deferred.len + strlen(rcpt) + strlen(deferred_status) + dl + 3 >
-	    DEFERRED_CAP)
-		dl = 0;
-	if (deferred_status && q->deferred.len + strlen(rcpt) + strlen(deferred_status) + 3 <=
-	    DEFERRED_CAP) {
-		util_buf_add(&q->deferred, rcpt, strlen(rcpt) + 1);
-		util_buf_add(&q->deferred, deferred_status, strlen(deferred_status) + 1);
-		util_buf_add(&q->deferred, deferred_diag ? deferred_diag : "", dl);
-		util_buf_addc(&q->deferred, '\0');
-	}
-}
-
-void
-logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt)
-{
-	struct qent *q = qid_get(lp, qid, qlen, 0);
-	long at;
-
-	if (q && q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
-		deferred_remove(&q->deferred, at);
-}
-
-void
-logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
-    void (*fn)(void *arg, const char *rcpt, const char *status, const char *diag), void *arg)
-{
-	struct qent *q = qid_get(lp, qid, qlen, 0);
-	struct util_buf list;
-	size_t i = 0;
-
-	if (q == NULL || q->deferred.len == 0)
-		return;
-	/* Taken out first: fn may change the memory. */
-	list = q->deferred;
-	memset(&q->deferred, 0, sizeof q->deferred);
-	while (i < list.len) {
-		const char *rcpt = list.p + i, *status = rcpt + strlen(rcpt) + 1;
-		const char *diag = status + strlen(status) + 1;
-
-		fn(arg, rcpt, status, diag);
-		i = (size_t)(diag - list.p) + strlen(diag) + 1;
-	}
-	util_buf_free(&list);
 }
 
 /* ---- the dispatcher ---- */

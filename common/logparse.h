@@ -3,11 +3,13 @@
 #define BK_LOGPARSE_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "bktime.h"
 #include "event.h"
 #include "input.h"
+#include "jsonl.h"
 
 enum logparse_format { LOGPARSE_AUTO, LOGPARSE_POSTFIX, LOGPARSE_EXIM, LOGPARSE_SENDMAIL };
 
@@ -32,6 +34,12 @@ void logparse_free(struct logparse *lp);
  * skipped silently. Returns BK_OK, or BK_ERR after reporting "file:line: ..."
  * for a line that looked like an outcome but could not be read. */
 int logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line, size_t len);
+/* The per-queue-id memory (sender, message-id, deferred recipients) as JSON
+ * lines for a later run on the same logs (with --offset-file): save writes
+ * it, leaving out messages surely out of the queue by now; load takes one
+ * line back (-1: not such a line). */
+int logparse_save(struct logparse *lp, FILE *fp);
+int logparse_load(struct logparse *lp, const json_t *o);
 /* Whether a line looks like a log line at all (for format detection). */
 int logparse_looks_like_log(const char *line, size_t len);
 

@@ -4,8 +4,10 @@
  * per-id memory, "id Completed" empties it. */
 #include "logparse_int.h"
 #include "reason.h"
+#include "status.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -177,7 +179,7 @@ arrival(struct logparse_ctx *c, const char *id, size_t idn, const char *s, size_
 	msgid = field(s + fn, n - fn, " id=", &mn);
 	if (msgid && mn >= 2 && msgid[0] == '<' && msgid[mn - 1] == '>')
 		msgid++, mn -= 2;
-	logparse_remember(c->lp, id, idn, from, fn, msgid, mn);
+	logparse_remember(c, id, idn, from, fn, msgid, mn);
 	return BK_OK;
 }
 
@@ -209,6 +211,83 @@ smtp_reply(const char **text, size_t *tn, const char **host, size_t *hn)
 	}
 	*text = s;
 	*tn = n;
+}
+
+/* The reply text of a line into dst: Exim logs a multi-line reply with
+ * its line ends as the two characters "\n" (and a backslash as "\\");
+ * the lines are joined with a space, as Postfix joins them. */
+static const char *
+exim_diag(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t j = 0;
+
+	if (memchr(s, '\\', n) == NULL)
+		return logparse_copy(dst, cap, s, n);
+	for (size_t i = 0; i < n && j < cap - 1; i++) {
+		char ch = s[i];
+
+		if (ch == '\\' && i + 1 < n && (s[i + 1] == 'n' || s[i + 1] == '\\'))
+			ch = s[++i] == 'n' ? ' ' : '\\';
+		if (ch != '\0')
+			dst[j++] = ch;
+	}
+	dst[j] = '\0';
+	return dst;
+}
+
+/* The enhanced status of a reply text, where event_finish looks for it. */
+static void
+diag_status(const char *diag, char *st)
+{
+	size_t n = diag ? strlen(diag) : 0;
+
+	if (n == 0 || status_find(diag, n < 64 ? n : 64, st) == NULL)
+		st[0] = '\0';
+}
+
+/* Whether a failure is Exim giving up retrying: the retry rule's time ran
+ * out (retry.c: "retry timeout exceeded"), or every host has been failing
+ * longer than that (transports/smtp.c: "all hosts%s have been failing for a
+ * long time"). */
+static int
+gave_up(const char *s, size_t n)
+{
+	return logparse_find(s, n, "retry timeout exceeded") != NULL ||
+	    logparse_find(s, n, "have been failing for a long time") != NULL;
+}
+
+/* Exim gave up: the recipient's last deferral says what kept failing (its
+ * status, reply code, host and the reason its text gives, as for a Postfix
+ * expiry); a failure with nothing more specific, such as a connection, is
+ * "expired". */
+static void
+give_up(struct logparse *lp, const char *id, size_t idn, struct event *e,
+    struct logparse_fields *f)
+{
+	struct logparse_deferral last;
+	const char *why = e->diag, *by_text;
+
+	if (logparse_last_deferral(lp, id, idn, e->rcpt, &last, &lp->state->keep) == 0) {
+		if (last.status[0] && strlen(last.status) < sizeof e->status)
+			memcpy(e->status, last.status, strlen(last.status) + 1);
+		if (e->rhost == NULL && last.rhost[0])
+			e->rhost = logparse_copy(f->rhost, sizeof f->rhost, last.rhost,
+			    strlen(last.rhost));
+		if (last.diag[0]) {
+			char own[LOGPARSE_FIELD_MAX];
+			const char *after;
+
+			logparse_copy(own, sizeof own, e->diag ? e->diag : "", e->diag ?
+			    strlen(e->diag) : 0);
+			snprintf(f->diag, sizeof f->diag, "%s%slast reply: %s", own,
+			    own[0] ? "; " : "", last.diag);
+			e->diag = f->diag;
+			e->code = status_find_reply(last.diag, strlen(last.diag), &after);
+			why = last.diag;
+		}
+	}
+	by_text = why ? reason_from_text(why, strlen(why)) : NULL;
+	e->reason = by_text && !logparse_generic_reason(by_text) ? by_text : "expired";
 }
 
 static int
@@ -319,30 +398,37 @@ outcome(struct logparse_ctx *c, const char *id, size_t idn, const char *action, 
 		host = v;
 		hn = (size_t)(end - v);	/* "name [ip]" or "[ip]" */
 	}
+	/* "== a@b R=r T=t defer (-53): retry time not reached for any host":
+	 * a queue run that made no attempt (nor did routing); nothing happened. */
+	if (strcmp(action, "delayed") == 0 && text && logparse_prefix(text, tn,
+	    "retry time not reached"))
+		return BK_OK;
 	e.time = logparse_time(c);
 	e.action = action;
 	if (text && tn)
-		e.diag = logparse_copy(f->diag, sizeof f->diag, text, tn);
+		e.diag = exim_diag(f->diag, sizeof f->diag, text, tn);
 	if (host && logparse_host(f->rhost, sizeof f->rhost, host, hn) == 0)
 		e.rhost = f->rhost;
 	e.qid = logparse_copy(f->qid, sizeof f->qid, id, idn);
-	logparse_recall(lp, id, idn, &from, &msgid);
+	if (strcmp(action, "failed") == 0 && gave_up(tail, (size_t)(end - tail)))
+		give_up(lp, id, idn, &e, f);
+	if (strcmp(action, "delayed") == 0) {
+		struct logparse_deferral d;
+
+		diag_status(e.diag, e.status);
+		d.status = e.status;
+		d.rhost = e.rhost;
+		d.diag = e.diag;
+		logparse_track(lp, id, idn, e.rcpt, &d, f, &from, &msgid);
+	} else {
+		logparse_track(lp, id, idn, e.rcpt, NULL, f, &from, &msgid);
+	}
 	/* F=<sender> on the line itself (log_selector +sender_on_delivery) */
 	if ((v = field(tail, (size_t)(end - tail), " F=<", &vn)) != NULL && vn > 0 &&
 	    v[vn - 1] == '>')
 		from = vn > 1 ? logparse_copy(f->from, sizeof f->from, v, vn - 1) : NULL;
-	else if (from)
-		from = logparse_copy(f->from, sizeof f->from, from, strlen(from));
 	e.from = from;
-	if (msgid)
-		e.msgid = logparse_copy(f->msgid, sizeof f->msgid, msgid, strlen(msgid));
-	if (strcmp(action, "failed") == 0 &&
-	    logparse_find(tail, (size_t)(end - tail), "retry timeout exceeded") != NULL) {
-		/* Exim gave up retrying: "expired", unless the text says more */
-		const char *by_text = e.diag ? reason_from_text(e.diag, strlen(e.diag)) : NULL;
-
-		e.reason = by_text && !logparse_generic_reason(by_text) ? by_text : "expired";
-	}
+	e.msgid = msgid;
 	e.source = "exim";
 	e.origin = logparse_origin(c);
 	lp->sink(lp->sink_arg, &e);

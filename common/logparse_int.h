@@ -77,28 +77,42 @@ const char *logparse_origin(struct logparse_ctx *c);
 /* Warns "file:line: what" and returns BK_ERR. */
 int logparse_bad(struct logparse_ctx *c, const char *what);
 
-/* Per-queue-id memory, bounded. Values are cut at LOGPARSE_FIELD_MAX. */
-void logparse_remember(struct logparse *lp, const char *qid, size_t qlen, const char *from,
+/* Per-queue-id memory (logparse_mem.c), bounded. Values are cut at
+ * LOGPARSE_FIELD_MAX. */
+struct logparse_mem;
+struct logparse_mem *logparse_mem_new(void);
+void logparse_mem_free(struct logparse_mem *m);
+/* Remembers the sender (when from is not NULL) and the message id (the first
+ * one given: a message's first Message-ID field) of the line being read (its
+ * time tells when the message is surely gone). */
+void logparse_remember(struct logparse_ctx *c, const char *qid, size_t qlen, const char *from,
     size_t flen, const char *msgid, size_t mlen);
 /* The remembered sender and message id (NULL when unknown), valid until the next call
  * that changes the memory. */
 void logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
     const char **msgid);
 void logparse_forget(struct logparse *lp, const char *qid, size_t qlen);
+/* A recipient's last deferral: status ("" if none), remote host and reply
+ * text ("" when unknown). */
+struct logparse_deferral {
+	const char *status, *rhost, *diag;
+};
 /* Recipients still deferred are remembered too, so that a message that expires
  * can name them and say why. logparse_track does all of it for one outcome:
  * from and msgid copied into f (NULL when unknown), and rcpt noted as deferred
- * (with deferred_status and the reply text deferred_diag, or NULL) or done
- * (deferred_status NULL). */
+ * (deferred not NULL) or done (NULL). */
 void logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
-    const char *deferred_status, const char *deferred_diag, struct logparse_fields *f,
-    const char **from, const char **msgid);
+    const struct logparse_deferral *deferred, struct logparse_fields *f, const char **from,
+    const char **msgid);
 /* rcpt of qid is done (delivered): no longer deferred. */
 void logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt);
-/* Calls fn for each deferred recipient of qid (rcpt, last status, last reply
- * text or ""), then forgets them. */
+/* The last deferral of rcpt of qid, copied into keep (d points there), and
+ * forgotten; -1 if rcpt is not deferred. */
+int logparse_last_deferral(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
+    struct logparse_deferral *d, struct util_buf *keep);
+/* Calls fn for each deferred recipient of qid, then forgets them. */
 void logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
-    void (*fn)(void *arg, const char *rcpt, const char *status, const char *diag), void *arg);
+    void (*fn)(void *arg, const char *rcpt, const struct logparse_deferral *d), void *arg);
 
 /* Whether a reason says no more than "expired" would (systemerror, undefined). */
 int logparse_generic_reason(const char *reason);
@@ -127,8 +141,10 @@ struct logparse_outcome {
 	const struct logparse_kv *kv;
 	const char *diag;
 	size_t diag_len;
-	const char *rhost;
+	const char *rhost;	/* "name[ip]..." as logged */
 	size_t rhost_len;
+	const char *rhost_name;	/* or the host name itself (remembered) */
+	int code;		/* the reply code, if not at the start of diag */
 };
 
 /* One event for one recipient; 0, or -1 when the recipient cannot be read,
@@ -162,5 +178,19 @@ size_t logparse_exim_pid_len(const char *s, size_t n);
 /* An Exim line's message after its stamp ("[pid] id flag ..."), if the format allows. */
 int logparse_exim_message(struct logparse_ctx *c, const char *s, size_t n);
 int logparse_exim_line(struct logparse_ctx *c, const char *msg, size_t n);
+
+/* What a parser keeps across lines. */
+struct logparse_state {
+	struct logparse_mem *mem;
+	time_t latest;			/* the newest log time read, -1 none yet */
+	struct logparse_fields fields;
+	struct util_buf keep;		/* a last deferral taken out of the memory */
+	/* The syslog stamp last read and its time: lines of the same second
+	 * come in runs. Only a stamp read without error is kept. */
+	char stamp[32];
+	size_t stamp_len;
+	time_t stamp_time;
+	struct logparse_exim_clock exim_clock;
+};
 
 #endif

@@ -2,6 +2,7 @@
  * and expiry ("QID: from=..., status=expired"), whose recipients still
  * deferred fail with their last reply. */
 #include "logparse_int.h"
+#include "status.h"
 #include "util.h"
 
 #include <string.h>
@@ -84,6 +85,11 @@ logparse_postfix_outcome(struct logparse_ctx *c, struct logparse_outcome *o, con
 			tn -= (size_t)(said + skip - text);
 			text = said + skip;
 		}
+	} else if (o->rhost == NULL && logparse_prefix(text, tn, "connect to ")) {
+		/* "connect to mx[ip]:25: Connection refused" (smtp_connect.c): the
+		 * host is named in the text only, relay= says none */
+		o->rhost = text + 11;
+		o->rhost_len = tn - 11;
 	}
 	o->diag = text;
 	o->diag_len = strip_in_reply(text, tn);
@@ -103,20 +109,23 @@ struct expiry {
 /* A recipient still deferred when its message expired: its last reply says
  * why (a full mailbox or mail system, more often than not). */
 static void
-expire_one(void *arg, const char *rcpt, const char *status, const char *last_diag)
+expire_one(void *arg, const char *rcpt, const struct logparse_deferral *last)
 {
 	struct expiry *x = arg;
 	struct util_buf diag = {0};
+	const char *after;
 
 	util_buf_adds(&diag, EXPIRED_TEXT);
-	if (*last_diag) {
+	if (*last->diag) {
 		util_buf_adds(&diag, "; last reply: ");
-		util_buf_adds(&diag, last_diag);
+		util_buf_adds(&diag, last->diag);
 	}
 	x->o->diag = diag.p;
 	x->o->diag_len = diag.len;
-	x->o->reason_text = *last_diag ? last_diag : NULL;
-	if (logparse_qid_emit(x->o, rcpt, strlen(rcpt), NULL, 0, status) == 0)
+	x->o->reason_text = *last->diag ? last->diag : NULL;
+	x->o->rhost_name = last->rhost;
+	x->o->code = status_find_reply(last->diag, strlen(last->diag), &after);
+	if (logparse_qid_emit(x->o, rcpt, strlen(rcpt), NULL, 0, last->status) == 0)
 		x->count++;
 	util_buf_free(&diag);
 }

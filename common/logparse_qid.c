@@ -180,8 +180,8 @@ logparse_generic_reason(const char *reason)
 }
 
 int
-logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, const char *orig, size_t olen,
-    const char *status_text)
+logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, const char *orig,
+    size_t olen, const char *status_text)
 {
 	struct logparse *lp = o->c->lp;
 	struct logparse_fields *f;
@@ -216,13 +216,20 @@ logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, con
 	}
 	if (o->diag && o->diag_len)
 		e.diag = logparse_copy(f->diag, sizeof f->diag, o->diag, o->diag_len);
+	e.code = o->code;
 	if (o->rhost && logparse_host(f->rhost, sizeof f->rhost, o->rhost, o->rhost_len) == 0)
 		e.rhost = f->rhost;
+	else if (o->rhost_name && o->rhost_name[0])
+		e.rhost = logparse_copy(f->rhost, sizeof f->rhost, o->rhost_name,
+		    strlen(o->rhost_name));
 	e.qid = logparse_copy(f->qid, sizeof f->qid, o->qid, o->qlen);
-	if (strcmp(o->action, "delayed") == 0)
-		logparse_track(lp, o->qid, o->qlen, e.rcpt, e.status, e.diag, f, &e.from, &e.msgid);
-	else
-		logparse_track(lp, o->qid, o->qlen, e.rcpt, NULL, NULL, f, &e.from, &e.msgid);
+	if (strcmp(o->action, "delayed") == 0) {
+		struct logparse_deferral d = { e.status, e.rhost, e.diag };
+
+		logparse_track(lp, o->qid, o->qlen, e.rcpt, &d, f, &e.from, &e.msgid);
+	} else {
+		logparse_track(lp, o->qid, o->qlen, e.rcpt, NULL, f, &e.from, &e.msgid);
+	}
 	if (o->reason) {
 		/* The queue lifetime ran out: "expired", unless the text says more. */
 		const char *t = o->reason_text ? o->reason_text : e.diag;
@@ -249,7 +256,7 @@ sender_line(struct logparse_ctx *c, const char *qid, size_t qlen, const struct l
 		from++, fn -= 2;
 	if (msgid && mn >= 2 && msgid[0] == '<' && msgid[mn - 1] == '>')
 		msgid++, mn -= 2;
-	logparse_remember(c->lp, qid, qlen, from, fn, msgid, mn);
+	logparse_remember(c, qid, qlen, from, fn, msgid, mn);
 	if (kv->p[K_STATUS] && logparse_prefix(kv->p[K_STATUS], kv->n[K_STATUS], "expired") &&
 	    (c->lp->format == LOGPARSE_AUTO || c->lp->format == LOGPARSE_POSTFIX))
 		return logparse_postfix_expired(c, qid, qlen, kv);
@@ -341,7 +348,7 @@ logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n)
 			id++, in = (size_t)(close - id);
 		else
 			in = value_end(id, in);
-		logparse_remember(c->lp, msg, qlen, NULL, 0, id, in);
+		logparse_remember(c, msg, qlen, NULL, 0, id, in);
 		return BK_OK;
 	}
 	if (rn == 7 && memcmp(rest, "removed", 7) == 0) {

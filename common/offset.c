@@ -36,6 +36,7 @@
 struct entry {
 	char *path;
 	unsigned long long dev, ino, offset;
+	unsigned long long line;	/* lines before offset: origins name the line */
 	size_t hlen;		/* bytes hashed, at most HEAD_MAX */
 	uint64_t hash;		/* FNV-1a of the first hlen bytes */
 	long long began;	/* when the run that read it began, ns; -1 unknown */
@@ -225,7 +226,7 @@ uint_of(const json_t *o, const char *key, int any_bits, unsigned long long *out)
 }
 
 static int
-table_load(struct table *t, const char *file)
+table_load(struct table *t, const char *file, const struct offset_opts *oo, void *ctx)
 {
 	FILE *fp = fopen(file, "r");
 	char *line = NULL, why[128];
@@ -255,8 +256,20 @@ table_load(struct table *t, const char *file)
 			continue;
 		}
 		path = jsonl_get_str(o, "path");
+		if (path == NULL && oo->state_load) {
+			/* kept with the offsets by the line handler */
+			if (oo->state_load(ctx, o) != 0) {
+				util_locwarn(file, lineno, "neither an offset record nor saved "
+				    "state");
+				status = BK_ERR;
+			}
+			json_decref(o);
+			continue;
+		}
 		hash = jsonl_get_str(o, "head_hash");
 		e.began = jsonl_get_int(o, "began_ns", -1);
+		e.line = (unsigned long long)(jsonl_get_int(o, "line", 0) > 0 ?
+		    jsonl_get_int(o, "line", 0) : 0);
 		if (path == NULL || uint_of(o, "dev", 1, &e.dev) != 0 ||
 		    uint_of(o, "ino", 1, &e.ino) != 0 || uint_of(o, "offset", 0, &e.offset) != 0 ||
 		    uint_of(o, "head_len", 0, &hlen) != 0 || hlen > HEAD_MAX || hash == NULL ||
@@ -283,7 +296,7 @@ table_load(struct table *t, const char *file)
 }
 
 static int
-table_save(const struct table *t, const char *file)
+table_save(const struct table *t, const char *file, const struct offset_opts *oo, void *ctx)
 {
 	struct afile af;
 	char hash[17], tbuf[BKTIME_BUFSZ];
@@ -299,6 +312,7 @@ table_save(const struct table *t, const char *file)
 		json_object_set_new(o, "dev", json_integer((json_int_t)e->dev));
 		json_object_set_new(o, "ino", json_integer((json_int_t)e->ino));
 		json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
+		json_object_set_new(o, "line", json_integer((json_int_t)e->line));
 		json_object_set_new(o, "head_len", json_integer((json_int_t)e->hlen));
 		json_object_set_new(o, "head_hash", json_string(hash));
 		json_object_set_new(o, "began_ns", json_integer(e->began));
@@ -307,20 +321,24 @@ table_save(const struct table *t, const char *file)
 		jsonl_write(af.fp, o);
 		json_decref(o);
 	}
+	if (oo->state_save && oo->state_save(ctx, af.fp) != 0) {
+		afile_abort(&af);
+		return BK_ERR;
+	}
 	return afile_commit(&af) == 0 ? BK_OK : BK_ERR;
 }
 
 /* ---- reading ---- */
 
-/* Reads name from byte start, passing complete lines to the handler. With
- * final (a rotated file: no writer any more) a last line without its newline
- * is passed too; else it is left for the next run. Returns the offset read up
- * to in *end. */
+/* Reads name from byte start (line number line0 + 1), passing complete
+ * lines to the handler. With final (a rotated file: no writer any more) a
+ * last line without its newline is passed too; else it is left for the next
+ * run. Returns the offset and the line number read up to in *end, *end_line. */
 static int
 read_from(struct run *r, const char *name, struct reader *rd, unsigned long long start,
-    int final, unsigned long long *end)
+    unsigned long long line0, int final, unsigned long long *end, unsigned long long *end_line)
 {
-	struct input_loc loc = { name, 0 };
+	struct input_loc loc = { name, (unsigned long)line0 };
 	char *buf = util_xmalloc(CHUNK + 1);
 	size_t cap = CHUNK, have = 0, scan = 0, lstart = 0;
 	unsigned long long pos = start;
@@ -393,6 +411,7 @@ read_from(struct run *r, const char *name, struct reader *rd, unsigned long long
 		pos += have - lstart;
 	}
 	*end = pos;
+	*end_line = loc.line;
 	free(buf);
 	return status;
 }
@@ -400,20 +419,22 @@ read_from(struct run *r, const char *name, struct reader *rd, unsigned long long
 /* Reads the tail of a rotated file from start to its end. */
 static int
 read_rotated(struct run *r, const struct cand *c, unsigned long long start,
-    unsigned long long *endp)
+    unsigned long long line0, unsigned long long *endp, unsigned long long *end_linep)
 {
 	struct reader rd;
-	unsigned long long end;
+	unsigned long long end, end_line;
 	int status;
 
 	if (reader_open(&rd, c->name, c->gz) != 0) {
 		util_warn("%s", c->name);
 		return BK_ERR;
 	}
-	status = read_from(r, c->name, &rd, start, 1, &end);
+	status = read_from(r, c->name, &rd, start, line0, 1, &end, &end_line);
 	reader_close(&rd);
 	if (endp)
 		*endp = end;
+	if (end_linep)
+		*end_linep = end_line;
 	return status;
 }
 
@@ -603,7 +624,7 @@ read_predecessors(struct run *r, const char *path, const struct entry *e,
 		    "rotated names: lines written to it after the last run are not read", path);
 		return BK_ERR;
 	}
-	status = read_rotated(r, old, e->offset, NULL);
+	status = read_rotated(r, old, e->offset, e->line, NULL, NULL);
 	/* Rotated more than once since: the generations after the old one, told
 	 * by the naming scheme the old one has (numbers count down, dates up),
 	 * else by modification time. */
@@ -621,7 +642,7 @@ read_predecessors(struct run *r, const char *path, const struct entry *e,
 	qsort(sel, nsel, sizeof *sel, old->num >= 0 ? cand_by_num : old->date ? cand_by_date :
 	    cand_by_mtime);
 	for (size_t i = 0; i < nsel; i++)
-		status = input_worse(status, read_rotated(r, &sel[i], 0, NULL));
+		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
 	free(sel);
 	cand_free(v, n);
 	return status;
@@ -655,7 +676,7 @@ read_since(struct run *r, const char *path, const struct entry *e, const struct 
 	}
 	qsort(sel, nsel, sizeof *sel, cand_by_generation);
 	for (size_t i = 0; i < nsel; i++)
-		status = input_worse(status, read_rotated(r, &sel[i], 0, NULL));
+		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
 	free(sel);
 	cand_free(v, n);
 	return status;
@@ -669,7 +690,7 @@ run_path(struct run *r, struct table *t, const char *path)
 	struct entry *e = table_find(t, path), saved;
 	struct reader rd = { -1, NULL };
 	struct stat st;
-	unsigned long long start = 0, end;
+	unsigned long long start = 0, line0 = 0, end, end_line;
 	int status = BK_OK;
 
 	if (e)
@@ -699,9 +720,10 @@ run_path(struct run *r, struct table *t, const char *path)
 				cand_free(v, n);
 				return BK_ERR;
 			}
-			status = read_rotated(r, old, saved.offset, &end);
+			status = read_rotated(r, old, saved.offset, saved.line, &end, &end_line);
 			/* A compressed one has a new inode: the head still finds it. */
 			e->offset = end;
+			e->line = end_line;
 			e->began = r->began;
 			if (!old->gz) {
 				e->dev = (unsigned long long)old->st.st_dev;
@@ -722,19 +744,23 @@ run_path(struct run *r, struct table *t, const char *path)
 		status = read_since(r, path, &saved, &st);
 	} else if (e && saved.dev == (unsigned long long)st.st_dev &&
 	    saved.ino == (unsigned long long)st.st_ino) {
-		if ((unsigned long long)st.st_size >= saved.offset && same_head(&saved, path, 0))
+		if ((unsigned long long)st.st_size >= saved.offset &&
+		    same_head(&saved, path, 0)) {
 			start = saved.offset;	/* the same file, grown or not */
-		else	/* truncated (maybe copied first), or the inode reused */
+			line0 = saved.line;
+		} else {	/* truncated (maybe copied first), or the inode reused */
 			status = read_predecessors(r, path, &saved, &st, 1);
+		}
 	} else if (e) {
 		/* Another file under the path: the old one was rotated. */
 		status = read_predecessors(r, path, &saved, &st, 0);
 	}
-	status = input_worse(status, read_from(r, path, &rd, start, 0, &end));
+	status = input_worse(status, read_from(r, path, &rd, start, line0, 0, &end, &end_line));
 	e = table_put(t, path);
 	e->dev = (unsigned long long)st.st_dev;
 	e->ino = (unsigned long long)st.st_ino;
 	e->offset = end;
+	e->line = end_line;
 	e->began = r->began;
 	head_of_fd(rd.fd, e);
 	close(rd.fd);
@@ -777,7 +803,7 @@ offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn,
 
 	if ((lock = afile_lock(o->offset_file, 1)) == -1)
 		return BK_ERR;
-	if ((status = table_load(&t, o->offset_file)) != BK_OK) {
+	if ((status = table_load(&t, o->offset_file, o, ctx)) != BK_OK) {
 		util_warnx("%s: not a usable offset file; nothing read (fix or remove it)",
 		    o->offset_file);
 		table_free(&t);
@@ -803,7 +829,7 @@ offset_run(const struct offset_opts *o, int argc, char **argv, input_line_fn fn,
 		util_warnx("%s: not updated: the events could not be written; the next run "
 		    "reads the same lines again", o->offset_file);
 		status = BK_ERR;
-	} else if (table_save(&t, o->offset_file) != BK_OK) {
+	} else if (table_save(&t, o->offset_file, o, ctx) != BK_OK) {
 		status = BK_ERR;
 	}
 	table_free(&t);

@@ -49,14 +49,14 @@ same_as_one_parse() {
 	grow 4 10
 	run cronrun
 	[ "$status" -eq 0 ]
-	# line numbers count from where this run began reading
-	[ "$(sed -n 4p "$OUT" | jqr .origin)" = "$LOG:1" ]
+	# line numbers count from the file's start, across runs
+	[ "$(sed -n 4p "$OUT" | jqr .origin)" = "$LOG:4" ]
 	same_as_one_parse
 	# the offset file: one JSON line per path, the offset at the end of the log
-	[ "$(wc -l <"$OFF")" -eq 1 ]
-	[ "$(jqr .path "$OFF")" = "$LOG" ]
-	[ "$(jqr .offset "$OFF")" -eq "$(wc -c <"$LOG")" ]
-	[ "$(jqr .ino "$OFF")" -eq "$(stat -c %i "$LOG")" ]
+	[ "$(grep -c "\"path\"" "$OFF")" -eq 1 ]
+	[ "$(jq -r "select(.path) | .path" "$OFF")" = "$LOG" ]
+	[ "$(jq -r "select(.path) | .offset" "$OFF")" -eq "$(wc -c <"$LOG")" ]
+	[ "$(jq -r "select(.path) | .ino" "$OFF")" -eq "$(stat -c %i "$LOG")" ]
 	[ -z "$(find "$D" -name '.offsets.*')" ]	# no temporary file left
 }
 
@@ -66,7 +66,7 @@ same_as_one_parse() {
 	run cronrun
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <"$OUT")" -eq 2 ]
-	[ "$(jqr .offset "$OFF")" -eq "$(($(wc -c <"$LOG") - 60))" ]
+	[ "$(jq -r "select(.path) | .offset" "$OFF")" -eq "$(($(wc -c <"$LOG") - 60))" ]
 	logline 3 | tail -c +61 >>"$LOG"
 	grow 4 4
 	run cronrun
@@ -154,7 +154,7 @@ same_as_one_parse() {
 	: >"$LOG"
 	run cronrun
 	[ "$status" -eq 0 ]
-	[ "$(jqr .head_len "$OFF")" -eq 0 ]	# nothing to recognise it by later
+	[ "$(jq -r "select(.path) | .head_len" "$OFF")" -eq 0 ]	# nothing to recognise it by later
 	sleep 0.05
 	grow 1 3
 	mv "$LOG" "$LOG.1"
@@ -240,11 +240,11 @@ same_as_one_parse() {
 	[ "$status" -eq 0 ]
 	[ "$(grep -c '^{' <<<"$output")" -eq 3 ]
 	[ "$(grep -vc '^{' <<<"$output")" -eq 0 ]	# stderr is no terminal: no progress line
-	[ "$(wc -l <"$OFF")" -eq 2 ]
+	[ "$(grep -c "\"path\"" "$OFF")" -eq 2 ]
 	logline 51 >>"$LOG2"
 	run bounce-parse --offset-file "$OFF" "$LOG2"
 	[ "$(jqr .rcpt <<<"$output")" = "r51@example.com" ]
-	[ "$(wc -l <"$OFF")" -eq 2 ]	# the entry of the log not named is kept
+	[ "$(grep -c "\"path\"" "$OFF")" -eq 2 ]	# the entry of the log not named is kept
 }
 
 @test "offset: --progress on a terminal shows bytes, rate and events, then clears the line" {

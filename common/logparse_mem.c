@@ -1,0 +1,490 @@
+/* logparse_mem: what the log parsers remember per queue id (sender,
+ * message-id, recipients still deferred and their last deferral), bounded,
+ * and kept between --offset-file runs as JSON lines. */
+#include "logparse_int.h"
+#include "bktime.h"
+#include "jsonl.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* At most this many queue ids are remembered; past it the oldest go first. A
+ * busy server has far fewer messages in flight. */
+#define QID_CAP 100000
+#define QID_BUCKETS_MIN 1024	/* powers of two: the table grows with the ids in it, */
+#define QID_BUCKETS_MAX 131072	/* so that a small one stays in the cache */
+/* Deferred recipients remembered per message (for expiry), in bytes. */
+#define DEFERRED_CAP 4096
+/* Of each deferred recipient's last reply text, kept to say why it expired. */
+#define DEFERRED_DIAG_MAX 300
+/* A message is surely out of the queue this long after it was first seen:
+ * Postfix's maximal_queue_lifetime and Sendmail's Timeout.queuereturn are 5
+ * days by default, Exim's default retry rule gives up after 4 days (plus its
+ * last 6-hour interval). Older entries are not kept between runs. */
+#define QID_KEEP_SECONDS (8 * 24 * 3600)
+
+/* A remembered string: short ones inline, so that a busy log costs no malloc. */
+struct qstr {
+	char *heap;
+	char inl[88];
+};
+
+struct qent {
+	struct qent *hnext;		/* hash chain */
+	struct qent *older, *newer;	/* age list */
+	size_t hash;			/* of qid, compared before the bytes */
+	time_t first;			/* log time when first seen, -1 unknown */
+	unsigned char qlen;
+	char qid[LOGPARSE_QID_MAX];
+	struct qstr from, msgid;
+	struct util_buf deferred;	/* "rcpt\0status\0rhost\0diag\0" */
+};
+
+struct logparse_mem {
+	struct qent **buckets;
+	size_t nbuckets, count;
+	struct qent *oldest, *newest;
+	struct qent *spare;		/* freed entries, reused */
+};
+
+struct logparse_mem *
+logparse_mem_new(void)
+{
+	struct logparse_mem *m = util_xcalloc(1, sizeof *m);
+
+	m->nbuckets = QID_BUCKETS_MIN;
+	m->buckets = util_xcalloc(QID_BUCKETS_MIN, sizeof *m->buckets);
+	return m;
+}
+
+static void
+qstr_set(struct qstr *q, const char *s, size_t n)
+{
+	char buf[LOGPARSE_FIELD_MAX];
+
+	free(q->heap);
+	q->heap = NULL;
+	if (n < sizeof q->inl) {
+		logparse_copy(q->inl, sizeof q->inl, s, n);
+	} else {
+		q->inl[0] = '\0';
+		q->heap = util_xstrdup(logparse_copy(buf, sizeof buf, s, n));
+	}
+}
+
+static const char *
+qstr_get(const struct qstr *q)
+{
+	const char *s = q->heap ? q->heap : q->inl;
+
+	return s[0] ? s : NULL;
+}
+
+static void
+qstr_clear(struct qstr *q)
+{
+	free(q->heap);
+	q->heap = NULL;
+	q->inl[0] = '\0';
+}
+
+static void
+qent_free(struct qent *q)
+{
+	qstr_clear(&q->from);
+	qstr_clear(&q->msgid);
+	util_buf_free(&q->deferred);
+	free(q);
+}
+
+void
+logparse_mem_free(struct logparse_mem *m)
+{
+	struct qent *q, *next;
+
+	if (m == NULL)
+		return;
+	for (q = m->oldest; q; q = next) {
+		next = q->newer;
+		qent_free(q);
+	}
+	for (q = m->spare; q; q = next) {
+		next = q->hnext;
+		qent_free(q);
+	}
+	free(m->buckets);
+	free(m);
+}
+
+static size_t
+qid_hash(const char *s, size_t n)
+{
+	size_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static struct qent **
+qid_slot(struct logparse_mem *m, const char *qid, size_t n)
+{
+	size_t h = qid_hash(qid, n);
+	struct qent **pp = &m->buckets[h & (m->nbuckets - 1)];
+
+	for (; *pp; pp = &(*pp)->hnext)
+		if ((*pp)->hash == h && (*pp)->qlen == n && memcmp((*pp)->qid, qid, n) == 0)
+			return pp;
+	return pp;
+}
+
+static void
+qent_unlink(struct logparse_mem *m, struct qent **slot)
+{
+	struct qent *q = *slot;
+
+	*slot = q->hnext;
+	if (q->older)
+		q->older->newer = q->newer;
+	else
+		m->oldest = q->newer;
+	if (q->newer)
+		q->newer->older = q->older;
+	else
+		m->newest = q->older;
+	qstr_clear(&q->from);
+	qstr_clear(&q->msgid);
+	util_buf_reset(&q->deferred);
+	q->hnext = m->spare;
+	m->spare = q;
+	m->count--;
+}
+
+/* Doubles the table when it holds more ids than buckets. */
+static void
+qid_grow(struct logparse_mem *m)
+{
+	size_t n = m->nbuckets * 2;
+	struct qent **b, *q, *next;
+
+	if (m->count < m->nbuckets || n > QID_BUCKETS_MAX)
+		return;
+	b = util_xcalloc(n, sizeof *b);
+	for (size_t i = 0; i < m->nbuckets; i++)
+		for (q = m->buckets[i]; q; q = next) {
+			next = q->hnext;
+			q->hnext = b[q->hash & (n - 1)];
+			b[q->hash & (n - 1)] = q;
+		}
+	free(m->buckets);
+	m->buckets = b;
+	m->nbuckets = n;
+}
+
+static struct qent *
+qid_get(struct logparse *lp, const char *qid, size_t n, int create)
+{
+	struct logparse_mem *m = lp->state->mem;
+	struct qent **slot, *q;
+
+	if (n == 0 || n >= LOGPARSE_QID_MAX)
+		return NULL;
+	slot = qid_slot(m, qid, n);
+	if (*slot || !create)
+		return *slot;
+	if (m->count >= QID_CAP) {
+		struct qent *old = m->oldest;
+
+		qent_unlink(m, qid_slot(m, old->qid, old->qlen));
+		slot = qid_slot(m, qid, n);	/* the chain may have changed */
+	}
+	if (m->count >= m->nbuckets) {
+		qid_grow(m);
+		slot = qid_slot(m, qid, n);
+	}
+	if ((q = m->spare) != NULL)
+		m->spare = q->hnext;
+	else
+		q = util_xcalloc(1, sizeof *q);
+	memcpy(q->qid, qid, n);
+	q->qid[n] = '\0';
+	q->qlen = (unsigned char)n;
+	q->hash = qid_hash(qid, n);
+	q->first = lp->state->latest;
+	q->hnext = NULL;
+	q->newer = NULL;
+	q->older = m->newest;
+	if (m->newest)
+		m->newest->newer = q;
+	else
+		m->oldest = q;
+	m->newest = q;
+	*slot = q;
+	m->count++;
+	return q;
+}
+
+void
+logparse_remember(struct logparse_ctx *c, const char *qid, size_t qlen, const char *from,
+    size_t flen, const char *msgid, size_t mlen)
+{
+	struct qent *q;
+
+	logparse_time(c);	/* the newest time read, for a new entry's first */
+	if ((q = qid_get(c->lp, qid, qlen, 1)) == NULL)
+		return;
+	if (from)
+		qstr_set(&q->from, from, flen);
+	/* The first Message-ID field is the message's: Postfix's cleanup logs
+	 * one line for each field, Exim and the DSN path take the first. */
+	if (msgid && qstr_get(&q->msgid) == NULL)
+		qstr_set(&q->msgid, msgid, mlen);
+}
+
+void
+logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
+    const char **msgid)
+{
+	struct qent *q = qid_get(lp, qid, qlen, 0);
+
+	*from = q ? qstr_get(&q->from) : NULL;
+	*msgid = q ? qstr_get(&q->msgid) : NULL;
+}
+
+void
+logparse_forget(struct logparse *lp, const char *qid, size_t qlen)
+{
+	struct qent **slot;
+
+	if (qlen == 0 || qlen >= LOGPARSE_QID_MAX)
+		return;
+	slot = qid_slot(lp->state->mem, qid, qlen);
+	if (*slot)
+		qent_unlink(lp->state->mem, slot);
+}
+
+/* ---- the deferred list of a queue id: "rcpt\0status\0rhost\0diag\0" ---- */
+
+/* The length of the entry at b->p + i. */
+static size_t
+deferred_len(const struct util_buf *b, size_t i)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < 4; k++)
+		n += strlen(b->p + i + n) + 1;
+	return n;
+}
+
+/* Offset of rcpt in the deferred list, or -1. */
+static long
+deferred_find(const struct util_buf *b, const char *rcpt)
+{
+	for (size_t i = 0; i < b->len; i += deferred_len(b, i))
+		if (strcmp(b->p + i, rcpt) == 0)
+			return (long)i;
+	return -1;
+}
+
+static void
+deferred_remove(struct util_buf *b, long at)
+{
+	size_t i = (size_t)at, n = deferred_len(b, i);
+
+	memmove(b->p + i, b->p + i + n, b->len - i - n);
+	b->len -= n;
+}
+
+/* Adds rcpt's last deferral; a full list keeps the recipient and its status
+ * all the same, without the host and the text. */
+static void
+deferred_add(struct util_buf *b, const char *rcpt, const char *status, const char *rhost,
+    const char *diag)
+{
+	size_t rl = strlen(rcpt), sl = strlen(status), hl = rhost ? strlen(rhost) : 0;
+	size_t dl = diag ? strlen(diag) : 0;
+
+	/* The reply text a few lines long at most, cut at a character. */
+	if (dl > DEFERRED_DIAG_MAX) {
+		dl = DEFERRED_DIAG_MAX;
+		while (dl > 0 && ((unsigned char)diag[dl] & 0xc0) == 0x80)
+			dl--;
+	}
+	if (hl >= LOGPARSE_FIELD_MAX)
+		hl = 0;
+	if (b->len + rl + sl + hl + dl + 4 > DEFERRED_CAP)
+		hl = dl = 0;
+	if (b->len + rl + sl + 4 > DEFERRED_CAP)
+		return;
+	util_buf_add(b, rcpt, rl + 1);
+	util_buf_add(b, status, sl + 1);
+	util_buf_add(b, hl ? rhost : "", hl);
+	util_buf_addc(b, '\0');
+	util_buf_add(b, dl ? diag : "", dl);
+	util_buf_addc(b, '\0');
+}
+
+void
+logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
+    const struct logparse_deferral *deferred, struct logparse_fields *f, const char **from,
+    const char **msgid)
+{
+	struct qent *q = qid_get(lp, qid, qlen, deferred != NULL);
+	const char *s;
+	long at;
+
+	*from = *msgid = NULL;
+	if (q == NULL)
+		return;
+	if ((s = qstr_get(&q->from)) != NULL)
+		*from = logparse_copy(f->from, sizeof f->from, s, strlen(s));
+	if ((s = qstr_get(&q->msgid)) != NULL)
+		*msgid = logparse_copy(f->msgid, sizeof f->msgid, s, strlen(s));
+	if (q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
+		deferred_remove(&q->deferred, at);
+	if (deferred)
+		deferred_add(&q->deferred, rcpt, deferred->status ? deferred->status : "",
+		    deferred->rhost, deferred->diag);
+}
+
+void
+logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt)
+{
+	struct qent *q = qid_get(lp, qid, qlen, 0);
+	long at;
+
+	if (q && q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
+		deferred_remove(&q->deferred, at);
+}
+
+/* The four strings of the entry at p. */
+static const char *
+deferral_at(const char *p, struct logparse_deferral *d)
+{
+	const char *rcpt = p;
+
+	d->status = rcpt + strlen(rcpt) + 1;
+	d->rhost = d->status + strlen(d->status) + 1;
+	d->diag = d->rhost + strlen(d->rhost) + 1;
+	return rcpt;
+}
+
+int
+logparse_last_deferral(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
+    struct logparse_deferral *d, struct util_buf *keep)
+{
+	struct qent *q = qid_get(lp, qid, qlen, 0);
+	long at;
+
+	if (q == NULL || q->deferred.len == 0 || (at = deferred_find(&q->deferred, rcpt)) < 0)
+		return -1;
+	util_buf_reset(keep);
+	util_buf_add(keep, q->deferred.p + at, deferred_len(&q->deferred, (size_t)at));
+	deferral_at(keep->p, d);
+	deferred_remove(&q->deferred, at);
+	return 0;
+}
+
+void
+logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
+    void (*fn)(void *arg, const char *rcpt, const struct logparse_deferral *d), void *arg)
+{
+	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct util_buf list;
+	size_t i = 0;
+
+	if (q == NULL || q->deferred.len == 0)
+		return;
+	/* Taken out first: fn may change the memory. */
+	list = q->deferred;
+	memset(&q->deferred, 0, sizeof q->deferred);
+	while (i < list.len) {
+		struct logparse_deferral d;
+		const char *rcpt = deferral_at(list.p + i, &d);
+
+		fn(arg, rcpt, &d);
+		i += deferred_len(&list, i);
+	}
+	util_buf_free(&list);
+}
+
+/* ---- kept between runs ---- */
+
+int
+logparse_save(struct logparse *lp, FILE *fp)
+{
+	struct logparse_mem *m = lp->state->mem;
+	time_t latest = lp->state->latest;
+	char tbuf[BKTIME_BUFSZ];
+
+	for (struct qent *q = m->oldest; q; q = q->newer) {
+		time_t first = q->first != (time_t)-1 ? q->first : latest;
+		json_t *o, *list;
+		int rc;
+
+		if (first != (time_t)-1 && latest != (time_t)-1 && latest - first > QID_KEEP_SECONDS)
+			continue;	/* surely out of the queue */
+		o = json_object();
+		json_object_set_new(o, "qid", json_string(q->qid));
+		json_object_set_new(o, "first", first == (time_t)-1 ? json_null() :
+		    json_string(bktime_format(first, tbuf)));
+		jsonl_set_str(o, "from", qstr_get(&q->from));
+		jsonl_set_str(o, "msgid", qstr_get(&q->msgid));
+		list = json_array();
+		for (size_t i = 0; i < q->deferred.len; i += deferred_len(&q->deferred, i)) {
+			struct logparse_deferral d;
+			const char *rcpt = deferral_at(q->deferred.p + i, &d);
+			json_t *e = json_array();
+
+			json_array_append_new(e, jsonl_string(rcpt, strlen(rcpt)));
+			json_array_append_new(e, jsonl_string(d.status, strlen(d.status)));
+			json_array_append_new(e, jsonl_string(d.rhost, strlen(d.rhost)));
+			json_array_append_new(e, jsonl_string(d.diag, strlen(d.diag)));
+			json_array_append_new(list, e);
+		}
+		json_object_set_new(o, "deferred", list);
+		rc = jsonl_write(fp, o);
+		json_decref(o);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+logparse_load(struct logparse *lp, const json_t *o)
+{
+	const char *qid = jsonl_get_str(o, "qid"), *first = jsonl_get_str(o, "first");
+	const char *from = jsonl_get_str(o, "from"), *msgid = jsonl_get_str(o, "msgid");
+	json_t *list = json_object_get(o, "deferred"), *e;
+	struct qent *q;
+	time_t t = (time_t)-1;
+	size_t i;
+
+	if (qid == NULL || strlen(qid) >= LOGPARSE_QID_MAX || !json_is_array(list) ||
+	    (first && bktime_parse_rfc3339(first, strlen(first), &t) == 0))
+		return -1;
+	json_array_foreach(list, i, e) {
+		if (!json_is_array(e) || json_array_size(e) != 4)
+			return -1;
+		for (size_t k = 0; k < 4; k++)
+			if (!json_is_string(json_array_get(e, k)))
+				return -1;
+	}
+	if ((q = qid_get(lp, qid, strlen(qid), 1)) == NULL)
+		return -1;
+	q->first = t;
+	if (t != (time_t)-1 && (lp->state->latest == (time_t)-1 || t > lp->state->latest))
+		lp->state->latest = t;
+	if (from)
+		qstr_set(&q->from, from, strlen(from));
+	if (msgid)
+		qstr_set(&q->msgid, msgid, strlen(msgid));
+	util_buf_reset(&q->deferred);
+	json_array_foreach(list, i, e)
+		deferred_add(&q->deferred, json_string_value(json_array_get(e, 0)),
+		    json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)),
+		    json_string_value(json_array_get(e, 3)));
+	return 0;
+}
