@@ -44,7 +44,7 @@ FLAGS_STAMP = $(BUILD)/.flags
 
 .SECONDARY:
 .PHONY: all check test asan tsan lint demo bench fuzz fuzz-replay install uninstall clean \
-	deps deps-dev FORCE
+	deps deps-dev FORCE record-mta
 all: $(addprefix $(BIN)/,$(PROGS))
 
 # `make` only builds. `make deps` checks what the build and the tests need
@@ -120,6 +120,12 @@ demo: deps
 
 bench: all
 	@sh bench/run.sh "$(abspath $(BIN))"
+
+# Records real Postfix and Exim on 127.0.0.1 into tests/fixtures/mta (root,
+# about 10 minutes; see tests/fixtures/mta/README.md). make check only reads
+# what was recorded.
+record-mta:
+	sh tests/mta/record.sh
 
 # Fuzz harnesses: fuzz/fuzz_*.c. With clang and libFuzzer for real fuzzing;
 # with the replay main (fuzz/replay.c) for make check.
