@@ -1,0 +1,145 @@
+#!/bin/sh
+# Records real MTAs from Debian packages on 127.0.0.1 against the scripted
+# sink (sink.py), with queue lifetimes of minutes, and saves their logs, the
+# bounce and delay DSNs they write and the sink's transcript as fixtures.
+#
+# usage: record.sh [-o OUTDIR] [postfix] [exim]     (default: both, at once)
+#
+# Needs root, python3, the postfix package installed, and Exim unpacked from
+# its packages (exim4-base, exim4-config, exim4-daemon-light; they conflict
+# with postfix as packages) into $EXIM_ROOT (default /tmp/bk-exim-root):
+# record.sh unpacks them there with apt-get download when missing. No traffic
+# leaves the machine: every daemon binds 127.0.0.1 only, DNS is off, test
+# domains are routed to the sink's ports and every other domain fails.
+# A round takes about 10 minutes (the queue lifetimes of 4 minutes, then the
+# late messages' own).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+out="$here/../fixtures/mta"
+if [ "${1:-}" = "-o" ]; then out=$2; shift 2; fi
+mtas=${*:-postfix exim}
+EXIM_ROOT=${EXIM_ROOT:-/tmp/bk-exim-root}
+LATE_AFTER=${LATE_AFTER:-210}	# seconds: past Exim's retry limit of 3 minutes
+MAX_WAIT=${MAX_WAIT:-1200}	# seconds: a round that has not drained by then is cut
+
+[ "$(id -u)" -eq 0 ] || { echo "record.sh: needs root (the MTAs' own users)" >&2; exit 2; }
+work=$(mktemp -d /tmp/bk-record.XXXXXX)
+chmod 755 "$work"
+pids=""
+cleanup() {
+	set +e
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for f in "$work"/*/sink.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+	[ -f "$work/postfix/etc/main.cf" ] && postfix -c "$work/postfix/etc" stop >/dev/null 2>&1 || true
+	[ -f "$work/exim/exim.pid" ] && kill "$(cat "$work/exim/exim.pid")" 2>/dev/null || true
+	[ -f /etc/exim4/trusted_configs ] && sed -i "\\|^$work/|d" /etc/exim4/trusted_configs
+	true
+}
+trap cleanup EXIT INT TERM
+
+render() {	# template destination key=value...
+	src=$1 dst=$2; shift 2
+	cp "$src" "$dst"
+	for kv in "$@"; do
+		sed -i "s|@${kv%%=*}@|${kv#*=}|g" "$dst"
+	done
+}
+
+start_sink() {	# name base
+	mkdir -p "$work/$1/sink"
+	python3 "$here/sink.py" --base-port "$2" --out "$work/$1/sink" --lifetime "$MAX_WAIT" &
+	echo $! >"$work/$1/sink.pid"
+	sleep 1
+}
+
+# Waits until the queue is empty (no message left to retry or bounce), then
+# a little more for the last DSNs to reach the sink.
+drain() {	# name count-command...
+	name=$1; shift
+	t=0
+	while [ "$t" -lt "$MAX_WAIT" ]; do
+		n=$("$@" 2>/dev/null || echo 1)
+		[ "$n" = 0 ] && break
+		sleep 10; t=$((t + 10))
+	done
+	sleep 15
+	echo "$name: queue drained after ${t}s"
+}
+
+record_postfix() {
+	base=12525 submit=12025 d="$work/postfix"
+	mkdir -p "$d/etc" "$d/spool" "$d/data"
+	chown postfix "$d/data"
+	vars="WORK=$d BASE=$base DROP=$((base + 1)) REFUSED=$((base + 2)) SUBMIT=$submit"
+	# shellcheck disable=SC2086 # word splitting of vars is wanted
+	for f in main.cf master.cf transport; do render "$here/postfix/$f" "$d/etc/$f" $vars; done
+	start_sink postfix "$base"
+	postfix -c "$d/etc" start
+	python3 "$here/submit.py" "$submit" postfix first
+	sleep "$LATE_AFTER"
+	python3 "$here/submit.py" "$submit" postfix late
+	drain postfix sh -c "postqueue -c '$d/etc' -j | wc -l"
+	postfix -c "$d/etc" stop
+	kill "$(cat "$d/sink.pid")" 2>/dev/null || true
+	save postfix "$d/mail.log" mail.log
+	postconf -c "$d/etc" -h mail_version >"$out/postfix/version"
+}
+
+record_exim() {
+	base=13525 submit=13025 d="$work/exim"
+	exim_bin="$EXIM_ROOT/usr/sbin/exim4"
+	if [ ! -x "$exim_bin" ]; then
+		mkdir -p "$EXIM_ROOT/deb"
+		(cd "$EXIM_ROOT/deb" && apt-get download exim4-base exim4-config exim4-daemon-light)
+		for p in "$EXIM_ROOT"/deb/*.deb; do dpkg-deb -x "$p" "$EXIM_ROOT"; done
+	fi
+	getent passwd Debian-exim >/dev/null || {
+		groupadd --system Debian-exim
+		useradd --system -g Debian-exim -d /nonexistent -s /usr/sbin/nologin Debian-exim
+	}
+	mkdir -p "$d/spool"
+	chown Debian-exim:Debian-exim "$d" "$d/spool"
+	render "$here/exim/exim.conf" "$d/exim.conf" "WORK=$d" "BASE=$base" \
+	    "DROP=$((base + 1))" "REFUSED=$((base + 2))" "SUBMIT=$submit" "EXIM=$exim_bin"
+	chmod 644 "$d/exim.conf"
+	# A -C configuration not listed there makes Exim drop root and log it on
+	# every delivery; the line goes again when the recording ends.
+	mkdir -p /etc/exim4
+	echo "$d/exim.conf" >>/etc/exim4/trusted_configs
+	start_sink exim "$base"
+	"$exim_bin" -C "$d/exim.conf" -bd -q30s -oP "$d/exim.pid"
+	sleep 1
+	python3 "$here/submit.py" "$submit" exim first
+	sleep "$LATE_AFTER"
+	python3 "$here/submit.py" "$submit" exim late
+	drain exim "$exim_bin" -C "$d/exim.conf" -bpc
+	kill "$(cat "$d/exim.pid")"
+	kill "$(cat "$d/sink.pid")" 2>/dev/null || true
+	save exim "$d/mainlog" mainlog
+	"$exim_bin" -C "$d/exim.conf" -bV | sed -n '1s/^Exim version \([^ ]*\).*/\1/p' >"$out/exim/version"
+}
+
+save() {	# name log-file log-name
+	rm -rf "${out:?}/$1"
+	mkdir -p "$out/$1/dsn"
+	cp "$2" "$out/$1/$3"
+	cp "$work/$1/sink/sink.log" "$out/$1/sink.log"
+	if ls "$work/$1/sink/dsn/"*.eml >/dev/null 2>&1; then
+		cp "$work/$1/sink/dsn/"*.eml "$out/$1/dsn/"
+	fi
+	echo "$1: $(wc -l <"$out/$1/$3") log lines, $(ls "$out/$1/dsn" | wc -l) DSNs -> $out/$1"
+}
+
+mkdir -p "$out"
+for m in $mtas; do
+	case $m in
+	postfix) record_postfix >"$work/postfix.out" 2>&1 & ;;
+	exim) record_exim >"$work/exim.out" 2>&1 & ;;
+	*) echo "record.sh: unknown MTA: $m (postfix, exim)" >&2; exit 2 ;;
+	esac
+	pids="$pids $!"
+done
+status=0
+for p in $pids; do wait "$p" || status=1; done
+cat "$work"/*.out
+exit $status
