@@ -872,7 +872,7 @@ static const struct reason_rule
 	"RFC 5321 3.3 (RCPT: a 550 reply when the recipient is not a deliverable address)" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
-    r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying until the give-up time",
+    r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying, no reason yet (a warning is no expiry)",
 	"RFC 3464 2.3.3 (Action delayed), 2.3.6 (Will-Retry-Until)" },
     r_default = { "no text, status or reply code tells the reason", "bouncekit-records(5)" };
 const struct reason_rule reason_rule_input = { "set by the reader of the input (an ESP's bounce type, "
@@ -1246,13 +1246,21 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "userunknown";
 		rr = &r_rcpt_refused;
 	}
-	/* A delay notice that tells no more than that delivery is being
-	 * retried (no code, no specific text): the time to deliver is running
-	 * out. A delayed attempt with its own reply code is that reply. */
+	/* A delay notice is no expiry: the MTA is still retrying (RFC 3464
+	 * 2.3.3), whatever its boilerplate says (Exim's deliver.c: "Delivery
+	 * attempts will continue for some time"). A specific status says what
+	 * there is to say; a notice that tells no more than that delivery is
+	 * being retried (no code, no specific text) gives no reason yet. A
+	 * delayed attempt with its own reply code is that reply. */
+	if (is(in->action, "delayed") && !expiry && is(r, "expired") &&
+	    !(cr && is(cr->reason, "expired"))) {
+		r = cr && cr->reason && !cr->generic ? cr->reason : "undefined";
+		rr = cr && cr->reason && !cr->generic ? &cr->rule : &r_delayed;
+	}
 	if (is(in->action, "delayed") && in->code == 0 && (st == 0 || (cr && cr->generic)) &&
 	    (is(r, "undefined") || (is(r, "systemerror") && ph && rr == &ph->rule &&
 	    (ph->flags & F_WEAK)))) {
-		r = "expired";
+		r = "undefined";
 		rr = &r_delayed;
 	}
 	/* A host not found that the reporter will retry: DNS trouble. */
