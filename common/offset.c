@@ -12,13 +12,12 @@
 #include "bktime.h"
 #include "jsonl.h"
 #include "progress.h"
+#include "rotated.h"
 #include "sandbox.h"
 #include "util.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdint.h>
@@ -47,14 +46,6 @@ struct table {
 	size_t n;
 };
 
-/* A file that may be read: a candidate rotated name, or the path itself. */
-struct cand {
-	char *name;
-	struct stat st;
-	int gz;
-	long num;		/* N of PATH.N[.gz], else -1 */
-	const char *date;	/* DATE of PATH-DATE[.gz], else NULL */
-};
 
 struct run {
 	const struct offset_opts *o;
@@ -77,14 +68,6 @@ fnv1a(const unsigned char *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
-}
-
-static int
-is_gzip(int fd)
-{
-	unsigned char m[2];
-
-	return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
 /* Opens a candidate for reading: plain fd, or a gzFile over it. */
@@ -418,7 +401,7 @@ read_from(struct run *r, const char *name, struct reader *rd, unsigned long long
 
 /* Reads the tail of a rotated file from start to its end. */
 static int
-read_rotated(struct run *r, const struct cand *c, unsigned long long start,
+read_rotated(struct run *r, const struct rotated *c, unsigned long long start,
     unsigned long long line0, unsigned long long *endp, unsigned long long *end_linep)
 {
 	struct reader rd;
@@ -438,150 +421,10 @@ read_rotated(struct run *r, const struct cand *c, unsigned long long start,
 	return status;
 }
 
-/* ---- rotated names ---- */
-
-static void
-glob_escape(struct util_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		if (strchr("*?[\\", *s))
-			util_buf_addc(b, '\\');
-		util_buf_addc(b, *s);
-	}
-}
-
-static void
-cand_add(struct cand **v, size_t *n, const char *name)
-{
-	struct stat st;
-	int fd;
-
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*v)[i].name, name) == 0)
-			return;
-	if (stat(name, &st) != 0 || !S_ISREG(st.st_mode))
-		return;
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i].st.st_dev == st.st_dev && (*v)[i].st.st_ino == st.st_ino)
-			return;	/* the same file under two names */
-	*v = util_xreallocarray(*v, *n + 1, sizeof **v);
-	(*v)[*n].name = util_xstrdup(name);
-	(*v)[*n].st = st;
-	(*v)[*n].gz = 0;
-	if ((fd = open(name, O_RDONLY | O_CLOEXEC)) != -1) {
-		(*v)[*n].gz = is_gzip(fd);
-		close(fd);
-	}
-	(*n)++;
-}
-
-static void
-cand_glob(struct cand **v, size_t *n, const char *pattern)
-{
-	glob_t g;
-
-	if (glob(pattern, 0, NULL, &g) == 0)
-		for (size_t i = 0; i < g.gl_pathc; i++)
-			cand_add(v, n, g.gl_pathv[i]);
-	globfree(&g);
-}
-
-/* PATH.N[.gz], PATH-DATE[.gz] (logrotate's dateext) and the user's globs. */
-static void
-cand_collect(const struct offset_opts *o, const char *path, struct cand **v, size_t *n)
-{
-	static const char *const suffixes[] = { ".[0-9]*", "-[0-9]*" };
-	struct util_buf b = {0};
-
-	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-		util_buf_reset(&b);
-		glob_escape(&b, path);
-		util_buf_adds(&b, suffixes[i]);
-		cand_glob(v, n, util_buf_str(&b));
-	}
-	for (size_t i = 0; o->rotated_globs && o->rotated_globs[i]; i++)
-		cand_glob(v, n, o->rotated_globs[i]);
-	util_buf_free(&b);
-}
-
-static void
-cand_free(struct cand *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
-static int
-mtime_cmp(const struct stat *a, const struct stat *b)
-{
-	if (a->st_mtim.tv_sec != b->st_mtim.tv_sec)
-		return a->st_mtim.tv_sec < b->st_mtim.tv_sec ? -1 : 1;
-	if (a->st_mtim.tv_nsec != b->st_mtim.tv_nsec)
-		return a->st_mtim.tv_nsec < b->st_mtim.tv_nsec ? -1 : 1;
-	return 0;
-}
-
-static int
-cand_by_mtime(const void *a, const void *b)
-{
-	return mtime_cmp(&((const struct cand *)a)->st, &((const struct cand *)b)->st);
-}
-
-/* PATH.2 is older than PATH.1 */
-static int
-cand_by_num(const void *a, const void *b)
-{
-	long x = ((const struct cand *)a)->num, y = ((const struct cand *)b)->num;
-
-	return x > y ? -1 : x < y;
-}
-
-static int
-cand_by_date(const void *a, const void *b)
-{
-	return strcmp(((const struct cand *)a)->date, ((const struct cand *)b)->date);
-}
-
-/* Oldest first: by number or date when both names have one, else by time. */
-static int
-cand_by_generation(const void *a, const void *b)
-{
-	const struct cand *x = a, *y = b;
-
-	if (x->num >= 0 && y->num >= 0)
-		return cand_by_num(a, b);
-	if (x->date && y->date)
-		return cand_by_date(a, b);
-	return cand_by_mtime(a, b);
-}
-
-/* Where a rotated name stands among the generations of path. */
-static void
-cand_generation(struct cand *c, const char *path)
-{
-	size_t n = strlen(path);
-	const char *rest = c->name + n;
-
-	c->num = -1;
-	c->date = NULL;
-	if (strncmp(c->name, path, n) != 0 || !isdigit((unsigned char)rest[1]))
-		return;
-	if (rest[0] == '.') {
-		char *end;
-		long v = strtol(rest + 1, &end, 10);
-
-		if (*end == '\0' || *end == '.')
-			c->num = v;
-	} else if (rest[0] == '-') {
-		c->date = rest + 1;
-	}
-}
-
 /* The file read last time among the rotated names: by device and inode (a
  * rename), else by the hash of its head (a compressed or copied file). */
-static struct cand *
-find_old(const struct entry *e, struct cand *v, size_t n, const struct stat *cur)
+static struct rotated *
+find_old(const struct entry *e, struct rotated *v, size_t n, const struct stat *cur)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].gz && v[i].st.st_dev == (dev_t)e->dev && v[i].st.st_ino == (ino_t)e->ino &&
@@ -603,16 +446,16 @@ static int
 read_predecessors(struct run *r, const char *path, const struct entry *e,
     const struct stat *cur, int same_inode)
 {
-	struct cand *v = NULL, *old, *sel;
+	struct rotated *v = NULL, *old, *sel;
 	size_t n = 0, nsel = 0;
 	int status = BK_OK;
 
-	cand_collect(r->o, path, &v, &n);
+	rotated_collect(path, r->o->rotated_globs, &v, &n);
 	for (size_t i = 0; i < n; i++)
-		cand_generation(&v[i], path);
+		rotated_generation(&v[i], path);
 	old = find_old(e, v, n, cur);
 	if (old == NULL) {
-		cand_free(v, n);
+		rotated_free(v, n);
 		if (same_inode) {
 			util_warnx("%s: truncated since the last run; reading it from the start",
 			    path);
@@ -630,21 +473,21 @@ read_predecessors(struct run *r, const char *path, const struct entry *e,
 	 * else by modification time. */
 	sel = util_xcalloc(n + 1, sizeof *sel);
 	for (size_t i = 0; i < n; i++) {
-		const struct cand *c = &v[i];
+		const struct rotated *c = &v[i];
 
 		if (c == old || (cur && c->st.st_dev == cur->st_dev && c->st.st_ino == cur->st_ino))
 			continue;
 		if (old->num >= 0 ? c->num >= 0 && c->num < old->num :
 		    old->date ? c->date && strcmp(c->date, old->date) > 0 :
-		    mtime_cmp(&c->st, &old->st) > 0)
+		    rotated_mtime_cmp(&c->st, &old->st) > 0)
 			sel[nsel++] = *c;
 	}
-	qsort(sel, nsel, sizeof *sel, old->num >= 0 ? cand_by_num : old->date ? cand_by_date :
-	    cand_by_mtime);
+	qsort(sel, nsel, sizeof *sel, old->num >= 0 ? rotated_by_num : old->date ? rotated_by_date :
+	    rotated_by_mtime);
 	for (size_t i = 0; i < nsel; i++)
 		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
 	free(sel);
-	cand_free(v, n);
+	rotated_free(v, n);
 	return status;
 }
 
@@ -657,28 +500,28 @@ read_since(struct run *r, const char *path, const struct entry *e, const struct 
 	/* A file written in the same clock tick as the run began is read again:
 	 * at least once. */
 	long long since = e->began;
-	struct cand *v = NULL, *sel;
+	struct rotated *v = NULL, *sel;
 	size_t n = 0, nsel = 0;
 	int status = BK_OK;
 
 	if (e->began < 0)
 		return BK_OK;
-	cand_collect(r->o, path, &v, &n);
+	rotated_collect(path, r->o->rotated_globs, &v, &n);
 	sel = util_xcalloc(n + 1, sizeof *sel);
 	for (size_t i = 0; i < n; i++) {
 		long long m = (long long)v[i].st.st_mtim.tv_sec * 1000000000LL +
 		    v[i].st.st_mtim.tv_nsec;
 
-		cand_generation(&v[i], path);
+		rotated_generation(&v[i], path);
 		if (m >= since && (cur == NULL || v[i].st.st_dev != cur->st_dev ||
 		    v[i].st.st_ino != cur->st_ino))
 			sel[nsel++] = v[i];
 	}
-	qsort(sel, nsel, sizeof *sel, cand_by_generation);
+	qsort(sel, nsel, sizeof *sel, rotated_by_generation);
 	for (size_t i = 0; i < nsel; i++)
 		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
 	free(sel);
-	cand_free(v, n);
+	rotated_free(v, n);
 	return status;
 }
 
@@ -705,7 +548,7 @@ run_path(struct run *r, struct table *t, const char *path)
 		/* Rotated and not yet recreated: the old file's tail is all there is.
 		 * The entry stays on the old file, now at its end. */
 		{
-			struct cand *v = NULL, *old;
+			struct rotated *v = NULL, *old;
 			size_t n = 0;
 
 			if (saved.hlen == 0) {
@@ -713,11 +556,11 @@ run_path(struct run *r, struct table *t, const char *path)
 				e->began = r->began;
 				return status;
 			}
-			cand_collect(r->o, path, &v, &n);
+			rotated_collect(path, r->o->rotated_globs, &v, &n);
 			if ((old = find_old(&saved, v, n, NULL)) == NULL) {
 				util_warnx("%s: no such file, and the file read last time is not "
 				    "found among its rotated names", path);
-				cand_free(v, n);
+				rotated_free(v, n);
 				return BK_ERR;
 			}
 			status = read_rotated(r, old, saved.offset, saved.line, &end, &end_line);
@@ -729,7 +572,7 @@ run_path(struct run *r, struct table *t, const char *path)
 				e->dev = (unsigned long long)old->st.st_dev;
 				e->ino = (unsigned long long)old->st.st_ino;
 			}
-			cand_free(v, n);
+			rotated_free(v, n);
 			return status;
 		}
 	}
