@@ -149,6 +149,18 @@ logparse_exim_message(struct logparse_ctx *c, const char *s, size_t n)
 
 /* ---- lines ---- */
 
+/* "id H=mx [ip] Connection refused", "id H=mx [ip]: Remote host closed
+ * connection ...": the host of the attempt whose "== addr ..." line follows
+ * (transports/smtp.c), which names it only when the connection was made. */
+static void
+connection_line(struct logparse_ctx *c, const char *id, size_t idn, const char *s, size_t n)
+{
+	char host[LOGPARSE_FIELD_MAX];
+
+	if (logparse_host(host, sizeof host, s, n) == 0)
+		logparse_remember_host(c, id, idn, host);
+}
+
 /* The value of " K=" in s (up to the next space), or NULL. */
 static const char *
 field(const char *s, size_t n, const char *key, size_t *vn)
@@ -409,6 +421,9 @@ outcome(struct logparse_ctx *c, const char *id, size_t idn, const char *action, 
 		e.diag = exim_diag(f->diag, sizeof f->diag, text, tn);
 	if (host && logparse_host(f->rhost, sizeof f->rhost, host, hn) == 0)
 		e.rhost = f->rhost;
+	if (strcmp(action, "delivered") != 0 && (host = logparse_take_host(lp, id, idn)) != NULL &&
+	    e.rhost == NULL)
+		e.rhost = logparse_copy(f->rhost, sizeof f->rhost, host, strlen(host));
 	e.qid = logparse_copy(f->qid, sizeof f->qid, id, idn);
 	if (strcmp(action, "failed") == 0 && gave_up(tail, (size_t)(end - tail)))
 		give_up(lp, id, idn, &e, f);
@@ -462,5 +477,7 @@ logparse_exim_line(struct logparse_ctx *c, const char *s, size_t n)
 	}
 	if (logparse_prefix(p, n, "Completed"))
 		logparse_forget(c->lp, s, idn);
+	else if (logparse_prefix(p, n, "H="))
+		connection_line(c, s, idn, p + 2, n - 2);
 	return BK_OK;
 }

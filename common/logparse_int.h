@@ -92,6 +92,12 @@ void logparse_remember(struct logparse_ctx *c, const char *qid, size_t qlen, con
 void logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
     const char **msgid);
 void logparse_forget(struct logparse *lp, const char *qid, size_t qlen);
+/* The host of a delivery attempt logged before its outcome (Exim's "id H=mx
+ * [ip] Connection refused"); taken (and forgotten) by the outcome: valid
+ * until the next call that changes the memory, NULL if none. */
+void logparse_remember_host(struct logparse_ctx *c, const char *qid, size_t qlen,
+    const char *host);
+const char *logparse_take_host(struct logparse *lp, const char *qid, size_t qlen);
 /* A recipient's last deferral: status ("" if none), remote host and reply
  * text ("" when unknown). */
 struct logparse_deferral {

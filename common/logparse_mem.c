@@ -38,6 +38,7 @@ struct qent {
 	unsigned char qlen;
 	char qid[LOGPARSE_QID_MAX];
 	struct qstr from, msgid;
+	char *host;			/* of an attempt whose outcome is to come */
 	struct util_buf deferred;	/* "rcpt\0status\0rhost\0diag\0" */
 };
 
@@ -46,6 +47,7 @@ struct logparse_mem {
 	size_t nbuckets, count;
 	struct qent *oldest, *newest;
 	struct qent *spare;		/* freed entries, reused */
+	char *taken;			/* the host logparse_take_host gave */
 };
 
 struct logparse_mem *
@@ -94,6 +96,7 @@ qent_free(struct qent *q)
 {
 	qstr_clear(&q->from);
 	qstr_clear(&q->msgid);
+	free(q->host);
 	util_buf_free(&q->deferred);
 	free(q);
 }
@@ -113,6 +116,7 @@ logparse_mem_free(struct logparse_mem *m)
 		next = q->hnext;
 		qent_free(q);
 	}
+	free(m->taken);
 	free(m->buckets);
 	free(m);
 }
@@ -155,6 +159,8 @@ qent_unlink(struct logparse_mem *m, struct qent **slot)
 		m->newest = q->older;
 	qstr_clear(&q->from);
 	qstr_clear(&q->msgid);
+	free(q->host);
+	q->host = NULL;
 	util_buf_reset(&q->deferred);
 	q->hnext = m->spare;
 	m->spare = q;
@@ -250,6 +256,32 @@ logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **
 
 	*from = q ? qstr_get(&q->from) : NULL;
 	*msgid = q ? qstr_get(&q->msgid) : NULL;
+}
+
+void
+logparse_remember_host(struct logparse_ctx *c, const char *qid, size_t qlen, const char *host)
+{
+	struct qent *q;
+
+	logparse_time(c);
+	if ((q = qid_get(c->lp, qid, qlen, 1)) == NULL)
+		return;
+	free(q->host);
+	q->host = util_xstrdup(host);
+}
+
+const char *
+logparse_take_host(struct logparse *lp, const char *qid, size_t qlen)
+{
+	struct logparse_mem *m = lp->state->mem;
+	struct qent *q = qid_get(lp, qid, qlen, 0);
+
+	if (q == NULL || q->host == NULL)
+		return NULL;
+	free(m->taken);
+	m->taken = q->host;
+	q->host = NULL;
+	return m->taken;
 }
 
 void
@@ -431,6 +463,8 @@ logparse_save(struct logparse *lp, FILE *fp)
 		    json_string(bktime_format(first, tbuf)));
 		jsonl_set_str(o, "from", qstr_get(&q->from));
 		jsonl_set_str(o, "msgid", qstr_get(&q->msgid));
+		if (q->host)
+			jsonl_set_str(o, "host", q->host);
 		list = json_array();
 		for (size_t i = 0; i < q->deferred.len; i += deferred_len(&q->deferred, i)) {
 			struct logparse_deferral d;
@@ -457,6 +491,7 @@ logparse_load(struct logparse *lp, const json_t *o)
 {
 	const char *qid = jsonl_get_str(o, "qid"), *first = jsonl_get_str(o, "first");
 	const char *from = jsonl_get_str(o, "from"), *msgid = jsonl_get_str(o, "msgid");
+	const char *host = jsonl_get_str(o, "host");
 	json_t *list = json_object_get(o, "deferred"), *e;
 	struct qent *q;
 	time_t t = (time_t)-1;
@@ -481,6 +516,8 @@ logparse_load(struct logparse *lp, const json_t *o)
 		qstr_set(&q->from, from, strlen(from));
 	if (msgid)
 		qstr_set(&q->msgid, msgid, strlen(msgid));
+	free(q->host);
+	q->host = host && *host && strlen(host) < LOGPARSE_FIELD_MAX ? util_xstrdup(host) : NULL;
 	util_buf_reset(&q->deferred);
 	json_array_foreach(list, i, e)
 		deferred_add(&q->deferred, json_string_value(json_array_get(e, 0)),
