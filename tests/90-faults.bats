@@ -299,7 +299,7 @@ tear() {
 	cp offsets before
 	run bash -c 'bounce-parse -y 2026 -o offsets small.log 2>err >out'
 	[ "$status" -eq 2 ]
-	grep -q '^bounce-parse: offsets:1: ' err
+	grep -q '^bounce-parse: offsets:[0-9]*: ' err
 	# Nothing read (no duplicates downstream), the file left for a human.
 	[ ! -s out ]
 	cmp offsets before
