@@ -235,10 +235,10 @@ void
 logparse_remember(struct logparse_ctx *c, const char *qid, size_t qlen, const char *from,
     size_t flen, const char *msgid, size_t mlen)
 {
-	struct qent *q;
+	struct qent *q = qid_get(c->lp, qid, qlen, 0);
 
-	logparse_time(c);	/* the newest time read, for a new entry's first */
-	if ((q = qid_get(c->lp, qid, qlen, 1)) == NULL)
+	/* A new entry's first is the newest time read: this line's. */
+	if (q == NULL && (logparse_time(c), q = qid_get(c->lp, qid, qlen, 1)) == NULL)
 		return;
 	if (from)
 		qstr_set(&q->from, from, flen);
