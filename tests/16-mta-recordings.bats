@@ -130,6 +130,13 @@ full@sink.test delayed 4.3.1 452 systemfull soft 127.0.0.1
 quota@sink.test delayed 4.2.2 452 mailboxfull soft 127.0.0.1
 refused@refused.test delayed 4.0.0 null undefined soft null
 EOF
+	# and its diag is what the notice says of the recipient (nothing, for
+	# the refused connection), not the warning's boilerplate
+	for f in "$MTA"/exim/dsn/*.eml; do bounce-parse "$f"; done >"$BATS_TEST_TMPDIR/w.jsonl"
+	[ "$(jq -r 'select(.action == "delayed" and .rcpt == "drop@drop.test") | .diag' "$BATS_TEST_TMPDIR/w.jsonl" | sort -u)" = \
+	    "host 127.0.0.1 [127.0.0.1]" ]
+	[ "$(jq -r 'select(.action == "delayed" and .rcpt == "refused@refused.test") | .diag' "$BATS_TEST_TMPDIR/w.jsonl" | sort -u)" = null ]
+	[ "$(jq -r 'select(.diag // "" | test("No action is required|message identifier")) | .rcpt' "$BATS_TEST_TMPDIR/w.jsonl" | wc -l)" -eq 0 ]
 }
 
 @test "mta: the log and the DSN name the same queue id and Message-ID" {
