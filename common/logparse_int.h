@@ -157,6 +157,11 @@ struct logparse_outcome {
  * 1 when it is a local name that is skipped. */
 int logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, const char *orig,
     size_t olen, const char *status_text);
+/* A message given up on (its queue lifetime ran out): each recipient still
+ * deferred fails, reason expired unless its last reply says more, with diag
+ * "TEXT; last reply: ..." and the last deferral's status and host. */
+int logparse_qid_expire(struct logparse_ctx *c, const char *qid, size_t qlen, const char *source,
+    const char *text);
 /* "QID: to=..., status=..." of Postfix (logparse_postfix.c). */
 int logparse_postfix_outcome(struct logparse_ctx *c, struct logparse_outcome *o,
     const struct logparse_kv *kv);
@@ -166,6 +171,10 @@ int logparse_postfix_expired(struct logparse_ctx *c, const char *qid, size_t qle
 /* "QID: to=..., stat=..." of Sendmail (logparse_sendmail.c). */
 int logparse_sendmail_outcome(struct logparse_ctx *c, struct logparse_outcome *o,
     struct logparse_kv *kv);
+/* "QID: NEWQID: sender notify: Cannot send message for 5 days" of Sendmail:
+ * the message given up on (and warnings, that make no event). */
+int logparse_sendmail_notify(struct logparse_ctx *c, const char *qid, size_t qlen,
+    const char *rest, size_t rn);
 
 /* Exim (logparse_exim.c). */
 /* The local hour last converted: Exim stamps without a zone are local time. */

@@ -99,55 +99,13 @@ logparse_postfix_outcome(struct logparse_ctx *c, struct logparse_outcome *o, con
 	return BK_OK;
 }
 
-struct expiry {
-	struct logparse_outcome *o;
-	int count;
-};
-
-#define EXPIRED_TEXT "message expired in the queue, returned to sender"
-
-/* A recipient still deferred when its message expired: its last reply says
- * why (a full mailbox or mail system, more often than not). */
-static void
-expire_one(void *arg, const char *rcpt, const struct logparse_deferral *last)
-{
-	struct expiry *x = arg;
-	struct util_buf diag = {0};
-	const char *after;
-
-	util_buf_adds(&diag, EXPIRED_TEXT);
-	if (*last->diag) {
-		util_buf_adds(&diag, "; last reply: ");
-		util_buf_adds(&diag, last->diag);
-	}
-	x->o->diag = diag.p;
-	x->o->diag_len = diag.len;
-	x->o->reason_text = *last->diag ? last->diag : NULL;
-	x->o->rhost_name = last->rhost;
-	x->o->code = status_find_reply(last->diag, strlen(last->diag), &after);
-	if (logparse_qid_emit(x->o, rcpt, strlen(rcpt), NULL, 0, last->status) == 0)
-		x->count++;
-	util_buf_free(&diag);
-}
-
 /* "QID: from=<a@b>, status=expired, returned to sender" (qmgr): the recipients
  * of the message that were still deferred failed. */
 int
 logparse_postfix_expired(struct logparse_ctx *c, const char *qid, size_t qlen,
     const struct logparse_kv *kv)
 {
-	struct logparse_outcome o = { 0 };
-	struct expiry x = { &o, 0 };
-
-	if (logparse_check_time(c) != 0)
-		return BK_ERR;
-	o.c = c;
-	o.qid = qid;
-	o.qlen = qlen;
-	o.source = "postfix";
-	o.action = "failed";
-	o.reason = "expired";
-	o.kv = kv;
-	logparse_take_deferred(c->lp, qid, qlen, expire_one, &x);
-	return BK_OK;
+	(void)kv;
+	return logparse_qid_expire(c, qid, qlen, "postfix",
+	    "message expired in the queue, returned to sender");
 }

@@ -87,6 +87,17 @@ value_end(const char *s, size_t n)
 }
 
 /* One pass over "k=v, k=v, ...": every byte is looked at a bounded number of times. */
+/* Whether s starts with "key=". */
+static int
+key_follows(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && is_keychar(s[k]))
+		k++;
+	return k > 0 && k < n && s[k] == '=';
+}
+
 static void
 scan_fields(const char *s, size_t n, struct logparse_kv *kv)
 {
@@ -117,6 +128,11 @@ scan_fields(const char *s, size_t n, struct logparse_kv *kv)
 				return;
 			}
 			e = v + value_end(s + v, n - v);
+			/* ", " inside a value (Sendmail's "reply=452 4.2.2 Mailbox
+			 * full, try again later, stat=..."): it goes on up to the
+			 * next ", key=". */
+			while (which >= 0 && e + 2 < n && !key_follows(s + e + 2, n - e - 2))
+				e += 2 + value_end(s + e + 2, n - e - 2);
 			if (which >= 0 && kv->p[which] == NULL) {
 				kv->p[which] = s + v;
 				kv->n[which] = e - v;
@@ -243,6 +259,55 @@ logparse_qid_emit(struct logparse_outcome *o, const char *rcpt, size_t rlen, con
 	return 0;
 }
 
+struct expiry {
+	struct logparse_outcome *o;
+	const char *text;
+};
+
+/* A recipient still deferred when its message expired: its last reply says
+ * why (a full mailbox or mail system, more often than not). */
+static void
+expire_one(void *arg, const char *rcpt, const struct logparse_deferral *last)
+{
+	struct expiry *x = arg;
+	struct util_buf diag = {0};
+	const char *after;
+
+	util_buf_adds(&diag, x->text);
+	if (*last->diag) {
+		util_buf_adds(&diag, "; last reply: ");
+		util_buf_adds(&diag, last->diag);
+	}
+	x->o->diag = diag.p;
+	x->o->diag_len = diag.len;
+	x->o->reason_text = *last->diag ? last->diag : NULL;
+	x->o->rhost_name = last->rhost;
+	x->o->code = status_find_reply(last->diag, strlen(last->diag), &after);
+	(void)logparse_qid_emit(x->o, rcpt, strlen(rcpt), NULL, 0, last->status);
+	util_buf_free(&diag);
+}
+
+int
+logparse_qid_expire(struct logparse_ctx *c, const char *qid, size_t qlen, const char *source,
+    const char *text)
+{
+	static const struct logparse_kv none;
+	struct logparse_outcome o = { 0 };
+	struct expiry x = { &o, text };
+
+	if (logparse_check_time(c) != 0)
+		return BK_ERR;
+	o.c = c;
+	o.qid = qid;
+	o.qlen = qlen;
+	o.source = source;
+	o.action = "failed";
+	o.reason = "expired";
+	o.kv = &none;
+	logparse_take_deferred(c->lp, qid, qlen, expire_one, &x);
+	return BK_OK;
+}
+
 /* "QID: from=<a@b>, size=123, nrcpt=1 (queue active)" (Postfix qmgr),
  * "QID: from=<a@b>, size=123, ..., msgid=<id@host>, ..." (Sendmail) and
  * "QID: from=<a@b>, status=expired, returned to sender" (Postfix qmgr). */
@@ -351,6 +416,9 @@ logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n)
 		logparse_remember(c, msg, qlen, NULL, 0, id, in);
 		return BK_OK;
 	}
+	if ((fmt == LOGPARSE_AUTO || fmt == LOGPARSE_SENDMAIL) && rn > 20 &&
+	    logparse_find(rest, rn < 64 ? rn : 64, ": sender notify: ") != NULL)
+		return logparse_sendmail_notify(c, msg, qlen, rest, rn);
 	if (rn == 7 && memcmp(rest, "removed", 7) == 0) {
 		logparse_forget(c->lp, msg, qlen);
 		return BK_OK;

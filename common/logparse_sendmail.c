@@ -1,5 +1,6 @@
 /* logparse_sendmail: Sendmail delivery outcomes ("QID: to=..., stat=..."),
- * one event per recipient of a line's list. */
+ * one event per recipient of a line's list, and the give-up of a message
+ * ("QID: NEWQID: sender notify: Cannot send message for ..."). */
 #include "logparse_int.h"
 #include "util.h"
 
@@ -89,3 +90,26 @@ logparse_sendmail_outcome(struct logparse_ctx *c, struct logparse_outcome *o, st
 	return BK_OK;
 }
 
+
+/* envelope.c's dropenvelope() logs the notice it sends the sender under the
+ * message's id: "Cannot send message for TIME" when the queue lifetime
+ * (Timeout.queuereturn) ran out, "Warning: could not send message for past
+ * TIME" for a delay warning (the deferrals are events already). */
+int
+logparse_sendmail_notify(struct logparse_ctx *c, const char *qid, size_t qlen, const char *rest,
+    size_t rn)
+{
+	const char *p = logparse_find(rest, rn, ": sender notify: ");
+	size_t n;
+
+	p += 17;
+	n = (size_t)(rest + rn - p);
+	if (!logparse_prefix(p, n, "Cannot send message for "))
+		return BK_OK;
+	{
+		char text[LOGPARSE_FIELD_MAX];
+
+		logparse_copy(text, sizeof text, p, n);
+		return logparse_qid_expire(c, qid, qlen, "sendmail", text);
+	}
+}
