@@ -121,7 +121,7 @@ demo: deps
 bench: all
 	@sh bench/run.sh "$(abspath $(BIN))"
 
-# Records real Postfix and Exim on 127.0.0.1 into tests/fixtures/mta (root,
+# Records real Postfix, Exim and Sendmail on 127.0.0.1 into tests/fixtures/mta (root,
 # about 10 minutes; see tests/fixtures/mta/README.md). make check only reads
 # what was recorded.
 record-mta:

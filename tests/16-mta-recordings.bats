@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
-# Real Postfix and Exim from Debian, recorded on 127.0.0.1 by tests/mta/record.sh
-# against a scripted sink (tests/fixtures/mta/README.md says what produced
-# them): every scripted case in all four views (Postfix log, Postfix DSN,
-# Exim log, Exim DSN), and cron mode on the recorded logs.
+# Real Postfix, Exim and Sendmail from Debian, recorded on 127.0.0.1 by
+# tests/mta/record.sh against a scripted sink (tests/fixtures/mta/README.md
+# says what produced them): every scripted case in all six views (each MTA's
+# log and DSNs), and cron mode on the recorded logs.
 
 load helper
 bats_require_minimum_version 1.5.0
@@ -139,6 +139,81 @@ EOF
 	[ "$(jq -r 'select(.diag // "" | test("No action is required|message identifier")) | .rcpt' "$BATS_TEST_TMPDIR/w.jsonl" | wc -l)" -eq 0 ]
 }
 
+@test "mta: Sendmail log: every scripted case; give-ups carry the last deferral" {
+	run log_final "$MTA/sendmail/maillog"
+	[ "$status" -eq 0 ]
+	# Sendmail logs the give-up as "QID: NEWQID: sender notify: Cannot send
+	# message for 4 minutes"; the recipients still deferred fail with their
+	# last deferral (drop's last one logged no reply=, late@drop's did).
+	diff -u - <(grep -v '@sender.test ' <<<"$output") <<'EOF'
+big@sink.test failed 5.2.2 552 mailboxfull soft 127.0.0.1
+drop@drop.test failed 4.4.2 null expired soft 127.0.0.1
+full@sink.test failed 4.3.1 452 systemfull soft 127.0.0.1
+grey@sink.test delivered 2.0.0 null delivered none 127.0.0.1
+late@drop.test failed 4.4.2 421 expired soft 127.0.0.1
+late@refused.test failed 4.4.1 null expired soft 127.0.0.1
+ok@sink.test delivered 2.0.0 null delivered none 127.0.0.1
+quota@sink.test failed 4.2.2 452 mailboxfull soft 127.0.0.1
+refused@refused.test failed 4.4.1 null expired soft 127.0.0.1
+spam@sink.test failed 5.7.1 554 spamdetected soft 127.0.0.1
+unknown-ml@sink.test failed 5.1.1 550 userunknown hard 127.0.0.1
+unknown@sink.test failed 5.1.1 550 userunknown hard 127.0.0.1
+EOF
+	out=$(bounce-parse --year 2026 "$MTA/sendmail/maillog")
+	# "reply=452 4.2.2 Mailbox full: quota exceeded, try again later, stat=...":
+	# the reply goes on over its ", "
+	[ "$(jq -r 'select(.rcpt == "quota@sink.test" and .action == "failed") | .diag' <<<"$out")" = \
+	    "Cannot send message for 4 minutes; last reply: 452 4.2.2 Mailbox full: quota exceeded, try again later" ]
+	# the delay warnings ("sender notify: Warning: could not send message
+	# for past 1 minute") make no event of their own
+	[ "$(jq -r 'select(.diag // "" | test("could not send message")) | .rcpt' <<<"$out" | wc -l)" -eq 0 ]
+	[ "$(jq -r 'select(.reason == "undefined") | .rcpt' <<<"$out" | wc -l)" -eq 0 ]
+}
+
+@test "mta: Sendmail DSNs: every bounce and delay warning" {
+	run dsn_final "$MTA/sendmail" failed
+	[ "$status" -eq 0 ]
+	# Sendmail's DSN says X.4.7 (delivery time expired) for a give-up; the
+	# reason is the last reply's, as in the log. "Remote-MTA: dns;
+	# [127.0.0.1]" names the address.
+	diff -u - <(echo "$output") <<'EOF'
+big@sink.test failed 5.2.2 552 mailboxfull soft 127.0.0.1
+drop@drop.test failed 4.4.7 451 expired soft null
+full@sink.test failed 4.4.7 452 systemfull soft 127.0.0.1
+late@drop.test failed 4.4.7 421 expired soft 127.0.0.1
+late@refused.test failed 4.4.7 null expired soft 127.0.0.1
+quota@sink.test failed 4.4.7 452 mailboxfull soft 127.0.0.1
+refused@refused.test failed 4.4.7 null expired soft 127.0.0.1
+spam@sink.test failed 5.7.1 554 spamdetected soft 127.0.0.1
+unknown-ml@sink.test failed 5.1.1 550 userunknown hard 127.0.0.1
+unknown@sink.test failed 5.1.1 550 userunknown hard 127.0.0.1
+EOF
+	run dsn_final "$MTA/sendmail" delayed
+	diff -u - <(echo "$output") <<'EOF'
+drop@drop.test delayed 4.4.2 421 networkerror soft 127.0.0.1
+full@sink.test delayed 4.3.1 452 systemfull soft 127.0.0.1
+late@drop.test delayed 4.4.2 421 networkerror soft 127.0.0.1
+late@refused.test delayed 4.4.1 null networkerror soft 127.0.0.1
+quota@sink.test delayed 4.2.2 452 mailboxfull soft 127.0.0.1
+refused@refused.test delayed 4.4.1 null networkerror soft 127.0.0.1
+EOF
+}
+
+@test "mta: Sendmail: the log and the DSN name the same queue id; the log's Message-ID is the last field" {
+	logids=$(bounce-parse --year 2026 "$MTA/sendmail/maillog" | jq -r 'select(.action == "failed") |
+	    [.rcpt, .qid, .msgid] | join(" ")' | sort -u)
+	dsnids=$(for f in "$MTA/sendmail"/dsn/*.eml; do bounce-parse "$f"; done |
+	    jq -r 'select(.action == "failed") | [.rcpt, .qid, .msgid] | join(" ")' | sort -u)
+	[ "$(wc -l <<<"$logids")" -eq 10 ]
+	[ "$(cut -d' ' -f1,2 <<<"$logids")" = "$(cut -d' ' -f1,2 <<<"$dsnids")" ]
+	# Sendmail logs the message's last Message-ID field (the client's own,
+	# where full and unknown carry two); the DSN's copy of the headers has
+	# both, and the DSN path takes the first, as for Postfix and Exim.
+	[ "$(grep '^full@' <<<"$logids" | cut -d' ' -f3)" = full.sendmail.client-added@sender.test ]
+	[ "$(grep '^full@' <<<"$dsnids" | cut -d' ' -f3)" = full.sendmail@sender.test ]
+	[ "$(grep -v -e '^full@' -e '^unknown@' <<<"$logids")" = "$(grep -v -e '^full@' -e '^unknown@' <<<"$dsnids")" ]
+}
+
 @test "mta: the log and the DSN name the same queue id and Message-ID" {
 	for m in postfix:mail.log exim:mainlog; do
 		mta=${m%%:*} log="$MTA/$mta/${m#*:}"
@@ -162,7 +237,7 @@ EOF
 	reply="451 4.7.1 Greylisted: please try again in a minute"
 	want=$(bounce-parse --explain "$reply" | jq -r '[.reason, .class] | join(" ")')
 	[ -n "$want" ]
-	for log in "$MTA/postfix/mail.log" "$MTA/exim/mainlog"; do
+	for log in "$MTA/postfix/mail.log" "$MTA/exim/mainlog" "$MTA/sendmail/maillog"; do
 		got=$(bounce-parse --year 2026 "$log" | jq -r 'select(.rcpt == "grey@sink.test") |
 		    [.action, .status, .code, .diag, .reason, .class] | join(" ")' | sort -u)
 		[ "$got" = "delayed 4.7.1 451 $reply $want" ]
@@ -197,6 +272,12 @@ pieces() {
 	pieces "$MTA/exim/mainlog"
 	[ "$(jq -r 'select(.msgid == null and (.rcpt | test("@sender.test$") | not)) | .rcpt' "$BATS_TEST_TMPDIR/cron.out" | wc -l)" -eq 0 ]
 	[ "$(jq -r 'select(.action == "failed" and (.diag | test("last reply"))) | .rcpt' "$BATS_TEST_TMPDIR/cron.out" | wc -l)" -eq 4 ]
+}
+
+@test "mta: cron mode: a Sendmail log in 50 pieces gives the events of one run" {
+	pieces "$MTA/sendmail/maillog"
+	[ "$(jq -r 'select(.msgid == null and (.rcpt | test("@sender.test$") | not)) | .rcpt' "$BATS_TEST_TMPDIR/cron.out" | wc -l)" -eq 0 ]
+	[ "$(jq -r 'select(.action == "failed" and (.diag | test("last reply"))) | .rcpt' "$BATS_TEST_TMPDIR/cron.out" | wc -l)" -eq 6 ]
 }
 
 @test "mta: cron mode: the fixture logs in 50 pieces give the events of one run" {

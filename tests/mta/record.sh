@@ -3,12 +3,14 @@
 # sink (sink.py), with queue lifetimes of minutes, and saves their logs, the
 # bounce and delay DSNs they write and the sink's transcript as fixtures.
 #
-# usage: record.sh [-o OUTDIR] [postfix] [exim]     (default: both, at once)
+# usage: record.sh [-o OUTDIR] [postfix] [exim] [sendmail]   (default: all, at once)
 #
 # Needs root, python3, the postfix package installed, and Exim unpacked from
 # its packages (exim4-base, exim4-config, exim4-daemon-light; they conflict
 # with postfix as packages) into $EXIM_ROOT (default /tmp/bk-exim-root):
-# record.sh unpacks them there with apt-get download when missing. No traffic
+# record.sh unpacks them there with apt-get download when missing; Sendmail
+# the same way (sendmail-bin, sendmail-base, sendmail-cf) into
+# $SENDMAIL_ROOT, logging through a recording's own rsyslogd. No traffic
 # leaves the machine: every daemon binds 127.0.0.1 only, DNS is off, test
 # domains are routed to the sink's ports and every other domain fails.
 # A round takes about 10 minutes (the queue lifetimes of 4 minutes, then the
@@ -17,8 +19,9 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../fixtures/mta"
 if [ "${1:-}" = "-o" ]; then out=$2; shift 2; fi
-mtas=${*:-postfix exim}
+mtas=${*:-postfix exim sendmail}
 EXIM_ROOT=${EXIM_ROOT:-/tmp/bk-exim-root}
+SENDMAIL_ROOT=${SENDMAIL_ROOT:-/tmp/bk-sendmail-root}
 LATE_AFTER=${LATE_AFTER:-210}	# seconds: past Exim's retry limit of 3 minutes
 MAX_WAIT=${MAX_WAIT:-1200}	# seconds: a round that has not drained by then is cut
 
@@ -32,6 +35,8 @@ cleanup() {
 	for f in "$work"/*/sink.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
 	[ -f "$work/postfix/etc/main.cf" ] && postfix -c "$work/postfix/etc" stop >/dev/null 2>&1 || true
 	[ -f "$work/exim/exim.pid" ] && kill "$(cat "$work/exim/exim.pid")" 2>/dev/null || true
+	[ -f "$work/sendmail/sendmail.pid" ] && kill "$(head -1 "$work/sendmail/sendmail.pid")" 2>/dev/null || true
+	[ -f "$work/sendmail/rsyslog.pid" ] && kill "$(cat "$work/sendmail/rsyslog.pid")" 2>/dev/null || true
 	[ -f /etc/exim4/trusted_configs ] && sed -i "\\|^$work/|d" /etc/exim4/trusted_configs
 	true
 }
@@ -119,6 +124,47 @@ record_exim() {
 	"$exim_bin" -C "$d/exim.conf" -bV | sed -n '1s/^Exim version \([^ ]*\).*/\1/p' >"$out/exim/version"
 }
 
+record_sendmail() {
+	base=14525 submit=14025 d="$work/sendmail"
+	sm_bin="$SENDMAIL_ROOT/usr/libexec/sendmail/sendmail"
+	if [ ! -x "$sm_bin" ]; then
+		mkdir -p "$SENDMAIL_ROOT/deb"
+		(cd "$SENDMAIL_ROOT/deb" && apt-get download sendmail-bin sendmail-base sendmail-cf)
+		for p in "$SENDMAIL_ROOT"/deb/*.deb; do dpkg-deb -x "$p" "$SENDMAIL_ROOT"; done
+	fi
+	# Sendmail logs through syslog(3) only: a recording's own rsyslogd
+	# (Debian's rsyslog package) owns /dev/log while it runs.
+	command -v rsyslogd >/dev/null || apt-get install -y --no-install-recommends rsyslog
+	[ -e /dev/log ] && { echo "record.sh: /dev/log exists: a syslog daemon runs already" >&2; return 1; }
+	mkdir -p "$d/mqueue"
+	chmod 700 "$d/mqueue"
+	vars="WORK=$d BASE=$base DROP=$((base + 1)) REFUSED=$((base + 2)) SUBMIT=$submit"
+	# shellcheck disable=SC2086 # word splitting of vars is wanted
+	for f in sendmail.mc rsyslog.conf; do render "$here/sendmail/$f" "$d/$f" $vars; done
+	cf="$SENDMAIL_ROOT/usr/share/sendmail/cf"
+	m4 -D_CF_DIR_="$cf/" "$cf/m4/cf.m4" "$d/sendmail.mc" >"$d/sendmail.cf"
+	printf 'hosts files\naliases files\n' >"$d/service.switch"
+	printf '127.0.0.1 mta-sendmail.test %s localhost\n' "$(hostname)" >"$d/hosts"
+	printf 'postmaster: double-bounce@sender.test\nMAILER-DAEMON: postmaster\nroot: postmaster\n' >"$d/aliases"
+	: >"$d/helpfile"
+	rsyslogd -f "$d/rsyslog.conf" -i "$d/rsyslog.pid"
+	sleep 1
+	"$sm_bin" -C "$d/sendmail.cf" -bi
+	start_sink sendmail "$base"
+	"$sm_bin" -C "$d/sendmail.cf" -bd -q30s
+	sleep 2
+	python3 "$here/submit.py" "$submit" sendmail first
+	sleep "$LATE_AFTER"
+	python3 "$here/submit.py" "$submit" sendmail late
+	drain sendmail sh -c "find '$d/mqueue' -name 'qf*' | wc -l"
+	kill "$(head -1 "$d/sendmail.pid")"
+	kill "$(cat "$d/sink.pid")" 2>/dev/null || true
+	sleep 1
+	kill "$(cat "$d/rsyslog.pid")"
+	save sendmail "$d/maillog" maillog
+	"$sm_bin" -C "$d/sendmail.cf" -d0.1 -bt </dev/null | sed -n '1s/^Version //p' >"$out/sendmail/version"
+}
+
 save() {	# name log-file log-name
 	rm -rf "${out:?}/$1"
 	mkdir -p "$out/$1/dsn"
@@ -135,7 +181,8 @@ for m in $mtas; do
 	case $m in
 	postfix) record_postfix >"$work/postfix.out" 2>&1 & ;;
 	exim) record_exim >"$work/exim.out" 2>&1 & ;;
-	*) echo "record.sh: unknown MTA: $m (postfix, exim)" >&2; exit 2 ;;
+	sendmail) record_sendmail >"$work/sendmail.out" 2>&1 & ;;
+	*) echo "record.sh: unknown MTA: $m (postfix, exim, sendmail)" >&2; exit 2 ;;
 	esac
 	pids="$pids $!"
 done
