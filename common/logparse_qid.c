@@ -87,21 +87,11 @@ value_end(const char *s, size_t n)
 }
 
 /* One pass over "k=v, k=v, ...": every byte is looked at a bounded number of times. */
-/* Whether s starts with "key=". */
-static int
-key_follows(const char *s, size_t n)
-{
-	size_t k = 0;
-
-	while (k < n && is_keychar(s[k]))
-		k++;
-	return k > 0 && k < n && s[k] == '=';
-}
-
 static void
 scan_fields(const char *s, size_t n, struct logparse_kv *kv)
 {
 	size_t i = 0;
+	int last = -1;	/* the key whose value a segment without "key=" continues */
 
 	memset(kv, 0, sizeof *kv);
 	while (i < n) {
@@ -128,17 +118,19 @@ scan_fields(const char *s, size_t n, struct logparse_kv *kv)
 				return;
 			}
 			e = v + value_end(s + v, n - v);
-			/* ", " inside a value (Sendmail's "reply=452 4.2.2 Mailbox
-			 * full, try again later, stat=..."): it goes on up to the
-			 * next ", key=". */
-			while (which >= 0 && e + 2 < n && !key_follows(s + e + 2, n - e - 2))
-				e += 2 + value_end(s + e + 2, n - e - 2);
+			last = -1;
 			if (which >= 0 && kv->p[which] == NULL) {
 				kv->p[which] = s + v;
 				kv->n[which] = e - v;
+				last = which;
 			}
 		} else {
 			e = i + value_end(s + i, n - i);
+			/* ", " inside a value (Sendmail's "reply=452 4.2.2 Mailbox
+			 * full, try again later, stat=..."): it goes on up to the
+			 * next ", key=". */
+			if (last >= 0)
+				kv->n[last] = (size_t)(s + e - kv->p[last]);
 		}
 		i = e + 2;
 	}
@@ -416,8 +408,9 @@ logparse_qid_line(struct logparse_ctx *c, const char *msg, size_t n)
 		logparse_remember(c, msg, qlen, NULL, 0, id, in);
 		return BK_OK;
 	}
-	if ((fmt == LOGPARSE_AUTO || fmt == LOGPARSE_SENDMAIL) && rn > 20 &&
-	    logparse_find(rest, rn < 64 ? rn : 64, ": sender notify: ") != NULL)
+	/* Sendmail's (its syslog tag: sendmail, sm-mta, sm-msp-queue) */
+	if ((fmt == LOGPARSE_AUTO || fmt == LOGPARSE_SENDMAIL) && c->tag && c->tag[0] == 's' &&
+	    rn > 20 && logparse_find(rest, rn < 64 ? rn : 64, ": sender notify: ") != NULL)
 		return logparse_sendmail_notify(c, msg, qlen, rest, rn);
 	if (rn == 7 && memcmp(rest, "removed", 7) == 0) {
 		logparse_forget(c->lp, msg, qlen);
