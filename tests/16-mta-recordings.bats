@@ -214,6 +214,40 @@ EOF
 	[ "$(grep -v -e '^full@' -e '^unknown@' <<<"$logids")" = "$(grep -v -e '^full@' -e '^unknown@' <<<"$dsnids")" ]
 }
 
+@test "mta: OpenSMTPD DSNs: every bounce and delay warning; an expired envelope is a failure" {
+	run dsn_final "$MTA/opensmtpd" failed
+	[ "$status" -eq 0 ]
+	# OpenSMTPD 6.8 reports an envelope it gave up on as "Action: delayed",
+	# Status 4.4.7, "Envelope expired" (fixed upstream later): failed.
+	diff -u - <(echo "$output") <<'EOF'
+big@sink.test failed 5.2.2 552 mailboxfull soft null
+drop@drop.test failed 4.4.7 null expired soft null
+full@sink.test failed 4.4.7 null expired soft null
+late@drop.test failed 4.4.7 null expired soft null
+late@refused.test failed 4.4.7 null expired soft null
+quota@sink.test failed 4.4.7 null expired soft null
+refused@refused.test failed 4.4.7 null expired soft null
+spam@sink.test failed 5.7.1 554 spamdetected soft null
+unknown-ml@sink.test failed 5.1.1 550 userunknown hard null
+unknown@sink.test failed 5.1.1 550 userunknown hard null
+EOF
+	run dsn_final "$MTA/opensmtpd" delayed
+	diff -u - <(echo "$output") <<'EOF'
+drop@drop.test delayed 4.0.0 null undefined soft null
+full@sink.test delayed 4.3.1 452 systemfull soft null
+grey@sink.test delayed 4.7.1 451 blocked soft null
+late@drop.test delayed 4.0.0 null undefined soft null
+late@refused.test delayed 4.0.0 null networkerror soft null
+quota@sink.test delayed 4.2.2 452 mailboxfull soft null
+refused@refused.test delayed 4.0.0 null networkerror soft null
+EOF
+	# the queue id of the returned message's Received, its first Message-ID
+	ids=$(for f in "$MTA/opensmtpd"/dsn/*.eml; do bounce-parse "$f"; done |
+	    jq -r 'select(.action == "failed") | [.rcpt, .qid, .msgid] | join(" ")' | sort -u)
+	[ "$(wc -l <<<"$ids")" -eq 10 ]
+	[ "$(grep '^full@' <<<"$ids")" = "full@sink.test 15077867 full.opensmtpd@sender.test" ]
+}
+
 @test "mta: the log and the DSN name the same queue id and Message-ID" {
 	for m in postfix:mail.log exim:mainlog; do
 		mta=${m%%:*} log="$MTA/$mta/${m#*:}"

@@ -3,14 +3,16 @@
 # sink (sink.py), with queue lifetimes of minutes, and saves their logs, the
 # bounce and delay DSNs they write and the sink's transcript as fixtures.
 #
-# usage: record.sh [-o OUTDIR] [postfix] [exim] [sendmail]   (default: all, at once)
+# usage: record.sh [-o OUTDIR] [postfix] [exim] [sendmail] [opensmtpd]
+#        (default: all, at once)
 #
 # Needs root, python3, the postfix package installed, and Exim unpacked from
 # its packages (exim4-base, exim4-config, exim4-daemon-light; they conflict
 # with postfix as packages) into $EXIM_ROOT (default /tmp/bk-exim-root):
 # record.sh unpacks them there with apt-get download when missing; Sendmail
 # the same way (sendmail-bin, sendmail-base, sendmail-cf) into
-# $SENDMAIL_ROOT, logging through a recording's own rsyslogd. No traffic
+# $SENDMAIL_ROOT and OpenSMTPD (opensmtpd) into $OPENSMTPD_ROOT, both
+# logging through a recording's own rsyslogd. No traffic
 # leaves the machine: every daemon binds 127.0.0.1 only, DNS is off, test
 # domains are routed to the sink's ports and every other domain fails.
 # A round takes about 10 minutes (the queue lifetimes of 4 minutes, then the
@@ -19,9 +21,10 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out="$here/../fixtures/mta"
 if [ "${1:-}" = "-o" ]; then out=$2; shift 2; fi
-mtas=${*:-postfix exim sendmail}
+mtas=${*:-postfix exim sendmail opensmtpd}
 EXIM_ROOT=${EXIM_ROOT:-/tmp/bk-exim-root}
 SENDMAIL_ROOT=${SENDMAIL_ROOT:-/tmp/bk-sendmail-root}
+OPENSMTPD_ROOT=${OPENSMTPD_ROOT:-/tmp/bk-opensmtpd-root}
 LATE_AFTER=${LATE_AFTER:-210}	# seconds: past Exim's retry limit of 3 minutes
 MAX_WAIT=${MAX_WAIT:-1200}	# seconds: a round that has not drained by then is cut
 
@@ -36,7 +39,8 @@ cleanup() {
 	[ -f "$work/postfix/etc/main.cf" ] && postfix -c "$work/postfix/etc" stop >/dev/null 2>&1 || true
 	[ -f "$work/exim/exim.pid" ] && kill "$(cat "$work/exim/exim.pid")" 2>/dev/null || true
 	[ -f "$work/sendmail/sendmail.pid" ] && kill "$(head -1 "$work/sendmail/sendmail.pid")" 2>/dev/null || true
-	[ -f "$work/sendmail/rsyslog.pid" ] && kill "$(cat "$work/sendmail/rsyslog.pid")" 2>/dev/null || true
+	[ -f "$work/opensmtpd/smtpd.pid" ] && kill "$(cat "$work/opensmtpd/smtpd.pid")" 2>/dev/null
+	[ -f "$work/rsyslog.pid" ] && kill "$(cat "$work/rsyslog.pid")" 2>/dev/null || true
 	[ -f /etc/exim4/trusted_configs ] && sed -i "\\|^$work/|d" /etc/exim4/trusted_configs
 	true
 }
@@ -132,23 +136,17 @@ record_sendmail() {
 		(cd "$SENDMAIL_ROOT/deb" && apt-get download sendmail-bin sendmail-base sendmail-cf)
 		for p in "$SENDMAIL_ROOT"/deb/*.deb; do dpkg-deb -x "$p" "$SENDMAIL_ROOT"; done
 	fi
-	# Sendmail logs through syslog(3) only: a recording's own rsyslogd
-	# (Debian's rsyslog package) owns /dev/log while it runs.
-	command -v rsyslogd >/dev/null || apt-get install -y --no-install-recommends rsyslog
-	[ -e /dev/log ] && { echo "record.sh: /dev/log exists: a syslog daemon runs already" >&2; return 1; }
 	mkdir -p "$d/mqueue"
 	chmod 700 "$d/mqueue"
 	vars="WORK=$d BASE=$base DROP=$((base + 1)) REFUSED=$((base + 2)) SUBMIT=$submit"
 	# shellcheck disable=SC2086 # word splitting of vars is wanted
-	for f in sendmail.mc rsyslog.conf; do render "$here/sendmail/$f" "$d/$f" $vars; done
+	render "$here/sendmail/sendmail.mc" "$d/sendmail.mc" $vars
 	cf="$SENDMAIL_ROOT/usr/share/sendmail/cf"
 	m4 -D_CF_DIR_="$cf/" "$cf/m4/cf.m4" "$d/sendmail.mc" >"$d/sendmail.cf"
 	printf 'hosts files\naliases files\n' >"$d/service.switch"
 	printf '127.0.0.1 mta-sendmail.test %s localhost\n' "$(hostname)" >"$d/hosts"
 	printf 'postmaster: double-bounce@sender.test\nMAILER-DAEMON: postmaster\nroot: postmaster\n' >"$d/aliases"
 	: >"$d/helpfile"
-	rsyslogd -f "$d/rsyslog.conf" -i "$d/rsyslog.pid"
-	sleep 1
 	"$sm_bin" -C "$d/sendmail.cf" -bi
 	start_sink sendmail "$base"
 	"$sm_bin" -C "$d/sendmail.cf" -bd -q30s
@@ -160,9 +158,60 @@ record_sendmail() {
 	kill "$(head -1 "$d/sendmail.pid")"
 	kill "$(cat "$d/sink.pid")" 2>/dev/null || true
 	sleep 1
-	kill "$(cat "$d/rsyslog.pid")"
 	save sendmail "$d/maillog" maillog
 	"$sm_bin" -C "$d/sendmail.cf" -d0.1 -bt </dev/null | sed -n '1s/^Version //p' >"$out/sendmail/version"
+}
+
+record_opensmtpd() {
+	base=15525 submit=15025 d="$work/opensmtpd"
+	smtpd_bin="$OPENSMTPD_ROOT/usr/sbin/smtpd"
+	if [ ! -x "$smtpd_bin" ]; then
+		mkdir -p "$OPENSMTPD_ROOT/deb"
+		(cd "$OPENSMTPD_ROOT/deb" && apt-get download opensmtpd)
+		for p in "$OPENSMTPD_ROOT"/deb/*.deb; do dpkg-deb -x "$p" "$OPENSMTPD_ROOT"; done
+	fi
+	# Debian's build runs as opensmtpd and opensmtpq (not _smtpd, _smtpq),
+	# chrooted to their home, as the package's postinst makes them.
+	mkdir -p /var/lib/opensmtpd/empty
+	for u in opensmtpd opensmtpq; do
+		getent passwd "$u" >/dev/null || useradd --system --user-group \
+		    -d /var/lib/opensmtpd/empty -s /usr/sbin/nologin "$u"
+	done
+	# The spool (/var/spool/smtpd) and control socket are built in; the
+	# recording's messages are the only ones there.
+	if [ -d /var/spool/smtpd ] && [ -n "$(find /var/spool/smtpd -type f 2>/dev/null | head -1)" ]; then
+		echo "record.sh: /var/spool/smtpd holds messages: not touching them" >&2
+		return 1
+	fi
+	mkdir -p "$d"
+	render "$here/opensmtpd/smtpd.conf" "$d/smtpd.conf" "BASE=$base" "DROP=$((base + 1))" \
+	    "REFUSED=$((base + 2))" "SUBMIT=$submit"
+	# smtpctl talks to the daemon only when setgid opensmtpq (the package's
+	# postinst sets it so with dpkg-statoverride)
+	ctl="$OPENSMTPD_ROOT/usr/sbin/smtpctl"
+	chgrp opensmtpq "$ctl"
+	chmod 2755 "$ctl"
+	start_sink opensmtpd "$base"
+	# -F: in the foreground (its pid known), logging to syslog as usual
+	"$smtpd_bin" -F -f "$d/smtpd.conf" &
+	echo $! >"$d/smtpd.pid"
+	sleep 2
+	python3 "$here/submit.py" "$submit" opensmtpd first
+	# OpenSMTPD's first retry of a relay comes minutes later
+	# (scheduler_ramqueue.c): ask for one every 30 s, as the others retry.
+	t=0
+	while [ "$t" -lt "$LATE_AFTER" ]; do
+		sleep 30; t=$((t + 30))
+		"$ctl" schedule all >/dev/null
+	done
+	python3 "$here/submit.py" "$submit" opensmtpd late
+	drain opensmtpd sh -c "'$ctl' schedule all >/dev/null; '$ctl' show queue >'$d/queue' &&
+	    wc -l <'$d/queue'"
+	kill "$(cat "$d/smtpd.pid")"
+	kill "$(cat "$d/sink.pid")" 2>/dev/null || true
+	sleep 1
+	save opensmtpd "$d/maillog" maillog
+	"$smtpd_bin" -h 2>&1 | sed -n 's/^version: OpenSMTPD \([^ ]*\).*/\1/p' >"$out/opensmtpd/version"
 }
 
 save() {	# name log-file log-name
@@ -177,12 +226,25 @@ save() {	# name log-file log-name
 }
 
 mkdir -p "$out"
+# Sendmail and OpenSMTPD log through syslog(3) only: the recording's own
+# rsyslogd (Debian's rsyslog package) owns /dev/log while it runs.
+case " $mtas " in
+*" sendmail "*|*" opensmtpd "*)
+	command -v rsyslogd >/dev/null || apt-get install -y --no-install-recommends rsyslog
+	[ -e /dev/log ] && { echo "record.sh: /dev/log exists: a syslog daemon runs already" >&2; exit 2; }
+	mkdir -p "$work/sendmail" "$work/opensmtpd"
+	render "$here/rsyslog.conf" "$work/rsyslog.conf" "WORK=$work"
+	rsyslogd -f "$work/rsyslog.conf" -i "$work/rsyslog.pid"
+	sleep 1
+	;;
+esac
 for m in $mtas; do
 	case $m in
 	postfix) record_postfix >"$work/postfix.out" 2>&1 & ;;
 	exim) record_exim >"$work/exim.out" 2>&1 & ;;
 	sendmail) record_sendmail >"$work/sendmail.out" 2>&1 & ;;
-	*) echo "record.sh: unknown MTA: $m (postfix, exim, sendmail)" >&2; exit 2 ;;
+	opensmtpd) record_opensmtpd >"$work/opensmtpd.out" 2>&1 & ;;
+	*) echo "record.sh: unknown MTA: $m (postfix, exim, sendmail, opensmtpd)" >&2; exit 2 ;;
 	esac
 	pids="$pids $!"
 done
