@@ -125,6 +125,66 @@ email_field_is(const struct mime_header *g, size_t i, const char *name)
 	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
 }
 
+/* The queue id in a Received field's " id " clause (RFC 5321 4.4), outside
+ * comments: "by mx (Postfix) with ESMTP id 4Abc12", Exim's "id 1xa7XZ-0006mP-1K".
+ * The top Received of a returned message is the reporting MTA's own, so it
+ * is the id that MTA's log knows the message by. */
+static void
+received_id(const char *v, size_t n, char *out, size_t cap)
+{
+	int depth = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i + 4 < n; i++) {
+		size_t k = i + 4, j = 0;
+
+		if (v[i] == '(')
+			depth++;
+		else if (v[i] == ')' && depth > 0)
+			depth--;
+		if (depth > 0 || !ascii_space((unsigned char)v[i]) ||
+		    strncasecmp(v + i + 1, "id", 2) != 0 || !ascii_space((unsigned char)v[i + 3]))
+			continue;
+		while (k < n && j < cap - 1 && (ascii_alpha((unsigned char)v[k]) ||
+		    ascii_digit((unsigned char)v[k]) || v[k] == '-' || v[k] == '.'))
+			out[j++] = v[k++];
+		if (k < n && j > 0 && (j == cap - 1 || !(ascii_space((unsigned char)v[k]) ||
+		    v[k] == ';')))
+			j = 0;	/* cut or glued to other text: not an id */
+		out[j] = '\0';
+		return;
+	}
+}
+
+/* The host that a connection failure names, where a report has no
+ * Remote-MTA: Postfix's "connect to %s[%s]:%d: ..." (smtp_connect.c), "lost
+ * connection with %s[%s] while ..." and "conversation with %s[%s] timed out
+ * while ..." (smtp_trouble.c). NULL if none. */
+static const char *
+text_host(const char *diag, char *out)
+{
+	static const char *const lead[] = { "connect to ", "lost connection with ",
+		"conversation with " };
+	const char *p, *b;
+
+	if (diag == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof lead / sizeof lead[0]; i++) {
+		size_t k = strlen(lead[i]);
+
+		if (strncasecmp(diag, lead[i], k) != 0)
+			continue;
+		p = diag + k;
+		if ((b = strchr(p, '[')) == NULL || b == p || (size_t)(b - p) >= 256 ||
+		    memchr(p, ' ', (size_t)(b - p)) != NULL)
+			return NULL;
+		memcpy(out, p, (size_t)(b - p));
+		out[b - p] = '\0';
+		return out;
+	}
+	return NULL;
+}
+
 /* The returned message's header (read once per message): author and
  * Message-ID, from the first field of each name, found in one pass. Its
  * recipient waits until it is asked for (email_original_recipient): few messages
@@ -134,12 +194,14 @@ read_original(struct msg *m, const char *s, size_t n)
 {
 	struct mime_header *h = &m->orig_header;
 	struct util_buf v = reuse(&kept.orig_value);
-	size_t from = SIZE_MAX, return_path = SIZE_MAX, msgid = SIZE_MAX;
+	size_t from = SIZE_MAX, return_path = SIZE_MAX, msgid = SIZE_MAX, received = SIZE_MAX;
 
 	mime_header_parse(s, n, h);
 	for (size_t i = 0; i < h->n; i++) {
 		if (from == SIZE_MAX && email_field_is(h, i, "from"))
 			from = i;
+		else if (received == SIZE_MAX && email_field_is(h, i, "received"))
+			received = i;
 		else if (return_path == SIZE_MAX && email_field_is(h, i, "return-path"))
 			return_path = i;
 		else if (msgid == SIZE_MAX && email_field_is(h, i, "message-id"))
@@ -156,6 +218,10 @@ read_original(struct msg *m, const char *s, size_t n)
 	if (msgid != SIZE_MAX) {
 		mime_field_value(h, msgid, &v);
 		msgid_copy(v.p, v.len, m->msgid);
+	}
+	if (received != SIZE_MAX) {
+		mime_field_value(h, received, &v);
+		received_id(v.p, v.len, m->qid, sizeof m->qid);
 	}
 	keep(&kept.orig_value, &v);
 }
@@ -307,7 +373,7 @@ email_emit(struct msg *m, const struct rcpt *r)
 {
 	struct event e;
 	struct util_buf diag;
-	char st[STATUS_MAX];
+	char st[STATUS_MAX], rhost[256];
 
 	event_init(&e);
 	if (event_set_rcpt(&e, r->addr, r->addrlen) != 0) {
@@ -341,13 +407,16 @@ email_emit(struct msg *m, const struct rcpt *r)
 	if (r->status && status_parse(r->status, strcspn(r->status, " \t(;"), st) == 0)
 		memcpy(e.status, st, sizeof st);
 	/* A generic code ("5.0.0") next to a specific one in the reply text. A
-	 * transcript may also hold the 2.x.x replies before the failure. */
+	 * transcript may also hold the 2.x.x replies before the failure. A
+	 * temporary code under "5.0.0" is the reply that kept failing until the
+	 * MTA gave up (Exim's deliver.c writes 5.0.0 for every failure; its log
+	 * and Postfix's DSN carry the 4.x.x). */
 	if (e.diag && (e.status[0] == '\0' || strcmp(e.status + 1, ".0.0") == 0)) {
 		const char *p = e.diag, *end = e.diag + (diag.len < 400 ? diag.len : 400);
 
 		while (p < end && (p = status_find(p, (size_t)(end - p), st)) != NULL) {
-			if (st[0] != '2' && (e.status[0] == '\0' || (st[0] == e.status[0] &&
-			    strcmp(st + 1, ".0.0") != 0))) {
+			if (st[0] != '2' && (e.status[0] == '\0' || ((st[0] == e.status[0] ||
+			    (st[0] == '4' && e.status[0] == '5')) && strcmp(st + 1, ".0.0") != 0))) {
 				memcpy(e.status, st, sizeof st);
 				break;
 			}
@@ -375,10 +444,26 @@ email_emit(struct msg *m, const struct rcpt *r)
 		if (fstat(m->fd, &fst) == 0)
 			e.time = fst.st_mtime;
 	}
-	e.rhost = r->rhost && *r->rhost ? r->rhost : NULL;
+	e.rhost = r->rhost && *r->rhost ? r->rhost : text_host(e.diag, rhost);
+	/* "Remote-MTA: dns; [192.0.2.1]" (Sendmail's for an address literal):
+	 * the host is the address, as the logs name it. */
+	if (e.rhost == r->rhost && e.rhost && e.rhost[0] == '[') {
+		size_t n = strcspn(e.rhost + 1, "]");
+
+		if (e.rhost[1 + n] == ']' && e.rhost[2 + n] == '\0' && n > 0 && n < sizeof rhost) {
+			memcpy(rhost, e.rhost + 1, n);
+			rhost[n] = '\0';
+			e.rhost = rhost;
+		}
+	}
 	e.from = m->from[0] ? m->from : NULL;
 	e.msgid = m->msgid[0] ? m->msgid : NULL;
 	e.qid = r->qid && *r->qid ? r->qid : NULL;
+	/* Where the report names none (X-Postfix-Queue-ID): the reporting MTA's
+	 * id of a message that bounced (a complaint's is the receiver's). */
+	if (e.qid == NULL && m->qid[0] && (strcmp(e.action, "failed") == 0 ||
+	    strcmp(e.action, "delayed") == 0))
+		e.qid = m->qid;
 	e.orig_rcpt = r->orig_rcpt;
 	e.source = "email";
 	e.origin = m->origin;

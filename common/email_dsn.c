@@ -130,6 +130,13 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 			r.diag = dm->notice.len ? dm->notice.p : NULL;
 		}
 	}
+	/* OpenSMTPD 6.8 (Debian 12's) reports an envelope it gave up on as
+	 * "Action: delayed", Status 4.4.7, "Envelope expired" (queue.c; fixed
+	 * upstream by OpenSMTPD pull request 1133): the message is gone. */
+	if (r.action && strcmp(r.action, "delayed") == 0 && r.status &&
+	    strncmp(skip_type(r.status), "4.4.7", 5) == 0 && r.diag &&
+	    strncasecmp(r.diag, "Envelope expired", 16) == 0)
+		r.action = "failed";
 	r.time = (time_t)-1;
 	if ((v = dsn_value(g, d->lad, &dm->lad)) != NULL)
 		r.time = email_date(v);

@@ -36,6 +36,7 @@ struct msg {
 	struct mime_header orig_header;	/* parsed, in orig or text */
 	int orig_to_done;	/* orig_to looked up (email_original_recipient) */
 	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];
+	char qid[64];		/* from the returned message's top Received */
 	/* For recipients named by a local part or an X.400 address: whom the
 	 * notice may mean (email.c original_recipients), found once. */
 	char (*cands)[ADDR_MAX];
