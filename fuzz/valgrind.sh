@@ -29,7 +29,7 @@ failed=0
 vg() {
 	runs=$((runs + 1))
 	log="$T/vg.$runs"
-	valgrind -q --error-exitcode=$VGCODE --leak-check=full \
+	valgrind -q --error-exitcode=$VGCODE --suppressions="$(pwd)/fuzz/valgrind.supp" --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
 	    --track-origins=yes --log-file="$log" "$@" 2>"$T/stderr.$runs"
 	rc=$?
