@@ -488,6 +488,9 @@ static const struct phrase {
 	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
 	P("networkerror", "message is looping", QMAIL_LOCAL),
 	P("networkerror", "loops back to myself", POSTFIX_ADDR),
+	/* Exchange Online 5.4.4 "SMTPSEND.DNS.MxLoopback; DNS records for
+	 * this domain are configured in a loop": not a missing domain. */
+	P("networkerror", "mxloopback", EXCHANGE),
 	P("networkerror", "mail loops back", COURIER),
 	P("networkerror", "routing loop", RFC3463),
 	P("networkerror", "loop detected", OPENSMTPD_SMTP),
