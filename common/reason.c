@@ -131,6 +131,14 @@ const struct reason_desc reason_table[] = {
 #define RFC2308		"RFC 2308 7.1 (SERVFAIL: server failure, cached only for a short time)"
 #define RFC4954		"RFC 4954 6 (SMTP AUTH: 530 5.7.0 Authentication required)"
 #define MS_OXCMAIL	"[MS-OXCMAIL] 2.2.3.7.1.3 (Exchange reads an unknown subject or detail as 0)"
+#define EXCHANGE2007	"Exchange Server 2007-2019 DSN texts (learn.microsoft.com: DSNs and NDRs in Exchange Server)"
+#define EXCHANGE_NDR	"Exchange Online NDR format (learn.microsoft.com .../ndr/non-delivery-reports-in-exchange-online: 'wasn't found at', 'Despite repeated attempts')"
+#define YANDEX_BOUNCES	"Yandex: report on non-delivery to Yandex (yandex.com/support/mail/bounces/yandex.html: error codes table)"
+#define JP_ISP		"Japanese ISPs' published error-mail guides (BIGLOBE FAQ 10621, megaegg FAQ 296: 'mail box is full', 'user name is unknown')"
+#define MAILUTILS	"GNU Mailutils manual, mda Mailbox Quotas ('message would exceed maximum mailbox size')"
+#define CYRUS_LMTP	"Cyrus IMAP imap/lmtpengine.c (550-Mailbox unknown. Either there is no mailbox ...)"
+#define POSTFIX_SMTPD_PIPE	"Postfix src/smtpd/smtpd.c (554 5.5.0 Error: improper use of SMTP command pipelining)"
+#define EXIM_LOCALHOST	"Exim src/src/routers/rf_lookup_hostlist.c, dnslookup.c (lowest numbered MX record points to local host)"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -208,6 +216,8 @@ static const struct phrase {
 	MARK(MK_EXPIRY, "message expired", EXCHANGE),
 	MARK(MK_EXPIRY, "exceeds the expiry time", KUMOMTA),
 	MARK(MK_EXPIRY, "too many failures", HARAKA),
+	MARK(MK_EXPIRY, "time limit specified", EXCHANGE2003),
+	MARK(MK_EXPIRY, "despite repeated attempts", EXCHANGE_NDR),
 	MARK(MK_QUOTE, "said:", POSTFIX_SMTP),
 	MARK(MK_QUOTE, "did not like our", DMA),
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
@@ -294,7 +304,11 @@ static const struct phrase {
 	P("notcompliantrfc", "multiple addresses in from", GMAIL),
 	P("notcompliantrfc", "missing a valid address in from", GMAIL),
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
-	P("securityerror", "not authenticated to send anonymous mail", EXCHANGE),
+	/* Exchange Online 5.7.1 "Client was not authenticated to send
+	 * anonymous mail during MAIL FROM", 5.7.57 "Client not authenticated
+	 * to send mail". */
+	P("securityerror", "not authenticated to send", EXCHANGE),
+	P("securityerror", "application-specific password required", GMAIL),
 	P("securityerror", "tls required", OPENSMTPD_MTA),
 	P("securityerror", "tls session", EXIM_SMTP),
 	P("securityerror", "dane error", EXIM_SMTP),
@@ -314,6 +328,7 @@ static const struct phrase {
 	P("norelaying", "isn't in my list of allowed rcpthosts", QMAIL_SMTPD),
 	P("spamdetected", "message content rejected", POSTFIX_CLEANUP),
 	P("mailererror", "command died", POSTFIX_PIPE),
+	P("mailererror", "command time limit exceeded", POSTFIX_PIPE),
 	P("mailererror", "command output", POSTFIX_PIPE),
 	P("mailererror", "mailer error", SENDMAIL_ERR),
 	P("mailererror", "local delivery failed", EXIM_DELIVER),
@@ -348,7 +363,14 @@ static const struct phrase {
 	P("speeding", "receive limit", EXCHANGE),
 	P("speeding", "sending quota", GMAIL),
 	P("speeding", "relay limit exceeded", GMAIL),
+	/* "Daily SMTP relay sending limit exceeded for customer". */
+	P("speeding", "sending limit exceeded", GMAIL),
 	P("mailboxfull", "mailfolder is full", VPOPMAIL),
+	P("mailboxfull", "mail box is full", JP_ISP),
+	P("mailboxfull", "mail box full", JP_ISP),
+	P("mailboxfull", "mailbox size exceeded", YANDEX_BOUNCES),
+	P("mailboxfull", "mailbox size limit exceeded", YANDEX_BOUNCES),
+	P("mailboxfull", "exceed maximum mailbox size", MAILUTILS),
 	P("mailboxfull", "mailbox for user is full", DOVECOT),
 	P("mailboxfull", "disk quota exceeded", GLIBC_ERRNO),
 	/* Postfix local(8) past mailbox_size_limit: "error writing message:
@@ -371,6 +393,8 @@ static const struct phrase {
 	P("exceedlimit", "exceeds administrative limit", RFC3463),
 	P("hasmoved", "has moved", RFC3463),
 	P("suspend", "mailbox disabled", RFC3463),
+	/* Yandex: the recipient's account is blocked. */
+	P("suspend", "policy rejection on the target address", YANDEX_BOUNCES),
 	P("suspend", "mailbox is disabled", YAHOO),
 	P("suspend", "account has been disabled", YAHOO),
 	P("suspend", "account is disabled", IANA_7_13),
@@ -378,6 +402,17 @@ static const struct phrase {
 	P("suspend", "tried to reach is disabled", GMAIL),
 	P("suspend", "account is locked", VPOPMAIL),
 	P("userunknown", "recipient name is not recognized", EXCHANGE2003),
+	P("userunknown", "address you entered couldn't be found", EXCHANGE2007),
+	P("userunknown", "e-mail address was not found", EXCHANGE2007),
+	P("userunknown", "email address was not found", EXCHANGE2007),
+	/* "Your message to x@example.org couldn't be delivered. x wasn't
+	 * found at example.org." */
+	P("userunknown", "wasn't found at", EXCHANGE_NDR),
+	P("userunknown", "mailbox unknown", CYRUS_LMTP),
+	P("userunknown", "user name is unknown", JP_ISP),
+	P("userunknown", "no correct recipients", YANDEX_BOUNCES),
+	P("userunknown", "bad recipient address syntax", YANDEX_BOUNCES),
+	P("userunknown", "bad address mailbox syntax", YANDEX_BOUNCES),
 	PF("userunknown", "unknown user", POSTFIX_LOCAL, F_EXCUSE),
 	PF("userunknown", "user unknown", USER_UNKNOWN, F_EXCUSE),
 	P("userunknown", "no mailbox here by that name", QMAIL_LOCAL),
@@ -411,6 +446,8 @@ static const struct phrase {
 	P("hostunknown", "nxdomain", RFC1035),
 	P("hostunknown", "host not found", POSTFIX_DNS),
 	P("hostunknown", "host unknown", SENDMAIL_ERR),
+	P("hostunknown", "host name is unknown", JP_ISP),
+	P("hostunknown", "unknown host", JP_ISP),
 	P("hostunknown", "domain not found", POSTFIX_SMTPD),
 	P("hostunknown", "no such domain", COURIER),
 	P("hostunknown", "name or service not known", GLIBC_ERRNO),
@@ -495,6 +532,8 @@ static const struct phrase {
 	P("networkerror", "routing loop", RFC3463),
 	P("networkerror", "loop detected", OPENSMTPD_SMTP),
 	P("networkerror", "mail loop", EXIM_ACL),
+	P("networkerror", "mail forwarding loop", POSTFIX_LOCAL),
+	P("networkerror", "points to local host", EXIM_LOCALHOST),
 	P("networkerror", "too many hops", SENDMAIL_SRV),
 	PF("networkerror", "host name lookup failure", SENDMAIL_ERR, F_TEMP),
 	PF("networkerror", "dns error", GMAIL, F_WEAK),
@@ -512,6 +551,7 @@ static const struct phrase {
 	PF("systemerror", "temporary failure", GLIBC_ERRNO, F_WEAK | F_TEMP),
 	PF("syntaxerror", "syntax error", RFC5321, F_WEAK),
 	P("syntaxerror", "malformed smtp reply", EXIM_SMTP),
+	P("syntaxerror", "improper use of smtp command pipelining", POSTFIX_SMTPD_PIPE),
 	PF("syntaxerror", "command unrecognized", RFC5321, F_WEAK),
 	PF("syntaxerror", "bad sequence of commands", RFC5321, F_WEAK),
 	/* Last resort: Postfix says this before any restriction's own text. */
