@@ -368,6 +368,36 @@ email_reply_code(const char *s, size_t n)
 	return 0;
 }
 
+/* The status of a recipient against the reply text diag[0..n) that the
+ * remote server gave (RFC 3464 2.3.6: its actual code). A generic code
+ * ("5.0.0") next to a specific one in the reply text. A temporary code
+ * under "5.0.0" is the reply that kept failing until the MTA gave up (Exim's
+ * deliver.c writes 5.0.0 for every failure; its log and Postfix's DSN carry
+ * the 4.x.x). A specific code of the reporting MTA's own yields to the
+ * server's code of the same class where that one says why: X.4.7 for a
+ * give-up, or a code of another subject (X.1.1 over a reply's X.7.1); one
+ * of the same subject says the same kind of thing (Sendmail's X.4.2 for its
+ * own "421 4.4.1 Connection reset"). A transcript may also hold the 2.x.x
+ * replies before the failure. */
+static void
+status_from_reply(char *status, const char *diag, size_t n)
+{
+	const char *p = diag, *end = diag + n;
+	char st[STATUS_MAX];
+	int generic = status[0] == '\0' || strcmp(status + 1, ".0.0") == 0;
+
+	while (p < end && (p = status_find(p, (size_t)(end - p), st)) != NULL) {
+		if (st[0] == '2')
+			continue;
+		if (status[0] == '\0' || (strcmp(st + 1, ".0.0") != 0 && ((st[0] == status[0] &&
+		    (generic || st[2] != status[2] || strcmp(status + 1, ".4.7") == 0)) ||
+		    (generic && st[0] == '4' && status[0] == '5'))))
+			memcpy(status, st, sizeof st);
+		if (!generic || strcmp(status + 1, ".0.0") != 0)
+			break;
+	}
+}
+
 void
 email_emit(struct msg *m, const struct rcpt *r)
 {
@@ -406,22 +436,8 @@ email_emit(struct msg *m, const struct rcpt *r)
 	}
 	if (r->status && status_parse(r->status, strcspn(r->status, " \t(;"), st) == 0)
 		memcpy(e.status, st, sizeof st);
-	/* A generic code ("5.0.0") next to a specific one in the reply text. A
-	 * transcript may also hold the 2.x.x replies before the failure. A
-	 * temporary code under "5.0.0" is the reply that kept failing until the
-	 * MTA gave up (Exim's deliver.c writes 5.0.0 for every failure; its log
-	 * and Postfix's DSN carry the 4.x.x). */
-	if (e.diag && (e.status[0] == '\0' || strcmp(e.status + 1, ".0.0") == 0)) {
-		const char *p = e.diag, *end = e.diag + (diag.len < 400 ? diag.len : 400);
-
-		while (p < end && (p = status_find(p, (size_t)(end - p), st)) != NULL) {
-			if (st[0] != '2' && (e.status[0] == '\0' || ((st[0] == e.status[0] ||
-			    (st[0] == '4' && e.status[0] == '5')) && strcmp(st + 1, ".0.0") != 0))) {
-				memcpy(e.status, st, sizeof st);
-				break;
-			}
-		}
-	}
+	if (e.diag)
+		status_from_reply(e.status, e.diag, diag.len < 400 ? diag.len : 400);
 	e.action = r->action;
 	if (e.action == NULL) {
 		if (e.status[0] == '2')

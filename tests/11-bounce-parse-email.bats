@@ -41,6 +41,18 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T08:59:58Z" ]
 }
 
+@test "email: the remote server's own code of the same class wins over the reporting MTA's Status" {
+	# RFC 3464 2.3.6: Diagnostic-Code is the code the server gave; a give-up
+	# (X.4.7) or the MTA's mapping to another subject says less. Another
+	# class (a 5xx that the MTA treated as temporary), generic codes before a
+	# specific one and a code of the same subject do not.
+	run bounce-parse "$E/dsn-status-reply.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr '.rcpt + " " + .status + " " + .class')" = "$(printf '%s\n' \
+	    "ann@example.org 4.2.2 soft" "ben@example.org 5.7.1 soft" "cai@example.org 4.5.0 soft" \
+	    "dee@example.org 5.1.1 hard" "eve@example.org 4.4.2 soft")" ]
+}
+
 @test "email: CRLF and CR-only line ends give the same events as LF" {
 	bounce-parse "$E/dsn-postfix.eml" | jq -c 'del(.origin)' >"$T/lf"
 	sed 's/$/\r/' "$E/dsn-postfix.eml" >"$T/crlf.eml"

@@ -174,15 +174,16 @@ EOF
 	run dsn_final "$MTA/sendmail" failed
 	[ "$status" -eq 0 ]
 	# Sendmail's DSN says X.4.7 (delivery time expired) for a give-up; the
-	# reason is the last reply's, as in the log. "Remote-MTA: dns;
-	# [127.0.0.1]" names the address.
+	# status and the reason are the last reply's, as in the log, where
+	# the reply has a code of its own. "Remote-MTA: dns; [127.0.0.1]"
+	# names the address.
 	diff -u - <(echo "$output") <<'EOF'
 big@sink.test failed 5.2.2 552 mailboxfull soft 127.0.0.1
-drop@drop.test failed 4.4.7 451 expired soft null
-full@sink.test failed 4.4.7 452 systemfull soft 127.0.0.1
-late@drop.test failed 4.4.7 421 expired soft 127.0.0.1
+drop@drop.test failed 4.4.1 451 expired soft null
+full@sink.test failed 4.3.1 452 systemfull soft 127.0.0.1
+late@drop.test failed 4.4.1 421 expired soft 127.0.0.1
 late@refused.test failed 4.4.7 null expired soft 127.0.0.1
-quota@sink.test failed 4.4.7 452 mailboxfull soft 127.0.0.1
+quota@sink.test failed 4.2.2 452 mailboxfull soft 127.0.0.1
 refused@refused.test failed 4.4.7 null expired soft 127.0.0.1
 spam@sink.test failed 5.7.1 554 spamdetected soft 127.0.0.1
 unknown-ml@sink.test failed 5.1.1 550 userunknown hard 127.0.0.1
