@@ -1,8 +1,11 @@
 /* email_dsn: the reports of a bounce: RFC 3464 delivery-status fields (one
- * group per recipient) and RFC 5965 feedback reports, to recipient outcomes. */
+ * group per recipient) and RFC 5965 feedback reports, to recipient outcomes;
+ * and the codes in a reply text (its SMTP reply code, its enhanced status
+ * code against the report's Status). */
 #include "email_int.h"
 #include "event.h"
 #include "reason.h"
+#include "status.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -250,4 +253,63 @@ void
 email_dsn_thread_end(void)
 {
 	dsn_kept_trim(0);
+}
+
+/* The first SMTP reply code in a reply text: a word of three digits
+ * ("550 ", "550-", "550 5.1.1") not part of an address, number or time. */
+int
+email_reply_code(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++) {
+		char c = s[i];
+		int code;
+
+		if (c < '2' || c > '5' || (c == '3'))
+			continue;
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || strchr(".:-/#=_[<@", s[i - 1])))
+			continue;
+		if (!isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
+			continue;
+		if (i + 3 < n && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != ')' &&
+		    s[i + 3] != ',')
+			continue;
+		if (i + 4 < n && s[i + 3] == '-' && !isalnum((unsigned char)s[i + 4]) &&
+		    s[i + 4] != ' ')
+			continue;
+		code = (c - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0');
+		if (s[i + 1] > '5')
+			continue;
+		return code;
+	}
+	return 0;
+}
+
+/* The status of a recipient against the reply text diag[0..n) that the
+ * remote server gave (RFC 3464 2.3.6: its actual code). A generic code
+ * ("5.0.0") next to a specific one in the reply text. A temporary code
+ * under "5.0.0" is the reply that kept failing until the MTA gave up (Exim's
+ * deliver.c writes 5.0.0 for every failure; its log and Postfix's DSN carry
+ * the 4.x.x). A specific code of the reporting MTA's own yields to the
+ * server's code of the same class where that one says why: X.4.7 for a
+ * give-up, or a code of another subject (X.1.1 over a reply's X.7.1); one
+ * of the same subject says the same kind of thing (Sendmail's X.4.2 for its
+ * own "421 4.4.1 Connection reset"). A transcript may also hold the 2.x.x
+ * replies before the failure. */
+void
+email_status_from_reply(char *status, const char *diag, size_t n)
+{
+	const char *p = diag, *end = diag + n;
+	char st[STATUS_MAX];
+	int generic = status[0] == '\0' || strcmp(status + 1, ".0.0") == 0;
+
+	while (p < end && (p = status_find(p, (size_t)(end - p), st)) != NULL) {
+		if (st[0] == '2')
+			continue;
+		if (status[0] == '\0' || (strcmp(st + 1, ".0.0") != 0 && ((st[0] == status[0] &&
+		    (generic || st[2] != status[2] || strcmp(status + 1, ".4.7") == 0)) ||
+		    (generic && st[0] == '4' && status[0] == '5'))))
+			memcpy(status, st, sizeof st);
+		if (!generic || strcmp(status + 1, ".0.0") != 0)
+			break;
+	}
 }

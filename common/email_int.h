@@ -137,8 +137,6 @@ int email_extract_addr(const char *v, size_t n, char *out);
 const char *email_original_recipient(struct msg *m);
 /* Whether field i of g is called name (ASCII case ignored). */
 int email_field_is(const struct mime_header *g, size_t i, const char *name);
-/* The first SMTP reply code in a reply text s[0..n), 0 if none. */
-int email_reply_code(const char *s, size_t n);
 /* An RFC 5322 date, or (time_t)-1. */
 time_t email_date(const char *v);
 
@@ -195,6 +193,11 @@ void email_text_thread_end(void);
 void email_dsn_parse(struct msg *m, const char *s, size_t n);
 /* RFC 5965 feedback report fields: a complaint. */
 void email_arf_parse(struct msg *m, const char *s, size_t n);
+/* The first SMTP reply code in a reply text s[0..n), 0 if none. */
+int email_reply_code(const char *s, size_t n);
+/* status (STATUS_MAX, "" for none) against the reply text diag[0..n) that
+ * the server gave: its code where it says more. */
+void email_status_from_reply(char *status, const char *diag, size_t n);
 void email_dsn_thread_end(void);
 
 /* email_folder.c */
