@@ -477,6 +477,9 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 		util_buf_free(&b.v);
 		util_buf_free(&b.w);
 	}
+	/* A 4xx reply in a notice that says it gave up is the last one. */
+	if (r.action == NULL && email_kind_final(m))
+		r.action = "failed";
 	email_emit(m, &r);
 }
 
@@ -547,6 +550,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.o = o;
 	m.date = (time_t)-1;
 	m.subject_delayed = -1;
+	m.final = -1;
 	m.success = -1;
 	/* Empty lines (or white space) before the header, as some archives and
 	 * test suites keep messages: the header starts after them. */
@@ -636,7 +640,8 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 				r.addr = p;
 				r.addrlen = k;
 				r.time = (time_t)-1;
-				r.action = email_kind_delayed(&m) ? "delayed" : NULL;
+				r.action = email_kind_delayed(&m) ? "delayed" :
+				    email_kind_final(&m) ? "failed" : NULL;
 				email_notice_diag(&m, p, k, &b.w);
 				r.diag = b.w.len ? b.w.p : NULL;
 				email_emit(&m, &r);
@@ -659,7 +664,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		r.addrlen = strlen(m.orig_to);
 		r.diag = b.w.len ? b.w.p : NULL;
 		r.time = (time_t)-1;
-		r.action = email_kind_delayed(&m) ? "delayed" : NULL;
+		r.action = email_kind_delayed(&m) ? "delayed" : email_kind_final(&m) ? "failed" : NULL;
 		email_emit(&m, &r);
 	}
 	/* A read receipt (RFC 8098) is no reply of its author's either, nor a

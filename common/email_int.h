@@ -31,6 +31,7 @@ struct msg {
 	int subject_done;
 	int subject_delayed;	/* email_kind_delayed, -1 until known */
 	int success;		/* email_kind_success, -1 until known */
+	int final;		/* email_kind_final, -1 until known */
 	int has_orig;
 	int receipt;		/* holds a message/disposition-notification part */
 	struct mime_header orig_header;	/* parsed, in orig or text */
@@ -157,6 +158,9 @@ int email_kind_responder(struct msg *m, struct bufs *b);
 int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */
 int email_kind_success(struct msg *m, struct bufs *b);
+/* Whether it reports that delivery was given up: a failure, even where the
+ * last reply was temporary. */
+int email_kind_final(struct msg *m);
 
 /* email_rcpt.c */
 struct nonstd_hit;

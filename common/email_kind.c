@@ -4,6 +4,7 @@
  * or a read receipt (RFC 8098), by its header and the words of its notice. */
 #include "email_int.h"
 #include "ascii.h"
+#include "nonstd.h"
 #include "status.h"
 
 #include <string.h>
@@ -250,4 +251,34 @@ email_kind_success(struct msg *m, struct bufs *b)
 			return 0;
 	}
 	return m->success = !says_failure(m, b);
+}
+
+/* Whether the notice reports that delivery was given up: by its subject,
+ * in its producers' words (Sendmail savemail.c "Returned mail:", Postfix
+ * "Undelivered Mail Returned to Sender", Exim "Mail delivery failed:
+ * returning message to sender", qmail-send.c "failure notice", DMA "Mail
+ * delivery failed", Exchange "Undeliverable:", Exchange and Gmail "Delivery
+ * Status Notification (Failure)"), or by its text (nonstd_says_final). A
+ * warning that delivery is still tried is none. */
+int
+email_kind_final(struct msg *m)
+{
+	static const char *const words[] = { "returned mail", "returned to sender",
+		"returning message to sender", "failure notice", "mail delivery failed",
+		"undeliverable", "undelivered mail", "notification (failure)" };
+	struct util_buf fold = {0};
+	const char *t;
+
+	if (m->final >= 0)
+		return m->final;
+	m->final = 0;
+	if (email_kind_delayed(m))
+		return 0;
+	t = email_text(m)->p;
+	if (t && nonstd_says_delayed(t, email_notice_len(m)))
+		return 0;
+	m->final = contains_any(email_subject(m), words, sizeof words / sizeof words[0], &fold) ||
+	    (t && nonstd_says_final(t, email_notice_len(m)));
+	util_buf_free(&fold);
+	return m->final;
 }

@@ -42,5 +42,7 @@ size_t nonstd_original_start(const char *text, size_t n);
 int nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwords);
 /* Whether the notice text[0..n) says the message is still being tried. */
 int nonstd_says_delayed(const char *text, size_t n);
+/* Whether it says that delivery was given up (and not that it goes on). */
+int nonstd_says_final(const char *text, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
  * recipient: where the notice ends (the copy of the returned message starts),
  * and whether it says the message is still being tried. */
 #include "nonstd.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -372,4 +373,30 @@ nonstd_says_delayed(const char *t, size_t n)
 		return 0;
 	return found != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
 	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0;
+}
+
+/* Whether the notice says that delivery was given up, in its producers'
+ * words: "permanent" (qmail-send.c "This is a permanent error; I've given
+ * up", Sendmail savemail.c "permanent fatal errors", Gmail "failed
+ * permanently"), qmail-send.c "I'm not going to try again", Exim retry.c
+ * "retry timeout exceeded", Sendmail envelope.c "Message could not be
+ * delivered for %s", DMA dma.c "Giving up". A notice that also says it
+ * still tries is none. */
+int
+nonstd_says_final(const char *t, size_t n)
+{
+	static const char *const words[] = { "not going to try again",
+		"retry timeout exceeded", "could not be delivered for", "giving up" };
+
+	pthread_once(&tables_once, tables_init);
+	if (n > 65536)
+		n = 65536;	/* the wording is near the top */
+	if (nonstd_says_delayed(t, n))
+		return 0;
+	if (delay_phrases_in(t, n, 'p', PERMANENT) & PERMANENT)
+		return 1;
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (util_memcasemem(t, n, words[i]) != NULL)
+			return 1;
+	return 0;
 }

@@ -37,6 +37,25 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(show "$D/subject-only.eml")" = "mia@example.org delayed" ]
 }
 
+@test "give-up: a notice that gave up after temporary failures is failed, its last 4xx reply kept" {
+	G="$FIXTURES/email/giveup"
+	# qmail-send, Sendmail, Exim and DMA say so in their subjects and texts.
+	[ "$(show "$G/qmail.eml")" = "lena@example.org failed" ]
+	[ "$(show "$G/sendmail.eml")" = "mark@example.org failed" ]
+	[ "$(show "$G/exim.eml")" = "nora@example.org failed" ]
+	[ "$(show "$G/dma.eml")" = "omar@example.org failed" ]
+	for f in qmail sendmail exim dma; do
+		[ "$(bounce-parse -f email "$G/$f.eml" | jqr '.status[0:2] + .class')" = "4.soft" ]
+	done
+	# The text alone says it (a subject of no known producer).
+	sed 's/^Subject: failure notice/Subject: about your message/' "$G/qmail.eml" >"$T/q.eml"
+	[ "$(show "$T/q.eml")" = "lena@example.org failed" ]
+	# Neither does: the 4xx reply is read as a delay, as before.
+	sed -e 's/^Subject: failure notice/Subject: about your message/' -e '/permanent error/d' \
+	    -e "/not going to try again/d" -e '/^Giving up/d' "$G/qmail.eml" >"$T/d.eml"
+	[ "$(show "$T/d.eml")" = "lena@example.org delayed" ]
+}
+
 @test "delay: an Exim warning's delay reason is its diag, its boilerplate is none" {
 	run bounce-parse -f email "$D/exim-nohost.eml"
 	[ "$(echo "$output" | jqr '[.action, .status, .diag] | join(" | ")')" = \
