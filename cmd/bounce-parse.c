@@ -43,6 +43,13 @@ static const struct format {
 	{ "sendgrid", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SENDGRID },
 	{ "mailgun", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILGUN },
 	{ "postmark", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTMARK },
+	{ "sparkpost", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SPARKPOST },
+	{ "mandrill", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MANDRILL },
+	{ "brevo", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO },
+	{ "sendinblue", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO },
+	{ "mailjet", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILJET },
+	{ "resend", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_RESEND },
+	{ "postal", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTAL },
 };
 
 static const struct format *format = &formats[0];
@@ -81,7 +88,8 @@ help(void)
 	    "                          \"-\": lines on stdin) is classified, or \"rules\":\n"
 	    "                          every rule and its source; then exit\n"
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
-	    "                          maildir, ses, sendgrid, mailgun, postmark\n"
+	    "                          maildir, ses, sendgrid, mailgun, postmark,\n"
+	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal\n"
 	    "  -g, --progress          with -o: progress line on stderr (a terminal)\n"
 	    "  -h, --help              this text\n"
 	    "  -j, --jobs N            threads for the messages of a folder (default:\n"

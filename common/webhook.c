@@ -34,6 +34,7 @@ struct webhook {
 	int resync_array;	/* the error was inside a top-level array */
 	int unknown_reported;
 	struct util_buf val;	/* the value being read */
+	struct jtree tree, inner;	/* the value parsed; JSON inside its strings */
 	unsigned long val_line, last_line;
 	struct util_buf origin;
 };
@@ -47,34 +48,47 @@ webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg)
 	w->name = name;
 	w->sink = sink;
 	w->arg = arg;
+	jtree_init(&w->tree);
+	jtree_init(&w->inner);
 	return w;
 }
 
-/* ---- small helpers over jansson values ---- */
+/* ---- small helpers over parsed values ---- */
 
 int
-webhook_str_is(const json_t *o, const char *key, const char *want)
+webhook_str_is(const struct jnode *o, const char *key, const char *want)
 {
 	const char *s = webhook_str(o, key);
 
 	return s && strcasecmp(s, want) == 0;
 }
 
+long long
+webhook_int(const struct jnode *v, long long def)
+{
+	if (jtree_is(v, JT_INT))
+		return v->i;
+	/* Out of range (or NaN), the conversion is undefined behaviour. */
+	if (jtree_is(v, JT_REAL) && v->d > -9.2e18 && v->d < 9.2e18)
+		return (long long)v->d;
+	return def;
+}
+
 time_t
-webhook_time(const json_t *v)
+webhook_time(const struct jnode *v)
 {
 	const char *s;
 	char *end;
 	double d;
 
-	if (json_is_integer(v))
-		return (time_t)json_integer_value(v);
-	if (json_is_real(v)) {
+	if (jtree_is(v, JT_INT))
+		return (time_t)v->i;
+	if (jtree_is(v, JT_REAL)) {
 		/* The range of the digits below; out of it the cast is undefined. */
-		d = json_real_value(v);
+		d = v->d;
 		return d > 0 && d < 1e11 ? (time_t)d : (time_t)-1;
 	}
-	if ((s = json_string_value(v)) != NULL && *s) {
+	if ((s = jtree_str(v)) != NULL && *s) {
 		time_t t;
 
 		if (bktime_parse_rfc3339(s, strlen(s), &t) > 0)
@@ -84,6 +98,25 @@ webhook_time(const json_t *v)
 			return (time_t)d;
 	}
 	return (time_t)-1;
+}
+
+time_t
+webhook_time_ms(const struct jnode *v)
+{
+	if (jtree_is(v, JT_INT) && v->i > 100000000000LL)
+		return (time_t)(v->i / 1000);
+	if (jtree_is(v, JT_REAL) && v->d > 1e11 && v->d < 1e14)
+		return (time_t)(v->d / 1000);
+	return webhook_time(v);
+}
+
+const struct webhook_kind *
+webhook_kind_find(const struct webhook_kind *tab, size_t n, const char *name)
+{
+	for (size_t i = 0; name && i < n; i++)
+		if (strcasecmp(tab[i].name, name) == 0)
+			return &tab[i];
+	return NULL;
 }
 
 const char *
@@ -145,10 +178,10 @@ webhook_ev_status(struct event *e, const char *s)
 }
 
 void
-webhook_ev_code(struct event *e, const json_t *v)
+webhook_ev_code(struct event *e, const struct jnode *v)
 {
-	long long n = json_is_integer(v) ? json_integer_value(v) :
-	    json_is_string(v) ? atoll(json_string_value(v)) : 0;
+	long long n = jtree_is(v, JT_INT) ? v->i :
+	    jtree_is(v, JT_STR) ? atoll(jtree_str(v)) : 0;
 
 	/* Providers use codes of their own (Mailgun's 605): only SMTP replies. */
 	if (n >= 200 && n <= 599)
@@ -178,9 +211,12 @@ webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int fo
 
 /* ---- dispatch ---- */
 
-/* In the order they are tried: the first whose keys match takes the object. */
+/* In the order they are tried: the first whose keys match takes the object.
+ * Brevo and Mailjet events have SendGrid's "event" and "email" and more, so
+ * they come before it. */
 static const struct webhook_provider *const providers[] = {
-	&webhook_ses, &webhook_mailgun, &webhook_sendgrid, &webhook_postmark,
+	&webhook_ses, &webhook_mailgun, &webhook_postal, &webhook_resend, &webhook_sparkpost,
+	&webhook_mandrill, &webhook_brevo, &webhook_mailjet, &webhook_sendgrid, &webhook_postmark,
 };
 
 static const char *
@@ -193,20 +229,20 @@ format_name(enum webhook_format f)
 }
 
 static int
-dispatch(struct webhook *w, json_t *v, unsigned long line, int depth)
+dispatch(struct webhook *w, const struct jnode *v, unsigned long line, int depth)
 {
-	struct webhook_ctx c = { w, w->name, line, NULL, BK_OK };
+	struct webhook_ctx c = { w, &w->inner, w->name, line, NULL, BK_OK };
 	enum webhook_format f = w->format;
 	size_t i;
-	json_t *el;
+	const struct jnode *el;
 	int r = WEBHOOK_MAP_UNKNOWN, status = BK_OK;
 
-	if (json_is_array(v) && depth == 0) {
-		json_array_foreach(v, i, el)
+	if (jtree_is(v, JT_ARR) && depth == 0) {
+		jtree_foreach(v, el)
 			status = input_worse(status, dispatch(w, el, line, depth + 1));
 		return status;
 	}
-	if (json_is_object(v))
+	if (jtree_is(v, JT_OBJ))
 		for (i = 0; i < sizeof providers / sizeof providers[0]; i++)
 			if ((f == WEBHOOK_AUTO || f == providers[i]->format) && providers[i]->is(v)) {
 				c.source = providers[i]->name;
@@ -255,10 +291,10 @@ static int
 value_done(struct webhook *w)
 {
 	json_error_t err;
-	json_t *v;
+	const struct jnode *v;
 	int status;
 
-	v = json_loadb(w->val.p, w->val.len, JSON_REJECT_DUPLICATES, &err);
+	v = jtree_parse(&w->tree, w->val.p, w->val.len, &err);
 	w->state = w->in_array ? SCAN_SEP : SCAN_TOP;
 	util_buf_reset(&w->val);
 	if (v == NULL) {
@@ -267,8 +303,54 @@ value_done(struct webhook *w)
 		return BK_ERR;
 	}
 	status = dispatch(w, v, w->val_line, 0);
-	json_decref(v);
 	return status;
+}
+
+/* The bytes that matter to the nesting: in a string, its end and escapes;
+ * outside, brackets and the start of a string. */
+static const unsigned char in_str_stop[256] = { ['"'] = 1, ['\\'] = 1 };
+static const unsigned char out_str_stop[256] = { ['"'] = 1, ['{'] = 1, ['['] = 1, ['}'] = 1,
+	[']'] = 1 };
+
+/* Follows the nesting of the value being read from line[i] on; returns where
+ * it ends (just past its last bracket) or len. Runs of other bytes are passed
+ * over by table. */
+static size_t
+scan_value(struct webhook *w, const char *line, size_t i, size_t len)
+{
+	while (i < len) {
+		unsigned char ch;
+
+		if (w->escape) {
+			w->escape = 0;
+			i++;
+			continue;
+		}
+		if (w->in_string) {
+			while (i < len && !in_str_stop[(unsigned char)line[i]])
+				i++;
+			if (i == len)
+				break;
+			if (line[i] == '\\')
+				w->escape = 1;
+			else
+				w->in_string = 0;
+			i++;
+			continue;
+		}
+		while (i < len && !out_str_stop[(unsigned char)line[i]])
+			i++;
+		if (i == len)
+			break;
+		ch = (unsigned char)line[i++];
+		if (ch == '"')
+			w->in_string = 1;
+		else if (ch == '{' || ch == '[')
+			w->depth++;
+		else if (--w->depth == 0)
+			break;
+	}
+	return i;
 }
 
 static size_t
@@ -336,25 +418,7 @@ webhook_line(struct webhook *w, const struct input_loc *loc, const char *line, s
 			return scan_fail(w, loc->line, "expected ',' or ']' after an array element");
 		case SCAN_VALUE:
 			start = i;
-			for (; i < len; i++) {
-				char ch = line[i];
-
-				if (w->in_string) {
-					if (w->escape)
-						w->escape = 0;
-					else if (ch == '\\')
-						w->escape = 1;
-					else if (ch == '"')
-						w->in_string = 0;
-				} else if (ch == '"') {
-					w->in_string = 1;
-				} else if (ch == '{' || ch == '[') {
-					w->depth++;
-				} else if ((ch == '}' || ch == ']') && --w->depth == 0) {
-					i++;
-					break;
-				}
-			}
+			i = scan_value(w, line, i, len);
 			util_buf_add(&w->val, line + start, i - start);
 			if (w->depth == 0)
 				status = input_worse(status, value_done(w));
@@ -386,6 +450,8 @@ webhook_end(struct webhook *w)
 	}
 	util_buf_free(&w->val);
 	util_buf_free(&w->origin);
+	jtree_free(&w->tree);
+	jtree_free(&w->inner);
 	free(w);
 	return status;
 }

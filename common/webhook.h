@@ -1,5 +1,6 @@
 /* webhook: events of email service providers (Amazon SES, SendGrid, Mailgun,
- * Postmark), one JSON object a line or a JSON array. */
+ * Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend, Postal), one JSON
+ * object a line, JSON arrays, or values over many lines. */
 #ifndef BK_WEBHOOK_H
 #define BK_WEBHOOK_H
 
@@ -9,7 +10,8 @@
 #include "input.h"
 
 enum webhook_format { WEBHOOK_AUTO, WEBHOOK_SES, WEBHOOK_SENDGRID, WEBHOOK_MAILGUN,
-	WEBHOOK_POSTMARK };
+	WEBHOOK_POSTMARK, WEBHOOK_SPARKPOST, WEBHOOK_MANDRILL, WEBHOOK_BREVO, WEBHOOK_MAILJET,
+	WEBHOOK_RESEND, WEBHOOK_POSTAL };
 
 struct webhook;
 struct webhook *webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg);

@@ -2,10 +2,10 @@
 #ifndef BK_WEBHOOK_INT_H
 #define BK_WEBHOOK_INT_H
 
-#include <jansson.h>
 #include <time.h>
 
 #include "event.h"
+#include "jtree.h"
 #include "webhook.h"
 
 /* What a provider's mapper made of an object: these, or the number of events. */
@@ -14,6 +14,7 @@ enum { WEBHOOK_MAP_UNKNOWN = -2, WEBHOOK_MAP_ERR = -1, WEBHOOK_MAP_NONE = 0 };
 /* One value being mapped. */
 struct webhook_ctx {
 	struct webhook *w;
+	struct jtree *inner;	/* for JSON inside a string (an SNS Message) */
 	const char *file;	/* the input's name, for diagnostics */
 	unsigned long line;	/* where the value begins */
 	const char *source;	/* the provider's name, the events' "source" */
@@ -25,38 +26,61 @@ struct webhook_ctx {
 struct webhook_provider {
 	const char *name;
 	enum webhook_format format;
-	int (*is)(const json_t *o);
-	int (*map)(struct webhook_ctx *c, const json_t *o);
+	int (*is)(const struct jnode *o);
+	int (*map)(struct webhook_ctx *c, const struct jnode *o);
 };
 
 extern const struct webhook_provider webhook_ses, webhook_sendgrid, webhook_mailgun,
-    webhook_postmark;
+    webhook_postmark, webhook_sparkpost, webhook_mandrill, webhook_brevo, webhook_mailjet,
+    webhook_resend, webhook_postal;
 
-/* ---- small helpers over jansson values ---- */
+/* What one kind of a provider's events (or one of its reason words) means
+ * for the recipient. */
+struct webhook_kind {
+	const char *name;
+	const char *action;	/* NULL: no recipient outcome */
+	const char *reason;	/* the provider's word as a reason, or NULL */
+	const char *cls;	/* the provider's hard/soft, or NULL: from the reason */
+	int force;		/* reason taken even where the reply text tells one */
+};
 
-static inline json_t *
-webhook_get(const json_t *o, const char *key)
+/* The entry named name (ASCII case ignored) of tab[0..n), or NULL. */
+const struct webhook_kind *webhook_kind_find(const struct webhook_kind *tab, size_t n,
+    const char *name);
+#define WEBHOOK_KIND(tab, name) webhook_kind_find((tab), sizeof (tab) / sizeof (tab)[0], (name))
+
+/* ---- small helpers over parsed values ---- */
+
+static inline const struct jnode *
+webhook_get(const struct jnode *o, const char *key)
 {
-	return json_object_get(o, key);
+	return jtree_get(o, key);
 }
 
 /* A non-empty string member, else NULL. */
 static inline const char *
-webhook_str(const json_t *o, const char *key)
+webhook_str(const struct jnode *o, const char *key)
 {
-	const char *s = json_string_value(json_object_get(o, key));
+	const char *s = jtree_str(jtree_get(o, key));
 
 	return s && *s ? s : NULL;
 }
 
+/* An integer (a real cut to one, in range), else def. */
+long long webhook_int(const struct jnode *v, long long def);
 /* Whether member key is the string want (ASCII case ignored). */
-int webhook_str_is(const json_t *o, const char *key, const char *want);
+int webhook_str_is(const struct jnode *o, const char *key, const char *want);
 /* A time given as RFC 3339 text, epoch number, or epoch digits in a string;
  * (time_t)-1 when none. */
-time_t webhook_time(const json_t *v);
+time_t webhook_time(const struct jnode *v);
+/* A time as webhook_time, where a number past 1e11 counts milliseconds. */
+time_t webhook_time_ms(const struct jnode *v);
 /* "smtp; 550 5.1.1 ..." (RFC 3464 diagnostic-type prefix) -> "550 5.1.1 ...";
  * NULL for NULL or nothing left. */
 const char *webhook_skip_type(const char *s, const char *type);
+
+/* SES bounce subtypes (also Resend's): the reason, and whether it is forced. */
+const char *webhook_ses_bounce_reason(const char *sub, int *force);
 
 /* ---- building and handing out events ---- */
 
@@ -67,7 +91,7 @@ int webhook_ev_rcpt(struct webhook_ctx *c, struct event *e, const char *addr);
 /* An enhanced status code from s, when it is one. */
 void webhook_ev_status(struct event *e, const char *s);
 /* An SMTP reply code (200-599) from a number or digits; other codes ignored. */
-void webhook_ev_code(struct event *e, const json_t *v);
+void webhook_ev_code(struct event *e, const struct jnode *v);
 /* Settles reason and class and hands e to the sink. hint: the provider's own
  * word, taken when forced or when status and text tell nothing; cls: the
  * provider's hard/soft, or NULL to derive it from the reason. */

@@ -7,20 +7,20 @@
 #include <strings.h>
 
 static int
-mailgun_is(const json_t *o)
+mailgun_is(const struct jnode *o)
 {
-	return json_is_object(webhook_get(o, "event-data")) ||
-	    (json_is_string(webhook_get(o, "event")) && json_is_string(webhook_get(o, "recipient"))) ||
-	    (json_is_array(webhook_get(o, "items")) && json_is_object(webhook_get(o, "paging")));
+	return jtree_is(webhook_get(o, "event-data"), JT_OBJ) ||
+	    (jtree_is(webhook_get(o, "event"), JT_STR) && jtree_is(webhook_get(o, "recipient"), JT_STR)) ||
+	    (jtree_is(webhook_get(o, "items"), JT_ARR) && jtree_is(webhook_get(o, "paging"), JT_OBJ));
 }
 
 static int
-mailgun_event(struct webhook_ctx *c, const json_t *o)
+mailgun_event(struct webhook_ctx *c, const struct jnode *o)
 {
 	const char *ev = webhook_str(o, "event"), *mgr = webhook_str(o, "reason");
 	const char *hint = NULL, *cls = NULL;
-	const json_t *ds = webhook_get(o, "delivery-status"), *msg = webhook_get(o, "message");
-	const json_t *hdr = webhook_get(msg, "headers"), *env = webhook_get(o, "envelope");
+	const struct jnode *ds = webhook_get(o, "delivery-status"), *msg = webhook_get(o, "message");
+	const struct jnode *hdr = webhook_get(msg, "headers"), *env = webhook_get(o, "envelope");
 	struct event e;
 	int force = 0;
 
@@ -65,17 +65,16 @@ mailgun_event(struct webhook_ctx *c, const json_t *o)
 }
 
 static int
-mailgun_map(struct webhook_ctx *c, const json_t *o)
+mailgun_map(struct webhook_ctx *c, const struct jnode *o)
 {
-	const json_t *items = webhook_get(o, "items"), *it;
-	size_t i;
+	const struct jnode *items = webhook_get(o, "items"), *it;
 	int n = 0, r;
 
-	if (json_is_object(webhook_get(o, "event-data")))
+	if (jtree_is(webhook_get(o, "event-data"), JT_OBJ))
 		return mailgun_event(c, webhook_get(o, "event-data"));
-	if (!json_is_array(items))
+	if (!jtree_is(items, JT_ARR))
 		return mailgun_event(c, o);
-	json_array_foreach(items, i, it) {
+	jtree_foreach(items, it) {
 		if ((r = mailgun_event(c, it)) > 0)
 			n += r;
 		else if (r == WEBHOOK_MAP_UNKNOWN)

@@ -1,18 +1,17 @@
 /* webhook_postmark: Postmark bounce, delivery and spam complaint webhooks and
  * the bounces API -> event records. */
 #include "webhook_int.h"
-#include "jsonl.h"
 #include "util.h"
 
 #include <string.h>
 #include <strings.h>
 
 static int
-postmark_is(const json_t *o)
+postmark_is(const struct jnode *o)
 {
-	return json_is_string(webhook_get(o, "RecordType")) ||
-	    (json_is_integer(webhook_get(o, "TypeCode")) && json_is_string(webhook_get(o, "Email"))) ||
-	    (json_is_array(webhook_get(o, "Bounces")) && json_is_integer(webhook_get(o, "TotalCount")));
+	return jtree_is(webhook_get(o, "RecordType"), JT_STR) ||
+	    (jtree_is(webhook_get(o, "TypeCode"), JT_INT) && jtree_is(webhook_get(o, "Email"), JT_STR)) ||
+	    (jtree_is(webhook_get(o, "Bounces"), JT_ARR) && jtree_is(webhook_get(o, "TotalCount"), JT_INT));
 }
 
 static const struct postmark_type {
@@ -47,11 +46,11 @@ static const struct postmark_type {
 };
 
 static int
-postmark_bounce(struct webhook_ctx *c, const json_t *o)
+postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 {
 	const struct postmark_type *t = NULL;
 	const char *name = webhook_str(o, "Type");
-	long long code = jsonl_get_int(o, "TypeCode", -1);
+	long long code = webhook_int(webhook_get(o, "TypeCode"), -1);
 	struct event e;
 
 	for (size_t i = 0; i < sizeof postmark_types / sizeof postmark_types[0]; i++)
@@ -82,17 +81,16 @@ postmark_bounce(struct webhook_ctx *c, const json_t *o)
 }
 
 static int
-postmark_map(struct webhook_ctx *c, const json_t *o)
+postmark_map(struct webhook_ctx *c, const struct jnode *o)
 {
 	const char *rt = webhook_str(o, "RecordType");
-	const json_t *list = webhook_get(o, "Bounces"), *b;
+	const struct jnode *list = webhook_get(o, "Bounces"), *b;
 	struct event e;
-	size_t i;
 	int n = 0, r;
 
-	if (rt == NULL && json_is_array(list)) {
+	if (rt == NULL && jtree_is(list, JT_ARR)) {
 		/* The bounces API: {"TotalCount": n, "Bounces": [...]} */
-		json_array_foreach(list, i, b)
+		jtree_foreach(list, b)
 			if ((r = postmark_bounce(c, b)) > 0)
 				n += r;
 		return n;

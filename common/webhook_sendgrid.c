@@ -6,9 +6,9 @@
 #include <strings.h>
 
 static int
-sendgrid_is(const json_t *o)
+sendgrid_is(const struct jnode *o)
 {
-	return json_is_string(webhook_get(o, "event")) && json_is_string(webhook_get(o, "email"));
+	return jtree_is(webhook_get(o, "event"), JT_STR) && jtree_is(webhook_get(o, "email"), JT_STR);
 }
 
 static const char *
@@ -29,7 +29,7 @@ sendgrid_class_reason(const char *cls)
 }
 
 static int
-sendgrid_map(struct webhook_ctx *c, const json_t *o)
+sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 {
 	const char *ev = webhook_str(o, "event"), *hint = NULL, *cls = NULL, *why;
 	struct event e;

@@ -1,5 +1,5 @@
-/* webhook_ses: Amazon SES notifications and event publishing, bare or in an
- * SNS envelope, -> event records. */
+/* webhook_ses: Amazon SES notifications and event publishing, bare, in an SNS
+ * envelope or in an EventBridge event, -> event records. */
 #include "webhook_int.h"
 #include "util.h"
 
@@ -7,17 +7,20 @@
 #include <strings.h>
 
 static int
-ses_is(const json_t *o)
+ses_is(const struct jnode *o)
 {
-	if (json_is_string(webhook_get(o, "Type")) && json_is_string(webhook_get(o, "Message")) &&
+	if (jtree_is(webhook_get(o, "Type"), JT_STR) && jtree_is(webhook_get(o, "Message"), JT_STR) &&
 	    webhook_get(o, "RecordType") == NULL)
 		return 1;
-	return (json_is_string(webhook_get(o, "notificationType")) ||
-	    json_is_string(webhook_get(o, "eventType"))) && json_is_object(webhook_get(o, "mail"));
+	/* EventBridge: {"detail-type": "Email Bounced", "source": "aws.ses", "detail": {...}} */
+	if (jtree_is(webhook_get(o, "detail-type"), JT_STR) && jtree_is(webhook_get(o, "detail"), JT_OBJ))
+		return webhook_str_is(o, "source", "aws.ses");
+	return (jtree_is(webhook_get(o, "notificationType"), JT_STR) ||
+	    jtree_is(webhook_get(o, "eventType"), JT_STR)) && jtree_is(webhook_get(o, "mail"), JT_OBJ);
 }
 
-static const char *
-ses_bounce_reason(const char *type, const char *sub, int *force)
+const char *
+webhook_ses_bounce_reason(const char *sub, int *force)
 {
 	static const struct { const char *sub, *reason; int force; } map[] = {
 		{ "NoEmail", "userunknown", 0 },
@@ -29,7 +32,6 @@ ses_bounce_reason(const char *type, const char *sub, int *force)
 		{ "AttachmentRejected", "contenterror", 0 },
 	};
 
-	(void)type;
 	*force = 0;
 	for (size_t i = 0; sub && i < sizeof map / sizeof map[0]; i++)
 		if (strcasecmp(sub, map[i].sub) == 0) {
@@ -59,9 +61,9 @@ ses_delay_reason(const char *type)
 
 /* The common fields of every SES record from its "mail" part. */
 static void
-ses_mail(struct event *e, const json_t *mail, time_t when)
+ses_mail(struct event *e, const struct jnode *mail, time_t when)
 {
-	const json_t *hdr = webhook_get(mail, "commonHeaders");
+	const struct jnode *hdr = webhook_get(mail, "commonHeaders");
 
 	e->time = when != (time_t)-1 ? when : webhook_time(webhook_get(mail, "timestamp"));
 	e->from = webhook_str(mail, "source");
@@ -74,22 +76,21 @@ ses_mail(struct event *e, const json_t *mail, time_t when)
 }
 
 static const char *
-ses_rhost(const json_t *part)
+ses_rhost(const struct jnode *part)
 {
 	const char *s = webhook_str(part, "remoteMtaIp");
 
 	return s ? s : webhook_skip_type(webhook_str(part, "reportingMTA"), "dns");
 }
 
-static int ses_map(struct webhook_ctx *c, const json_t *o, int depth);
+static int ses_map(struct webhook_ctx *c, const struct jnode *o, int depth);
 
 static int
-ses_envelope(struct webhook_ctx *c, const json_t *o, int depth)
+ses_envelope(struct webhook_ctx *c, const struct jnode *o, int depth)
 {
 	const char *type = webhook_str(o, "Type"), *msg = webhook_str(o, "Message");
 	json_error_t err;
-	json_t *inner;
-	int r;
+	const struct jnode *inner;
 
 	if (type == NULL || strcmp(type, "Notification") != 0)
 		return WEBHOOK_MAP_NONE;	/* SubscriptionConfirmation and the like */
@@ -97,30 +98,34 @@ ses_envelope(struct webhook_ctx *c, const json_t *o, int depth)
 		util_locwarn(c->file, c->line, "SNS notification without an SES message");
 		return WEBHOOK_MAP_ERR;
 	}
-	if ((inner = json_loads(msg, JSON_REJECT_DUPLICATES, &err)) == NULL) {
+	if ((inner = jtree_parse(c->inner, msg, strlen(msg), &err)) == NULL) {
 		util_locwarn(c->file, c->line, "SNS notification whose Message is not JSON: %s",
 		    err.text);
 		return WEBHOOK_MAP_ERR;
 	}
-	r = json_is_object(inner) ? ses_map(c, inner, depth + 1) : WEBHOOK_MAP_UNKNOWN;
-	json_decref(inner);
-	return r;
+	return jtree_is(inner, JT_OBJ) ? ses_map(c, inner, depth + 1) : WEBHOOK_MAP_UNKNOWN;
 }
 
 static int
-ses_map(struct webhook_ctx *c, const json_t *o, int depth)
+ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 {
 	const char *type = webhook_str(o, "notificationType");
-	const json_t *mail = webhook_get(o, "mail"), *part, *list, *r;
+	const struct jnode *mail = webhook_get(o, "mail"), *part, *list, *r;
 	struct event e;
-	size_t i;
 	int n = 0;
 
-	if (json_is_string(webhook_get(o, "Type")) && json_is_string(webhook_get(o, "Message")))
+	if (jtree_is(webhook_get(o, "Type"), JT_STR) && jtree_is(webhook_get(o, "Message"), JT_STR))
 		return ses_envelope(c, o, depth);
+	if (jtree_is(webhook_get(o, "detail"), JT_OBJ) && webhook_str(o, "detail-type") && depth == 0) {
+		/* The detail of "Email Bounced" and the like is an event-publishing
+		 * record; "Sending Status Disabled" and the like are about the account. */
+		part = webhook_get(o, "detail");
+		return jtree_is(webhook_get(part, "mail"), JT_OBJ) ? ses_map(c, part, depth + 1) :
+		    WEBHOOK_MAP_NONE;
+	}
 	if (type == NULL)
 		type = webhook_str(o, "eventType");
-	if (type == NULL || !json_is_object(mail))
+	if (type == NULL || !jtree_is(mail, JT_OBJ))
 		return WEBHOOK_MAP_UNKNOWN;
 	if (strcasecmp(type, "Bounce") == 0) {
 		const char *btype, *sub, *hint, *cls;
@@ -129,11 +134,11 @@ ses_map(struct webhook_ctx *c, const json_t *o, int depth)
 		part = webhook_get(o, "bounce");
 		btype = webhook_str(part, "bounceType");
 		sub = webhook_str(part, "bounceSubType");
-		hint = ses_bounce_reason(btype, sub, &force);
+		hint = webhook_ses_bounce_reason(sub, &force);
 		cls = btype && strcasecmp(btype, "Permanent") == 0 ? "hard" :
 		    btype && strcasecmp(btype, "Transient") == 0 ? "soft" : NULL;
 		list = webhook_get(part, "bouncedRecipients");
-		json_array_foreach(list, i, r) {
+		jtree_foreach(list, r) {
 			const char *act = webhook_str(r, "action");
 
 			webhook_ev_start(c, &e, "failed");
@@ -151,7 +156,7 @@ ses_map(struct webhook_ctx *c, const json_t *o, int depth)
 	} else if (strcasecmp(type, "DeliveryDelay") == 0) {
 		part = webhook_get(o, "deliveryDelay");
 		list = webhook_get(part, "delayedRecipients");
-		json_array_foreach(list, i, r) {
+		jtree_foreach(list, r) {
 			webhook_ev_start(c, &e, "delayed");
 			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
 				continue;
@@ -165,9 +170,9 @@ ses_map(struct webhook_ctx *c, const json_t *o, int depth)
 	} else if (strcasecmp(type, "Delivery") == 0) {
 		part = webhook_get(o, "delivery");
 		list = webhook_get(part, "recipients");
-		json_array_foreach(list, i, r) {
+		jtree_foreach(list, r) {
 			webhook_ev_start(c, &e, "delivered");
-			if (webhook_ev_rcpt(c, &e, json_string_value(r)) != 0)
+			if (webhook_ev_rcpt(c, &e, jtree_str(r)) != 0)
 				continue;
 			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
 			e.diag = webhook_str(part, "smtpResponse");
@@ -178,7 +183,7 @@ ses_map(struct webhook_ctx *c, const json_t *o, int depth)
 	} else if (strcasecmp(type, "Complaint") == 0) {
 		part = webhook_get(o, "complaint");
 		list = webhook_get(part, "complainedRecipients");
-		json_array_foreach(list, i, r) {
+		jtree_foreach(list, r) {
 			webhook_ev_start(c, &e, "delivered");
 			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
 				continue;
@@ -193,7 +198,7 @@ ses_map(struct webhook_ctx *c, const json_t *o, int depth)
 }
 
 static int
-ses_event(struct webhook_ctx *c, const json_t *o)
+ses_event(struct webhook_ctx *c, const struct jnode *o)
 {
 	return ses_map(c, o, 0);
 }

@@ -1,0 +1,556 @@
+/* jtree: a JSON value read into a reusable arena (see jtree.h). The fast
+ * parser accepts a strict subset of what jansson accepts and declines the
+ * rest, so that jansson alone decides what is wrong and how to say it. */
+#include "jtree.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_NODES 1024
+#define DEPTH_MAX 64		/* deeper values go to jansson (its limit is 2048) */
+#define SMALL_OBJECT 24		/* up to this many members: duplicates by pairs */
+
+struct jtree_chunk {
+	struct jtree_chunk *next;
+	struct jnode n[CHUNK_NODES];
+};
+
+void
+jtree_init(struct jtree *t)
+{
+	memset(t, 0, sizeof *t);
+}
+
+static void
+release(struct jtree *t)
+{
+	t->cur = t->chunks;
+	t->used = 0;
+	util_buf_reset(&t->scratch);
+	if (t->held) {
+		json_decref(t->held);
+		t->held = NULL;
+	}
+}
+
+void
+jtree_free(struct jtree *t)
+{
+	struct jtree_chunk *c, *next;
+
+	release(t);
+	for (c = t->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	util_buf_free(&t->scratch);
+	free((void *)t->dup);
+	memset(t, 0, sizeof *t);
+}
+
+static struct jnode *
+node_new(struct jtree *t, enum jtree_type type)
+{
+	struct jnode *n;
+
+	if (t->cur == NULL || t->used == CHUNK_NODES) {
+		struct jtree_chunk *c = t->cur ? t->cur->next : t->chunks;
+
+		if (c == NULL) {
+			c = util_xcalloc(1, sizeof *c);
+			if (t->cur)
+				t->cur->next = c;
+			else
+				t->chunks = c;
+		}
+		t->cur = c;
+		t->used = 0;
+	}
+	n = &t->cur->n[t->used++];
+	memset(n, 0, sizeof *n);
+	n->type = type;
+	return n;
+}
+
+static void
+add_member(struct jnode *parent, struct jnode *n)
+{
+	if (parent->last)
+		((struct jnode *)parent->last)->next = n;
+	else
+		parent->first = n;
+	parent->last = n;
+	parent->len++;
+}
+
+/* ---- the fast parser: 0 done, -1 declined ---- */
+
+struct parser {
+	struct jtree *t;
+	const char *p, *end;
+	char *out;		/* where the next decoded string goes in scratch */
+	int depth;
+};
+
+static void
+skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\n' || *ps->p == '\t' ||
+	    *ps->p == '\r'))
+		ps->p++;
+}
+
+static int
+hex4(const char *s, unsigned *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (lead byte >= 0x80), 0 if
+ * none: no overlong forms, no surrogates, nothing past U+10FFFF. */
+static size_t
+utf8_len(const unsigned char *s, const unsigned char *end)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t n;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+static char *
+put_utf8(char *o, unsigned cp)
+{
+	if (cp < 0x80) {
+		*o++ = (char)cp;
+	} else if (cp < 0x800) {
+		*o++ = (char)(0xc0 | (cp >> 6));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*o++ = (char)(0xe0 | (cp >> 12));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | (cp >> 18));
+		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*o++ = (char)(0x80 | (cp & 0x3f));
+	}
+	return o;
+}
+
+/* The string at ps->p (its opening quote) into scratch. */
+static int
+string(struct parser *ps, const char **s, size_t *len)
+{
+	const char *p = ps->p + 1, *end = ps->end;
+	char *o = ps->out;
+
+	*s = o;
+	for (;;) {
+		const char *run = p;
+
+		/* the common bytes in one run, copied at once */
+		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\' &&
+		    (unsigned char)*p < 0x80)
+			p++;
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		if (p >= end)
+			return -1;
+		if (*p == '"')
+			break;
+		if ((unsigned char)*p < 0x20)
+			return -1;
+		if ((unsigned char)*p >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+
+			if (n == 0)
+				return -1;
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+			continue;
+		}
+		/* an escape */
+		if (end - p < 2)
+			return -1;
+		switch (p[1]) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+
+			if (end - p < 6 || hex4(p + 2, &cp) != 0 || cp == 0)
+				return -1;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+				    hex4(p + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
+					return -1;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				p += 6;
+			}
+			o = put_utf8(o, cp);
+			p += 4;
+			break;
+		}
+		default:
+			return -1;
+		}
+		p += 2;
+	}
+	*len = (size_t)(o - *s);
+	*o++ = '\0';
+	ps->out = o;
+	ps->p = p + 1;
+	return 0;
+}
+
+static int
+number(struct parser *ps, struct jnode *n)
+{
+	const char *p = ps->p, *end = ps->end, *digits;
+	int is_real = 0;
+
+	if (p < end && *p == '-')
+		p++;
+	digits = p;
+	if (p >= end || *p < '0' || *p > '9')
+		return -1;
+	if (*p == '0' && p + 1 < end && p[1] >= '0' && p[1] <= '9')
+		return -1;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p < end && *p == '.') {
+		is_real = 1;
+		if (++p >= end || *p < '0' || *p > '9')
+			return -1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		is_real = 1;
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return -1;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (!is_real) {
+		long long v = 0;
+
+		if (p - digits > 18)
+			return -1;	/* near the limits: jansson's range checks */
+		for (const char *q = digits; q < p; q++)
+			v = v * 10 + (*q - '0');
+		n->type = JT_INT;
+		n->i = ps->p[0] == '-' ? -v : v;
+	} else {
+		char buf[64];
+		size_t len = (size_t)(p - ps->p);
+
+		if (len >= sizeof buf)
+			return -1;
+		memcpy(buf, ps->p, len);
+		buf[len] = '\0';
+		n->type = JT_REAL;
+		n->d = strtod(buf, NULL);
+		if (isinf(n->d))
+			return -1;
+	}
+	ps->p = p;
+	return 0;
+}
+
+static int
+literal(struct parser *ps, const char *word, size_t len)
+{
+	if ((size_t)(ps->end - ps->p) < len || memcmp(ps->p, word, len) != 0)
+		return -1;
+	ps->p += len;
+	return 0;
+}
+
+static size_t
+key_hash(const struct jnode *n)
+{
+	size_t h = 2166136261u;
+
+	for (unsigned i = 0; i < n->keylen; i++)
+		h = (h ^ (unsigned char)n->key[i]) * 16777619u;
+	return h;
+}
+
+static int
+same_key(const struct jnode *a, const struct jnode *b)
+{
+	return a->keylen == b->keylen && memcmp(a->key, b->key, a->keylen) == 0;
+}
+
+/* -1 when two members of o have the same key. */
+static int
+no_duplicates(struct jtree *t, const struct jnode *o)
+{
+	const struct jnode *a, *b;
+	size_t mask, i;
+
+	if (o->len <= SMALL_OBJECT) {
+		for (a = o->first; a; a = a->next)
+			for (b = a->next; b; b = b->next)
+				if (same_key(a, b))
+					return -1;
+		return 0;
+	}
+	/* larger ones (hostile input too): an open-addressing table of nodes */
+	for (mask = 64; mask < o->len * 2; mask *= 2)
+		;
+	if (mask > t->dupcap) {
+		free((void *)t->dup);
+		t->dup = util_xcalloc(mask, sizeof *t->dup);
+		t->dupcap = mask;
+	}
+	memset(t->dup, 0, mask * sizeof *t->dup);
+	mask--;
+	for (a = o->first; a; a = a->next) {
+		for (i = key_hash(a) & mask; t->dup[i]; i = (i + 1) & mask)
+			if (same_key(t->dup[i], a))
+				return -1;
+		t->dup[i] = a;
+	}
+	return 0;
+}
+
+static int value(struct parser *ps, struct jnode *n);
+
+static int
+container(struct parser *ps, struct jnode *n, char close)
+{
+	if (++ps->depth > DEPTH_MAX)
+		return -1;
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		ps->depth--;
+		return 0;
+	}
+	for (;;) {
+		struct jnode *m;
+		const char *key = NULL;
+		size_t keylen = 0;
+
+		if (close == '}') {
+			if (ps->p >= ps->end || *ps->p != '"' || string(ps, &key, &keylen) != 0)
+				return -1;
+			skip_ws(ps);
+			if (ps->p >= ps->end || *ps->p != ':')
+				return -1;
+			ps->p++;
+			skip_ws(ps);
+		}
+		m = node_new(ps->t, JT_NULL);
+		m->key = key;
+		m->keylen = (unsigned)keylen;
+		if (keylen > 0xffff || value(ps, m) != 0)
+			return -1;
+		add_member(n, m);
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return -1;
+		if (*ps->p == close) {
+			ps->p++;
+			break;
+		}
+		if (*ps->p != ',')
+			return -1;
+		ps->p++;
+		skip_ws(ps);
+	}
+	ps->depth--;
+	return close == '}' ? no_duplicates(ps->t, n) : 0;
+}
+
+static int
+value(struct parser *ps, struct jnode *n)
+{
+	if (ps->p >= ps->end)
+		return -1;
+	switch (*ps->p) {
+	case '{':
+		n->type = JT_OBJ;
+		return container(ps, n, '}');
+	case '[':
+		n->type = JT_ARR;
+		return container(ps, n, ']');
+	case '"':
+		n->type = JT_STR;
+		return string(ps, &n->str, &n->len);
+	case 't':
+		n->type = JT_TRUE;
+		return literal(ps, "true", 4);
+	case 'f':
+		n->type = JT_FALSE;
+		return literal(ps, "false", 5);
+	case 'n':
+		n->type = JT_NULL;
+		return literal(ps, "null", 4);
+	default:
+		return number(ps, n);
+	}
+}
+
+/* ---- jansson's tree copied in ---- */
+
+static void
+copy_json(struct jtree *t, struct jnode *n, const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *m;
+
+		n->type = JT_OBJ;
+		json_object_foreach((json_t *)v, k, m) {
+			struct jnode *c = node_new(t, JT_NULL);
+
+			c->key = k;
+			c->keylen = (unsigned)strlen(k);
+			copy_json(t, c, m);
+			add_member(n, c);
+		}
+		break;
+	}
+	case JSON_ARRAY: {
+		size_t i;
+		json_t *m;
+
+		n->type = JT_ARR;
+		json_array_foreach(v, i, m) {
+			struct jnode *c = node_new(t, JT_NULL);
+
+			copy_json(t, c, m);
+			add_member(n, c);
+		}
+		break;
+	}
+	case JSON_STRING:
+		n->type = JT_STR;
+		n->str = json_string_value(v);
+		n->len = json_string_length(v);
+		break;
+	case JSON_INTEGER:
+		n->type = JT_INT;
+		n->i = (long long)json_integer_value(v);
+		break;
+	case JSON_REAL:
+		n->type = JT_REAL;
+		n->d = json_real_value(v);
+		break;
+	case JSON_TRUE:
+		n->type = JT_TRUE;
+		break;
+	case JSON_FALSE:
+		n->type = JT_FALSE;
+		break;
+	default:
+		n->type = JT_NULL;
+		break;
+	}
+}
+
+const struct jnode *
+jtree_parse(struct jtree *t, const char *buf, size_t n, json_error_t *err)
+{
+	struct parser ps = { t, buf, buf + n, NULL, 0 };
+	struct jnode *root;
+
+	release(t);
+	/* Decoded strings never take more room than their JSON text. */
+	ps.out = util_buf_room(&t->scratch, n + 1);
+	skip_ws(&ps);
+	root = node_new(t, JT_NULL);
+	if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '[') && value(&ps, root) == 0) {
+		skip_ws(&ps);
+		if (ps.p == ps.end)
+			return root;
+	}
+	/* Declined: jansson decides, and names what is wrong. */
+	release(t);
+	if ((t->held = json_loadb(buf, n, JSON_REJECT_DUPLICATES, err)) == NULL)
+		return NULL;
+	root = node_new(t, JT_NULL);
+	copy_json(t, root, t->held);
+	return root;
+}
+
+const struct jnode *
+jtree_get(const struct jnode *o, const char *key)
+{
+	const struct jnode *m;
+	size_t len;
+
+	if (o == NULL || o->type != JT_OBJ)
+		return NULL;
+	len = strlen(key);
+	for (m = o->first; m; m = m->next)
+		if (m->keylen == len && memcmp(m->key, key, len) == 0)
+			return m;
+	return NULL;
+}
+
+const struct jnode *
+jtree_at(const struct jnode *a, size_t i)
+{
+	const struct jnode *m;
+
+	if (a == NULL || a->type != JT_ARR || i >= a->len)
+		return NULL;
+	for (m = a->first; i > 0; i--)
+		m = m->next;
+	return m;
+}
