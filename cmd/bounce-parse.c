@@ -36,6 +36,11 @@ static const struct format {
 	{ "postfix", K_LOG, LOGPARSE_POSTFIX, WEBHOOK_AUTO },
 	{ "exim", K_LOG, LOGPARSE_EXIM, WEBHOOK_AUTO },
 	{ "sendmail", K_LOG, LOGPARSE_SENDMAIL, WEBHOOK_AUTO },
+	{ "powermta", K_LOG, LOGPARSE_POWERMTA, WEBHOOK_AUTO },
+	{ "exchange", K_LOG, LOGPARSE_EXCHANGE, WEBHOOK_AUTO },
+	{ "opensmtpd", K_LOG, LOGPARSE_OPENSMTPD, WEBHOOK_AUTO },
+	{ "qmail", K_LOG, LOGPARSE_QMAIL, WEBHOOK_AUTO },
+	{ "haraka", K_LOG, LOGPARSE_HARAKA, WEBHOOK_AUTO },
 	{ "email", K_EMAIL, LOGPARSE_AUTO, WEBHOOK_AUTO },
 	{ "mbox", K_MBOX, LOGPARSE_AUTO, WEBHOOK_AUTO },
 	{ "maildir", K_MAILDIR, LOGPARSE_AUTO, WEBHOOK_AUTO },
@@ -50,6 +55,7 @@ static const struct format {
 	{ "mailjet", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILJET },
 	{ "resend", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_RESEND },
 	{ "postal", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTAL },
+	{ "kumomta", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_KUMOMTA },
 };
 
 static const struct format *format = &formats[0];
@@ -87,8 +93,9 @@ help(void)
 	    "  -e, --explain WHAT      how a status code or a reply line (\"550 5.1.1 ...\",\n"
 	    "                          \"-\": lines on stdin) is classified, or \"rules\":\n"
 	    "                          every rule and its source; then exit\n"
-	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, email, mbox,\n"
-	    "                          maildir, ses, sendgrid, mailgun, postmark,\n"
+	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, powermta,\n"
+	    "                          kumomta, exchange, opensmtpd, qmail, haraka, email,\n"
+	    "                          mbox, maildir, ses, sendgrid, mailgun, postmark,\n"
 	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal\n"
 	    "  -g, --progress          with -o: progress line on stderr (a terminal)\n"
 	    "  -h, --help              this text\n"
@@ -160,8 +167,15 @@ detect(const char *line, size_t len)
 		i++;
 	if (len >= 5 && memcmp(line, "From ", 5) == 0)
 		return K_MBOX;
-	if (i < len && (line[i] == '{' || line[i] == '['))
+	if (i < len && line[i] == '{')
 		return K_WEBHOOK;
+	/* a JSON array, not a log line in brackets ("[NOTICE] [...]" of Haraka) */
+	if (i < len && line[i] == '[') {
+		for (i++; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
+			;
+		if (i == len || strchr("{[]\"-0123456789tfn", line[i]) != NULL)
+			return K_WEBHOOK;
+	}
 	if (email_looks_like_header(line, len))
 		return K_EMAIL;
 	return K_LOG;

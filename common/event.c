@@ -118,6 +118,8 @@ event_to_json(const struct event *e)
 	jsonl_set_str(o, "from", e->from);
 	jsonl_set_str(o, "msgid", e->msgid);
 	jsonl_set_str(o, "qid", e->qid);
+	if (e->pool)
+		jsonl_set_str(o, "pool", e->pool);
 	if (e->orig_rcpt)
 		jsonl_set_str(o, "orig_rcpt", e->orig_rcpt);
 	jsonl_set_str(o, "source", e->source);
@@ -135,7 +137,7 @@ int
 event_write_why(FILE *fp, const struct event *e, int why)
 {
 	char tbuf[BKTIME_BUFSZ];
-	struct jsonl_field f[20];
+	struct jsonl_field f[24];
 	size_t n = 0;
 
 #define STR(k, v) (f[n++] = (struct jsonl_field){ (k), JSONL_STR, (v), 0 })
@@ -152,6 +154,8 @@ event_write_why(FILE *fp, const struct event *e, int why)
 	STR("from", e->from);
 	STR("msgid", e->msgid);
 	STR("qid", e->qid);
+	if (e->pool)
+		STR("pool", e->pool);
 	if (e->orig_rcpt)
 		STR("orig_rcpt", e->orig_rcpt);
 	STR("source", e->source);
@@ -224,6 +228,7 @@ event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen)
 	e->from = opt_str(obj, "from");
 	e->msgid = opt_str(obj, "msgid");
 	e->qid = opt_str(obj, "qid");
+	e->pool = opt_str(obj, "pool");
 	e->orig_rcpt = opt_str(obj, "orig_rcpt");
 	e->source = opt_str(obj, "source");
 	e->origin = opt_str(obj, "origin");

@@ -22,6 +22,7 @@ struct event {
 	const char *reason;
 	const char *class;	/* hard, soft, none */
 	const char *rhost, *diag, *from, *msgid, *qid;	/* NULL when unknown */
+	const char *pool;	/* sending pool (PowerMTA vmta, KumoMTA egress_pool, ...), NULL */
 	const char *orig_rcpt;
 	const char *source;	/* postfix, exim, sendmail, email, ses, ... */
 	const char *origin;	/* file:line */

@@ -4,6 +4,7 @@
  * "QID: key=value" lines: logparse_qid.c (Postfix: logparse_postfix.c,
  * Sendmail: logparse_sendmail.c); Exim stamps, ids and lines: logparse_exim.c. */
 #include "logparse.h"
+#include "logparse_acct.h"
 #include "logparse_int.h"
 #include "util.h"
 
@@ -36,6 +37,7 @@ logparse_free(struct logparse *lp)
 {
 	struct logparse_state *st = lp->state;
 
+	logparse_acct_free(lp);
 	if (st == NULL)
 		return;
 	logparse_mem_free(st->mem);
@@ -260,12 +262,16 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 	struct logparse_ctx c;
 	const char *p = line, *end = line + len, *colon, *msg, *t;
 	size_t k, win;
+	int r;
 
 	memset(&c, 0, sizeof c);
 	c.lp = lp;
 	c.loc = loc;
 	c.line = line;
 	c.len = len;
+	/* PowerMTA, Exchange, qmail, Haraka lines without a syslog header */
+	if ((r = logparse_acct_line(&c)) >= 0)
+		return r;
 	/* "<22>" priority of raw syslog */
 	if (len > 3 && p[0] == '<' && p[1] >= '0' && p[1] <= '9') {
 		k = 1;
@@ -323,6 +329,9 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 	c.tag = t;
 	c.tag_len = (size_t)(colon - t);
 	msg = colon + 2;
+	/* OpenSMTPD, qmail and Haraka through syslog */
+	if ((r = logparse_acct_tagged(&c, msg, (size_t)(end - msg))) >= 0)
+		return r;
 	/* Exim through syslog, maybe with its own stamp still in the message */
 	if (msg < end && msg[0] >= '0' && msg[0] <= '9' &&
 	    (k = logparse_exim_stamp(msg, (size_t)(end - msg))) != 0 && msg + k < end &&

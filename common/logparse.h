@@ -11,9 +11,12 @@
 #include "input.h"
 #include "jsonl.h"
 
-enum logparse_format { LOGPARSE_AUTO, LOGPARSE_POSTFIX, LOGPARSE_EXIM, LOGPARSE_SENDMAIL };
+enum logparse_format { LOGPARSE_AUTO, LOGPARSE_POSTFIX, LOGPARSE_EXIM, LOGPARSE_SENDMAIL,
+	/* bulk senders' MTAs: logparse_acct.c */
+	LOGPARSE_POWERMTA, LOGPARSE_EXCHANGE, LOGPARSE_OPENSMTPD, LOGPARSE_QMAIL, LOGPARSE_HARAKA };
 
 struct logparse_state;	/* per-queue-id memory (sender, message-id), bounded */
+struct logparse_acct;	/* CSV headers and joins of the bulk senders' MTA logs */
 
 struct logparse {
 	enum logparse_format format;
@@ -21,6 +24,7 @@ struct logparse {
 	event_sink sink;
 	void *sink_arg;
 	struct logparse_state *state;
+	struct logparse_acct *acct;
 	/* Set by the caller when deliveries are not wanted: they are then only
 	 * noted (for expiry), not built into events. Default 0: all outcomes. */
 	int skip_delivered;

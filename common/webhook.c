@@ -9,7 +9,7 @@
 #include "webhook.h"
 #include "webhook_int.h"
 #include "bktime.h"
-#include "reason.h"
+#include "outcome.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -35,6 +35,7 @@ struct webhook {
 	int unknown_reported;
 	struct util_buf val;	/* the value being read */
 	struct jtree tree, inner;	/* the value parsed; JSON inside its strings */
+	struct util_buf scratch;	/* text a provider puts together for an event */
 	unsigned long val_line, last_line;
 	struct util_buf origin;
 };
@@ -134,6 +135,13 @@ webhook_skip_type(const char *s, const char *type)
 
 /* ---- building and handing out events ---- */
 
+struct util_buf *
+webhook_scratch(struct webhook_ctx *c)
+{
+	util_buf_reset(&c->w->scratch);
+	return &c->w->scratch;
+}
+
 void
 webhook_ev_start(struct webhook_ctx *c, struct event *e, const char *action)
 {
@@ -192,20 +200,7 @@ void
 webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int force,
     const char *cls)
 {
-	event_finish(e);
-	if (hint && (force || strcmp(e->reason, "undefined") == 0)) {
-		e->reason = hint;
-		e->reason_rule = &reason_rule_input;
-	}
-	if (e->action && strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0) {
-		e->class = "none";
-	} else if (cls) {
-		e->class = cls;
-		e->class_rule = &reason_rule_input;
-	} else {
-		e->class = reason_class_why(e->reason, e->status[0] ? e->status : NULL, e->code,
-		    &e->class_rule);
-	}
+	outcome_settle(e, hint, force, cls);
 	c->w->sink(c->w->arg, e);
 }
 
@@ -215,8 +210,9 @@ webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int fo
  * Brevo and Mailjet events have SendGrid's "event" and "email" and more, so
  * they come before it. */
 static const struct webhook_provider *const providers[] = {
-	&webhook_ses, &webhook_mailgun, &webhook_postal, &webhook_resend, &webhook_sparkpost,
-	&webhook_mandrill, &webhook_brevo, &webhook_mailjet, &webhook_sendgrid, &webhook_postmark,
+	&webhook_ses, &webhook_mailgun, &webhook_kumomta, &webhook_postal, &webhook_resend,
+	&webhook_sparkpost, &webhook_mandrill, &webhook_brevo, &webhook_mailjet, &webhook_sendgrid,
+	&webhook_postmark,
 };
 
 static const char *
@@ -450,6 +446,7 @@ webhook_end(struct webhook *w)
 	}
 	util_buf_free(&w->val);
 	util_buf_free(&w->origin);
+	util_buf_free(&w->scratch);
 	jtree_free(&w->tree);
 	jtree_free(&w->inner);
 	free(w);

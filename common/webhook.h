@@ -11,7 +11,7 @@
 
 enum webhook_format { WEBHOOK_AUTO, WEBHOOK_SES, WEBHOOK_SENDGRID, WEBHOOK_MAILGUN,
 	WEBHOOK_POSTMARK, WEBHOOK_SPARKPOST, WEBHOOK_MANDRILL, WEBHOOK_BREVO, WEBHOOK_MAILJET,
-	WEBHOOK_RESEND, WEBHOOK_POSTAL };
+	WEBHOOK_RESEND, WEBHOOK_POSTAL, WEBHOOK_KUMOMTA };
 
 struct webhook;
 struct webhook *webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg);

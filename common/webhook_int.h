@@ -32,7 +32,7 @@ struct webhook_provider {
 
 extern const struct webhook_provider webhook_ses, webhook_sendgrid, webhook_mailgun,
     webhook_postmark, webhook_sparkpost, webhook_mandrill, webhook_brevo, webhook_mailjet,
-    webhook_resend, webhook_postal;
+    webhook_resend, webhook_postal, webhook_kumomta;
 
 /* What one kind of a provider's events (or one of its reason words) means
  * for the recipient. */
@@ -84,6 +84,9 @@ const char *webhook_ses_bounce_reason(const char *sub, int *force);
 
 /* ---- building and handing out events ---- */
 
+/* A buffer for text put together for one event (emptied): it lives until
+ * the next call. */
+struct util_buf *webhook_scratch(struct webhook_ctx *c);
 /* Clears e, sets action, source and origin ("file:line"). */
 void webhook_ev_start(struct webhook_ctx *c, struct event *e, const char *action);
 /* Sets the recipient; -1 (reported, c->status set) when missing or not an address. */

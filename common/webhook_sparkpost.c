@@ -132,6 +132,7 @@ sparkpost_event(struct webhook_ctx *c, const struct jnode *o)
 	if (e.from == NULL)
 		e.from = webhook_str(o, "friendly_from");
 	e.msgid = webhook_str(o, "message_id");
+	e.pool = webhook_str(o, "ip_pool");
 	webhook_ev_send(c, &e, hint, force, cls);
 	return 1;
 }

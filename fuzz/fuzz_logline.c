@@ -1,7 +1,9 @@
-/* The MTA log parsers (Postfix, Exim, Sendmail, and the detection between
- * them), fed line by line as bounce-parse does. The first byte of the input
- * picks the format (0 auto, 1 postfix, 2 exim, 3 sendmail, modulo 4) and
- * whether a year is forced; the rest is the log. */
+/* The MTA log parsers (Postfix, Exim, Sendmail, PowerMTA, Exchange,
+ * OpenSMTPD, qmail, Haraka, and the detection between them), fed line by
+ * line as bounce-parse does. The first byte of the input picks the format
+ * (its value modulo 9: 0 auto, 1 postfix, 2 exim, 3 sendmail, 4 powermta,
+ * 5 exchange, 6 opensmtpd, 7 qmail, 8 haraka) and, by its bit 0x80, whether a
+ * year is forced; the rest is the log. */
 #include <string.h>
 
 #include "fuzz.h"
@@ -11,7 +13,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum logparse_format formats[] = { LOGPARSE_AUTO, LOGPARSE_POSTFIX,
-		LOGPARSE_EXIM, LOGPARSE_SENDMAIL };
+		LOGPARSE_EXIM, LOGPARSE_SENDMAIL, LOGPARSE_POWERMTA, LOGPARSE_EXCHANGE,
+		LOGPARSE_OPENSMTPD, LOGPARSE_QMAIL, LOGPARSE_HARAKA };
 	struct logparse lp;
 	struct input_loc loc = { "fuzz", 0 };
 	unsigned long events = 0;
@@ -21,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	logparse_init(&lp, formats[data[0] % 4], data[0] & 4 ? 2026 : 0, (time_t)1764237600,
+	logparse_init(&lp, formats[(data[0] & 0x7f) % 9], data[0] & 0x80 ? 2026 : 0,
+	    (time_t)1764237600,
 	    fuzz_event_sink, &events);
 	copy = fuzz_cstr(data + 1, size - 1);
 	s = copy;
