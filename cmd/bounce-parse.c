@@ -31,31 +31,56 @@ static const struct format {
 	enum kind kind;
 	enum logparse_format log;
 	enum webhook_format webhook;
+	const char *reads;	/* for -f list */
 } formats[] = {
-	{ "auto", K_AUTO, LOGPARSE_AUTO, WEBHOOK_AUTO },
-	{ "postfix", K_LOG, LOGPARSE_POSTFIX, WEBHOOK_AUTO },
-	{ "exim", K_LOG, LOGPARSE_EXIM, WEBHOOK_AUTO },
-	{ "sendmail", K_LOG, LOGPARSE_SENDMAIL, WEBHOOK_AUTO },
-	{ "powermta", K_LOG, LOGPARSE_POWERMTA, WEBHOOK_AUTO },
-	{ "exchange", K_LOG, LOGPARSE_EXCHANGE, WEBHOOK_AUTO },
-	{ "opensmtpd", K_LOG, LOGPARSE_OPENSMTPD, WEBHOOK_AUTO },
-	{ "qmail", K_LOG, LOGPARSE_QMAIL, WEBHOOK_AUTO },
-	{ "haraka", K_LOG, LOGPARSE_HARAKA, WEBHOOK_AUTO },
-	{ "email", K_EMAIL, LOGPARSE_AUTO, WEBHOOK_AUTO },
-	{ "mbox", K_MBOX, LOGPARSE_AUTO, WEBHOOK_AUTO },
-	{ "maildir", K_MAILDIR, LOGPARSE_AUTO, WEBHOOK_AUTO },
-	{ "ses", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SES },
-	{ "sendgrid", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SENDGRID },
-	{ "mailgun", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILGUN },
-	{ "postmark", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTMARK },
-	{ "sparkpost", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SPARKPOST },
-	{ "mandrill", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MANDRILL },
-	{ "brevo", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO },
-	{ "sendinblue", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO },
-	{ "mailjet", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILJET },
-	{ "resend", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_RESEND },
-	{ "postal", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTAL },
-	{ "kumomta", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_KUMOMTA },
+	{ "auto", K_AUTO, LOGPARSE_AUTO, WEBHOOK_AUTO,
+	    "each input told by its first line, each log line and JSON value by itself" },
+	{ "postfix", K_LOG, LOGPARSE_POSTFIX, WEBHOOK_AUTO,
+	    "Postfix logs (syslog): smtp, lmtp, local, virtual, pipe, bounce, qmgr expiry" },
+	{ "exim", K_LOG, LOGPARSE_EXIM, WEBHOOK_AUTO,
+	    "Exim main logs, own stamps or syslog" },
+	{ "sendmail", K_LOG, LOGPARSE_SENDMAIL, WEBHOOK_AUTO,
+	    "Sendmail logs (syslog)" },
+	{ "powermta", K_LOG, LOGPARSE_POWERMTA, WEBHOOK_AUTO,
+	    "PowerMTA accounting CSV, columns named by its header line" },
+	{ "exchange", K_LOG, LOGPARSE_EXCHANGE, WEBHOOK_AUTO,
+	    "Microsoft Exchange message tracking logs (#Fields: CSV)" },
+	{ "opensmtpd", K_LOG, LOGPARSE_OPENSMTPD, WEBHOOK_AUTO,
+	    "OpenSMTPD delivery lines (syslog, program smtpd)" },
+	{ "qmail", K_LOG, LOGPARSE_QMAIL, WEBHOOK_AUTO,
+	    "qmail-send logs: multilog (tai64n), splogger or bare" },
+	{ "haraka", K_LOG, LOGPARSE_HARAKA, WEBHOOK_AUTO,
+	    "Haraka logs: outbound lines joined to their transactions" },
+	{ "email", K_EMAIL, LOGPARSE_AUTO, WEBHOOK_AUTO,
+	    "one bounce message: RFC 3464 DSN, non-standard bounce, ARF report" },
+	{ "mbox", K_MBOX, LOGPARSE_AUTO, WEBHOOK_AUTO,
+	    "an mbox file of bounce messages" },
+	{ "maildir", K_MAILDIR, LOGPARSE_AUTO, WEBHOOK_AUTO,
+	    "a Maildir or a folder of bounce messages" },
+	{ "ses", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SES,
+	    "Amazon SES notifications and events: bare, SNS envelope, EventBridge" },
+	{ "sendgrid", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SENDGRID,
+	    "SendGrid event webhook batches" },
+	{ "mailgun", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILGUN,
+	    "Mailgun webhooks and events API pages" },
+	{ "postmark", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTMARK,
+	    "Postmark bounce, delivery and spam complaint webhooks, bounces API" },
+	{ "sparkpost", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SPARKPOST,
+	    "SparkPost message events: webhook batches, events API pages" },
+	{ "mandrill", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MANDRILL,
+	    "Mandrill (Mailchimp Transactional) events and messages API" },
+	{ "brevo", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO,
+	    "Brevo transactional and marketing webhooks, statistics API events" },
+	{ "sendinblue", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO,
+	    "the former name of brevo" },
+	{ "mailjet", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILJET,
+	    "Mailjet event API posts, single or grouped" },
+	{ "resend", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_RESEND,
+	    "Resend webhooks" },
+	{ "postal", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTAL,
+	    "Postal webhooks, posted or bare payloads" },
+	{ "kumomta", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_KUMOMTA,
+	    "KumoMTA JSON log records" },
 };
 
 static const struct format *format = &formats[0];
@@ -83,6 +108,26 @@ usage(void)
 	exit(BK_ERR);
 }
 
+/* -f list: each format as a JSON line. */
+static _Noreturn void
+list_formats(void)
+{
+	static const char *const kinds[] = { [K_AUTO] = "auto", [K_LOG] = "log",
+		[K_EMAIL] = "email", [K_MBOX] = "mbox", [K_MAILDIR] = "maildir",
+		[K_WEBHOOK] = "json" };
+
+	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+		json_t *o = json_object();
+
+		jsonl_set_str(o, "format", formats[i].name);
+		jsonl_set_str(o, "kind", kinds[formats[i].kind]);
+		jsonl_set_str(o, "reads", formats[i].reads);
+		jsonl_print(o);
+		json_decref(o);
+	}
+	exit(util_close_stdout(BK_OK));
+}
+
 static void
 help(void)
 {
@@ -96,7 +141,8 @@ help(void)
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, powermta,\n"
 	    "                          kumomta, exchange, opensmtpd, qmail, haraka, email,\n"
 	    "                          mbox, maildir, ses, sendgrid, mailgun, postmark,\n"
-	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal\n"
+	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal;\n"
+	    "                          \"list\" writes them all as JSON lines\n"
 	    "  -g, --progress          with -o: progress line on stderr (a terminal)\n"
 	    "  -h, --help              this text\n"
 	    "  -j, --jobs N            threads for the messages of a folder (default:\n"
@@ -365,7 +411,11 @@ options(int *argcp, char ***argvp, struct args *a)
 		switch (ch) {
 		case 'd': with_delivered = 1; break;
 		case 'e': a->explain = optarg; break;
-		case 'f': format = &formats[opt_choice(&o, optarg, names)]; break;
+		case 'f':
+			if (strcmp(optarg, "list") == 0)
+				list_formats();
+			format = &formats[opt_choice(&o, optarg, names)];
+			break;
 		case 'g': a->progress = 1; break;
 		case 'h': help(); break;
 		case 'j': jobs = (unsigned)opt_count(&o, optarg, 1, 64); break;

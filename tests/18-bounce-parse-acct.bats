@@ -194,3 +194,30 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "formats: -f list names every format of bounce-parse(1), and each example line reads" {
+	man="$BATS_TEST_DIRNAME/../man/bounce-parse.1"
+	sed -n '/^\.Sh FORMATS/,/^\.El/p' "$man" |
+	    awk '/^\.It Cm/ { name = $3 } /^\.Dl / { sub(/^\.Dl /, ""); print name "\t" $0 }' \
+	    >"$BATS_TEST_TMPDIR/examples.tsv"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/examples.tsv")" -ge 21 ]
+	run bounce-parse -f list
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .format <<<"$output" | sort | tr '\n' ' ')" = "$( (echo auto; echo maildir; echo sendinblue;
+	    cut -f1 "$BATS_TEST_TMPDIR/examples.tsv") | sort | tr '\n' ' ')" ]
+	[ "$(jq -r 'select(.reads == null or .kind == null)' <<<"$output")" = "" ]
+	while IFS="$(printf '\t')" read -r name line; do
+		case $name in
+		email|mbox) continue ;;
+		powermta) printf '%s\n' "type,timeLogged,orig,rcpt,dsnAction,dsnStatus,dsnDiag,dsnMta,bounceCat,vmta" "$line" ;;
+		qmail) printf '%s\n' "@400000006b0954ab00000003 starting delivery 2: msg 12345 to remote a@example.org" "$line" ;;
+		*) printf '%s\n' "$line" ;;
+		esac >"$BATS_TEST_TMPDIR/ex"
+		for f in "$name" auto; do
+			run bounce-parse -f "$f" "$BATS_TEST_TMPDIR/ex"
+			[ "$status" -eq 0 ] || { echo "$name (-f $f): $output"; false; }
+			[ "$(jq -c '[.rcpt, .action, .reason]' <<<"$output")" = '["a@example.org","failed","userunknown"]' ] ||
+			    { echo "$name (-f $f): $output"; false; }
+		done
+	done <"$BATS_TEST_TMPDIR/examples.tsv"
+}
