@@ -69,7 +69,11 @@ node_new(struct jtree *t, enum jtree_type type)
 		t->used = 0;
 	}
 	n = &t->cur->n[t->used++];
-	memset(n, 0, sizeof *n);
+	n->key = NULL;
+	n->next = n->first = n->last = NULL;
+	n->str = NULL;
+	n->len = 0;
+	n->keylen = 0;
 	n->type = type;
 	return n;
 }
@@ -87,10 +91,12 @@ add_member(struct jnode *parent, struct jnode *n)
 
 /* ---- the fast parser: 0 done, -1 declined ---- */
 
+/* The parser reads a copy of the value in scratch and decodes each string
+ * in place there: a decoded string is never longer than its JSON text, and
+ * its end (the closing quote) becomes its NUL. */
 struct parser {
 	struct jtree *t;
-	const char *p, *end;
-	char *out;		/* where the next decoded string goes in scratch */
+	char *p, *end;
 	int depth;
 };
 
@@ -175,22 +181,59 @@ put_utf8(char *o, unsigned cp)
 	return o;
 }
 
-/* The string at ps->p (its opening quote) into scratch. */
+/* The bytes a string's text holds as they are: not a quote, a backslash, a
+ * control byte or a byte of a UTF-8 sequence. */
+static const unsigned char plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* The string at ps->p (its opening quote), decoded in place. */
 static int
 string(struct parser *ps, const char **s, size_t *len)
 {
-	const char *p = ps->p + 1, *end = ps->end;
-	char *o = ps->out;
+	char *p = ps->p + 1, *end = ps->end;
+	char *o = p;
 
 	*s = o;
 	for (;;) {
-		const char *run = p;
+		char *run = p;
 
-		/* the common bytes in one run, copied at once */
-		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\' &&
-		    (unsigned char)*p < 0x80)
+		/* the common bytes in one run, copied at once; eight at a time
+		 * while none of them is a quote, a backslash, a control byte or
+		 * the start of a UTF-8 sequence */
+		while (end - p >= 8) {
+			uint64_t w, q, b, c;
+
+			memcpy(&w, p, 8);
+			q = w ^ 0x2222222222222222ULL;
+			b = w ^ 0x5c5c5c5c5c5c5c5cULL;
+			q = (q - 0x0101010101010101ULL) & ~q;
+			b = (b - 0x0101010101010101ULL) & ~b;
+			c = (w - 0x2020202020202020ULL) & ~w;
+			if (((q | b | c | w) & 0x8080808080808080ULL) != 0)
+				break;
+			p += 8;
+		}
+		while (p < end && plain[(unsigned char)*p])
 			p++;
-		memcpy(o, run, (size_t)(p - run));
+		/* moved down only after an escape made the text shorter */
+		if (o != run)
+			memmove(o, run, (size_t)(p - run));
 		o += p - run;
 		if (p >= end)
 			return -1;
@@ -203,7 +246,7 @@ string(struct parser *ps, const char **s, size_t *len)
 
 			if (n == 0)
 				return -1;
-			memcpy(o, p, n);
+			memmove(o, p, n);
 			o += n;
 			p += n;
 			continue;
@@ -244,8 +287,7 @@ string(struct parser *ps, const char **s, size_t *len)
 		p += 2;
 	}
 	*len = (size_t)(o - *s);
-	*o++ = '\0';
-	ps->out = o;
+	*o = '\0';
 	ps->p = p + 1;
 	return 0;
 }
@@ -253,7 +295,8 @@ string(struct parser *ps, const char **s, size_t *len)
 static int
 number(struct parser *ps, struct jnode *n)
 {
-	const char *p = ps->p, *end = ps->end, *digits;
+	char *p = ps->p, *end = ps->end;
+	const char *digits;
 	int is_real = 0;
 
 	if (p < end && *p == '-')
@@ -329,7 +372,10 @@ key_hash(const struct jnode *n)
 static int
 same_key(const struct jnode *a, const struct jnode *b)
 {
-	return a->keylen == b->keylen && memcmp(a->key, b->key, a->keylen) == 0;
+	/* most keys differ in length or in their first or last byte */
+	return a->keylen == b->keylen && (a->keylen == 0 || (a->key[0] == b->key[0] &&
+	    a->key[a->keylen - 1] == b->key[b->keylen - 1] &&
+	    memcmp(a->key, b->key, a->keylen) == 0));
 }
 
 /* -1 when two members of o have the same key. */
@@ -340,10 +386,19 @@ no_duplicates(struct jtree *t, const struct jnode *o)
 	size_t mask, i;
 
 	if (o->len <= SMALL_OBJECT) {
-		for (a = o->first; a; a = a->next)
-			for (b = a->next; b; b = b->next)
-				if (same_key(a, b))
-					return -1;
+		/* A key is compared with the ones before it only when one of them
+		 * has its length and first byte (a 64-bit sketch of those). */
+		uint64_t seen = 0, bit;
+
+		for (a = o->first; a; a = a->next) {
+			bit = 1ULL << ((a->keylen * 7u + (a->keylen ? (unsigned char)a->key[0] : 0u)) &
+			    63u);
+			if (seen & bit)
+				for (b = o->first; b != a; b = b->next)
+					if (same_key(a, b))
+						return -1;
+			seen |= bit;
+		}
 		return 0;
 	}
 	/* larger ones (hostile input too): an open-addressing table of nodes */
@@ -504,14 +559,16 @@ copy_json(struct jtree *t, struct jnode *n, const json_t *v)
 }
 
 const struct jnode *
-jtree_parse(struct jtree *t, const char *buf, size_t n, json_error_t *err)
+jtree_try(struct jtree *t, const char *buf, size_t n)
 {
-	struct parser ps = { t, buf, buf + n, NULL, 0 };
+	struct parser ps = { t, NULL, NULL, 0 };
 	struct jnode *root;
 
 	release(t);
-	/* Decoded strings never take more room than their JSON text. */
-	ps.out = util_buf_room(&t->scratch, n + 1);
+	ps.p = util_buf_room(&t->scratch, n + 1);
+	memcpy(ps.p, buf, n);
+	ps.p[n] = '\0';
+	ps.end = ps.p + n;
 	skip_ws(&ps);
 	root = node_new(t, JT_NULL);
 	if (ps.p < ps.end && (*ps.p == '{' || *ps.p == '[') && value(&ps, root) == 0) {
@@ -519,13 +576,24 @@ jtree_parse(struct jtree *t, const char *buf, size_t n, json_error_t *err)
 		if (ps.p == ps.end)
 			return root;
 	}
+	return NULL;
+}
+
+const struct jnode *
+jtree_parse(struct jtree *t, const char *buf, size_t n, json_error_t *err)
+{
+	const struct jnode *root = jtree_try(t, buf, n);
+	struct jnode *copy;
+
+	if (root)
+		return root;
 	/* Declined: jansson decides, and names what is wrong. */
 	release(t);
 	if ((t->held = json_loadb(buf, n, JSON_REJECT_DUPLICATES, err)) == NULL)
 		return NULL;
-	root = node_new(t, JT_NULL);
-	copy_json(t, root, t->held);
-	return root;
+	copy = node_new(t, JT_NULL);
+	copy_json(t, copy, t->held);
+	return copy;
 }
 
 const struct jnode *
@@ -538,7 +606,8 @@ jtree_get(const struct jnode *o, const char *key)
 		return NULL;
 	len = strlen(key);
 	for (m = o->first; m; m = m->next)
-		if (m->keylen == len && memcmp(m->key, key, len) == 0)
+		if (m->keylen == len && (len == 0 || (m->key[0] == key[0] &&
+		    memcmp(m->key, key, len) == 0)))
 			return m;
 	return NULL;
 }

@@ -50,6 +50,10 @@ void jtree_free(struct jtree *t);
  * jansson's message and line (counted from 1 at buf) in err. */
 const struct jnode *jtree_parse(struct jtree *t, const char *buf, size_t n, json_error_t *err);
 
+/* The fast parser alone: the root, or NULL for whatever it declines (then
+ * jtree_parse tells whether and why it is wrong). */
+const struct jnode *jtree_try(struct jtree *t, const char *buf, size_t n);
+
 /* Member key of object o, or NULL (also when o is NULL or no object). */
 const struct jnode *jtree_get(const struct jnode *o, const char *key);
 /* Element i of array a, or NULL. */

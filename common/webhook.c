@@ -38,6 +38,7 @@ struct webhook {
 	struct util_buf scratch;	/* text a provider puts together for an event */
 	unsigned long val_line, last_line;
 	struct util_buf origin;
+	unsigned long origin_line;	/* the line origin was made for */
 };
 
 struct webhook *
@@ -148,13 +149,20 @@ webhook_ev_start(struct webhook_ctx *c, struct event *e, const char *action)
 	event_init(e);
 	e->action = action;
 	e->source = c->source;
-	util_buf_reset(&c->w->origin);
-	util_buf_adds(&c->w->origin, c->w->name);
-	{
-		char num[32];
+	/* "file:line", by hand: this runs for every event */
+	if (c->w->origin_line != c->line || c->w->origin.len == 0) {
+		char num[24];
+		size_t i = sizeof num;
+		unsigned long line = c->line;
 
-		snprintf(num, sizeof num, ":%lu", c->line);
-		util_buf_adds(&c->w->origin, num);
+		do
+			num[--i] = (char)('0' + line % 10);
+		while ((line /= 10) != 0 && i > 1);
+		num[--i] = ':';
+		util_buf_reset(&c->w->origin);
+		util_buf_adds(&c->w->origin, c->w->name);
+		util_buf_add(&c->w->origin, num + i, sizeof num - i);
+		c->w->origin_line = c->line;
 	}
 	e->origin = util_buf_str(&c->w->origin);
 }
@@ -207,10 +215,11 @@ webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int fo
 /* ---- dispatch ---- */
 
 /* In the order they are tried: the first whose keys match takes the object.
- * Brevo and Mailjet events have SendGrid's "event" and "email" and more, so
- * they come before it. */
+ * KumoMTA's log records come first, being the most numerous; Brevo and
+ * Mailjet events have SendGrid's "event" and "email" and more, so they come
+ * before it. */
 static const struct webhook_provider *const providers[] = {
-	&webhook_ses, &webhook_mailgun, &webhook_kumomta, &webhook_postal, &webhook_resend,
+	&webhook_kumomta, &webhook_ses, &webhook_mailgun, &webhook_postal, &webhook_resend,
 	&webhook_sparkpost, &webhook_mandrill, &webhook_brevo, &webhook_mailjet, &webhook_sendgrid,
 	&webhook_postmark,
 };
@@ -373,6 +382,19 @@ webhook_line(struct webhook *w, const struct input_loc *loc, const char *line, s
 		 * that its ',' and the closing ']' are no new errors. */
 		if (w->resync_array && line[i] == '{')
 			w->state = SCAN_ELEM;
+	}
+	/* One object on a line of its own (JSON lines): parsed straight from
+	 * the line. Anything else (a value over lines, two on a line, an
+	 * error) is left to the scanner, which reads it as before. */
+	if (w->state == SCAN_TOP) {
+		size_t j = skip_ws(line, i, len), k = len;
+		const struct jnode *v;
+
+		while (k > j && (line[k - 1] == ' ' || line[k - 1] == '\t'))
+			k--;
+		if (j < k && line[j] == '{' && line[k - 1] == '}' &&
+		    (v = jtree_try(&w->tree, line + j, k - j)) != NULL)
+			return dispatch(w, v, loc->line, 0);
 	}
 	while (i < len) {
 		size_t start;

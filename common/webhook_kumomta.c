@@ -34,6 +34,18 @@ kumomta_is(const struct jnode *o)
 	    webhook_get(o, "egress_pool") != NULL || webhook_get(o, "nodeid") != NULL);
 }
 
+/* Digits of v (0 to 999) at p; returns the end. */
+static char *
+put_num(char *p, long long v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 /* The whole reply as the peer sent it: "550 5.1.1 content". */
 static const char *
 kumomta_reply(struct webhook_ctx *c, const struct jnode *resp, char *status, size_t statuslen)
@@ -42,23 +54,29 @@ kumomta_reply(struct webhook_ctx *c, const struct jnode *resp, char *status, siz
 	const char *content = webhook_str(resp, "content");
 	long long code = webhook_int(webhook_get(resp, "code"), 0);
 	struct util_buf *b;
-	char num[64];
+	char num[8];
 
 	status[0] = '\0';
-	if (jtree_is(ec, JT_OBJ)) {
+	if (jtree_is(ec, JT_OBJ) && statuslen >= 12) {
 		long long cl = webhook_int(webhook_get(ec, "class"), -1);
 		long long sub = webhook_int(webhook_get(ec, "subject"), -1);
 		long long det = webhook_int(webhook_get(ec, "detail"), -1);
 
-		if (cl >= 2 && cl <= 5 && sub >= 0 && sub <= 999 && det >= 0 && det <= 999)
-			snprintf(status, statuslen, "%lld.%lld.%lld", cl, sub, det);
+		if (cl >= 2 && cl <= 5 && sub >= 0 && sub <= 999 && det >= 0 && det <= 999) {
+			char *p = put_num(status, cl);
+
+			*p++ = '.';
+			p = put_num(p, sub);
+			*p++ = '.';
+			*put_num(p, det) = '\0';
+		}
 	}
 	if (content == NULL && code == 0)
 		return NULL;
 	b = webhook_scratch(c);
 	if (code >= 200 && code <= 599) {
-		snprintf(num, sizeof num, "%lld ", code);
-		util_buf_adds(b, num);
+		*put_num(num, code) = ' ';
+		util_buf_add(b, num, 4);
 	}
 	if (status[0]) {
 		util_buf_adds(b, status);
