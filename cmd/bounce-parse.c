@@ -271,8 +271,10 @@ parse_stream(FILE *fp, const char *name)
 			status = input_worse(status, email_mbox_line(mbox, line, len));
 			break;
 		case K_WEBHOOK:
-			if (wh == NULL)
+			if (wh == NULL) {
 				wh = webhook_new(format->webhook, loc.file, sink, NULL);
+				webhook_skip_delivered(wh, !with_delivered);
+			}
 			status = input_worse(status, webhook_line(wh, &loc, line, len));
 			break;
 		default:

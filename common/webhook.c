@@ -39,6 +39,7 @@ struct webhook {
 	unsigned long val_line, last_line;
 	struct util_buf origin;
 	unsigned long origin_line;	/* the line origin was made for */
+	int skip_delivered;
 };
 
 struct webhook *
@@ -53,6 +54,19 @@ webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg)
 	jtree_init(&w->tree);
 	jtree_init(&w->inner);
 	return w;
+}
+
+void
+webhook_skip_delivered(struct webhook *w, int skip)
+{
+	w->skip_delivered = skip;
+}
+
+int
+webhook_skips(const struct webhook_ctx *c, const char *action)
+{
+	return c->w->skip_delivered && strcmp(action, "delayed") != 0 &&
+	    strcmp(action, "failed") != 0;
 }
 
 /* ---- small helpers over parsed values ---- */

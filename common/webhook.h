@@ -15,6 +15,9 @@ enum webhook_format { WEBHOOK_AUTO, WEBHOOK_SES, WEBHOOK_SENDGRID, WEBHOOK_MAILG
 
 struct webhook;
 struct webhook *webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg);
+/* Deliveries are not wanted (bounce-parse without -d): a reader may then
+ * pass over them early. Default: all outcomes. */
+void webhook_skip_delivered(struct webhook *w, int skip);
 /* Feeds a line; values may span lines. BK_OK or BK_ERR (reported). */
 int webhook_line(struct webhook *w, const struct input_loc *loc, const char *line, size_t len);
 /* Ends the stream (reports an unfinished value), frees w. */

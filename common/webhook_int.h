@@ -84,6 +84,9 @@ const char *webhook_ses_bounce_reason(const char *sub, int *force);
 
 /* ---- building and handing out events ---- */
 
+/* Whether events of action are passed over (deliveries, not wanted): a
+ * reader of high volumes checks before it builds one. */
+int webhook_skips(const struct webhook_ctx *c, const char *action);
 /* A buffer for text put together for one event (emptied): it lives until
  * the next call. */
 struct util_buf *webhook_scratch(struct webhook_ctx *c);

@@ -149,7 +149,7 @@ kumomta_map(struct webhook_ctx *c, const struct jnode *o)
 
 	if (rec.kind == NULL)
 		return WEBHOOK_MAP_UNKNOWN;
-	if (rec.kind->action == NULL)
+	if (rec.kind->action == NULL || webhook_skips(c, rec.kind->action))
 		return WEBHOOK_MAP_NONE;
 	rec.hint = rec.kind->reason;
 	rec.force = rec.kind->force;
