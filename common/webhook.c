@@ -9,6 +9,7 @@
 #include "webhook.h"
 #include "webhook_int.h"
 #include "bktime.h"
+#include "mime.h"
 #include "outcome.h"
 #include "util.h"
 
@@ -112,6 +113,9 @@ webhook_time(const struct jnode *v)
 		d = strtod(s, &end);
 		if (end != s && *end == '\0' && d > 0 && d < 1e11)
 			return (time_t)d;
+		/* "Fri, 21 Oct 2011 11:02:55 GMT" (Mailgun's lists) */
+		if (mime_parse_date(s, strlen(s), &t) == 0)
+			return t;
 	}
 	return (time_t)-1;
 }
@@ -224,6 +228,23 @@ webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int fo
 {
 	outcome_settle(e, hint, force, cls);
 	c->w->sink(c->w->arg, e);
+}
+
+int
+webhook_list_entry(struct webhook_ctx *c, const char *addr, time_t when, const char *diag,
+    const char *status, const struct jnode *code, const char *hint, int force, const char *cls)
+{
+	struct event e;
+
+	webhook_ev_start(c, &e, "failed");
+	if (webhook_ev_rcpt(c, &e, addr) != 0)
+		return WEBHOOK_MAP_ERR;
+	e.time = when;
+	e.diag = diag;
+	webhook_ev_status(&e, status);
+	webhook_ev_code(&e, code);
+	webhook_ev_send(c, &e, hint, force, cls);
+	return 1;
 }
 
 /* ---- dispatch ---- */

@@ -104,4 +104,11 @@ void webhook_ev_code(struct event *e, const struct jnode *v);
 void webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int force,
     const char *cls);
 
+/* An entry of a provider's bounce or suppression list (an export, a page of
+ * its API) as a failed event: the address, when it was listed, the
+ * provider's text, status and code (may be NULL), and the provider's reason
+ * and class as for webhook_ev_send. 1, or WEBHOOK_MAP_ERR (reported). */
+int webhook_list_entry(struct webhook_ctx *c, const char *addr, time_t when, const char *diag,
+    const char *status, const struct jnode *code, const char *hint, int force, const char *cls);
+
 #endif

@@ -1,5 +1,5 @@
-/* webhook_mailgun: Mailgun webhooks ("event-data") and events API items ->
- * event records. */
+/* webhook_mailgun: Mailgun webhooks ("event-data"), events API items and the
+ * records of its bounces, complaints and unsubscribes lists -> event records. */
 #include "webhook_int.h"
 #include "util.h"
 
@@ -9,6 +9,10 @@
 static int
 mailgun_is(const struct jnode *o)
 {
+	/* a record of the bounces, complaints or unsubscribes lists */
+	if (jtree_is(webhook_get(o, "address"), JT_STR) && webhook_get(o, "created_at") != NULL &&
+	    webhook_get(o, "event") == NULL)
+		return 1;
 	return jtree_is(webhook_get(o, "event-data"), JT_OBJ) ||
 	    (jtree_is(webhook_get(o, "event"), JT_STR) && jtree_is(webhook_get(o, "recipient"), JT_STR)) ||
 	    (jtree_is(webhook_get(o, "items"), JT_ARR) && jtree_is(webhook_get(o, "paging"), JT_OBJ));
@@ -64,6 +68,40 @@ mailgun_event(struct webhook_ctx *c, const struct jnode *o)
 	return 1;
 }
 
+/* A record of Mailgun's lists: bounces {"address", "code", "error",
+ * "created_at"}, unsubscribes (with "tags"), complaints (neither). */
+static int
+mailgun_list(struct webhook_ctx *c, const struct jnode *o)
+{
+	const char *addr = webhook_str(o, "address");
+	time_t when = webhook_time(webhook_get(o, "created_at"));
+
+	if (webhook_get(o, "error") != NULL || webhook_get(o, "code") != NULL) {
+		/* Mailgun lists permanent failures of the mailbox only: hard, and
+		 * the mailbox unknown unless the text says more (or the code is a
+		 * temporary one, as imported lists may have) */
+		const struct jnode *code = webhook_get(o, "code");
+		int temp = webhook_int(code, 0) >= 400 && webhook_int(code, 0) < 500;
+
+		if (jtree_is(code, JT_STR))
+			temp = jtree_str(code)[0] == '4';
+		return webhook_list_entry(c, addr, when, webhook_str(o, "error"), NULL, code,
+		    temp ? NULL : "userunknown", 0, temp ? NULL : "hard");
+	}
+	if (webhook_get(o, "tags") != NULL)
+		return webhook_list_entry(c, addr, when, "unsubscribed", NULL, NULL, "suppressed", 1,
+		    "hard");
+	return webhook_list_entry(c, addr, when, "complaint", NULL, NULL, "feedback", 1, "hard");
+}
+
+static int
+mailgun_item(struct webhook_ctx *c, const struct jnode *o)
+{
+	if (webhook_get(o, "event") == NULL && jtree_is(webhook_get(o, "address"), JT_STR))
+		return mailgun_list(c, o);
+	return mailgun_event(c, o);
+}
+
 static int
 mailgun_map(struct webhook_ctx *c, const struct jnode *o)
 {
@@ -73,9 +111,9 @@ mailgun_map(struct webhook_ctx *c, const struct jnode *o)
 	if (jtree_is(webhook_get(o, "event-data"), JT_OBJ))
 		return mailgun_event(c, webhook_get(o, "event-data"));
 	if (!jtree_is(items, JT_ARR))
-		return mailgun_event(c, o);
+		return mailgun_item(c, o);
 	jtree_foreach(items, it) {
-		if ((r = mailgun_event(c, it)) > 0)
+		if ((r = mailgun_item(c, it)) > 0)
 			n += r;
 		else if (r == WEBHOOK_MAP_UNKNOWN)
 			return r;

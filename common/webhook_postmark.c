@@ -1,5 +1,5 @@
-/* webhook_postmark: Postmark bounce, delivery and spam complaint webhooks and
- * the bounces API -> event records. */
+/* webhook_postmark: Postmark bounce, delivery and spam complaint webhooks, the
+ * bounces API and suppressions dumps -> event records. */
 #include "webhook_int.h"
 #include "util.h"
 
@@ -10,6 +10,7 @@ static int
 postmark_is(const struct jnode *o)
 {
 	return jtree_is(webhook_get(o, "RecordType"), JT_STR) ||
+	    jtree_is(webhook_get(o, "Suppressions"), JT_ARR) ||
 	    (jtree_is(webhook_get(o, "TypeCode"), JT_INT) && jtree_is(webhook_get(o, "Email"), JT_STR)) ||
 	    (jtree_is(webhook_get(o, "Bounces"), JT_ARR) && jtree_is(webhook_get(o, "TotalCount"), JT_INT));
 }
@@ -80,6 +81,30 @@ postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 	return 1;
 }
 
+/* A suppressions dump (GET /message-streams/{stream}/suppressions/dump):
+ * {"Suppressions": [{"EmailAddress", "SuppressionReason", "Origin",
+ * "CreatedAt"}]}; reasons HardBounce, SpamComplaint, ManualSuppression. */
+static int
+postmark_suppressions(struct webhook_ctx *c, const struct jnode *list)
+{
+	const struct jnode *s;
+	int n = 0, r;
+
+	jtree_foreach(list, s) {
+		const char *why = webhook_str(s, "SuppressionReason"), *hint = "suppressed";
+
+		if (why && strcasecmp(why, "HardBounce") == 0)
+			hint = "userunknown";
+		else if (why && strcasecmp(why, "SpamComplaint") == 0)
+			hint = "feedback";
+		r = webhook_list_entry(c, webhook_str(s, "EmailAddress"), webhook_time(webhook_get(s,
+		    "CreatedAt")), why, NULL, NULL, hint, 1, "hard");
+		if (r > 0)
+			n += r;
+	}
+	return n;
+}
+
 static int
 postmark_map(struct webhook_ctx *c, const struct jnode *o)
 {
@@ -88,6 +113,8 @@ postmark_map(struct webhook_ctx *c, const struct jnode *o)
 	struct event e;
 	int n = 0, r;
 
+	if (rt == NULL && jtree_is(webhook_get(o, "Suppressions"), JT_ARR))
+		return postmark_suppressions(c, webhook_get(o, "Suppressions"));
 	if (rt == NULL && jtree_is(list, JT_ARR)) {
 		/* The bounces API: {"TotalCount": n, "Bounces": [...]} */
 		jtree_foreach(list, b)

@@ -1,14 +1,52 @@
-/* webhook_sendgrid: SendGrid event webhook posts -> event records. */
+/* webhook_sendgrid: SendGrid event webhook posts and its suppression lists
+ * (bounces, blocks, spam reports, invalid emails, unsubscribes: the v3 API
+ * and the older list format) -> event records. */
 #include "webhook_int.h"
 #include "util.h"
 
 #include <string.h>
 #include <strings.h>
 
+/* A suppression list record: {"created": ..., "email": ...} and, by list,
+ * "status" and "reason" (bounces, blocks), "reason" (invalid emails), "ip"
+ * (spam reports) or nothing more (unsubscribes). */
+static int
+sendgrid_list_is(const struct jnode *o)
+{
+	return webhook_get(o, "event") == NULL && jtree_is(webhook_get(o, "email"), JT_STR) &&
+	    webhook_get(o, "created") != NULL;
+}
+
 static int
 sendgrid_is(const struct jnode *o)
 {
-	return jtree_is(webhook_get(o, "event"), JT_STR) && jtree_is(webhook_get(o, "email"), JT_STR);
+	return (jtree_is(webhook_get(o, "event"), JT_STR) &&
+	    jtree_is(webhook_get(o, "email"), JT_STR)) || sendgrid_list_is(o);
+}
+
+static int
+sendgrid_list(struct webhook_ctx *c, const struct jnode *o)
+{
+	const char *email = webhook_str(o, "email"), *reason = webhook_str(o, "reason");
+	const struct jnode *status = webhook_get(o, "status");
+	time_t when = webhook_time(webhook_get(o, "created"));
+
+	if (status != NULL) {
+		/* bounces (5xx) and blocks (4xx, or refusals of the sender):
+		 * "5.1.1" in the v3 API, "550" in the older lists */
+		const char *st = jtree_str(status);
+
+		return webhook_list_entry(c, email, when, reason, st, st && !strchr(st, '.') ? status :
+		    NULL, NULL, 0, NULL);
+	}
+	if (reason != NULL)	/* invalid emails */
+		return webhook_list_entry(c, email, when, reason, NULL, NULL, "userunknown", 0,
+		    "hard");
+	if (webhook_get(o, "ip") != NULL)	/* spam reports */
+		return webhook_list_entry(c, email, when, "spam report", NULL, NULL, "feedback", 1,
+		    "hard");
+	return webhook_list_entry(c, email, when, "unsubscribed", NULL, NULL, "suppressed", 1,
+	    "hard");
 }
 
 static const char *
@@ -35,6 +73,8 @@ sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 	struct event e;
 	int force = 0;
 
+	if (sendgrid_list_is(o))
+		return sendgrid_list(c, o);
 	if (ev == NULL)
 		return WEBHOOK_MAP_UNKNOWN;	/* "event": "" */
 	if (strcmp(ev, "bounce") == 0 || strcmp(ev, "blocked") == 0) {

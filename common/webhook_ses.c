@@ -1,5 +1,6 @@
 /* webhook_ses: Amazon SES notifications and event publishing, bare, in an SNS
- * envelope or in an EventBridge event, -> event records. */
+ * envelope or in an EventBridge event, and its account-level suppression list,
+ * -> event records. */
 #include "webhook_int.h"
 #include "util.h"
 
@@ -11,6 +12,11 @@ ses_is(const struct jnode *o)
 {
 	if (jtree_is(webhook_get(o, "Type"), JT_STR) && jtree_is(webhook_get(o, "Message"), JT_STR) &&
 	    webhook_get(o, "RecordType") == NULL)
+		return 1;
+	/* the account's suppression list: aws sesv2 list-suppressed-destinations,
+	 * get-suppressed-destination */
+	if (jtree_is(webhook_get(o, "SuppressedDestinationSummaries"), JT_ARR) ||
+	    jtree_is(webhook_get(o, "SuppressedDestination"), JT_OBJ))
 		return 1;
 	/* EventBridge: {"detail-type": "Email Bounced", "source": "aws.ses", "detail": {...}} */
 	if (jtree_is(webhook_get(o, "detail-type"), JT_STR) && jtree_is(webhook_get(o, "detail"), JT_OBJ))
@@ -106,6 +112,30 @@ ses_envelope(struct webhook_ctx *c, const struct jnode *o, int depth)
 	return jtree_is(inner, JT_OBJ) ? ses_map(c, inner, depth + 1) : WEBHOOK_MAP_UNKNOWN;
 }
 
+/* {"EmailAddress", "Reason": "BOUNCE" | "COMPLAINT", "LastUpdateTime",
+ * "Attributes": {"MessageId", "FeedbackId"}}: on SES's list for good. */
+static int
+ses_suppressed(struct webhook_ctx *c, const struct jnode *s)
+{
+	const char *why = webhook_str(s, "Reason");
+
+	return webhook_list_entry(c, webhook_str(s, "EmailAddress"), webhook_time(webhook_get(s,
+	    "LastUpdateTime")), why, NULL, NULL, why && strcasecmp(why, "COMPLAINT") == 0 ?
+	    "feedback" : "suppressed", 1, "hard");
+}
+
+static int
+ses_suppressed_list(struct webhook_ctx *c, const struct jnode *list)
+{
+	const struct jnode *s;
+	int n = 0, r;
+
+	jtree_foreach(list, s)
+		if ((r = ses_suppressed(c, s)) > 0)
+			n += r;
+	return n;
+}
+
 static int
 ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 {
@@ -116,6 +146,10 @@ ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 
 	if (jtree_is(webhook_get(o, "Type"), JT_STR) && jtree_is(webhook_get(o, "Message"), JT_STR))
 		return ses_envelope(c, o, depth);
+	if (jtree_is(webhook_get(o, "SuppressedDestination"), JT_OBJ))
+		return ses_suppressed(c, webhook_get(o, "SuppressedDestination"));
+	if (jtree_is(webhook_get(o, "SuppressedDestinationSummaries"), JT_ARR))
+		return ses_suppressed_list(c, webhook_get(o, "SuppressedDestinationSummaries"));
 	if (jtree_is(webhook_get(o, "detail"), JT_OBJ) && webhook_str(o, "detail-type") && depth == 0) {
 		/* The detail of "Email Bounced" and the like is an event-publishing
 		 * record; "Sending Status Disabled" and the like are about the account. */
