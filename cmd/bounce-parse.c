@@ -24,7 +24,7 @@
 #include "util.h"
 #include "webhook.h"
 
-enum kind { K_AUTO, K_LOG, K_EMAIL, K_MBOX, K_MAILDIR, K_WEBHOOK };
+enum kind { K_AUTO, K_LOG, K_EMAIL, K_MBOX, K_MAILDIR, K_WEBHOOK, K_LIST };
 
 static const struct format {
 	const char *name;
@@ -58,17 +58,23 @@ static const struct format {
 	{ "maildir", K_MAILDIR, LOGPARSE_AUTO, WEBHOOK_AUTO,
 	    "a Maildir or a folder of bounce messages" },
 	{ "ses", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SES,
-	    "Amazon SES notifications and events: bare, SNS envelope, EventBridge" },
+	    "Amazon SES notifications and events: bare, SNS envelope, EventBridge; "
+	    "list-suppressed-destinations output" },
 	{ "sendgrid", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SENDGRID,
-	    "SendGrid event webhook batches" },
+	    "SendGrid event webhook batches; bounces, blocks, spam reports, invalid "
+	    "emails, unsubscribes lists (v3 API, older list format, CSV download)" },
 	{ "mailgun", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILGUN,
-	    "Mailgun webhooks and events API pages" },
+	    "Mailgun webhooks and events API pages; bounces, complaints, unsubscribes "
+	    "lists (API pages, CSV)" },
 	{ "postmark", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_POSTMARK,
-	    "Postmark bounce, delivery and spam complaint webhooks, bounces API" },
+	    "Postmark bounce, delivery and spam complaint webhooks, bounces API, "
+	    "suppression dumps" },
 	{ "sparkpost", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SPARKPOST,
-	    "SparkPost message events: webhook batches, events API pages" },
+	    "SparkPost message events: webhook batches, events API pages; "
+	    "suppression list (API pages, CSV)" },
 	{ "mandrill", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MANDRILL,
-	    "Mandrill (Mailchimp Transactional) events and messages API" },
+	    "Mandrill (Mailchimp Transactional) events and messages API; rejection "
+	    "list (rejects/list, CSV)" },
 	{ "brevo", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO,
 	    "Brevo transactional and marketing webhooks, statistics API events" },
 	{ "sendinblue", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_BREVO,
@@ -114,7 +120,7 @@ list_formats(void)
 {
 	static const char *const kinds[] = { [K_AUTO] = "auto", [K_LOG] = "log",
 		[K_EMAIL] = "email", [K_MBOX] = "mbox", [K_MAILDIR] = "maildir",
-		[K_WEBHOOK] = "json" };
+		[K_WEBHOOK] = "json", [K_LIST] = "csv" };
 
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
 		json_t *o = json_object();
@@ -236,6 +242,7 @@ parse_stream(FILE *fp, const char *name)
 	struct util_buf msg = {0};
 	struct email_mbox *mbox = NULL;
 	struct webhook *wh = NULL;
+	struct webhook_csv *list = NULL;
 	struct input_reader rd;
 	char *line;
 	size_t n;
@@ -255,16 +262,27 @@ parse_stream(FILE *fp, const char *name)
 			len--;
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
-		if (kind == K_AUTO) {
+		if (kind == K_AUTO || (kind == K_WEBHOOK && wh == NULL && list == NULL)) {
 			if (len == 0)
 				continue;
-			kind = detect(line, len);
+			/* An ESP's list export (CSV): its header names the columns */
+			if (webhook_csv_header(line, len, format->webhook)) {
+				kind = K_LIST;
+				list = webhook_csv_new(format->webhook, loc.file, sink, NULL, line, len);
+				webhook_csv_skip_delivered(list, !with_delivered);
+				continue;
+			}
+			if (kind == K_AUTO)
+				kind = detect(line, len);
 			if (kind == K_EMAIL) {
 				util_buf_add(&msg, line, n);
 				continue;
 			}
 		}
 		switch (kind) {
+		case K_LIST:
+			status = input_worse(status, webhook_csv_line(list, &loc, line, len));
+			break;
 		case K_MBOX:
 			if (mbox == NULL)
 				mbox = email_mbox_new(loc.file, &email_opts);
@@ -295,6 +313,8 @@ parse_stream(FILE *fp, const char *name)
 		status = input_worse(status, email_mbox_end(mbox));
 	if (wh)
 		status = input_worse(status, webhook_end(wh));
+	if (list)
+		status = input_worse(status, webhook_csv_end(list));
 	util_buf_free(&msg);
 	return status;
 }

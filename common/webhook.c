@@ -268,12 +268,22 @@ format_name(enum webhook_format f)
 	return "";
 }
 
+const struct webhook_provider *
+webhook_provider_of(const struct jnode *o, enum webhook_format f)
+{
+	if (jtree_is(o, JT_OBJ))
+		for (size_t i = 0; i < sizeof providers / sizeof providers[0]; i++)
+			if ((f == WEBHOOK_AUTO || f == providers[i]->format) && providers[i]->is(o))
+				return providers[i];
+	return NULL;
+}
+
 static int
 dispatch(struct webhook *w, const struct jnode *v, unsigned long line, int depth)
 {
 	struct webhook_ctx c = { w, &w->inner, w->name, line, NULL, BK_OK };
 	enum webhook_format f = w->format;
-	size_t i;
+	const struct webhook_provider *p;
 	const struct jnode *el;
 	int r = WEBHOOK_MAP_UNKNOWN, status = BK_OK;
 
@@ -282,13 +292,10 @@ dispatch(struct webhook *w, const struct jnode *v, unsigned long line, int depth
 			status = input_worse(status, dispatch(w, el, line, depth + 1));
 		return status;
 	}
-	if (jtree_is(v, JT_OBJ))
-		for (i = 0; i < sizeof providers / sizeof providers[0]; i++)
-			if ((f == WEBHOOK_AUTO || f == providers[i]->format) && providers[i]->is(v)) {
-				c.source = providers[i]->name;
-				r = providers[i]->map(&c, v);
-				break;
-			}
+	if ((p = webhook_provider_of(v, f)) != NULL) {
+		c.source = p->name;
+		r = p->map(&c, v);
+	}
 	if (r == WEBHOOK_MAP_UNKNOWN) {
 		/* Once per file: a feed of some other kind would repeat it on every line. */
 		if (!w->unknown_reported++)

@@ -23,4 +23,21 @@ int webhook_line(struct webhook *w, const struct input_loc *loc, const char *lin
 /* Ends the stream (reports an unfinished value), frees w. */
 int webhook_end(struct webhook *w);
 
+/* The CSV exports of providers' bounce and suppression lists: a header line
+ * names the columns, each row is read as the object of those keys (names in
+ * lower case, blanks as '_') by the provider whose list has such records. */
+struct webhook_csv;
+/* Whether line[0..len) is the header line of such an export (of format f,
+ * or of any provider for WEBHOOK_AUTO). */
+int webhook_csv_header(const char *line, size_t len, enum webhook_format f);
+/* A reader of the rows after header line hdr[0..hlen). */
+struct webhook_csv *webhook_csv_new(enum webhook_format f, const char *name, event_sink sink,
+    void *arg, const char *hdr, size_t hlen);
+void webhook_csv_skip_delivered(struct webhook_csv *c, int skip);
+/* Feeds a row (no line end). BK_OK or BK_ERR (reported). */
+int webhook_csv_line(struct webhook_csv *c, const struct input_loc *loc, const char *line,
+    size_t len);
+/* Ends the stream, frees c. */
+int webhook_csv_end(struct webhook_csv *c);
+
 #endif

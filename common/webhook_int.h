@@ -34,6 +34,10 @@ extern const struct webhook_provider webhook_ses, webhook_sendgrid, webhook_mail
     webhook_postmark, webhook_sparkpost, webhook_mandrill, webhook_brevo, webhook_mailjet,
     webhook_resend, webhook_postal, webhook_kumomta;
 
+/* The first provider (of format f, or any for WEBHOOK_AUTO) whose is takes
+ * object o, or NULL. */
+const struct webhook_provider *webhook_provider_of(const struct jnode *o, enum webhook_format f);
+
 /* What one kind of a provider's events (or one of its reason words) means
  * for the recipient. */
 struct webhook_kind {

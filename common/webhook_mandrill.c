@@ -7,6 +7,17 @@
 #include <string.h>
 #include <strings.h>
 
+/* An entry of the rejection list (rejects/list, or a row of its export):
+ * {"email", "reason", "detail", "created_at", "last_event_at", "expires_at",
+ * "expired", "sender", "subaccount"}. */
+static int
+mandrill_reject_is(const struct jnode *o)
+{
+	return jtree_is(webhook_get(o, "email"), JT_STR) && jtree_is(webhook_get(o, "reason"), JT_STR) &&
+	    webhook_get(o, "created_at") != NULL && (webhook_get(o, "expires_at") != NULL ||
+	    webhook_get(o, "expired") != NULL || webhook_get(o, "last_event_at") != NULL);
+}
+
 static int
 mandrill_is(const struct jnode *o)
 {
@@ -15,6 +26,8 @@ mandrill_is(const struct jnode *o)
 	/* sync events: {"type": "blacklist", "action": "add", "reject": {...}} */
 	if (jtree_is(webhook_get(o, "type"), JT_STR) && (jtree_is(webhook_get(o, "reject"), JT_OBJ) ||
 	    jtree_is(webhook_get(o, "entry"), JT_OBJ)))
+		return 1;
+	if (mandrill_reject_is(o))
 		return 1;
 	/* a message of messages/search or messages/info */
 	return jtree_is(webhook_get(o, "state"), JT_STR) && jtree_is(webhook_get(o, "email"), JT_STR) &&
@@ -117,10 +130,40 @@ mandrill_message(struct webhook_ctx *c, const struct jnode *msg, const char *nam
 	return 1;
 }
 
+/* An entry of the rejection list: failed, at the time it was listed. Those
+ * that have expired no longer stop anything. */
+static int
+mandrill_reject(struct webhook_ctx *c, const struct jnode *o)
+{
+	const char *why = webhook_str(o, "reason"), *hint = "suppressed", *diag;
+	const struct jnode *expired = webhook_get(o, "expired");
+	int force = 1;
+
+	if (jtree_is(expired, JT_TRUE) || webhook_str_is(o, "expired", "true") ||
+	    webhook_str_is(o, "expired", "1"))
+		return WEBHOOK_MAP_NONE;
+	if (strcasecmp(why, "hard-bounce") == 0) {
+		hint = "userunknown";	/* unless the reply says more */
+		force = 0;
+	} else if (strcasecmp(why, "soft-bounce") == 0) {
+		hint = NULL;
+		force = 0;
+	} else if (strcasecmp(why, "spam") == 0) {
+		hint = "feedback";
+	}
+	if ((diag = webhook_skip_type(webhook_str(o, "detail"), "smtp")) == NULL)
+		diag = why;
+	return webhook_list_entry(c, webhook_str(o, "email"), webhook_time(webhook_get(o,
+	    "created_at")), diag, NULL, NULL, hint, force, mandrill_reject_class(why));
+}
+
 static int
 mandrill_map(struct webhook_ctx *c, const struct jnode *o)
 {
 	const struct jnode *msg = webhook_get(o, "msg");
+
+	if (!jtree_is(msg, JT_OBJ) && mandrill_reject_is(o))
+		return mandrill_reject(c, o);
 
 	if (jtree_is(msg, JT_OBJ))
 		return mandrill_message(c, msg, webhook_str(o, "event"), webhook_time(webhook_get(o,

@@ -8,6 +8,18 @@
 #include <string.h>
 #include <strings.h>
 
+/* An entry of the suppression list (GET /api/v1/suppression-list, or a row of
+ * its CSV): {"recipient", "type" or "transactional"/"non_transactional",
+ * "source", "description", "created", "updated"}. */
+static int
+sparkpost_supp_is(const struct jnode *o)
+{
+	return jtree_is(webhook_get(o, "recipient"), JT_STR) && webhook_get(o, "rcpt_to") == NULL &&
+	    (webhook_get(o, "source") != NULL || webhook_get(o, "description") != NULL ||
+	    webhook_get(o, "non_transactional") != NULL || webhook_str_is(o, "type",
+	    "transactional") || webhook_str_is(o, "type", "non_transactional"));
+}
+
 static int
 sparkpost_is(const struct jnode *o)
 {
@@ -17,6 +29,8 @@ sparkpost_is(const struct jnode *o)
 		return 1;
 	if (jtree_is(webhook_get(o, "type"), JT_STR) && jtree_is(webhook_get(o, "rcpt_to"), JT_STR))
 		return 1;
+	if (sparkpost_supp_is(o))
+		return 1;
 	/* A page of the events API; an empty one has its count and links all the same. */
 	if (!jtree_is(r, JT_ARR))
 		return 0;
@@ -24,7 +38,8 @@ sparkpost_is(const struct jnode *o)
 		return jtree_is(webhook_get(o, "total_count"), JT_INT) &&
 		    jtree_is(webhook_get(o, "links"), JT_OBJ);
 	r = jtree_at(r, 0);
-	return jtree_is(webhook_get(r, "type"), JT_STR) && jtree_is(webhook_get(r, "rcpt_to"), JT_STR);
+	return (jtree_is(webhook_get(r, "type"), JT_STR) && jtree_is(webhook_get(r, "rcpt_to"),
+	    JT_STR)) || sparkpost_supp_is(r);
 }
 
 /* Bounce classification codes (support.sparkpost.com, "Bounce Classification
@@ -150,6 +165,29 @@ sparkpost_msys(struct webhook_ctx *c, const struct jnode *msys)
 	return jtree_is(ev, JT_OBJ) ? sparkpost_event(c, ev) : WEBHOOK_MAP_NONE;
 }
 
+/* The suppression list's sources: a bounce rule is the mailbox unknown unless
+ * the description (the reply) says more; the rest are for good. */
+static int
+sparkpost_supp(struct webhook_ctx *c, const struct jnode *o)
+{
+	const char *src = webhook_str(o, "source"), *hint = "suppressed", *diag;
+	time_t when = webhook_time(webhook_get(o, "updated"));
+	int force = 1;
+
+	if (when == (time_t)-1)
+		when = webhook_time(webhook_get(o, "created"));
+	if (src && strcasecmp(src, "Bounce Rule") == 0) {
+		hint = "userunknown";
+		force = 0;
+	} else if (src && strcasecmp(src, "Spam Complaint") == 0) {
+		hint = "feedback";
+	}
+	if ((diag = webhook_str(o, "description")) == NULL)
+		diag = src;
+	return webhook_list_entry(c, webhook_str(o, "recipient"), when, diag, NULL, NULL, hint,
+	    force, "hard");
+}
+
 static int
 sparkpost_map(struct webhook_ctx *c, const struct jnode *o)
 {
@@ -159,10 +197,12 @@ sparkpost_map(struct webhook_ctx *c, const struct jnode *o)
 	if (jtree_is(webhook_get(o, "msys"), JT_OBJ))
 		return sparkpost_msys(c, webhook_get(o, "msys"));
 	if (!jtree_is(list, JT_ARR))
-		return sparkpost_event(c, o);
+		return sparkpost_supp_is(o) ? sparkpost_supp(c, o) : sparkpost_event(c, o);
 	jtree_foreach(list, it) {
 		if (jtree_is(webhook_get(it, "msys"), JT_OBJ))
 			r = sparkpost_msys(c, webhook_get(it, "msys"));
+		else if (sparkpost_supp_is(it))
+			r = sparkpost_supp(c, it);
 		else
 			r = sparkpost_event(c, it);
 		if (r > 0)

@@ -72,3 +72,66 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(grep '^{' <<<"$output" | jqr .rcpt | tr '\n' ' ')" = "ok@example.com p@example.com s@example.com " ]
 	[ "$(grep -c 'event without a recipient address' <<<"$output")" -eq 3 ]
 }
+
+@test "lists: a SparkPost suppression list page" {
+	run bounce-parse "$L/sparkpost-suppression.json"
+	[ "$status" -eq 0 ]
+	# a bounce rule: the description is the reply
+	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",null,"userunknown","hard","sparkpost"]' ]
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class]')" = '["angry@example.com","feedback","hard"]' ]
+	[ "$(sed -n 3p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["left@example.com","suppressed","hard","List Unsubscribe"]' ]
+	[ "$(sed -n 4p <<<"$output" | jq -c '[.rcpt,.reason,.class]')" = '["mine@example.com","suppressed","hard"]' ]
+	# the events API still reads as before
+	run bounce-parse -f sparkpost "$BATS_TEST_DIRNAME/fixtures/webhook/sparkpost-events-api.json"
+	[ "$status" -eq 0 ]
+}
+
+@test "lists: the Mandrill rejection list; expired entries are no longer in force" {
+	run bounce-parse -f mandrill "$L/mandrill-rejects.json"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 4 ]
+	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","mandrill"]' ]
+	# a soft bounce stays soft, read from its reply
+	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","mandrill"]' ]
+	[ "$(sed -n 3p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["feedback","hard","spam"]' ]
+	[ "$(sed -n 4p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["suppressed","hard","unsub"]' ]
+}
+
+@test "lists: CSV exports are told by their header and read like the JSON records" {
+	for p in sendgrid-bounces mailgun-bounces sparkpost-suppression mandrill-rejects; do
+		run bounce-parse "$L/$p.csv"
+		[ "$status" -eq 0 ]
+		[ "$(sed -n 1p <<<"$output" | jq -c '[.time,.rcpt,.action,.status,.reason,.class]')" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1","userunknown","hard"]' ]
+		[ "$(sed -n 1p <<<"$output" | jqr .origin)" = "$L/$p.csv:2" ]
+	done
+	# quoted fields with commas; CRLF line ends
+	run bounce-parse -f sendgrid "$L/sendgrid-bounces.csv"
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["full@example.net","mailboxfull","soft","552 5.2.2 Over quota, try later"]' ]
+	# a Mailgun row without code or text
+	run bounce-parse "$L/mailgun-bounces.csv"
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.code,.reason,.class]')" = '["gone@example.org",null,"userunknown","hard"]' ]
+	# complaints and unsubscribes exports; header names in any case, blanks as _
+	printf '%s\n' 'Address,Created At' 'angry@example.com,"Fri, 27 Nov 2026 10:02:00 UTC"' | bounce-parse - >"$BATS_TEST_TMPDIR/out"
+	[ "$(jq -c '[.time,.rcpt,.reason,.class,.source]' "$BATS_TEST_TMPDIR/out")" = '["2026-11-27T10:02:00Z","angry@example.com","feedback","hard","mailgun"]' ]
+	printf '%s\n' 'address,tags,created_at' 'left@example.com,*,"Fri, 27 Nov 2026 10:03:00 UTC"' | bounce-parse -f mailgun - >"$BATS_TEST_TMPDIR/out"
+	[ "$(jq -c '[.rcpt,.reason,.class]' "$BATS_TEST_TMPDIR/out")" = '["left@example.com","suppressed","hard"]' ]
+}
+
+@test "lists: bad CSV rows are reported and skipped; another provider's export under -f is not taken" {
+	printf '%s\n' 'email,created,status,reason' 'ok@example.com,1795773600,5.1.1,550 5.1.1 unknown' \
+	    '"open@example.com,1795773600' ',1795773600,5.1.1,x' 'not an address,1795773600,5.1.1,x' \
+	    'short@example.com' >"$BATS_TEST_TMPDIR/bad.csv"
+	run bounce-parse "$BATS_TEST_TMPDIR/bad.csv"
+	[ "$status" -eq 2 ]
+	[ "$(grep '^{' <<<"$output" | jqr .rcpt | tr '\n' ' ')" = "ok@example.com short@example.com " ]
+	[[ "$output" == *"bad.csv:3: malformed CSV row"* ]]
+	[[ "$output" == *"bad.csv:4: sendgrid event without a recipient address"* ]]
+	[[ "$output" == *"bad.csv:5: not an address"* ]]
+	# a SendGrid export is no Mailgun list: read as a log, nothing in it
+	run bounce-parse -f mailgun "$L/sendgrid-bounces.csv"
+	[ "$(grep -c '^{' <<<"$output")" -eq 0 ]
+	# a log whose first line has commas is still a log
+	printf '%s\n' 'Nov 27 10:00:05 mx postfix/smtp[123]: 4Z8sYH2c1Fz9s: to=<a@example.org>, relay=mx.example.org[198.51.100.22]:25, delay=1, dsn=5.1.1, status=bounced (host mx.example.org said: 550 5.1.1 User unknown)' |
+	    bounce-parse - >"$BATS_TEST_TMPDIR/out"
+	[ "$(jq -r .source "$BATS_TEST_TMPDIR/out")" = postfix ]
+}
