@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "afile.h"
 #include "bktime.h"
+#include "esplist.h"
 #include "input.h"
 #include "jsonl.h"
 #include "opt.h"
@@ -33,7 +34,7 @@ static const struct command {
 static const char *list_path;
 static int64_t now;
 static int fold_local, wait_lock, invert, active_only, verbose;
-static const char *field = "rcpt", *reason_opt;
+static const char *field = "rcpt", *reason_opt, *format_opt;
 static long long for_secs = -1, keep_secs;
 static int64_t until_opt = SUPPLIST_NOTIME;
 static int64_t ladder[MAX_STEPS];
@@ -50,9 +51,12 @@ usage(void)
 	    "       %s -l list [-i] [-n time] filter [-I] [-F field] [file ...]\n"
 	    "       %s -l list [-i] [-n time] check address ...\n"
 	    "       %s -l list [-n time] expire [-w] [-k duration] [--no-strict-modes]\n"
-	    "       %s -l list [-n time] list [-a]\n",
+	    "       %s -l list [-n time] list [-a]\n"
+	    "       %s -l list [-i] [-n time] import [-w] [-f provider] [-T duration | -u time]\n"
+	    "           [-R reason] [--no-strict-modes] [file ...]\n"
+	    "       %s -l list [-n time] export -f provider\n",
 	    util_progname, util_progname, util_progname, util_progname, util_progname,
-	    util_progname);
+	    util_progname, util_progname, util_progname);
 	exit(BK_ERR);
 }
 
@@ -69,12 +73,18 @@ help(void)
 	    "  filter [file ...]       write the recipients (lines) that are not suppressed\n"
 	    "  check address ...       exit 1 and print the entry if any is suppressed\n"
 	    "  expire                  drop the entries whose pause has ended\n"
-	    "  list                    print the entries\n\n"
+	    "  list                    print the entries\n"
+	    "  import [file ...]       add the addresses of ESP bounce and suppression\n"
+	    "                          list exports (JSON or CSV)\n"
+	    "  export                  write the entries in force as a provider imports\n"
+	    "                          them\n\n"
 	    "options:\n"
 	    "  -a, --active            list: only the entries in force\n"
 	    "  -E, --escalate STEPS    add: pauses for repeat offenders (default %s;\n"
 	    "                          \"none\" turns escalation off)\n"
 	    "  -F, --field NAME        the address in JSON records (default rcpt)\n"
+	    "  -f, --format PROVIDER   import: the provider (default auto); export:\n"
+	    "                          sendgrid, mailgun, postmark, ses, sparkpost, mandrill\n"
 	    "  -h, --help              this text\n"
 	    "  -I, --invert            filter: write the suppressed ones, with the entry\n"
 	    "  -i, --fold-local        local parts match case-insensitively\n"
@@ -380,6 +390,71 @@ cmd_add(int argc, char **argv)
 	return changed() ? commit(status) : status;
 }
 
+/* ---- import, export (ESP lists: common/esplist.c) ---------------------------- */
+
+/* An entry of a provider's list, read as an event: added as add adds an
+ * event record. Deferrals are no reason to suppress; a soft failure (a
+ * block, a full mailbox) is paused for the first step of the ladder. */
+static void
+import_event(void *arg, struct event *e)
+{
+	struct add_info in = { NULL, NULL, NULL, NULL, -1, SUPPLIST_NOTIME };
+	char key[ADDR_MAX];
+
+	(void)arg;
+	if (e->action == NULL || strcmp(e->action, "failed") != 0 || e->class == NULL ||
+	    strcmp(e->class, "none") == 0)
+		return;
+	if (supplist_key(e->rcpt, strlen(e->rcpt), fold_local, key) < 0)
+		return;	/* event_set_rcpt took it: cannot happen */
+	in.reason = reason_opt ? reason_opt : e->reason ? e->reason : "undefined";
+	in.source = e->source;
+	in.status = e->status[0] ? e->status : NULL;
+	in.class = e->class;
+	if (strcmp(e->class, "soft") == 0)
+		in.pause = nladder > 0 && ladder[0] != SUPPLIST_FOREVER ? ladder[0] : 30 * 86400;
+	add_key(key, &in);
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+	enum webhook_format f = WEBHOOK_AUTO;
+	int status = BK_OK;
+
+	if (format_opt != NULL && esplist_read_format(format_opt, &f) != 0) {
+		util_warnx("import: not a provider whose lists are read: %s", format_opt);
+		return BK_ERR;
+	}
+	if (argc == 0)
+		status = esplist_read("-", f, import_event, NULL);
+	for (int i = 0; i < argc; i++)
+		status = input_worse(status, esplist_read(argv[i], f, import_event, NULL));
+	return changed() ? commit(status) : status;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+	int fmt = format_opt ? esplist_export_format(format_opt) : -1;
+	size_t skipped;
+
+	(void)argv;
+	if (argc > 0)
+		usage();
+	if (fmt < 0) {
+		util_warnx("export: --format sendgrid, mailgun, postmark, ses, sparkpost or "
+		    "mandrill%s%s", format_opt ? ", not " : " is needed", format_opt ? format_opt : "");
+		return BK_ERR;
+	}
+	if (esplist_export(stdout, &list, fmt, now, &skipped) != 0)
+		util_check_stdout();
+	if (skipped > 0)
+		util_warnx("%zu domain entries not exported: %s lists hold addresses only", skipped,
+		    format_opt);
+	return BK_OK;
+}
+
 /* ---- remove ------------------------------------------------------------------ */
 
 static void
@@ -655,7 +730,9 @@ static const struct command commands[] = {
 	{ "add", cmd_add, "EFiRTuw" AFILE_NO_STRICT_LETTER, 1 },
 	{ "check", cmd_check, "i", 0 },
 	{ "expire", cmd_expire, "kw" AFILE_NO_STRICT_LETTER, 1 },
+	{ "export", cmd_export, "f", 0 },
 	{ "filter", cmd_filter, "FiI", 0 },
+	{ "import", cmd_import, "EfiRTuw" AFILE_NO_STRICT_LETTER, 1 },
 	{ "list", cmd_list, "a", 0 },
 	{ "remove", cmd_remove, "Fiw" AFILE_NO_STRICT_LETTER, 1 },
 };
@@ -664,7 +741,7 @@ static const struct command commands[] = {
 enum { OPT_VERBOSE = 2 };
 
 /* The options of some commands only. */
-#define COMMAND_OPTIONS "aEFiIkRTuw" AFILE_NO_STRICT_LETTER
+#define COMMAND_OPTIONS "aEfFiIkRTuw" AFILE_NO_STRICT_LETTER
 
 /* Reads the options, before and after the command; returns the operands
  * after the command in *argcp, *argvp. */
@@ -675,6 +752,7 @@ options(int *argcp, char ***argvp)
 		{ "active", no_argument, NULL, 'a' },
 		{ "escalate", required_argument, NULL, 'E' },
 		{ "field", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "invert", no_argument, NULL, 'I' },
 		{ "fold-local", no_argument, NULL, 'i' },
@@ -697,7 +775,7 @@ options(int *argcp, char ***argvp)
 	struct opt o;
 	int ch, argc;
 
-	opt_init(&o, *argcp, *argvp, "aE:F:hIik:l:n:R:T:u:Vw", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "aE:f:F:hIik:l:n:R:T:u:Vw", longopts, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'a': active_only = 1; break;
@@ -706,6 +784,7 @@ options(int *argcp, char ***argvp)
 				opt_fail(&o, "--escalate: not increasing durations, \"permanent\" "
 				    "last, or \"none\": %s", optarg);
 			break;
+		case 'f': format_opt = optarg; break;
 		case 'F': field = optarg; break;
 		case 'h': help(); break;
 		case 'I': invert = 1; break;
