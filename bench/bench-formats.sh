@@ -111,3 +111,36 @@ run fmt-sp-jq jq -c '.[] | .msys.message_event // empty | select(.type == "bounc
        msgid: .message_id, pool: .ip_pool}' "$sp"
 report "SparkPost webhook batch" "$(wc -c <"$sp")" "$bk_cpu" "$bk_wall" jq "$cpu" "$wall" \
     "$(wc -l <"$out/fmt-sp-bk.out")"
+
+# ---- an ESP's bounce list: SendGrid's CSV download against mlr, its v3 JSON against jq ----
+sgc="$out/fmt-sendgrid-$n.csv"
+sgj="$out/fmt-sendgrid-$n.json"
+if [ ! -s "$sgc" ] || [ ! -s "$sgj" ]; then
+	awk -v n="$n" -v csv="$sgc" -v json="$sgj" 'BEGIN {
+		srand(29)
+		print "email,created,status,reason" >csv
+		print "[" >json
+		for (i = 0; i < n; i++) {
+			full = rand() < 0.2
+			st = full ? "5.2.2" : "5.1.1"
+			r = full ? "552 5.2.2 The email account that you tried to reach is over quota" : "550 5.1.1 <user" i "@d" i % 5000 ".example>: Recipient address rejected: User unknown"
+			printf "user%d@d%d.example,%d,%s,\"%s\"\n", i, i % 5000, 1795773600 + i, st, r >csv
+			printf "{\"created\":%d,\"email\":\"user%d@d%d.example\",\"reason\":\"%s\",\"status\":\"%s\"}%s\n", 1795773600 + i, i, i % 5000, r, st, i + 1 < n ? "," : "" >json
+		}
+		print "]" >json
+	}'
+fi
+run fmt-sgc-bk bounce-parse -f sendgrid "$sgc"
+bk_cpu=$cpu bk_wall=$wall
+if command -v mlr >/dev/null 2>&1; then
+run fmt-sgc-mlr mlr --icsv --ojsonl put '$action = "failed"; $time = sec2gmt($created)' \
+    then cut -o -f time,email,action,status,reason "$sgc"
+report "SendGrid bounce list CSV" "$(wc -c <"$sgc")" "$bk_cpu" "$bk_wall" mlr "$cpu" "$wall" \
+    "$(wc -l <"$out/fmt-sgc-bk.out")"
+fi
+run fmt-sgj-bk bounce-parse -f sendgrid "$sgj"
+bk_cpu=$cpu bk_wall=$wall
+run fmt-sgj-jq jq -c '.[] | {time: (.created | todate), rcpt: .email, action: "failed",
+       status: .status, diag: .reason}' "$sgj"
+report "SendGrid bounce list JSON" "$(wc -c <"$sgj")" "$bk_cpu" "$bk_wall" jq "$cpu" "$wall" \
+    "$(wc -l <"$out/fmt-sgj-bk.out")"
