@@ -106,8 +106,15 @@ webhook_time(const struct jnode *v)
 		return d > 0 && d < 1e11 ? (time_t)d : (time_t)-1;
 	}
 	if ((s = jtree_str(v)) != NULL && *s) {
+		long long secs = 0;
+		const char *p = s;
 		time_t t;
 
+		/* Epoch seconds in digits (SparkPost, CSV exports): no float parse */
+		while (*p >= '0' && *p <= '9' && secs < 100000000000LL)
+			secs = secs * 10 + (*p++ - '0');
+		if (*p == '\0' && secs > 0 && secs < 100000000000LL)
+			return (time_t)secs;
 		if (bktime_parse_rfc3339(s, strlen(s), &t) > 0)
 			return t;
 		d = strtod(s, &end);

@@ -8,42 +8,72 @@
 #include "csv.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The keys of a header line: each name JSON-quoted with its ':' (NULL for
+ * an empty one), and its length. */
+struct keys {
+	char **name;
+	size_t *len;
+	size_t n;
+};
 
 struct webhook_csv {
 	struct webhook *w;
 	struct csv hdr, row;
 	struct util_buf json;
-	char **names;		/* the header's names, JSON-quoted with their ':' */
-	size_t n;
+	struct keys k;
 };
 
-/* s[0..n) as JSON string contents: quotes, backslashes and control bytes
- * escaped. */
-static void
-put_json_str(struct util_buf *b, const char *s, size_t n)
+/* Whether any of the 8 bytes of x is a control byte, '"' or '\\' (bytes
+ * of 0x80 and up count too: a false alarm only makes the slow path run). */
+static int
+needs_escape8(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+
+	return (((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high) != 0;
+}
+
+/* s[0..n) as JSON string contents at w: quotes, backslashes and control
+ * bytes escaped (at most 6 bytes each). Returns the end. Eight plain bytes
+ * at a time. */
+static char *
+put_json_str(char *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *run = s, *end = s + n;
+	const char *end = s + n;
 
-	for (; s < end; s++) {
-		unsigned char ch = (unsigned char)*s;
+	while (s < end) {
+		unsigned char ch;
+		uint64_t x;
 
-		if (ch >= 0x20 && ch != '"' && ch != '\\')
-			continue;
-		util_buf_add(b, run, (size_t)(s - run));
-		run = s + 1;
-		if (ch == '"' || ch == '\\') {
-			util_buf_addc(b, '\\');
-			util_buf_addc(b, (char)ch);
+		if (end - s >= 8) {
+			memcpy(&x, s, 8);
+			if (!needs_escape8(x)) {
+				memcpy(w, s, 8);
+				w += 8;
+				s += 8;
+				continue;
+			}
+		}
+		ch = (unsigned char)*s++;
+		if (ch >= 0x20 && ch != '"' && ch != '\\') {
+			*w++ = (char)ch;
+		} else if (ch == '"' || ch == '\\') {
+			*w++ = '\\';
+			*w++ = (char)ch;
 		} else {
-			char esc[6] = { '\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15] };
-
-			util_buf_add(b, esc, sizeof esc);
+			memcpy(w, "\\u00", 4);
+			w[4] = hex[ch >> 4];
+			w[5] = hex[ch & 15];
+			w += 6;
 		}
 	}
-	util_buf_add(b, run, (size_t)(s - run));
+	return w;
 }
 
 /* A header name as a key: lower case, blanks as '_' ("Created At" ->
@@ -79,94 +109,111 @@ key_of(const char *name)
 }
 
 /* Splits a header line (a UTF-8 byte order mark at its start dropped) into
- * keys; the number of them. */
-static size_t
-read_header(struct csv *c, char ***names, const char *line, size_t len)
+ * keys: 0, or -1 when it is not a header of at least two names. */
+static int
+read_header(struct csv *c, struct keys *k, const char *line, size_t len)
 {
-	size_t n = 0;
+	size_t named = 0;
 
+	memset(k, 0, sizeof *k);
 	if (len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
 		line += 3;
 		len -= 3;
 	}
-	*names = NULL;
 	if (csv_split(c, line, len, ',') != 0 || c->n < 2)
-		return 0;
-	*names = util_xcalloc(c->n, sizeof **names);
-	for (size_t i = 0; i < c->n; i++)
-		if (((*names)[i] = key_of(csv_field(c, i))) != NULL)
-			n++;
-	if (n < 2) {
-		for (size_t i = 0; i < c->n; i++)
-			free((*names)[i]);
-		free(*names);
-		*names = NULL;
-		return 0;
-	}
-	return c->n;
+		return -1;
+	k->n = c->n;
+	k->name = util_xcalloc(k->n, sizeof *k->name);
+	k->len = util_xcalloc(k->n, sizeof *k->len);
+	for (size_t i = 0; i < k->n; i++)
+		if ((k->name[i] = key_of(csv_field(c, i))) != NULL) {
+			k->len[i] = strlen(k->name[i]);
+			named++;
+		}
+	return named >= 2 ? 0 : -1;
 }
 
 static void
-free_names(char **names, size_t n)
+free_keys(struct keys *k)
 {
-	for (size_t i = 0; names && i < n; i++)
-		free(names[i]);
-	free(names);
+	for (size_t i = 0; k->name && i < k->n; i++)
+		free(k->name[i]);
+	free(k->name);
+	free(k->len);
+	memset(k, 0, sizeof *k);
+}
+
+/* The length of field i of row (0 past its end): each field is followed by
+ * its NUL. */
+static size_t
+field_len(const struct csv *row, size_t i)
+{
+	if (i >= row->n)
+		return 0;
+	return (i + 1 < row->n ? row->off[i + 1] : row->buf.len) - row->off[i] - 1;
 }
 
 /* The row's object: {"key":"value",...}, an empty column as "". Runs for
- * every row: lengths from the field offsets, no strlen. */
+ * every row: lengths from the field offsets, room taken once. */
 static void
-row_json(struct util_buf *b, char **names, size_t n, const struct csv *row)
+row_json(struct util_buf *b, const struct keys *k, const struct csv *row)
 {
-	int first = 1;
+	size_t room = 2;
+	char *w, *start;
 
+	for (size_t i = 0; i < k->n; i++)
+		room += k->len[i] + 3 + 6 * field_len(row, i);
 	util_buf_reset(b);
-	util_buf_addc(b, '{');
-	for (size_t i = 0; i < n; i++) {
-		size_t len = 0;
-
-		if (names[i] == NULL)
+	start = w = util_buf_room(b, room);
+	*w++ = '{';
+	for (size_t i = 0; i < k->n; i++) {
+		if (k->name[i] == NULL)
 			continue;
-		if (i < row->n)	/* each field is followed by its NUL */
-			len = (i + 1 < row->n ? row->off[i + 1] : row->buf.len) - row->off[i] - 1;
-		if (!first)
-			util_buf_addc(b, ',');
-		first = 0;
-		util_buf_adds(b, names[i]);
-		util_buf_addc(b, '"');
-		put_json_str(b, csv_field(row, i), len);
-		util_buf_addc(b, '"');
+		if (w - start > 1)
+			*w++ = ',';
+		memcpy(w, k->name[i], k->len[i]);
+		w += k->len[i];
+		*w++ = '"';
+		w = put_json_str(w, csv_field(row, i), field_len(row, i));
+		*w++ = '"';
 	}
-	util_buf_addc(b, '}');
+	*w++ = '}';
+	b->len = (size_t)(w - b->p);
+}
+
+/* The provider whose list has records of the header's keys, or NULL. */
+static const struct webhook_provider *
+header_provider(const struct csv *hdr, const struct keys *k, enum webhook_format f)
+{
+	const struct webhook_provider *p = NULL;
+	struct util_buf b = {0};
+	const struct jnode *o;
+	struct jtree t;
+
+	/* The header itself as a row: each name its own value. What a
+	 * provider's test looks at are the keys. */
+	row_json(&b, k, hdr);
+	jtree_init(&t);
+	if ((o = jtree_try(&t, b.p, b.len)) != NULL)
+		p = webhook_provider_of(o, f);
+	jtree_free(&t);
+	util_buf_free(&b);
+	return p;
 }
 
 int
 webhook_csv_header(const char *line, size_t len, enum webhook_format f)
 {
 	struct csv c = CSV_INIT;
-	struct util_buf b = {0};
-	struct jtree t;
-	char **names;
-	size_t n;
+	struct keys k;
 	int known = 0;
 
 	/* Cheap first: a log line is no header of a list */
 	if (len == 0 || len > 4096 || memchr(line, ',', len) == NULL)
 		return 0;
-	if ((n = read_header(&c, &names, line, len)) > 0) {
-		/* The header itself as a row: each name its own value. What a
-		 * provider's test looks at are the keys. */
-		const struct jnode *o;
-
-		row_json(&b, names, n, &c);
-		jtree_init(&t);
-		o = jtree_try(&t, b.p, b.len);
-		known = o != NULL && webhook_provider_of(o, f) != NULL;
-		jtree_free(&t);
-	}
-	free_names(names, n);
-	util_buf_free(&b);
+	if (read_header(&c, &k, line, len) == 0)
+		known = header_provider(&c, &k, f) != NULL;
+	free_keys(&k);
 	csv_free(&c);
 	return known;
 }
@@ -176,9 +223,14 @@ webhook_csv_new(enum webhook_format f, const char *name, event_sink sink, void *
     const char *hdr, size_t hlen)
 {
 	struct webhook_csv *c = util_xcalloc(1, sizeof *c);
+	const struct webhook_provider *p;
 
+	/* Every row is a record of the provider the header names: its rows
+	 * go to it alone, not told one by one. */
+	if (read_header(&c->hdr, &c->k, hdr, hlen) == 0 &&
+	    (p = header_provider(&c->hdr, &c->k, f)) != NULL)
+		f = p->format;
 	c->w = webhook_new(f, name, sink, arg);
-	c->n = read_header(&c->hdr, &c->names, hdr, hlen);
 	return c;
 }
 
@@ -198,7 +250,7 @@ webhook_csv_line(struct webhook_csv *c, const struct input_loc *loc, const char 
 		util_locwarn(loc->file, loc->line, "malformed CSV row (an unclosed quote?)");
 		return BK_ERR;
 	}
-	row_json(&c->json, c->names, c->n, &c->row);
+	row_json(&c->json, &c->k, &c->row);
 	return webhook_line(c->w, loc, c->json.p, c->json.len);
 }
 
@@ -207,7 +259,7 @@ webhook_csv_end(struct webhook_csv *c)
 {
 	int status = webhook_end(c->w);
 
-	free_names(c->names, c->n);
+	free_keys(&c->k);
 	csv_free(&c->hdr);
 	csv_free(&c->row);
 	util_buf_free(&c->json);

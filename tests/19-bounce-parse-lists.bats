@@ -107,6 +107,10 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	# quoted fields with commas; CRLF line ends
 	run bounce-parse -f sendgrid "$L/sendgrid-bounces.csv"
 	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["full@example.net","mailboxfull","soft","552 5.2.2 Over quota, try later"]' ]
+	# quotes, backslashes and control bytes in a field reach diag as they were
+	printf 'email,created,status,reason\nx@example.com,1795773600,5.1.1,"550 a ""quoted"" \\ word\001 and a longer tail"\n' |
+	    bounce-parse - >"$BATS_TEST_TMPDIR/out"
+	[ "$(jq -c .diag "$BATS_TEST_TMPDIR/out")" = '"550 a \"quoted\" \\ word\u0001 and a longer tail"' ]
 	# a Mailgun row without code or text
 	run bounce-parse "$L/mailgun-bounces.csv"
 	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.code,.reason,.class]')" = '["gone@example.org",null,"userunknown","hard"]' ]
