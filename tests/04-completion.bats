@@ -140,7 +140,7 @@ long_options() {
 @test "completion: works without bash-completion's helpers too" {
 	cd "$BATS_TEST_TMPDIR"
 	: >plans.jsonl
-	run complete_words --plain bounce-parse --format=ex
+	run complete_words --plain bounce-parse --format=exi
 	[ "$output" = exim ]
 	run complete_words --plain retry-plan --state pl
 	[ "$output" = plans.jsonl ]
