@@ -198,7 +198,8 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 @test "formats: -f list names every format of bounce-parse(1), and each example line reads" {
 	man="$BATS_TEST_DIRNAME/../man/bounce-parse.1"
 	sed -n '/^\.Sh FORMATS/,/^\.El/p' "$man" |
-	    awk '/^\.It Cm/ { name = $3 } /^\.Dl / { sub(/^\.Dl /, ""); print name "\t" $0 }' \
+	    awk '/^\.It Cm/ { name = $3; n = 0 } /^\.Bd -literal/ { lit = 1; next } /^\.Ed/ { lit = 0 }
+	    lit && n++ == 0 { print name "\t" $0 } /^\.Dl / { sub(/^\.Dl /, ""); print name "\t" $0 }' \
 	    >"$BATS_TEST_TMPDIR/examples.tsv"
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/examples.tsv")" -ge 21 ]
 	run bounce-parse -f list
