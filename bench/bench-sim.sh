@@ -8,7 +8,7 @@
 #   sh bench/bench-sim.sh [OUTDIR]
 # SIM_DAYS (30), SIM_RECIPIENTS (100000), SIM_SEED (1), SIM_EVERY (1: every
 # recipient gets a message every day), SIM_PER_DOMAIN (0: no pacing; N retries a domain
-# an hour) and SIM_SCHEDULES ("fixed backoff") change
+# an hour) and SIM_SCHEDULES ("fixed backoff adaptive") change
 # the scenario.
 set -eu
 out=${1:-bench/out}
@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 pacing=
 [ "$per" -gt 0 ] && pacing="--per-domain $per"
 : >"$out/sim/results.jsonl"
-for s in ${SIM_SCHEDULES:-fixed backoff}; do
+for s in ${SIM_SCHEDULES:-fixed backoff adaptive}; do
 	# shellcheck disable=SC2086
 	"$sim" --bin "$bin" --dir "$work/$s" --schedule "$s" --seed "$seed" --days "$days" \
 	    --recipients "$n" --every "$every" $pacing >>"$out/sim/results.jsonl"

@@ -19,6 +19,7 @@
 #include "reason.h"
 #include "sandbox.h"
 #include "recovery.h"
+#include "stats.h"
 #include "status.h"
 #include "util.h"
 
@@ -28,40 +29,21 @@
 enum by { BY_DOMAIN, BY_RHOST, BY_STATUS, BY_REASON, BY_DAY, BY_RCPT };
 static const char *const by_names[] = { "domain", "rhost", "status", "reason", "day", "rcpt" };
 
-/* What is kept per group: counters and small sets, never the events. */
-struct group {
-	const char *key;	/* NULL: the field was null or empty */
-	unsigned long long events, deferrals, failures, deliveries;
-	unsigned long long timed;	/* events of known time */
-	unsigned long long *reasons;	/* per reason_table index */
-	struct hmap statuses;	/* status -> num events */
-	struct hmap rcpts;	/* rcpt -> val: reason, num: time of its latest
-				 * throttle event (val NULL: none) */
-	struct hmap days;	/* day number -> num events */
-	struct hmap full_days;	/* day number -> num full events */
-	time_t first, last;
-	/* --segment: the latest matching event */
-	time_t latest;
-	const char *last_reason;
-	char last_status[STATUS_MAX];
-};
 
 static enum by by = BY_DOMAIN;
 static int table, verbose;
 static int have_since, have_until, have_now;
 static time_t since, until, now;
-static time_t max_time;
-static int any_time;
-static unsigned long long total_events;
 static long long top;		/* 0: all */
 static long long recurring_days = 3;
 static long long throttle_min = 5;
 static long long window = 86400;
 static const char **segment;	/* reason names, NULL-terminated */
 static size_t nreasons;
-static struct hmap groups = HMAP_INIT;
-static struct group null_group_storage;
-static struct group *null_group;	/* the group of a null key */
+static struct stats_set set;	/* the groups */
+/* --partial: write what was counted; --merge: read partials, not events */
+static int partial, merge;
+static int advice_opts;		/* -C, -K or -W given */
 /* --recovery: recovery times instead of counts, kept in --state */
 static int recovery_mode;
 static struct recovery rec;
@@ -78,8 +60,12 @@ usage(void)
 	    "       [file ...]\n"
 	    "       %s --recovery [-v] [-b domain|rhost] [-f format] [-n time] [-A time]\n"
 	    "       [-s state [--no-strict-modes]] [-t count] [-u time]\n"
-	    "       [--recovery-window duration] [file ...]\n",
-	    util_progname, util_progname, util_progname);
+	    "       [--recovery-window duration] [file ...]\n"
+	    "       %s --partial [-v] [-b field | -G reasons] [-n time] [-A time] [-u time]\n"
+	    "       [file ...]\n"
+	    "       %s --merge [-v] [--partial] [-C days] [-f format] [-K recipients] [-t count]\n"
+	    "       [-W duration] [partial ...]\n",
+	    util_progname, util_progname, util_progname, util_progname, util_progname);
 	exit(BK_ERR);
 }
 
@@ -99,9 +85,12 @@ help(void)
 	    "  -h, --help                this text\n"
 	    "  -K, --throttle-min K      K distinct recipients full or rate limited within\n"
 	    "                            the window: advice throttle (5)\n"
+	    "      --merge               read partials (--partial), not events: the\n"
+	    "                            records of one run over all their events\n"
 	    "  -n, --now TIME            reference time (default: --until, else the\n"
 	    "                            latest event, at most the clock)\n"
 	    "      --no-strict-modes     --recovery -s: use a state others may write to\n"
+	    "      --partial             write what was counted, for --merge\n"
 	    "      --recovery            how long after a soft bounce each domain (server)\n"
 	    "                            took mail again, per kind: one record each\n"
 	    "      --recovery-window DUR --recovery: longer is never (14d)\n"
@@ -113,20 +102,6 @@ help(void)
 	    "  -W, --window DURATION     throttle window before the reference time (24h)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
-}
-
-static size_t
-reason_index(const char *reason)
-{
-	static size_t last;
-
-	/* Event reasons are reason_table's own strings: compare pointers first. */
-	if (reason == reason_table[last].name)
-		return last;
-	for (size_t i = 0; i < nreasons; i++)
-		if (reason == reason_table[i].name || strcmp(reason, reason_table[i].name) == 0)
-			return last = i;
-	return nreasons;	/* cannot happen: event_from_json maps unknowns */
 }
 
 static int
@@ -167,39 +142,6 @@ day_count(struct hmap *m, long long day)
 	hmap_put(m, &k, sizeof k, NULL)->num++;
 }
 
-static struct group *
-group_new(void)
-{
-	struct group *g = util_xcalloc(1, sizeof *g);
-
-	g->reasons = util_xcalloc(nreasons + 1, sizeof *g->reasons);
-	return g;
-}
-
-static struct group *
-group_of(const char *key)
-{
-	struct hmap_entry *he;
-	int added;
-
-	if (key == NULL || key[0] == '\0') {
-		if (null_group == NULL) {
-			null_group = &null_group_storage;
-			null_group->reasons = util_xcalloc(nreasons + 1,
-			    sizeof *null_group->reasons);
-		}
-		return null_group;
-	}
-	he = hmap_put(&groups, key, strlen(key), &added);
-	if (added) {
-		struct group *g = group_new();
-
-		g->key = he->key;
-		he->val = g;
-	}
-	return he->val;
-}
-
 static int
 in_segment(const char *reason)
 {
@@ -214,7 +156,7 @@ in_segment(const char *reason)
 static void
 count(const struct event *e, int timed)
 {
-	struct group *g;
+	struct stats_group *g;
 	const char *key = NULL;
 	char day[BKTIME_BUFSZ];
 	long long dn = day_of(e->time);
@@ -242,8 +184,8 @@ count(const struct event *e, int timed)
 		key = e->rcpt;
 		break;
 	}
-	g = group_of(key);
-	total_events++;
+	g = stats_group_of(&set, key);
+	set.events++;
 	g->events++;
 	if (strcmp(e->action, "delayed") == 0)
 		g->deferrals++;
@@ -251,7 +193,7 @@ count(const struct event *e, int timed)
 		g->failures++;
 	else if (strcmp(e->action, "delivered") == 0)
 		g->deliveries++;
-	g->reasons[reason_index(e->reason)]++;
+	g->reasons[stats_reason_index(e->reason)]++;
 	if (e->status[0])
 		hmap_put(&g->statuses, e->status, strlen(e->status), NULL)->num++;
 	if (by != BY_RCPT)
@@ -263,9 +205,9 @@ count(const struct event *e, int timed)
 	}
 	if (!timed)
 		return;
-	if (!any_time || e->time > max_time)
-		max_time = e->time;
-	any_time = 1;
+	if (!set.any_time || e->time > set.max_time)
+		set.max_time = e->time;
+	set.any_time = 1;
 	if (g->timed == 0 || e->time < g->first)
 		g->first = e->time;
 	if (g->timed == 0 || e->time > g->last)
@@ -378,7 +320,7 @@ counts_object(struct kv *kv, size_t n)
 }
 
 static json_t *
-reasons_object(const struct group *g)
+reasons_object(const struct stats_group *g)
 {
 	struct kv *kv = util_xcalloc(nreasons + 1, sizeof *kv);
 	size_t n = 0;
@@ -426,7 +368,7 @@ struct advice {
 };
 
 static void
-advice_of(const struct group *g, struct advice *a)
+advice_of(const struct stats_group *g, struct advice *a)
 {
 	struct hmap_entry *he;
 	size_t it = 0;
@@ -479,14 +421,14 @@ print_json(const json_t *o)
 }
 
 static double
-share_of(const struct group *g)
+share_of(const struct stats_group *g)
 {
-	return total_events ? round((double)g->events / (double)total_events * 10000.0) /
+	return set.events ? round((double)g->events / (double)set.events * 10000.0) /
 	    10000.0 : 0.0;
 }
 
 static void
-print_group_json(const struct group *g)
+print_group_json(const struct stats_group *g)
 {
 	json_t *o = json_object();
 
@@ -524,7 +466,7 @@ print_group_json(const struct group *g)
 }
 
 static void
-print_rcpt_json(const struct group *g)
+print_rcpt_json(const struct stats_group *g)
 {
 	json_t *o = json_object();
 	const char *at = strrchr(g->key, '@');
@@ -581,7 +523,7 @@ cell_clean(const char *s, size_t max, struct util_buf *out)
 /* Events per day over the SPARK_DAYS days up to the reference day, each day a
  * block scaled to the busiest day of the row; a blank for none. */
 static void
-sparkline(const struct group *g, struct util_buf *out)
+sparkline(const struct stats_group *g, struct util_buf *out)
 {
 	static const char *const blocks[] = { "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83",
 		"\xE2\x96\x84", "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", "\xE2\x96\x88" };
@@ -631,7 +573,7 @@ row_setf(struct row *r, int col, const char *fmt, unsigned long long n)
 }
 
 static const char *
-top_reason(const struct group *g)
+top_reason(const struct stats_group *g)
 {
 	size_t best = nreasons;
 
@@ -642,7 +584,7 @@ top_reason(const struct group *g)
 }
 
 static void
-print_table(struct group **v, size_t n)
+print_table(struct stats_group **v, size_t n)
 {
 	const char *head[MAXCOLS];
 	int ncols = 0, numeric[MAXCOLS] = {0};
@@ -679,7 +621,7 @@ print_table(struct group **v, size_t n)
 		w[c] = rows[0].width[c];
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct group *g = v[i];
+		const struct stats_group *g = v[i];
 		struct row *r = &rows[i + 1];
 		int c = 0;
 
@@ -740,7 +682,7 @@ print_table(struct group **v, size_t n)
 static int
 group_cmp(const void *a, const void *b)
 {
-	const struct group *x = *(struct group *const *)a, *y = *(struct group *const *)b;
+	const struct stats_group *x = *(struct stats_group *const *)a, *y = *(struct stats_group *const *)b;
 
 	if (x->events != y->events)
 		return x->events > y->events ? -1 : 1;
@@ -750,30 +692,16 @@ group_cmp(const void *a, const void *b)
 }
 
 static void
-free_group(void *p)
-{
-	struct group *g = p;
-
-	free(g->reasons);
-	hmap_free(&g->statuses, NULL);
-	hmap_free(&g->rcpts, NULL);
-	hmap_free(&g->days, NULL);
-	hmap_free(&g->full_days, NULL);
-	if (g != &null_group_storage)
-		free(g);
-}
-
-static void
 output(void)
 {
 	size_t n = 0, it = 0, shown;
-	struct group **v = util_xcalloc(groups.count + 2, sizeof *v);
+	struct stats_group **v = util_xcalloc(set.groups.count + 2, sizeof *v);
 	struct hmap_entry *he;
 
-	while ((he = hmap_next(&groups, &it)) != NULL)
+	while ((he = hmap_next(&set.groups, &it)) != NULL)
 		v[n++] = he->val;
-	if (null_group)
-		v[n++] = null_group;
+	if (set.null_group)
+		v[n++] = set.null_group;
 	qsort(v, n, sizeof *v, group_cmp);
 	shown = top > 0 && (size_t)top < n ? (size_t)top : n;
 	if (!have_now) {
@@ -781,7 +709,8 @@ output(void)
 
 		/* An event stamped in the future (a bad clock) must not move the
 		 * window away from everything else. */
-		now = have_until ? until : any_time && max_time < clock ? max_time : clock;
+		now = have_until ? until : set.any_time && set.max_time < clock ? set.max_time :
+		    clock;
 	}
 	if (table && shown > 0)
 		print_table(v, shown);
@@ -793,9 +722,56 @@ output(void)
 				print_group_json(v[i]);
 		}
 	free(v);
-	hmap_free(&groups, free_group);
-	if (null_group)
-		free_group(null_group);
+}
+
+/* The counts: from events or merged from partials, written as records or as
+ * a partial. */
+static int
+counts_run(int argc, char **argv)
+{
+	struct stats_scope sc = { by_names[by], segment, have_since, have_until, have_now,
+		since, until, now };
+	struct stats_merge m;
+	int status;
+
+	if (merge) {
+		stats_merge_init(&m, &set);
+		status = input_run(argc, argv, stats_merge_line, &m);
+		status = input_worse(status, stats_merge_end(&m));
+		if (m.have_scope) {
+			/* What the events were counted with is the partials'. */
+			sc = m.scope;
+			for (by = BY_DOMAIN; strcmp(by_names[by], sc.by) != 0; by++)
+				;
+			free(segment);
+			segment = sc.segment;
+			m.scope.segment = NULL;
+			have_since = sc.have_since;
+			have_until = sc.have_until;
+			have_now = sc.have_now;
+			since = sc.since;
+			until = sc.until;
+			now = sc.now;
+		}
+		stats_merge_free(&m);
+		if (!with_advice() && advice_opts) {
+			util_warnx("-C, -K and -W do not apply to partials by %s", sc.by);
+			stats_set_free(&set);
+			return BK_ERR;
+		}
+	} else {
+		status = input_run_json(argc, argv, record, NULL);
+	}
+	if (partial) {
+		if (stats_partial_write(stdout, &set, &sc) != 0 || fflush(stdout) != 0) {
+			util_warn("write error on standard output");
+			status = BK_ERR;
+		}
+	} else {
+		output();
+	}
+	stats_set_free(&set);
+	return status;
 }
 
 /* --recovery: the records, largest first, or a table. */
@@ -907,7 +883,7 @@ parse_segment(const struct opt *o, char *arg)
 }
 
 /* Long options without a letter. */
-enum { O_RECOVERY = 1, O_RECOVERY_WINDOW };
+enum { O_RECOVERY = 1, O_RECOVERY_WINDOW, O_PARTIAL, O_MERGE };
 
 static void
 options(int *argcp, char ***argvp)
@@ -920,8 +896,10 @@ options(int *argcp, char ***argvp)
 		{ "segment", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "throttle-min", required_argument, NULL, 'K' },
+		{ "merge", no_argument, NULL, O_MERGE },
 		{ "now", required_argument, NULL, 'n' },
 		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
+		{ "partial", no_argument, NULL, O_PARTIAL },
 		{ "recovery", no_argument, NULL, O_RECOVERY },
 		{ "recovery-window", required_argument, NULL, O_RECOVERY_WINDOW },
 		{ "state", required_argument, NULL, 's' },
@@ -948,8 +926,10 @@ options(int *argcp, char ***argvp)
 		case 'G': parse_segment(&o, optarg); break;
 		case 'h': help(); break;
 		case 'K': throttle_min = opt_count(&o, optarg, 1, 1000000000); break;
+		case O_MERGE: merge = 1; break;
 		case 'n': now = opt_time(&o, optarg); break;
 		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
+		case O_PARTIAL: partial = 1; break;
 		case O_RECOVERY: recovery_mode = 1; break;
 		case O_RECOVERY_WINDOW:
 			recovery_window = opt_duration(&o, optarg, 1);
@@ -969,8 +949,12 @@ options(int *argcp, char ***argvp)
 	have_since = opt_given(&o, 'A');
 	have_until = opt_given(&o, 'u');
 	have_now = opt_given(&o, 'n');
+	if (partial)
+		opt_reject(&o, "CftKW", "with --partial (give it to --merge)");
+	if (merge)
+		opt_reject(&o, "AbGnu", "with --merge (the partials were counted with theirs)");
 	if (recovery_mode) {
-		opt_reject(&o, "CGKW", "with --recovery");
+		opt_reject(&o, "CGKW\003\004", "with --recovery");
 		if (by != BY_DOMAIN && by != BY_RHOST)
 			opt_fail(&o, "--recovery: --by domain or rhost");
 		if (state == NULL)
@@ -984,7 +968,8 @@ options(int *argcp, char ***argvp)
 	}
 	/* Advice is given per domain and per server only. */
 	snprintf(why, sizeof why, segment ? "with --segment" : "to --by %s", by_names[by]);
-	if (!with_advice())
+	advice_opts = opt_given(&o, 'C') || opt_given(&o, 'K') || opt_given(&o, 'W');
+	if (!with_advice() && !merge)
 		opt_reject(&o, "CKW", why);
 	*argcp = opt_argc(&o);
 	*argvp = opt_argv(&o);
@@ -1004,8 +989,7 @@ main(int argc, char *argv[])
 		status = recovery_run(argc, argv);
 	} else {
 		sandbox_enter_reading(argc, argv);
-		status = input_run_json(argc, argv, record, NULL);
-		output();
+		status = counts_run(argc, argv);
 	}
 	free(segment);
 	if (verbose)

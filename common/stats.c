@@ -1,0 +1,746 @@
+/* stats: bounce-stats' groups and their partial aggregates. */
+#include "stats.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "bktime.h"
+#include "flatjson.h"
+#include "jsonl.h"
+#include "reason.h"
+#include "util.h"
+
+#define RCPTS_PER_LINE 512
+#define PARTIAL_NAME "bounce-stats"
+#define PARTIAL_VERSION 1
+
+enum { M_HEADER, M_GROUPS, M_SKIP };
+
+size_t
+stats_nreasons(void)
+{
+	static size_t n;
+
+	if (n == 0)
+		while (reason_table[n].name)
+			n++;
+	return n;
+}
+
+size_t
+stats_reason_index(const char *reason)
+{
+	static size_t last;
+	size_t n = stats_nreasons();
+
+	/* Event reasons are reason_table's own strings: compare pointers first. */
+	if (reason == reason_table[last].name)
+		return last;
+	for (size_t i = 0; i < n; i++)
+		if (reason == reason_table[i].name || strcmp(reason, reason_table[i].name) == 0)
+			return last = i;
+	return n;
+}
+
+struct stats_group *
+stats_group_of(struct stats_set *s, const char *key)
+{
+	struct stats_group *g;
+	struct hmap_entry *he = NULL;
+	int added;
+
+	if (key == NULL || key[0] == '\0') {
+		if (s->null_group)
+			return s->null_group;
+	} else {
+		he = hmap_put(&s->groups, key, strlen(key), &added);
+		if (!added)
+			return he->val;
+	}
+	g = util_xcalloc(1, sizeof *g);
+	g->reasons = util_xcalloc(stats_nreasons() + 1, sizeof *g->reasons);
+	if (he) {
+		g->key = he->key;
+		he->val = g;
+	} else {
+		s->null_group = g;
+	}
+	return g;
+}
+
+static void
+free_group(void *p)
+{
+	struct stats_group *g = p;
+
+	free(g->reasons);
+	hmap_free(&g->statuses, NULL);
+	hmap_free(&g->rcpts, NULL);
+	hmap_free(&g->days, NULL);
+	hmap_free(&g->full_days, NULL);
+	free(g);
+}
+
+void
+stats_set_free(struct stats_set *s)
+{
+	hmap_free(&s->groups, free_group);
+	if (s->null_group)
+		free_group(s->null_group);
+	memset(s, 0, sizeof *s);
+}
+
+/* Writing */
+
+static json_t *
+time_or_null(int have, time_t t)
+{
+	char b[BKTIME_BUFSZ];
+
+	return have ? json_string(bktime_format(t, b)) : json_null();
+}
+
+/* A day number as its date, "2026-11-27". */
+static void
+day_name(int64_t day, char *b)
+{
+	bktime_format((time_t)(day * 86400), b);
+	b[10] = '\0';
+}
+
+/* Counts as an array of "name=n": flat, so that merging reads them fast. */
+static void
+count_add(json_t *a, const char *name, long long n)
+{
+	char b[128];
+
+	snprintf(b, sizeof b, "%s=%lld", name, n);
+	json_array_append_new(a, json_string(b));
+}
+
+static json_t *
+map_counts(const struct hmap *m, int days)
+{
+	json_t *a = json_array();
+	struct hmap_entry *he;
+	size_t it = 0;
+	char b[BKTIME_BUFSZ];
+
+	while ((he = hmap_next(m, &it)) != NULL) {
+		int64_t day;
+
+		if (days) {
+			memcpy(&day, he->key, sizeof day);
+			day_name(day, b);
+		}
+		count_add(a, days ? b : he->key, he->num);
+	}
+	return a;
+}
+
+static json_t *
+group_json(const struct stats_group *g, int by_rcpt)
+{
+	json_t *o = json_object(), *r = json_array();
+	size_t n = stats_nreasons();
+
+	json_object_set_new(o, "key", jsonl_string_or_null(g->key));
+	json_object_set_new(o, "events", json_integer((json_int_t)g->events));
+	json_object_set_new(o, "deferrals", json_integer((json_int_t)g->deferrals));
+	json_object_set_new(o, "failures", json_integer((json_int_t)g->failures));
+	json_object_set_new(o, "deliveries", json_integer((json_int_t)g->deliveries));
+	json_object_set_new(o, "timed", json_integer((json_int_t)g->timed));
+	json_object_set_new(o, "first", time_or_null(g->timed > 0, g->first));
+	json_object_set_new(o, "last", time_or_null(g->timed > 0, g->last));
+	for (size_t i = 0; i < n; i++)
+		if (g->reasons[i])
+			count_add(r, reason_table[i].name, (long long)g->reasons[i]);
+	json_object_set_new(o, "reasons", r);
+	json_object_set_new(o, "statuses", map_counts(&g->statuses, 0));
+	json_object_set_new(o, "days", map_counts(&g->days, 1));
+	json_object_set_new(o, "full_days", map_counts(&g->full_days, 1));
+	if (by_rcpt) {
+		json_object_set_new(o, "latest", time_or_null(g->timed > 0, g->latest));
+		jsonl_set_str(o, "last_reason", g->last_reason);
+		jsonl_set_str(o, "last_status", g->last_status[0] ? g->last_status : NULL);
+	}
+	json_object_set_new(o, "recipients", json_integer((json_int_t)g->rcpts.count));
+	return o;
+}
+
+/* The recipients of g, RCPTS_PER_LINE a line: "rcpts" those without a
+ * throttle event, "throttled" the others as rcpt, reason, time. */
+static int
+write_rcpts(FILE *fp, const struct stats_group *g)
+{
+	struct hmap_entry *he;
+	size_t it = 0, n = 0;
+	json_t *plain = json_array(), *thr = json_array(), *o;
+	int rc = 0;
+	char b[BKTIME_BUFSZ];
+
+	for (;;) {
+		he = hmap_next(&g->rcpts, &it);
+		if (he && he->val) {
+			json_array_append_new(thr, jsonl_string(he->key, he->len));
+			json_array_append_new(thr, json_string(he->val));
+			json_array_append_new(thr, json_string(bktime_format((time_t)he->num, b)));
+			n++;
+		} else if (he) {
+			json_array_append_new(plain, jsonl_string(he->key, he->len));
+			n++;
+		}
+		if (n == RCPTS_PER_LINE || (he == NULL && n > 0)) {
+			o = json_pack("{s o s o}", "rcpts", plain, "throttled", thr);
+			rc = jsonl_write(fp, o);
+			json_decref(o);
+			plain = json_array();
+			thr = json_array();
+			n = 0;
+		}
+		if (he == NULL || rc != 0)
+			break;
+	}
+	json_decref(plain);
+	json_decref(thr);
+	return rc;
+}
+
+static int
+group_cmp(const void *a, const void *b)
+{
+	const struct stats_group *x = *(struct stats_group *const *)a;
+	const struct stats_group *y = *(struct stats_group *const *)b;
+
+	if (x->key == NULL || y->key == NULL)
+		return (y->key == NULL) - (x->key == NULL);
+	return strcmp(x->key, y->key);
+}
+
+int
+stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scope *sc)
+{
+	size_t n = 0, it = 0;
+	struct stats_group **v = util_xcalloc(s->groups.count + 1, sizeof *v);
+	struct hmap_entry *he;
+	json_t *h = json_object(), *seg = json_null();
+	int rc, by_rcpt = strcmp(sc->by, "rcpt") == 0;
+
+	while ((he = hmap_next(&s->groups, &it)) != NULL)
+		v[n++] = he->val;
+	if (s->null_group)
+		v[n++] = s->null_group;
+	/* Groups in key order: the same counts give the same partial. */
+	qsort(v, n, sizeof *v, group_cmp);
+	if (sc->segment) {
+		seg = json_array();
+		for (size_t i = 0; sc->segment[i]; i++)
+			json_array_append_new(seg, json_string(sc->segment[i]));
+	}
+	json_object_set_new(h, "partial", json_string(PARTIAL_NAME));
+	json_object_set_new(h, "version", json_integer(PARTIAL_VERSION));
+	json_object_set_new(h, "by", json_string(sc->by));
+	json_object_set_new(h, "segment", seg);
+	json_object_set_new(h, "since", time_or_null(sc->have_since, sc->since));
+	json_object_set_new(h, "until", time_or_null(sc->have_until, sc->until));
+	json_object_set_new(h, "now", time_or_null(sc->have_now, sc->now));
+	json_object_set_new(h, "events", json_integer((json_int_t)s->events));
+	json_object_set_new(h, "latest", time_or_null(s->any_time, s->max_time));
+	json_object_set_new(h, "groups", json_integer((json_int_t)n));
+	rc = jsonl_write(fp, h);
+	json_decref(h);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		json_t *o = group_json(v[i], by_rcpt);
+
+		rc = jsonl_write(fp, o);
+		json_decref(o);
+		if (rc == 0)
+			rc = write_rcpts(fp, v[i]);
+	}
+	free(v);
+	return rc;
+}
+
+/* Reading: the group and recipient lines, by the thousand, through flatjson
+ * (jansson only for the rest); the header through jansson. */
+
+enum {
+	K_PARTIAL, K_KEY, K_EVENTS, K_DEFERRALS, K_FAILURES, K_DELIVERIES, K_TIMED, K_FIRST,
+	K_LAST, K_REASONS, K_STATUSES, K_DAYS, K_FULL_DAYS, K_LATEST, K_LAST_REASON,
+	K_LAST_STATUS, K_RECIPIENTS, K_RCPTS, K_THROTTLED, K_N
+};
+static const char *const keys[K_N] = {
+	"partial", "key", "events", "deferrals", "failures", "deliveries", "timed", "first",
+	"last", "reasons", "statuses", "days", "full_days", "latest", "last_reason",
+	"last_status", "recipients", "rcpts", "throttled"
+};
+
+void
+stats_merge_init(struct stats_merge *m, struct stats_set *s)
+{
+	memset(m, 0, sizeof *m);
+	m->set = s;
+	m->state = M_HEADER;
+	m->fj = util_xmalloc(sizeof *m->fj);
+	flatjson_init(m->fj, keys, K_N);
+}
+
+void
+stats_merge_free(struct stats_merge *m)
+{
+	free(m->scope.segment);
+	m->scope.segment = NULL;
+	if (m->fj) {
+		flatjson_free(m->fj);
+		free(m->fj);
+		m->fj = NULL;
+	}
+}
+
+static int
+parse_time(const char *s, time_t *t)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && bktime_parse_rfc3339(s, n, t) == n ? 0 : -1;
+}
+
+/* A time or null at key of a jansson object: 0 (*have says which), -1 if
+ * neither. */
+static int
+get_time(const json_t *o, const char *key, int *have, time_t *t)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*have = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || parse_time(json_string_value(v), t) != 0)
+		return -1;
+	*have = 1;
+	return 0;
+}
+
+static int
+get_count(const json_t *o, const char *key, unsigned long long *n)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return -1;
+	*n = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+/* The same from flatjson. */
+static int
+fj_time(const struct flatjson *fj, size_t k, int *have, time_t *t)
+{
+	*have = 0;
+	if (fj->v[k].type == FLATJSON_ABSENT || fj->v[k].type == FLATJSON_NULL)
+		return 0;
+	if (fj->v[k].type != FLATJSON_STR || parse_time(flatjson_str(fj, k), t) != 0)
+		return -1;
+	*have = 1;
+	return 0;
+}
+
+static int
+fj_count(const struct flatjson *fj, size_t k, unsigned long long *n)
+{
+	if (fj->v[k].type != FLATJSON_INT || fj->v[k].num < 0)
+		return -1;
+	*n = (unsigned long long)fj->v[k].num;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a date "YYYY-MM-DD" (the proleptic Gregorian
+ * calendar, as bktime writes it). */
+static int
+day_number(const char *s, size_t n, int64_t *day)
+{
+	int64_t y, m, d, era, yoe, doy, doe;
+
+	if (n != 10 || s[4] != '-' || s[7] != '-')
+		return -1;
+	for (size_t i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	*day = era * 146097 + doe - 719468;
+	return 0;
+}
+
+/* "name=n": the name's length and n; -1 if it is not that. */
+static int
+name_count(const char *s, size_t *namelen, long long *n)
+{
+	const char *eq = strrchr(s, '=');
+	char *end;
+
+	if (eq == NULL || eq == s || eq[1] < '0' || eq[1] > '9')
+		return -1;
+	errno = 0;
+	*n = strtoll(eq + 1, &end, 10);
+	if (*end || errno)
+		return -1;
+	*namelen = (size_t)(eq - s);
+	return 0;
+}
+
+/* The strings of an array, one after another (NULL after the last). */
+static const char *
+strs_next(const struct flatjson *fj, size_t k, size_t i, const char *prev)
+{
+	if ((long long)i >= fj->v[k].num)
+		return NULL;
+	return prev ? prev + strlen(prev) + 1 : flatjson_strs(fj, k, 0);
+}
+
+/* Checks the "name=n" counts of array k: what (0 reasons, 1 statuses, 2 days)
+ * says which names are allowed. */
+static int
+counts_ok(const struct flatjson *fj, size_t k, int what)
+{
+	const char *s = NULL;
+	size_t len;
+	long long n;
+	int64_t day;
+
+	if (fj->v[k].type != FLATJSON_STRS)
+		return -1;
+	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++) {
+		char name[64];
+
+		if (name_count(s, &len, &n) != 0 || len >= sizeof name)
+			return -1;
+		memcpy(name, s, len);
+		name[len] = '\0';
+		if ((what == 0 && stats_reason_index(name) == stats_nreasons()) ||
+		    (what == 1 && len >= STATUS_MAX) || (what == 2 && day_number(s, len, &day)))
+			return -1;
+	}
+	return 0;
+}
+
+/* Adds the checked counts of array k to g. */
+static void
+counts_add(struct stats_group *g, const struct flatjson *fj, size_t k, int what,
+    struct hmap *m)
+{
+	const char *s = NULL;
+	size_t len;
+	long long n;
+	int64_t day;
+
+	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++) {
+		char name[64];
+
+		name_count(s, &len, &n);
+		if (what == 0) {
+			memcpy(name, s, len);
+			name[len] = '\0';
+			g->reasons[stats_reason_index(name)] += (unsigned long long)n;
+		} else if (what == 1) {
+			hmap_put(m, s, len, NULL)->num += n;
+		} else {
+			day_number(s, len, &day);
+			hmap_put(m, &day, sizeof day, NULL)->num += n;
+		}
+	}
+}
+
+static int
+same_segment(const char **a, const char **b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL)
+		return a == b;
+	for (i = 0; a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]) != 0)
+			return 0;
+	return a[i] == b[i];
+}
+
+static int
+header(struct stats_merge *m, const json_t *o, char *why, size_t whylen)
+{
+	static const char *const bys[] = { "domain", "rhost", "status", "reason", "day",
+		"rcpt", NULL };
+	struct stats_scope sc = {0};
+	const json_t *seg = json_object_get(o, "segment");
+	const char *by = jsonl_get_str(o, "by");
+	unsigned long long events, groups;
+	int have_latest;
+	time_t latest = 0;
+	size_t i;
+
+	if (!json_is_string(json_object_get(o, "partial")) ||
+	    strcmp(jsonl_get_str(o, "partial"), PARTIAL_NAME) != 0) {
+		snprintf(why, whylen, "not a partial of " PARTIAL_NAME);
+		return -1;
+	}
+	if (!json_is_integer(json_object_get(o, "version")) ||
+	    json_integer_value(json_object_get(o, "version")) != PARTIAL_VERSION) {
+		snprintf(why, whylen, "a partial of another version (this one reads %d)",
+		    PARTIAL_VERSION);
+		return -1;
+	}
+	for (i = 0; by && bys[i] && strcmp(by, bys[i]) != 0; i++)
+		;
+	if (by == NULL || bys[i] == NULL || get_count(o, "events", &events) ||
+	    get_count(o, "groups", &groups) ||
+	    get_time(o, "since", &sc.have_since, &sc.since) ||
+	    get_time(o, "until", &sc.have_until, &sc.until) ||
+	    get_time(o, "now", &sc.have_now, &sc.now) ||
+	    get_time(o, "latest", &have_latest, &latest) ||
+	    !(json_is_null(seg) || json_is_array(seg))) {
+		snprintf(why, whylen, "a partial header without by, events, groups or times");
+		return -1;
+	}
+	sc.by = bys[i];
+	if (json_is_array(seg)) {
+		sc.segment = util_xcalloc(json_array_size(seg) + 1, sizeof *sc.segment);
+		for (i = 0; i < json_array_size(seg); i++) {
+			const json_t *s = json_array_get(seg, i);
+			const struct reason_desc *d = json_is_string(s) ?
+			    reason_describe(json_string_value(s)) : NULL;
+
+			if (d == NULL) {
+				free(sc.segment);
+				snprintf(why, whylen, "a partial header with an unknown reason");
+				return -1;
+			}
+			sc.segment[i] = d->name;
+		}
+	}
+	if (m->have_scope) {
+		const struct stats_scope *w = &m->scope;
+
+		if (strcmp(w->by, sc.by) != 0 || !same_segment(w->segment, sc.segment) ||
+		    w->have_since != sc.have_since || (sc.have_since && w->since != sc.since) ||
+		    w->have_until != sc.have_until || (sc.have_until && w->until != sc.until) ||
+		    w->have_now != sc.have_now || (sc.have_now && w->now != sc.now)) {
+			free(sc.segment);
+			snprintf(why, whylen, "a partial of other options (--by, --segment, "
+			    "--since, --until or --now) than the first");
+			return -1;
+		}
+		free(sc.segment);
+	} else {
+		m->scope = sc;
+		m->have_scope = 1;
+	}
+	m->set->events += events;
+	if (have_latest && (!m->set->any_time || latest > m->set->max_time))
+		m->set->max_time = latest;
+	m->set->any_time |= have_latest;
+	m->groups_left = groups;
+	m->rcpts_left = 0;
+	m->cur = NULL;
+	return 0;
+}
+
+/* The counts of one group line added to its group, as if its events had
+ * been read after those counted so far. Everything is checked first: a bad
+ * line changes nothing. */
+static int
+group(struct stats_merge *m, char *why, size_t whylen)
+{
+	const struct flatjson *fj = m->fj;
+	unsigned long long events, deferrals, failures, deliveries, timed, rcpts;
+	int have_first, have_last, have_latest, by_rcpt = strcmp(m->scope.by, "rcpt") == 0;
+	time_t first = 0, last = 0, latest = 0;
+	const char *reason = flatjson_str(fj, K_LAST_REASON);
+	const char *status = flatjson_str(fj, K_LAST_STATUS);
+	const struct reason_desc *rd = reason ? reason_describe(reason) : NULL;
+	struct stats_group *g;
+
+	if (m->groups_left == 0) {
+		snprintf(why, whylen, "more groups than the partial's header says");
+		return -1;
+	}
+	if (!(fj->v[K_KEY].type == FLATJSON_NULL || fj->v[K_KEY].type == FLATJSON_STR) ||
+	    fj_count(fj, K_EVENTS, &events) || fj_count(fj, K_DEFERRALS, &deferrals) ||
+	    fj_count(fj, K_FAILURES, &failures) || fj_count(fj, K_DELIVERIES, &deliveries) ||
+	    fj_count(fj, K_TIMED, &timed) || fj_count(fj, K_RECIPIENTS, &rcpts) ||
+	    fj_time(fj, K_FIRST, &have_first, &first) || fj_time(fj, K_LAST, &have_last, &last) ||
+	    fj_time(fj, K_LATEST, &have_latest, &latest) || have_first != (timed > 0) ||
+	    have_last != (timed > 0) || (reason && rd == NULL) ||
+	    (status && strlen(status) >= STATUS_MAX)) {
+		snprintf(why, whylen, "a partial's group without its counts or times");
+		return -1;
+	}
+	if (counts_ok(fj, K_REASONS, 0) || counts_ok(fj, K_STATUSES, 1) ||
+	    counts_ok(fj, K_DAYS, 2) || counts_ok(fj, K_FULL_DAYS, 2)) {
+		snprintf(why, whylen, "a partial's group with bad reasons, statuses or days");
+		return -1;
+	}
+	g = stats_group_of(m->set, flatjson_str(fj, K_KEY));
+	counts_add(g, fj, K_REASONS, 0, NULL);
+	counts_add(g, fj, K_STATUSES, 1, &g->statuses);
+	counts_add(g, fj, K_DAYS, 2, &g->days);
+	counts_add(g, fj, K_FULL_DAYS, 2, &g->full_days);
+	if (by_rcpt && rd && (g->last_reason == NULL || (timed > 0 && latest >= g->latest))) {
+		if (timed > 0)
+			g->latest = latest;
+		g->last_reason = rd->name;
+		memset(g->last_status, 0, sizeof g->last_status);
+		if (status)
+			memcpy(g->last_status, status, strlen(status));
+	}
+	if (timed > 0) {
+		if (g->timed == 0 || first < g->first)
+			g->first = first;
+		if (g->timed == 0 || last > g->last)
+			g->last = last;
+	}
+	g->events += events;
+	g->deferrals += deferrals;
+	g->failures += failures;
+	g->deliveries += deliveries;
+	g->timed += timed;
+	m->groups_left--;
+	m->rcpts_left = rcpts;
+	m->cur = g;
+	return 0;
+}
+
+/* A line of recipients of the current group. */
+static int
+recipients(struct stats_merge *m, char *why, size_t whylen)
+{
+	const struct flatjson *fj = m->fj;
+	long long nplain = fj->v[K_RCPTS].num, nthr = fj->v[K_THROTTLED].num;
+	const char *s = NULL;
+	time_t t;
+
+	if (fj->v[K_RCPTS].type != FLATJSON_STRS || fj->v[K_THROTTLED].type != FLATJSON_STRS ||
+	    nthr % 3 != 0) {
+		snprintf(why, whylen, "a partial's recipients not as arrays of strings");
+		return -1;
+	}
+	if (m->cur == NULL || (unsigned long long)(nplain + nthr / 3) > m->rcpts_left) {
+		snprintf(why, whylen, "more recipients than the partial's group says");
+		return -1;
+	}
+	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i++)
+		if ((i % 3 == 1 && reason_describe(s) == NULL) ||
+		    (i % 3 == 2 && parse_time(s, &t) != 0)) {
+			snprintf(why, whylen, "a partial's throttled recipient without its "
+			    "reason and time");
+			return -1;
+		}
+	for (long long i = 0; (s = strs_next(fj, K_RCPTS, (size_t)i, s)) != NULL; i++)
+		hmap_put(&m->cur->rcpts, s, strlen(s), NULL);
+	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i += 3) {
+		struct hmap_entry *he = hmap_put(&m->cur->rcpts, s, strlen(s), NULL);
+		const char *reason = s + strlen(s) + 1, *ts = reason + strlen(reason) + 1;
+
+		parse_time(ts, &t);
+		if (he->val == NULL || t >= he->num) {
+			he->val = (void *)(uintptr_t)reason_describe(reason)->name;
+			he->num = t;
+		}
+		s = reason;
+		s += strlen(s) + 1;	/* the loop steps over the time */
+	}
+	m->rcpts_left -= (unsigned long long)(nplain + nthr / 3);
+	return 0;
+}
+
+/* The partial read so far is complete: 0, or -1 (reported) if not. */
+static int
+complete(struct stats_merge *m)
+{
+	if (m->state != M_GROUPS || (m->groups_left == 0 && m->rcpts_left == 0))
+		return 0;
+	util_locwarn(m->file, m->line, "partial cut short: %llu groups or %llu recipients "
+	    "missing", m->groups_left, m->rcpts_left);
+	return -1;
+}
+
+int
+stats_merge_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct stats_merge *m = ctx;
+	struct flatjson *fj = m->fj;
+	json_t *o = NULL;
+	char why[200];
+	int rc = BK_OK;
+
+	/* A file begins with its own partial. */
+	if (loc->line == 1) {
+		rc = complete(m) == 0 ? BK_OK : BK_ERR;
+		m->state = M_HEADER;
+	}
+	if (flatjson_parse(fj, line, len) != 0) {
+		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+			util_locwarn(loc->file, loc->line, "%s", why);
+			return BK_ERR;
+		}
+		flatjson_from_json(fj, o);
+	}
+	if (fj->v[K_PARTIAL].type != FLATJSON_ABSENT) {
+		if (complete(m) != 0)
+			rc = BK_ERR;
+		m->file = loc->file;
+		m->line = loc->line;
+		if (o == NULL && (o = jsonl_parse_object(line, len, why, sizeof why)) == NULL)
+			goto bad;
+		if (header(m, o, why, sizeof why) != 0)
+			goto bad;
+		m->state = M_GROUPS;
+	} else if (m->state == M_SKIP) {
+		/* The rest of a bad partial. */
+	} else if (m->state == M_HEADER) {
+		snprintf(why, sizeof why, "not a partial of " PARTIAL_NAME " (--partial): no "
+		    "header line");
+		goto bad;
+	} else if (fj->v[K_RCPTS].type != FLATJSON_ABSENT) {
+		if (recipients(m, why, sizeof why) != 0)
+			goto bad;
+	} else {
+		if (m->rcpts_left > 0) {
+			snprintf(why, sizeof why, "%llu recipients of the group before missing",
+			    m->rcpts_left);
+			goto bad;
+		}
+		if (group(m, why, sizeof why) != 0)
+			goto bad;
+	}
+	json_decref(o);
+	return rc;
+bad:
+	/* What the partial holds beyond this line would count wrongly. */
+	util_locwarn(loc->file, loc->line, "%s; the rest of this partial is skipped", why);
+	m->state = M_SKIP;
+	json_decref(o);
+	return BK_ERR;
+}
+
+int
+stats_merge_end(struct stats_merge *m)
+{
+	int rc = complete(m) == 0 ? BK_OK : BK_ERR;
+
+	if (!m->have_scope) {
+		util_warnx("no partial to merge");
+		rc = BK_ERR;
+	}
+	return rc;
+}

@@ -1,0 +1,89 @@
+/* stats: what bounce-stats keeps per group (domain, server, status, reason,
+ * day or recipient), and partial aggregates of it: one run writes what it
+ * counted (stats_partial_write), another merges any number of them
+ * (stats_merge_line) into what one run over all their events would have
+ * counted, distinct recipients included. */
+#ifndef BK_STATS_H
+#define BK_STATS_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "hmap.h"
+#include "input.h"
+#include "status.h"
+
+struct flatjson;
+
+/* Counters and small sets, never the events. */
+struct stats_group {
+	const char *key;	/* NULL: the field was null or empty */
+	unsigned long long events, deferrals, failures, deliveries;
+	unsigned long long timed;	/* events of known time */
+	unsigned long long *reasons;	/* per reason_table index, then unknown */
+	struct hmap statuses;	/* status -> num events */
+	struct hmap rcpts;	/* rcpt -> val: reason, num: time of its latest
+				 * throttle event (val NULL: none) */
+	struct hmap days;	/* day number (int64) -> num events */
+	struct hmap full_days;	/* day number (int64) -> num full events */
+	time_t first, last;	/* of the timed events */
+	/* by recipient: the latest event (of the latest time, the last read) */
+	time_t latest;
+	const char *last_reason;
+	char last_status[STATUS_MAX];
+};
+
+struct stats_set {
+	struct hmap groups;		/* key -> struct stats_group */
+	struct stats_group *null_group;	/* the group of a null key, or NULL */
+	unsigned long long events;
+	time_t max_time;		/* of the timed events, when any_time */
+	int any_time;
+};
+
+/* What decides which events are counted and how: partials merge only when
+ * theirs are the same. segment: NULL-terminated reason names, or NULL. */
+struct stats_scope {
+	const char *by;
+	const char **segment;
+	int have_since, have_until, have_now;
+	time_t since, until, now;
+};
+
+/* The number of reasons in reason_table; a group's reasons[] has one more. */
+size_t stats_nreasons(void);
+/* The index in reason_table of a reason name, stats_nreasons() if unknown. */
+size_t stats_reason_index(const char *reason);
+/* The group of key (NULL or "": the null group), added if new. */
+struct stats_group *stats_group_of(struct stats_set *s, const char *key);
+void stats_set_free(struct stats_set *s);
+
+/* Writes s as a partial aggregate: a header line (the scope, the totals, the
+ * number of groups), then per group a line of its counters and lines of its
+ * recipients. 0, or -1 on a write error. */
+int stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scope *sc);
+
+/* Merging: one partial after another, in the order the events were read. The
+ * scope is the first partial's; a partial of another scope, a line out of
+ * place or a partial cut short is reported (the partial's lines are
+ * skipped) and the status says so. */
+struct stats_merge {
+	struct stats_set *set;
+	struct stats_scope scope;	/* the first partial's */
+	int have_scope;
+	int state;			/* private */
+	const char *file;		/* the partial's input */
+	unsigned long line;		/* where its header is */
+	unsigned long long groups_left, rcpts_left;
+	struct stats_group *cur;	/* the group whose recipients follow */
+	struct flatjson *fj;		/* private */
+};
+void stats_merge_init(struct stats_merge *m, struct stats_set *s);
+/* An input_line_fn: ctx is the struct stats_merge. */
+int stats_merge_line(void *ctx, const struct input_loc *loc, char *line, size_t len);
+/* At the end of the input: BK_OK, or BK_ERR if the last partial was cut
+ * short or there was none. */
+int stats_merge_end(struct stats_merge *m);
+void stats_merge_free(struct stats_merge *m);
+
+#endif
