@@ -52,8 +52,7 @@ event_finish(struct event *e)
 	 * to its recipient must stop, not be retried or counted as delivered. */
 	if (e->reason && strcmp(e->reason, "feedback") == 0) {
 		e->action = "complained";
-		if (e->class == NULL)
-			e->class = "none";
+		e->class = "none";	/* no delivery failure, whatever a list said */
 	}
 
 	if (e->diag) {

@@ -22,7 +22,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 1p <<<"$output" | jqr .diag)" = "550 5.1.1 <Nobody@example.com>: Recipient address rejected: User unknown" ]
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","sparkpost"]' ]
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","left@example.org","failed","5.1.1",550,"userunknown","hard","sparkpost"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","delivered",null,null,"feedback","none","sparkpost"]' ]
+	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","sparkpost"]' ]
 	[ "$(sed -n 4p <<<"$output" | jqr .diag)" = "abuse" ]
 	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","happy@example.com","delivered",null,null,"delivered","none","sparkpost"]' ]
 	# bounce class 25 (Admin Failure): suppressed by policy, for good
@@ -55,7 +55,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","later@example.org","delayed","4.3.5",451,"systemerror","soft","mandrill"]' ]
 	# rejected: on the rejection list after a hard bounce
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.reason,.class | tr '\n' ' ')" = "failed suppressed hard " ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","delivered",null,null,"feedback","none","mandrill"]' ]
+	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","mandrill"]' ]
 	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:05:00Z","happy@example.com","delivered","2.0.0",250,"delivered","none","mandrill"]' ]
 }
 
@@ -77,7 +77,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	# blocked: Brevo did not send, the contact is on its block list
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","brevo"]' ]
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.status,.class | tr '\n' ' ')" = "delayed 4.7.0 soft " ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","delivered",null,null,"feedback","none","brevo"]' ]
+	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","brevo"]' ]
 	[ "$(sed -n 6p <<<"$output" | jqr .action,.class | tr '\n' ' ')" = "delivered none " ]
 	[ "$(sed -n 7p <<<"$output" | pick)" = '["2026-11-27T10:06:00Z","not-an-inbox@example.com","failed",null,null,"userunknown","hard","brevo"]' ]
 	# marketing: ts_event, no message id
@@ -107,7 +107,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	# hard_bounce false: soft, and the error table names the reason
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed",null,null,"mailboxfull","soft","mailjet"]' ]
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","mailjet"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","delivered",null,null,"feedback","none","mailjet"]' ]
+	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","mailjet"]' ]
 	[ "$(sed -n 4p <<<"$output" | jqr .diag)" = "JMRPP" ]
 	[ "$(sed -n 5p <<<"$output" | jqr .action,.status | tr '\n' ' ')" = "delivered 2.0.0 " ]
 }
@@ -122,7 +122,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:01Z","listed@example.com","failed",null,null,"suppressed","hard","resend"]' ]
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:01Z","full@example.net","failed",null,null,"mailboxfull","soft","resend"]' ]
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.class | tr '\n' ' ')" = "delayed soft " ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:01Z","angry@example.com","delivered",null,null,"feedback","none","resend"]' ]
+	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:01Z","angry@example.com","complained",null,null,"feedback","none","resend"]' ]
 	[ "$(sed -n 6,7p <<<"$output" | jqr .rcpt | tr '\n' ' ')" = "happy@example.com glad@example.com " ]
 }
 
@@ -147,7 +147,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:01Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","ses"]' ]
 	[ "$(sed -n 1p <<<"$output" | jqr .msgid,.qid,.rhost | tr '\n' ' ')" = "<news-1@sender.example> 0102018a-aaaa-0001 a1-2.smtp-out.eu-west-1.amazonses.com " ]
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:04:59Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","ses"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:59:59Z","angry@example.com","delivered",null,null,"feedback","none","ses"]' ]
+	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:59:59Z","angry@example.com","complained",null,null,"feedback","none","ses"]' ]
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.rhost | tr '\n' ' ')" = "delivered 198.51.100.30 " ]
 	# another service's EventBridge event is nobody's
 	run bounce-parse - <<<'{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"state":"running"}}'

@@ -25,7 +25,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.reason,.class | tr '\n' ' ')" = "failed expired soft " ]
 	[ "$(sed -n 5p <<<"$output" | jqr .rcpt,.action,.status | tr '\n' ' ')" = "left@example.net failed 5.2.1 " ]
 	# a Feedback record names the complainant from its report
-	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:05:00Z","angry@example.com","delivered",null,null,"feedback","none","kumomta"]' ]
+	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:05:00Z","angry@example.com","complained",null,null,"feedback","none","kumomta"]' ]
 	[ "$(sed -n 7,8p <<<"$output" | jqr .rcpt,.reason | tr '\n' ' ')" = "a1@example.com blocked a2@example.com blocked " ]
 	# the pool is written only where the record names one
 	[ "$(jq -r 'has("pool")' <<<"$output" | tr '\n' ' ')" = "true true true true false false true true " ]
@@ -54,10 +54,10 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 5p <<<"$output" | jqr .reason,.class,.status | tr '\n' ' ')" = "expired soft 4.4.7 " ]
 	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:06:00Z","left@example.org","failed","5.2.1",550,"suspend","soft","powermta"]' ]
 	[ "$(sed -n 7p <<<"$output" | jqr .action,.class | tr '\n' ' ')" = "delayed soft " ]
-	[ "$(sed -n 8p <<<"$output" | pick)" = '["2026-11-27T10:08:00Z","angry@example.com","delivered",null,null,"feedback","none","powermta"]' ]
+	[ "$(sed -n 8p <<<"$output" | pick)" = '["2026-11-27T10:08:00Z","angry@example.com","complained",null,null,"feedback","none","powermta"]' ]
 	# without -d: the bounces and deferrals only
 	run bounce-parse "$A/acct-2026-11-27.csv"
-	[ "$(jqr .action <<<"$output" | sort -u | tr '\n' ' ')" = "delayed failed " ]
+	[ "$(jqr .action <<<"$output" | sort -u | tr '\n' ' ')" = "complained delayed failed " ]
 }
 
 @test "acct: PowerMTA epoch times, long type names, quotes inside quotes" {
@@ -76,7 +76,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	tail -n +6 "$A/acct-2026-11-27.csv" >>"$f"
 	run bounce-parse -o "$BATS_TEST_TMPDIR/offsets" "$f"
 	[ "$status" -eq 0 ]
-	[ "$(jqr .rcpt <<<"$output" | tr '\n' ' ')" = "guarded@example.com slow@example.net left@example.org later@example.org " ]
+	[ "$(jqr .rcpt <<<"$output" | tr '\n' ' ')" = "guarded@example.com slow@example.net left@example.org later@example.org angry@example.com " ]
 	[ "$(head -1 <<<"$output" | jqr .pool)" = "vmta-news-2" ]
 }
 
@@ -183,8 +183,8 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	cat "$A/opensmtpd.log" "$A/qmail-splogger.log" "$A/acct-2026-11-27.csv" >"$BATS_TEST_TMPDIR/mix.log"
 	run bounce-parse "$BATS_TEST_TMPDIR/mix.log"
 	[ "$status" -eq 0 ]
-	[ "$(jqr .source <<<"$output" | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = "opensmtpd:3 powermta:6 qmail:1 " ]
-	for f in opensmtpd:3 qmail:1 powermta:6; do
+	[ "$(jqr .source <<<"$output" | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')" = "opensmtpd:3 powermta:7 qmail:1 " ]
+	for f in opensmtpd:3 qmail:1 powermta:7; do
 		run bounce-parse -f "${f%%:*}" "$BATS_TEST_TMPDIR/mix.log"
 		[ "$status" -eq 0 ]
 		[ "$(jqr .source <<<"$output" | sort -u)" = "${f%%:*}" ]

@@ -23,7 +23,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	run bounce-parse -f sendgrid "$L/sendgrid-lists.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","listed@example.com","failed","4.0.0",554,"blocked","soft","sendgrid"]' ]
-	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["angry@example.com","feedback","hard","spam report"]' ]
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["angry@example.com","feedback","none","spam report"]' ]
 	[ "$(sed -n 3p <<<"$output" | jq -c '[.rcpt,.class]')" = '["typo@example","hard"]' ]
 	[ "$(sed -n 4p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["left@example.com","suppressed","hard","unsubscribed"]' ]
 }
@@ -37,7 +37,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.code,.reason,.class,.diag]')" = '["gone@example.org",550,"userunknown","hard",null]' ]
 	run bounce-parse -f mailgun "$L/mailgun-complaints-unsubscribes.jsonl"
 	[ "$status" -eq 0 ]
-	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","angry@example.com","failed",null,null,"feedback","hard","mailgun"]' ]
+	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","angry@example.com","complained",null,null,"feedback","none","mailgun"]' ]
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","left@example.com","failed",null,null,"suppressed","hard","mailgun"]' ]
 	# a temporary code someone imported stays soft
 	run bounce-parse - <<<'{"address":"t@example.com","code":"452","error":"452 4.2.2 Mailbox full","created_at":"Fri, 27 Nov 2026 10:00:00 UTC"}'
@@ -48,7 +48,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	run bounce-parse "$L/postmark-suppressions.json"
 	[ "$status" -eq 0 ]
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed",null,null,"userunknown","hard","postmark"]' ]
-	[ "$(sed -n 2p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["feedback","hard","SpamComplaint"]' ]
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["feedback","none","SpamComplaint"]' ]
 	[ "$(sed -n 3p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["suppressed","hard","ManualSuppression"]' ]
 }
 
@@ -56,7 +56,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	run bounce-parse "$L/ses-suppressed.json"
 	[ "$status" -eq 0 ]
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed",null,null,"suppressed","hard","ses"]' ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","angry@example.com","failed",null,null,"feedback","hard","ses"]' ]
+	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","angry@example.com","complained",null,null,"feedback","none","ses"]' ]
 	run bounce-parse -f ses "$L/ses-suppressed-one.json"
 	[ "$status" -eq 0 ]
 	[ "$(jqr .rcpt <<<"$output")" = "nobody@example.com" ]
@@ -78,7 +78,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$status" -eq 0 ]
 	# a bounce rule: the description is the reply
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",null,"userunknown","hard","sparkpost"]' ]
-	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class]')" = '["angry@example.com","feedback","hard"]' ]
+	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.reason,.class]')" = '["angry@example.com","feedback","none"]' ]
 	[ "$(sed -n 3p <<<"$output" | jq -c '[.rcpt,.reason,.class,.diag]')" = '["left@example.com","suppressed","hard","List Unsubscribe"]' ]
 	[ "$(sed -n 4p <<<"$output" | jq -c '[.rcpt,.reason,.class]')" = '["mine@example.com","suppressed","hard"]' ]
 	# the events API still reads as before
@@ -93,7 +93,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","mandrill"]' ]
 	# a soft bounce stays soft, read from its reply
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","mandrill"]' ]
-	[ "$(sed -n 3p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["feedback","hard","spam"]' ]
+	[ "$(sed -n 3p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["feedback","none","spam"]' ]
 	[ "$(sed -n 4p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["suppressed","hard","unsub"]' ]
 }
 
@@ -116,7 +116,7 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.code,.reason,.class]')" = '["gone@example.org",null,"userunknown","hard"]' ]
 	# complaints and unsubscribes exports; header names in any case, blanks as _
 	printf '%s\n' 'Address,Created At' 'angry@example.com,"Fri, 27 Nov 2026 10:02:00 UTC"' | bounce-parse - >"$BATS_TEST_TMPDIR/out"
-	[ "$(jq -c '[.time,.rcpt,.reason,.class,.source]' "$BATS_TEST_TMPDIR/out")" = '["2026-11-27T10:02:00Z","angry@example.com","feedback","hard","mailgun"]' ]
+	[ "$(jq -c '[.time,.rcpt,.reason,.class,.source]' "$BATS_TEST_TMPDIR/out")" = '["2026-11-27T10:02:00Z","angry@example.com","feedback","none","mailgun"]' ]
 	printf '%s\n' 'address,tags,created_at' 'left@example.com,*,"Fri, 27 Nov 2026 10:03:00 UTC"' | bounce-parse -f mailgun - >"$BATS_TEST_TMPDIR/out"
 	[ "$(jq -c '[.rcpt,.reason,.class]' "$BATS_TEST_TMPDIR/out")" = '["left@example.com","suppressed","hard"]' ]
 }
