@@ -139,6 +139,12 @@ const struct reason_desc reason_table[] = {
 #define CYRUS_LMTP	"Cyrus IMAP imap/lmtpengine.c (550-Mailbox unknown. Either there is no mailbox ...)"
 #define POSTFIX_SMTPD_PIPE	"Postfix src/smtpd/smtpd.c (554 5.5.0 Error: improper use of SMTP command pipelining)"
 #define EXIM_LOCALHOST	"Exim src/src/routers/rf_lookup_hostlist.c, dnslookup.c (lowest numbered MX record points to local host)"
+#define SENDER_SIDE	"RFC 3463 X.1.7/X.1.8 (the sender's address or domain), RFC 7505 X.7.27; RFC 5321 2.3.1 (replies speak to the client: 'your')"
+#define EXIM_TEMP	"Exim src/src/smtp_in.c, acl.c (451 Temporary local problem - please try later)"
+#define POSTFIX_TEMPLOOKUP	"Postfix src/smtpd/smtpd_check.c (451 4.3.0 Temporary lookup failure)"
+#define RFC5321_TEMP	"RFC 5321 4.2.1 (4yz: the error condition is temporary; 'temporarily' says so in any reply)"
+#define GMX_SUPPORT	"GMX help: email returned as undeliverable (support.gmx.com ... bounce-reject.html: 'User has too many messages on server')"
+#define HMAILSERVER	"hMailServer source/Server/SMTP/ExternalDelivery.cpp (bounce texts, 'Tried %d time(s)')"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -184,6 +190,12 @@ static const struct phrase {
 	MARK(MK_RCPT, ">>> rcpt to", SENDMAIL_TRANS),
 	MARK(MK_RCPT, "does not like recipient", QMAIL_REMOTE),
 	MARK(MK_MAIL, "did not like our mail from", DMA),
+	/* The reply names the sender's domain or address: about the sender,
+	 * whatever the command ("550 5.1.1 Sender domain does not exist"). */
+	MARK(MK_MAIL, "sender domain", SENDER_SIDE),
+	MARK(MK_MAIL, "sender's domain", SENDER_SIDE),
+	MARK(MK_MAIL, "your domain", SENDER_SIDE),
+	MARK(MK_MAIL, "envelope sender", QMAIL_SMTPD),
 	MARK(MK_RCPT, "rcpt", RFC5321_CMD),
 	MARKF(MK_DATA, "in reply to end of data", POSTFIX_SMTP),
 	MARK(MK_DATA, "after end of data", EXIM_SMTP),
@@ -218,6 +230,7 @@ static const struct phrase {
 	MARK(MK_EXPIRY, "too many failures", HARAKA),
 	MARK(MK_EXPIRY, "time limit specified", EXCHANGE2003),
 	MARK(MK_EXPIRY, "despite repeated attempts", EXCHANGE_NDR),
+	MARK(MK_EXPIRY, "time(s)", HMAILSERVER),
 	MARK(MK_QUOTE, "said:", POSTFIX_SMTP),
 	MARK(MK_QUOTE, "did not like our", DMA),
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
@@ -227,6 +240,11 @@ static const struct phrase {
 	MARK(MK_TEMP, "temporary failure", GLIBC_ERRNO),
 	MARK(MK_TEMP, "greylist", POSTGREY),
 	MARK(MK_TEMP, "delivery temporarily suspended", POSTFIX_SUSPEND),
+	MARK(MK_TEMP, "temporarily", RFC5321_TEMP),
+	MARK(MK_TEMP, "temporary error", RFC5321_TEMP),
+	MARK(MK_TEMP, "temporary problem", GMAIL),
+	MARK(MK_TEMP, "temporary lookup failure", POSTFIX_TEMPLOOKUP),
+	MARK(MK_TEMP, "temporary local problem", EXIM_TEMP),
 
 	/* Reasons, the most specific first: the first found in this order wins. */
 	/* Temporary DNS trouble, before the "not found" it contains. */
@@ -242,6 +260,7 @@ static const struct phrase {
 	PF("networkerror", "temporary mx lookup error", HARAKA, F_TEMP),
 	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
 	PF("networkerror", "servfail", RFC2308, F_TEMP),
+	PF("networkerror", "the dns query has failed", HMAILSERVER, F_TEMP),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
 	P("userunknown", "not listed in public name & address book", DOMINO),
@@ -455,11 +474,13 @@ static const struct phrase {
 	P("hostunknown", "no mx found for", OPENSMTPD_MTA),
 	P("hostunknown", "no mx for", HARAKA),
 	P("hostunknown", "no mx record", EXIM_DNSLOOKUP),
+	P("hostunknown", "no mail servers appear to exist", HMAILSERVER),
 	/* Any other quota: RFC 3463 X.2.2, "a per-mailbox administrative
 	 * quota", after the sending limits above. */
 	PF("mailboxfull", "quota", RFC3463, F_WEAK),
 	P("speeding", "rate limit", EXIM_ACL),
 	P("speeding", "ratelimit", EXIM_ACL),
+	P("mailboxfull", "too many messages on", GMX_SUPPORT),
 	P("speeding", "too many messages", OPENSMTPD_SMTP),
 	P("speeding", "unusual rate", GMAIL),
 	P("toomanyconn", "too many connections", EXIM_ACL),
