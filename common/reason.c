@@ -145,6 +145,11 @@ const struct reason_desc reason_table[] = {
 #define RFC5321_TEMP	"RFC 5321 4.2.1 (4yz: the error condition is temporary; 'temporarily' says so in any reply)"
 #define GMX_SUPPORT	"GMX help: email returned as undeliverable (support.gmx.com ... bounce-reject.html: 'User has too many messages on server')"
 #define HMAILSERVER	"hMailServer source/Server/SMTP/ExternalDelivery.cpp (bounce texts, 'Tried %d time(s)')"
+#define KONTO_PL	"konto.pl help a2286: bounce reasons ('User not found', 'not a valid mailbox', 'No such user')"
+#define SITEPACKAGE	"Sitepackage (ESP) documentation: typical non-delivery messages per provider (GMX, Web.de, T-Online, ...)"
+#define PLESK		"Plesk: mail to a nonexistent user is returned with 'This address no longer accepts mail' (psa-locale-ru: 'этот адрес больше не принимает писем')"
+#define JP_CATV		"Japanese ISP help on error mails (catv-yokohama.ne.jp FAQ 11387: notices say 宛先不明, recipient unknown)"
+#define MAILRU		"Mail.ru MX replies (no published code list; the reply as public Postfix logs quote it: '550 Message was not accepted -- invalid mailbox')"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -390,6 +395,9 @@ static const struct phrase {
 	P("mailboxfull", "mailbox size exceeded", YANDEX_BOUNCES),
 	P("mailboxfull", "mailbox size limit exceeded", YANDEX_BOUNCES),
 	P("mailboxfull", "exceed maximum mailbox size", MAILUTILS),
+	P("mailboxfull", "exhausted allowed storage", SITEPACKAGE),
+	P("mailboxfull", "speichervolumen", SITEPACKAGE),
+	P("mailboxfull", "zuviele mails", SITEPACKAGE),
 	P("mailboxfull", "mailbox for user is full", DOVECOT),
 	P("mailboxfull", "disk quota exceeded", GLIBC_ERRNO),
 	/* Postfix local(8) past mailbox_size_limit: "error writing message:
@@ -414,6 +422,7 @@ static const struct phrase {
 	P("suspend", "mailbox disabled", RFC3463),
 	/* Yandex: the recipient's account is blocked. */
 	P("suspend", "policy rejection on the target address", YANDEX_BOUNCES),
+	P("suspend", "user is inactive", SITEPACKAGE),
 	P("suspend", "mailbox is disabled", YAHOO),
 	P("suspend", "account has been disabled", YAHOO),
 	P("suspend", "account is disabled", IANA_7_13),
@@ -432,6 +441,18 @@ static const struct phrase {
 	P("userunknown", "no correct recipients", YANDEX_BOUNCES),
 	P("userunknown", "bad recipient address syntax", YANDEX_BOUNCES),
 	P("userunknown", "bad address mailbox syntax", YANDEX_BOUNCES),
+	P("userunknown", "not a valid mailbox", KONTO_PL),
+	/* Mail.ru answers the end of DATA with "550 Message was not accepted
+	 * -- invalid mailbox. Local mailbox x is unavailable: user not found":
+	 * not a filter's excuse. */
+	P("userunknown", "invalid mailbox", MAILRU),
+	PF("userunknown", "user not found", KONTO_PL, F_EXCUSE),
+	PF("userunknown", "user is unknown", SITEPACKAGE, F_EXCUSE),
+	P("userunknown", "benutzer nicht bekannt", SITEPACKAGE),
+	P("userunknown", "no such mailbox", SITEPACKAGE),
+	P("userunknown", "no longer accepts mail", PLESK),
+	P("userunknown", "этот адрес больше не принимает писем", PLESK),
+	P("userunknown", "宛先不明", JP_CATV),
 	PF("userunknown", "unknown user", POSTFIX_LOCAL, F_EXCUSE),
 	PF("userunknown", "user unknown", USER_UNKNOWN, F_EXCUSE),
 	P("userunknown", "no mailbox here by that name", QMAIL_LOCAL),
