@@ -431,6 +431,7 @@ static const struct phrase {
 	P("suspend", "account is locked", VPOPMAIL),
 	P("userunknown", "recipient name is not recognized", EXCHANGE2003),
 	P("userunknown", "address you entered couldn't be found", EXCHANGE2007),
+	P("userunknown", "format of the e-mail address is incorrect", EXCHANGE2003),
 	P("userunknown", "e-mail address was not found", EXCHANGE2007),
 	P("userunknown", "email address was not found", EXCHANGE2007),
 	/* "Your message to x@example.org couldn't be delivered. x wasn't
@@ -487,6 +488,9 @@ static const struct phrase {
 	P("hostunknown", "host not found", POSTFIX_DNS),
 	P("hostunknown", "host unknown", SENDMAIL_ERR),
 	P("hostunknown", "host name is unknown", JP_ISP),
+	/* Exchange 2000/2003 #5.4.0: "The destination server for this
+	 * recipient could not be found in Domain Name Service (DNS)." */
+	P("hostunknown", "could not be found in domain name service", EXCHANGE2003),
 	P("hostunknown", "unknown host", JP_ISP),
 	P("hostunknown", "domain not found", POSTFIX_SMTPD),
 	P("hostunknown", "no such domain", COURIER),
@@ -576,6 +580,9 @@ static const struct phrase {
 	P("networkerror", "mail loop", EXIM_ACL),
 	P("networkerror", "mail forwarding loop", POSTFIX_LOCAL),
 	P("networkerror", "points to local host", EXIM_LOCALHOST),
+	/* Exchange 2003 #5.4.6: "... caused the message to bounce between
+	 * two servers or to be split into too many parts". */
+	P("networkerror", "bounce between two servers", EXCHANGE2003),
 	P("networkerror", "too many hops", SENDMAIL_SRV),
 	PF("networkerror", "host name lookup failure", SENDMAIL_ERR, F_TEMP),
 	PF("networkerror", "dns error", GMAIL, F_WEAK),
