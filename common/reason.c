@@ -304,6 +304,15 @@ static const struct phrase {
 	P("blocked", "permanently deferred", YAHOO),
 	P("blocked", "not authorized to send email directly", GMAIL),
 	P("blocked", "banned sending ip", EXCHANGE),
+	/* Exchange Online 5.7.505 "Access denied, banned recipient": the
+	 * recipient is not valid. */
+	P("userunknown", "banned recipient", EXCHANGE),
+	P("blocked", "bad helo", EXCHANGE),
+	P("blocked", "rejected by recipient", EXCHANGE),
+	P("speeding", "exceeded permitted limits", EXCHANGE),
+	/* 4.3.2 "STOREDRV.Deliver; recipient thread limit exceeded": the
+	 * mailbox receives too many messages too quickly. */
+	P("speeding", "thread limit exceeded", EXCHANGE),
 	PF("blocked", "greylist", POSTGREY, F_TEMP),
 	P("blocked", "client host rejected", POSTFIX_SMTPD),
 	/* RFC 5321 3.1: a server that will not talk to this client may
@@ -336,6 +345,11 @@ static const struct phrase {
 	P("securityerror", "tls required", OPENSMTPD_MTA),
 	P("securityerror", "tls session", EXIM_SMTP),
 	P("securityerror", "dane error", EXIM_SMTP),
+	/* Exchange Online 4.7.322-325 / 5.7.322-325 (TLS and DANE). */
+	P("securityerror", "certificate-expired", EXCHANGE),
+	P("securityerror", "tlsa-invalid", EXCHANGE),
+	P("securityerror", "dnssec-invalid", EXCHANGE),
+	P("securityerror", "certificate-host-mismatch", EXCHANGE),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -532,6 +546,10 @@ static const struct phrase {
 	P("requireptr", "reverse lookup", EXIM_ACL),
 	P("authfailure", "spf", RFC7208),
 	P("authfailure", "dkim", RFC6376),
+	/* Exchange Online 5.7.1 "Client was not authenticated", 5.7.12,
+	 * 5.7.133-136 "Sender was not authenticated for group/mailbox": after
+	 * the SPF, DKIM and DMARC texts, which say more. */
+	P("securityerror", "not authenticated", EXCHANGE),
 	P("badreputation", "reputation", GMAIL),
 	P("blocked", "listed at", SENDMAIL_M4),
 	P("blocked", "is listed in", EXIM_ACL),
