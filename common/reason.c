@@ -350,6 +350,14 @@ static const struct phrase {
 	P("securityerror", "tlsa-invalid", EXCHANGE),
 	P("securityerror", "dnssec-invalid", EXCHANGE),
 	P("securityerror", "certificate-host-mismatch", EXCHANGE),
+	/* Postfix smtp(8) with a TLS policy of encrypt or verify: "TLS is
+	 * required, but was not offered by host %s", "Cannot start TLS:
+	 * handshake failure", "Server certificate not verified". */
+	P("securityerror", "tls is required", POSTFIX_SMTP),
+	P("securityerror", "cannot start tls", POSTFIX_SMTP),
+	P("securityerror", "server certificate not", POSTFIX_SMTP),
+	/* "SMTPUTF8 is required, but was not offered by host %s" (5.6.7). */
+	P("contenterror", "smtputf8 is required", POSTFIX_SMTP),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
