@@ -1046,7 +1046,7 @@ vague_refusal(const char *r)
  * addresses only words such as "recipient rejected", "refused", "denied",
  * "not accepted". */
 static int
-bare_refusal(const char *diag)
+bare_refusal(const char *diag, int code)
 {
 	static const char *const words[] = { "rejected", "refused", "denied", "recipient",
 		"address", "rcpt", "to", "not", "accepted", "sorry", "no", NULL };
@@ -1054,6 +1054,18 @@ bare_refusal(const char *diag)
 
 	if (diag == NULL)
 		return 0;
+	/* A notice may put its own words before the reply ("SMTP error from
+	 * remote mail server after RCPT TO:<...>: 542 ..."): the reply starts
+	 * at its code. */
+	if (code >= 200 && code <= 599) {
+		for (const char *q = diag; (q = strchr(q, '0' + code / 100)) != NULL; q++) {
+			if ((q == diag || q[-1] == ' ' || q[-1] == ':' || q[-1] == '\n') &&
+			    status_find_reply(q, strlen(q), NULL) == code) {
+				diag = q;
+				break;
+			}
+		}
+	}
 	for (const char *p = diag; *p; ) {
 		const char *w = p, *e;
 		size_t n;
@@ -1073,6 +1085,10 @@ bare_refusal(const char *diag)
 		if (w == e)
 			continue;	/* codes, punctuation */
 		n = (size_t)(e - w);
+		/* qmail-remote ends the quoted reply with "Giving up on
+		 * 192.0.2.1.". */
+		if (n == 6 && strncasecmp(w, "giving", 6) == 0 && strncasecmp(p, "up on", 5) == 0)
+			break;
 		for (const char *const *k = words; *k && !known; k++)
 			if (strlen(*k) == n && strncasecmp(w, *k, n) == 0) {
 				known = 1;
@@ -1356,7 +1372,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "filtered";
 		rr = &r_excuse;
 	} else if (is(r, "undefined") && cmd == REASON_CMD_RCPT && !(st && sub == 7) &&
-	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag)) {
+	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag, in->code)) {
 		/* Refused for good at RCPT TO, and the reply says nothing but
 		 * that ("542 <who@example.org> Rejected"): the recipient's
 		 * address. A text this classifier does not know is not

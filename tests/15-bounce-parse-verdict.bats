@@ -218,3 +218,44 @@ postfix_dsn() {
 	# a warning is no expiry: the MTA is still retrying (issue 13)
 	[ "$(jqr '[.action, .reason, .class] | join(" ")' <<<"$output")" = "delayed undefined soft" ]
 }
+
+@test "verdict: a bare refusal at RCPT TO is the recipient's whatever words the notice puts around the reply" {
+	# Exim's notice names the command before the reply, qmail-send's ends
+	# it with "Giving up on": the reply alone says only "Rejected".
+	cat >"$BATS_TEST_TMPDIR/exim.eml" <<-'EOT'
+	From: Mail Delivery System <Mailer-Daemon@mx.example.net>
+	To: sender@example.net
+	Subject: Mail delivery failed: returning message to sender
+	X-Failed-Recipients: nobody@example.org
+
+	This message was created automatically by mail delivery software.
+
+	A message that you sent could not be delivered to one or more of its
+	recipients. This is a permanent error. The following address(es) failed:
+
+	  nobody@example.org
+	    host mx.example.org [192.0.2.1]
+	    SMTP error from remote mail server after RCPT TO:<nobody@example.org>:
+	    542 nobody@example.org Rejected
+	EOT
+	run bounce-parse "$BATS_TEST_TMPDIR/exim.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	cat >"$BATS_TEST_TMPDIR/qmail.eml" <<-'EOT'
+	From: MAILER-DAEMON@mx.example.net
+	To: sender@example.net
+	Subject: failure notice
+
+	Hi. This is the qmail-send program at mx.example.net.
+	I'm afraid I wasn't able to deliver your message to the following addresses.
+	This is a permanent error; I've given up. Sorry it didn't work out.
+
+	<nobody@example.org>:
+	192.0.2.1 does not like recipient.
+	Remote host said: 550 5.0.0 <nobody@example.org>... Rejected
+	Giving up on 192.0.2.1.
+
+	--- Below this line is a copy of the message.
+	EOT
+	run bounce-parse "$BATS_TEST_TMPDIR/qmail.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+}
