@@ -266,6 +266,8 @@ static const struct phrase {
 	PF("networkerror", "temporary failure in name resolution", GLIBC_ERRNO, F_TEMP),
 	PF("networkerror", "servfail", RFC2308, F_TEMP),
 	PF("networkerror", "the dns query has failed", HMAILSERVER, F_TEMP),
+	/* qmail-remote: "CNAME lookup failed temporarily. (#4.4.3)". */
+	PF("networkerror", "lookup failed temporarily", QMAIL_REMOTE, F_TEMP),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
 	P("userunknown", "not listed in public name & address book", DOMINO),
@@ -507,6 +509,8 @@ static const struct phrase {
 	P("hostunknown", "all relevant mx records point to non-existent hosts", EXIM_DNSLOOKUP),
 	P("hostunknown", "unrouteable mail domain", EXIM_ACL),
 	P("hostunknown", "nxdomain", RFC1035),
+	/* Gmail's DSN: "DNS Error: ... Domain name not found: example.org". */
+	P("hostunknown", "domain name not found", GMAIL_HELP),
 	P("hostunknown", "host not found", POSTFIX_DNS),
 	P("hostunknown", "host unknown", SENDMAIL_ERR),
 	P("hostunknown", "host name is unknown", JP_ISP),
