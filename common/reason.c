@@ -35,7 +35,7 @@ const struct reason_desc reason_table[] = {
 	{ "policyviolation", "soft", "refused by a policy of the recipient's site" },
 	{ "rejected", "soft", "the sender address was rejected" },
 	{ "requireptr", "soft", "the sending IP has no (matching) reverse DNS" },
-	{ "securityerror", "soft", "authentication or encryption needed or failed" },
+	{ "securityerror", "soft", "a security or policy check failed (authentication, encryption, X.7.x)" },
 	{ "spamdetected", "soft", "the message was taken as spam" },
 	{ "speeding", "soft", "rate limited: too many messages too fast" },
 	{ "suppressed", "soft", "the provider suppressed the address without trying" },
@@ -928,8 +928,11 @@ static const struct code_rule {
 	C(6, 8, 0, "contenterror", "status X.6.8 (UTF-8 string reply is required)", IANA),
 	C(6, 9, 0, "contenterror", "status X.6.9 (UTF-8 header cannot be transferred)", IANA),
 	C(6, 10, 0, "contenterror", "status X.6.10 (UTF-8 string reply is required)", IANA),
-	C(7, 0, 1, NULL, "status X.7.0 (other or undefined security status), or an unregistered X.7.Y", RFC3463 "; " MS_OXCMAIL),
-	C(7, 1, 1, "rejected", "status X.7.1 (delivery not authorized, message refused)", RFC3463),
+	/* RFC 3463 3.8: X.7 is the security or policy status; X.0 and X.1
+	 * alone say no more than that a security or policy check refused the
+	 * message (the sender's address is X.1.7/X.1.8). */
+	C(7, 0, 1, "securityerror", "status X.7.0 (other or undefined security status), or an unregistered X.7.Y", RFC3463 "; " MS_OXCMAIL),
+	C(7, 1, 1, "securityerror", "status X.7.1 (delivery not authorized, message refused)", RFC3463),
 	C(7, 2, 0, "rejected", "status X.7.2 (mailing list expansion prohibited)", RFC3463),
 	C(7, 3, 0, "securityerror", "status X.7.3 (security conversion required but not possible)", RFC3463),
 	C(7, 4, 0, "securityerror", "status X.7.4 (security features not supported)", RFC3463),
@@ -1322,7 +1325,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 			rr = &r_failed_temp;
 		}
 	} else if (is(in->action, "failed") && st == 4 && (cr == NULL || cr->reason == NULL ||
-	    is(cr->reason, "networkerror") || is(cr->reason, "systemerror"))) {
+	    is(cr->reason, "networkerror") || is(cr->reason, "systemerror") ||
+	    (cr->generic && sub == 7))) {
 		/* Failed with a temporary code: the MTA gave up retrying, unless
 		 * a code says what was wrong (4.2.2 full mailbox, 452). */
 		r = "expired";
@@ -1359,7 +1363,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		    in->diag) : marks_command(&mc);
 	}
 	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
-	    (ph->flags & F_WEAK) && vague_refusal(r) && cmd == REASON_CMD_MAIL)) &&
+	    (ph->flags & F_WEAK) && vague_refusal(r) && cmd == REASON_CMD_MAIL) ||
+	    (cr && rr == &cr->rule && cr->generic && cmd == REASON_CMD_MAIL)) &&
 	    (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && (!(ph && rr == &ph->rule) || sub == 1)))) {
 		/* The sender was refused: not the recipient's fault. X.1.7
