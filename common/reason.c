@@ -268,6 +268,8 @@ static const struct phrase {
 	PF("networkerror", "the dns query has failed", HMAILSERVER, F_TEMP),
 	/* qmail-remote: "CNAME lookup failed temporarily. (#4.4.3)". */
 	PF("networkerror", "lookup failed temporarily", QMAIL_REMOTE, F_TEMP),
+	/* OpenSMTPD mta.c: the routes are blocked here (before "blocked"). */
+	PF("networkerror", "all routes to destination blocked", OPENSMTPD_MTA, F_CONN),
 	/* Lotus Notes and Domino: the recipient is not in the directory
 	 * (not a block list's "listed in"). */
 	P("userunknown", "not listed in public name & address book", DOMINO),
@@ -360,6 +362,8 @@ static const struct phrase {
 	P("securityerror", "server certificate not", POSTFIX_SMTP),
 	/* "SMTPUTF8 is required, but was not offered by host %s" (5.6.7). */
 	P("contenterror", "smtputf8 is required", POSTFIX_SMTP),
+	/* OpenSMTPD mta.c, mta_on_secret() (temporary). */
+	PF("securityerror", "could not retrieve credentials", OPENSMTPD_MTA, F_TEMP),
 	P("authfailure", "fails to pass authentication checks", GMAIL),
 	P("authfailure", "does not have authentication information", GMAIL),
 	P("authfailure", "dmarc", RFC7489),
@@ -511,6 +515,8 @@ static const struct phrase {
 	P("hostunknown", "nxdomain", RFC1035),
 	/* Gmail's DSN: "DNS Error: ... Domain name not found: example.org". */
 	P("hostunknown", "domain name not found", GMAIL_HELP),
+	/* OpenSMTPD mta.c, mta_on_mx(): DNS_EINVAL, a permanent failure. */
+	P("hostunknown", "invalid domain name", OPENSMTPD_MTA),
 	P("hostunknown", "host not found", POSTFIX_DNS),
 	P("hostunknown", "host unknown", SENDMAIL_ERR),
 	P("hostunknown", "host name is unknown", JP_ISP),
@@ -598,6 +604,10 @@ static const struct phrase {
 	PF("networkerror", "network error on destination", OPENSMTPD_MTA, F_CONN),
 	PF("networkerror", "tried all mxs", HARAKA, F_CONN),
 	P("networkerror", "address family mismatch", OPENSMTPD_MTA),
+	/* OpenSMTPD mta.c, mta_on_source(): temporary failures to find a route
+	 * to the destination's MXs. */
+	PF("networkerror", "no valid route to", OPENSMTPD_MTA, F_CONN),
+	PF("networkerror", "could not retrieve source address", OPENSMTPD_MTA, F_TEMP),
 	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
 	P("networkerror", "message is looping", QMAIL_LOCAL),
 	P("networkerror", "loops back to myself", POSTFIX_ADDR),
