@@ -341,6 +341,9 @@ static const struct phrase {
 	P("notcompliantrfc", "multiple addresses in from", GMAIL),
 	P("notcompliantrfc", "missing a valid address in from", GMAIL),
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
+	/* Exim's transports (message_linelength_limit, RFC 5322 2.1.1's
+	 * 998 characters): "message has lines too long for transport". */
+	P("notcompliantrfc", "lines too long", EXIM_SMTP),
 	/* Exchange Online 5.7.1 "Client was not authenticated to send
 	 * anonymous mail during MAIL FROM", 5.7.57 "Client not authenticated
 	 * to send mail". */
@@ -603,6 +606,8 @@ static const struct phrase {
 	PF("networkerror", "connection reset", GLIBC_ERRNO, F_CONN),
 	PF("networkerror", "network error on destination", OPENSMTPD_MTA, F_CONN),
 	PF("networkerror", "tried all mxs", HARAKA, F_CONN),
+	/* Exim: every host of the domain is waiting for its retry time. */
+	PF("networkerror", "retry time not reached", EXIM_SMTP, F_CONN),
 	P("networkerror", "address family mismatch", OPENSMTPD_MTA),
 	/* OpenSMTPD mta.c, mta_on_source(): temporary failures to find a route
 	 * to the destination's MXs. */
