@@ -386,6 +386,12 @@ static const struct phrase {
 	P("mailererror", "command time limit exceeded", POSTFIX_PIPE),
 	P("mailererror", "command output", POSTFIX_PIPE),
 	P("mailererror", "mailer error", SENDMAIL_ERR),
+	/* Sendmail's sysexits texts (sendmail/sysexits.c SysExMsg): a local
+	 * delivery agent that could not write (EX_CANTCREAT), an I/O error
+	 * (EX_IOERR), a missing system file (EX_OSFILE). */
+	P("mailererror", "can't create output", SENDMAIL_ERR),
+	P("systemerror", "system file missing", SENDMAIL_ERR),
+	PF("systemerror", "i/o error", SENDMAIL_ERR, F_WEAK),
 	P("mailererror", "local delivery failed", EXIM_DELIVER),
 	/* "Child process of pipe transport returned 69 ... from command",
 	 * "pipe delivery process timed out". */
