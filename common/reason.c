@@ -150,6 +150,7 @@ const struct reason_desc reason_table[] = {
 #define PLESK		"Plesk: mail to a nonexistent user is returned with 'This address no longer accepts mail' (psa-locale-ru: 'этот адрес больше не принимает писем')"
 #define JP_CATV		"Japanese ISP help on error mails (catv-yokohama.ne.jp FAQ 11387: notices say 宛先不明, recipient unknown)"
 #define MAILRU		"Mail.ru MX replies (no published code list; the reply as public Postfix logs quote it: '550 Message was not accepted -- invalid mailbox')"
+#define AOL_PM		"AOL postmaster error codes (postmaster.aol.com/errors: RTR, HVU, DNS, RLY, DYN, CON blocks)"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -565,6 +566,16 @@ static const struct phrase {
 	P("blocked", "aup#cxbl", COX),
 	P("blocked", "cdrbl", COX),
 	P("blocked", "ipbl", COX),
+	/* AOL's postmaster codes (RTR, DNS, RLY, DYN, HVU, CON blocks): all
+	 * about the sending IP. */
+	P("requireptr", "rtr:rd", AOL_PM),
+	P("requireptr", "dns:nr", AOL_PM),
+	P("rejected", "rly:sn", AOL_PM),
+	P("toomanyconn", "con:b1", AOL_PM),
+	P("blocked", "rtr:", AOL_PM),
+	P("blocked", "rly:", AOL_PM),
+	P("blocked", "dyn:", AOL_PM),
+	P("blocked", "hvu:", AOL_PM),
 	P("blocked", "connections will not be accepted", YAHOO),
 	P("spamdetected", "spam", YANDEX),
 	P("spamdetected", "unsolicited", GMAIL),
