@@ -646,6 +646,9 @@ static const struct phrase {
 	 * two servers or to be split into too many parts". */
 	P("networkerror", "bounce between two servers", EXCHANGE2003),
 	P("networkerror", "too many hops", SENDMAIL_SRV),
+	/* Exchange Online 5.4.14 "Hop count exceeded - possible mail loop";
+	 * Domino "Message has exceeded maximum hop count". */
+	P("networkerror", "hop count", EXCHANGE),
 	PF("networkerror", "host name lookup failure", SENDMAIL_ERR, F_TEMP),
 	PF("networkerror", "dns error", GMAIL, F_WEAK),
 	PF("policyviolation", "policy", RFC5321, F_WEAK),
