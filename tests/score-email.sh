@@ -32,8 +32,10 @@
 #     the queue lifetime, or said to be temporary is never hard, where
 #     Sisimai may call it hard.
 #   - A refusal of the sender (a vague "Access denied" in answer to MAIL
-#     FROM, X.7.27 "sender address has null MX") is never hard for the
-#     recipient, whatever the wording ("Host does not accept mail").
+#     FROM, X.7.27 "sender address has null MX", a reply that names the
+#     sender's domain: "550 5.1.1 Sender domain does not exist") is never
+#     hard for the recipient, whatever the wording ("Host does not accept
+#     mail") or status.
 #   - A host not found that is reported as temporary (4.x.x) is
 #     networkerror, and a queue-lifetime give-up is expired unless a remote
 #     reply that says more is quoted (Sisimai reads some of these as
@@ -134,7 +136,7 @@ for my $f (sort keys %got) {
 		print "EXTRA\t$f\t$r\n" if $verbose;
 	}
 }
-my %floor = (recall => 90, status => 90, reason => 80, hardsoft => 93);
+my %floor = (recall => 97, status => 95, reason => 83, hardsoft => 94);
 my %score = (recall => $n ? 100 * $found / $n : 0, status => $sn ? 100 * $sok / $sn : 0,
     reason => $rn ? 100 * $rok / $rn : 0, hardsoft => $hn ? 100 * $hok / $hn : 0);
 printf "recall %.1f%% (%d/%d)  status %.1f%% (%d/%d)  reason %.1f%% (%d/%d)  hardsoft %.1f%% (%d/%d)  extra %d\n",
