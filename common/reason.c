@@ -151,6 +151,7 @@ const struct reason_desc reason_table[] = {
 #define JP_CATV		"Japanese ISP help on error mails (catv-yokohama.ne.jp FAQ 11387: notices say 宛先不明, recipient unknown)"
 #define MAILRU		"Mail.ru MX replies (no published code list; the reply as public Postfix logs quote it: '550 Message was not accepted -- invalid mailbox')"
 #define AOL_PM		"AOL postmaster error codes (postmaster.aol.com/errors: RTR, HVU, DNS, RLY, DYN, CON blocks)"
+#define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */
 enum {
@@ -237,6 +238,7 @@ static const struct phrase {
 	MARK(MK_EXPIRY, "time limit specified", EXCHANGE2003),
 	MARK(MK_EXPIRY, "despite repeated attempts", EXCHANGE_NDR),
 	MARK(MK_EXPIRY, "time(s)", HMAILSERVER),
+	MARK(MK_EXPIRY, "multiple delivery attempts failed", UI_NEMESIS),
 	MARK(MK_QUOTE, "said:", POSTFIX_SMTP),
 	MARK(MK_QUOTE, "did not like our", DMA),
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
