@@ -315,7 +315,7 @@ static const struct phrase {
 	 * recipient is not valid. */
 	P("userunknown", "banned recipient", EXCHANGE),
 	P("blocked", "bad helo", EXCHANGE),
-	P("blocked", "rejected by recipient", EXCHANGE),
+	P("blocked", "access denied, rejected by recipient", EXCHANGE),
 	P("speeding", "exceeded permitted limits", EXCHANGE),
 	/* 4.3.2 "STOREDRV.Deliver; recipient thread limit exceeded": the
 	 * mailbox receives too many messages too quickly. */
@@ -535,7 +535,6 @@ static const struct phrase {
 	/* Exchange 2000/2003 #5.4.0: "The destination server for this
 	 * recipient could not be found in Domain Name Service (DNS)." */
 	P("hostunknown", "could not be found in domain name service", EXCHANGE2003),
-	P("hostunknown", "unknown host", JP_ISP),
 	P("hostunknown", "domain not found", POSTFIX_SMTPD),
 	P("hostunknown", "no such domain", COURIER),
 	P("hostunknown", "name or service not known", GLIBC_ERRNO),
@@ -574,10 +573,10 @@ static const struct phrase {
 	P("requireptr", "dns:nr", AOL_PM),
 	P("rejected", "rly:sn", AOL_PM),
 	P("toomanyconn", "con:b1", AOL_PM),
-	P("blocked", "rtr:", AOL_PM),
-	P("blocked", "rly:", AOL_PM),
-	P("blocked", "dyn:", AOL_PM),
-	P("blocked", "hvu:", AOL_PM),
+	P("blocked", " rtr:", AOL_PM),
+	P("blocked", " rly:", AOL_PM),
+	P("blocked", " dyn:", AOL_PM),
+	P("blocked", " hvu:", AOL_PM),
 	P("blocked", "connections will not be accepted", YAHOO),
 	P("spamdetected", "spam", YANDEX),
 	P("spamdetected", "unsolicited", GMAIL),
