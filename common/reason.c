@@ -1361,10 +1361,10 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 			rr = &r_failed_temp;
 		}
 	} else if (is(in->action, "failed") && st == 4 && (cr == NULL || cr->reason == NULL ||
-	    is(cr->reason, "networkerror") || is(cr->reason, "systemerror") ||
-	    (cr->generic && sub == 7))) {
+	    is(cr->reason, "networkerror") || cr->generic)) {
 		/* Failed with a temporary code: the MTA gave up retrying, unless
-		 * a code says what was wrong (4.2.2 full mailbox, 452). */
+		 * a code says what was wrong (4.2.2 full mailbox, 4.4.3 directory
+		 * server failure, 452). */
 		r = "expired";
 		rr = &r_failed_temp;
 		/* 421 and 451 say no more than X.4.2 does. */
