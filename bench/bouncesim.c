@@ -397,8 +397,13 @@ add_ttd(double hours)
 struct send {
 	int64_t t;
 	uint32_t r;
-	uint8_t retry;
+	uint8_t retry;		/* an index of retry_kinds */
 };
+
+/* What made a retry due (its record's "schedule"), for the trace: a send's
+ * retry field (0 is the daily send). */
+static const char *const retry_kinds[] = { "daily", "retry", "adaptive", "fallback",
+	"recovered" };
 
 static struct send *sends;
 static size_t nsends, cap_sends;
@@ -492,8 +497,8 @@ log_send(FILE *fp, const struct send *s)
 		if (r->episode == EP_OPEN)
 			add_ttd((double)(s->t - r->since) / HOUR);
 		if (trace)
-			fprintf(trace, "deliver\tr%u\t%s\t%lld\t%s\n", s->r, d->name,
-			    (long long)s->t, s->retry ? "retry" : "daily");
+			fprintf(trace, "deliver\tr%u\t%s\t%lld\t%s\t%s\n", s->r, d->name,
+			    (long long)s->t, s->retry ? "retry" : "daily", retry_kinds[s->retry]);
 		r->episode = EP_NONE;
 		return;
 	}
@@ -508,11 +513,28 @@ log_send(FILE *fp, const struct send *s)
 		episodes++;
 	}
 	if (trace)
-		fprintf(trace, "bounce\tr%u\t%s\t%lld\t%s\t%s\n", s->r, d->name,
-		    (long long)s->t, s->retry ? "retry" : "daily", full ? "full" : "rate");
+		fprintf(trace, "bounce\tr%u\t%s\t%lld\t%s\t%s\t%s\n", s->r, d->name,
+		    (long long)s->t, s->retry ? "retry" : "daily", full ? "full" : "rate",
+		    retry_kinds[s->retry]);
 }
 
 /* --- reading the programs' output --- */
+
+
+static int
+retry_kind(const char *line)
+{
+	const char *p = strstr(line, "\"schedule\":\"");
+
+	if (p == NULL)
+		return 1;
+	p += 12;
+	for (int k = 2; k < 5; k++)
+		if (strncmp(p, retry_kinds[k], strlen(retry_kinds[k])) == 0 &&
+		    p[strlen(retry_kinds[k])] == '"')
+			return k;
+	return 1;
+}
 
 /* The recipient of a record line ("rcpt":"r123@..."), or -1. */
 static long
@@ -681,7 +703,8 @@ cron(int64_t T)
 				long r = rcpt_of(line);
 
 				if (r >= 0)
-					add_send(T + 1 + (int64_t)(k++ % 600), (uint32_t)r, 1);
+					add_send(T + 1 + (int64_t)(k++ % 600), (uint32_t)r,
+					    retry_kind(line));
 			}
 			fclose(fp);
 		}

@@ -156,13 +156,26 @@ due_plans(struct plan_set *plans, const struct args *a, struct pace *pace, struc
 	}
 	if (ndue > 0)
 		qsort(due, ndue, sizeof *due, due_cmp);
+	/* Adaptive plans waiting on a full server: one probe a domain. */
+	for (size_t i = 0; i < plan_count(plans); i++) {
+		struct plan *p = plan_at(plans, i);
+
+		if (p->state == PLAN_CLAIMED && plan_waits_on_server(p) && !plan_is_due(p, &opts) &&
+		    p->last_event < p->claimed_at)
+			pace_probe_out(pace, plan_domain(p));
+	}
+	for (size_t i = 0; i < ndue; i++)
+		if (plan_waits_on_server(due[i].plan))
+			pace_probe_offer(pace, plan_domain(due[i].plan), i, due[i].plan->attempts);
 	for (size_t i = 0; i < ndue && (a->limit < 0 || ngo < (size_t)a->limit); i++)
-		if (pace_admit(pace, due[i].plan->rcpt, plan_domain(due[i].plan)) == PACE_GO)
+		if (pace_admit(pace, due[i].plan->rcpt, plan_domain(due[i].plan),
+		    plan_waits_on_server(due[i].plan) ? (long)i : -1) == PACE_GO)
 			due[ngo++] = due[i];
 	if (a->verbose)
 		util_warnx("%zu due: %zu handed out, held back %lu by --per-domain, %lu paused "
-		    "by the list, %lu by --throttle%s", ndue, ngo, pace->held[PACE_CAP],
-		    pace->held[PACE_PAUSED], pace->held[PACE_THROTTLE], a->limit >= 0 &&
+		    "by the list, %lu by --throttle, %lu for a probe%s", ndue, ngo,
+		    pace->held[PACE_CAP], pace->held[PACE_PAUSED], pace->held[PACE_THROTTLE],
+		    pace->held[PACE_PROBE], a->limit >= 0 &&
 		    ngo == (size_t)a->limit && ngo < ndue ? ", the rest by --limit" : "");
 	*duep = due;
 	return ngo;

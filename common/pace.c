@@ -86,13 +86,34 @@ pace_load_throttle(struct pace *p, const char *path)
 	return rc;
 }
 
+void
+pace_probe_out(struct pace *p, const char *domain)
+{
+	hmap_put(&p->probes, domain, strlen(domain), NULL)->num = -1;
+}
+
+void
+pace_probe_offer(struct pace *p, const char *domain, size_t i, unsigned attempts)
+{
+	struct hmap_entry *he = hmap_put(&p->probes, domain, strlen(domain), NULL);
+
+	if (he->num == 0 || (he->num > 0 && attempts < (unsigned long long)he->num >> 40))
+		he->num = (long long)attempts << 40 | (long long)(i + 1);
+}
+
 enum pace_verdict
-pace_admit(struct pace *p, const char *rcpt, const char *domain)
+pace_admit(struct pace *p, const char *rcpt, const char *domain, long probe)
 {
 	enum pace_verdict v = PACE_GO;
 	long long cap = p->per_domain;
 	struct hmap_entry *he;
 
+	/* Retries to a server still full wait for what its probe finds. */
+	if (probe >= 0 && ((he = hmap_get(&p->probes, domain, strlen(domain))) == NULL ||
+	    he->num < 0 || (he->num & ((1LL << 40) - 1)) != probe + 1)) {
+		p->held[PACE_PROBE]++;
+		return PACE_PROBE;
+	}
 	if (p->have_list) {
 		char key[ADDR_MAX];
 		int n = supplist_key(rcpt, strlen(rcpt), p->list.fold_local, key);
@@ -124,5 +145,6 @@ pace_free(struct pace *p)
 		supplist_index_free(&p->list);
 	hmap_free(&p->throttled, NULL);
 	hmap_free(&p->sent, NULL);
+	hmap_free(&p->probes, NULL);
 	memset(p, 0, sizeof *p);
 }

@@ -72,6 +72,7 @@ void
 plan_set_init(struct plan_set *s)
 {
 	memset(s, 0, sizeof *s);
+	s->input_first = s->input_last = PLAN_NOTIME;
 }
 
 static void *
@@ -143,6 +144,7 @@ plan_set_free(struct plan_set *s)
 	free(s->slots);
 	free(s->strings.slots);
 	hmap_free(&s->domain_back, NULL);
+	hmap_free(&s->domain_took, NULL);
 	for (size_t i = 0; i < s->narena; i++)
 		free(s->arena[i]);
 	free(s->arena);
@@ -382,6 +384,31 @@ rematch(struct plan_set *s, struct plan *p, const struct plan_opts *o)
 	return r;
 }
 
+/* The retry times of an adaptive rule for p, each counted from a first
+ * bounce: from the domain's recovery figures when there are enough of them
+ * (returns 1, *ep set), else the fallback schedule's (0). */
+static int
+adaptive_times(const struct plan *p, const struct policy_rule *r, const struct plan_opts *o,
+    long long *at, const struct recovery_entry **ep)
+{
+	const struct recovery_entry *e = o->recovery && p->reason ?
+	    recovery_table_find(o->recovery, plan_domain(p), p->reason) : NULL;
+	long long sum = 0;
+
+	*ep = e;
+	if (e && e->recovered >= (unsigned long long)r->observations && e->median >= 0) {
+		long long q[POLICY_MAX_RETRIES + 1];
+
+		for (int k = 0; k < r->retries; k++)
+			q[k] = recovery_round(recovery_entry_quantile(e, policy_adaptive_level(k)));
+		policy_adaptive_times(r, q, at);
+		return 1;
+	}
+	for (int k = 0; k < r->retries; k++)
+		at[k] = sum += policy_gap(r, (unsigned)k, 0);
+	return 0;
+}
+
 /* An adaptive rule: the retry from the domain's recovery figures when there
  * are enough of them (counted from the first bounce, never sooner than min
  * after the last attempt), else the fallback gap already in next_retry. The
@@ -391,38 +418,28 @@ static void
 adaptive(struct plan_set *s, struct plan *p, const struct policy_rule *r, int64_t t,
     const struct plan_opts *o)
 {
-	const struct recovery_entry *e = o->recovery && p->reason ?
-	    recovery_table_find(o->recovery, plan_domain(p), p->reason) : NULL;
+	const struct recovery_entry *e;
+	long long at[POLICY_MAX_RETRIES + 1];
+	int use = adaptive_times(p, r, o, at, &e);
 	unsigned long long seen = e ? e->recovered : 0;
-	long long at[POLICY_MAX_RETRIES + 1], sum = 0;
 	struct util_buf b = {0};
-	char d1[64], d2[64];
-	int use = seen >= (unsigned long long)r->observations && e->median >= 0;
+	char d1[64], d2[64], line[512];
 	const char *kind = p->reason ? p->reason : "undefined";
 
 	if (use) {
-		long long p90 = e->p90 >= 0 ? e->p90 : e->median, q[POLICY_MAX_RETRIES + 1];
-		char line[512];
+		long long p90 = e->p90 >= 0 ? e->p90 : e->median;
 
-		for (int k = 0; k < r->retries; k++)
-			q[k] = recovery_round(recovery_entry_quantile(e, policy_adaptive_level(k)));
-		policy_adaptive_times(r, q, at);
 		p->next_retry = max64(max64(p->first_bounce + at[p->attempts],
 		    p->last_attempt + r->amin), t);
 		snprintf(line, sizeof line, "%llu recoveries from %s: median %s, 90%% within %s, "
 		    "%.1f%% never", seen, kind, recovery_format_duration(e->median, d1, sizeof d1),
 		    recovery_format_duration(p90, d2, sizeof d2), e->never_share > 0 ?
 		    e->never_share * 100.0 : 0.0);
-		p->basis = intern(s, line);
 	} else {
-		char line[256];
-
-		for (int k = 0; k < r->retries; k++)
-			at[k] = sum += policy_gap(r, (unsigned)k, 0);
 		snprintf(line, sizeof line, "%llu recoveries from %s, %d needed: the fallback "
 		    "schedule", seen, kind, r->observations);
-		p->basis = intern(s, line);
 	}
+	p->basis = intern(s, line);
 	p->sched = use ? PLAN_SCHED_ADAPTIVE : PLAN_SCHED_FALLBACK;
 	for (int k = 0; k < r->retries; k++) {
 		if (k)
@@ -431,6 +448,36 @@ adaptive(struct plan_set *s, struct plan *p, const struct policy_rule *r, int64_
 	}
 	p->retry_at = intern(s, util_buf_str(&b));
 	util_buf_free(&b);
+}
+
+/* The retry handed out was refused for the rate (speeding, toomanyconn): the
+ * server is up but takes no more just now, which says nothing of the
+ * recipient, so it is no attempt. It goes again in one to two hours (spread
+ * by recipient, so that the refused do not come back all at once), no
+ * sooner than an adaptive rule's min. */
+static void
+refuse(struct plan_set *s, struct plan *p, int64_t t, const struct plan_opts *o)
+{
+	const struct policy_rule *r = rematch(s, p, o);
+	uint64_t rnd = hash_mix(hash_bytes(o->seed ^ 0x51afd7ed558ccd1dULL, p->rcpt,
+	    strlen(p->rcpt)) + p->refused);
+	long long wait = 3600 + (long long)(rnd % 3600);
+	char when[BKTIME_BUFSZ], line[160];
+
+	if (p->attempts > 0)
+		p->attempts--;
+	p->refused++;
+	p->claimed_at = PLAN_NOTIME;
+	if (r->kind == POLICY_ADAPTIVE) {
+		if (wait < r->amin)
+			wait = r->amin;
+		p->sched = PLAN_SCHED_RECOVERED;
+		snprintf(line, sizeof line, "the retry was refused for the rate at %s: the "
+		    "server is up", bktime_format((time_t)t, when));
+		p->basis = intern(s, line);
+	}
+	p->next_retry = t + wait;
+	set_state(p, PLAN_WAITING, o);
 }
 
 /* Schedules the retry after p->attempts retries, answering a bounce at t;
@@ -517,7 +564,7 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 	struct plan *p = find_any(s, e->rcpt);
 	int64_t t = e->time;
 	uint32_t fp = fingerprint(e);
-	int delivery = 0, delay = 0, hard = 0, fresh;
+	int delivery = 0, delay = 0, hard = 0, fresh, refusal;
 
 	s->stats.events++;
 	/* A complaint stops sending (suppress); there is nothing to retry. */
@@ -525,6 +572,10 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 		s->stats.ignored++;
 		return 0;
 	}
+	if (s->input_first == PLAN_NOTIME || t < s->input_first)
+		s->input_first = t;
+	if (s->input_last == PLAN_NOTIME || t > s->input_last)
+		s->input_last = t;
 	if (strcmp(e->action, "failed") == 0)
 		hard = e->class && strcmp(e->class, "hard") == 0;
 	else if (strcmp(e->action, "delayed") == 0)
@@ -539,6 +590,7 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 
 		if (added || t > he->num)
 			he->num = t;
+		hmap_put(&s->domain_took, e->domain, strlen(e->domain), NULL)->num++;
 	}
 	fresh = p == NULL || (p->flags & PLAN_F_REMOVED);
 	if (fresh) {
@@ -599,6 +651,14 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 		p->flags = PLAN_F_CHANGED;
 		return 1;
 	}
+	/* A retry refused for the rate (a bounded number of times) is no bounce
+	 * of the recipient's: its details stay those of the bounce before. */
+	refusal = !hard && p->state == PLAN_CLAIMED && t >= p->claimed_at && e->reason &&
+	    recovery_refusal(e->reason) && p->refused < p->max_attempts;
+	if (refusal) {
+		refuse(s, p, t, o);
+		return 1;
+	}
 	if (t < p->first_bounce)
 		p->first_bounce = t;
 	if (t > p->last_bounce) {
@@ -632,9 +692,54 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 	return 1;
 }
 
-void
-plan_domains_back(struct plan_set *s, const struct plan_opts *o)
+int
+plan_waits_on_server(const struct plan *p)
 {
+	return (p->sched == PLAN_SCHED_ADAPTIVE || p->sched == PLAN_SCHED_FALLBACK) &&
+	    p->reason && !recovery_rcpt_scope(p->reason) && !recovery_refusal(p->reason);
+}
+
+/* The adaptive rule of a plan that waits on its server, or NULL. */
+static const struct policy_rule *
+server_rule(const struct plan *p, const struct plan_opts *o)
+{
+	const struct policy_rule *r;
+
+	if (p->state != PLAN_WAITING || (p->flags & PLAN_F_REMOVED) || !plan_waits_on_server(p))
+		return NULL;
+	r = policy_match(o->policy, plan_domain(p), p->reason, p->status);
+	return r && r->kind == POLICY_ADAPTIVE ? r : NULL;
+}
+
+struct release {
+	struct plan *p;
+	const struct policy_rule *r;
+	int64_t back;		/* the domain's newest delivery */
+};
+
+static int
+release_cmp(const void *a, const void *b)
+{
+	const struct release *x = a, *y = b;
+	int c = strcmp(plan_domain(x->p), plan_domain(y->p));
+
+	if (c)
+		return c;
+	if (x->p->first_bounce != y->p->first_bounce)
+		return x->p->first_bounce < y->p->first_bounce ? -1 : 1;
+	return strcmp(x->p->rcpt, y->p->rcpt);
+}
+
+/* The domains that took mail again: their waiting plans are released, at
+ * the rate each domain took mail in the input, after those released before
+ * and not yet out. */
+static void
+release(struct plan_set *s, const struct plan_opts *o)
+{
+	struct release *rel = NULL;
+	struct hmap out = HMAP_INIT;	/* domain -> released plans still to go */
+	size_t n = 0;
+	int64_t span = s->input_last != PLAN_NOTIME ? s->input_last - s->input_first : 0;
 	char when[BKTIME_BUFSZ], line[160];
 
 	if (s->domain_back.count == 0)
@@ -643,26 +748,147 @@ plan_domains_back(struct plan_set *s, const struct plan_opts *o)
 		struct plan *p = plan_at(s, i);
 		const struct policy_rule *r;
 		struct hmap_entry *he;
-		int64_t t;
 
-		if (p->state != PLAN_WAITING || p->sched == PLAN_SCHED_NONE ||
-		    (p->flags & PLAN_F_REMOVED) || (p->reason && recovery_rcpt_scope(p->reason)) ||
+		if (p->state == PLAN_WAITING && p->sched == PLAN_SCHED_RECOVERED &&
+		    !(p->flags & PLAN_F_REMOVED) && p->next_retry > (int64_t)o->now) {
+			hmap_put(&out, plan_domain(p), strlen(plan_domain(p)), NULL)->num++;
+			continue;
+		}
+		if ((r = server_rule(p, o)) == NULL ||
 		    (he = hmap_get(&s->domain_back, plan_domain(p), strlen(plan_domain(p)))) == NULL ||
 		    he->num <= p->last_bounce || he->num <= p->last_attempt)
 			continue;
-		r = policy_match(o->policy, plan_domain(p), p->reason, p->status);
-		if (r == NULL || r->kind != POLICY_ADAPTIVE)
-			continue;
-		t = max64(he->num, p->last_attempt + r->amin);
-		if (t >= p->next_retry)
-			continue;
+		rel = util_xreallocarray(rel, n + 1, sizeof *rel);
+		rel[n++] = (struct release){ p, r, he->num };
+	}
+	if (n > 0)
+		qsort(rel, n, sizeof *rel, release_cmp);
+	for (size_t i = 0, k = 0; i < n; i++, k++) {
+		struct plan *p = rel[i].p;
+		/* k: the plan's slot at its domain. */
+		const char *d = plan_domain(p);
+		struct hmap_entry *he;
+		long long rate;
+		int64_t t;
+
+		if (i == 0 || strcmp(d, plan_domain(rel[i - 1].p)) != 0) {
+			/* A new domain: its slots after those taken. */
+			he = hmap_get(&out, d, strlen(d));
+			k = he ? (size_t)he->num : 0;
+		}
+		he = hmap_get(&s->domain_took, d, strlen(d));
+		rate = he ? he->num * 3600 / (span > 3600 ? span : 3600) : 0;
+		if (rate < PLAN_RELEASE_MIN)
+			rate = PLAN_RELEASE_MIN;
+		/* A slot even for a plan due sooner by its own schedule: all the
+		 * released go at the rate. */
+		t = max64(rel[i].back + (int64_t)k * 3600 / rate, p->last_attempt + rel[i].r->amin);
 		p->next_retry = t;
 		p->sched = PLAN_SCHED_RECOVERED;
-		snprintf(line, sizeof line, "%s took mail again at %s", plan_domain(p),
-		    bktime_format((time_t)he->num, when));
+		snprintf(line, sizeof line, "%s took mail again at %s", d,
+		    bktime_format((time_t)rel[i].back, when));
 		p->basis = intern(s, line);
 		p->flags |= PLAN_F_CHANGED;
 	}
+	free(rel);
+	hmap_free(&out, NULL);
+}
+
+/* A domain still full, as its plans show: when its outage began (the
+ * earliest first bounce) and when it was last seen full (the newest bounce). */
+struct outage {
+	int64_t since, seen;
+	const struct policy_rule *r;	/* the rule of at, NULL until computed */
+	long long at[POLICY_MAX_RETRIES + 1];
+};
+
+/* The plans of domains still full retry together, at the retry times counted
+ * from the outage's beginning, each the first after the newest bounce there;
+ * past the last one (counted from the plan's own first bounce), the plan is
+ * exhausted. */
+static void
+align(struct plan_set *s, const struct plan_opts *o)
+{
+	struct hmap outages = HMAP_INIT;	/* "domain\treason" -> struct outage */
+	struct util_buf key = {0};
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < s->n; i++) {
+			struct plan *p = plan_at(s, i);
+			const struct recovery_entry *e;
+			const struct policy_rule *r;
+			const long long *at;
+			struct hmap_entry *he;
+			struct outage *out;
+			int64_t next = PLAN_NOTIME;
+			int n, j, added;
+
+			if ((p->flags & PLAN_F_REMOVED) || !plan_waits_on_server(p) ||
+			    (p->state != PLAN_WAITING && p->state != PLAN_CLAIMED))
+				continue;
+			util_buf_reset(&key);
+			util_buf_adds(&key, plan_domain(p));
+			util_buf_addc(&key, '\t');
+			util_buf_adds(&key, p->reason);
+			if (pass == 0) {
+				/* The retries out count: they are the outage's too. */
+				he = hmap_put(&outages, key.p, key.len, &added);
+				if (added) {
+					he->val = out = util_xcalloc(1, sizeof *out);
+					out->since = p->first_bounce;
+					out->seen = p->last_bounce;
+				}
+				out = he->val;
+				out->since = p->first_bounce < out->since ? p->first_bounce : out->since;
+				out->seen = max64(out->seen, p->last_bounce);
+				continue;
+			}
+			if ((r = server_rule(p, o)) == NULL)
+				continue;
+			out = hmap_get(&outages, key.p, key.len)->val;
+			n = r->retries;
+			if (p->attempts >= n)
+				continue;
+			if (out->r != r) {
+				/* The figures are the domain's: once a group. */
+				adaptive_times(p, r, o, out->at, &e);
+				out->r = r;
+			}
+			at = out->at;
+			for (j = p->attempts; j < n; j++) {
+				int64_t rung = j < n - 1 ? out->since + at[j] : p->first_bounce + at[j];
+
+				if (rung > out->seen) {
+					next = max64(rung, p->last_attempt + r->amin);
+					break;
+				}
+			}
+			if (next == PLAN_NOTIME) {
+				char when[BKTIME_BUFSZ], line[160];
+
+				snprintf(line, sizeof line, "%s was full still at %s, past the last "
+				    "retry time", plan_domain(p), bktime_format((time_t)out->seen,
+				    when));
+				p->basis = intern(s, line);
+				p->next_retry = PLAN_NOTIME;
+				set_state(p, PLAN_EXHAUSTED, o);
+				s->stats.exhausted++;
+				p->flags |= PLAN_F_CHANGED;
+			} else if (next != p->next_retry) {
+				p->next_retry = next;
+				p->flags |= PLAN_F_CHANGED;
+			}
+		}
+	}
+	util_buf_free(&key);
+	hmap_free(&outages, free);
+}
+
+void
+plan_domains_back(struct plan_set *s, const struct plan_opts *o)
+{
+	release(s, o);
+	align(s, o);
 }
 
 int64_t
@@ -1008,6 +1234,8 @@ format_plan(struct out *b, const struct plan *p, const struct plan_opts *o)
 	    p->state == PLAN_RESOLVED);
 	put_time(b, "expires", expiry(p, o));
 	put_num(b, "delays", p->delays);
+	if (p->refused)
+		put_num(b, "refused", p->refused);
 	put_time(b, "last_event", p->last_event);
 	put_time(b, "since", p->since);
 	put_time(b, "seen_upto", p->seen_upto);
@@ -1042,13 +1270,13 @@ enum {
 	K_RCPT, K_DOMAIN, K_STATE, K_STATUS, K_REASON, K_ATTEMPTS, K_MAX_ATTEMPTS,
 	K_FIRST_BOUNCE, K_LAST_BOUNCE, K_LAST_ATTEMPT, K_NEXT_RETRY, K_CLAIMED_AT,
 	K_RESOLVED_AT, K_MSGIDS, K_FROM, K_RULE, K_SCHEDULE, K_BASIS, K_RETRY_AT, K_PAUSE,
-	K_EXPIRES, K_DELAYS, K_LAST_EVENT, K_SINCE, K_SEEN_UPTO, K_SEEN, K_NKEYS
+	K_EXPIRES, K_DELAYS, K_REFUSED, K_LAST_EVENT, K_SINCE, K_SEEN_UPTO, K_SEEN, K_NKEYS
 };
 static const char *const plan_keys[K_NKEYS] = {
 	"rcpt", "domain", "state", "status", "reason", "attempts", "max_attempts",
 	"first_bounce", "last_bounce", "last_attempt", "next_retry", "claimed_at",
 	"resolved_at", "msgids", "from", "rule", "schedule", "basis", "retry_at", "pause",
-	"expires", "delays", "last_event", "since", "seen_upto", "seen",
+	"expires", "delays", "refused", "last_event", "since", "seen_upto", "seen",
 };
 
 /* RFC 3339 as written by bktime_format ("2026-11-27T10:00:00Z"), quickly;
@@ -1197,6 +1425,9 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 	if (get_count(fj, K_DELAYS, UINT32_MAX, &v, why, whylen))
 		return -1;
 	tmp.delays = (uint32_t)v;
+	if (get_count(fj, K_REFUSED, 255, &v, why, whylen))
+		return -1;
+	tmp.refused = (uint8_t)v;
 	if ((str = flatjson_str(fj, K_PAUSE)) != NULL) {
 		if (bktime_parse_duration(str, &v) != 0 || v > UINT32_MAX) {
 			snprintf(why, whylen, "\"pause\" is not a duration");

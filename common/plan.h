@@ -43,6 +43,7 @@ struct plan {
 	uint8_t nmsgids;
 	uint8_t flags;		/* PLAN_F_* */
 	uint8_t sched;		/* PLAN_SCHED_* */
+	uint8_t refused;	/* retries refused for the rate (not counted as attempts) */
 };
 
 /* Under an adaptive rule: which schedule the next retry comes from. */
@@ -92,6 +93,8 @@ struct plan_set {
 	size_t nbad;
 	struct plan_stats stats;
 	struct hmap domain_back;	/* domain -> num: its newest delivery in the input */
+	struct hmap domain_took;	/* domain -> num: its deliveries in the input */
+	int64_t input_first, input_last;	/* event times read; PLAN_NOTIME: none */
 };
 
 void plan_set_init(struct plan_set *s);
@@ -116,11 +119,25 @@ void plan_clean_temps(const char *path);
 
 /* Moves plans on with one event. Returns 1 if a plan changed, else 0. */
 int plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o);
-/* Adaptive rules: a plan waiting on a domain that took mail again after its
- * last bounce (a delivery to another recipient there, in the events read)
- * is due now, no sooner than the rule's min after its last attempt. Call
- * after the events, before plan_age. */
+/* Adaptive rules, after the events, before plan_age:
+ *  - a plan waiting on a domain that took mail again after its last bounce
+ *    (a delivery to another recipient there, in the events read) is
+ *    released, no sooner than the rule's min after its last attempt; the
+ *    released plans of a domain are spread out at the rate the domain took
+ *    mail in the events (at least PLAN_RELEASE_MIN an hour), so that they do
+ *    not pile onto a server just back;
+ *  - the plans of a domain still full (a kind of the server's, not the
+ *    mailbox's) retry together, at the retry times counted from the domain's
+ *    earliest first bounce, each the first one after the newest bounce there
+ *    (a bounce of another recipient tells as much as a retry of one's own);
+ *    a plan whose last retry time the domain was seen full past is
+ *    exhausted, never sooner than from its own first bounce. */
+#define PLAN_RELEASE_MIN 10
 void plan_domains_back(struct plan_set *s, const struct plan_opts *o);
+/* Whether an adaptive plan waits on its server (a kind of the server's, not
+ * the mailbox's or the rate's) and not released by a delivery: retry-due
+ * sends one such plan a domain at a time (a probe). */
+int plan_waits_on_server(const struct plan *p);
 /* Time passes: quiet claims resolve, resolved, failed and exhausted plans
  * expire (removed). */
 void plan_age(struct plan_set *s, const struct plan_opts *o);

@@ -228,6 +228,12 @@ recovery_rcpt_scope(const char *kind)
 	return strcmp(kind, "mailboxfull") == 0 || strcmp(kind, "suspend") == 0;
 }
 
+int
+recovery_refusal(const char *kind)
+{
+	return strcmp(kind, "speeding") == 0 || strcmp(kind, "toomanyconn") == 0;
+}
+
 static struct recovery_key *
 key_of(struct recovery *r, const char *key, int create)
 {

@@ -73,6 +73,9 @@ void recovery_free(struct recovery *r);
  * (mailboxfull, suspend), which a delivery to another recipient says nothing
  * about, rather than the server's. */
 int recovery_rcpt_scope(const char *kind);
+/* Whether a kind of soft bounce is a refusal for the rate (speeding,
+ * toomanyconn): the server is up, but takes no more just now. */
+int recovery_refusal(const char *kind);
 /* Whether the event of that action and class is a soft bounce, a delivery,
  * or neither (0), for the measurement. */
 enum { RECOVERY_NONE, RECOVERY_BOUNCE, RECOVERY_DELIVERY };

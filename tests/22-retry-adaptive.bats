@@ -148,12 +148,16 @@ secs() {
 	ev 2026-11-20T11:00:00Z dan@slow.example failed systemfull soft >>"$T/ev2"
 	retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T11:30:00Z "$T/ev2" >/dev/null
 	[ "$(field dan@slow.example '[.schedule, .next_retry] | join(" ")')" = "fallback 2026-11-21T11:00:00Z" ]
-	# Handed out, bounced again: the schedule goes on from there.
+	# Handed out, bounced again: the schedule goes on from there, its times
+	# (1d, 3d, ...) counted from the domain's first bounce (ann's, 10:00), and
+	# dan, of the same full server, retries with ann.
 	retry-due -s "$S" --now 2026-11-20T11:30:00Z | jq -r .rcpt | grep -qx ann@slow.example
 	ev 2026-11-20T11:31:00Z ann@slow.example failed systemfull soft |
 	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T12:00:00Z >/dev/null
 	[ "$(field ann@slow.example '[.schedule, .attempts, .next_retry] | join(" ")')" = \
-	    "fallback 1 2026-11-22T11:30:00Z" ]
+	    "fallback 1 2026-11-23T10:00:00Z" ]
+	[ "$(field dan@slow.example '[.schedule, .attempts, .next_retry] | join(" ")')" = \
+	    "fallback 0 2026-11-21T10:00:00Z" ]
 }
 
 @test "adaptive: other rules' plans are as before, with no schedule keys" {
@@ -182,6 +186,113 @@ secs() {
 	done
 	[ "$(field eve@fast.example '[.state, .attempts] | join(" ")')" = "exhausted 2" ]
 	[ "$(field eve@fast.example .next_retry)" = 2026-11-22T10:00:00Z ] || true
+}
+
+@test "adaptive: a retry refused for the rate is no attempt: it goes again in one to two hours" {
+	policy
+	ev 2026-11-20T10:00:00Z ann@slow.example failed systemfull soft |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:05:00Z >/dev/null
+	t=$(date -u -d 2026-11-21T10:01:00Z +%s)
+	for i in 1 2 3 4; do
+		retry-due -s "$S" --now "$(field ann@slow.example .next_retry)" | jq -r .rcpt | grep -qx ann@slow.example
+		ev "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)" ann@slow.example failed speeding soft |
+		    retry-plan -s "$S" -p "$T/policy" --now "@$((t + 60))" >/dev/null
+		# The server is up: the plan's details stay those of its bounce.
+		[ "$(field ann@slow.example '[.state, .attempts, .refused, .reason, .schedule] | join(" ")')" = \
+		    "waiting 0 $i systemfull recovered" ]
+		next=$(date -u -d "$(field ann@slow.example .next_retry)" +%s)
+		[ "$next" -ge $((t + 3600)) ] && [ "$next" -lt $((t + 7200)) ]
+		[[ "$(field ann@slow.example .basis)" == "the retry was refused for the rate at "*": the server is up" ]]
+		t=$((next + 60))
+	done
+	# As many refusals as retries: the next counts.
+	retry-due -s "$S" --now "$(field ann@slow.example .next_retry)" >/dev/null
+	ev "$(date -u -d "@$t" +%Y-%m-%dT%H:%M:%SZ)" ann@slow.example failed speeding soft |
+	    retry-plan -s "$S" -p "$T/policy" --now "@$((t + 60))" >/dev/null
+	[ "$(field ann@slow.example '[.attempts, .refused, .reason] | join(" ")')" = "1 4 speeding" ]
+	# Plans without refusals have no "refused" key.
+	ev 2026-11-20T10:00:00Z bob@slow.example failed systemfull soft |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:05:00Z >/dev/null
+	[ "$(field bob@slow.example 'has("refused")')" = false ]
+}
+
+@test "adaptive: the plans released when a domain takes mail again go out at the rate it took mail" {
+	policy
+	{
+		for i in $(seq 10 34); do ev 2026-11-20T10:00:00Z "b$i@busy.example" failed systemfull soft; done
+		for i in $(seq 10 34); do ev 2026-11-20T10:00:00Z "m$i@many.example" failed systemfull soft; done
+	} | retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:05:00Z >/dev/null
+	{
+		# busy.example takes one message, many.example sixty in the hour.
+		printf '{"time":"2026-11-20T11:00:00Z","rcpt":"ok@busy.example","action":"delivered"}\n'
+		for i in $(seq 0 59); do
+			printf '{"time":"2026-11-20T11:%02d:00Z","rcpt":"ok%d@many.example","action":"delivered"}\n' "$i" "$i"
+		done
+	} | retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T12:00:00Z >/dev/null
+	# At least 10 an hour: 10 by 12:00, 20 by 13:00, the last at 13:24.
+	[ "$(jq -r 'select(.domain=="busy.example" and .schedule=="recovered") | .next_retry' "$S" | wc -l)" -eq 25 ]
+	[ "$(jq -r 'select(.domain=="busy.example" and .next_retry < "2026-11-20T12:00:00Z") | .rcpt' "$S" | wc -l)" -eq 10 ]
+	[ "$(jq -r 'select(.domain=="busy.example" and .next_retry < "2026-11-20T13:00:00Z") | .rcpt' "$S" | wc -l)" -eq 20 ]
+	[ "$(jq -r 'select(.domain=="busy.example") | .next_retry' "$S" | sort | tail -1)" = 2026-11-20T13:24:00Z ]
+	# Sixty an hour: a minute apart from its newest delivery.
+	[ "$(jq -r 'select(.domain=="many.example") | .next_retry' "$S" | sort | sed -n '1p;$p' | tr '\n' ' ')" = \
+	    "2026-11-20T11:59:00Z 2026-11-20T12:23:00Z " ]
+	# Another delivery releases no plan twice: the slots stay.
+	printf '{"time":"2026-11-20T12:30:00Z","rcpt":"ok2@busy.example","action":"delivered"}\n' |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T12:30:00Z >/dev/null
+	[ "$(jq -r 'select(.domain=="busy.example") | .next_retry' "$S" | sort | tail -1)" = 2026-11-20T13:24:00Z ]
+}
+
+@test "adaptive: the plans of a full server retry together, one a run (a probe); a bounce there moves them on" {
+	policy
+	{
+		ev 2026-11-20T10:00:00Z a1@big.example failed systemfull soft
+		ev 2026-11-20T10:02:00Z a2@big.example failed systemfull soft
+		ev 2026-11-20T10:03:00Z a3@big.example failed systemfull soft
+		ev 2026-11-20T10:05:00Z o1@ok.example failed systemfull soft
+	} | retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:10:00Z >/dev/null
+	# The retry times count from the domain's first bounce.
+	[ "$(jq -r 'select(.domain=="big.example") | .next_retry' "$S" | sort -u)" = 2026-11-21T10:00:00Z ]
+	run retry-due -s "$S" --now 2026-11-21T11:00:00Z -v
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .rcpt <<<"$(grep '^{' <<<"$output")" | tr '\n' ' ')" = "a1@big.example o1@ok.example " ]
+	[[ "$output" == *"4 due: 2 handed out, "*", 2 for a probe"* ]]
+	# While the probe is out, none.
+	run retry-due -s "$S" --now 2026-11-21T11:30:00Z
+	[ -z "$output" ]
+	# It bounced: the others move on with it to the next retry time.
+	{
+		ev 2026-11-21T11:05:00Z a1@big.example failed systemfull soft
+		printf '{"time":"2026-11-21T11:06:00Z","rcpt":"o1@ok.example","action":"delivered"}\n'
+	} | retry-plan -s "$S" -p "$T/policy" --now 2026-11-21T12:00:00Z >/dev/null
+	[ "$(jq -r 'select(.domain=="big.example") | [.rcpt, .attempts, .next_retry] | join(" ")' "$S" | sort)" = \
+	    "a1@big.example 1 2026-11-23T10:00:00Z
+a2@big.example 0 2026-11-23T10:00:00Z
+a3@big.example 0 2026-11-23T10:00:00Z" ]
+	# The next probe is one with the fewest attempts.
+	run retry-due -s "$S" --now 2026-11-23T10:00:00Z
+	[ "$(jq -r .rcpt <<<"$output" | tr '\n' ' ')" = "a2@big.example " ]
+	# A delivery from it releases the others.
+	printf '{"time":"2026-11-23T10:05:00Z","rcpt":"a2@big.example","action":"delivered"}\n' |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-23T11:00:00Z >/dev/null
+	run retry-due -s "$S" --now 2026-11-23T11:10:00Z
+	[ "$(jq -r .rcpt <<<"$output" | tr '\n' ' ')" = "a1@big.example a3@big.example " ]
+}
+
+@test "adaptive: a plan whose domain was full past its last retry time is exhausted, no sooner than its own" {
+	printf '* systemfull adaptive min 1h max 1w retries 2 fallback 1d,1d\n' >"$T/policy"
+	ev 2026-11-20T10:00:00Z x@full.example failed systemfull soft |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-20T10:05:00Z >/dev/null
+	ev 2026-11-22T09:30:00Z y@full.example failed systemfull soft |
+	    retry-plan -s "$S" -p "$T/policy" --now 2026-11-22T09:35:00Z >/dev/null
+	# Full at 09:30 after its first retry time: x goes on to its last, y to its first.
+	[ "$(field x@full.example '[.state, .next_retry] | join(" ")')" = "waiting 2026-11-22T10:00:00Z" ]
+	[ "$(field y@full.example '[.state, .next_retry] | join(" ")')" = "waiting 2026-11-24T09:30:00Z" ]
+	run retry-plan -s "$S" -p "$T/policy" --now 2026-11-22T10:35:00Z \
+	    <<<"$(ev 2026-11-22T10:30:00Z z@full.example failed systemfull soft)"
+	[ "$(jq -r 'select(.rcpt=="x@full.example") | [.state, .attempts] | join(" ")' <<<"$output")" = "exhausted 0" ]
+	[ "$(field x@full.example .basis)" = "full.example was full still at 2026-11-22T10:30:00Z, past the last retry time" ]
+	[ "$(field y@full.example '[.state, .next_retry] | join(" ")')" = "waiting 2026-11-24T09:30:00Z" ]
 }
 
 @test "adaptive: a bad recovery line is reported, the others are used" {
