@@ -42,8 +42,9 @@
  *        the retries go out during the next hour
  * and every 6 hours (--stats-every) for the adaptive schedule:
  *    bounce-stats --recovery --state S --now T events-since-then > R
- * before which the recovery state S is started from the mail log of the 60
- * days before (--history), as a user starts from the logs there are. The
+ * before which the recovery state S is started from the mail log of the 28
+ * days before (--history), as a user starts from the logs there are: four
+ * weeks is what Debian's logrotate keeps of mail.log (weekly, rotate 4). The
  * policies: fixed "schedule 24h,48h,72h,1w retries 4", backoff "backoff 24h
  * x2 max 1w jitter 20% retries 4", adaptive "adaptive min 1h max 1w" (its
  * fallback is the fixed schedule); all with pause 30d; --policy FILE
@@ -433,30 +434,128 @@ send_cmp(const void *a, const void *b)
 static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
 	"Aug", "Sep", "Oct", "Nov", "Dec" };
 
+/* A log line built by hand: fprintf for each of millions of lines made the
+ * harness cost as much as some of the programs under test. */
+struct line {
+	char *p;
+	char buf[1024];
+};
+
+#define L_LIT(l, s) (memcpy((l)->p, (s), sizeof(s) - 1), (l)->p += sizeof(s) - 1)
+
+static void
+l_str(struct line *l, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(l->p, s, n);
+	l->p += n;
+}
+
+static void
+l_dec(struct line *l, unsigned long long v)
+{
+	char t[24];
+	int n = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*l->p++ = t[--n];
+}
+
+/* Upper-case hexadecimal, zero-padded to width. */
+static void
+l_hex(struct line *l, unsigned long long v, int width)
+{
+	char t[24];
+	int n = 0;
+
+	do
+		t[n++] = "0123456789ABCDEF"[v & 15];
+	while ((v >>= 4) != 0);
+	while (n < width)
+		t[n++] = '0';
+	while (n)
+		*l->p++ = t[--n];
+}
+
+/* "Apr  7 10:00:00", syslog's stamp, for t. */
+static void
+l_stamp(struct line *l, int64_t t)
+{
+	static int64_t day = -1;
+	static char prefix[16];
+	int64_t sec = t % DAY;
+
+	if (t / DAY != day) {
+		time_t tt = (time_t)t;
+		struct tm tm;
+
+		gmtime_r(&tt, &tm);
+		snprintf(prefix, sizeof prefix, "%s %2d ", months[tm.tm_mon], tm.tm_mday);
+		day = t / DAY;
+	}
+	l_str(l, prefix);
+	*l->p++ = (char)('0' + sec / 36000);
+	*l->p++ = (char)('0' + sec / 3600 % 10);
+	*l->p++ = ':';
+	*l->p++ = (char)('0' + sec / 600 % 6);
+	*l->p++ = (char)('0' + sec / 60 % 10);
+	*l->p++ = ':';
+	*l->p++ = (char)('0' + sec % 60 / 10);
+	*l->p++ = (char)('0' + sec % 10);
+}
+
 /* Postfix's lines for one delivery attempt that was tried once. */
 static void
-log_lines(FILE *fp, const char *st, const struct send *s, unsigned long long qid, int full,
-    int limited)
+log_lines(FILE *fp, const struct send *s, unsigned long long qid, int full, int limited)
 {
 	struct rcpt *r = &rcpts[s->r];
 	struct domain *d = &doms[r->dom];
+	struct line l;
 
+	l.p = l.buf;
+	l_stamp(&l, s->t);
+	L_LIT(&l, " mx1 postfix/smtp[");
+	l_dec(&l, 2000 + s->r % 997);
+	L_LIT(&l, "]: ");
+	l_hex(&l, qid, 10);
+	L_LIT(&l, ": to=<r");
+	l_dec(&l, s->r);
+	*l.p++ = '@';
+	l_str(&l, d->name);
+	L_LIT(&l, ">, relay=mx.");
+	l_str(&l, d->name);
+	L_LIT(&l, "[192.0.2.");
+	l_dec(&l, 1 + r->dom % 250);
 	if (!full && !limited) {
-		fprintf(fp, "%s mx1 postfix/smtp[%u]: %010llX: to=<r%u@%s>, relay=mx.%s[192.0.2.%u]:25, "
-		    "delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 Ok: "
-		    "queued as %llX)\n", st, 2000 + s->r % 997, qid, s->r, d->name, d->name,
-		    1 + r->dom % 250, qid ^ 0x5A5A5ULL);
-		fprintf(fp, "%s mx1 postfix/qmgr[812]: %010llX: removed\n", st, qid);
-		return;
+		L_LIT(&l, "]:25, delay=0.4, delays=0.1/0/0.1/0.2, dsn=2.0.0, status=sent (250 2.0.0 "
+		    "Ok: queued as ");
+		l_hex(&l, qid ^ 0x5A5A5ULL, 1);
+		L_LIT(&l, ")\n");
+		l_stamp(&l, s->t);
+		L_LIT(&l, " mx1 postfix/qmgr[812]: ");
+		l_hex(&l, qid, 10);
+		L_LIT(&l, ": removed\n");
+	} else {
+		L_LIT(&l, "]:25, delay=0.3, delays=0.1/0/0.1/0.1, dsn=");
+		l_str(&l, full ? "4.3.1" : "4.7.0");
+		L_LIT(&l, ", status=deferred (host mx.");
+		l_str(&l, d->name);
+		L_LIT(&l, "[192.0.2.");
+		l_dec(&l, 1 + r->dom % 250);
+		L_LIT(&l, "] said: ");
+		l_str(&l, full ? "452 4.3.1 Insufficient system storage" :
+		    "421 4.7.0 Try again later, closing connection. (RCPT) rate limited");
+		L_LIT(&l, " (in reply to RCPT TO command))\n");
+		l_stamp(&l, s->t);
+		L_LIT(&l, " mx1 postfix/qmgr[812]: ");
+		l_hex(&l, qid, 10);
+		L_LIT(&l, ": from=<news@shop.example>, status=expired, returned to sender\n");
 	}
-	fprintf(fp, "%s mx1 postfix/smtp[%u]: %010llX: to=<r%u@%s>, relay=mx.%s[192.0.2.%u]:25, "
-	    "delay=0.3, delays=0.1/0/0.1/0.1, dsn=%s, status=deferred (host mx.%s[192.0.2.%u] "
-	    "said: %s (in reply to RCPT TO command))\n", st, 2000 + s->r % 997, qid, s->r,
-	    d->name, d->name, 1 + r->dom % 250, full ? "4.3.1" : "4.7.0", d->name,
-	    1 + r->dom % 250, full ? "452 4.3.1 Insufficient system storage" :
-	    "421 4.7.0 Try again later, closing connection. (RCPT) rate limited");
-	fprintf(fp, "%s mx1 postfix/qmgr[812]: %010llX: from=<news@shop.example>, "
-	    "status=expired, returned to sender\n", st, qid);
+	fwrite(l.buf, 1, (size_t)(l.p - l.buf), fp);
 }
 
 /* One delivery attempt: the truth decides, the log tells, the figures count. */
@@ -465,16 +564,10 @@ log_send(FILE *fp, const struct send *s)
 {
 	struct rcpt *r = &rcpts[s->r];
 	struct domain *d = &doms[r->dom];
-	time_t tt = (time_t)s->t;
-	struct tm tm;
-	char st[32];
 	unsigned long long qid = qid_next++;
 	int full = is_full(d, s->t), limited = 0;
 	int64_t hour = s->t / HOUR;
 
-	gmtime_r(&tt, &tm);
-	snprintf(st, sizeof st, "%s %2d %02d:%02d:%02d", months[tm.tm_mon], tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
 	if (d->hour != hour) {
 		d->hour = hour;
 		d->sent_hour = 0;
@@ -482,7 +575,7 @@ log_send(FILE *fp, const struct send *s)
 	if (rate_limit && ++d->sent_hour > d->cap)
 		limited = 1;
 	if (!counting) {
-		log_lines(fp, st, s, qid, full, limited);
+		log_lines(fp, s, qid, full, limited);
 		return;
 	}
 	if (s->retry)
@@ -491,7 +584,7 @@ log_send(FILE *fp, const struct send *s)
 		sent_daily++;
 	if (full)
 		sent_full++;
-	log_lines(fp, st, s, qid, full, limited);
+	log_lines(fp, s, qid, full, limited);
 	if (!full && !limited) {
 		deliveries++;
 		if (r->episode == EP_OPEN)
@@ -910,7 +1003,7 @@ main(int argc, char *argv[])
 	write_policy();
 	make_world();
 	if (history < 0)
-		history = strcmp(schedule, "adaptive") == 0 ? 60 : 0;
+		history = strcmp(schedule, "adaptive") == 0 ? 28 : 0;
 	seed_history();
 	if (trace)
 		for (long i = 0; i < ndom; i++)

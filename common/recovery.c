@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "afile.h"
@@ -497,6 +498,16 @@ time_json(int64_t t)
 	return t == NOTIME ? json_null() : json_string(bktime_format((time_t)t, buf));
 }
 
+static int
+wait_cmp(const void *a, const void *b)
+{
+	const struct recovery_wait *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return strcmp(x->rcpt, y->rcpt);
+}
+
 int
 recovery_write(FILE *fp, const struct recovery *r, const struct recovery_group *g, int64_t now,
     int with_waiting)
@@ -543,14 +554,8 @@ recovery_write(FILE *fp, const struct recovery *r, const struct recovery_group *
 		for (size_t i = 0; i < g->nheap; i++)
 			if (heap_entry(g, &g->heap[i]))
 				v[n++] = g->heap[i];
-		for (size_t i = 1; i < n; i++)
-			for (size_t j = i; j > 0 && (v[j].t < v[j - 1].t || (v[j].t == v[j - 1].t &&
-			    strcmp(v[j].rcpt, v[j - 1].rcpt) < 0)); j--) {
-				struct recovery_wait tmp = v[j];
-
-				v[j] = v[j - 1];
-				v[j - 1] = tmp;
-			}
+		if (n > 1)
+			qsort(v, n, sizeof *v, wait_cmp);
 		for (size_t i = 0; i < n; i++)
 			json_object_set_new(w, v[i].rcpt, json_integer((json_int_t)v[i].t));
 		free(v);
@@ -809,6 +814,7 @@ void
 recovery_table_init(struct recovery_table *t)
 {
 	memset(t, 0, sizeof *t);
+	t->fd = -1;
 }
 
 static int
@@ -912,7 +918,8 @@ plain_string(const char *p, size_t *len)
  * a line is only kept, and read when its figures are asked for. Others are
  * read at once (or skipped: servers). */
 static int
-table_line(struct recovery_table *t, const struct input_loc *loc, char *line, size_t len)
+table_line(struct recovery_table *t, const struct input_loc *loc, char *line, size_t len,
+    int64_t off)
 {
 	static const char dom[] = "{\"domain\":\"", kin[] = ",\"kind\":\"";
 	const char *p, *key, *kind;
@@ -925,7 +932,7 @@ table_line(struct recovery_table *t, const struct input_loc *loc, char *line, si
 
 	if (strspn(line, " \t") == len)
 		return BK_OK;
-	if (strncmp(line, dom, sizeof dom - 1) == 0 &&
+	if (t->fd >= 0 && strncmp(line, dom, sizeof dom - 1) == 0 &&
 	    (p = plain_string(key = line + sizeof dom - 1, &keylen)) != NULL &&
 	    strncmp(p, kin, sizeof kin - 1) == 0 &&
 	    plain_string(kind = p + sizeof kin - 1, &kindlen) != NULL && kindlen < sizeof k) {
@@ -941,10 +948,12 @@ table_line(struct recovery_table *t, const struct input_loc *loc, char *line, si
 			if (t->nlines == t->caplines) {
 				t->caplines = t->caplines ? 2 * t->caplines : 64;
 				t->off = util_xreallocarray(t->off, t->caplines, sizeof *t->off);
+				t->len = util_xreallocarray(t->len, t->caplines, sizeof *t->len);
 				t->where = util_xreallocarray(t->where, t->caplines, sizeof *t->where);
 			}
-			/* The line stays where it is, in the file's buffer. */
-			t->off[t->nlines] = (size_t)(line - t->text.p);
+			/* The line stays where it is, in the file. */
+			t->off[t->nlines] = off;
+			t->len[t->nlines] = len;
 			he->val = NULL;
 			t->where[t->nlines++] = loc->line;
 			he->num = (long long)t->nlines;	/* index + 1 */
@@ -984,9 +993,11 @@ recovery_table_load(struct recovery_table *t, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), status = BK_OK;
 	struct input_loc loc = { path, 0 };
-	char buf[1 << 16];
-	ssize_t got;
-	size_t start;
+	struct input_reader in;
+	struct stat sb;
+	int64_t off = 0;
+	size_t len;
+	char *line;
 
 	t->path = path;
 	if (fd == -1) {
@@ -995,28 +1006,30 @@ recovery_table_load(struct recovery_table *t, const char *path)
 		util_warn("%s", path);
 		return -1;
 	}
-	/* The whole file in one buffer: the records are read in place, most
-	 * of them never (see recovery_table_find). */
-	while ((got = read(fd, buf, sizeof buf)) > 0)
-		util_buf_add(&t->text, buf, (size_t)got);
-	if (got < 0) {
-		util_warn("%s: read error", path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	util_buf_addc(&t->text, '\n');
-	for (start = 0; start < t->text.len; ) {
-		char *nl = memchr(t->text.p + start, '\n', t->text.len - start);
-		size_t len = (size_t)(nl - (t->text.p + start));
+	/* Read through a block, the records left in the file: holding the whole
+	 * file in memory cost more than reading it. */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		t->fd = fd;
+	input_reader_init(&in, fd);
+	while (input_next_line(&in, &line, &len)) {
+		int64_t at = off;
 
-		*nl = '\0';
+		off += (int64_t)len;
 		loc.line++;
-		if (len > 0 && t->text.p[start + len - 1] == '\r')
-			t->text.p[start + --len] = '\0';
-		status = input_worse(status, table_line(t, &loc, t->text.p + start, len));
-		start += (size_t)(nl - (t->text.p + start)) + 1;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (len > 0 && line[len - 1] == '\r')
+			line[--len] = '\0';
+		status = input_worse(status, table_line(t, &loc, line, len, at));
 	}
+	if (in.error) {
+		errno = in.error;
+		util_warn("%s: read error", path);
+		status = BK_ERR;
+	}
+	input_reader_free(&in);
+	if (t->fd != fd)
+		close(fd);
 	return status == BK_OK ? 0 : -1;
 }
 
@@ -1037,12 +1050,24 @@ recovery_table_find(struct recovery_table *t, const char *domain, const char *ki
 		return NULL;
 	if (he->val == NULL && he->num > 0) {
 		/* Read now: the first time its figures are asked for. */
-		size_t i = (size_t)he->num - 1;
-		const char *line = t->text.p + t->off[i];
+		size_t i = (size_t)he->num - 1, n = t->len[i];
 		struct recovery_entry e;
-		char why[200];
-		json_t *o = jsonl_parse_object(line, strlen(line), why, sizeof why);
+		char why[200], *line;
+		json_t *o = NULL;
+		ssize_t got;
 
+		util_buf_reset(&t->text);
+		line = util_buf_room(&t->text, n + 1);
+		do
+			got = pread(t->fd, line, n, (off_t)t->off[i]);
+		while (got < 0 && errno == EINTR);
+		if (got != (ssize_t)n)
+			snprintf(why, sizeof why, "the record changed since it was read%s%s",
+			    got < 0 ? ": " : "", got < 0 ? strerror(errno) : "");
+		else {
+			line[n] = '\0';
+			o = jsonl_parse_object(line, n, why, sizeof why);
+		}
 		if (o == NULL || entry_from_json(o, &e, why, sizeof why) != 0) {
 			util_locwarn(t->path, t->where[i], "%s", why);
 			t->errors++;
@@ -1071,7 +1096,10 @@ recovery_table_free(struct recovery_table *t)
 {
 	hmap_free(&t->map, free_entry);
 	util_buf_free(&t->text);
+	if (t->fd >= 0)
+		close(t->fd);
 	free(t->off);
+	free(t->len);
 	free(t->where);
 	recovery_table_init(t);
 }

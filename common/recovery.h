@@ -128,8 +128,10 @@ struct recovery_entry {
 struct recovery_table {
 	struct hmap map;	/* "domain\tkind" -> val: struct recovery_entry once read;
 				 * num: 1 + its index in lines until then */
-	struct util_buf text;	/* the file, its lines NUL-terminated in place */
-	size_t *off;		/* where each record not read yet begins in text */
+	int fd;			/* the file, kept open to read the records asked for */
+	struct util_buf text;	/* a record read back */
+	int64_t *off;		/* where each record not read yet begins in the file */
+	size_t *len;		/* its length */
 	unsigned long *where;	/* and its line number */
 	size_t nlines, caplines;
 	const char *path;
@@ -138,8 +140,10 @@ struct recovery_table {
 void recovery_table_init(struct recovery_table *t);
 /* Reads the domain records of a recovery file (records of servers are
  * skipped; a missing file has none). The records as bounce-stats writes them
- * are only indexed, and read when recovery_table_find first asks for them:
- * a run needs the figures of few domains. Bad lines are reported and
+ * are only indexed (where they are in the file, which stays open), and read
+ * when recovery_table_find first asks for them: a run needs the figures of
+ * few domains. Other lines, and all of a file that cannot be read again
+ * (a pipe), are read at once. Bad lines are reported and
  * skipped: 0, or -1 when the file cannot be read or had bad lines. */
 int recovery_table_load(struct recovery_table *t, const char *path);
 /* The figures of domain and kind, or NULL; a record found bad now is

@@ -9,11 +9,8 @@ setup() {
 	S="$T/plans.jsonl"
 }
 
-# ev TIME RCPT ACTION REASON CLASS
-ev() {
-	printf '{"time":"%s","rcpt":"%s","domain":"%s","action":"%s","status":null,"code":null,"reason":"%s","class":"%s","rhost":null,"diag":null,"from":"news@shop.example","msgid":"<%s@shop.example>","qid":null,"source":"postfix","origin":"t:1"}\n' \
-	    "$1" "$2" "${2#*@}" "$3" "$4" "$5" "$RANDOM"
-}
+# ev TIME RCPT ACTION REASON CLASS [RHOST] (helper.bash)
+ev() { recovery_ev "$@"; }
 
 # Recovery records: fast.example recovers in minutes to hours (20
 # observations, median about 2h), few.example has 2 observations.

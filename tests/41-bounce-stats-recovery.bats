@@ -8,11 +8,8 @@ setup() {
 	T="$BATS_TEST_TMPDIR"
 }
 
-# ev TIME RCPT ACTION REASON CLASS [RHOST]
-ev() {
-	printf '{"time":"%s","rcpt":"%s","domain":"%s","action":"%s","status":null,"code":null,"reason":"%s","class":"%s","rhost":%s,"diag":null,"from":null,"msgid":null,"qid":null,"source":"postfix","origin":"t:1"}\n' \
-	    "$1" "$2" "${2#*@}" "$3" "$4" "$5" "$([ -n "${6:-}" ] && echo "\"$6\"" || echo null)"
-}
+# ev TIME RCPT ACTION REASON CLASS [RHOST] (helper.bash)
+ev() { recovery_ev "$@"; }
 
 # full.example: a, b, c bounce 08:00, 09:00, 09:30 (b twice), one delivery
 # to someone else at 10:00 closes all three: 2h, 1h, 30m. Then d bounces and
