@@ -40,7 +40,9 @@
  *        exhausted plans: suppress --list L add (their pause)
  *    retry-due --state plans --now T [--per-domain N --list L]
  *        the retries go out during the next hour
- * and every 6 hours (--stats-every) for the adaptive schedule:
+ * and once a day at midnight (--stats-every, hours) for the adaptive
+ * schedule (the recovery times move slowly; each run rewrites the whole
+ * recovery state):
  *    bounce-stats --recovery --state S --now T events-since-then > R
  * before which the recovery state S is started from the mail log of the 28
  * days before (--history), as a user starts from the logs there are: four
@@ -104,7 +106,7 @@ extern char **environ;
 static const char *bin = "bin", *dir, *schedule = "fixed", *trace_path, *policy_path;
 static uint64_t seed = 1;
 static long days = 30, send_days = -1, nrcpt = 100000, ndom = -1, per_domain, every = 1;
-static long history = -1, stats_every = 6;
+static long history = -1, stats_every = 24;
 static int rate_limit = 1, keep_files, verbose;
 
 static void
@@ -299,27 +301,43 @@ clock_secs(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Runs argv[0] from --bin with stdin and stdout redirected (NULL: /dev/null);
- * the exit status must be 0. */
-static void
-run(char *const argv[], const char *in, const char *out)
+/* Starts argv[0] from --bin: stdin from the descriptor in_fd, else the file
+ * in (NULL: /dev/null); stdout to out_fd, else the file out (NULL:
+ * /dev/null). */
+static pid_t
+start(char *const argv[], int in_fd, const char *in, int out_fd, const char *out)
 {
 	posix_spawn_file_actions_t fa;
 	char path[4096];
-	double t0 = clock_secs();
 	pid_t pid;
-	int st, rc;
-	struct rusage ru;
-	size_t c;
+	int rc;
 
 	snprintf(path, sizeof path, "%s/%s", bin, argv[0]);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
-	    O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (in_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+	else
+		posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
+	if (out_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, out ? out : "/dev/null",
+		    O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if ((rc = posix_spawn(&pid, path, &fa, NULL, argv, environ)) != 0)
 		die("%s: %s", path, strerror(rc));
 	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+/* Waits for a program started at t0; its exit status must be 0. Its time
+ * goes to its name. */
+static void
+finish(char *const argv[], pid_t pid, double t0)
+{
+	struct rusage ru;
+	int st;
+	size_t c;
+
 	while (wait4(pid, &st, 0, &ru) == -1)
 		if (errno != EINTR)
 			die("wait4: %s", strerror(errno));
@@ -341,6 +359,16 @@ run(char *const argv[], const char *in, const char *out)
 	costs[c].wall += clock_secs() - t0;
 	costs[c].cpu += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Runs argv[0] from --bin with stdin and stdout redirected (NULL: /dev/null);
+ * the exit status must be 0. */
+static void
+run(char *const argv[], const char *in, const char *out)
+{
+	double t0 = clock_secs();
+
+	finish(argv, start(argv, -1, in, -1, out), t0);
 }
 
 /* DIR/name, made once per name and kept. */
@@ -824,11 +852,20 @@ prepare_day(int64_t T)
 	fp = xfopen(list, "w");
 	for (long i = 0; i < nrcpt; i++) {
 		uint32_t r = by_slot[i];
+		struct line l;
 
-		if ((long)(r % (uint32_t)every) == ((day % every) + every) % every)
-			fprintf(fp, "r%u@%s\n", r, doms[rcpts[r].dom].name);
+		if ((long)(r % (uint32_t)every) != ((day % every) + every) % every)
+			continue;
+		l.p = l.buf;
+		*l.p++ = 'r';
+		l_dec(&l, r);
+		*l.p++ = '@';
+		l_str(&l, doms[rcpts[r].dom].name);
+		*l.p++ = '\n';
+		fwrite(l.buf, 1, (size_t)(l.p - l.buf), fp);
 	}
-	fclose(fp);
+	if (fclose(fp) != 0)
+		die("%s: write error", list);
 	if (file_empty(path_of("suppressed.jsonl"))) {
 		fp = xfopen(list, "r");
 	} else {
@@ -875,17 +912,35 @@ static double history_secs;
 static void
 seed_history(void)
 {
-	char *log = path_of("history.log"), *events = path_of("history.jsonl");
 	char *now = stamp_arg(START);
-	char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", log, NULL };
+	char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", "-", NULL };
 	char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.state"),
-		"--now", now, events, NULL };
+		"--now", now, NULL };
 	double t0;
+	pid_t bpid, spid;
+	int p1[2], p2[2];
 	FILE *fp;
 
 	if (history <= 0)
 		return;
-	fp = xfopen(log, "w");
+	/* log | bounce-parse | bounce-stats: weeks of log written to files
+	 * and read back made the harness and the file system cost more than
+	 * the programs. */
+	if (pipe(p1) != 0 || pipe(p2) != 0)
+		die("pipe: %s", strerror(errno));
+	/* Only the ends each program is given: the others close on exec. */
+	for (int i = 0; i < 2; i++) {
+		fcntl(p1[i], F_SETFD, FD_CLOEXEC);
+		fcntl(p2[i], F_SETFD, FD_CLOEXEC);
+	}
+	t0 = clock_secs();
+	bpid = start(bp, p1[0], NULL, p2[1], NULL);
+	spid = start(sp, p2[0], NULL, -1, path_of("recovery.tmp"));
+	close(p1[0]);
+	close(p2[0]);
+	close(p2[1]);
+	if ((fp = fdopen(p1[1], "w")) == NULL)
+		die("fdopen: %s", strerror(errno));
 	counting = 0;
 	for (long day = -history; day < 0; day++) {
 		int64_t base = START + day * DAY + SEND_START;
@@ -901,13 +956,12 @@ seed_history(void)
 	}
 	counting = 1;
 	if (fclose(fp) != 0)
-		die("history.log: write error");
-	t0 = clock_secs();
-	run(bp, NULL, events);
-	stats(sp);
+		die("history: write error");
+	finish(bp, bpid, t0);
+	finish(sp, spid, t0);
+	if (rename(path_of("recovery.tmp"), path_of("recovery.jsonl")) != 0)
+		die("recovery.jsonl: %s", strerror(errno));
 	history_secs = clock_secs() - t0;
-	unlink(log);
-	unlink(events);
 }
 
 static int

@@ -99,18 +99,36 @@ hmap_get(const struct hmap *m, const void *key, size_t len)
 	return e->key ? e : NULL;
 }
 
+/* To cap slots (a power of two), the entries moved over. */
 static void
-hmap_grow(struct hmap *m)
+hmap_resize(struct hmap *m, size_t cap)
 {
 	struct hmap old = *m;
 
-	m->cap = old.cap ? old.cap * 2 : 8;
+	m->cap = cap;
 	m->tab = util_xcalloc(m->cap, sizeof *m->tab);
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.tab[i].key)
 			*hmap_slot(m, old.tab[i].key, old.tab[i].len, old.tab[i].hash) =
 			    old.tab[i];
 	free(old.tab);
+}
+
+static void
+hmap_grow(struct hmap *m)
+{
+	hmap_resize(m, m->cap ? m->cap * 2 : 8);
+}
+
+void
+hmap_reserve(struct hmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 8;
+
+	while ((n + 1) * 2 > cap)
+		cap *= 2;
+	if (cap > m->cap)
+		hmap_resize(m, cap);
 }
 
 struct hmap_entry *

@@ -30,6 +30,9 @@ struct hmap_entry *hmap_get(const struct hmap *m, const void *key, size_t len);
 /* The entry of key, added (val NULL, num 0) if absent; *added (may be NULL)
  * says which. The pointer is valid until the next hmap_put. */
 struct hmap_entry *hmap_put(struct hmap *m, const void *key, size_t len, int *added);
+/* Room for n keys in all without growing: one table of the final size, when
+ * the caller knows how many are coming, instead of each size on the way. */
+void hmap_reserve(struct hmap *m, size_t n);
 /* Iteration: start with *iter = 0; NULL at the end. Order is arbitrary. */
 struct hmap_entry *hmap_next(const struct hmap *m, size_t *iter);
 /* Frees the keys and the table; free_val (may be NULL) gets each val. */

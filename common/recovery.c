@@ -1008,8 +1008,24 @@ recovery_table_load(struct recovery_table *t, const char *path)
 	}
 	/* Read through a block, the records left in the file: holding the whole
 	 * file in memory cost more than reading it. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
-		t->fd = fd;
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		/* The index sized once, for as many records as lines. */
+		char buf[1 << 16];
+		size_t lines = 0;
+		ssize_t got;
+
+		while ((got = read(fd, buf, sizeof buf)) > 0)
+			for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++)
+				lines++;
+		if (got == 0 && lseek(fd, 0, SEEK_SET) == 0) {
+			hmap_reserve(&t->map, lines + 1);
+			t->fd = fd;
+		} else if (lseek(fd, 0, SEEK_SET) != 0) {
+			util_warn("%s", path);
+			close(fd);
+			return -1;
+		}
+	}
 	input_reader_init(&in, fd);
 	while (input_next_line(&in, &line, &len)) {
 		int64_t at = off;
