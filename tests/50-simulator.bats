@@ -79,3 +79,18 @@ sim() {
 	[ "$(jq .episodes "$BATS_TEST_TMPDIR/a")" -gt 0 ]
 	[ ! -e "$BATS_TEST_TMPDIR/w" ]
 }
+
+@test "simulator: the adaptive schedule delivers sooner, wastes fewer retries and gives up no more than the fixed one" {
+	# A small world with the daily send and the rate limits (issue 18's
+	# targets; bench/bench-sim.sh measures the large one).
+	for s in fixed adaptive; do
+		"$SIM" --bin "$(dirname "$(command -v retry-plan)")" --dir "$BATS_TEST_TMPDIR/$s" \
+		    --recipients 2000 --days 15 --seed 3 --schedule "$s" >"$BATS_TEST_TMPDIR/$s.json"
+	done
+	f="$BATS_TEST_TMPDIR/fixed.json" a="$BATS_TEST_TMPDIR/adaptive.json"
+	jq -c '[.schedule, .mean_hours, .p90_hours, .retries, .wasted, .given_up]' "$f" "$a"
+	[ "$(jq -s '.[0].mean_hours > .[1].mean_hours and .[0].wasted > .[1].wasted and
+	    .[0].given_up >= .[1].given_up and .[0].p90_hours >= .[1].p90_hours' "$f" "$a")" = true ]
+	# Something happened worth comparing.
+	[ "$(jq .retries "$f")" -ge 50 ] && [ "$(jq .episodes "$a")" -ge 200 ]
+}
