@@ -38,8 +38,8 @@ contains_any(const char *s, const char *const *words, size_t nwords, struct util
 
 /* Signs that a message is a delivery failure notice at all: 1 for one
  * sign, 2 when both its sender and its subject say so. *strong is set for
- * signs that automatic replies do not give: a mail system as the sender,
- * X-Failed-Recipients (Exim), a delivery-status report. */
+ * signs that automatic replies do not give: X-Failed-Recipients (Exim), a
+ * delivery-status report (2), a mail system as the sender (1). */
 static int
 bounce_signs(struct msg *m, struct bufs *b, int *strong)
 {
@@ -59,15 +59,16 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 		"post_master", "ndr administrator",
 		"mail system", "delivery subsystem", "delivery system" };
 
-	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v);
+	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v) ? 2 : 0;
 	mime_header_get(&m->top, "content-type", &b->v);
 	if (contains(b->v.p, "multipart/report") && contains(b->v.p, "delivery-status"))
-		*strong = 1;
+		*strong = 2;
 	subject = contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
 	    &b->w) || email_kind_delayed(m);
 	mime_header_get(&m->top, "from", &b->v);
 	sender = contains_any(b->v.p, senders, sizeof senders / sizeof senders[0], &b->w);
-	*strong |= sender;
+	if (sender && *strong == 0)
+		*strong = 1;
 	if (subject && sender)
 		return 2;
 	if (subject || sender || *strong)
@@ -157,6 +158,13 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * automatic replies too, or a word of its subject: an automatic reply
 	 * from a person that says nothing of a failure is none. */
 	if (signs == 1 && !strong && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
+	    !says_failure(m, b))
+		return 0;
+	/* Nor is an automatic reply sent in a mail system's name (a shared
+	 * postmaster mailbox away, a challenge-response system's quarantine),
+	 * by its subject, its responder fields or its words: not by
+	 * Auto-Submitted alone, which MTAs put on their bounces. */
+	if (signs == 1 && strong == 1 && (email_kind_responder(m, b) || says_autoreply(m, b)) &&
 	    !says_failure(m, b))
 		return 0;
 	return signs;

@@ -127,11 +127,15 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 }
 
 @test "not a bounce: auto-replies without the usual fields, challenge-response, read receipts" {
-	for f in vacation-noheaders challenge read-receipt ticket-ack list-held; do
+	for f in vacation-noheaders challenge read-receipt ticket-ack list-held challenge-postmaster; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
 		[ -z "$output" ]
 	done
+	# In a mail system's name (postmaster), its subject or words still say
+	# it is an automatic reply: no failure of the recipient it names.
+	[ "$(bounce-parse -d -f email "$X/away-postmaster.eml" | jqr '[.rcpt, .action, .reason] | join(" ")')" = \
+	    "postmaster@example.org delivered vacation" ]
 	# With RFC 3834's field: a vacation record (class none), no failure.
 	[ "$(bounce-parse -d "$X/vacation-rfc3834.eml" | jqr '[.rcpt, .action, .reason, .class] | join(" ")')" = \
 	    "carol@example.org delivered vacation none" ]
