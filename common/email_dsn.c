@@ -3,6 +3,8 @@
  * and the codes in a reply text (its SMTP reply code, its enhanced status
  * code against the report's Status). */
 #include "email_int.h"
+#include "ascii.h"
+#include "nonstd.h"
 #include "event.h"
 #include "reason.h"
 #include "status.h"
@@ -85,7 +87,7 @@ static void
 dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct dsn_msg *dm)
 {
 	struct rcpt r = {0};
-	char orig[ADDR_MAX];
+	char orig[ADDR_MAX], full[ADDR_MAX];
 	const char *fr, *orr, *v;
 
 	if (d->fr < 0 && d->orr < 0)
@@ -99,6 +101,28 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	    r.addr[0] == '@'))
 		r.addr = skip_type(orr);
 	r.addrlen = strlen(r.addr);
+	/* "X400; /C=JP/.../S=Name/" or "LOCAL; name" (RFC 3464 2.3.2 allows
+	 * any address type): whom of the returned message's recipients it
+	 * means, as for notices that name them so (email_rcpt.c). */
+	if (r.addrlen > 0 && memchr(r.addr, '@', r.addrlen) == NULL) {
+		struct nonstd_hit h = { r.addr, r.addrlen, NULL, 0, 0,
+		    memchr(r.addr, '=', r.addrlen) ? NONSTD_X400 : NONSTD_LOCAL };
+
+		size_t k = 0;
+
+		while (h.addrlen > 0 && ascii_space((unsigned char)h.addr[h.addrlen - 1]))
+			h.addrlen--;
+		/* A local part is a word ("kijitora", "henry.s"), not "<>". */
+		while (h.kind == NONSTD_LOCAL && k < h.addrlen && (ascii_alpha((unsigned char)h.addr[k]) ||
+		    ascii_digit((unsigned char)h.addr[k]) ||
+		    (k > 0 && strchr("._+-", h.addr[k]) != NULL)))
+			k++;
+		if ((h.kind == NONSTD_X400 || (k == h.addrlen && k > 0 && k <= 64)) &&
+		    email_rcpt_complete(m, &h, full) == 0) {
+			r.addr = full;
+			r.addrlen = strlen(full);
+		}
+	}
 	if (fr && orr && addr_normalize(skip_type(orr), strlen(skip_type(orr)), 0, orig) >= 0)
 		r.orig_rcpt = orig;
 	if ((v = dsn_value(g, d->act, &dm->act)) != NULL)

@@ -53,6 +53,19 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	    "dee@example.org 5.1.1 hard" "eve@example.org 4.4.2 soft")" ]
 }
 
+@test "email: a report's X.400 or local recipient is the returned message's recipient it means" {
+	# RFC 3464 2.3.2 allows any address type; "rfc822; <>" names nobody.
+	run bounce-parse "$E/dsn-x400-local.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr '.rcpt + " " + .status')" = "$(printf '%s\n' \
+	    "ada.quinn@example.org 5.1.1" "rosa.m@example.org 5.2.2")" ]
+	# Without the returned message, nothing sound names them.
+	sed '/^Content-Type: message\/rfc822/,$d' "$E/dsn-x400-local.eml" >"$T/noorig.eml"
+	run bounce-parse "$T/noorig.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr .rcpt)" = "rosa.m@gw.example.org" ]
+}
+
 @test "email: CRLF and CR-only line ends give the same events as LF" {
 	bounce-parse "$E/dsn-postfix.eml" | jq -c 'del(.origin)' >"$T/lf"
 	sed 's/$/\r/' "$E/dsn-postfix.eml" >"$T/crlf.eml"
