@@ -379,6 +379,9 @@ email_emit(struct msg *m, const struct rcpt *r)
 		memcpy(e.status, st, sizeof st);
 	if (e.diag)
 		email_status_from_reply(e.status, e.diag, diag.len < 400 ? diag.len : 400);
+	/* Still none or a generic one: what the readable part says of it. */
+	if (r->hint && r->hint_status && (e.status[0] == '\0' || strcmp(e.status + 1, ".0.0") == 0))
+		email_status_from_reply(e.status, r->hint, strnlen(r->hint, 400));
 	e.action = r->action;
 	if (e.action == NULL) {
 		if (e.status[0] == '2')

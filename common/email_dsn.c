@@ -83,6 +83,19 @@ dsn_value(const struct mime_header *g, long i, struct util_buf *b)
 	return b->p;
 }
 
+/* Whether a Status is missing or generic ("5.0.0") and the reply text
+ * holds no enhanced code to replace it: the readable part may. */
+static int
+generic_without_code(const char *status, const char *diag)
+{
+	char st[STATUS_MAX];
+
+	if (status && status_parse(skip_type(status), strcspn(skip_type(status), " \t(;"), st) == 0 &&
+	    strcmp(st + 1, ".0.0") != 0)
+		return 0;
+	return diag == NULL || status_find(diag, strlen(diag), st) == NULL;
+}
+
 static void
 dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct dsn_msg *dm)
 {
@@ -139,7 +152,9 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	/* The readable part is read only when it may help: no reply text, a
 	 * generic code, or a "user unknown" that needs to know which command
 	 * it answered. */
-	if (r.diag == NULL || strlen(r.diag) < 8 || reason_needs_command(r.diag, r.status)) {
+	r.hint_status = generic_without_code(r.status, r.diag);
+	if (r.diag == NULL || strlen(r.diag) < 8 || reason_needs_command(r.diag, r.status) ||
+	    r.hint_status) {
 		char a[ADDR_MAX];
 		const char *t;
 

@@ -75,7 +75,8 @@ struct rcpt {
 	const char *reason;
 	const char *class;
 	const char *qid;
-	const char *hint;	/* more text about it, for the reason only */
+	const char *hint;	/* more text about it, for the reason */
+	int hint_status;	/* and for the status: the report gives none */
 	time_t time;
 };
 

@@ -53,6 +53,17 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	    "dee@example.org 5.1.1 hard" "eve@example.org 4.4.2 soft")" ]
 }
 
+@test "email: a report without a specific status takes the one that the readable part gives its recipient" {
+	# "Status: 5.0.0" or none, a Diagnostic-Code without an enhanced code,
+	# and the notice quoting the server's own reply for that recipient.
+	run bounce-parse "$E/dsn-status-text.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr '.rcpt + " " + .status')" = "$(printf '%s\n' \
+	    "pat@example.org 5.1.1" "quin@example.org 5.2.2")" ]
+	# The report's own reply text stays the diag.
+	[ "$(echo "${lines[0]}" | jqr .diag)" = "550 Requested action not taken: mailbox unavailable" ]
+}
+
 @test "email: a report's X.400 or local recipient is the returned message's recipient it means" {
 	# RFC 3464 2.3.2 allows any address type; "rfc822; <>" names nobody.
 	run bounce-parse "$E/dsn-x400-local.eml"
