@@ -241,7 +241,8 @@ sentence_anchor(const char *p, size_t n, struct anchor *a)
 		    i + 1 + len >= n || p[i + 1 + len] != '>')
 			continue;
 		k = i > 12 ? i - 12 : 0;
-		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender"))
+		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender") ||
+		    util_memcasemem(p + k, i - k, "contact"))
 			continue;
 		a->label = NULL;
 		a->labellen = 0;
@@ -421,6 +422,37 @@ introduces_recipients(const struct line *l)
 		return 0;
 	return util_memcasemem(p, n, "address") != NULL ||
 	    util_memcasemem(p, n, "recipient") != NULL;
+}
+
+/* Whether the line above line i (the nearest that is not empty, at most
+ * three up) introduces someone to contact, not a recipient: it ends in ':'
+ * and asks to contact or for help ("For more help, contact your mail
+ * administrator:", "If you need assistance, contact:"). "Could not contact
+ * the following hosts:" says what failed. */
+static int
+contact_intro(const struct line *lines, size_t i)
+{
+	static const char *const cannot[] = { "not contact", "unable to contact",
+		"couldn't contact", "failed to contact", "cannot contact" };
+	const char *p;
+	size_t n, k;
+
+	for (k = 1; k <= 3 && k <= i && lines[i - k].n == 0; k++)
+		;
+	if (k > 3 || k > i)
+		return 0;
+	p = lines[i - k].p;
+	n = lines[i - k].n;
+	nonstd_trim(&p, &n);
+	if (n == 0 || n > 200 || p[n - 1] != ':')
+		return 0;
+	if (util_memcasemem(p, n, "help") == NULL && util_memcasemem(p, n, "assistance") == NULL &&
+	    util_memcasemem(p, n, "contact") == NULL)
+		return 0;
+	for (size_t c = 0; c < sizeof cannot / sizeof cannot[0]; c++)
+		if (util_memcasemem(p, n, cannot[c]) != NULL)
+			return 0;
+	return 1;
 }
 
 /* A local part without its domain (AOL and other Sendmail sites wrote
@@ -639,6 +671,10 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		    &lines[prev], &a) || (memchr(lines[i].p, '=', lines[i].n) != NULL &&
 		    x400_anchor(lines[i].p, lines[i].n, &a))))) {
 			a.line = i;
+			if (contact_intro(lines, i)) {
+				prev = i;
+				continue;
+			}
 			/* The same recipient again (a transcript after its label). */
 			if (na > 0 && same_addr(an[na - 1].addr, an[na - 1].addrlen, a.addr,
 			    a.addrlen) && i - an[na - 1].line <= 3) {

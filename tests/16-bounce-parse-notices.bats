@@ -117,6 +117,18 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(echo "$output" | jqr '.rcpt + " | " + .diag')" = "ivan@example.ru | Причина: Почтовый ящик не существует" ]
 }
 
+@test "notice: an address to contact for help is no recipient, on a line of its own or in a sentence" {
+	[ "$(show "$N/contact-line.eml")" = "ulla@example.org failed" ]
+	# In a sentence, in a notice that names nobody else: nobody.
+	sed -e '/^ulla@example.org$/d' -e 's/^    helpdesk@example.net$/Please contact <helpdesk@example.net> for help./' \
+	    "$N/contact-line.eml" >"$T/sentence.eml"
+	[ -z "$(show "$T/sentence.eml")" ]
+	# "Could not contact" says what failed: the address after it is read.
+	sed 's/^For more help, contact your mail administrator:$/We could not contact the server of:/' \
+	    "$N/contact-line.eml" >"$T/could-not.eml"
+	[ "$(show "$T/could-not.eml" | sort | tr '\n' ' ')" = "helpdesk@example.net failed ulla@example.org failed " ]
+}
+
 @test "notice: empty lines before the first header line" {
 	run bounce-parse -f email "$N/blank-lines-first.eml"
 	[ "${#lines[@]}" -eq 2 ]
