@@ -515,6 +515,23 @@ parse_ses_json(struct msg *m)
 	webhook_end(w);
 }
 
+/* Without the returned message, the address that the subject of a notice
+ * names ("Delivery failure: a@b"), if it is neither the notice's addressee
+ * nor the returned message's author: into m->orig_to. */
+static int
+subject_recipient(struct msg *m)
+{
+	const char *s = email_subject(m);
+
+	if (strchr(s, '@') == NULL || email_extract_addr(s, strlen(s), m->orig_to) != 0)
+		return 0;
+	if (email_rcpt_is_sender(m, m->orig_to, strlen(m->orig_to))) {
+		m->orig_to[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
 /* fd: the message's file, whose time stands in for a missing Date, and then
  * raw[rawlen] is a NUL; or -1. */
 void
@@ -658,14 +675,14 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	 * returned message's recipient is the one (MMS gateways, Google Groups,
 	 * whose notices carry Auto-Submitted as Google's bounces do). Not for
 	 * auto-responders, which may quote any message. */
-	if (m.events == 0 && bounce == 2 && email_original_recipient(&m)[0] &&
-	    !email_kind_responder(&m, &b)) {
+	if (m.events == 0 && bounce == 2 && !email_kind_responder(&m, &b) &&
+	    (email_original_recipient(&m)[0] || subject_recipient(&m))) {
 		struct rcpt r = {0};
 
 		email_notice_diag(&m, m.orig_to, strlen(m.orig_to), &b.w);
 		r.addr = m.orig_to;
 		r.addrlen = strlen(m.orig_to);
-		r.diag = b.w.len ? b.w.p : NULL;
+		r.diag = b.w.len ? b.w.p : email_subject(&m);
 		r.time = (time_t)-1;
 		r.action = email_kind_delayed(&m) ? "delayed" : email_kind_final(&m) ? "failed" : NULL;
 		email_emit(&m, &r);

@@ -129,6 +129,16 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(show "$T/could-not.eml" | sort | tr '\n' ' ')" = "helpdesk@example.net failed ulla@example.org failed " ]
 }
 
+@test "notice: where nothing else names the recipient, the subject of a mail system's notice may" {
+	[ "$(show "$N/subject-address.eml")" = "xavi@example.org failed" ]
+	# Not the notice's addressee, nor where a mail system does not send it.
+	sed 's/^Subject: Delivery failure: xavi@example.org/Subject: Delivery failure: news@example.net/' \
+	    "$N/subject-address.eml" >"$T/self.eml"
+	[ -z "$(show "$T/self.eml")" ]
+	sed 's/^From: .*/From: Xavi <xavi@example.org>/' "$N/subject-address.eml" >"$T/person.eml"
+	[ -z "$(show "$T/person.eml")" ]
+}
+
 @test "notice: empty lines before the first header line" {
 	run bounce-parse -f email "$N/blank-lines-first.eml"
 	[ "${#lines[@]}" -eq 2 ]
