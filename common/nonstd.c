@@ -12,10 +12,12 @@
  *   >>> RCPT TO:<user@example.org>            SMTP transcripts
  *   <user@example.org>... User unknown        Sendmail
  *   user@example.org: 550 ...                 inline replies
+ *   Name (user@example.org)                   Exchange 2013 and later
  *
  * The text is scanned once, line by line, up to the copy of the original
  * message; each recipient line ("anchor") takes the lines up to the next one
- * as its reply text. */
+ * as its reply text. The shapes other than an address at the start of the
+ * line are in nonstd_named.c. */
 /* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
 #define _GNU_SOURCE
 #include "nonstd.h"
@@ -77,8 +79,8 @@ domain_char(unsigned char c)
 }
 
 /* An address starting exactly at p (n bytes left); returns its length, 0 if none. */
-static size_t
-addr_at(const char *p, size_t n)
+size_t
+nonstd_addr_at(const char *p, size_t n)
 {
 	size_t i = 0, at, dots = 0;
 
@@ -133,7 +135,7 @@ find_addr(const char *p, size_t n, size_t *off)
 			if (q > p && q[-1] == '"')
 				s = q - 1;
 		}
-		if ((len = addr_at(s, n - (size_t)(s - p))) > 0) {
+		if ((len = nonstd_addr_at(s, n - (size_t)(s - p))) > 0) {
 			*off = (size_t)(s - p);
 			return len;
 		}
@@ -143,16 +145,6 @@ find_addr(const char *p, size_t n, size_t *off)
 	return 0;
 }
 
-struct anchor {
-	size_t line;		/* index of its line */
-	const char *addr;
-	size_t addrlen;
-	const char *rest;	/* reply text on the same line */
-	size_t restlen;
-	const char *label;	/* "Unknown user" of "Unknown user: a@b", or NULL */
-	size_t labellen;
-	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
-};
 
 /* A label before the address that says it is the recipient: its length
  * with the colon (':', or the fullwidth one of CJK text), 0 if none. Labels
@@ -219,64 +211,6 @@ recipient_label(const char *p, size_t n, int *weak)
 	return 0;
 }
 
-/* A sentence that names the recipient in angle brackets: "There was an error
- * delivering your mail to <user@example.org>." Not after "from". */
-static int
-sentence_anchor(const char *p, size_t n, struct anchor *a)
-{
-	/* Quoted header fields that name other addresses than a recipient's. */
-	static const char *const others[] = { "from:", "sender:", "message-id:", "message id:",
-		"references:", "in-reply-to:", "reply-to:", "return-path:", "resent-from:",
-		"resent-sender:" };
-	size_t w = 0;
-
-	while (w < n && (p[w] == ' ' || p[w] == '\t'))
-		w++;
-	if (nonstd_starts_with(p + w, n - w, others, sizeof others / sizeof others[0]))
-		return 0;
-	for (size_t i = 0; i + 1 < n; i++) {
-		size_t len, k;
-
-		if (p[i] != '<' || (len = addr_at(p + i + 1, n - i - 1)) == 0 ||
-		    i + 1 + len >= n || p[i + 1 + len] != '>')
-			continue;
-		k = i > 12 ? i - 12 : 0;
-		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender") ||
-		    util_memcasemem(p + k, i - k, "contact"))
-			continue;
-		a->label = NULL;
-		a->labellen = 0;
-		a->kind = 0;
-		a->addr = p + i + 1;
-		a->addrlen = len;
-		/* The sentence itself says what happened. */
-		a->rest = p;
-		a->restlen = n;
-		return 1;
-	}
-	/* "Your message wasn't delivered to user@example.org because ..." */
-	for (size_t i = 3; i < n; i++) {
-		size_t len;
-
-		if (p[i] == '@' || p[i - 1] != ' ' || FOLD(p[i - 2]) != 'o' || FOLD(p[i - 3]) != 't' ||
-		    (i > 3 && isalnum((unsigned char)p[i - 4])))
-			continue;
-		if ((len = addr_at(p + i, n - i)) == 0)
-			continue;
-		a->label = NULL;
-		a->labellen = 0;
-		a->kind = 0;
-		a->addr = p + i;
-		a->addrlen = len;
-		/* The sentence says what happened, before the address too
-		 * ("undeliverable to user@example.org"). */
-		a->rest = p;
-		a->restlen = n;
-		return 1;
-	}
-	return 0;
-}
-
 /* The length of a bracket or quote of CJK text at p[0..n) that opens
  * (open set) or closes an address: fullwidth "＜＞" and "（）", and the
  * corner brackets "「」" and "『』"; 0 if none. */
@@ -302,7 +236,7 @@ static int
 anchor_of(const char *p, size_t n, struct anchor *a)
 {
 	size_t lab, len, i = 0, j;
-	int labelled = 0, quoted = 0, weak;
+	int labelled = 0, quoted = 0, weak, coded = 0;
 
 	a->label = NULL;
 	a->labellen = 0;
@@ -319,6 +253,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		p += 4;
 		n -= 4;
 		nonstd_trim(&p, &n);
+		coded = 1;
 	}
 	if (n == 0)
 		return 0;
@@ -337,7 +272,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		labelled = 1;
 	}
 	for (size_t b; i < n; i += b) {
-		if (p[i] == '"' && addr_at(p + i, n - i) > 0)
+		if (p[i] == '"' && nonstd_addr_at(p + i, n - i) > 0)
 			break;	/* a quoted local part, not a quoted address */
 		if (p[i] == '<' || p[i] == '"' || p[i] == '\'' || p[i] == '(' || p[i] == '[')
 			b = 1;
@@ -345,8 +280,8 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 			break;
 		quoted = 1;
 	}
-	if ((len = addr_at(p + i, n - i)) == 0)
-		return 0;
+	if ((len = nonstd_addr_at(p + i, n - i)) == 0)
+		return !labelled && !coded && nonstd_named_anchor(p, n, a);
 	a->addr = p + i;
 	a->addrlen = len;
 	j = i + len;
@@ -404,175 +339,6 @@ ok:
 		a->rest++;
 		a->restlen--;
 	}
-	return 1;
-}
-
-/* Whether line l introduces a list of recipients: it ends in ':' or is a
- * heading between dashes, and speaks of addresses or recipients ("The
- * following address(es) failed:", Exim; "----- The following addresses had
- * permanent fatal errors -----", Sendmail). */
-static int
-introduces_recipients(const struct line *l)
-{
-	const char *p = l->p;
-	size_t n = l->n;
-
-	nonstd_trim(&p, &n);
-	if (n == 0 || (p[n - 1] != ':' && p[n - 1] != '-'))
-		return 0;
-	return util_memcasemem(p, n, "address") != NULL ||
-	    util_memcasemem(p, n, "recipient") != NULL;
-}
-
-/* Whether the line above line i (the nearest that is not empty, at most
- * three up) introduces someone to contact, not a recipient: it ends in ':'
- * and asks to contact or for help ("For more help, contact your mail
- * administrator:", "If you need assistance, contact:"). "Could not contact
- * the following hosts:" says what failed. */
-static int
-contact_intro(const struct line *lines, size_t i)
-{
-	static const char *const cannot[] = { "not contact", "unable to contact",
-		"couldn't contact", "failed to contact", "cannot contact" };
-	const char *p;
-	size_t n, k;
-
-	for (k = 1; k <= 3 && k <= i && lines[i - k].n == 0; k++)
-		;
-	if (k > 3 || k > i)
-		return 0;
-	p = lines[i - k].p;
-	n = lines[i - k].n;
-	nonstd_trim(&p, &n);
-	if (n == 0 || n > 200 || p[n - 1] != ':')
-		return 0;
-	if (util_memcasemem(p, n, "help") == NULL && util_memcasemem(p, n, "assistance") == NULL &&
-	    util_memcasemem(p, n, "contact") == NULL)
-		return 0;
-	for (size_t c = 0; c < sizeof cannot / sizeof cannot[0]; c++)
-		if (util_memcasemem(p, n, cannot[c]) != NULL)
-			return 0;
-	return 1;
-}
-
-/* A local part without its domain (AOL and other Sendmail sites wrote
- * those of their own users so): alone on an indented line after a line
- * ending in ':' (Exim), alone on a line after one that introduces
- * recipients, or before Sendmail's "..." with a reply code or in angle
- * brackets ("550 kijitora... User unknown", "<kijitora>... User unknown"). */
-static int
-local_anchor(const struct line *l, const struct line *prev, struct anchor *a)
-{
-	const char *p = l->p, *tok;
-	size_t n = l->n, i, k, toklen;
-	int coded = 0;
-
-	nonstd_trim(&p, &n);
-	if (n > 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && p[3] == ' ') {
-		p += 4;
-		n -= 4;
-		coded = 1;
-	}
-	k = n > 0 && p[0] == '<';
-	for (i = k; i < n && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])); i++)
-		;
-	while (i > k && p[i - 1] == '.')	/* "henry..." */
-		i--;
-	if (i == k || i - k > 64 || !isalnum((unsigned char)p[k]))
-		return 0;
-	tok = p + k;
-	toklen = i - k;
-	if (k) {
-		if (i >= n || p[i] != '>')
-			return 0;
-		i++;
-	}
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = NONSTD_LOCAL;
-	a->addr = tok;
-	a->addrlen = toklen;
-	a->rest = p + n;
-	a->restlen = 0;
-	if (i + 3 <= n && memcmp(p + i, "...", 3) == 0 && (coded || k)) {
-		a->rest = p + i + 3;
-		a->restlen = n - i - 3;
-		nonstd_trim(&a->rest, &a->restlen);
-		return 1;
-	}
-	if (i != n || prev == NULL || coded)
-		return 0;
-	if (k == 0 && l->indent > 0 && prev->n > 0 && prev->p[prev->n - 1] == ':')
-		return 1;
-	return introduces_recipients(prev);
-}
-
-/* An X.400 O/R address (RFC 1685) where an RFC 5322 one would be: the slash
- * form "/C=JP/ADMD=/PRMD=EXAMPLE/O=CORP/S=KIJITORA/" or Microsoft's
- * "c=JP;a= ;p=Example;o=Corp;s=Kijitora;", alone or after a label. It needs
- * a country and a surname or organisation attribute. */
-static int
-x400_anchor(const char *p, size_t n, struct anchor *a)
-{
-	size_t i, end;
-	char sep;
-
-	nonstd_trim(&p, &n);
-	for (i = 0; i + 4 < n; i++) {
-		if ((p[i] == 'c' || p[i] == 'C') && p[i + 1] == '=' && (i == 0 || p[i - 1] == '/' ||
-		    p[i - 1] == ' ' || p[i - 1] == ':' || p[i - 1] == '<' || p[i - 1] == '"'))
-			break;
-	}
-	if (i + 4 >= n)
-		return 0;
-	/* Exchange's "The MTS-ID of the original message is: c=US;a= ;p=..."
-	 * names the message, not a recipient. */
-	if (util_memcasemem(p, i, "mts-id") != NULL)
-		return 0;
-	if (i > 0 && p[i - 1] == '/')
-		i--;
-	/* The separator: the byte after the country's value. */
-	for (end = i + 2 + (p[i] == '/'); end < n && p[end] != '/' && p[end] != ';'; end++)
-		;
-	if (end >= n)
-		return 0;
-	sep = p[end];
-	for (end = n; end > i && (p[end - 1] == '>' || p[end - 1] == '"' || p[end - 1] == ')' ||
-	    p[end - 1] == ' '); end--)
-		;
-	/* Text after it ("c=JP;...;s=Name; on Fri, 27 Nov 2026", Exchange). */
-	{
-		const char *last = NULL;
-
-		for (size_t k = i; k < end; k++)
-			if (p[k] == sep)
-				last = p + k;
-		if (last && memchr(last, ' ', (size_t)(p + end - last)) && last[1] == ' ')
-			end = (size_t)(last - p) + 1;
-	}
-	{
-		int attrs = 0, named = 0;
-
-		for (size_t k = i; k + 2 < end; k++)
-			if (p[k] == sep && p[k + 2] == '=') {
-				attrs++;
-				named |= strchr("sSoO", p[k + 1]) != NULL;
-			} else if (p[k] == sep && k + 3 < end && p[k + 3] == '=' &&
-			    (strncasecmp(p + k + 1, "ou", 2) == 0 || strncasecmp(p + k + 1, "cn", 2) == 0)) {
-				attrs++;
-				named = 1;
-			}
-		if (attrs < 2 || !named)
-			return 0;
-	}
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = NONSTD_X400;
-	a->addr = p + i;
-	a->addrlen = end - i;
-	a->rest = p + end;
-	a->restlen = 0;
 	return 1;
 }
 
@@ -667,11 +433,11 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			continue;
 		/* An address needs an '@'; a local part or an X.400 address do not. */
 		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
-		    (!lines[i].has_at && (local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
+		    (!lines[i].has_at && (nonstd_local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
 		    &lines[prev], &a) || (memchr(lines[i].p, '=', lines[i].n) != NULL &&
-		    x400_anchor(lines[i].p, lines[i].n, &a))))) {
+		    nonstd_x400_anchor(lines[i].p, lines[i].n, &a))))) {
 			a.line = i;
-			if (contact_intro(lines, i)) {
+			if (nonstd_contact_intro(lines, i)) {
 				prev = i;
 				continue;
 			}
@@ -694,7 +460,7 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		struct anchor a;
 
 		if (lines[i].has_at && lines[i].n < 1000 &&
-		    sentence_anchor(lines[i].p, lines[i].n, &a)) {
+		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
 			an = util_xreallocarray(an, 1, sizeof *an);
 			acap = 1;

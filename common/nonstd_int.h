@@ -43,4 +43,34 @@ void nonstd_take_before(const struct line *lines, size_t lo, size_t at, struct u
 /* Whether a recipient line's label says what went wrong ("Unknown user"). */
 int nonstd_meaningful_label(const char *p, size_t n);
 
+/* A recipient line (nonstd.c scans for them). */
+struct anchor {
+	size_t line;		/* index of its line */
+	const char *addr;
+	size_t addrlen;
+	const char *rest;	/* reply text on the same line */
+	size_t restlen;
+	const char *label;	/* "Unknown user" of "Unknown user: a@b", or NULL */
+	size_t labellen;
+	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
+};
+
+/* nonstd.c: an address starting exactly at p (n bytes left): its length,
+ * 0 if none. Valid once nonstd_scan has built its tables. */
+size_t nonstd_addr_at(const char *p, size_t n);
+
+/* nonstd_named.c: whether line p[0..n) names a recipient in a sentence
+ * ("... delivering your mail to <a@b>."), or after a display name ("Name
+ * (a@b)"); fill a. */
+int nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a);
+int nonstd_named_anchor(const char *p, size_t n, struct anchor *a);
+/* Whether line l introduces a list of recipients. */
+int nonstd_introduces_recipients(const struct line *l);
+/* Whether the line above line i introduces someone to contact. */
+int nonstd_contact_intro(const struct line *lines, size_t i);
+/* Whether line l (after prev) names a recipient by a local part, or p[0..n)
+ * by an X.400 address; fill a. */
+int nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor *a);
+int nonstd_x400_anchor(const char *p, size_t n, struct anchor *a);
+
 #endif

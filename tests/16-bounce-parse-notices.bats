@@ -139,6 +139,15 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ -z "$(show "$T/person.eml")" ]
 }
 
+@test "notice: recipients named after their display names, each with its reply" {
+	run bounce-parse -d -f email "$N/display-names.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr '[.rcpt, .diag] | join(" | ")')" = "$(printf '%s\n' \
+	    "wendy@example.org | The email address you entered couldn't be found." \
+	    "li.xia@example.org | 552 5.2.2 Mailbox full" \
+	    "yann@example.org | 550 5.7.1 Delivery not authorized")" ]
+}
+
 @test "notice: empty lines before the first header line" {
 	run bounce-parse -f email "$N/blank-lines-first.eml"
 	[ "${#lines[@]}" -eq 2 ]
