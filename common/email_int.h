@@ -42,6 +42,9 @@ struct msg {
 	 * notice may mean (email.c original_recipients), found once. */
 	char (*cands)[ADDR_MAX];
 	size_t ncands;
+	/* "@domain" of the MAILER-DAEMON or postmaster that sent the notice,
+	 * or "": found with cands. */
+	char daemon_at[ADDR_MAX];
 	/* The recipients written, when track is set (X-Failed-Recipients). */
 	struct hmap emitted;
 	int track;

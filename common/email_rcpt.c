@@ -24,6 +24,12 @@ original_recipients(struct msg *m)
 	if (m->cands != NULL)
 		return m->ncands;
 	out = m->cands = util_xcalloc(max, sizeof *m->cands);
+	/* The sender's domain, looked up once: a notice may name thousands. */
+	m->daemon_at[0] = '\0';
+	if (mime_header_get(&m->top, "from", &v) && email_extract_addr(v.p, v.len, out[0]) == 0 &&
+	    (util_strcaseprefix(out[0], "mailer-daemon@") || util_strcaseprefix(out[0], "postmaster@")))
+		strcpy(m->daemon_at, strchr(out[0], '@'));
+	out[0][0] = '\0';
 
 	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
 		const char *p;
@@ -83,11 +89,9 @@ x400_attr(const char *a, size_t n, const char *name, char *out, size_t sz)
 int
 email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out)
 {
-	char key[ADDR_MAX], from[ADDR_MAX];
+	char key[ADDR_MAX];
 	size_t n = original_recipients(m);
 	char (*rcpts)[ADDR_MAX] = m->cands;
-	struct util_buf v = {0};
-	int ok;
 
 	if (h->kind & NONSTD_X400) {
 		if (n == 1) {
@@ -116,14 +120,10 @@ email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out)
 	if (n > 0)
 		return -1;
 	/* Sendmail at AOL wrote its own users so: the reporting domain is theirs. */
-	ok = mime_header_get(&m->top, "from", &v) && email_extract_addr(v.p, v.len, from) == 0 &&
-	    (util_strcaseprefix(from, "mailer-daemon@") || util_strcaseprefix(from, "postmaster@")) &&
-	    h->addrlen + strlen(strchr(from, '@')) < ADDR_MAX;
-	util_buf_free(&v);
-	if (!ok)
+	if (m->daemon_at[0] == '\0' || h->addrlen + strlen(m->daemon_at) >= ADDR_MAX)
 		return -1;
 	memcpy(out, h->addr, h->addrlen);
-	strcpy(out + h->addrlen, strchr(from, '@'));
+	strcpy(out + h->addrlen, m->daemon_at);
 	return 0;
 }
 
