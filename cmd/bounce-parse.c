@@ -263,8 +263,16 @@ parse_stream(FILE *fp, const char *name)
 		if (len > 0 && line[len - 1] == '\r')
 			len--;
 		if (kind == K_AUTO || (kind == K_WEBHOOK && wh == NULL && list == NULL)) {
-			if (len == 0)
+			size_t bom = loc.line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+			size_t w = bom;
+
+			/* Empty or blank lines, and a byte order mark, before the first. */
+			while (w < len && (line[w] == ' ' || line[w] == '\t'))
+				w++;
+			if (w == len)
 				continue;
+			line += bom;
+			len -= bom;
 			/* An ESP's list export (CSV): its header names the columns */
 			if (webhook_csv_header(line, len, format->webhook)) {
 				kind = K_LIST;
@@ -275,7 +283,7 @@ parse_stream(FILE *fp, const char *name)
 			if (kind == K_AUTO)
 				kind = detect(line, len);
 			if (kind == K_EMAIL) {
-				util_buf_add(&msg, line, n);
+				util_buf_add(&msg, line - bom, n);
 				continue;
 			}
 		}

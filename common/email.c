@@ -572,8 +572,13 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.subject_delayed = -1;
 	m.final = -1;
 	m.success = -1;
-	/* Empty lines (or white space) before the header, as some archives and
-	 * test suites keep messages: the header starts after them. */
+	/* A byte order mark (files saved by Windows editors), empty lines (or
+	 * white space) before the header, as some archives and test suites
+	 * keep messages: the header starts after them. */
+	if (n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3;
+		n -= 3;
+	}
 	while (n > 0 && (s[0] == '\n' || s[0] == ' ' || s[0] == '\t')) {
 		const char *nl = memchr(s, '\n', n);
 		size_t k = nl ? (size_t)(nl - s) + 1 : n;

@@ -155,6 +155,16 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	mkdir "$T/dir"
 	cp "$N/blank-lines-first.eml" "$T/dir/"
 	[ "$(bounce-parse "$T/dir" | wc -l)" -eq 2 ]
+	# Lines of white space (CRLF too), and a byte order mark, as Windows
+	# editors save files: detected as a message and read as one.
+	{ printf ' \r\n\t\r\n'; cat "$N/blank-lines-first.eml"; } >"$T/blank.eml"
+	{ printf '\357\273\277'; sed '/./,$!d' "$N/blank-lines-first.eml"; } >"$T/bom.eml"
+	for f in blank bom; do
+		[ "$(bounce-parse "$T/$f.eml" | jqr .rcpt | head -n 1)" = carol@example.org ]
+		[ "$(bounce-parse -f email "$T/$f.eml" | wc -l)" -eq 2 ]
+		cp "$T/$f.eml" "$T/dir/"
+	done
+	[ "$(bounce-parse "$T/dir" | wc -l)" -eq 6 ]
 }
 
 @test "not a bounce: auto-replies without the usual fields, challenge-response, read receipts" {
