@@ -66,6 +66,10 @@ static const struct {
 	{ 'y', "this is a warning only" }, { 'y', "no action is required on your part" },
 	{ 'y', "only a temporary failure report" }, { 'y', "delays in delivering" },
 	{ 'y', "advisory notice only" },
+	/* Exchange 2010 and later: "This message hasn't been delivered yet.
+	 * Delivery will continue to be attempted." */
+	{ 'y', "hasn't been delivered yet" }, { 'y', "has not been delivered yet" },
+	{ 'y', "delivery will continue to be attempted" },
 	{ 'b', "will be retried" }, { 'b', "still being retried" },
 	/* Sendmail envelope.c: "Warning: message still undelivered after %s". */
 	{ 'v', "still undelivered" },

@@ -24,7 +24,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 
 @test "delay: Postfix, Exim, Sendmail, OpenSMTPD and Courier warnings are delayed, with or without their report" {
 	for f in postfix postfix-text exim-nohost exim-text sendmail sendmail-text opensmtpd opensmtpd-text \
-	    courier courier-text subject-only; do
+	    courier courier-text subject-only exchange-text; do
 		run bounce-parse -d -f email "$D/$f.eml"
 		[ "$status" -eq 0 ]
 		[ "${#lines[@]}" -eq 1 ]
