@@ -73,6 +73,9 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 		return 2;
 	if (subject || sender || *strong)
 		return 1;
+	/* The weakest signs: RFC 3834 asks a null sender of automatic replies
+	 * too, and a report may be of another kind. */
+	*strong = -1;
 	if (mime_header_get(&m->top, "return-path", &b->v) && strcmp(b->v.p, "<>") == 0)
 		return 1;
 	mime_header_get(&m->top, "content-type", &b->v);
@@ -154,11 +157,15 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	mime_header_get(&m->top, "content-type", &b->v);
 	if (contains(b->v.p, "disposition-notification") || m->receipt)
 		return 0;
-	/* One sign only, most often its null sender, which RFC 3834 asks of
-	 * automatic replies too, or a word of its subject: an automatic reply
-	 * from a person that says nothing of a failure is none. */
-	if (signs == 1 && !strong && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
+	/* One sign only, a word of its subject: an automatic reply from a
+	 * person that says nothing of a failure is none. */
+	if (signs == 1 && strong == 0 && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
 	    !says_failure(m, b))
+		return 0;
+	/* Only its null sender: it must say that delivery failed (a reply
+	 * code, the words of failure notices), as automatic replies in any
+	 * language do not. */
+	if (signs == 1 && strong < 0 && !says_failure(m, b))
 		return 0;
 	/* Nor is an automatic reply sent in a mail system's name (a shared
 	 * postmaster mailbox away, a challenge-response system's quarantine),

@@ -168,7 +168,8 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 }
 
 @test "not a bounce: auto-replies without the usual fields, challenge-response, read receipts" {
-	for f in vacation-noheaders challenge read-receipt ticket-ack list-held challenge-postmaster; do
+	for f in vacation-noheaders challenge read-receipt ticket-ack list-held challenge-postmaster \
+	    away-localized; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
 		[ -z "$output" ]
