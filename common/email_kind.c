@@ -195,7 +195,13 @@ email_kind_responder(struct msg *m, struct bufs *b)
 	static const char *const subjects[] = { "auto reply", "auto-reply", "autoreply",
 		"automatic reply", "auto response", "autoresponse", "out of office",
 		"out of the office", "vacation", "away from", "abwesenheit", "absence",
-		"réponse automatique", "respuesta automática", "autosvar", "automaattinen" };
+		"réponse automatique", "respuesta automática", "autosvar", "automaattinen",
+		/* Outlook's "Automatic reply:" in other languages. */
+		"automatische antwort", "automatisch antwoord", "risposta automatica",
+		"resposta automática", "automatiskt svar", "automatisk svar",
+		"automatická odpověď", "odpowiedź automatyczna", "otomatik yanıt",
+		"自動応答", "自動返信", "自动回复", "自動回覆", "автоматический ответ",
+		"Автоматический ответ" };
 
 	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
 	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
