@@ -120,7 +120,6 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	if (r.addrlen > 0 && memchr(r.addr, '@', r.addrlen) == NULL) {
 		struct nonstd_hit h = { r.addr, r.addrlen, NULL, 0, 0,
 		    memchr(r.addr, '=', r.addrlen) ? NONSTD_X400 : NONSTD_LOCAL };
-
 		size_t k = 0;
 
 		while (h.addrlen > 0 && ascii_space((unsigned char)h.addr[h.addrlen - 1]))
