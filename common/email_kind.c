@@ -53,7 +53,9 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 		"mail system error", "returned to sender", "could not send", "not delivered",
 		"nondeliverable", "non-deliverable", "message not", "postmaster notify",
 		"mail status", "delayed mail", "error sending your mail", "message you sent",
-		"bulk email filter", "mail could not", "rejected", "bounce" };
+		"bulk email filter", "mail could not", "rejected", "bounce",
+		/* Exchange's "Undeliverable:" in German (msxfaq.de, NDR). */
+		"unzustellbar" };
 	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
 		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
 		"post_master", "ndr administrator",
@@ -286,7 +288,7 @@ email_kind_final(struct msg *m)
 {
 	static const char *const words[] = { "returned mail", "returned to sender",
 		"returning message to sender", "failure notice", "mail delivery failed",
-		"undeliverable", "undelivered mail", "notification (failure)" };
+		"undeliverable", "undelivered mail", "notification (failure)", "unzustellbar" };
 	struct util_buf fold = {0};
 	const char *t;
 

@@ -148,6 +148,10 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    "yann@example.org | 550 5.7.1 Delivery not authorized")" ]
 }
 
+@test "notice: Exchange's German 'Unzustellbar:' is a bounce's subject; the returned message names the recipient" {
+	[ "$(show "$N/exchange-de.eml")" = "jens@example.de failed" ]
+}
+
 @test "notice: empty lines before the first header line" {
 	run bounce-parse -f email "$N/blank-lines-first.eml"
 	[ "${#lines[@]}" -eq 2 ]
