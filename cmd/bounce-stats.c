@@ -13,12 +13,12 @@
 #include "event.h"
 #include "hmap.h"
 #include "input.h"
-#include "jsonl.h"
 #include "opt.h"
-#include "plan.h"
+#include "record.h"
 #include "reason.h"
-#include "sandbox.h"
 #include "recovery.h"
+#include "sandbox.h"
+#include "schema.h"
 #include "stats.h"
 #include "status.h"
 #include "util.h"
@@ -137,9 +137,9 @@ day_of(time_t t)
 static void
 day_count(struct hmap *m, long long day)
 {
-	int64_t k = day;
+	char k[STATS_DAY_KEY];
 
-	hmap_put(m, &k, sizeof k, NULL)->num++;
+	hmap_put(m, k, stats_day_key(day, k), NULL)->num++;
 }
 
 static int
@@ -229,27 +229,25 @@ count(const struct event *e, int timed)
 		day_count(&g->full_days, dn);
 }
 
+static struct event_reader reader;
+
 static int
-record(void *ctx, const struct input_loc *loc, json_t *obj)
+record(void *ctx, const struct input_loc *loc, char *line, size_t len)
 {
 	struct event e;
-	json_t *copy = NULL;
 	char why[200];
-	int timed = 1;
+	int rc, timed;
 
 	(void)ctx;
-	/* "time" is null where the source did not say (an email without a
-	 * date): a valid record, counted without a time. */
-	if (json_is_null(json_object_get(obj, "time"))) {
-		obj = copy = json_copy(obj);
-		json_object_set_new(copy, "time", json_string("1970-01-01T00:00:00Z"));
-		timed = 0;
-	}
-	if (event_from_json(obj, &e, why, sizeof why) != 0) {
+	if ((rc = event_read(&reader, line, len, &e, why, sizeof why)) == 0)
+		return BK_OK;
+	if (rc < 0) {
 		util_locwarn(loc->file, loc->line, "%s", why);
-		json_decref(copy);
 		return BK_ERR;
 	}
+	/* "time" is null where the source did not say (an email without a
+	 * date): a valid record, counted without a time. */
+	timed = e.time != (time_t)-1;
 	if (recovery_mode) {
 		/* Untimed events say nothing of how long anything took. */
 		if (timed && !(have_since && e.time < since) && !(have_until && e.time >= until))
@@ -258,103 +256,60 @@ record(void *ctx, const struct input_loc *loc, json_t *obj)
 	    have_since || have_until) && (!segment || in_segment(e.reason))) {
 		count(&e, timed);
 	}
-	json_decref(copy);
 	return BK_OK;
-}
-
-/* --recovery reads every event of long logs: the common case without a tree
- * (retry-plan's reader), anything else as above. */
-static struct plan_reader reader;
-
-static int
-record_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
-{
-	struct event e;
-	char why[200];
-	json_t *obj;
-	int rc;
-
-	if (strspn(line, " \t") == len)
-		return BK_OK;
-	if (plan_read_event(&reader, line, len, &e, why, sizeof why) == 0) {
-		if (!(have_since && e.time < since) && !(have_until && e.time >= until))
-			recovery_add(&rec, &e);
-		return BK_OK;
-	}
-	if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-		util_locwarn(loc->file, loc->line, "%s", why);
-		return BK_ERR;
-	}
-	rc = record(ctx, loc, obj);
-	json_decref(obj);
-	return rc;
 }
 
 /* Output */
 
-struct kv {
-	const char *key;
-	unsigned long long n;
-};
-
+/* Counts by key, largest first, then by name. */
 static int
-kv_cmp(const void *a, const void *b)
+count_cmp(const void *a, const void *b)
 {
-	const struct kv *x = a, *y = b;
+	const struct rec_count *x = a, *y = b;
 
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
-/* {"key":n,...}, largest first, then by name. */
-static json_t *
-counts_object(struct kv *kv, size_t n)
+static void
+counts_val(struct rec_val *v, struct rec_count *kv, size_t n)
 {
-	json_t *o = json_object();
-
-	qsort(kv, n, sizeof *kv, kv_cmp);
-	for (size_t i = 0; i < n; i++)
-		json_object_set_new(o, kv[i].key, json_integer((json_int_t)kv[i].n));
-	return o;
+	qsort(kv, n, sizeof *kv, count_cmp);
+	v->set = 1;
+	v->kv = kv;
+	v->i = (long long)n;
 }
 
-static json_t *
-reasons_object(const struct stats_group *g)
+/* The events per reason of g into kv (nreasons + 1 room). */
+static void
+reasons_val(struct rec_val *v, const struct stats_group *g, struct rec_count *kv)
 {
-	struct kv *kv = util_xcalloc(nreasons + 1, sizeof *kv);
 	size_t n = 0;
-	json_t *o;
 
 	for (size_t i = 0; i < nreasons; i++)
 		if (g->reasons[i])
-			kv[n++] = (struct kv){ reason_table[i].name, g->reasons[i] };
-	o = counts_object(kv, n);
-	free(kv);
-	return o;
+			kv[n++] = (struct rec_count){ reason_table[i].name, g->reasons[i] };
+	counts_val(v, kv, n);
 }
 
-static json_t *
-map_counts_object(const struct hmap *m)
+/* The numbers of a map into kv (m->count + 1 room). */
+static void
+map_counts_val(struct rec_val *v, const struct hmap *m, struct rec_count *kv)
 {
-	struct kv *kv = util_xcalloc(m->count + 1, sizeof *kv);
 	struct hmap_entry *he;
 	size_t it = 0, n = 0;
-	json_t *o;
 
 	while ((he = hmap_next(m, &it)) != NULL)
-		kv[n++] = (struct kv){ he->key, (unsigned long long)he->num };
-	o = counts_object(kv, n);
-	free(kv);
-	return o;
+		kv[n++] = (struct rec_count){ he->key, (unsigned long long)he->num };
+	counts_val(v, kv, n);
 }
 
-static json_t *
-time_json(time_t t)
+static void
+time_val(struct rec_val *v, int known, time_t t)
 {
-	char buf[BKTIME_BUFSZ];
-
-	return json_string(bktime_format(t, buf));
+	if (known)
+		rec_int(v, (long long)t);
 }
 
 /* The advice figures of a domain or server, computed once before output. */
@@ -362,7 +317,7 @@ struct advice {
 	unsigned long long full_days;
 	int recurring;
 	unsigned long long recipients;	/* in the throttle window */
-	struct kv *kv;			/* recipients per throttle reason */
+	struct rec_count *kv;		/* recipients per throttle reason */
 	size_t nkv;
 	const char *advice;
 };
@@ -386,10 +341,10 @@ advice_of(const struct stats_group *g, struct advice *a)
 		for (i = 0; i < a->nkv && strcmp(a->kv[i].key, he->val) != 0; i++)
 			;
 		if (i == a->nkv)
-			a->kv[a->nkv++] = (struct kv){ he->val, 0 };
+			a->kv[a->nkv++] = (struct rec_count){ he->val, 0 };
 		a->kv[i].n++;
 	}
-	qsort(a->kv, a->nkv, sizeof a->kv[0], kv_cmp);
+	qsort(a->kv, a->nkv, sizeof a->kv[0], count_cmp);
 	if (a->recipients >= (unsigned long long)throttle_min)
 		a->advice = "throttle";
 	else if (a->recurring)
@@ -405,19 +360,12 @@ with_advice(void)
 }
 
 static void
-print_json(const json_t *o)
+write_record(const struct rec_schema *sc, const struct rec_val *v)
 {
-	/* Four significant digits: share is rounded to four decimals in [0,1].
-	 * One string, one write: json_dumpf writes token by token. */
-	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
-
-	if (line == NULL)
-		util_errx(BK_ERR, "out of memory");
-	if (fputs(line, stdout) == EOF || putchar('\n') == EOF || ferror(stdout)) {
+	if (rec_write(stdout, sc, v) != 0) {
 		util_warn("write error on standard output");
 		exit(BK_ERR);
 	}
-	free(line);
 }
 
 static double
@@ -430,60 +378,64 @@ share_of(const struct stats_group *g)
 static void
 print_group_json(const struct stats_group *g)
 {
-	json_t *o = json_object();
+	static const struct rec_schema *const schemas[] = { &schema_stats_domain,
+		&schema_stats_rhost, &schema_stats_status, &schema_stats_reason, &schema_stats_day };
+	struct rec_val v[ST_NFIELDS] = {{0}}, t[TH_NFIELDS] = {{0}};
+	struct rec_count *reasons = util_xcalloc(nreasons + 1, sizeof *reasons);
+	struct rec_count *statuses = util_xcalloc(g->statuses.count + 1, sizeof *statuses);
+	struct advice a = {0};
 
-	json_object_set_new(o, by_names[by], jsonl_string_or_null(g->key));
-	json_object_set_new(o, "events", json_integer((json_int_t)g->events));
-	json_object_set_new(o, "recipients", json_integer((json_int_t)g->rcpts.count));
-	json_object_set_new(o, "deferrals", json_integer((json_int_t)g->deferrals));
-	json_object_set_new(o, "failures", json_integer((json_int_t)g->failures));
-	json_object_set_new(o, "deliveries", json_integer((json_int_t)g->deliveries));
-	json_object_set_new(o, "reasons", reasons_object(g));
-	json_object_set_new(o, "statuses", map_counts_object(&g->statuses));
-	json_object_set_new(o, "first_seen", g->timed ? time_json(g->first) : json_null());
-	json_object_set_new(o, "last_seen", g->timed ? time_json(g->last) : json_null());
-	json_object_set_new(o, "days", json_integer((json_int_t)g->days.count));
-	json_object_set_new(o, "share", json_real(share_of(g)));
+	rec_str(&v[ST_KEY], g->key);
+	rec_int(&v[ST_EVENTS], (long long)g->events);
+	rec_int(&v[ST_RECIPIENTS], (long long)g->rcpts.count);
+	rec_int(&v[ST_DEFERRALS], (long long)g->deferrals);
+	rec_int(&v[ST_FAILURES], (long long)g->failures);
+	rec_int(&v[ST_DELIVERIES], (long long)g->deliveries);
+	reasons_val(&v[ST_REASONS], g, reasons);
+	map_counts_val(&v[ST_STATUSES], &g->statuses, statuses);
+	time_val(&v[ST_FIRST_SEEN], g->timed > 0, g->first);
+	time_val(&v[ST_LAST_SEEN], g->timed > 0, g->last);
+	rec_int(&v[ST_DAYS], (long long)g->days.count);
+	v[ST_SHARE].set = 1;
+	v[ST_SHARE].d = share_of(g);
 	if (with_advice()) {
-		struct advice a;
-		char dur[32];
-		json_t *t = json_object();
-
 		advice_of(g, &a);
-		json_object_set_new(o, "full_days", json_integer((json_int_t)a.full_days));
-		json_object_set_new(o, "recurring_full", json_boolean(a.recurring));
-		json_object_set_new(o, "advice", json_string(a.advice));
-		json_object_set_new(t, "recipients", json_integer((json_int_t)a.recipients));
-		json_object_set_new(t, "window", json_string(bktime_format_duration(window, dur,
-		    sizeof dur)));
-		json_object_set_new(t, "until", time_json(now));
-		json_object_set_new(t, "reasons", counts_object(a.kv, a.nkv));
-		json_object_set_new(o, "throttle", t);
-		free(a.kv);
+		rec_int(&v[ST_FULL_DAYS], (long long)a.full_days);
+		rec_int(&v[ST_RECURRING_FULL], a.recurring);
+		rec_str(&v[ST_ADVICE], a.advice);
+		rec_int(&t[TH_RECIPIENTS], (long long)a.recipients);
+		rec_int(&t[TH_WINDOW], window);
+		rec_int(&t[TH_UNTIL], (long long)now);
+		counts_val(&t[TH_REASONS], a.kv, a.nkv);
+		v[ST_THROTTLE].set = 1;
+		v[ST_THROTTLE].sub = t;
 	}
-	print_json(o);
-	json_decref(o);
+	write_record(schemas[by], v);
+	free(a.kv);
+	free(reasons);
+	free(statuses);
 }
 
 static void
 print_rcpt_json(const struct stats_group *g)
 {
-	json_t *o = json_object();
+	struct rec_val v[SG_NFIELDS] = {{0}};
+	struct rec_count *reasons = util_xcalloc(nreasons + 1, sizeof *reasons);
 	const char *at = strrchr(g->key, '@');
 
-	json_object_set_new(o, "rcpt", jsonl_string_or_null(g->key));
-	json_object_set_new(o, "domain", jsonl_string_or_null(at ? at + 1 : NULL));
-	json_object_set_new(o, "events", json_integer((json_int_t)g->events));
-	json_object_set_new(o, "deferrals", json_integer((json_int_t)g->deferrals));
-	json_object_set_new(o, "failures", json_integer((json_int_t)g->failures));
-	json_object_set_new(o, "deliveries", json_integer((json_int_t)g->deliveries));
-	json_object_set_new(o, "reasons", reasons_object(g));
-	json_object_set_new(o, "first_seen", g->timed ? time_json(g->first) : json_null());
-	json_object_set_new(o, "last_seen", g->timed ? time_json(g->last) : json_null());
-	jsonl_set_str(o, "last_status", g->last_status[0] ? g->last_status : NULL);
-	jsonl_set_str(o, "last_reason", g->last_reason);
-	print_json(o);
-	json_decref(o);
+	rec_str(&v[SG_RCPT], g->key);
+	rec_str(&v[SG_DOMAIN], at ? at + 1 : NULL);
+	rec_int(&v[SG_EVENTS], (long long)g->events);
+	rec_int(&v[SG_DEFERRALS], (long long)g->deferrals);
+	rec_int(&v[SG_FAILURES], (long long)g->failures);
+	rec_int(&v[SG_DELIVERIES], (long long)g->deliveries);
+	reasons_val(&v[SG_REASONS], g, reasons);
+	time_val(&v[SG_FIRST_SEEN], g->timed > 0, g->first);
+	time_val(&v[SG_LAST_SEEN], g->timed > 0, g->last);
+	rec_str(&v[SG_LAST_STATUS], g->last_status[0] ? g->last_status : NULL);
+	rec_str(&v[SG_LAST_REASON], g->last_reason);
+	write_record(&schema_stats_rcpt, v);
+	free(reasons);
 }
 
 /* Table */
@@ -531,8 +483,9 @@ sparkline(const struct stats_group *g, struct util_buf *out)
 
 	util_buf_reset(out);
 	for (int i = 0; i < SPARK_DAYS; i++) {
-		int64_t k = last - (SPARK_DAYS - 1) + i;
-		struct hmap_entry *he = hmap_get(&g->days, &k, sizeof k);
+		char k[STATS_DAY_KEY];
+		struct hmap_entry *he = hmap_get(&g->days, k, stats_day_key(last - (SPARK_DAYS - 1) +
+		    i, k));
 
 		counts[i] = he ? he->num : 0;
 		if (counts[i] > max)
@@ -760,7 +713,9 @@ counts_run(int argc, char **argv)
 			return BK_ERR;
 		}
 	} else {
-		status = input_run_json(argc, argv, record, NULL);
+		event_reader_init(&reader);
+		status = input_run(argc, argv, record, NULL);
+		event_reader_free(&reader);
 	}
 	if (partial) {
 		if (stats_partial_write(stdout, &set, &sc) != 0 || fflush(stdout) != 0) {
@@ -830,9 +785,9 @@ recovery_run(int argc, char **argv)
 		}
 	}
 	sandbox_enter_reading(argc, argv);
-	plan_reader_init(&reader);
-	status = input_worse(status, input_run(argc, argv, record_line, NULL));
-	plan_reader_free(&reader);
+	event_reader_init(&reader);
+	status = input_worse(status, input_run(argc, argv, record, NULL));
+	event_reader_free(&reader);
 	if (!have_now) {
 		time_t clock = time(NULL);
 

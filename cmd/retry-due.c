@@ -222,8 +222,6 @@ main(int argc, char *argv[])
 		pace_free(&pace);
 		return BK_ERR;
 	}
-	if (!a.dry_run)
-		plan_clean_temps(a.state);
 	status = plan_load(&plans, a.state, &fatal);
 	if (fatal) {
 		util_warnx("%s: state not read, nothing changed", a.state);

@@ -61,21 +61,23 @@ help(void)
 	exit(util_close_stdout(BK_OK));
 }
 
-static struct plan_reader reader;
+static struct event_reader reader;
 
 static int
 on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 {
 	struct event e;
 	char why[200];
-	size_t i;
+	int rc;
 
 	(void)ctx;
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	if (i == len)
+	if ((rc = event_read(&reader, line, len, &e, why, sizeof why)) == 0)
 		return BK_OK;
-	if (plan_read_event(&reader, line, len, &e, why, sizeof why) != 0) {
+	if (rc > 0 && e.time == (time_t)-1) {
+		snprintf(why, sizeof why, "\"time\" is null: a plan needs the time of each event");
+		rc = -1;
+	}
+	if (rc < 0) {
 		util_locwarn(loc->file, loc->line, "%s", why);
 		return BK_ERR;
 	}
@@ -189,7 +191,6 @@ merge(const char *state, int wait, int argc, char **argv)
 
 	if ((lock = afile_lock(state, wait)) == -1)
 		return -1;
-	plan_clean_temps(state);
 	status = plan_load(&plans, state, &fatal);
 	if (fatal) {
 		util_warnx("%s: state not read, nothing changed", state);
@@ -197,9 +198,9 @@ merge(const char *state, int wait, int argc, char **argv)
 		return -1;
 	}
 	sandbox_enter_reading(argc, argv);
-	plan_reader_init(&reader);
+	event_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
-	plan_reader_free(&reader);
+	event_reader_free(&reader);
 	plan_domains_back(&plans, &opts);
 	plan_age(&plans, &opts);
 	/* The changes go out before the state moves on: if the reader of
@@ -260,9 +261,9 @@ main(int argc, char *argv[])
 		status = merged < 0 ? merged : input_worse(status, merged);
 	} else {
 		sandbox_enter_reading(argc, argv);
-		plan_reader_init(&reader);
+		event_reader_init(&reader);
 		status = input_worse(status, input_run(argc, argv, on_line, NULL));
-		plan_reader_free(&reader);
+		event_reader_free(&reader);
 		plan_domains_back(&plans, &opts);
 		print_plans(0);
 	}

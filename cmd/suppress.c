@@ -638,68 +638,49 @@ put_bytes(const char *p, size_t n)
 		util_check_stdout();
 }
 
-/* Reads big blocks and writes the lines kept in runs straight from them:
- * most lines are kept, and copying them one by one would cost more than
- * deciding about them. */
+/* Takes the lines in blocks and writes the lines kept in runs straight from
+ * them: most lines are kept, and copying them one by one would cost more
+ * than deciding about them. */
 static int
 filter_file(const char *name)
 {
 	struct input_loc loc = { input_display_name(name), 0 };
-	size_t cap = 1 << 20, fill = 0, start, run, nl, pos, carry = 0;
-	char *buf = util_xmalloc(cap), *q;
-	int status = BK_OK, eof = 0;
-	ssize_t n;
+	struct input_reader rd;
+	int status = BK_OK;
+	char *block;
+	size_t n;
 	FILE *fp;
 
-	if ((fp = input_open(name)) == NULL) {
-		free(buf);
+	if ((fp = input_open(name)) == NULL)
 		return BK_ERR;
-	}
-	while (!eof) {
-		if (fill == cap) {
-			/* A line longer than the buffer: make room. */
-			cap *= 2;
-			buf = util_xrealloc(buf, cap);
-		}
-		if ((n = read(fileno(fp), buf + fill, cap - fill)) < 0) {
-			if (errno == EINTR)
-				continue;
-			util_warn("%s: read error", loc.file);
-			status = BK_ERR;
-			break;
-		}
-		if (n == 0) {
-			eof = 1;
-			if (fill > 0 && buf[fill - 1] != '\n') {
-				/* The last line has no line end: it gets one. */
-				if (fill == cap)
-					buf = util_xrealloc(buf, ++cap);
-				buf[fill++] = '\n';
-			}
-		}
-		fill += (size_t)n;
-		/* The carried part of a line has no line end: not scanned again,
-		 * so that a long line read in small pieces costs no more. */
-		for (start = run = 0, pos = carry;
-		    (q = memchr(buf + pos, '\n', fill - pos)) != NULL; start = pos = nl + 1) {
-			size_t len;
+	input_reader_init(&rd, fileno(fp));
+	while (input_next_lines(&rd, &block, &n)) {
+		size_t start = 0, run = 0;
 
-			nl = (size_t)(q - buf);
-			len = nl - start;
-			if (len > 0 && buf[start + len - 1] == '\r')
+		while (start < n) {
+			char *q = memchr(block + start, '\n', n - start);
+			size_t end = q ? (size_t)(q - block) : n, len = end - start;
+
+			if (len > 0 && block[start + len - 1] == '\r')
 				len--;
 			loc.line++;
-			if (!filter_line(&loc, buf + start, len, &status)) {
-				put_bytes(buf + run, start - run);
-				run = nl + 1;
+			if (!filter_line(&loc, block + start, len, &status)) {
+				put_bytes(block + run, start - run);
+				run = end < n ? end + 1 : n;
 			}
+			start = end + 1;
 		}
-		put_bytes(buf + run, start - run);
-		memmove(buf, buf + start, fill - start);
-		fill -= start;
-		carry = fill;
+		put_bytes(block + run, n - run);
+		/* The last line has no line end: it gets one. */
+		if (run < n && block[n - 1] != '\n')
+			put_bytes("\n", 1);
 	}
-	free(buf);
+	if (rd.error) {
+		errno = rd.error;
+		util_warn("%s: read error", loc.file);
+		status = BK_ERR;
+	}
+	input_reader_free(&rd);
 	if (fp != stdin)
 		fclose(fp);
 	return status;

@@ -4,6 +4,7 @@
 #include "sandbox.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -244,6 +245,38 @@ open_lock(const char *name, const char *path)
 	return fd;
 }
 
+/* Temporary files of runs killed before their rename: ".BASE.XXXXXX" beside
+ * path (make_temp's names). Only writers of this file make them, and they
+ * all hold its lock, which the caller holds now: so they are stale. */
+static void
+clean_temps(const char *path)
+{
+	char *dcopy = util_xstrdup(path), *bcopy = util_xstrdup(path);
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	size_t blen = strlen(base);
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			const char *n = de->d_name;
+			struct util_buf full = {0};
+
+			if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.' ||
+			    strlen(n + 2 + blen) != 6)
+				continue;
+			util_buf_adds(&full, dir);
+			util_buf_addc(&full, '/');
+			util_buf_adds(&full, n);
+			unlink(util_buf_str(&full));
+			util_buf_free(&full);
+		}
+		closedir(d);
+	}
+	free(dcopy);
+	free(bcopy);
+}
+
 int
 afile_lock(const char *path, int wait)
 {
@@ -274,6 +307,7 @@ afile_lock(const char *path, int wait)
 		return -1;
 	}
 	util_buf_free(&name);
+	clean_temps(path);
 	declare(path);
 	return fd;
 }

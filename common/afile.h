@@ -40,7 +40,9 @@ int afile_check(const char *path);
  * free; else fail at once. Returns a descriptor to pass to afile_unlock, or
  * -1 with a message printed ("locked by another run" when busy). Declares the
  * folder to the sandbox for the atomic replacement, and has the temporary
- * file made before the sandbox goes on (sandbox_before). */
+ * file made before the sandbox goes on (sandbox_before). With the lock taken,
+ * the temporary files that killed runs left beside path are removed, whatever
+ * the kind of state (plans, the suppression list, offsets). */
 int afile_lock(const char *path, int wait);
 void afile_unlock(int fd);
 

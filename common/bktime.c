@@ -83,29 +83,45 @@ bktime_format(time_t t, char *buf)
 	return buf;
 }
 
-char *
-bktime_format_duration(long long secs, char *buf, size_t size)
+/* One writer of both forms: split into units (largest first) or in one. */
+static char *
+format_duration(long long secs, int split, char *buf, size_t size)
 {
-	static const struct { long long n; char u; } units[] = {
+	static const struct { long long secs; char unit; } units[] = {
 		{ 604800, 'w' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' },
 	};
 	size_t used = 0;
 
-	if (secs <= 0) {
+	if (secs <= 0 || size == 0) {
 		snprintf(buf, size, "0s");
 		return buf;
 	}
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof units / sizeof units[0] && used < size; i++) {
-		if (secs >= units[i].n) {
-			int w = snprintf(buf + used, size - used, "%lld%c", secs / units[i].n, units[i].u);
-			if (w < 0)
-				break;
-			used += (size_t)w;
-			secs %= units[i].n;
-		}
+	for (size_t i = 0; i < sizeof units / sizeof units[0] && secs > 0 && used < size; i++) {
+		long long n = units[i].secs;
+		int w;
+
+		if (secs < n || (!split && secs % n != 0))
+			continue;
+		w = snprintf(buf + used, size - used, "%lld%c", secs / n, units[i].unit);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+		secs %= n;
 	}
 	return buf;
+}
+
+char *
+bktime_format_duration(long long secs, char *buf, size_t size)
+{
+	return format_duration(secs, 0, buf, size);
+}
+
+char *
+bktime_format_span(long long secs, char *buf, size_t size)
+{
+	return format_duration(secs, 1, buf, size);
 }
 
 /* Reads exactly k digits. */
@@ -137,12 +153,44 @@ valid_date(int y, int mo, int d, int h, int mi, int s)
 	return h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
+/* "2026-11-27T10:00:00Z" as bktime_format writes it, the form of every time
+ * read back from a state file: 0 and *out, or -1 for anything else. */
+static int
+parse_canonical(const char *s, size_t n, time_t *out)
+{
+	static const unsigned char pos[14] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
+	int d[14];
+
+	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
+	    s[16] != ':' || s[19] != 'Z')
+		return -1;
+	for (int i = 0; i < 14; i++) {
+		if (s[pos[i]] < '0' || s[pos[i]] > '9')
+			return -1;
+		d[i] = s[pos[i]] - '0';
+	}
+	{
+		int y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], mo = d[4] * 10 + d[5];
+		int dd = d[6] * 10 + d[7], h = d[8] * 10 + d[9], mi = d[10] * 10 + d[11];
+		int sec = d[12] * 10 + d[13];
+
+		if (!valid_date(y, mo, dd, h, mi, sec) || sec == 60)
+			return -1;
+		*out = bktime_timegm(y, mo, dd, h, mi, sec);
+	}
+	return 0;
+}
+
 size_t
 bktime_parse_rfc3339(const char *s, size_t n, time_t *out)
 {
 	int y, mo, d, h, mi, sec = 0, oh, om;
 	size_t i;
 	long off = 0;
+
+	/* What follows the Z is no part of the time: as below. */
+	if (parse_canonical(s, n, out) == 0)
+		return 20;
 
 	if (digits(s, n, 4, &y) || n < 16 || s[4] != '-' || digits(s + 5, n - 5, 2, &mo) ||
 	    s[7] != '-' || digits(s + 8, n - 8, 2, &d) || (s[10] != 'T' && s[10] != 't' &&

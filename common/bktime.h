@@ -10,8 +10,12 @@
 
 /* "2026-11-27T10:00:00Z" into buf (BKTIME_BUFSZ bytes); returns buf. */
 char *bktime_format(time_t t, char *buf);
-/* Compact duration such as "1w", "2d", "36h", "90m", "45s", "1d12h". */
+/* A duration in its largest unit that divides it: "1w", "2d", "36h", "90m",
+ * "45s"; "0s" for none. */
 char *bktime_format_duration(long long secs, char *buf, size_t size);
+/* A measured span in units, largest first: "1d9h20m", "1w6d" (recovery
+ * figures). Parsed back by bktime_parse_duration, as the form above. */
+char *bktime_format_span(long long secs, char *buf, size_t size);
 
 /* RFC 3339 / ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|+HH:MM|+HHMM]" at the
  * start of s (n bytes); no offset means UTC. Returns bytes used, 0 if none. */

@@ -1,6 +1,6 @@
 #include "event.h"
 #include "bktime.h"
-#include "jsonl.h"
+#include "schema.h"
 #include "reason.h"
 #include "util.h"
 
@@ -97,33 +97,40 @@ event_finish(struct event *e)
 		e->class_rule = &reason_rule_input;
 }
 
-json_t *
-event_to_json(const struct event *e)
+/* The record of e, in v (EV_NFIELDS values); with why, the rules that
+ * decided reason and class and their sources. */
+static void
+event_to_rec(const struct event *e, int why, struct rec_val *v)
 {
-	json_t *o = json_object();
-	char tbuf[BKTIME_BUFSZ];
-
-	json_object_set_new(o, "time", e->time == (time_t)-1 ? json_null() :
-	    json_string(bktime_format(e->time, tbuf)));
-	jsonl_set_str(o, "rcpt", e->rcpt[0] ? e->rcpt : NULL);
-	jsonl_set_str(o, "domain", e->domain);
-	jsonl_set_str(o, "action", e->action);
-	jsonl_set_str(o, "status", e->status[0] ? e->status : NULL);
-	json_object_set_new(o, "code", e->code ? json_integer(e->code) : json_null());
-	jsonl_set_str(o, "reason", e->reason);
-	jsonl_set_str(o, "class", e->class);
-	jsonl_set_str(o, "rhost", e->rhost);
-	jsonl_set_str(o, "diag", e->diag);
-	jsonl_set_str(o, "from", e->from);
-	jsonl_set_str(o, "msgid", e->msgid);
-	jsonl_set_str(o, "qid", e->qid);
-	if (e->pool)
-		jsonl_set_str(o, "pool", e->pool);
-	if (e->orig_rcpt)
-		jsonl_set_str(o, "orig_rcpt", e->orig_rcpt);
-	jsonl_set_str(o, "source", e->source);
-	jsonl_set_str(o, "origin", e->origin);
-	return o;
+	memset(v, 0, EV_NFIELDS * sizeof *v);
+	if (e->time != (time_t)-1)
+		rec_int(&v[EV_TIME], (long long)e->time);
+	rec_str(&v[EV_RCPT], e->rcpt[0] ? e->rcpt : NULL);
+	rec_str(&v[EV_DOMAIN], e->domain);
+	rec_str(&v[EV_ACTION], e->action);
+	rec_str(&v[EV_STATUS], e->status[0] ? e->status : NULL);
+	if (e->code)
+		rec_int(&v[EV_CODE], e->code);
+	rec_str(&v[EV_REASON], e->reason);
+	rec_str(&v[EV_CLASS], e->class);
+	rec_str(&v[EV_RHOST], e->rhost);
+	rec_str(&v[EV_DIAG], e->diag);
+	rec_str(&v[EV_FROM], e->from);
+	rec_str(&v[EV_MSGID], e->msgid);
+	rec_str(&v[EV_QID], e->qid);
+	rec_str(&v[EV_POOL], e->pool);
+	rec_str(&v[EV_ORIG_RCPT], e->orig_rcpt);
+	rec_str(&v[EV_SOURCE], e->source);
+	rec_str(&v[EV_ORIGIN], e->origin);
+	if (why) {
+		/* There whenever asked for (null if a rule had none). */
+		v[EV_REASON_RULE].set = v[EV_REASON_SOURCE].set = 1;
+		v[EV_CLASS_RULE].set = v[EV_CLASS_SOURCE].set = 1;
+		v[EV_REASON_RULE].s = e->reason_rule ? e->reason_rule->name : NULL;
+		v[EV_REASON_SOURCE].s = e->reason_rule ? e->reason_rule->source : NULL;
+		v[EV_CLASS_RULE].s = e->class_rule ? e->class_rule->name : NULL;
+		v[EV_CLASS_SOURCE].s = e->class_rule ? e->class_rule->source : NULL;
+	}
 }
 
 int
@@ -135,86 +142,52 @@ event_write(FILE *fp, const struct event *e)
 int
 event_write_why(FILE *fp, const struct event *e, int why)
 {
-	char tbuf[BKTIME_BUFSZ];
-	struct jsonl_field f[24];
-	size_t n = 0;
+	struct rec_val v[EV_NFIELDS];
 
-#define STR(k, v) (f[n++] = (struct jsonl_field){ (k), JSONL_STR, (v), 0 })
-	STR("time", e->time == (time_t)-1 ? NULL : bktime_format(e->time, tbuf));
-	STR("rcpt", e->rcpt[0] ? e->rcpt : NULL);
-	STR("domain", e->domain);
-	STR("action", e->action);
-	STR("status", e->status[0] ? e->status : NULL);
-	f[n++] = (struct jsonl_field){ "code", e->code ? JSONL_INT : JSONL_NULL, NULL, e->code };
-	STR("reason", e->reason);
-	STR("class", e->class);
-	STR("rhost", e->rhost);
-	STR("diag", e->diag);
-	STR("from", e->from);
-	STR("msgid", e->msgid);
-	STR("qid", e->qid);
-	if (e->pool)
-		STR("pool", e->pool);
-	if (e->orig_rcpt)
-		STR("orig_rcpt", e->orig_rcpt);
-	STR("source", e->source);
-	STR("origin", e->origin);
-	if (why) {
-		STR("reason_rule", e->reason_rule ? e->reason_rule->name : NULL);
-		STR("reason_source", e->reason_rule ? e->reason_rule->source : NULL);
-		STR("class_rule", e->class_rule ? e->class_rule->name : NULL);
-		STR("class_source", e->class_rule ? e->class_rule->source : NULL);
-	}
-#undef STR
-	return jsonl_write_fields(fp, f, n);
+	event_to_rec(e, why, v);
+	return rec_write(fp, &schema_event, v);
 }
 
-static const char *
-opt_str(const json_t *obj, const char *key)
+void
+event_format(struct util_buf *b, const struct event *e)
 {
-	return jsonl_get_str(obj, key);
+	struct rec_val v[EV_NFIELDS];
+
+	event_to_rec(e, 0, v);
+	rec_format(b, &schema_event, v);
 }
 
-int
-event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen)
+/* The event of a record read: a view into v's strings. */
+static int
+event_from_rec(const struct rec_val *v, struct event *e, char *why, size_t whylen)
 {
 	const char *s;
-	json_t *v;
 
 	event_init(e);
-	if ((s = opt_str(obj, "rcpt")) == NULL) {
-		snprintf(why, whylen, "no \"rcpt\"");
-		return -1;
-	}
+	s = v[EV_RCPT].s;
 	if (event_set_rcpt(e, s, strlen(s)) != 0) {
 		snprintf(why, whylen, "\"rcpt\" is not an address: %.80s", s);
 		return -1;
 	}
-	if ((s = opt_str(obj, "action")) == NULL || (e->action = event_action_name(s,
-	    strlen(s))) == NULL) {
-		snprintf(why, whylen, "no valid \"action\"");
+	s = v[EV_ACTION].s;
+	if ((e->action = event_action_name(s, strlen(s))) == NULL) {
+		snprintf(why, whylen, "\"action\" is not an action: %.40s", s);
 		return -1;
 	}
-	v = json_object_get(obj, "time");
-	/* "" must fail too: parsing nothing "uses" all of it, and leaves no time. */
-	if ((s = json_string_value(v)) == NULL || *s == '\0' ||
-	    bktime_parse_rfc3339(s, strlen(s), &e->time) != strlen(s)) {
-		snprintf(why, whylen, "no valid \"time\"");
-		return -1;
-	}
-	if ((s = opt_str(obj, "status")) != NULL && status_parse(s, strlen(s), e->status) != 0) {
+	if (v[EV_TIME].set)
+		e->time = (time_t)v[EV_TIME].i;
+	if ((s = v[EV_STATUS].s) != NULL && status_parse(s, strlen(s), e->status) != 0) {
 		snprintf(why, whylen, "\"status\" is not a status code: %.40s", s);
 		return -1;
 	}
-	v = json_object_get(obj, "code");
-	if (json_is_integer(v))
-		e->code = (int)json_integer_value(v);
-	if ((s = opt_str(obj, "reason")) != NULL) {
+	if (v[EV_CODE].set)
+		e->code = v[EV_CODE].i >= 0 && v[EV_CODE].i <= 999 ? (int)v[EV_CODE].i : 0;
+	if ((s = v[EV_REASON].s) != NULL) {
 		const struct reason_desc *r = reason_describe(s);
 
 		e->reason = r ? r->name : "undefined";
 	}
-	if ((s = opt_str(obj, "class")) != NULL) {
+	if ((s = v[EV_CLASS].s) != NULL) {
 		if (strcmp(s, "hard") == 0)
 			e->class = "hard";
 		else if (strcmp(s, "soft") == 0)
@@ -222,15 +195,38 @@ event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen)
 		else if (strcmp(s, "none") == 0)
 			e->class = "none";
 	}
-	e->rhost = opt_str(obj, "rhost");
-	e->diag = opt_str(obj, "diag");
-	e->from = opt_str(obj, "from");
-	e->msgid = opt_str(obj, "msgid");
-	e->qid = opt_str(obj, "qid");
-	e->pool = opt_str(obj, "pool");
-	e->orig_rcpt = opt_str(obj, "orig_rcpt");
-	e->source = opt_str(obj, "source");
-	e->origin = opt_str(obj, "origin");
+	e->rhost = v[EV_RHOST].s;
+	e->diag = v[EV_DIAG].s;
+	e->from = v[EV_FROM].s;
+	e->msgid = v[EV_MSGID].s;
+	e->qid = v[EV_QID].s;
+	e->pool = v[EV_POOL].s;
+	e->orig_rcpt = v[EV_ORIG_RCPT].s;
+	e->source = v[EV_SOURCE].s;
+	e->origin = v[EV_ORIGIN].s;
 	event_finish(e);
 	return 0;
+}
+
+void
+event_reader_init(struct event_reader *r)
+{
+	rec_reader_init(&r->rec, &schema_event);
+}
+
+void
+event_reader_free(struct event_reader *r)
+{
+	rec_reader_free(&r->rec);
+}
+
+int
+event_read(struct event_reader *r, const char *line, size_t len, struct event *e, char *why,
+    size_t whylen)
+{
+	int rc = rec_read(&r->rec, line, len, r->v, why, whylen);
+
+	if (rc <= 0)
+		return rc;
+	return event_from_rec(r->v, e, why, whylen) == 0 ? 1 : -1;
 }

@@ -6,11 +6,12 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
-#include <jansson.h>
 
 #include "addr.h"
 #include "reason.h"
+#include "schema.h"
 #include "status.h"
+#include "util.h"
 
 struct event {
 	time_t time;		/* (time_t)-1 when unknown */
@@ -44,23 +45,33 @@ void event_init(struct event *e);
 /* Sets rcpt (normalised) and domain; -1 if addr is not an address. */
 int event_set_rcpt(struct event *e, const char *addr, size_t n);
 /* Fills in status (from diag when absent), code (from diag), reason and class
- * (unless already set). Call before event_to_json. */
+ * (unless already set). Call before writing. */
 void event_finish(struct event *e);
-/* The record, keys in the documented order. */
-json_t *event_to_json(const struct event *e);
 
-/* Writes the record as one JSON line, the same bytes as jsonl_write of
- * event_to_json, without building it. 0, or -1 on a write error. */
+/* Writes the record (bouncekit-records(5)) as one JSON line. 0, or -1 on a
+ * write error. */
 int event_write(FILE *fp, const struct event *e);
 /* The same; with why, the rules that decided reason and class and their
  * sources follow (reason_rule, reason_source, class_rule, class_source). */
 int event_write_why(FILE *fp, const struct event *e, int why);
+/* The record, without a line end, appended to b. */
+void event_format(struct util_buf *b, const struct event *e);
 
 /* Actions: RFC 3464 names. Returns the static name or NULL. */
 const char *event_action_name(const char *s, size_t n);
 
-/* Reading records back. A view into obj: strings stay owned by obj. Returns
- * 0, or -1 with a short reason in why (a missing or malformed field). */
-int event_from_json(const json_t *obj, struct event *e, char *why, size_t whylen);
+/* Reading records back (the record reader of record.h for the event schema,
+ * then the checks of an event: an address, an action, a status code). The
+ * event is a view into the reader's strings, valid until the next call; its
+ * time is (time_t)-1 when the record's is null. */
+struct event_reader {
+	struct rec_reader rec;
+	struct rec_val v[EV_NFIELDS];
+};
+void event_reader_init(struct event_reader *r);
+void event_reader_free(struct event_reader *r);
+/* 1: an event; 0: a blank line; -1: a bad record, the reason in why. */
+int event_read(struct event_reader *r, const char *line, size_t len, struct event *e, char *why,
+    size_t whylen);
 
 #endif

@@ -297,11 +297,16 @@ lookup(const struct flatjson *fj, const char *s, size_t n, size_t *cursor)
 	return -1;
 }
 
+/* Keys not wanted that a line may have before the full parser takes it: each
+ * is compared with those before it, as a repeated key makes the line bad. */
+#define OTHER_KEYS 8
+
 int
 flatjson_parse(struct flatjson *fj, const char *line, size_t len)
 {
 	struct scan s = { line, line + len };
-	size_t cursor = 0;
+	struct { const char *p; size_t n; } other[OTHER_KEYS];
+	size_t cursor = 0, nother = 0;
 
 	reset(fj);
 	skip_ws(&s);
@@ -328,6 +333,17 @@ flatjson_parse(struct flatjson *fj, const char *line, size_t len)
 		if (s.p >= s.end || *s.p != '"' || s.p == key)
 			return -1;
 		k = lookup(fj, key, (size_t)(s.p - key), &cursor);
+		if (k < 0) {
+			size_t n = (size_t)(s.p - key);
+
+			if (nother == OTHER_KEYS)
+				return -1;
+			for (size_t i = 0; i < nother; i++)
+				if (other[i].n == n && memcmp(other[i].p, key, n) == 0)
+					return -1;	/* a duplicate: as below */
+			other[nother].p = key;
+			other[nother++].n = n;
+		}
 		s.p++;
 		skip_ws(&s);
 		if (s.p >= s.end || *s.p != ':')

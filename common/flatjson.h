@@ -3,7 +3,9 @@
  * without building a tree. Anything else (nesting, non-ASCII bytes, reals,
  * \u0000, bad syntax) is left to a full parser (jansson), whose values are
  * then copied into the same shape with flatjson_from_json, so that callers
- * have one code path and jansson's error messages. */
+ * have one code path and jansson's error messages. A line with a repeated key
+ * (wanted or not) or many keys not wanted is left to jansson too, which
+ * refuses repeated keys (JSON_REJECT_DUPLICATES): both agree on every line. */
 #ifndef BK_FLATJSON_H
 #define BK_FLATJSON_H
 

@@ -1,19 +1,26 @@
+/* hmap: the hash table of the toolkit (see hmap.h). */
 #include "hmap.h"
 #include "util.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Keys are copied into chunks, each twice the size of the one before, from
+ * CHUNK_MIN up to CHUNK_MAX (a longer key gets one of its own): small tables
+ * stay small, large ones make few allocations. */
+#define CHUNK_MIN 256
+#define CHUNK_MAX (256 * 1024)
+
 static uint64_t seed0, seed1;
 static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
 
-/* A per-process key: the output never depends on it (callers sort), only the
- * layout of the table does, so an attacker cannot predict collisions. */
-static uint64_t siphash13(const void *key, size_t len);
-
+/* A per-process key: the output never depends on it (callers keep their own
+ * order), only the layout of the table does, so an attacker cannot predict
+ * collisions. */
 static void
 hmap_seed(void)
 {
@@ -29,7 +36,10 @@ hmap_seed(void)
 		memcpy(&seed0, b, 8);
 		memcpy(&seed1, b + 8, 8);
 	} else {
-		seed0 = (uint64_t)time(NULL) * 0x9E3779B97F4A7C15ULL;
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed0 = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15ULL ^ (uint64_t)ts.tv_sec;
 		seed1 = (uint64_t)getpid() * 0xC2B2AE3D27D4EB4FULL ^ (uint64_t)clock();
 	}
 }
@@ -42,7 +52,9 @@ hmap_seed(void)
 	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 } while (0)
 
-/* SipHash-1-3 (as in Rust's and Python's hash tables). */
+/* SipHash-1-3 (as in Rust's and Python's hash tables). Words are loaded in
+ * the machine's byte order: on a big-endian machine the values differ, which
+ * nothing depends on. */
 static uint64_t
 siphash13(const void *key, size_t len)
 {
@@ -53,10 +65,7 @@ siphash13(const void *key, size_t len)
 	size_t i, left = len & 7;
 
 	for (i = 0; i + 8 <= len; i += 8) {
-		m = (uint64_t)p[i] | (uint64_t)p[i + 1] << 8 | (uint64_t)p[i + 2] << 16 |
-		    (uint64_t)p[i + 3] << 24 | (uint64_t)p[i + 4] << 32 |
-		    (uint64_t)p[i + 5] << 40 | (uint64_t)p[i + 6] << 48 |
-		    (uint64_t)p[i + 7] << 56;
+		memcpy(&m, p + i, 8);
 		v3 ^= m;
 		SIPROUND;
 		v0 ^= m;
@@ -73,121 +82,202 @@ siphash13(const void *key, size_t len)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static struct hmap_entry *
-hmap_slot(const struct hmap *m, const void *key, size_t len, uint64_t h)
-{
-	size_t mask = m->cap - 1, i = (size_t)h & mask;
-
-	for (;;) {
-		struct hmap_entry *e = &m->tab[i];
-
-		if (e->key == NULL || (e->hash == h && e->len == len &&
-		    memcmp(e->key, key, len) == 0))
-			return e;
-		i = (i + 1) & mask;
-	}
-}
-
-struct hmap_entry *
-hmap_get(const struct hmap *m, const void *key, size_t len)
-{
-	struct hmap_entry *e;
-
-	if (m->count == 0)
-		return NULL;
-	e = hmap_slot(m, key, len, hmap_hash(key, len));
-	return e->key ? e : NULL;
-}
-
-/* To cap slots (a power of two), the entries moved over. */
-static void
-hmap_resize(struct hmap *m, size_t cap)
-{
-	struct hmap old = *m;
-
-	m->cap = cap;
-	m->tab = util_xcalloc(m->cap, sizeof *m->tab);
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.tab[i].key)
-			*hmap_slot(m, old.tab[i].key, old.tab[i].len, old.tab[i].hash) =
-			    old.tab[i];
-	free(old.tab);
-}
-
-static void
-hmap_grow(struct hmap *m)
-{
-	hmap_resize(m, m->cap ? m->cap * 2 : 8);
-}
-
-void
-hmap_reserve(struct hmap *m, size_t n)
-{
-	size_t cap = m->cap ? m->cap : 8;
-
-	while ((n + 1) * 2 > cap)
-		cap *= 2;
-	if (cap > m->cap)
-		hmap_resize(m, cap);
-}
-
-struct hmap_entry *
-hmap_put(struct hmap *m, const void *key, size_t len, int *added)
-{
-	struct hmap_entry *e;
-	uint64_t h;
-
-	pthread_once(&seed_once, hmap_seed);
-	/* Load at most 1/2: short probes with linear probing. */
-	if ((m->count + 1) * 2 > m->cap)
-		hmap_grow(m);
-	h = hmap_hash(key, len);
-	e = hmap_slot(m, key, len, h);
-	if (added)
-		*added = e->key == NULL;
-	if (e->key == NULL) {
-		e->key = util_xmalloc(len + 1);
-		memcpy(e->key, key, len);
-		e->key[len] = '\0';
-		e->len = len;
-		e->hash = h;
-		e->val = NULL;
-		e->num = 0;
-		m->count++;
-	}
-	return e;
-}
-
-struct hmap_entry *
-hmap_next(const struct hmap *m, size_t *iter)
-{
-	while (*iter < m->cap) {
-		struct hmap_entry *e = &m->tab[(*iter)++];
-
-		if (e->key)
-			return e;
-	}
-	return NULL;
-}
-
-void
-hmap_free(struct hmap *m, void (*free_val)(void *))
-{
-	for (size_t i = 0; i < m->cap; i++) {
-		if (m->tab[i].key == NULL)
-			continue;
-		if (free_val)
-			free_val(m->tab[i].val);
-		free(m->tab[i].key);
-	}
-	free(m->tab);
-	m->tab = NULL;
-	m->cap = m->count = 0;
-}
-
 uint64_t
 hmap_hash(const void *key, size_t len)
 {
 	pthread_once(&seed_once, hmap_seed);
 	return siphash13(key, len);
+}
+
+void
+hmap_init_keyed(struct hmap *m, const char *(*key_of)(const void *, size_t), const void *ctx)
+{
+	memset(m, 0, sizeof *m);
+	m->key_of = key_of;
+	m->ctx = ctx;
+}
+
+const char *
+hmap_key(const struct hmap *m, size_t n)
+{
+	return m->key_of ? m->key_of(m->ctx, n) : m->keys[n];
+}
+
+const char *
+hmap_keep(struct hmap *m, const char *s, size_t n)
+{
+	char *p;
+
+	if (n + 1 > m->left) {
+		size_t size = m->nchunks < 10 ? (size_t)CHUNK_MIN << m->nchunks : CHUNK_MAX;
+
+		if (size < n + 1)
+			size = n + 1;
+
+		m->chunks = util_xreallocarray(m->chunks, m->nchunks + 1, sizeof *m->chunks);
+		m->chunks[m->nchunks++] = m->pos = util_xmalloc(size);
+		m->left = size;
+	}
+	p = m->pos;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	m->pos += n + 1;
+	m->left -= n + 1;
+	return p;
+}
+
+/* The slot of key: its own, or the empty one where it would go. The slot
+ * comes from the tag (the hash's high half), so that growing the table needs
+ * no key hashed again. */
+static size_t
+probe(const struct hmap *m, uint32_t tag, const char *key, size_t len)
+{
+	size_t mask = m->nslots - 1, i = tag & mask;
+
+	for (;; i = (i + 1) & mask) {
+		uint64_t s = m->slots[i];
+		const char *k;
+
+		if (s == 0)
+			return i;
+		if ((uint32_t)(s >> 32) != tag)
+			continue;
+		k = hmap_key(m, (size_t)(s & 0xffffffffU) - 1);
+		if (memcmp(k, key, len) == 0 && k[len] == '\0')
+			return i;
+	}
+}
+
+size_t
+hmap_find(const struct hmap *m, const char *key, size_t len)
+{
+	size_t i;
+
+	if (m->count == 0)
+		return HMAP_NONE;
+	i = probe(m, (uint32_t)(hmap_hash(key, len) >> 32), key, len);
+	return m->slots[i] ? (size_t)(m->slots[i] & 0xffffffffU) - 1 : HMAP_NONE;
+}
+
+/* To n slots (a power of two), the keys' slots moved over. */
+static void
+resize(struct hmap *m, size_t n)
+{
+	size_t mask = n - 1;
+	uint64_t *ns = util_xcalloc(n, sizeof *ns);
+
+	for (size_t j = 0; j < m->nslots; j++) {
+		size_t i;
+
+		if (m->slots[j] == 0)
+			continue;
+		for (i = (size_t)(m->slots[j] >> 32) & mask; ns[i]; i = (i + 1) & mask)
+			;
+		ns[i] = m->slots[j];
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->nslots = n;
+}
+
+static void
+grow(struct hmap *m)
+{
+	resize(m, m->nslots ? m->nslots * 2 : 16);
+}
+
+void
+hmap_reserve(struct hmap *m, size_t n)
+{
+	size_t slots = m->nslots ? m->nslots : 16;
+
+	while (n * 10 > slots * 7)
+		slots *= 2;
+	if (slots > m->nslots)
+		resize(m, slots);
+	if (n > m->cap) {
+		m->cap = n;
+		if (!m->key_of)
+			m->keys = util_xreallocarray(m->keys, m->cap, sizeof *m->keys);
+		if (m->ents)
+			m->ents = util_xreallocarray(m->ents, m->cap, sizeof *m->ents);
+	}
+}
+
+size_t
+hmap_add(struct hmap *m, const char *key, size_t len, int *added)
+{
+	uint32_t tag;
+	size_t i;
+
+	/* At most 70% full: short probe runs, and memory. */
+	if ((m->count + 1) * 10 > m->nslots * 7) {
+		if (m->count >= UINT32_MAX - 1)
+			util_errx(BK_ERR, "more than 4 billion keys");
+		grow(m);
+	}
+	tag = (uint32_t)(hmap_hash(key, len) >> 32);
+	i = probe(m, tag, key, len);
+	if (added)
+		*added = m->slots[i] == 0;
+	if (m->slots[i] != 0)
+		return (size_t)(m->slots[i] & 0xffffffffU) - 1;
+	if (m->count == m->cap) {
+		m->cap = m->cap ? m->cap + m->cap / 2 : 16;
+		if (!m->key_of)
+			m->keys = util_xreallocarray(m->keys, m->cap, sizeof *m->keys);
+		if (m->ents)
+			m->ents = util_xreallocarray(m->ents, m->cap, sizeof *m->ents);
+	}
+	if (!m->key_of)
+		m->keys[m->count] = hmap_keep(m, key, len);
+	if (m->ents)
+		m->ents[m->count] = (struct hmap_entry){ hmap_key(m, m->count), len, NULL, 0 };
+	m->slots[i] = (uint64_t)tag << 32 | (uint64_t)(m->count + 1);
+	return m->count++;
+}
+
+struct hmap_entry *
+hmap_get(const struct hmap *m, const void *key, size_t len)
+{
+	size_t n = m->ents ? hmap_find(m, key, len) : HMAP_NONE;
+
+	return n == HMAP_NONE ? NULL : &m->ents[n];
+}
+
+struct hmap_entry *
+hmap_put(struct hmap *m, const void *key, size_t len, int *added)
+{
+	size_t n;
+
+	if (m->ents == NULL) {
+		/* Entries from the first hmap_put on, for the keys there are. */
+		m->ents = util_xcalloc(m->cap ? m->cap : 1, sizeof *m->ents);
+		for (size_t i = 0; i < m->count; i++)
+			m->ents[i] = (struct hmap_entry){ hmap_key(m, i), strlen(hmap_key(m, i)),
+			    NULL, 0 };
+	}
+	n = hmap_add(m, key, len, added);
+	return &m->ents[n];
+}
+
+struct hmap_entry *
+hmap_next(const struct hmap *m, size_t *iter)
+{
+	return m->ents && *iter < m->count ? &m->ents[(*iter)++] : NULL;
+}
+
+void
+hmap_free(struct hmap *m, void (*free_val)(void *))
+{
+	if (free_val && m->ents)
+		for (size_t i = 0; i < m->count; i++)
+			free_val(m->ents[i].val);
+	free(m->slots);
+	free(m->keys);
+	free(m->ents);
+	for (size_t i = 0; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	free(m->chunks);
+	memset(m, 0, sizeof *m);
 }

@@ -1,5 +1,4 @@
 #include "input.h"
-#include "jsonl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -51,20 +50,36 @@ input_reader_free(struct input_reader *r)
 	r->buf = NULL;
 }
 
-int
-input_next_line(struct input_reader *r, char **line, size_t *len)
+/* The last line end of p[0..n), or NULL (memrchr is not POSIX). */
+static char *
+last_nl(char *p, size_t n)
+{
+	while (n > 0)
+		if (p[--n] == '\n')
+			return p + n;
+	return NULL;
+}
+
+/* The next piece of the input: up to the first line end (a line) or the last
+ * one buffered (a block of lines); at the end of the input, what is left. */
+static int
+next_piece(struct input_reader *r, char **p, size_t *len, int block)
 {
 	size_t scanned = 0;
 
 	for (;;) {
-		char *p = r->buf + r->start, *nl;
+		char *start = r->buf + r->start, *nl = NULL;
 		size_t have = r->end - r->start;
 		ssize_t got;
 
-		/* have > scanned: no memchr on the NULL buffer of the first call. */
-		if (have > scanned && (nl = memchr(p + scanned, '\n', have - scanned)) != NULL) {
-			*line = p;
-			*len = (size_t)(nl - p) + 1;
+		/* have > scanned: no memchr on the NULL buffer of the first call.
+		 * Bytes scanned before hold no line end: not looked at again. */
+		if (have > scanned)
+			nl = block ? last_nl(start + scanned, have - scanned) :
+			    memchr(start + scanned, '\n', have - scanned);
+		if (nl != NULL) {
+			*p = start;
+			*len = (size_t)(nl - start) + 1;
 			r->start += *len;
 			return 1;
 		}
@@ -72,14 +87,14 @@ input_next_line(struct input_reader *r, char **line, size_t *len)
 		if (r->eof) {
 			if (have == 0)
 				return 0;
-			*line = p;
+			*p = start;
 			*len = have;
 			r->start = r->end;
 			return 1;
 		}
 		/* keep the partial line, room for more after it */
 		if (r->start > 0) {
-			memmove(r->buf, p, have);
+			memmove(r->buf, start, have);
 			r->start = 0;
 			r->end = have;
 		}
@@ -101,6 +116,18 @@ input_next_line(struct input_reader *r, char **line, size_t *len)
 		}
 		r->buf[r->end] = '\0';
 	}
+}
+
+int
+input_next_line(struct input_reader *r, char **line, size_t *len)
+{
+	return next_piece(r, line, len, 0);
+}
+
+int
+input_next_lines(struct input_reader *r, char **lines, size_t *len)
+{
+	return next_piece(r, lines, len, 1);
 }
 
 int
@@ -152,47 +179,4 @@ input_run(int argc, char **argv, input_line_fn fn, void *ctx)
 			fclose(fp);
 	}
 	return status;
-}
-
-struct json_adapter {
-	input_json_fn fn;
-	void *ctx;
-};
-
-static int
-json_line(void *arg, const struct input_loc *loc, char *line, size_t len)
-{
-	struct json_adapter *a = arg;
-	char why[200];
-	json_t *obj;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	if (i == len)
-		return 0;
-	if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-		util_locwarn(loc->file, loc->line, "%s", why);
-		return 2;
-	}
-	rc = a->fn(a->ctx, loc, obj);
-	json_decref(obj);
-	return rc;
-}
-
-int
-input_run_json(int argc, char **argv, input_json_fn fn, void *ctx)
-{
-	struct json_adapter a = { fn, ctx };
-
-	return input_run(argc, argv, json_line, &a);
-}
-
-int
-input_lines_json(FILE *fp, const char *name, input_json_fn fn, void *ctx)
-{
-	struct json_adapter a = { fn, ctx };
-
-	return input_lines(fp, name, json_line, &a);
 }

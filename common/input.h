@@ -5,7 +5,6 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include <jansson.h>
 
 struct input_loc {
 	const char *file;	/* "-" shown as "<stdin>" */
@@ -14,7 +13,6 @@ struct input_loc {
 
 /* Returns BK_OK, or BK_ERR for a bad record (already reported); the loop goes on. */
 typedef int (*input_line_fn)(void *ctx, const struct input_loc *loc, char *line, size_t len);
-typedef int (*input_json_fn)(void *ctx, const struct input_loc *loc, json_t *obj);
 /* Opens name ("-" for stdin). NULL with a message on failure. */
 FILE *input_open(const char *name);
 const char *input_display_name(const char *name);
@@ -33,6 +31,10 @@ void input_reader_init(struct input_reader *r, int fd);
  * a NUL after it; 0 at the end of the input. Memory: the block, or the
  * longest line. */
 int input_next_line(struct input_reader *r, char **line, size_t *len);
+/* As input_next_line, but every complete line buffered at once (one or more,
+ * the last line end included), for readers that scan lines themselves; NUL
+ * after them, as for a line. */
+int input_next_lines(struct input_reader *r, char **lines, size_t *len);
 void input_reader_free(struct input_reader *r);
 
 /* Reads fp line by line, without the line end (LF, CRLF). fp must not have
@@ -40,11 +42,6 @@ void input_reader_free(struct input_reader *r);
 int input_lines(FILE *fp, const char *name, input_line_fn fn, void *ctx);
 /* input_lines over each operand (none: stdin). Unreadable files are reported. */
 int input_run(int argc, char **argv, input_line_fn fn, void *ctx);
-
-/* Like input_run, each non-blank line parsed as a JSON object; lines that are
- * not are reported as "file:line: ..." and counted as errors. */
-int input_run_json(int argc, char **argv, input_json_fn fn, void *ctx);
-int input_lines_json(FILE *fp, const char *name, input_json_fn fn, void *ctx);
 
 /* Worse of two exit statuses (0 < 1 < 2). */
 static inline int input_worse(int a, int b) { return a > b ? a : b; }

@@ -14,39 +14,28 @@
  * handle (reals, invalid UTF-8, deep nesting) goes to json_dumpb instead. */
 #define DUMP_DEPTH_MAX 32
 
-struct out {
-	char *p;
-	size_t len, cap;
-};
-
 static void
-out_reserve(struct out *o, size_t n)
+out_add(struct util_buf *o, const char *s, size_t n)
 {
-	if (o->cap - o->len >= n)
-		return;
-	while (o->cap - o->len < n)
-		o->cap = o->cap ? o->cap * 2 : 4096;
-	o->p = util_xrealloc(o->p, o->cap);
-}
-
-static void
-out_add(struct out *o, const char *s, size_t n)
-{
-	out_reserve(o, n);
-	memcpy(o->p + o->len, s, n);
+	memcpy(util_buf_room(o, n), s, n);
 	o->len += n;
 }
 
 /* Where a line is built, reused from one line to the next (no allocation per
  * line); one per thread, freed by jsonl_thread_end. */
-static _Thread_local struct out line_out;
+static _Thread_local struct util_buf line_out;
+
+struct util_buf *
+jsonl_line(void)
+{
+	util_buf_reset(&line_out);
+	return &line_out;
+}
 
 void
 jsonl_thread_end(void)
 {
-	free(line_out.p);
-	line_out.p = NULL;
-	line_out.len = line_out.cap = 0;
+	util_buf_free(&line_out);
 }
 
 #define ONES UINT64_C(0x0101010101010101)
@@ -166,15 +155,28 @@ put_string(char *w, const char *str, size_t n)
 }
 
 static int
-dump_string(struct out *o, const char *str, size_t n)
+dump_string(struct util_buf *o, const char *str, size_t n)
 {
 	char *end;
 
-	out_reserve(o, 6 * n + 2);
-	if ((end = put_string(o->p + o->len, str, n)) == NULL)
+	if ((end = put_string(util_buf_room(o, 6 * n + 2), str, n)) == NULL)
 		return -1;
 	o->len = (size_t)(end - o->p);
 	return 0;
+}
+
+void
+jsonl_add_string(struct util_buf *b, const char *s, size_t n)
+{
+	char *clean;
+
+	if (dump_string(b, s, n) == 0)
+		return;
+	/* Invalid UTF-8: replaced, as jsonl_string does. */
+	clean = jsonl_utf8_clean(s, n);
+	if (dump_string(b, clean, strlen(clean)) != 0)
+		util_errx(BK_ERR, "jsonl: cleaned string still invalid");
+	free(clean);
 }
 
 /* Writes v in decimal at w (room for 20 bytes); returns the end. */
@@ -194,15 +196,45 @@ put_integer(char *w, json_int_t v)
 	return w + (sizeof num - i);
 }
 
-static void
-dump_integer(struct out *o, json_int_t v)
+void
+jsonl_add_integer(struct util_buf *o, long long v)
 {
-	out_reserve(o, 20);
-	o->len = (size_t)(put_integer(o->p + o->len, v) - o->p);
+	o->len = (size_t)(put_integer(util_buf_room(o, 20), (json_int_t)v) - o->p);
+}
+
+void
+jsonl_add_real(struct util_buf *b, double d, int digits)
+{
+	char buf[64], *start, *end;
+	int n;
+
+	/* As jansson writes a real (jsonp_dtostr): %.*g, then ".0" where it
+	 * would read as an integer, and no '+' or leading zeros in the
+	 * exponent. */
+	n = snprintf(buf, sizeof buf - 3, "%.*g", digits > 0 ? digits : 17, d);
+	if (n < 0 || (size_t)n >= sizeof buf - 3)
+		util_errx(BK_ERR, "jsonl: real out of range");
+	if (strchr(buf, '.') == NULL && strchr(buf, 'e') == NULL) {
+		memcpy(buf + n, ".0", 3);
+		n += 2;
+	}
+	if ((start = strchr(buf, 'e')) != NULL) {
+		start++;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, (size_t)n - (size_t)(end - buf) + 1);
+			n -= (int)(end - start);
+		}
+	}
+	out_add(b, buf, (size_t)n);
 }
 
 static int
-dump_value(struct out *o, const json_t *v, int depth)
+dump_value(struct util_buf *o, const json_t *v, int depth)
 {
 	if (depth > DUMP_DEPTH_MAX)
 		return -1;
@@ -238,7 +270,7 @@ dump_value(struct out *o, const json_t *v, int depth)
 	case JSON_STRING:
 		return dump_string(o, json_string_value(v), json_string_length(v));
 	case JSON_INTEGER:
-		dump_integer(o, json_integer_value(v));
+		jsonl_add_integer(o, json_integer_value(v));
 		return 0;
 	case JSON_TRUE:
 		out_add(o, "true", 4);
@@ -276,11 +308,10 @@ jsonl_buffer_stdout(void)
 int
 jsonl_write(FILE *fp, const json_t *obj)
 {
-	struct out *o = &line_out;
+	struct util_buf *o = jsonl_line();
 
 	if (fp == stdout)
 		jsonl_buffer_stdout();
-	o->len = 0;
 	if (dump_value(o, obj, 0) != 0) {
 		size_t n;
 
@@ -288,67 +319,11 @@ jsonl_write(FILE *fp, const json_t *obj)
 		n = json_dumpb(obj, NULL, 0, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (n == 0)
 			return -1;
-		out_reserve(o, n + 1);
-		if (json_dumpb(obj, o->p, n, JSON_COMPACT | JSON_PRESERVE_ORDER) != n)
+		if (json_dumpb(obj, util_buf_room(o, n), n, JSON_COMPACT | JSON_PRESERVE_ORDER) != n)
 			return -1;
 		o->len = n;
 	}
 	out_add(o, "\n", 1);
-	if (fwrite(o->p, 1, o->len, fp) != o->len)
-		return -1;
-	return ferror(fp) ? -1 : 0;
-}
-
-int
-jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n)
-{
-	struct out *o = &line_out;
-
-	if (fp == stdout)
-		jsonl_buffer_stdout();
-	out_reserve(o, 3);	/* "{}\n" */
-	o->p[0] = '{';
-	o->len = 1;
-	for (size_t i = 0; i < n; i++) {
-		size_t klen = strlen(f[i].key), vlen = 0, mark;
-		const char *s = NULL;
-		char *w;
-
-		if (f[i].kind == JSONL_STR && f[i].s != NULL)
-			vlen = strlen(s = f[i].s);
-		/* One reservation for the whole field: ',', the key and ':' (keys
-		 * are ours, ASCII, escaped all the same), the value (6 bytes a
-		 * byte, or an integer, or null) and the closing "}\n". */
-		out_reserve(o, 6 * (klen + vlen) + 32);
-		w = o->p + o->len;
-		if (i > 0)
-			*w++ = ',';
-		if ((w = put_string(w, f[i].key, klen)) == NULL)
-			return -1;
-		*w++ = ':';
-		if (f[i].kind == JSONL_INT) {
-			w = put_integer(w, (json_int_t)f[i].i);
-		} else if (s == NULL) {
-			memcpy(w, "null", 4);
-			w += 4;
-		} else {
-			mark = (size_t)(w - o->p);
-			if ((w = put_string(w, s, vlen)) == NULL) {
-				char *clean = jsonl_utf8_clean(s, vlen);
-				size_t clen = strlen(clean);
-
-				o->len = mark;
-				out_reserve(o, 6 * clen + 32);
-				w = put_string(o->p + o->len, clean, clen);
-				free(clean);
-				if (w == NULL)
-					return -1;
-			}
-		}
-		o->len = (size_t)(w - o->p);
-	}
-	memcpy(o->p + o->len, "}\n", 2);
-	o->len += 2;
 	if (fwrite(o->p, 1, o->len, fp) != o->len)
 		return -1;
 	return ferror(fp) ? -1 : 0;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "util.h"
+
 /* Writes obj as one line to fp. Returns 0, or -1 on a write error. */
 int jsonl_write(FILE *fp, const json_t *obj);
 /* jsonl_write to stdout; exits 2 with a message on a write error. */
@@ -36,17 +38,13 @@ long long jsonl_get_int(const json_t *obj, const char *key, long long def);
  * reason into why (size whylen). */
 json_t *jsonl_parse_object(const char *line, size_t len, char *why, size_t whylen);
 
-/* One flat object written straight from C values, without building jansson
- * objects: the same bytes as jsonl_write of the equivalent object (strings
- * cleaned to UTF-8 as jsonl_string does). For the records written by the
- * million, such as bounce-parse's events. */
-enum jsonl_kind { JSONL_NULL, JSONL_STR, JSONL_INT };
-struct jsonl_field {
-	const char *key;
-	enum jsonl_kind kind;
-	const char *s;		/* JSONL_STR; NULL is written as null */
-	long long i;		/* JSONL_INT */
-};
-int jsonl_write_fields(FILE *fp, const struct jsonl_field *f, size_t n);
+/* The pieces of a line, as jsonl_write writes them: a quoted string (made
+ * valid UTF-8 first if it is not), an integer, a real with that many
+ * significant digits (0: jansson's default). */
+void jsonl_add_string(struct util_buf *b, const char *s, size_t n);
+void jsonl_add_integer(struct util_buf *b, long long v);
+void jsonl_add_real(struct util_buf *b, double d, int digits);
+/* The calling thread's line buffer, emptied: where a line is built. */
+struct util_buf *jsonl_line(void);
 
 #endif

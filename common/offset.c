@@ -10,12 +10,15 @@
 #include "offset.h"
 #include "afile.h"
 #include "bktime.h"
+#include "input.h"
 #include "jsonl.h"
 #include "progress.h"
 #include "rotated.h"
 #include "sandbox.h"
+#include "schema.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -195,86 +198,98 @@ table_free(struct table *t)
 	free(t->v);
 }
 
-/* dev and ino are unsigned 64-bit and may have the top bit set: they are
- * written as the signed integer of the same bits and read back the same way. */
+/* The entry of an offset record. dev and ino are unsigned 64-bit and may have
+ * the top bit set: they are written as the signed integer of the same bits
+ * and read back the same way. */
 static int
-uint_of(const json_t *o, const char *key, int any_bits, unsigned long long *out)
+entry_from_rec(const struct rec_val *v, struct entry *e)
 {
-	json_t *v = json_object_get(o, key);
+	char *end;
 
-	if (!json_is_integer(v) || (!any_bits && json_integer_value(v) < 0))
+	e->dev = (unsigned long long)v[OF_DEV].i;
+	e->ino = (unsigned long long)v[OF_INO].i;
+	if (v[OF_OFFSET].i < 0 || v[OF_HEAD_LEN].i < 0 || v[OF_HEAD_LEN].i > HEAD_MAX)
 		return -1;
-	*out = (unsigned long long)json_integer_value(v);
+	e->offset = (unsigned long long)v[OF_OFFSET].i;
+	e->hlen = (size_t)v[OF_HEAD_LEN].i;
+	if (!isxdigit((unsigned char)v[OF_HEAD_HASH].s[0]))
+		return -1;
+	e->hash = strtoull(v[OF_HEAD_HASH].s, &end, 16);
+	e->began = v[OF_BEGAN_NS].set ? v[OF_BEGAN_NS].i : -1;
+	e->line = v[OF_LINE].i > 0 ? (unsigned long long)v[OF_LINE].i : 0;
 	return 0;
+}
+
+/* A record that is not an offset record (no path) is the line handler's, if
+ * it has saved state: 1 with its answer in *rc, else 0. */
+static int
+saved_state(const struct offset_opts *oo, void *ctx, const char *line, size_t n, int *rc)
+{
+	json_t *o = jsonl_parse_object(line, n, NULL, 0);
+	int theirs = o != NULL && json_object_get(o, "path") == NULL;
+
+	if (theirs)
+		*rc = oo->state_load(ctx, o);
+	json_decref(o);
+	return theirs;
 }
 
 static int
 table_load(struct table *t, const char *file, const struct offset_opts *oo, void *ctx)
 {
-	FILE *fp = fopen(file, "r");
-	char *line = NULL, why[128];
-	size_t cap = 0;
-	ssize_t n;
+	struct input_reader in;
+	struct rec_reader rd;
+	struct rec_val v[OF_NFIELDS];
 	unsigned long lineno = 0;
-	int status = BK_OK;
+	int fd, status = BK_OK, rc;
+	char why[128], *line;
+	size_t n;
 
-	if (fp == NULL) {
+	if ((fd = open(file, O_RDONLY)) == -1) {
 		if (errno == ENOENT)
 			return BK_OK;	/* the first run */
 		util_warn("%s", file);
 		return BK_ERR;
 	}
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		json_t *o;
-		const char *path, *hash;
+	input_reader_init(&in, fd);
+	rec_reader_init(&rd, &schema_offset);
+	while (input_next_line(&in, &line, &n)) {
 		struct entry e = {0};
-		unsigned long long hlen = 0;
 
 		lineno++;
-		if (n <= 1)
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if ((rc = rec_read(&rd, line, n, v, why, sizeof why)) == 0)
 			continue;
-		if ((o = jsonl_parse_object(line, (size_t)n, why, sizeof why)) == NULL) {
-			util_locwarn(file, lineno, "%s", why);
-			status = BK_ERR;
-			continue;
-		}
-		path = jsonl_get_str(o, "path");
-		if (path == NULL && oo->state_load) {
+		if (rc < 0 && oo->state_load && saved_state(oo, ctx, line, n, &rc)) {
 			/* kept with the offsets by the line handler */
-			if (oo->state_load(ctx, o) != 0) {
+			if (rc != 0) {
 				util_locwarn(file, lineno, "neither an offset record nor saved "
 				    "state");
 				status = BK_ERR;
 			}
-			json_decref(o);
-			continue;
-		}
-		hash = jsonl_get_str(o, "head_hash");
-		e.began = jsonl_get_int(o, "began_ns", -1);
-		e.line = (unsigned long long)(jsonl_get_int(o, "line", 0) > 0 ?
-		    jsonl_get_int(o, "line", 0) : 0);
-		if (path == NULL || uint_of(o, "dev", 1, &e.dev) != 0 ||
-		    uint_of(o, "ino", 1, &e.ino) != 0 || uint_of(o, "offset", 0, &e.offset) != 0 ||
-		    uint_of(o, "head_len", 0, &hlen) != 0 || hlen > HEAD_MAX || hash == NULL ||
-		    sscanf(hash, "%16" SCNx64, &e.hash) != 1) {
+		} else if (rc < 0) {
+			util_locwarn(file, lineno, "%s", why);
+			status = BK_ERR;
+		} else if (entry_from_rec(v, &e) != 0) {
 			util_locwarn(file, lineno, "not an offset record (path, dev, ino, offset, "
 			    "head_len, head_hash)");
 			status = BK_ERR;
 		} else {
-			struct entry *slot = table_put(t, path);
+			struct entry *slot = table_put(t, v[OF_PATH].s);
 
 			e.path = slot->path;
-			e.hlen = (size_t)hlen;
 			*slot = e;
 		}
-		json_decref(o);
 	}
-	if (ferror(fp)) {
+	rec_reader_free(&rd);
+	if (in.error) {
+		errno = in.error;
 		util_warn("%s: read error", file);
 		status = BK_ERR;
 	}
-	free(line);
-	fclose(fp);
+	input_reader_free(&in);
+	close(fd);
 	return status;
 }
 
@@ -282,27 +297,26 @@ static int
 table_save(const struct table *t, const char *file, const struct offset_opts *oo, void *ctx)
 {
 	struct afile af;
-	char hash[17], tbuf[BKTIME_BUFSZ];
+	char hash[17];
 
 	if (afile_begin(&af, file) != 0)
 		return BK_ERR;
 	for (size_t i = 0; i < t->n; i++) {
 		const struct entry *e = &t->v[i];
-		json_t *o = json_object();
+		struct rec_val v[OF_NFIELDS] = {{0}};
 
 		snprintf(hash, sizeof hash, "%016" PRIx64, e->hash);
-		jsonl_set_str(o, "path", e->path);
-		json_object_set_new(o, "dev", json_integer((json_int_t)e->dev));
-		json_object_set_new(o, "ino", json_integer((json_int_t)e->ino));
-		json_object_set_new(o, "offset", json_integer((json_int_t)e->offset));
-		json_object_set_new(o, "line", json_integer((json_int_t)e->line));
-		json_object_set_new(o, "head_len", json_integer((json_int_t)e->hlen));
-		json_object_set_new(o, "head_hash", json_string(hash));
-		json_object_set_new(o, "began_ns", json_integer(e->began));
-		json_object_set_new(o, "saved", e->began < 0 ? json_null() :
-		    json_string(bktime_format((time_t)(e->began / 1000000000), tbuf)));
-		jsonl_write(af.fp, o);
-		json_decref(o);
+		rec_str(&v[OF_PATH], e->path);
+		rec_int(&v[OF_DEV], (long long)e->dev);
+		rec_int(&v[OF_INO], (long long)e->ino);
+		rec_int(&v[OF_OFFSET], (long long)e->offset);
+		rec_int(&v[OF_LINE], (long long)e->line);
+		rec_int(&v[OF_HEAD_LEN], (long long)e->hlen);
+		rec_str(&v[OF_HEAD_HASH], hash);
+		rec_int(&v[OF_BEGAN_NS], e->began);
+		if (e->began >= 0)
+			rec_int(&v[OF_SAVED], e->began / 1000000000);
+		rec_write(af.fp, &schema_offset, v);
 	}
 	if (oo->state_save && oo->state_save(ctx, af.fp) != 0) {
 		afile_abort(&af);

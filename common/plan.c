@@ -3,20 +3,20 @@
 #include "hmap.h"
 #include "afile.h"
 #include "bktime.h"
-#include "flatjson.h"
-#include "jsonl.h"
+#include "input.h"
+#include "schema.h"
 #include "reason.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define BLOCK_PLANS 4096
-#define ARENA_CHUNK (1 << 20)
+
+static const char *const sched_names[] = { NULL, "adaptive", "fallback", "recovered" };
 
 static const char *const state_names[] = { "waiting", "claimed", "exhausted", "resolved",
 	"failed" };
@@ -60,12 +60,11 @@ hash_mix(uint64_t h)
 	return h;
 }
 
-static uint64_t
-hash_str(const char *s)
+/* The key of plan number n of the set: plans keep their recipients. */
+static const char *
+plan_key(const void *ctx, size_t n)
 {
-	/* Recipients come from bounces, written by strangers: a keyed hash, so
-	 * that crafted addresses cannot pile up on one probe sequence. */
-	return hmap_hash(s, strlen(s));
+	return plan_at(ctx, n)->rcpt;
 }
 
 void
@@ -73,64 +72,16 @@ plan_set_init(struct plan_set *s)
 {
 	memset(s, 0, sizeof *s);
 	s->input_first = s->input_last = PLAN_NOTIME;
-}
-
-static void *
-arena_alloc(struct plan_set *s, size_t n)
-{
-	char *p;
-
-	n = (n + 7) & ~(size_t)7;
-	if (n > s->arena_left) {
-		size_t size = n > ARENA_CHUNK ? n : ARENA_CHUNK;
-
-		s->arena = util_xreallocarray(s->arena, s->narena + 1, sizeof *s->arena);
-		s->arena[s->narena++] = s->arena_pos = util_xmalloc(size);
-		s->arena_left = size;
-	}
-	p = s->arena_pos;
-	s->arena_pos += n;
-	s->arena_left -= n;
-	return p;
-}
-
-static char *
-arena_strdup(struct plan_set *s, const char *str)
-{
-	size_t n = strlen(str) + 1;
-
-	return memcpy(arena_alloc(s, n), str, n);
+	hmap_init_keyed(&s->index, plan_key, s);
 }
 
 /* One copy of each string that repeats across plans. */
 static const char *
 intern(struct plan_set *s, const char *str)
 {
-	struct plan_intern *t = &s->strings;
-	size_t i;
-
 	if (str == NULL)
 		return NULL;
-	if (t->used * 2 >= t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256;
-		const char **ns = util_xcalloc(ncap, sizeof *ns);
-
-		for (size_t j = 0; j < t->cap; j++) {
-			if (t->slots[j] == NULL)
-				continue;
-			for (i = hash_str(t->slots[j]) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
-				;
-			ns[i] = t->slots[j];
-		}
-		free(t->slots);
-		t->slots = ns;
-		t->cap = ncap;
-	}
-	for (i = hash_str(str) & (t->cap - 1); t->slots[i]; i = (i + 1) & (t->cap - 1))
-		if (strcmp(t->slots[i], str) == 0)
-			return t->slots[i];
-	t->used++;
-	return t->slots[i] = arena_strdup(s, str);
+	return hmap_key(&s->strings, hmap_add(&s->strings, str, strlen(str), NULL));
 }
 
 void
@@ -141,13 +92,10 @@ plan_set_free(struct plan_set *s)
 	for (size_t i = 0; i < s->nblocks; i++)
 		free(s->blocks[i]);
 	free(s->blocks);
-	free(s->slots);
-	free(s->strings.slots);
+	hmap_free(&s->index, NULL);
+	hmap_free(&s->strings, NULL);
 	hmap_free(&s->domain_back, NULL);
 	hmap_free(&s->domain_took, NULL);
-	for (size_t i = 0; i < s->narena; i++)
-		free(s->arena[i]);
-	free(s->arena);
 	for (size_t i = 0; i < s->nbad; i++)
 		free(s->bad[i]);
 	free(s->bad);
@@ -160,28 +108,12 @@ plan_at(const struct plan_set *s, size_t i)
 	return &s->blocks[i / BLOCK_PLANS][i % BLOCK_PLANS];
 }
 
-static size_t
-slot_find(const struct plan_set *s, const char *rcpt, uint64_t h)
-{
-	uint64_t tag = h >> 32;
-	size_t i;
-
-	for (i = tag & (s->cap - 1); s->slots[i]; i = (i + 1) & (s->cap - 1))
-		if ((s->slots[i] >> 32) == tag &&
-		    strcmp(plan_at(s, (s->slots[i] & 0xffffffffU) - 1)->rcpt, rcpt) == 0)
-			break;
-	return i;
-}
-
 static struct plan *
 find_any(const struct plan_set *s, const char *rcpt)
 {
-	size_t i;
+	size_t n = hmap_find(&s->index, rcpt, strlen(rcpt));
 
-	if (s->cap == 0)
-		return NULL;
-	i = slot_find(s, rcpt, hash_str(rcpt));
-	return s->slots[i] ? plan_at(s, (s->slots[i] & 0xffffffffU) - 1) : NULL;
+	return n == HMAP_NONE ? NULL : plan_at(s, n);
 }
 
 struct plan *
@@ -190,29 +122,6 @@ plan_find(const struct plan_set *s, const char *rcpt)
 	struct plan *p = find_any(s, rcpt);
 
 	return p && !(p->flags & PLAN_F_REMOVED) ? p : NULL;
-}
-
-static void
-grow_table(struct plan_set *s)
-{
-	size_t ncap = s->cap ? s->cap * 2 : 1024;
-	uint64_t *ns = util_xcalloc(ncap, sizeof *ns);
-
-	for (size_t j = 0; j < s->cap; j++) {
-		uint64_t v = s->slots[j];
-		size_t i;
-
-		if (v == 0)
-			continue;
-		/* The slot comes from the stored tag: no string is hashed again. */
-		i = (size_t)(v >> 32) & (ncap - 1);
-		while (ns[i])
-			i = (i + 1) & (ncap - 1);
-		ns[i] = v;
-	}
-	free(s->slots);
-	s->slots = ns;
-	s->cap = ncap;
 }
 
 static void
@@ -234,25 +143,22 @@ plan_clear(struct plan *p)
 static struct plan *
 plan_new(struct plan_set *s, const char *rcpt, const char *domain)
 {
+	size_t len = strlen(rcpt);
 	struct plan *p;
-	uint64_t h;
-	size_t i;
 
-	if ((s->n + 1) * 10 >= s->cap * 7)
-		grow_table(s);
 	if (s->n == s->nblocks * BLOCK_PLANS) {
 		s->blocks = util_xreallocarray(s->blocks, s->nblocks + 1, sizeof *s->blocks);
 		s->blocks[s->nblocks++] = util_xmalloc(BLOCK_PLANS * sizeof **s->blocks);
 	}
-	h = hash_str(rcpt);
-	i = slot_find(s, rcpt, h);
-	s->slots[i] = (h >> 32) << 32 | (uint64_t)(s->n + 1);
-	p = plan_at(s, s->n++);
-	p->rcpt = arena_strdup(s, rcpt);
+	p = plan_at(s, s->n);
+	p->rcpt = hmap_keep(&s->index, rcpt, len);
 	p->msgids = NULL;
 	p->domain_off = (uint16_t)(domain && domain >= rcpt && domain - rcpt < 0xffff ?
-	    (size_t)(domain - rcpt) : strlen(rcpt));
+	    (size_t)(domain - rcpt) : len);
 	plan_clear(p);
+	/* Number s->n in the index: the plan's own recipient is its key. */
+	hmap_add(&s->index, p->rcpt, len, NULL);
+	s->n++;
 	return p;
 }
 
@@ -972,388 +878,87 @@ plan_age(struct plan_set *s, const struct plan_opts *o)
 
 /* --- the record --- */
 
-/* The writer formats by hand into one buffer: millions of records a run. */
-struct out {
-	char *p;
-	size_t len, cap;
-};
-
-static char *
-out_reserve(struct out *b, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = util_xrealloc(b->p, cap);
-		b->cap = cap;
-	}
-	return b->p + b->len;
-}
-
+/* The record of p, in v (PL_NFIELDS values). */
 static void
-out_add(struct out *b, const char *s, size_t n)
-{
-	memcpy(out_reserve(b, n), s, n);
-	b->len += n;
-}
-
-#define OUT_LIT(b, lit) out_add((b), (lit), sizeof(lit) - 1)
-
-static void
-put_str(struct out *b, const char *s)
+plan_to_rec(const struct plan *p, const struct plan_opts *o, struct rec_val *v, char *seen,
+    char *retry_at)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t n;
-	char *o;
+	char *w = seen;
 
-	if (s == NULL) {
-		OUT_LIT(b, "null");
-		return;
-	}
-	n = strlen(s);
-	o = out_reserve(b, 6 * n + 2);
-	*o++ = '"';
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			continue;
-		}
-		*o++ = '\\';
-		switch (c) {
-		case '"': *o++ = '"'; break;
-		case '\\': *o++ = '\\'; break;
-		case '\n': *o++ = 'n'; break;
-		case '\t': *o++ = 't'; break;
-		case '\r': *o++ = 'r'; break;
-		default:
-			*o++ = 'u';
-			*o++ = '0';
-			*o++ = '0';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		}
-	}
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
-}
-
-/* Keys are literals: their length is known where they are named. */
-#define put_key(b, key) put_keyn((b), (key), sizeof(key) - 1)
-#define put_time(b, key, t) put_timen((b), (key), sizeof(key) - 1, (t))
-#define put_num(b, key, v) put_numn((b), (key), sizeof(key) - 1, (v))
-#define put_duration(b, key, secs, null) put_durationn((b), (key), sizeof(key) - 1, (secs), (null))
-
-static void
-put_keyn(struct out *b, const char *key, size_t n)
-{
-	char *o = out_reserve(b, n + 4);
-
-	if (b->len > 1)
-		*o++ = ',';
-	*o++ = '"';
-	memcpy(o, key, n);
-	o += n;
-	*o++ = '"';
-	*o++ = ':';
-	b->len = (size_t)(o - b->p);
-}
-
-static char *
-digits(char *o, unsigned long long v, int width)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n < width)
-		tmp[n++] = '0';
-	while (n)
-		*o++ = tmp[--n];
-	return o;
-}
-
-static char *
-two(char *o, int v)
-{
-	o[0] = (char)('0' + v / 10);
-	o[1] = (char)('0' + v % 10);
-	return o + 2;
-}
-
-/* "2026-11-27T10:00:00Z", days to civil date after H. Hinnant. */
-static void
-put_timen(struct out *b, const char *key, size_t keylen, int64_t t)
-{
-	int64_t days, secs, z, era, doe, yoe, y, doy, mp, d, m;
-	char *o;
-
-	put_keyn(b, key, keylen);
-	if (t == PLAN_NOTIME) {
-		OUT_LIT(b, "null");
-		return;
-	}
-	days = t / 86400;
-	secs = t % 86400;
-	if (secs < 0) {
-		secs += 86400;
-		days--;
-	}
-	z = days + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	if (y < 0 || y > 9999) {
-		char buf[BKTIME_BUFSZ];
-
-		put_str(b, bktime_format((time_t)t, buf));
-		return;
-	}
-	o = out_reserve(b, 24);
-	*o++ = '"';
-	o = two(o, (int)(y / 100));
-	o = two(o, (int)(y % 100));
-	*o++ = '-';
-	o = two(o, (int)m);
-	*o++ = '-';
-	o = two(o, (int)d);
-	*o++ = 'T';
-	o = two(o, (int)(secs / 3600));
-	*o++ = ':';
-	o = two(o, (int)(secs / 60 % 60));
-	*o++ = ':';
-	o = two(o, (int)(secs % 60));
-	*o++ = 'Z';
-	*o++ = '"';
-	b->len = (size_t)(o - b->p);
-}
-
-static void
-put_numn(struct out *b, const char *key, size_t keylen, unsigned long v)
-{
-	put_keyn(b, key, keylen);
-	b->len = (size_t)(digits(out_reserve(b, 24), v, 1) - b->p);
-}
-
-static void
-put_durationn(struct out *b, const char *key, size_t keylen, long long secs, int null)
-{
-	/* Plans share a few pauses: remember the last one formatted. */
-	static long long last = -1;
-	static char buf[64];
-
-	put_keyn(b, key, keylen);
-	if (null) {
-		OUT_LIT(b, "null");
-		return;
-	}
-	if (secs != last) {
-		policy_format_duration(secs, buf, sizeof buf);
-		last = secs;
-	}
-	put_str(b, buf);
-}
-
-static void
-format_plan(struct out *b, const struct plan *p, const struct plan_opts *o)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *m = p->msgids;
-	char *w;
-
-	b->len = 0;
-	OUT_LIT(b, "{");
-	put_key(b, "rcpt");
-	put_str(b, p->rcpt);
-	put_key(b, "domain");
-	put_str(b, plan_domain(p));
-	put_key(b, "state");
-	put_str(b, plan_state_name(p->state));
-	put_key(b, "status");
-	put_str(b, p->status);
-	put_key(b, "reason");
-	put_str(b, p->reason);
-	put_num(b, "attempts", p->attempts);
-	put_num(b, "max_attempts", p->max_attempts);
-	put_time(b, "first_bounce", p->first_bounce);
-	put_time(b, "last_bounce", p->last_bounce);
-	put_time(b, "last_attempt", p->last_attempt);
-	put_time(b, "next_retry", p->next_retry);
-	put_time(b, "claimed_at", p->claimed_at);
-	put_time(b, "resolved_at", p->resolved_at);
-	put_key(b, "msgids");
-	OUT_LIT(b, "[");
-	for (unsigned i = 0; i < p->nmsgids; i++, m += strlen(m) + 1) {
-		if (i)
-			OUT_LIT(b, ",");
-		put_str(b, m);
-	}
-	OUT_LIT(b, "]");
-	put_key(b, "from");
-	put_str(b, p->from);
-	put_key(b, "rule");
-	put_str(b, p->rule);
+	memset(v, 0, PL_NFIELDS * sizeof *v);
+#define TIME(k, t) do { if ((t) != PLAN_NOTIME) rec_int(&v[k], (t)); } while (0)
+	rec_str(&v[PL_RCPT], p->rcpt);
+	rec_str(&v[PL_DOMAIN], plan_domain(p));
+	rec_str(&v[PL_STATE], plan_state_name(p->state));
+	rec_str(&v[PL_STATUS], p->status);
+	rec_str(&v[PL_REASON], p->reason);
+	rec_int(&v[PL_ATTEMPTS], p->attempts);
+	rec_int(&v[PL_MAX_ATTEMPTS], p->max_attempts);
+	TIME(PL_FIRST_BOUNCE, p->first_bounce);
+	TIME(PL_LAST_BOUNCE, p->last_bounce);
+	TIME(PL_LAST_ATTEMPT, p->last_attempt);
+	TIME(PL_NEXT_RETRY, p->next_retry);
+	TIME(PL_CLAIMED_AT, p->claimed_at);
+	TIME(PL_RESOLVED_AT, p->resolved_at);
+	v[PL_MSGIDS].set = 1;
+	v[PL_MSGIDS].s = p->msgids;
+	v[PL_MSGIDS].i = p->nmsgids;
+	rec_str(&v[PL_FROM], p->from);
+	rec_str(&v[PL_RULE], p->rule);
 	if (p->sched != PLAN_SCHED_NONE) {
+		/* The retry times are kept joined by commas: one string each. */
 		const char *a = p->retry_at ? p->retry_at : "";
+		size_t n = strlen(a);
 
-		put_key(b, "schedule");
-		put_str(b, p->sched == PLAN_SCHED_ADAPTIVE ? "adaptive" :
-		    p->sched == PLAN_SCHED_RECOVERED ? "recovered" : "fallback");
-		put_key(b, "basis");
-		put_str(b, p->basis);
-		put_key(b, "retry_at");
-		OUT_LIT(b, "[");
-		while (*a) {
-			size_t n = strcspn(a, ",");
-			char d[64];
-
-			snprintf(d, sizeof d, "%.*s", (int)n, a);
-			put_str(b, d);
-			a += n;
-			if (*a == ',') {
-				OUT_LIT(b, ",");
-				a++;
-			}
+		rec_str(&v[PL_SCHEDULE], sched_names[p->sched]);
+		rec_str(&v[PL_BASIS], p->basis);
+		v[PL_RETRY_AT].set = 1;
+		v[PL_RETRY_AT].s = retry_at;
+		v[PL_RETRY_AT].i = n > 0;
+		for (size_t i = 0; i <= n; i++) {
+			retry_at[i] = a[i] == ',' ? '\0' : a[i];
+			v[PL_RETRY_AT].i += a[i] == ',';
 		}
-		OUT_LIT(b, "]");
 	}
-	put_duration(b, "pause", p->pause, p->state == PLAN_FAILED ||
-	    p->state == PLAN_RESOLVED);
-	put_time(b, "expires", expiry(p, o));
-	put_num(b, "delays", p->delays);
+	if (p->state != PLAN_FAILED && p->state != PLAN_RESOLVED)
+		rec_int(&v[PL_PAUSE], p->pause);
+	TIME(PL_EXPIRES, expiry(p, o));
+	rec_int(&v[PL_DELAYS], p->delays);
 	if (p->refused)
-		put_num(b, "refused", p->refused);
-	put_time(b, "last_event", p->last_event);
-	put_time(b, "since", p->since);
-	put_time(b, "seen_upto", p->seen_upto);
-	put_key(b, "seen");
-	w = out_reserve(b, 16 * PLAN_SEEN + 4);
-	*w++ = '"';
+		rec_int(&v[PL_REFUSED], p->refused);
+	TIME(PL_LAST_EVENT, p->last_event);
+	TIME(PL_SINCE, p->since);
+	TIME(PL_SEEN_UPTO, p->seen_upto);
+#undef TIME
 	for (unsigned i = 0; i < p->nseen; i++) {
-		uint64_t v = (uint64_t)p->seen[i] << 32 | p->seen_time[i];
+		uint64_t x = (uint64_t)p->seen[i] << 32 | p->seen_time[i];
 
 		for (int sh = 60; sh >= 0; sh -= 4)
-			*w++ = hex[v >> sh & 15];
+			*w++ = hex[x >> sh & 15];
 	}
-	*w++ = '"';
-	*w++ = '}';
-	*w++ = '\n';
-	b->len = (size_t)(w - b->p);
+	*w = '\0';
+	rec_str(&v[PL_SEEN], seen);
 }
 
 int
 plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
 {
-	static struct out b;
+	struct rec_val v[PL_NFIELDS];
+	char seen[16 * PLAN_SEEN + 1], stack[256], *retry_at = stack;
+	size_t n = p->retry_at ? strlen(p->retry_at) + 1 : 1;
+	int rc;
 
-	format_plan(&b, p, o);
-	return fwrite(b.p, 1, b.len, fp) == b.len ? 0 : -1;
+	if (n > sizeof stack)
+		retry_at = util_xmalloc(n);
+	plan_to_rec(p, o, v, seen, retry_at);
+	rc = rec_write(fp, &schema_plan, v);
+	if (retry_at != stack)
+		free(retry_at);
+	return rc;
 }
 
 /* --- reading the state --- */
-
-/* The keys of the plan record, in their order. */
-enum {
-	K_RCPT, K_DOMAIN, K_STATE, K_STATUS, K_REASON, K_ATTEMPTS, K_MAX_ATTEMPTS,
-	K_FIRST_BOUNCE, K_LAST_BOUNCE, K_LAST_ATTEMPT, K_NEXT_RETRY, K_CLAIMED_AT,
-	K_RESOLVED_AT, K_MSGIDS, K_FROM, K_RULE, K_SCHEDULE, K_BASIS, K_RETRY_AT, K_PAUSE,
-	K_EXPIRES, K_DELAYS, K_REFUSED, K_LAST_EVENT, K_SINCE, K_SEEN_UPTO, K_SEEN, K_NKEYS
-};
-static const char *const plan_keys[K_NKEYS] = {
-	"rcpt", "domain", "state", "status", "reason", "attempts", "max_attempts",
-	"first_bounce", "last_bounce", "last_attempt", "next_retry", "claimed_at",
-	"resolved_at", "msgids", "from", "rule", "schedule", "basis", "retry_at", "pause",
-	"expires", "delays", "refused", "last_event", "since", "seen_upto", "seen",
-};
-
-/* RFC 3339 as written by bktime_format ("2026-11-27T10:00:00Z"), quickly;
- * anything else through the general parser. */
-static int
-parse_time(const char *s, int64_t *out)
-{
-	size_t n = strlen(s);
-	time_t t;
-
-	if (n == 20 && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' &&
-	    s[16] == ':' && s[19] == 'Z') {
-		int d[6], pos[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
-		int ok = 1;
-
-		for (int f = 0; f < 6 && ok; f++) {
-			d[f] = 0;
-			for (int c = 0; c < len[f]; c++) {
-				char ch = s[pos[f] + c];
-
-				if (ch < '0' || ch > '9') {
-					ok = 0;
-					break;
-				}
-				d[f] = d[f] * 10 + (ch - '0');
-			}
-		}
-		/* The general parser's range too: no year before 1970. */
-		if (ok && d[0] >= 1970 && d[1] >= 1 && d[1] <= 12 && d[2] >= 1 && d[2] <= 31 &&
-		    d[3] < 24 && d[4] < 60 && d[5] < 60) {
-			static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-			int leap = (d[0] % 4 == 0 && d[0] % 100 != 0) || d[0] % 400 == 0;
-
-			if (d[2] <= mdays[d[1] - 1] + (d[1] == 2 && leap)) {
-				*out = bktime_timegm(d[0], d[1], d[2], d[3], d[4], d[5]);
-				return 0;
-			}
-		}
-	}
-	if (bktime_parse_rfc3339(s, n, &t) != n || n == 0)
-		return -1;
-	*out = t;
-	return 0;
-}
-
-static int
-get_time(const struct flatjson *fj, int k, int64_t *out, char *why, size_t whylen)
-{
-	const char *s = flatjson_str(fj, (size_t)k);
-
-	*out = PLAN_NOTIME;
-	if (fj->v[k].type == FLATJSON_ABSENT || fj->v[k].type == FLATJSON_NULL)
-		return 0;
-	if (s == NULL || parse_time(s, out) != 0) {
-		*out = PLAN_NOTIME;
-		snprintf(why, whylen, "\"%s\" is not a time", plan_keys[k]);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-get_count(const struct flatjson *fj, int k, long long max, long long *out, char *why,
-    size_t whylen)
-{
-	const struct flatjson_val *v = &fj->v[k];
-
-	*out = 0;
-	if (v->type == FLATJSON_ABSENT || v->type == FLATJSON_NULL)
-		return 0;
-	if (v->type != FLATJSON_INT || v->num < 0 || v->num > max) {
-		snprintf(why, whylen, "\"%s\" is not a count", plan_keys[k]);
-		return -1;
-	}
-	*out = v->num;
-	return 0;
-}
 
 static int
 hexval(int c)
@@ -1365,25 +970,26 @@ hexval(int c)
 	return -1;
 }
 
+/* The plan of a record read: checked whole before it goes into s. */
 static int
-plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t whylen)
+plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen)
 {
-	static const int times[] = { K_FIRST_BOUNCE, K_LAST_BOUNCE, K_LAST_ATTEMPT,
-		K_NEXT_RETRY, K_CLAIMED_AT, K_RESOLVED_AT, K_LAST_EVENT, K_SINCE, K_SEEN_UPTO };
+	static const int times[] = { PL_FIRST_BOUNCE, PL_LAST_BOUNCE, PL_LAST_ATTEMPT,
+		PL_NEXT_RETRY, PL_CLAIMED_AT, PL_RESOLVED_AT, PL_LAST_EVENT, PL_SINCE,
+		PL_SEEN_UPTO };
 	int64_t tv[sizeof times / sizeof times[0]];
 	char rcpt[ADDR_MAX];
 	const char *str;
 	struct plan *p, tmp;
-	long long v;
 	int dom, st;
 
-	if ((str = flatjson_str(fj, K_RCPT)) == NULL ||
-	    (dom = addr_normalize(str, strlen(str), 0, rcpt)) < 0) {
-		snprintf(why, whylen, "no valid \"rcpt\"");
+	str = v[PL_RCPT].s;
+	if ((dom = addr_normalize(str, strlen(str), 0, rcpt)) < 0) {
+		snprintf(why, whylen, "\"rcpt\" is not an address: %.80s", str);
 		return -1;
 	}
-	if ((str = flatjson_str(fj, K_STATE)) == NULL || (st = state_from_name(str)) < 0) {
-		snprintf(why, whylen, "no valid \"state\"");
+	if ((st = state_from_name(v[PL_STATE].s)) < 0) {
+		snprintf(why, whylen, "\"state\" is not a state: %.40s", v[PL_STATE].s);
 		return -1;
 	}
 	if (find_any(s, rcpt) != NULL) {
@@ -1393,8 +999,7 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 	memset(&tmp, 0, sizeof tmp);
 	tmp.state = (uint8_t)st;
 	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
-		if (get_time(fj, times[i], &tv[i], why, whylen) != 0)
-			return -1;
+		tv[i] = v[times[i]].set ? v[times[i]].i : PLAN_NOTIME;
 	tmp.first_bounce = tv[0];
 	tmp.last_bounce = tv[1];
 	tmp.last_attempt = tv[2];
@@ -1404,10 +1009,6 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 	tmp.last_event = tv[6];
 	tmp.since = tv[7];
 	tmp.seen_upto = tv[8];
-	if (tmp.first_bounce == PLAN_NOTIME || tmp.last_bounce == PLAN_NOTIME) {
-		snprintf(why, whylen, "no \"first_bounce\" or \"last_bounce\"");
-		return -1;
-	}
 	if (st == PLAN_WAITING && tmp.next_retry == PLAN_NOTIME) {
 		snprintf(why, whylen, "a waiting plan without \"next_retry\"");
 		return -1;
@@ -1416,26 +1017,24 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 		snprintf(why, whylen, "a claimed plan without \"claimed_at\"");
 		return -1;
 	}
-	if (get_count(fj, K_ATTEMPTS, 255, &v, why, whylen))
+	if (v[PL_ATTEMPTS].i < 0 || v[PL_ATTEMPTS].i > 255 ||
+	    v[PL_MAX_ATTEMPTS].i < 0 || v[PL_MAX_ATTEMPTS].i > 255 ||
+	    v[PL_DELAYS].i < 0 || v[PL_DELAYS].i > UINT32_MAX ||
+	    v[PL_REFUSED].i < 0 || v[PL_REFUSED].i > 255) {
+		snprintf(why, whylen, "\"attempts\", \"max_attempts\", \"delays\" or \"refused\" is "
+		    "not a count");
 		return -1;
-	tmp.attempts = (uint8_t)v;
-	if (get_count(fj, K_MAX_ATTEMPTS, 255, &v, why, whylen))
-		return -1;
-	tmp.max_attempts = (uint8_t)v;
-	if (get_count(fj, K_DELAYS, UINT32_MAX, &v, why, whylen))
-		return -1;
-	tmp.delays = (uint32_t)v;
-	if (get_count(fj, K_REFUSED, 255, &v, why, whylen))
-		return -1;
-	tmp.refused = (uint8_t)v;
-	if ((str = flatjson_str(fj, K_PAUSE)) != NULL) {
-		if (bktime_parse_duration(str, &v) != 0 || v > UINT32_MAX) {
-			snprintf(why, whylen, "\"pause\" is not a duration");
-			return -1;
-		}
-		tmp.pause = (uint32_t)v;
 	}
-	if ((str = flatjson_str(fj, K_SEEN)) != NULL) {
+	tmp.attempts = (uint8_t)v[PL_ATTEMPTS].i;
+	tmp.max_attempts = (uint8_t)v[PL_MAX_ATTEMPTS].i;
+	tmp.delays = (uint32_t)v[PL_DELAYS].i;
+	tmp.refused = (uint8_t)v[PL_REFUSED].i;
+	if (v[PL_PAUSE].i > UINT32_MAX) {
+		snprintf(why, whylen, "\"pause\" is too long");
+		return -1;
+	}
+	tmp.pause = (uint32_t)v[PL_PAUSE].i;
+	if ((str = v[PL_SEEN].s) != NULL) {
 		size_t n = strlen(str);
 
 		if (n % 16 != 0 || n > 16 * PLAN_SEEN) {
@@ -1459,35 +1058,31 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 			tmp.seen_time[tmp.nseen++] = word[1];
 		}
 	}
-	if (fj->v[K_MSGIDS].type != FLATJSON_ABSENT && fj->v[K_MSGIDS].type != FLATJSON_NULL &&
-	    fj->v[K_MSGIDS].type != FLATJSON_STRS) {
-		snprintf(why, whylen, "\"msgids\" is not an array of strings");
-		return -1;
-	}
 	/* Valid: now it may go in. */
 	p = plan_new(s, rcpt, rcpt + dom);
 	tmp.rcpt = p->rcpt;
 	tmp.domain_off = p->domain_off;
 	tmp.msgids = NULL;
-	if ((str = flatjson_str(fj, K_STATUS)) != NULL) {
+	if ((str = v[PL_STATUS].s) != NULL) {
 		char code[STATUS_MAX];
 
 		tmp.status = intern(s, status_parse(str, strlen(str), code) == 0 ? code : str);
 	}
-	if ((str = flatjson_str(fj, K_REASON)) != NULL) {
+	if ((str = v[PL_REASON].s) != NULL) {
 		const struct reason_desc *r = reason_describe(str);
 
 		tmp.reason = r ? r->name : intern(s, str);
 	}
-	tmp.from = intern(s, flatjson_str(fj, K_FROM));
-	tmp.rule = intern(s, flatjson_str(fj, K_RULE));
-	if ((str = flatjson_str(fj, K_SCHEDULE)) != NULL) {
+	tmp.from = intern(s, v[PL_FROM].s);
+	tmp.rule = intern(s, v[PL_RULE].s);
+	if ((str = v[PL_SCHEDULE].s) != NULL) {
 		struct util_buf b = {0};
 
 		tmp.sched = strcmp(str, "adaptive") == 0 ? PLAN_SCHED_ADAPTIVE :
 		    strcmp(str, "recovered") == 0 ? PLAN_SCHED_RECOVERED : PLAN_SCHED_FALLBACK;
-		tmp.basis = intern(s, flatjson_str(fj, K_BASIS));
-		for (size_t i = 0; (str = flatjson_strs(fj, K_RETRY_AT, i)) != NULL; i++) {
+		tmp.basis = intern(s, v[PL_BASIS].s);
+		str = v[PL_RETRY_AT].s;
+		for (long long i = 0; i < v[PL_RETRY_AT].i; i++, str += strlen(str) + 1) {
 			if (i)
 				util_buf_addc(&b, ',');
 			util_buf_adds(&b, str);
@@ -1496,85 +1091,61 @@ plan_from_flat(struct plan_set *s, const struct flatjson *fj, char *why, size_t 
 		util_buf_free(&b);
 	}
 	*p = tmp;
-	for (size_t i = 0; (str = flatjson_strs(fj, K_MSGIDS, i)) != NULL; i++)
+	str = v[PL_MSGIDS].s;
+	for (long long i = 0; i < v[PL_MSGIDS].i; i++, str += strlen(str) + 1)
 		msgid_add(p, str);
-	return 0;
-}
-
-static int
-load_line(struct plan_set *s, struct flatjson *fj, const char *path, unsigned long lineno,
-    const char *line, size_t len)
-{
-	char why[200];
-	json_t *obj;
-	size_t i;
-	int rc;
-
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
-		;
-	if (i == len)
-		return 0;
-	if (flatjson_parse(fj, line, len) == 0) {
-		rc = plan_from_flat(s, fj, why, sizeof why);
-	} else if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-		rc = -1;
-	} else {
-		flatjson_from_json(fj, obj);
-		rc = plan_from_flat(s, fj, why, sizeof why);
-		json_decref(obj);
-	}
-	if (rc != 0) {
-		util_locwarn(path, lineno, "%s (line kept as it is)", why);
-		s->bad = util_xreallocarray(s->bad, s->nbad + 1, sizeof *s->bad);
-		s->bad[s->nbad++] = util_xstrndup(line, len);
-		return -1;
-	}
 	return 0;
 }
 
 int
 plan_load(struct plan_set *s, const char *path, int *fatal)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	struct input_reader in;
+	struct rec_reader rd;
+	struct rec_val v[PL_NFIELDS];
 	unsigned long lineno = 0;
-	int status = BK_OK;
-	struct flatjson fj;
+	int fd, status = BK_OK, rc;
+	char why[200], *line;
+	size_t n;
 
 	*fatal = 0;
-	if (fp == NULL) {
+	if ((fd = open(path, O_RDONLY)) == -1) {
 		if (errno == ENOENT)
 			return BK_OK;
 		util_warn("%s", path);
 		*fatal = 1;
 		return BK_ERR;
 	}
-	/* Fewer, larger reads: state files run to hundreds of megabytes. */
-	setvbuf(fp, NULL, _IOFBF, 1 << 20);
-	flatjson_init(&fj, plan_keys, K_NKEYS);
-	while ((n = getline(&line, &cap, fp)) != -1) {
+	input_reader_init(&in, fd);
+	rec_reader_init(&rd, &schema_plan);
+	while (input_next_line(&in, &line, &n)) {
 		lineno++;
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
-		if (memchr(line, '\0', (size_t)n) != NULL) {
+		if (memchr(line, '\0', n) != NULL) {
 			util_locwarn(path, lineno, "NUL byte in the state file");
 			*fatal = 1;
 			status = BK_ERR;
 			break;
 		}
-		if (load_line(s, &fj, path, lineno, line, (size_t)n) != 0)
+		if ((rc = rec_read(&rd, line, n, v, why, sizeof why)) > 0)
+			rc = plan_from_rec(s, v, why, sizeof why) == 0 ? 1 : -1;
+		if (rc < 0) {
+			util_locwarn(path, lineno, "%s (line kept as it is)", why);
+			s->bad = util_xreallocarray(s->bad, s->nbad + 1, sizeof *s->bad);
+			s->bad[s->nbad++] = util_xstrndup(line, n);
 			status = BK_ERR;
+		}
 	}
-	flatjson_free(&fj);
-	if (ferror(fp)) {
+	rec_reader_free(&rd);
+	if (in.error) {
+		errno = in.error;
 		util_warn("%s: read error", path);
 		*fatal = 1;
 		status = BK_ERR;
 	}
-	free(line);
-	fclose(fp);
+	input_reader_free(&in);
+	close(fd);
 	return status;
 }
 
@@ -1599,123 +1170,6 @@ plan_save(struct plan_set *s, const char *path, const struct plan_opts *o)
 		putc('\n', af.fp);
 	}
 	return afile_commit(&af);
-}
-
-/* --- reading events --- */
-
-enum {
-	E_TIME, E_RCPT, E_DOMAIN, E_ACTION, E_STATUS, E_CODE, E_REASON, E_CLASS, E_RHOST,
-	E_DIAG, E_FROM, E_MSGID, E_QID, E_ORIG_RCPT, E_SOURCE, E_ORIGIN, E_NKEYS
-};
-static const char *const event_keys[E_NKEYS] = {
-	"time", "rcpt", "domain", "action", "status", "code", "reason", "class", "rhost",
-	"diag", "from", "msgid", "qid", "orig_rcpt", "source", "origin",
-};
-
-void
-plan_reader_init(struct plan_reader *r)
-{
-	memset(r, 0, sizeof *r);
-	flatjson_init(&r->fj, event_keys, E_NKEYS);
-}
-
-void
-plan_reader_free(struct plan_reader *r)
-{
-	flatjson_free(&r->fj);
-	json_decref(r->obj);
-	r->obj = NULL;
-}
-
-/* event_from_json over the flat values; -1 for anything that is not the
- * common case, which then goes the long way for the same answer. */
-static int
-event_fast(const struct flatjson *fj, struct event *e)
-{
-	const char *s;
-	int64_t t;
-
-	event_init(e);
-	if ((s = flatjson_str(fj, E_RCPT)) == NULL || event_set_rcpt(e, s, strlen(s)) != 0)
-		return -1;
-	if ((s = flatjson_str(fj, E_ACTION)) == NULL ||
-	    (e->action = event_action_name(s, strlen(s))) == NULL)
-		return -1;
-	if ((s = flatjson_str(fj, E_TIME)) == NULL || parse_time(s, &t) != 0)
-		return -1;
-	e->time = (time_t)t;
-	if ((s = flatjson_str(fj, E_STATUS)) != NULL && status_parse(s, strlen(s), e->status) != 0)
-		return -1;
-	if (fj->v[E_CODE].type == FLATJSON_INT)
-		e->code = (int)fj->v[E_CODE].num;
-	if ((s = flatjson_str(fj, E_REASON)) != NULL) {
-		const struct reason_desc *d = reason_describe(s);
-
-		e->reason = d ? d->name : "undefined";
-	}
-	if ((s = flatjson_str(fj, E_CLASS)) != NULL) {
-		if (strcmp(s, "hard") == 0)
-			e->class = "hard";
-		else if (strcmp(s, "soft") == 0)
-			e->class = "soft";
-		else if (strcmp(s, "none") == 0)
-			e->class = "none";
-	}
-	e->rhost = flatjson_str(fj, E_RHOST);
-	e->diag = flatjson_str(fj, E_DIAG);
-	e->from = flatjson_str(fj, E_FROM);
-	e->msgid = flatjson_str(fj, E_MSGID);
-	e->qid = flatjson_str(fj, E_QID);
-	e->orig_rcpt = flatjson_str(fj, E_ORIG_RCPT);
-	e->source = flatjson_str(fj, E_SOURCE);
-	e->origin = flatjson_str(fj, E_ORIGIN);
-	event_finish(e);
-	return 0;
-}
-
-int
-plan_read_event(struct plan_reader *r, const char *line, size_t len, struct event *e,
-    char *why, size_t whylen)
-{
-	json_decref(r->obj);
-	r->obj = NULL;
-	if (flatjson_parse(&r->fj, line, len) == 0 && event_fast(&r->fj, e) == 0)
-		return 0;
-	if ((r->obj = jsonl_parse_object(line, len, why, whylen)) == NULL)
-		return -1;
-	return event_from_json(r->obj, e, why, whylen);
-}
-
-/* Temporary files of runs killed before their rename: ".BASE.XXXXXX" beside
- * the state (afile's names). Only writers of this state make them, and they
- * all hold its lock, which the caller holds now: so they are stale. */
-void
-plan_clean_temps(const char *path)
-{
-	char *dcopy = util_xstrdup(path), *bcopy = util_xstrdup(path);
-	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	size_t blen = strlen(base);
-	struct dirent *de;
-	DIR *d;
-
-	if ((d = opendir(dir)) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			const char *n = de->d_name;
-			struct util_buf full = {0};
-
-			if (n[0] != '.' || strncmp(n + 1, base, blen) != 0 || n[1 + blen] != '.' ||
-			    strlen(n + 2 + blen) != 6)
-				continue;
-			util_buf_adds(&full, dir);
-			util_buf_addc(&full, '/');
-			util_buf_adds(&full, n);
-			unlink(util_buf_str(&full));
-			util_buf_free(&full);
-		}
-		closedir(d);
-	}
-	free(dcopy);
-	free(bcopy);
 }
 
 void

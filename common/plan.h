@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "event.h"
-#include "flatjson.h"
+#include "hmap.h"
 #include "policy.h"
 #include "recovery.h"
 
@@ -75,20 +75,11 @@ struct plan_stats {
 	    exhausted, failed, ignored;
 };
 
-struct plan_intern {
-	const char **slots;
-	size_t cap, used;
-};
-
 struct plan_set {
-	struct plan **blocks;
+	struct plan **blocks;	/* of BLOCK_PLANS plans; a plan never moves */
 	size_t n, nblocks;
-	uint64_t *slots;	/* hash >> 32 << 32 | index + 1; 0 = empty; slot from the tag */
-	size_t cap;
-	struct plan_intern strings;
-	char **arena;		/* chunks holding recipients and interned strings */
-	size_t narena, arena_left;
-	char *arena_pos;
+	struct hmap index;	/* rcpt -> plan number (the plans' own recipients) */
+	struct hmap strings;	/* one copy of each string that repeats */
 	char **bad;		/* state lines that could not be read, kept verbatim */
 	size_t nbad;
 	struct plan_stats stats;
@@ -113,9 +104,6 @@ int plan_load(struct plan_set *s, const char *path, int *fatal);
 /* Replaces the state file atomically (afile). 0, or -1 with a message. */
 int plan_save(struct plan_set *s, const char *path, const struct plan_opts *o);
 
-/* Removes the temporary files that killed runs left beside path; call with
- * the lock held. */
-void plan_clean_temps(const char *path);
 
 /* Moves plans on with one event. Returns 1 if a plan changed, else 0. */
 int plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o);
@@ -147,18 +135,6 @@ int plan_is_due(const struct plan *p, const struct plan_opts *o);
 int64_t plan_due_time(const struct plan *p, const struct plan_opts *o);
 /* Hands the plan out: claimed at o->now, one more attempt. */
 void plan_claim(struct plan *p, const struct plan_opts *o);
-
-/* Reads event records quickly (see flatjson.h), with event_from_json's
- * answers. The event is valid until the next call. */
-struct plan_reader {
-	struct flatjson fj;
-	json_t *obj;
-};
-void plan_reader_init(struct plan_reader *r);
-void plan_reader_free(struct plan_reader *r);
-/* 0, or -1 with the reason in why. */
-int plan_read_event(struct plan_reader *r, const char *line, size_t len, struct event *e,
-    char *why, size_t whylen);
 
 /* The record as one JSON line. 0, or -1 on a write error. */
 int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);

@@ -1,5 +1,6 @@
 #include "policy.h"
 #include "bktime.h"
+#include "input.h"
 #include "jsonl.h"
 #include "reason.h"
 #include "util.h"
@@ -370,31 +371,36 @@ parse_line(struct policy *p, const char *path, unsigned long lineno, char *line)
 	return 0;
 }
 
+struct load {
+	struct policy *p;
+	const char *path;
+	int rc;
+};
+
+static int
+load_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct load *l = ctx;
+
+	(void)len;
+	if (parse_line(l->p, l->path, loc->line, line) != 0)
+		l->rc = -1;
+	return BK_OK;
+}
+
 int
 policy_load(struct policy *p, const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-	int rc = 0;
+	struct load l = { p, path, 0 };
+	FILE *fp;
 
-	if (fp == NULL) {
-		util_warn("%s", path);
+	if ((fp = input_open(path)) == NULL)
 		return -1;
-	}
-	while (getline(&line, &cap, fp) != -1) {
-		line[strcspn(line, "\n")] = '\0';
-		if (parse_line(p, path, ++lineno, line) != 0)
-			rc = -1;
-	}
-	if (ferror(fp)) {
-		util_warn("%s: read error", path);
-		rc = -1;
-	}
-	free(line);
-	fclose(fp);
-	return rc;
+	if (input_lines(fp, path, load_line, &l) != BK_OK)
+		l.rc = -1;	/* a read error, reported */
+	if (fp != stdin)
+		fclose(fp);
+	return l.rc;
 }
 
 void
@@ -504,22 +510,6 @@ policy_adaptive_times(const struct policy_rule *r, const long long *quantile, lo
 	}
 }
 
-char *
-policy_format_duration(long long secs, char *buf, size_t size)
-{
-	static const struct { long long secs; char unit; } units[] = {
-		{ 604800, 'w' }, { 86400, 'd' }, { 3600, 'h' }, { 60, 'm' },
-	};
-
-	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (secs >= units[i].secs && secs % units[i].secs == 0) {
-			snprintf(buf, size, "%lld%c", secs / units[i].secs, units[i].unit);
-			return buf;
-		}
-	snprintf(buf, size, "%llds", secs);
-	return buf;
-}
-
 int
 policy_print(const struct policy *p, FILE *fp)
 {
@@ -539,7 +529,7 @@ policy_print(const struct policy *p, FILE *fp)
 		    "adaptive" : "never"));
 		a = json_array();
 		for (size_t j = 0; j < r->ngaps; j++)
-			json_array_append_new(a, json_string(policy_format_duration(r->gaps[j],
+			json_array_append_new(a, json_string(bktime_format_duration(r->gaps[j],
 			    buf, sizeof buf)));
 		/* adaptive: the fallback */
 		json_object_set_new(o, "schedule", r->kind == POLICY_SCHEDULE ||
@@ -549,10 +539,10 @@ policy_print(const struct policy *p, FILE *fp)
 		if (r->kind == POLICY_BACKOFF) {
 			json_t *b = json_object();
 
-			json_object_set_new(b, "base", json_string(policy_format_duration(r->base,
+			json_object_set_new(b, "base", json_string(bktime_format_duration(r->base,
 			    buf, sizeof buf)));
 			json_object_set_new(b, "factor", json_real(r->factor));
-			json_object_set_new(b, "max", json_string(policy_format_duration(r->cap,
+			json_object_set_new(b, "max", json_string(bktime_format_duration(r->cap,
 			    buf, sizeof buf)));
 			json_object_set_new(b, "jitter", json_integer(r->jitter));
 			json_object_set_new(o, "backoff", b);
@@ -562,15 +552,15 @@ policy_print(const struct policy *p, FILE *fp)
 		if (r->kind == POLICY_ADAPTIVE) {
 			json_t *b = json_object();
 
-			json_object_set_new(b, "min", json_string(policy_format_duration(r->amin,
+			json_object_set_new(b, "min", json_string(bktime_format_duration(r->amin,
 			    buf, sizeof buf)));
-			json_object_set_new(b, "max", json_string(policy_format_duration(r->amax,
+			json_object_set_new(b, "max", json_string(bktime_format_duration(r->amax,
 			    buf, sizeof buf)));
 			json_object_set_new(b, "observations", json_integer(r->observations));
 			json_object_set_new(o, "adaptive", b);
 		}
 		json_object_set_new(o, "retries", json_integer(r->retries));
-		json_object_set_new(o, "pause", json_string(policy_format_duration(r->pause, buf,
+		json_object_set_new(o, "pause", json_string(bktime_format_duration(r->pause, buf,
 		    sizeof buf)));
 		if (jsonl_write(fp, o) != 0) {
 			json_decref(o);

@@ -71,8 +71,6 @@ double policy_adaptive_level(int k);
  * plan gives up no sooner. */
 void policy_adaptive_times(const struct policy_rule *r, const long long *quantile,
     long long *at);
-/* A duration in one unit, the largest that divides it: "30d", "1w", "36h". */
-char *policy_format_duration(long long secs, char *buf, size_t size);
 /* The rules as JSON lines on fp (see retry-plan(1) --print-policy). 0, or -1
  * on a write error. */
 int policy_print(const struct policy *p, FILE *fp);

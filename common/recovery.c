@@ -476,7 +476,7 @@ recovery_round(long long secs)
 char *
 recovery_format_duration(long long secs, char *buf, size_t size)
 {
-	return bktime_format_duration(recovery_round(secs), buf, size);
+	return bktime_format_span(recovery_round(secs), buf, size);
 }
 
 static json_t *
@@ -487,7 +487,7 @@ duration_json(long long secs, int round_min)
 	if (secs < 0)
 		return json_null();
 	return json_string(round_min ? recovery_format_duration(secs, buf, sizeof buf) :
-	    bktime_format_duration(secs, buf, sizeof buf));
+	    bktime_format_span(secs, buf, sizeof buf));
 }
 
 static json_t *

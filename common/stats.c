@@ -104,6 +104,12 @@ time_or_null(int have, time_t t)
 	return have ? json_string(bktime_format(t, b)) : json_null();
 }
 
+size_t
+stats_day_key(long long day, char k[STATS_DAY_KEY])
+{
+	return (size_t)snprintf(k, STATS_DAY_KEY, "%lld", day);
+}
+
 /* A day number as its date, "2026-11-27". */
 static void
 day_name(int64_t day, char *b)
@@ -131,12 +137,8 @@ map_counts(const struct hmap *m, int days)
 	char b[BKTIME_BUFSZ];
 
 	while ((he = hmap_next(m, &it)) != NULL) {
-		int64_t day;
-
-		if (days) {
-			memcpy(&day, he->key, sizeof day);
-			day_name(day, b);
-		}
+		if (days)
+			day_name(strtoll(he->key, NULL, 10), b);
 		count_add(a, days ? b : he->key, he->num);
 	}
 	return a;
@@ -457,8 +459,10 @@ counts_add(struct stats_group *g, const struct flatjson *fj, size_t k, int what,
 		} else if (what == 1) {
 			hmap_put(m, s, len, NULL)->num += n;
 		} else {
+			char dk[STATS_DAY_KEY];
+
 			day_number(s, len, &day);
-			hmap_put(m, &day, sizeof day, NULL)->num += n;
+			hmap_put(m, dk, stats_day_key(day, dk), NULL)->num += n;
 		}
 	}
 }

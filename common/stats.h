@@ -24,8 +24,8 @@ struct stats_group {
 	struct hmap statuses;	/* status -> num events */
 	struct hmap rcpts;	/* rcpt -> val: reason, num: time of its latest
 				 * throttle event (val NULL: none) */
-	struct hmap days;	/* day number (int64) -> num events */
-	struct hmap full_days;	/* day number (int64) -> num full events */
+	struct hmap days;	/* day key (stats_day_key) -> num events */
+	struct hmap full_days;	/* day key (stats_day_key) -> num full events */
 	time_t first, last;	/* of the timed events */
 	/* by recipient: the latest event (of the latest time, the last read) */
 	time_t latest;
@@ -49,6 +49,11 @@ struct stats_scope {
 	int have_since, have_until, have_now;
 	time_t since, until, now;
 };
+
+/* The key of day number day (days since the epoch) in a group's days and
+ * full_days, in k: its decimal digits, as keys are text. Returns its length. */
+#define STATS_DAY_KEY 24
+size_t stats_day_key(long long day, char k[STATS_DAY_KEY]);
 
 /* The number of reasons in reason_table; a group's reasons[] has one more. */
 size_t stats_nreasons(void);

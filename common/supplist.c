@@ -1,182 +1,44 @@
 #include "supplist.h"
+#include "hmap.h"
 #include "bktime.h"
+#include "input.h"
 #include "jsonl.h"
+#include "schema.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 
-/* ---- the hash set ---------------------------------------------------- */
+/* ---- the index: key -> position ---------------------------------------- */
 
-struct supplist_slot {
-	uint32_t tag;	/* the high half of the hash */
-	uint32_t id;	/* key number + 1; 0: empty slot */
-};
-
-static uint64_t hash_seed;
-
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return h;
-}
-
-/* A per-process seed, so that the probe sequences of hostile addresses (the
- * list is fed from bounces) cannot be worked out in advance. */
-static void
-seed_once(void)
-{
-	struct timespec ts;
-	FILE *fp;
-
-	if (hash_seed != 0)
-		return;
-	if ((fp = fopen("/dev/urandom", "rb")) != NULL) {
-		if (fread(&hash_seed, sizeof hash_seed, 1, fp) != 1)
-			hash_seed = 0;
-		fclose(fp);
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	hash_seed ^= mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid());
-	hash_seed |= 1;
-}
-
-static uint64_t
-hash_key(const char *p, size_t n)
-{
-	uint64_t h = hash_seed ^ (n * 0x9e3779b97f4a7c15ULL), c;
-
-	while (n >= 8) {
-		memcpy(&c, p, 8);
-		h = (h ^ c) * 0x9fb21c651e98df25ULL;
-		h ^= h >> 29;
-		p += 8;
-		n -= 8;
-	}
-	c = 0;
-	memcpy(&c, p, n);
-	return mix64(h ^ c);
-}
-
-void
-supplist_set_init(struct supplist_set *s)
-{
-	memset(s, 0, sizeof *s);
-	seed_once();
-}
-
-void
-supplist_set_free(struct supplist_set *s)
-{
-	free(s->slots);
-	free(s->off);
-	free(s->val);
-	free(s->arena);
-	memset(s, 0, sizeof *s);
-}
-
-/* The slot of key: its own, or the empty one where it would go. */
+/* The position of key in the list (or the index's array), or SUPPLIST_NONE. */
 static size_t
-set_probe(const struct supplist_set *s, uint64_t h, const char *key, size_t len)
+index_get(const struct hmap *m, const size_t *pos, const char *key, size_t len)
 {
-	size_t mask = s->nslots - 1, i = (size_t)h & mask;
-	uint32_t tag = (uint32_t)(h >> 32);
+	size_t n = hmap_find(m, key, len);
 
-	for (;; i = (i + 1) & mask) {
-		const struct supplist_slot *sl = &s->slots[i];
-		const char *k;
-
-		if (sl->id == 0)
-			return i;
-		if (sl->tag != tag)
-			continue;
-		k = s->arena + s->off[sl->id - 1];
-		if (memcmp(k, key, len) == 0 && k[len] == '\0')
-			return i;
-	}
+	return n == HMAP_NONE ? SUPPLIST_NONE : pos[n];
 }
 
-size_t
-supplist_set_get(const struct supplist_set *s, const char *key, size_t len)
-{
-	size_t i;
-
-	if (s->count == 0)
-		return SUPPLIST_NONE;
-	i = set_probe(s, hash_key(key, len), key, len);
-	return s->slots[i].id == 0 ? SUPPLIST_NONE : s->val[s->slots[i].id - 1];
-}
-
+/* Maps key to position, replacing any it had; *pos grows with the index. */
 static void
-set_grow(struct supplist_set *s)
+index_set(struct hmap *m, size_t **pos, size_t *cap, const char *key, size_t len,
+    size_t position)
 {
-	struct supplist_slot *old = s->slots;
-	size_t oldn = s->nslots, n = oldn ? oldn * 2 : 64, mask = n - 1;
+	size_t n = hmap_add(m, key, len, NULL);
 
-	s->slots = util_xcalloc(n, sizeof *s->slots);
-	s->nslots = n;
-	for (size_t i = 0; i < oldn; i++) {
-		const char *k;
-		uint64_t h;
-		size_t j;
-
-		if (old[i].id == 0)
-			continue;
-		/* The low bits of the hash are not kept: hash the key again. */
-		k = s->arena + s->off[old[i].id - 1];
-		h = hash_key(k, strlen(k));
-		for (j = (size_t)h & mask; s->slots[j].id != 0; j = (j + 1) & mask)
-			;
-		s->slots[j] = old[i];
+	if (n >= *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*pos = util_xreallocarray(*pos, *cap, sizeof **pos);
 	}
-	free(old);
-	s->off = util_xreallocarray(s->off, n / 2, sizeof *s->off);
-	s->val = util_xreallocarray(s->val, n / 2, sizeof *s->val);
-}
-
-void
-supplist_set_put(struct supplist_set *s, const char *key, size_t len, size_t val)
-{
-	uint64_t h;
-	size_t i;
-
-	/* Load at most 1/2: short probe runs with linear probing. */
-	if ((s->count + 1) * 2 > s->nslots) {
-		if (s->count >= UINT32_MAX - 1)
-			util_errx(BK_ERR, "more than 4 billion addresses");
-		set_grow(s);
-	}
-	h = hash_key(key, len);
-	i = set_probe(s, h, key, len);
-	if (s->slots[i].id == 0) {
-		if (s->arena_cap - s->arena_len < len + 1) {
-			size_t cap = s->arena_cap ? s->arena_cap : 4096;
-
-			while (cap - s->arena_len < len + 1)
-				cap *= 2;
-			s->arena = util_xrealloc(s->arena, cap);
-			s->arena_cap = cap;
-		}
-		memcpy(s->arena + s->arena_len, key, len);
-		s->arena[s->arena_len + len] = '\0';
-		s->off[s->count] = s->arena_len;
-		s->arena_len += len + 1;
-		s->slots[i].tag = (uint32_t)(h >> 32);
-		s->slots[i].id = (uint32_t)++s->count;
-	}
-	s->val[s->slots[i].id - 1] = val;
+	(*pos)[n] = position;
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -266,190 +128,48 @@ struct parsed {
 	struct field address, reason, source, status;
 	int64_t since, until, last_added;
 	long long count;
-	json_t *obj;	/* owner of the strings on the slow path */
 };
 
-static int
-parse_time(const char *p, size_t n, int64_t *out)
+static void
+field_of(const struct rec_val *v, struct field *f)
 {
-	time_t t;
-
-	if (bktime_parse_rfc3339(p, n, &t) != n || n == 0)
-		return -1;
-	*out = (int64_t)t;
-	return 0;
+	f->p = v->s;
+	f->n = v->s ? strlen(v->s) : 0;
 }
 
-/* Fast path for the lines that supplist_write writes: the documented keys in
- * order, strings of printable ASCII without escapes. Anything else (0) goes
- * to the JSON parser, which accepts a superset and gives the same result. */
-static const char *
-fast_lit(const char *p, const char *end, const char *lit)
+static int64_t
+time_of(const struct rec_val *v, int64_t ifnull)
 {
-	size_t n = strlen(lit);
-
-	if ((size_t)(end - p) < n || memcmp(p, lit, n) != 0)
-		return NULL;
-	return p + n;
-}
-
-static const char *
-fast_str(const char *p, const char *end, struct field *f, int nullable)
-{
-	const char *q;
-
-	if (nullable && (q = fast_lit(p, end, "null")) != NULL) {
-		f->p = NULL;
-		f->n = 0;
-		return q;
-	}
-	if (p >= end || *p != '"')
-		return NULL;
-	for (q = ++p; q < end && *q != '"'; q++)
-		if ((unsigned char)*q < 0x20 || (unsigned char)*q > 0x7e || *q == '\\')
-			return NULL;
-	if (q >= end)
-		return NULL;
-	f->p = p;
-	f->n = (size_t)(q - p);
-	return q + 1;
-}
-
-static const char *
-fast_time(const char *p, const char *end, int64_t *out, int64_t ifnull)
-{
-	struct field f;
-
-	if ((p = fast_str(p, end, &f, 1)) == NULL)
-		return NULL;
-	if (f.p == NULL)
-		*out = ifnull;
-	else if (parse_time(f.p, f.n, out) != 0)
-		return NULL;
-	return p;
-}
-
-static int
-parse_fast(const char *line, size_t len, struct parsed *e)
-{
-	const char *p = line, *end = line + len;
-	long long count = 0;
-	int digits = 0;
-
-	if ((p = fast_lit(p, end, "{\"address\":")) == NULL ||
-	    (p = fast_str(p, end, &e->address, 0)) == NULL ||
-	    (p = fast_lit(p, end, ",\"reason\":")) == NULL ||
-	    (p = fast_str(p, end, &e->reason, 1)) == NULL ||
-	    (p = fast_lit(p, end, ",\"since\":")) == NULL ||
-	    (p = fast_time(p, end, &e->since, SUPPLIST_NOTIME)) == NULL ||
-	    (p = fast_lit(p, end, ",\"until\":")) == NULL ||
-	    (p = fast_time(p, end, &e->until, SUPPLIST_FOREVER)) == NULL ||
-	    (p = fast_lit(p, end, ",\"count\":")) == NULL)
-		return 0;
-	for (; p < end && *p >= '0' && *p <= '9' && digits < 18; p++, digits++)
-		count = count * 10 + (*p - '0');
-	if (digits == 0 || (digits > 1 && p[-digits] == '0'))
-		return 0;
-	e->count = count;
-	if ((p = fast_lit(p, end, ",\"source\":")) == NULL ||
-	    (p = fast_str(p, end, &e->source, 1)) == NULL ||
-	    (p = fast_lit(p, end, ",\"status\":")) == NULL ||
-	    (p = fast_str(p, end, &e->status, 1)) == NULL ||
-	    (p = fast_lit(p, end, ",\"last_added\":")) == NULL ||
-	    (p = fast_time(p, end, &e->last_added, SUPPLIST_NOTIME)) == NULL ||
-	    (p = fast_lit(p, end, "}")) == NULL)
-		return 0;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	return p == end;
-}
-
-static int
-slow_str(json_t *obj, const char *key, struct field *f, char *why, size_t whylen)
-{
-	json_t *v = json_object_get(obj, key);
-
-	f->p = NULL;
-	f->n = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v)) {
-		snprintf(why, whylen, "%s: not a string", key);
-		return -1;
-	}
-	f->p = json_string_value(v);
-	f->n = strlen(f->p);
-	return 0;
-}
-
-static int
-slow_time(json_t *obj, const char *key, int64_t *out, int64_t ifnull, char *why, size_t whylen)
-{
-	struct field f;
-
-	if (slow_str(obj, key, &f, why, whylen) != 0)
-		return -1;
-	if (f.p == NULL)
-		*out = ifnull;
-	else if (parse_time(f.p, f.n, out) != 0) {
-		snprintf(why, whylen, "%s: not an RFC 3339 time", key);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-parse_slow(const char *line, size_t len, struct parsed *e, char *why, size_t whylen)
-{
-	json_t *obj, *v;
-
-	if ((obj = jsonl_parse_object(line, len, why, whylen)) == NULL)
-		return -1;
-	e->obj = obj;
-	if (slow_str(obj, "address", &e->address, why, whylen) != 0)
-		return -1;
-	if (e->address.p == NULL) {
-		snprintf(why, whylen, "no address");
-		return -1;
-	}
-	if (slow_str(obj, "reason", &e->reason, why, whylen) != 0 ||
-	    slow_str(obj, "source", &e->source, why, whylen) != 0 ||
-	    slow_str(obj, "status", &e->status, why, whylen) != 0 ||
-	    slow_time(obj, "since", &e->since, SUPPLIST_NOTIME, why, whylen) != 0 ||
-	    slow_time(obj, "until", &e->until, SUPPLIST_FOREVER, why, whylen) != 0 ||
-	    slow_time(obj, "last_added", &e->last_added, SUPPLIST_NOTIME, why, whylen) != 0)
-		return -1;
-	e->count = 1;
-	if ((v = json_object_get(obj, "count")) != NULL && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(why, whylen, "count: not a count");
-			return -1;
-		}
-		e->count = json_integer_value(v);
-	}
-	return 0;
+	return v->set ? (int64_t)v->i : ifnull;
 }
 
 /* One line of the list: 1 an entry, 0 blank, -1 bad (why says). The key of
  * the entry (folded or not) goes to key, the stored form to addr. */
 static int
-parse_line(const char *line, size_t len, struct parsed *e, int fold_local, char *key,
-    char *addr, char *why, size_t whylen)
+parse_line(struct rec_reader *rd, const char *line, size_t len, struct parsed *e,
+    int fold_local, char *key, char *addr, char *why, size_t whylen)
 {
-	size_t i;
+	struct rec_val v[SU_NFIELDS];
+	int rc;
 
-	memset(e, 0, sizeof *e);
-	for (i = 0; i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'); i++)
-		;
-	if (i == len)
-		return 0;
-	if (!parse_fast(line, len, e) && parse_slow(line, len, e, why, whylen) != 0)
+	if ((rc = rec_read(rd, line, len, v, why, whylen)) <= 0)
+		return rc;
+	field_of(&v[SU_ADDRESS], &e->address);
+	field_of(&v[SU_REASON], &e->reason);
+	field_of(&v[SU_SOURCE], &e->source);
+	field_of(&v[SU_STATUS], &e->status);
+	e->since = time_of(&v[SU_SINCE], SUPPLIST_NOTIME);
+	e->until = time_of(&v[SU_UNTIL], SUPPLIST_FOREVER);
+	e->last_added = time_of(&v[SU_LAST_ADDED], SUPPLIST_NOTIME);
+	e->count = v[SU_COUNT].set ? v[SU_COUNT].i : 1;
+	if (e->count < 0) {
+		snprintf(why, whylen, "\"count\" is not a count");
 		return -1;
-	if (memchr(e->address.p, '\0', e->address.n) != NULL ||
-	    supplist_key(e->address.p, e->address.n, 0, addr) < 0 ||
+	}
+	if (supplist_key(e->address.p, e->address.n, 0, addr) < 0 ||
 	    (fold_local ? supplist_key(e->address.p, e->address.n, 1, key) < 0 :
 	    !strcpy(key, addr))) {
-		snprintf(why, whylen, "address: not an address or @domain");
+		snprintf(why, whylen, "\"address\" is not an address or @domain");
 		return -1;
 	}
 	return 1;
@@ -462,46 +182,46 @@ typedef int (*entry_fn)(void *ctx, const char *path, unsigned long lineno, const
 static int
 read_list(const char *path, int fold_local, entry_fn fn, void *ctx)
 {
-	char key[ADDR_MAX], addr[ADDR_MAX], why[200];
-	static char iobuf[1 << 16];
-	char *line = NULL;
-	size_t cap = 0;
+	char key[ADDR_MAX], addr[ADDR_MAX], why[200], *line;
 	unsigned long lineno = 0;
-	ssize_t n;
+	struct input_reader in;
+	struct rec_reader rd;
 	struct stat st;
-	FILE *fp;
-	int status = 0, rc;
+	int fd, status = 0, rc;
+	size_t n;
 
-	if ((fp = fopen(path, "r")) == NULL) {
+	if ((fd = open(path, O_RDONLY)) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		util_warn("%s", path);
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		util_warnx("%s: is a directory", path);
-		fclose(fp);
+		close(fd);
 		return -1;
 	}
-	setvbuf(fp, iobuf, _IOFBF, sizeof iobuf);
-	while ((n = getline(&line, &cap, fp)) != -1) {
+	input_reader_init(&in, fd);
+	rec_reader_init(&rd, &schema_supp);
+	while (input_next_line(&in, &line, &n)) {
 		struct parsed e;
 
 		lineno++;
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
-		rc = parse_line(line, (size_t)n, &e, fold_local, key, addr, why, sizeof why);
+		rc = parse_line(&rd, line, n, &e, fold_local, key, addr, why, sizeof why);
 		if (rc != 0 &&
-		    fn(ctx, path, lineno, line, (size_t)n, rc > 0 ? &e : NULL, key, addr, why) != 0)
+		    fn(ctx, path, lineno, line, n, rc > 0 ? &e : NULL, key, addr, why) != 0)
 			status = 2;
-		json_decref(e.obj);
 	}
-	if (ferror(fp)) {
+	rec_reader_free(&rd);
+	if (in.error) {
+		errno = in.error;
 		util_warn("%s: read error", path);
 		status = -1;
 	}
-	free(line);
-	fclose(fp);
+	input_reader_free(&in);
+	close(fd);
 	return status;
 }
 
@@ -511,7 +231,6 @@ void
 supplist_init(struct supplist *l, int fold_local)
 {
 	memset(l, 0, sizeof *l);
-	supplist_set_init(&l->index);
 	l->fold_local = fold_local;
 }
 
@@ -532,7 +251,8 @@ supplist_free(struct supplist *l)
 	for (size_t i = 0; i < l->len; i++)
 		entry_clear(&l->v[i]);
 	free(l->v);
-	supplist_set_free(&l->index);
+	hmap_free(&l->index, NULL);
+	free(l->pos);
 	memset(l, 0, sizeof *l);
 }
 
@@ -561,7 +281,8 @@ load_entry(void *ctx, const char *path, unsigned long lineno, const char *line, 
 	struct supplist_entry *e;
 	size_t have;
 
-	if (p != NULL && (have = supplist_set_get(&l->index, key, strlen(key))) != SUPPLIST_NONE) {
+	if (p != NULL &&
+	    (have = index_get(&l->index, l->pos, key, strlen(key))) != SUPPLIST_NONE) {
 		struct supplist_entry *o = &l->v[have];
 
 		if (strcmp(o->address, addr) == 0) {
@@ -569,10 +290,10 @@ load_entry(void *ctx, const char *path, unsigned long lineno, const char *line, 
 			why = "a second entry for the same address (the first counts)";
 		} else if (p->until > o->until) {
 			/* Folded together: the longer pause wins. */
-			supplist_set_put(&l->index, key, strlen(key), l->len);
+			index_set(&l->index, &l->pos, &l->poscap, key, strlen(key), l->len);
 		}
 	} else if (p != NULL) {
-		supplist_set_put(&l->index, key, strlen(key), l->len);
+		index_set(&l->index, &l->pos, &l->poscap, key, strlen(key), l->len);
 	}
 	e = push(l);
 	if (p == NULL) {
@@ -602,7 +323,7 @@ supplist_load(struct supplist *l, const char *path)
 struct supplist_entry *
 supplist_find(struct supplist *l, const char *key, size_t len)
 {
-	size_t i = supplist_set_get(&l->index, key, len);
+	size_t i = index_get(&l->index, l->pos, key, len);
 
 	return i == SUPPLIST_NONE ? NULL : &l->v[i];
 }
@@ -625,7 +346,7 @@ supplist_add(struct supplist *l, const char *key)
 		memset(e, 0, sizeof *e);
 	} else {
 		e = push(l);
-		supplist_set_put(&l->index, key, strlen(key), l->len - 1);
+		index_set(&l->index, &l->pos, &l->poscap, key, strlen(key), l->len - 1);
 	}
 	e->address = util_xstrdup(addr);
 	e->since = e->last_added = SUPPLIST_NOTIME;
@@ -661,99 +382,39 @@ supplist_match(struct supplist *l, const char *key, size_t len, int64_t now)
 /* ---- writing ------------------------------------------------------------ */
 
 static void
-put_str(struct util_buf *b, const char *s)
+time_val(struct rec_val *v, int64_t t, int64_t null)
 {
-	const unsigned char *p;
-	json_t *j;
-	char *d;
-
-	if (s == NULL) {
-		util_buf_add(b, "null", 4);
-		return;
-	}
-	for (p = (const unsigned char *)s; *p; p++)
-		if (*p < 0x20 || *p > 0x7e || *p == '"' || *p == '\\')
-			break;
-	if (*p == '\0') {
-		util_buf_addc(b, '"');
-		util_buf_add(b, s, (size_t)((const char *)p - s));
-		util_buf_addc(b, '"');
-		return;
-	}
-	/* Escapes and UTF-8: as jansson writes them everywhere else. */
-	j = jsonl_string(s, strlen(s));
-	d = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
-	util_buf_adds(b, d ? d : "null");
-	free(d);
-	json_decref(j);
+	if (t != null)
+		rec_int(v, t);
 }
 
+/* The record of e, in v (SU_NFIELDS values). */
 static void
-put_time(struct util_buf *b, int64_t t, int64_t null)
+entry_to_rec(const struct supplist_entry *e, struct rec_val *v)
 {
-	/* Most entries of a run share their few times: format each once. */
-	static int64_t last[4] = { SUPPLIST_NOTIME, SUPPLIST_NOTIME, SUPPLIST_NOTIME,
-		SUPPLIST_NOTIME };
-	static char buf[4][BKTIME_BUFSZ];
-	static unsigned next;
-	unsigned i;
-
-	if (t == null) {
-		util_buf_add(b, "null", 4);
-		return;
-	}
-	for (i = 0; i < 4 && (last[i] != t || t == SUPPLIST_NOTIME); i++)
-		;
-	if (i == 4) {
-		i = next++ & 3;
-		bktime_format((time_t)t, buf[i]);
-		last[i] = t;
-	}
-	util_buf_addc(b, '"');
-	util_buf_adds(b, buf[i]);
-	util_buf_addc(b, '"');
+	memset(v, 0, SU_NFIELDS * sizeof *v);
+	rec_str(&v[SU_ADDRESS], e->address);
+	rec_str(&v[SU_REASON], e->reason);
+	time_val(&v[SU_SINCE], e->since, SUPPLIST_NOTIME);
+	time_val(&v[SU_UNTIL], e->until, SUPPLIST_FOREVER);
+	rec_int(&v[SU_COUNT], e->count < 0 ? 0 : e->count);
+	rec_str(&v[SU_SOURCE], e->source);
+	rec_str(&v[SU_STATUS], e->status);
+	time_val(&v[SU_LAST_ADDED], e->last_added, SUPPLIST_NOTIME);
 }
 
 int
 supplist_write_entry(FILE *fp, const struct supplist_entry *e, const char *rcpt)
 {
-	static struct util_buf b;
-	char num[32];
+	struct rec_val v[SM_NFIELDS];
 
-	util_buf_reset(&b);
-	util_buf_addc(&b, '{');
-	if (rcpt != NULL) {
-		util_buf_adds(&b, "\"rcpt\":");
-		put_str(&b, rcpt);
-		util_buf_addc(&b, ',');
+	if (rcpt == NULL) {
+		entry_to_rec(e, v);
+		return rec_write(fp, &schema_supp, v);
 	}
-	util_buf_adds(&b, "\"address\":");
-	put_str(&b, e->address);
-	util_buf_adds(&b, ",\"reason\":");
-	put_str(&b, e->reason);
-	util_buf_adds(&b, ",\"since\":");
-	put_time(&b, e->since, SUPPLIST_NOTIME);
-	util_buf_adds(&b, ",\"until\":");
-	put_time(&b, e->until, SUPPLIST_FOREVER);
-	util_buf_adds(&b, ",\"count\":");
-	{
-		/* Digits backwards: printf for a number costs more than the rest. */
-		unsigned long long c = e->count < 0 ? 0 : (unsigned long long)e->count;
-		size_t k = sizeof num;
-
-		do
-			num[--k] = (char)('0' + c % 10);
-		while ((c /= 10) != 0);
-		util_buf_add(&b, num + k, sizeof num - k);
-	}
-	util_buf_adds(&b, ",\"source\":");
-	put_str(&b, e->source);
-	util_buf_adds(&b, ",\"status\":");
-	put_str(&b, e->status);
-	util_buf_adds(&b, ",\"last_added\":");
-	put_time(&b, e->last_added, SUPPLIST_NOTIME);
-	util_buf_add(&b, "}\n", 2);
-	return fwrite(b.p, 1, b.len, fp) == b.len ? 0 : -1;
+	rec_str(&v[SM_RCPT], rcpt);
+	entry_to_rec(e, v + SM_ENTRY);
+	return rec_write(fp, &schema_supp_match, v);
 }
 
 int
@@ -778,7 +439,8 @@ index_entry(void *ctx, const char *path, unsigned long lineno, const char *line,
     const struct parsed *p, const char *key, const char *addr, const char *why)
 {
 	struct supplist_index *ix = ctx;
-	size_t klen, have;
+	size_t klen, n;
+	int added;
 
 	(void)line;
 	(void)len;
@@ -788,7 +450,8 @@ index_entry(void *ctx, const char *path, unsigned long lineno, const char *line,
 		return 2;
 	}
 	klen = strlen(key);
-	if ((have = supplist_set_get(&ix->set, key, klen)) != SUPPLIST_NONE) {
+	n = hmap_add(&ix->set, key, klen, &added);
+	if (!added) {
 		/* As supplist_load: a repeated address is a bad line, the first
 		 * counts; addresses folded together count with the longer pause. */
 		if (!ix->fold_local) {
@@ -796,16 +459,15 @@ index_entry(void *ctx, const char *path, unsigned long lineno, const char *line,
 			    "a second entry for the same address (the first counts)");
 			return 2;
 		}
-		if (p->until > ix->until[have])
-			ix->until[have] = p->until;
+		if (p->until > ix->until[n])
+			ix->until[n] = p->until;
 		return 0;
 	}
-	if (ix->len == ix->cap) {
+	if (n == ix->cap) {
 		ix->cap = ix->cap ? ix->cap * 2 : 1024;
 		ix->until = util_xreallocarray(ix->until, ix->cap, sizeof *ix->until);
 	}
-	ix->until[ix->len] = p->until;
-	supplist_set_put(&ix->set, key, klen, ix->len++);
+	ix->until[n] = p->until;
 	if (key[0] == '@')
 		ix->domains++;
 	return 0;
@@ -815,31 +477,33 @@ int
 supplist_index_load(struct supplist_index *ix, const char *path, int fold_local)
 {
 	memset(ix, 0, sizeof *ix);
-	supplist_set_init(&ix->set);
 	ix->fold_local = fold_local;
 	return read_list(path, fold_local, index_entry, ix);
+}
+
+static int
+index_active(const struct supplist_index *ix, const char *key, size_t len, int64_t now)
+{
+	size_t n = hmap_find(&ix->set, key, len);
+
+	return n != HMAP_NONE && (ix->until[n] == SUPPLIST_FOREVER || now < ix->until[n]);
 }
 
 int
 supplist_index_match(const struct supplist_index *ix, const char *key, size_t len, int64_t now)
 {
-	size_t i = supplist_set_get(&ix->set, key, len);
 	const char *at;
 
-	if (i != SUPPLIST_NONE && (ix->until[i] == SUPPLIST_FOREVER || now < ix->until[i]))
+	if (index_active(ix, key, len, now))
 		return 1;
-	if (ix->domains > 0 && key[0] != '@' && (at = key_domain(key, len)) != NULL) {
-		i = supplist_set_get(&ix->set, at, len - (size_t)(at - key));
-		if (i != SUPPLIST_NONE && (ix->until[i] == SUPPLIST_FOREVER || now < ix->until[i]))
-			return 1;
-	}
-	return 0;
+	return ix->domains > 0 && key[0] != '@' && (at = key_domain(key, len)) != NULL &&
+	    index_active(ix, at, len - (size_t)(at - key), now);
 }
 
 void
 supplist_index_free(struct supplist_index *ix)
 {
-	supplist_set_free(&ix->set);
+	hmap_free(&ix->set, NULL);
 	free(ix->until);
 	memset(ix, 0, sizeof *ix);
 }

@@ -10,31 +10,12 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "hmap.h"
 
 /* until of a permanent entry; since / last_added when unknown (null). */
 #define SUPPLIST_FOREVER INT64_MAX
 #define SUPPLIST_NOTIME INT64_MIN
 #define SUPPLIST_NONE SIZE_MAX
-
-/* An open-addressing hash set of byte strings, each mapped to a number:
- * 8-byte slots (32 bits of the hash and a key number), keys back to back in
- * one arena. Small, so that large lists stay in as little cache as can be.
- * Seeded per process. */
-struct supplist_set {
-	struct supplist_slot *slots;
-	size_t nslots, count;
-	size_t *off;		/* key number -> offset of the key in the arena */
-	size_t *val;		/* key number -> value */
-	char *arena;
-	size_t arena_len, arena_cap;
-};
-
-void supplist_set_init(struct supplist_set *s);
-void supplist_set_free(struct supplist_set *s);
-/* The value of key, or SUPPLIST_NONE. */
-size_t supplist_set_get(const struct supplist_set *s, const char *key, size_t len);
-/* Maps key to val (which must not be SUPPLIST_NONE), replacing any value. */
-void supplist_set_put(struct supplist_set *s, const char *key, size_t len, size_t val);
 
 struct supplist_entry {
 	char *address;		/* key form: "local@domain" or "@domain"; NULL for a kept bad line */
@@ -49,7 +30,9 @@ struct supplist_entry {
 struct supplist {
 	struct supplist_entry *v;
 	size_t len, cap;
-	struct supplist_set index;	/* key (folded with fold_local) -> position in v */
+	struct hmap index;	/* key (folded with fold_local) -> number */
+	size_t *pos;		/* number -> position in v */
+	size_t poscap;
 	int fold_local;
 	size_t domains;		/* "@domain" entries */
 };
@@ -89,9 +72,9 @@ int supplist_write(FILE *fp, const struct supplist *l);
 
 /* A compact read-only view for filter: key -> until only. */
 struct supplist_index {
-	struct supplist_set set;	/* key -> position in until */
-	int64_t *until;
-	size_t len, cap;
+	struct hmap set;	/* key -> number */
+	int64_t *until;		/* number -> until */
+	size_t cap;
 	size_t domains;
 	int fold_local;
 };

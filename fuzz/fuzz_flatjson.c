@@ -1,6 +1,7 @@
 /* The fast flat-JSON reader against jansson: whatever flatjson accepts,
- * jansson must accept too and give the same values (the header promises one
- * code path for both); whatever it refuses goes to jansson anyway. */
+ * jansson must accept too, repeated keys refused as the record reader asks,
+ * and give the same values (the header promises one code path for both);
+ * whatever it refuses goes to jansson anyway. */
 #include <string.h>
 
 #include "flatjson.h"
@@ -43,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	flatjson_init(&fast, keys, NKEYS);
 	flatjson_init(&full, keys, NKEYS);
-	obj = json_loadb((const char *)data, size, JSON_ALLOW_NUL, &err);
+	obj = json_loadb((const char *)data, size, JSON_ALLOW_NUL | JSON_REJECT_DUPLICATES, &err);
 	if (flatjson_parse(&fast, (const char *)data, size) == 0) {
 		if (obj == NULL || !json_is_object(obj))
 			abort();	/* the fast path took what is no JSON object */

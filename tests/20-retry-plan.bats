@@ -230,7 +230,7 @@ field() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$T/ev:2: no \"rcpt\""* ]]
 	[[ "$output" == *"$T/ev:3: invalid JSON"* ]]
-	[[ "$output" == *"$T/ev:4: no valid \"time\""* ]]
+	[[ "$output" == *"$T/ev:4: \"time\" is not an RFC 3339 time"* ]]
 	[ "$(wc -l <"$S")" -eq 2 ]
 	[ "$(field cat@example.net state)" = waiting ]
 }
@@ -241,7 +241,7 @@ field() {
 	run retry-plan -s "$S" --now 2026-11-20T12:00:00Z "$T/ev"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"$S:2: invalid JSON"* ]]
-	[[ "$output" == *"$S:3: no valid \"state\""* ]]
+	[[ "$output" == *"$S:3: \"state\" is not a state: sleeping"* ]]
 	grep -qxF '{"rcpt":"broken@example.com","state":"waiting"' "$S"
 	grep -qF '"rcpt":"zed@example.com","domain":"example.com","state":"sleeping"' "$S"
 	[ "$(field fay@example.com state)" = waiting ]

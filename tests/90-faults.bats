@@ -362,6 +362,27 @@ tear() {
 	[ "$(wc -l <s.jsonl)" -eq 40 ]
 }
 
+@test "temporary files a killed writer left are removed by the next writer, for every state kind" {
+	cd "$T"
+	events_file 4 >four.jsonl
+	postfix_log 4 >mail.log
+	# What afile_begin leaves when the run dies before its rename, and a
+	# name that only looks alike (kept).
+	for f in s.jsonl l.jsonl off; do
+		: >".$f.AbC123"
+		: >".$f.keep"
+	done
+	retry-plan -n "$NOW" -s s.jsonl four.jsonl >/dev/null
+	suppress -l l.jsonl -n "$NOW" add four.jsonl >/dev/null
+	bounce-parse -y 2026 -o off mail.log >/dev/null
+	[ -z "$(find . -name '.*.AbC123')" ]
+	[ "$(find . -name '.*.keep' | wc -l)" -eq 3 ]
+	# A reader without the lock (retry-due --dry-run) leaves them alone.
+	: >.s.jsonl.XyZ789
+	retry-due -N -n "$NOW" -s s.jsonl >/dev/null
+	[ -e .s.jsonl.XyZ789 ]
+}
+
 @test "bounce-parse: a Maildir with a FIFO, a dangling link and a folder in it neither hangs nor stops" {
 	cd "$T"
 	mkdir -p md/cur md/new md/tmp

@@ -12,7 +12,9 @@
 #include "event.h"
 #include "jsonl.h"
 #include "reason.h"
+#include "record.h"
 #include "recovery.h"
+#include "schema.h"
 #include "status.h"
 #include "util.h"
 
@@ -64,8 +66,14 @@ test_time(void)
 	CHECK(bktime_parse_duration("2x", &secs) == -1);
 	CHECK(bktime_parse_duration("h", &secs) == -1);
 	CHECK(bktime_parse_duration("99999999999999999999d", &secs) == -1);
-	CHECK_STR(bktime_format_duration(129600, d, sizeof d), "1d12h");
+	CHECK_STR(bktime_format_duration(129600, d, sizeof d), "36h");
+	CHECK_STR(bktime_format_duration(5400, d, sizeof d), "90m");
+	CHECK_STR(bktime_format_duration(0, d, sizeof d), "0s");
 	CHECK_STR(bktime_format_duration(604800, d, sizeof d), "1w");
+	CHECK_STR(bktime_format_span(129600, d, sizeof d), "1d12h");
+	CHECK_STR(bktime_format_span(1123200, d, sizeof d), "1w6d");
+	CHECK_STR(bktime_format_span(120001, d, sizeof d), "1d9h20m1s");
+	CHECK_STR(bktime_format_span(0, d, sizeof d), "0s");
 }
 
 /* bktime_format formats by hand: it must agree with gmtime_r and strftime
@@ -322,22 +330,109 @@ test_jsonl(void)
 static void
 test_event(void)
 {
+	static const char good[] = "{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"A@X.ORG\","
+	    "\"action\":\"failed\",\"status\":\"4.2.2\",\"diag\":\"452 4.2.2 box full\"}";
+	static const char bad[] = "{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"nope\","
+	    "\"action\":\"failed\"}";
+	static const char untimed[] = "{\"time\":null,\"rcpt\":\"a@x.org\",\"action\":\"failed\"}";
+	static const char nokey[] = "{\"rcpt\":\"a@x.org\",\"action\":\"failed\"}";
+	struct event_reader r;
 	struct event e;
 	char why[128];
-	json_t *o = json_loads("{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"A@X.ORG\","
-	    "\"action\":\"failed\",\"status\":\"4.2.2\",\"diag\":\"452 4.2.2 box full\"}", 0, NULL);
 
-	CHECK(event_from_json(o, &e, why, sizeof why) == 0);
+	event_reader_init(&r);
+	CHECK(event_read(&r, good, strlen(good), &e, why, sizeof why) == 1);
 	CHECK_STR(e.rcpt, "A@x.org");
 	CHECK_STR(e.domain, "x.org");
 	CHECK(e.code == 452);
 	CHECK_STR(e.reason, "mailboxfull");
 	CHECK_STR(e.class, "soft");
-	json_decref(o);
-	o = json_loads("{\"time\":\"2026-11-27T10:00:00Z\",\"rcpt\":\"nope\",\"action\":\"failed\"}",
-	    0, NULL);
-	CHECK(event_from_json(o, &e, why, sizeof why) == -1);
-	json_decref(o);
+	CHECK(event_read(&r, bad, strlen(bad), &e, why, sizeof why) == -1);
+	/* time may be null (unknown), but is required. */
+	CHECK(event_read(&r, untimed, strlen(untimed), &e, why, sizeof why) == 1);
+	CHECK(e.time == (time_t)-1);
+	CHECK(event_read(&r, nokey, strlen(nokey), &e, why, sizeof why) == -1);
+	CHECK_STR(why, "no \"time\"");
+	CHECK(event_read(&r, "  \t", 3, &e, why, sizeof why) == 0);
+	event_reader_free(&r);
+}
+
+/* The record reader: the fast path and jansson's agree on odd lines (a
+ * repeated key, known or not; reals; escapes), and wrong types are refused. */
+static void
+test_record(void)
+{
+	static const struct {
+		const char *line;
+		int rc;
+	} cases[] = {
+		{ "{\"address\":\"a@b.example\",\"count\":2}", 1 },
+		{ "{\"address\":\"a@b.example\",\"x\":1,\"x\":2}", -1 },
+		{ "{\"address\":\"a@b.example\",\"address\":\"c@d.example\"}", -1 },
+		{ "{\"address\":\"a\\u0040b.example\",\"y\":[1,{\"z\":2}]}", 1 },
+		{ "{\"address\":\"a@b.example\",\"count\":2.5}", -1 },
+		{ "{\"address\":\"a@b.example\",\"count\":\"2\"}", -1 },
+		{ "{\"address\":\"a@b.example\",\"since\":\"yesterday\"}", -1 },
+		{ "{\"address\":null}", -1 },
+		{ "{\"reason\":\"x\"}", -1 },
+		{ "{\"address\":\"\u00e9@b.example\",\"until\":null}", 1 },
+		{ "[1]", -1 },
+	};
+	struct rec_reader rd;
+	struct rec_val v[SU_NFIELDS];
+	struct util_buf b = {0};
+	char why[128];
+
+	rec_reader_init(&rd, &schema_supp);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = rec_read(&rd, cases[i].line, strlen(cases[i].line), v, why, sizeof why);
+
+		if (rc != cases[i].rc) {
+			fprintf(stderr, "rec_read(%s) = %d (%s), want %d\n", cases[i].line, rc,
+			    rc < 0 ? why : "", cases[i].rc);
+			failures++;
+		}
+	}
+	rec_reader_free(&rd);
+	/* Reals as jansson writes them. */
+	for (int i = 0; i <= 2000; i++) {
+		double d = i == 2000 ? 1e-7 : i / 1999.0 * (i % 2 ? 1 : 123.0);
+		json_t *j = json_real(d);
+		char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(4));
+
+		util_buf_reset(&b);
+		jsonl_add_real(&b, d, 4);
+		if (want == NULL || b.len != strlen(want) || memcmp(b.p, want, b.len) != 0) {
+			fprintf(stderr, "jsonl_add_real(%g) = %.*s, want %s\n", d, (int)b.len, b.p,
+			    want ? want : "(null)");
+			failures++;
+		}
+		free(want);
+		json_decref(j);
+	}
+	util_buf_free(&b);
+}
+
+/* The schemas, one field a line: "number kind key type flags" (flags: R
+ * required, N nullable, O optional, - none), for tests/04-records.bats. */
+static int
+print_schemas(void)
+{
+	static const char *const types[] = { "string", "integer", "boolean", "time", "duration",
+		"strings", "real", "counts", "object" };
+
+	for (size_t i = 0; schema_all[i]; i++) {
+		const struct rec_schema *sc = schema_all[i];
+
+		for (size_t k = 0; k < sc->nfields; k++) {
+			const struct rec_field *f = &sc->fields[k];
+
+			printf("%zu %s %s %s %s%s%s%s\n", i, sc->name, f->key, types[f->type],
+			    f->flags & REC_REQUIRED ? "R" : "", f->flags & REC_NULLABLE ? "N" : "",
+			    f->flags & REC_OPTIONAL ? "O" : "", f->flags ? "" : "-");
+		}
+	}
+	return 0;
 }
 
 static int
@@ -443,8 +538,10 @@ test_recovery(void)
 }
 
 int
-main(void)
+main(int argc, char *argv[])
 {
+	if (argc > 1 && strcmp(argv[1], "--schemas") == 0)
+		return print_schemas();
 	test_time();
 	test_time_format();
 	test_jsonl_bytes();
@@ -456,6 +553,7 @@ main(void)
 	test_jsonl();
 	test_event();
 	test_recovery();
+	test_record();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
