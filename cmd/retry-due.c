@@ -9,7 +9,10 @@
 #include "afile.h"
 #include "opt.h"
 #include "pace.h"
+#include "sandbox.h"
+#include "input.h"
 #include "plan.h"
+#include "planstore.h"
 #include "policy.h"
 #include "sandbox.h"
 #include "util.h"
@@ -52,21 +55,6 @@ help(void)
 	    "  -w, --wait               wait for a run holding the lock (default: fail)\n",
 	    util_progname);
 	exit(util_close_stdout(BK_OK));
-}
-
-struct due {
-	int64_t when;
-	struct plan *plan;
-};
-
-static int
-due_cmp(const void *a, const void *b)
-{
-	const struct due *x = a, *y = b;
-
-	if (x->when != y->when)
-		return x->when < y->when ? -1 : 1;
-	return strcmp(x->plan->rcpt, y->plan->rcpt);
 }
 
 /* Long options without a letter. */
@@ -137,26 +125,41 @@ options(int argc, char **argv, struct args *a)
 	opt_free(&o);
 }
 
-/* The plans due at opts.now, the longest due first, at most a->limit of
- * those that pacing lets go (see pace.h); the others stay due. */
-static size_t
-due_plans(struct plan_set *plans, const struct args *a, struct pace *pace, struct due **duep)
+/* What the run hands out: the plans due at opts.now, the longest due first,
+ * at most a->limit of those that pacing lets go (see pace.h); the others
+ * stay due. */
+struct take {
+	const struct args *a;
+	struct pace *pace;
+	struct plan **go;
+	size_t ndue, ngo;
+};
+
+/* Every due plan, in the store's order: the longest due first. */
+static int
+take_due(void *ctx, struct plan *p)
 {
-	struct due *due = NULL;
-	size_t ndue = 0, ngo = 0;
+	struct take *t = ctx;
 
-	for (size_t i = 0; i < plan_count(plans); i++) {
-		struct plan *p = plan_at(plans, i);
+	t->go = util_xreallocarray(t->go, t->ndue + 1, sizeof *t->go);
+	t->go[t->ndue++] = p;
+	return 1;
+}
 
-		if (!plan_is_due(p, &opts))
-			continue;
-		due = util_xreallocarray(due, ndue + 1, sizeof *due);
-		due[ndue].when = plan_due_time(p, &opts);
-		due[ndue++].plan = p;
-	}
-	if (ndue > 0)
-		qsort(due, ndue, sizeof *due, due_cmp);
-	/* Adaptive plans waiting on a full server: one probe a domain. */
+static int
+due_plans(struct plan_store *st, struct plan_set *plans, struct take *t)
+{
+	const struct args *a = t->a;
+	struct pace *pace = t->pace;
+	struct plan **due;
+	size_t ngo = 0;
+
+	if (plan_store_due(st, plans, &opts, take_due, t) != 0)
+		return -1;
+	due = t->go;
+	/* Adaptive plans waiting on a full server: one probe a domain. A probe
+	 * out is a claimed plan the run has (all of a JSON-lines state; of a
+	 * database, those its ageing brought in). */
 	for (size_t i = 0; i < plan_count(plans); i++) {
 		struct plan *p = plan_at(plans, i);
 
@@ -164,21 +167,36 @@ due_plans(struct plan_set *plans, const struct args *a, struct pace *pace, struc
 		    p->last_event < p->claimed_at)
 			pace_probe_out(pace, plan_domain(p));
 	}
-	for (size_t i = 0; i < ndue; i++)
-		if (plan_waits_on_server(due[i].plan))
-			pace_probe_offer(pace, plan_domain(due[i].plan), i, due[i].plan->attempts);
-	for (size_t i = 0; i < ndue && (a->limit < 0 || ngo < (size_t)a->limit); i++)
-		if (pace_admit(pace, due[i].plan->rcpt, plan_domain(due[i].plan),
-		    plan_waits_on_server(due[i].plan) ? (long)i : -1) == PACE_GO)
+	for (size_t i = 0; i < t->ndue; i++)
+		if (plan_waits_on_server(due[i]))
+			pace_probe_offer(pace, plan_domain(due[i]), i, due[i]->attempts);
+	for (size_t i = 0; i < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit); i++)
+		if (pace_admit(pace, due[i]->rcpt, plan_domain(due[i]),
+		    plan_waits_on_server(due[i]) ? (long)i : -1) == PACE_GO)
 			due[ngo++] = due[i];
+	t->ngo = ngo;
 	if (a->verbose)
 		util_warnx("%zu due: %zu handed out, held back %lu by --per-domain, %lu paused "
-		    "by the list, %lu by --throttle, %lu for a probe%s", ndue, ngo,
+		    "by the list, %lu by --throttle, %lu for a probe%s", t->ndue, ngo,
 		    pace->held[PACE_CAP], pace->held[PACE_PAUSED], pace->held[PACE_THROTTLE],
 		    pace->held[PACE_PROBE], a->limit >= 0 &&
-		    ngo == (size_t)a->limit && ngo < ndue ? ", the rest by --limit" : "");
-	*duep = due;
-	return ngo;
+		    ngo == (size_t)a->limit && ngo < t->ndue ? ", the rest by --limit" : "");
+	return 0;
+}
+
+/* Claims what the run hands out and commits: nothing claimed, nothing
+ * handed out. */
+static int
+claim(struct plan_store *st, struct plan_set *plans, struct take *t)
+{
+	for (size_t i = 0; i < t->ngo; i++)
+		plan_claim(t->go[i], &opts);
+	if (plan_store_put(st, plans, &opts) != 0 || plan_store_commit(st) != 0) {
+		util_warnx("%s: left as it was, nothing handed out", st->path);
+		t->ngo = 0;
+		return BK_ERR;
+	}
+	return BK_OK;
 }
 
 /* The pacing of the run: its files are read before the state is locked. */
@@ -202,10 +220,10 @@ main(int argc, char *argv[])
 {
 	struct args a = { NULL, NULL, NULL, -1, 0, 0, 0, 0 };
 	struct pace pace;
+	struct take t;
 	struct plan_set plans;
-	struct due *due;
-	size_t ndue;
-	int fatal, lock = -1, status;
+	struct plan_store st;
+	int status;
 
 	util_setprogname(argv[0]);
 	/* Plans go out by the hundred thousand: fewer, larger writes. */
@@ -216,43 +234,43 @@ main(int argc, char *argv[])
 		pace_free(&pace);
 		return BK_ERR;
 	}
+	memset(&t, 0, sizeof t);
+	t.a = &a;
+	t.pace = &pace;
 	plan_set_init(&plans);
-	/* A dry run reads a complete file (replaced atomically) without the lock. */
-	if (!a.dry_run && (lock = afile_lock(a.state, a.wait)) == -1) {
+	/* A dry run changes nothing: it takes no lock. */
+	if (plan_store_open(&st, a.state, a.dry_run ? 0 :
+	    PLAN_STORE_WRITE | (a.wait ? PLAN_STORE_WAIT : 0)) != 0) {
 		pace_free(&pace);
 		return BK_ERR;
 	}
-	status = plan_load(&plans, a.state, &fatal);
-	if (fatal) {
+	if ((status = plan_store_load(&st, &plans)) < 0 ||
+	    plan_store_aging(&st, &plans, &opts) != 0) {
 		util_warnx("%s: state not read, nothing changed", a.state);
-		afile_unlock(lock);
-		plan_set_free(&plans);
-		pace_free(&pace);
-		return BK_ERR;
+		status = BK_ERR;
+		goto out;
 	}
 	sandbox_enter();
 	plan_age(&plans, &opts);
-	ndue = due_plans(&plans, &a, &pace, &due);
-	pace_free(&pace);
-	if (!a.dry_run) {
-		for (size_t i = 0; i < ndue; i++)
-			plan_claim(due[i].plan, &opts);
-		if (plan_save(&plans, a.state, &opts) != 0) {
-			/* Nothing claimed, so nothing handed out. */
-			util_warnx("%s: left as it was, nothing handed out", a.state);
-			ndue = 0;
-			status = BK_ERR;
-		}
-		afile_unlock(lock);
+	if (due_plans(&st, &plans, &t) != 0) {
+		util_warnx("%s: state not read, nothing changed", a.state);
+		status = BK_ERR;
+		goto out;
 	}
-	for (size_t i = 0; i < ndue; i++) {
-		if (plan_write(stdout, due[i].plan, &opts) != 0) {
+	if (!a.dry_run)
+		status = input_worse(status, claim(&st, &plans, &t));
+	plan_store_close(&st);
+	for (size_t i = 0; i < t.ngo; i++) {
+		if (plan_write(stdout, t.go[i], &opts) != 0) {
 			/* util_close_stdout reports it, once. */
 			status = BK_ERR;
 			break;
 		}
 	}
-	free(due);
+out:
+	plan_store_close(&st);
+	pace_free(&pace);
+	free(t.go);
 	plan_set_free(&plans);
 	if (a.verbose)
 		sandbox_report();

@@ -14,6 +14,7 @@
 #include "jsonl.h"
 #include "opt.h"
 #include "plan.h"
+#include "planstore.h"
 #include "policy.h"
 #include "recovery.h"
 #include "sandbox.h"
@@ -21,6 +22,7 @@
 
 static struct plan_set plans;
 static struct plan_opts opts;
+static struct plan_store *store;	/* NULL: no --state */
 
 static void
 usage(void)
@@ -81,6 +83,8 @@ on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 		util_locwarn(loc->file, loc->line, "%s", why);
 		return BK_ERR;
 	}
+	if (store && plan_store_lookup(store, &plans, e.rcpt) != 0)
+		return BK_ERR;
 	plan_apply(&plans, &e, &opts);
 	return BK_OK;
 }
@@ -182,26 +186,29 @@ options(int *argcp, char ***argvp, struct args *a)
 	opt_free(&o);
 }
 
-/* Merges the events into the state file, under its lock; prints the plans
- * that changed. -1: the state could not be locked or read (reported). */
+/* Merges the events into the store, locked; prints the plans that changed.
+ * -1: the store could not be locked or read (reported). */
 static int
 merge(const char *state, int wait, int argc, char **argv)
 {
-	int fatal, lock, status;
+	struct plan_store st;
+	int status;
 
-	if ((lock = afile_lock(state, wait)) == -1)
+	if (plan_store_open(&st, state, PLAN_STORE_WRITE | (wait ? PLAN_STORE_WAIT : 0)) != 0)
 		return -1;
-	status = plan_load(&plans, state, &fatal);
-	if (fatal) {
+	if ((status = plan_store_load(&st, &plans)) < 0) {
 		util_warnx("%s: state not read, nothing changed", state);
-		afile_unlock(lock);
+		plan_store_close(&st);
 		return -1;
 	}
+	store = &st;
 	sandbox_enter_reading(argc, argv);
 	event_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
 	event_reader_free(&reader);
 	plan_domains_back(&plans, &opts);
+	if (plan_store_aging(&st, &plans, &opts) != 0)
+		status = BK_ERR;
 	plan_age(&plans, &opts);
 	/* The changes go out before the state moves on: if the reader of
 	 * stdout (suppress, a full disk) fails, the state stays as it was
@@ -211,11 +218,12 @@ merge(const char *state, int wait, int argc, char **argv)
 		util_warn("write error on standard output; %s left as it was", state);
 		exit(BK_ERR);
 	}
-	if (plan_save(&plans, state, &opts) != 0) {
+	if (plan_store_put(&st, &plans, &opts) != 0 || plan_store_commit(&st) != 0) {
 		util_warnx("%s: left as it was", state);
 		status = BK_ERR;
 	}
-	afile_unlock(lock);
+	plan_store_close(&st);
+	store = NULL;
 	return status;
 }
 

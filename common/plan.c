@@ -1,22 +1,15 @@
+/* plan: the plans of a run in memory and the rules that move them on. */
 #include "plan.h"
 #include "opt.h"
 #include "hmap.h"
-#include "afile.h"
 #include "bktime.h"
-#include "input.h"
-#include "schema.h"
 #include "reason.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define BLOCK_PLANS 4096
-
-static const char *const sched_names[] = { NULL, "adaptive", "fallback", "recovered" };
 
 static const char *const state_names[] = { "waiting", "claimed", "exhausted", "resolved",
 	"failed" };
@@ -27,8 +20,8 @@ plan_state_name(int state)
 	return state >= 0 && state <= PLAN_FAILED ? state_names[state] : "?";
 }
 
-static int
-state_from_name(const char *s)
+int
+plan_state_from_name(const char *s)
 {
 	for (int i = 0; i <= PLAN_FAILED; i++)
 		if (strcmp(s, state_names[i]) == 0)
@@ -76,8 +69,8 @@ plan_set_init(struct plan_set *s)
 }
 
 /* One copy of each string that repeats across plans. */
-static const char *
-intern(struct plan_set *s, const char *str)
+const char *
+plan_intern(struct plan_set *s, const char *str)
 {
 	if (str == NULL)
 		return NULL;
@@ -108,8 +101,8 @@ plan_at(const struct plan_set *s, size_t i)
 	return &s->blocks[i / BLOCK_PLANS][i % BLOCK_PLANS];
 }
 
-static struct plan *
-find_any(const struct plan_set *s, const char *rcpt)
+struct plan *
+plan_find_any(const struct plan_set *s, const char *rcpt)
 {
 	size_t n = hmap_find(&s->index, rcpt, strlen(rcpt));
 
@@ -119,7 +112,7 @@ find_any(const struct plan_set *s, const char *rcpt)
 struct plan *
 plan_find(const struct plan_set *s, const char *rcpt)
 {
-	struct plan *p = find_any(s, rcpt);
+	struct plan *p = plan_find_any(s, rcpt);
 
 	return p && !(p->flags & PLAN_F_REMOVED) ? p : NULL;
 }
@@ -140,7 +133,7 @@ plan_clear(struct plan *p)
 }
 
 /* A new plan for rcpt (which must not have one yet). */
-static struct plan *
+struct plan *
 plan_new(struct plan_set *s, const char *rcpt, const char *domain)
 {
 	size_t len = strlen(rcpt);
@@ -239,8 +232,8 @@ msgid_has(const struct plan *p, const char *id)
 }
 
 /* Appends id, dropping the oldest beyond PLAN_MSGIDS. */
-static void
-msgid_add(struct plan *p, const char *id)
+void
+plan_msgid_add(struct plan *p, const char *id)
 {
 	size_t old = 0, skip = 0, n;
 	const char *m = p->msgids;
@@ -284,7 +277,7 @@ rematch(struct plan_set *s, struct plan *p, const struct plan_opts *o)
 {
 	const struct policy_rule *r = policy_match(o->policy, plan_domain(p), p->reason, p->status);
 
-	p->rule = intern(s, r->name);
+	p->rule = plan_intern(s, r->name);
 	p->max_attempts = (uint8_t)r->retries;
 	p->pause = (uint32_t)(r->pause > UINT32_MAX ? UINT32_MAX : r->pause);
 	return r;
@@ -345,14 +338,14 @@ adaptive(struct plan_set *s, struct plan *p, const struct policy_rule *r, int64_
 		snprintf(line, sizeof line, "%llu recoveries from %s, %d needed: the fallback "
 		    "schedule", seen, kind, r->observations);
 	}
-	p->basis = intern(s, line);
+	p->basis = plan_intern(s, line);
 	p->sched = use ? PLAN_SCHED_ADAPTIVE : PLAN_SCHED_FALLBACK;
 	for (int k = 0; k < r->retries; k++) {
 		if (k)
 			util_buf_addc(&b, ',');
 		util_buf_adds(&b, recovery_format_duration(at[k], d1, sizeof d1));
 	}
-	p->retry_at = intern(s, util_buf_str(&b));
+	p->retry_at = plan_intern(s, util_buf_str(&b));
 	util_buf_free(&b);
 }
 
@@ -380,7 +373,7 @@ refuse(struct plan_set *s, struct plan *p, int64_t t, const struct plan_opts *o)
 		p->sched = PLAN_SCHED_RECOVERED;
 		snprintf(line, sizeof line, "the retry was refused for the rate at %s: the "
 		    "server is up", bktime_format((time_t)t, when));
-		p->basis = intern(s, line);
+		p->basis = plan_intern(s, line);
 	}
 	p->next_retry = t + wait;
 	set_state(p, PLAN_WAITING, o);
@@ -426,8 +419,8 @@ fail(struct plan *p, const struct plan_opts *o)
 static void
 take_details(struct plan_set *s, struct plan *p, const struct event *e)
 {
-	p->status = e->status[0] ? intern(s, e->status) : NULL;
-	p->reason = intern(s, e->reason);
+	p->status = e->status[0] ? plan_intern(s, e->status) : NULL;
+	p->reason = plan_intern(s, e->reason);
 }
 
 static void
@@ -452,9 +445,9 @@ open_plan(struct plan_set *s, struct plan *p, const struct event *e, int hard,
 	p->delays = delays;
 	take_details(s, p, e);
 	p->first_bounce = p->last_bounce = p->last_attempt = p->last_event = t;
-	p->from = intern(s, e->from);
+	p->from = plan_intern(s, e->from);
 	if (e->msgid)
-		msgid_add(p, e->msgid);
+		plan_msgid_add(p, e->msgid);
 	s->stats.opened++;
 	if (hard) {
 		fail(p, o);
@@ -467,7 +460,7 @@ open_plan(struct plan_set *s, struct plan *p, const struct event *e, int hard,
 int
 plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 {
-	struct plan *p = find_any(s, e->rcpt);
+	struct plan *p = plan_find_any(s, e->rcpt);
 	int64_t t = e->time;
 	uint32_t fp = fingerprint(e);
 	int delivery = 0, delay = 0, hard = 0, fresh, refusal;
@@ -533,9 +526,9 @@ plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o)
 	p->flags |= PLAN_F_CHANGED;
 	p->last_event = max64(p->last_event, t);
 	if (e->msgid && !delivery)
-		msgid_add(p, e->msgid);
+		plan_msgid_add(p, e->msgid);
 	if (p->from == NULL && e->from)
-		p->from = intern(s, e->from);
+		p->from = plan_intern(s, e->from);
 	if (delay) {
 		p->delays++;
 		s->stats.delays++;
@@ -693,7 +686,7 @@ release(struct plan_set *s, const struct plan_opts *o)
 		p->sched = PLAN_SCHED_RECOVERED;
 		snprintf(line, sizeof line, "%s took mail again at %s", d,
 		    bktime_format((time_t)rel[i].back, when));
-		p->basis = intern(s, line);
+		p->basis = plan_intern(s, line);
 		p->flags |= PLAN_F_CHANGED;
 	}
 	free(rel);
@@ -775,7 +768,7 @@ align(struct plan_set *s, const struct plan_opts *o)
 				snprintf(line, sizeof line, "%s was full still at %s, past the last "
 				    "retry time", plan_domain(p), bktime_format((time_t)out->seen,
 				    when));
-				p->basis = intern(s, line);
+				p->basis = plan_intern(s, line);
 				p->next_retry = PLAN_NOTIME;
 				set_state(p, PLAN_EXHAUSTED, o);
 				s->stats.exhausted++;
@@ -833,8 +826,8 @@ plan_claim(struct plan *p, const struct plan_opts *o)
 	p->flags |= PLAN_F_CHANGED;
 }
 
-static int64_t
-expiry(const struct plan *p, const struct plan_opts *o)
+int64_t
+plan_expiry(const struct plan *p, const struct plan_opts *o)
 {
 	switch (p->state) {
 	case PLAN_RESOLVED:
@@ -869,307 +862,11 @@ plan_age(struct plan_set *s, const struct plan_opts *o)
 				s->stats.resolved++;
 			}
 		}
-		if ((x = expiry(p, o)) != PLAN_NOTIME && now >= x) {
+		if ((x = plan_expiry(p, o)) != PLAN_NOTIME && now >= x) {
 			p->flags |= PLAN_F_REMOVED;
 			p->flags &= (uint8_t)~PLAN_F_CHANGED;
 		}
 	}
-}
-
-/* --- the record --- */
-
-/* The record of p, in v (PL_NFIELDS values). */
-static void
-plan_to_rec(const struct plan *p, const struct plan_opts *o, struct rec_val *v, char *seen,
-    char *retry_at)
-{
-	static const char hex[] = "0123456789abcdef";
-	char *w = seen;
-
-	memset(v, 0, PL_NFIELDS * sizeof *v);
-#define TIME(k, t) do { if ((t) != PLAN_NOTIME) rec_int(&v[k], (t)); } while (0)
-	rec_str(&v[PL_RCPT], p->rcpt);
-	rec_str(&v[PL_DOMAIN], plan_domain(p));
-	rec_str(&v[PL_STATE], plan_state_name(p->state));
-	rec_str(&v[PL_STATUS], p->status);
-	rec_str(&v[PL_REASON], p->reason);
-	rec_int(&v[PL_ATTEMPTS], p->attempts);
-	rec_int(&v[PL_MAX_ATTEMPTS], p->max_attempts);
-	TIME(PL_FIRST_BOUNCE, p->first_bounce);
-	TIME(PL_LAST_BOUNCE, p->last_bounce);
-	TIME(PL_LAST_ATTEMPT, p->last_attempt);
-	TIME(PL_NEXT_RETRY, p->next_retry);
-	TIME(PL_CLAIMED_AT, p->claimed_at);
-	TIME(PL_RESOLVED_AT, p->resolved_at);
-	v[PL_MSGIDS].set = 1;
-	v[PL_MSGIDS].s = p->msgids;
-	v[PL_MSGIDS].i = p->nmsgids;
-	rec_str(&v[PL_FROM], p->from);
-	rec_str(&v[PL_RULE], p->rule);
-	if (p->sched != PLAN_SCHED_NONE) {
-		/* The retry times are kept joined by commas: one string each. */
-		const char *a = p->retry_at ? p->retry_at : "";
-		size_t n = strlen(a);
-
-		rec_str(&v[PL_SCHEDULE], sched_names[p->sched]);
-		rec_str(&v[PL_BASIS], p->basis);
-		v[PL_RETRY_AT].set = 1;
-		v[PL_RETRY_AT].s = retry_at;
-		v[PL_RETRY_AT].i = n > 0;
-		for (size_t i = 0; i <= n; i++) {
-			retry_at[i] = a[i] == ',' ? '\0' : a[i];
-			v[PL_RETRY_AT].i += a[i] == ',';
-		}
-	}
-	if (p->state != PLAN_FAILED && p->state != PLAN_RESOLVED)
-		rec_int(&v[PL_PAUSE], p->pause);
-	TIME(PL_EXPIRES, expiry(p, o));
-	rec_int(&v[PL_DELAYS], p->delays);
-	if (p->refused)
-		rec_int(&v[PL_REFUSED], p->refused);
-	TIME(PL_LAST_EVENT, p->last_event);
-	TIME(PL_SINCE, p->since);
-	TIME(PL_SEEN_UPTO, p->seen_upto);
-#undef TIME
-	for (unsigned i = 0; i < p->nseen; i++) {
-		uint64_t x = (uint64_t)p->seen[i] << 32 | p->seen_time[i];
-
-		for (int sh = 60; sh >= 0; sh -= 4)
-			*w++ = hex[x >> sh & 15];
-	}
-	*w = '\0';
-	rec_str(&v[PL_SEEN], seen);
-}
-
-int
-plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
-{
-	struct rec_val v[PL_NFIELDS];
-	char seen[16 * PLAN_SEEN + 1], stack[256], *retry_at = stack;
-	size_t n = p->retry_at ? strlen(p->retry_at) + 1 : 1;
-	int rc;
-
-	if (n > sizeof stack)
-		retry_at = util_xmalloc(n);
-	plan_to_rec(p, o, v, seen, retry_at);
-	rc = rec_write(fp, &schema_plan, v);
-	if (retry_at != stack)
-		free(retry_at);
-	return rc;
-}
-
-/* --- reading the state --- */
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* The plan of a record read: checked whole before it goes into s. */
-static int
-plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen)
-{
-	static const int times[] = { PL_FIRST_BOUNCE, PL_LAST_BOUNCE, PL_LAST_ATTEMPT,
-		PL_NEXT_RETRY, PL_CLAIMED_AT, PL_RESOLVED_AT, PL_LAST_EVENT, PL_SINCE,
-		PL_SEEN_UPTO };
-	int64_t tv[sizeof times / sizeof times[0]];
-	char rcpt[ADDR_MAX];
-	const char *str;
-	struct plan *p, tmp;
-	int dom, st;
-
-	str = v[PL_RCPT].s;
-	if ((dom = addr_normalize(str, strlen(str), 0, rcpt)) < 0) {
-		snprintf(why, whylen, "\"rcpt\" is not an address: %.80s", str);
-		return -1;
-	}
-	if ((st = state_from_name(v[PL_STATE].s)) < 0) {
-		snprintf(why, whylen, "\"state\" is not a state: %.40s", v[PL_STATE].s);
-		return -1;
-	}
-	if (find_any(s, rcpt) != NULL) {
-		snprintf(why, whylen, "a second plan for %.80s", rcpt);
-		return -1;
-	}
-	memset(&tmp, 0, sizeof tmp);
-	tmp.state = (uint8_t)st;
-	for (size_t i = 0; i < sizeof times / sizeof times[0]; i++)
-		tv[i] = v[times[i]].set ? v[times[i]].i : PLAN_NOTIME;
-	tmp.first_bounce = tv[0];
-	tmp.last_bounce = tv[1];
-	tmp.last_attempt = tv[2];
-	tmp.next_retry = tv[3];
-	tmp.claimed_at = tv[4];
-	tmp.resolved_at = tv[5];
-	tmp.last_event = tv[6];
-	tmp.since = tv[7];
-	tmp.seen_upto = tv[8];
-	if (st == PLAN_WAITING && tmp.next_retry == PLAN_NOTIME) {
-		snprintf(why, whylen, "a waiting plan without \"next_retry\"");
-		return -1;
-	}
-	if (st == PLAN_CLAIMED && tmp.claimed_at == PLAN_NOTIME) {
-		snprintf(why, whylen, "a claimed plan without \"claimed_at\"");
-		return -1;
-	}
-	if (v[PL_ATTEMPTS].i < 0 || v[PL_ATTEMPTS].i > 255 ||
-	    v[PL_MAX_ATTEMPTS].i < 0 || v[PL_MAX_ATTEMPTS].i > 255 ||
-	    v[PL_DELAYS].i < 0 || v[PL_DELAYS].i > UINT32_MAX ||
-	    v[PL_REFUSED].i < 0 || v[PL_REFUSED].i > 255) {
-		snprintf(why, whylen, "\"attempts\", \"max_attempts\", \"delays\" or \"refused\" is "
-		    "not a count");
-		return -1;
-	}
-	tmp.attempts = (uint8_t)v[PL_ATTEMPTS].i;
-	tmp.max_attempts = (uint8_t)v[PL_MAX_ATTEMPTS].i;
-	tmp.delays = (uint32_t)v[PL_DELAYS].i;
-	tmp.refused = (uint8_t)v[PL_REFUSED].i;
-	if (v[PL_PAUSE].i > UINT32_MAX) {
-		snprintf(why, whylen, "\"pause\" is too long");
-		return -1;
-	}
-	tmp.pause = (uint32_t)v[PL_PAUSE].i;
-	if ((str = v[PL_SEEN].s) != NULL) {
-		size_t n = strlen(str);
-
-		if (n % 16 != 0 || n > 16 * PLAN_SEEN) {
-			snprintf(why, whylen, "\"seen\" is not a list of fingerprints");
-			return -1;
-		}
-		for (; *str; str += 16) {
-			uint32_t word[2] = { 0, 0 };
-
-			for (int i = 0; i < 16; i++) {
-				int h = hexval((unsigned char)str[i]);
-
-				if (h < 0) {
-					snprintf(why, whylen, "\"seen\" is not a list of "
-					    "fingerprints");
-					return -1;
-				}
-				word[i / 8] = word[i / 8] << 4 | (uint32_t)h;
-			}
-			tmp.seen[tmp.nseen] = word[0];
-			tmp.seen_time[tmp.nseen++] = word[1];
-		}
-	}
-	/* Valid: now it may go in. */
-	p = plan_new(s, rcpt, rcpt + dom);
-	tmp.rcpt = p->rcpt;
-	tmp.domain_off = p->domain_off;
-	tmp.msgids = NULL;
-	if ((str = v[PL_STATUS].s) != NULL) {
-		char code[STATUS_MAX];
-
-		tmp.status = intern(s, status_parse(str, strlen(str), code) == 0 ? code : str);
-	}
-	if ((str = v[PL_REASON].s) != NULL) {
-		const struct reason_desc *r = reason_describe(str);
-
-		tmp.reason = r ? r->name : intern(s, str);
-	}
-	tmp.from = intern(s, v[PL_FROM].s);
-	tmp.rule = intern(s, v[PL_RULE].s);
-	if ((str = v[PL_SCHEDULE].s) != NULL) {
-		struct util_buf b = {0};
-
-		tmp.sched = strcmp(str, "adaptive") == 0 ? PLAN_SCHED_ADAPTIVE :
-		    strcmp(str, "recovered") == 0 ? PLAN_SCHED_RECOVERED : PLAN_SCHED_FALLBACK;
-		tmp.basis = intern(s, v[PL_BASIS].s);
-		str = v[PL_RETRY_AT].s;
-		for (long long i = 0; i < v[PL_RETRY_AT].i; i++, str += strlen(str) + 1) {
-			if (i)
-				util_buf_addc(&b, ',');
-			util_buf_adds(&b, str);
-		}
-		tmp.retry_at = intern(s, util_buf_str(&b));
-		util_buf_free(&b);
-	}
-	*p = tmp;
-	str = v[PL_MSGIDS].s;
-	for (long long i = 0; i < v[PL_MSGIDS].i; i++, str += strlen(str) + 1)
-		msgid_add(p, str);
-	return 0;
-}
-
-int
-plan_load(struct plan_set *s, const char *path, int *fatal)
-{
-	struct input_reader in;
-	struct rec_reader rd;
-	struct rec_val v[PL_NFIELDS];
-	unsigned long lineno = 0;
-	int fd, status = BK_OK, rc;
-	char why[200], *line;
-	size_t n;
-
-	*fatal = 0;
-	if ((fd = open(path, O_RDONLY)) == -1) {
-		if (errno == ENOENT)
-			return BK_OK;
-		util_warn("%s", path);
-		*fatal = 1;
-		return BK_ERR;
-	}
-	input_reader_init(&in, fd);
-	rec_reader_init(&rd, &schema_plan);
-	while (input_next_line(&in, &line, &n)) {
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if (memchr(line, '\0', n) != NULL) {
-			util_locwarn(path, lineno, "NUL byte in the state file");
-			*fatal = 1;
-			status = BK_ERR;
-			break;
-		}
-		if ((rc = rec_read(&rd, line, n, v, why, sizeof why)) > 0)
-			rc = plan_from_rec(s, v, why, sizeof why) == 0 ? 1 : -1;
-		if (rc < 0) {
-			util_locwarn(path, lineno, "%s (line kept as it is)", why);
-			s->bad = util_xreallocarray(s->bad, s->nbad + 1, sizeof *s->bad);
-			s->bad[s->nbad++] = util_xstrndup(line, n);
-			status = BK_ERR;
-		}
-	}
-	rec_reader_free(&rd);
-	if (in.error) {
-		errno = in.error;
-		util_warn("%s: read error", path);
-		*fatal = 1;
-		status = BK_ERR;
-	}
-	input_reader_free(&in);
-	close(fd);
-	return status;
-}
-
-int
-plan_save(struct plan_set *s, const char *path, const struct plan_opts *o)
-{
-	struct afile af;
-
-	if (afile_begin(&af, path) != 0)
-		return -1;
-	setvbuf(af.fp, NULL, _IOFBF, 1 << 20);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct plan *p = plan_at(s, i);
-
-		if (p->flags & PLAN_F_REMOVED)
-			continue;
-		if (plan_write(af.fp, p, o) != 0)
-			break;
-	}
-	for (size_t i = 0; i < s->nbad; i++) {
-		fputs(s->bad[i], af.fp);
-		putc('\n', af.fp);
-	}
-	return afile_commit(&af);
 }
 
 void

@@ -1,10 +1,10 @@
-/* plan: the retry plan of a recipient (see bouncekit-records(5)), the state
- * file that holds one a line, and the rules that move a plan on when an event
- * arrives or time passes. Used by retry-plan(1) and retry-due(1).
+/* plan: the retry plan of a recipient (see bouncekit-records(5)) and the rules
+ * that move a plan on when an event arrives or time passes; where plans are
+ * kept between runs is planstore.h. Used by retry-plan(1) and retry-due(1).
  *
  * Memory: a compact struct per plan (strings that repeat, such as reasons,
  * statuses, senders and rule names, are interned), kept in blocks, found by
- * an open-addressing hash table on the recipient. */
+ * the hash table on the recipient. */
 #ifndef BK_PLAN_H
 #define BK_PLAN_H
 
@@ -97,13 +97,17 @@ static inline const char *plan_domain(const struct plan *p) { return p->rcpt + p
 /* The plan of rcpt, or NULL (also for removed plans). */
 struct plan *plan_find(const struct plan_set *s, const char *rcpt);
 
-/* Reads the state file (a missing file is an empty state). Bad lines are
- * reported as "path:line: ..." and kept to be written back verbatim. BK_OK,
- * or BK_ERR (also for an unreadable file: then s must not be saved). */
-int plan_load(struct plan_set *s, const char *path, int *fatal);
-/* Replaces the state file atomically (afile). 0, or -1 with a message. */
-int plan_save(struct plan_set *s, const char *path, const struct plan_opts *o);
-
+/* For the stores (planstore.c): the plan of rcpt, removed ones included,
+ * or NULL; a new plan for rcpt (which must have none yet); one copy of a
+ * string that repeats; a Message-ID kept (the newest PLAN_MSGIDS). */
+struct plan *plan_find_any(const struct plan_set *s, const char *rcpt);
+struct plan *plan_new(struct plan_set *s, const char *rcpt, const char *domain);
+const char *plan_intern(struct plan_set *s, const char *str);
+void plan_msgid_add(struct plan *p, const char *id);
+/* The state of a name ("waiting"), or -1. */
+int plan_state_from_name(const char *name);
+/* When a finished plan goes (kept o->keep, or its pause), or PLAN_NOTIME. */
+int64_t plan_expiry(const struct plan *p, const struct plan_opts *o);
 
 /* Moves plans on with one event. Returns 1 if a plan changed, else 0. */
 int plan_apply(struct plan_set *s, const struct event *e, const struct plan_opts *o);
@@ -136,8 +140,6 @@ int64_t plan_due_time(const struct plan *p, const struct plan_opts *o);
 /* Hands the plan out: claimed at o->now, one more attempt. */
 void plan_claim(struct plan *p, const struct plan_opts *o);
 
-/* The record as one JSON line. 0, or -1 on a write error. */
-int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);
 const char *plan_state_name(int state);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "fuzz.h"
 #include "plan.h"
+#include "planstore.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -11,6 +12,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct policy policy;
 	static int have_policy;
 	struct plan_set s;
+	struct plan_store st;
 	struct plan_opts o;
 	struct event e;
 	int fatal = 0;
@@ -29,7 +31,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.seed = 42;
 	o.plan_delayed = size > 0 && (data[0] & 1);
 	plan_set_init(&s);
-	plan_load(&s, fuzz_file(data, size), &fatal);
+	if (plan_store_open(&st, fuzz_file(data, size), 0) == 0) {
+		fatal = plan_store_load(&st, &s) < 0;
+		plan_store_close(&st);
+	}
 	if (!fatal) {
 		/* A soft bounce, a hard one and a delivery for recipients the state may hold. */
 		static const char *const rcpts[] = { "user@example.com", "a@b.example",

@@ -1,0 +1,67 @@
+/* planstore: where retry plans live between runs, behind one interface.
+ *
+ * A run opens the store (locked when it writes), brings into a plan set the
+ * plans it needs (a recipient's, the ones time may move on, the due ones),
+ * lets plan.c's rules move them on, puts the changed ones back and commits;
+ * anything short of a commit leaves the store as it was. The first store is
+ * the JSON-lines state file of bouncekit-records(5), read whole and replaced
+ * atomically (afile); the record mapping lives here too, as every store
+ * exports and imports those records. */
+#ifndef BK_PLANSTORE_H
+#define BK_PLANSTORE_H
+
+#include <stdio.h>
+
+#include "plan.h"
+
+enum {
+	PLAN_STORE_WRITE = 1 << 0,	/* take the lock: the run changes plans */
+	PLAN_STORE_WAIT = 1 << 1,	/* wait for a run holding the lock */
+};
+
+struct plan_store;
+
+struct plan_store_ops {
+	/* Locks (with PLAN_STORE_WRITE) and opens. 0, or -1 with a message. */
+	int (*open)(struct plan_store *st, int flags);
+	/* Brings in the plans every run reads. BK_OK, BK_ERR with bad records
+	 * reported (kept, the run goes on), -1 when the store cannot be read. */
+	int (*load)(struct plan_store *st, struct plan_set *s);
+	/* Brings in the plan of rcpt, if the store has one. 0, or -1. */
+	int (*lookup)(struct plan_store *st, struct plan_set *s, const char *rcpt);
+	/* Brings in the plans that time may move on at o->now (plan_age). */
+	int (*aging)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+	/* Calls fn with the plans due at o->now, the longest due first (ties by
+	 * recipient), until fn returns 0. 0, or -1. */
+	int (*due)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+	    int (*fn)(void *ctx, struct plan *p), void *ctx);
+	/* Writes the plans of the set that changed or went (not yet visible). */
+	int (*put)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+	/* Makes what put wrote the new state, at once. 0, or -1 (then nothing). */
+	int (*commit)(struct plan_store *st);
+	/* Drops anything not committed, unlocks, frees. */
+	void (*close)(struct plan_store *st);
+};
+
+struct plan_store {
+	const struct plan_store_ops *ops;
+	const char *path;
+	int flags;
+	void *impl;
+};
+
+/* Opens the store named path: the JSON-lines file. 0, or -1 with a
+ * message. */
+int plan_store_open(struct plan_store *st, const char *path, int flags);
+int plan_store_load(struct plan_store *st, struct plan_set *s);
+int plan_store_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt);
+int plan_store_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+int plan_store_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+    int (*fn)(void *ctx, struct plan *p), void *ctx);
+int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+int plan_store_commit(struct plan_store *st);
+void plan_store_close(struct plan_store *st);
+
+/* The record of a plan as one JSON line. 0, or -1 on a write error. */
+int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);
+#endif
