@@ -23,6 +23,7 @@
 static struct plan_set plans;
 static struct plan_opts opts;
 static struct plan_store *store;	/* NULL: no --state */
+static int store_failed;		/* a read of the store failed: commit nothing */
 
 static void
 usage(void)
@@ -31,8 +32,11 @@ usage(void)
 	    "usage: %s [-Dv] [-c duration] [-k duration] [-n time] [-p policy] [-S seed]\n"
 	    "       %*s [--recovery file] [-s state [-w] [-r duration] [--no-strict-modes]]\n"
 	    "       %*s [file ...]\n"
-	    "       %s -P [-p policy]\n",
+	    "       %s -P [-p policy]\n"
+	    "       %s -s state --dump [-k duration]\n"
+	    "       %s -s state.db --import file [-w]\n",
 	    util_progname, (int)strlen(util_progname), "", (int)strlen(util_progname), "",
+	    util_progname, util_progname,
 	    util_progname);
 	exit(BK_ERR);
 }
@@ -45,7 +49,10 @@ help(void)
 	    "recipient; prints the plans that changed. See retry-plan(1).\n\n"
 	    "  -c, --claim-timeout DUR  an unconfirmed claim is due again after this (6h)\n"
 	    "  -D, --plan-delayed       delayed events open plans too (MTA does not retry)\n"
+	    "      --dump               with -s: print every plan of the state, then exit\n"
 	    "  -h, --help               this text\n"
+	    "      --import FILE        with -s: put the plans of a JSON-lines state FILE\n"
+	    "                           into the state (a .db), then exit\n"
 	    "  -k, --keep DUR           resolved and failed plans stay this long (30d)\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "  -P, --print-policy       print the effective rules as JSON lines, then exit\n"
@@ -83,8 +90,10 @@ on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 		util_locwarn(loc->file, loc->line, "%s", why);
 		return BK_ERR;
 	}
-	if (store && plan_store_lookup(store, &plans, e.rcpt) != 0)
+	if (store && plan_store_lookup(store, &plans, e.rcpt) != 0) {
+		store_failed = 1;
 		return BK_ERR;
+	}
 	plan_apply(&plans, &e, &opts);
 	return BK_OK;
 }
@@ -118,11 +127,11 @@ summary(void)
 }
 
 /* Long options without a letter. */
-enum { O_RECOVERY = 1 };
+enum { O_RECOVERY = 1, O_DUMP, O_IMPORT };
 
 struct args {
-	const char *state, *policy_file, *recovery;
-	int wait, verbose, print_policy;
+	const char *state, *policy_file, *recovery, *import;
+	int wait, verbose, print_policy, dump;
 };
 
 /* Reads the options into opts and a; returns the operands in *argcp, *argvp. */
@@ -132,7 +141,9 @@ options(int *argcp, char ***argvp, struct args *a)
 	static const struct option longopts[] = {
 		{ "claim-timeout", required_argument, NULL, 'c' },
 		{ "plan-delayed", no_argument, NULL, 'D' },
+		{ "dump", no_argument, NULL, O_DUMP },
 		{ "help", no_argument, NULL, 'h' },
+		{ "import", required_argument, NULL, O_IMPORT },
 		{ "keep", required_argument, NULL, 'k' },
 		{ "now", required_argument, NULL, 'n' },
 		{ "print-policy", no_argument, NULL, 'P' },
@@ -156,7 +167,12 @@ options(int *argcp, char ***argvp, struct args *a)
 			continue;
 		switch (ch) {
 		case 'D': opts.plan_delayed = 1; break;
+		case O_DUMP: a->dump = 1; break;
 		case 'h': help(); break;
+		case O_IMPORT:
+			a->import = optarg;
+			sandbox_allow_path(optarg, SANDBOX_READ);
+			break;
 		case 'P': a->print_policy = 1; break;
 		case 'p': a->policy_file = optarg; break;
 		case O_RECOVERY:
@@ -176,6 +192,12 @@ options(int *argcp, char ***argvp, struct args *a)
 		opt_reject(&o, "cDknrSsvw\001", "with --print-policy");
 		if (opt_argc(&o) > 0)
 			opt_fail(&o, "--print-policy takes no operands");
+	}
+	if (a->dump || a->import) {
+		opt_reject(&o, a->dump ? "cDnPprSvw\001\003" : "cDnPprSv\001\002",
+		    a->dump ? "with --dump" : "with --import");
+		if (a->state == NULL || opt_argc(&o) > 0)
+			opt_fail(&o, "--dump and --import take --state and no operands");
 	}
 	if (a->state == NULL)
 		opt_reject(&o, "rw" AFILE_NO_STRICT_LETTER, "without --state");
@@ -206,9 +228,13 @@ merge(const char *state, int wait, int argc, char **argv)
 	event_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
 	event_reader_free(&reader);
+	if (store_failed || plan_store_domains_back(&st, &plans) != 0 ||
+	    plan_store_aging(&st, &plans, &opts) != 0) {
+		util_warnx("%s: not read, nothing changed", state);
+		plan_store_close(&st);
+		return -1;
+	}
 	plan_domains_back(&plans, &opts);
-	if (plan_store_aging(&st, &plans, &opts) != 0)
-		status = BK_ERR;
 	plan_age(&plans, &opts);
 	/* The changes go out before the state moves on: if the reader of
 	 * stdout (suppress, a full disk) fails, the state stays as it was
@@ -227,10 +253,45 @@ merge(const char *state, int wait, int argc, char **argv)
 	return status;
 }
 
+/* --dump: every plan of the store as JSON lines, in its order; --import:
+ * the plans of a JSON-lines state into the store (those of the same
+ * recipients replaced), all or nothing. */
+static int
+transfer(const struct args *a)
+{
+	struct plan_store from, to;
+	int status;
+
+	if (plan_store_open(&from, a->dump ? a->state : a->import, 0) != 0)
+		return BK_ERR;
+	if ((status = plan_store_load_all(&from, &plans)) != BK_OK) {
+		util_warnx("%s: %s", from.path, a->dump ? "not read whole" : "not read whole, "
+		    "nothing imported");
+		plan_store_close(&from);
+		if (a->dump)
+			print_plans(0);
+		return BK_ERR;
+	}
+	plan_store_close(&from);
+	if (a->dump) {
+		print_plans(0);
+		return BK_OK;
+	}
+	if (plan_store_open(&to, a->state, PLAN_STORE_WRITE |
+	    (a->wait ? PLAN_STORE_WAIT : 0)) != 0)
+		return BK_ERR;
+	if (plan_store_put(&to, &plans, &opts) != 0 || plan_store_commit(&to) != 0) {
+		util_warnx("%s: left as it was", a->state);
+		status = BK_ERR;
+	}
+	plan_store_close(&to);
+	return status;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct args a = { NULL, NULL, NULL, 0, 0, 0 };
+	struct args a = { NULL, NULL, NULL, NULL, 0, 0, 0, 0 };
 	struct policy policy;
 	struct recovery_table recovery;
 	int status = BK_OK;
@@ -240,6 +301,12 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	plan_opts_init(&opts, time(NULL));
 	options(&argc, &argv, &a);
+	plan_set_init(&plans);
+	if (a.dump || a.import) {
+		status = transfer(&a);
+		plan_set_free(&plans);
+		return util_close_stdout(status);
+	}
 	policy_init(&policy);
 	if (a.policy_file && policy_load(&policy, a.policy_file) != 0) {
 		util_warnx("%s: policy not used, nothing changed", a.policy_file);
@@ -262,7 +329,6 @@ main(int argc, char *argv[])
 	if (a.recovery && recovery_table_load(&recovery, a.recovery) != 0)
 		status = BK_ERR;
 	opts.recovery = &recovery;
-	plan_set_init(&plans);
 	if (a.state) {
 		int merged = merge(a.state, a.wait, argc, argv);
 

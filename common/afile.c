@@ -245,6 +245,17 @@ open_lock(const char *name, const char *path)
 	return fd;
 }
 
+int
+afile_create(const char *path)
+{
+	int fd = open_lock(path, path);
+
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* Temporary files of runs killed before their rename: ".BASE.XXXXXX" beside
  * path (make_temp's names). Only writers of this file make them, and they
  * all hold its lock, which the caller holds now: so they are stale. */

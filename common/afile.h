@@ -45,6 +45,10 @@ int afile_check(const char *path);
  * the kind of state (plans, the suppression list, offsets). */
 int afile_lock(const char *path, int wait);
 void afile_unlock(int fd);
+/* Makes path, unless there is one, as a new state file is made (0600, 0660
+ * in a group-shared folder; never through a symbolic link), for a store
+ * that then opens it itself (SQLite). 0, or -1 with a message. */
+int afile_create(const char *path);
 
 struct afile {
 	char *path;	/* the file to replace */

@@ -1,6 +1,7 @@
 /* planstore: where retry plans live between runs (see planstore.h): the
  * record mapping of a plan, and the JSON-lines state file as a store. */
 #include "planstore.h"
+#include "planstore_int.h"
 #include "afile.h"
 #include "input.h"
 #include "reason.h"
@@ -81,8 +82,10 @@ plan_to_rec(const struct plan *p, const struct plan_opts *o, struct rec_val *v, 
 	rec_str(&v[PL_SEEN], seen);
 }
 
-int
-plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
+/* The record of p in v, with room for its lists; then fn(v, arg). */
+static int
+with_rec(const struct plan *p, const struct plan_opts *o,
+    int (*fn)(const struct rec_val *v, void *arg), void *arg)
 {
 	struct rec_val v[PL_NFIELDS];
 	char seen[16 * PLAN_SEEN + 1], stack[256], *retry_at = stack;
@@ -92,10 +95,35 @@ plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
 	if (n > sizeof stack)
 		retry_at = util_xmalloc(n);
 	plan_to_rec(p, o, v, seen, retry_at);
-	rc = rec_write(fp, &schema_plan, v);
+	rc = fn(v, arg);
 	if (retry_at != stack)
 		free(retry_at);
 	return rc;
+}
+
+static int
+write_rec(const struct rec_val *v, void *fp)
+{
+	return rec_write(fp, &schema_plan, v);
+}
+
+static int
+format_rec(const struct rec_val *v, void *b)
+{
+	rec_format(b, &schema_plan, v);
+	return 0;
+}
+
+int
+plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
+{
+	return with_rec(p, o, write_rec, fp);
+}
+
+void
+plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
+{
+	with_rec(p, o, format_rec, b);
 }
 
 /* --- reading the state --- */
@@ -111,7 +139,7 @@ hexval(int c)
 }
 
 /* The plan of a record read: checked whole before it goes into s. */
-static int
+int
 plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen)
 {
 	static const int times[] = { PL_FIRST_BOUNCE, PL_LAST_BOUNCE, PL_LAST_ATTEMPT,
@@ -337,6 +365,13 @@ jsonl_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o
 	return 0;
 }
 
+static int
+jsonl_domain(struct plan_store *st, struct plan_set *s, const char *domain)
+{
+	(void)st, (void)s, (void)domain;
+	return 0;
+}
+
 struct due {
 	int64_t when;
 	struct plan *plan;
@@ -429,11 +464,19 @@ jsonl_close(struct plan_store *st)
 }
 
 static const struct plan_store_ops jsonl_ops = {
-	jsonl_open, jsonl_load_all, jsonl_lookup, jsonl_aging, jsonl_due, jsonl_put,
-	jsonl_commit, jsonl_close,
+	jsonl_open, jsonl_load_all, jsonl_lookup, jsonl_aging, jsonl_domain, jsonl_due,
+	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all,
 };
 
 /* --- the interface --- */
+
+int
+plan_store_is_db(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".db") == 0;
+}
 
 int
 plan_store_open(struct plan_store *st, const char *path, int flags)
@@ -441,8 +484,31 @@ plan_store_open(struct plan_store *st, const char *path, int flags)
 	memset(st, 0, sizeof *st);
 	st->path = path;
 	st->flags = flags;
-	st->ops = &jsonl_ops;
-	return st->ops->open(st, flags);
+	st->ops = plan_store_is_db(path) ? &plan_store_sqlite_ops : &jsonl_ops;
+	if (st->ops->open(st, flags) != 0) {
+		st->ops->close(st);
+		st->ops = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+plan_store_domains_back(struct plan_store *st, struct plan_set *s)
+{
+	struct hmap_entry *he;
+	size_t iter = 0;
+
+	while ((he = hmap_next(&s->domain_back, &iter)) != NULL)
+		if (st->ops->domain(st, s, he->key) != 0)
+			return -1;
+	return 0;
+}
+
+int
+plan_store_load_all(struct plan_store *st, struct plan_set *s)
+{
+	return st->ops->load_all(st, s);
 }
 
 int

@@ -31,6 +31,8 @@ struct plan_store_ops {
 	int (*lookup)(struct plan_store *st, struct plan_set *s, const char *rcpt);
 	/* Brings in the plans that time may move on at o->now (plan_age). */
 	int (*aging)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+	/* Brings in the waiting plans of a domain (plan_domains_back). */
+	int (*domain)(struct plan_store *st, struct plan_set *s, const char *domain);
 	/* Calls fn with the plans due at o->now, the longest due first (ties by
 	 * recipient), until fn returns 0. 0, or -1. */
 	int (*due)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
@@ -41,6 +43,8 @@ struct plan_store_ops {
 	int (*commit)(struct plan_store *st);
 	/* Drops anything not committed, unlocks, frees. */
 	void (*close)(struct plan_store *st);
+	/* Brings in every plan, in the store's order (an export). */
+	int (*load_all)(struct plan_store *st, struct plan_set *s);
 };
 
 struct plan_store {
@@ -50,17 +54,23 @@ struct plan_store {
 	void *impl;
 };
 
-/* Opens the store named path: the JSON-lines file. 0, or -1 with a
- * message. */
+/* Opens the store named path: an SQLite database for a name ending in
+ * ".db", else the JSON-lines file. 0, or -1 with a message (nothing to
+ * close then). */
 int plan_store_open(struct plan_store *st, const char *path, int flags);
 int plan_store_load(struct plan_store *st, struct plan_set *s);
 int plan_store_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt);
 int plan_store_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
+/* plan_store_domain for each domain of s->domain_back. */
+int plan_store_domains_back(struct plan_store *st, struct plan_set *s);
 int plan_store_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx);
 int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
 int plan_store_commit(struct plan_store *st);
 void plan_store_close(struct plan_store *st);
+int plan_store_load_all(struct plan_store *st, struct plan_set *s);
+/* Whether path names an SQLite store. */
+int plan_store_is_db(const char *path);
 
 /* The record of a plan as one JSON line. 0, or -1 on a write error. */
 int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);

@@ -28,6 +28,7 @@ build	make	cmd:make
 build	pkgconf	cmd:pkg-config
 build	libjansson-dev	pc:jansson
 build	zlib1g-dev	pc:zlib
+build	libsqlite3-dev	pc:sqlite3
 test	bats	cmd:bats
 test	jq	cmd:jq
 test	mandoc	cmd:mandoc
@@ -36,6 +37,7 @@ test	gzip	cmd:gzip
 test	bsdutils	cmd:script
 test	man-db	cmd:man
 test	bash-completion	file:/usr/share/bash-completion/bash_completion
+test	sqlite3	cmd:sqlite3
 fuzz	clang	cmd:clang
 dev	valgrind	cmd:valgrind
 bench	libsisimai-perl	perl:Sisimai

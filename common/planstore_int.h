@@ -1,0 +1,18 @@
+/* planstore_int: what the stores of planstore.h share; private to them. */
+#ifndef BK_PLANSTORE_INT_H
+#define BK_PLANSTORE_INT_H
+
+#include "plan.h"
+#include "planstore.h"
+#include "record.h"
+#include "util.h"
+
+/* The plan of a record read (PL_NFIELDS values) into s, checked whole
+ * first. 0, or -1 with the reason in why. */
+int plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen);
+/* The record of p appended to b (no line end). */
+void plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
+
+extern const struct plan_store_ops plan_store_sqlite_ops;
+
+#endif

@@ -1,0 +1,437 @@
+/* planstore_sqlite: retry plans in an SQLite database (a state named *.db).
+ *
+ * A run costs what it touches, not what the store holds: a recipient's plan
+ * is one index look-up, the due plans come in order from an index, and only
+ * the plans the run brought in are written back, in one transaction. Each
+ * plan is kept as its record (bouncekit-records(5)), so that exports are the
+ * records of the JSON-lines store byte for byte, beside the columns the
+ * indexes need, which put derives from the plan every time it writes one.
+ *
+ * WAL mode; a writing run takes the write lock at once (BEGIN IMMEDIATE), so
+ * two retry-due runs never hand out the same plan; busy_timeout waits only
+ * with --wait. The schema carries PRAGMA application_id (a foreign database
+ * is refused) and user_version (migrated forward here, refused if newer). */
+#include "planstore.h"
+#include "planstore_int.h"
+#include "afile.h"
+#include "sandbox.h"
+#include "schema.h"
+#include "util.h"
+
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define APPLICATION_ID 0x626b706c	/* "bkpl" */
+#define SCHEMA_VERSION 1
+
+static const char schema_sql[] =
+    "CREATE TABLE plans ("
+    " id INTEGER PRIMARY KEY,"		/* the order of export: first put first */
+    " rcpt TEXT NOT NULL UNIQUE,"
+    " domain TEXT NOT NULL,"
+    " state INTEGER NOT NULL,"		/* PLAN_WAITING ... PLAN_FAILED */
+    " due INTEGER,"			/* waiting: next_retry; an unconfirmed claim: claimed_at */
+    " quiet INTEGER,"			/* claimed: since when nothing was heard */
+    " ends INTEGER,"			/* exhausted: end of its pause; resolved, failed: since */
+    " rec TEXT NOT NULL);"		/* the plan record */
+    "CREATE INDEX plans_due ON plans(state, due, rcpt) WHERE due IS NOT NULL;"
+    "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
+    "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
+    "CREATE INDEX plans_domain ON plans(domain, state);";
+
+enum { Q_GET, Q_PUT, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, NQ };
+
+static const char *const query_sql[NQ] = {
+	[Q_GET] = "SELECT rec FROM plans WHERE rcpt = ?1",
+	[Q_PUT] = "INSERT INTO plans (rcpt, domain, state, due, quiet, ends, rec)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (rcpt) DO UPDATE SET"
+	    " domain = ?2, state = ?3, due = ?4, quiet = ?5, ends = ?6, rec = ?7",
+	[Q_DEL] = "DELETE FROM plans WHERE rcpt = ?1",
+	[Q_DUE] = "SELECT due, rcpt, rec FROM plans WHERE state = ?1 AND due IS NOT NULL"
+	    " AND due <= ?2 ORDER BY due, rcpt",
+	[Q_QUIET] = "SELECT rec FROM plans WHERE quiet IS NOT NULL AND quiet <= ?1",
+	[Q_ENDS] = "SELECT rec FROM plans WHERE state = ?1 AND ends IS NOT NULL AND ends <= ?2",
+	[Q_DOMAIN] = "SELECT rec FROM plans WHERE domain = ?1 AND state = ?2",
+	[Q_ALL] = "SELECT rec FROM plans ORDER BY id",
+};
+
+struct sqlite_store {
+	sqlite3 *db;
+	sqlite3_stmt *q[NQ];
+	struct rec_reader rd;
+	int in_txn;
+};
+
+static int
+db_fail(struct plan_store *st, const char *what)
+{
+	struct sqlite_store *d = st->impl;
+	int code = sqlite3_extended_errcode(d->db);
+
+	if ((code & 0xff) == SQLITE_BUSY)
+		util_warnx("%s: locked by another run (--wait waits for it)", st->path);
+	else if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
+		util_warnx("%s: not a bouncekit plan database, or a damaged one: %s", st->path,
+		    sqlite3_errmsg(d->db));
+	else
+		util_warnx("%s: %s: %s", st->path, what, sqlite3_errmsg(d->db));
+	return -1;
+}
+
+static int
+exec(struct plan_store *st, const char *sql)
+{
+	struct sqlite_store *d = st->impl;
+
+	if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(st, sql);
+	return 0;
+}
+
+static int
+pragma_int(struct plan_store *st, const char *sql, long long *v)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_fail(st, sql);
+	*v = (rc = sqlite3_step(q)) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, sql);
+	return 0;
+}
+
+/* A new database gets the schema; ours is checked; anything else refused.
+ * 0, 1 for an empty database read only, -1 refused (reported). */
+static int
+check_schema(struct plan_store *st, int writes)
+{
+	long long app, version, tables;
+	char sql[96];
+
+	if (pragma_int(st, "PRAGMA application_id", &app) != 0 ||
+	    pragma_int(st, "PRAGMA user_version", &version) != 0 ||
+	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables) != 0)
+		return -1;
+	if (app == 0 && version == 0 && tables == 0) {
+		if (!writes)
+			return 1;	/* empty: no plans */
+		snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+		    APPLICATION_ID, SCHEMA_VERSION);
+		return exec(st, schema_sql) != 0 || exec(st, sql) != 0 ? -1 : 0;
+	}
+	if (app != APPLICATION_ID) {
+		util_warnx("%s: an SQLite database of another program (application_id %lld), "
+		    "not bouncekit's plans", st->path, app);
+		return -1;
+	}
+	if (version > SCHEMA_VERSION || version < 1) {
+		util_warnx("%s: plan database version %lld; this retry-plan knows %d (upgrade "
+		    "bouncekit)", st->path, version, SCHEMA_VERSION);
+		return -1;
+	}
+	/* Version 1 is the first: later versions migrate forward here. */
+	return 0;
+}
+
+static int
+sqlite_open(struct plan_store *st, int flags)
+{
+	struct sqlite_store *d = util_xcalloc(1, sizeof *d);
+	int writes = (flags & PLAN_STORE_WRITE) != 0, empty;
+	char *dir;
+
+	st->impl = d;
+	rec_reader_init(&d->rd, &schema_plan);
+	if (writes && (afile_check(st->path) != 0 || afile_create(st->path) != 0))
+		return -1;
+	/* The database makes -wal and -shm files beside it. */
+	dir = util_xstrdup(st->path);
+	if (strrchr(dir, '/') != NULL)
+		*strrchr(dir, '/') = '\0';
+	else
+		strcpy(dir, ".");
+	sandbox_allow_path(dir, SANDBOX_WRITE);
+	free(dir);
+	if (sqlite3_open_v2(st->path, &d->db, writes ? SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		if (!writes && d->db && sqlite3_errcode(d->db) == SQLITE_CANTOPEN) {
+			/* A store nobody wrote yet: no plans. */
+			sqlite3_close(d->db);
+			d->db = NULL;
+			return 0;
+		}
+		util_warnx("%s: %s", st->path, d->db ? sqlite3_errmsg(d->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(d->db, (flags & PLAN_STORE_WAIT) ? INT_MAX : 0);
+	/* Nothing is changed in a file that is not ours (WAL mode would). */
+	if (check_schema(st, 0) < 0)
+		return -1;
+	if (writes && exec(st, "PRAGMA journal_mode = WAL") != 0)
+		return -1;
+	/* The write lock at once: the run reads what no other run changes. */
+	if (exec(st, writes ? "BEGIN IMMEDIATE" : "BEGIN") != 0)
+		return -1;
+	d->in_txn = 1;
+	if ((empty = check_schema(st, writes)) < 0)
+		return -1;
+	/* An empty database read: nothing to ask, no plans. */
+	for (int i = 0; i < NQ && !empty; i++)
+		if (sqlite3_prepare_v2(d->db, query_sql[i], -1, &d->q[i], NULL) != SQLITE_OK)
+			return db_fail(st, "prepare");
+	return 0;
+}
+
+/* The plan of a row's record into s, unless s has it already (then as it
+ * is in s). NULL with a message for a record that is not a plan. */
+static struct plan *
+row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
+{
+	struct sqlite_store *d = st->impl;
+	const char *rec = (const char *)sqlite3_column_text(q, col);
+	int len = sqlite3_column_bytes(q, col);
+	struct rec_val v[PL_NFIELDS];
+	char why[200];
+	struct plan *p;
+
+	if (rec == NULL)
+		goto bad;
+	if (rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0)
+		goto bad;
+	if ((p = plan_find_any(s, v[PL_RCPT].s)) != NULL)
+		return p;
+	if (plan_from_rec(s, v, why, sizeof why) != 0)
+		goto bad;
+	return plan_find_any(s, v[PL_RCPT].s);
+bad:
+	util_warnx("%s: a stored plan is not a plan record (%.60s): the database is damaged",
+	    st->path, rec ? rec : "NULL");
+	return NULL;
+}
+
+/* Runs q (bound) and brings in the plan of every row. */
+static int
+bring(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (row_plan(st, s, q, 0) == NULL) {
+			sqlite3_reset(q);
+			return -1;
+		}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, "read");
+}
+
+/* Nothing is read up front. */
+static int
+sqlite_load(struct plan_store *st, struct plan_set *s)
+{
+	(void)st, (void)s;
+	return BK_OK;
+}
+
+static int
+sqlite_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q = d->q[Q_GET];
+
+	if (q == NULL || plan_find_any(s, rcpt) != NULL)
+		return 0;
+	sqlite3_bind_text(q, 1, rcpt, -1, SQLITE_STATIC);
+	return bring(st, s, q);
+}
+
+static int
+sqlite_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
+{
+	struct sqlite_store *d = st->impl;
+	int64_t now = o->now;
+
+	if (d->q[Q_QUIET] == NULL)
+		return 0;
+	sqlite3_bind_int64(d->q[Q_QUIET], 1, now - o->resolve_after);
+	if (bring(st, s, d->q[Q_QUIET]) != 0)
+		return -1;
+	sqlite3_bind_int(d->q[Q_ENDS], 1, PLAN_EXHAUSTED);
+	sqlite3_bind_int64(d->q[Q_ENDS], 2, now);
+	if (bring(st, s, d->q[Q_ENDS]) != 0)
+		return -1;
+	for (int state = PLAN_RESOLVED; state <= PLAN_FAILED; state++) {
+		sqlite3_bind_int(d->q[Q_ENDS], 1, state);
+		sqlite3_bind_int64(d->q[Q_ENDS], 2, now - o->keep);
+		if (bring(st, s, d->q[Q_ENDS]) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+sqlite_domain(struct plan_store *st, struct plan_set *s, const char *domain)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q = d->q[Q_DOMAIN];
+
+	if (q == NULL)
+		return 0;
+	sqlite3_bind_text(q, 1, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, PLAN_WAITING);
+	return bring(st, s, q);
+}
+
+/* The due plans of the two states merged in the order of their due time:
+ * waiting ones at next_retry, unconfirmed claims claim_timeout after. */
+static int
+sqlite_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+    int (*fn)(void *ctx, struct plan *p), void *ctx)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q[2];
+	int64_t shift[2] = { 0, o->claim_timeout }, when[2];
+	int live[2], rc = 0;
+
+	if (d->q[Q_DUE] == NULL)
+		return 0;
+	/* Two cursors on one statement would share it: prepare the second. */
+	q[0] = d->q[Q_DUE];
+	if (sqlite3_prepare_v2(d->db, query_sql[Q_DUE], -1, &q[1], NULL) != SQLITE_OK)
+		return db_fail(st, "prepare");
+	for (int k = 0; k < 2; k++) {
+		sqlite3_bind_int(q[k], 1, k == 0 ? PLAN_WAITING : PLAN_CLAIMED);
+		sqlite3_bind_int64(q[k], 2, (int64_t)o->now - shift[k]);
+		if ((live[k] = sqlite3_step(q[k])) == SQLITE_ROW)
+			when[k] = sqlite3_column_int64(q[k], 0) + shift[k];
+	}
+	while (live[0] == SQLITE_ROW || live[1] == SQLITE_ROW) {
+		int k = live[0] != SQLITE_ROW ? 1 : live[1] != SQLITE_ROW ? 0 :
+		    when[0] != when[1] ? when[1] < when[0] :
+		    strcmp((const char *)sqlite3_column_text(q[1], 1),
+		    (const char *)sqlite3_column_text(q[0], 1)) < 0;
+		struct plan *p = row_plan(st, s, q[k], 2);
+
+		if (p == NULL) {
+			rc = -1;
+			break;
+		}
+		/* As the run sees it now (ageing may have resolved a claim). */
+		if (plan_is_due(p, o) && !fn(ctx, p))
+			break;
+		if ((live[k] = sqlite3_step(q[k])) == SQLITE_ROW)
+			when[k] = sqlite3_column_int64(q[k], 0) + shift[k];
+	}
+	for (int k = 0; k < 2; k++)
+		if (live[k] != SQLITE_ROW && live[k] != SQLITE_DONE && rc == 0)
+			rc = db_fail(st, "read");
+	sqlite3_reset(q[0]);
+	sqlite3_finalize(q[1]);
+	return rc;
+}
+
+static void
+bind_time(sqlite3_stmt *q, int col, int64_t t)
+{
+	if (t == PLAN_NOTIME)
+		sqlite3_bind_null(q, col);
+	else
+		sqlite3_bind_int64(q, col, t);
+}
+
+/* Every plan the run brought in goes back (or goes, when removed). */
+static int
+sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
+{
+	struct sqlite_store *d = st->impl;
+	struct util_buf b = {0};
+	int rc = 0;
+
+	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {
+		const struct plan *p = plan_at(s, i);
+		sqlite3_stmt *q;
+		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
+
+		if (p->flags & PLAN_F_REMOVED) {
+			q = d->q[Q_DEL];
+			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
+		} else {
+			q = d->q[Q_PUT];
+			if (p->state == PLAN_WAITING)
+				due = p->next_retry;
+			else if (p->state == PLAN_CLAIMED &&
+			    plan_due_time(p, o) != PLAN_NOTIME)
+				due = p->claimed_at;
+			if (p->state == PLAN_CLAIMED)
+				quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
+			if (p->state == PLAN_EXHAUSTED)
+				ends = p->since + p->pause;
+			else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
+				ends = p->since;
+			b.len = 0;
+			plan_format(&b, p, o);
+			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, plan_domain(p), -1, SQLITE_STATIC);
+			sqlite3_bind_int(q, 3, p->state);
+			bind_time(q, 4, due);
+			bind_time(q, 5, quiet);
+			bind_time(q, 6, ends);
+			sqlite3_bind_text(q, 7, b.p, (int)b.len, SQLITE_STATIC);
+		}
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = db_fail(st, "write");
+		sqlite3_reset(q);
+		sqlite3_clear_bindings(q);
+	}
+	util_buf_free(&b);
+	return rc;
+}
+
+static int
+sqlite_commit(struct plan_store *st)
+{
+	struct sqlite_store *d = st->impl;
+
+	if (!d->in_txn)
+		return 0;
+	if (exec(st, "COMMIT") != 0)
+		return -1;
+	d->in_txn = 0;
+	return 0;
+}
+
+static void
+sqlite_close(struct plan_store *st)
+{
+	struct sqlite_store *d = st->impl;
+
+	if (d == NULL)
+		return;
+	for (int i = 0; i < NQ; i++)
+		sqlite3_finalize(d->q[i]);
+	if (d->in_txn)
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(d->db);
+	rec_reader_free(&d->rd);
+	free(d);
+	st->impl = NULL;
+}
+
+/* Every plan, in the order first put (export, --dump). */
+static int
+sqlite_load_all(struct plan_store *st, struct plan_set *s)
+{
+	struct sqlite_store *d = st->impl;
+
+	return d->q[Q_ALL] == NULL ? 0 : bring(st, s, d->q[Q_ALL]);
+}
+
+const struct plan_store_ops plan_store_sqlite_ops = {
+	sqlite_open, sqlite_load, sqlite_lookup, sqlite_aging, sqlite_domain, sqlite_due,
+	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all,
+};

@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# retry-plan and retry-due on a state in an SQLite database (a name ending in
+# .db): the same plans as a JSON-lines state, claims handed out once, and
+# foreign, damaged or newer files refused without being touched.
+
+load helper
+
+R="$FIXTURES/retry"
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+	cd "$T"
+	awk -v n=3000 -v users=300 -f "$R/gen-events.awk" >ev.jsonl
+}
+
+# Runs the same retry-plan and retry-due steps on one state; $1 the state.
+steps() {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s "$1" ev.jsonl "$R/events.jsonl" | sort >"$1.plan1"
+	retry-due -n 2026-11-05T00:00:00Z -L 25 -s "$1" >"$1.due1"
+	retry-due -n 2026-11-09T00:00:00Z -s "$1" >"$1.due2"
+	retry-plan -S 2 -n 2026-12-20T00:00:00Z -s "$1" "$R/events.jsonl" | sort >"$1.plan2"
+	retry-due -n 2027-01-30T00:00:00Z -s "$1" >"$1.due3"
+}
+
+@test "a .db state: the same plans, due lists and state as a JSON-lines one, byte for byte" {
+	steps s.jsonl
+	steps s.db
+	[ -s s.jsonl.plan1 ] && [ -s s.jsonl.due1 ] && [ -s s.jsonl.due2 ]
+	[ "$(wc -l <s.jsonl.due1)" -eq 25 ]
+	for f in plan1 due1 due2 plan2 due3; do
+		cmp "s.jsonl.$f" "s.db.$f" || { echo "$f differs"; false; }
+	done
+	retry-plan -s s.db --dump >dump.jsonl
+	cmp s.jsonl dump.jsonl
+	# The order is the state's: first opened first.
+	[ "$(head -1 dump.jsonl | jq -r .rcpt)" = "$(head -1 s.jsonl | jq -r .rcpt)" ]
+}
+
+@test "--import then --dump gives the JSON-lines state back byte for byte; a bad state imports nothing" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl ev.jsonl >/dev/null
+	run retry-plan -s s.db --import s.jsonl
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	retry-plan -s s.db --dump >back.jsonl
+	cmp s.jsonl back.jsonl
+	# The database goes on from there as the file does.
+	retry-due -n 2026-11-09T00:00:00Z -s s.jsonl >a
+	retry-due -n 2026-11-09T00:00:00Z -s s.db >b
+	cmp a b
+	[ -s a ]
+	{ head -3 s.jsonl; sed -n 4p s.jsonl | sed 's/"state":"[a-z]*"/"state":"sleeping"/'; } >bad.jsonl
+	run retry-plan -s new.db --import bad.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *'bad.jsonl:4: "state" is not a state: sleeping'* ]]
+	[[ "$output" == *"nothing imported"* ]]
+	[ -z "$(retry-plan -s new.db --dump)" ]
+	run retry-plan -s s.db --dump ev.jsonl
+	[ "$status" -eq 2 ]
+	run retry-plan --dump
+	[ "$status" -eq 2 ]
+}
+
+@test "a .db state: concurrent retry-due runs with --wait hand out each plan once; without, a busy one fails" {
+	awk -v n=3000 -v users=2000 -f "$R/gen-events.awk" >ev.jsonl
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db ev.jsonl >/dev/null
+	due=$(retry-due -N -n 2026-11-09T00:00:00Z -s s.db | wc -l)
+	[ "$due" -gt 100 ]
+	for i in 1 2 3 4 5 6; do
+		retry-due -w -L 30 -n 2026-11-09T00:00:00Z -s s.db >"out.$i" &
+	done
+	wait
+	cat out.* | jq -r .rcpt | sort >all
+	[ -z "$(uniq -d all)" ]
+	[ "$(wc -l <all)" -eq $((due < 180 ? due : 180)) ]
+	# Another writer holds the database: a run without --wait fails at once.
+	printf 'BEGIN IMMEDIATE;\n.shell sleep 3\nCOMMIT;\n' | sqlite3 s.db &
+	sleep 1
+	run retry-due -n 2026-11-09T00:00:00Z -s s.db
+	wait
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"locked by another run"* ]]
+}
+
+@test "a foreign SQLite database, a damaged one, a file that is not one, a newer version: exit 2, untouched" {
+	sqlite3 foreign.db 'CREATE TABLE t (a); INSERT INTO t VALUES (1);'
+	printf 'SQLite format 3\0this is not a database at all%.0s' {1..200} >damaged.db
+	echo '{"rcpt":"a@b.example"}' >text.db
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s newer.db "$R/events.jsonl" >/dev/null
+	sqlite3 newer.db 'PRAGMA user_version = 99'
+	chmod 600 ./*.db
+	for f in foreign damaged text newer; do
+		cp "$f.db" "$f.before"
+		for cmd in "retry-plan -s $f.db $R/events.jsonl" "retry-due -s $f.db" \
+		    "retry-due -N -s $f.db" "retry-plan -s $f.db --dump"; do
+			run $cmd
+			[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
+			[ -n "$output" ]
+		done
+		cmp "$f.db" "$f.before"
+	done
+	run retry-due -s foreign.db
+	[[ "$output" == *"another program"* ]]
+	run retry-due -s newer.db
+	[[ "$output" == *"version 99"* ]]
+	run retry-due -s text.db
+	[[ "$output" == *"not a bouncekit plan database"* ]]
+}
+
+@test "a .db state killed at random moments stays whole and consistent" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db "$R/events.jsonl" >/dev/null
+	awk -v n=20000 -v users=5000 -f "$R/gen-events.awk" >big.jsonl
+	for t in 0.02 0.05 0.1 0.2 0.4; do
+		timeout -s KILL "$t" retry-plan -n 2026-11-03T00:00:00Z -s s.db big.jsonl \
+		    >/dev/null 2>&1 || true
+		[ "$(sqlite3 s.db 'PRAGMA integrity_check')" = ok ]
+		n=$(retry-plan -s s.db --dump | wc -l)
+		# All of a run or none of it.
+		[ "$n" -eq 4 ] || [ "$n" -ge 5000 ] || { echo "$n plans after a kill at ${t}s"; false; }
+	done
+	run retry-plan -n 2026-11-03T00:00:00Z -s s.db big.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(retry-plan -s s.db --dump | wc -l)" -ge 5000 ]
+}
+
+@test "a .db state: new files are private, a missing one read is empty and not made" {
+	umask 022
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db "$R/events.jsonl" >/dev/null
+	[ "$(stat -c %a s.db)" = 600 ]
+	run retry-due -N -s none.db
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ ! -e none.db ]
+	run retry-plan -s none.db --dump
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
