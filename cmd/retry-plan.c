@@ -277,6 +277,8 @@ transfer(const struct args *a)
 		print_plans(0);
 		return BK_OK;
 	}
+	for (size_t i = 0; i < plan_count(&plans); i++)
+		plan_at(&plans, i)->flags |= PLAN_F_CHANGED;	/* all of them go in */
 	if (plan_store_open(&to, a->state, PLAN_STORE_WRITE |
 	    (a->wait ? PLAN_STORE_WAIT : 0)) != 0)
 		return BK_ERR;

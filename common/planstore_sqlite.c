@@ -344,7 +344,8 @@ bind_time(sqlite3_stmt *q, int col, int64_t t)
 		sqlite3_bind_int64(q, col, t);
 }
 
-/* Every plan the run brought in goes back (or goes, when removed). */
+/* The plans of the run that changed go back, the removed ones go: the
+ * others were only read (a domain's plans, candidates that stayed). */
 static int
 sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
@@ -357,6 +358,8 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 		sqlite3_stmt *q;
 		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
 
+		if (!(p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)))
+			continue;
 		if (p->flags & PLAN_F_REMOVED) {
 			q = d->q[Q_DEL];
 			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
