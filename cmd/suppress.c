@@ -18,6 +18,7 @@
 #include "jsonl.h"
 #include "opt.h"
 #include "sandbox.h"
+#include "sqldb.h"
 #include "supplist.h"
 #include "util.h"
 
@@ -83,13 +84,14 @@ help(void)
 	    "  -E, --escalate STEPS    add: pauses for repeat offenders (default %s;\n"
 	    "                          \"none\" turns escalation off)\n"
 	    "  -F, --field NAME        the address in JSON records (default rcpt)\n"
-	    "  -f, --format PROVIDER   import: the provider (default auto); export:\n"
-	    "                          sendgrid, mailgun, postmark, ses, sparkpost, mandrill\n"
+	    "  -f, --format PROVIDER   import: the provider (default auto), or bouncekit\n"
+	    "                          (another list); export: sendgrid, mailgun,\n"
+	    "                          postmark, ses, sparkpost, mandrill\n"
 	    "  -h, --help              this text\n"
 	    "  -I, --invert            filter: write the suppressed ones, with the entry\n"
 	    "  -i, --fold-local        local parts match case-insensitively\n"
 	    "  -k, --keep DURATION     expire: keep ended pauses this long (for escalation)\n"
-	    "  -l, --list FILE         the suppression list (JSON lines)\n"
+	    "  -l, --list FILE         the suppression list (JSON lines; *.db: SQLite)\n"
 	    "  -n, --now TIME          the time to act at: RFC 3339 or @epoch\n"
 	    "  -R, --reason WORD       add: the reason stored (default: the record's)\n"
 	    "  -T, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
@@ -336,24 +338,52 @@ add_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 	return BK_OK;
 }
 
-/* Replaces the list, then prints the entries touched. */
+static int
+by_row(const void *a, const void *b)
+{
+	const struct supplist_entry *x = *(const struct supplist_entry *const *)a;
+	const struct supplist_entry *y = *(const struct supplist_entry *const *)b;
+
+	return (x->dbid > y->dbid) - (x->dbid < y->dbid);
+}
+
+/* Replaces the list (a database: writes the entries changed), then prints
+ * the entries touched, in the order of the list. */
 static int
 commit(int status)
 {
+	struct supplist_entry **v = util_xcalloc(list.len + 1, sizeof *v);
+	size_t n = 0;
 	struct afile af;
 
-	if (afile_begin(&af, list_path) != 0)
+	if (list.db != NULL) {
+		if (suppdb_commit(&list) != 0) {
+			util_warnx("%s: left unchanged", list_path);
+			free(v);
+			return BK_ERR;
+		}
+	} else if (afile_begin(&af, list_path) != 0) {
+		free(v);
 		return BK_ERR;
-	if (supplist_write(af.fp, &list) != 0) {
+	} else if (supplist_write(af.fp, &list) != 0) {
 		util_warn("%s: write error, left unchanged", list_path);
 		afile_abort(&af);
+		free(v);
+		return BK_ERR;
+	} else if (afile_commit(&af) != 0) {
+		free(v);
 		return BK_ERR;
 	}
-	if (afile_commit(&af) != 0)
-		return BK_ERR;
 	for (size_t i = 0; i < list.len; i++)
-		if (list.v[i].touched && supplist_write_entry(stdout, &list.v[i], NULL) != 0)
+		if (list.v[i].touched)
+			v[n++] = &list.v[i];
+	/* A database's entries came in as asked: its rows give the order. */
+	if (list.db != NULL)
+		qsort(v, n, sizeof *v, by_row);
+	for (size_t i = 0; i < n; i++)
+		if (supplist_write_entry(stdout, v[i], NULL) != 0)
 			util_check_stdout();
+	free(v);
 	return status;
 }
 
@@ -416,12 +446,72 @@ import_event(void *arg, struct event *e)
 	add_key(key, &in);
 }
 
+/* import -f bouncekit: the entries of another list of suppress(1) (JSON
+ * lines, or a database), as they are: how a list moves into a database and
+ * back. Entries of addresses the list has are left as they are. */
+static struct supplist *sources;	/* per operand: a database opened before the sandbox */
+
+static int
+import_list(const char *path, struct supplist *opened)
+{
+	struct supplist src;
+	size_t kept = 0;
+	int status;
+
+	if (opened != NULL) {
+		src = *opened;
+		memset(opened, 0, sizeof *opened);
+		status = src.db == NULL || suppdb_load_all(&src) != 0 ? -1 : 0;
+	} else {
+		supplist_init(&src, 0);
+		status = supplist_load(&src, path);
+	}
+	for (size_t i = 0; i < src.len && status >= 0; i++) {
+		const struct supplist_entry *from = &src.v[i];
+		struct supplist_entry *e;
+		char key[ADDR_MAX];
+
+		if (from->address == NULL ||
+		    supplist_key(from->address, strlen(from->address), fold_local, key) < 0)
+			continue;
+		if ((e = supplist_find(&list, key, strlen(key))) != NULL && !e->dropped) {
+			kept++;
+			continue;
+		}
+		e = supplist_add(&list, key);
+		free(e->address);
+		e->address = util_xstrdup(from->address);
+		e->reason = from->reason ? util_xstrdup(from->reason) : NULL;
+		e->source = from->source ? util_xstrdup(from->source) : NULL;
+		e->status = from->status ? util_xstrdup(from->status) : NULL;
+		e->since = from->since;
+		e->until = from->until;
+		e->last_added = from->last_added;
+		e->count = from->count;
+		e->touched = 1;
+	}
+	if (kept > 0)
+		util_warnx("%s: %zu entries of addresses already listed left as they were", path,
+		    kept);
+	suppdb_close(&src);
+	supplist_free(&src);
+	return status < 0 ? BK_ERR : status;
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
 	enum webhook_format f = WEBHOOK_AUTO;
 	int status = BK_OK;
 
+	if (format_opt != NULL && strcmp(format_opt, "bouncekit") == 0) {
+		if (argc == 0)
+			usage();
+		for (int i = 0; i < argc; i++)
+			status = input_worse(status, import_list(argv[i],
+			    sqldb_is_db(argv[i]) ? &sources[i] : NULL));
+		return changed() ? commit(status) : status;
+	}
 	if (format_opt != NULL && esplist_read_format(format_opt, &f) != 0) {
 		util_warnx("import: not a provider whose lists are read: %s", format_opt);
 		return BK_ERR;
@@ -447,6 +537,8 @@ cmd_export(int argc, char **argv)
 		    "mandrill%s%s", format_opt ? ", not " : " is needed", format_opt ? format_opt : "");
 		return BK_ERR;
 	}
+	if (list.db != NULL && suppdb_load_all(&list) != 0)
+		return BK_ERR;
 	if (esplist_export(stdout, &list, fmt, now, &skipped) != 0)
 		util_check_stdout();
 	if (skipped > 0)
@@ -517,6 +609,8 @@ cmd_expire(int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		usage();
+	if (list.db != NULL && suppdb_load_ended(&list, cut) != 0)
+		return BK_ERR;
 	for (size_t i = 0; i < list.len; i++) {
 		struct supplist_entry *e = &list.v[i];
 
@@ -538,6 +632,8 @@ cmd_list(int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		usage();
+	if (list.db != NULL && suppdb_load_all(&list) != 0)
+		return BK_ERR;
 	for (size_t i = 0; i < list.len; i++) {
 		const struct supplist_entry *e = &list.v[i];
 
@@ -692,8 +788,9 @@ cmd_filter(int argc, char **argv)
 	int status = BK_OK, rc;
 
 	if (invert) {
-		/* Whole entries are shown: the full list was loaded. */
-	} else if ((rc = supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
+		/* Whole entries are shown: from the full list, or the database. */
+	} else if ((rc = list.db != NULL ? suppdb_index_of(&list, &filter_ix) :
+	    supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
 		supplist_index_free(&filter_ix);
 		return BK_ERR;
 	} else if (rc > 0) {
@@ -807,37 +904,67 @@ options(int *argcp, char ***argvp)
 	opt_free(&o);
 }
 
+/* Opens the list as the command needs it: a database (locked by itself,
+ * entries brought in as asked), or the file, locked for a change and read
+ * whole, except by filter. The status so far, or -1. */
+static int
+open_list(int *lock)
+{
+	int rc;
+
+	if (cmd->run == cmd_filter && !invert) {
+		/* A large stdout buffer: filter writes most of what it reads. */
+		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+	}
+	if (sqldb_is_db(list_path))
+		return suppdb_open(&list, list_path, cmd->writes, wait_lock) != 0 ? -1 : BK_OK;
+	if (cmd->writes && (*lock = afile_lock(list_path, wait_lock)) < 0)
+		return -1;
+	if (cmd->run == cmd_filter && !invert)
+		return BK_OK;	/* it reads the list as it goes */
+	rc = supplist_load(&list, list_path);
+	return rc < 0 ? -1 : rc;
+}
+
+/* import -f bouncekit: the databases among the operands are opened while
+ * files can still be opened as SQLite needs (no sandbox yet). */
+static void
+open_sources(int argc, char **argv)
+{
+	if (cmd->run != cmd_import || format_opt == NULL || strcmp(format_opt, "bouncekit") != 0)
+		return;
+	sources = util_xcalloc((size_t)argc + 1, sizeof *sources);
+	for (int i = 0; i < argc; i++)
+		if (sqldb_is_db(argv[i]) && suppdb_open(&sources[i], argv[i], 0, 0) != 0)
+			suppdb_close(&sources[i]);	/* reported; import_list fails it */
+}
+
 int
 main(int argc, char *argv[])
 {
-	int status, lock = -1, rc;
+	int status, lock = -1;
 
 	util_setprogname(argv[0]);
 	now = (int64_t)time(NULL);
 	if (parse_ladder(DEFAULT_LADDER) != 0)
 		abort();
 	options(&argc, &argv);
-	if (cmd->writes && (lock = afile_lock(list_path, wait_lock)) < 0)
-		return util_close_stdout(BK_ERR);
 	supplist_init(&list, fold_local);
-	status = BK_OK;
-	if (cmd->run != cmd_filter || invert) {
-		if ((rc = supplist_load(&list, list_path)) < 0) {
-			afile_unlock(lock);
-			supplist_free(&list);
-			return util_close_stdout(BK_ERR);
-		}
-		status = rc;
+	if ((status = open_list(&lock)) >= 0) {
+		/* add reads the operands that are files; import, lists. */
+		sandbox_allow_path(list_path, SANDBOX_READ);
+		open_sources(argc, argv);
+		sandbox_enter_reading(argc, argv);
+		status = input_worse(status, cmd->run(argc, argv));
+		if (list.failed)
+			status = BK_ERR;	/* reported: a look-up in the database failed */
 	} else {
-		/* A large stdout buffer: filter writes most of what it reads. */
-		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+		status = BK_ERR;
 	}
-	/* filter reads the list as it goes; add reads the operands that are files. */
-	sandbox_allow_path(list_path, SANDBOX_READ);
-	sandbox_enter_reading(argc, argv);
-	status = input_worse(status, cmd->run(argc, argv));
+	suppdb_close(&list);
 	afile_unlock(lock);
 	supplist_free(&list);
+	free(sources);
 	if (verbose)
 		sandbox_report();
 	return util_close_stdout(status);

@@ -2,6 +2,7 @@
  * record mapping of a plan, and the JSON-lines state file as a store. */
 #include "planstore.h"
 #include "planstore_int.h"
+#include "sqldb.h"
 #include "afile.h"
 #include "input.h"
 #include "reason.h"
@@ -471,20 +472,12 @@ static const struct plan_store_ops jsonl_ops = {
 /* --- the interface --- */
 
 int
-plan_store_is_db(const char *path)
-{
-	size_t n = strlen(path);
-
-	return n > 3 && strcmp(path + n - 3, ".db") == 0;
-}
-
-int
 plan_store_open(struct plan_store *st, const char *path, int flags)
 {
 	memset(st, 0, sizeof *st);
 	st->path = path;
 	st->flags = flags;
-	st->ops = plan_store_is_db(path) ? &plan_store_sqlite_ops : &jsonl_ops;
+	st->ops = sqldb_is_db(path) ? &plan_store_sqlite_ops : &jsonl_ops;
 	if (st->ops->open(st, flags) != 0) {
 		st->ops->close(st);
 		st->ops = NULL;

@@ -69,8 +69,6 @@ int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_
 int plan_store_commit(struct plan_store *st);
 void plan_store_close(struct plan_store *st);
 int plan_store_load_all(struct plan_store *st, struct plan_set *s);
-/* Whether path names an SQLite store. */
-int plan_store_is_db(const char *path);
 
 /* The record of a plan as one JSON line. 0, or -1 on a write error. */
 int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);

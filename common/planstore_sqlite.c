@@ -13,18 +13,12 @@
  * is refused) and user_version (migrated forward here, refused if newer). */
 #include "planstore.h"
 #include "planstore_int.h"
-#include "afile.h"
-#include "sandbox.h"
 #include "schema.h"
+#include "sqldb.h"
 #include "util.h"
 
-#include <limits.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define APPLICATION_ID 0x626b706c	/* "bkpl" */
-#define SCHEMA_VERSION 1
 
 static const char schema_sql[] =
     "CREATE TABLE plans ("
@@ -40,6 +34,10 @@ static const char schema_sql[] =
     "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
     "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
     "CREATE INDEX plans_domain ON plans(domain, state);";
+
+static const struct sqldb_schema plan_db = {
+	"plan", 0x626b706c /* "bkpl" */, 1, schema_sql, NULL,
+};
 
 enum { Q_GET, Q_PUT, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, NQ };
 
@@ -58,133 +56,32 @@ static const char *const query_sql[NQ] = {
 };
 
 struct sqlite_store {
-	sqlite3 *db;
+	struct sqldb db;
 	sqlite3_stmt *q[NQ];
 	struct rec_reader rd;
-	int in_txn;
 };
 
 static int
 db_fail(struct plan_store *st, const char *what)
 {
-	struct sqlite_store *d = st->impl;
-	int code = sqlite3_extended_errcode(d->db);
-
-	if ((code & 0xff) == SQLITE_BUSY)
-		util_warnx("%s: locked by another run (--wait waits for it)", st->path);
-	else if ((code & 0xff) == SQLITE_NOTADB || (code & 0xff) == SQLITE_CORRUPT)
-		util_warnx("%s: not a bouncekit plan database, or a damaged one: %s", st->path,
-		    sqlite3_errmsg(d->db));
-	else
-		util_warnx("%s: %s: %s", st->path, what, sqlite3_errmsg(d->db));
-	return -1;
-}
-
-static int
-exec(struct plan_store *st, const char *sql)
-{
-	struct sqlite_store *d = st->impl;
-
-	if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_fail(st, sql);
-	return 0;
-}
-
-static int
-pragma_int(struct plan_store *st, const char *sql, long long *v)
-{
-	struct sqlite_store *d = st->impl;
-	sqlite3_stmt *q;
-	int rc;
-
-	if (sqlite3_prepare_v2(d->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return db_fail(st, sql);
-	*v = (rc = sqlite3_step(q)) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-	sqlite3_finalize(q);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(st, sql);
-	return 0;
-}
-
-/* A new database gets the schema; ours is checked; anything else refused.
- * 0, 1 for an empty database read only, -1 refused (reported). */
-static int
-check_schema(struct plan_store *st, int writes)
-{
-	long long app, version, tables;
-	char sql[96];
-
-	if (pragma_int(st, "PRAGMA application_id", &app) != 0 ||
-	    pragma_int(st, "PRAGMA user_version", &version) != 0 ||
-	    pragma_int(st, "SELECT count(*) FROM sqlite_master", &tables) != 0)
-		return -1;
-	if (app == 0 && version == 0 && tables == 0) {
-		if (!writes)
-			return 1;	/* empty: no plans */
-		snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
-		    APPLICATION_ID, SCHEMA_VERSION);
-		return exec(st, schema_sql) != 0 || exec(st, sql) != 0 ? -1 : 0;
-	}
-	if (app != APPLICATION_ID) {
-		util_warnx("%s: an SQLite database of another program (application_id %lld), "
-		    "not bouncekit's plans", st->path, app);
-		return -1;
-	}
-	if (version > SCHEMA_VERSION || version < 1) {
-		util_warnx("%s: plan database version %lld; this retry-plan knows %d (upgrade "
-		    "bouncekit)", st->path, version, SCHEMA_VERSION);
-		return -1;
-	}
-	/* Version 1 is the first: later versions migrate forward here. */
-	return 0;
+	return sqldb_fail(&((struct sqlite_store *)st->impl)->db, what);
 }
 
 static int
 sqlite_open(struct plan_store *st, int flags)
 {
 	struct sqlite_store *d = util_xcalloc(1, sizeof *d);
-	int writes = (flags & PLAN_STORE_WRITE) != 0, empty;
-	char *dir;
+	int empty;
 
 	st->impl = d;
 	rec_reader_init(&d->rd, &schema_plan);
-	if (writes && (afile_check(st->path) != 0 || afile_create(st->path) != 0))
-		return -1;
-	/* The database makes -wal and -shm files beside it. */
-	dir = util_xstrdup(st->path);
-	if (strrchr(dir, '/') != NULL)
-		*strrchr(dir, '/') = '\0';
-	else
-		strcpy(dir, ".");
-	sandbox_allow_path(dir, SANDBOX_WRITE);
-	free(dir);
-	if (sqlite3_open_v2(st->path, &d->db, writes ? SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		if (!writes && d->db && sqlite3_errcode(d->db) == SQLITE_CANTOPEN) {
-			/* A store nobody wrote yet: no plans. */
-			sqlite3_close(d->db);
-			d->db = NULL;
-			return 0;
-		}
-		util_warnx("%s: %s", st->path, d->db ? sqlite3_errmsg(d->db) : "out of memory");
-		return -1;
-	}
-	sqlite3_busy_timeout(d->db, (flags & PLAN_STORE_WAIT) ? INT_MAX : 0);
-	/* Nothing is changed in a file that is not ours (WAL mode would). */
-	if (check_schema(st, 0) < 0)
-		return -1;
-	if (writes && exec(st, "PRAGMA journal_mode = WAL") != 0)
-		return -1;
-	/* The write lock at once: the run reads what no other run changes. */
-	if (exec(st, writes ? "BEGIN IMMEDIATE" : "BEGIN") != 0)
-		return -1;
-	d->in_txn = 1;
-	if ((empty = check_schema(st, writes)) < 0)
+	if ((empty = sqldb_open(&d->db, st->path, &plan_db, (flags & PLAN_STORE_WRITE) != 0,
+	    (flags & PLAN_STORE_WAIT) != 0)) < 0)
 		return -1;
 	/* An empty database read: nothing to ask, no plans. */
 	for (int i = 0; i < NQ && !empty; i++)
-		if (sqlite3_prepare_v2(d->db, query_sql[i], -1, &d->q[i], NULL) != SQLITE_OK)
-			return db_fail(st, "prepare");
+		if ((d->q[i] = sqldb_prepare(&d->db, query_sql[i])) == NULL)
+			return -1;
 	return 0;
 }
 
@@ -302,8 +199,8 @@ sqlite_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 		return 0;
 	/* Two cursors on one statement would share it: prepare the second. */
 	q[0] = d->q[Q_DUE];
-	if (sqlite3_prepare_v2(d->db, query_sql[Q_DUE], -1, &q[1], NULL) != SQLITE_OK)
-		return db_fail(st, "prepare");
+	if ((q[1] = sqldb_prepare(&d->db, query_sql[Q_DUE])) == NULL)
+		return -1;
 	for (int k = 0; k < 2; k++) {
 		sqlite3_bind_int(q[k], 1, k == 0 ? PLAN_WAITING : PLAN_CLAIMED);
 		sqlite3_bind_int64(q[k], 2, (int64_t)o->now - shift[k]);
@@ -398,14 +295,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 static int
 sqlite_commit(struct plan_store *st)
 {
-	struct sqlite_store *d = st->impl;
-
-	if (!d->in_txn)
-		return 0;
-	if (exec(st, "COMMIT") != 0)
-		return -1;
-	d->in_txn = 0;
-	return 0;
+	return sqldb_commit(&((struct sqlite_store *)st->impl)->db);
 }
 
 static void
@@ -417,9 +307,7 @@ sqlite_close(struct plan_store *st)
 		return;
 	for (int i = 0; i < NQ; i++)
 		sqlite3_finalize(d->q[i]);
-	if (d->in_txn)
-		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(d->db);
+	sqldb_close(&d->db);
 	rec_reader_free(&d->rd);
 	free(d);
 	st->impl = NULL;

@@ -4,6 +4,7 @@
 #include "input.h"
 #include "jsonl.h"
 #include "schema.h"
+#include "sqldb.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -143,17 +144,12 @@ time_of(const struct rec_val *v, int64_t ifnull)
 	return v->set ? (int64_t)v->i : ifnull;
 }
 
-/* One line of the list: 1 an entry, 0 blank, -1 bad (why says). The key of
- * the entry (folded or not) goes to key, the stored form to addr. */
+/* The entry of a record's values: 1, or -1 bad (why says). The key of the
+ * entry (folded or not) goes to key, the stored form to addr. */
 static int
-parse_line(struct rec_reader *rd, const char *line, size_t len, struct parsed *e,
-    int fold_local, char *key, char *addr, char *why, size_t whylen)
+parse_vals(const struct rec_val *v, struct parsed *e, int fold_local, char *key, char *addr,
+    char *why, size_t whylen)
 {
-	struct rec_val v[SU_NFIELDS];
-	int rc;
-
-	if ((rc = rec_read(rd, line, len, v, why, whylen)) <= 0)
-		return rc;
 	field_of(&v[SU_ADDRESS], &e->address);
 	field_of(&v[SU_REASON], &e->reason);
 	field_of(&v[SU_SOURCE], &e->source);
@@ -173,6 +169,19 @@ parse_line(struct rec_reader *rd, const char *line, size_t len, struct parsed *e
 		return -1;
 	}
 	return 1;
+}
+
+/* One line of the list: 1 an entry, 0 blank, -1 bad (why says). */
+static int
+parse_line(struct rec_reader *rd, const char *line, size_t len, struct parsed *e,
+    int fold_local, char *key, char *addr, char *why, size_t whylen)
+{
+	struct rec_val v[SU_NFIELDS];
+	int rc;
+
+	if ((rc = rec_read(rd, line, len, v, why, whylen)) <= 0)
+		return rc;
+	return parse_vals(v, e, fold_local, key, addr, why, whylen);
 }
 
 typedef int (*entry_fn)(void *ctx, const char *path, unsigned long lineno, const char *line,
@@ -252,6 +261,7 @@ supplist_free(struct supplist *l)
 		entry_clear(&l->v[i]);
 	free(l->v);
 	hmap_free(&l->index, NULL);
+	hmap_free(&l->asked, NULL);
 	free(l->pos);
 	memset(l, 0, sizeof *l);
 }
@@ -321,9 +331,32 @@ supplist_load(struct supplist *l, const char *path)
 }
 
 struct supplist_entry *
+supplist_take(struct supplist *l, const struct rec_val *v, long long dbid, char *why,
+    size_t whylen)
+{
+	char key[ADDR_MAX], addr[ADDR_MAX];
+	struct parsed p;
+
+	if (parse_vals(v, &p, l->fold_local, key, addr, why, whylen) < 0)
+		return NULL;
+	load_entry(l, NULL, 0, NULL, 0, &p, key, addr, NULL);
+	l->v[l->len - 1].dbid = dbid;
+	return &l->v[l->len - 1];
+}
+
+struct supplist_entry *
 supplist_find(struct supplist *l, const char *key, size_t len)
 {
-	size_t i = index_get(&l->index, l->pos, key, len);
+	size_t i;
+	int added;
+
+	/* A database brings in each key's entries when first asked for. */
+	if (l->db != NULL) {
+		hmap_add(&l->asked, key, len, &added);
+		if (added && suppdb_fetch(l, key, len) != 0)
+			l->failed = 1;
+	}
+	i = index_get(&l->index, l->pos, key, len);
 
 	return i == SUPPLIST_NONE ? NULL : &l->v[i];
 }
@@ -434,13 +467,40 @@ supplist_write(FILE *fp, const struct supplist *l)
 
 /* ---- the compact index ------------------------------------------------- */
 
+/* Adds key with until; 0, or -1 for a key already there (its until is the
+ * longer of the two). */
+static int
+index_put(struct supplist_index *ix, const char *key, size_t klen, int64_t until)
+{
+	int added;
+	size_t n = hmap_add(&ix->set, key, klen, &added);
+
+	if (!added) {
+		if (until > ix->until[n])
+			ix->until[n] = until;
+		return -1;
+	}
+	if (n == ix->cap) {
+		ix->cap = ix->cap ? ix->cap * 2 : 1024;
+		ix->until = util_xreallocarray(ix->until, ix->cap, sizeof *ix->until);
+	}
+	ix->until[n] = until;
+	if (key[0] == '@')
+		ix->domains++;
+	return 0;
+}
+
+void
+supplist_index_put(struct supplist_index *ix, const char *key, size_t len, int64_t until)
+{
+	index_put(ix, key, len, until);
+}
+
 static int
 index_entry(void *ctx, const char *path, unsigned long lineno, const char *line, size_t len,
     const struct parsed *p, const char *key, const char *addr, const char *why)
 {
 	struct supplist_index *ix = ctx;
-	size_t klen, n;
-	int added;
 
 	(void)line;
 	(void)len;
@@ -449,27 +509,13 @@ index_entry(void *ctx, const char *path, unsigned long lineno, const char *line,
 		util_locwarn(path, lineno, "%s", why);
 		return 2;
 	}
-	klen = strlen(key);
-	n = hmap_add(&ix->set, key, klen, &added);
-	if (!added) {
-		/* As supplist_load: a repeated address is a bad line, the first
-		 * counts; addresses folded together count with the longer pause. */
-		if (!ix->fold_local) {
-			util_locwarn(path, lineno,
-			    "a second entry for the same address (the first counts)");
-			return 2;
-		}
-		if (p->until > ix->until[n])
-			ix->until[n] = p->until;
-		return 0;
+	/* As supplist_load: a repeated address is a bad line, the first counts;
+	 * addresses folded together count with the longer pause. */
+	if (!ix->fold_local && hmap_find(&ix->set, key, strlen(key)) != HMAP_NONE) {
+		util_locwarn(path, lineno, "a second entry for the same address (the first counts)");
+		return 2;
 	}
-	if (n == ix->cap) {
-		ix->cap = ix->cap ? ix->cap * 2 : 1024;
-		ix->until = util_xreallocarray(ix->until, ix->cap, sizeof *ix->until);
-	}
-	ix->until[n] = p->until;
-	if (key[0] == '@')
-		ix->domains++;
+	index_put(ix, key, strlen(key), p->until);
 	return 0;
 }
 
@@ -478,6 +524,8 @@ supplist_index_load(struct supplist_index *ix, const char *path, int fold_local)
 {
 	memset(ix, 0, sizeof *ix);
 	ix->fold_local = fold_local;
+	if (sqldb_is_db(path))
+		return suppdb_index_load(ix, path, fold_local);
 	return read_list(path, fold_local, index_entry, ix);
 }
 

@@ -1,7 +1,11 @@
 /* supplist: the suppression list of suppress(1). Entries (JSON lines, see
  * bouncekit-records(5)) in file order, an index from address to entry, and a
  * compact read-only index for filtering large recipient lists. Lines of the
- * file that are not entries are kept verbatim, so a rewrite loses nothing. */
+ * file that are not entries are kept verbatim, so a rewrite loses nothing.
+ *
+ * A list named *.db is an SQLite database (suppdb.c): a run brings in only
+ * the entries it asks for (supplist_find does), or all of them for list and
+ * export, and writes back only those it changed. */
 #ifndef BK_SUPPLIST_H
 #define BK_SUPPLIST_H
 
@@ -11,6 +15,7 @@
 
 #include "addr.h"
 #include "hmap.h"
+#include "record.h"
 
 /* until of a permanent entry; since / last_added when unknown (null). */
 #define SUPPLIST_FOREVER INT64_MAX
@@ -25,7 +30,10 @@ struct supplist_entry {
 	char *raw;		/* a line that is not an entry, written back as it was */
 	int dropped;		/* removed or expired: not written back */
 	int touched;		/* changed in this run */
+	long long dbid;		/* a database's row, 0 for none (yet) */
 };
+
+struct suppdb;
 
 struct supplist {
 	struct supplist_entry *v;
@@ -35,6 +43,9 @@ struct supplist {
 	size_t poscap;
 	int fold_local;
 	size_t domains;		/* "@domain" entries */
+	struct suppdb *db;	/* a database, or NULL: the file read whole */
+	struct hmap asked;	/* the keys brought in from db */
+	int failed;		/* db could not be read: the run fails */
 };
 
 /* Whether s[0..n) is an address that supplist_key (and addr_normalize)
@@ -70,6 +81,24 @@ int supplist_write_entry(FILE *fp, const struct supplist_entry *e, const char *r
 /* Writes every entry not dropped and every kept line, in order. 0 or -1. */
 int supplist_write(FILE *fp, const struct supplist *l);
 
+/* The entry of a record's values (SU_NFIELDS) brought in from a store,
+ * with its row; NULL with why for values that are no entry. Each row once. */
+struct supplist_entry *supplist_take(struct supplist *l, const struct rec_val *v,
+    long long dbid, char *why, size_t whylen);
+
+/* The list in an SQLite database (suppdb.c). Opens path (locked for a run
+ * that writes): 0, or -1 (reported). */
+int suppdb_open(struct supplist *l, const char *path, int writes, int wait);
+/* Brings in every entry, in the order added (list, export). 0 or -1. */
+int suppdb_load_all(struct supplist *l);
+/* Brings in the entries whose pause ended at cut (expire). 0 or -1. */
+int suppdb_load_ended(struct supplist *l, int64_t cut);
+/* Brings in the entries of key (key form); supplist_find calls it. 0, -1. */
+int suppdb_fetch(struct supplist *l, const char *key, size_t len);
+/* Writes the entries changed and commits. 0, or -1 (nothing changed). */
+int suppdb_commit(struct supplist *l);
+void suppdb_close(struct supplist *l);
+
 /* A compact read-only view for filter: key -> until only. */
 struct supplist_index {
 	struct hmap set;	/* key -> number */
@@ -79,8 +108,14 @@ struct supplist_index {
 	int fold_local;
 };
 
-/* Like supplist_load, into the compact view. */
+/* Like supplist_load, into the compact view (a database too). */
 int supplist_index_load(struct supplist_index *ix, const char *path, int fold_local);
+/* The compact view of a database's entries (of the list l has open). 0,
+ * or -1 (reported). */
+int suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local);
+int suppdb_index_of(struct supplist *l, struct supplist_index *ix);
+/* For index loaders: key (key form) with its until into ix. */
+void supplist_index_put(struct supplist_index *ix, const char *key, size_t len, int64_t until);
 /* Whether the address key is suppressed at now (itself or its domain). */
 int supplist_index_match(const struct supplist_index *ix, const char *key, size_t len,
     int64_t now);

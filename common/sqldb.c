@@ -1,0 +1,215 @@
+/* sqldb: opening, checking, migrating and reporting for the SQLite stores. */
+#include "sqldb.h"
+#include "afile.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+sqldb_is_db(const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 3 && strcmp(path + n - 3, ".db") == 0;
+}
+
+int
+sqldb_fail(struct sqldb *d, const char *what)
+{
+	int code = d->db ? sqlite3_extended_errcode(d->db) & 0xff : SQLITE_NOMEM;
+
+	if (code == SQLITE_BUSY)
+		util_warnx("%s: locked by another run (--wait waits for it)", d->path);
+	else if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
+		util_warnx("%s: not a bouncekit %s database, or a damaged one: %s", d->path,
+		    d->sc->what, sqlite3_errmsg(d->db));
+	else if (code == SQLITE_FULL)
+		util_warnx("%s: disk full: left as it was", d->path);
+	else
+		util_warnx("%s: %s: %s", d->path, what, d->db ? sqlite3_errmsg(d->db) :
+		    "out of memory");
+	return -1;
+}
+
+int
+sqldb_exec(struct sqldb *d, const char *sql)
+{
+	if (sqlite3_exec(d->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sqldb_fail(d, sql);
+	return 0;
+}
+
+sqlite3_stmt *
+sqldb_prepare(struct sqldb *d, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+
+	if (sqlite3_prepare_v2(d->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		sqldb_fail(d, "prepare");
+		sqlite3_finalize(q);
+		return NULL;
+	}
+	return q;
+}
+
+int
+sqldb_run(struct sqldb *d, sqlite3_stmt *q)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		;
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? 0 : sqldb_fail(d, "write");
+}
+
+static int
+pragma_int(struct sqldb *d, const char *sql, long long *v)
+{
+	sqlite3_stmt *q = sqldb_prepare(d, sql);
+	int rc;
+
+	if (q == NULL)
+		return -1;
+	*v = (rc = sqlite3_step(q)) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqldb_fail(d, sql);
+	return 0;
+}
+
+/* Sets the version (and owner) of the schema. */
+static int
+stamp(struct sqldb *d, int version)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+	    d->sc->application_id, version);
+	return sqldb_exec(d, sql);
+}
+
+enum { LOOK, READ, WRITE };
+
+/* Whose database and which version. LOOK: refuses only what is not ours or
+ * newer; READ: an older one too; WRITE (in the run's transaction): a new
+ * database gets the schema, an older one is migrated forward. 0, 1 for an
+ * empty database not written, -1 refused (reported). */
+static int
+check_schema(struct sqldb *d, int act)
+{
+	const struct sqldb_schema *sc = d->sc;
+	long long app, version, tables;
+
+	if (pragma_int(d, "PRAGMA application_id", &app) != 0 ||
+	    pragma_int(d, "PRAGMA user_version", &version) != 0 ||
+	    pragma_int(d, "SELECT count(*) FROM sqlite_master", &tables) != 0)
+		return -1;
+	if (app == 0 && version == 0 && tables == 0) {
+		if (act != WRITE)
+			return 1;
+		return sqldb_exec(d, sc->create) != 0 || stamp(d, sc->version) != 0 ? -1 : 0;
+	}
+	if (app != sc->application_id) {
+		util_warnx("%s: an SQLite database of another program (application_id %lld), "
+		    "not a bouncekit %s", d->path, app, sc->what);
+		return -1;
+	}
+	if (version > sc->version || version < 1) {
+		util_warnx("%s: %s database version %lld; this bouncekit knows %d (upgrade it)",
+		    d->path, sc->what, version, sc->version);
+		return -1;
+	}
+	if (act == LOOK)
+		return 0;
+	if (version < sc->version && act == READ) {
+		util_warnx("%s: %s database version %lld: a run that changes it (add, expire, "
+		    "retry-plan) brings it to version %d first", d->path, sc->what, version,
+		    sc->version);
+		return -1;
+	}
+	for (; version < sc->version; version++)
+		if (sqldb_exec(d, sc->migrate[version - 1]) != 0 || stamp(d, (int)version + 1) != 0)
+			return -1;
+	return 0;
+}
+
+void
+sqldb_allow(const char *path)
+{
+	char *dir = util_xstrdup(path);
+
+	/* The database makes -wal and -shm files beside it. */
+	if (strrchr(dir, '/') != NULL)
+		*strrchr(dir, '/') = '\0';
+	else
+		strcpy(dir, ".");
+	sandbox_allow_path(dir, SANDBOX_WRITE);
+	free(dir);
+}
+
+int
+sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int writes,
+    int wait)
+{
+	int rc;
+
+	memset(d, 0, sizeof *d);
+	d->path = path;
+	d->sc = sc;
+	if (writes && (afile_check(path) != 0 || afile_create(path) != 0))
+		return -1;
+	sqldb_allow(path);
+	if (sqlite3_open_v2(path, &d->db, writes ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+	    SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		if (!writes && d->db && sqlite3_errcode(d->db) == SQLITE_CANTOPEN) {
+			/* A store nobody wrote yet: empty. */
+			sqlite3_close(d->db);
+			d->db = NULL;
+			return 1;
+		}
+		util_warnx("%s: %s", path, d->db ? sqlite3_errmsg(d->db) : "out of memory");
+		return -1;
+	}
+	sqlite3_busy_timeout(d->db, wait ? INT_MAX : 0);
+	/* Nothing is changed in a file that is not ours (WAL mode would). */
+	if (check_schema(d, LOOK) < 0)
+		return -1;
+	if (writes && sqldb_exec(d, "PRAGMA journal_mode = WAL") != 0)
+		return -1;
+	/* The write lock at once: the run reads what no other run changes. */
+	if (sqldb_exec(d, writes ? "BEGIN IMMEDIATE" : "BEGIN") != 0)
+		return -1;
+	d->in_txn = 1;
+	if ((rc = check_schema(d, writes ? WRITE : READ)) < 0)
+		return -1;
+	return rc;
+}
+
+int
+sqldb_commit(struct sqldb *d)
+{
+	if (d->db == NULL || !d->in_txn)
+		return 0;
+	if (sqldb_exec(d, "COMMIT") != 0)
+		return -1;
+	d->in_txn = 0;
+	return 0;
+}
+
+void
+sqldb_close(struct sqldb *d)
+{
+	if (d->db == NULL)
+		return;
+	if (d->in_txn)
+		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(d->db);
+	d->db = NULL;
+	d->in_txn = 0;
+}

@@ -1,0 +1,185 @@
+#!/usr/bin/env bats
+# suppress on a list in an SQLite database (a name ending in .db): the same
+# output and entries as a JSON-lines list, byte for byte; a list moved into a
+# database and back; concurrent runs; foreign, damaged or newer files refused
+# without being touched.
+
+load helper
+
+F="$FIXTURES"
+T0=2026-12-01T00:00:00Z
+
+setup() {
+	T="$BATS_TEST_TMPDIR"
+	cd "$T"
+}
+
+# Runs a command and says its exit status.
+r() {
+	local rc=0
+
+	"$@" || rc=$?
+	echo "rc=$rc"
+}
+
+# The same suppress commands on list $1, their output and exit status in $1.out.
+steps() {
+	local L=$1 p
+	{
+		r suppress -l "$L" -n $T0 list
+		r suppress -l "$L" -n $T0 check a@example.com
+		r suppress -l "$L" -n $T0 add "$F/suppress/events.jsonl"
+		r suppress -l "$L" -n $T0 add "$F/suppress/plans.jsonl"
+		r suppress -l "$L" -n $T0 add --for 2d @example.org Hand@Example.com ended@example.com
+		r suppress -l "$L" -n $T0 -i add --for 3d HAND@example.com
+		r suppress -l "$L" -n $T0 import "$F"/lists/*
+		r suppress -l "$L" -n 2026-12-02T00:00:00Z check a@example.com hand@example.com \
+		    Hand@example.com x@example.org
+		r suppress -l "$L" -i -n 2026-12-02T00:00:00Z check hand@example.com HAND@example.com
+		r suppress -l "$L" -n 2026-12-02T00:00:00Z filter "$F/suppress/recipients.txt"
+		r suppress -l "$L" -i -n 2026-12-02T00:00:00Z filter "$F/suppress/recipients.txt"
+		r suppress -l "$L" -n 2026-12-02T00:00:00Z filter -I -i "$F/suppress/recipients.txt" \
+		    "$F/suppress/recipients.jsonl"
+		r suppress -l "$L" -n 2026-12-02T00:00:00Z remove ended@example.com
+		r suppress -l "$L" -n 2026-12-12T00:00:00Z add ended@example.com
+		r suppress -l "$L" -n 2026-12-12T00:00:00Z add --for 1d ann@example.com
+		# a pause that ended: the next one is longer (escalation)
+		r suppress -l "$L" -n 2027-02-12T00:00:00Z add --for 1d ann@example.com
+		r suppress -l "$L" -n 2026-12-20T00:00:00Z expire -k 1d
+		r suppress -l "$L" -n 2026-12-20T00:00:00Z expire
+		r suppress -l "$L" -n 2026-12-20T00:00:00Z list -a
+		for p in sendgrid mailgun postmark ses sparkpost mandrill; do
+			r suppress -l "$L" -n 2026-12-20T00:00:00Z export -f $p
+		done
+		r suppress -l "$L" -n 2026-12-20T00:00:00Z list
+	} >"$L.out" 2>&1
+}
+
+@test "a .db list: the same output, exit statuses and entries as a JSON-lines one, byte for byte" {
+	steps l.jsonl
+	steps l.db
+	grep -q '"address":"Hand@example.com"' l.jsonl.out
+	grep -q '^rc=1$' l.jsonl.out
+	[ "$(grep -c '^rc=' l.jsonl.out)" -eq 26 ]
+	cmp l.jsonl.out l.db.out
+	suppress -l l.db list | cmp - l.jsonl
+}
+
+@test "import -f bouncekit moves a list into a database and back, byte for byte" {
+	suppress -l l.jsonl -n $T0 import "$F"/lists/* >/dev/null
+	suppress -l l.jsonl -n $T0 add --for 2d @example.net Mixed@Case.example >/dev/null
+	run suppress -l l.db import -f bouncekit l.jsonl
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq "$(wc -l <l.jsonl)" ]
+	suppress -l l.db list | cmp - l.jsonl
+	suppress -l back.jsonl import -f bouncekit l.db >/dev/null
+	cmp back.jsonl l.jsonl
+	# Addresses the list has are left as they are, and said so.
+	run suppress -l l.db import -f bouncekit l.jsonl
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"entries of addresses already listed left as they were"* ]]
+	suppress -l l.db list | cmp - l.jsonl
+	# A list with bad lines: the good entries, the bad lines reported, exit 2.
+	{ head -2 l.jsonl; echo 'not json'; } >bad.jsonl
+	run suppress -l b.db import -f bouncekit bad.jsonl
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad.jsonl:3:"* ]]
+	[ "$(suppress -l b.db list | wc -l)" -eq 2 ]
+}
+
+@test "a .db list: check and add are index look-ups; domains, folding and expiry as in a file" {
+	for i in $(seq 1 2000); do echo "u$i@example.com"; done >many.txt
+	suppress -l l.db -n $T0 add many.txt >/dev/null
+	suppress -l l.db -n $T0 add --for 1d @paused.example Mixed@Case.example >/dev/null
+	run suppress -l l.db -n $T0 check u1500@example.com x@paused.example y@paused.example
+	[ "$status" -eq 1 ]
+	[ "${#lines[@]}" -eq 3 ]
+	run suppress -l l.db -n 2026-12-03T00:00:00Z check x@paused.example
+	[ "$status" -eq 0 ]
+	run suppress -l l.db -n $T0 check mixed@case.example
+	[ "$status" -eq 0 ]
+	run suppress -l l.db -n $T0 -i check mixed@case.example
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'"address":"Mixed@case.example"'* ]]
+	run suppress -l l.db -n 2026-12-05T00:00:00Z expire
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(suppress -l l.db list | wc -l)" -eq 2000 ]
+	# The query plans use the indexes (no scan of the entries).
+	sqlite3 l.db "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE address = 'a@b'" |
+	    grep -q 'USING INDEX\|USING COVERING INDEX\|PRIMARY KEY'
+	sqlite3 l.db "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE until <= 5" |
+	    grep -q 'entries_until'
+	sqlite3 l.db "EXPLAIN QUERY PLAN SELECT id FROM entries WHERE address = 'a' OR folded = 'a'" |
+	    grep -q 'entries_folded'
+}
+
+@test "a .db list: 8 adds at once with --wait lose nothing; without --wait a busy list fails fast" {
+	suppress -l l.db -n $T0 add first@example.com >/dev/null
+	for i in $(seq 1 8); do
+		(for j in $(seq 1 25); do echo "r$i-$j@example.com"; done |
+		    suppress -w -l l.db -n $T0 add >/dev/null) &
+	done
+	wait
+	[ "$(suppress -l l.db list | wc -l)" -eq 201 ]
+	# Another writer holds the database: a run without --wait fails at once.
+	printf 'BEGIN IMMEDIATE;\n.shell sleep 3\nCOMMIT;\n' | sqlite3 l.db &
+	sleep 1
+	run suppress -l l.db -n $T0 add busy@example.com
+	wait
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"locked by another run"* ]]
+	# Readers are not held up by a writer.
+	run suppress -l l.db -n $T0 check first@example.com
+	[ "$status" -eq 1 ]
+}
+
+@test "a foreign, damaged or newer .db list is refused: exit 2, a clear error, file untouched" {
+	sqlite3 foreign.db 'CREATE TABLE t (a); INSERT INTO t VALUES (1);'
+	printf 'SQLite format 3\0this is not a database at all%.0s' {1..200} >damaged.db
+	echo '{"address":"a@b.example"}' >text.db
+	suppress -l newer.db -n $T0 add a@example.com >/dev/null
+	sqlite3 newer.db 'PRAGMA user_version = 99'
+	retry-plan -S 1 -n $T0 -s plans.db "$FIXTURES/retry/events.jsonl" >/dev/null
+	chmod 600 ./*.db
+	for f in foreign damaged text newer plans; do
+		cp "$f.db" "$f.before"
+		for c in "list" "check a@example.com" "add b@example.com" "expire" \
+		    "export -f ses" "remove a@example.com"; do
+			run suppress -l "$f.db" -n $T0 $c
+			[ "$status" -eq 2 ] || { echo "$f: $c: exit $status"; false; }
+			[ -n "$output" ]
+		done
+		# filter fails closed: nobody goes through
+		run suppress -l "$f.db" -n $T0 filter "$F/suppress/recipients.txt"
+		[ "$status" -eq 2 ]
+		[[ "$output" != *"@"*"@"* ]] || [[ "$output" == *"$f.db"* ]]
+		cmp "$f.db" "$f.before"
+	done
+	run suppress -l foreign.db list
+	[[ "$output" == *"another program"* ]]
+	run suppress -l newer.db list
+	[[ "$output" == *"version 99"* ]]
+	run suppress -l text.db list
+	[[ "$output" == *"not a bouncekit suppression list database"* ]]
+	run suppress -l plans.db list
+	[[ "$output" == *"another program"* ]]
+}
+
+@test "a .db list: new files private; a missing one read is empty and not made; retry-due --list reads it" {
+	umask 022
+	suppress -l l.db -n $T0 add @example.com >/dev/null
+	[ "$(stat -c %a l.db)" = 600 ]
+	run suppress -l none.db -n $T0 check a@example.com
+	[ "$status" -eq 0 ]
+	run suppress -l none.db list
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ ! -e none.db ]
+	retry-plan -S 1 -n 2026-11-20T12:00:00Z -s s.jsonl "$FIXTURES/retry/events.jsonl" >/dev/null
+	retry-due -N -n 2026-12-30T00:00:00Z -s s.jsonl >all.out
+	retry-due -N -n 2026-12-30T00:00:00Z -s s.jsonl -l l.db >held.out
+	[ -s all.out ]
+	grep -q '@example.com"' all.out
+	! grep -q '@example.com"' held.out
+}
