@@ -675,6 +675,20 @@ cmd_check(int argc, char **argv)
 
 static struct supplist_index filter_ix;
 
+/* Whether the address key is suppressed: in the compact index of the
+ * list, or asked of the database (a failed look-up fails the run, closed). */
+static int
+suppressed(const char *key, size_t len)
+{
+	int rc;
+
+	if (list.db == NULL)
+		return supplist_index_match(&filter_ix, key, len, now);
+	if ((rc = suppdb_match(&list, key, len, now)) < 0)
+		list.failed = 1;
+	return rc != 0;
+}
+
 /* One recipient line, line[0..len) without its line end: 1 to write it as it
  * is, 0 not to (suppressed, blank, bad, or written as a match with --invert). */
 static int
@@ -687,7 +701,7 @@ filter_line(const struct input_loc *loc, const char *line, size_t len, int *stat
 
 	/* Most lines of a recipient list: no copy, no normalising. */
 	if (!invert && supplist_simple(line, len))
-		return !supplist_index_match(&filter_ix, line, len, now);
+		return !suppressed(line, len);
 	if ((p = content(line, len)) == NULL)
 		return 0;
 	if (*p == '{') {
@@ -724,7 +738,7 @@ filter_line(const struct input_loc *loc, const char *line, size_t len, int *stat
 		return 0;
 	}
 	json_decref(obj);
-	return !supplist_index_match(&filter_ix, key, klen, now);
+	return !suppressed(key, klen);
 }
 
 static void
@@ -787,10 +801,10 @@ cmd_filter(int argc, char **argv)
 {
 	int status = BK_OK, rc;
 
-	if (invert) {
-		/* Whole entries are shown: from the full list, or the database. */
-	} else if ((rc = list.db != NULL ? suppdb_index_of(&list, &filter_ix) :
-	    supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
+	if (invert || list.db != NULL) {
+		/* Whole entries are shown, from the full list; a database is
+		 * asked per recipient: the cost follows the recipients. */
+	} else if ((rc = supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
 		supplist_index_free(&filter_ix);
 		return BK_ERR;
 	} else if (rc > 0) {

@@ -31,7 +31,10 @@ static const struct sqldb_schema supp_db = {
 
 #define COLUMNS "id, address, reason, since, until, count, source, status, last_added"
 
-enum { Q_KEY, Q_FOLDED, Q_ALL, Q_ENDED, Q_INSERT, Q_UPDATE, Q_DELETE, Q_DOMAINS, NQ };
+enum {
+	Q_KEY, Q_FOLDED, Q_ALL, Q_ENDED, Q_INSERT, Q_UPDATE, Q_DELETE, Q_DOMAINS, Q_UNTIL,
+	Q_UNTIL_FOLDED, NQ
+};
 
 static const char *const query_sql[NQ] = {
 	[Q_KEY] = "SELECT " COLUMNS " FROM entries WHERE address = ?1",
@@ -46,12 +49,16 @@ static const char *const query_sql[NQ] = {
 	[Q_DELETE] = "DELETE FROM entries WHERE id = ?1",
 	/* '@' sorts before 'A': the domain entries are one range of the index. */
 	[Q_DOMAINS] = "SELECT 1 FROM entries WHERE address >= '@' AND address < 'A' LIMIT 1",
+	/* filter: the ends of pause of a key, NULL for permanent */
+	[Q_UNTIL] = "SELECT until FROM entries WHERE address = ?1",
+	[Q_UNTIL_FOLDED] = "SELECT until FROM entries WHERE address = ?1 OR folded = ?1",
 };
 
 struct suppdb {
 	struct sqldb db;
 	sqlite3_stmt *q[NQ];
 	int writes;
+	struct hmap domains;	/* filter: "@domain" -> num: 1 + its latest until, or 0 */
 };
 
 int
@@ -239,8 +246,61 @@ suppdb_close(struct supplist *l)
 	for (int i = 0; i < NQ; i++)
 		sqlite3_finalize(d->q[i]);
 	sqldb_close(&d->db);
+	hmap_free(&d->domains, NULL);
 	free(d);
 	l->db = NULL;
+}
+
+/* The latest end of pause of key's entries: 1 with it in *until
+ * (SUPPLIST_FOREVER for a permanent one), 0 none, -1 (reported). */
+static int
+key_until(struct suppdb *d, int fold_local, const char *key, size_t len, int64_t *until)
+{
+	sqlite3_stmt *q = d->q[fold_local ? Q_UNTIL_FOLDED : Q_UNTIL];
+	int rc, found = 0;
+
+	sqlite3_bind_text(q, 1, key, (int)len, SQLITE_STATIC);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t u = sqlite3_column_type(q, 0) == SQLITE_NULL ? SUPPLIST_FOREVER :
+		    sqlite3_column_int64(q, 0);
+
+		if (!found++ || u > *until)
+			*until = u;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return sqldb_fail(&d->db, "read");
+	return found > 0;
+}
+
+int
+suppdb_match(struct supplist *l, const char *key, size_t len, int64_t now)
+{
+	struct suppdb *d = l->db;
+	struct hmap_entry *he;
+	const char *at;
+	int64_t until;
+	int rc, added;
+
+	if (d->db.db == NULL)
+		return 0;
+	if ((rc = key_until(d, l->fold_local, key, len, &until)) != 0) {
+		if (rc < 0)
+			return -1;
+		if (until == SUPPLIST_FOREVER || now < until)
+			return 1;
+	}
+	if (l->domains == 0 || key[0] == '@' || (at = memchr(key, '@', len)) == NULL)
+		return 0;
+	/* Recipients come by the million, domains by the thousand: each
+	 * domain is asked for once. */
+	he = hmap_put(&d->domains, at, len - (size_t)(at - key), &added);
+	if (added) {
+		if ((rc = key_until(d, 0, at, len - (size_t)(at - key), &until)) < 0)
+			return -1;
+		he->num = rc == 0 ? 0 : until == SUPPLIST_FOREVER ? INT64_MAX : until;
+	}
+	return he->num != 0 && (he->num == INT64_MAX || now < he->num);
 }
 
 /* The compact view of the entries of db (open). 0, or -1 (reported). */
@@ -267,14 +327,6 @@ index_from(struct sqldb *db, struct supplist_index *ix, int fold_local)
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : sqldb_fail(db, "read");
-}
-
-int
-suppdb_index_of(struct supplist *l, struct supplist_index *ix)
-{
-	memset(ix, 0, sizeof *ix);
-	ix->fold_local = l->fold_local;
-	return index_from(&l->db->db, ix, l->fold_local);
 }
 
 int

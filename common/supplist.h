@@ -95,6 +95,9 @@ int suppdb_load_all(struct supplist *l);
 int suppdb_load_ended(struct supplist *l, int64_t cut);
 /* Brings in the entries of key (key form); supplist_find calls it. 0, -1. */
 int suppdb_fetch(struct supplist *l, const char *key, size_t len);
+/* Whether the address key (key form) is suppressed at now, by its entry
+ * or its domain's, asked of the database (filter): 1, 0, -1 (reported). */
+int suppdb_match(struct supplist *l, const char *key, size_t len, int64_t now);
 /* Writes the entries changed and commits. 0, or -1 (nothing changed). */
 int suppdb_commit(struct supplist *l);
 void suppdb_close(struct supplist *l);
@@ -110,10 +113,9 @@ struct supplist_index {
 
 /* Like supplist_load, into the compact view (a database too). */
 int supplist_index_load(struct supplist_index *ix, const char *path, int fold_local);
-/* The compact view of a database's entries (of the list l has open). 0,
- * or -1 (reported). */
+/* The compact view of a database's entries (retry-due --list). 0, or -1
+ * (reported). */
 int suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local);
-int suppdb_index_of(struct supplist *l, struct supplist_index *ix);
 /* For index loaders: key (key form) with its until into ix. */
 void supplist_index_put(struct supplist_index *ix, const char *key, size_t len, int64_t until);
 /* Whether the address key is suppressed at now (itself or its domain). */

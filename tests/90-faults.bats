@@ -203,6 +203,9 @@ big_output_setup() {
 	for cmd in "retry-plan -n $NOW -s mail.log/state.jsonl events.jsonl" \
 	    "retry-due -n $NOW -s mail.log/state.jsonl" \
 	    "suppress -l mail.log/list.jsonl -n $NOW add events.jsonl" \
+	    "retry-plan -n $NOW -s mail.log/state.db events.jsonl" \
+	    "retry-due -n $NOW -s mail.log/state.db" \
+	    "suppress -l mail.log/list.db -n $NOW add events.jsonl" \
 	    "bounce-parse -o mail.log/offsets mail.log"; do
 		run bash -c "$cmd 2>err >out"
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
@@ -215,8 +218,8 @@ big_output_setup() {
 @test "suppress filter fails closed: an unreadable list lets no recipient through" {
 	cd "$T"
 	jq -r .rcpt events.jsonl >rcpts.txt
-	mkdir listdir
-	for list in mail.log/list.jsonl listdir; do
+	mkdir listdir listdir.db
+	for list in mail.log/list.jsonl listdir mail.log/list.db listdir.db; do
 		run bash -c 'suppress -l "$1" filter rcpts.txt 2>err >out' _ "$list"
 		[ "$status" -eq 2 ]
 		[ ! -s out ]
@@ -226,15 +229,17 @@ big_output_setup() {
 
 @test "a state file that is a folder is not replaced: exit 2, folder untouched" {
 	cd "$T"
-	mkdir state.d list.d
-	touch state.d/keep list.d/keep
-	run retry-plan -n "$NOW" -s state.d events.jsonl
-	[ "$status" -eq 2 ]
-	run retry-due -n "$NOW" -s state.d
-	[ "$status" -eq 2 ]
-	run suppress -l list.d -n "$NOW" add events.jsonl
-	[ "$status" -eq 2 ]
-	[ -d state.d ] && [ -f state.d/keep ] && [ -d list.d ] && [ -f list.d/keep ]
+	for x in d db; do
+		mkdir state.$x list.$x
+		touch state.$x/keep list.$x/keep
+		run retry-plan -n "$NOW" -s state.$x events.jsonl
+		[ "$status" -eq 2 ]
+		run retry-due -n "$NOW" -s state.$x
+		[ "$status" -eq 2 ]
+		run suppress -l list.$x -n "$NOW" add events.jsonl
+		[ "$status" -eq 2 ]
+		[ -d state.$x ] && [ -f state.$x/keep ] && [ -d list.$x ] && [ -f list.$x/keep ]
+	done
 }
 
 # Cuts the last line of a file in half (a crash while writing it, without
@@ -326,6 +331,30 @@ tear() {
 	run retry-plan -n "$NOW" -s s.jsonl events.jsonl
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <s.jsonl)" -eq 20000 ]
+}
+
+@test "retry-plan and suppress on .db stores killed at random moments: all of a run or none" {
+	cd "$T"
+	events_file 2000 >small.jsonl
+	retry-plan -n "$NOW" -s s.db small.jsonl >/dev/null
+	suppress -l l.db -n "$NOW" add small.jsonl >/dev/null
+	for t in 0.01 0.03 0.05 0.1 0.2 0.3 0.5; do
+		timeout -s KILL "$t" retry-plan -n "$NOW" -s s.db events.jsonl >/dev/null 2>&1 || true
+		timeout -s KILL "$t" suppress -l l.db -n "$NOW" add events.jsonl >/dev/null 2>&1 || true
+		for f in s.db l.db; do
+			[ "$(sqlite3 "$f" 'PRAGMA integrity_check')" = ok ]
+		done
+		n=$(retry-plan -s s.db --dump | wc -l)
+		[ "$n" -eq 2000 ] || [ "$n" -eq 20000 ] || { echo "s.db has $n plans"; false; }
+		n=$(suppress -l l.db list | wc -l)
+		[ "$n" -eq 2000 ] || [ "$n" -eq 20000 ] || { echo "l.db has $n entries"; false; }
+	done
+	run retry-plan -n "$NOW" -s s.db events.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(retry-plan -s s.db --dump | wc -l)" -eq 20000 ]
+	run suppress -l l.db -n "$NOW" add events.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(suppress -l l.db list | wc -l)" -eq 20000 ]
 }
 
 @test "retry-plan: a missing or bad policy file changes nothing (no half-applied rules)" {

@@ -377,6 +377,24 @@ hostile_records() {
 	[ "$status" -eq 0 ]
 }
 
+@test "retry-plan, retry-due, suppress on .db stores: hostile records leave what a JSON-lines store has" {
+	hostile_records >"$T/hostile.jsonl"
+	cd "$T"
+	for x in jsonl db; do
+		bounded "retry-plan -S 1 -n 2026-11-28T00:00:00Z -s state.$x hostile.jsonl"
+		[ "$status" -eq 2 ]
+		bounded "suppress -l list.$x -n 2026-11-28T00:00:00Z add hostile.jsonl"
+		[ "$status" -eq 2 ]
+		bounded "retry-due -n 2026-12-30T00:00:00Z -s state.$x"
+		[ "$status" -eq 0 ]
+		mv out "due.$x"
+	done
+	cmp due.jsonl due.db
+	grep -q '"rcpt":"good@example.com"' due.db
+	retry-plan -s state.db --dump | cmp - state.jsonl
+	suppress -l list.db list | cmp - list.jsonl
+}
+
 @test "retry-due and suppress: hostile state and list files are reported, not fatal" {
 	hostile_records >"$T/state.jsonl"
 	hostile_records >"$T/list.jsonl"
