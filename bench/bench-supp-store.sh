@@ -67,7 +67,7 @@ run() {
 		times >"$TIMES"
 		c=$(tail -1 "$TIMES" | sed "s/m/ /g; s/s//g" | awk "{ print \$1 * 60 + \$2 + \$3 * 60 + \$4 }")
 		echo "$t0 $t1 $w $c"' sh "$@" |
-	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %11d bytes written  %s\n",
+	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %12.0f bytes written  %s\n",
 		$2 - $1, $4, $3, name }'
 }
 
