@@ -127,6 +127,18 @@ plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
 	with_rec(p, o, format_rec, b);
 }
 
+static int
+pack_rec(const struct rec_val *v, void *b)
+{
+	return rec_pack(b, &schema_plan, v);
+}
+
+void
+plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
+{
+	with_rec(p, o, pack_rec, b);
+}
+
 /* --- reading the state --- */
 
 static int

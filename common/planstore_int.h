@@ -12,6 +12,8 @@
 int plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen);
 /* The record of p appended to b (no line end). */
 void plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
+/* The record of p appended to b packed (rec_pack). */
+void plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
 
 extern const struct plan_store_ops plan_store_sqlite_ops;
 

@@ -29,7 +29,7 @@ static const char schema_sql[] =
     " due INTEGER,"			/* waiting: next_retry; an unconfirmed claim: claimed_at */
     " quiet INTEGER,"			/* claimed: since when nothing was heard */
     " ends INTEGER,"			/* exhausted: end of its pause; resolved, failed: since */
-    " rec TEXT NOT NULL);"		/* the plan record */
+    " rec BLOB NOT NULL);"		/* the plan record, packed (rec_pack); text before 0.3 */
     "CREATE INDEX plans_due ON plans(state, due, rcpt) WHERE due IS NOT NULL;"
     "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
     "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
@@ -91,7 +91,9 @@ static struct plan *
 row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
 {
 	struct sqlite_store *d = st->impl;
-	const char *rec = (const char *)sqlite3_column_text(q, col);
+	int packed = sqlite3_column_type(q, col) == SQLITE_BLOB;
+	const char *rec = packed ? sqlite3_column_blob(q, col) :
+	    (const char *)sqlite3_column_text(q, col);
 	int len = sqlite3_column_bytes(q, col);
 	struct rec_val v[PL_NFIELDS];
 	char why[200];
@@ -99,7 +101,9 @@ row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
 
 	if (rec == NULL)
 		goto bad;
-	if (rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0)
+	/* Packed since bouncekit 0.3; the record's text before. */
+	if (packed ? rec_unpack(rec, (size_t)len, &schema_plan, v) != 0 :
+	    rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0)
 		goto bad;
 	if ((p = plan_find_any(s, v[PL_RCPT].s)) != NULL)
 		return p;
@@ -108,7 +112,7 @@ row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
 	return plan_find_any(s, v[PL_RCPT].s);
 bad:
 	util_warnx("%s: a stored plan is not a plan record (%.60s): the database is damaged",
-	    st->path, rec ? rec : "NULL");
+	    st->path, rec == NULL ? "NULL" : packed ? "packed" : rec);
 	return NULL;
 }
 
@@ -274,14 +278,14 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 			else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
 				ends = p->since;
 			b.len = 0;
-			plan_format(&b, p, o);
+			plan_pack(&b, p, o);
 			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q, 2, plan_domain(p), -1, SQLITE_STATIC);
 			sqlite3_bind_int(q, 3, p->state);
 			bind_time(q, 4, due);
 			bind_time(q, 5, quiet);
 			bind_time(q, 6, ends);
-			sqlite3_bind_text(q, 7, b.p, (int)b.len, SQLITE_STATIC);
+			sqlite3_bind_blob(q, 7, b.p, (int)b.len, SQLITE_STATIC);
 		}
 		if (sqlite3_step(q) != SQLITE_DONE)
 			rc = db_fail(st, "write");

@@ -270,3 +270,119 @@ rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val *v, 
 	}
 	return check(r->sc, &r->fj, v, why, whylen) == 0 ? 1 : -1;
 }
+
+/* ---- packed records: the values in a compact binary form (databases) ---- */
+
+static void
+put_varint(struct util_buf *b, unsigned long long u)
+{
+	do {
+		util_buf_addc(b, (char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0)));
+		u >>= 7;
+	} while (u > 0);
+}
+
+int
+rec_pack(struct util_buf *b, const struct rec_schema *sc, const struct rec_val *v)
+{
+	for (size_t i = 0; i < sc->nfields; i++) {
+		const struct rec_field *f = &sc->fields[i];
+		size_t n;
+
+		if (!v[i].set || (v[i].s == NULL && (f->type == REC_STR || f->type == REC_STRS))) {
+			util_buf_addc(b, (char)(v[i].set ? PACK_NULL : PACK_UNSET));
+			continue;
+		}
+		util_buf_addc(b, PACK_VALUE);
+		switch (f->type) {
+		case REC_STR:
+			n = strlen(v[i].s) + 1;
+			put_varint(b, n);
+			util_buf_add(b, v[i].s, n);
+			break;
+		case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
+			/* zigzag: small negative numbers stay short */
+			put_varint(b, ((unsigned long long)v[i].i << 1) ^ (unsigned long long)(v[i].i >> 63));
+			break;
+		case REC_STRS:
+			n = 0;
+			for (long long k = 0; k < v[i].i; k++)
+				n += strlen(v[i].s + n) + 1;
+			put_varint(b, (unsigned long long)v[i].i);
+			put_varint(b, n);
+			util_buf_add(b, v[i].s, n);
+			break;
+		default:
+			return -1;	/* not in records kept packed */
+		}
+	}
+	return 0;
+}
+
+static int
+get_varint(const unsigned char **p, const unsigned char *end, unsigned long long *u)
+{
+	*u = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*p >= end)
+			return -1;
+		*u |= (unsigned long long)(**p & 0x7f) << shift;
+		if (!(*(*p)++ & 0x80))
+			return 0;
+	}
+	return -1;
+}
+
+int
+rec_unpack(const void *data, size_t len, const struct rec_schema *sc, struct rec_val *v)
+{
+	const unsigned char *p = data, *end = p + len;
+	unsigned long long u, n;
+
+	memset(v, 0, sc->nfields * sizeof *v);
+	for (size_t i = 0; i < sc->nfields; i++) {
+		const struct rec_field *f = &sc->fields[i];
+		int tag;
+
+		if (p >= end)
+			return -1;
+		if ((tag = *p++) == PACK_UNSET || tag == PACK_NULL) {
+			if ((f->flags & REC_REQUIRED) && !(f->flags & REC_NULLABLE))
+				return -1;
+			v[i].set = tag == PACK_NULL;
+			continue;
+		}
+		if (tag != PACK_VALUE)
+			return -1;
+		v[i].set = 1;
+		switch (f->type) {
+		case REC_STR:
+			if (get_varint(&p, end, &n) != 0 || n == 0 || n > (size_t)(end - p) ||
+			    p[n - 1] != '\0' || memchr(p, '\0', n) != p + n - 1)
+				return -1;
+			v[i].s = (const char *)p;
+			p += n;
+			break;
+		case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
+			if (get_varint(&p, end, &u) != 0)
+				return -1;
+			v[i].i = (long long)(u >> 1) ^ -(long long)(u & 1);
+			break;
+		case REC_STRS:
+			if (get_varint(&p, end, &u) != 0 || get_varint(&p, end, &n) != 0 ||
+			    n > (size_t)(end - p) || u > n || (n > 0 && p[n - 1] != '\0'))
+				return -1;
+			/* as many strings as said */
+			for (size_t k = 0, c = 0; k < n; k++)
+				if (p[k] == '\0' && ++c > u)
+					return -1;
+			v[i].i = (long long)u;
+			v[i].s = (const char *)p;
+			p += n;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return p == end ? 0 : -1;
+}

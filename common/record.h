@@ -122,4 +122,15 @@ void rec_reader_free(struct rec_reader *r);
 int rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val *v, char *why,
     size_t whylen);
 
+/* Packed records (the SQLite stores): the values of a record in a compact
+ * binary form, by the schema: per field a tag (unknown, null, a value), then
+ * a string with its NUL (length first), a number as a zigzag varint, an
+ * array of strings as count, length and the strings. Strings, numbers and
+ * arrays only. rec_pack appends to b: 0, or -1 for a type it cannot pack.
+ * rec_unpack fills v (sc->nfields values) with pointers into data: 0, or -1
+ * for bytes that are no such record (damaged), required fields checked. */
+enum { PACK_UNSET, PACK_NULL, PACK_VALUE };
+int rec_pack(struct util_buf *b, const struct rec_schema *sc, const struct rec_val *v);
+int rec_unpack(const void *data, size_t len, const struct rec_schema *sc, struct rec_val *v);
+
 #endif

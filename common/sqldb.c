@@ -189,8 +189,11 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 		return -1;
 	}
 	sqlite3_busy_timeout(d->db, wait ? INT_MAX : 0);
-	/* Look-ups read pages through a mapping, not a system call each. */
-	sqlite3_exec(d->db, "PRAGMA mmap_size = 2147418112", NULL, NULL, NULL);
+	/* Look-ups read pages through a mapping, not a system call each; a
+	 * large run keeps the pages it changes in memory until its commit
+	 * (spilled to the WAL, pages are written again and again). */
+	sqlite3_exec(d->db, "PRAGMA mmap_size = 2147418112; PRAGMA cache_size = -262144", NULL,
+	    NULL, NULL);
 	/* Nothing is changed in a file that is not ours (WAL mode would). */
 	if (check_schema(d, LOOK) < 0)
 		return -1;
