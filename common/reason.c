@@ -144,7 +144,7 @@ const struct reason_desc reason_table[] = {
 #define POSTFIX_TEMPLOOKUP	"Postfix src/smtpd/smtpd_check.c (451 4.3.0 Temporary lookup failure)"
 #define RFC5321_TEMP	"RFC 5321 4.2.1 (4yz: the error condition is temporary; 'temporarily' says so in any reply)"
 #define GMX_SUPPORT	"GMX help: email returned as undeliverable (support.gmx.com ... bounce-reject.html: 'User has too many messages on server')"
-#define HMAILSERVER	"hMailServer source/Server/SMTP/ExternalDelivery.cpp (bounce texts, 'Tried %d time(s)')"
+#define HMAILSERVER	"hMailServer source/Server/SMTP/ExternalDelivery.cpp, SMTPClientConnection.cpp (bounce texts: 'hMailServer sent:', 'Remote server replied:', 'Tried %d time(s)')"
 #define KONTO_PL	"konto.pl help a2286: bounce reasons ('User not found', 'not a valid mailbox', 'No such user')"
 #define SITEPACKAGE	"Sitepackage (ESP) documentation: typical non-delivery messages per provider (GMX, Web.de, T-Online, ...)"
 #define PLESK		"Plesk: mail to a nonexistent user is returned with 'This address no longer accepts mail' (psa-locale-ru: 'этот адрес больше не принимает писем')"
@@ -197,6 +197,12 @@ static const struct phrase {
 	MARK(MK_RCPT, ">>> rcpt to", SENDMAIL_TRANS),
 	MARK(MK_RCPT, "does not like recipient", QMAIL_REMOTE),
 	MARK(MK_MAIL, "did not like our mail from", DMA),
+	/* hMailServer: "Remote server (%s) issued an error. hMailServer sent:
+	 * %s Remote server replied: %s", the command it sent last. */
+	MARK(MK_MAIL, "hmailserver sent: mail from", HMAILSERVER),
+	MARK(MK_RCPT, "hmailserver sent: rcpt to", HMAILSERVER),
+	MARK(MK_CONN, "hmailserver sent: ehlo", HMAILSERVER),
+	MARK(MK_CONN, "hmailserver sent: helo", HMAILSERVER),
 	/* The reply names the sender's domain or address: about the sender,
 	 * whatever the command ("550 5.1.1 Sender domain does not exist"). */
 	MARK(MK_MAIL, "sender domain", SENDER_SIDE),
@@ -243,6 +249,7 @@ static const struct phrase {
 	MARK(MK_QUOTE, "did not like our", DMA),
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
 	MARK(MK_QUOTE, "<<< ", SENDMAIL_TRANS),
+	MARK(MK_QUOTE, "remote server replied:", HMAILSERVER),
 	MARK(MK_TEMP, "try again later", POSTFIX_SMTPD),
 	MARK(MK_TEMP, "temporarily deferred", YAHOO),
 	MARK(MK_TEMP, "temporary failure", GLIBC_ERRNO),

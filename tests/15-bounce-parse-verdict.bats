@@ -258,4 +258,26 @@ postfix_dsn() {
 	EOT
 	run bounce-parse "$BATS_TEST_TMPDIR/qmail.eml"
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	# hMailServer names the command it sent last (SMTPClientConnection.cpp).
+	cat >"$BATS_TEST_TMPDIR/hms.eml" <<-'EOT'
+	From: mailer-daemon@mx.example.net
+	To: sender@example.net
+	Subject: Message undeliverable: test
+
+	Your message did not reach some or all of the intended recipients.
+
+	The following recipient(s) could not be reached:
+
+	nobody@example.org
+	   Error Type: SMTP
+	   Remote server (192.0.2.1) issued an error.
+	   hMailServer sent: RCPT TO:<nobody@example.org>
+	   Remote server replied: 542 nobody@example.org Rejected
+
+	EOT
+	run bounce-parse "$BATS_TEST_TMPDIR/hms.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	sed -i 's/hMailServer sent: RCPT TO:<nobody@example.org>/hMailServer sent: MAIL FROM:<sender@example.net>/; s/542 nobody@example.org Rejected/550 5.1.1 <sender@example.net>: User unknown/' "$BATS_TEST_TMPDIR/hms.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/hms.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
 }
