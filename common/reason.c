@@ -218,6 +218,7 @@ static const struct phrase {
 	MARK(MK_DATA, "after data", EXIM_SMTP),
 	MARK(MK_DATA, ">>> data", SENDMAIL_TRANS),
 	MARK(MK_DATA, "did not like our data", DMA),
+	MARK(MK_DATA, "did not like our final data", DMA),
 	MARK(MK_DATA, "failed after i sent the message", QMAIL_REMOTE),
 	MARK(MK_CONN, "initial server greeting", POSTFIX_SMTP),
 	MARKF(MK_CONN, "in reply to ehlo", POSTFIX_SMTP),
@@ -416,6 +417,8 @@ static const struct phrase {
 	P("securityerror", "starttls", RFC3207),
 	P("securityerror", "password not accepted", GMAIL),
 	P("securityerror", "invalid credentials", IANA_7_8),
+	/* DMA net.c: "SMTP login to %s failed" (its SMTP AUTH). */
+	P("securityerror", "smtp login to", DMA),
 	P("systemerror", "upstream error", HARAKA),
 	P("systemerror", "service currently unavailable", POSTFIX_SMTPD),
 	P("requireptr", "rdns", OPENSMTPD_CONF),
