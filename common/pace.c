@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "addr.h"
-#include "jsonl.h"
+#include "input.h"
+#include "record.h"
+#include "schema.h"
 #include "util.h"
 
 void
@@ -28,62 +30,61 @@ pace_load_list(struct pace *p, const char *path)
 	return 0;
 }
 
+struct throttle_ctx {
+	struct pace *p;
+	struct rec_reader rr;
+	struct rec_val v[ST_NFIELDS];
+};
+
+/* A record of bounce-stats by domain: its advice. Records of servers,
+ * statuses or days have no domain and say nothing of one. */
+static int
+throttle_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	struct throttle_ctx *c = ctx;
+	const struct rec_val *v = c->v;
+	char why[200], key[ADDR_MAX];
+	struct util_buf b = {0};
+	int rc = BK_OK, dom;
+
+	switch (rec_read(&c->rr, line, len, c->v, why, sizeof why)) {
+	case 0:
+		return BK_OK;
+	case -1:
+		util_locwarn(loc->file, loc->line, "%s", why);
+		return BK_ERR;
+	}
+	if (!v[ST_KEY].set || !v[ST_ADVICE].set || strcmp(v[ST_ADVICE].s, "throttle") != 0)
+		return BK_OK;
+	util_buf_adds(&b, "x@");
+	util_buf_adds(&b, v[ST_KEY].s);
+	if ((dom = addr_normalize(b.p, b.len, 0, key)) < 0) {
+		util_locwarn(loc->file, loc->line, "not a domain: %.80s", v[ST_KEY].s);
+		rc = BK_ERR;
+	} else {
+		hmap_put(&c->p->throttled, key + dom, strlen(key + dom), NULL)->num = 1;
+	}
+	util_buf_free(&b);
+	return rc;
+}
+
 int
 pace_load_throttle(struct pace *p, const char *path)
 {
+	struct throttle_ctx c;
 	FILE *fp = fopen(path, "r");
-	char *line = NULL, why[200];
-	size_t cap = 0;
-	ssize_t n;
-	unsigned long lineno = 0;
-	int rc = 0;
+	int status;
 
 	if (fp == NULL) {
 		util_warn("%s", path);
 		return -1;
 	}
-	while ((n = getline(&line, &cap, fp)) != -1) {
-		json_t *o;
-		const char *domain, *advice;
-		char key[ADDR_MAX];
-
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (strspn(line, " \t") == (size_t)n)
-			continue;
-		if ((o = jsonl_parse_object(line, (size_t)n, why, sizeof why)) == NULL) {
-			util_locwarn(path, lineno, "%s", why);
-			rc = -1;
-			continue;
-		}
-		/* Records of servers (rhost) or statuses say nothing of a domain. */
-		domain = jsonl_get_str(o, "domain");
-		advice = jsonl_get_str(o, "advice");
-		if (domain && advice && strcmp(advice, "throttle") == 0) {
-			struct util_buf b = {0};
-			int dom;
-
-			util_buf_addc(&b, 'x');
-			util_buf_addc(&b, '@');
-			util_buf_adds(&b, domain);
-			if ((dom = addr_normalize(b.p, b.len, 0, key)) < 0) {
-				util_locwarn(path, lineno, "not a domain: %.80s", domain);
-				rc = -1;
-			} else {
-				hmap_put(&p->throttled, key + dom, strlen(key + dom), NULL)->num = 1;
-			}
-			util_buf_free(&b);
-		}
-		json_decref(o);
-	}
-	if (ferror(fp)) {
-		util_warn("%s: read error", path);
-		rc = -1;
-	}
-	free(line);
+	c.p = p;
+	rec_reader_init(&c.rr, &schema_stats_domain);
+	status = input_lines(fp, path, throttle_line, &c);
+	rec_reader_free(&c.rr);
 	fclose(fp);
-	return rc;
+	return status == BK_OK ? 0 : -1;
 }
 
 void
