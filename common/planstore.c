@@ -489,7 +489,8 @@ plan_store_open(struct plan_store *st, const char *path, int flags)
 	memset(st, 0, sizeof *st);
 	st->path = path;
 	st->flags = flags;
-	st->ops = sqldb_is_db(path) ? &plan_store_sqlite_ops : &jsonl_ops;
+	st->ops = plan_store_is_pg(path) ? &plan_store_pg_ops :
+	    sqldb_is_db(path) ? &plan_store_sqlite_ops : &jsonl_ops;
 	if (st->ops->open(st, flags) != 0) {
 		st->ops->close(st);
 		st->ops = NULL;

@@ -54,8 +54,9 @@ struct plan_store {
 	void *impl;
 };
 
-/* Opens the store named path: an SQLite database for a name ending in
- * ".db", else the JSON-lines file. 0, or -1 with a message (nothing to
+/* Opens the store named path: a PostgreSQL database for a name starting
+ * "postgresql:" or "postgres:", an SQLite one for a name ending in ".db",
+ * else the JSON-lines file. 0, or -1 with a message (nothing to
  * close then). */
 int plan_store_open(struct plan_store *st, const char *path, int flags);
 int plan_store_load(struct plan_store *st, struct plan_set *s);
@@ -69,6 +70,8 @@ int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_
 int plan_store_commit(struct plan_store *st);
 void plan_store_close(struct plan_store *st);
 int plan_store_load_all(struct plan_store *st, struct plan_set *s);
+/* Whether path names a PostgreSQL store (planstore_pg.c). */
+int plan_store_is_pg(const char *path);
 
 /* The record of a plan as one JSON line. 0, or -1 on a write error. */
 int plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o);

@@ -16,5 +16,6 @@ void plan_format(struct util_buf *b, const struct plan *p, const struct plan_opt
 void plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
 
 extern const struct plan_store_ops plan_store_sqlite_ops;
+extern const struct plan_store_ops plan_store_pg_ops;
 
 #endif

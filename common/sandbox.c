@@ -736,7 +736,8 @@ sandbox_report(void)
 	}
 	if (entered & SANDBOX_LANDLOCK)
 		util_warnx("sandbox: Landlock ABI %d: files limited to those given%s%s",
-		    landlock_abi, landlock_abi >= 4 ? ", no TCP" : "",
+		    landlock_abi, landlock_abi >= 4 && !(net_kinds & SANDBOX_NET_TCP) ?
+		    ", no TCP" : "",
 		    landlock_abi >= 6 ? ", no signals to other processes" : "");
 	else
 		util_warnx("sandbox: files not limited: %s", landlock_why);

@@ -29,6 +29,7 @@ build	pkgconf	cmd:pkg-config
 build	libjansson-dev	pc:jansson
 build	zlib1g-dev	pc:zlib
 build	libsqlite3-dev	pc:sqlite3
+build	libpq-dev	pc:libpq
 test	bats	cmd:bats
 test	jq	cmd:jq
 test	mandoc	cmd:mandoc
@@ -38,6 +39,7 @@ test	bsdutils	cmd:script
 test	man-db	cmd:man
 test	bash-completion	file:/usr/share/bash-completion/bash_completion
 test	sqlite3	cmd:sqlite3
+test	postgresql	dpkg
 fuzz	clang	cmd:clang
 dev	valgrind	cmd:valgrind
 bench	libsisimai-perl	perl:Sisimai
