@@ -24,8 +24,9 @@ WARNFLAGS += -Werror
 endif
 # Evaluated once per make; `make check` and `make demo` run tools/deps.sh
 # first and the build in a sub-make, which looks again.
+# libpq: its header only; the PostgreSQL store loads it when it is used.
 PKG_CFLAGS := $(shell pkg-config --cflags jansson zlib sqlite3 libpq 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs jansson zlib sqlite3 libpq 2>/dev/null || echo -ljansson -lz -lsqlite3 -lpq)
+PKG_LIBS := $(shell pkg-config --libs jansson zlib sqlite3 2>/dev/null || echo -ljansson -lz -lsqlite3)
 ALL_CPPFLAGS = -D_POSIX_C_SOURCE=200809L -DBK_VERSION='"$(VERSION)"' -Icommon $(CPPFLAGS)
 ALL_CFLAGS = $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS) -pthread
 # Each object also lists the headers it includes (build/**/*.d, read below).

@@ -38,8 +38,68 @@
 #endif
 #endif
 #include <libpq-fe.h>
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* libpq is loaded when a run opens a PostgreSQL store, not linked: its
+ * libraries (TLS, Kerberos, LDAP) would cost every start of retry-plan and
+ * retry-due several times what the program does on a small state. The
+ * calls below go through this table (the macros after it). */
+#define PQ_FUNCS(X) X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) \
+	X(PQconninfoParse) X(PQerrorMessage) X(PQexec) X(PQexecPrepared) X(PQfinish) \
+	X(PQfreemem) X(PQgetisnull) X(PQgetlength) X(PQgetvalue) X(PQntuples) X(PQprepare) \
+	X(PQresultErrorMessage) X(PQresultStatus) X(PQserverVersion) \
+	X(PQsetNoticeProcessor) X(PQstatus)
+#define PQ_MEMBER(f) __typeof__(f) *f;
+static struct {
+	PQ_FUNCS(PQ_MEMBER)
+} pq;
+#define PQclear pq.PQclear
+#define PQconnectdbParams pq.PQconnectdbParams
+#define PQconninfoFree pq.PQconninfoFree
+#define PQconninfoParse pq.PQconninfoParse
+#define PQerrorMessage pq.PQerrorMessage
+#define PQexec pq.PQexec
+#define PQexecPrepared pq.PQexecPrepared
+#define PQfinish pq.PQfinish
+#define PQfreemem pq.PQfreemem
+#define PQgetisnull pq.PQgetisnull
+#define PQgetlength pq.PQgetlength
+#define PQgetvalue pq.PQgetvalue
+#define PQntuples pq.PQntuples
+#define PQprepare pq.PQprepare
+#define PQresultErrorMessage pq.PQresultErrorMessage
+#define PQresultStatus pq.PQresultStatus
+#define PQserverVersion pq.PQserverVersion
+#define PQsetNoticeProcessor pq.PQsetNoticeProcessor
+#define PQstatus pq.PQstatus
+
+/* Loads libpq once. 0, or -1 with a message. */
+static int
+load_libpq(const char *name)
+{
+	static int loaded;
+	void *h, *sym;
+
+	if (loaded)
+		return 0;
+	if ((h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		util_warnx("%s: a PostgreSQL state needs libpq (Debian: libpq5): %s", name,
+		    dlerror());
+		return -1;
+	}
+#define PQ_LOAD(f) \
+	if ((sym = dlsym(h, #f)) == NULL) { \
+		util_warnx("%s: libpq without %s: too old (9.5 or later needed)", name, #f); \
+		return -1; \
+	} \
+	memcpy(&(f), &sym, sizeof sym);	/* ISO C has no object -> function cast */
+	PQ_FUNCS(PQ_LOAD)
+#undef PQ_LOAD
+	loaded = 1;
+	return 0;
+}
 
 #define SCHEMA_VERSION 1
 /* pg_advisory_xact_lock(int, int) keys: "bkpl" and what is locked. */
@@ -81,8 +141,8 @@ static const char *const query_sql[NQ] = {
 	    " domain = $2, state = $3, due = $4, quiet = $5, ends = $6, rec = $7",
 	[Q_DEL] = "DELETE FROM bouncekit_plans WHERE rcpt = $1",
 	[Q_QUIET] = "SELECT rec FROM bouncekit_plans WHERE quiet IS NOT NULL AND quiet <= $1",
-	[Q_ENDS] = "SELECT rec FROM bouncekit_plans WHERE state = $1 AND ends IS NOT NULL"
-	    " AND ends <= $2",
+	[Q_ENDS] = ("SELECT rec FROM bouncekit_plans WHERE state = $1 AND ends IS NOT NULL"
+	    " AND ends <= $2"),
 	[Q_DOMAIN] = "SELECT rec FROM bouncekit_plans WHERE domain = $1 AND state = $2",
 	[Q_ALL] = "SELECT rec FROM bouncekit_plans ORDER BY id",
 };
@@ -230,24 +290,28 @@ schema_version(struct plan_store *st)
 	return n;
 }
 
-/* Makes the schema if no run did yet; runs racing here queue on the lock.
- * Its own transaction, before the run's. 0, or -1 reported. */
+/* Makes the schema if no run did yet; runs racing here queue on a session
+ * lock taken before the transaction, so that the transaction that looks
+ * again starts after the winner's commit and sees its tables (a lock taken
+ * inside it would leave the server's cache of names as it was). Before the
+ * run's own transaction. 0, or -1 reported (the lock goes with the
+ * connection). */
 static int
 make_schema(struct plan_store *st)
 {
 	char sql[96];
 	int v;
 
-	snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%d, %d)", LOCK_CLASS,
-	    LOCK_SCHEMA);
-	if (exec(st, sql) != 0)
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d, %d)", LOCK_CLASS, LOCK_SCHEMA);
+	if (exec(st, sql) != 0 || exec(st, "BEGIN") != 0)
 		return -1;
-	if ((v = schema_version(st)) < 0 || (v == 0 && exec(st, schema_sql) != 0)) {
-		exec(st, "ROLLBACK");
+	if ((v = schema_version(st)) < 0 || (v == 0 && exec(st, schema_sql) != 0))
 		return -1;
-	}
 	/* Version 1 is the first: later versions migrate forward here. */
-	return exec(st, "COMMIT");
+	if (exec(st, "COMMIT") != 0)
+		return -1;
+	snprintf(sql, sizeof sql, "SELECT pg_advisory_unlock(%d, %d)", LOCK_CLASS, LOCK_SCHEMA);
+	return exec(st, sql);
 }
 
 /* A password in the name would show in ps(1) and in diagnostics (which
@@ -257,10 +321,12 @@ check_conninfo(struct plan_store *st, const char *conninfo)
 {
 	int scheme = (int)(strchr(st->path, ':') - st->path);
 	char *err = NULL;
-	PQconninfoOption *opts = PQconninfoParse(conninfo, &err);
+	PQconninfoOption *opts;
 	int rc = 0;
 
-	if (opts == NULL) {
+	if (load_libpq(st->path) != 0)
+		return -1;
+	if ((opts = PQconninfoParse(conninfo, &err)) == NULL) {
 		/* libpq quotes the part it could not read: it may be a secret. */
 		util_warnx("%.*s:...: not a PostgreSQL connection URI (postgresql://[user@][host]"
 		    "[:port][/dbname][?param=value...]) or keyword=value list", scheme, st->path);
@@ -366,7 +432,7 @@ static int
 query(struct plan_store *st, int q, int n, const char *const *params, PGresult **res)
 {
 	struct pg_store *d = st->impl;
-	char name[8];
+	char name[16];
 	PGresult *r;
 
 	snprintf(name, sizeof name, "q%d", q);
@@ -459,7 +525,7 @@ static int
 pg_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct pg_store *d = st->impl;
-	char t[24], k[8];
+	char t[24], k[12];
 	const char *p[2] = { k, t };
 
 	if (d->empty)
@@ -484,7 +550,7 @@ static int
 pg_domain(struct plan_store *st, struct plan_set *s, const char *domain)
 {
 	struct pg_store *d = st->impl;
-	char k[8];
+	char k[12];
 	const char *p[2] = { domain, k };
 
 	if (d->empty)
@@ -576,7 +642,7 @@ pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {
 		const struct plan *p = plan_at(s, i);
 		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
-		char state[8], tdue[24], tquiet[24], tends[24];
+		char state[12], tdue[24], tquiet[24], tends[24];
 		const char *v[7];
 		PGresult *r;
 
