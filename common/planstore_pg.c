@@ -136,10 +136,15 @@ enum { Q_GET, Q_PUT, Q_DEL, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, NQ };
  * of its recipient, the rest skip what another run holds. */
 static const char *const query_sql[NQ] = {
 	[Q_GET] = "SELECT rec FROM bouncekit_plans WHERE rcpt = $1",
+	/* Arrays of the plans of a batch, in their order (ids follow it). */
 	[Q_PUT] = "INSERT INTO bouncekit_plans (rcpt, domain, state, due, quiet, ends, rec)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (rcpt) DO UPDATE SET"
-	    " domain = $2, state = $3, due = $4, quiet = $5, ends = $6, rec = $7",
-	[Q_DEL] = "DELETE FROM bouncekit_plans WHERE rcpt = $1",
+	    " SELECT rcpt, domain, state, due, quiet, ends, rec FROM unnest($1::text[],"
+	    " $2::text[], $3::smallint[], $4::bigint[], $5::bigint[], $6::bigint[],"
+	    " $7::text[]) WITH ORDINALITY AS t (rcpt, domain,"
+	    " state, due, quiet, ends, rec, n) ORDER BY n ON CONFLICT (rcpt) DO UPDATE SET"
+	    " domain = excluded.domain, state = excluded.state, due = excluded.due,"
+	    " quiet = excluded.quiet, ends = excluded.ends, rec = excluded.rec",
+	[Q_DEL] = "DELETE FROM bouncekit_plans WHERE rcpt = ANY ($1::text[])",
 	[Q_QUIET] = "SELECT rec FROM bouncekit_plans WHERE quiet IS NOT NULL AND quiet <= $1",
 	[Q_ENDS] = ("SELECT rec FROM bouncekit_plans WHERE state = $1 AND ends IS NOT NULL"
 	    " AND ends <= $2"),
@@ -562,7 +567,8 @@ pg_domain(struct plan_store *st, struct plan_set *s, const char *domain)
 /* The due plans in the order of their due time (waiting ones at next_retry,
  * unconfirmed claims claim_timeout after), ties by recipient, through a
  * cursor: a run that writes locks each row as it fetches it, skipping those
- * another run holds, so that it locks no more than it looks at. */
+ * another run holds, so that it locks no more than it looks at (a batch of
+ * 64: the rows past --limit that a run locked stay due, for the next run). */
 static int
 pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx)
@@ -585,7 +591,7 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	if (exec(st, sql) != 0)
 		return -1;
 	while (more && rc == 0) {
-		PGresult *r = PQexec(d->conn, "FETCH 256 FROM bouncekit_due");
+		PGresult *r = PQexec(d->conn, "FETCH 64 FROM bouncekit_due");
 		int n;
 
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -594,7 +600,7 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 			break;
 		}
 		n = PQntuples(r);
-		more = n == 256;
+		more = n == 64;
 		for (int i = 0; i < n; i++) {
 			struct plan *p = row_plan(st, s, r, i, 0);
 
@@ -615,15 +621,58 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	return rc;
 }
 
+/* Plans go back in statements of up to PUT_BATCH, each column as an array
+ * (unnest), so that a run's writes cost a few round trips, not one each. */
+#define PUT_BATCH 1000
+
+/* An element of a text[] literal: quoted, " and \\ escaped. */
 static void
-fmt_time(char *buf, size_t len, const char **param, int64_t t)
+array_text(struct util_buf *a, const char *v, size_t n)
 {
-	if (t == PLAN_NOTIME) {
-		*param = NULL;
-		return;
+	util_buf_addc(a, a->len == 0 ? '{' : ',');
+	util_buf_addc(a, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '"' || v[i] == '\\')
+			util_buf_addc(a, '\\');
+		util_buf_addc(a, v[i]);
 	}
-	snprintf(buf, len, "%lld", (long long)t);
-	*param = buf;
+	util_buf_addc(a, '"');
+}
+
+/* An element of a bigint[] literal, NULL for no time. */
+static void
+array_time(struct util_buf *a, int64_t t)
+{
+	char num[24];
+
+	util_buf_addc(a, a->len == 0 ? '{' : ',');
+	if (t == PLAN_NOTIME)
+		util_buf_adds(a, "NULL");
+	else {
+		snprintf(num, sizeof num, "%lld", (long long)t);
+		util_buf_adds(a, num);
+	}
+}
+
+enum { A_RCPT, A_DOMAIN, A_STATE, A_DUE, A_QUIET, A_ENDS, A_REC, NA };
+
+/* Runs query q with the arrays (closed here) and empties them. */
+static int
+put_batch(struct plan_store *st, int q, struct util_buf *a, int na)
+{
+	const char *v[NA];
+	PGresult *r;
+
+	for (int k = 0; k < na; k++) {
+		util_buf_addc(&a[k], '}');
+		v[k] = util_buf_str(&a[k]);
+	}
+	if (query(st, q, na, v, &r) != 0)
+		return -1;
+	PQclear(r);
+	for (int k = 0; k < na; k++)
+		a[k].len = 0;
+	return 0;
 }
 
 /* The plans of the run that changed go back, the removed ones go: the
@@ -632,26 +681,28 @@ static int
 pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct pg_store *d = st->impl;
-	struct util_buf b = {0};
+	struct util_buf b = {0}, a[NA], del = {0};
+	size_t nput = 0, ndel = 0;
 	int rc = 0;
 
 	/* A retry-due run writes only rows it locked as it read them; any
 	 * other run (retry-plan, --import) writes under the writer lock. */
 	if (!d->claims && take_writer(st) != 0)
 		return -1;
+	memset(a, 0, sizeof a);
 	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {
 		const struct plan *p = plan_at(s, i);
 		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
-		char state[12], tdue[24], tquiet[24], tends[24];
-		const char *v[7];
-		PGresult *r;
+		const char *dom = plan_domain(p);
 
 		if (!(p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)))
 			continue;
-		v[0] = p->rcpt;
 		if (p->flags & PLAN_F_REMOVED) {
-			if ((rc = query(st, Q_DEL, 1, v, &r)) == 0)
-				PQclear(r);
+			array_text(&del, p->rcpt, strlen(p->rcpt));
+			if (++ndel == PUT_BATCH) {
+				rc = put_batch(st, Q_DEL, &del, 1);
+				ndel = 0;
+			}
 			continue;
 		}
 		if (p->state == PLAN_WAITING)
@@ -666,16 +717,25 @@ pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 			ends = p->since;
 		b.len = 0;
 		plan_format(&b, p, o);
-		snprintf(state, sizeof state, "%d", p->state);
-		v[1] = plan_domain(p);
-		v[2] = state;
-		fmt_time(tdue, sizeof tdue, &v[3], due);
-		fmt_time(tquiet, sizeof tquiet, &v[4], quiet);
-		fmt_time(tends, sizeof tends, &v[5], ends);
-		v[6] = util_buf_str(&b);
-		if ((rc = query(st, Q_PUT, 7, v, &r)) == 0)
-			PQclear(r);
+		array_text(&a[A_RCPT], p->rcpt, strlen(p->rcpt));
+		array_text(&a[A_DOMAIN], dom, strlen(dom));
+		array_time(&a[A_STATE], p->state);
+		array_time(&a[A_DUE], due);
+		array_time(&a[A_QUIET], quiet);
+		array_time(&a[A_ENDS], ends);
+		array_text(&a[A_REC], b.p, b.len);
+		if (++nput == PUT_BATCH) {
+			rc = put_batch(st, Q_PUT, a, NA);
+			nput = 0;
+		}
 	}
+	if (rc == 0 && nput > 0)
+		rc = put_batch(st, Q_PUT, a, NA);
+	if (rc == 0 && ndel > 0)
+		rc = put_batch(st, Q_DEL, &del, 1);
+	for (int k = 0; k < NA; k++)
+		util_buf_free(&a[k]);
+	util_buf_free(&del);
 	util_buf_free(&b);
 	return rc;
 }

@@ -21,7 +21,7 @@ as_pg() {
 
 pg_start() {
 	as_pg "$PGBIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -t 60 \
-	    -o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' -p 5432" \
+	    -o "-c listen_addresses='' -c unix_socket_directories='$PG_DIR' -c unix_socket_permissions=0700 -p 5432" \
 	    start >/dev/null
 }
 
@@ -102,6 +102,10 @@ steps() {
 }
 
 @test "a postgresql: state: the same plans, due lists and --dump as a JSON-lines one, byte for byte" {
+	# Quotes, backslashes, braces, commas and non-ASCII in what a plan keeps.
+	head -1 ev.jsonl | jq -c '.rcpt = "r\u00e9n\u00e9+{x}@d1.example" |
+	    .msgid = "<a\"b\\\\c,{NULL}@x>" | .from = "\"Ren\u00e9\" <r@x>"' >>ev.jsonl
+	tail -1 ev.jsonl | grep -q 'NULL'
 	steps s.jsonl f
 	steps "$S" p
 	[ -s f.plan1 ] && [ -s f.due1 ] && [ -s f.due2 ] && [ -s f.dry ]
@@ -111,6 +115,8 @@ steps() {
 	done
 	retry-plan -s "$S" --dump >dump.jsonl
 	cmp s.jsonl dump.jsonl
+	# (read back from the database by retry-due)
+	grep -q 'NULL' p.due2
 	# The environment form names the same database.
 	PGDATABASE=$DB retry-plan -s postgresql: --dump | cmp - s.jsonl
 	# --import into another database, then --dump: the file again.

@@ -1,0 +1,89 @@
+#!/bin/sh
+# Plans from several hosts at once: the same work on an SQLite state (.db,
+# where runs queue on the database's lock) and on a PostgreSQL one (a
+# throwaway cluster on a Unix socket, started and stopped here):
+# - plans merged per second from 4 concurrent retry-plan -w writers, each
+#   with its own events (BENCH_PG_EVENTS in all, 40,000 by default);
+# - claims per second from 2 concurrent retry-due runs over the plans due,
+#   each with --limit half of them (as workers that share the work do).
+# Wall seconds of the whole round, so the figures include the waiting.
+#   sh bench/bench-store-pg.sh OUTDIR
+set -eu
+out=${1:-bench/out}
+here=$(cd "$(dirname "$0")" && pwd)
+gen="$here/../tests/fixtures/retry/gen-events.awk"
+n=${BENCH_PG_EVENTS:-40000}
+export TZ=UTC
+
+pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
+	echo "skipped: no PostgreSQL server (apt-get install postgresql)"
+	exit 0
+fi
+d="$out/store-pg"
+rm -rf "$d"
+mkdir -p "$d"
+chmod 700 "$d"
+# The cluster: as nobody when we are root (the server refuses root).
+pgdir=$(mktemp -d /tmp/bouncekit-bench-pg.XXXXXX)
+chmod 755 "$pgdir"
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		(cd "$pgdir" && runuser -u nobody -- "$@")
+	else
+		"$@"
+	fi
+}
+[ "$(id -u)" != 0 ] || chown nobody "$pgdir"
+cleanup() {
+	as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -m fast -w stop >/dev/null 2>&1 || true
+	rm -rf "$pgdir"
+}
+trap cleanup EXIT
+as_pg "$pgbin/initdb" -D "$pgdir/data" -U bk --auth=trust -E UTF8 --no-locale -N \
+    >"$d/initdb.log" 2>&1
+as_pg "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$pgdir' -c unix_socket_permissions=0700" start >/dev/null
+export PGHOST="$pgdir" PGUSER=bk PGDATABASE=postgres
+
+users=$((n / 4))
+awk -v n="$n" -v users=$users -v month=2026-10 -f "$gen" >"$d/events.jsonl"
+# Each writer its own quarter of the recipients (its MTA's).
+awk -v d="$d" '{ match($0, /"rcpt":"[^"]*"/); h = 0
+	for (i = RSTART; i < RSTART + RLENGTH; i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789@.", substr($0, i, 1))) % 4
+	print > (d "/part." h) }' "$d/events.jsonl"
+
+# now SECONDS: wall clock with fractions.
+now() { date +%s.%N; }
+
+for store in "$d/state.db" "postgresql:"; do
+	name=$(case $store in postgresql:*) echo PostgreSQL ;; *) echo SQLite ;; esac)
+	t0=$(now)
+	for i in 0 1 2 3; do
+		nice retry-plan -w -S 1 -n 2026-11-01T00:00:00Z -s "$store" "$d/part.$i" \
+		    >"$d/merged.$i" &
+	done
+	wait
+	t1=$(now)
+	plans=$(cat "$d"/merged.* | wc -l)
+	awk -v name="$name" -v p="$plans" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {
+		printf "%-10s 4 writers: %d events, %d plans merged in %.2f s: %.0f plans/s\n",
+		    name, n, p, b - a, p / (b - a) }'
+	due=$(retry-due -N -n 2026-11-20T00:00:00Z -s "$store" | wc -l)
+	half=$(((due + 1) / 2))
+	t0=$(now)
+	nice retry-due -w -L $half -n 2026-11-20T00:00:00Z -s "$store" >"$d/due.a" &
+	nice retry-due -w -L $half -n 2026-11-20T00:00:00Z -s "$store" >"$d/due.b" &
+	wait
+	t1=$(now)
+	a=$(wc -l <"$d/due.a")
+	b=$(wc -l <"$d/due.b")
+	# A run locks the rows it fetches (64 at a time): those past its
+	# --limit stay due for the next run, the other run passes them over.
+	[ $((a + b)) -eq "$due" ] || echo "$name: $due due, $((due - a - b)) left due for the next run"
+	[ -z "$(cat "$d/due.a" "$d/due.b" | sed 's/.*"rcpt":"\([^"]*\)".*/\1/' | sort | uniq -d)" ] ||
+	    echo "$name: a plan handed out twice!"
+	awk -v name="$name" -v a="$t0" -v b="$t1" -v x="$a" -v y="$b" 'BEGIN {
+		printf "%-10s 2 retry-due runs: %d + %d claims in %.2f s: %.0f claims/s\n",
+		    name, x, y, b - a, (x + y) / (b - a) }'
+done
