@@ -660,7 +660,7 @@ enum { A_RCPT, A_DOMAIN, A_STATE, A_DUE, A_QUIET, A_ENDS, A_REC, NA };
 static int
 put_batch(struct plan_store *st, int q, struct util_buf *a, int na)
 {
-	const char *v[NA];
+	const char *v[NA] = { NULL };
 	PGresult *r;
 
 	for (int k = 0; k < na; k++) {
