@@ -163,7 +163,7 @@ struct pg_store {
 	int empty;		/* read only, no schema yet: no plans */
 	int in_txn;
 	int writer;		/* holds the writer lock */
-	int claims;		/* due was asked: a retry-due run, rows locked as read */
+	int read;		/* rows were read (locked, in a writing run) */
 	int prepared[NQ];
 	int failed;		/* a failure was reported: the run is over */
 };
@@ -494,9 +494,11 @@ bad:
 static int
 bring(struct plan_store *st, struct plan_set *s, int q, int n, const char *const *params)
 {
+	struct pg_store *d = st->impl;
 	PGresult *r;
 	int rc = 0;
 
+	d->read = 1;
 	if (query(st, q, n, params, &r) != 0)
 		return -1;
 	for (int i = 0; i < PQntuples(r) && rc == 0; i++)
@@ -580,7 +582,7 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 
 	if (d->empty)
 		return 0;
-	d->claims = 1;
+	d->read = 1;
 	/* Numbers only: written into the text. */
 	snprintf(sql, sizeof sql, "DECLARE bouncekit_due NO SCROLL CURSOR FOR"
 	    " SELECT rec FROM bouncekit_plans WHERE due IS NOT NULL AND"
@@ -685,9 +687,12 @@ pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	size_t nput = 0, ndel = 0;
 	int rc = 0;
 
-	/* A retry-due run writes only rows it locked as it read them; any
-	 * other run (retry-plan, --import) writes under the writer lock. */
-	if (!d->claims && take_writer(st) != 0)
+	/* A run that read rows writes only those it locked as it read them,
+	 * and new plans only after a look-up took the writer lock; a run that
+	 * writes plans it did not read here (--import) takes it now. A run
+	 * that holds rows never waits for the writer lock: that could close a
+	 * cycle with a writer waiting for one of its rows. */
+	if (!d->read && take_writer(st) != 0)
 		return -1;
 	memset(a, 0, sizeof a);
 	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {

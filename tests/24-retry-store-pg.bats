@@ -201,6 +201,31 @@ steps() {
 	retry-plan -s "postgresql:dbname=${DB}b" --dump | sort | cmp - before
 }
 
+@test "retry-plan runs with and without events and retry-due runs at once: all go through" {
+	awk -v n=6000 -v users=1500 -f "$R/gen-events.awk" >ev.jsonl
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s "$S" ev.jsonl >/dev/null
+	retry-due -n 2026-11-09T00:00:00Z -s "$S" >claimed
+	[ -s claimed ]
+	# Later, the claims have been quiet for a week: every run ages them,
+	# and the runs with events look up the same recipients.
+	awk -v n=2000 -v users=1500 -v month=2026-11 -f "$R/gen-events.awk" |
+	    sed 's/2026-11-0/2026-11-1/' >late.jsonl
+	pids=""
+	for i in 1 2 3; do
+		retry-plan -w -S 1 -n 2026-11-20T00:00:00Z -s "$S" </dev/null >"e.$i" 2>"err.e$i" &
+		pids="$pids $!"
+		retry-plan -w -S 1 -n 2026-11-20T00:00:00Z -s "$S" late.jsonl >"p.$i" 2>"err.p$i" &
+		pids="$pids $!"
+		retry-due -n 2026-11-20T00:00:00Z -s "$S" >"d.$i" 2>"err.d$i" &
+		pids="$pids $!"
+	done
+	for p in $pids; do
+		wait "$p" || { cat err.*; false; }
+	done
+	[ -z "$(cat err.*)" ]
+	[ -z "$(cat d.* | jq -r .rcpt | sort | uniq -d)" ]
+}
+
 @test "a retry-plan run holding the store: another fails without --wait, waits with it" {
 	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s "$S" "$R/events.jsonl" >/dev/null
 	"$PGBIN/psql" -X -q -d "$DB" -c "SELECT pg_advisory_lock($((0x626b706c)), 2), pg_sleep(3)" \
