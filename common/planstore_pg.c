@@ -28,6 +28,7 @@
  * libpq reads it from PGPASSFILE (~/.pgpass) or a service file instead. */
 #include "planstore.h"
 #include "planstore_int.h"
+#include "hmap.h"
 #include "sandbox.h"
 #include "schema.h"
 #include "util.h"
@@ -166,7 +167,12 @@ struct pg_store {
 	int read;		/* rows were read (locked, in a writing run) */
 	int prepared[NQ];
 	int failed;		/* a failure was reported: the run is over */
+	/* Recipients looked up without a plan: under the writer lock nobody
+	 * else adds one, so each costs one round trip a run (bounded). */
+	struct hmap absent;
 };
+
+#define ABSENT_MAX 200000
 
 int
 plan_store_is_pg(const char *path)
@@ -525,7 +531,18 @@ pg_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 		return 0;
 	if (take_writer(st) != 0)
 		return -1;
-	return bring(st, s, Q_GET, 1, &rcpt);
+	if (hmap_find(&d->absent, rcpt, strlen(rcpt)) != HMAP_NONE)
+		return 0;
+	if (bring(st, s, Q_GET, 1, &rcpt) != 0)
+		return -1;
+	if (plan_find_any(s, rcpt) == NULL) {
+		if (d->absent.count >= ABSENT_MAX) {
+			hmap_free(&d->absent, NULL);
+			memset(&d->absent, 0, sizeof d->absent);
+		}
+		hmap_add(&d->absent, rcpt, strlen(rcpt), NULL);
+	}
+	return 0;
 }
 
 static int
@@ -766,6 +783,7 @@ pg_close(struct plan_store *st)
 	/* Closing the connection rolls back what was not committed. */
 	if (d->conn)
 		PQfinish(d->conn);
+	hmap_free(&d->absent, NULL);
 	rec_reader_free(&d->rd);
 	free(d);
 	st->impl = NULL;
