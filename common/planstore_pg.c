@@ -586,8 +586,9 @@ pg_domain(struct plan_store *st, struct plan_set *s, const char *domain)
 /* The due plans in the order of their due time (waiting ones at next_retry,
  * unconfirmed claims claim_timeout after), ties by recipient, through a
  * cursor: a run that writes locks each row as it fetches it, skipping those
- * another run holds, so that it locks no more than it looks at (a batch of
- * 64: the rows past --limit that a run locked stay due, for the next run). */
+ * another run holds, so that it locks no more than it reads (64 at a time):
+ * the rows a run read and did not hand out (--limit, pacing) are free again
+ * at its commit, and stay due for the next run. */
 static int
 pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx)
