@@ -127,10 +127,33 @@ plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
 	with_rec(p, o, format_rec, b);
 }
 
+/* The wire numbers of the plan record's fields in a database (rec_pack):
+ * kept for ever. A new field goes at the end of this list, wherever it goes
+ * in the record. */
+static const char *const plan_wire_keys[] = {
+	"rcpt", "domain", "state", "status", "reason", "attempts", "max_attempts",
+	"first_bounce", "last_bounce", "last_attempt", "next_retry", "claimed_at",
+	"resolved_at", "msgids", "from", "rule", "schedule", "basis", "retry_at", "pause",
+	"expires", "delays", "last_event", "since", "seen_upto", "seen", "refused",
+};
+
+const unsigned char *
+plan_wire(void)
+{
+	static unsigned char wire[PL_NFIELDS];
+
+	if (wire[0] == 0)
+		for (size_t i = 0; i < PL_NFIELDS; i++)
+			for (size_t k = 0; k < sizeof plan_wire_keys / sizeof plan_wire_keys[0]; k++)
+				if (strcmp(schema_plan.fields[i].key, plan_wire_keys[k]) == 0)
+					wire[i] = (unsigned char)(k + 1);
+	return wire;
+}
+
 static int
 pack_rec(const struct rec_val *v, void *b)
 {
-	return rec_pack(b, &schema_plan, v);
+	return rec_pack(b, &schema_plan, plan_wire(), v);
 }
 
 void

@@ -12,6 +12,8 @@
 int plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen);
 /* The record of p appended to b (no line end). */
 void plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
+/* The wire numbers of the plan schema's fields (rec_pack). */
+const unsigned char *plan_wire(void);
 /* The record of p appended to b packed (rec_pack). */
 void plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
 

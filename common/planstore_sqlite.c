@@ -102,7 +102,7 @@ row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
 	if (rec == NULL)
 		goto bad;
 	/* Packed since bouncekit 0.3; the record's text before. */
-	if (packed ? rec_unpack(rec, (size_t)len, &schema_plan, v) != 0 :
+	if (packed ? rec_unpack(rec, (size_t)len, &schema_plan, plan_wire(), v) != 0 :
 	    rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0)
 		goto bad;
 	if ((p = plan_find_any(s, v[PL_RCPT].s)) != NULL)

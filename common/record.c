@@ -282,18 +282,45 @@ put_varint(struct util_buf *b, unsigned long long u)
 	} while (u > 0);
 }
 
-int
-rec_pack(struct util_buf *b, const struct rec_schema *sc, const struct rec_val *v)
+static size_t
+varint_len(unsigned long long u)
 {
+	size_t n = 1;
+
+	while (u > 0x7f)
+		u >>= 7, n++;
+	return n;
+}
+
+static unsigned long long
+zigzag(long long i)
+{
+	return ((unsigned long long)i << 1) ^ (unsigned long long)(i >> 63);
+}
+
+int
+rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned char *wire,
+    const struct rec_val *v)
+{
+	size_t count = 0;
+
+	/* How many fields follow: a record cut short is told. */
+	for (size_t i = 0; i < sc->nfields; i++)
+		count += v[i].set != 0;
+	put_varint(b, count);
 	for (size_t i = 0; i < sc->nfields; i++) {
 		const struct rec_field *f = &sc->fields[i];
-		size_t n;
+		size_t n = 0;
 
-		if (!v[i].set || (v[i].s == NULL && (f->type == REC_STR || f->type == REC_STRS))) {
-			util_buf_addc(b, (char)(v[i].set ? PACK_NULL : PACK_UNSET));
+		if (!v[i].set)
+			continue;	/* unknown: not there */
+		if (wire[i] == 0)
+			return -1;
+		if (v[i].s == NULL && (f->type == REC_STR || f->type == REC_STRS)) {
+			put_varint(b, (unsigned long long)wire[i] << 1 | 1);	/* null */
 			continue;
 		}
-		util_buf_addc(b, PACK_VALUE);
+		put_varint(b, (unsigned long long)wire[i] << 1);
 		switch (f->type) {
 		case REC_STR:
 			n = strlen(v[i].s) + 1;
@@ -301,15 +328,14 @@ rec_pack(struct util_buf *b, const struct rec_schema *sc, const struct rec_val *
 			util_buf_add(b, v[i].s, n);
 			break;
 		case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
-			/* zigzag: small negative numbers stay short */
-			put_varint(b, ((unsigned long long)v[i].i << 1) ^ (unsigned long long)(v[i].i >> 63));
+			put_varint(b, varint_len(zigzag(v[i].i)));
+			put_varint(b, zigzag(v[i].i));
 			break;
 		case REC_STRS:
-			n = 0;
 			for (long long k = 0; k < v[i].i; k++)
 				n += strlen(v[i].s + n) + 1;
+			put_varint(b, varint_len((unsigned long long)v[i].i) + n);
 			put_varint(b, (unsigned long long)v[i].i);
-			put_varint(b, n);
 			util_buf_add(b, v[i].s, n);
 			break;
 		default:
@@ -333,56 +359,78 @@ get_varint(const unsigned char **p, const unsigned char *end, unsigned long long
 	return -1;
 }
 
+/* The value of field f from its n bytes at p into val. 0, or -1. */
+static int
+unpack_value(const struct rec_field *f, const unsigned char *p, size_t n, struct rec_val *val)
+{
+	const unsigned char *end = p + n;
+	unsigned long long u;
+
+	switch (f->type) {
+	case REC_STR:
+		if (n == 0 || p[n - 1] != '\0' || memchr(p, '\0', n) != p + n - 1)
+			return -1;
+		val->s = (const char *)p;
+		return 0;
+	case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
+		if (get_varint(&p, end, &u) != 0 || p != end)
+			return -1;
+		val->i = (long long)(u >> 1) ^ -(long long)(u & 1);
+		return 0;
+	case REC_STRS:
+		if (get_varint(&p, end, &u) != 0 || u > (size_t)(end - p) ||
+		    (end > p && end[-1] != '\0'))
+			return -1;
+		n = 0;
+		for (const unsigned char *q = p; q < end; q++)
+			n += *q == '\0';
+		if (n != u)
+			return -1;
+		val->i = (long long)u;
+		val->s = (const char *)p;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 int
-rec_unpack(const void *data, size_t len, const struct rec_schema *sc, struct rec_val *v)
+rec_unpack(const void *data, size_t len, const struct rec_schema *sc, const unsigned char *wire,
+    struct rec_val *v)
 {
 	const unsigned char *p = data, *end = p + len;
-	unsigned long long u, n;
+	unsigned long long key, n, count;
 
 	memset(v, 0, sc->nfields * sizeof *v);
-	for (size_t i = 0; i < sc->nfields; i++) {
-		const struct rec_field *f = &sc->fields[i];
-		int tag;
+	if (get_varint(&p, end, &count) != 0)
+		return -1;
+	for (; count > 0; count--) {
+		size_t i;
 
-		if (p >= end)
+		if (get_varint(&p, end, &key) != 0 || (key >> 1) == 0 || key >> 1 > 255)
 			return -1;
-		if ((tag = *p++) == PACK_UNSET || tag == PACK_NULL) {
-			if ((f->flags & REC_REQUIRED) && !(f->flags & REC_NULLABLE))
-				return -1;
-			v[i].set = tag == PACK_NULL;
+		for (i = 0; i < sc->nfields && wire[i] != key >> 1; i++)
+			;
+		if (key & 1) {
+			/* null: a string that is there as null */
+			if (i < sc->nfields)
+				v[i].set = 1;
 			continue;
 		}
-		if (tag != PACK_VALUE)
+		if (get_varint(&p, end, &n) != 0 || n > (size_t)(end - p))
 			return -1;
-		v[i].set = 1;
-		switch (f->type) {
-		case REC_STR:
-			if (get_varint(&p, end, &n) != 0 || n == 0 || n > (size_t)(end - p) ||
-			    p[n - 1] != '\0' || memchr(p, '\0', n) != p + n - 1)
+		/* A field of another version's schema: skipped. */
+		if (i < sc->nfields) {
+			if (v[i].set || unpack_value(&sc->fields[i], p, (size_t)n, &v[i]) != 0)
 				return -1;
-			v[i].s = (const char *)p;
-			p += n;
-			break;
-		case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
-			if (get_varint(&p, end, &u) != 0)
-				return -1;
-			v[i].i = (long long)(u >> 1) ^ -(long long)(u & 1);
-			break;
-		case REC_STRS:
-			if (get_varint(&p, end, &u) != 0 || get_varint(&p, end, &n) != 0 ||
-			    n > (size_t)(end - p) || u > n || (n > 0 && p[n - 1] != '\0'))
-				return -1;
-			/* as many strings as said */
-			for (size_t k = 0, c = 0; k < n; k++)
-				if (p[k] == '\0' && ++c > u)
-					return -1;
-			v[i].i = (long long)u;
-			v[i].s = (const char *)p;
-			p += n;
-			break;
-		default:
-			return -1;
+			v[i].set = 1;
 		}
+		p += n;
 	}
-	return p == end ? 0 : -1;
+	if (p != end)
+		return -1;
+	for (size_t i = 0; i < sc->nfields; i++)
+		if ((sc->fields[i].flags & REC_REQUIRED) && !v[i].set)
+			return -1;
+	return 0;
 }

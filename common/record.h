@@ -123,14 +123,20 @@ int rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val 
     size_t whylen);
 
 /* Packed records (the SQLite stores): the values of a record in a compact
- * binary form, by the schema: per field a tag (unknown, null, a value), then
- * a string with its NUL (length first), a number as a zigzag varint, an
- * array of strings as count, length and the strings. Strings, numbers and
- * arrays only. rec_pack appends to b: 0, or -1 for a type it cannot pack.
+ * binary form. The number of fields, then each field: its wire number
+ * (wire[i] for field i of sc: numbers a store keeps for ever, a new field
+ * taking a new one), its length and its value: a string with its NUL, a
+ * number as a zigzag varint, an array of strings as its count and the
+ * strings; or the number alone, with the null bit, for a string there as
+ * null. Records packed by another version read the same: fields unknown to
+ * the reader are skipped, missing ones are unknown. Strings, numbers and
+ * arrays only. rec_pack appends to b: 0, or -1 for a field it cannot pack.
  * rec_unpack fills v (sc->nfields values) with pointers into data: 0, or -1
- * for bytes that are no such record (damaged), required fields checked. */
-enum { PACK_UNSET, PACK_NULL, PACK_VALUE };
-int rec_pack(struct util_buf *b, const struct rec_schema *sc, const struct rec_val *v);
-int rec_unpack(const void *data, size_t len, const struct rec_schema *sc, struct rec_val *v);
+ * for bytes that are no such record (damaged, cut short; required fields
+ * checked). */
+int rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned char *wire,
+    const struct rec_val *v);
+int rec_unpack(const void *data, size_t len, const struct rec_schema *sc,
+    const unsigned char *wire, struct rec_val *v);
 
 #endif
