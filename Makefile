@@ -1,6 +1,6 @@
 # bouncekit: small C programs that read and write JSON lines about bounces.
 # The one place of the version: every program's --version, the man pages as
-# installed (.Os) and debian/changelog follow it (tests/03-release.bats).
+# installed (.Os) and debian/changelog follow it (tests/05-release.bats).
 VERSION = 0.2.0
 
 PREFIX ?= /usr/local

@@ -17,7 +17,7 @@
 # Debian package, and how to tell it is there without dpkg (cmd:NAME for a
 # command in PATH, pc:NAME for a pkg-config module, perl:MODULE, file:PATH,
 # or dpkg to ask dpkg-query). If it is a build dependency of the package,
-# also add it to Build-Depends in debian/control (tests/03-release.bats
+# also add it to Build-Depends in debian/control (tests/05-release.bats
 # checks that the two agree).
 set -u
 
