@@ -36,4 +36,17 @@ ascii_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* The value of a hexadecimal digit of either case, -1 for any other byte. */
+static inline int
+ascii_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

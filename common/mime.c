@@ -332,19 +332,6 @@ mime_param(const char *v, size_t n, const char *name, struct util_buf *out)
 	return 0;
 }
 
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 void
 mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 {
@@ -367,8 +354,8 @@ mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 			i += run - 1;
 			continue;
 		}
-		if (i + 2 < n && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		if (i + 2 < n && (hi = ascii_hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (lo = ascii_hexval((unsigned char)s[i + 2])) >= 0) {
 			*o++ = (char)(hi * 16 + lo);
 			i += 2;
 			continue;
@@ -483,8 +470,8 @@ encoded_word(const char *s, size_t n, struct util_buf *out)
 			if (s[k] == '_')
 				util_buf_addc(&raw, ' ');
 			else if (s[k] == '=' && k + 2 < te &&
-			    (hi = hexval((unsigned char)s[k + 1])) >= 0 &&
-			    (lo = hexval((unsigned char)s[k + 2])) >= 0) {
+			    (hi = ascii_hexval((unsigned char)s[k + 1])) >= 0 &&
+			    (lo = ascii_hexval((unsigned char)s[k + 2])) >= 0) {
 				util_buf_addc(&raw, (char)(hi * 16 + lo));
 				k += 2;
 			} else

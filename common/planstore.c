@@ -4,6 +4,7 @@
 #include "planstore_int.h"
 #include "sqldb.h"
 #include "afile.h"
+#include "ascii.h"
 #include "input.h"
 #include "reason.h"
 #include "schema.h"
@@ -164,16 +165,6 @@ plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
 
 /* --- reading the state --- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* The plan of a record read: checked whole before it goes into s. */
 int
 plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen)
@@ -249,7 +240,7 @@ plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t why
 			uint32_t word[2] = { 0, 0 };
 
 			for (int i = 0; i < 16; i++) {
-				int h = hexval((unsigned char)str[i]);
+				int h = ascii_hexval((unsigned char)str[i]);
 
 				if (h < 0) {
 					snprintf(why, whylen, "\"seen\" is not a list of "
