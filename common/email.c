@@ -307,6 +307,24 @@ leaf(void *arg, const struct mime_part *p)
 	if (kind == PART_OTHER || (kind == PART_ORIGINAL && m->has_orig) ||
 	    (kind == PART_TEXT && p->depth > 4))
 		return;
+	/* A notice sent on inside another (by a gateway, or by a list manager
+	 * that could not read it): its own RFC 6522 report is the one, and its
+	 * returned message the original. The header is read only if it names
+	 * a report, and one level down at most. */
+	if (kind == PART_ORIGINAL && m->nested == 0 && m->dsn.len == 0 &&
+	    m->arf.len == 0 && strcmp(p->ctype, "message/rfc822") == 0) {
+		const char *end = p->body, *lim = p->body + (p->bodylen < 16384 ? p->bodylen : 16384);
+
+		while ((end = memchr(end, '\n', (size_t)(lim - end))) != NULL && end + 1 < lim &&
+		    end[1] != '\n')
+			end++;
+		if (end != NULL && util_memcasemem(p->body, (size_t)(end - p->body),
+		    "multipart/report") != NULL) {
+			m->nested = 1;
+			mime_walk(p->body, p->bodylen, leaf, m);
+			return;
+		}
+	}
 	cte = reuse(&kept.cte);
 	mime_header_get(p->header, "content-transfer-encoding", &cte);
 	switch (kind) {

@@ -34,6 +34,7 @@ struct msg {
 	int final;		/* email_kind_final, -1 until known */
 	int has_orig;
 	int receipt;		/* holds a message/disposition-notification part */
+	int nested;		/* reports read inside returned messages (email.c) */
 	struct mime_header orig_header;	/* parsed, in orig or text */
 	int orig_to_done;	/* orig_to looked up (email_original_recipient) */
 	char from[ADDR_MAX], msgid[ADDR_MAX], orig_to[ADDR_MAX];

@@ -352,7 +352,7 @@ same_addr(const char *a, size_t an, const char *b, size_t bn)
  * whole address (Sendmail's transcript: "RCPT To:<kijitora@example.com>"):
  * that address. For the first 32 of them: the work stays linear. */
 static void
-complete_local_parts(struct anchor *an, size_t na)
+complete_local_parts(struct anchor *an, size_t na, const struct line *lines)
 {
 	for (size_t k = 0, looked = 0; k < na && looked < 32; k++) {
 		if (!(an[k].kind & NONSTD_LOCAL))
@@ -363,8 +363,13 @@ complete_local_parts(struct anchor *an, size_t na)
 			    an[j].addr[an[k].addrlen] == '@' &&
 			    strncasecmp(an[j].addr, an[k].addr, an[k].addrlen) == 0) {
 				/* Right after it, the same recipient: a transcript or
-				 * a reply that names it in full ("RCPT TO:<a@b>:"). */
-				if (j == k + 1 && an[j].line - an[k].line <= 3)
+				 * a reply that names it in full ("RCPT TO:<a@b>:"). The
+				 * transcript may come a few lines on (Sendmail
+				 * savemail.c: "----- Transcript of session follows
+				 * -----", "... while talking to"): its reply is the one. */
+				if (j == k + 1 && (an[j].line - an[k].line <= 3 ||
+				    (an[j].line - an[k].line <= 8 && util_memcasemem(lines[an[j].line].p,
+				    lines[an[j].line].n, "rcpt to") != NULL)))
 					an[k].kind = NONSTD_DROP;
 				else {
 					an[k].addr = an[j].addr;
@@ -467,7 +472,7 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			an[na++] = a;
 		}
 	}
-	complete_local_parts(an, na);
+	complete_local_parts(an, na, lines);
 	for (size_t k = 0, replied = 0; k < na; k++) {
 		size_t stop = k + 1 < na ? an[k + 1].line : nl, own, lo;
 		struct nonstd_hit h;

@@ -80,6 +80,12 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	run bounce-parse -d -f email "$T/other.eml"
 	[ "$status" -eq 0 ]
 	[[ "$(echo "$output" | jqr .rcpt)" != henry@* ]]
+	# The transcript a few lines on names it in full and holds the reply
+	# (Sendmail savemail.c, deliver.c): one record, with the transcript's.
+	sed -e '/^    (reason:/d' -e 's/^550 henry... User unknown/... while talking to mx.aol.example.:\n>>> RCPT To:<henry@aol.example>\n<<< 550 MAILBOX NOT FOUND/' \
+	    "$N/local-part.eml" >"$T/transcript.eml"
+	[ "$(show "$T/transcript.eml")" = "henry@aol.example failed" ]
+	[ "$(diag "$T/transcript.eml")" = ">>> RCPT To:<henry@aol.example> <<< 550 MAILBOX NOT FOUND" ]
 }
 
 @test "notice: an X.400 recipient is the returned message's one recipient, or the one with its surname" {
@@ -309,4 +315,14 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    "tomo@example.jp | 理由：ユーザが存在しません (550 5.1.1 User unknown)" ]
 	[ "$(echo "${lines[1]}" | jqr '.rcpt + " | " + .diag')" = \
 	    "yuki@example.jp | 次のあて先へのメッセージはエラーのため送信できませんでした。 送信先メールボックスが一杯です。" ]
+}
+
+@test "notice: a report sent on inside a message/rfc822 part is read; a complaint about a bounce stays a complaint" {
+	# The inner RFC 6522 report names the recipient, not the returned
+	# message's To (the sender, news@, to whom the inner notice went).
+	[ "$(show "$N/nested-report.eml")" = "paula@example.org failed" ]
+	run bounce-parse -f email "$N/nested-report.eml"
+	[ "$(echo "$output" | jqr '[.status, .msgid] | join(" ")')" = "5.1.1 news-nested@example.net" ]
+	# RFC 5965: the third part is the complained-of message, whatever it is.
+	[ "$(show "$N/arf-of-bounce.eml")" = "quinn@example.com complained" ]
 }
