@@ -517,6 +517,12 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		h.addr = an[k].addr;
 		h.addrlen = an[k].addrlen;
 		h.kind = an[k].kind;
+		/* 'user@example.org' in single quotes: the apostrophe is a
+		 * local part byte (RFC 5322 atext) but here it quotes. */
+		if (h.addrlen > 1 && h.addr[0] == '\'' && h.addr[h.addrlen] == '\'') {
+			h.addr++;
+			h.addrlen--;
+		}
 		if (h.kind & NONSTD_LOCAL) {
 			/* A lone local part: the full address may be in the reply text;
 			 * else the caller completes it. */

@@ -67,13 +67,16 @@ line_detail(const struct line *l)
 /* Paragraphs with which notices go on after their list of recipients, in
  * their producers' words: Exim's delay warning (deliver.c), OpenSMTPD's
  * (bounce.c), Postfix's (bounce_templates.c: "For further assistance,
- * please send mail to postmaster", which others word alike). Not a reply. */
+ * please send mail to postmaster", which others word alike: "Please reply
+ * to postmaster@... if you feel this message to be in error", "Please
+ * contact your system administrator"). Not a reply. */
 static int
 closing_text(const char *p, size_t n)
 {
 	static const char *const starts[] = { "no action is required on your part",
 		"please note that this is only a temporary failure report",
-		"for further assistance" };
+		"for further assistance", "please reply to", "please contact",
+		"if you need assistance", "if you have any questions" };
 
 	return nonstd_starts_with(p, n, starts, sizeof starts / sizeof starts[0]);
 }

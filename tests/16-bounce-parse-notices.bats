@@ -326,3 +326,9 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	# RFC 5965: the third part is the complained-of message, whatever it is.
 	[ "$(show "$N/arf-of-bounce.eml")" = "quinn@example.com complained" ]
 }
+
+@test "notice: a request to write to the postmaster after the recipient is no reply; an address in single quotes" {
+	[ "$(show "$N/contact-after.eml")" = "sara@example.org failed" ]
+	[ "$(diag "$N/contact-after.eml")" = "This Message was undeliverable due to the following reason: The user(s) account is temporarily over quota." ]
+	[ "$(show "$N/single-quotes.eml")" = "tina@example.org failed" ]
+}
