@@ -81,6 +81,22 @@ closing_text(const char *p, size_t n)
 	return nonstd_starts_with(p, n, starts, sizeof starts / sizeof starts[0]);
 }
 
+/* Whether a line is a heading framed by rules ("----- Transcript of session
+ * follows -----", "----- Non-delivered information -----"): it starts a
+ * section of the notice. */
+static int
+framed_heading(const char *p, size_t n)
+{
+	size_t a = 0, b = 0;
+
+	while (a < n && (p[a] == '-' || p[a] == '=' || p[a] == '*' || p[a] == '_'))
+		a++;
+	while (b < n - a && (p[n - 1 - b] == '-' || p[n - 1 - b] == '=' || p[n - 1 - b] == '*' ||
+	    p[n - 1 - b] == '_'))
+		b++;
+	return a >= 3 && b >= 3 && a + b < n && n <= 100;
+}
+
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
  * notice's closing text or DIAG_LINES lines. Where the recipient's line is indented and its reply more so (a
@@ -121,6 +137,13 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 		}
 		if (closing_text(p, len))
 			break;
+		/* A new section: its text is this recipient's reply only if
+		 * nothing came before it. */
+		if (framed_heading(p, len)) {
+			if (taken > 0)
+				break;
+			continue;
+		}
 		/* The returned message's details ("Subject: ...", "From:
 		 * ...", two or more together) are no reply. */
 		if (message_detail(p, len) && ((i > at + 1 && line_detail(&lines[i - 1])) ||

@@ -72,7 +72,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 
 @test "notice: a recipient named by its local part gets the domain of the returned message's To" {
 	[ "$(show "$N/local-part.eml")" = "Henry@aol.example failed" ]
-	[ "$(diag "$N/local-part.eml")" = "(reason: 550 MAILBOX NOT FOUND) ----- Transcript of session follows -----" ]
+	[ "$(diag "$N/local-part.eml")" = "(reason: 550 MAILBOX NOT FOUND)" ]
 	# No returned message: the domain of the MAILER-DAEMON that reports it.
 	[ "$(show "$N/local-part-noorig.eml")" = "henry@aol.example failed" ]
 	# A returned message that names another recipient: no guessed domain.
@@ -331,4 +331,9 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(show "$N/contact-after.eml")" = "sara@example.org failed" ]
 	[ "$(diag "$N/contact-after.eml")" = "This Message was undeliverable due to the following reason: The user(s) account is temporarily over quota." ]
 	[ "$(show "$N/single-quotes.eml")" = "tina@example.org failed" ]
+	# A heading framed by rules starts the next section: the reply after
+	# it only where nothing came before ("----- Non-delivered information
+	# -----" under the recipient), never the heading itself.
+	printf 'From: postmaster@mail.example.org\nSubject: Returned mail\n\n   ----- The following addresses had delivery problems -----\numa@example.org\n\n   ----- Non-delivered information -----\nThe number of messages in the mailbox exceeded the limit.\n\n   ----- Unsent message follows -----\nFrom: news@example.net\n' >"$T/framed.eml"
+	[ "$(diag "$T/framed.eml")" = "The number of messages in the mailbox exceeded the limit." ]
 }
