@@ -188,6 +188,58 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	dsn_clear(d);
 }
 
+/* Whether the line p[0..n) starts a field of a report (RFC 3464 2.2, 2.3,
+ * and extension fields "X-..."), not a line of free text. */
+static int
+report_field(const char *p, size_t n)
+{
+	static const char *const names[] = { "reporting-mta:", "dsn-gateway:",
+		"received-from-mta:", "arrival-date:", "original-envelope-id:",
+		"final-recipient:", "original-recipient:", "action:", "status:", "remote-mta:",
+		"diagnostic-code:", "last-attempt-date:", "final-log-id:", "will-retry-until:" };
+
+	return (n > 2 && (p[0] == 'X' || p[0] == 'x') && p[1] == '-') ||
+	    nonstd_starts_with(p, n, names, sizeof names / sizeof names[0]);
+}
+
+/* Diagnostic-Code texts folded without the leading white space (RFC 5322
+ * 2.2.3) by some gateways: the line after it that starts no report field
+ * ("rejected: User unknown") goes on with it. Into fix, indented, where
+ * one is found; returns 0 if none is. */
+static int
+refold(const char *s, size_t n, struct util_buf *fix)
+{
+	const char *d = s;
+	size_t copied = 0;
+	int found = 0;
+
+	while ((d = util_memcasemem(d, n - (size_t)(d - s), "diagnostic-code:")) != NULL) {
+		const char *l = memchr(d, '\n', n - (size_t)(d - s));
+
+		d += 16;
+		/* Each line after it up to the empty line, or a field. */
+		while (l != NULL && l + 1 < s + n && l[1] != '\n') {
+			const char *q = l + 1, *e = memchr(q, '\n', n - (size_t)(q - s));
+			size_t len = e ? (size_t)(e - q) : n - (size_t)(q - s);
+
+			if (q[0] != ' ' && q[0] != '\t') {
+				if (report_field(q, len))
+					break;
+				if (!found)
+					util_buf_reset(fix);
+				found = 1;
+				util_buf_add(fix, s + copied, (size_t)(q - s) - copied);
+				util_buf_addc(fix, ' ');
+				copied = (size_t)(q - s);
+			}
+			l = e;
+		}
+	}
+	if (found)
+		util_buf_add(fix, s + copied, n - copied);
+	return found;
+}
+
 /* RFC 3464: per-message fields, then one group per recipient. Groups that
  * lack the empty line between them are split where a recipient field repeats. */
 void
@@ -195,8 +247,13 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 {
 	struct mime_header g = reuse_header(&dsn_kept.group);
 	struct dsn_msg *dm = &dsn_kept.msg;
-	struct util_buf v = reuse(&dsn_kept.value);
+	struct util_buf v = reuse(&dsn_kept.value), fix = {0};
 	size_t pos = 0;
+
+	if (refold(s, n, &fix)) {
+		s = fix.p;
+		n = fix.len;
+	}
 
 	dm->arrival = (time_t)-1;
 	util_buf_reset(&dm->qid);	/* the others are set before they are read */
@@ -248,6 +305,7 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 	}
 	keep_header(&dsn_kept.group, &g);
 	keep(&dsn_kept.value, &v);
+	util_buf_free(&fix);
 	dsn_kept_trim(KEEP_MAX);
 }
 

@@ -39,6 +39,12 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	grep -v '^Date:' "$E/dsn-postfix.eml" | sed '/^Last-Attempt-Date/d' >"$T/nodate.eml"
 	run bounce-parse "$T/nodate.eml"
 	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T08:59:58Z" ]
+	# Folded without the indent: the line that starts no report field goes
+	# on with the Diagnostic-Code; Last-Attempt-Date after it is still read.
+	sed 's/^    rejected: User unknown/rejected: User unknown/' "$E/dsn-postfix.eml" >"$T/badfold.eml"
+	run bounce-parse "$T/badfold.eml"
+	[ "$(echo "${lines[0]}" | jqr .diag)" = "550 5.1.1 <alice@example.org>: Recipient address rejected: User unknown in local recipient table" ]
+	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T09:00:05Z" ]
 }
 
 @test "email: the remote server's own code of the same class wins over the reporting MTA's Status" {
