@@ -219,6 +219,9 @@ detect(const char *line, size_t len)
 		i++;
 	if (len >= 5 && memcmp(line, "From ", 5) == 0)
 		return K_MBOX;
+	/* One message saved with its envelope line quoted (mboxrd). */
+	if (len >= 6 && memcmp(line, ">From ", 6) == 0)
+		return K_EMAIL;
 	if (i < len && line[i] == '{')
 		return K_WEBHOOK;
 	/* a JSON array, not a log line in brackets ("[NOTICE] [...]" of Haraka) */

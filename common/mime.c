@@ -170,8 +170,10 @@ mime_header_parse(const char *s, size_t n, struct mime_header *h)
 		for (j = i; j < end && (s[j] == ' ' || s[j] == '\t'); j++)
 			;
 		if (i == pos || j >= end || s[j] != ':') {
-			/* An mbox "From " line before the first field is skipped. */
-			if (nf == 0 && pos == 0 && end - pos >= 5 && memcmp(s, "From ", 5) == 0) {
+			/* An mbox "From " line before the first field is skipped,
+			 * also quoted (">From ") by a tool that saved it alone. */
+			if (nf == 0 && pos == 0 && ((end >= 5 && memcmp(s, "From ", 5) == 0) ||
+			    (end >= 6 && memcmp(s, ">From ", 6) == 0))) {
 				pos = next;
 				continue;
 			}

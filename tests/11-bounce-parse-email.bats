@@ -92,6 +92,13 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(wc -l <"$T/lf")" -eq 2 ]
 	cmp "$T/lf" "$T/crlf"
 	cmp "$T/lf" "$T/cr"
+	# One message saved with its envelope line quoted: a message, alone
+	# (as a file, on stdin, in a folder), its recipients read.
+	{ echo '>From MAILER-DAEMON Fri Nov 27 10:00:07 2026'; cat "$E/dsn-postfix.eml"; } >"$T/quoted.eml"
+	[ "$(bounce-parse "$T/quoted.eml" | jqr .rcpt | head -n 1)" = alice@example.org ]
+	[ "$(bounce-parse <"$T/quoted.eml" | wc -l)" -eq 2 ]
+	mkdir "$T/qd" && cp "$T/quoted.eml" "$T/qd/"
+	[ "$(bounce-parse "$T/qd" | wc -l)" -eq 2 ]
 }
 
 @test "email: RFC 2047 encoded words in headers are decoded (UTF-8 and ISO-8859-1)" {
