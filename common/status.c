@@ -1,3 +1,5 @@
+/* status.c: enhanced mail system status codes (RFC 3463, the IANA registry)
+ * and SMTP reply codes (RFC 5321): finding, checking and naming them. */
 #include "status.h"
 
 #include <ctype.h>
@@ -22,94 +24,103 @@ static const char *const subject_titles[] = {
 	"Security or Policy Status",
 };
 
-/* The IANA "SMTP Enhanced Status Codes" registry, subject.detail, with the
- * reason that bouncekit gives a failure carrying that code (NULL: the code says
- * too little; the reply text decides). */
-static const struct detail {
-	int subject, detail;
-	const char *title, *reason;
-} details[] = {
-	{ 0, 0, "Other undefined Status", NULL },
-	{ 1, 0, "Other address status", NULL },
-	{ 1, 1, "Bad destination mailbox address", "userunknown" },
-	{ 1, 2, "Bad destination system address", "hostunknown" },
-	{ 1, 3, "Bad destination mailbox address syntax", "userunknown" },
-	{ 1, 4, "Destination mailbox address ambiguous", "userunknown" },
-	{ 1, 5, "Destination address valid", "delivered" },
-	{ 1, 6, "Destination mailbox has moved, No forwarding address", "hasmoved" },
-	{ 1, 7, "Bad sender's mailbox address syntax", "rejected" },
-	{ 1, 8, "Bad sender's system address", "rejected" },
-	{ 1, 9, "Message relayed to non-compliant mailer", "delivered" },
-	{ 1, 10, "Recipient address has null MX", "notaccept" },
-	{ 2, 0, "Other or undefined mailbox status", NULL },
-	{ 2, 1, "Mailbox disabled, not accepting messages", "suspend" },
-	{ 2, 2, "Mailbox full", "mailboxfull" },
-	{ 2, 3, "Message length exceeds administrative limit", "mesgtoobig" },
-	{ 2, 4, "Mailing list expansion problem", "filtered" },
-	{ 3, 0, "Other or undefined mail system status", "systemerror" },
-	{ 3, 1, "Mail system full", "systemfull" },
-	{ 3, 2, "System not accepting network messages", "notaccept" },
-	{ 3, 3, "System not capable of selected features", "systemerror" },
-	{ 3, 4, "Message too big for system", "mesgtoobig" },
-	{ 3, 5, "System incorrectly configured", "systemerror" },
-	{ 3, 6, "Requested priority was changed", NULL },
-	{ 4, 0, "Other or undefined network or routing status", NULL },
-	{ 4, 1, "No answer from host", "networkerror" },
-	{ 4, 2, "Bad connection", "networkerror" },
-	{ 4, 3, "Directory server failure", "systemerror" },
-	{ 4, 4, "Unable to route", "hostunknown" },
-	{ 4, 5, "Mail system congestion", "toomanyconn" },
-	{ 4, 6, "Routing loop detected", "networkerror" },
-	{ 4, 7, "Delivery time expired", "expired" },
-	{ 5, 0, "Other or undefined protocol status", NULL },
-	{ 5, 1, "Invalid command", "syntaxerror" },
-	{ 5, 2, "Syntax error", "syntaxerror" },
-	{ 5, 3, "Too many recipients", "exceedlimit" },
-	{ 5, 4, "Invalid command arguments", "syntaxerror" },
-	{ 5, 5, "Wrong protocol version", "syntaxerror" },
-	{ 5, 6, "Authentication Exchange line is too long", "syntaxerror" },
-	{ 6, 0, "Other or undefined media error", "contenterror" },
-	{ 6, 1, "Media not supported", "contenterror" },
-	{ 6, 2, "Conversion required and prohibited", "contenterror" },
-	{ 6, 3, "Conversion required but not supported", "contenterror" },
-	{ 6, 4, "Conversion with loss performed", "contenterror" },
-	{ 6, 5, "Conversion Failed", "contenterror" },
-	{ 6, 6, "Message content not available", "contenterror" },
-	{ 6, 7, "Non-ASCII addresses not permitted for that sender/recipient", "contenterror" },
-	{ 6, 8, "UTF-8 string reply is required, but not permitted by the SMTP client", "contenterror" },
-	{ 6, 9, "UTF-8 header message cannot be transferred to one or more recipients", "contenterror" },
-	{ 6, 10, "UTF-8 string reply is required, but not permitted by the SMTP client", "contenterror" },
-	{ 7, 0, "Other or undefined security status", NULL },
-	{ 7, 1, "Delivery not authorized, message refused", "rejected" },
-	{ 7, 2, "Mailing list expansion prohibited", "rejected" },
-	{ 7, 3, "Security conversion required but not possible", "securityerror" },
-	{ 7, 4, "Security features not supported", "securityerror" },
-	{ 7, 5, "Cryptographic failure", "securityerror" },
-	{ 7, 6, "Cryptographic algorithm not supported", "securityerror" },
-	{ 7, 7, "Message integrity failure", "securityerror" },
-	{ 7, 8, "Authentication credentials invalid", "securityerror" },
-	{ 7, 9, "Authentication mechanism is too weak", "securityerror" },
-	{ 7, 10, "Encryption Needed", "securityerror" },
-	{ 7, 11, "Encryption required for requested authentication mechanism", "securityerror" },
-	{ 7, 12, "A password transition is needed", "securityerror" },
-	{ 7, 13, "User Account Disabled", "suspend" },
-	{ 7, 14, "Trust relationship required", "securityerror" },
-	{ 7, 15, "Priority Level is too low", "policyviolation" },
-	{ 7, 16, "Message is too big for the specified priority", "mesgtoobig" },
-	{ 7, 17, "Mailbox owner has changed", "hasmoved" },
-	{ 7, 18, "Domain owner has changed", "hasmoved" },
-	{ 7, 19, "RRVS test cannot be completed", "securityerror" },
-	{ 7, 20, "No passing DKIM signature found", "authfailure" },
-	{ 7, 21, "No acceptable DKIM signature found", "authfailure" },
-	{ 7, 22, "No valid author-matched DKIM signature found", "authfailure" },
-	{ 7, 23, "SPF validation failed", "authfailure" },
-	{ 7, 24, "SPF validation error", "authfailure" },
-	{ 7, 25, "Reverse DNS validation failed", "requireptr" },
-	{ 7, 26, "Multiple authentication checks failed", "authfailure" },
-	{ 7, 27, "Sender address has null MX", "notaccept" },
-	{ 7, 28, "Mail flood detected", "speeding" },
-	{ 7, 29, "ARC validation failure", "authfailure" },
-	{ 7, 30, "REQUIRETLS support required", "securityerror" },
+/* The IANA "SMTP Enhanced Status Codes" registry (RFC 5248), subject.detail,
+ * with its reference, and the reason that bouncekit gives a failure carrying
+ * the code (NULL: the code says too little, the reply text decides). A
+ * generic code (X.Y.0, X.7.1 "not authorized") gives way to any reply text
+ * that names a reason. The one table of codes: reason.c makes its status
+ * rules from it. */
+#define R3463	"RFC 3463 (enhanced mail system status codes)"
+#define R3886	"RFC 3886 (message tracking)"
+#define R6710	"RFC 6710 (SMTP priorities)"
+#define R7293	"RFC 7293 (RRVS)"
+#define R7372	"RFC 7372"
+#define R7505	"RFC 7505 (null MX), RFC 7504 (521/556 replies)"
+#define R8617	"RFC 8617 (ARC)"
+#define R8689	"RFC 8689 (REQUIRETLS)"
+#define IANA	"IANA SMTP Enhanced Status Codes registry (RFC 5248)"
+static const struct status_detail details[] = {
+	{ 0, 0, 1, "Other undefined Status", NULL, R3463 },
+	{ 1, 0, 1, "Other address status", NULL, R3463 },
+	{ 1, 1, 0, "Bad destination mailbox address", "userunknown", R3463 },
+	{ 1, 2, 0, "Bad destination system address", "hostunknown", R3463 },
+	{ 1, 3, 0, "Bad destination mailbox address syntax", "userunknown", R3463 },
+	{ 1, 4, 0, "Destination mailbox address ambiguous", "userunknown", R3463 },
+	{ 1, 5, 1, "Destination address valid", NULL, R3463 },
+	{ 1, 6, 0, "Destination mailbox has moved, No forwarding address", "hasmoved", R3463 },
+	{ 1, 7, 0, "Bad sender's mailbox address syntax", "rejected", R3463 },
+	{ 1, 8, 0, "Bad sender's system address", "rejected", R3463 },
+	{ 1, 9, 1, "Message relayed to non-compliant mailer", NULL, R3886 },
+	{ 1, 10, 0, "Recipient address has null MX", "notaccept", R7505 },
+	{ 2, 0, 1, "Other or undefined mailbox status", NULL, R3463 },
+	{ 2, 1, 0, "Mailbox disabled, not accepting messages", "suspend", R3463 },
+	{ 2, 2, 0, "Mailbox full", "mailboxfull", R3463 },
+	{ 2, 3, 0, "Message length exceeds administrative limit", "exceedlimit", R3463 },
+	{ 2, 4, 0, "Mailing list expansion problem", "filtered", R3463 },
+	{ 3, 0, 1, "Other or undefined mail system status", "systemerror", R3463 },
+	{ 3, 1, 0, "Mail system full", "systemfull", R3463 },
+	{ 3, 2, 0, "System not accepting network messages", "systemerror", R3463 },
+	{ 3, 3, 0, "System not capable of selected features", "systemerror", R3463 },
+	{ 3, 4, 0, "Message too big for system", "mesgtoobig", R3463 },
+	{ 3, 5, 0, "System incorrectly configured", "systemerror", R3463 },
+	{ 3, 6, 1, "Requested priority was changed", "systemerror", R6710 },
+	{ 4, 0, 1, "Other or undefined network or routing status", "networkerror", R3463 },
+	{ 4, 1, 0, "No answer from host", "networkerror", R3463 },
+	{ 4, 2, 0, "Bad connection", "networkerror", R3463 },
+	{ 4, 3, 0, "Directory server failure", "systemerror", R3463 },
+	{ 4, 4, 0, "Unable to route", "hostunknown", R3463 },
+	{ 4, 5, 0, "Mail system congestion", "toomanyconn", R3463 },
+	{ 4, 6, 0, "Routing loop detected", "networkerror", R3463 },
+	{ 4, 7, 0, "Delivery time expired", "expired", R3463 },
+	{ 5, 0, 1, "Other or undefined protocol status", NULL, R3463 },
+	{ 5, 1, 0, "Invalid command", "syntaxerror", R3463 },
+	{ 5, 2, 0, "Syntax error", "syntaxerror", R3463 },
+	{ 5, 3, 0, "Too many recipients", "exceedlimit", R3463 },
+	{ 5, 4, 0, "Invalid command arguments", "syntaxerror", R3463 },
+	{ 5, 5, 0, "Wrong protocol version", "syntaxerror", R3463 },
+	{ 5, 6, 0, "Authentication Exchange line is too long", "syntaxerror", IANA },
+	{ 6, 0, 1, "Other or undefined media error", "contenterror", R3463 },
+	{ 6, 1, 0, "Media not supported", "contenterror", R3463 },
+	{ 6, 2, 0, "Conversion required and prohibited", "contenterror", R3463 },
+	{ 6, 3, 0, "Conversion required but not supported", "contenterror", R3463 },
+	{ 6, 4, 0, "Conversion with loss performed", "contenterror", R3463 },
+	{ 6, 5, 0, "Conversion Failed", "contenterror", R3463 },
+	{ 6, 6, 0, "Message content not available", "contenterror", IANA },
+	{ 6, 7, 0, "Non-ASCII addresses not permitted for that sender/recipient", "contenterror", IANA },
+	{ 6, 8, 0, "UTF-8 string reply is required, but not permitted by the SMTP client", "contenterror", IANA },
+	{ 6, 9, 0, "UTF-8 header message cannot be transferred to one or more recipients", "contenterror", IANA },
+	{ 6, 10, 0, "UTF-8 string reply is required, but not permitted by the SMTP client", "contenterror", IANA },
+	{ 7, 0, 1, "Other or undefined security status", "securityerror", R3463 },
+	{ 7, 1, 1, "Delivery not authorized, message refused", "securityerror", R3463 },
+	{ 7, 2, 0, "Mailing list expansion prohibited", "rejected", R3463 },
+	{ 7, 3, 0, "Security conversion required but not possible", "securityerror", R3463 },
+	{ 7, 4, 0, "Security features not supported", "securityerror", R3463 },
+	{ 7, 5, 0, "Cryptographic failure", "securityerror", R3463 },
+	{ 7, 6, 0, "Cryptographic algorithm not supported", "securityerror", R3463 },
+	{ 7, 7, 0, "Message integrity failure", "securityerror", R3463 },
+	{ 7, 8, 0, "Authentication credentials invalid", "securityerror", IANA },
+	{ 7, 9, 0, "Authentication mechanism is too weak", "securityerror", IANA },
+	{ 7, 10, 0, "Encryption Needed", "securityerror", IANA },
+	{ 7, 11, 0, "Encryption required for requested authentication mechanism", "securityerror", IANA },
+	{ 7, 12, 0, "A password transition is needed", "securityerror", IANA },
+	{ 7, 13, 0, "User Account Disabled", "suspend", IANA },
+	{ 7, 14, 0, "Trust relationship required", "securityerror", IANA },
+	{ 7, 15, 0, "Priority Level is too low", "policyviolation", IANA },
+	{ 7, 16, 0, "Message is too big for the specified priority", "mesgtoobig", IANA },
+	{ 7, 17, 0, "Mailbox owner has changed", "hasmoved", R7293 },
+	{ 7, 18, 0, "Domain owner has changed", "hasmoved", R7293 },
+	{ 7, 19, 0, "RRVS test cannot be completed", "securityerror", R7293 },
+	{ 7, 20, 0, "No passing DKIM signature found", "authfailure", R7372 },
+	{ 7, 21, 0, "No acceptable DKIM signature found", "authfailure", R7372 },
+	{ 7, 22, 0, "No valid author-matched DKIM signature found", "authfailure", R7372 },
+	{ 7, 23, 0, "SPF validation failed", "authfailure", R7372 },
+	{ 7, 24, 0, "SPF validation error", "authfailure", R7372 },
+	{ 7, 25, 0, "Reverse DNS validation failed", "requireptr", R7372 },
+	{ 7, 26, 0, "Multiple authentication checks failed", "authfailure", R7372 },
+	{ 7, 27, 0, "Sender address has null MX", "rejected", R7505 },
+	{ 7, 28, 0, "Mail flood detected", "speeding", IANA },
+	{ 7, 29, 0, "ARC validation failure", "authfailure", R8617 },
+	{ 7, 30, 0, "REQUIRETLS support required", "securityerror", R8689 },
 };
 
 /* One to three digits; returns count used, 0 if none. */
@@ -243,6 +254,7 @@ status_find_reply(const char *text, size_t n, const char **after)
 int
 status_lookup(const char *status, struct status_info *info)
 {
+	const struct status_detail *d;
 	int c, sub, det;
 
 	memset(info, 0, sizeof *info);
@@ -251,12 +263,9 @@ status_lookup(const char *status, struct status_info *info)
 	info->class_title = class_titles[c];
 	if (sub >= 0 && sub < (int)(sizeof subject_titles / sizeof subject_titles[0]))
 		info->subject_title = subject_titles[sub];
-	for (size_t i = 0; i < sizeof details / sizeof details[0]; i++) {
-		if (details[i].subject == sub && details[i].detail == det) {
-			info->detail_title = details[i].title;
-			info->reason = details[i].reason;
-			break;
-		}
+	if ((d = status_detail(sub, det)) != NULL) {
+		info->detail_title = d->title;
+		info->reason = d->reason;
 	}
 	if (c == 2)
 		info->reason = "delivered";
@@ -299,4 +308,20 @@ status_reply_title(int code)
 		if (replies[i].code == code)
 			return replies[i].title;
 	return NULL;
+}
+
+const struct status_detail *
+status_detail(int subject, int detail)
+{
+	for (size_t i = 0; i < sizeof details / sizeof details[0]; i++)
+		if (details[i].subject == subject && details[i].detail == detail)
+			return &details[i];
+	return NULL;
+}
+
+const struct status_detail *
+status_details(size_t *n)
+{
+	*n = sizeof details / sizeof details[0];
+	return details;
 }

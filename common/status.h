@@ -26,6 +26,18 @@ struct status_info {
 	const char *reason;		/* bouncekit's reason for it, NULL if generic */
 };
 int status_lookup(const char *status, struct status_info *info);
+/* An entry of the IANA registry of enhanced status codes. */
+struct status_detail {
+	unsigned char subject, detail;
+	unsigned char generic;	/* says little: a reply text that names a reason says more */
+	const char *title;	/* the registry's description */
+	const char *reason;	/* bouncekit's reason for it, NULL: the text decides */
+	const char *ref;	/* the registry's reference */
+};
+/* The entry of subject.detail, or NULL if unregistered. */
+const struct status_detail *status_detail(int subject, int detail);
+/* All entries, by subject and detail; their count goes to *n. */
+const struct status_detail *status_details(size_t *n);
 /* Meaning of an SMTP reply code (RFC 5321 4.2.3), NULL if unknown. */
 const char *status_reply_title(int code);
 

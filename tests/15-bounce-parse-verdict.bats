@@ -110,7 +110,7 @@ R="$FIXTURES/rules"
 @test "verdict: --explain of a status code keeps its titles and adds the rules" {
 	run bounce-parse -e 5.2.2
 	[ "$status" -eq 0 ]
-	[ "$(jqr '[.status, .detail_title, .reason, .class, .reason_rule, .reason_source] | join("|")' <<<"$output")" = "5.2.2|Mailbox full|mailboxfull|soft|status X.2.2 (mailbox full)|RFC 3463 (enhanced mail system status codes)" ]
+	[ "$(jqr '[.status, .detail_title, .reason, .class, .reason_rule, .reason_source] | join("|")' <<<"$output")" = "5.2.2|Mailbox full|mailboxfull|soft|status X.2.2 (Mailbox full)|RFC 3463 (enhanced mail system status codes)" ]
 	run bounce-parse -e 9.9.9
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"not an enhanced status code"* ]]
