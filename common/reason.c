@@ -120,6 +120,8 @@ static const struct reason_rule
     r_success = { "status 2.X.X: success", RFC3463 },
     r_mail_from = { "answered MAIL FROM or a sender's code: the sender was refused, not the recipient",
 	"RFC 5321 3.3 (MAIL FROM), RFC 3463 X.1.7/X.1.8" },
+    r_connect_refused = { "refused at the connection or HELO/EHLO, and the reply names no other reason: the sending client was refused",
+	"RFC 5321 3.1 (554 at the greeting), 4.1.1.1 (HELO/EHLO)" },
     r_expired_input = { "the reporting MTA gave up when the queue lifetime ran out, and quotes no remote reply",
 	"RFC 5321 4.5.4.1 (give-up time)" },
     r_failed_temp = { "failed with a temporary (4.X.X) status: retries ran out",
@@ -507,6 +509,13 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * the sender's. */
 		r = "rejected";
 		rr = cmd == REASON_CMD_MAIL || cr == NULL ? &r_mail_from : &cr->rule;
+	} else if (cmd == REASON_CMD_CONNECT && (is(r, "undefined") ||
+	    (cr && rr == &cr->rule && cr->generic))) {
+		/* Refused at the greeting or HELO, and the reply names no
+		 * other reason ("554 No SMTP service here"): the client, not
+		 * the message or a recipient, was refused. */
+		r = "blocked";
+		rr = &r_connect_refused;
 	} else if (ph && rr == &ph->rule && (ph->flags & F_EXCUSE) && cmd != REASON_CMD_RCPT &&
 	    !(st && sub == 1 && det != 7 && det != 8)) {
 		/* A mailbox is refused in answer to RCPT TO; "user unknown" in
@@ -649,8 +658,8 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		"command DATA", "command connection/HELO", "expiry", "quoted remote reply",
 		"temporary" };
 	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
-		&r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused, &r_dns_temp, &r_delayed, &r_default,
-		&reason_rule_input };
+		&r_connect_refused, &r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused,
+		&r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
 		&c_policy_status, &c_weak_basis, &c_hard_5xx, &c_hard_failed, &c_not_permanent };

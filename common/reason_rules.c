@@ -62,6 +62,9 @@ const struct phrase reason_phrases[] = {
 	MARK(MK_EXPIRY, "delivery time expired", RFC3463),
 	MARK(MK_EXPIRY, "message expired", EXCHANGE),
 	MARK(MK_EXPIRY, "exceeds the expiry time", KUMOMTA),
+	/* Symantec Email Security.cloud: "554 5.4.7 [internal] exceeded max
+	 * time without delivery". */
+	MARK(MK_EXPIRY, "exceeded max time without delivery", MESSAGELABS),
 	MARK(MK_EXPIRY, "too many failures", HARAKA),
 	MARK(MK_EXPIRY, "time limit specified", EXCHANGE2003),
 	MARK(MK_EXPIRY, "despite repeated attempts", EXCHANGE_NDR),
@@ -170,6 +173,8 @@ const struct phrase reason_phrases[] = {
 	P("userunknown", "address couldn't be found", GMAIL),
 	P("userunknown", "recipient not found", EXCHANGE),
 	P("notcompliantrfc", "duplicate header", EXIM_ACL),
+	/* Yahoo: "554 Message not allowed - Headers are not RFC compliant". */
+	P("notcompliantrfc", "not rfc compliant", YAHOO),
 	P("notcompliantrfc", "multiple addresses in from", GMAIL),
 	P("notcompliantrfc", "missing a valid address in from", GMAIL),
 	P("notcompliantrfc", "rfc 5322", EXCHANGE),
@@ -214,6 +219,10 @@ const struct phrase reason_phrases[] = {
 	P("securityerror", "authentication required", RFC4954),
 	P("norelaying", "isn't in my list of allowed rcpthosts", QMAIL_SMTPD),
 	P("spamdetected", "message content rejected", POSTFIX_CLEANUP),
+	/* Exchange's content filter agent (a spam confidence level over its
+	 * reject threshold): "550 5.7.1 Message rejected due to content
+	 * restrictions". */
+	P("spamdetected", "rejected due to content restrictions", EXCHANGE_CFA),
 	P("mailererror", "command died", POSTFIX_PIPE),
 	P("mailererror", "command time limit exceeded", POSTFIX_PIPE),
 	P("mailererror", "command output", POSTFIX_PIPE),
@@ -224,6 +233,7 @@ const struct phrase reason_phrases[] = {
 	P("mailererror", "can't create output", SENDMAIL_ERR),
 	P("systemerror", "system file missing", SENDMAIL_ERR),
 	PF("systemerror", "i/o error", SENDMAIL_ERR, F_WEAK),
+	PF("systemerror", "operating system error", SENDMAIL_ERR, F_WEAK),
 	P("mailererror", "local delivery failed", EXIM_DELIVER),
 	/* "Child process of pipe transport returned 69 ... from command",
 	 * "pipe delivery process timed out". */
@@ -262,6 +272,8 @@ const struct phrase reason_phrases[] = {
 	P("speeding", "sending limit exceeded", GMAIL),
 	P("mailboxfull", "mailfolder is full", VPOPMAIL),
 	P("mailboxfull", "mail box is full", JP_ISP),
+	/* "452 4.2.2 The recipient's inbox is out of storage space." */
+	P("mailboxfull", "inbox is out of storage space", GMAIL),
 	P("mailboxfull", "mail box full", JP_ISP),
 	P("mailboxfull", "mailbox size exceeded", YANDEX_BOUNCES),
 	P("mailboxfull", "mailbox size limit exceeded", YANDEX_BOUNCES),
@@ -299,6 +311,7 @@ const struct phrase reason_phrases[] = {
 	P("suspend", "account is disabled", IANA_7_13),
 	P("suspend", "account disabled", RFC3463),
 	P("suspend", "tried to reach is disabled", GMAIL),
+	P("suspend", "tried to reach is inactive", GMAIL),
 	P("suspend", "account is locked", VPOPMAIL),
 	P("userunknown", "recipient name is not recognized", EXCHANGE2003),
 	P("userunknown", "address you entered couldn't be found", EXCHANGE2007),
@@ -393,6 +406,17 @@ const struct phrase reason_phrases[] = {
 	/* Providers' block codes: Comcast's ES (dynamic IP space) and BL
 	 * (block lists), RL (rate limit); Cox's CXBL, CDRBL and IPBL. */
 	P("blocked", "es0000", COMCAST),
+	/* Outlook.com's block codes: SC-001..004 (policy, reputation,
+	 * complaints, open proxy), DY-001/002 (dynamic or compromised IP),
+	 * OU-001/002 (policy). */
+	P("blocked", "sc-001", OUTLOOKCOM),
+	P("blocked", "sc-002", OUTLOOKCOM),
+	P("blocked", "sc-003", OUTLOOKCOM),
+	P("blocked", "sc-004", OUTLOOKCOM),
+	P("blocked", "dy-001", OUTLOOKCOM),
+	P("blocked", "dy-002", OUTLOOKCOM),
+	P("blocked", "ou-001", OUTLOOKCOM),
+	P("blocked", "ou-002", OUTLOOKCOM),
 	P("blocked", "bl000", COMCAST),
 	P("speeding", "rl0000", COMCAST),
 	P("blocked", "aup#cxbl", COX),
@@ -414,6 +438,10 @@ const struct phrase reason_phrases[] = {
 	P("requireptr", "reverse dns", COMCAST),
 	P("requireptr", "ptr record", GMAIL),
 	P("requireptr", "reverse lookup", EXIM_ACL),
+	/* "550 5.7.9 This mail has been blocked because the sender is
+	 * unauthenticated. Yahoo requires all senders to authenticate with
+	 * either SPF or DKIM" (Gmail's 5.7.26 says the same). */
+	P("authfailure", "sender is unauthenticated", YAHOO),
 	P("authfailure", "spf", RFC7208),
 	P("authfailure", "dkim", RFC6376),
 	/* Exchange Online 5.7.1 "Client was not authenticated", 5.7.12,
@@ -464,6 +492,12 @@ const struct phrase reason_phrases[] = {
 	PF("networkerror", "could not retrieve source address", OPENSMTPD_MTA, F_TEMP),
 	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
 	P("networkerror", "message is looping", QMAIL_LOCAL),
+	/* qmail-remote: "Sorry. Although I'm listed as a best-preference MX or
+	 * A for that host, it isn't in my control/locals file, so I don't treat
+	 * it as local. (#5.4.6)": a routing loop. */
+	P("networkerror", "listed as a best-preference mx", QMAIL_REMOTE),
+	/* Exim's smtp transport: "remote host address is the local host". */
+	P("networkerror", "remote host address is the local host", EXIM_SMTP),
 	P("networkerror", "loops back to myself", POSTFIX_ADDR),
 	/* Exchange Online 5.4.4 "SMTPSEND.DNS.MxLoopback; DNS records for
 	 * this domain are configured in a loop": not a missing domain. */
@@ -496,6 +530,11 @@ const struct phrase reason_phrases[] = {
 	PF("systemerror", "try again later", POSTFIX_SMTPD, F_WEAK | F_TEMP),
 	PF("systemerror", "temporary failure", GLIBC_ERRNO, F_WEAK | F_TEMP),
 	PF("syntaxerror", "syntax error", RFC5321, F_WEAK),
+	/* Exim smtp_in.c: "554 SMTP synchronization error" (a client that
+	 * talks before the server's reply), "421 ... Too many syntax or
+	 * protocol errors". */
+	P("syntaxerror", "smtp synchronization error", EXIM_SMTPIN),
+	P("syntaxerror", "too many syntax or protocol errors", EXIM_SMTPIN),
 	P("syntaxerror", "malformed smtp reply", EXIM_SMTP),
 	P("syntaxerror", "improper use of smtp command pipelining", POSTFIX_SMTPD_PIPE),
 	PF("syntaxerror", "command unrecognized", RFC5321, F_WEAK),
