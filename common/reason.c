@@ -98,20 +98,42 @@ code_rules_init(void)
 	ncode_rules = n;
 }
 
-/* SMTP reply codes whose RFC 5321 text names a reason. */
+/* SMTP reply codes whose text in RFC 5321 (or the extension that added
+ * them) names a reason, alone or in answer to one command (cmd 0: any). Of
+ * the rules for a code, the last that fits decides. */
+#define RFC1870		"RFC 1870 6.1 (SIZE: 552 message size exceeds fixed maximum)"
+#define RFC5321_SYNTAX	"RFC 5321 4.2.2, 4.2.3 (5yz: syntax error, command unrecognized or not implemented)"
 static const struct reply_rule {
 	struct reason_rule rule;
-	int code;
+	int code, cmd;
 	const char *reason;
 } reply_rules[] = {
-	{ { "reply code 421 (service not available, closing channel)", RFC5321 }, 421, "toomanyconn" },
-	{ { "reply code 451 (local error in processing)", RFC5321 }, 451, "systemerror" },
-	{ { "reply code 452 (insufficient system storage)", RFC5321 }, 452, "systemfull" },
-	{ { "reply code 521 (host does not accept mail)", RFC7505 }, 521, "notaccept" },
-	{ { "reply code 551 (user not local)", RFC5321 }, 551, "hasmoved" },
-	{ { "reply code 552 (exceeded storage allocation)", RFC5321 }, 552, "mailboxfull" },
-	{ { "reply code 553 (mailbox name not allowed)", RFC5321 }, 553, "userunknown" },
-	{ { "reply code 556 (domain does not accept mail)", RFC7505 }, 556, "notaccept" },
+	{ { "reply code 421 (service not available, closing channel)", RFC5321 }, 421, 0, "toomanyconn" },
+	{ { "reply code 451 (local error in processing)", RFC5321 }, 451, 0, "systemerror" },
+	{ { "reply code 452 (insufficient system storage)", RFC5321 }, 452, 0, "systemfull" },
+	{ { "reply code 454 (TLS or authentication not available for now)", RFC3207 "; " RFC4954 },
+	    454, 0, "securityerror" },
+	{ { "reply code 500 (syntax error, command unrecognized)", RFC5321_SYNTAX }, 500, 0, "syntaxerror" },
+	{ { "reply code 501 (syntax error in parameters or arguments)", RFC5321_SYNTAX }, 501, 0,
+	    "syntaxerror" },
+	{ { "reply code 502 (command not implemented)", RFC5321_SYNTAX }, 502, 0, "syntaxerror" },
+	{ { "reply code 503 (bad sequence of commands)", RFC5321_SYNTAX }, 503, 0, "syntaxerror" },
+	{ { "reply code 504 (command parameter not implemented)", RFC5321_SYNTAX }, 504, 0, "syntaxerror" },
+	{ { "reply code 521 (host does not accept mail)", RFC7505 }, 521, 0, "notaccept" },
+	{ { "reply code 530 (authentication or STARTTLS required)", RFC3207 "; " RFC4954 }, 530, 0,
+	    "securityerror" },
+	{ { "reply code 534 (authentication mechanism is too weak)", RFC4954 }, 534, 0, "securityerror" },
+	{ { "reply code 535 (authentication credentials invalid)", RFC4954 }, 535, 0, "securityerror" },
+	{ { "reply code 538 (encryption required for the authentication mechanism)", RFC4954 }, 538, 0,
+	    "securityerror" },
+	{ { "reply code 551 (user not local)", RFC5321 }, 551, 0, "hasmoved" },
+	{ { "reply code 552 (exceeded storage allocation)", RFC5321 }, 552, 0, "mailboxfull" },
+	{ { "reply code 552 in answer to DATA (message size exceeds the maximum)", RFC1870 }, 552,
+	    REASON_CMD_DATA, "mesgtoobig" },
+	{ { "reply code 553 (mailbox name not allowed)", RFC5321 }, 553, 0, "userunknown" },
+	{ { "reply code 555 (MAIL FROM/RCPT TO parameters not recognized)", RFC5321_SYNTAX }, 555, 0,
+	    "syntaxerror" },
+	{ { "reply code 556 (domain does not accept mail)", RFC7505 }, 556, 0, "notaccept" },
 };
 
 /* Rules that are conditions rather than texts or codes. */
@@ -469,7 +491,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		rr = &r_failed_temp;
 		/* 421 and 451 say no more than X.4.2 does. */
 		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
-			if (reply_rules[i].code == in->code && (cr == NULL || cr->reason == NULL ||
+			if (reply_rules[i].code == in->code && (!reply_rules[i].cmd ||
+			    reply_rules[i].cmd == cmd) && (cr == NULL || cr->reason == NULL ||
 			    (in->code != 421 && in->code != 451))) {
 				r = reply_rules[i].reason;
 				rr = &reply_rules[i].rule;
@@ -479,7 +502,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		rr = &cr->rule;
 	} else {
 		for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
-			if (reply_rules[i].code == in->code) {
+			if (reply_rules[i].code == in->code && (!reply_rules[i].cmd ||
+			    reply_rules[i].cmd == cmd)) {
 				r = reply_rules[i].reason;
 				rr = &reply_rules[i].rule;
 			}
