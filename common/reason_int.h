@@ -110,6 +110,8 @@
 #define AOL_PM		"AOL postmaster error codes (postmaster.aol.com/errors: RTR, HVU, DNS, RLY, DYN, CON blocks)"
 #define MESSAGELABS	"Symantec Email Security.cloud (MessageLabs) knowledge base 162445: outbound mail returned by MAILER-DAEMON@messagelabs.com"
 #define EXCHANGE_CFA	"Exchange Server content filter agent (learn.microsoft.com: content filtering, RejectionResponse default 'Message rejected due to content restrictions')"
+#define SUN_MS		"Oracle Communications (Sun Java System) Messaging Server MTA error texts (Administration Guide: troubleshooting the MTA)"
+#define DNSBL_DOCS	"Block lists' usage documentation: SpamCop (bl.spamcop.net), Barracuda Reputation Block List (b.barracudacentral.org), SORBS (dnsbl.sorbs.net)"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */

@@ -75,6 +75,12 @@ const struct phrase reason_phrases[] = {
 	MARK(MK_QUOTE, "smtp error from remote", EXIM_SMTP),
 	MARK(MK_QUOTE, "<<< ", SENDMAIL_TRANS),
 	MARK(MK_QUOTE, "remote server replied:", HMAILSERVER),
+	/* Gmail's notices quote the remote reply: "The error that the other
+	 * server returned was:", "The response from the remote server was:",
+	 * "The response was:". */
+	MARK(MK_QUOTE, "the error that the other server returned was", GMAIL_HELP),
+	MARK(MK_QUOTE, "the response from the remote server was", GMAIL_HELP),
+	MARK(MK_QUOTE, "the response was:", GMAIL_HELP),
 	MARK(MK_TEMP, "try again later", POSTFIX_SMTPD),
 	MARK(MK_TEMP, "temporarily deferred", YAHOO),
 	MARK(MK_TEMP, "temporary failure", GLIBC_ERRNO),
@@ -274,6 +280,8 @@ const struct phrase reason_phrases[] = {
 	P("mailboxfull", "mail box is full", JP_ISP),
 	/* "452 4.2.2 The recipient's inbox is out of storage space." */
 	P("mailboxfull", "inbox is out of storage space", GMAIL),
+	/* Gmail's notice "Recipient inbox full ... Their inbox is full". */
+	P("mailboxfull", "inbox is full", GMAIL_HELP),
 	P("mailboxfull", "mail box full", JP_ISP),
 	P("mailboxfull", "mailbox size exceeded", YANDEX_BOUNCES),
 	P("mailboxfull", "mailbox size limit exceeded", YANDEX_BOUNCES),
@@ -322,6 +330,7 @@ const struct phrase reason_phrases[] = {
 	 * found at example.org." */
 	P("userunknown", "wasn't found at", EXCHANGE_NDR),
 	P("userunknown", "mailbox unknown", CYRUS_LMTP),
+	P("userunknown", "unknown or illegal alias", SUN_MS),
 	P("userunknown", "user name is unknown", JP_ISP),
 	P("userunknown", "no correct recipients", YANDEX_BOUNCES),
 	P("userunknown", "bad recipient address syntax", YANDEX_BOUNCES),
@@ -373,6 +382,7 @@ const struct phrase reason_phrases[] = {
 	P("hostunknown", "domain name not found", GMAIL_HELP),
 	/* OpenSMTPD mta.c, mta_on_mx(): DNS_EINVAL, a permanent failure. */
 	P("hostunknown", "invalid domain name", OPENSMTPD_MTA),
+	P("hostunknown", "illegal host/domain name found", SUN_MS),
 	P("hostunknown", "host not found", POSTFIX_DNS),
 	P("hostunknown", "host unknown", SENDMAIL_ERR),
 	P("hostunknown", "host name is unknown", JP_ISP),
@@ -403,6 +413,10 @@ const struct phrase reason_phrases[] = {
 	P("virusdetected", "virus", EXIM_SPEC),
 	P("virusdetected", "malware", EXIM_SPEC),
 	P("blocked", "spamhaus", COMCAST),
+	/* Replies that name the block list that listed the client. */
+	P("blocked", "spamcop", DNSBL_DOCS),
+	P("blocked", "barracudacentral", DNSBL_DOCS),
+	P("blocked", "sorbs.net", DNSBL_DOCS),
 	/* Providers' block codes: Comcast's ES (dynamic IP space) and BL
 	 * (block lists), RL (rate limit); Cox's CXBL, CDRBL and IPBL. */
 	P("blocked", "es0000", COMCAST),
