@@ -112,6 +112,7 @@
 #define EXCHANGE_CFA	"Exchange Server content filter agent (learn.microsoft.com: content filtering, RejectionResponse default 'Message rejected due to content restrictions')"
 #define SUN_MS		"Oracle Communications (Sun Java System) Messaging Server MTA error texts (Administration Guide: troubleshooting the MTA)"
 #define DNSBL_DOCS	"Block lists' usage documentation: SpamCop (bl.spamcop.net), Barracuda Reputation Block List (b.barracudacentral.org), SORBS (dnsbl.sorbs.net)"
+#define TENCENT		"Tencent QQ Mail help on returned mail (service.mail.qq.com: error codes, 'frequency limited')"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */

@@ -400,6 +400,10 @@ const struct phrase reason_phrases[] = {
 	/* Any other quota: RFC 3463 X.2.2, "a per-mailbox administrative
 	 * quota", after the sending limits above. */
 	PF("mailboxfull", "quota", RFC3463, F_WEAK),
+	/* Tencent (QQ Mail): "550 Connection frequency limited", "550 Ip
+	 * frequency limited", "550 Domain frequency limited". */
+	P("toomanyconn", "connection frequency limited", TENCENT),
+	P("speeding", "frequency limited", TENCENT),
 	P("speeding", "rate limit", EXIM_ACL),
 	P("speeding", "ratelimit", EXIM_ACL),
 	P("mailboxfull", "too many messages on", GMX_SUPPORT),
@@ -505,6 +509,8 @@ const struct phrase reason_phrases[] = {
 	PF("networkerror", "no valid route to", OPENSMTPD_MTA, F_CONN),
 	PF("networkerror", "could not retrieve source address", OPENSMTPD_MTA, F_TEMP),
 	PF("networkerror", "wasn't able to establish an smtp connection", QMAIL_REMOTE, F_CONN),
+	/* qmail-remote: "Connected to %s but connection died. (#4.4.2)". */
+	PF("networkerror", "but connection died", QMAIL_REMOTE, F_CONN),
 	P("networkerror", "message is looping", QMAIL_LOCAL),
 	/* qmail-remote: "Sorry. Although I'm listed as a best-preference MX or
 	 * A for that host, it isn't in my control/locals file, so I don't treat
