@@ -41,12 +41,14 @@ help(void)
 	    "  -k, --keep DUR           resolved and failed plans stay this long (30d)\n"
 	    "  -L, --limit N            hand out at most N plans (the longest due first)\n"
 	    "  -l, --list FILE          hold back retries the suppression list pauses\n"
+	    "                           (JSON lines, *.db, postgresql://...)\n"
 	    "  -N, --dry-run            print what is due, claim nothing, change nothing\n"
 	    "      --no-strict-modes    use a state others may write to (bouncekit(7))\n"
 	    "  -n, --now TIME           the clock: RFC 3339 or @epoch (default: now)\n"
 	    "      --per-domain N       hand out at most N retries to one domain a run\n"
 	    "  -r, --resolve-after DUR  a claim quiet this long counts as delivered (7d)\n"
-	    "  -s, --state FILE         the state file of retry-plan(1)\n"
+	    "  -s, --state FILE         the state of retry-plan(1) (JSON lines, *.db,\n"
+	    "                           postgresql://...)\n"
 	    "      --throttle FILE      one retry a run to the domains these bounce-stats(1)\n"
 	    "                           records advise to throttle\n"
 	    "  -V, --version            print the version\n"
@@ -205,7 +207,8 @@ pacing(const struct args *a, struct pace *pace)
 {
 	pace_init(pace, a->per_domain, opts.now);
 	if (a->list && pace_load_list(pace, a->list) != 0) {
-		util_warnx("%s: not read, nothing handed out", a->list);
+		/* Not named: its name may hold a secret (refused, said so). */
+		util_warnx("--list: not read, nothing handed out");
 		return -1;
 	}
 	if (a->throttle && pace_load_throttle(pace, a->throttle) != 0) {

@@ -18,12 +18,11 @@
 #include "jsonl.h"
 #include "opt.h"
 #include "sandbox.h"
-#include "sqldb.h"
+#include "suppadd.h"
 #include "supplist.h"
 #include "util.h"
 
 #define DEFAULT_LADDER "30d,90d,permanent"
-#define MAX_STEPS 16
 
 static const struct command {
 	const char *name;
@@ -35,11 +34,9 @@ static const struct command {
 static const char *list_path;
 static int64_t now;
 static int fold_local, wait_lock, invert, active_only, verbose;
-static const char *field = "rcpt", *reason_opt, *format_opt;
-static long long for_secs = -1, keep_secs;
-static int64_t until_opt = SUPPLIST_NOTIME;
-static int64_t ladder[MAX_STEPS];
-static size_t nladder;
+static const char *field = "rcpt", *format_opt;
+static long long keep_secs;
+static struct suppadd adds = { .until = SUPPLIST_NOTIME, .for_secs = -1 };
 static struct supplist list;
 
 static void
@@ -91,7 +88,8 @@ help(void)
 	    "  -I, --invert            filter: write the suppressed ones, with the entry\n"
 	    "  -i, --fold-local        local parts match case-insensitively\n"
 	    "  -k, --keep DURATION     expire: keep ended pauses this long (for escalation)\n"
-	    "  -l, --list FILE         the suppression list (JSON lines; *.db: SQLite)\n"
+	    "  -l, --list FILE         the suppression list (JSON lines; *.db: SQLite;\n"
+	    "                          postgresql://...: PostgreSQL)\n"
 	    "  -n, --now TIME          the time to act at: RFC 3339 or @epoch\n"
 	    "  -R, --reason WORD       add: the reason stored (default: the record's)\n"
 	    "  -T, --for DURATION      add: pause for DURATION (30m, 24h, 2d, 1w)\n"
@@ -102,38 +100,6 @@ help(void)
 	    "      --verbose           say what the sandbox put in place, on stderr\n",
 	    util_progname, DEFAULT_LADDER);
 	exit(util_close_stdout(BK_OK));
-}
-
-static int
-parse_ladder(const char *s)
-{
-	char *copy = util_xstrdup(s), *tok, *save = NULL;
-
-	nladder = 0;
-	if (strcmp(s, "none") == 0) {
-		free(copy);
-		return 0;
-	}
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		long long secs;
-
-		if (nladder == MAX_STEPS ||
-		    (nladder > 0 && ladder[nladder - 1] == SUPPLIST_FOREVER))
-			goto bad;
-		if (strcmp(tok, "permanent") == 0)
-			ladder[nladder] = SUPPLIST_FOREVER;
-		else if (bktime_parse_duration(tok, &secs) == 0 && secs > 0 &&
-		    (nladder == 0 || secs > ladder[nladder - 1]))
-			ladder[nladder] = secs;
-		else
-			goto bad;
-		nladder++;
-	}
-	free(copy);
-	return nladder > 0 ? 0 : -1;
-bad:
-	free(copy);
-	return -1;
 }
 
 /* ---- reading addresses ------------------------------------------------- */
@@ -189,197 +155,72 @@ bad:
 
 /* ---- add ------------------------------------------------------------------ */
 
-/* The pause of a repeat offender: the first step of the ladder longer than
- * its last pause, and at least what was asked. */
-static int64_t
-escalate(int64_t asked, int64_t last)
-{
-	for (size_t i = 0; i < nladder; i++)
-		if (ladder[i] > last)
-			return ladder[i] > asked ? ladder[i] : asked;
-	return nladder > 0 && ladder[nladder - 1] > asked ? ladder[nladder - 1] : asked;
-}
-
-struct add_info {
-	const char *reason, *source, *status, *class;
-	int64_t pause;		/* seconds, or -1 */
-	int64_t until;		/* a time, or SUPPLIST_NOTIME */
+/* An add or remove input line's key (and record, or NULL) to fn. */
+struct keyed {
+	int (*fn)(const struct input_loc *loc, const char *key, json_t *obj);
 };
 
-static void
-add_key(const char *key, const struct add_info *in)
-{
-	struct supplist_entry *e = supplist_find(&list, key, strlen(key));
-	int known = e != NULL && !e->dropped;
-	int ongoing = known && supplist_active(e, now);
-	int64_t until, length = -1;
-
-	/* What this add asks for: an explicit time, a length, or for ever. */
-	if (until_opt != SUPPLIST_NOTIME)
-		until = until_opt;
-	else if (for_secs >= 0)
-		length = for_secs;
-	else if (in->class != NULL && strcmp(in->class, "hard") == 0)
-		until = SUPPLIST_FOREVER;
-	else if (in->until != SUPPLIST_NOTIME)
-		until = in->until;
-	else if (in->pause >= 0)
-		length = in->pause;
-	else
-		until = SUPPLIST_FOREVER;
-	if (length >= 0) {
-		/* Paused before, and that pause is over: longer this time. Domain
-		 * entries are a volume lever, not a verdict on anyone: never. */
-		if (known && !ongoing && key[0] != '@' && e->since != SUPPLIST_NOTIME &&
-		    e->until != SUPPLIST_FOREVER && e->until > e->since)
-			length = escalate(length, e->until - e->since);
-		until = length == SUPPLIST_FOREVER || length > INT64_MAX - now ?
-		    SUPPLIST_FOREVER : now + length;
-	}
-
-	e = supplist_add(&list, key);
-	e->count++;
-	e->last_added = now;
-	e->touched = 1;
-	if (ongoing) {
-		/* Never shortened by an add (remove does that); the reason stays
-		 * the one of the pause in force unless this add extends it. */
-		if (e->until == SUPPLIST_FOREVER || until <= e->until)
-			return;
-	} else {
-		e->since = now;
-	}
-	e->until = until;
-	free(e->reason);
-	free(e->source);
-	free(e->status);
-	e->reason = util_xstrdup(in->reason);
-	e->source = util_xstrdup(in->source);
-	e->status = in->status ? util_xstrdup(in->status) : NULL;
-}
-
-/* A plan record's suggested pause: a duration ("30d"), seconds, or a time. */
 static int
-record_pause(const struct input_loc *loc, json_t *obj, struct add_info *in)
+key_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 {
-	json_t *v = json_object_get(obj, "pause");
-	long long secs;
-	time_t t;
-
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		in->pause = json_integer_value(v);
-		return 0;
-	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-
-		if (bktime_parse_duration(s, &secs) == 0 && secs >= 0) {
-			in->pause = secs;
-			return 0;
-		}
-		if (strcmp(s, "permanent") == 0) {
-			in->until = SUPPLIST_FOREVER;
-			return 0;
-		}
-		if (bktime_parse_rfc3339(s, strlen(s), &t) == strlen(s) && *s) {
-			in->until = t;
-			return 0;
-		}
-	}
-	util_locwarn(loc->file, loc->line, "pause: not a duration, a time or \"permanent\"");
-	return -1;
-}
-
-static int
-add_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
-{
-	struct add_info in = { NULL, NULL, NULL, NULL, -1, SUPPLIST_NOTIME };
+	const struct keyed *k = ctx;
 	char key[ADDR_MAX];
 	json_t *obj;
 	int rc;
 
-	(void)ctx;
 	if ((rc = read_key(loc, line, len, key, &obj)) <= 0)
 		return rc < 0 ? BK_ERR : BK_OK;
-	if (obj == NULL) {
-		in.reason = reason_opt ? reason_opt : "manual";
-		in.source = "manual";
-	} else {
-		const char *state = jsonl_get_str(obj, "state");
-		const char *action = jsonl_get_str(obj, "action");
-		int complaint = action != NULL && strcmp(action, "complained") == 0;
-
-		in.class = jsonl_get_str(obj, "class");
-		/* A complaint: the recipient asked not to get this mail, for good. */
-		if (complaint)
-			in.until = SUPPLIST_FOREVER;
-		/* Deliveries, automatic replies and plans resolved by a delivery are
-		 * no reason to suppress. */
-		if ((!complaint && in.class != NULL && strcmp(in.class, "none") == 0) ||
-		    (state != NULL && strcmp(state, "resolved") == 0)) {
-			json_decref(obj);
-			return BK_OK;
-		}
-		in.reason = reason_opt ? reason_opt : jsonl_get_str(obj, "reason");
-		if (in.reason == NULL)
-			in.reason = "undefined";
-		if ((in.source = jsonl_get_str(obj, "source")) == NULL)
-			in.source = state != NULL ? "retry-plan" : "record";
-		in.status = jsonl_get_str(obj, "status");
-		if (record_pause(loc, obj, &in) != 0) {
-			json_decref(obj);
-			return BK_ERR;
-		}
-	}
-	add_key(key, &in);
+	rc = k->fn(loc, key, obj);
 	json_decref(obj);
+	return rc;
+}
+
+static int
+add_keyed(const struct input_loc *loc, const char *key, json_t *obj)
+{
+	struct suppadd_info in = { NULL, NULL, NULL, NULL, -1, SUPPLIST_NOTIME };
+	int rc = 1;
+
+	if (obj == NULL) {
+		in.reason = adds.reason ? adds.reason : "manual";
+		in.source = "manual";
+	} else if ((rc = suppadd_record(&adds, loc, obj, &in)) <= 0) {
+		return rc < 0 ? BK_ERR : BK_OK;
+	}
+	suppadd_key(&list, &adds, key, &in);
 	return BK_OK;
 }
 
+static struct keyed add_line = { add_keyed };
+
+
+/* Entries by row (a database's order; its new rows were numbered as they
+ * went in), else by place in the list (a file's). */
 static int
 by_row(const void *a, const void *b)
 {
 	const struct supplist_entry *x = *(const struct supplist_entry *const *)a;
 	const struct supplist_entry *y = *(const struct supplist_entry *const *)b;
 
-	return (x->dbid > y->dbid) - (x->dbid < y->dbid);
+	if (x->dbid != y->dbid)
+		return (x->dbid > y->dbid) - (x->dbid < y->dbid);
+	return (x > y) - (x < y);
 }
 
-/* Replaces the list (a database: writes the entries changed), then prints
- * the entries touched, in the order of the list. */
+/* Makes the changes the list, then prints the entries touched. */
 static int
 commit(int status)
 {
-	struct supplist_entry **v = util_xcalloc(list.len + 1, sizeof *v);
+	struct supplist_entry **v;
 	size_t n = 0;
-	struct afile af;
 
-	if (list.db != NULL) {
-		if (suppdb_commit(&list) != 0) {
-			util_warnx("%s: left unchanged", list_path);
-			free(v);
-			return BK_ERR;
-		}
-	} else if (afile_begin(&af, list_path) != 0) {
-		free(v);
+	if (suppstore_commit(&list) != 0)
 		return BK_ERR;
-	} else if (supplist_write(af.fp, &list) != 0) {
-		util_warn("%s: write error, left unchanged", list_path);
-		afile_abort(&af);
-		free(v);
-		return BK_ERR;
-	} else if (afile_commit(&af) != 0) {
-		free(v);
-		return BK_ERR;
-	}
+	v = util_xcalloc(list.len + 1, sizeof *v);
 	for (size_t i = 0; i < list.len; i++)
 		if (list.v[i].touched)
 			v[n++] = &list.v[i];
-	/* A database's entries came in as asked: its rows give the order. */
-	if (list.db != NULL)
-		qsort(v, n, sizeof *v, by_row);
+	qsort(v, n, sizeof *v, by_row);
 	for (size_t i = 0; i < n; i++)
 		if (supplist_write_entry(stdout, v[i], NULL) != 0)
 			util_check_stdout();
@@ -404,7 +245,7 @@ cmd_add(int argc, char **argv)
 	int status = BK_OK;
 
 	if (argc == 0)
-		status = input_run(0, NULL, add_line, NULL);
+		status = input_run(0, NULL, key_line, &add_line);
 	for (int i = 0; i < argc; i++) {
 		char key[ADDR_MAX];
 
@@ -412,9 +253,11 @@ cmd_add(int argc, char **argv)
 		    supplist_key(argv[i], strlen(argv[i]), fold_local, key) >= 0) {
 			struct input_loc loc = { "<operand>", (unsigned long)i + 1 };
 
-			status = input_worse(status, add_line(NULL, &loc, argv[i], strlen(argv[i])));
+			status = input_worse(status, key_line(&add_line, &loc, argv[i],
+			    strlen(argv[i])));
 		} else {
-			status = input_worse(status, input_run(1, &argv[i], add_line, NULL));
+			status = input_worse(status, input_run(1, &argv[i], key_line,
+			    &add_line));
 		}
 	}
 	return changed() ? commit(status) : status;
@@ -422,28 +265,11 @@ cmd_add(int argc, char **argv)
 
 /* ---- import, export (ESP lists: common/esplist.c) ---------------------------- */
 
-/* An entry of a provider's list, read as an event: added as add adds an
- * event record. Deferrals are no reason to suppress; a soft failure (a
- * block, a full mailbox) is paused for the first step of the ladder. */
 static void
 import_event(void *arg, struct event *e)
 {
-	struct add_info in = { NULL, NULL, NULL, NULL, -1, SUPPLIST_NOTIME };
-	char key[ADDR_MAX];
-
 	(void)arg;
-	if (e->action == NULL || strcmp(e->action, "failed") != 0 || e->class == NULL ||
-	    strcmp(e->class, "none") == 0)
-		return;
-	if (supplist_key(e->rcpt, strlen(e->rcpt), fold_local, key) < 0)
-		return;	/* event_set_rcpt took it: cannot happen */
-	in.reason = reason_opt ? reason_opt : e->reason ? e->reason : "undefined";
-	in.source = e->source;
-	in.status = e->status[0] ? e->status : NULL;
-	in.class = e->class;
-	if (strcmp(e->class, "soft") == 0)
-		in.pause = nladder > 0 && ladder[0] != SUPPLIST_FOREVER ? ladder[0] : 30 * 86400;
-	add_key(key, &in);
+	suppadd_event(&list, &adds, e);
 }
 
 /* import -f bouncekit: the entries of another list of suppress(1) (JSON
@@ -461,7 +287,7 @@ import_list(const char *path, struct supplist *opened)
 	if (opened != NULL) {
 		src = *opened;
 		memset(opened, 0, sizeof *opened);
-		status = src.db == NULL || suppdb_load_all(&src) != 0 ? -1 : 0;
+		status = src.db == NULL || suppstore_load_all(&src) != 0 ? -1 : 0;
 	} else {
 		supplist_init(&src, 0);
 		status = supplist_load(&src, path);
@@ -493,7 +319,7 @@ import_list(const char *path, struct supplist *opened)
 	if (kept > 0)
 		util_warnx("%s: %zu entries of addresses already listed left as they were", path,
 		    kept);
-	suppdb_close(&src);
+	suppstore_close(&src);
 	supplist_free(&src);
 	return status < 0 ? BK_ERR : status;
 }
@@ -509,7 +335,7 @@ cmd_import(int argc, char **argv)
 			usage();
 		for (int i = 0; i < argc; i++)
 			status = input_worse(status, import_list(argv[i],
-			    sqldb_is_db(argv[i]) ? &sources[i] : NULL));
+			    suppstore_db(argv[i]) ? &sources[i] : NULL));
 		return changed() ? commit(status) : status;
 	}
 	if (format_opt != NULL && esplist_read_format(format_opt, &f) != 0) {
@@ -537,7 +363,7 @@ cmd_export(int argc, char **argv)
 		    "mandrill%s%s", format_opt ? ", not " : " is needed", format_opt ? format_opt : "");
 		return BK_ERR;
 	}
-	if (list.db != NULL && suppdb_load_all(&list) != 0)
+	if (suppstore_load_all(&list) != 0)
 		return BK_ERR;
 	if (esplist_export(stdout, &list, fmt, now, &skipped) != 0)
 		util_check_stdout();
@@ -561,19 +387,14 @@ remove_key(const char *key)
 }
 
 static int
-remove_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+remove_keyed(const struct input_loc *loc, const char *key, json_t *obj)
 {
-	char key[ADDR_MAX];
-	json_t *obj;
-	int rc;
-
-	(void)ctx;
-	if ((rc = read_key(loc, line, len, key, &obj)) <= 0)
-		return rc < 0 ? BK_ERR : BK_OK;
-	json_decref(obj);
+	(void)loc, (void)obj;
 	remove_key(key);
 	return BK_OK;
 }
+
+static struct keyed remove_line = { remove_keyed };
 
 /* Printing the entries removed must come after the commit, and they are no
  * longer written by supplist_write: mark, commit, print. */
@@ -583,7 +404,7 @@ cmd_remove(int argc, char **argv)
 	int status = BK_OK;
 
 	if (argc == 0) {
-		status = input_run(0, NULL, remove_line, NULL);
+		status = input_run(0, NULL, key_line, &remove_line);
 	} else {
 		for (int i = 0; i < argc; i++) {
 			char key[ADDR_MAX];
@@ -609,7 +430,7 @@ cmd_expire(int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		usage();
-	if (list.db != NULL && suppdb_load_ended(&list, cut) != 0)
+	if (suppstore_load_ended(&list, cut) != 0)
 		return BK_ERR;
 	for (size_t i = 0; i < list.len; i++) {
 		struct supplist_entry *e = &list.v[i];
@@ -632,7 +453,7 @@ cmd_list(int argc, char **argv)
 	(void)argv;
 	if (argc > 0)
 		usage();
-	if (list.db != NULL && suppdb_load_all(&list) != 0)
+	if (suppstore_load_all(&list) != 0)
 		return BK_ERR;
 	for (size_t i = 0; i < list.len; i++) {
 		const struct supplist_entry *e = &list.v[i];
@@ -673,18 +494,14 @@ cmd_check(int argc, char **argv)
 
 /* ---- filter ------------------------------------------------------------------ */
 
-static struct supplist_index filter_ix;
-
-/* Whether the address key is suppressed: in the compact index of the
- * list, or asked of the database (a failed look-up fails the run, closed). */
+/* Whether the address key is suppressed: in the compact view of a file,
+ * or asked of a database (a failed look-up fails the run, closed). */
 static int
 suppressed(const char *key, size_t len)
 {
 	int rc;
 
-	if (list.db == NULL)
-		return supplist_index_match(&filter_ix, key, len, now);
-	if ((rc = suppdb_match(&list, key, len, now)) < 0)
+	if ((rc = suppstore_match(&list, key, len, now)) < 0)
 		list.failed = 1;
 	return rc != 0;
 }
@@ -799,22 +616,12 @@ filter_file(const char *name)
 static int
 cmd_filter(int argc, char **argv)
 {
-	int status = BK_OK, rc;
+	int status = BK_OK;
 
-	if (invert || list.db != NULL) {
-		/* Whole entries are shown, from the full list; a database is
-		 * asked per recipient: the cost follows the recipients. */
-	} else if ((rc = supplist_index_load(&filter_ix, list_path, fold_local)) < 0) {
-		supplist_index_free(&filter_ix);
-		return BK_ERR;
-	} else if (rc > 0) {
-		status = BK_ERR;
-	}
 	if (argc == 0)
 		status = input_worse(status, filter_file("-"));
 	for (int i = 0; i < argc; i++)
 		status = input_worse(status, filter_file(argv[i]));
-	supplist_index_free(&filter_ix);
 	return status;
 }
 
@@ -872,7 +679,7 @@ options(int *argcp, char ***argvp)
 		switch (ch) {
 		case 'a': active_only = 1; break;
 		case 'E':
-			if (parse_ladder(optarg) != 0)
+			if (suppadd_ladder(&adds, optarg) != 0)
 				opt_fail(&o, "--escalate: not increasing durations, \"permanent\" "
 				    "last, or \"none\": %s", optarg);
 			break;
@@ -884,9 +691,9 @@ options(int *argcp, char ***argvp)
 		case 'k': keep_secs = opt_duration(&o, optarg, 0); break;
 		case 'l': list_path = optarg; break;
 		case 'n': now = opt_time(&o, optarg); break;
-		case 'R': reason_opt = optarg; break;
-		case 'T': for_secs = opt_duration(&o, optarg, 0); break;
-		case 'u': until_opt = opt_time(&o, optarg); break;
+		case 'R': adds.reason = optarg; break;
+		case 'T': adds.for_secs = opt_duration(&o, optarg, 0); break;
+		case 'u': adds.until = opt_time(&o, optarg); break;
 		case 'V': util_version(); break;
 		case OPT_VERBOSE: verbose = 1; break;
 		case 'w': wait_lock = 1; break;
@@ -918,30 +725,24 @@ options(int *argcp, char ***argvp)
 	opt_free(&o);
 }
 
-/* Opens the list as the command needs it: a database (locked by itself,
- * entries brought in as asked), or the file, locked for a change and read
- * whole, except by filter. The status so far, or -1. */
+/* Opens the list as the command needs it: locked for a change; filter
+ * asks only whether a recipient is suppressed (a file: a compact view of
+ * it), unless --invert shows the entries. The status so far, or -1. */
 static int
-open_list(int *lock)
+open_list(void)
 {
-	int rc;
+	int filter = cmd->run == cmd_filter && !invert;
 
-	if (cmd->run == cmd_filter && !invert) {
+	if (filter) {
 		/* A large stdout buffer: filter writes most of what it reads. */
 		setvbuf(stdout, NULL, _IOFBF, 1 << 20);
 	}
-	if (sqldb_is_db(list_path))
-		return suppdb_open(&list, list_path, cmd->writes, wait_lock) != 0 ? -1 : BK_OK;
-	if (cmd->writes && (*lock = afile_lock(list_path, wait_lock)) < 0)
-		return -1;
-	if (cmd->run == cmd_filter && !invert)
-		return BK_OK;	/* it reads the list as it goes */
-	rc = supplist_load(&list, list_path);
-	return rc < 0 ? -1 : rc;
+	return suppstore_open(&list, list_path, (cmd->writes ? SUPPSTORE_WRITE : 0) |
+	    (wait_lock ? SUPPSTORE_WAIT : 0) | (filter ? SUPPSTORE_MATCH : 0));
 }
 
 /* import -f bouncekit: the databases among the operands are opened while
- * files can still be opened as SQLite needs (no sandbox yet). */
+ * they can be (no sandbox yet). */
 static void
 open_sources(int argc, char **argv)
 {
@@ -949,22 +750,23 @@ open_sources(int argc, char **argv)
 		return;
 	sources = util_xcalloc((size_t)argc + 1, sizeof *sources);
 	for (int i = 0; i < argc; i++)
-		if (sqldb_is_db(argv[i]) && suppdb_open(&sources[i], argv[i], 0, 0) != 0)
-			suppdb_close(&sources[i]);	/* reported; import_list fails it */
+		if (suppstore_db(argv[i]) != NULL && suppstore_open(&sources[i], argv[i], 0) != 0)
+			suppstore_close(&sources[i]);	/* reported; import_list fails it */
 }
 
 int
 main(int argc, char *argv[])
 {
-	int status, lock = -1;
+	int status;
 
 	util_setprogname(argv[0]);
 	now = (int64_t)time(NULL);
-	if (parse_ladder(DEFAULT_LADDER) != 0)
+	if (suppadd_ladder(&adds, DEFAULT_LADDER) != 0)
 		abort();
 	options(&argc, &argv);
+	adds.now = now;
 	supplist_init(&list, fold_local);
-	if ((status = open_list(&lock)) >= 0) {
+	if ((status = open_list()) >= 0) {
 		/* add reads the operands that are files; import, lists. */
 		sandbox_allow_path(list_path, SANDBOX_READ);
 		open_sources(argc, argv);
@@ -975,8 +777,7 @@ main(int argc, char *argv[])
 	} else {
 		status = BK_ERR;
 	}
-	suppdb_close(&list);
-	afile_unlock(lock);
+	suppstore_close(&list);
 	supplist_free(&list);
 	free(sources);
 	if (verbose)

@@ -61,15 +61,16 @@ struct suppdb {
 	struct hmap domains;	/* filter: "@domain" -> num: 1 + its latest until, or 0 */
 };
 
-int
-suppdb_open(struct supplist *l, const char *path, int writes, int wait)
+static int
+suppdb_open(struct supplist *l, int flags)
 {
 	struct suppdb *d = util_xcalloc(1, sizeof *d);
 	int rc;
 
 	l->db = d;
-	d->writes = writes;
-	if ((rc = sqldb_open(&d->db, path, &supp_db, writes, wait)) > 0)
+	d->writes = (flags & SUPPSTORE_WRITE) != 0;
+	if ((rc = sqldb_open(&d->db, l->path, &supp_db, d->writes,
+	    (flags & SUPPSTORE_WAIT) != 0)) > 0)
 		sqldb_close(&d->db);	/* no list yet, only read: empty */
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
@@ -137,7 +138,7 @@ bring(struct supplist *l, sqlite3_stmt *q)
 	return rc == SQLITE_DONE ? 0 : sqldb_fail(&d->db, "read");
 }
 
-int
+static int
 suppdb_fetch(struct supplist *l, const char *key, size_t len)
 {
 	struct suppdb *d = l->db;
@@ -150,7 +151,7 @@ suppdb_fetch(struct supplist *l, const char *key, size_t len)
 	return bring(l, q);
 }
 
-int
+static int
 suppdb_load_all(struct supplist *l)
 {
 	struct suppdb *d = l->db;
@@ -158,7 +159,7 @@ suppdb_load_all(struct supplist *l)
 	return d->db.db == NULL ? 0 : bring(l, d->q[Q_ALL]);
 }
 
-int
+static int
 suppdb_load_ended(struct supplist *l, int64_t cut)
 {
 	struct suppdb *d = l->db;
@@ -223,7 +224,7 @@ put(struct suppdb *d, struct supplist_entry *e)
 	return rc;
 }
 
-int
+static int
 suppdb_commit(struct supplist *l)
 {
 	struct suppdb *d = l->db;
@@ -236,7 +237,7 @@ suppdb_commit(struct supplist *l)
 	return sqldb_commit(&d->db);
 }
 
-void
+static void
 suppdb_close(struct supplist *l)
 {
 	struct suppdb *d = l->db;
@@ -273,7 +274,7 @@ key_until(struct suppdb *d, int fold_local, const char *key, size_t len, int64_t
 	return found > 0;
 }
 
-int
+static int
 suppdb_match(struct supplist *l, const char *key, size_t len, int64_t now)
 {
 	struct suppdb *d = l->db;
@@ -329,7 +330,7 @@ index_from(struct sqldb *db, struct supplist_index *ix, int fold_local)
 	return rc == SQLITE_DONE ? 0 : sqldb_fail(db, "read");
 }
 
-int
+static int
 suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local)
 {
 	struct sqldb db;
@@ -340,3 +341,8 @@ suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local)
 	sqldb_close(&db);
 	return rc < 0 ? -1 : 0;
 }
+
+const struct suppstore_ops suppstore_sqlite_ops = {
+	suppdb_open, suppdb_fetch, suppdb_load_all, suppdb_load_ended, suppdb_match,
+	suppdb_commit, suppdb_close, suppdb_index_load,
+};

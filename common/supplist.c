@@ -4,7 +4,6 @@
 #include "input.h"
 #include "jsonl.h"
 #include "schema.h"
-#include "sqldb.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -351,9 +350,9 @@ supplist_find(struct supplist *l, const char *key, size_t len)
 	int added;
 
 	/* A database brings in each key's entries when first asked for. */
-	if (l->db != NULL) {
+	if (l->ops != NULL && l->ops->fetch != NULL) {
 		hmap_add(&l->asked, key, len, &added);
-		if (added && suppdb_fetch(l, key, len) != 0)
+		if (added && l->ops->fetch(l, key, len) != 0)
 			l->failed = 1;
 	}
 	i = index_get(&l->index, l->pos, key, len);
@@ -522,10 +521,12 @@ index_entry(void *ctx, const char *path, unsigned long lineno, const char *line,
 int
 supplist_index_load(struct supplist_index *ix, const char *path, int fold_local)
 {
+	const struct suppstore_ops *db = suppstore_db(path);
+
 	memset(ix, 0, sizeof *ix);
 	ix->fold_local = fold_local;
-	if (sqldb_is_db(path))
-		return suppdb_index_load(ix, path, fold_local);
+	if (db != NULL)
+		return db->index_load(ix, path, fold_local);
 	return read_list(path, fold_local, index_entry, ix);
 }
 

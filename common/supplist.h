@@ -3,9 +3,12 @@
  * compact read-only index for filtering large recipient lists. Lines of the
  * file that are not entries are kept verbatim, so a rewrite loses nothing.
  *
- * A list named *.db is an SQLite database (suppdb.c): a run brings in only
- * the entries it asks for (supplist_find does), or all of them for list and
- * export, and writes back only those it changed. */
+ * Where the list lives between runs is its store (suppstore_*): the file,
+ * read whole and replaced atomically under a lock (suppstore.c); an SQLite
+ * database for a name ending in .db (suppdb.c) or PostgreSQL for a name
+ * starting postgresql: (supppg.c), of which a run brings in only the entries
+ * it asks for (supplist_find does), or all of them for list and export, and
+ * writes back only those it changed. */
 #ifndef BK_SUPPLIST_H
 #define BK_SUPPLIST_H
 
@@ -33,7 +36,8 @@ struct supplist_entry {
 	long long dbid;		/* a database's row, 0 for none (yet) */
 };
 
-struct suppdb;
+struct suppstore_ops;
+struct supplist_index;
 
 struct supplist {
 	struct supplist_entry *v;
@@ -43,9 +47,11 @@ struct supplist {
 	size_t poscap;
 	int fold_local;
 	size_t domains;		/* "@domain" entries */
-	struct suppdb *db;	/* a database, or NULL: the file read whole */
-	struct hmap asked;	/* the keys brought in from db */
-	int failed;		/* db could not be read: the run fails */
+	const struct suppstore_ops *ops;	/* its store, once opened */
+	void *db;		/* the store's own */
+	const char *path;	/* the store's name */
+	struct hmap asked;	/* the keys brought in from a database */
+	int failed;		/* the store could not be read: the run fails */
 };
 
 /* Whether s[0..n) is an address that supplist_key (and addr_normalize)
@@ -86,21 +92,45 @@ int supplist_write(FILE *fp, const struct supplist *l);
 struct supplist_entry *supplist_take(struct supplist *l, const struct rec_val *v,
     long long dbid, char *why, size_t whylen);
 
-/* The list in an SQLite database (suppdb.c). Opens path (locked for a run
- * that writes): 0, or -1 (reported). */
-int suppdb_open(struct supplist *l, const char *path, int writes, int wait);
+enum {
+	SUPPSTORE_WRITE = 1 << 0,	/* take the lock: the run changes entries */
+	SUPPSTORE_WAIT = 1 << 1,	/* wait for a run holding the lock */
+	SUPPSTORE_MATCH = 1 << 2,	/* only suppstore_match is asked (filter) */
+};
+
+/* What each store does; a database's fetch brings in entries as asked. */
+struct suppstore_ops {
+	int (*open)(struct supplist *l, int flags);
+	int (*fetch)(struct supplist *l, const char *key, size_t len);
+	int (*load_all)(struct supplist *l);
+	int (*load_ended)(struct supplist *l, int64_t cut);
+	int (*match)(struct supplist *l, const char *key, size_t len, int64_t now);
+	int (*commit)(struct supplist *l);
+	void (*close)(struct supplist *l);
+	int (*index_load)(struct supplist_index *ix, const char *path, int fold_local);
+};
+extern const struct suppstore_ops suppstore_sqlite_ops, suppstore_pg_ops;
+
+/* The store of a database named path (SQLite or PostgreSQL), or NULL: a
+ * file. */
+const struct suppstore_ops *suppstore_db(const char *path);
+/* Opens the list of path into l (supplist_init'ed) as flags say: a file is
+ * locked (SUPPSTORE_WRITE) and read whole, unless SUPPSTORE_MATCH. 0, 2
+ * when bad lines were found (reported, kept), -1 (reported; close l all
+ * the same). */
+int suppstore_open(struct supplist *l, const char *path, int flags);
 /* Brings in every entry, in the order added (list, export). 0 or -1. */
-int suppdb_load_all(struct supplist *l);
+int suppstore_load_all(struct supplist *l);
 /* Brings in the entries whose pause ended at cut (expire). 0 or -1. */
-int suppdb_load_ended(struct supplist *l, int64_t cut);
-/* Brings in the entries of key (key form); supplist_find calls it. 0, -1. */
-int suppdb_fetch(struct supplist *l, const char *key, size_t len);
-/* Whether the address key (key form) is suppressed at now, by its entry
- * or its domain's, asked of the database (filter): 1, 0, -1 (reported). */
-int suppdb_match(struct supplist *l, const char *key, size_t len, int64_t now);
-/* Writes the entries changed and commits. 0, or -1 (nothing changed). */
-int suppdb_commit(struct supplist *l);
-void suppdb_close(struct supplist *l);
+int suppstore_load_ended(struct supplist *l, int64_t cut);
+/* Whether the address key (key form) is suppressed at now, by its entry or
+ * its domain's (filter): 1, 0, or -1 (reported). */
+int suppstore_match(struct supplist *l, const char *key, size_t len, int64_t now);
+/* Writes the entries changed (all of a file) and makes them the list, at
+ * once. 0, or -1 (reported; nothing changed). */
+int suppstore_commit(struct supplist *l);
+/* Drops anything not committed, unlocks, closes (not supplist_free). */
+void suppstore_close(struct supplist *l);
 
 /* A compact read-only view for filter: key -> until only. */
 struct supplist_index {
@@ -113,9 +143,6 @@ struct supplist_index {
 
 /* Like supplist_load, into the compact view (a database too). */
 int supplist_index_load(struct supplist_index *ix, const char *path, int fold_local);
-/* The compact view of a database's entries (retry-due --list). 0, or -1
- * (reported). */
-int suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local);
 /* For index loaders: key (key form) with its until into ix. */
 void supplist_index_put(struct supplist_index *ix, const char *key, size_t len, int64_t until);
 /* Whether the address key is suppressed at now (itself or its domain). */
