@@ -172,10 +172,19 @@ due_plans(struct plan_store *st, struct plan_set *plans, struct take *t)
 	for (size_t i = 0; i < t->ndue; i++)
 		if (plan_waits_on_server(due[i]))
 			pace_probe_offer(pace, plan_domain(due[i]), i, due[i]->attempts);
-	for (size_t i = 0; i < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit); i++)
-		if (pace_admit(pace, due[i]->rcpt, plan_domain(due[i]),
-		    plan_waits_on_server(due[i]) ? (long)i : -1) == PACE_GO)
-			due[ngo++] = due[i];
+	/* The run takes what it chose; plans another run took meanwhile make
+	 * room for the next ones (a database shared by several hosts). */
+	for (size_t next = 0, from; next < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit);) {
+		long kept;
+
+		for (from = ngo; next < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit); next++)
+			if (pace_admit(pace, due[next]->rcpt, plan_domain(due[next]),
+			    plan_waits_on_server(due[next]) ? (long)next : -1) == PACE_GO)
+				due[ngo++] = due[next];
+		if ((kept = plan_store_take(st, due + from, ngo - from)) < 0)
+			return -1;
+		ngo = from + (size_t)kept;
+	}
 	t->ngo = ngo;
 	if (a->verbose)
 		util_warnx("%zu due: %zu handed out, held back %lu by --per-domain, %lu paused "

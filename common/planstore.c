@@ -492,7 +492,7 @@ jsonl_close(struct plan_store *st)
 
 static const struct plan_store_ops jsonl_ops = {
 	jsonl_open, jsonl_load_all, jsonl_lookup, jsonl_aging, jsonl_domain, jsonl_due,
-	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all,
+	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all, NULL,
 };
 
 /* --- the interface --- */
@@ -554,6 +554,12 @@ plan_store_due(struct plan_store *st, struct plan_set *s, const struct plan_opts
     int (*fn)(void *ctx, struct plan *p), void *ctx)
 {
 	return st->ops->due(st, s, o, fn, ctx);
+}
+
+long
+plan_store_take(struct plan_store *st, struct plan **v, size_t n)
+{
+	return st->ops->take != NULL ? st->ops->take(st, v, n) : (long)n;
 }
 
 int

@@ -45,6 +45,11 @@ struct plan_store_ops {
 	void (*close)(struct plan_store *st);
 	/* Brings in every plan, in the store's order (an export). */
 	int (*load_all)(struct plan_store *st, struct plan_set *s);
+	/* Takes for the run the due plans v[0..n) it chose: those another run
+	 * holds, or changed since due read them, are taken out of v (the others
+	 * keep their order) and stay due for a later run. The number kept, or
+	 * -1. NULL: the store's lock holds every plan for the run already. */
+	long (*take)(struct plan_store *st, struct plan **v, size_t n);
 };
 
 struct plan_store {
@@ -66,6 +71,9 @@ int plan_store_aging(struct plan_store *st, struct plan_set *s, const struct pla
 int plan_store_domains_back(struct plan_store *st, struct plan_set *s);
 int plan_store_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx);
+/* What a run hands out of the due plans (see take): those the run could
+ * take, in v, their number returned; -1. */
+long plan_store_take(struct plan_store *st, struct plan **v, size_t n);
 int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
 int plan_store_commit(struct plan_store *st);
 void plan_store_close(struct plan_store *st);

@@ -7,10 +7,12 @@
  * records of the JSON-lines store byte for byte. One transaction a run.
  *
  * Concurrency, without the whole-store lock of the other stores:
- * - a retry-due run locks only the rows it reads to change, each with
- *   FOR UPDATE SKIP LOCKED, and never waits: concurrent runs (on any host)
- *   hand out disjoint plans, and one that finds a plan locked leaves it to
- *   the run that holds it;
+ * - a retry-due run reads the due plans without locking them, chooses the
+ *   ones to hand out, and locks those (FOR UPDATE SKIP LOCKED), keeping the
+ *   ones no other run holds or changed since; it chooses more while it has
+ *   fewer than its --limit, and never waits: concurrent runs (on any host)
+ *   hand out disjoint plans, each up to its limit. Ageing locks the rows it
+ *   reads in the same way;
  * - a retry-plan run reads each recipient's plan FOR UPDATE (it waits for a
  *   retry-due run holding it, then sees its claim), and takes a
  *   transaction-scoped advisory lock first, so that two runs that insert
@@ -58,7 +60,7 @@ static const char schema_sql[] =
     "retry-due(1), bouncekit-records(5)';"
     "INSERT INTO bouncekit_schema VALUES ('plans', 1);";
 
-enum { Q_GET, Q_PUT, Q_DEL, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, NQ };
+enum { Q_GET, Q_PUT, Q_DEL, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_TAKE, NQ };
 
 /* Rows read to be changed are locked: a retry-plan run waits for the plan
  * of its recipient, the rest skip what another run holds. */
@@ -78,10 +80,12 @@ static const char *const query_sql[NQ] = {
 	    " AND ends <= $2"),
 	[Q_DOMAIN] = "SELECT rec FROM bouncekit_plans WHERE domain = $1 AND state = $2",
 	[Q_ALL] = "SELECT rec FROM bouncekit_plans ORDER BY id",
+	[Q_TAKE] = "SELECT rcpt, xmin::text FROM bouncekit_plans WHERE rcpt = ANY ($1::text[])",
 };
 static const char *const lock_sql[NQ] = {
 	[Q_GET] = " FOR UPDATE", [Q_QUIET] = " FOR UPDATE SKIP LOCKED",
 	[Q_ENDS] = " FOR UPDATE SKIP LOCKED", [Q_DOMAIN] = " FOR UPDATE SKIP LOCKED",
+	[Q_TAKE] = " FOR UPDATE SKIP LOCKED",
 };
 
 static const struct pgconn_schema plans_schema = {
@@ -100,6 +104,7 @@ struct pg_store {
 	/* Recipients looked up without a plan: under the writer lock nobody
 	 * else adds one, so each costs one round trip a run (bounded). */
 	struct hmap absent;
+	struct hmap version;	/* due plans read: rcpt -> xmin */
 };
 
 #define ABSENT_MAX 200000
@@ -279,10 +284,11 @@ pg_domain(struct plan_store *st, struct plan_set *s, const char *domain)
 
 /* The due plans in the order of their due time (waiting ones at next_retry,
  * unconfirmed claims claim_timeout after), ties by recipient, through a
- * cursor: a run that writes locks each row as it fetches it, skipping those
- * another run holds, so that it locks no more than it reads (64 at a time):
- * the rows a run read and did not hand out (--limit, pacing) are free again
- * at its commit, and stay due for the next run. */
+ * cursor (64 rows at a time), without locking them: the run chooses among
+ * them (pacing, probes, --limit) and takes those it hands out (pg_take), so
+ * that concurrent runs share the due plans, each up to its limit. Each
+ * row's version (xmin) is kept for pg_take to see whether another run
+ * changed it since. */
 static int
 pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx)
@@ -297,11 +303,10 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	d->read = 1;
 	/* Numbers only: written into the text. */
 	snprintf(sql, sizeof sql, "DECLARE bouncekit_due NO SCROLL CURSOR FOR"
-	    " SELECT rec FROM bouncekit_plans WHERE due IS NOT NULL AND"
+	    " SELECT rec, xmin::text FROM bouncekit_plans WHERE due IS NOT NULL AND"
 	    " ((state = %d AND due <= %lld) OR (state = %d AND due <= %lld))"
-	    " ORDER BY CASE WHEN state = %d THEN due + %lld ELSE due END, rcpt%s",
-	    PLAN_WAITING, now, PLAN_CLAIMED, now - ct, PLAN_CLAIMED, ct,
-	    d->writes ? " FOR UPDATE SKIP LOCKED" : "");
+	    " ORDER BY CASE WHEN state = %d THEN due + %lld ELSE due END, rcpt",
+	    PLAN_WAITING, now, PLAN_CLAIMED, now - ct, PLAN_CLAIMED, ct);
 	if (pgconn_exec(&d->c, sql) != 0)
 		return -1;
 	while (more && rc == 0) {
@@ -322,6 +327,9 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 				rc = -1;
 				break;
 			}
+			if (d->writes)
+				hmap_put(&d->version, p->rcpt, strlen(p->rcpt), NULL)->num =
+				    strtoll(PQgetvalue(r, i, 1), NULL, 10);
 			/* As the run sees it now (ageing may have resolved a claim). */
 			if (plan_is_due(p, o) && !fn(ctx, p)) {
 				more = 0;
@@ -333,6 +341,45 @@ pg_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	if (rc == 0 && pgconn_exec(&d->c, "CLOSE bouncekit_due") != 0)
 		rc = -1;
 	return rc;
+}
+
+/* Locks the rows of v that no other run holds, and keeps those still as
+ * pg_due read them. */
+static long
+pg_take(struct plan_store *st, struct plan **v, size_t n)
+{
+	struct pg_store *d = st->impl;
+	struct util_buf a = {0};
+	struct hmap got = {0};
+	const char *param;
+	PGresult *r;
+	size_t kept = 0;
+
+	if (!d->writes || n == 0)
+		return (long)n;
+	for (size_t i = 0; i < n; i++)
+		pgconn_array_text(&a, v[i]->rcpt, strlen(v[i]->rcpt));
+	util_buf_addc(&a, '}');
+	param = util_buf_str(&a);
+	if (query(st, Q_TAKE, 1, &param, &r) != 0) {
+		util_buf_free(&a);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(r); i++)
+		hmap_put(&got, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), NULL)->num =
+		    strtoll(PQgetvalue(r, i, 1), NULL, 10);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(v[i]->rcpt);
+		struct hmap_entry *now = hmap_get(&got, v[i]->rcpt, len);
+		struct hmap_entry *read = hmap_get(&d->version, v[i]->rcpt, len);
+
+		if (now != NULL && read != NULL && now->num == read->num)
+			v[kept++] = v[i];
+	}
+	PQclear(r);
+	hmap_free(&got, NULL);
+	util_buf_free(&a);
+	return (long)kept;
 }
 
 /* Plans go back in statements of up to PUT_BATCH, each column as an array
@@ -449,6 +496,7 @@ pg_close(struct plan_store *st)
 	/* Closing the connection rolls back what was not committed. */
 	pgconn_close(&d->c);
 	hmap_free(&d->absent, NULL);
+	hmap_free(&d->version, NULL);
 	rec_reader_free(&d->rd);
 	free(d);
 	st->impl = NULL;
@@ -465,5 +513,5 @@ pg_load_all(struct plan_store *st, struct plan_set *s)
 
 const struct plan_store_ops plan_store_pg_ops = {
 	pg_open, pg_load, pg_lookup, pg_aging, pg_domain, pg_due,
-	pg_put, pg_commit, pg_close, pg_load_all,
+	pg_put, pg_commit, pg_close, pg_load_all, pg_take,
 };

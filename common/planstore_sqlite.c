@@ -328,5 +328,5 @@ sqlite_load_all(struct plan_store *st, struct plan_set *s)
 
 const struct plan_store_ops plan_store_sqlite_ops = {
 	sqlite_open, sqlite_load, sqlite_lookup, sqlite_aging, sqlite_domain, sqlite_due,
-	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all,
+	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL,
 };
