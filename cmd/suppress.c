@@ -19,6 +19,7 @@
 #include "opt.h"
 #include "sandbox.h"
 #include "suppadd.h"
+#include "suppinput.h"
 #include "supplist.h"
 #include "util.h"
 
@@ -102,78 +103,7 @@ help(void)
 	exit(util_close_stdout(BK_OK));
 }
 
-/* ---- reading addresses ------------------------------------------------- */
-
-/* The first non-blank byte of line, or NULL for a blank line. */
-static const char *
-content(const char *line, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
-			return line + i;
-	return NULL;
-}
-
-/* A line of add or remove input: a JSON record or a plain address. Returns
- * 1 with the key in key (and the record in *obj, to be released by the
- * caller), 0 for a blank line, -1 for a bad line (reported). */
-static int
-read_key(const struct input_loc *loc, char *line, size_t len, char *key, json_t **obj)
-{
-	const char *p = content(line, len), *addr;
-	char why[200];
-
-	*obj = NULL;
-	if (p == NULL)
-		return 0;
-	if (*p != '{') {
-		if (supplist_key(line, len, fold_local, key) < 0) {
-			util_locwarn(loc->file, loc->line, "neither a JSON record nor an address");
-			return -1;
-		}
-		return 1;
-	}
-	if ((*obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-		util_locwarn(loc->file, loc->line, "%s", why);
-		return -1;
-	}
-	if ((addr = jsonl_get_str(*obj, field)) == NULL) {
-		util_locwarn(loc->file, loc->line, "no \"%s\" string in the record", field);
-		goto bad;
-	}
-	if (supplist_key(addr, strlen(addr), fold_local, key) < 0) {
-		util_locwarn(loc->file, loc->line, "%s: not an address", field);
-		goto bad;
-	}
-	return 1;
-bad:
-	/* Callers release the record only on success. */
-	json_decref(*obj);
-	*obj = NULL;
-	return -1;
-}
-
 /* ---- add ------------------------------------------------------------------ */
-
-/* An add or remove input line's key (and record, or NULL) to fn. */
-struct keyed {
-	int (*fn)(const struct input_loc *loc, const char *key, json_t *obj);
-};
-
-static int
-key_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
-{
-	const struct keyed *k = ctx;
-	char key[ADDR_MAX];
-	json_t *obj;
-	int rc;
-
-	if ((rc = read_key(loc, line, len, key, &obj)) <= 0)
-		return rc < 0 ? BK_ERR : BK_OK;
-	rc = k->fn(loc, key, obj);
-	json_decref(obj);
-	return rc;
-}
 
 static int
 add_keyed(const struct input_loc *loc, const char *key, json_t *obj)
@@ -191,7 +121,7 @@ add_keyed(const struct input_loc *loc, const char *key, json_t *obj)
 	return BK_OK;
 }
 
-static struct keyed add_line = { add_keyed };
+static struct suppinput add_line = { &list, NULL, add_keyed, NULL, 0, 0 };
 
 
 /* Entries by row (a database's order; its new rows were numbered as they
@@ -245,7 +175,7 @@ cmd_add(int argc, char **argv)
 	int status = BK_OK;
 
 	if (argc == 0)
-		status = input_run(0, NULL, key_line, &add_line);
+		status = input_run(0, NULL, suppinput_line, &add_line);
 	for (int i = 0; i < argc; i++) {
 		char key[ADDR_MAX];
 
@@ -253,13 +183,14 @@ cmd_add(int argc, char **argv)
 		    supplist_key(argv[i], strlen(argv[i]), fold_local, key) >= 0) {
 			struct input_loc loc = { "<operand>", (unsigned long)i + 1 };
 
-			status = input_worse(status, key_line(&add_line, &loc, argv[i],
+			status = input_worse(status, suppinput_line(&add_line, &loc, argv[i],
 			    strlen(argv[i])));
 		} else {
-			status = input_worse(status, input_run(1, &argv[i], key_line,
+			status = input_worse(status, input_run(1, &argv[i], suppinput_line,
 			    &add_line));
 		}
 	}
+	status = input_worse(status, suppinput_end(&add_line));
 	return changed() ? commit(status) : status;
 }
 
@@ -394,7 +325,7 @@ remove_keyed(const struct input_loc *loc, const char *key, json_t *obj)
 	return BK_OK;
 }
 
-static struct keyed remove_line = { remove_keyed };
+static struct suppinput remove_line = { &list, NULL, remove_keyed, NULL, 0, 0 };
 
 /* Printing the entries removed must come after the commit, and they are no
  * longer written by supplist_write: mark, commit, print. */
@@ -404,7 +335,7 @@ cmd_remove(int argc, char **argv)
 	int status = BK_OK;
 
 	if (argc == 0) {
-		status = input_run(0, NULL, key_line, &remove_line);
+		status = input_run(0, NULL, suppinput_line, &remove_line);
 	} else {
 		for (int i = 0; i < argc; i++) {
 			char key[ADDR_MAX];
@@ -417,6 +348,7 @@ cmd_remove(int argc, char **argv)
 			remove_key(key);
 		}
 	}
+	status = input_worse(status, suppinput_end(&remove_line));
 	return changed() ? commit(status) : status;
 }
 
@@ -519,7 +451,7 @@ filter_line(const struct input_loc *loc, const char *line, size_t len, int *stat
 	/* Most lines of a recipient list: no copy, no normalising. */
 	if (!invert && supplist_simple(line, len))
 		return !suppressed(line, len);
-	if ((p = content(line, len)) == NULL)
+	if ((p = suppinput_content(line, len)) == NULL)
 		return 0;
 	if (*p == '{') {
 		if ((obj = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
@@ -765,6 +697,7 @@ main(int argc, char *argv[])
 		abort();
 	options(&argc, &argv);
 	adds.now = now;
+	add_line.field = remove_line.field = field;
 	supplist_init(&list, fold_local);
 	if ((status = open_list()) >= 0) {
 		/* add reads the operands that are files; import, lists. */

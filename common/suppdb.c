@@ -343,6 +343,6 @@ suppdb_index_load(struct supplist_index *ix, const char *path, int fold_local)
 }
 
 const struct suppstore_ops suppstore_sqlite_ops = {
-	suppdb_open, suppdb_fetch, suppdb_load_all, suppdb_load_ended, suppdb_match,
+	suppdb_open, suppdb_fetch, NULL, suppdb_load_all, suppdb_load_ended, suppdb_match,
 	suppdb_commit, suppdb_close, suppdb_index_load,
 };

@@ -360,6 +360,26 @@ supplist_find(struct supplist *l, const char *key, size_t len)
 	return i == SUPPLIST_NONE ? NULL : &l->v[i];
 }
 
+void
+supplist_prefetch(struct supplist *l, const char *const *keys, size_t n)
+{
+	const char **ask;
+	size_t nask = 0;
+	int added;
+
+	if (l->ops == NULL || l->ops->fetch_many == NULL || n == 0)
+		return;
+	ask = util_xcalloc(n, sizeof *ask);
+	for (size_t i = 0; i < n; i++) {
+		hmap_add(&l->asked, keys[i], strlen(keys[i]), &added);
+		if (added)
+			ask[nask++] = keys[i];
+	}
+	if (nask > 0 && l->ops->fetch_many(l, ask, nask) != 0)
+		l->failed = 1;
+	free(ask);
+}
+
 struct supplist_entry *
 supplist_add(struct supplist *l, const char *key)
 {

@@ -73,6 +73,9 @@ int supplist_load(struct supplist *l, const char *path);
 /* The entry whose key is key (already in key form), or NULL (dropped ones
  * included: check e->dropped). */
 struct supplist_entry *supplist_find(struct supplist *l, const char *key, size_t len);
+/* Brings in at once the entries of keys (key form) that supplist_find will
+ * ask for: a database that a round trip each would slow down. */
+void supplist_prefetch(struct supplist *l, const char *const *keys, size_t n);
 /* A new entry for key, with count 0 and no times; or the dropped entry of the
  * same key, cleared for reuse. */
 struct supplist_entry *supplist_add(struct supplist *l, const char *key);
@@ -102,6 +105,8 @@ enum {
 struct suppstore_ops {
 	int (*open)(struct supplist *l, int flags);
 	int (*fetch)(struct supplist *l, const char *key, size_t len);
+	/* The entries of n keys at once (NULL: fetch each). */
+	int (*fetch_many)(struct supplist *l, const char *const *keys, size_t n);
 	int (*load_all)(struct supplist *l);
 	int (*load_ended)(struct supplist *l, int64_t cut);
 	int (*match)(struct supplist *l, const char *key, size_t len, int64_t now);

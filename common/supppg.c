@@ -50,12 +50,15 @@ static const struct pgconn_schema supp_schema = {
 /* An entry that suppresses at $2: permanent or ending later. */
 #define ACTIVE " AND (until IS NULL OR until > $2::bigint) LIMIT 1"
 
-enum { Q_KEY, Q_FOLDED, Q_ALL, Q_ENDED, Q_INSERT, Q_UPDATE, Q_DELETE, Q_MATCH, Q_MATCH_FOLDED,
+enum { Q_KEY, Q_FOLDED, Q_KEYS, Q_KEYS_FOLDED, Q_ALL, Q_ENDED, Q_INSERT, Q_UPDATE, Q_DELETE, Q_MATCH, Q_MATCH_FOLDED,
 	NQ };
 
 static const char *const query_sql[NQ] = {
 	[Q_KEY] = "SELECT " COLUMNS TABLE " WHERE address = $1",
 	[Q_FOLDED] = "SELECT " COLUMNS TABLE " WHERE address = $1 OR folded = $1 ORDER BY id",
+	[Q_KEYS] = "SELECT " COLUMNS TABLE " WHERE address = ANY ($1::text[]) ORDER BY id",
+	[Q_KEYS_FOLDED] = "SELECT " COLUMNS TABLE " WHERE address = ANY ($1::text[]) OR"
+	    " folded = ANY ($1::text[]) ORDER BY id",
 	[Q_ALL] = "SELECT " COLUMNS TABLE " ORDER BY id",
 	[Q_ENDED] = "SELECT " COLUMNS TABLE " WHERE until <= $1 ORDER BY id",
 	/* Entries in batches, each column an array, in their order. */
@@ -80,7 +83,15 @@ struct supppg {
 	struct pgconn c;
 	int empty;		/* read only, no list yet: no entries */
 	int prepared[NQ];
+	/* filter asks the server per recipient until that would cost more
+	 * than reading the list's keys once (a round trip is worth about 32
+	 * rows read), then matches in a compact view of them. */
+	long long asked, ask_max;
+	int viewed;
+	struct supplist_index ix;
 };
+
+static int view(struct pgconn *c, struct supplist_index *ix, int fold_local);
 
 static int
 pg_open(struct supplist *l, int flags)
@@ -115,6 +126,15 @@ pg_open(struct supplist *l, int flags)
 	}
 	l->domains = PQntuples(r) > 0;	/* match looks for domain entries */
 	PQclear(r);
+	if (flags & SUPPSTORE_MATCH) {
+		char *size = pgconn_value(&d->c, "SELECT pg_relation_size('bouncekit_suppressed')");
+
+		if (size == NULL)
+			return -1;
+		/* About 100 bytes a row. */
+		d->ask_max = strtoll(size, NULL, 10) / 100 / 32 + 256;
+		free(size);
+	}
 	return 0;
 }
 
@@ -192,6 +212,22 @@ pg_fetch(struct supplist *l, const char *key, size_t len)
 }
 
 static int
+pg_fetch_many(struct supplist *l, const char *const *keys, size_t n)
+{
+	struct util_buf a = {0};
+	const char *p[1];
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		pgconn_array_text(&a, keys[i], strlen(keys[i]));
+	util_buf_addc(&a, '}');
+	p[0] = util_buf_str(&a);
+	rc = bring(l, l->fold_local ? Q_KEYS_FOLDED : Q_KEYS, 1, p);
+	util_buf_free(&a);
+	return rc;
+}
+
+static int
 pg_load_all(struct supplist *l)
 {
 	return bring(l, Q_ALL, 0, NULL);
@@ -218,6 +254,14 @@ pg_match(struct supplist *l, const char *key, size_t len, int64_t now)
 
 	if (d->empty)
 		return 0;
+	if (d->ask_max > 0 && ++d->asked > d->ask_max && !d->viewed) {
+		d->viewed = 1;
+		d->ix.fold_local = l->fold_local;
+		if (view(&d->c, &d->ix, l->fold_local) != 0)
+			return -1;
+	}
+	if (d->viewed)
+		return supplist_index_match(&d->ix, key, len, now);
 	k = util_xstrndup(key, len);
 	snprintf(t, sizeof t, "%lld", (long long)now);
 	p[0] = k;
@@ -345,24 +389,31 @@ pg_close(struct supplist *l)
 	struct supppg *d = l->db;
 
 	pgconn_close(&d->c);
+	supplist_index_free(&d->ix);
 	free(d);
 	l->db = NULL;
 }
 
-/* The compact view of the list (retry-due --list, filter of a file). */
+/* The list's keys and ends of pause into ix, through a cursor (in a
+ * transaction). 0, or -1 (reported). */
 static int
-pg_index_load(struct supplist_index *ix, const char *path, int fold_local)
+view(struct pgconn *c, struct supplist_index *ix, int fold_local)
 {
-	struct pgconn c;
-	PGresult *r = NULL;
-	int v, rc = -1;
+	int n = 1;
 
-	if (pgconn_open(&c, path) == 0 && (v = pgconn_schema(&c, &supp_schema, 0)) >= 0) {
-		rc = 0;
-		if (v > 0 && (r = PQexec(c.conn, "SELECT address, folded, until" TABLE)) != NULL &&
-		    PQresultStatus(r) != PGRES_TUPLES_OK)
-			rc = pgconn_fail(&c, "read", r);
-		for (int i = 0; rc == 0 && r != NULL && i < PQntuples(r); i++) {
+	if (pgconn_exec(c, "DECLARE bouncekit_view NO SCROLL CURSOR FOR SELECT address, folded,"
+	    " until" TABLE) != 0)
+		return -1;
+	while (n > 0) {
+		PGresult *r = PQexec(c->conn, "FETCH 10000 FROM bouncekit_view");
+
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			pgconn_fail(c, "read", r);
+			PQclear(r);
+			return -1;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n; i++) {
 			int col = fold_local && !PQgetisnull(r, i, 1);
 			int len = PQgetlength(r, i, col);
 
@@ -371,14 +422,26 @@ pg_index_load(struct supplist_index *ix, const char *path, int fold_local)
 				    PQgetisnull(r, i, 2) ? SUPPLIST_FOREVER :
 				    strtoll(PQgetvalue(r, i, 2), NULL, 10));
 		}
-	}
-	if (r != NULL)
 		PQclear(r);
+	}
+	return pgconn_exec(c, "CLOSE bouncekit_view");
+}
+
+/* The compact view of the list (retry-due --list). */
+static int
+pg_index_load(struct supplist_index *ix, const char *path, int fold_local)
+{
+	struct pgconn c;
+	int v, rc = -1;
+
+	if (pgconn_open(&c, path) == 0 && (v = pgconn_schema(&c, &supp_schema, 0)) >= 0)
+		rc = v == 0 ? 0 : pgconn_exec(&c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+		    != 0 ? -1 : view(&c, ix, fold_local);
 	pgconn_close(&c);
 	return rc;
 }
 
 const struct suppstore_ops suppstore_pg_ops = {
-	pg_open, pg_fetch, pg_load_all, pg_load_ended, pg_match, pg_commit, pg_close,
+	pg_open, pg_fetch, pg_fetch_many, pg_load_all, pg_load_ended, pg_match, pg_commit, pg_close,
 	pg_index_load,
 };

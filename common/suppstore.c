@@ -82,7 +82,7 @@ file_close(struct supplist *l)
 }
 
 static const struct suppstore_ops file_ops = {
-	file_open, NULL, file_loaded, file_load_ended, file_match, file_commit, file_close,
+	file_open, NULL, NULL, file_loaded, file_load_ended, file_match, file_commit, file_close,
 	supplist_index_load,
 };
 

@@ -76,6 +76,15 @@ setup() {
 	printf 'u7@example.com\nnobody@example.com\nz@paused.example\nmixed@case.example\n' >r.txt
 	[ "$(suppress -l "$L" -n $T0 filter r.txt)" = "$(printf 'nobody@example.com\nmixed@case.example')" ]
 	[ "$(suppress -l "$L" -i -n $T0 filter r.txt)" = nobody@example.com ]
+	# Many recipients: filter reads the list's keys once instead of asking
+	# for each (a round trip each); the same answers as a file.
+	suppress -l "$L" list >copy.jsonl
+	{ cat many.txt r.txt; seq 1 3000 | sed 's/$/@elsewhere.example/'; } >big.txt
+	for o in "" -i; do
+		suppress -l copy.jsonl $o -n $T0 filter big.txt >want
+		suppress -l "$L" $o -n $T0 filter big.txt | cmp - want
+	done
+	[ "$(wc -l <want)" -eq 3001 ]
 	# A pause that ended: the next one is longer (escalation).
 	suppress -l "$L" -n $T0 add --for 1d ann@example.com >/dev/null
 	suppress -l "$L" -n 2026-12-10T00:00:00Z add --for 1d ann@example.com |
