@@ -20,11 +20,10 @@
 #include "sandbox.h"
 #include "schema.h"
 #include "stats.h"
+#include "stats_table.h"
 #include "status.h"
 #include "util.h"
 
-#define SPARK_DAYS 14
-#define KEY_WIDTH_MAX 48
 
 enum by { BY_DOMAIN, BY_RHOST, BY_STATUS, BY_REASON, BY_DAY, BY_RCPT };
 static const char *const by_names[] = { "domain", "rhost", "status", "reason", "day", "rcpt" };
@@ -126,14 +125,6 @@ is_throttle(const struct event *e)
 	    strcmp(e->reason, "toomanyconn") == 0;
 }
 
-static long long
-day_of(time_t t)
-{
-	long long d = (long long)t / 86400;
-
-	return (long long)t < 0 && (long long)t % 86400 != 0 ? d - 1 : d;
-}
-
 static void
 day_count(struct hmap *m, long long day)
 {
@@ -159,7 +150,7 @@ count(const struct event *e, int timed)
 	struct stats_group *g;
 	const char *key = NULL;
 	char day[BKTIME_BUFSZ];
-	long long dn = day_of(e->time);
+	long long dn = stats_day_of(e->time);
 
 	switch (by) {
 	case BY_DOMAIN:
@@ -368,13 +359,6 @@ write_record(const struct rec_schema *sc, const struct rec_val *v)
 	}
 }
 
-static double
-share_of(const struct stats_group *g)
-{
-	return set.events ? round((double)g->events / (double)set.events * 10000.0) /
-	    10000.0 : 0.0;
-}
-
 static void
 print_group_json(const struct stats_group *g)
 {
@@ -397,7 +381,7 @@ print_group_json(const struct stats_group *g)
 	time_val(&v[ST_LAST_SEEN], g->timed > 0, g->last);
 	rec_int(&v[ST_DAYS], (long long)g->days.count);
 	v[ST_SHARE].set = 1;
-	v[ST_SHARE].d = share_of(g);
+	v[ST_SHARE].d = stats_share(g, set.events);
 	if (with_advice()) {
 		advice_of(g, &a);
 		rec_int(&v[ST_FULL_DAYS], (long long)a.full_days);
@@ -438,198 +422,16 @@ print_rcpt_json(const struct stats_group *g)
 	free(reasons);
 }
 
-/* Table */
-
-/* A cell for a terminal: no control characters (escape sequences in hostile
- * keys), at most max columns. Returns its width in columns. */
-static size_t
-cell_clean(const char *s, size_t max, struct util_buf *out)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t cols = 0;
-
-	util_buf_reset(out);
-	for (size_t i = 0; u[i]; ) {
-		size_t len = 1;
-
-		if (u[i] >= 0xC0)
-			while (len < 4 && (u[i + len] & 0xC0) == 0x80)
-				len++;
-		if (cols + 1 == max && u[i + len] != '\0') {
-			util_buf_adds(out, "\xE2\x80\xA6");	/* … */
-			cols++;
-			break;
-		}
-		if (u[i] < 0x20 || u[i] == 0x7F || (u[i] == 0xC2 && u[i + 1] >= 0x80 &&
-		    u[i + 1] <= 0x9F))
-			util_buf_addc(out, '?');
-		else
-			util_buf_add(out, s + i, len);
-		cols++;
-		i += len;
-	}
-	util_buf_str(out);
-	return cols;
-}
-
-/* Events per day over the SPARK_DAYS days up to the reference day, each day a
- * block scaled to the busiest day of the row; a blank for none. */
+/* The advice of g for the table. */
 static void
-sparkline(const struct stats_group *g, struct util_buf *out)
+table_advice(const struct stats_group *g, unsigned long long *full_days, const char **word)
 {
-	static const char *const blocks[] = { "\xE2\x96\x81", "\xE2\x96\x82", "\xE2\x96\x83",
-		"\xE2\x96\x84", "\xE2\x96\x85", "\xE2\x96\x86", "\xE2\x96\x87", "\xE2\x96\x88" };
-	long long counts[SPARK_DAYS], max = 0, last = day_of(now);
+	struct advice a;
 
-	util_buf_reset(out);
-	for (int i = 0; i < SPARK_DAYS; i++) {
-		char k[STATS_DAY_KEY];
-		struct hmap_entry *he = hmap_get(&g->days, k, stats_day_key(last - (SPARK_DAYS - 1) +
-		    i, k));
-
-		counts[i] = he ? he->num : 0;
-		if (counts[i] > max)
-			max = counts[i];
-	}
-	for (int i = 0; i < SPARK_DAYS; i++) {
-		if (counts[i] == 0)
-			util_buf_addc(out, ' ');
-		else
-			util_buf_adds(out, blocks[(counts[i] * 8 + max - 1) / max - 1]);
-	}
-	util_buf_str(out);
-}
-
-#define MAXCOLS 12
-
-struct row {
-	char *cell[MAXCOLS];
-	size_t width[MAXCOLS];
-};
-
-static void
-row_set(struct row *r, int col, const char *s, size_t maxw)
-{
-	struct util_buf b = {0};
-
-	r->width[col] = cell_clean(s, maxw, &b);
-	r->cell[col] = b.p ? b.p : util_xstrdup("");
-}
-
-static void
-row_setf(struct row *r, int col, const char *fmt, unsigned long long n)
-{
-	char buf[64];
-
-	snprintf(buf, sizeof buf, fmt, n);
-	row_set(r, col, buf, sizeof buf);
-}
-
-static const char *
-top_reason(const struct stats_group *g)
-{
-	size_t best = nreasons;
-
-	for (size_t i = 0; i < nreasons; i++)
-		if (g->reasons[i] && (best == nreasons || g->reasons[i] > g->reasons[best]))
-			best = i;
-	return best < nreasons ? reason_table[best].name : "-";
-}
-
-static void
-print_table(struct stats_group **v, size_t n)
-{
-	const char *head[MAXCOLS];
-	int ncols = 0, numeric[MAXCOLS] = {0};
-	struct row *rows = util_xcalloc(n + 1, sizeof *rows);
-	struct util_buf b = {0};
-	char upper[16], sparkhead[48], tbuf[BKTIME_BUFSZ];
-	size_t w[MAXCOLS] = {0};
-
-	for (size_t i = 0; by_names[by][i] && i + 1 < sizeof upper; i++)
-		upper[i] = (char)(by_names[by][i] - 'a' + 'A'), upper[i + 1] = '\0';
-	snprintf(sparkhead, sizeof sparkhead, "%d DAYS TO %.10s", SPARK_DAYS,
-	    bktime_format(now, tbuf));
-	head[ncols++] = upper;
-	if (by == BY_RCPT) {
-		const char *h[] = { "EVENTS", "DEFER", "FAIL", "LAST", "STATUS", "REASON" };
-
-		for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
-			numeric[ncols] = i < 3, head[ncols++] = h[i];
-	} else {
-		const char *h[] = { "EVENTS", "RCPTS", "DEFER", "FAIL", "SHARE", "DAYS" };
-
-		for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
-			numeric[ncols] = 1, head[ncols++] = h[i];
-		if (with_advice()) {
-			numeric[ncols] = 1, head[ncols++] = "FULL";
-			head[ncols++] = "ADVICE";
-		}
-		head[ncols++] = "TOP REASON";
-	}
-	head[ncols++] = sparkhead;
-	rows[0].cell[0] = NULL;
-	for (int c = 0; c < ncols; c++) {
-		row_set(&rows[0], c, head[c], 64);
-		w[c] = rows[0].width[c];
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct stats_group *g = v[i];
-		struct row *r = &rows[i + 1];
-		int c = 0;
-
-		row_set(r, c++, g->key ? g->key : "-", KEY_WIDTH_MAX);
-		row_setf(r, c++, "%llu", g->events);
-		if (by == BY_RCPT) {
-			row_setf(r, c++, "%llu", g->deferrals);
-			row_setf(r, c++, "%llu", g->failures);
-			row_set(r, c++, g->timed ? bktime_format(g->last, tbuf) : "-", 64);
-			row_set(r, c++, g->last_status[0] ? g->last_status : "-", 64);
-			row_set(r, c++, g->last_reason ? g->last_reason : "-", 64);
-		} else {
-			char pct[16];
-
-			row_setf(r, c++, "%llu", g->rcpts.count);
-			row_setf(r, c++, "%llu", g->deferrals);
-			row_setf(r, c++, "%llu", g->failures);
-			snprintf(pct, sizeof pct, "%.1f%%", share_of(g) * 100.0);
-			row_set(r, c++, pct, 16);
-			row_setf(r, c++, "%llu", g->days.count);
-			if (with_advice()) {
-				struct advice a;
-
-				advice_of(g, &a);
-				row_setf(r, c++, "%llu", a.full_days);
-				row_set(r, c++, a.advice, 16);
-				free(a.kv);
-			}
-			row_set(r, c++, top_reason(g), 64);
-		}
-		sparkline(g, &b);
-		r->cell[c] = util_xstrdup(b.p);
-		r->width[c++] = SPARK_DAYS;
-		for (int k = 0; k < ncols; k++)
-			if (r->width[k] > w[k])
-				w[k] = r->width[k];
-	}
-	for (size_t i = 0; i < n + 1; i++) {
-		for (int c = 0; c < ncols; c++) {
-			size_t pad = w[c] - rows[i].width[c];
-			int lastcol = c == ncols - 1;
-
-			if (c > 0)
-				fputs("  ", stdout);
-			if (numeric[c])
-				printf("%*s%s", (int)pad, "", rows[i].cell[c]);
-			else
-				printf("%s%*s", rows[i].cell[c], lastcol ? 0 : (int)pad, "");
-			free(rows[i].cell[c]);
-		}
-		putchar('\n');
-		util_check_stdout();
-	}
-	util_buf_free(&b);
-	free(rows);
+	advice_of(g, &a);
+	*full_days = a.full_days;
+	*word = a.advice;
+	free(a.kv);
 }
 
 static int
@@ -666,7 +468,8 @@ output(void)
 		    clock;
 	}
 	if (table && shown > 0)
-		print_table(v, shown);
+		stats_table_print(v, shown, &(struct stats_table_opts){ by_names[by],
+		    by == BY_RCPT, with_advice(), now, set.events, table_advice });
 	else if (!table)
 		for (size_t i = 0; i < shown; i++) {
 			if (by == BY_RCPT)
@@ -733,34 +536,15 @@ counts_run(int argc, char **argv)
 static void
 recovery_print(struct recovery_group **v, size_t n)
 {
-	char b1[32], b2[32];
-
-	if (!table) {
-		for (size_t i = 0; i < n; i++)
-			if (recovery_write(stdout, &rec, v[i], now, 0) != 0) {
-				util_warn("write error on standard output");
-				exit(BK_ERR);
-			}
+	if (table) {
+		stats_table_recovery(v, n, &rec, now);
 		return;
 	}
-	if (n == 0)
-		return;
-	printf("%-*s  %-12s  %7s  %9s  %9s  %6s  %5s\n", KEY_WIDTH_MAX / 2,
-	    rec.by_rhost ? "RHOST" : "DOMAIN", "KIND", "COUNT", "MEDIAN", "P90", "NEVER", "OPEN");
-	for (size_t i = 0; i < n; i++) {
-		struct recovery_figures f;
-		struct util_buf key = {0};
-		size_t w = cell_clean(v[i]->key, KEY_WIDTH_MAX, &key);
-
-		recovery_figures(v[i], &f, now, rec.window);
-		printf("%s%*s  %-12s  %7llu  %9s  %9s  %5.1f%%  %5llu\n", key.p,
-		    (int)(w < KEY_WIDTH_MAX / 2 ? KEY_WIDTH_MAX / 2 - w : 0), "", v[i]->kind,
-		    f.count, f.median < 0 ? "-" : recovery_format_duration(f.median, b1, sizeof b1),
-		    f.p90 < 0 ? "-" : recovery_format_duration(f.p90, b2, sizeof b2),
-		    f.never_share < 0 ? 0.0 : f.never_share * 100.0, f.open);
-		util_buf_free(&key);
-		util_check_stdout();
-	}
+	for (size_t i = 0; i < n; i++)
+		if (recovery_write(stdout, &rec, v[i], now, 0) != 0) {
+			util_warn("write error on standard output");
+			exit(BK_ERR);
+		}
 }
 
 /* --recovery: the events on top of --state, the records (the reference time

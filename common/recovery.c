@@ -1,22 +1,16 @@
-/* recovery: the recovery times of receiving domains and servers (see recovery.h). */
+/* recovery: the recovery times of receiving domains and servers, measured
+ * from events (see recovery.h); records and state in recovery_record.c, the
+ * table of retry-plan in recovery_table.c. */
 #include "recovery.h"
+#include "recovery_int.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "afile.h"
-#include "bktime.h"
-#include "input.h"
-#include "jsonl.h"
 #include "reason.h"
 #include "util.h"
 
-#define NOTIME INT64_MIN
 
 /* 2^(k/8), k = 0..7: where the buckets of one doubling begin. */
 static const double sub_start[RECOVERY_SUB] = {
@@ -48,8 +42,8 @@ bucket_mid(uint32_t idx)
 	return idx == 0 ? 0.0 : exp2(((double)idx - 0.5) / RECOVERY_SUB);
 }
 
-static void
-hist_add(struct recovery_group *g, uint32_t idx, unsigned long long n)
+void
+recovery_hist_add(struct recovery_group *g, uint32_t idx, unsigned long long n)
 {
 	size_t lo = 0, hi = g->nhist;
 
@@ -126,8 +120,8 @@ heap_pop(struct recovery_group *g)
 }
 
 /* The open entry of a heap item, or NULL if it was closed or moved since. */
-static struct hmap_entry *
-heap_entry(const struct recovery_group *g, const struct recovery_wait *w)
+struct hmap_entry *
+recovery_heap_entry(const struct recovery_group *g, const struct recovery_wait *w)
 {
 	struct hmap_entry *he = hmap_get(&g->waiting, w->rcpt, strlen(w->rcpt));
 
@@ -169,7 +163,7 @@ observe(struct recovery *r, struct recovery_group *g, long long len)
 	if (g->recovered == 0 || len > g->max)
 		g->max = len;
 	g->recovered++;
-	hist_add(g, bucket_of(len), 1);
+	recovery_hist_add(g, bucket_of(len), 1);
 }
 
 static void
@@ -249,8 +243,8 @@ key_of(struct recovery *r, const char *key, int create)
 	return he->val;
 }
 
-static struct recovery_group *
-group_of(struct recovery *r, const char *key, const char *kind)
+struct recovery_group *
+recovery_group_of(struct recovery *r, const char *key, const char *kind)
 {
 	struct hmap_entry *he;
 	struct recovery_key *k;
@@ -277,8 +271,8 @@ group_of(struct recovery *r, const char *key, const char *kind)
 }
 
 /* A recipient bounced at t: its observation opens (or starts earlier). */
-static void
-open_wait(struct recovery_group *g, const char *rcpt, int64_t t)
+void
+recovery_open_wait(struct recovery_group *g, const char *rcpt, int64_t t)
 {
 	int added;
 	struct hmap_entry *he = hmap_put(&g->waiting, rcpt, strlen(rcpt), &added);
@@ -323,7 +317,7 @@ delivered(struct recovery *r, struct recovery_group *g, const struct event *e)
 		return;
 	}
 	while (g->nheap > 0 && g->heap[0].t < t) {
-		struct hmap_entry *he = heap_entry(g, &g->heap[0]);
+		struct hmap_entry *he = recovery_heap_entry(g, &g->heap[0]);
 
 		heap_pop(g);
 		if (he) {
@@ -352,13 +346,13 @@ recovery_add(struct recovery *r, const struct event *e)
 		for (size_t i = 0; k && i < k->n; i++)
 			delivered(r, k->g[i], e);
 	} else {
-		struct recovery_group *g = group_of(r, key, e->reason);
+		struct recovery_group *g = recovery_group_of(r, key, e->reason);
 
 		if (g->first == NOTIME || e->time < g->first)
 			g->first = e->time;
 		if (g->last == NOTIME || e->time > g->last)
 			g->last = e->time;
-		open_wait(g, e->rcpt, e->time);
+		recovery_open_wait(g, e->rcpt, e->time);
 	}
 }
 
@@ -369,7 +363,7 @@ recovery_finish(struct recovery *r, int64_t now)
 		struct recovery_group *g = r->groups[i];
 
 		while (g->nheap > 0 && now - g->heap[0].t > r->window) {
-			struct hmap_entry *he = heap_entry(g, &g->heap[0]);
+			struct hmap_entry *he = recovery_heap_entry(g, &g->heap[0]);
 
 			heap_pop(g);
 			if (he) {
@@ -425,7 +419,7 @@ recovery_figures(const struct recovery_group *g, struct recovery_figures *f, int
 	f->count = g->recovered + g->never;
 	f->episodes = g->episodes;
 	for (size_t i = 0; i < g->nheap; i++)
-		if (heap_entry(g, &g->heap[i]) && now - g->heap[i].t <= window)
+		if (recovery_heap_entry(g, &g->heap[i]) && now - g->heap[i].t <= window)
 			f->open++;
 	f->median = recovery_quantile(g, 0.5);
 	f->p90 = recovery_quantile(g, 0.9);
@@ -461,663 +455,6 @@ recovery_sorted(const struct recovery *r, size_t *n)
 			v[(*n)++] = r->groups[i];
 	qsort(v, *n, sizeof *v, group_cmp);
 	return v;
-}
-
-/* --- the record --- */
-
-/* Figures are rounded to the minute from ten minutes on (5% there, 0.8% at
- * an hour): a percentile is a bucket's middle, within 4.5% anyway. */
-long long
-recovery_round(long long secs)
-{
-	return secs >= 600 ? (secs + 30) / 60 * 60 : secs;
-}
-
-char *
-recovery_format_duration(long long secs, char *buf, size_t size)
-{
-	return bktime_format_span(recovery_round(secs), buf, size);
-}
-
-static json_t *
-duration_json(long long secs, int round_min)
-{
-	char buf[64];
-
-	if (secs < 0)
-		return json_null();
-	return json_string(round_min ? recovery_format_duration(secs, buf, sizeof buf) :
-	    bktime_format_span(secs, buf, sizeof buf));
-}
-
-static json_t *
-time_json(int64_t t)
-{
-	char buf[BKTIME_BUFSZ];
-
-	return t == NOTIME ? json_null() : json_string(bktime_format((time_t)t, buf));
-}
-
-static int
-wait_cmp(const void *a, const void *b)
-{
-	const struct recovery_wait *x = a, *y = b;
-
-	if (x->t != y->t)
-		return x->t < y->t ? -1 : 1;
-	return strcmp(x->rcpt, y->rcpt);
-}
-
-int
-recovery_write(FILE *fp, const struct recovery *r, const struct recovery_group *g, int64_t now,
-    int with_waiting)
-{
-	struct recovery_figures f;
-	json_t *o = json_object(), *h = json_object();
-	char num[24];
-	char *line;
-	int rc = 0;
-
-	recovery_figures(g, &f, now, r->window);
-	json_object_set_new(o, r->by_rhost ? "rhost" : "domain", jsonl_string(g->key,
-	    strlen(g->key)));
-	json_object_set_new(o, "kind", json_string(g->kind));
-	json_object_set_new(o, "scope", json_string(g->rcpt_scope ? "recipient" :
-	    r->by_rhost ? "rhost" : "domain"));
-	json_object_set_new(o, "count", json_integer((json_int_t)f.count));
-	json_object_set_new(o, "recovered", json_integer((json_int_t)f.recovered));
-	json_object_set_new(o, "never", json_integer((json_int_t)f.never));
-	json_object_set_new(o, "never_share", f.never_share < 0 ? json_null() :
-	    json_real(f.never_share));
-	json_object_set_new(o, "open", json_integer((json_int_t)f.open));
-	json_object_set_new(o, "episodes", json_integer((json_int_t)f.episodes));
-	json_object_set_new(o, "median", duration_json(f.median, 1));
-	json_object_set_new(o, "p90", duration_json(f.p90, 1));
-	json_object_set_new(o, "min", duration_json(f.min, 0));
-	json_object_set_new(o, "max", duration_json(f.max, 0));
-	json_object_set_new(o, "first_seen", time_json(g->first));
-	json_object_set_new(o, "last_seen", time_json(g->last));
-	json_object_set_new(o, "window", duration_json(r->window, 0));
-	json_object_set_new(o, "until", time_json(now));
-	for (size_t i = 0; i < g->nhist; i++) {
-		snprintf(num, sizeof num, "%u", g->hist[i].idx);
-		json_object_set_new(h, num, json_integer((json_int_t)g->hist[i].n));
-	}
-	json_object_set_new(o, "hist", h);
-	if (with_waiting) {
-		json_t *w = json_object();
-
-		/* Oldest first: a stable file for the same state. */
-		struct recovery_wait *v = util_xcalloc(g->nheap + 1, sizeof *v);
-		size_t n = 0;
-
-		for (size_t i = 0; i < g->nheap; i++)
-			if (heap_entry(g, &g->heap[i]))
-				v[n++] = g->heap[i];
-		if (n > 1)
-			qsort(v, n, sizeof *v, wait_cmp);
-		for (size_t i = 0; i < n; i++)
-			json_object_set_new(w, v[i].rcpt, json_integer((json_int_t)v[i].t));
-		free(v);
-		json_object_set_new(o, "waiting", w);
-	}
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4));
-	if (line == NULL)
-		util_errx(BK_ERR, "out of memory");
-	if (fputs(line, fp) == EOF || putc('\n', fp) == EOF)
-		rc = -1;
-	free(line);
-	json_decref(o);
-	return rc;
-}
-
-/* --- reading records back --- */
-
-static int
-get_duration(const json_t *o, const char *key, long long *out)
-{
-	const json_t *v = json_object_get(o, key);
-
-	*out = -1;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || bktime_parse_duration(json_string_value(v), out) != 0 ||
-	    *out < 0)
-		return -1;
-	return 0;
-}
-
-static int
-get_count(const json_t *o, const char *key, unsigned long long *out)
-{
-	const json_t *v = json_object_get(o, key);
-
-	*out = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*out = (unsigned long long)json_integer_value(v);
-	return 0;
-}
-
-static int
-get_time(const json_t *o, const char *key, int64_t *out)
-{
-	const json_t *v = json_object_get(o, key);
-	const char *s;
-	time_t t;
-
-	*out = NOTIME;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s) || s[0] == '\0')
-		return -1;
-	*out = t;
-	return 0;
-}
-
-/* The key and kind of a record: "domain" or "rhost", and a known reason. */
-static int
-record_key(const json_t *o, int *by_rhost, const char **key, const char **kind, char *why,
-    size_t whylen)
-{
-	const char *k = jsonl_get_str(o, "kind");
-	const struct reason_desc *d = k ? reason_describe(k) : NULL;
-
-	*by_rhost = json_object_get(o, "domain") == NULL;
-	*key = jsonl_get_str(o, *by_rhost ? "rhost" : "domain");
-	if (*key == NULL || (*key)[0] == '\0') {
-		snprintf(why, whylen, "no \"domain\" or \"rhost\"");
-		return -1;
-	}
-	if (d == NULL) {
-		snprintf(why, whylen, "no \"kind\" of the reason vocabulary");
-		return -1;
-	}
-	*kind = d->name;
-	return 0;
-}
-
-static int
-load_record(struct recovery *r, const json_t *o, char *why, size_t whylen)
-{
-	const char *key, *kind, *hkey;
-	struct recovery_group *g;
-	unsigned long long recovered, never, episodes, sum = 0;
-	long long min, max;
-	int64_t first, last;
-	json_t *h = json_object_get(o, "hist"), *w = json_object_get(o, "waiting"), *v;
-	int by_rhost;
-
-	if (record_key(o, &by_rhost, &key, &kind, why, whylen) != 0)
-		return -1;
-	if (by_rhost != r->by_rhost) {
-		snprintf(why, whylen, "a record by %s in a state by %s", by_rhost ? "rhost" :
-		    "domain", r->by_rhost ? "rhost" : "domain");
-		return -1;
-	}
-	if (get_count(o, "recovered", &recovered) || get_count(o, "never", &never) ||
-	    get_count(o, "episodes", &episodes) || get_duration(o, "min", &min) ||
-	    get_duration(o, "max", &max) || get_time(o, "first_seen", &first) ||
-	    get_time(o, "last_seen", &last)) {
-		snprintf(why, whylen, "a count, duration or time of the wrong type");
-		return -1;
-	}
-	if (!json_is_object(h) || (w != NULL && !json_is_null(w) && !json_is_object(w))) {
-		snprintf(why, whylen, "\"hist\" or \"waiting\" is not an object");
-		return -1;
-	}
-	json_object_foreach(h, hkey, v) {
-		char *end;
-		unsigned long idx;
-
-		errno = 0;
-		idx = strtoul(hkey, &end, 10);
-		if (errno || end == hkey || *end || idx > 64 * RECOVERY_SUB ||
-		    !json_is_integer(v) || json_integer_value(v) < 0) {
-			snprintf(why, whylen, "\"hist\" is not buckets of counts");
-			return -1;
-		}
-		sum += (unsigned long long)json_integer_value(v);
-	}
-	if (sum != recovered || (recovered > 0 && (min < 0 || max < min))) {
-		snprintf(why, whylen, "\"hist\" does not add up to \"recovered\"");
-		return -1;
-	}
-	if (w && !json_is_null(w))
-		json_object_foreach(w, hkey, v)
-			if (!json_is_integer(v) || hkey[0] == '\0') {
-				snprintf(why, whylen, "\"waiting\" is not recipients and times");
-				return -1;
-			}
-	g = group_of(r, key, kind);
-	if (g->recovered + g->never > 0 || g->nwaiting > 0) {
-		snprintf(why, whylen, "a second record of %.80s %s", key, kind);
-		return -1;
-	}
-	g->recovered = recovered;
-	g->never = never;
-	g->episodes = episodes;
-	g->min = min;
-	g->max = max;
-	g->first = first;
-	g->last = last;
-	json_object_foreach(h, hkey, v)
-		if (json_integer_value(v) > 0)
-			hist_add(g, (uint32_t)strtoul(hkey, NULL, 10),
-			    (unsigned long long)json_integer_value(v));
-	if (w && !json_is_null(w))
-		json_object_foreach(w, hkey, v)
-			open_wait(g, hkey, (int64_t)json_integer_value(v));
-	if (last != NOTIME && (r->latest == NOTIME || last > r->latest))
-		r->latest = last;
-	return 0;
-}
-
-struct each {
-	int (*fn)(void *, const json_t *, char *, size_t);
-	void *arg;
-	char ***bad;		/* lines that are not records, kept; NULL: dropped */
-	size_t *nbad;
-};
-
-static int
-each_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
-{
-	struct each *x = ctx;
-	char why[200];
-	json_t *o;
-	int rc = BK_OK;
-
-	if (strspn(line, " \t") == len)
-		return BK_OK;
-	if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL ||
-	    x->fn(x->arg, o, why, sizeof why) != 0) {
-		util_locwarn(loc->file, loc->line, "%s%s", why, x->bad ? " (line kept as it is)" :
-		    "");
-		if (x->bad) {
-			*x->bad = util_xreallocarray(*x->bad, *x->nbad + 1, sizeof **x->bad);
-			(*x->bad)[(*x->nbad)++] = util_xstrndup(line, len);
-		}
-		rc = BK_ERR;
-	}
-	json_decref(o);
-	return rc;
-}
-
-/* Each non-blank line of path to fn (through the shared line reader). */
-static int
-each_record(const char *path, int missing_ok, int *fatal, struct each *x)
-{
-	FILE *fp = fopen(path, "r");
-	int status;
-
-	*fatal = 0;
-	if (fp == NULL) {
-		if (errno == ENOENT && missing_ok)
-			return BK_OK;
-		util_warn("%s", path);
-		*fatal = 1;
-		return BK_ERR;
-	}
-	status = input_lines(fp, path, each_line, x);
-	fclose(fp);
-	return status;
-}
-
-static int
-load_one(void *arg, const json_t *o, char *why, size_t whylen)
-{
-	return load_record(arg, o, why, whylen);
-}
-
-int
-recovery_load(struct recovery *r, const char *path, int *fatal)
-{
-	struct each x = { load_one, r, &r->bad, &r->nbad };
-
-	return each_record(path, 1, fatal, &x);
-}
-
-int
-recovery_save(struct recovery *r, const char *path, int64_t now)
-{
-	struct recovery_group **v;
-	struct afile af;
-	size_t n;
-	int rc = 0;
-
-	if (afile_begin(&af, path) != 0)
-		return -1;
-	v = recovery_sorted(r, &n);
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = recovery_write(af.fp, r, v[i], now, 1);
-	for (size_t i = 0; i < r->nbad && rc == 0; i++)
-		if (fputs(r->bad[i], af.fp) == EOF || putc('\n', af.fp) == EOF)
-			rc = -1;
-	free(v);
-	if (rc != 0) {
-		util_warn("%s: write error", path);
-		afile_abort(&af);
-		return -1;
-	}
-	return afile_commit(&af);
-}
-
-/* --- the table of retry-plan --- */
-
-void
-recovery_table_init(struct recovery_table *t)
-{
-	memset(t, 0, sizeof *t);
-	t->fd = -1;
-}
-
-static int
-bucket_cmp(const void *a, const void *b)
-{
-	const struct recovery_bucket *x = a, *y = b;
-
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* The histogram of a record into e (sorted); none is no error: the
- * percentiles then come from median and p90. */
-static int
-entry_hist(struct recovery_entry *e, const json_t *h)
-{
-	const char *k;
-	json_t *v;
-	unsigned long long sum = 0;
-
-	if (h == NULL || json_is_null(h))
-		return 0;
-	if (!json_is_object(h))
-		return -1;
-	e->hist = util_xcalloc(json_object_size(h) + 1, sizeof *e->hist);
-	json_object_foreach((json_t *)h, k, v) {
-		char *end;
-		unsigned long idx;
-
-		errno = 0;
-		idx = strtoul(k, &end, 10);
-		if (errno || end == k || *end || idx > 64 * RECOVERY_SUB || !json_is_integer(v) ||
-		    json_integer_value(v) < 0)
-			goto bad;
-		e->hist[e->nhist++] = (struct recovery_bucket){ (uint32_t)idx,
-		    (unsigned long long)json_integer_value(v) };
-		sum += (unsigned long long)json_integer_value(v);
-	}
-	if (sum != e->recovered || (sum > 0 && (e->min < 0 || e->max < e->min)))
-		goto bad;
-	qsort(e->hist, e->nhist, sizeof *e->hist, bucket_cmp);
-	return 0;
-bad:
-	free(e->hist);
-	e->hist = NULL;
-	e->nhist = 0;
-	return -1;
-}
-
-/* The figures of a domain's record into e. */
-static int
-entry_from_json(const json_t *o, struct recovery_entry *e, char *why, size_t whylen)
-{
-	const json_t *share = json_object_get(o, "never_share");
-
-	memset(e, 0, sizeof *e);
-	if (get_count(o, "count", &e->count) || get_count(o, "recovered", &e->recovered) ||
-	    get_count(o, "never", &e->never) || get_count(o, "episodes", &e->episodes) ||
-	    get_duration(o, "median", &e->median) || get_duration(o, "p90", &e->p90) ||
-	    get_duration(o, "min", &e->min) || get_duration(o, "max", &e->max) ||
-	    (share && !json_is_null(share) && !json_is_number(share))) {
-		snprintf(why, whylen, "a count, duration or share of the wrong type");
-		return -1;
-	}
-	if (entry_hist(e, json_object_get(o, "hist")) != 0) {
-		snprintf(why, whylen, "\"hist\" is not buckets of counts adding up to "
-		    "\"recovered\"");
-		return -1;
-	}
-	e->never_share = share && json_is_number(share) ? json_number_value(share) : -1;
-	return 0;
-}
-
-static struct hmap_entry *
-table_slot(struct recovery_table *t, const char *key, size_t keylen, const char *kind,
-    int *added)
-{
-	struct util_buf b = {0};
-	struct hmap_entry *he;
-
-	util_buf_add(&b, key, keylen);
-	util_buf_addc(&b, '\t');
-	util_buf_adds(&b, kind);
-	he = hmap_put(&t->map, b.p, b.len, added);
-	util_buf_free(&b);
-	return he;
-}
-
-/* A string of plain characters at *p, up to its closing quote. */
-static const char *
-plain_string(const char *p, size_t *len)
-{
-	const char *q = p;
-
-	while (*q && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-		q++;
-	*len = (size_t)(q - p);
-	return *q == '"' && q > p ? q + 1 : NULL;
-}
-
-/* Lines as bounce-stats writes them begin {"domain":"D","kind":"K": such
- * a line is only kept, and read when its figures are asked for. Others are
- * read at once (or skipped: servers). */
-static int
-table_line(struct recovery_table *t, const struct input_loc *loc, char *line, size_t len,
-    int64_t off)
-{
-	static const char dom[] = "{\"domain\":\"", kin[] = ",\"kind\":\"";
-	const char *p, *key, *kind;
-	size_t keylen, kindlen;
-	char k[64], why[200];
-	const struct reason_desc *d;
-	struct hmap_entry *he;
-	json_t *o;
-	int added, by_rhost;
-
-	if (strspn(line, " \t") == len)
-		return BK_OK;
-	if (t->fd >= 0 && strncmp(line, dom, sizeof dom - 1) == 0 &&
-	    (p = plain_string(key = line + sizeof dom - 1, &keylen)) != NULL &&
-	    strncmp(p, kin, sizeof kin - 1) == 0 &&
-	    plain_string(kind = p + sizeof kin - 1, &kindlen) != NULL && kindlen < sizeof k) {
-		memcpy(k, kind, kindlen);
-		k[kindlen] = '\0';
-		if ((d = reason_describe(k)) != NULL) {
-			he = table_slot(t, key, keylen, d->name, &added);
-			if (!added) {
-				util_locwarn(loc->file, loc->line, "a second record of %.*s %s",
-				    (int)(keylen > 80 ? 80 : keylen), key, d->name);
-				return BK_ERR;
-			}
-			if (t->nlines == t->caplines) {
-				t->caplines = t->caplines ? 2 * t->caplines : 64;
-				t->off = util_xreallocarray(t->off, t->caplines, sizeof *t->off);
-				t->len = util_xreallocarray(t->len, t->caplines, sizeof *t->len);
-				t->where = util_xreallocarray(t->where, t->caplines, sizeof *t->where);
-			}
-			/* The line stays where it is, in the file. */
-			t->off[t->nlines] = off;
-			t->len[t->nlines] = len;
-			he->val = NULL;
-			t->where[t->nlines++] = loc->line;
-			he->num = (long long)t->nlines;	/* index + 1 */
-			return BK_OK;
-		}
-	}
-	if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL ||
-	    record_key(o, &by_rhost, &key, &kind, why, sizeof why) != 0) {
-		util_locwarn(loc->file, loc->line, "%s", why);
-		json_decref(o);
-		return BK_ERR;
-	}
-	if (!by_rhost) {
-		struct recovery_entry e;
-
-		if (entry_from_json(o, &e, why, sizeof why) != 0) {
-			util_locwarn(loc->file, loc->line, "%s", why);
-			json_decref(o);
-			return BK_ERR;
-		}
-		he = table_slot(t, key, strlen(key), kind, &added);
-		if (!added) {
-			util_locwarn(loc->file, loc->line, "a second record of %.80s %s", key, kind);
-			free(e.hist);
-			json_decref(o);
-			return BK_ERR;
-		}
-		he->val = util_xmalloc(sizeof e);
-		memcpy(he->val, &e, sizeof e);
-	}
-	json_decref(o);
-	return BK_OK;
-}
-
-int
-recovery_table_load(struct recovery_table *t, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), status = BK_OK;
-	struct input_loc loc = { path, 0 };
-	struct input_reader in;
-	struct stat sb;
-	int64_t off = 0;
-	size_t len;
-	char *line;
-
-	t->path = path;
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		util_warn("%s", path);
-		return -1;
-	}
-	/* Read through a block, the records left in the file: holding the whole
-	 * file in memory cost more than reading it. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		/* The index sized once, for as many records as lines. */
-		char buf[1 << 16];
-		size_t lines = 0;
-		ssize_t got;
-
-		while ((got = read(fd, buf, sizeof buf)) > 0)
-			for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++)
-				lines++;
-		if (got == 0 && lseek(fd, 0, SEEK_SET) == 0) {
-			hmap_reserve(&t->map, lines + 1);
-			t->fd = fd;
-		} else if (lseek(fd, 0, SEEK_SET) != 0) {
-			util_warn("%s", path);
-			close(fd);
-			return -1;
-		}
-	}
-	input_reader_init(&in, fd);
-	while (input_next_line(&in, &line, &len)) {
-		int64_t at = off;
-
-		off += (int64_t)len;
-		loc.line++;
-		if (len > 0 && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len > 0 && line[len - 1] == '\r')
-			line[--len] = '\0';
-		status = input_worse(status, table_line(t, &loc, line, len, at));
-	}
-	if (in.error) {
-		errno = in.error;
-		util_warn("%s: read error", path);
-		status = BK_ERR;
-	}
-	input_reader_free(&in);
-	if (t->fd != fd)
-		close(fd);
-	return status == BK_OK ? 0 : -1;
-}
-
-const struct recovery_entry *
-recovery_table_find(struct recovery_table *t, const char *domain, const char *kind)
-{
-	struct util_buf b = {0};
-	struct hmap_entry *he;
-
-	if (domain == NULL || kind == NULL || t->map.count == 0)
-		return NULL;
-	util_buf_adds(&b, domain);
-	util_buf_addc(&b, '\t');
-	util_buf_adds(&b, kind);
-	he = hmap_get(&t->map, b.p, b.len);
-	util_buf_free(&b);
-	if (he == NULL)
-		return NULL;
-	if (he->val == NULL && he->num > 0) {
-		/* Read now: the first time its figures are asked for. */
-		size_t i = (size_t)he->num - 1, n = t->len[i];
-		struct recovery_entry e;
-		char why[200], *line;
-		json_t *o = NULL;
-		ssize_t got;
-
-		util_buf_reset(&t->text);
-		line = util_buf_room(&t->text, n + 1);
-		do
-			got = pread(t->fd, line, n, (off_t)t->off[i]);
-		while (got < 0 && errno == EINTR);
-		if (got != (ssize_t)n)
-			snprintf(why, sizeof why, "the record changed since it was read%s%s",
-			    got < 0 ? ": " : "", got < 0 ? strerror(errno) : "");
-		else {
-			line[n] = '\0';
-			o = jsonl_parse_object(line, n, why, sizeof why);
-		}
-		if (o == NULL || entry_from_json(o, &e, why, sizeof why) != 0) {
-			util_locwarn(t->path, t->where[i], "%s", why);
-			t->errors++;
-		} else {
-			he->val = util_xmalloc(sizeof e);
-			memcpy(he->val, &e, sizeof e);
-		}
-		json_decref(o);
-		he->num = 0;
-	}
-	return he->val;
-}
-
-static void
-free_entry(void *p)
-{
-	struct recovery_entry *e = p;
-
-	if (e)
-		free(e->hist);
-	free(e);
-}
-
-void
-recovery_table_free(struct recovery_table *t)
-{
-	hmap_free(&t->map, free_entry);
-	util_buf_free(&t->text);
-	if (t->fd >= 0)
-		close(t->fd);
-	free(t->off);
-	free(t->len);
-	free(t->where);
-	recovery_table_init(t);
 }
 
 /* The inverse of the standard normal distribution (P. J. Acklam's rational

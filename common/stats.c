@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,20 @@ time_or_null(int have, time_t t)
 	char b[BKTIME_BUFSZ];
 
 	return have ? json_string(bktime_format(t, b)) : json_null();
+}
+
+long long
+stats_day_of(time_t t)
+{
+	long long d = (long long)t / 86400;
+
+	return (long long)t < 0 && (long long)t % 86400 != 0 ? d - 1 : d;
+}
+
+double
+stats_share(const struct stats_group *g, unsigned long long events)
+{
+	return events ? round((double)g->events / (double)events * 10000.0) / 10000.0 : 0.0;
 }
 
 size_t
@@ -365,7 +380,7 @@ fj_count(const struct flatjson *fj, size_t k, unsigned long long *n)
 static int
 day_number(const char *s, size_t n, int64_t *day)
 {
-	int64_t y, m, d, era, yoe, doy, doe;
+	int y, m, d;
 
 	if (n != 10 || s[4] != '-' || s[7] != '-')
 		return -1;
@@ -377,12 +392,7 @@ day_number(const char *s, size_t n, int64_t *day)
 	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	*day = era * 146097 + doe - 719468;
+	*day = (int64_t)bktime_timegm(y, m, d, 0, 0, 0) / 86400;
 	return 0;
 }
 

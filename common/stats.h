@@ -55,6 +55,11 @@ struct stats_scope {
 #define STATS_DAY_KEY 24
 size_t stats_day_key(long long day, char k[STATS_DAY_KEY]);
 
+/* The day number (days since the epoch, UTC) of t. */
+long long stats_day_of(time_t t);
+/* The share of all events that are g's, to four places (0 for none). */
+double stats_share(const struct stats_group *g, unsigned long long events);
+
 /* The number of reasons in reason_table; a group's reasons[] has one more. */
 size_t stats_nreasons(void);
 /* The index in reason_table of a reason name, stats_nreasons() if unknown. */

@@ -3,6 +3,7 @@
 # and the pacing of retry-due (--per-domain, --list, --throttle).
 
 load helper
+load durations
 
 setup() {
 	T="$BATS_TEST_TMPDIR"
@@ -37,19 +38,6 @@ policy() {
 
 field() {
 	jq -r --arg r "$1" "select(.rcpt==\$r) | $2" "${3:-$S}"
-}
-
-# "1d16h40m" in seconds.
-secs() {
-	awk -v s="$1" 'BEGIN {
-		t = 0
-		while (match(s, /^[0-9]+[wdhms]/)) {
-			n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1)
-			t += n * (u == "w" ? 604800 : u == "d" ? 86400 : u == "h" ? 3600 : u == "m" ? 60 : 1)
-			s = substr(s, RLENGTH + 1)
-		}
-		print t
-	}'
 }
 
 @test "adaptive: the policy rule and its defaults" {

@@ -3,6 +3,7 @@
 # again, per kind; the state that lets cron feed each event once.
 
 load helper
+load durations
 
 setup() {
 	T="$BATS_TEST_TMPDIR"
@@ -113,19 +114,6 @@ rec() {
 	[ "$(grep -c '^{"domain":"x.example","kind":"nonsense"}$' "$T/st.jsonl")" -eq 1 ]
 	[ "$(grep -c '^{"torn$' "$T/st.jsonl")" -eq 1 ]
 	[ "$(jq -r 'select(.kind=="systemfull") | .recovered' "$T/st.jsonl" 2>/dev/null | head -1)" -eq 3 ]
-}
-
-# "1d16h40m" in seconds.
-secs() {
-	awk -v s="$1" 'BEGIN {
-		t = 0
-		while (match(s, /^[0-9]+[wdhms]/)) {
-			n = substr(s, 1, RLENGTH - 1); u = substr(s, RLENGTH, 1)
-			t += n * (u == "w" ? 604800 : u == "d" ? 86400 : u == "h" ? 3600 : u == "m" ? 60 : 1)
-			s = substr(s, RLENGTH + 1)
-		}
-		print t
-	}'
 }
 
 @test "recovery: percentiles from the histogram are within 4.5% of the exact ones" {
