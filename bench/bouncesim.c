@@ -35,14 +35,15 @@
  *    452 4.3.1 and the message is returned at once ("status=expired").
  *
  * The pipeline, every hour at the tick T (a cron job of a user):
- *    bounce-parse --delivered --year Y last-hour.log > events
- *    retry-plan --state plans --now T --policy P [--recovery R] events
+ *    bounce-parse --delivered --year Y last-hour.log |
+ *        retry-plan --state plans --now T --policy P [--recovery R] -
+ *        (the two at once, as in a shell pipeline)
  *        exhausted plans: suppress --list L add (their pause)
  *    retry-due --state plans --now T [--per-domain N --list L]
  *        the retries go out during the next hour
  * and once a day at midnight (--stats-every, hours) for the adaptive
  * schedule (the recovery times move slowly; each run rewrites the whole
- * recovery state):
+ * recovery state), in the background, done before the next retry-plan:
  *    bounce-stats --recovery --state S --now T events-since-then > R
  * before which the recovery state S is started from the mail log of the 28
  * days before (--history), as a user starts from the logs there are: four
@@ -78,6 +79,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -709,29 +711,113 @@ file_empty(const char *path)
 	return stat(path, &sb) != 0 || sb.st_size == 0;
 }
 
+/* Both ends of a new pipe, closed on exec: each program is given only its
+ * own end. */
 static void
-append_file(const char *from, const char *to)
+xpipe(int p[2])
 {
-	FILE *in = xfopen(from, "r"), *out = xfopen(to, "a");
-	char buf[1 << 16];
-	size_t n;
-
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		if (fwrite(buf, 1, n, out) != n)
-			die("%s: write error", to);
-	fclose(in);
-	if (fclose(out) != 0)
-		die("%s: write error", to);
+	if (pipe(p) != 0)
+		die("pipe: %s", strerror(errno));
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
 }
 
-/* bounce-stats --recovery: the records (without the open observations of
- * the state) replace the file retry-plan reads, as "> tmp && mv" would. */
 static void
-stats(char *const argv[])
+write_all(int fd, const char *p, size_t n)
 {
-	run(argv, NULL, path_of("recovery.tmp"));
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("pipe: write error: %s", strerror(errno));
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* bounce-parse | retry-plan > out, as a user's cron job runs them: the two
+ * at once, retry-plan reading its state while bounce-parse reads the log.
+ * With keep, the events are also appended to that file (as tee would). */
+static void
+parse_and_plan(char *const bp[], char *const rp[], const char *keep, const char *out)
+{
+	double t0 = clock_secs();
+	pid_t bpid, rpid;
+	int p1[2], p2[2];
+
+	xpipe(p1);
+	if (keep == NULL) {
+		bpid = start(bp, -1, NULL, p1[1], NULL);
+		rpid = start(rp, p1[0], NULL, -1, out);
+		close(p1[0]);
+		close(p1[1]);
+	} else {
+		FILE *ks = xfopen(keep, "a");
+		char buf[1 << 16];
+		ssize_t n;
+
+		xpipe(p2);
+		bpid = start(bp, -1, NULL, p1[1], NULL);
+		rpid = start(rp, p2[0], NULL, -1, out);
+		close(p1[1]);
+		close(p2[0]);
+		while ((n = read(p1[0], buf, sizeof buf)) != 0) {
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				die("pipe: read error: %s", strerror(errno));
+			}
+			write_all(p2[1], buf, (size_t)n);
+			if (fwrite(buf, 1, (size_t)n, ks) != (size_t)n)
+				die("%s: write error", keep);
+		}
+		close(p1[0]);
+		close(p2[1]);
+		if (fclose(ks) != 0)
+			die("%s: write error", keep);
+	}
+	finish(bp, bpid, t0);
+	finish(rp, rpid, t0);
+}
+
+/* bounce-stats --recovery, in the background: its records (without the
+ * open observations of the state) replace the file retry-plan reads, as
+ * "> tmp && mv" would, before the next retry-plan runs (stats_join). */
+static struct {
+	pid_t pid;
+	double t0;
+	char now[32];
+	char *argv[8];
+} bg_stats;
+
+static void
+stats_join(void)
+{
+	if (bg_stats.pid == 0)
+		return;
+	finish(bg_stats.argv, bg_stats.pid, bg_stats.t0);
+	bg_stats.pid = 0;
 	if (rename(path_of("recovery.tmp"), path_of("recovery.jsonl")) != 0)
 		die("recovery.jsonl: %s", strerror(errno));
+	unlink(path_of("stats.run.jsonl"));
+}
+
+static void
+stats_start(char *now)
+{
+	char *const argv[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.state"),
+		"--now", bg_stats.now, path_of("stats.run.jsonl"), NULL };
+
+	stats_join();
+	snprintf(bg_stats.now, sizeof bg_stats.now, "%s", now);
+	/* The events read so far: those of the next hours go to a new file. */
+	if (rename(path_of("stats.jsonl"), path_of("stats.run.jsonl")) != 0)
+		die("stats.jsonl: %s", strerror(errno));
+	memcpy(bg_stats.argv, argv, sizeof argv);
+	bg_stats.t0 = clock_secs();
+	bg_stats.pid = start(bg_stats.argv, -1, NULL, -1, path_of("recovery.tmp"));
 }
 
 /* The cron job at tick T: the log of the hour before it is complete. */
@@ -739,13 +825,15 @@ static void
 cron(int64_t T)
 {
 	char *now = stamp_arg(T), seedbuf[32], perbuf[32];
-	char *log = path_of("hour.log"), *events = path_of("events.jsonl");
+	char *log = path_of("hour.log");
 	char *changed = path_of("changed.jsonl"), *due = path_of("due.jsonl");
 	int adaptive = strcmp(schedule, "adaptive") == 0;
 	char line[8192];
 	FILE *fp;
 
 	snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)seed);
+	/* The recovery times of the day before, for this hour's retry-plan. */
+	stats_join();
 	if (!file_empty(log)) {
 		char *bp[] = { "bounce-parse", "--delivered", "--year", "2026", log, NULL };
 		char *rp[20] = { "retry-plan", "--state", path_of("plans.jsonl"), "--now", now,
@@ -753,14 +841,13 @@ cron(int64_t T)
 		size_t n = 11;
 		FILE *ex = NULL;
 
-		run(bp, NULL, events);
 		if (adaptive) {
 			rp[n++] = "--recovery";
 			rp[n++] = path_of("recovery.jsonl");
 		}
-		rp[n++] = events;
+		rp[n++] = "-";
 		rp[n] = NULL;
-		run(rp, NULL, changed);
+		parse_and_plan(bp, rp, adaptive ? path_of("stats.jsonl") : NULL, changed);
 		fp = xfopen(changed, "r");
 		while (fgets(line, sizeof line, fp)) {
 			long r;
@@ -791,18 +878,12 @@ cron(int64_t T)
 			fclose(ex);
 			run(sp, NULL, NULL);
 		}
-		if (adaptive)
-			append_file(events, path_of("stats.jsonl"));
 	}
-	/* The recovery times, from the events since the last time. */
+	/* The recovery times, from the events since the last time: ready for
+	 * the next hour's retry-plan. */
 	if (adaptive && (T - START) % (stats_every * HOUR) == 0 &&
-	    !file_empty(path_of("stats.jsonl"))) {
-		char *sp[] = { "bounce-stats", "--recovery", "--state", path_of("recovery.state"),
-			"--now", now, path_of("stats.jsonl"), NULL };
-
-		stats(sp);
-		unlink(path_of("stats.jsonl"));
-	}
+	    !file_empty(path_of("stats.jsonl")))
+		stats_start(now);
 	/* The retries due now go out during the next hour. */
 	{
 		char *dp[16] = { "retry-due", "--state", path_of("plans.jsonl"), "--now", now,
@@ -995,61 +1076,79 @@ num(const char *s, long min, long max)
 	return v;
 }
 
-int
-main(int argc, char *argv[])
+static long seed_opt = 1;
+
+/* The options, all long: a number within bounds, a string, or a switch. */
+static const struct {
+	const char *name;
+	long *num;
+	long min, max;
+	const char **str;
+	int *flag, set;
+} opts[] = {
+	{ "bin", NULL, 0, 0, &bin, NULL, 0 },
+	{ "days", &days, 1, 3650, NULL, NULL, 0 },
+	{ "dir", NULL, 0, 0, &dir, NULL, 0 },
+	{ "domains", &ndom, 1, 10000000, NULL, NULL, 0 },
+	{ "every", &every, 1, 365, NULL, NULL, 0 },
+	{ "history", &history, 0, MAX_HISTORY, NULL, NULL, 0 },
+	{ "keep-files", NULL, 0, 0, NULL, &keep_files, 1 },
+	{ "no-rate-limit", NULL, 0, 0, NULL, &rate_limit, 0 },
+	{ "per-domain", &per_domain, 1, 1000000000, NULL, NULL, 0 },
+	{ "policy", NULL, 0, 0, &policy_path, NULL, 0 },
+	{ "recipients", &nrcpt, 1, 100000000, NULL, NULL, 0 },
+	{ "schedule", NULL, 0, 0, &schedule, NULL, 0 },
+	{ "seed", &seed_opt, 0, 0x7fffffffL, NULL, NULL, 0 },
+	{ "send-days", &send_days, 0, 3650, NULL, NULL, 0 },
+	{ "stats-every", &stats_every, 1, 24 * 365, NULL, NULL, 0 },
+	{ "trace", NULL, 0, 0, &trace_path, NULL, 0 },
+	{ "verbose", NULL, 0, 0, NULL, &verbose, 1 },
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+static void
+options(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "bin", required_argument, NULL, 'b' },
-		{ "days", required_argument, NULL, 'd' },
-		{ "dir", required_argument, NULL, 'D' },
-		{ "domains", required_argument, NULL, 'm' },
-		{ "every", required_argument, NULL, 'E' },
-		{ "history", required_argument, NULL, 'H' },
-		{ "stats-every", required_argument, NULL, 'A' },
-		{ "keep-files", no_argument, NULL, 'k' },
-		{ "no-rate-limit", no_argument, NULL, 'L' },
-		{ "per-domain", required_argument, NULL, 'p' },
-		{ "policy", required_argument, NULL, 'P' },
-		{ "recipients", required_argument, NULL, 'r' },
-		{ "schedule", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "send-days", required_argument, NULL, 'e' },
-		{ "trace", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	double t0 = clock_secs(), mean = 0, p90 = 0;
+	struct option longopts[NOPTS + 1];
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'b': bin = optarg; break;
-		case 'd': days = num(optarg, 1, 3650); break;
-		case 'D': dir = optarg; break;
-		case 'e': send_days = num(optarg, 0, 3650); break;
-		case 'E': every = num(optarg, 1, 365); break;
-		case 'H': history = num(optarg, 0, MAX_HISTORY); break;
-		case 'A': stats_every = num(optarg, 1, 24 * 365); break;
-		case 'k': keep_files = 1; break;
-		case 'L': rate_limit = 0; break;
-		case 'm': ndom = num(optarg, 1, 10000000); break;
-		case 'p': per_domain = num(optarg, 1, 1000000000); break;
-		case 'P': policy_path = optarg; break;
-		case 'r': nrcpt = num(optarg, 1, 100000000); break;
-		case 's': schedule = optarg; break;
-		case 'S': seed = (uint64_t)num(optarg, 0, 0x7fffffffL); break;
-		case 't': trace_path = optarg; break;
-		case 'v': verbose = 1; break;
-		default: usage();
-		}
+	memset(longopts, 0, sizeof longopts);
+	for (size_t i = 0; i < NOPTS; i++) {
+		longopts[i].name = opts[i].name;
+		longopts[i].has_arg = opts[i].flag ? no_argument : required_argument;
+		longopts[i].val = 256 + (int)i;
 	}
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		size_t i = (size_t)ch - 256;
+
+		if (ch < 256 || i >= NOPTS)
+			usage();
+		if (opts[i].num)
+			*opts[i].num = num(optarg, opts[i].min, opts[i].max);
+		else if (opts[i].str)
+			*opts[i].str = optarg;
+		else
+			*opts[i].flag = opts[i].set;
+	}
+	seed = (uint64_t)seed_opt;
 	if (optind != argc || dir == NULL)
 		usage();
 	if (ndom < 0)
 		ndom = nrcpt / 20 > 0 ? nrcpt / 20 : 1;
 	if (send_days < 0 || send_days > days)
 		send_days = days;
+}
+
+int
+main(int argc, char *argv[])
+{
+	double t0 = clock_secs(), mean = 0, p90 = 0;
+
+	options(argc, argv);
 	setenv("TZ", "UTC", 1);
+	/* A program that dies early is told by its exit status, not by a
+	 * signal to the simulator writing to it. */
+	signal(SIGPIPE, SIG_IGN);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		die("%s: %s", dir, strerror(errno));
 	if (trace_path)
@@ -1080,6 +1179,7 @@ main(int argc, char *argv[])
 			die("hour.log: write error");
 		nsends = 0;
 	}
+	stats_join();
 	if (nttd > 0) {
 		qsort(ttd, nttd, sizeof *ttd, dbl_cmp);
 		for (size_t i = 0; i < nttd; i++)
@@ -1118,7 +1218,7 @@ main(int argc, char *argv[])
 	if (trace)
 		fclose(trace);
 	if (!keep_files) {
-		static const char *const files[] = { "hour.log", "events.jsonl", "changed.jsonl",
+		static const char *const files[] = { "hour.log", "stats.run.jsonl", "changed.jsonl",
 			"due.jsonl", "plans.jsonl", "plans.jsonl.lock", "suppressed.jsonl",
 			"suppressed.jsonl.lock", "recovery.jsonl", "recovery.state",
 			"recovery.state.lock", "recovery.tmp",
