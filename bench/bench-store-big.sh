@@ -1,7 +1,7 @@
 #!/bin/sh
-# The SQLite plan store (plans.db) at millions of plans, made once by sqlite3
-# from a generator in SQL (retry-plan would take hours on a small machine),
-# then what a cron run does: 100 new events merged (wall and CPU seconds,
+# The SQLite plan store (plans.db) at millions of plans, made once from
+# generated plan records (retry-plan --import, a million a run), then what a
+# cron run does: 100 new events merged (wall and CPU seconds,
 # bytes written from /proc/PID/io) and retry-due --limit 1000; bytes a plan.
 #   sh bench/bench-store-big.sh OUTDIR    (BENCH_STORE_N=2000000)
 # Plans: user<i>@d<i mod 1000>.example, two in three waiting (due over the
@@ -18,36 +18,24 @@ db="$d/plans$n.db"
 
 if [ ! -s "$db" ]; then
 	rm -f "$db" "$db-wal" "$db-shm"
-	printf '{"time":"2026-10-01T00:00:00Z","rcpt":"seed@seed.example","action":"failed","status":"4.2.2","reason":"mailboxfull","class":"soft"}\n' |
-	    retry-plan -S 1 -n 2026-10-01T00:00:00Z -s "$db" >/dev/null
-	nice sqlite3 "$db" <<EOF
-PRAGMA journal_mode = WAL;
-BEGIN;
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $n),
-p AS (SELECT x, 'user' || x || '@d' || (x % 1000) || '.example' AS rcpt,
-    'd' || (x % 1000) || '.example' AS domain,
-    CASE WHEN x % 6 < 4 THEN 0 WHEN x % 6 = 4 THEN 2 ELSE 4 END AS state,
-    1793491200 + (x * 7919) % (30 * 86400) AS due FROM c)
-INSERT INTO plans (rcpt, domain, state, due, quiet, ends, rec)
-SELECT rcpt, domain, state, CASE state WHEN 0 THEN due END, NULL,
-    CASE state WHEN 2 THEN 1793491200 + 30 * 86400 WHEN 4 THEN 1793491200 END,
-    '{"rcpt":"' || rcpt || '","domain":"' || domain || '","state":"' ||
-    CASE state WHEN 0 THEN 'waiting' WHEN 2 THEN 'exhausted' ELSE 'failed' END ||
-    '","status":"4.2.2","reason":"mailboxfull","attempts":' || (x % 3) ||
-    ',"max_attempts":4,"first_bounce":"2026-10-01T00:00:00Z","last_bounce":' ||
-    '"2026-10-01T00:00:00Z","last_attempt":"2026-10-01T00:00:00Z","next_retry":' ||
-    CASE state WHEN 0 THEN '"' || strftime('%Y-%m-%dT%H:%M:%SZ', due, 'unixepoch') || '"'
-    ELSE 'null' END || ',"claimed_at":null,"resolved_at":null,"msgids":["<m' || x ||
-    '@shop.example>"],"from":"news@shop.example","rule":"builtin-backoff","pause":' ||
-    '"30d"' || ',"expires":null,"delays":0,' ||
-    '"last_event":"2026-10-01T00:00:00Z","since":"2026-11-01T00:00:00Z",' ||
-    '"seen_upto":null,"seen":"687282a66abda280"}'
-FROM p;
-COMMIT;
-PRAGMA wal_checkpoint(TRUNCATE);
-EOF
+	i=0
+	while [ "$i" -lt "$n" ]; do
+		c=$((n - i < 1000000 ? n - i : 1000000))
+		awk -v from=$((i + 1)) -v to=$((i + c)) 'BEGIN {
+		for (x = from; x <= to; x++) {
+			dom = "d" (x % 1000) ".example"; rcpt = "user" x "@" dom
+			st = x % 6 < 4 ? "waiting" : x % 6 == 4 ? "exhausted" : "failed"
+			due = 1793491200 + (x * 7919) % (30 * 86400)
+			printf "{\"rcpt\":\"%s\",\"domain\":\"%s\",\"state\":\"%s\",\"status\":\"4.2.2\",\"reason\":\"mailboxfull\",\"attempts\":%d,\"max_attempts\":4,\"first_bounce\":\"2026-10-01T00:00:00Z\",\"last_bounce\":\"2026-10-01T00:00:00Z\",\"last_attempt\":\"2026-10-01T00:00:00Z\",\"next_retry\":%s,\"claimed_at\":null,\"resolved_at\":null,\"msgids\":[\"<m%d@shop.example>\"],\"from\":\"news@shop.example\",\"rule\":\"builtin-backoff\",\"pause\":\"30d\",\"expires\":null,\"delays\":0,\"last_event\":\"2026-10-01T00:00:00Z\",\"since\":\"2026-11-01T00:00:00Z\",\"seen_upto\":null,\"seen\":\"687282a66abda280\"}\n",
+			    rcpt, dom, st, x % 3,
+			    st == "waiting" ? "\"" strftime("%Y-%m-%dT%H:%M:%SZ", due, 1) "\"" : "null", x
+		} }' >"$d/chunk.jsonl"
+		nice retry-plan -s "$db" --import "$d/chunk.jsonl"
+		i=$((i + c))
+	done
+	rm -f "$d/chunk.jsonl"
 fi
-plans=$(sqlite3 "$db" 'SELECT count(*) FROM plans')
+plans=$n
 # 100 new events for plans the store has.
 awk -v n="$n" 'BEGIN { srand(2); for (i = 0; i < 100; i++) { x = int(rand() * n) + 1
 	printf "{\"time\":\"2026-11-02T00:00:%02dZ\",\"rcpt\":\"user%d@d%d.example\",\"domain\":\"d%d.example\",\"action\":\"failed\",\"status\":\"4.2.2\",\"code\":452,\"reason\":\"mailboxfull\",\"class\":\"soft\",\"rhost\":null,\"diag\":\"452 4.2.2 full\",\"from\":\"news@shop.example\",\"msgid\":\"<n%d@shop.example>\",\"qid\":null,\"source\":\"postfix\",\"origin\":\"mail.log:%d\"}\n", i % 60, x, x % 1000, x % 1000, i, i + 1 } }' >"$d/new-events.jsonl"

@@ -133,9 +133,72 @@ options(int argc, char **argv, struct args *a)
 struct take {
 	const struct args *a;
 	struct pace *pace;
+	struct plan_store *st;
+	struct plan_set *plans;
+	struct hmap probes;	/* domain -> val: its probe (NULL none), num 1: one out */
 	struct plan **go;
 	size_t ndue, ngo;
+	int failed;		/* the store could not be read */
+	int more;		/* due plans left for --limit */
 };
+
+/* A store that answers from an index: the probe of a domain whose plans
+ * wait on its server, asked when its first due plan comes. */
+static int
+probe_of(struct take *t, struct plan *p, size_t i)
+{
+	const char *domain = plan_domain(p);
+	int added;
+	struct hmap_entry *he = hmap_put(&t->probes, domain, strlen(domain), &added);
+
+	if (added) {
+		struct plan *probe;
+		int rc = plan_store_probe(t->st, t->plans, &opts, domain, &probe);
+
+		if (rc < 0)
+			return -1;
+		he = hmap_get(&t->probes, domain, strlen(domain));
+		he->val = probe;
+		if (rc == 1)
+			pace_probe_out(t->pace, domain);
+	}
+	if (he->val == p)
+		pace_probe_offer(t->pace, domain, i, p->attempts);
+	return 0;
+}
+
+/* The due plan number i offered: handed out if pacing lets it go. 0 when
+ * the run has all it takes (--limit) or failed. */
+static int
+offer(struct take *t, struct plan *p, size_t i)
+{
+	long long limit = t->a->limit;
+	int waits = plan_waits_on_server(p);
+
+	if (limit >= 0 && t->ngo >= (size_t)limit) {
+		t->more = 1;
+		return 0;
+	}
+	t->ndue++;
+	if (waits && plan_store_has_probe(t->st) && probe_of(t, p, i) != 0) {
+		t->failed = 1;
+		return 0;
+	}
+	if (pace_admit(t->pace, p->rcpt, plan_domain(p), waits ? (long)i : -1) == PACE_GO) {
+		t->go = util_xreallocarray(t->go, t->ngo + 1, sizeof *t->go);
+		t->go[t->ngo++] = p;
+	}
+	return 1;
+}
+
+/* From an index: each due plan decided as it comes, until the limit. */
+static int
+take_indexed(void *ctx, struct plan *p)
+{
+	struct take *t = ctx;
+
+	return offer(t, p, t->ndue);
+}
 
 /* Every due plan, in the store's order: the longest due first. */
 static int
@@ -148,50 +211,69 @@ take_due(void *ctx, struct plan *p)
 	return 1;
 }
 
+/* Without an index, the probes are chosen from every due plan. */
 static int
-due_plans(struct plan_store *st, struct plan_set *plans, struct take *t)
+take_all(struct plan_store *st, struct plan_set *plans, struct take *t)
 {
-	const struct args *a = t->a;
-	struct pace *pace = t->pace;
 	struct plan **due;
-	size_t ngo = 0;
+	size_t ndue;
 
 	if (plan_store_due(st, plans, &opts, take_due, t) != 0)
 		return -1;
 	due = t->go;
+	ndue = t->ndue;
 	/* Adaptive plans waiting on a full server: one probe a domain. A probe
-	 * out is a claimed plan the run has (all of a JSON-lines state; of a
-	 * database, those its ageing brought in). */
+	 * out is a claimed plan the run has (all of a JSON-lines state; of
+	 * PostgreSQL, those its ageing brought in). */
 	for (size_t i = 0; i < plan_count(plans); i++) {
 		struct plan *p = plan_at(plans, i);
 
 		if (p->state == PLAN_CLAIMED && plan_waits_on_server(p) && !plan_is_due(p, &opts) &&
 		    p->last_event < p->claimed_at)
-			pace_probe_out(pace, plan_domain(p));
+			pace_probe_out(t->pace, plan_domain(p));
 	}
-	for (size_t i = 0; i < t->ndue; i++)
+	for (size_t i = 0; i < ndue; i++)
 		if (plan_waits_on_server(due[i]))
-			pace_probe_offer(pace, plan_domain(due[i]), i, due[i]->attempts);
+			pace_probe_offer(t->pace, plan_domain(due[i]), i, due[i]->attempts);
 	/* The run takes what it chose; plans another run took meanwhile make
 	 * room for the next ones (a database shared by several hosts). */
-	for (size_t next = 0, from; next < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit);) {
+	t->go = NULL;
+	t->ndue = 0;
+	for (size_t next = 0; next < ndue;) {
+		size_t from = t->ngo, chose;
 		long kept;
 
-		for (from = ngo; next < t->ndue && (a->limit < 0 || ngo < (size_t)a->limit); next++)
-			if (pace_admit(pace, due[next]->rcpt, plan_domain(due[next]),
-			    plan_waits_on_server(due[next]) ? (long)next : -1) == PACE_GO)
-				due[ngo++] = due[next];
-		if ((kept = plan_store_take(st, due + from, ngo - from)) < 0)
+		t->more = 0;
+		while (next < ndue && offer(t, due[next], next))
+			next++;
+		chose = t->ngo - from;
+		if ((kept = plan_store_take(st, t->go + from, chose)) < 0) {
+			free(due);
 			return -1;
-		ngo = from + (size_t)kept;
+		}
+		t->ngo = from + (size_t)kept;
+		if (t->more && (size_t)kept == chose)
+			break;
 	}
-	t->ngo = ngo;
+	t->ndue = ndue;
+	free(due);
+	return 0;
+}
+
+static int
+due_plans(struct plan_store *st, struct plan_set *plans, struct take *t)
+{
+	const struct args *a = t->a;
+	struct pace *pace = t->pace;
+
+	if (plan_store_has_probe(st) ? plan_store_due(st, plans, &opts, take_indexed, t) != 0 ||
+	    t->failed : take_all(st, plans, t) != 0)
+		return -1;
 	if (a->verbose)
 		util_warnx("%zu due: %zu handed out, held back %lu by --per-domain, %lu paused "
-		    "by the list, %lu by --throttle, %lu for a probe%s", t->ndue, ngo,
+		    "by the list, %lu by --throttle, %lu for a probe%s", t->ndue, t->ngo,
 		    pace->held[PACE_CAP], pace->held[PACE_PAUSED], pace->held[PACE_THROTTLE],
-		    pace->held[PACE_PROBE], a->limit >= 0 &&
-		    ngo == (size_t)a->limit && ngo < t->ndue ? ", the rest by --limit" : "");
+		    pace->held[PACE_PROBE], t->more ? ", the rest by --limit" : "");
 	return 0;
 }
 
@@ -249,6 +331,8 @@ main(int argc, char *argv[])
 	memset(&t, 0, sizeof t);
 	t.a = &a;
 	t.pace = &pace;
+	t.st = &st;
+	t.plans = &plans;
 	plan_set_init(&plans);
 	/* A dry run changes nothing: it takes no lock. */
 	if (plan_store_open(&st, a.state, a.dry_run ? 0 :
@@ -283,6 +367,7 @@ out:
 	plan_store_close(&st);
 	pace_free(&pace);
 	free(t.go);
+	hmap_free(&t.probes, NULL);
 	plan_set_free(&plans);
 	if (a.verbose)
 		sandbox_report();

@@ -85,8 +85,8 @@ plan_to_rec(const struct plan *p, const struct plan_opts *o, struct rec_val *v, 
 }
 
 /* The record of p in v, with room for its lists; then fn(v, arg). */
-static int
-with_rec(const struct plan *p, const struct plan_opts *o,
+int
+plan_with_rec(const struct plan *p, const struct plan_opts *o,
     int (*fn)(const struct rec_val *v, void *arg), void *arg)
 {
 	struct rec_val v[PL_NFIELDS];
@@ -119,13 +119,13 @@ format_rec(const struct rec_val *v, void *b)
 int
 plan_write(FILE *fp, const struct plan *p, const struct plan_opts *o)
 {
-	return with_rec(p, o, write_rec, fp);
+	return plan_with_rec(p, o, write_rec, fp);
 }
 
 void
 plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
 {
-	with_rec(p, o, format_rec, b);
+	plan_with_rec(p, o, format_rec, b);
 }
 
 /* The wire numbers of the plan record's fields in a database (rec_pack):
@@ -160,7 +160,7 @@ pack_rec(const struct rec_val *v, void *b)
 void
 plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o)
 {
-	with_rec(p, o, pack_rec, b);
+	plan_with_rec(p, o, pack_rec, b);
 }
 
 /* --- reading the state --- */
@@ -492,7 +492,7 @@ jsonl_close(struct plan_store *st)
 
 static const struct plan_store_ops jsonl_ops = {
 	jsonl_open, jsonl_load_all, jsonl_lookup, jsonl_aging, jsonl_domain, jsonl_due,
-	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all, NULL,
+	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all, NULL, NULL,
 };
 
 /* --- the interface --- */
@@ -529,6 +529,19 @@ int
 plan_store_load_all(struct plan_store *st, struct plan_set *s)
 {
 	return st->ops->load_all(st, s);
+}
+
+int
+plan_store_has_probe(const struct plan_store *st)
+{
+	return st->ops->probe != NULL;
+}
+
+int
+plan_store_probe(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+    const char *domain, struct plan **probe)
+{
+	return st->ops->probe(st, s, o, domain, probe);
 }
 
 int

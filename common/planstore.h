@@ -50,6 +50,14 @@ struct plan_store_ops {
 	 * keep their order) and stay due for a later run. The number kept, or
 	 * -1. NULL: the store's lock holds every plan for the run already. */
 	long (*take)(struct plan_store *st, struct plan **v, size_t n);
+	/* For a store that can answer it from an index (NULL: the run brings
+	 * in every due plan first and decides from those): of the plans of
+	 * domain that wait on its server (plan_waits_on_server), whether a
+	 * probe is out (claimed, not due, not answered): 1; else 0 with *probe
+	 * the due one with the fewest attempts, the first due among equals
+	 * (NULL: none), brought into s. -1 when the store cannot be read. */
+	int (*probe)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+	    const char *domain, struct plan **probe);
 };
 
 struct plan_store {
@@ -78,6 +86,11 @@ int plan_store_put(struct plan_store *st, struct plan_set *s, const struct plan_
 int plan_store_commit(struct plan_store *st);
 void plan_store_close(struct plan_store *st);
 int plan_store_load_all(struct plan_store *st, struct plan_set *s);
+/* Whether the store answers plan_store_probe from an index; if not, the
+ * caller brings in every due plan and decides from those. */
+int plan_store_has_probe(const struct plan_store *st);
+int plan_store_probe(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+    const char *domain, struct plan **probe);
 /* Whether path names a PostgreSQL store (planstore_pg.c). */
 int plan_store_is_pg(const char *path);
 

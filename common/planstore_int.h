@@ -12,6 +12,9 @@
 int plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t whylen);
 /* The record of p appended to b (no line end). */
 void plan_format(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
+/* Calls fn with the record of p in v (PL_NFIELDS values); its result. */
+int plan_with_rec(const struct plan *p, const struct plan_opts *o,
+    int (*fn)(const struct rec_val *v, void *arg), void *arg);
 /* The wire numbers of the plan schema's fields (rec_pack). */
 const unsigned char *plan_wire(void);
 /* The record of p appended to b packed (rec_pack). */

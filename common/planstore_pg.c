@@ -513,5 +513,5 @@ pg_load_all(struct plan_store *st, struct plan_set *s)
 
 const struct plan_store_ops plan_store_pg_ops = {
 	pg_open, pg_load, pg_lookup, pg_aging, pg_domain, pg_due,
-	pg_put, pg_commit, pg_close, pg_load_all, pg_take,
+	pg_put, pg_commit, pg_close, pg_load_all, pg_take, NULL,
 };

@@ -1,11 +1,13 @@
 /* planstore_sqlite: retry plans in an SQLite database (a state named *.db).
  *
  * A run costs what it touches, not what the store holds: a recipient's plan
- * is one index look-up, the due plans come in order from an index, and only
- * the plans the run brought in are written back, in one transaction. Each
- * plan is kept as its record (bouncekit-records(5)), so that exports are the
- * records of the JSON-lines store byte for byte, beside the columns the
- * indexes need, which put derives from the plan every time it writes one.
+ * is one look-up of the table's key, the due plans come in order from an
+ * index (retry-due stops at its limit, and asks plans_probe once a domain
+ * for the probe of a full server), and only the plans the run brought in
+ * and changed are written back, in one transaction, in key order. Each plan
+ * is the columns the indexes need and the rest of its record packed
+ * (planpack.c), so that exports are the records of the JSON-lines store
+ * byte for byte; put derives the columns from the plan every time.
  *
  * WAL mode; a writing run takes the write lock at once (BEGIN IMMEDIATE), so
  * two retry-due runs never hand out the same plan; busy_timeout waits only
@@ -13,52 +15,91 @@
  * is refused) and user_version (migrated forward here, refused if newer). */
 #include "planstore.h"
 #include "planstore_int.h"
+#include "planpack.h"
 #include "schema.h"
 #include "sqldb.h"
 #include "util.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char schema_sql[] =
-    "CREATE TABLE plans ("
-    " id INTEGER PRIMARY KEY,"		/* the order of export: first put first */
-    " rcpt TEXT NOT NULL UNIQUE,"
-    " domain TEXT NOT NULL,"
-    " state INTEGER NOT NULL,"		/* PLAN_WAITING ... PLAN_FAILED */
-    " due INTEGER,"			/* waiting: next_retry; an unconfirmed claim: claimed_at */
-    " quiet INTEGER,"			/* claimed: since when nothing was heard */
-    " ends INTEGER,"			/* exhausted: end of its pause; resolved, failed: since */
-    " rec BLOB NOT NULL);"		/* the plan record, packed (rec_pack); text before 0.3 */
-    "CREATE INDEX plans_due ON plans(state, due, rcpt) WHERE due IS NOT NULL;"
-    "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
-    "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
-    "CREATE INDEX plans_domain ON plans(domain, state);";
+/* Version 2: keyed by recipient (no rowid, no second index on it), only
+ * the plans a query needs in each index, repeated strings by number. */
+#define PLAN_TABLE(name) \
+    "CREATE TABLE " name " (" \
+    " rcpt TEXT PRIMARY KEY," \
+    " id INTEGER NOT NULL,"		/* the order of export: first put first */ \
+    " state INTEGER NOT NULL,"		/* PLAN_WAITING ... PLAN_FAILED */ \
+    " dom INTEGER NOT NULL,"		/* the domain: a name's number */ \
+    " due INTEGER,"			/* waiting: next_retry; an unconfirmed claim: claimed_at */ \
+    " quiet INTEGER,"			/* claimed: since when nothing was heard */ \
+    " ends INTEGER,"			/* exhausted: end of its pause; resolved, failed: since */ \
+    " probe INTEGER,"			/* waits on its server (waiting, claimed): attempts */ \
+    " rec BLOB NOT NULL"		/* the rest of the plan record (planpack.c) */ \
+    ") WITHOUT ROWID;"
+#define PLAN_INDEXES \
+    "CREATE INDEX plans_due ON plans(state, due) WHERE due IS NOT NULL;" \
+    "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;" \
+    "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;" \
+    "CREATE INDEX plans_domain ON plans(dom) WHERE state = 0;" \
+    "CREATE INDEX plans_probe ON plans(dom, state, probe, due) WHERE probe IS NOT NULL;"
+#define PLAN_AUX \
+    "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);" \
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
 
-static const struct sqldb_schema plan_db = {
-	"plan", 0x626b706c /* "bkpl" */, 1, schema_sql, NULL,
+static const char schema_sql[] = PLAN_TABLE("plans") PLAN_INDEXES PLAN_AUX;
+
+/* Version 1 (bouncekit 0.3) to 2: the old table is kept aside and its
+ * plans moved over by upgrade() in the same transaction. */
+static const char *const migrate_sql[] = {
+	"DROP INDEX plans_due; DROP INDEX plans_quiet; DROP INDEX plans_ends;"
+	"DROP INDEX plans_domain; ALTER TABLE plans RENAME TO plans_v1;"
+	PLAN_TABLE("plans") PLAN_INDEXES PLAN_AUX,
 };
 
-enum { Q_GET, Q_PUT, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, NQ };
+static const struct sqldb_schema plan_db = {
+	"plan", 0x626b706c /* "bkpl" */, 2, schema_sql, migrate_sql,
+};
+
+/* Each plan query's first columns: rcpt, dom, state, rec. */
+#define ROW "SELECT rcpt, dom, state, rec"
+
+enum { Q_GET, Q_PUT, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_PROBE_OUT, Q_PROBE,
+	Q_NAME_ID, Q_NAME_ADD, Q_NAME, Q_NEXT_ID, Q_SET_NEXT_ID, Q_EMPTY, NQ };
 
 static const char *const query_sql[NQ] = {
-	[Q_GET] = "SELECT rec FROM plans WHERE rcpt = ?1",
-	[Q_PUT] = "INSERT INTO plans (rcpt, domain, state, due, quiet, ends, rec)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (rcpt) DO UPDATE SET"
-	    " domain = ?2, state = ?3, due = ?4, quiet = ?5, ends = ?6, rec = ?7",
+	[Q_GET] = ROW " FROM plans WHERE rcpt = ?1",
+	[Q_PUT] = "INSERT INTO plans (rcpt, id, state, dom, due, quiet, ends, probe, rec)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (rcpt) DO UPDATE SET"
+	    " state = ?3, dom = ?4, due = ?5, quiet = ?6, ends = ?7, probe = ?8, rec = ?9",
 	[Q_DEL] = "DELETE FROM plans WHERE rcpt = ?1",
-	[Q_DUE] = "SELECT due, rcpt, rec FROM plans WHERE state = ?1 AND due IS NOT NULL"
-	    " AND due <= ?2 ORDER BY due, rcpt",
-	[Q_QUIET] = "SELECT rec FROM plans WHERE quiet IS NOT NULL AND quiet <= ?1",
-	[Q_ENDS] = "SELECT rec FROM plans WHERE state = ?1 AND ends IS NOT NULL AND ends <= ?2",
-	[Q_DOMAIN] = "SELECT rec FROM plans WHERE domain = ?1 AND state = ?2",
-	[Q_ALL] = "SELECT rec FROM plans ORDER BY id",
+	[Q_DUE] = ROW ", due FROM plans WHERE state = ?1 AND due IS NOT NULL AND due <= ?2"
+	    " ORDER BY due, rcpt",
+	[Q_QUIET] = ROW " FROM plans WHERE quiet IS NOT NULL AND quiet <= ?1",
+	[Q_ENDS] = ROW " FROM plans WHERE state = ?1 AND ends IS NOT NULL AND ends <= ?2",
+	[Q_DOMAIN] = ROW " FROM plans WHERE dom = ?1 AND state = 0",
+	[Q_ALL] = ROW " FROM plans ORDER BY id",
+	[Q_PROBE_OUT] = ROW " FROM plans WHERE dom = ?1 AND state = 1 AND probe IS NOT NULL",
+	[Q_PROBE] = ROW " FROM plans WHERE dom = ?1 AND state = ?2 AND probe IS NOT NULL"
+	    " AND due <= ?3 ORDER BY probe, due, rcpt",
+	[Q_NAME_ID] = "SELECT id FROM names WHERE name = ?1",
+	[Q_NAME_ADD] = "INSERT INTO names (name) VALUES (?1)",
+	[Q_NAME] = "SELECT name FROM names WHERE id = ?1",
+	[Q_NEXT_ID] = "SELECT value FROM meta WHERE key = 'next_id'",
+	[Q_SET_NEXT_ID] = "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_id', ?1)",
+	[Q_EMPTY] = "SELECT NOT EXISTS (SELECT 1 FROM plans)",
 };
 
 struct sqlite_store {
 	struct sqldb db;
 	sqlite3_stmt *q[NQ];
 	struct rec_reader rd;
+	struct hmap names;	/* name -> num: its number */
+	struct hmap ids;	/* number (decimal) -> val: its name (a key of names) */
+	int64_t next_id;	/* 0: not read yet */
+	int empty;		/* a writing run found no plans: none to look up */
 };
 
 static int
@@ -66,6 +107,88 @@ db_fail(struct plan_store *st, const char *what)
 {
 	return sqldb_fail(&((struct sqlite_store *)st->impl)->db, what);
 }
+
+/* --- the names: strings that repeat from plan to plan, by number --- */
+
+static void
+name_keep(struct sqlite_store *d, const char *name, long long id)
+{
+	struct hmap_entry *he = hmap_put(&d->names, name, strlen(name), NULL);
+	char key[24];
+
+	he->num = id;
+	name = he->key;
+	snprintf(key, sizeof key, "%lld", id);
+	hmap_put(&d->ids, key, strlen(key), NULL)->val = (void *)(uintptr_t)name;
+}
+
+/* The number of name; if the table has none, a new one (add) or -1. -2
+ * when the table cannot be read or written (reported). */
+static long long
+name_find(struct plan_store *st, const char *name, int add)
+{
+	struct sqlite_store *d = st->impl;
+	struct hmap_entry *he = hmap_get(&d->names, name, strlen(name));
+	sqlite3_stmt *q = d->q[Q_NAME_ID];
+	long long id = -1;
+	int rc;
+
+	if (he != NULL)
+		return he->num;
+	sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(st, "read") - 1;
+	if (id < 0) {
+		if (!add)
+			return -1;
+		q = d->q[Q_NAME_ADD];
+		sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+		if (sqldb_run(&d->db, q) != 0)
+			return -2;
+		id = sqlite3_last_insert_rowid(d->db.db);
+	}
+	name_keep(d, name, id);
+	return id;
+}
+
+static long long
+name_id(void *ctx, const char *name)
+{
+	return name_find(ctx, name, 1);
+}
+
+/* The name of a number, or NULL (a damaged store: reported by the caller;
+ * or a failed read, reported here). */
+static const char *
+name_of(void *ctx, long long id)
+{
+	struct plan_store *st = ctx;
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q = d->q[Q_NAME];
+	struct hmap_entry *he;
+	const char *name = NULL;
+	char key[24];
+	int rc;
+
+	snprintf(key, sizeof key, "%lld", id);
+	if ((he = hmap_get(&d->ids, key, strlen(key))) != NULL)
+		return he->val;
+	sqlite3_bind_int64(q, 1, id);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW &&
+	    (name = (const char *)sqlite3_column_text(q, 0)) != NULL) {
+		name_keep(d, name, id);
+		name = hmap_get(&d->names, name, strlen(name))->key;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_fail(st, "read");
+	return name;
+}
+
+static int upgrade(struct plan_store *st);
 
 static int
 sqlite_open(struct plan_store *st, int flags)
@@ -82,37 +205,46 @@ sqlite_open(struct plan_store *st, int flags)
 	for (int i = 0; i < NQ && !empty; i++)
 		if ((d->q[i] = sqldb_prepare(&d->db, query_sql[i])) == NULL)
 			return -1;
+	if (empty || upgrade(st) != 0)
+		return empty ? 0 : -1;
+	if (flags & PLAN_STORE_WRITE) {
+		sqlite3_stmt *q = d->q[Q_EMPTY];
+
+		d->empty = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0);
+		sqlite3_reset(q);
+	}
 	return 0;
 }
 
-/* The plan of a row's record into s, unless s has it already (then as it
- * is in s). NULL with a message for a record that is not a plan. */
+/* The plan of a row (ROW's columns) into s, unless s has it already (then
+ * as it is in s). NULL with a message for a row that is not a plan. */
 static struct plan *
-row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q, int col)
+row_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q)
 {
-	struct sqlite_store *d = st->impl;
-	int packed = sqlite3_column_type(q, col) == SQLITE_BLOB;
-	const char *rec = packed ? sqlite3_column_blob(q, col) :
-	    (const char *)sqlite3_column_text(q, col);
-	int len = sqlite3_column_bytes(q, col);
+	const char *rcpt = (const char *)sqlite3_column_text(q, 0), *dom;
+	const void *rec = sqlite3_column_blob(q, 3);
+	int len = sqlite3_column_bytes(q, 3), state = sqlite3_column_int(q, 2);
 	struct rec_val v[PL_NFIELDS];
-	char why[200];
+	char seen[16 * PLAN_SEEN + 1], why[200] = "";
 	struct plan *p;
 
-	if (rec == NULL)
+	if (rcpt == NULL)
 		goto bad;
-	/* Packed since bouncekit 0.3; the record's text before. */
-	if (packed ? rec_unpack(rec, (size_t)len, &schema_plan, plan_wire(), v) != 0 :
-	    rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0)
-		goto bad;
-	if ((p = plan_find_any(s, v[PL_RCPT].s)) != NULL)
+	if ((p = plan_find_any(s, rcpt)) != NULL)
 		return p;
+	if (rec == NULL || state < PLAN_WAITING || state > PLAN_FAILED ||
+	    planpack_get(rec, (size_t)len, v, seen, sizeof seen, name_of, st) != 0 ||
+	    (dom = name_of(st, sqlite3_column_int64(q, 1))) == NULL)
+		goto bad;
+	rec_str(&v[PL_RCPT], rcpt);
+	rec_str(&v[PL_DOMAIN], dom);
+	rec_str(&v[PL_STATE], plan_state_name(state));
 	if (plan_from_rec(s, v, why, sizeof why) != 0)
 		goto bad;
-	return plan_find_any(s, v[PL_RCPT].s);
+	return plan_find_any(s, rcpt);
 bad:
-	util_warnx("%s: a stored plan is not a plan record (%.60s): the database is damaged",
-	    st->path, rec == NULL ? "NULL" : packed ? "packed" : rec);
+	util_warnx("%s: the stored plan of %.80s is not a plan record%s%s: the database is "
+	    "damaged", st->path, rcpt ? rcpt : "NULL", *why ? ": " : "", why);
 	return NULL;
 }
 
@@ -123,14 +255,13 @@ bring(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q)
 	int rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-		if (row_plan(st, s, q, 0) == NULL) {
+		if (row_plan(st, s, q) == NULL) {
 			sqlite3_reset(q);
 			return -1;
 		}
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : db_fail(st, "read");
 }
-
 /* Nothing is read up front. */
 static int
 sqlite_load(struct plan_store *st, struct plan_set *s)
@@ -145,7 +276,7 @@ sqlite_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 	struct sqlite_store *d = st->impl;
 	sqlite3_stmt *q = d->q[Q_GET];
 
-	if (q == NULL || plan_find_any(s, rcpt) != NULL)
+	if (q == NULL || d->empty || plan_find_any(s, rcpt) != NULL)
 		return 0;
 	sqlite3_bind_text(q, 1, rcpt, -1, SQLITE_STATIC);
 	return bring(st, s, q);
@@ -180,11 +311,13 @@ sqlite_domain(struct plan_store *st, struct plan_set *s, const char *domain)
 {
 	struct sqlite_store *d = st->impl;
 	sqlite3_stmt *q = d->q[Q_DOMAIN];
+	long long dom;
 
-	if (q == NULL)
+	if (q == NULL || (dom = name_find(st, domain, 0)) == -1)
 		return 0;
-	sqlite3_bind_text(q, 1, domain, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, PLAN_WAITING);
+	if (dom < 0)
+		return -1;
+	sqlite3_bind_int64(q, 1, dom);
 	return bring(st, s, q);
 }
 
@@ -209,14 +342,14 @@ sqlite_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 		sqlite3_bind_int(q[k], 1, k == 0 ? PLAN_WAITING : PLAN_CLAIMED);
 		sqlite3_bind_int64(q[k], 2, (int64_t)o->now - shift[k]);
 		if ((live[k] = sqlite3_step(q[k])) == SQLITE_ROW)
-			when[k] = sqlite3_column_int64(q[k], 0) + shift[k];
+			when[k] = sqlite3_column_int64(q[k], 4) + shift[k];
 	}
 	while (live[0] == SQLITE_ROW || live[1] == SQLITE_ROW) {
 		int k = live[0] != SQLITE_ROW ? 1 : live[1] != SQLITE_ROW ? 0 :
 		    when[0] != when[1] ? when[1] < when[0] :
-		    strcmp((const char *)sqlite3_column_text(q[1], 1),
-		    (const char *)sqlite3_column_text(q[0], 1)) < 0;
-		struct plan *p = row_plan(st, s, q[k], 2);
+		    strcmp((const char *)sqlite3_column_text(q[1], 0),
+		    (const char *)sqlite3_column_text(q[0], 0)) < 0;
+		struct plan *p = row_plan(st, s, q[k]);
 
 		if (p == NULL) {
 			rc = -1;
@@ -226,7 +359,7 @@ sqlite_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 		if (plan_is_due(p, o) && !fn(ctx, p))
 			break;
 		if ((live[k] = sqlite3_step(q[k])) == SQLITE_ROW)
-			when[k] = sqlite3_column_int64(q[k], 0) + shift[k];
+			when[k] = sqlite3_column_int64(q[k], 4) + shift[k];
 	}
 	for (int k = 0; k < 2; k++)
 		if (live[k] != SQLITE_ROW && live[k] != SQLITE_DONE && rc == 0)
@@ -234,6 +367,71 @@ sqlite_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	sqlite3_reset(q[0]);
 	sqlite3_finalize(q[1]);
 	return rc;
+}
+
+/* Whether a probe to the domain is out; else its next probe: from the
+ * domain's plans that wait on its server (plans_probe), a few rows. */
+static int
+sqlite_probe(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
+    const char *domain, struct plan **probe)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q = d->q[Q_PROBE_OUT];
+	int64_t shift[2] = { 0, o->claim_timeout };
+	long long dom;
+	int rc;
+
+	*probe = NULL;
+	if (q == NULL || (dom = name_find(st, domain, 0)) == -1)
+		return 0;
+	if (dom < 0)
+		return -1;
+	sqlite3_bind_int64(q, 1, dom);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct plan *p = row_plan(st, s, q);
+
+		if (p == NULL) {
+			sqlite3_reset(q);
+			return -1;
+		}
+		if (p->state == PLAN_CLAIMED && plan_waits_on_server(p) && !plan_is_due(p, o) &&
+		    p->last_event < p->claimed_at) {
+			sqlite3_reset(q);
+			return 1;
+		}
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return db_fail(st, "read");
+	/* The first in the order of (attempts, due time, recipient) of the
+	 * waiting ones and of the unconfirmed claims. */
+	q = d->q[Q_PROBE];
+	for (int k = 0; k < 2; k++) {
+		struct plan *p = NULL;
+
+		sqlite3_bind_int64(q, 1, dom);
+		sqlite3_bind_int(q, 2, k == 0 ? PLAN_WAITING : PLAN_CLAIMED);
+		sqlite3_bind_int64(q, 3, (int64_t)o->now - shift[k]);
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+			if ((p = row_plan(st, s, q)) == NULL)
+				break;
+			if (plan_is_due(p, o) && plan_waits_on_server(p))
+				break;
+			p = NULL;
+		}
+		sqlite3_reset(q);
+		if (rc == SQLITE_ROW && p == NULL)
+			return -1;	/* reported by row_plan */
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(st, "read");
+		if (p != NULL && (*probe == NULL || p->attempts < (*probe)->attempts ||
+		    (p->attempts == (*probe)->attempts &&
+		    (plan_due_time(p, o) < plan_due_time(*probe, o) ||
+		    (plan_due_time(p, o) == plan_due_time(*probe, o) &&
+		    strcmp(p->rcpt, (*probe)->rcpt) < 0)))))
+			*probe = p;
+	}
+	return 0;
 }
 
 static void
@@ -245,53 +443,124 @@ bind_time(sqlite3_stmt *q, int col, int64_t t)
 		sqlite3_bind_int64(q, col, t);
 }
 
+static int
+pack_rec(const struct rec_val *v, void *arg)
+{
+	void **a = arg;
+
+	return planpack_put(a[0], v, name_id, a[1]);
+}
+
+/* A changed plan and the number it takes if it is new. */
+struct change {
+	const struct plan *p;
+	int64_t id;
+};
+
+static int
+change_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct change *)a)->p->rcpt, ((const struct change *)b)->p->rcpt);
+}
+
+/* Upserts one plan (id: its number if new). */
+static int
+put_plan(struct plan_store *st, const struct plan *p, int64_t id, const struct plan_opts *o,
+    struct util_buf *b)
+{
+	struct sqlite_store *d = st->impl;
+	sqlite3_stmt *q = d->q[Q_PUT];
+	int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
+	long long dom;
+	void *arg[2] = { b, st };
+
+	if (p->state == PLAN_WAITING)
+		due = p->next_retry;
+	else if (p->state == PLAN_CLAIMED && plan_due_time(p, o) != PLAN_NOTIME)
+		due = p->claimed_at;
+	if (p->state == PLAN_CLAIMED)
+		quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
+	if (p->state == PLAN_EXHAUSTED)
+		ends = p->since + p->pause;
+	else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
+		ends = p->since;
+	b->len = 0;
+	if ((dom = name_id(st, plan_domain(p))) < 0 || plan_with_rec(p, o, pack_rec, arg) != 0)
+		return -1;
+	sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, id);
+	sqlite3_bind_int(q, 3, p->state);
+	sqlite3_bind_int64(q, 4, dom);
+	bind_time(q, 5, due);
+	bind_time(q, 6, quiet);
+	bind_time(q, 7, ends);
+	if (plan_waits_on_server(p) && (p->state == PLAN_WAITING || p->state == PLAN_CLAIMED))
+		sqlite3_bind_int(q, 8, p->attempts);
+	else
+		sqlite3_bind_null(q, 8);
+	sqlite3_bind_blob(q, 9, b->p, (int)b->len, SQLITE_STATIC);
+	return sqldb_run(&d->db, q);
+}
+
 /* The plans of the run that changed go back, the removed ones go: the
- * others were only read (a domain's plans, candidates that stayed). */
+ * others were only read (a domain's plans, candidates that stayed). In
+ * the order of the key: a large import appends to the table's pages. */
 static int
 sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct sqlite_store *d = st->impl;
 	struct util_buf b = {0};
+	struct change *c = NULL;
+	size_t n = 0;
 	int rc = 0;
 
-	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {
-		const struct plan *p = plan_at(s, i);
-		sqlite3_stmt *q;
-		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
+	for (size_t i = 0; i < plan_count(s); i++)
+		if (plan_at(s, i)->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
+			n++;
+	if (n == 0)
+		return 0;
+	if (d->next_id == 0) {
+		sqlite3_stmt *q = d->q[Q_NEXT_ID];
 
-		if (!(p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)))
-			continue;
-		if (p->flags & PLAN_F_REMOVED) {
-			q = d->q[Q_DEL];
-			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
-		} else {
-			q = d->q[Q_PUT];
-			if (p->state == PLAN_WAITING)
-				due = p->next_retry;
-			else if (p->state == PLAN_CLAIMED &&
-			    plan_due_time(p, o) != PLAN_NOTIME)
-				due = p->claimed_at;
-			if (p->state == PLAN_CLAIMED)
-				quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
-			if (p->state == PLAN_EXHAUSTED)
-				ends = p->since + p->pause;
-			else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
-				ends = p->since;
-			b.len = 0;
-			plan_pack(&b, p, o);
-			sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 2, plan_domain(p), -1, SQLITE_STATIC);
-			sqlite3_bind_int(q, 3, p->state);
-			bind_time(q, 4, due);
-			bind_time(q, 5, quiet);
-			bind_time(q, 6, ends);
-			sqlite3_bind_blob(q, 7, b.p, (int)b.len, SQLITE_STATIC);
-		}
-		if (sqlite3_step(q) != SQLITE_DONE)
-			rc = db_fail(st, "write");
+		d->next_id = (rc = sqlite3_step(q)) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 1;
 		sqlite3_reset(q);
-		sqlite3_clear_bindings(q);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return db_fail(st, "read");
+		rc = 0;
 	}
+	/* New plans take the next numbers in the order of the set. */
+	c = util_xreallocarray(NULL, n, sizeof *c);
+	n = 0;
+	for (size_t i = 0; i < plan_count(s); i++) {
+		const struct plan *p = plan_at(s, i);
+
+		if (p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)) {
+			c[n].p = p;
+			c[n++].id = d->next_id++;
+		}
+	}
+	qsort(c, n, sizeof *c, change_cmp);
+	/* Many plans into an empty table: the indexes are made after, each
+	 * sorted once, not grown one random entry at a time. */
+	if (d->empty && n >= 10000)
+		rc = sqldb_exec(&d->db, "DROP INDEX plans_due; DROP INDEX plans_quiet;"
+		    " DROP INDEX plans_ends; DROP INDEX plans_domain; DROP INDEX plans_probe;");
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (c[i].p->flags & PLAN_F_REMOVED) {
+			sqlite3_bind_text(d->q[Q_DEL], 1, c[i].p->rcpt, -1, SQLITE_STATIC);
+			rc = sqldb_run(&d->db, d->q[Q_DEL]);
+		} else {
+			rc = put_plan(st, c[i].p, c[i].id, o, &b);
+		}
+	}
+	if (rc == 0 && d->empty && n >= 10000)
+		rc = sqldb_exec(&d->db, PLAN_INDEXES);
+	d->empty = 0;
+	if (rc == 0) {
+		sqlite3_bind_int64(d->q[Q_SET_NEXT_ID], 1, d->next_id);
+		rc = sqldb_run(&d->db, d->q[Q_SET_NEXT_ID]);
+	}
+	free(c);
 	util_buf_free(&b);
 	return rc;
 }
@@ -313,6 +582,8 @@ sqlite_close(struct plan_store *st)
 		sqlite3_finalize(d->q[i]);
 	sqldb_close(&d->db);
 	rec_reader_free(&d->rd);
+	hmap_free(&d->names, NULL);
+	hmap_free(&d->ids, NULL);
 	free(d);
 	st->impl = NULL;
 }
@@ -326,7 +597,68 @@ sqlite_load_all(struct plan_store *st, struct plan_set *s)
 	return d->q[Q_ALL] == NULL ? 0 : bring(st, s, d->q[Q_ALL]);
 }
 
+/* A plan of version 1 (rec_pack, or the record's text before 0.3). */
+static int
+v1_plan(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q)
+{
+	struct sqlite_store *d = st->impl;
+	int packed = sqlite3_column_type(q, 0) == SQLITE_BLOB;
+	const char *rec = packed ? sqlite3_column_blob(q, 0) :
+	    (const char *)sqlite3_column_text(q, 0);
+	int len = sqlite3_column_bytes(q, 0);
+	struct rec_val v[PL_NFIELDS];
+	char why[200] = "";
+
+	if (rec == NULL ||
+	    (packed ? rec_unpack(rec, (size_t)len, &schema_plan, plan_wire(), v) != 0 :
+	    rec_read(&d->rd, rec, (size_t)len, v, why, sizeof why) <= 0) ||
+	    plan_from_rec(s, v, why, sizeof why) != 0) {
+		util_warnx("%s: a stored plan is not a plan record (%.60s): the database is "
+		    "damaged", st->path, rec == NULL ? "NULL" : packed ? "packed" : rec);
+		return -1;
+	}
+	return 0;
+}
+
+/* A database of version 1 just migrated (sqldb): its plans move from the
+ * old table to the new one, a batch at a time, in their order. */
+static int
+upgrade(struct plan_store *st)
+{
+	struct sqlite_store *d = st->impl;
+	struct plan_opts o;
+	struct plan_set s;
+	sqlite3_stmt *q;
+	int rc = 0, step;
+
+	if (!(st->flags & PLAN_STORE_WRITE) || sqlite3_table_column_metadata(d->db.db, NULL,
+	    "plans_v1", "rec", NULL, NULL, NULL, NULL, NULL) != SQLITE_OK)
+		return 0;
+	if ((q = sqldb_prepare(&d->db, "SELECT rec FROM plans_v1 ORDER BY id")) == NULL)
+		return -1;
+	plan_opts_init(&o, 0);
+	plan_set_init(&s);
+	while (rc == 0) {
+		if ((step = sqlite3_step(q)) == SQLITE_ROW) {
+			if ((rc = v1_plan(st, &s, q)) == 0)
+				plan_at(&s, plan_count(&s) - 1)->flags |= PLAN_F_CHANGED;
+		} else if (step != SQLITE_DONE) {
+			rc = db_fail(st, "read");
+		}
+		if (rc == 0 && (step != SQLITE_ROW || plan_count(&s) == 100000)) {
+			rc = sqlite_put(st, &s, &o);
+			plan_set_free(&s);
+			plan_set_init(&s);
+		}
+		if (step != SQLITE_ROW)
+			break;
+	}
+	sqlite3_finalize(q);
+	plan_set_free(&s);
+	return rc != 0 ? -1 : sqldb_exec(&d->db, "DROP TABLE plans_v1");
+}
+
 const struct plan_store_ops plan_store_sqlite_ops = {
 	sqlite_open, sqlite_load, sqlite_lookup, sqlite_aging, sqlite_domain, sqlite_due,
-	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL,
+	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL, sqlite_probe,
 };

@@ -134,3 +134,66 @@ steps() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+@test "a .db state: retry-due stops at its limit in the due index; full servers get one probe as in a JSON-lines state" {
+	printf '* systemfull adaptive min 1h max 1w name learn\n' >policy
+	{
+		recovery_ev 2026-11-20T10:00:00Z a1@big.example failed systemfull soft
+		recovery_ev 2026-11-20T10:02:00Z a2@big.example failed systemfull soft
+		recovery_ev 2026-11-20T10:03:00Z a3@big.example failed systemfull soft
+		recovery_ev 2026-11-20T10:05:00Z o1@ok.example failed systemfull soft
+	} >full.jsonl
+	for s in s.jsonl s.db; do
+		retry-plan -S 1 -s $s -p policy --now 2026-11-20T10:10:00Z full.jsonl >/dev/null
+		retry-due -s $s --now 2026-11-21T11:00:00Z -v >$s.due1 2>$s.err1
+		# While the probe is out, none of its domain.
+		retry-due -s $s --now 2026-11-21T11:30:00Z >$s.due2
+	done
+	cmp s.jsonl.due1 s.db.due1
+	cmp s.jsonl.err1 s.db.err1
+	[ "$(jq -r .rcpt s.db.due1 | tr '\n' ' ')" = "a1@big.example o1@ok.example " ]
+	[ ! -s s.db.due2 ] && [ ! -s s.jsonl.due2 ]
+	# The limit: the first due in order, the rest stay due.
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s l.db ev.jsonl >/dev/null
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s l.jsonl ev.jsonl >/dev/null
+	for s in l.jsonl l.db; do
+		retry-due -L 7 -v -n 2026-11-09T00:00:00Z -s $s >$s.due 2>$s.err
+		retry-due -n 2026-11-09T00:00:00Z -s $s >$s.rest
+	done
+	cmp l.jsonl.due l.db.due
+	cmp l.jsonl.rest l.db.rest
+	[ "$(wc -l <l.db.due)" -eq 7 ] && [ -s l.db.rest ]
+	[[ "$(cat l.db.err)" == *"7 handed out"*", the rest by --limit"* ]]
+}
+
+@test "a .db state of version 1 is moved to version 2 by the first run that writes, the same plans" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl ev.jsonl >/dev/null
+	# Version 1 (bouncekit 0.3): a rowid table, the record's text (read as well).
+	{
+		echo "CREATE TABLE plans (id INTEGER PRIMARY KEY, rcpt TEXT NOT NULL UNIQUE,"
+		echo " domain TEXT NOT NULL, state INTEGER NOT NULL, due INTEGER, quiet INTEGER,"
+		echo " ends INTEGER, rec BLOB NOT NULL);"
+		echo "CREATE INDEX plans_due ON plans(state, due, rcpt) WHERE due IS NOT NULL;"
+		echo "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
+		echo "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
+		echo "CREATE INDEX plans_domain ON plans(domain, state);"
+		echo "PRAGMA application_id = 1651208300; PRAGMA user_version = 1;"
+		echo "BEGIN;"
+		jq -r '"INSERT INTO plans (rcpt, domain, state, due, rec) VALUES (" +
+		    ([.rcpt, .domain] | map("'"'"'" + . + "'"'"'") | join(", ")) + ", " +
+		    ({"waiting": 0, "claimed": 1, "exhausted": 2, "resolved": 3, "failed": 4}[.state] | tostring) +
+		    ", " + (if .state == "waiting" then (.next_retry | fromdate | tostring) else "NULL" end) +
+		    ", '"'"'" + (tojson | gsub("'"'"'"; "'"'"''"'"'")) + "'"'"');"' s.jsonl
+		echo "COMMIT;"
+	} | sqlite3 v1.db
+	chmod 600 v1.db
+	run retry-due -N -s v1.db
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"version 1"* ]]
+	retry-due -n 2026-11-05T00:00:00Z -L 25 -s v1.db >v1.due
+	retry-due -n 2026-11-05T00:00:00Z -L 25 -s s.jsonl >s.due
+	cmp s.due v1.due
+	[ "$(sqlite3 v1.db 'PRAGMA user_version')" = 2 ]
+	retry-plan -s v1.db --dump >v1.dump
+	cmp s.jsonl v1.dump
+}
