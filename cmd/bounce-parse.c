@@ -462,11 +462,8 @@ options(int *argcp, char ***argvp, struct args *a)
 		default: usage();
 		}
 	}
-	if (a->explain) {
-		opt_reject(&o, "dfgjOovxy", "with --explain");
-		if (opt_argc(&o) > 0)
-			opt_fail(&o, "--explain takes no operands");
-	}
+	if (a->explain)
+		opt_alone(&o, "dfgjOovxy", "--explain");
 	if (a->offset_file == NULL)
 		opt_reject(&o, "gO" AFILE_NO_STRICT_LETTER, "without --offset-file");
 	else

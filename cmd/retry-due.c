@@ -73,21 +73,12 @@ static void
 options(int argc, char **argv, struct args *a)
 {
 	static const struct option longopts[] = {
-		{ "claim-timeout", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "keep", required_argument, NULL, 'k' },
+		PLAN_LONGOPTS,
 		{ "limit", required_argument, NULL, 'L' },
 		{ "list", required_argument, NULL, 'l' },
 		{ "dry-run", no_argument, NULL, 'N' },
-		{ "now", required_argument, NULL, 'n' },
 		{ "per-domain", required_argument, NULL, O_PER_DOMAIN },
-		{ "resolve-after", required_argument, NULL, 'r' },
-		{ "state", required_argument, NULL, 's' },
 		{ "throttle", required_argument, NULL, O_THROTTLE },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;

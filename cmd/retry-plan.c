@@ -140,23 +140,14 @@ static void
 options(int *argcp, char ***argvp, struct args *a)
 {
 	static const struct option longopts[] = {
-		{ "claim-timeout", required_argument, NULL, 'c' },
+		PLAN_LONGOPTS,
 		{ "plan-delayed", no_argument, NULL, 'D' },
 		{ "dump", no_argument, NULL, O_DUMP },
-		{ "help", no_argument, NULL, 'h' },
 		{ "import", required_argument, NULL, O_IMPORT },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "now", required_argument, NULL, 'n' },
 		{ "print-policy", no_argument, NULL, 'P' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "recovery", required_argument, NULL, O_RECOVERY },
-		{ "resolve-after", required_argument, NULL, 'r' },
 		{ "seed", required_argument, NULL, 'S' },
-		{ "state", required_argument, NULL, 's' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "wait", no_argument, NULL, 'w' },
-		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;
@@ -189,11 +180,8 @@ options(int *argcp, char ***argvp, struct args *a)
 		default: usage();
 		}
 	}
-	if (a->print_policy) {
-		opt_reject(&o, "cDknrSsvw\001", "with --print-policy");
-		if (opt_argc(&o) > 0)
-			opt_fail(&o, "--print-policy takes no operands");
-	}
+	if (a->print_policy)
+		opt_alone(&o, "cDknrSsvw\001", "--print-policy");
 	if (a->dump || a->import) {
 		opt_reject(&o, a->dump ? "cDnPprSvw\001\003" : "cDnPprSv\001\002",
 		    a->dump ? "with --dump" : "with --import");

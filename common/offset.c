@@ -13,6 +13,7 @@
 #include "input.h"
 #include "jsonl.h"
 #include "progress.h"
+#include "recfile.h"
 #include "rotated.h"
 #include "sandbox.h"
 #include "schema.h"
@@ -234,63 +235,47 @@ saved_state(const struct offset_opts *oo, void *ctx, const char *line, size_t n,
 	return theirs;
 }
 
+struct table_load {
+	struct table *t;
+	const struct offset_opts *oo;
+	void *ctx;
+};
+
+static int
+offset_line(void *arg, const struct recfile_line *l)
+{
+	struct table_load *c = arg;
+	struct entry e = {0}, *slot;
+	int rc;
+
+	if (l->rc < 0 && c->oo->state_load && saved_state(c->oo, c->ctx, l->line, l->len, &rc)) {
+		/* kept with the offsets by the line handler */
+		if (rc == 0)
+			return BK_OK;
+		util_locwarn(l->path, l->lineno, "neither an offset record nor saved state");
+		return BK_ERR;
+	}
+	if (l->rc < 0) {
+		util_locwarn(l->path, l->lineno, "%s", l->why);
+		return BK_ERR;
+	}
+	if (entry_from_rec(l->v, &e) != 0) {
+		util_locwarn(l->path, l->lineno, "not an offset record (path, dev, ino, offset, "
+		    "head_len, head_hash)");
+		return BK_ERR;
+	}
+	slot = table_put(c->t, l->v[OF_PATH].s);
+	e.path = slot->path;
+	*slot = e;
+	return BK_OK;
+}
+
 static int
 table_load(struct table *t, const char *file, const struct offset_opts *oo, void *ctx)
 {
-	struct input_reader in;
-	struct rec_reader rd;
-	struct rec_val v[OF_NFIELDS];
-	unsigned long lineno = 0;
-	int fd, status = BK_OK, rc;
-	char why[128], *line;
-	size_t n;
+	struct table_load c = { t, oo, ctx };
 
-	if ((fd = open(file, O_RDONLY)) == -1) {
-		if (errno == ENOENT)
-			return BK_OK;	/* the first run */
-		util_warn("%s", file);
-		return BK_ERR;
-	}
-	input_reader_init(&in, fd);
-	rec_reader_init(&rd, &schema_offset);
-	while (input_next_line(&in, &line, &n)) {
-		struct entry e = {0};
-
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if ((rc = rec_read(&rd, line, n, v, why, sizeof why)) == 0)
-			continue;
-		if (rc < 0 && oo->state_load && saved_state(oo, ctx, line, n, &rc)) {
-			/* kept with the offsets by the line handler */
-			if (rc != 0) {
-				util_locwarn(file, lineno, "neither an offset record nor saved "
-				    "state");
-				status = BK_ERR;
-			}
-		} else if (rc < 0) {
-			util_locwarn(file, lineno, "%s", why);
-			status = BK_ERR;
-		} else if (entry_from_rec(v, &e) != 0) {
-			util_locwarn(file, lineno, "not an offset record (path, dev, ino, offset, "
-			    "head_len, head_hash)");
-			status = BK_ERR;
-		} else {
-			struct entry *slot = table_put(t, v[OF_PATH].s);
-
-			e.path = slot->path;
-			*slot = e;
-		}
-	}
-	rec_reader_free(&rd);
-	if (in.error) {
-		errno = in.error;
-		util_warn("%s: read error", file);
-		status = BK_ERR;
-	}
-	input_reader_free(&in);
-	close(fd);
-	return status;
+	return recfile_read(file, &schema_offset, offset_line, &c) == BK_OK ? BK_OK : BK_ERR;
 }
 
 static int

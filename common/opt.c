@@ -185,3 +185,14 @@ opt_reject(const struct opt *o, const char *letters, const char *why)
 		opt_fail(o, "%s does not apply %s", tmp.name, why);
 	}
 }
+
+void
+opt_alone(const struct opt *o, const char *letters, const char *mode)
+{
+	char why[64];
+
+	snprintf(why, sizeof why, "with %s", mode);
+	opt_reject(o, letters, why);
+	if (opt_argc(o) > 0)
+		opt_fail(o, "%s takes no operands", mode);
+}

@@ -66,6 +66,9 @@ int opt_given(const struct opt *o, int ch);
  * WHY" (why: "with --explain", "without --offset-file", "to list"), then
  * usage. */
 void opt_reject(const struct opt *o, const char *letters, const char *why);
+/* A mode that stands alone (--explain, --print-policy): the options of
+ * letters are refused "with MODE", and so are operands. */
+void opt_alone(const struct opt *o, const char *letters, const char *mode);
 /* A usage error of the program's own: "prog: message", then usage. */
 _Noreturn void opt_fail(const struct opt *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -12,6 +12,7 @@
  * field of the schema goes at its end (the bits of fields a reader does not
  * know are zero: unknown). */
 #include "planpack.h"
+#include "ascii.h"
 #include "schema.h"
 
 #include <string.h>
@@ -30,45 +31,10 @@ named(size_t i)
 	    i == PL_SCHEDULE || i == PL_BASIS;
 }
 
-static void
-put_varint(struct util_buf *b, unsigned long long u)
-{
-	do {
-		util_buf_addc(b, (char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0)));
-		u >>= 7;
-	} while (u > 0);
-}
-
-static unsigned long long
-zigzag(long long i)
-{
-	return ((unsigned long long)i << 1) ^ (unsigned long long)(i >> 63);
-}
-
 static long long
 unzigzag(unsigned long long u)
 {
 	return (long long)(u >> 1) ^ -(long long)(u & 1);
-}
-
-static int
-get_varint(const unsigned char **p, const unsigned char *end, unsigned long long *u)
-{
-	*u = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (*p >= end)
-			return -1;
-		*u |= (unsigned long long)(**p & 0x7f) << shift;
-		if (!(*(*p)++ & 0x80))
-			return 0;
-	}
-	return -1;
-}
-
-static int
-hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
 /* "seen": lower-case hex of whole bytes goes as bytes (length << 1 | 1),
@@ -78,17 +44,18 @@ put_seen(struct util_buf *b, const char *s)
 {
 	size_t n = strlen(s), i;
 
-	for (i = 0; i < n && hexval((unsigned char)s[i]) >= 0; i++)
+	for (i = 0; i < n && !(s[i] >= 'A' && s[i] <= 'F') &&
+	    ascii_hexval((unsigned char)s[i]) >= 0; i++)
 		;
 	if (i < n || n % 2 != 0) {
-		put_varint(b, (unsigned long long)n << 1);
+		rec_varint_put(b, (unsigned long long)n << 1);
 		util_buf_add(b, s, n + 1);
 		return;
 	}
-	put_varint(b, (unsigned long long)(n / 2) << 1 | 1);
+	rec_varint_put(b, (unsigned long long)(n / 2) << 1 | 1);
 	for (i = 0; i < n; i += 2)
-		util_buf_addc(b, (char)(hexval((unsigned char)s[i]) << 4 |
-		    hexval((unsigned char)s[i + 1])));
+		util_buf_addc(b, (char)(ascii_hexval((unsigned char)s[i]) << 4 |
+		    ascii_hexval((unsigned char)s[i + 1])));
 }
 
 int
@@ -117,28 +84,28 @@ planpack_put(struct util_buf *b, const struct rec_val *v, long long (*name_id)(v
 
 				if (id < 0)
 					return -1;
-				put_varint(b, (unsigned long long)id);
+				rec_varint_put(b, (unsigned long long)id);
 			} else if (i == PL_SEEN) {
 				put_seen(b, v[i].s);
 			} else {
-				put_varint(b, strlen(v[i].s));
+				rec_varint_put(b, strlen(v[i].s));
 				util_buf_add(b, v[i].s, strlen(v[i].s) + 1);
 			}
 			break;
 		case REC_TIME:
-			put_varint(b, zigzag(v[i].i - prev));
+			rec_varint_put(b, rec_zigzag(v[i].i - prev));
 			prev = v[i].i;
 			break;
 		case REC_INT: case REC_BOOL: case REC_DURATION:
-			put_varint(b, zigzag(v[i].i));
+			rec_varint_put(b, rec_zigzag(v[i].i));
 			break;
 		case REC_STRS: {
 			size_t n = 0;
 
 			for (long long k = 0; k < v[i].i; k++)
 				n += strlen(v[i].s + n) + 1;
-			put_varint(b, (unsigned long long)v[i].i);
-			put_varint(b, n);
+			rec_varint_put(b, (unsigned long long)v[i].i);
+			rec_varint_put(b, n);
 			util_buf_add(b, v[i].s, n);
 			break;
 		}
@@ -176,7 +143,7 @@ planpack_get(const void *data, size_t len, struct rec_val *v, char *seen, size_t
 				return -1;
 			continue;
 		}
-		if (get_varint(&p, end, &u) != 0)
+		if (rec_varint_get(&p, end, &u) != 0)
 			return -1;
 		switch (f->type) {
 		case REC_STR:
@@ -214,7 +181,7 @@ planpack_get(const void *data, size_t len, struct rec_val *v, char *seen, size_t
 			const unsigned char *s;
 
 			v[i].i = (long long)u;
-			if (get_varint(&p, end, &n) != 0 || n > (size_t)(end - p))
+			if (rec_varint_get(&p, end, &n) != 0 || n > (size_t)(end - p))
 				return -1;
 			/* Exactly that many strings, each NUL-terminated. */
 			s = p;

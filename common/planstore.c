@@ -6,6 +6,7 @@
 #include "afile.h"
 #include "ascii.h"
 #include "input.h"
+#include "recfile.h"
 #include "reason.h"
 #include "schema.h"
 #include "status.h"
@@ -292,56 +293,32 @@ plan_from_rec(struct plan_set *s, const struct rec_val *v, char *why, size_t why
 	return 0;
 }
 
+/* A line of the state file: a plan, or kept as it is. */
+static int
+state_line(void *ctx, const struct recfile_line *l)
+{
+	struct plan_set *s = ctx;
+	char why[200];
+
+	if (memchr(l->line, '\0', l->len) != NULL) {
+		util_locwarn(l->path, l->lineno, "NUL byte in the state file");
+		return -1;
+	}
+	if (l->rc > 0 && plan_from_rec(s, l->v, why, sizeof why) == 0)
+		return BK_OK;
+	util_locwarn(l->path, l->lineno, "%s (line kept as it is)", l->rc > 0 ? why : l->why);
+	s->bad = util_xreallocarray(s->bad, s->nbad + 1, sizeof *s->bad);
+	s->bad[s->nbad++] = util_xstrndup(l->line, l->len);
+	return BK_ERR;
+}
+
 static int
 jsonl_load(struct plan_set *s, const char *path, int *fatal)
 {
-	struct input_reader in;
-	struct rec_reader rd;
-	struct rec_val v[PL_NFIELDS];
-	unsigned long lineno = 0;
-	int fd, status = BK_OK, rc;
-	char why[200], *line;
-	size_t n;
+	int rc = recfile_read(path, &schema_plan, state_line, s);
 
-	*fatal = 0;
-	if ((fd = open(path, O_RDONLY)) == -1) {
-		if (errno == ENOENT)
-			return BK_OK;
-		util_warn("%s", path);
-		*fatal = 1;
-		return BK_ERR;
-	}
-	input_reader_init(&in, fd);
-	rec_reader_init(&rd, &schema_plan);
-	while (input_next_line(&in, &line, &n)) {
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if (memchr(line, '\0', n) != NULL) {
-			util_locwarn(path, lineno, "NUL byte in the state file");
-			*fatal = 1;
-			status = BK_ERR;
-			break;
-		}
-		if ((rc = rec_read(&rd, line, n, v, why, sizeof why)) > 0)
-			rc = plan_from_rec(s, v, why, sizeof why) == 0 ? 1 : -1;
-		if (rc < 0) {
-			util_locwarn(path, lineno, "%s (line kept as it is)", why);
-			s->bad = util_xreallocarray(s->bad, s->nbad + 1, sizeof *s->bad);
-			s->bad[s->nbad++] = util_xstrndup(line, n);
-			status = BK_ERR;
-		}
-	}
-	rec_reader_free(&rd);
-	if (in.error) {
-		errno = in.error;
-		util_warn("%s: read error", path);
-		*fatal = 1;
-		status = BK_ERR;
-	}
-	input_reader_free(&in);
-	close(fd);
-	return status;
+	*fatal = rc < 0;
+	return rc < 0 ? BK_ERR : rc;
 }
 
 /* --- the JSON-lines state file: read whole, replaced whole --- */
@@ -516,19 +493,55 @@ plan_store_open(struct plan_store *st, const char *path, int flags)
 int
 plan_store_domains_back(struct plan_store *st, struct plan_set *s)
 {
+	struct hmap seen = HMAP_INIT;
 	struct hmap_entry *he;
-	size_t iter = 0;
+	size_t iter = 0, n = plan_count(s);
+	int rc = 0;
 
+	/* The domains that took mail again, and those whose server is full. */
 	while ((he = hmap_next(&s->domain_back, &iter)) != NULL)
-		if (st->ops->domain(st, s, he->key) != 0)
-			return -1;
-	return 0;
+		hmap_put(&seen, he->key, he->len, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct plan *p = plan_at(s, i);
+
+		if (plan_waits_on_server(p) && !(p->flags & PLAN_F_REMOVED))
+			hmap_put(&seen, plan_domain(p), strlen(plan_domain(p)), NULL);
+	}
+	iter = 0;
+	while (rc == 0 && (he = hmap_next(&seen, &iter)) != NULL)
+		rc = st->ops->domain(st, s, he->key);
+	hmap_free(&seen, NULL);
+	return rc;
 }
 
 int
 plan_store_load_all(struct plan_store *st, struct plan_set *s)
 {
 	return st->ops->load_all(st, s);
+}
+
+void
+plan_store_columns(const struct plan *p, const struct plan_opts *o, int64_t *due,
+    int64_t *quiet, int64_t *ends)
+{
+	*due = *quiet = *ends = PLAN_NOTIME;
+	if (p->state == PLAN_WAITING)
+		*due = p->next_retry;
+	else if (p->state == PLAN_CLAIMED && plan_due_time(p, o) != PLAN_NOTIME)
+		*due = p->claimed_at;
+	if (p->state == PLAN_CLAIMED)
+		*quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
+	if (p->state == PLAN_EXHAUSTED)
+		*ends = p->since + p->pause;
+	else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
+		*ends = p->since;
+}
+
+int
+plan_store_load_nothing(struct plan_store *st, struct plan_set *s)
+{
+	(void)st, (void)s;
+	return BK_OK;
 }
 
 int

@@ -31,7 +31,8 @@ struct plan_store_ops {
 	int (*lookup)(struct plan_store *st, struct plan_set *s, const char *rcpt);
 	/* Brings in the plans that time may move on at o->now (plan_age). */
 	int (*aging)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
-	/* Brings in the waiting plans of a domain (plan_domains_back). */
+	/* Brings in the plans of a domain that plan_domains_back may move: its
+	 * waiting plans (or at least those under its adaptive rules). */
 	int (*domain)(struct plan_store *st, struct plan_set *s, const char *domain);
 	/* Calls fn with the plans due at o->now, the longest due first (ties by
 	 * recipient), until fn returns 0. 0, or -1. */
@@ -75,7 +76,9 @@ int plan_store_open(struct plan_store *st, const char *path, int flags);
 int plan_store_load(struct plan_store *st, struct plan_set *s);
 int plan_store_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt);
 int plan_store_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
-/* plan_store_domain for each domain of s->domain_back. */
+/* Brings in the plans the domain rules of plan_domains_back need: those
+ * of each domain of s->domain_back and of each domain whose server a plan
+ * of s waits on. */
 int plan_store_domains_back(struct plan_store *st, struct plan_set *s);
 int plan_store_due(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
     int (*fn)(void *ctx, struct plan *p), void *ctx);

@@ -20,6 +20,15 @@ const unsigned char *plan_wire(void);
 /* The record of p appended to b packed (rec_pack). */
 void plan_pack(struct util_buf *b, const struct plan *p, const struct plan_opts *o);
 
+/* The columns a database keeps beside a plan for its indexes (PLAN_NOTIME:
+ * null): due, from when it may be due (waiting: next_retry; an
+ * unconfirmed claim: claimed_at); quiet, a claim's last sign of life;
+ * ends, when an exhausted plan's pause ends or a finished one finished. */
+void plan_store_columns(const struct plan *p, const struct plan_opts *o, int64_t *due,
+    int64_t *quiet, int64_t *ends);
+/* The load of a store that reads nothing up front (a database). */
+int plan_store_load_nothing(struct plan_store *st, struct plan_set *s);
+
 extern const struct plan_store_ops plan_store_sqlite_ops;
 extern const struct plan_store_ops plan_store_pg_ops;
 

@@ -213,14 +213,6 @@ bring(struct plan_store *st, struct plan_set *s, int q, int n, const char *const
 	return rc;
 }
 
-/* Nothing is read up front. */
-static int
-pg_load(struct plan_store *st, struct plan_set *s)
-{
-	(void)st, (void)s;
-	return BK_OK;
-}
-
 static int
 pg_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 {
@@ -427,7 +419,7 @@ pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	memset(a, 0, sizeof a);
 	for (size_t i = 0; i < plan_count(s) && rc == 0; i++) {
 		const struct plan *p = plan_at(s, i);
-		int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
+		int64_t due, quiet, ends;
 		const char *dom = plan_domain(p);
 
 		if (!(p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)))
@@ -440,16 +432,7 @@ pg_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 			}
 			continue;
 		}
-		if (p->state == PLAN_WAITING)
-			due = p->next_retry;
-		else if (p->state == PLAN_CLAIMED && plan_due_time(p, o) != PLAN_NOTIME)
-			due = p->claimed_at;
-		if (p->state == PLAN_CLAIMED)
-			quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
-		if (p->state == PLAN_EXHAUSTED)
-			ends = p->since + p->pause;
-		else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
-			ends = p->since;
+		plan_store_columns(p, o, &due, &quiet, &ends);
 		b.len = 0;
 		plan_format(&b, p, o);
 		pgconn_array_text(&a[A_RCPT], p->rcpt, strlen(p->rcpt));
@@ -512,6 +495,6 @@ pg_load_all(struct plan_store *st, struct plan_set *s)
 }
 
 const struct plan_store_ops plan_store_pg_ops = {
-	pg_open, pg_load, pg_lookup, pg_aging, pg_domain, pg_due,
+	pg_open, plan_store_load_nothing, pg_lookup, pg_aging, pg_domain, pg_due,
 	pg_put, pg_commit, pg_close, pg_load_all, pg_take, NULL,
 };

@@ -36,14 +36,13 @@
     " due INTEGER,"			/* waiting: next_retry; an unconfirmed claim: claimed_at */ \
     " quiet INTEGER,"			/* claimed: since when nothing was heard */ \
     " ends INTEGER,"			/* exhausted: end of its pause; resolved, failed: since */ \
-    " probe INTEGER,"			/* waits on its server (waiting, claimed): attempts */ \
+    " probe INTEGER,"			/* its domain's rules look at it: attempts */ \
     " rec BLOB NOT NULL"		/* the rest of the plan record (planpack.c) */ \
     ") WITHOUT ROWID;"
 #define PLAN_INDEXES \
     "CREATE INDEX plans_due ON plans(state, due) WHERE due IS NOT NULL;" \
     "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;" \
     "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;" \
-    "CREATE INDEX plans_domain ON plans(dom) WHERE state = 0;" \
     "CREATE INDEX plans_probe ON plans(dom, state, probe, due) WHERE probe IS NOT NULL;"
 #define PLAN_AUX \
     "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);" \
@@ -79,7 +78,7 @@ static const char *const query_sql[NQ] = {
 	    " ORDER BY due, rcpt",
 	[Q_QUIET] = ROW " FROM plans WHERE quiet IS NOT NULL AND quiet <= ?1",
 	[Q_ENDS] = ROW " FROM plans WHERE state = ?1 AND ends IS NOT NULL AND ends <= ?2",
-	[Q_DOMAIN] = ROW " FROM plans WHERE dom = ?1 AND state = 0",
+	[Q_DOMAIN] = ROW " FROM plans WHERE dom = ?1 AND probe IS NOT NULL",
 	[Q_ALL] = ROW " FROM plans ORDER BY id",
 	[Q_PROBE_OUT] = ROW " FROM plans WHERE dom = ?1 AND state = 1 AND probe IS NOT NULL",
 	[Q_PROBE] = ROW " FROM plans WHERE dom = ?1 AND state = ?2 AND probe IS NOT NULL"
@@ -262,14 +261,6 @@ bring(struct plan_store *st, struct plan_set *s, sqlite3_stmt *q)
 	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : db_fail(st, "read");
 }
-/* Nothing is read up front. */
-static int
-sqlite_load(struct plan_store *st, struct plan_set *s)
-{
-	(void)st, (void)s;
-	return BK_OK;
-}
-
 static int
 sqlite_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 {
@@ -470,20 +461,11 @@ put_plan(struct plan_store *st, const struct plan *p, int64_t id, const struct p
 {
 	struct sqlite_store *d = st->impl;
 	sqlite3_stmt *q = d->q[Q_PUT];
-	int64_t due = PLAN_NOTIME, quiet = PLAN_NOTIME, ends = PLAN_NOTIME;
+	int64_t due, quiet, ends;
 	long long dom;
 	void *arg[2] = { b, st };
 
-	if (p->state == PLAN_WAITING)
-		due = p->next_retry;
-	else if (p->state == PLAN_CLAIMED && plan_due_time(p, o) != PLAN_NOTIME)
-		due = p->claimed_at;
-	if (p->state == PLAN_CLAIMED)
-		quiet = p->claimed_at > p->last_event ? p->claimed_at : p->last_event;
-	if (p->state == PLAN_EXHAUSTED)
-		ends = p->since + p->pause;
-	else if (p->state == PLAN_RESOLVED || p->state == PLAN_FAILED)
-		ends = p->since;
+	plan_store_columns(p, o, &due, &quiet, &ends);
 	b->len = 0;
 	if ((dom = name_id(st, plan_domain(p))) < 0 || plan_with_rec(p, o, pack_rec, arg) != 0)
 		return -1;
@@ -494,7 +476,11 @@ put_plan(struct plan_store *st, const struct plan *p, int64_t id, const struct p
 	bind_time(q, 5, due);
 	bind_time(q, 6, quiet);
 	bind_time(q, 7, ends);
-	if (plan_waits_on_server(p) && (p->state == PLAN_WAITING || p->state == PLAN_CLAIMED))
+	/* The plans the rules of the domain look at (plan_domains_back): those
+	 * that wait on its server, and those released to it at a rate. */
+	if ((plan_waits_on_server(p) && (p->state == PLAN_WAITING ||
+	    p->state == PLAN_CLAIMED)) || (p->state == PLAN_WAITING &&
+	    p->sched == PLAN_SCHED_RECOVERED))
 		sqlite3_bind_int(q, 8, p->attempts);
 	else
 		sqlite3_bind_null(q, 8);
@@ -544,7 +530,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	 * sorted once, not grown one random entry at a time. */
 	if (d->empty && n >= 10000)
 		rc = sqldb_exec(&d->db, "DROP INDEX plans_due; DROP INDEX plans_quiet;"
-		    " DROP INDEX plans_ends; DROP INDEX plans_domain; DROP INDEX plans_probe;");
+		    " DROP INDEX plans_ends; DROP INDEX plans_probe;");
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (c[i].p->flags & PLAN_F_REMOVED) {
 			sqlite3_bind_text(d->q[Q_DEL], 1, c[i].p->rcpt, -1, SQLITE_STATIC);
@@ -659,6 +645,6 @@ upgrade(struct plan_store *st)
 }
 
 const struct plan_store_ops plan_store_sqlite_ops = {
-	sqlite_open, sqlite_load, sqlite_lookup, sqlite_aging, sqlite_domain, sqlite_due,
-	sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL, sqlite_probe,
+	sqlite_open, plan_store_load_nothing, sqlite_lookup, sqlite_aging, sqlite_domain,
+	sqlite_due, sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL, sqlite_probe,
 };

@@ -273,8 +273,8 @@ rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val *v, 
 
 /* ---- packed records: the values in a compact binary form (databases) ---- */
 
-static void
-put_varint(struct util_buf *b, unsigned long long u)
+void
+rec_varint_put(struct util_buf *b, unsigned long long u)
 {
 	do {
 		util_buf_addc(b, (char)((u & 0x7f) | (u > 0x7f ? 0x80 : 0)));
@@ -292,8 +292,8 @@ varint_len(unsigned long long u)
 	return n;
 }
 
-static unsigned long long
-zigzag(long long i)
+unsigned long long
+rec_zigzag(long long i)
 {
 	return ((unsigned long long)i << 1) ^ (unsigned long long)(i >> 63);
 }
@@ -307,7 +307,7 @@ rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned char *w
 	/* How many fields follow: a record cut short is told. */
 	for (size_t i = 0; i < sc->nfields; i++)
 		count += v[i].set != 0;
-	put_varint(b, count);
+	rec_varint_put(b, count);
 	for (size_t i = 0; i < sc->nfields; i++) {
 		const struct rec_field *f = &sc->fields[i];
 		size_t n = 0;
@@ -317,25 +317,25 @@ rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned char *w
 		if (wire[i] == 0)
 			return -1;
 		if (v[i].s == NULL && (f->type == REC_STR || f->type == REC_STRS)) {
-			put_varint(b, (unsigned long long)wire[i] << 1 | 1);	/* null */
+			rec_varint_put(b, (unsigned long long)wire[i] << 1 | 1);	/* null */
 			continue;
 		}
-		put_varint(b, (unsigned long long)wire[i] << 1);
+		rec_varint_put(b, (unsigned long long)wire[i] << 1);
 		switch (f->type) {
 		case REC_STR:
 			n = strlen(v[i].s) + 1;
-			put_varint(b, n);
+			rec_varint_put(b, n);
 			util_buf_add(b, v[i].s, n);
 			break;
 		case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
-			put_varint(b, varint_len(zigzag(v[i].i)));
-			put_varint(b, zigzag(v[i].i));
+			rec_varint_put(b, varint_len(rec_zigzag(v[i].i)));
+			rec_varint_put(b, rec_zigzag(v[i].i));
 			break;
 		case REC_STRS:
 			for (long long k = 0; k < v[i].i; k++)
 				n += strlen(v[i].s + n) + 1;
-			put_varint(b, varint_len((unsigned long long)v[i].i) + n);
-			put_varint(b, (unsigned long long)v[i].i);
+			rec_varint_put(b, varint_len((unsigned long long)v[i].i) + n);
+			rec_varint_put(b, (unsigned long long)v[i].i);
 			util_buf_add(b, v[i].s, n);
 			break;
 		default:
@@ -345,8 +345,8 @@ rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned char *w
 	return 0;
 }
 
-static int
-get_varint(const unsigned char **p, const unsigned char *end, unsigned long long *u)
+int
+rec_varint_get(const unsigned char **p, const unsigned char *end, unsigned long long *u)
 {
 	*u = 0;
 	for (int shift = 0; shift < 64; shift += 7) {
@@ -373,12 +373,12 @@ unpack_value(const struct rec_field *f, const unsigned char *p, size_t n, struct
 		val->s = (const char *)p;
 		return 0;
 	case REC_INT: case REC_BOOL: case REC_TIME: case REC_DURATION:
-		if (get_varint(&p, end, &u) != 0 || p != end)
+		if (rec_varint_get(&p, end, &u) != 0 || p != end)
 			return -1;
 		val->i = (long long)(u >> 1) ^ -(long long)(u & 1);
 		return 0;
 	case REC_STRS:
-		if (get_varint(&p, end, &u) != 0 || u > (size_t)(end - p) ||
+		if (rec_varint_get(&p, end, &u) != 0 || u > (size_t)(end - p) ||
 		    (end > p && end[-1] != '\0'))
 			return -1;
 		n = 0;
@@ -402,12 +402,12 @@ rec_unpack(const void *data, size_t len, const struct rec_schema *sc, const unsi
 	unsigned long long key, n, count;
 
 	memset(v, 0, sc->nfields * sizeof *v);
-	if (get_varint(&p, end, &count) != 0)
+	if (rec_varint_get(&p, end, &count) != 0)
 		return -1;
 	for (; count > 0; count--) {
 		size_t i;
 
-		if (get_varint(&p, end, &key) != 0 || (key >> 1) == 0 || key >> 1 > 255)
+		if (rec_varint_get(&p, end, &key) != 0 || (key >> 1) == 0 || key >> 1 > 255)
 			return -1;
 		for (i = 0; i < sc->nfields && wire[i] != key >> 1; i++)
 			;
@@ -417,7 +417,7 @@ rec_unpack(const void *data, size_t len, const struct rec_schema *sc, const unsi
 				v[i].set = 1;
 			continue;
 		}
-		if (get_varint(&p, end, &n) != 0 || n > (size_t)(end - p))
+		if (rec_varint_get(&p, end, &n) != 0 || n > (size_t)(end - p))
 			return -1;
 		/* A field of another version's schema: skipped. */
 		if (i < sc->nfields) {

@@ -138,5 +138,11 @@ int rec_pack(struct util_buf *b, const struct rec_schema *sc, const unsigned cha
     const struct rec_val *v);
 int rec_unpack(const void *data, size_t len, const struct rec_schema *sc,
     const unsigned char *wire, struct rec_val *v);
+/* Their parts, for other packed forms (planpack.c): an unsigned varint
+ * appended to b; read from *p (moved past it), 0 or -1 if cut short or
+ * too long; a signed number as an unsigned one, small either side of 0. */
+void rec_varint_put(struct util_buf *b, unsigned long long u);
+int rec_varint_get(const unsigned char **p, const unsigned char *end, unsigned long long *u);
+unsigned long long rec_zigzag(long long i);
 
 #endif

@@ -197,3 +197,31 @@ steps() {
 	retry-plan -s v1.db --dump >v1.dump
 	cmp s.jsonl v1.dump
 }
+
+@test "a .db state: the domain rules of adaptive plans (a delivery releases, a full server's plans retry together) as in a JSON-lines one" {
+	printf '* systemfull adaptive min 1h max 1w name learn\n' >policy
+	ev() { recovery_ev "$@"; }
+	# The same events for both (the Message-IDs are random).
+	{
+		ev 2026-11-20T10:00:00Z ann@slow.example failed systemfull soft
+		ev 2026-11-20T10:00:00Z box@slow.example failed mailboxfull soft
+		ev 2026-11-20T10:20:00Z bob@slow.example delivered delivered none
+	} >ev1
+	{
+		ev 2026-11-20T09:00:00Z cy@slow.example delivered delivered none
+		ev 2026-11-20T11:00:00Z dan@slow.example failed systemfull soft
+	} >ev2
+	ev 2026-11-20T11:31:00Z ann@slow.example failed systemfull soft >ev3
+	for s in s.jsonl s.db; do
+		retry-plan -S 1 -s $s -p policy --now 2026-11-20T10:30:00Z ev1 >/dev/null
+		retry-plan -S 1 -s $s -p policy --now 2026-11-20T11:30:00Z ev2 >/dev/null
+		retry-due -s $s --now 2026-11-20T11:30:00Z >$s.due
+		# A bounce of one moves the others of its full server on with it.
+		retry-plan -S 1 -s $s -p policy --now 2026-11-20T12:00:00Z ev3 | sort >$s.changed
+		retry-plan -s $s --dump | sort >$s.dump
+	done
+	cmp s.jsonl.due s.db.due
+	cmp s.jsonl.changed s.db.changed
+	cmp s.jsonl.dump s.db.dump
+	[ "$(jq -r 'select(.rcpt == "dan@slow.example") | .next_retry' s.db.dump)" = 2026-11-21T10:00:00Z ]
+}
