@@ -225,3 +225,18 @@ steps() {
 	cmp s.jsonl.dump s.db.dump
 	[ "$(jq -r 'select(.rcpt == "dan@slow.example") | .next_retry' s.db.dump)" = 2026-11-21T10:00:00Z ]
 }
+
+@test "a .db state whose stored plan is damaged: reported, exit 2, nothing changed" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db ev.jsonl >/dev/null
+	for blob in "X'00'" "X'0041'" "substr(rec, 1, length(rec) - 3)" "rec || X'ff'" "X'ffffffffffffffffffffff'"; do
+		cp s.db d.db
+		sqlite3 d.db "UPDATE plans SET rec = $blob WHERE rcpt = (SELECT min(rcpt) FROM plans)"
+		cp d.db d.before
+		run retry-plan -s d.db --dump
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"the database is damaged"* ]]
+		run retry-due -n 2030-01-01T00:00:00Z -s d.db
+		[ "$status" -eq 2 ]
+		cmp d.db d.before
+	done
+}
