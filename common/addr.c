@@ -1,3 +1,4 @@
+/* addr: recipient addresses, normalised (local part as given, domain lower-cased). */
 #include "addr.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* afile: atomic replacement of state files, and their locks. */
 /* realpath(3), S_ISVTX: X/Open System Interfaces. */
 #define _XOPEN_SOURCE 700
 #include "afile.h"

@@ -1,3 +1,4 @@
+/* bktime: times and durations, parsed and formatted (RFC 3339 UTC out). */
 #include "bktime.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* event: the event record, built from parser findings and mapped to and from the record layer. */
 #include "event.h"
 #include "bktime.h"
 #include "schema.h"

@@ -1,3 +1,4 @@
+/* explain: bounce-parse --explain, what a status code or a reply line means and why. */
 #include "explain.h"
 #include "ascii.h"
 #include "jsonl.h"

@@ -1,3 +1,4 @@
+/* flatjson: the fast reader of flat JSON-lines objects, no tree built. */
 #include "flatjson.h"
 
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* input: the shared loop, every line of every operand to a handler. */
 #include "input.h"
 #include "util.h"
 

@@ -1,3 +1,4 @@
+/* jsonl: JSON-lines output and valid UTF-8 strings from hostile bytes. */
 #include "jsonl.h"
 #include "util.h"
 

@@ -1,3 +1,4 @@
+/* policy: the retry rules for soft bounces, read and matched. */
 #include "policy.h"
 #include "bktime.h"
 #include "input.h"

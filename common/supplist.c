@@ -1,3 +1,4 @@
+/* supplist: the suppression list, its entries and their index. */
 #include "supplist.h"
 #include "hmap.h"
 #include "bktime.h"

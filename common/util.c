@@ -1,3 +1,4 @@
+/* util: diagnostics, checked allocation, the growable buffer, checked stdout close. */
 #include "util.h"
 #include "ascii.h"
 
