@@ -80,6 +80,31 @@ webhook_str_is(const struct jnode *o, const char *key, const char *want)
 	return s && strcasecmp(s, want) == 0;
 }
 
+const char *
+webhook_str_of(const struct jnode *o, const char *const *keys, size_t n)
+{
+	const char *s = NULL;
+
+	for (size_t i = 0; i < n && s == NULL; i++)
+		s = webhook_str(o, keys[i]);
+	return s;
+}
+
+int
+webhook_has_any(const struct jnode *o, const char *const *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (webhook_get(o, keys[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+int
+webhook_event_email(const struct jnode *o)
+{
+	return jtree_is(webhook_get(o, "event"), JT_STR) && jtree_is(webhook_get(o, "email"), JT_STR);
+}
+
 long long
 webhook_int(const struct jnode *v, long long def)
 {

@@ -11,15 +11,8 @@
 static int
 brevo_is(const struct jnode *o)
 {
-	static const char *const keys[] = { "message-id", "ts_event", "ts_epoch", "camp_id",
-		"sending_ip", "messageId", "X-Mailin-custom", "date_event" };
-
-	if (!jtree_is(webhook_get(o, "event"), JT_STR) || !jtree_is(webhook_get(o, "email"), JT_STR))
-		return 0;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (webhook_get(o, keys[i]) != NULL)
-			return 1;
-	return 0;
+	return webhook_event_email(o) && WEBHOOK_HAS_ANY(o, "message-id", "ts_event", "ts_epoch",
+	    "camp_id", "sending_ip", "messageId", "X-Mailin-custom", "date_event");
 }
 
 /* Event names as the webhooks ("hard_bounce") and the statistics API
@@ -89,9 +82,7 @@ brevo_map(struct webhook_ctx *c, const struct jnode *o)
 	e.time = brevo_time(o);
 	e.diag = webhook_str(o, "reason");
 	e.from = webhook_str(o, "from");
-	e.msgid = webhook_str(o, "message-id");
-	if (e.msgid == NULL)
-		e.msgid = webhook_str(o, "messageId");
+	e.msgid = WEBHOOK_STR_OF(o, "message-id", "messageId");
 	webhook_ev_send(c, &e, k->reason, k->force, k->cls);
 	return 1;
 }

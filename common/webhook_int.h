@@ -70,6 +70,19 @@ webhook_str(const struct jnode *o, const char *key)
 	return s && *s ? s : NULL;
 }
 
+/* The first non-empty string among members keys[0..n), else NULL: where a
+ * provider spells one field several ways, or keeps a fallback for it. */
+const char *webhook_str_of(const struct jnode *o, const char *const *keys, size_t n);
+/* Whether o has any of members keys[0..n). */
+int webhook_has_any(const struct jnode *o, const char *const *keys, size_t n);
+#define WEBHOOK_KEYS(...) (const char *const[]){ __VA_ARGS__ }, \
+	sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *)
+/* webhook_str_of(o, the keys given): WEBHOOK_STR_OF(o, "comment", "error"). */
+#define WEBHOOK_STR_OF(o, ...) webhook_str_of((o), WEBHOOK_KEYS(__VA_ARGS__))
+#define WEBHOOK_HAS_ANY(o, ...) webhook_has_any((o), WEBHOOK_KEYS(__VA_ARGS__))
+/* Whether o has the string members "event" and "email" that SendGrid's
+ * events have, and Brevo's and Mailjet's after their own keys. */
+int webhook_event_email(const struct jnode *o);
 /* An integer (a real cut to one, in range), else def. */
 long long webhook_int(const struct jnode *v, long long def);
 /* Whether member key is the string want (ASCII case ignored). */

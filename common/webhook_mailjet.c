@@ -11,15 +11,8 @@
 static int
 mailjet_is(const struct jnode *o)
 {
-	static const char *const keys[] = { "MessageID", "mj_message_id", "mj_campaign_id",
-		"mj_contact_id", "Message_GUID", "CustomID" };
-
-	if (!jtree_is(webhook_get(o, "event"), JT_STR) || !jtree_is(webhook_get(o, "email"), JT_STR))
-		return 0;
-	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-		if (webhook_get(o, keys[i]) != NULL)
-			return 1;
-	return 0;
+	return webhook_event_email(o) && WEBHOOK_HAS_ANY(o, "MessageID", "mj_message_id",
+	    "mj_campaign_id", "mj_contact_id", "Message_GUID", "CustomID");
 }
 
 /* The "error" values of bounce and blocked events (the event API's error
@@ -89,9 +82,7 @@ mailjet_map(struct webhook_ctx *c, const struct jnode *o)
 		return WEBHOOK_MAP_ERR;
 	e.time = webhook_time(webhook_get(o, "time"));
 	/* comment: the reply or Mailjet's words for it; smtp_reply: "sent (250 ...)" */
-	e.diag = webhook_str(o, "comment");
-	if (e.diag == NULL)
-		e.diag = webhook_str(o, "smtp_reply");
+	e.diag = WEBHOOK_STR_OF(o, "comment", "smtp_reply");
 	if (e.diag == NULL && strcasecmp(ev, "spam") == 0)
 		e.diag = webhook_str(o, "source");
 	if (e.diag == NULL)
@@ -101,9 +92,8 @@ mailjet_map(struct webhook_ctx *c, const struct jnode *o)
 	if (jtree_is(id, JT_INT) && id->i > 0) {
 		snprintf(idbuf, sizeof idbuf, "%lld", (long long)id->i);
 		e.msgid = idbuf;
-	} else if ((e.msgid = webhook_str(o, "MessageID")) == NULL &&
-	    (e.msgid = webhook_str(o, "mj_message_id")) == NULL) {
-		e.msgid = webhook_str(o, "Message_GUID");
+	} else {
+		e.msgid = WEBHOOK_STR_OF(o, "MessageID", "mj_message_id", "Message_GUID");
 	}
 	webhook_ev_send(c, &e, hint, force, cls);
 	return 1;

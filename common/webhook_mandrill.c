@@ -119,9 +119,7 @@ mandrill_message(struct webhook_ctx *c, const struct jnode *msg, const char *nam
 		const char *why = webhook_str(rej, "reason");
 
 		if (e.diag == NULL)
-			e.diag = webhook_str(rej, "detail");
-		if (e.diag == NULL)
-			e.diag = why;
+			e.diag = WEBHOOK_STR_OF(rej, "detail", "reason");
 		cls = mandrill_reject_class(why);
 	}
 	e.from = webhook_str(msg, "sender");

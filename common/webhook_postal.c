@@ -75,9 +75,7 @@ postal_payload(struct webhook_ctx *c, const struct jnode *p, const struct webhoo
 	if (e.time == (time_t)-1 && bounce)
 		e.time = webhook_time(webhook_get(webhook_get(p, "bounce"), "timestamp"));
 	/* output: the server's reply; details: Postal's account of the attempt */
-	e.diag = webhook_str(p, "output");
-	if (e.diag == NULL)
-		e.diag = webhook_str(p, "details");
+	e.diag = WEBHOOK_STR_OF(p, "output", "details");
 	e.from = webhook_str(msg, "from");
 	e.msgid = webhook_str(msg, "message_id");
 	webhook_ev_send(c, &e, k->reason, k->force, k->cls);

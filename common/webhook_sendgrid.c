@@ -20,8 +20,7 @@ sendgrid_list_is(const struct jnode *o)
 static int
 sendgrid_is(const struct jnode *o)
 {
-	return (jtree_is(webhook_get(o, "event"), JT_STR) &&
-	    jtree_is(webhook_get(o, "email"), JT_STR)) || sendgrid_list_is(o);
+	return webhook_event_email(o) || sendgrid_list_is(o);
 }
 
 static int

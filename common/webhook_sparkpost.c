@@ -104,7 +104,6 @@ sparkpost_event(struct webhook_ctx *c, const struct jnode *o)
 	const char *type = webhook_str(o, "type"), *hint, *cls, *action;
 	const struct webhook_kind *k = WEBHOOK_KIND(sparkpost_types, type);
 	const struct sparkpost_class *bc = NULL;
-	const char *rcpt;
 	struct event e;
 	int force;
 
@@ -131,21 +130,16 @@ sparkpost_event(struct webhook_ctx *c, const struct jnode *o)
 			cls = bc->cls;
 	}
 	webhook_ev_start(c, &e, action);
-	rcpt = webhook_str(o, "rcpt_to");
-	if (webhook_ev_rcpt(c, &e, rcpt ? rcpt : webhook_str(o, "raw_rcpt_to")) != 0)
+	if (webhook_ev_rcpt(c, &e, WEBHOOK_STR_OF(o, "rcpt_to", "raw_rcpt_to")) != 0)
 		return WEBHOOK_MAP_ERR;
 	e.time = webhook_time(webhook_get(o, "timestamp"));
 	/* raw_reason is the reply as received; reason has addresses masked. */
-	e.diag = webhook_str(o, "raw_reason");
-	if (e.diag == NULL)
-		e.diag = webhook_str(o, "reason");
+	e.diag = WEBHOOK_STR_OF(o, "raw_reason", "reason");
 	if (strcmp(type, "spam_complaint") == 0)
 		e.diag = webhook_str(o, "fbtype");
 	webhook_ev_code(&e, webhook_get(o, "error_code"));
 	e.rhost = webhook_str(o, "ip_address");
-	e.from = webhook_str(o, "msg_from");
-	if (e.from == NULL)
-		e.from = webhook_str(o, "friendly_from");
+	e.from = WEBHOOK_STR_OF(o, "msg_from", "friendly_from");
 	e.msgid = webhook_str(o, "message_id");
 	e.pool = webhook_str(o, "ip_pool");
 	webhook_ev_send(c, &e, hint, force, cls);
