@@ -334,6 +334,27 @@ acct_send(struct logparse_ctx *c, struct event *e, const char *hint, int force, 
 	c->lp->sink(c->lp->sink_arg, e);
 }
 
+int
+acct_columns(struct logparse_ctx *c, struct logparse_acct *a, const char *line, size_t n,
+    int kind, const char *const *names, size_t ncol, const char *unclosed)
+{
+	if (csv_split(&a->row, line, n, ',') != 0)
+		return logparse_bad(c, unclosed);
+	for (size_t i = 0; i < ncol; i++)
+		a->col[i] = csv_column(&a->row, names[i]);
+	a->kind = kind;
+	a->have_cols = 1;
+	return BK_OK;
+}
+
+const char *
+acct_field(const struct logparse_acct *a, int col)
+{
+	const char *s = a->col[col] >= 0 ? csv_field(&a->row, (size_t)a->col[col]) : "";
+
+	return *s ? s : NULL;
+}
+
 time_t
 acct_time(const char *s)
 {

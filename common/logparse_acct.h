@@ -65,6 +65,15 @@ int logparse_haraka_line(struct logparse_ctx *c, struct logparse_acct *a, const 
 
 /* ---- shared helpers ---- */
 
+/* Reads a CSV header line[0..n) of a log of kind: the index of each of
+ * names[0..ncol) (ncol <= ACCT_COLS_MAX), -1 when absent. BK_OK, or BK_ERR
+ * with the diagnostic unclosed on an unclosed quote. */
+int acct_columns(struct logparse_ctx *c, struct logparse_acct *a, const char *line, size_t n,
+    int kind, const char *const *names, size_t ncol, const char *unclosed);
+/* Field col of the row being read, or NULL when the header lacks the column
+ * or the field is empty. */
+const char *acct_field(const struct logparse_acct *a, int col);
+
 /* A new event of the line: action, source, origin "file:line". */
 void acct_start(struct logparse_ctx *c, struct event *e, const char *action, const char *source);
 /* The recipient, angle brackets dropped; -1 (reported) when it is not an address. */

@@ -17,21 +17,8 @@ int
 logparse_exchange_header(struct logparse_ctx *c, struct logparse_acct *a, const char *fields,
     size_t n)
 {
-	if (csv_split(&a->row, fields, n, ',') != 0)
-		return logparse_bad(c, "Exchange #Fields: line with an unclosed quote");
-	for (size_t i = 0; i < C_COUNT; i++)
-		a->col[i] = csv_column(&a->row, columns[i]);
-	a->kind = LOGPARSE_EXCHANGE;
-	a->have_cols = 1;
-	return BK_OK;
-}
-
-static const char *
-field(const struct logparse_acct *a, int col)
-{
-	const char *s = a->col[col] >= 0 ? csv_field(&a->row, (size_t)a->col[col]) : "";
-
-	return *s ? s : NULL;
+	return acct_columns(c, a, fields, n, LOGPARSE_EXCHANGE, columns, C_COUNT,
+	    "Exchange #Fields: line with an unclosed quote");
 }
 
 static const struct {
@@ -57,7 +44,7 @@ one(struct logparse_ctx *c, struct logparse_acct *a, const char *action, const c
 	acct_start(c, &e, action, "exchange");
 	if (acct_rcpt(c, &e, rcpt, rlen) != 0)
 		return BK_ERR;
-	if ((e.time = acct_time(field(a, C_TIME) ? field(a, C_TIME) : "")) == (time_t)-1)
+	if ((e.time = acct_time(acct_field(a, C_TIME) ? acct_field(a, C_TIME) : "")) == (time_t)-1)
 		return logparse_bad(c, "Exchange record with an unreadable date-time");
 	while (slen > 0 && *status == ' ') {
 		status++;
@@ -66,13 +53,13 @@ one(struct logparse_ctx *c, struct logparse_acct *a, const char *action, const c
 	util_buf_reset(b);
 	util_buf_add(b, status, slen);
 	e.diag = slen ? util_buf_str(b) : NULL;
-	e.qid = field(a, C_QID);
-	e.msgid = field(a, C_MSGID);
-	e.from = field(a, C_SENDER);
+	e.qid = acct_field(a, C_QID);
+	e.msgid = acct_field(a, C_MSGID);
+	e.from = acct_field(a, C_SENDER);
 	if (e.from == NULL)
-		e.from = field(a, C_RETURN_PATH);
-	if (strcmp(field(a, C_EVENT), "SEND") == 0)
-		e.rhost = field(a, C_SERVER);
+		e.from = acct_field(a, C_RETURN_PATH);
+	if (strcmp(acct_field(a, C_EVENT), "SEND") == 0)
+		e.rhost = acct_field(a, C_SERVER);
 	acct_send(c, &e, NULL, 0, NULL);
 	return BK_OK;
 }
@@ -86,15 +73,15 @@ logparse_exchange_line(struct logparse_ctx *c, struct logparse_acct *a)
 
 	if (csv_split(&a->row, c->line, c->len, ',') != 0)
 		return logparse_bad(c, "Exchange record with an unclosed quote");
-	if ((ev = field(a, C_EVENT)) == NULL)
+	if ((ev = acct_field(a, C_EVENT)) == NULL)
 		return BK_OK;
 	for (size_t i = 0; i < sizeof events / sizeof events[0]; i++)
 		if (strcasecmp(ev, events[i].event) == 0)
 			action = events[i].action;
 	if (action == NULL || (c->lp->skip_delivered && strcmp(action, "delivered") == 0))
 		return BK_OK;
-	rcpts = field(a, C_RCPT);
-	status = field(a, C_STATUS);
+	rcpts = acct_field(a, C_RCPT);
+	status = acct_field(a, C_STATUS);
 	if (rcpts == NULL)
 		return logparse_bad(c, "Exchange record without a recipient-address");
 	if (status == NULL)

@@ -17,23 +17,12 @@ static const char *const columns[C_COUNT] = { "type", "timeLogged", "orig", "rcp
 int
 logparse_powermta_header(struct logparse_ctx *c, struct logparse_acct *a)
 {
-	if (csv_split(&a->row, c->line, c->len, ',') != 0)
-		return logparse_bad(c, "PowerMTA header line with an unclosed quote");
-	for (size_t i = 0; i < C_COUNT; i++)
-		a->col[i] = csv_column(&a->row, columns[i]);
-	a->kind = LOGPARSE_POWERMTA;
-	a->have_cols = 1;
+	if (acct_columns(c, a, c->line, c->len, LOGPARSE_POWERMTA, columns, C_COUNT,
+	    "PowerMTA header line with an unclosed quote") != BK_OK)
+		return BK_ERR;
 	if (a->col[C_RCPT] < 0)
 		return logparse_bad(c, "PowerMTA header line without a rcpt column");
 	return BK_OK;
-}
-
-static const char *
-field(const struct logparse_acct *a, int col)
-{
-	const char *s = a->col[col] >= 0 ? csv_field(&a->row, (size_t)a->col[col]) : "";
-
-	return *s ? s : NULL;
 }
 
 /* Record types (short and long names) and what they say of the recipient. */
@@ -70,7 +59,7 @@ logparse_powermta_line(struct logparse_ctx *c, struct logparse_acct *a)
 	if (action == NULL)
 		return BK_OK;
 	if (*action == '\0') {
-		s = field(a, C_ACTION);
+		s = acct_field(a, C_ACTION);
 		action = s ? event_action_name(s, strlen(s)) : NULL;
 		if (action == NULL)
 			action = "delivered";
@@ -78,22 +67,22 @@ logparse_powermta_line(struct logparse_ctx *c, struct logparse_acct *a)
 	if (c->lp->skip_delivered && strcmp(action, "delivered") == 0 && strcmp(type, "f") != 0)
 		return BK_OK;
 	acct_start(c, &e, action, "powermta");
-	s = field(a, C_RCPT);
+	s = acct_field(a, C_RCPT);
 	if (acct_rcpt(c, &e, s ? s : "", s ? strlen(s) : 0) != 0)
 		return BK_ERR;
-	if ((s = field(a, C_TIME)) != NULL && (e.time = acct_time(s)) == (time_t)-1)
+	if ((s = acct_field(a, C_TIME)) != NULL && (e.time = acct_time(s)) == (time_t)-1)
 		return logparse_bad(c, "PowerMTA record with an unreadable timeLogged");
 	/* "5.1.1 (bad destination mailbox address)" */
-	if ((s = field(a, C_STATUS)) != NULL && status_parse(s, strcspn(s, " ("), st) == 0)
+	if ((s = acct_field(a, C_STATUS)) != NULL && status_parse(s, strcspn(s, " ("), st) == 0)
 		memcpy(e.status, st, sizeof st);
-	e.diag = field(a, C_DIAG);
+	e.diag = acct_field(a, C_DIAG);
 	if (e.diag && strncasecmp(e.diag, "smtp;", 5) == 0)
 		for (e.diag += 5; *e.diag == ' '; e.diag++)
 			;
 	if (e.diag && *e.diag == '\0')
 		e.diag = NULL;
 	/* "mx.example.com (192.0.2.1)" */
-	if ((s = field(a, C_MTA)) != NULL) {
+	if ((s = acct_field(a, C_MTA)) != NULL) {
 		struct util_buf *b = &a->scratch;
 
 		util_buf_reset(b);
@@ -101,22 +90,22 @@ logparse_powermta_line(struct logparse_ctx *c, struct logparse_acct *a)
 		e.rhost = b->len ? util_buf_str(b) : NULL;
 	}
 	if (e.rhost == NULL)
-		e.rhost = field(a, C_DEST_IP);
-	e.from = field(a, C_ORIG);
-	e.orig_rcpt = field(a, C_ORCPT);
+		e.rhost = acct_field(a, C_DEST_IP);
+	e.from = acct_field(a, C_ORIG);
+	e.orig_rcpt = acct_field(a, C_ORCPT);
 	if (e.orig_rcpt && strncasecmp(e.orig_rcpt, "rfc822;", 7) == 0)
 		e.orig_rcpt += 7;
-	e.qid = field(a, C_ENVID);
-	e.msgid = field(a, C_MSGID);
-	e.pool = field(a, C_VMTA);
+	e.qid = acct_field(a, C_ENVID);
+	e.msgid = acct_field(a, C_MSGID);
+	e.pool = acct_field(a, C_VMTA);
 	if (e.pool == NULL)
-		e.pool = field(a, C_POOL);
+		e.pool = acct_field(a, C_POOL);
 	if (strcmp(type, "f") == 0 || strcasecmp(type, "feedback-loop") == 0) {
-		e.diag = field(a, C_FB_TYPE);
+		e.diag = acct_field(a, C_FB_TYPE);
 		acct_send(c, &e, "feedback", 1, "none");
 		return BK_OK;
 	}
-	hint = bouncecat_reason(field(a, C_CAT), &force);
+	hint = bouncecat_reason(acct_field(a, C_CAT), &force);
 	acct_send(c, &e, strcmp(action, "delivered") == 0 ? NULL : hint, force, NULL);
 	return BK_OK;
 }

@@ -82,16 +82,6 @@ report_host(const char *r, char *buf, size_t cap)
 	return buf;
 }
 
-static char *
-dup_n(const char *s, size_t n)
-{
-	char *d = util_xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 int
 logparse_qmail_line(struct logparse_ctx *c, struct logparse_acct *a, const char *msg, size_t n)
 {
@@ -123,7 +113,7 @@ logparse_qmail_line(struct logparse_ctx *c, struct logparse_acct *a, const char 
 		if (from && (end = memchr(from + 7, '>', (size_t)(msg + n - from - 7))) != NULL) {
 			he = acct_recent_put(&a->qmail_msg, num, nl);
 			free(he->val);
-			he->val = dup_n(from + 7, (size_t)(end - from - 7));
+			he->val = util_xstrndup(from + 7, (size_t)(end - from - 7));
 		}
 		return BK_OK;
 	}
