@@ -420,6 +420,27 @@ read_rotated(struct run *r, const struct rotated *c, unsigned long long start,
 	return status;
 }
 
+/* Whether rotated file f is the live file cur, which is read on its own. */
+static int
+is_live(const struct rotated *f, const struct stat *cur)
+{
+	return cur != NULL && f->st.st_ino == cur->st_ino && f->st.st_dev == cur->st_dev;
+}
+
+/* Reads sel[0..nsel) from their starts in the order of cmp, then frees sel
+ * and the collected v[0..n): the worse of status and theirs. */
+static int
+read_selected(struct run *r, struct rotated *sel, size_t nsel,
+    int (*cmp)(const void *, const void *), struct rotated *v, size_t n, int status)
+{
+	qsort(sel, nsel, sizeof *sel, cmp);
+	for (size_t i = 0; i < nsel; i++)
+		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
+	free(sel);
+	rotated_free(v, n);
+	return status;
+}
+
 /* The file read last time among the rotated names: by device and inode (a
  * rename), else by the hash of its head (a compressed or copied file). */
 static struct rotated *
@@ -427,14 +448,12 @@ find_old(const struct entry *e, struct rotated *v, size_t n, const struct stat *
 {
 	for (size_t i = 0; i < n; i++)
 		if (!v[i].gz && v[i].st.st_dev == (dev_t)e->dev && v[i].st.st_ino == (ino_t)e->ino &&
-		    (cur == NULL || v[i].st.st_ino != cur->st_ino || v[i].st.st_dev != cur->st_dev) &&
-		    same_head(e, v[i].name, 0))
+		    !is_live(&v[i], cur) && same_head(e, v[i].name, 0))
 			return &v[i];
 	if (e->hlen == 0)
 		return NULL;	/* nothing to recognise it by */
 	for (size_t i = 0; i < n; i++)
-		if ((cur == NULL || v[i].st.st_ino != cur->st_ino || v[i].st.st_dev != cur->st_dev) &&
-		    (v[i].gz || (unsigned long long)v[i].st.st_size >= e->offset) &&
+		if (!is_live(&v[i], cur) && (v[i].gz || (unsigned long long)v[i].st.st_size >= e->offset) &&
 		    same_head(e, v[i].name, v[i].gz))
 			return &v[i];
 	return NULL;
@@ -474,20 +493,15 @@ read_predecessors(struct run *r, const char *path, const struct entry *e,
 	for (size_t i = 0; i < n; i++) {
 		const struct rotated *c = &v[i];
 
-		if (c == old || (cur && c->st.st_dev == cur->st_dev && c->st.st_ino == cur->st_ino))
+		if (c == old || is_live(c, cur))
 			continue;
 		if (old->num >= 0 ? c->num >= 0 && c->num < old->num :
 		    old->date ? c->date && strcmp(c->date, old->date) > 0 :
 		    rotated_mtime_cmp(&c->st, &old->st) > 0)
 			sel[nsel++] = *c;
 	}
-	qsort(sel, nsel, sizeof *sel, old->num >= 0 ? rotated_by_num : old->date ? rotated_by_date :
-	    rotated_by_mtime);
-	for (size_t i = 0; i < nsel; i++)
-		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
-	free(sel);
-	rotated_free(v, n);
-	return status;
+	return read_selected(r, sel, nsel, old->num >= 0 ? rotated_by_num : old->date ?
+	    rotated_by_date : rotated_by_mtime, v, n, status);
 }
 
 /* A log that was empty when read last time has nothing to be recognised by:
@@ -501,7 +515,6 @@ read_since(struct run *r, const char *path, const struct entry *e, const struct 
 	long long since = e->began;
 	struct rotated *v = NULL, *sel;
 	size_t n = 0, nsel = 0;
-	int status = BK_OK;
 
 	if (e->began < 0)
 		return BK_OK;
@@ -512,16 +525,10 @@ read_since(struct run *r, const char *path, const struct entry *e, const struct 
 		    v[i].st.st_mtim.tv_nsec;
 
 		rotated_generation(&v[i], path);
-		if (m >= since && (cur == NULL || v[i].st.st_dev != cur->st_dev ||
-		    v[i].st.st_ino != cur->st_ino))
+		if (m >= since && !is_live(&v[i], cur))
 			sel[nsel++] = v[i];
 	}
-	qsort(sel, nsel, sizeof *sel, rotated_by_generation);
-	for (size_t i = 0; i < nsel; i++)
-		status = input_worse(status, read_rotated(r, &sel[i], 0, 0, NULL, NULL));
-	free(sel);
-	rotated_free(v, n);
-	return status;
+	return read_selected(r, sel, nsel, rotated_by_generation, v, n, BK_OK);
 }
 
 /* ---- one path ---- */
