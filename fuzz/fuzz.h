@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +28,37 @@ fuzz_cstr(const uint8_t *data, size_t size)
 		memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/* Hands each line of data[0..size) to fn, as the input reader would: line
+ * numbers from 1, without its "\n" and a "\r" before it, in a NUL-terminated
+ * copy of its own size (so that reads past it are caught). Stops when fn
+ * returns nonzero. */
+static inline void
+fuzz_lines(const uint8_t *data, size_t size,
+    int (*fn)(void *arg, const struct input_loc *loc, const char *line, size_t len), void *arg)
+{
+	struct input_loc loc = { "fuzz", 0 };
+	size_t start = 0;
+
+	for (size_t i = 0; i < size; i++) {
+		char *line;
+		size_t len;
+		int stop;
+
+		if (data[i] != '\n' && i + 1 < size)
+			continue;
+		len = i - start + (data[i] != '\n');
+		if (len > 0 && data[start + len - 1] == '\r')
+			len--;
+		line = fuzz_cstr(data + start, len);
+		loc.line++;
+		stop = fn(arg, &loc, line, len);
+		free(line);
+		start = i + 1;
+		if (stop)
+			break;
+	}
 }
 
 /* Finishes and serialises an event, as bounce-parse's sink does, then drops it. */

@@ -6,35 +6,26 @@
 #include "fuzz.h"
 #include "webhook.h"
 
+static int
+webhook_fuzz_line(void *arg, const struct input_loc *loc, const char *line, size_t len)
+{
+	webhook_line(arg, loc, line, len);
+	return 0;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum webhook_format formats[] = { WEBHOOK_AUTO, WEBHOOK_SES,
 		WEBHOOK_SENDGRID, WEBHOOK_MAILGUN, WEBHOOK_POSTMARK, WEBHOOK_SPARKPOST,
 		WEBHOOK_MANDRILL, WEBHOOK_BREVO, WEBHOOK_MAILJET, WEBHOOK_RESEND, WEBHOOK_POSTAL };
-	struct input_loc loc = { "fuzz", 0 };
 	unsigned long events = 0;
 	struct webhook *w;
-	size_t start = 1;
 
 	if (size == 0)
 		return 0;
 	w = webhook_new(formats[(data[0] & 0x0f) % 11], "fuzz", fuzz_event_sink, &events);
-	for (size_t i = 1; i < size; i++) {
-		char *line;
-		size_t len;
-
-		if (data[i] != '\n' && i + 1 < size)
-			continue;
-		len = i - start + (data[i] != '\n');
-		if (len > 0 && data[start + len - 1] == '\r')
-			len--;
-		line = fuzz_cstr(data + start, len);
-		loc.line++;
-		webhook_line(w, &loc, line, len);
-		free(line);
-		start = i + 1;
-	}
+	fuzz_lines(data + 1, size - 1, webhook_fuzz_line, w);
 	webhook_end(w);
 	return 0;
 }
