@@ -6,6 +6,7 @@
 # second, wall and CPU, and the ratios. Usage: bench-email.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 copies=${BENCH_COPIES:-20}
 corpus=$here/../tests/corpus/email
@@ -30,7 +31,6 @@ fi
 n=$(ls "$dir" | wc -l)
 cat "$dir"/* >/dev/null	# the same page cache for both
 
-now() { date +%s.%N; }
 # run NAME COMMAND...: sets $wall and $cpu (user+sys seconds of the command:
 # the 2 cores of a test machine are often shared, so CPU time is the fairer
 # one). python3's wait4(2) gives them to the microsecond; /usr/bin/time only

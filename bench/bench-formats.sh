@@ -7,6 +7,8 @@
 # BENCH_FORMATS_N records per input (default 400000).
 # Usage: bench-formats.sh [OUTDIR]
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 n=${BENCH_FORMATS_N:-400000}
 mkdir -p "$out"
@@ -19,7 +21,6 @@ run() {
 	read -r wall u s <"$out/$name.time"
 	cpu=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 report() {	# what, bytes, bk cpu, bk wall, other tool, its cpu, its wall, events
 	echo "$1 ($2 bytes): bounce-parse $3 s CPU, $4 s wall; $5 $6 s CPU, $7 s wall;" \
 	    "ratio $(ratio "$6" "$3")x by CPU, $(ratio "$7" "$4")x by wall ($8 events)"

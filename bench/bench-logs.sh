@@ -6,14 +6,13 @@
 # BENCH_MB (default 200) sets the size. Usage: bench-logs.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 mb=${BENCH_MB:-200}
 small_mb=$(( mb / 10 > 0 ? mb / 10 : 1 ))
 mkdir -p "$out"
 log="$out/postfix-$mb.log"
 small="$out/postfix-$small_mb.log"
-
-now() { date +%s.%N; }
 
 [ -s "$log" ] || sh "$here/gen-postfix-log" "$mb" >"$log"
 [ -s "$small" ] || sh "$here/gen-postfix-log" "$small_mb" >"$small"

@@ -10,11 +10,10 @@
 set -eu
 out=${1:-bench/out}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 gen="$here/../tests/fixtures/retry/gen-events.awk"
 n=${BENCH_RETRY_N:-1000000}
-d="$out/retry"
-mkdir -p "$d"
-export TZ=UTC
+bench_dir "$out" retry
 
 # One event a second; 90% open plans, so about n plans from n/0.9 events,
 # each recipient once (users much larger than n).

@@ -4,13 +4,12 @@
 # aggregates. BENCH_MB (default 200) sets the size.
 # Usage: bench-stats.sh [OUTDIR]
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 mb=${BENCH_MB:-200}
 mkdir -p "$out"
 data="$out/stats-events-$mb.jsonl"
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 
 # Realistic event records: a skewed spread over 3000 domains (a few big
 # providers, a long tail), 200000 recipients, 30 days, the reasons and reply

@@ -8,13 +8,11 @@
 # The entries are made once by sqlite3 in bulk (a generator in SQL), niced.
 set -eu
 out=${1:-bench/out}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 n=${BENCH_SUPP_N:-1000000}
 m=${BENCH_SUPP_M:-1000000}
-d="$out/supp-store"
-mkdir -p "$d"
-chmod 700 "$d"
-export TZ=UTC
-export TIMES="$d/times"
+bench_dir "$out" supp-store
 now=2026-12-01T00:00:00Z
 db="$d/s$n.db"
 
@@ -54,22 +52,7 @@ if [ ! -s "$d/plain$n.txt" ]; then
 	sqlite3 "$db" 'SELECT address FROM entries' >"$d/plain$n.txt"
 fi
 
-# run NAME command...: wall seconds, CPU seconds (user + system) and bytes
-# written of the command (the machine may be shared: CPU time says more).
-run() {
-	name=$1
-	shift
-	sh -c '
-		t0=$(date +%s.%N)
-		"$@" >/dev/null || [ $? -eq 1 ]
-		t1=$(date +%s.%N)
-		w=$(awk "/^write_bytes/ {print \$2}" /proc/$$/io)
-		times >"$TIMES"
-		c=$(tail -1 "$TIMES" | sed "s/m/ /g; s/s//g" | awk "{ print \$1 * 60 + \$2 + \$3 * 60 + \$4 }")
-		echo "$t0 $t1 $w $c"' sh "$@" |
-	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %12.0f bytes written  %s\n",
-		$2 - $1, $4, $3, name }'
-}
+run() { bench_run "$@"; }
 
 # best of 5 runs of a short command (first a warm-up)
 best() {

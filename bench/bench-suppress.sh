@@ -5,6 +5,8 @@
 # Also the peak memory of suppress (max RSS) against the size of its list.
 # Usage: bench-suppress.sh [OUTDIR]
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 n=${BENCH_N:-10000000}
 nlist=$((n / 10))
@@ -12,10 +14,6 @@ mkdir -p "$out"
 list="$out/supp-list-$nlist.txt"
 rcpts="$out/supp-rcpts-$n.txt"
 state="$out/supp-list-$nlist.jsonl"
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
 
 # Addresses as on real lists: mixed-case local parts would make awk and grep
 # disagree with suppress (which lower-cases domains), so all lower case here.

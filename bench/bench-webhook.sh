@@ -7,16 +7,12 @@
 # Usage: bench-webhook.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 n=${BENCH_WEBHOOK_N:-500000}
 mb=${BENCH_OFFSET_MB:-100}
 mkdir -p "$out"
 batch="$out/wh-sendgrid-$n.json"
-
-now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
-mbs() { awk -v s="$1" -v t="$2" 'BEGIN { printf "%.1f", (t > 0 ? s / 1e6 / t : 0) }'; }
 
 # A SendGrid batch as the webhook posts it, pretty-printed: one event in four
 # a bounce, deferral or drop, the rest processed/delivered/open.

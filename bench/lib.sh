@@ -1,0 +1,50 @@
+# bench/lib.sh: what the benchmarks share. Sourced, after here= is set:
+#   . "$here/lib.sh"
+# Plain POSIX sh.
+
+# Seconds since the epoch, with nanoseconds.
+now() { date +%s.%N; }
+# b - a, two decimals.
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+# a / b, one decimal (0 when b is 0).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }'; }
+# Megabytes a second: size s bytes in t seconds.
+mbs() { awk -v s="$1" -v t="$2" 'BEGIN { printf "%.1f", (t > 0 ? s / 1e6 / t : 0) }'; }
+
+# bench_dir OUTDIR NAME: the folder $d = OUTDIR/NAME (made, private) for a
+# benchmark's inputs and state; times are UTC.
+bench_dir() {
+	d=$1/$2
+	mkdir -p "$d"
+	chmod 700 "$d"
+	TZ=UTC
+	export TZ
+}
+
+# bench_measure command...: "wall-start wall-end bytes-written cpu-seconds" of
+# the command (stdout dropped; exit status 1, a documented "no", is no
+# failure). Bytes come from /proc/PID/io; CPU is user + system of the
+# command, which says more than wall time on a shared machine.
+bench_measure() {
+	BENCH_TIMES=${BENCH_TIMES:-${TMPDIR:-/tmp}/bench-times.$$}
+	export BENCH_TIMES
+	sh -c '
+		t0=$(date +%s.%N)
+		"$@" >/dev/null || [ $? -eq 1 ]
+		t1=$(date +%s.%N)
+		w=$(awk "/^write_bytes/ {print \$2}" /proc/$$/io)
+		times >"$BENCH_TIMES"
+		c=$(tail -1 "$BENCH_TIMES" | sed "s/m/ /g; s/s//g" | awk "{ print \$1 * 60 + \$2 + \$3 * 60 + \$4 }")
+		rm -f "$BENCH_TIMES"
+		echo "$t0 $t1 $w $c"' sh "$@"
+}
+
+# bench_run NAME command...: one line, "wall s (cpu s) bytes written NAME",
+# the wall time first so that runs sort by it.
+bench_run() {
+	name=$1
+	shift
+	bench_measure "$@" |
+	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %12.0f bytes written  %s\n",
+		$2 - $1, $4, $3, name }'
+}
