@@ -371,6 +371,51 @@ end:
 	return s.p == s.end ? 0 : -1;
 }
 
+/* An array of strings (or any other array: OTHER). */
+static void
+from_json_strs(struct flatjson *fj, struct flatjson_val *v, const json_t *j)
+{
+	size_t i;
+	json_t *e;
+
+	v->type = FLATJSON_STRS;
+	v->off = fj->buf.len;
+	v->num = 0;
+	json_array_foreach(j, i, e) {
+		if (!json_is_string(e)) {
+			v->type = FLATJSON_OTHER;
+			return;
+		}
+		util_buf_add(&fj->buf, json_string_value(e), strlen(json_string_value(e)) + 1);
+		v->num++;
+	}
+}
+
+/* An array of arrays of strings, all as long as the first (else OTHER). */
+static void
+from_json_rows(struct flatjson *fj, struct flatjson_val *v, const json_t *j)
+{
+	struct flatjson_val row;
+	size_t i, off = fj->buf.len;
+	json_t *e;
+
+	v->width = json_array_size(json_array_get(j, 0));
+	json_array_foreach(j, i, e) {
+		if (!json_is_array(e) || json_array_size(e) != v->width) {
+			v->type = FLATJSON_OTHER;
+			return;
+		}
+		from_json_strs(fj, &row, e);
+		if (row.type != FLATJSON_STRS) {
+			v->type = FLATJSON_OTHER;
+			return;
+		}
+	}
+	v->type = FLATJSON_ROWS;
+	v->off = off;
+	v->num = (long long)json_array_size(j);
+}
+
 void
 flatjson_from_json(struct flatjson *fj, const json_t *obj)
 {
@@ -400,24 +445,12 @@ flatjson_from_json(struct flatjson *fj, const json_t *obj)
 			v->off = fj->buf.len;
 			util_buf_add(&fj->buf, json_string_value(j), strlen(json_string_value(j)) + 1);
 			break;
-		case JSON_ARRAY: {
-			size_t i;
-			json_t *e;
-
-			v->type = FLATJSON_STRS;
-			v->off = fj->buf.len;
-			v->num = 0;
-			json_array_foreach(j, i, e) {
-				if (!json_is_string(e)) {
-					v->type = FLATJSON_OTHER;
-					break;
-				}
-				util_buf_add(&fj->buf, json_string_value(e),
-				    strlen(json_string_value(e)) + 1);
-				v->num++;
-			}
+		case JSON_ARRAY:
+			if (json_is_array(json_array_get(j, 0)))
+				from_json_rows(fj, v, j);
+			else
+				from_json_strs(fj, v, j);
 			break;
-		}
 		default:
 			v->type = FLATJSON_OTHER;
 			break;

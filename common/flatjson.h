@@ -18,13 +18,15 @@
 
 enum flatjson_type {
 	FLATJSON_ABSENT, FLATJSON_NULL, FLATJSON_STR, FLATJSON_INT, FLATJSON_TRUE,
-	FLATJSON_FALSE, FLATJSON_STRS, FLATJSON_OTHER
+	FLATJSON_FALSE, FLATJSON_STRS, FLATJSON_ROWS, FLATJSON_OTHER
 };
 
 struct flatjson_val {
 	enum flatjson_type type;
-	size_t off;		/* STR, STRS: offset of the (first) string in buf */
-	long long num;		/* INT: the value; STRS: the count */
+	size_t off;		/* STR, STRS, ROWS: offset of the (first) string in buf */
+	long long num;		/* INT: the value; STRS: the count; ROWS: the rows */
+	size_t width;		/* ROWS (arrays of strings, all as long, in an
+				 * array: from jansson only): strings a row */
 };
 
 struct flatjson {

@@ -3,7 +3,8 @@
  * and kept between --offset-file runs as JSON lines. */
 #include "logparse_int.h"
 #include "bktime.h"
-#include "jsonl.h"
+#include "record.h"
+#include "schema.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -448,80 +449,83 @@ logparse_save(struct logparse *lp, FILE *fp)
 {
 	struct logparse_mem *m = lp->state->mem;
 	time_t latest = lp->state->latest;
-	char tbuf[BKTIME_BUFSZ];
+	struct util_buf rows = {0};
+	struct rec_val v[QI_NFIELDS];
+	int rc = 0;
 
-	for (struct qent *q = m->oldest; q; q = q->newer) {
+	for (struct qent *q = m->oldest; q && rc == 0; q = q->newer) {
 		time_t first = q->first != (time_t)-1 ? q->first : latest;
-		json_t *o, *list;
-		int rc;
+		long long n = 0;
 
 		if (first != (time_t)-1 && latest != (time_t)-1 && latest - first > QID_KEEP_SECONDS)
 			continue;	/* surely out of the queue */
-		o = json_object();
-		json_object_set_new(o, "qid", json_string(q->qid));
-		json_object_set_new(o, "first", first == (time_t)-1 ? json_null() :
-		    json_string(bktime_format(first, tbuf)));
-		jsonl_set_str(o, "from", qstr_get(&q->from));
-		jsonl_set_str(o, "msgid", qstr_get(&q->msgid));
-		if (q->host)
-			jsonl_set_str(o, "host", q->host);
-		list = json_array();
-		for (size_t i = 0; i < q->deferred.len; i += deferred_len(&q->deferred, i)) {
+		util_buf_reset(&rows);
+		for (size_t i = 0; i < q->deferred.len; i += deferred_len(&q->deferred, i), n++) {
 			struct logparse_deferral d;
 			const char *rcpt = deferral_at(q->deferred.p + i, &d);
-			json_t *e = json_array();
 
-			json_array_append_new(e, jsonl_string(rcpt, strlen(rcpt)));
-			json_array_append_new(e, jsonl_string(d.status, strlen(d.status)));
-			json_array_append_new(e, jsonl_string(d.rhost, strlen(d.rhost)));
-			json_array_append_new(e, jsonl_string(d.diag, strlen(d.diag)));
-			json_array_append_new(list, e);
+			util_buf_add(&rows, rcpt, strlen(rcpt) + 1);
+			util_buf_add(&rows, d.status, strlen(d.status) + 1);
+			util_buf_add(&rows, d.rhost, strlen(d.rhost) + 1);
+			util_buf_add(&rows, d.diag, strlen(d.diag) + 1);
 		}
-		json_object_set_new(o, "deferred", list);
-		rc = jsonl_write(fp, o);
-		json_decref(o);
-		if (rc != 0)
-			return -1;
+		rec_str(&v[QI_QID], q->qid);
+		if (first != (time_t)-1)
+			rec_int(&v[QI_FIRST], (long long)first);
+		else
+			rec_null(&v[QI_FIRST]);
+		rec_str(&v[QI_FROM], qstr_get(&q->from));
+		rec_str(&v[QI_MSGID], qstr_get(&q->msgid));
+		rec_str(&v[QI_HOST], q->host);
+		v[QI_DEFERRED].set = 1;
+		v[QI_DEFERRED].s = rows.p;
+		v[QI_DEFERRED].i = n;
+		rc = rec_write(fp, &schema_qid, v);
 	}
-	return 0;
+	util_buf_free(&rows);
+	return rc;
 }
 
 int
 logparse_load(struct logparse *lp, const json_t *o)
 {
-	const char *qid = jsonl_get_str(o, "qid"), *first = jsonl_get_str(o, "first");
-	const char *from = jsonl_get_str(o, "from"), *msgid = jsonl_get_str(o, "msgid");
-	const char *host = jsonl_get_str(o, "host");
-	json_t *list = json_object_get(o, "deferred"), *e;
+	struct rec_reader rd;
+	struct rec_val v[QI_NFIELDS];
+	const char *qid, *host, *d;
 	struct qent *q;
-	time_t t = (time_t)-1;
-	size_t i;
+	char why[128];
+	time_t t;
+	int rc;
 
-	if (qid == NULL || strlen(qid) >= LOGPARSE_QID_MAX || !json_is_array(list) ||
-	    (first && bktime_parse_rfc3339(first, strlen(first), &t) == 0))
+	rec_reader_init(&rd, &schema_qid);
+	rc = rec_read_json(&rd, o, v, why, sizeof why);
+	qid = v[QI_QID].s;
+	if (rc != 1 || strlen(qid) >= LOGPARSE_QID_MAX ||
+	    (q = qid_get(lp, qid, strlen(qid), 1)) == NULL) {
+		rec_reader_free(&rd);
 		return -1;
-	json_array_foreach(list, i, e) {
-		if (!json_is_array(e) || json_array_size(e) != 4)
-			return -1;
-		for (size_t k = 0; k < 4; k++)
-			if (!json_is_string(json_array_get(e, k)))
-				return -1;
 	}
-	if ((q = qid_get(lp, qid, strlen(qid), 1)) == NULL)
-		return -1;
+	t = v[QI_FIRST].set ? (time_t)v[QI_FIRST].i : (time_t)-1;
 	q->first = t;
 	if (t != (time_t)-1 && (lp->state->latest == (time_t)-1 || t > lp->state->latest))
 		lp->state->latest = t;
-	if (from)
-		qstr_set(&q->from, from, strlen(from));
-	if (msgid)
-		qstr_set(&q->msgid, msgid, strlen(msgid));
+	if (v[QI_FROM].set)
+		qstr_set(&q->from, v[QI_FROM].s, strlen(v[QI_FROM].s));
+	if (v[QI_MSGID].set)
+		qstr_set(&q->msgid, v[QI_MSGID].s, strlen(v[QI_MSGID].s));
+	host = v[QI_HOST].set ? v[QI_HOST].s : NULL;
 	free(q->host);
 	q->host = host && *host && strlen(host) < LOGPARSE_FIELD_MAX ? util_xstrdup(host) : NULL;
 	util_buf_reset(&q->deferred);
-	json_array_foreach(list, i, e)
-		deferred_add(&q->deferred, json_string_value(json_array_get(e, 0)),
-		    json_string_value(json_array_get(e, 1)), json_string_value(json_array_get(e, 2)),
-		    json_string_value(json_array_get(e, 3)));
+	d = v[QI_DEFERRED].s;
+	for (long long i = 0; i < v[QI_DEFERRED].i; i++) {
+		const char *f[QI_DEFERRED_WIDTH];
+
+		for (int k = 0; k < QI_DEFERRED_WIDTH; k++, d += strlen(d) + 1)
+			f[k] = d;
+		deferred_add(&q->deferred, f[QI_DEF_RCPT], f[QI_DEF_STATUS], f[QI_DEF_RHOST],
+		    f[QI_DEF_DIAG]);
+	}
+	rec_reader_free(&rd);
 	return 0;
 }

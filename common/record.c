@@ -104,6 +104,22 @@ put_value(struct util_buf *b, const struct rec_field *f, const struct rec_val *v
 	case REC_OBJECT:
 		rec_format(b, f->sub, v->sub);
 		break;
+	case REC_ROWS: {
+		const char *s = v->s;
+
+		put_lit(b, "[", 1);
+		for (long long i = 0; i < v->i; i++) {
+			put_lit(b, i > 0 ? ",[" : "[", i > 0 ? 2 : 1);
+			for (int k = 0; k < f->digits; k++, s += strlen(s) + 1) {
+				if (k > 0)
+					put_lit(b, ",", 1);
+				jsonl_add_string(b, s, strlen(s));
+			}
+			put_lit(b, "]", 1);
+		}
+		put_lit(b, "]", 1);
+		break;
+	}
 	}
 }
 
@@ -172,6 +188,7 @@ type_name(enum rec_type t)
 	case REC_REAL: return "a number";
 	case REC_COUNTS: return "an object of counts";
 	case REC_OBJECT: return "an object";
+	case REC_ROWS: return "an array of arrays of strings";
 	}
 	return "a value";
 }
@@ -181,8 +198,8 @@ static int
 convert(const struct flatjson *fj, size_t k, const struct rec_field *f, struct rec_val *v)
 {
 	const struct flatjson_val *fv = &fj->v[k];
-	const char *s = fv->type == FLATJSON_STR || fv->type == FLATJSON_STRS ?
-	    fj->buf.p + fv->off : NULL;
+	const char *s = fv->type == FLATJSON_STR || fv->type == FLATJSON_STRS ||
+	    fv->type == FLATJSON_ROWS ? fj->buf.p + fv->off : NULL;
 	time_t t;
 
 	switch (f->type) {
@@ -216,6 +233,16 @@ convert(const struct flatjson *fj, size_t k, const struct rec_field *f, struct r
 			return -1;
 		v->s = s;
 		v->i = fv->num;
+		break;
+	case REC_ROWS:
+		/* [] is read as an empty array of strings */
+		if (fv->type == FLATJSON_STRS && fv->num == 0)
+			v->i = 0;
+		else if (fv->type != FLATJSON_ROWS || fv->width != (size_t)f->digits)
+			return -1;
+		else
+			v->i = fv->num;
+		v->s = s;
 		break;
 	default:
 		/* Objects and reals are written, not read (yet): skipped. */
@@ -263,11 +290,22 @@ rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val *v, 
 		return 0;
 	if (flatjson_parse(&r->fj, line, len) != 0) {
 		/* The same flat values from jansson's tree (strings copied). */
+		int rc;
+
 		if ((obj = jsonl_parse_object(line, len, why, whylen)) == NULL)
 			return -1;
-		flatjson_from_json(&r->fj, obj);
+		rc = rec_read_json(r, obj, v, why, whylen);
 		json_decref(obj);
+		return rc;
 	}
+	return check(r->sc, &r->fj, v, why, whylen) == 0 ? 1 : -1;
+}
+
+int
+rec_read_json(struct rec_reader *r, const json_t *obj, struct rec_val *v, char *why,
+    size_t whylen)
+{
+	flatjson_from_json(&r->fj, obj);
 	return check(r->sc, &r->fj, v, why, whylen) == 0 ? 1 : -1;
 }
 

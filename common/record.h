@@ -30,6 +30,7 @@ enum rec_type {
 	REC_REAL,	/* a number with a fraction, written with digits significant digits */
 	REC_COUNTS,	/* an object of integers: {"key":n,...} */
 	REC_OBJECT,	/* an object of another schema (sub) */
+	REC_ROWS,	/* an array of arrays of strings, each as long as the field's width */
 };
 
 enum {
@@ -50,12 +51,14 @@ struct rec_field {
 	size_t keylen;
 	enum rec_type type;
 	unsigned flags;
-	int digits;			/* REC_REAL: significant digits */
+	int digits;			/* REC_REAL: significant digits; REC_ROWS: width */
 	const struct rec_schema *sub;	/* REC_OBJECT */
 };
 
 /* A field of a schema's table; keys are literals. */
 #define REC_FIELD(key, type, flags) { (key), sizeof(key) - 1, (type), (flags), 0, NULL }
+/* A REC_ROWS field whose rows have width strings. */
+#define REC_ROWS_FIELD(key, width, flags) { (key), sizeof(key) - 1, REC_ROWS, (flags), (width), NULL }
 
 struct rec_schema {
 	const char *name;	/* "event", "plan", ...: as in bouncekit-records(5) */
@@ -72,9 +75,10 @@ struct rec_count {
  * optional string set with s NULL is there, as null. */
 struct rec_val {
 	int set;
-	const char *s;		/* STR; STRS: the strings back to back, each NUL-terminated */
+	const char *s;		/* STR; STRS, ROWS: the strings back to back (row by
+				 * row), each NUL-terminated */
 	long long i;		/* INT; BOOL 0 or 1; TIME and DURATION seconds; STRS count;
-				 * COUNTS count */
+				 * COUNTS count; ROWS rows */
 	double d;		/* REAL */
 	const struct rec_count *kv;	/* COUNTS */
 	const struct rec_val *sub;	/* OBJECT: sub->nfields values */
@@ -120,6 +124,9 @@ void rec_reader_free(struct rec_reader *r);
  * value of the wrong type). Keys not in the schema are skipped, but must not
  * repeat, as no key may. */
 int rec_read(struct rec_reader *r, const char *line, size_t len, struct rec_val *v, char *why,
+    size_t whylen);
+/* The same for an object jansson has parsed already: 1 or -1. */
+int rec_read_json(struct rec_reader *r, const json_t *obj, struct rec_val *v, char *why,
     size_t whylen);
 
 /* Packed records (the SQLite stores): the values of a record in a compact

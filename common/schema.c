@@ -95,6 +95,16 @@ static const struct rec_field offset_fields[OF_NFIELDS] = {
 };
 const struct rec_schema schema_offset = { "offset", offset_fields, OF_NFIELDS };
 
+static const struct rec_field qid_fields[QI_NFIELDS] = {
+	[QI_QID] = REC_FIELD("qid", REC_STR, R),
+	[QI_FIRST] = REC_FIELD("first", REC_TIME, N),
+	[QI_FROM] = REC_FIELD("from", REC_STR, N),
+	[QI_MSGID] = REC_FIELD("msgid", REC_STR, N),
+	[QI_HOST] = REC_FIELD("host", REC_STR, O),
+	[QI_DEFERRED] = REC_ROWS_FIELD("deferred", QI_DEFERRED_WIDTH, R),
+};
+const struct rec_schema schema_qid = { "qid", qid_fields, QI_NFIELDS };
+
 static const struct rec_field throttle_fields[TH_NFIELDS] = {
 	[TH_RECIPIENTS] = REC_FIELD("recipients", REC_INT, 0),
 	[TH_WINDOW] = REC_FIELD("window", REC_DURATION, 0),
@@ -160,6 +170,6 @@ const struct rec_schema schema_stats_rcpt = { "segment", stats_rcpt_fields, SG_N
 
 const struct rec_schema *const schema_all[] = {
 	&schema_event, &schema_plan, &schema_supp, &schema_supp_match, &schema_offset,
-	&schema_stats_domain, &schema_stats_rhost, &schema_stats_status, &schema_stats_reason,
+	&schema_qid, &schema_stats_domain, &schema_stats_rhost, &schema_stats_status, &schema_stats_reason,
 	&schema_stats_day, &schema_stats_throttle, &schema_stats_rcpt, NULL,
 };

@@ -12,7 +12,7 @@
  *      read without it;
  *   3. map it in the module that owns the record (the *_to_rec and
  *      *_from_rec functions: event.c, planstore.c, supplist.c, offset.c,
- *      bounce-stats.c): set it with rec_str/rec_int or leave it unset;
+ *      logparse_mem.c, bounce-stats.c): set it with rec_str/rec_int or leave it unset;
  *   4. describe it in man/bouncekit-records.5, in the same place: say
  *      "Optional" for an optional field and "null" for a nullable one.
  * A new kind of record is a new enum, table and rec_schema here, and a
@@ -57,6 +57,13 @@ enum {
 	OF_SAVED, OF_NFIELDS
 };
 extern const struct rec_schema schema_offset;
+
+/* The queue-id record: what the log readers remember of a message still in
+ * the queue, kept after the offset records between --offset-file runs.
+ * deferred: a row of QI_DEFERRED_WIDTH strings per recipient last deferred. */
+enum { QI_QID, QI_FIRST, QI_FROM, QI_MSGID, QI_HOST, QI_DEFERRED, QI_NFIELDS };
+enum { QI_DEF_RCPT, QI_DEF_STATUS, QI_DEF_RHOST, QI_DEF_DIAG, QI_DEFERRED_WIDTH };
+extern const struct rec_schema schema_qid;
 
 /* The statistics records (bounce-stats): one per group, its first key named
  * after the field grouped by; domains and servers go on with the advice. */

@@ -67,6 +67,7 @@ schema_fields() {
 	plan|PLAN RECORD|
 	suppression|SUPPRESSION ENTRY|
 	offset|OFFSET RECORD|
+	qid|OFFSET RECORD|Queue-id records
 	stats|STATISTICS RECORDS|
 	segment|STATISTICS RECORDS|Segment records
 	EOF2

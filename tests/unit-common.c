@@ -485,7 +485,7 @@ static int
 print_schemas(void)
 {
 	static const char *const types[] = { "string", "integer", "boolean", "time", "duration",
-		"strings", "real", "counts", "object" };
+		"strings", "real", "counts", "object", "rows" };
 
 	for (size_t i = 0; schema_all[i]; i++) {
 		const struct rec_schema *sc = schema_all[i];
