@@ -7,11 +7,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned long events = 0;
-	struct email_opts o;
+	const struct email_opts o = { fuzz_event_sink, &events };
 	const char *nl;
 
-	o.sink = fuzz_event_sink;
-	o.sink_arg = &events;
 	email_parse((const char *)data, size, "fuzz", &o);
 	nl = size > 0 ? memchr(data, '\n', size) : NULL;
 	email_looks_like_header((const char *)data, nl ? (size_t)(nl - (const char *)data) : size);

@@ -14,12 +14,9 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned long events = 0;
-	struct email_opts o;
-	struct email_mbox *m;
+	const struct email_opts o = { fuzz_event_sink, &events };
+	struct email_mbox *m = email_mbox_new("fuzz", &o);
 
-	o.sink = fuzz_event_sink;
-	o.sink_arg = &events;
-	m = email_mbox_new("fuzz", &o);
 	fuzz_lines(data, size, mbox_line, m);
 	email_mbox_end(m);
 	return 0;
