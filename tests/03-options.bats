@@ -27,12 +27,8 @@ man_options() {
 		help_options "$p" >"$BATS_TEST_TMPDIR/help"
 		man_options "$p" >"$BATS_TEST_TMPDIR/man"
 		[ -s "$BATS_TEST_TMPDIR/help" ]
-		run diff "$BATS_TEST_TMPDIR/man" "$BATS_TEST_TMPDIR/help"
-		if [ "$status" -ne 0 ]; then
-			echo "$p: man page (<) and --help (>) differ:"
-			echo "$output"
-			return 1
-		fi
+		same_lines "$p: man page (<) and --help (>)" "$BATS_TEST_TMPDIR/man" \
+		    "$BATS_TEST_TMPDIR/help"
 	done
 }
 

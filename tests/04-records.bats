@@ -56,12 +56,8 @@ schema_fields() {
 		schema_fields "$kind" >"$BATS_TEST_TMPDIR/code"
 		man_fields "$sec" "$sub" >"$BATS_TEST_TMPDIR/man"
 		[ -s "$BATS_TEST_TMPDIR/code" ]
-		run diff "$BATS_TEST_TMPDIR/man" "$BATS_TEST_TMPDIR/code"
-		if [ "$status" -ne 0 ]; then
-			echo "$kind: the man page (<) and the schema (>) differ:"
-			echo "$output"
-			return 1
-		fi
+		same_lines "$kind: the man page (<) and the schema (>)" "$BATS_TEST_TMPDIR/man" \
+		    "$BATS_TEST_TMPDIR/code"
 	done <<-'EOF2'
 	event|EVENT RECORD|
 	plan|PLAN RECORD|

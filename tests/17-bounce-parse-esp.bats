@@ -8,9 +8,6 @@ load helper
 
 W="$BATS_TEST_DIRNAME/fixtures/webhook"
 
-# One event as a compact line of the fields that matter.
-pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source]'; }
-
 @test "esp: a SparkPost webhook batch (msys message_event and gen_event)" {
 	run bounce-parse -d "$W/sparkpost-batch.json"
 	[ "$status" -eq 0 ]
@@ -20,18 +17,22 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 1p <<<"$output" | jqr .rhost,.from,.msgid | tr '\n' ' ')" = "192.0.2.25 bounces@sender.example 000443ee14578172be22 " ]
 	# raw_reason (the reply as received), not the masked reason
 	[ "$(sed -n 1p <<<"$output" | jqr .diag)" = "550 5.1.1 <Nobody@example.com>: Recipient address rejected: User unknown" ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","sparkpost"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","left@example.org","failed","5.1.1",550,"userunknown","hard","sparkpost"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","sparkpost"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:01:00Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","sparkpost"]
+	3 ["2026-11-27T10:02:00Z","left@example.org","failed","5.1.1",550,"userunknown","hard","sparkpost"]
+	4 ["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","sparkpost"]
+	EOF
 	[ "$(sed -n 4p <<<"$output" | jqr .diag)" = "abuse" ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","happy@example.com","delivered",null,null,"delivered","none","sparkpost"]' ]
+	picks <<-'EOF'
+	5 ["2026-11-27T10:04:00Z","happy@example.com","delivered",null,null,"delivered","none","sparkpost"]
 	# bounce class 25 (Admin Failure): suppressed by policy, for good
-	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:05:00Z","listed@example.com","failed","5.7.1",554,"suppressed","hard","sparkpost"]' ]
-	[ "$(sed -n 7p <<<"$output" | pick)" = '["2026-11-27T10:06:00Z","unsubscribed@example.com","failed","5.7.1",554,"suppressed","hard","sparkpost"]' ]
+	6 ["2026-11-27T10:05:00Z","listed@example.com","failed","5.7.1",554,"suppressed","hard","sparkpost"]
+	7 ["2026-11-27T10:06:00Z","unsubscribed@example.com","failed","5.7.1",554,"suppressed","hard","sparkpost"]
 	# class 51 (Spam Block): a block of the sender, soft
-	[ "$(sed -n 8p <<<"$output" | pick)" = '["2026-11-27T10:07:00Z","guarded@example.org","failed","5.7.1",554,"blocked","soft","sparkpost"]' ]
+	8 ["2026-11-27T10:07:00Z","guarded@example.org","failed","5.7.1",554,"blocked","soft","sparkpost"]
 	# class 24 (Timeout): the message expired after the last 4xx
-	[ "$(sed -n 9p <<<"$output" | pick)" = '["2026-11-27T10:08:00Z","slow@example.net","failed","5.4.7",554,"expired","soft","sparkpost"]' ]
+	9 ["2026-11-27T10:08:00Z","slow@example.net","failed","5.4.7",554,"expired","soft","sparkpost"]
+	EOF
 }
 
 @test "esp: a page of the SparkPost message events API" {
@@ -50,13 +51,17 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	# the "smtp;" diagnostic type is dropped
 	[ "$(sed -n 1p <<<"$output" | jqr .diag)" = "550 5.1.1 The email account that you tried to reach does not exist." ]
 	[ "$(sed -n 1p <<<"$output" | jqr .from,.msgid | tr '\n' ' ')" = "shop@sender.example 7761629 " ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed","5.2.2",552,"mailboxfull","soft","mandrill"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:01:00Z","full@example.net","failed","5.2.2",552,"mailboxfull","soft","mandrill"]
 	# a deferral's reply is its last SMTP event's
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","later@example.org","delayed","4.3.5",451,"systemerror","soft","mandrill"]' ]
+	3 ["2026-11-27T10:02:00Z","later@example.org","delayed","4.3.5",451,"systemerror","soft","mandrill"]
+	EOF
 	# rejected: on the rejection list after a hard bounce
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.reason,.class | tr '\n' ' ')" = "failed suppressed hard " ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","mandrill"]' ]
-	[ "$(sed -n 6p <<<"$output" | pick)" = '["2026-11-27T10:05:00Z","happy@example.com","delivered","2.0.0",250,"delivered","none","mandrill"]' ]
+	picks <<-'EOF'
+	5 ["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","mandrill"]
+	6 ["2026-11-27T10:05:00Z","happy@example.com","delivered","2.0.0",250,"delivered","none","mandrill"]
+	EOF
 }
 
 @test "esp: a Mandrill rejection for a soft bounce stays soft; messages API objects" {
@@ -73,9 +78,11 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(wc -l <<<"$output")" -eq 8 ]	# the request (sent) has no outcome
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","brevo"]' ]
 	[ "$(sed -n 1p <<<"$output" | jqr .msgid)" = "<202611271000.11111111@smtp-relay.mailin.fr>" ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","brevo"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","brevo"]
 	# blocked: Brevo did not send, the contact is on its block list
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","brevo"]' ]
+	3 ["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","brevo"]
+	EOF
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.status,.class | tr '\n' ' ')" = "delayed 4.7.0 soft " ]
 	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","brevo"]' ]
 	[ "$(sed -n 6p <<<"$output" | jqr .action,.class | tr '\n' ' ')" = "delivered none " ]
@@ -105,9 +112,11 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	# MessageID is a 17-digit number: kept exactly
 	[ "$(sed -n 1p <<<"$output" | jqr .msgid)" = "19421777396190490" ]
 	# hard_bounce false: soft, and the error table names the reason
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:00Z","full@example.net","failed",null,null,"mailboxfull","soft","mailjet"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","mailjet"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","mailjet"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:01:00Z","full@example.net","failed",null,null,"mailboxfull","soft","mailjet"]
+	3 ["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","mailjet"]
+	4 ["2026-11-27T10:03:00Z","angry@example.com","complained",null,null,"feedback","none","mailjet"]
+	EOF
 	[ "$(sed -n 4p <<<"$output" | jqr .diag)" = "JMRPP" ]
 	[ "$(sed -n 5p <<<"$output" | jqr .action,.status | tr '\n' ' ')" = "delivered 2.0.0 " ]
 }
@@ -119,8 +128,10 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:01Z","nobody@example.com","failed","5.1.1",null,"userunknown","hard","resend"]' ]
 	[ "$(sed -n 1p <<<"$output" | jqr .msgid)" = "56761188-7520-42d8-8898-ff6fc54ce618" ]
 	# bounce subtypes as SES's: Suppressed (for good), MailboxFull (Transient)
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:01:01Z","listed@example.com","failed",null,null,"suppressed","hard","resend"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:02:01Z","full@example.net","failed",null,null,"mailboxfull","soft","resend"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:01:01Z","listed@example.com","failed",null,null,"suppressed","hard","resend"]
+	3 ["2026-11-27T10:02:01Z","full@example.net","failed",null,null,"mailboxfull","soft","resend"]
+	EOF
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.class | tr '\n' ' ')" = "delayed soft " ]
 	[ "$(sed -n 5p <<<"$output" | pick)" = '["2026-11-27T10:04:01Z","angry@example.com","complained",null,null,"feedback","none","resend"]' ]
 	[ "$(sed -n 6,7p <<<"$output" | jqr .rcpt | tr '\n' ' ')" = "happy@example.com glad@example.com " ]
@@ -146,8 +157,10 @@ pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source
 	[ "$(wc -l <<<"$output")" -eq 4 ]	# Sending Status Disabled is about the account
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["2026-11-27T10:00:01Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","ses"]' ]
 	[ "$(sed -n 1p <<<"$output" | jqr .msgid,.qid,.rhost | tr '\n' ' ')" = "<news-1@sender.example> 0102018a-aaaa-0001 a1-2.smtp-out.eu-west-1.amazonses.com " ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["2026-11-27T10:04:59Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","ses"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["2026-11-27T10:59:59Z","angry@example.com","complained",null,null,"feedback","none","ses"]' ]
+	picks <<-'EOF'
+	2 ["2026-11-27T10:04:59Z","full@example.net","delayed","4.2.2",452,"mailboxfull","soft","ses"]
+	3 ["2026-11-27T10:59:59Z","angry@example.com","complained",null,null,"feedback","none","ses"]
+	EOF
 	[ "$(sed -n 4p <<<"$output" | jqr .action,.rhost | tr '\n' ' ')" = "delivered 198.51.100.30 " ]
 	# another service's EventBridge event is nobody's
 	run bounce-parse - <<<'{"detail-type":"EC2 Instance State-change Notification","source":"aws.ec2","detail":{"state":"running"}}'

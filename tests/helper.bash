@@ -9,6 +9,36 @@ export TZ=UTC
 # jq is the reference reader of our output in tests.
 jqr() { jq -r "$@"; }
 
+# The fields of an event that most assertions look at, as one compact line.
+pick() { jq -c '[.time, .rcpt, .action, .status, .code, .reason, .class, .source]'; }
+
+# same_lines WHAT A B: files A and B hold the same lines; else the test fails
+# saying "WHAT differ:" and how (lines of A marked <, of B >).
+same_lines() {
+	run diff "$2" "$3"
+	[ "$status" -eq 0 ] && return 0
+	echo "$1 differ:"
+	echo "$output"
+	return 1
+}
+
+# picks: each line "N EVENT" of stdin says that line N of $output, through
+# pick, is EVENT ("# ..." lines are comments); the first that is not fails.
+picks() {
+	local n want got
+	while read -r n want; do
+		case $n in '' | '#'*) continue ;; esac
+		got=$(sed -n "${n}p" <<<"$output" | pick)
+		[ "$got" = "$want" ] || { echo "line $n: $got, expected $want"; return 1; }
+	done
+}
+
+# picks_are FILE: the events in $output, each through pick, are FILE's lines.
+picks_are() {
+	pick <<<"$output" >"$BATS_TEST_TMPDIR/picks"
+	same_lines "expected ($1, <) and bounce-parse's events (>)" "$1" "$BATS_TEST_TMPDIR/picks"
+}
+
 # An event record as bounce-parse writes it, for the tests of recovery times
 # and adaptive retries (22, 41): recovery_ev TIME RCPT ACTION REASON CLASS
 # [RHOST]. The Message-ID is random, so that two events differ.
