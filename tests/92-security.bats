@@ -21,13 +21,21 @@ setup() {
 
 mode() { stat -c %a "$1"; }
 
-# Every program that makes files, each making them in folder $1.
+# Every program that makes files, each making them in folder $1: the
+# commands, in the array WRITERS (words split at spaces).
+writers() {
+	WRITERS=("retry-plan -n $NOW -s $1/plans.jsonl events.jsonl"
+	    "retry-due -n $LATER -s $1/plans.jsonl"
+	    "suppress -l $1/list.jsonl -n $NOW add events.jsonl"
+	    "bounce-parse -y 2026 -o $1/offsets mail.log"
+	    "bounce-stats --recovery -s $1/recovery.jsonl events.jsonl")
+}
+
 make_files() {
-	retry-plan -n "$NOW" -s "$1/plans.jsonl" events.jsonl >/dev/null
-	retry-due -n "$LATER" -s "$1/plans.jsonl" >/dev/null
-	suppress -l "$1/list.jsonl" -n "$NOW" add events.jsonl >/dev/null
-	bounce-parse -y 2026 -o "$1/offsets" mail.log >/dev/null
-	bounce-stats --recovery -s "$1/recovery.jsonl" events.jsonl >/dev/null
+	writers "$1"
+	for cmd in "${WRITERS[@]}"; do
+		$cmd >/dev/null
+	done
 }
 MADE="plans.jsonl plans.jsonl.lock list.jsonl list.jsonl.lock offsets offsets.lock
     recovery.jsonl recovery.jsonl.lock"
@@ -102,11 +110,8 @@ SAVED="plans.jsonl list.jsonl offsets recovery.jsonl"
 		ln -s ../elsewhere/file "shared/$f.lock"
 		ln -s ../elsewhere/none "shared/$f.lock2"
 	done
-	for cmd in "retry-plan -n $NOW -s shared/plans.jsonl events.jsonl" \
-	    "retry-due -n $LATER -s shared/plans.jsonl" \
-	    "suppress -l shared/list.jsonl -n $NOW add events.jsonl" \
-	    "bounce-parse -y 2026 -o shared/offsets mail.log" \
-	    "bounce-stats --recovery -s shared/recovery.jsonl events.jsonl"; do
+	writers shared
+	for cmd in "${WRITERS[@]}"; do
 		run $cmd
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
 		[[ "$output" == *".lock: a symbolic link: not followed"* ]] || { echo "$output"; false; }
@@ -143,11 +148,8 @@ SAVED="plans.jsonl list.jsonl offsets recovery.jsonl"
 	for f in $SAVED; do
 		chmod 0666 "d/$f"
 	done
-	for cmd in "retry-plan -n $NOW -s d/plans.jsonl events.jsonl" \
-	    "retry-due -n $LATER -s d/plans.jsonl" \
-	    "suppress -l d/list.jsonl -n $NOW add events.jsonl" \
-	    "bounce-parse -y 2026 -o d/offsets mail.log" \
-	    "bounce-stats --recovery -s d/recovery.jsonl events.jsonl"; do
+	writers d
+	for cmd in "${WRITERS[@]}"; do
 		run $cmd
 		[ "$status" -eq 2 ] || { echo "$cmd: exit $status"; false; }
 		[[ "$output" == *": writable by others (mode 0666, owner "*"--no-strict-modes"* ]] ||
