@@ -7,7 +7,8 @@ load helper
 
 W="$BATS_TEST_DIRNAME/fixtures/webhook"
 
-# One event as a compact line of the fields that matter, origin left out.
+# One event as a compact line of the fields that matter (helper.bash's
+# without the time); picks uses it too.
 pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 
 @test "webhook: an SES bounce inside an SNS envelope gives one event per recipient" {
@@ -33,11 +34,13 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	[ "$(sed -n 1p <<<"$output" | pick)" = '["full@example.net","failed","5.2.2",552,"mailboxfull","soft","ses"]' ]
 	[ "$(sed -n 1p <<<"$output" | jqr .rhost)" = "mx.example.net" ]
 	# Permanent + Suppressed: SES did not even try; the address must go.
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["gone@example.com","failed",null,null,"suppressed","hard","ses"]' ]
+	picks <<-'EOF'
+	2 ["gone@example.com","failed",null,null,"suppressed","hard","ses"]
 	# The event-publishing form, eventType DeliveryDelay: SES's delay type is the reason.
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["slow@example.org","delayed","4.4.7",421,"networkerror","soft","ses"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["ok@example.com","delivered","2.6.0",250,"delivered","none","ses"]' ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["angry@example.com","complained",null,null,"feedback","none","ses"]' ]
+	3 ["slow@example.org","delayed","4.4.7",421,"networkerror","soft","ses"]
+	4 ["ok@example.com","delivered","2.6.0",250,"delivered","none","ses"]
+	5 ["angry@example.com","complained",null,null,"feedback","none","ses"]
+	EOF
 }
 
 @test "webhook: deliveries are written only with --delivered; complaints always" {
@@ -59,8 +62,10 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	[ "$(sed -n 2p <<<"$output" | pick)" = '["bob@example.org","failed","5.1.1",550,"userunknown","hard","sendgrid"]' ]
 	[ "$(sed -n 3p <<<"$output" | jqr .action,.status,.class | tr '\n' ' ')" = "failed 5.7.1 soft " ]
 	# dropped because the address bounced before: suppressed, for good.
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["dora@example.com","failed","5.0.0",null,"suppressed","hard","sendgrid"]' ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["eve@example.com","delivered","2.0.0",250,"delivered","none","sendgrid"]' ]
+	picks <<-'EOF'
+	4 ["dora@example.com","failed","5.0.0",null,"suppressed","hard","sendgrid"]
+	5 ["eve@example.com","delivered","2.0.0",250,"delivered","none","sendgrid"]
+	EOF
 }
 
 @test "webhook: a pretty-printed array gives the same events as a compact one" {
@@ -107,8 +112,10 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	run bounce-parse -d "$W/mailgun-events.jsonl"
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <<<"$output")" -eq 3 ]
-	[ "$(sed -n 1p <<<"$output" | pick)" = '["gina@example.org","failed","5.1.1",550,"userunknown","hard","mailgun"]' ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["hank@example.org","failed",null,null,"suppressed","hard","mailgun"]' ]
+	picks <<-'EOF'
+	1 ["gina@example.org","failed","5.1.1",550,"userunknown","hard","mailgun"]
+	2 ["hank@example.org","failed",null,null,"suppressed","hard","mailgun"]
+	EOF
 	[ "$(sed -n 2p <<<"$output" | jqr .diag)" = "Not delivering to previously bounced address" ]
 	[ "$(sed -n 3p <<<"$output" | pick)" = '["ivy@example.com","delivered",null,250,"delivered","none","mailgun"]' ]
 }
@@ -131,10 +138,12 @@ pick() { jq -c '[.rcpt, .action, .status, .code, .reason, .class, .source]'; }
 	[ "$(jqr .from <<<"$first")" = "sender@sender.example" ]
 	# BouncedAt with an offset is converted to UTC
 	[ "$(sed -n 2p <<<"$output" | jqr .time)" = "2026-11-27T21:40:00Z" ]
-	[ "$(sed -n 2p <<<"$output" | pick)" = '["kim@example.net","failed","4.2.2",452,"mailboxfull","soft","postmark"]' ]
-	[ "$(sed -n 3p <<<"$output" | pick)" = '["lea@example.com","delivered",null,null,"vacation","none","postmark"]' ]
-	[ "$(sed -n 4p <<<"$output" | pick)" = '["max@example.com","delivered","2.0.0",250,"delivered","none","postmark"]' ]
-	[ "$(sed -n 5p <<<"$output" | pick)" = '["ned@example.com","complained",null,null,"feedback","none","postmark"]' ]
+	picks <<-'EOF'
+	2 ["kim@example.net","failed","4.2.2",452,"mailboxfull","soft","postmark"]
+	3 ["lea@example.com","delivered",null,null,"vacation","none","postmark"]
+	4 ["max@example.com","delivered","2.0.0",250,"delivered","none","postmark"]
+	5 ["ned@example.com","complained",null,null,"feedback","none","postmark"]
+	EOF
 }
 
 @test "webhook: the provider is detected per object, also on standard input" {
