@@ -113,6 +113,7 @@
 #define SUN_MS		"Oracle Communications (Sun Java System) Messaging Server MTA error texts (Administration Guide: troubleshooting the MTA)"
 #define DNSBL_DOCS	"Block lists' usage documentation: SpamCop (bl.spamcop.net), Barracuda Reputation Block List (b.barracudacentral.org), SORBS (dnsbl.sorbs.net)"
 #define TENCENT		"Tencent QQ Mail help on returned mail (service.mail.qq.com: error codes, 'frequency limited')"
+#define GMX_POSTMASTER	"GMX/Web.de postmaster: error messages (postmaster.gmx.com/en/error-messages: '554-No SMTP service 554-IP address is block listed')"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */
