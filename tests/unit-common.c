@@ -286,6 +286,19 @@ test_status(void)
 	CHECK_STR(info.detail_title, "Mail system full");
 	CHECK_STR(info.reason, "systemfull");
 	CHECK(status_lookup("5.9.99", &info) == 0 && info.detail_title == NULL);
+	/* The one registry table: every entry in order, generic ones marked. */
+	{
+		size_t n;
+		const struct status_detail *d = status_details(&n);
+
+		CHECK(n >= 80);
+		for (size_t i = 1; i < n; i++)
+			CHECK(d[i].subject > d[i - 1].subject || (d[i].subject == d[i - 1].subject &&
+			    d[i].detail > d[i - 1].detail));
+		CHECK_STR(status_detail(1, 1)->reason, "userunknown");
+		CHECK(status_detail(7, 1)->generic && !status_detail(2, 2)->generic);
+		CHECK(status_detail(9, 9) == NULL && status_detail(1, 99) == NULL);
+	}
 }
 
 static void
