@@ -32,10 +32,12 @@ struct scan {
 	const char *p, *end;
 };
 
-static void
+static inline void
 skip_ws(struct scan *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\r' || *s->p == '\n'))
+	/* Most often there is none: one look. */
+	while (s->p < s->end && (unsigned char)*s->p <= ' ' && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\r' || *s->p == '\n'))
 		s->p++;
 }
 
@@ -92,17 +94,32 @@ put_utf8(struct util_buf *b, unsigned cp)
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
-/* Whether none of the 8 bytes of w is a quote, a backslash, below 0x20 or
- * at or above 0x80 (then 1). The usual has-zero-byte trick, exact when no
- * byte has its high bit set. */
-static int
-plain_word(uint64_t w)
+/* The bytes of w that are a quote, a backslash, below 0x20 or at or above
+ * 0x80, as their high bits (0: none). The usual has-zero-byte trick: a byte
+ * may be flagged wrongly only above one rightly flagged, so the lowest flag
+ * is always right. */
+static uint64_t
+special_bytes(uint64_t w)
 {
 	uint64_t quote = w ^ (ONES * '"'), bslash = w ^ (ONES * '\\');
 	uint64_t zero_q = (quote - ONES) & ~quote, zero_b = (bslash - ONES) & ~bslash;
 	uint64_t low = (w - ONES * 0x20) & ~w;
 
-	return ((zero_q | zero_b | low | w) & HIGHS) == 0;
+	return (zero_q | zero_b | low | w) & HIGHS;
+}
+
+/* How many bytes of a word come before the first one flagged in m (not 0):
+ * in memory order, so only where that is known; else 0, and the caller
+ * looks at the bytes one by one. */
+static size_t
+before_special(uint64_t m)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	(void)m;
+	return 0;
+#endif
 }
 
 /* A string at s->p (just past the quote), decoded and NUL-terminated into b
@@ -112,10 +129,27 @@ string(struct scan *s, struct util_buf *b)
 {
 	const char *run = s->p;
 
-	while (s->p < s->end) {
-		unsigned char c = (unsigned char)*s->p;
+	for (;;) {
+		unsigned char c;
 		unsigned cp, lo;
 
+		/* Plain bytes eight at a time: the scan is most of the cost of
+		 * reading records. A word with no quote, backslash, control or
+		 * non-ASCII byte is skipped whole; in another, the bytes before
+		 * the first such one. */
+		while (s->end - s->p >= 8) {
+			uint64_t w, m;
+
+			memcpy(&w, s->p, 8);
+			if ((m = special_bytes(w)) != 0) {
+				s->p += before_special(m);
+				break;
+			}
+			s->p += 8;
+		}
+		if (s->p >= s->end)
+			return -1;
+		c = (unsigned char)*s->p;
 		if (c == '"') {
 			if (b) {
 				util_buf_add(b, run, (size_t)(s->p - run));
@@ -128,17 +162,6 @@ string(struct scan *s, struct util_buf *b)
 			return -1;	/* invalid, or UTF-8 to be checked by jansson */
 		if (c != '\\') {
 			s->p++;
-			/* Plain bytes eight at a time: the scan is most of the cost
-			 * of reading records. A word with no quote, backslash,
-			 * control or non-ASCII byte is skipped whole. */
-			while (s->end - s->p >= 8) {
-				uint64_t w;
-
-				memcpy(&w, s->p, 8);
-				if (plain_word(w) == 0)
-					break;
-				s->p += 8;
-			}
 			continue;
 		}
 		if (b)
@@ -177,7 +200,6 @@ string(struct scan *s, struct util_buf *b)
 		}
 		run = s->p;
 	}
-	return -1;
 }
 
 static int
@@ -327,13 +349,23 @@ flatjson_parse(struct flatjson *fj, const char *line, size_t len)
 		if (s.p >= s.end || *s.p != '"')
 			return -1;
 		key = ++s.p;
-		/* Escaped keys are rare: the full parser takes them. */
-		while (s.p < s.end && *s.p != '"' && *s.p != '\\' && (unsigned char)*s.p >= 0x20 &&
-		    (unsigned char)*s.p < 0x80)
-			s.p++;
-		if (s.p >= s.end || *s.p != '"' || s.p == key)
-			return -1;
-		k = lookup(fj, key, (size_t)(s.p - key), &cursor);
+		k = -1;
+		/* Keys usually come in the order of fj->keys: the one after the
+		 * last match, compared whole, before the key is scanned. */
+		if (cursor < fj->nkeys && (size_t)(s.end - s.p) > fj->keylen[cursor] &&
+		    s.p[fj->keylen[cursor]] == '"' &&
+		    memcmp(s.p, fj->keys[cursor], fj->keylen[cursor]) == 0) {
+			s.p += fj->keylen[cursor];
+			k = (long)cursor++;
+		} else {
+			/* Escaped keys are rare: the full parser takes them. */
+			while (s.p < s.end && *s.p != '"' && *s.p != '\\' &&
+			    (unsigned char)*s.p >= 0x20 && (unsigned char)*s.p < 0x80)
+				s.p++;
+			if (s.p >= s.end || *s.p != '"' || s.p == key)
+				return -1;
+			k = lookup(fj, key, (size_t)(s.p - key), &cursor);
+		}
 		if (k < 0) {
 			size_t n = (size_t)(s.p - key);
 

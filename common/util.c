@@ -240,7 +240,7 @@ util_version(void)
 }
 
 char *
-util_buf_room(struct util_buf *b, size_t n)
+util_buf_grow(struct util_buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 64;
@@ -263,12 +263,6 @@ util_buf_add(struct util_buf *b, const void *data, size_t n)
 		return;
 	memcpy(util_buf_room(b, n), data, n);
 	b->len += n;
-}
-
-void
-util_buf_addc(struct util_buf *b, char c)
-{
-	util_buf_add(b, &c, 1);
 }
 
 void
