@@ -92,17 +92,35 @@ entry_from_json(const json_t *o, struct recovery_entry *e, char *why, size_t why
 	return 0;
 }
 
+/* The table's key of domain and kind, "domain\tkind", in b (or in the
+ * room of size bytes at stack when it fits: a run looks up thousands). */
+static const char *
+table_key(const char *key, size_t keylen, const char *kind, char *stack, size_t size,
+    struct util_buf *b, size_t *len)
+{
+	size_t kindlen = strlen(kind);
+	char *p = stack;
+
+	*len = keylen + 1 + kindlen;
+	if (*len >= size)
+		p = util_buf_room(b, *len);
+	memcpy(p, key, keylen);
+	p[keylen] = '\t';
+	memcpy(p + keylen + 1, kind, kindlen);
+	return p;
+}
+
 static struct hmap_entry *
 table_slot(struct recovery_table *t, const char *key, size_t keylen, const char *kind,
     int *added)
 {
 	struct util_buf b = {0};
 	struct hmap_entry *he;
+	char stack[256];
+	size_t len;
+	const char *k = table_key(key, keylen, kind, stack, sizeof stack, &b, &len);
 
-	util_buf_add(&b, key, keylen);
-	util_buf_addc(&b, '\t');
-	util_buf_adds(&b, kind);
-	he = hmap_put(&t->map, b.p, b.len, added);
+	he = hmap_put(&t->map, k, len, added);
 	util_buf_free(&b);
 	return he;
 }
@@ -212,25 +230,10 @@ recovery_table_load(struct recovery_table *t, const char *path)
 		return -1;
 	}
 	/* Read through a block, the records left in the file: holding the whole
-	 * file in memory cost more than reading it. */
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
-		/* The index sized once, for as many records as lines. */
-		char buf[1 << 16];
-		size_t lines = 0;
-		ssize_t got;
-
-		while ((got = read(fd, buf, sizeof buf)) > 0)
-			for (char *p = buf; (p = memchr(p, '\n', (size_t)(buf + got - p))) != NULL; p++)
-				lines++;
-		if (got == 0 && lseek(fd, 0, SEEK_SET) == 0) {
-			hmap_reserve(&t->map, lines + 1);
-			t->fd = fd;
-		} else if (lseek(fd, 0, SEEK_SET) != 0) {
-			util_warn("%s", path);
-			close(fd);
-			return -1;
-		}
-	}
+	 * file in memory cost more than reading it. Read once: the index grows
+	 * as it goes (a count of the lines first read the file twice). */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode))
+		t->fd = fd;
 	input_reader_init(&in, fd);
 	while (input_next_line(&in, &line, &len)) {
 		int64_t at = off;
@@ -259,13 +262,14 @@ recovery_table_find(struct recovery_table *t, const char *domain, const char *ki
 {
 	struct util_buf b = {0};
 	struct hmap_entry *he;
+	char stack[256];
+	const char *k;
+	size_t len;
 
 	if (domain == NULL || kind == NULL || t->map.count == 0)
 		return NULL;
-	util_buf_adds(&b, domain);
-	util_buf_addc(&b, '\t');
-	util_buf_adds(&b, kind);
-	he = hmap_get(&t->map, b.p, b.len);
+	k = table_key(domain, strlen(domain), kind, stack, sizeof stack, &b, &len);
+	he = hmap_get(&t->map, k, len);
 	util_buf_free(&b);
 	if (he == NULL)
 		return NULL;

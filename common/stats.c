@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,15 +37,14 @@ size_t
 stats_reason_index(const char *reason)
 {
 	static size_t last;
-	size_t n = stats_nreasons();
+	const struct reason_desc *d;
 
 	/* Event reasons are reason_table's own strings: compare pointers first. */
 	if (reason == reason_table[last].name)
 		return last;
-	for (size_t i = 0; i < n; i++)
-		if (reason == reason_table[i].name || strcmp(reason, reason_table[i].name) == 0)
-			return last = i;
-	return n;
+	if ((d = reason_describe(reason)) == NULL)
+		return stats_nreasons();
+	return last = (size_t)(d - reason_table);
 }
 
 struct stats_group *
@@ -122,7 +122,20 @@ stats_share(const struct stats_group *g, unsigned long long events)
 size_t
 stats_day_key(long long day, char k[STATS_DAY_KEY])
 {
-	return (size_t)snprintf(k, STATS_DAY_KEY, "%lld", day);
+	/* "%lld" by hand: a merge makes one for each day of each group. */
+	unsigned long long u = day < 0 ? 0ULL - (unsigned long long)day : (unsigned long long)day;
+	char t[24];
+	size_t n = 0, len = 0;
+
+	do
+		t[n++] = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (day < 0)
+		k[len++] = '-';
+	while (n > 0)
+		k[len++] = t[--n];
+	k[len] = '\0';
+	return len;
 }
 
 /* A day number as its date, "2026-11-27". */
@@ -311,6 +324,7 @@ stats_merge_free(struct stats_merge *m)
 {
 	free(m->scope.segment);
 	m->scope.segment = NULL;
+	util_buf_free(&m->counts);
 	if (m->fj) {
 		flatjson_free(m->fj);
 		free(m->fj);
@@ -400,16 +414,20 @@ day_number(const char *s, size_t n, int64_t *day)
 static int
 name_count(const char *s, size_t *namelen, long long *n)
 {
-	const char *eq = strrchr(s, '=');
-	char *end;
+	size_t len = strlen(s), i = len;
+	long long v = 0;
 
-	if (eq == NULL || eq == s || eq[1] < '0' || eq[1] > '9')
+	while (i > 0 && s[i - 1] >= '0' && s[i - 1] <= '9')
+		i--;
+	if (i == len || i < 2 || s[i - 1] != '=')
 		return -1;
-	errno = 0;
-	*n = strtoll(eq + 1, &end, 10);
-	if (*end || errno)
-		return -1;
-	*namelen = (size_t)(eq - s);
+	for (size_t j = i; j < len; j++) {
+		if (v > (LLONG_MAX - (s[j] - '0')) / 10)
+			return -1;
+		v = v * 10 + (s[j] - '0');
+	}
+	*namelen = i - 1;
+	*n = v;
 	return 0;
 }
 
@@ -422,57 +440,63 @@ strs_next(const struct flatjson *fj, size_t k, size_t i, const char *prev)
 	return prev ? prev + strlen(prev) + 1 : flatjson_strs(fj, k, 0);
 }
 
-/* Checks the "name=n" counts of array k: what (0 reasons, 1 statuses, 2 days)
- * says which names are allowed. */
-static int
-counts_ok(const struct flatjson *fj, size_t k, int what)
-{
-	const char *s = NULL;
+/* The counts of a group line, parsed and checked before any is added. */
+struct count_item {
+	const char *name;	/* in the line's strings */
 	size_t len;
 	long long n;
-	int64_t day;
+	size_t reason;		/* reasons: the index in reason_table */
+	int64_t day;		/* days: the day number */
+};
+
+/* Parses the "name=n" counts of array k onto out (struct count_item):
+ * what (0 reasons, 1 statuses, 2 days) says which names are allowed. The
+ * number of counts, or -1. */
+static long
+counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out)
+{
+	const char *s = NULL;
+	long count = 0;
 
 	if (fj->v[k].type != FLATJSON_STRS)
 		return -1;
-	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++) {
-		char name[64];
+	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++, count++) {
+		struct count_item c = { s, 0, 0, 0, 0 };
 
-		if (name_count(s, &len, &n) != 0 || len >= sizeof name)
+		if (name_count(s, &c.len, &c.n) != 0)
 			return -1;
-		memcpy(name, s, len);
-		name[len] = '\0';
-		if ((what == 0 && stats_reason_index(name) == stats_nreasons()) ||
-		    (what == 1 && len >= STATUS_MAX) || (what == 2 && day_number(s, len, &day)))
+		if (what == 0) {
+			char name[64];
+
+			if (c.len >= sizeof name)
+				return -1;
+			memcpy(name, s, c.len);
+			name[c.len] = '\0';
+			if ((c.reason = stats_reason_index(name)) == stats_nreasons())
+				return -1;
+		} else if ((what == 1 && c.len >= STATUS_MAX) ||
+		    (what == 2 && day_number(s, c.len, &c.day))) {
 			return -1;
+		}
+		util_buf_add(out, &c, sizeof c);
 	}
-	return 0;
+	return count;
 }
 
-/* Adds the checked counts of array k to g. */
+/* Adds n parsed counts to g (m: the map of statuses or days). */
 static void
-counts_add(struct stats_group *g, const struct flatjson *fj, size_t k, int what,
+counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
     struct hmap *m)
 {
-	const char *s = NULL;
-	size_t len;
-	long long n;
-	int64_t day;
-
-	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++) {
-		char name[64];
-
-		name_count(s, &len, &n);
+	for (long i = 0; i < n; i++) {
 		if (what == 0) {
-			memcpy(name, s, len);
-			name[len] = '\0';
-			g->reasons[stats_reason_index(name)] += (unsigned long long)n;
+			g->reasons[c[i].reason] += (unsigned long long)c[i].n;
 		} else if (what == 1) {
-			hmap_put(m, s, len, NULL)->num += n;
+			hmap_put(m, c[i].name, c[i].len, NULL)->num += c[i].n;
 		} else {
 			char dk[STATS_DAY_KEY];
 
-			day_number(s, len, &day);
-			hmap_put(m, dk, stats_day_key(day, dk), NULL)->num += n;
+			hmap_put(m, dk, stats_day_key(c[i].day, dk), NULL)->num += c[i].n;
 		}
 	}
 }
@@ -582,6 +606,8 @@ group(struct stats_merge *m, char *why, size_t whylen)
 	const char *reason = flatjson_str(fj, K_LAST_REASON);
 	const char *status = flatjson_str(fj, K_LAST_STATUS);
 	const struct reason_desc *rd = reason ? reason_describe(reason) : NULL;
+	static const size_t count_keys[4] = { K_REASONS, K_STATUSES, K_DAYS, K_FULL_DAYS };
+	long ncounts[4];
 	struct stats_group *g;
 
 	if (m->groups_left == 0) {
@@ -599,16 +625,21 @@ group(struct stats_merge *m, char *why, size_t whylen)
 		snprintf(why, whylen, "a partial's group without its counts or times");
 		return -1;
 	}
-	if (counts_ok(fj, K_REASONS, 0) || counts_ok(fj, K_STATUSES, 1) ||
-	    counts_ok(fj, K_DAYS, 2) || counts_ok(fj, K_FULL_DAYS, 2)) {
-		snprintf(why, whylen, "a partial's group with bad reasons, statuses or days");
-		return -1;
-	}
+	util_buf_reset(&m->counts);
+	for (int i = 0; i < 4; i++)
+		if ((ncounts[i] = counts_parse(fj, count_keys[i], i < 2 ? i : 2, &m->counts)) < 0) {
+			snprintf(why, whylen, "a partial's group with bad reasons, statuses or "
+			    "days");
+			return -1;
+		}
 	g = stats_group_of(m->set, flatjson_str(fj, K_KEY));
-	counts_add(g, fj, K_REASONS, 0, NULL);
-	counts_add(g, fj, K_STATUSES, 1, &g->statuses);
-	counts_add(g, fj, K_DAYS, 2, &g->days);
-	counts_add(g, fj, K_FULL_DAYS, 2, &g->full_days);
+	{
+		const struct count_item *c = (const struct count_item *)(void *)m->counts.p;
+		struct hmap *maps[4] = { NULL, &g->statuses, &g->days, &g->full_days };
+
+		for (int i = 0; i < 4; c += ncounts[i], i++)
+			counts_add(g, c, ncounts[i], i < 2 ? i : 2, maps[i]);
+	}
 	if (by_rcpt && rd && (g->last_reason == NULL || (timed > 0 && latest >= g->latest))) {
 		if (timed > 0)
 			g->latest = latest;
@@ -632,10 +663,25 @@ group(struct stats_merge *m, char *why, size_t whylen)
 	m->rcpts_left = rcpts;
 	m->cur = g;
 	/* At most as many more: one table instead of each size on the way
-	 * (within bounds: the count is the partial's word, not yet its lines). */
-	hmap_reserve(&g->rcpts, g->rcpts.count + (rcpts < 65536 ? rcpts : 65536));
+	 * (within bounds: the count is the partial's word, not yet its lines),
+	 * grown by half at least, as the table grows itself: partial after
+	 * partial adding a little made it copy its entries each time. */
+	{
+		size_t want = g->rcpts.count + (rcpts < 65536 ? rcpts : 65536);
+
+		if (want > g->rcpts.cap)
+			hmap_reserve(&g->rcpts, want > g->rcpts.cap + g->rcpts.cap / 2 ? want :
+			    g->rcpts.cap + g->rcpts.cap / 2);
+	}
 	return 0;
 }
+
+/* A throttled recipient of a partial, read. */
+struct throttled {
+	const char *rcpt;
+	const struct reason_desc *reason;
+	time_t t;
+};
 
 /* A line of recipients of the current group. */
 static int
@@ -644,7 +690,7 @@ recipients(struct stats_merge *m, char *why, size_t whylen)
 	const struct flatjson *fj = m->fj;
 	long long nplain = fj->v[K_RCPTS].num, nthr = fj->v[K_THROTTLED].num;
 	const char *s = NULL;
-	time_t t;
+	struct throttled th = { NULL, NULL, 0 };
 
 	if (fj->v[K_RCPTS].type != FLATJSON_STRS || fj->v[K_THROTTLED].type != FLATJSON_STRS ||
 	    nthr % 3 != 0) {
@@ -655,26 +701,35 @@ recipients(struct stats_merge *m, char *why, size_t whylen)
 		snprintf(why, whylen, "more recipients than the partial's group says");
 		return -1;
 	}
-	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i++)
-		if ((i % 3 == 1 && reason_describe(s) == NULL) ||
-		    (i % 3 == 2 && parse_time(s, &t) != 0)) {
-			snprintf(why, whylen, "a partial's throttled recipient without its "
-			    "reason and time");
-			return -1;
+	/* The throttled recipients checked, their reasons and times kept. */
+	util_buf_reset(&m->counts);
+	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i++) {
+		if (i % 3 == 0) {
+			th.rcpt = s;
+		} else if (i % 3 == 1) {
+			if ((th.reason = reason_describe(s)) == NULL)
+				break;
+		} else {
+			if (parse_time(s, &th.t) != 0)
+				break;
+			util_buf_add(&m->counts, &th, sizeof th);
 		}
+	}
+	if (s != NULL) {
+		snprintf(why, whylen, "a partial's throttled recipient without its reason and "
+		    "time");
+		return -1;
+	}
 	for (long long i = 0; (s = strs_next(fj, K_RCPTS, (size_t)i, s)) != NULL; i++)
 		hmap_put(&m->cur->rcpts, s, strlen(s), NULL);
-	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i += 3) {
-		struct hmap_entry *he = hmap_put(&m->cur->rcpts, s, strlen(s), NULL);
-		const char *reason = s + strlen(s) + 1, *ts = reason + strlen(reason) + 1;
+	for (long long i = 0; i < nthr / 3; i++) {
+		const struct throttled *r = (const struct throttled *)(void *)m->counts.p + i;
+		struct hmap_entry *he = hmap_put(&m->cur->rcpts, r->rcpt, strlen(r->rcpt), NULL);
 
-		parse_time(ts, &t);
-		if (he->val == NULL || t >= he->num) {
-			he->val = (void *)(uintptr_t)reason_describe(reason)->name;
-			he->num = t;
+		if (he->val == NULL || r->t >= he->num) {
+			he->val = (void *)(uintptr_t)r->reason->name;
+			he->num = r->t;
 		}
-		s = reason;
-		s += strlen(s) + 1;	/* the loop steps over the time */
 	}
 	m->rcpts_left -= (unsigned long long)(nplain + nthr / 3);
 	return 0;

@@ -12,6 +12,7 @@
 #include "hmap.h"
 #include "input.h"
 #include "status.h"
+#include "util.h"
 
 struct flatjson;
 
@@ -87,6 +88,7 @@ struct stats_merge {
 	unsigned long long groups_left, rcpts_left;
 	struct stats_group *cur;	/* the group whose recipients follow */
 	struct flatjson *fj;		/* private */
+	struct util_buf counts;		/* private: a group's counts, parsed */
 };
 void stats_merge_init(struct stats_merge *m, struct stats_set *s);
 /* An input_line_fn: ctx is the struct stats_merge. */
