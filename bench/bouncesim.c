@@ -1139,10 +1139,66 @@ options(int argc, char *argv[])
 		send_days = days;
 }
 
+/* The figures of the run, one JSON line on standard output (t0: when it
+ * began). */
+static void
+report(double t0)
+{
+	unsigned long long open = 0;
+	struct rusage self, kids;
+	double cpu, mean = 0, p90 = 0;
+
+	if (nttd > 0) {
+		qsort(ttd, nttd, sizeof *ttd, dbl_cmp);
+		for (size_t i = 0; i < nttd; i++)
+			mean += ttd[i];
+		mean /= (double)nttd;
+		p90 = ttd[(size_t)ceil(0.9 * (double)nttd) - 1];
+	}
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &kids);
+	cpu = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+	    kids.ru_stime.tv_sec) + (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+	    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
+	for (long i = 0; i < nrcpt; i++)
+		open += rcpts[i].episode == EP_OPEN;
+	printf("{\"schedule\":\"%s\",\"seed\":%llu,\"days\":%ld,\"recipients\":%ld,"
+	    "\"domains\":%ld,\"episodes\":%llu,\"delivered\":%zu,\"mean_hours\":%.1f,"
+	    "\"p90_hours\":%.1f,\"retries\":%llu,\"wasted\":%llu,\"given_up\":%llu,"
+	    "\"given_up_recovered\":%llu,\"open\":%llu,\"sent\":%llu,\"sent_full\":%llu,"
+	    "\"rate_limited\":%llu,\"runs\":%lu,\"pipeline_secs\":%.1f,\"secs\":%.1f,"
+	    "\"cpu_secs\":%.1f,\"history_days\":%ld,\"history_secs\":%.1f}\n",
+	    schedule, (unsigned long long)seed, days, nrcpt, ndom, episodes, nttd, mean,
+	    p90, sent_retry, wasted, given_up, given_up_recovered, open,
+	    sent_daily + sent_retry, sent_full, rate_limited, runs, pipeline_secs,
+	    clock_secs() - t0, cpu, history, history_secs);
+	if (verbose)
+		for (size_t c = 0; c < sizeof costs / sizeof costs[0] && costs[c].name; c++)
+			fprintf(stderr, "bouncesim: %-13s %6lu runs %7.1f s cpu %7.1f s wall\n",
+			    costs[c].name, costs[c].runs, costs[c].cpu, costs[c].wall);
+}
+
+/* The files of the run removed, unless --keep-files. */
+static void
+clean_up(void)
+{
+	static const char *const files[] = { "hour.log", "stats.run.jsonl", "changed.jsonl",
+		"due.jsonl", "plans.jsonl", "plans.jsonl.lock", "suppressed.jsonl",
+		"suppressed.jsonl.lock", "recovery.jsonl", "recovery.state",
+		"recovery.state.lock", "recovery.tmp",
+		"exhausted.jsonl", "rcpts.txt", "send.txt", "policy", "stats.jsonl" };
+
+	if (keep_files)
+		return;
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		unlink(path_of(files[i]));
+	rmdir(dir);
+}
+
 int
 main(int argc, char *argv[])
 {
-	double t0 = clock_secs(), mean = 0, p90 = 0;
+	double t0 = clock_secs();
 
 	options(argc, argv);
 	setenv("TZ", "UTC", 1);
@@ -1180,53 +1236,9 @@ main(int argc, char *argv[])
 		nsends = 0;
 	}
 	stats_join();
-	if (nttd > 0) {
-		qsort(ttd, nttd, sizeof *ttd, dbl_cmp);
-		for (size_t i = 0; i < nttd; i++)
-			mean += ttd[i];
-		mean /= (double)nttd;
-		p90 = ttd[(size_t)ceil(0.9 * (double)nttd) - 1];
-	}
-	{
-		unsigned long long open = 0;
-		struct rusage self, kids;
-		double cpu;
-
-		getrusage(RUSAGE_SELF, &self);
-		getrusage(RUSAGE_CHILDREN, &kids);
-		cpu = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
-		    kids.ru_stime.tv_sec) + (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
-		    kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) / 1e6;
-
-		for (long i = 0; i < nrcpt; i++)
-			open += rcpts[i].episode == EP_OPEN;
-		printf("{\"schedule\":\"%s\",\"seed\":%llu,\"days\":%ld,\"recipients\":%ld,"
-		    "\"domains\":%ld,\"episodes\":%llu,\"delivered\":%zu,\"mean_hours\":%.1f,"
-		    "\"p90_hours\":%.1f,\"retries\":%llu,\"wasted\":%llu,\"given_up\":%llu,"
-		    "\"given_up_recovered\":%llu,\"open\":%llu,\"sent\":%llu,\"sent_full\":%llu,"
-		    "\"rate_limited\":%llu,\"runs\":%lu,\"pipeline_secs\":%.1f,\"secs\":%.1f,"
-		    "\"cpu_secs\":%.1f,\"history_days\":%ld,\"history_secs\":%.1f}\n",
-		    schedule, (unsigned long long)seed, days, nrcpt, ndom, episodes, nttd, mean,
-		    p90, sent_retry, wasted, given_up, given_up_recovered, open,
-		    sent_daily + sent_retry, sent_full, rate_limited, runs, pipeline_secs,
-		    clock_secs() - t0, cpu, history, history_secs);
-	}
-	if (verbose)
-		for (size_t c = 0; c < sizeof costs / sizeof costs[0] && costs[c].name; c++)
-			fprintf(stderr, "bouncesim: %-13s %6lu runs %7.1f s cpu %7.1f s wall\n",
-			    costs[c].name, costs[c].runs, costs[c].cpu, costs[c].wall);
+	report(t0);
 	if (trace)
 		fclose(trace);
-	if (!keep_files) {
-		static const char *const files[] = { "hour.log", "stats.run.jsonl", "changed.jsonl",
-			"due.jsonl", "plans.jsonl", "plans.jsonl.lock", "suppressed.jsonl",
-			"suppressed.jsonl.lock", "recovery.jsonl", "recovery.state",
-			"recovery.state.lock", "recovery.tmp",
-			"exhausted.jsonl", "rcpts.txt", "send.txt", "policy", "stats.jsonl" };
-
-		for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-			unlink(path_of(files[i]));
-		rmdir(dir);
-	}
+	clean_up();
 	return 0;
 }
