@@ -188,56 +188,22 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	dsn_clear(d);
 }
 
-/* Whether the line p[0..n) starts a field of a report (RFC 3464 2.2, 2.3,
- * and extension fields "X-..."), not a line of free text. */
+/* Whether field i of g is one of a report (RFC 3464 2.2, 2.3) or an
+ * extension field ("X-..."): not free text that lost its indent. */
 static int
-report_field(const char *p, size_t n)
+dsn_field(const struct mime_header *g, size_t i)
 {
-	static const char *const names[] = { "reporting-mta:", "dsn-gateway:",
-		"received-from-mta:", "arrival-date:", "original-envelope-id:",
-		"final-recipient:", "original-recipient:", "action:", "status:", "remote-mta:",
-		"diagnostic-code:", "last-attempt-date:", "final-log-id:", "will-retry-until:" };
+	static const char *const names[] = { "reporting-mta", "dsn-gateway",
+		"received-from-mta", "original-envelope-id", "final-log-id",
+		"will-retry-until" };
+	const char *p = g->base + g->f[i].name;
 
-	return (n > 2 && (p[0] == 'X' || p[0] == 'x') && p[1] == '-') ||
-	    nonstd_starts_with(p, n, names, sizeof names / sizeof names[0]);
-}
-
-/* Diagnostic-Code texts folded without the leading white space (RFC 5322
- * 2.2.3) by some gateways: the line after it that starts no report field
- * ("rejected: User unknown") goes on with it. Into fix, indented, where
- * one is found; returns 0 if none is. */
-static int
-refold(const char *s, size_t n, struct util_buf *fix)
-{
-	const char *d = s;
-	size_t copied = 0;
-	int found = 0;
-
-	while ((d = util_memcasemem(d, n - (size_t)(d - s), "diagnostic-code:")) != NULL) {
-		const char *l = memchr(d, '\n', n - (size_t)(d - s));
-
-		d += 16;
-		/* Each line after it up to the empty line, or a field. */
-		while (l != NULL && l + 1 < s + n && l[1] != '\n') {
-			const char *q = l + 1, *e = memchr(q, '\n', n - (size_t)(q - s));
-			size_t len = e ? (size_t)(e - q) : n - (size_t)(q - s);
-
-			if (q[0] != ' ' && q[0] != '\t') {
-				if (report_field(q, len))
-					break;
-				if (!found)
-					util_buf_reset(fix);
-				found = 1;
-				util_buf_add(fix, s + copied, (size_t)(q - s) - copied);
-				util_buf_addc(fix, ' ');
-				copied = (size_t)(q - s);
-			}
-			l = e;
-		}
-	}
-	if (found)
-		util_buf_add(fix, s + copied, n - copied);
-	return found;
+	if (g->f[i].namelen > 2 && (p[0] == 'X' || p[0] == 'x') && p[1] == '-')
+		return 1;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+		if (email_field_is(g, i, names[k]))
+			return 1;
+	return 0;
 }
 
 /* RFC 3464: per-message fields, then one group per recipient. Groups that
@@ -247,13 +213,8 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 {
 	struct mime_header g = reuse_header(&dsn_kept.group);
 	struct dsn_msg *dm = &dsn_kept.msg;
-	struct util_buf v = reuse(&dsn_kept.value), fix = {0};
+	struct util_buf v = reuse(&dsn_kept.value);
 	size_t pos = 0;
-
-	if (refold(s, n, &fix)) {
-		s = fix.p;
-		n = fix.len;
-	}
 
 	dm->arrival = (time_t)-1;
 	util_buf_reset(&dm->qid);	/* the others are set before they are read */
@@ -265,7 +226,7 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 			pos++;
 			continue;
 		}
-		used = mime_header_parse(s + pos, n - pos, &g);
+		used = mime_header_parse_loose(s + pos, n - pos, &g);
 		if (g.n == 0) {
 			const char *nl = memchr(s + pos, '\n', n - pos);
 
@@ -300,12 +261,18 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 				dm->arrival = email_date(v.p);
 			} else if (email_field_is(&g, i, "x-postfix-queue-id") && dm->qid.len == 0)
 				mime_field_value(&g, i, &dm->qid);
+			else if (d.dc >= 0 && d.dc == li - 1 && !dsn_field(&g, i)) {
+				/* Diagnostic-Code text folded without the indent
+				 * ("...address\nrejected: User unknown"): it goes on. */
+				g.f[d.dc].valuelen = g.f[i].value + g.f[i].valuelen - g.f[d.dc].value;
+				d.dc = li;
+				g.f[li] = g.f[li - 1];
+			}
 		}
 		dsn_flush(m, &g, &d, dm);
 	}
 	keep_header(&dsn_kept.group, &g);
 	keep(&dsn_kept.value, &v);
-	util_buf_free(&fix);
 	dsn_kept_trim(KEEP_MAX);
 }
 

@@ -143,8 +143,8 @@ field_name_end(const char *s, size_t i, size_t end)
 	return i;
 }
 
-size_t
-mime_header_parse(const char *s, size_t n, struct mime_header *h)
+static inline size_t
+header_parse(const char *s, size_t n, struct mime_header *h, int loose)
 {
 	/* Locals, not h's members: stores to the fields could alias them. */
 	struct mime_field *f = h->f;
@@ -169,6 +169,11 @@ mime_header_parse(const char *s, size_t n, struct mime_header *h)
 		/* "Name :" is obsolete syntax but seen. */
 		for (j = i; j < end && (s[j] == ' ' || s[j] == '\t'); j++)
 			;
+		if ((i == pos || j >= end || s[j] != ':') && loose && nf > 0) {
+			f[nf - 1].valuelen = end - f[nf - 1].value;
+			pos = next;
+			continue;
+		}
 		if (i == pos || j >= end || s[j] != ':') {
 			/* An mbox "From " line before the first field is skipped,
 			 * also quoted (">From ") by a tool that saved it alone. */
@@ -198,6 +203,18 @@ mime_header_parse(const char *s, size_t n, struct mime_header *h)
 	return body;
 }
 
+size_t
+mime_header_parse(const char *s, size_t n, struct mime_header *h)
+{
+	return header_parse(s, n, h, 0);
+}
+
+size_t
+mime_header_parse_loose(const char *s, size_t n, struct mime_header *h)
+{
+	return header_parse(s, n, h, 1);
+}
+
 void
 mime_header_free(struct mime_header *h)
 {
@@ -217,13 +234,16 @@ mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 		a++;
 	while (n > a && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
 		n--;
-	/* Unfolding: the line ends go, the white space after them stays. */
+	/* Unfolding: the line ends go, the white space after them stays; a
+	 * line end without it (mime_header_parse_loose) is a space. */
 	for (size_t k = a; k < n;) {
 		const char *nl = memchr(v + k, '\n', n - k);
 		size_t run = nl ? (size_t)(nl - (v + k)) : n - k;
 
 		util_buf_add(out, v + k, run);
 		k += run + 1;
+		if (nl != NULL && k < n && v[k] != ' ' && v[k] != '\t')
+			util_buf_addc(out, ' ');
 	}
 	for (char *t = out->p; t != NULL && t < out->p + out->len;)
 		if ((t = memchr(t, '\t', out->len - (size_t)(t - out->p))) != NULL)

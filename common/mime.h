@@ -34,6 +34,10 @@ struct mime_header {
  * the body (after the empty line), or n when there is none. Lines that are
  * not fields end the header. */
 size_t mime_header_parse(const char *s, size_t n, struct mime_header *h);
+/* The same, but a line that is no field (no "name:") after one goes on
+ * with it, as if folded: for report fields that gateways fold without the
+ * indent (RFC 3464 groups end only at an empty line). */
+size_t mime_header_parse_loose(const char *s, size_t n, struct mime_header *h);
 void mime_header_free(struct mime_header *h);
 /* The unfolded value of the first field called name (case-insensitive) into
  * out (reset first), white space trimmed. Returns 1 if found, else 0. */
