@@ -176,10 +176,12 @@ version(struct pgconn *c, const struct pgconn_schema *sc)
 static int
 make(struct pgconn *c, const struct pgconn_schema *sc)
 {
-	char sql[96];
+	char sql[128];
 	int v;
 
-	snprintf(sql, sizeof sql, "SELECT pg_advisory_lock(%d, %d)", PGCONN_LOCK_CLASS, sc->lock);
+	/* The server's notices (IF NOT EXISTS ...) are not the user's. */
+	snprintf(sql, sizeof sql, "SET client_min_messages = warning;"
+	    " SELECT pg_advisory_lock(%d, %d)", PGCONN_LOCK_CLASS, sc->lock);
 	if (pgconn_exec(c, sql) != 0 || pgconn_exec(c, "BEGIN") != 0)
 		return -1;
 	if ((v = version(c, sc)) < 0 || (v == 0 && pgconn_exec(c, sc->create) != 0))
@@ -262,8 +264,7 @@ pgconn_open(struct pgconn *c, const char *path)
 		    path, PQserverVersion(c->conn) / 10000, PQserverVersion(c->conn) / 100 % 100);
 		return -1;
 	}
-	/* The server's notices (IF NOT EXISTS ...) are not the user's. */
-	return pgconn_exec(c, "SET client_min_messages = warning");
+	return 0;
 }
 
 int
