@@ -8,15 +8,13 @@
 # month), one in six exhausted, one in six failed.
 set -eu
 out=${1:-bench/out}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 n=${BENCH_STORE_N:-2000000}
 # Plans a run of --import: all in one by default (into an empty store the
 # indexes are made once, sorted); the run holds them, ~300 bytes each.
 chunk=${BENCH_STORE_CHUNK:-$n}
-d="$out/store-big"
-mkdir -p "$d"
-chmod 700 "$d"
-export TZ=UTC
-export TIMES="$d/times"
+bench_dir "$out" store-big
 db="$d/plans$n.db"
 
 if [ ! -s "$db" ]; then
@@ -43,20 +41,7 @@ plans=$n
 awk -v n="$n" 'BEGIN { srand(2); for (i = 0; i < 100; i++) { x = int(rand() * n) + 1
 	printf "{\"time\":\"2026-11-02T00:00:%02dZ\",\"rcpt\":\"user%d@d%d.example\",\"domain\":\"d%d.example\",\"action\":\"failed\",\"status\":\"4.2.2\",\"code\":452,\"reason\":\"mailboxfull\",\"class\":\"soft\",\"rhost\":null,\"diag\":\"452 4.2.2 full\",\"from\":\"news@shop.example\",\"msgid\":\"<n%d@shop.example>\",\"qid\":null,\"source\":\"postfix\",\"origin\":\"mail.log:%d\"}\n", i % 60, x, x % 1000, x % 1000, i, i + 1 } }' >"$d/new-events.jsonl"
 
-run() {
-	name=$1
-	shift
-	sh -c '
-		t0=$(date +%s.%N)
-		"$@" >/dev/null
-		t1=$(date +%s.%N)
-		w=$(awk "/^write_bytes/ {print \$2}" /proc/$$/io)
-		times >"$TIMES"
-		c=$(tail -1 "$TIMES" | sed "s/m/ /g; s/s//g" | awk "{ print \$1 * 60 + \$2 + \$3 * 60 + \$4 }")
-		echo "$t0 $t1 $w $c"' sh "$@" |
-	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %12.0f bytes written  %s\n",
-		$2 - $1, $4, $3, name }'
-}
+run() { bench_run "$@"; }
 
 echo "$plans plans in $db ($(($(stat -c %s "$db") / plans)) bytes a plan on disk)"
 cp "$db" "$d/work.db"

@@ -8,13 +8,10 @@
 set -eu
 out=${1:-bench/out}
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 gen="$here/../tests/fixtures/retry/gen-events.awk"
 n=${BENCH_STORE_N:-1000000}
-d="$out/store"
-mkdir -p "$d"
-chmod 700 "$d"
-export TZ=UTC
-export TIMES="$d/times"
+bench_dir "$out" store
 
 users=$((n * 8))
 awk -v n=$((n * 10 / 9)) -v users=$users -v month=2026-10 -f "$gen" >"$d/old-events.jsonl"
@@ -26,15 +23,7 @@ rm -f "$d"/state.*
 run() {
 	name=$1
 	shift
-	sh -c '
-		t0=$(date +%s.%N)
-		"$@" >/dev/null
-		t1=$(date +%s.%N)
-		w=$(awk "/^write_bytes/ {print \$2}" /proc/$$/io)
-		times >"$TIMES"
-		c=$(tail -1 "$TIMES" | sed "s/m/ /g; s/s//g" |
-		    awk "{ print \$1 * 60 + \$2 + \$3 * 60 + \$4 }")
-		echo "$t0 $t1 $w $c"' sh "$@" |
+	bench_measure "$@" |
 	    awk -v name="$name" '{ printf "%-36s %8.3f s (cpu %7.3f s) %12d bytes written\n",
 		name, $2 - $1, $4, $3 }'
 }
