@@ -69,6 +69,10 @@ size_t stats_reason_index(const char *reason);
 struct stats_group *stats_group_of(struct stats_set *s, const char *key);
 void stats_set_free(struct stats_set *s);
 
+/* A partial's header names its writer and its version. */
+#define STATS_PARTIAL_NAME "bounce-stats"
+#define STATS_PARTIAL_VERSION 1
+
 /* Writes s as a partial aggregate: a header line (the scope, the totals, the
  * number of groups), then per group a line of its counters and lines of its
  * recipients. 0, or -1 on a write error. */
