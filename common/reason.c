@@ -182,6 +182,8 @@ static const struct reason_rule
 	"RFC 3464 2.3.3 (Action failed)" },
     c_weak_basis = { "soft: only a text that any restriction may follow (\"address rejected\") and a generic code",
 	"bouncekit-records(5) (hard only on evidence)" },
+    c_code_only = { "soft: only the reply code 553 (mailbox name not allowed) names a recipient's reason, and the reply is not known to answer RCPT TO",
+	"RFC 5321 4.2.2, 4.2.3 (553 also refuses a MAIL FROM mailbox name), bouncekit-records(5) (hard only on evidence)" },
     c_not_permanent = { "soft: no sign that the failure is permanent", "RFC 5321 4.2.1" };
 
 static int
@@ -415,8 +417,12 @@ class_of(const char *r, int st, int sub, int det, int code, const char *action, 
 		*rule = &c_policy_status;
 		return "soft";
 	}
-	if (weak) {
+	if (weak == 1) {
 		*rule = &c_weak_basis;
+		return "soft";
+	}
+	if (weak == 2) {
+		*rule = &c_code_only;
 		return "soft";
 	}
 	if (st == 5 || (code >= 500 && code < 600)) {
@@ -446,7 +452,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	const struct phrase *ph = NULL;
 	const char *r = NULL;
 	const struct reason_rule *rr = NULL;
-	int st, sub = 0, det = 0, cmd, expiry, temp;
+	int st, sub = 0, det = 0, cmd, expiry, temp, code_only;
 
 	memset(v, 0, sizeof *v);
 	st = status_parts(in->status, &sub, &det);
@@ -592,8 +598,15 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	v->reason = reason_describe(r)->name;
 	v->reason_rule = rr;
 	v->command = cmd;
+	/* A reply code alone (553 "mailbox name not allowed") also refuses
+	 * a sender: hard only where the reply answered RCPT TO. */
+	code_only = 0;
+	for (size_t i = 0; i < sizeof reply_rules / sizeof reply_rules[0]; i++)
+		code_only |= rr == &reply_rules[i].rule && reply_rules[i].code == 553 &&
+		    cmd != REASON_CMD_RCPT;
 	v->class = class_of(v->reason, st, sub, det, in->code, in->action, cmd, temp, expiry,
-	    ph && rr == &ph->rule && (ph->flags & F_LAST) && (cr == NULL || cr->generic),
+	    ph && rr == &ph->rule && (ph->flags & F_LAST) && (cr == NULL || cr->generic) ? 1 :
+	    code_only ? 2 : 0,
 	    ph && rr == &ph->rule && !(ph->flags & (F_WEAK | F_LAST)), &v->class_rule);
 }
 
@@ -686,7 +699,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		&r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
-		&c_policy_status, &c_weak_basis, &c_hard_5xx, &c_hard_failed, &c_not_permanent };
+		&c_policy_status, &c_weak_basis, &c_code_only, &c_hard_5xx, &c_hard_failed, &c_not_permanent };
 
 	for (size_t i = 0; i < reason_nphrases; i++) {
 		int b = 0;

@@ -114,6 +114,8 @@
 #define DNSBL_DOCS	"Block lists' usage documentation: SpamCop (bl.spamcop.net), Barracuda Reputation Block List (b.barracudacentral.org), SORBS (dnsbl.sorbs.net)"
 #define TENCENT		"Tencent QQ Mail help on returned mail (service.mail.qq.com: error codes, 'frequency limited')"
 #define GMX_POSTMASTER	"GMX/Web.de postmaster: error messages (postmaster.gmx.com/en/error-messages: '554-No SMTP service 554-IP address is block listed')"
+#define POSTFIX_SASL	"Postfix src/smtpd/smtpd_sasl_glue.c (535 5.7.8 Error: authentication failed), src/smtp/smtp_sasl_glue.c (SASL authentication failed)"
+#define DOVECOT_STORAGE	"Dovecot src/lib-storage/mail-error.h (MAIL_ERRSTR_NO_SPACE: Not enough disk space)"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */

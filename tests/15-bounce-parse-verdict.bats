@@ -80,12 +80,13 @@ R="$FIXTURES/rules"
 	I'm not going to try again; this message has been in the queue too long.
 	554 5.7.0 <nobody@example.org>: Recipient address rejected: No relaying
 	554 5.0.0 <nobody@example.org>: Recipient address rejected: Mailer error
+	553 Mail from 192.0.2.1 not allowed
 	EOT
 	run sh -c "bounce-parse -e - <'$BATS_TEST_TMPDIR/never-hard' | jq -r 'select(.class == \"hard\") | .input'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 39 ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 40 ]
 }
 
 @test "verdict: the text wins over a generic code, a specific code over a vague text" {
