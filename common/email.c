@@ -550,6 +550,39 @@ subject_recipient(struct msg *m)
 	return 1;
 }
 
+/* Without the returned message, the address of a "To:" line of the notice
+ * (Exchange's and Domino's notices quote the message they speak of: "Your
+ * message\n\n  To: a@b\n  Subject: ...\n\ndid not reach ..."), indented, if it is
+ * neither the notice's addressee nor the returned message's author: into
+ * m->orig_to. Read in the first 16 KiB: a notice says so at the top. */
+static int
+notice_to_line(struct msg *m)
+{
+	const char *t = email_text(m)->p, *p, *end, *nl;
+	size_t n = t ? email_notice_len(m) : 0;
+
+	if (n > 16384)
+		n = 16384;
+	for (p = t, end = t + n; p != NULL && p < end; p = nl ? nl + 1 : NULL) {
+		const char *line = p;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		/* Indented, as in those notices: a returned header is not. */
+		if (p == line || end - p < 4 || strncasecmp(p, "to:", 3) != 0)
+			continue;
+		p += 3;
+		if (memchr(p, '@', (size_t)((nl ? nl : end) - p)) == NULL ||
+		    email_extract_addr(p, (size_t)((nl ? nl : end) - p), m->orig_to) != 0)
+			continue;
+		if (!email_rcpt_is_sender(m, m->orig_to, strlen(m->orig_to)))
+			return 1;
+		m->orig_to[0] = '\0';
+	}
+	return 0;
+}
+
 /* fd: the message's file, whose time stands in for a missing Date, and then
  * raw[rawlen] is a NUL; or -1. */
 void
@@ -699,7 +732,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	 * whose notices carry Auto-Submitted as Google's bounces do). Not for
 	 * auto-responders, which may quote any message. */
 	if (m.events == 0 && bounce == 2 && !email_kind_responder(&m, &b) &&
-	    (email_original_recipient(&m)[0] || subject_recipient(&m))) {
+	    (email_original_recipient(&m)[0] || subject_recipient(&m) || notice_to_line(&m))) {
 		struct rcpt r = {0};
 
 		email_notice_diag(&m, m.orig_to, strlen(m.orig_to), &b.w);

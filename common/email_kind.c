@@ -148,12 +148,36 @@ says_autoreply(struct msg *m, struct bufs *b)
 	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
 }
 
+/* Whether the subject is that of a person's reply ("Re: bounce handling"),
+ * in the prefixes of RFC 5322 3.6.5 and of mail programs in other
+ * languages (German "AW:", Nordic "SV:"/"VS:", Dutch "Antw:", Polish
+ * "Odp:", Turkish "YNT:"): mail systems put their own words first
+ * ("Returned mail: Re: ..."). */
+static int
+subject_is_reply(struct msg *m)
+{
+	static const char *const prefixes[] = { "re:", "aw:", "sv:", "vs:", "antw:", "odp:",
+		"ynt:", "re ", "ref:", "rif:" };
+	const char *s = email_subject(m);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (util_strcaseprefix(s, prefixes[i]))
+			return 1;
+	return 0;
+}
+
 int
 email_kind_bounce(struct msg *m, struct bufs *b)
 {
 	int strong, signs = bounce_signs(m, b, &strong);
 
 	if (signs == 0)
+		return 0;
+	/* Only a word of its subject, and that subject is a person's reply:
+	 * mail about a bounce ("Re: why did this bounce?"), not one. */
+	if (signs == 1 && strong == 0 && subject_is_reply(m))
 		return 0;
 	/* A read receipt (RFC 8098) is a report of another kind. */
 	mime_header_get(&m->top, "content-type", &b->v);

@@ -157,7 +157,9 @@ recipient_label(const char *p, size_t n, int *weak)
 	static const char *const words[] = { "recipient", "rcpt to", "rcpt", "envelope-to",
 		"final-recipient", "original-recipient", "failed address", "addressee",
 		"unknown user", "invalid user", "bad address", "failed to", "undeliverable to",
-		"delivery to", "delivering to", "delivery failed", "mailbox", "user" };
+		"delivery to", "delivering to", "delivery failed", "mailbox", "user",
+		/* the same in other words: "Invalid receiver address:" */
+		"receiver" };
 	size_t i = 0, colon = 0;
 	int high = 0;
 	char low[81];
@@ -241,6 +243,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	a->label = NULL;
 	a->labellen = 0;
 	a->kind = 0;
+	a->code = NULL;
 	nonstd_trim(&p, &n);
 	while (n > 0 && (*p == '>' || *p == '*' || *p == '-' || *p == '#')) {
 		p++;
@@ -250,6 +253,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	/* Sendmail's transcript: "554 <user@example.org>... 550 Host unknown". */
 	if (n > 4 && p[0] >= '4' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
 	    isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-')) {
+		a->code = p;
 		p += 4;
 		n -= 4;
 		nonstd_trim(&p, &n);
@@ -436,6 +440,7 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 
 		if (lines[i].n == 0 || (lines[i].n == 1 && lines[i].p[0] == '\r'))
 			continue;
+		a.code = NULL;
 		/* An address needs an '@'; a local part or an X.400 address do not. */
 		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
 		    (!lines[i].has_at && (nonstd_local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
@@ -464,6 +469,7 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 	for (size_t i = 0; na == 0 && i < nl; i++) {
 		struct anchor a;
 
+		a.code = NULL;
 		if (lines[i].has_at && lines[i].n < 1000 &&
 		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
@@ -511,6 +517,16 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 		}
 		if (diag.len == own && an[k].labellen > 0)
 			util_buf_add(&diag, an[k].label, an[k].labellen);
+		/* "550 a@b... User unknown" (Sendmail's transcript): where its
+		 * text quotes no reply of its own, the code is the reply's. */
+		if (an[k].code != NULL && (diag.len == own ||
+		    !nonstd_has_code(diag.p + own, diag.len - own))) {
+			util_buf_room(&diag, 4);
+			memmove(diag.p + own + 4, diag.p + own, diag.len - own);
+			memcpy(diag.p + own, an[k].code, 3);
+			diag.p[own + 3] = ' ';
+			diag.len += 4;
+		}
 		util_buf_str(&diag);
 		if (an[k].kind == NONSTD_DROP)
 			continue;

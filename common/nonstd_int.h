@@ -51,6 +51,8 @@ struct anchor {
 	const char *rest;	/* reply text on the same line */
 	size_t restlen;
 	const char *label;	/* "Unknown user" of "Unknown user: a@b", or NULL */
+	const char *code;	/* the reply code that starts the line ("550 a@b... User
+				 * unknown", Sendmail's transcript), or NULL */
 	size_t labellen;
 	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
 };

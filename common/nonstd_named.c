@@ -82,9 +82,9 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 int
 nonstd_named_anchor(const char *p, size_t n, struct anchor *a)
 {
-	size_t i, len, j;
-
+	size_t i, len, j, k;
 	size_t words = 0;
+	int coded;
 
 	for (i = 0; i < n && i < 64 && p[i] != '<' && p[i] != '('; i++) {
 		if (!isalpha((unsigned char)p[i]) && (unsigned char)p[i] < 0x80 &&
@@ -102,14 +102,21 @@ nonstd_named_anchor(const char *p, size_t n, struct anchor *a)
 	if (j >= n || p[j] != (p[i] == '<' ? '>' : ')'))
 		return 0;
 	j++;
-	if (j < n && p[j] != ':' && !(n - j >= 8 && strncasecmp(p + j, "<mailto:", 8) == 0) &&
+	/* Or white space and the reply: "Name <a@b>   550 5.1.1 ...". */
+	for (k = j; k < n && (p[k] == ' ' || p[k] == '\t'); k++)
+		;
+	coded = k > j && n - k >= 4 && (p[k] == '4' || p[k] == '5') &&
+	    isdigit((unsigned char)p[k + 1]) && isdigit((unsigned char)p[k + 2]) &&
+	    (p[k + 3] == ' ' || p[k + 3] == '-');
+	if (j < n && p[j] != ':' && !coded &&
+	    !(n - j >= 8 && strncasecmp(p + j, "<mailto:", 8) == 0) &&
 	    !(n - j >= 4 && strncasecmp(p + j, " on ", 4) == 0))
 		return 0;
 	a->addr = p + i + 1;
 	a->addrlen = len;
 	a->kind = NONSTD_WEAK;
-	a->rest = p + j;
-	a->restlen = j < n && p[j] == ':' ? n - j : 0;
+	a->rest = p + (coded ? k : j);
+	a->restlen = coded ? n - k : j < n && p[j] == ':' ? n - j : 0;
 	while (a->restlen > 0 && (*a->rest == ':' || *a->rest == ' ')) {
 		a->rest++;
 		a->restlen--;

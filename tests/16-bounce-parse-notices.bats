@@ -337,3 +337,42 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	printf 'From: postmaster@mail.example.org\nSubject: Returned mail\n\n   ----- The following addresses had delivery problems -----\numa@example.org\n\n   ----- Non-delivered information -----\nThe number of messages in the mailbox exceeded the limit.\n\n   ----- Unsent message follows -----\nFrom: news@example.net\n' >"$T/framed.eml"
 	[ "$(diag "$T/framed.eml")" = "The number of messages in the mailbox exceeded the limit." ]
 }
+
+@test "delay: MDaemon, the Windows SMTP service, Domino, Sendmail's transient list and Gmail warn: delayed, never failed" {
+	for f in mdaemon-text smtpsvc-text domino-text sendmail-transient gmail; do
+		run bounce-parse -d -f email "$D/$f.eml"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[ "$(echo "$output" | jqr .action)" = delayed ]
+	done
+	[ "$(show "$D/sendmail-transient.eml")" = "cat@slow.example.org delayed" ]
+	[ "$(bounce-parse -f email "$D/mdaemon-text.eml" | jqr '[.rcpt, .status] | join(" ")')" = "nora@md.example.com 4.3.0" ]
+}
+
+@test "not a bounce: a reply about a bounce, TMDA and guest-list challenges, Not read, list confirmations, vacation(1)" {
+	for f in reply-about-bounce challenge-tmda challenge-guestlist not-read list-confirm away-fr vacation-bsd; do
+		run bounce-parse -d -f email "$X/$f.eml"
+		[ "$status" -eq 0 ]
+		! echo "$output" | grep -q '"action":"\(failed\|delayed\)"'
+	done
+	# A reply's subject: the same text from a mail system is a bounce.
+	sed -e 's/^From: .*/From: MAILER-DAEMON@example.org/' "$X/reply-about-bounce.eml" >"$T/b.eml"
+	[ -n "$(bounce-parse -f email "$T/b.eml")" ]
+	sed -e 's/^Subject: Re: /Subject: /' "$X/reply-about-bounce.eml" >"$T/b.eml"
+	[ -n "$(bounce-parse -f email "$T/b.eml")" ]
+}
+
+@test "notice: Sendmail's \"550 addr... User unknown\" keeps its code; receiver labels; a name, then the reply; a quoted To line" {
+	[ "$(bounce-parse -f email "$N/sendmail-v5-code.eml" | jqr '[.rcpt, .code, .diag] | join(" ")')" = \
+	    "dan@v5.example.org 550 550 User unknown
+dot@v5.example.org 550 550 User unknown" ]
+	[ "$(show "$N/receiver-label.eml")" = "12345.678@cs.example.com failed" ]
+	[ "$(bounce-parse -f email "$N/name-then-code.eml" | jqr '[.rcpt, .status] | join(" ")')" = \
+	    "max@gw.example.org 5.1.1
+mia@gw.example.org 4.2.2" ]
+	[ "$(bounce-parse -f email "$N/to-line.eml" | jqr '[.rcpt, .status, .class] | join(" ")')" = \
+	    "lena@x.example.org 5.1.1 hard" ]
+	# The quoted To line is the notice's addressee: nobody.
+	sed 's/To: lena@x.example.org/To: news@example.net/' "$N/to-line.eml" >"$T/t.eml"
+	[ -z "$(bounce-parse -f email "$T/t.eml")" ]
+}
