@@ -110,14 +110,22 @@ fi
 # Partial aggregates: the events in 16 parts (as 16 MTA hosts or archived
 # logs would give them), a partial of each, then their merge, which must give
 # the records of one run over them all. CPU time (user+sys of the programs),
-# the fairer measure on shared cores; the target is a merge under 10% of
-# computing the partials.
+# the fairer measure on shared cores, and wall time; the target is a merge
+# under 10% of computing the partials.
 if command -v python3 >/dev/null 2>&1; then
+	# cpu COMMAND: "CPU-seconds wall-seconds" of COMMAND run by sh. The
+	# children's time before it is taken off: a python3 started through a
+	# wrapper (pyenv's shim) has children of its own, 0.4 s of them.
 	cpu() {
-		python3 -c 'import resource, subprocess, sys
+		python3 -c 'import resource, subprocess, sys, time
+def used():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+c = used()
+t = time.monotonic()
 subprocess.run(sys.argv[1], shell=True, check=True)
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.3f" % (r.ru_utime + r.ru_stime))' "$1"
+w = time.monotonic() - t
+print("%.3f %.3f" % (used() - c, w))' "$1"
 	}
 	ref=2026-11-28T00:00:00Z
 	rm -f "$out"/stats-part-*
@@ -127,9 +135,12 @@ print("%.3f" % (r.ru_utime + r.ru_stime))' "$1"
 	one=$(cpu "bounce-stats -n $ref '$data' >'$out/stats-one.jsonl'")
 	if cmp -s "$out/stats-one.jsonl" "$out/stats-merged.jsonl"; then same=yes; else same=NO; fi
 	psize=$(cat "$out"/stats-part-??.p | wc -c)
-	awk -v p="$part" -v m="$merge" -v o="$one" -v same="$same" -v ps="$psize" 'BEGIN {
-		printf "16 partials: %.2f s CPU (%.1f MB of partials); merging them: %.2f s CPU = %.1f%% of computing them (target < 10%%); one run over all: %.2f s; merged = one run: %s\n",
-		    p, ps / 1048576, m, (p > 0 ? 100 * m / p : 0), o, same;
+	load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
+	awk -v p="$part" -v m="$merge" -v o="$one" -v same="$same" -v ps="$psize" -v load="$load" 'BEGIN {
+		split(p, pp, " "); split(m, mm, " "); split(o, oo, " ");
+		printf "16 partials: %.2f s CPU, %.2f s wall (%.1f MB of partials); merging them: %.2f s CPU, %.2f s wall = %.1f%% of computing them by CPU, %.1f%% by wall (target < 10%%); one run over all: %.2f s CPU; merged = one run: %s; load %s\n",
+		    pp[1], pp[2], ps / 1048576, mm[1], mm[2], (pp[1] > 0 ? 100 * mm[1] / pp[1] : 0),
+		    (pp[2] > 0 ? 100 * mm[2] / pp[2] : 0), oo[1], same, load;
 	}'
 	rm -f "$out"/stats-part-*
 fi

@@ -323,6 +323,13 @@ advice_of(const struct stats_group *g, struct advice *a)
 	a->kv = util_xcalloc(nreasons + 1, sizeof *a->kv);
 	a->full_days = g->full_days.count;
 	a->recurring = a->full_days >= (unsigned long long)recurring_days;
+	/* Merged recipients were counted in the window as they were merged. */
+	for (size_t i = 0; g->throttled && i <= nreasons; i++)
+		if (g->throttled[i]) {
+			a->recipients += g->throttled[i];
+			a->kv[a->nkv++] = (struct rec_count){ i < nreasons ? reason_table[i].name :
+			    "unknown", g->throttled[i] };
+		}
 	while ((he = hmap_next(&g->rcpts, &it)) != NULL) {
 		size_t i;
 
@@ -371,7 +378,7 @@ print_group_json(const struct stats_group *g)
 
 	rec_str(&v[ST_KEY], g->key);
 	rec_int(&v[ST_EVENTS], (long long)g->events);
-	rec_int(&v[ST_RECIPIENTS], (long long)g->rcpts.count);
+	rec_int(&v[ST_RECIPIENTS], (long long)stats_recipients(g));
 	rec_int(&v[ST_DEFERRALS], (long long)g->deferrals);
 	rec_int(&v[ST_FAILURES], (long long)g->failures);
 	rec_int(&v[ST_DELIVERIES], (long long)g->deliveries);
@@ -446,6 +453,22 @@ group_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* The reference time, once: the window's end. */
+static void
+settle_now(void)
+{
+	static int settled;
+	time_t clock;
+
+	if (have_now || settled)
+		return;
+	settled = 1;
+	clock = time(NULL);
+	/* An event stamped in the future (a bad clock) must not move the
+	 * window away from everything else. */
+	now = have_until ? until : set.any_time && set.max_time < clock ? set.max_time : clock;
+}
+
 static void
 output(void)
 {
@@ -459,14 +482,7 @@ output(void)
 		v[n++] = set.null_group;
 	qsort(v, n, sizeof *v, group_cmp);
 	shown = top > 0 && (size_t)top < n ? (size_t)top : n;
-	if (!have_now) {
-		time_t clock = time(NULL);
-
-		/* An event stamped in the future (a bad clock) must not move the
-		 * window away from everything else. */
-		now = have_until ? until : set.any_time && set.max_time < clock ? set.max_time :
-		    clock;
-	}
+	settle_now();
 	if (table && shown > 0)
 		stats_table_print(v, shown, &(struct stats_table_opts){ by_names[by],
 		    by == BY_RCPT, with_advice(), now, set.events, table_advice });
@@ -480,6 +496,9 @@ output(void)
 	free(v);
 }
 
+/* --merge: the partials, opened before the sandbox. */
+static struct stats_merge merging;
+
 /* The counts: from events or merged from partials, written as records or as
  * a partial. */
 static int
@@ -487,34 +506,38 @@ counts_run(int argc, char **argv)
 {
 	struct stats_scope sc = { by_names[by], segment, have_since, have_until, have_now,
 		since, until, now };
-	struct stats_merge m;
 	int status;
 
 	if (merge) {
-		stats_merge_init(&m, &set);
-		status = input_run(argc, argv, stats_merge_line, &m);
-		status = input_worse(status, stats_merge_end(&m));
-		if (m.have_scope) {
+		status = stats_merge_headers(&merging);
+		if (merging.have_scope) {
+			struct stats_merge *m = &merging;
+
 			/* What the events were counted with is the partials'. */
-			sc = m.scope;
+			sc = m->scope;
 			for (by = BY_DOMAIN; strcmp(by_names[by], sc.by) != 0; by++)
 				;
 			free(segment);
 			segment = sc.segment;
-			m.scope.segment = NULL;
+			m->scope.segment = NULL;
 			have_since = sc.have_since;
 			have_until = sc.have_until;
 			have_now = sc.have_now;
 			since = sc.since;
 			until = sc.until;
 			now = sc.now;
+			if (!with_advice() && advice_opts) {
+				util_warnx("-C, -K and -W do not apply to partials by %s", sc.by);
+				stats_merge_free(m);
+				stats_set_free(&set);
+				return BK_ERR;
+			}
+			/* The window is known before the recipients are merged:
+			 * they are counted in it, not kept. */
+			settle_now();
+			status = input_worse(status, stats_merge_run(m, partial, now, window));
 		}
-		stats_merge_free(&m);
-		if (!with_advice() && advice_opts) {
-			util_warnx("-C, -K and -W do not apply to partials by %s", sc.by);
-			stats_set_free(&set);
-			return BK_ERR;
-		}
+		stats_merge_free(&merging);
 	} else {
 		event_reader_init(&reader);
 		status = input_run(argc, argv, record, NULL);
@@ -727,6 +750,8 @@ main(int argc, char *argv[])
 	if (recovery_mode) {
 		status = recovery_run(argc, argv);
 	} else {
+		if (merge)
+			stats_merge_open(&merging, &set, argc, argv);
 		sandbox_enter_reading(argc, argv);
 		status = counts_run(argc, argv);
 	}

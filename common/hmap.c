@@ -223,7 +223,8 @@ hmap_add(struct hmap *m, const char *key, size_t len, int *added)
 	if (m->slots[i] != 0)
 		return (size_t)(m->slots[i] & 0xffffffffU) - 1;
 	if (m->count == m->cap) {
-		m->cap = m->cap ? m->cap + m->cap / 2 : 16;
+		/* From 16 on: a table reserved for 1 must grow too. */
+		m->cap = m->cap >= 16 ? m->cap + m->cap / 2 : 16;
 		if (!m->key_of)
 			m->keys = util_xreallocarray(m->keys, m->cap, sizeof *m->keys);
 		if (m->ents)

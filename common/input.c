@@ -42,6 +42,16 @@ input_reader_init(struct input_reader *r, int fd)
 {
 	memset(r, 0, sizeof *r);
 	r->fd = fd;
+	r->at = -1;
+	r->block = READ_BLOCK;
+}
+
+void
+input_reader_init_at(struct input_reader *r, int fd, long long at, size_t block)
+{
+	input_reader_init(r, fd);
+	r->at = at;
+	r->block = block > 0 ? block : READ_BLOCK;
 }
 
 void
@@ -101,12 +111,15 @@ next_piece(struct input_reader *r, char **p, size_t *len, int block)
 		}
 		/* one byte spare: a NUL after the data, as getline leaves */
 		if (r->end + 1 >= r->cap) {
-			r->cap = r->cap ? r->cap * 2 : READ_BLOCK;
+			r->cap = r->cap ? r->cap * 2 : r->block;
 			r->buf = util_xrealloc(r->buf, r->cap);
 		}
 		do
-			got = read(r->fd, r->buf + r->end, r->cap - r->end - 1);
+			got = r->at < 0 ? read(r->fd, r->buf + r->end, r->cap - r->end - 1) :
+			    pread(r->fd, r->buf + r->end, r->cap - r->end - 1, (off_t)r->at);
 		while (got < 0 && errno == EINTR);
+		if (got > 0 && r->at >= 0)
+			r->at += got;
 		if (got < 0) {
 			r->error = errno;
 			r->eof = 1;

@@ -25,8 +25,14 @@ struct input_reader {
 	char *buf;
 	size_t cap, start, end;	/* unread bytes: buf[start..end) */
 	int eof, error;		/* error: the errno of a failed read */
+	long long at;		/* >= 0: read with pread(2) from here on */
+	size_t block;		/* the first block's size */
 };
 void input_reader_init(struct input_reader *r, int fd);
+/* A reader of fd (a regular file) from offset at, in blocks of block bytes
+ * at first: many such readers can share one descriptor (pread(2)), each
+ * reading its own part of the file. */
+void input_reader_init_at(struct input_reader *r, int fd, long long at, size_t block);
 /* The next line, its line end included (none at the end of the input), with
  * a NUL after it; 0 at the end of the input. Memory: the block, or the
  * longest line. */

@@ -80,6 +80,7 @@ free_group(void *p)
 	hmap_free(&g->rcpts, NULL);
 	hmap_free(&g->days, NULL);
 	hmap_free(&g->full_days, NULL);
+	free(g->throttled);
 	free(g);
 }
 
@@ -90,6 +91,12 @@ stats_set_free(struct stats_set *s)
 	if (s->null_group)
 		free_group(s->null_group);
 	memset(s, 0, sizeof *s);
+}
+
+unsigned long long
+stats_recipients(const struct stats_group *g)
+{
+	return g->rcpts.count + g->merged_rcpts;
 }
 
 /* Writing */
@@ -199,29 +206,38 @@ group_json(const struct stats_group *g, int by_rcpt)
 	return o;
 }
 
-/* The recipients of g, RCPTS_PER_LINE a line: "rcpts" those without a
- * throttle event, "throttled" the others as rcpt, reason, time. */
+static int
+rcpt_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct hmap_entry *const *)a)->key, (*(struct hmap_entry *const *)b)->key);
+}
+
+/* The recipients of g in byte order (what lets a merge count the distinct
+ * ones of many partials in one pass, without a table), RCPTS_PER_LINE a
+ * line: "rcpts" those without a throttle event, "throttled" the others as
+ * rcpt, reason, time. */
 static int
 write_rcpts(FILE *fp, const struct stats_group *g)
 {
-	struct hmap_entry *he;
-	size_t it = 0, n = 0;
+	struct hmap_entry *he, **v = util_xcalloc(g->rcpts.count + 1, sizeof *v);
+	size_t it = 0, n = 0, nv = 0;
 	json_t *plain = json_array(), *thr = json_array(), *o;
 	int rc = 0;
 	char b[BKTIME_BUFSZ];
 
-	for (;;) {
-		he = hmap_next(&g->rcpts, &it);
-		if (he && he->val) {
+	while ((he = hmap_next(&g->rcpts, &it)) != NULL)
+		v[nv++] = he;
+	qsort(v, nv, sizeof *v, rcpt_cmp);
+	for (size_t i = 0; i < nv && rc == 0; i++) {
+		he = v[i];
+		if (he->val) {
 			json_array_append_new(thr, jsonl_string(he->key, he->len));
 			json_array_append_new(thr, json_string(he->val));
 			json_array_append_new(thr, json_string(bktime_format((time_t)he->num, b)));
-			n++;
-		} else if (he) {
+		} else {
 			json_array_append_new(plain, jsonl_string(he->key, he->len));
-			n++;
 		}
-		if (n == RCPTS_PER_LINE || (he == NULL && n > 0)) {
+		if (++n == RCPTS_PER_LINE || i + 1 == nv) {
 			o = json_pack("{s o s o}", "rcpts", plain, "throttled", thr);
 			rc = jsonl_write(fp, o);
 			json_decref(o);
@@ -229,11 +245,10 @@ write_rcpts(FILE *fp, const struct stats_group *g)
 			thr = json_array();
 			n = 0;
 		}
-		if (he == NULL || rc != 0)
-			break;
 	}
 	json_decref(plain);
 	json_decref(thr);
+	free(v);
 	return rc;
 }
 
@@ -252,6 +267,7 @@ int
 stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scope *sc)
 {
 	size_t n = 0, it = 0;
+	unsigned long long lines = 0;
 	struct stats_group **v = util_xcalloc(s->groups.count + 1, sizeof *v);
 	struct hmap_entry *he;
 	json_t *h = json_object(), *seg = json_null();
@@ -263,6 +279,10 @@ stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scop
 		v[n++] = s->null_group;
 	/* Groups in key order: the same counts give the same partial. */
 	qsort(v, n, sizeof *v, group_cmp);
+	/* The lines after the header: a merge finds the partials of a file
+	 * without reading them. */
+	for (size_t i = 0; i < n; i++)
+		lines += 1 + (v[i]->rcpts.count + RCPTS_PER_LINE - 1) / RCPTS_PER_LINE;
 	if (sc->segment) {
 		seg = json_array();
 		for (size_t i = 0; sc->segment[i]; i++)
@@ -278,6 +298,7 @@ stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scop
 	json_object_set_new(h, "events", json_integer((json_int_t)s->events));
 	json_object_set_new(h, "latest", time_or_null(s->any_time, s->max_time));
 	json_object_set_new(h, "groups", json_integer((json_int_t)n));
+	json_object_set_new(h, "lines", json_integer((json_int_t)lines));
 	rc = jsonl_write(fp, h);
 	json_decref(h);
 	for (size_t i = 0; i < n && rc == 0; i++) {

@@ -32,6 +32,11 @@ struct stats_group {
 	time_t latest;
 	const char *last_reason;
 	char last_status[STATUS_MAX];
+	/* Merged without keeping the recipients (stats_merge_run, keep 0): how
+	 * many, and per reason_table index those whose latest throttle event
+	 * is in the window (NULL: none). */
+	unsigned long long merged_rcpts;
+	unsigned long long *throttled;
 };
 
 struct stats_set {
@@ -68,38 +73,50 @@ size_t stats_reason_index(const char *reason);
 /* The group of key (NULL or "": the null group), added if new. */
 struct stats_group *stats_group_of(struct stats_set *s, const char *key);
 void stats_set_free(struct stats_set *s);
+/* The distinct recipients of g, kept or merged. */
+unsigned long long stats_recipients(const struct stats_group *g);
 
-/* A partial's header names its writer and its version. */
+/* A partial's header names its writer and its version: 2 has each group's
+ * recipients in byte order and the header the number of lines after it. */
 #define STATS_PARTIAL_NAME "bounce-stats"
-#define STATS_PARTIAL_VERSION 1
+#define STATS_PARTIAL_VERSION 2
 
 /* Writes s as a partial aggregate: a header line (the scope, the totals, the
- * number of groups), then per group a line of its counters and lines of its
- * recipients. 0, or -1 on a write error. */
+ * number of groups and of lines after it), then per group (in key order) a
+ * line of its counters and lines of its recipients (in byte order). 0, or -1
+ * on a write error. */
 int stats_partial_write(FILE *fp, const struct stats_set *s, const struct stats_scope *sc);
 
-/* Merging: one partial after another, in the order the events were read. The
- * scope is the first partial's; a partial of another scope, a line out of
- * place or a partial cut short is reported (the partial's lines are
- * skipped) and the status says so. */
+/* Merging: the partials of all the inputs at once, group by group and
+ * recipient by recipient, as sorted runs are merged: memory grows with the
+ * number of partials and of groups, not of recipients. The partials count
+ * in the order given (a file may hold many, one after another), as if their
+ * events had been read in that order. The scope is the first partial's; a
+ * partial of another scope or version, cut short, or with a line out of
+ * place is reported (the rest of it skipped) and the status says so. */
+struct stats_merge_input;
+struct stats_merge_src;
 struct stats_merge {
 	struct stats_set *set;
 	struct stats_scope scope;	/* the first partial's */
 	int have_scope;
-	int state;			/* private */
-	const char *file;		/* the partial's input */
-	unsigned long line;		/* where its header is */
-	unsigned long long groups_left, rcpts_left;
-	struct stats_group *cur;	/* the group whose recipients follow */
-	struct flatjson *fj;		/* private */
+	int status;			/* BK_OK or BK_ERR */
+	struct stats_merge_input *in;	/* private */
+	size_t nin;
+	struct stats_merge_src *src;	/* private: the partials */
+	size_t nsrc;
 	struct util_buf counts;		/* private: a group's counts, parsed */
+	struct util_buf cur;		/* private: the recipient being merged */
 };
-void stats_merge_init(struct stats_merge *m, struct stats_set *s);
-/* An input_line_fn: ctx is the struct stats_merge. */
-int stats_merge_line(void *ctx, const struct input_loc *loc, char *line, size_t len);
-/* At the end of the input: BK_OK, or BK_ERR if the last partial was cut
- * short or there was none. */
-int stats_merge_end(struct stats_merge *m);
+/* Opens the operands (none: stdin), before the sandbox: an input that is not
+ * a regular file is copied into a temporary one, made now. */
+void stats_merge_open(struct stats_merge *m, struct stats_set *s, int argc, char **argv);
+/* Reads the partials' headers (the scope, the totals): BK_OK or BK_ERR. */
+int stats_merge_headers(struct stats_merge *m);
+/* Merges the groups and recipients into the set: keep 1 keeps each group's
+ * recipients (to write a partial again), 0 only counts them and those
+ * throttled in the window (now - window, now]. The worse status. */
+int stats_merge_run(struct stats_merge *m, int keep, time_t now, long long window);
 void stats_merge_free(struct stats_merge *m);
 
 #endif

@@ -1,12 +1,21 @@
 /* stats_merge: partial aggregates of bounce-stats merged into what one run
- * over all their events would have counted (see stats.h). */
+ * over all their events would have counted (see stats.h). Each partial has
+ * its groups in key order and each group's recipients in byte order, so the
+ * partials are merged as sorted runs are: a heap of partials by their next
+ * group, then for each group a heap of them by their next recipient, equal
+ * recipients taken together, counted once. No recipient table (it was most
+ * of the merge's time: each recipient hashed in again), memory of a line per
+ * partial. */
 #include "stats.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -16,52 +25,25 @@
 #include "reason.h"
 #include "util.h"
 
-enum { M_HEADER, M_GROUPS, M_SKIP };
-
 /* Reading: the group and recipient lines, by the thousand, through flatjson
- * (jansson only for the rest); the header through jansson. */
+ * (jansson only for the rest); the headers through jansson. */
 
 enum {
 	K_PARTIAL, K_KEY, K_EVENTS, K_DEFERRALS, K_FAILURES, K_DELIVERIES, K_TIMED, K_FIRST,
 	K_LAST, K_REASONS, K_STATUSES, K_DAYS, K_FULL_DAYS, K_LATEST, K_LAST_REASON,
 	K_LAST_STATUS, K_RECIPIENTS, K_RCPTS, K_THROTTLED, K_N
 };
+/* The counts of a group line: reasons, statuses, days, full days. */
+static const size_t count_keys[4] = { K_REASONS, K_STATUSES, K_DAYS, K_FULL_DAYS };
+
 static const char *const keys[K_N] = {
 	"partial", "key", "events", "deferrals", "failures", "deliveries", "timed", "first",
 	"last", "reasons", "statuses", "days", "full_days", "latest", "last_reason",
 	"last_status", "recipients", "rcpts", "throttled"
 };
 
-void
-stats_merge_init(struct stats_merge *m, struct stats_set *s)
-{
-	memset(m, 0, sizeof *m);
-	m->set = s;
-	m->state = M_HEADER;
-	m->fj = util_xmalloc(sizeof *m->fj);
-	flatjson_init(m->fj, keys, K_N);
-}
 
-void
-stats_merge_free(struct stats_merge *m)
-{
-	free(m->scope.segment);
-	m->scope.segment = NULL;
-	util_buf_free(&m->counts);
-	if (m->fj) {
-		flatjson_free(m->fj);
-		free(m->fj);
-		m->fj = NULL;
-	}
-}
-
-static int
-parse_time(const char *s, time_t *t)
-{
-	size_t n = strlen(s);
-
-	return n > 0 && bktime_parse_rfc3339(s, n, t) == n ? 0 : -1;
-}
+static int parse_time(const char *s, time_t *t);
 
 /* A time or null at key of a jansson object: 0 (*have says which), -1 if
  * neither. */
@@ -169,8 +151,101 @@ struct count_item {
 	size_t len;
 	long long n;
 	size_t reason;		/* reasons: the index in reason_table */
-	int64_t day;		/* days: the day number */
+	char dk[STATS_DAY_KEY];	/* days: the key of the day (stats_day_key) */
+	size_t dklen;
 };
+
+/* The day keys of dates seen lately, by month and day: a merge reads the
+ * same few dozen dates in every group of every partial. */
+static struct {
+	char date[10];
+	char dk[STATS_DAY_KEY];
+	size_t dklen;
+	int64_t day;
+} day_memo[512];
+
+/* The day key of the date s[0..n) into dk (its day number into *dayp, if
+ * not NULL): its length, or 0 if it is not a date. */
+static size_t
+day_key_of(const char *s, size_t n, char dk[STATS_DAY_KEY], int64_t *dayp)
+{
+	size_t i;
+	int64_t day;
+
+	if (n != 10 || s[5] < '0' || s[6] < '0' || s[8] < '0' || s[9] < '0') {
+		if (n != 10 || day_number(s, n, &day) != 0)
+			return 0;
+		if (dayp)
+			*dayp = day;
+		return stats_day_key(day, dk);
+	}
+	i = ((size_t)((s[5] - '0') * 10 + (s[6] - '0')) * 31 + (size_t)((s[8] - '0') * 10 +
+	    (s[9] - '0'))) % (sizeof day_memo / sizeof day_memo[0]);
+	if (day_memo[i].dklen == 0 || memcmp(day_memo[i].date, s, 10) != 0) {
+		if (day_number(s, n, &day) != 0)
+			return 0;
+		memcpy(day_memo[i].date, s, 10);
+		day_memo[i].dklen = stats_day_key(day, day_memo[i].dk);
+		day_memo[i].day = day;
+	}
+	memcpy(dk, day_memo[i].dk, STATS_DAY_KEY);
+	if (dayp)
+		*dayp = day_memo[i].day;
+	return day_memo[i].dklen;
+}
+
+/* The reason named s[0..n), or NULL: by a memo of the names seen lately
+ * (a partial repeats a dozen names a million times). */
+static const struct reason_desc *
+reason_of(const char *s, size_t n)
+{
+	static struct {
+		const struct reason_desc *d;
+		size_t len;
+	} memo[64];
+	size_t i;
+	char name[64];
+
+	if (n == 0 || n >= sizeof name)
+		return NULL;
+	i = (n * 31 + (unsigned char)s[0] * 7 + (unsigned char)s[n - 1]) % 64;
+	if (memo[i].d && memo[i].len == n && memcmp(memo[i].d->name, s, n) == 0)
+		return memo[i].d;
+	memcpy(name, s, n);
+	name[n] = '\0';
+	if ((memo[i].d = reason_describe(name)) != NULL)
+		memo[i].len = n;
+	return memo[i].d;
+}
+
+static int
+digits2(const char *s, int *v)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return -1;
+	*v = (s[0] - '0') * 10 + (s[1] - '0');
+	return 0;
+}
+
+/* A time as bktime writes it, "2026-11-27T10:00:00Z": its date through the
+ * memo of days, the rest read here; any other form of RFC 3339 through
+ * bktime. 0, or -1 if it is not a time. */
+static int
+parse_time(const char *s, time_t *t)
+{
+	size_t n = strlen(s);
+	char dk[STATS_DAY_KEY];
+	int64_t day;
+	int h, mi, se;
+
+	if (n == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z' &&
+	    digits2(s + 11, &h) == 0 && digits2(s + 14, &mi) == 0 && digits2(s + 17, &se) == 0 &&
+	    h < 24 && mi < 60 && se < 60 && day_key_of(s, 10, dk, &day) > 0) {
+		*t = (time_t)(day * 86400 + h * 3600 + mi * 60 + se);
+		return 0;
+	}
+	return n > 0 && bktime_parse_rfc3339(s, n, t) == n ? 0 : -1;
+}
 
 /* Parses the "name=n" counts of array k onto out (struct count_item):
  * what (0 reasons, 1 statuses, 2 days) says which names are allowed. The
@@ -184,21 +259,18 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 	if (fj->v[k].type != FLATJSON_STRS)
 		return -1;
 	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++, count++) {
-		struct count_item c = { s, 0, 0, 0, 0 };
+		struct count_item c = { s, 0, 0, 0, "", 0 };
 
 		if (name_count(s, &c.len, &c.n) != 0)
 			return -1;
 		if (what == 0) {
-			char name[64];
+			const struct reason_desc *d = reason_of(s, c.len);
 
-			if (c.len >= sizeof name)
+			if (d == NULL)
 				return -1;
-			memcpy(name, s, c.len);
-			name[c.len] = '\0';
-			if ((c.reason = stats_reason_index(name)) == stats_nreasons())
-				return -1;
+			c.reason = (size_t)(d - reason_table);
 		} else if ((what == 1 && c.len >= STATUS_MAX) ||
-		    (what == 2 && day_number(s, c.len, &c.day))) {
+		    (what == 2 && (c.dklen = day_key_of(s, c.len, c.dk, NULL)) == 0)) {
 			return -1;
 		}
 		util_buf_add(out, &c, sizeof c);
@@ -217,9 +289,7 @@ counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
 		} else if (what == 1) {
 			hmap_put(m, c[i].name, c[i].len, NULL)->num += c[i].n;
 		} else {
-			char dk[STATS_DAY_KEY];
-
-			hmap_put(m, dk, stats_day_key(c[i].day, dk), NULL)->num += c[i].n;
+			hmap_put(m, c[i].dk, c[i].dklen, NULL)->num += c[i].n;
 		}
 	}
 }
@@ -237,131 +307,454 @@ same_segment(const char **a, const char **b)
 	return a[i] == b[i];
 }
 
+
+/* An operand: the file, or a temporary copy of what is not one. */
+struct stats_merge_input {
+	const char *name;	/* as shown */
+	FILE *fp;		/* NULL: not opened */
+	FILE *orig;		/* to copy into fp (standard input, a pipe), or NULL */
+	long long start;	/* where its partials begin in fp */
+};
+
+/* A partial: where it is, what its header says, how far it is read. */
+struct stats_merge_src {
+	const char *file;
+	int fd;
+	long long at;			/* the offset of the line after the header */
+	unsigned long line;		/* the header's */
+	unsigned long long lines, groups, events;
+	int have_latest;
+	time_t latest;
+	struct input_reader rd;
+	unsigned long lineno;		/* of the line last read */
+	unsigned long long left;	/* lines after it in the partial */
+	unsigned long long groups_left, rcpts_left;
+	struct flatjson fj;		/* the line last read */
+	int bad;			/* reported: the rest is skipped */
+	struct util_buf prev_key;	/* the group before (its key), for the order */
+	int have_prev_key, prev_key_null;
+	struct util_buf prev_rcpt;	/* the last recipient of the line before */
+	int have_prev_rcpt;
+	/* The recipients line: its two arrays, each in byte order, merged. */
+	const char *plain, *thr;
+	long long nplain, nthr;		/* left (nthr: rcpt, reason, time triples) */
+	const char *head;		/* the next recipient (NULL: none yet in the line) */
+	const char *reason;		/* its throttle reason (reason_table's), or NULL */
+	time_t t;			/* and time */
+};
+
+void
+stats_merge_open(struct stats_merge *m, struct stats_set *s, int argc, char **argv)
+{
+	static char *dash[] = { "-" };
+
+	memset(m, 0, sizeof *m);
+	m->set = s;
+	m->status = BK_OK;
+	if (argc == 0) {
+		argc = 1;
+		argv = dash;
+	}
+	m->in = util_xcalloc((size_t)argc, sizeof *m->in);
+	m->nin = (size_t)argc;
+	for (int i = 0; i < argc; i++) {
+		struct stats_merge_input *in = &m->in[i];
+		struct stat st;
+
+		in->name = input_display_name(argv[i]);
+		if ((in->fp = input_open(argv[i])) == NULL) {
+			m->status = BK_ERR;
+			continue;
+		}
+		if (fstat(fileno(in->fp), &st) == 0 && S_ISREG(st.st_mode)) {
+			/* Standard input redirected from a file: from where it is. */
+			off_t at = lseek(fileno(in->fp), 0, SEEK_CUR);
+
+			in->start = at > 0 ? (long long)at : 0;
+			continue;
+		}
+		/* Read many times at different places: copied first. */
+		in->orig = in->fp;
+		if ((in->fp = tmpfile()) == NULL) {
+			util_warn("%s: a temporary copy", in->name);
+			if (in->orig != stdin)
+				fclose(in->orig);
+			in->orig = NULL;
+			m->status = BK_ERR;
+		}
+	}
+}
+
+void
+stats_merge_free(struct stats_merge *m)
+{
+	for (size_t i = 0; i < m->nsrc; i++) {
+		struct stats_merge_src *s = &m->src[i];
+
+		input_reader_free(&s->rd);
+		flatjson_free(&s->fj);
+		util_buf_free(&s->prev_key);
+		util_buf_free(&s->prev_rcpt);
+	}
+	free(m->src);
+	for (size_t i = 0; i < m->nin; i++) {
+		if (m->in[i].orig && m->in[i].orig != stdin)
+			fclose(m->in[i].orig);
+		if (m->in[i].fp && m->in[i].fp != stdin)
+			fclose(m->in[i].fp);
+	}
+	free(m->in);
+	free(m->scope.segment);
+	util_buf_free(&m->counts);
+	util_buf_free(&m->cur);
+	memset(m, 0, sizeof *m);
+}
+
+/* Copies in->orig into the temporary file: 0, or -1 (reported). */
 static int
-header(struct stats_merge *m, const json_t *o, char *why, size_t whylen)
+copy_input(struct stats_merge_input *in)
+{
+	char b[65536];
+	size_t n;
+
+	while ((n = fread(b, 1, sizeof b, in->orig)) > 0)
+		if (fwrite(b, 1, n, in->fp) != n)
+			break;
+	if (ferror(in->orig)) {
+		util_warn("%s: read error", in->name);
+		return -1;
+	}
+	if (ferror(in->fp) || fflush(in->fp) != 0) {
+		util_warn("%s: its temporary copy", in->name);
+		return -1;
+	}
+	return 0;
+}
+
+/* A partial's header read into h and sc (sc.segment allocated); 0, or -1
+ * with why. */
+static int
+header(const json_t *o, struct stats_merge_src *h, struct stats_scope *sc, char *why,
+    size_t whylen)
 {
 	static const char *const bys[] = { "domain", "rhost", "status", "reason", "day",
 		"rcpt", NULL };
-	struct stats_scope sc = {0};
-	const json_t *seg = json_object_get(o, "segment");
+	const json_t *seg = json_object_get(o, "segment"), *ver = json_object_get(o, "version");
 	const char *by = jsonl_get_str(o, "by");
-	unsigned long long events, groups;
-	int have_latest;
-	time_t latest = 0;
 	size_t i;
 
+	memset(sc, 0, sizeof *sc);
 	if (!json_is_string(json_object_get(o, "partial")) ||
 	    strcmp(jsonl_get_str(o, "partial"), STATS_PARTIAL_NAME) != 0) {
-		snprintf(why, whylen, "not a partial of " STATS_PARTIAL_NAME);
+		snprintf(why, whylen, "not a partial of " STATS_PARTIAL_NAME " (--partial): no "
+		    "header line");
 		return -1;
 	}
-	if (!json_is_integer(json_object_get(o, "version")) ||
-	    json_integer_value(json_object_get(o, "version")) != STATS_PARTIAL_VERSION) {
-		snprintf(why, whylen, "a partial of another version (this one reads %d)",
+	if (!json_is_integer(ver) || json_integer_value(ver) != STATS_PARTIAL_VERSION) {
+		snprintf(why, whylen, "a partial of version %lld: this bounce-stats reads "
+		    "version %d (write the partial again with it)",
+		    json_is_integer(ver) ? (long long)json_integer_value(ver) : 0LL,
 		    STATS_PARTIAL_VERSION);
 		return -1;
 	}
 	for (i = 0; by && bys[i] && strcmp(by, bys[i]) != 0; i++)
 		;
-	if (by == NULL || bys[i] == NULL || get_count(o, "events", &events) ||
-	    get_count(o, "groups", &groups) ||
-	    get_time(o, "since", &sc.have_since, &sc.since) ||
-	    get_time(o, "until", &sc.have_until, &sc.until) ||
-	    get_time(o, "now", &sc.have_now, &sc.now) ||
-	    get_time(o, "latest", &have_latest, &latest) ||
+	if (by == NULL || bys[i] == NULL || get_count(o, "events", &h->events) ||
+	    get_count(o, "groups", &h->groups) || get_count(o, "lines", &h->lines) ||
+	    get_time(o, "since", &sc->have_since, &sc->since) ||
+	    get_time(o, "until", &sc->have_until, &sc->until) ||
+	    get_time(o, "now", &sc->have_now, &sc->now) ||
+	    get_time(o, "latest", &h->have_latest, &h->latest) ||
 	    !(json_is_null(seg) || json_is_array(seg))) {
-		snprintf(why, whylen, "a partial header without by, events, groups or times");
+		snprintf(why, whylen, "a partial header without by, events, groups, lines or "
+		    "times");
 		return -1;
 	}
-	sc.by = bys[i];
+	sc->by = bys[i];
 	if (json_is_array(seg)) {
-		sc.segment = util_xcalloc(json_array_size(seg) + 1, sizeof *sc.segment);
+		sc->segment = util_xcalloc(json_array_size(seg) + 1, sizeof *sc->segment);
 		for (i = 0; i < json_array_size(seg); i++) {
-			const json_t *s = json_array_get(seg, i);
-			const struct reason_desc *d = json_is_string(s) ?
-			    reason_describe(json_string_value(s)) : NULL;
+			const json_t *r = json_array_get(seg, i);
+			const struct reason_desc *d = json_is_string(r) ?
+			    reason_describe(json_string_value(r)) : NULL;
 
 			if (d == NULL) {
-				free(sc.segment);
+				free(sc->segment);
+				sc->segment = NULL;
 				snprintf(why, whylen, "a partial header with an unknown reason");
 				return -1;
 			}
-			sc.segment[i] = d->name;
+			sc->segment[i] = d->name;
 		}
 	}
-	if (m->have_scope) {
-		const struct stats_scope *w = &m->scope;
-
-		if (strcmp(w->by, sc.by) != 0 || !same_segment(w->segment, sc.segment) ||
-		    w->have_since != sc.have_since || (sc.have_since && w->since != sc.since) ||
-		    w->have_until != sc.have_until || (sc.have_until && w->until != sc.until) ||
-		    w->have_now != sc.have_now || (sc.have_now && w->now != sc.now)) {
-			free(sc.segment);
-			snprintf(why, whylen, "a partial of other options (--by, --segment, "
-			    "--since, --until or --now) than the first");
-			return -1;
-		}
-		free(sc.segment);
-	} else {
-		m->scope = sc;
-		m->have_scope = 1;
-	}
-	m->set->events += events;
-	if (have_latest && (!m->set->any_time || latest > m->set->max_time))
-		m->set->max_time = latest;
-	m->set->any_time |= have_latest;
-	m->groups_left = groups;
-	m->rcpts_left = 0;
-	m->cur = NULL;
 	return 0;
 }
 
-/* The counts of one group line added to its group, as if its events had
+/* The scope of a partial, the first one's or the same: 0, or -1 with why
+ * (sc's segment is taken or freed). */
+static int
+scope_take(struct stats_merge *m, struct stats_scope *sc, char *why, size_t whylen)
+{
+	const struct stats_scope *w = &m->scope;
+
+	if (!m->have_scope) {
+		m->scope = *sc;
+		m->have_scope = 1;
+		return 0;
+	}
+	if (strcmp(w->by, sc->by) != 0 || !same_segment(w->segment, sc->segment) ||
+	    w->have_since != sc->have_since || (sc->have_since && w->since != sc->since) ||
+	    w->have_until != sc->have_until || (sc->have_until && w->until != sc->until) ||
+	    w->have_now != sc->have_now || (sc->have_now && w->now != sc->now)) {
+		free(sc->segment);
+		snprintf(why, whylen, "a partial of other options (--by, --segment, --since, "
+		    "--until or --now) than the first");
+		return -1;
+	}
+	free(sc->segment);
+	return 0;
+}
+
+static void
+strip_eol(char *line, size_t *len)
+{
+	if (*len > 0 && line[*len - 1] == '\n')
+		line[--*len] = '\0';
+	if (*len > 0 && line[*len - 1] == '\r')
+		line[--*len] = '\0';
+}
+
+/* The partials of an input, found by their headers' line counts without
+ * reading their groups; the good ones' totals counted. */
+static void
+scan_input(struct stats_merge *m, struct stats_merge_input *in, size_t *cap)
+{
+	struct input_reader rd;
+	char *line, why[200];
+	size_t len;
+	unsigned long lineno = 0;
+	long long off = in->start;
+	int fd = fileno(in->fp);
+
+	input_reader_init_at(&rd, fd, in->start, 0);
+	while (input_next_line(&rd, &line, &len)) {
+		struct stats_merge_src h;
+		struct stats_scope sc;
+		unsigned long hline = ++lineno;
+		unsigned long long k;
+		json_t *o;
+		int rc;
+
+		off += (long long)len;
+		strip_eol(line, &len);
+		memset(&h, 0, sizeof h);
+		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+			util_locwarn(in->name, hline, "%s; the rest of this file is skipped", why);
+			m->status = BK_ERR;
+			break;
+		}
+		rc = header(o, &h, &sc, why, sizeof why);
+		json_decref(o);
+		if (rc != 0) {
+			util_locwarn(in->name, hline, "%s; the rest of this file is skipped", why);
+			m->status = BK_ERR;
+			break;
+		}
+		h.at = off;
+		for (k = 0; k < h.lines && input_next_line(&rd, &line, &len); k++) {
+			off += (long long)len;
+			lineno++;
+		}
+		if (k < h.lines) {
+			free(sc.segment);
+			util_locwarn(in->name, hline, "partial cut short: %llu of its %llu lines "
+			    "missing; not merged", h.lines - k, h.lines);
+			m->status = BK_ERR;
+			break;
+		}
+		if (scope_take(m, &sc, why, sizeof why) != 0) {
+			util_locwarn(in->name, hline, "%s; not merged", why);
+			m->status = BK_ERR;
+			continue;
+		}
+		m->set->events += h.events;
+		if (h.have_latest && (!m->set->any_time || h.latest > m->set->max_time))
+			m->set->max_time = h.latest;
+		m->set->any_time |= h.have_latest;
+		if (m->nsrc == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			m->src = util_xreallocarray(m->src, *cap, sizeof *m->src);
+		}
+		h.file = in->name;
+		h.fd = fd;
+		h.line = hline;
+		m->src[m->nsrc++] = h;
+	}
+	if (rd.error) {
+		errno = rd.error;
+		util_warn("%s: read error", in->name);
+		m->status = BK_ERR;
+	}
+	input_reader_free(&rd);
+}
+
+int
+stats_merge_headers(struct stats_merge *m)
+{
+	size_t cap = 0;
+
+	for (size_t i = 0; i < m->nin; i++) {
+		struct stats_merge_input *in = &m->in[i];
+
+		if (in->fp == NULL)
+			continue;
+		if (in->orig && copy_input(in) != 0) {
+			m->status = BK_ERR;
+			continue;
+		}
+		scan_input(m, in, &cap);
+	}
+	if (!m->have_scope) {
+		util_warnx("no partial to merge");
+		m->status = BK_ERR;
+	}
+	return m->status;
+}
+
+/* Merging */
+
+/* Reports what is wrong at s's line; the rest of s is skipped. */
+static void
+src_bad(struct stats_merge *m, struct stats_merge_src *s, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	util_locwarn(s->file, s->lineno ? s->lineno : s->line, "%s; the rest of this partial "
+	    "is skipped", why);
+	s->bad = 1;
+	m->status = BK_ERR;
+}
+
+/* s's next line parsed into s->fj: 1, 0 if it has no more, -1 (reported). */
+static int
+src_line(struct stats_merge *m, struct stats_merge_src *s)
+{
+	char *line, why[200];
+	size_t len;
+	json_t *o;
+
+	if (s->left == 0)
+		return 0;
+	if (!input_next_line(&s->rd, &line, &len)) {
+		if (s->rd.error)
+			errno = s->rd.error;
+		src_bad(m, s, s->rd.error ? "read error: %s" : "partial cut short (since it "
+		    "was first read)", s->rd.error ? strerror(errno) : "");
+		return -1;
+	}
+	s->left--;
+	s->lineno++;
+	strip_eol(line, &len);
+	if (flatjson_parse(&s->fj, line, len) != 0) {
+		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
+			src_bad(m, s, "%s", why);
+			return -1;
+		}
+		flatjson_from_json(&s->fj, o);
+		json_decref(o);
+	}
+	return 1;
+}
+
+/* s's next group line, checked for its place: 1, 0 at the end, -1 (reported). */
+static int
+src_group_line(struct stats_merge *m, struct stats_merge_src *s)
+{
+	const struct flatjson *fj = &s->fj;
+	const char *key;
+	int rc;
+
+	if (s->groups_left == 0) {
+		if (s->left > 0) {
+			s->lineno++;
+			src_bad(m, s, "more lines than the partial's groups have");
+			return -1;
+		}
+		return 0;
+	}
+	if ((rc = src_line(m, s)) <= 0) {
+		if (rc == 0)
+			src_bad(m, s, "partial cut short: %llu groups missing", s->groups_left);
+		return -1;
+	}
+	if (fj->v[K_PARTIAL].type != FLATJSON_ABSENT || fj->v[K_RCPTS].type != FLATJSON_ABSENT) {
+		src_bad(m, s, "more recipients than the partial's group says");
+		return -1;
+	}
+	if (!(fj->v[K_KEY].type == FLATJSON_NULL || fj->v[K_KEY].type == FLATJSON_STR)) {
+		src_bad(m, s, "a partial's group without its counts or times");
+		return -1;
+	}
+	key = flatjson_str(fj, K_KEY);
+	/* Strictly in key order (null first): what the merge relies on. */
+	if (s->have_prev_key && (s->prev_key_null ? key == NULL :
+	    key == NULL || strcmp(s->prev_key.p, key) >= 0)) {
+		src_bad(m, s, "a partial's groups out of order");
+		return -1;
+	}
+	return 1;
+}
+
+/* The counts of s's group line added to g (its group), as if its events had
  * been read after those counted so far. Everything is checked first: a bad
  * line changes nothing. */
 static int
-group(struct stats_merge *m, char *why, size_t whylen)
+group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
+    const size_t most[4])
 {
-	const struct flatjson *fj = m->fj;
+	const struct flatjson *fj = &s->fj;
 	unsigned long long events, deferrals, failures, deliveries, timed, rcpts;
 	int have_first, have_last, have_latest, by_rcpt = strcmp(m->scope.by, "rcpt") == 0;
 	time_t first = 0, last = 0, latest = 0;
+	const char *key = flatjson_str(fj, K_KEY);
 	const char *reason = flatjson_str(fj, K_LAST_REASON);
 	const char *status = flatjson_str(fj, K_LAST_STATUS);
-	const struct reason_desc *rd = reason ? reason_describe(reason) : NULL;
-	static const size_t count_keys[4] = { K_REASONS, K_STATUSES, K_DAYS, K_FULL_DAYS };
+	const struct reason_desc *rd = reason ? reason_of(reason, strlen(reason)) : NULL;
 	long ncounts[4];
 	struct stats_group *g;
 
-	if (m->groups_left == 0) {
-		snprintf(why, whylen, "more groups than the partial's header says");
-		return -1;
-	}
-	if (!(fj->v[K_KEY].type == FLATJSON_NULL || fj->v[K_KEY].type == FLATJSON_STR) ||
-	    fj_count(fj, K_EVENTS, &events) || fj_count(fj, K_DEFERRALS, &deferrals) ||
+	if (fj_count(fj, K_EVENTS, &events) || fj_count(fj, K_DEFERRALS, &deferrals) ||
 	    fj_count(fj, K_FAILURES, &failures) || fj_count(fj, K_DELIVERIES, &deliveries) ||
 	    fj_count(fj, K_TIMED, &timed) || fj_count(fj, K_RECIPIENTS, &rcpts) ||
 	    fj_time(fj, K_FIRST, &have_first, &first) || fj_time(fj, K_LAST, &have_last, &last) ||
 	    fj_time(fj, K_LATEST, &have_latest, &latest) || have_first != (timed > 0) ||
 	    have_last != (timed > 0) || (reason && rd == NULL) ||
 	    (status && strlen(status) >= STATUS_MAX)) {
-		snprintf(why, whylen, "a partial's group without its counts or times");
+		src_bad(m, s, "a partial's group without its counts or times");
 		return -1;
 	}
 	util_buf_reset(&m->counts);
 	for (int i = 0; i < 4; i++)
 		if ((ncounts[i] = counts_parse(fj, count_keys[i], i < 2 ? i : 2, &m->counts)) < 0) {
-			snprintf(why, whylen, "a partial's group with bad reasons, statuses or "
-			    "days");
+			src_bad(m, s, "a partial's group with bad reasons, statuses or days");
 			return -1;
 		}
-	g = stats_group_of(m->set, flatjson_str(fj, K_KEY));
+	g = *gp ? *gp : (*gp = stats_group_of(m->set, key));
 	{
 		const struct count_item *c = (const struct count_item *)(void *)m->counts.p;
 		struct hmap *maps[4] = { NULL, &g->statuses, &g->days, &g->full_days };
 
-		for (int i = 0; i < 4; c += ncounts[i], i++)
+		for (int i = 0; i < 4; c += ncounts[i], i++) {
+			/* As many as the most of one partial at once: the union
+			 * is seldom larger (the table grows itself if it is). */
+			if (maps[i] && most[i] > maps[i]->count)
+				hmap_reserve(maps[i], most[i]);
 			counts_add(g, c, ncounts[i], i < 2 ? i : 2, maps[i]);
+		}
 	}
 	if (by_rcpt && rd && (g->last_reason == NULL || (timed > 0 && latest >= g->latest))) {
 		if (timed > 0)
@@ -382,160 +775,302 @@ group(struct stats_merge *m, char *why, size_t whylen)
 	g->failures += failures;
 	g->deliveries += deliveries;
 	g->timed += timed;
-	m->groups_left--;
-	m->rcpts_left = rcpts;
-	m->cur = g;
-	/* At most as many more: one table instead of each size on the way
-	 * (within bounds: the count is the partial's word, not yet its lines),
-	 * grown by half at least, as the table grows itself: partial after
-	 * partial adding a little made it copy its entries each time. */
-	{
-		size_t want = g->rcpts.count + (rcpts < 65536 ? rcpts : 65536);
-
-		if (want > g->rcpts.cap)
-			hmap_reserve(&g->rcpts, want > g->rcpts.cap + g->rcpts.cap / 2 ? want :
-			    g->rcpts.cap + g->rcpts.cap / 2);
-	}
+	s->groups_left--;
+	s->rcpts_left = rcpts;
+	s->nplain = s->nthr = 0;
+	s->head = NULL;
+	s->have_prev_rcpt = 0;
+	util_buf_reset(&s->prev_key);
+	if (key)
+		util_buf_add(&s->prev_key, key, strlen(key) + 1);
+	s->have_prev_key = 1;
+	s->prev_key_null = key == NULL;
 	return 0;
 }
 
-/* A throttled recipient of a partial, read. */
-struct throttled {
-	const char *rcpt;
-	const struct reason_desc *reason;
-	time_t t;
+/* s's next recipient of its group into s->head (with its throttle reason
+ * and time): the smaller of the next of its line's two arrays, the next line
+ * read when both are done. 1, 0 at the end of the group's, -1 (reported). */
+static int
+rcpt_next(struct stats_merge *m, struct stats_merge_src *s)
+{
+	const struct flatjson *fj = &s->fj;
+
+	for (;;) {
+		if (s->nplain > 0 || s->nthr > 0) {
+			const char *prev = s->head;
+
+			if (s->nthr == 0 || (s->nplain > 0 && strcmp(s->plain, s->thr) < 0)) {
+				s->head = s->plain;
+				s->reason = NULL;
+				s->plain += strlen(s->plain) + 1;
+				s->nplain--;
+			} else {
+				const char *r = s->thr + strlen(s->thr) + 1, *t = r + strlen(r) + 1;
+				const struct reason_desc *d = reason_of(r, strlen(r));
+
+				s->head = s->thr;
+				if (d == NULL || parse_time(t, &s->t) != 0) {
+					src_bad(m, s, "a partial's throttled recipient without its "
+					    "reason and time");
+					return -1;
+				}
+				s->reason = d->name;
+				s->thr = t + strlen(t) + 1;
+				s->nthr--;
+			}
+			/* Strictly in byte order: what the merge relies on. */
+			if (prev ? strcmp(prev, s->head) >= 0 :
+			    s->have_prev_rcpt && strcmp(s->prev_rcpt.p, s->head) >= 0) {
+				src_bad(m, s, "a partial's recipients out of order");
+				return -1;
+			}
+			return 1;
+		}
+		if (s->rcpts_left == 0)
+			return 0;
+		if (s->head) {
+			/* The line is read over: its last recipient kept. */
+			util_buf_reset(&s->prev_rcpt);
+			util_buf_add(&s->prev_rcpt, s->head, strlen(s->head) + 1);
+			s->have_prev_rcpt = 1;
+			s->head = NULL;
+		}
+		{
+			int rc = src_line(m, s);
+			long long np, nt;
+
+			if (rc == 0)
+				src_bad(m, s, "partial cut short: %llu recipients missing",
+				    s->rcpts_left);
+			if (rc <= 0)
+				return -1;
+			if (fj->v[K_RCPTS].type == FLATJSON_ABSENT) {
+				src_bad(m, s, "%llu recipients of the group before missing",
+				    s->rcpts_left);
+				return -1;
+			}
+			np = fj->v[K_RCPTS].num;
+			nt = fj->v[K_THROTTLED].num;
+			if (fj->v[K_RCPTS].type != FLATJSON_STRS ||
+			    fj->v[K_THROTTLED].type != FLATJSON_STRS || nt % 3 != 0) {
+				src_bad(m, s, "a partial's recipients not as arrays of strings");
+				return -1;
+			}
+			if ((unsigned long long)(np + nt / 3) > s->rcpts_left) {
+				src_bad(m, s, "more recipients than the partial's group says");
+				return -1;
+			}
+			s->rcpts_left -= (unsigned long long)(np + nt / 3);
+			s->nplain = np;
+			s->nthr = nt / 3;
+			s->plain = np > 0 ? flatjson_strs(fj, K_RCPTS, 0) : NULL;
+			s->thr = nt > 0 ? flatjson_strs(fj, K_THROTTLED, 0) : NULL;
+		}
+	}
+}
+
+/* A binary heap of partials by their next group; ties to the partial given
+ * first (they are in one array: pointer order). */
+struct heap {
+	struct stats_merge_src **v;
+	size_t n;
 };
 
-/* A line of recipients of the current group. */
+/* The order of the next groups of a and b: null first, then by key. */
 static int
-recipients(struct stats_merge *m, char *why, size_t whylen)
+key_cmp(const struct stats_merge_src *a, const struct stats_merge_src *b)
 {
-	const struct flatjson *fj = m->fj;
-	long long nplain = fj->v[K_RCPTS].num, nthr = fj->v[K_THROTTLED].num;
-	const char *s = NULL;
-	struct throttled th = { NULL, NULL, 0 };
+	const char *x = flatjson_str(&a->fj, K_KEY), *y = flatjson_str(&b->fj, K_KEY);
 
-	if (fj->v[K_RCPTS].type != FLATJSON_STRS || fj->v[K_THROTTLED].type != FLATJSON_STRS ||
-	    nthr % 3 != 0) {
-		snprintf(why, whylen, "a partial's recipients not as arrays of strings");
-		return -1;
+	return x == NULL || y == NULL ? (y == NULL) - (x == NULL) : strcmp(x, y);
+}
+
+static int
+heap_less(const struct stats_merge_src *a, const struct stats_merge_src *b)
+{
+	int c = key_cmp(a, b);
+
+	return c != 0 ? c < 0 : a < b;
+}
+
+static void
+heap_push(struct heap *h, struct stats_merge_src *s)
+{
+	size_t i = h->n++;
+
+	while (i > 0 && heap_less(s, h->v[(i - 1) / 2])) {
+		h->v[i] = h->v[(i - 1) / 2];
+		i = (i - 1) / 2;
 	}
-	if (m->cur == NULL || (unsigned long long)(nplain + nthr / 3) > m->rcpts_left) {
-		snprintf(why, whylen, "more recipients than the partial's group says");
-		return -1;
+	h->v[i] = s;
+}
+
+static struct stats_merge_src *
+heap_pop(struct heap *h)
+{
+	struct stats_merge_src *top = h->v[0], *s = h->v[--h->n];
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && heap_less(h->v[c + 1], h->v[c]))
+			c++;
+		if (!heap_less(h->v[c], s))
+			break;
+		h->v[i] = h->v[c];
+		i = c;
 	}
-	/* The throttled recipients checked, their reasons and times kept. */
-	util_buf_reset(&m->counts);
-	for (long long i = 0; (s = strs_next(fj, K_THROTTLED, (size_t)i, s)) != NULL; i++) {
-		if (i % 3 == 0) {
-			th.rcpt = s;
-		} else if (i % 3 == 1) {
-			if ((th.reason = reason_describe(s)) == NULL)
-				break;
+	if (h->n > 0)
+		h->v[i] = s;
+	return top;
+}
+
+/* Which of the partials v[a] and v[b] (-1: none, its recipients all read)
+ * has the next recipient; ties to the partial given first. */
+static int
+rcpt_before(struct stats_merge_src *const *v, int a, int b)
+{
+	int c;
+
+	if (a < 0 || b < 0)
+		return b < 0 && a >= 0;
+	c = strcmp(v[a]->head, v[b]->head);
+	return c != 0 ? c < 0 : a < b;
+}
+
+/* The distinct recipient rcpt of g, its throttle event (reason NULL: none)
+ * the latest of the partials': kept, or counted. */
+static void
+rcpt_add(struct stats_group *g, const char *rcpt, size_t len, const char *reason, time_t t,
+    int keep, time_t now, long long window)
+{
+	if (keep) {
+		struct hmap_entry *he = hmap_put(&g->rcpts, rcpt, len, NULL);
+
+		he->val = (void *)(uintptr_t)reason;
+		he->num = reason ? (long long)t : 0;
+		return;
+	}
+	g->merged_rcpts++;
+	if (reason && t <= now && (long long)t > (long long)now - window) {
+		if (g->throttled == NULL)
+			g->throttled = util_xcalloc(stats_nreasons() + 1, sizeof *g->throttled);
+		g->throttled[stats_reason_index(reason)]++;
+	}
+}
+
+/* The recipients of group g in the partials of v[0..n) (in the order
+ * given), each distinct one once, through a tree of losers (tree: 3n ints):
+ * log2(n) comparisons a recipient. Its throttle event is the latest of the
+ * partials' (ties: the partial given last). */
+static void
+merge_rcpts(struct stats_merge *m, struct stats_merge_src **v, int n, struct stats_group *g,
+    int *tree, int keep, time_t now, long long window)
+{
+	int *win = tree + n, w;
+	struct util_buf *cur = &m->cur;
+	const char *reason = NULL;
+	time_t t = 0;
+	int have = 0;
+
+	/* Each match played once: win[i] its winner, tree[i] its loser; the
+	 * leaves (each partial's next recipient) are win[n..2n). */
+	for (int i = 0; i < n; i++)
+		win[n + i] = rcpt_next(m, v[i]) == 1 ? i : -1;
+	for (int i = n - 1; i >= 1; i--) {
+		int a = win[2 * i], b = win[2 * i + 1];
+
+		win[i] = rcpt_before(v, a, b) ? a : b;
+		tree[i] = win[i] == a ? b : a;
+	}
+	w = n > 1 ? win[1] : win[n];
+	while (w >= 0) {
+		struct stats_merge_src *s = v[w];
+		int x;
+
+		if (have && strcmp(s->head, cur->p) == 0) {
+			/* The same recipient in a later partial. */
+			if (s->reason && (reason == NULL || s->t >= t)) {
+				reason = s->reason;
+				t = s->t;
+			}
 		} else {
-			if (parse_time(s, &th.t) != 0)
-				break;
-			util_buf_add(&m->counts, &th, sizeof th);
+			if (have)
+				rcpt_add(g, cur->p, cur->len - 1, reason, t, keep, now, window);
+			util_buf_reset(cur);
+			util_buf_add(cur, s->head, strlen(s->head) + 1);
+			have = 1;
+			reason = s->reason;
+			t = s->t;
 		}
-	}
-	if (s != NULL) {
-		snprintf(why, whylen, "a partial's throttled recipient without its reason and "
-		    "time");
-		return -1;
-	}
-	for (long long i = 0; (s = strs_next(fj, K_RCPTS, (size_t)i, s)) != NULL; i++)
-		hmap_put(&m->cur->rcpts, s, strlen(s), NULL);
-	for (long long i = 0; i < nthr / 3; i++) {
-		const struct throttled *r = (const struct throttled *)(void *)m->counts.p + i;
-		struct hmap_entry *he = hmap_put(&m->cur->rcpts, r->rcpt, strlen(r->rcpt), NULL);
+		/* Its next recipient plays the matches on its way up again. */
+		x = rcpt_next(m, s) == 1 ? w : -1;
+		for (int node = (w + n) / 2; node > 0; node /= 2)
+			if (rcpt_before(v, tree[node], x)) {
+				int y = tree[node];
 
-		if (he->val == NULL || r->t >= he->num) {
-			he->val = (void *)(uintptr_t)r->reason->name;
-			he->num = r->t;
-		}
+				tree[node] = x;
+				x = y;
+			}
+		w = x;
 	}
-	m->rcpts_left -= (unsigned long long)(nplain + nthr / 3);
-	return 0;
-}
-
-/* The partial read so far is complete: 0, or -1 (reported) if not. */
-static int
-complete(struct stats_merge *m)
-{
-	if (m->state != M_GROUPS || (m->groups_left == 0 && m->rcpts_left == 0))
-		return 0;
-	util_locwarn(m->file, m->line, "partial cut short: %llu groups or %llu recipients "
-	    "missing", m->groups_left, m->rcpts_left);
-	return -1;
+	if (have)
+		rcpt_add(g, cur->p, cur->len - 1, reason, t, keep, now, window);
 }
 
 int
-stats_merge_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+stats_merge_run(struct stats_merge *m, int keep, time_t now, long long window)
 {
-	struct stats_merge *m = ctx;
-	struct flatjson *fj = m->fj;
-	json_t *o = NULL;
-	char why[200];
-	int rc = BK_OK;
+	struct stats_merge_src **v = util_xcalloc(m->nsrc + 1, sizeof *v);
+	int *tree = util_xcalloc(3 * m->nsrc + 1, sizeof *tree);
+	struct heap groups = { util_xcalloc(m->nsrc + 1, sizeof *groups.v), 0 };
 
-	/* A file begins with its own partial. */
-	if (loc->line == 1) {
-		rc = complete(m) == 0 ? BK_OK : BK_ERR;
-		m->state = M_HEADER;
-	}
-	if (flatjson_parse(fj, line, len) != 0) {
-		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-			util_locwarn(loc->file, loc->line, "%s", why);
-			return BK_ERR;
-		}
-		flatjson_from_json(fj, o);
-	}
-	if (fj->v[K_PARTIAL].type != FLATJSON_ABSENT) {
-		if (complete(m) != 0)
-			rc = BK_ERR;
-		m->file = loc->file;
-		m->line = loc->line;
-		if (o == NULL && (o = jsonl_parse_object(line, len, why, sizeof why)) == NULL)
-			goto bad;
-		if (header(m, o, why, sizeof why) != 0)
-			goto bad;
-		m->state = M_GROUPS;
-	} else if (m->state == M_SKIP) {
-		/* The rest of a bad partial. */
-	} else if (m->state == M_HEADER) {
-		snprintf(why, sizeof why, "not a partial of " STATS_PARTIAL_NAME " (--partial): no "
-		    "header line");
-		goto bad;
-	} else if (fj->v[K_RCPTS].type != FLATJSON_ABSENT) {
-		if (recipients(m, why, sizeof why) != 0)
-			goto bad;
-	} else {
-		if (m->rcpts_left > 0) {
-			snprintf(why, sizeof why, "%llu recipients of the group before missing",
-			    m->rcpts_left);
-			goto bad;
-		}
-		if (group(m, why, sizeof why) != 0)
-			goto bad;
-	}
-	json_decref(o);
-	return rc;
-bad:
-	/* What the partial holds beyond this line would count wrongly. */
-	util_locwarn(loc->file, loc->line, "%s; the rest of this partial is skipped", why);
-	m->state = M_SKIP;
-	json_decref(o);
-	return BK_ERR;
-}
+	for (size_t i = 0; i < m->nsrc; i++) {
+		struct stats_merge_src *s = &m->src[i];
 
-int
-stats_merge_end(struct stats_merge *m)
-{
-	int rc = complete(m) == 0 ? BK_OK : BK_ERR;
-
-	if (!m->have_scope) {
-		util_warnx("no partial to merge");
-		rc = BK_ERR;
+		/* A line of recipients is some 15 KB: blocks of 64 KB. */
+		input_reader_init_at(&s->rd, s->fd, s->at, 65536);
+		flatjson_init(&s->fj, keys, K_N);
+		s->lineno = s->line;
+		s->left = s->lines;
+		s->groups_left = s->groups;
+		if (src_group_line(m, s) == 1)
+			heap_push(&groups, s);
 	}
-	return rc;
+	while (groups.n > 0) {
+		size_t n = 0, k = 0;
+		struct stats_group *g = NULL;
+		unsigned long long want = 0;
+
+		v[n++] = heap_pop(&groups);
+		while (groups.n > 0 && key_cmp(groups.v[0], v[0]) == 0)
+			v[n++] = heap_pop(&groups);
+		size_t most[4] = { 0, 0, 0, 0 };
+
+		for (size_t i = 0; i < n; i++)
+			for (int j = 1; j < 4; j++) {
+				const struct flatjson_val *c = &v[i]->fj.v[count_keys[j]];
+
+				if (c->type == FLATJSON_STRS && (size_t)c->num > most[j])
+					most[j] = (size_t)c->num;
+			}
+		for (size_t i = 0; i < n; i++)
+			if (group(m, v[i], &g, most) == 0) {
+				v[k++] = v[i];
+				/* The partials' word, not yet their lines: bounded. */
+				want += v[i]->rcpts_left < 65536 ? v[i]->rcpts_left : 65536;
+			}
+		/* Kept: one table for at most as many, not each size on the way. */
+		if (keep && want > 0)
+			hmap_reserve(&g->rcpts, g->rcpts.count + (size_t)want);
+		if (k > 0)
+			merge_rcpts(m, v, (int)k, g, tree, keep, now, window);
+		for (size_t i = 0; i < k; i++)
+			if (!v[i]->bad && src_group_line(m, v[i]) == 1)
+				heap_push(&groups, v[i]);
+	}
+	free(v);
+	free(tree);
+	free(groups.v);
+	return m->status;
 }

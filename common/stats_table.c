@@ -160,7 +160,7 @@ stats_table_print(struct stats_group **v, size_t n, const struct stats_table_opt
 		} else {
 			char pct[16];
 
-			row_setf(r, c++, "%llu", g->rcpts.count);
+			row_setf(r, c++, "%llu", stats_recipients(g));
 			row_setf(r, c++, "%llu", g->deferrals);
 			row_setf(r, c++, "%llu", g->failures);
 			snprintf(pct, sizeof pct, "%.1f%%", stats_share(g, o->events) * 100.0);

@@ -156,3 +156,49 @@ same() {
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"write error"* ]]
 }
+
+@test "partial: recipients in byte order; partials from a pipe, a file of many and stdin at once" {
+	synthetic_events
+	n=@1795500000
+	bounce-stats -n $n -W 2d "$T/syn.jsonl" >"$T/one"
+	for f in "$T"/syn-part-??; do bounce-stats --partial -n $n "$f" >"$f.p"; done
+	# each line's recipients, plain and throttled, in byte order
+	[ "$(jq -s 'map(select(.rcpts) | (.rcpts == (.rcpts | sort)) and
+	    ([.throttled | _nwise(3) | .[0]] as $t | $t == ($t | sort))) | all' \
+	    "$T/syn-part-00.p")" = true ]
+	[ "$(jq -s 'map(select(.rcpts) | .throttled | length) | add' "$T/syn-part-00.p")" -gt 0 ]
+	# the header counts the lines after it
+	[ "$(head -n 1 "$T/syn-part-00.p" | jq .lines)" -eq $(($(wc -l <"$T/syn-part-00.p") - 1)) ]
+	# from standard input (a pipe), a file of many partials and a process
+	# substitution, in one merge: the same records
+	cat "$T"/syn-part-0?.p >"$T/first"
+	cat "$T"/syn-part-1[0-3].p | bounce-stats --merge -W 2d "$T/first" - \
+	    <(cat "$T"/syn-part-1[45].p) >"$T/merged"
+	cmp "$T/one" "$T/merged"
+	bounce-stats --merge -W 2d <"$T/first" >"$T/a"
+	bounce-stats --merge -W 2d "$T/first" >"$T/b"
+	cmp "$T/a" "$T/b"
+}
+
+@test "partial: an older version, recipients or groups out of order are reported" {
+	synthetic_events
+	bounce-stats --partial -n @1795500000 "$T/syn-part-00" >"$T/p"
+	sed '1s/"version":2/"version":1/' "$T/p" >"$T/v1"
+	run --separate-stderr bounce-stats --merge "$T/v1"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"v1:1: a partial of version 1: this bounce-stats reads version 2 (write the partial again with it)"* ]]
+	# two recipients swapped in the first line of recipients
+	{ sed -n 1,2p "$T/p"; sed -n 3p "$T/p" | jq -c '.rcpts |= ([.[1], .[0]] + .[2:])';
+	    sed -n '4,$p' "$T/p"; } >"$T/swapped"
+	! cmp -s "$T/p" "$T/swapped"
+	run --separate-stderr bounce-stats --merge "$T/swapped"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"swapped:3: a partial's recipients out of order; the rest of this partial is skipped"* ]]
+	# the lines of two groups swapped (a group and its recipients each)
+	[ "$(sed -n 2p "$T/p" | jq .recipients)" -le 512 ]
+	{ sed -n 1p "$T/p"; sed -n 4,5p "$T/p"; sed -n 2,3p "$T/p"; sed -n '6,$p' "$T/p"; } >"$T/groups"
+	[ "$(sed -n 2p "$T/groups" | jq -r .key)" \> "$(sed -n 4p "$T/groups" | jq -r .key)" ]
+	run --separate-stderr bounce-stats --merge "$T/groups"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"groups:4: a partial's groups out of order"* ]]
+}
