@@ -107,6 +107,7 @@ struct stats_merge {
 	size_t nsrc;
 	struct util_buf counts;		/* private: a group's counts, parsed */
 	struct util_buf cur;		/* private: the recipient being merged */
+	struct day_sum *sums;		/* private: a group's days, full days */
 };
 /* Opens the operands (none: stdin), before the sandbox: an input that is not
  * a regular file is copied into a temporary one, made now. */

@@ -151,47 +151,38 @@ struct count_item {
 	size_t len;
 	long long n;
 	size_t reason;		/* reasons: the index in reason_table */
-	char dk[STATS_DAY_KEY];	/* days: the key of the day (stats_day_key) */
-	size_t dklen;
+	int64_t day;		/* days: the day number */
 };
 
-/* The day keys of dates seen lately, by month and day: a merge reads the
- * same few dozen dates in every group of every partial. */
+/* The day numbers of dates seen lately, by month and day: a merge reads
+ * the same few dozen dates in every group of every partial. */
 static struct {
 	char date[10];
-	char dk[STATS_DAY_KEY];
-	size_t dklen;
+	int known;
 	int64_t day;
 } day_memo[512];
 
-/* The day key of the date s[0..n) into dk (its day number into *dayp, if
- * not NULL): its length, or 0 if it is not a date. */
-static size_t
-day_key_of(const char *s, size_t n, char dk[STATS_DAY_KEY], int64_t *dayp)
+/* The day number of the date s[0..n) ("2026-11-27") into *day: 0, or -1 if
+ * it is not a date. */
+static int
+date_day(const char *s, size_t n, int64_t *day)
 {
 	size_t i;
-	int64_t day;
 
-	if (n != 10 || s[5] < '0' || s[6] < '0' || s[8] < '0' || s[9] < '0') {
-		if (n != 10 || day_number(s, n, &day) != 0)
-			return 0;
-		if (dayp)
-			*dayp = day;
-		return stats_day_key(day, dk);
-	}
+	if (n != 10 || s[5] < '0' || s[6] < '0' || s[8] < '0' || s[9] < '0')
+		return day_number(s, n, day);
 	i = ((size_t)((s[5] - '0') * 10 + (s[6] - '0')) * 31 + (size_t)((s[8] - '0') * 10 +
 	    (s[9] - '0'))) % (sizeof day_memo / sizeof day_memo[0]);
-	if (day_memo[i].dklen == 0 || memcmp(day_memo[i].date, s, 10) != 0) {
-		if (day_number(s, n, &day) != 0)
-			return 0;
+	if (!day_memo[i].known || memcmp(day_memo[i].date, s, 10) != 0) {
+		if (day_number(s, n, &day_memo[i].day) != 0) {
+			day_memo[i].known = 0;
+			return -1;
+		}
 		memcpy(day_memo[i].date, s, 10);
-		day_memo[i].dklen = stats_day_key(day, day_memo[i].dk);
-		day_memo[i].day = day;
+		day_memo[i].known = 1;
 	}
-	memcpy(dk, day_memo[i].dk, STATS_DAY_KEY);
-	if (dayp)
-		*dayp = day_memo[i].day;
-	return day_memo[i].dklen;
+	*day = day_memo[i].day;
+	return 0;
 }
 
 /* The reason named s[0..n), or NULL: by a memo of the names seen lately
@@ -234,13 +225,12 @@ static int
 parse_time(const char *s, time_t *t)
 {
 	size_t n = strlen(s);
-	char dk[STATS_DAY_KEY];
 	int64_t day;
 	int h, mi, se;
 
 	if (n == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z' &&
 	    digits2(s + 11, &h) == 0 && digits2(s + 14, &mi) == 0 && digits2(s + 17, &se) == 0 &&
-	    h < 24 && mi < 60 && se < 60 && day_key_of(s, 10, dk, &day) > 0) {
+	    h < 24 && mi < 60 && se < 60 && date_day(s, 10, &day) == 0) {
 		*t = (time_t)(day * 86400 + h * 3600 + mi * 60 + se);
 		return 0;
 	}
@@ -259,7 +249,7 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 	if (fj->v[k].type != FLATJSON_STRS)
 		return -1;
 	for (size_t i = 0; (s = strs_next(fj, k, i, s)) != NULL; i++, count++) {
-		struct count_item c = { s, 0, 0, 0, "", 0 };
+		struct count_item c = { s, 0, 0, 0, 0 };
 
 		if (name_count(s, &c.len, &c.n) != 0)
 			return -1;
@@ -270,7 +260,7 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 				return -1;
 			c.reason = (size_t)(d - reason_table);
 		} else if ((what == 1 && c.len >= STATUS_MAX) ||
-		    (what == 2 && (c.dklen = day_key_of(s, c.len, c.dk, NULL)) == 0)) {
+		    (what == 2 && date_day(s, c.len, &c.day) != 0)) {
 			return -1;
 		}
 		util_buf_add(out, &c, sizeof c);
@@ -278,19 +268,73 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 	return count;
 }
 
-/* Adds n parsed counts to g (m: the map of statuses or days). */
+/* The day counts of the group being merged, summed over its partials
+ * before they go into its tables: a put a day, not a day of each partial
+ * (open addressing by day number, at most half full). */
+struct day_sum {
+	struct day_count {
+		int64_t day;
+		long long n;
+		int used;
+	} *v;
+	size_t cap, count;
+};
+
+static void
+day_sum_add(struct day_sum *ds, int64_t day, long long n)
+{
+	size_t i;
+
+	if (2 * (ds->count + 1) > ds->cap) {
+		struct day_sum b = { NULL, ds->cap ? 2 * ds->cap : 64, 0 };
+
+		b.v = util_xcalloc(b.cap, sizeof *b.v);
+		for (size_t j = 0; j < ds->cap; j++)
+			if (ds->v[j].used)
+				day_sum_add(&b, ds->v[j].day, ds->v[j].n);
+		free(ds->v);
+		*ds = b;
+	}
+	for (i = (size_t)(((uint64_t)day * 0x9E3779B97F4A7C15ULL) >> 32) & (ds->cap - 1);
+	    ds->v[i].used && ds->v[i].day != day; i = (i + 1) & (ds->cap - 1))
+		;
+	if (!ds->v[i].used) {
+		ds->v[i] = (struct day_count){ day, 0, 1 };
+		ds->count++;
+	}
+	ds->v[i].n += n;
+}
+
+/* The sums into m (a day's key: stats_day_key), and emptied. */
+static void
+day_sum_flush(struct day_sum *ds, struct hmap *m)
+{
+	char dk[STATS_DAY_KEY];
+
+	if (ds->count == 0)
+		return;
+	hmap_reserve(m, m->count + ds->count);
+	for (size_t i = 0; i < ds->cap; i++)
+		if (ds->v[i].used) {
+			hmap_put(m, dk, stats_day_key(ds->v[i].day, dk), NULL)->num += ds->v[i].n;
+			ds->v[i].used = 0;
+		}
+	ds->count = 0;
+}
+
+/* Adds n parsed counts to g: what 0 reasons, 1 statuses (into g's map), 2
+ * days (into ds, for day_sum_flush). */
 static void
 counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
-    struct hmap *m)
+    struct day_sum *ds)
 {
 	for (long i = 0; i < n; i++) {
-		if (what == 0) {
+		if (what == 0)
 			g->reasons[c[i].reason] += (unsigned long long)c[i].n;
-		} else if (what == 1) {
-			hmap_put(m, c[i].name, c[i].len, NULL)->num += c[i].n;
-		} else {
-			hmap_put(m, c[i].dk, c[i].dklen, NULL)->num += c[i].n;
-		}
+		else if (what == 1)
+			hmap_put(&g->statuses, c[i].name, c[i].len, NULL)->num += c[i].n;
+		else
+			day_sum_add(ds, c[i].day, c[i].n);
 	}
 }
 
@@ -351,6 +395,7 @@ stats_merge_open(struct stats_merge *m, struct stats_set *s, int argc, char **ar
 	memset(m, 0, sizeof *m);
 	m->set = s;
 	m->status = BK_OK;
+	m->sums = util_xcalloc(2, sizeof *m->sums);
 	if (argc == 0) {
 		argc = 1;
 		argv = dash;
@@ -407,6 +452,11 @@ stats_merge_free(struct stats_merge *m)
 	free(m->scope.segment);
 	util_buf_free(&m->counts);
 	util_buf_free(&m->cur);
+	if (m->sums) {
+		free(m->sums[0].v);
+		free(m->sums[1].v);
+		free(m->sums);
+	}
 	memset(m, 0, sizeof *m);
 }
 
@@ -714,7 +764,7 @@ src_group_line(struct stats_merge *m, struct stats_merge_src *s)
  * line changes nothing. */
 static int
 group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
-    const size_t most[4])
+    size_t most)
 {
 	const struct flatjson *fj = &s->fj;
 	unsigned long long events, deferrals, failures, deliveries, timed, rcpts;
@@ -746,15 +796,14 @@ group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
 	g = *gp ? *gp : (*gp = stats_group_of(m->set, key));
 	{
 		const struct count_item *c = (const struct count_item *)(void *)m->counts.p;
-		struct hmap *maps[4] = { NULL, &g->statuses, &g->days, &g->full_days };
 
-		for (int i = 0; i < 4; c += ncounts[i], i++) {
-			/* As many as the most of one partial at once: the union
-			 * is seldom larger (the table grows itself if it is). */
-			if (maps[i] && most[i] > maps[i]->count)
-				hmap_reserve(maps[i], most[i]);
-			counts_add(g, c, ncounts[i], i < 2 ? i : 2, maps[i]);
-		}
+		/* As many statuses as the most of one partial at once: the
+		 * union is seldom larger (the table grows itself if it is). */
+		if (most > g->statuses.count)
+			hmap_reserve(&g->statuses, most);
+		for (int i = 0; i < 4; c += ncounts[i], i++)
+			counts_add(g, c, ncounts[i], i < 2 ? i : 2, i == 3 ? &m->sums[1] :
+			    &m->sums[0]);
 	}
 	if (by_rcpt && rd && (g->last_reason == NULL || (timed > 0 && latest >= g->latest))) {
 		if (timed > 0)
@@ -1045,21 +1094,24 @@ stats_merge_run(struct stats_merge *m, int keep, time_t now, long long window)
 		v[n++] = heap_pop(&groups);
 		while (groups.n > 0 && key_cmp(groups.v[0], v[0]) == 0)
 			v[n++] = heap_pop(&groups);
-		size_t most[4] = { 0, 0, 0, 0 };
+		size_t most = 0;
 
-		for (size_t i = 0; i < n; i++)
-			for (int j = 1; j < 4; j++) {
-				const struct flatjson_val *c = &v[i]->fj.v[count_keys[j]];
+		for (size_t i = 0; i < n; i++) {
+			const struct flatjson_val *c = &v[i]->fj.v[K_STATUSES];
 
-				if (c->type == FLATJSON_STRS && (size_t)c->num > most[j])
-					most[j] = (size_t)c->num;
-			}
+			if (c->type == FLATJSON_STRS && (size_t)c->num > most)
+				most = (size_t)c->num;
+		}
 		for (size_t i = 0; i < n; i++)
 			if (group(m, v[i], &g, most) == 0) {
 				v[k++] = v[i];
 				/* The partials' word, not yet their lines: bounded. */
 				want += v[i]->rcpts_left < 65536 ? v[i]->rcpts_left : 65536;
 			}
+		if (g) {
+			day_sum_flush(&m->sums[0], &g->days);
+			day_sum_flush(&m->sums[1], &g->full_days);
+		}
 		/* Kept: one table for at most as many, not each size on the way. */
 		if (keep && want > 0)
 			hmap_reserve(&g->rcpts, g->rcpts.count + (size_t)want);
