@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int
@@ -16,6 +17,7 @@ recfile_read(const char *path, const struct rec_schema *sc,
 	struct rec_reader rd;
 	struct rec_val *v;
 	struct recfile_line l = { path, 0, NULL, 0, 0, NULL, NULL };
+	struct stat st;
 	char why[200];
 	int fd, status = BK_OK, rc;
 
@@ -23,6 +25,11 @@ recfile_read(const char *path, const struct rec_schema *sc,
 		if (errno == ENOENT)
 			return BK_OK;	/* the first run */
 		util_warn("%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		util_warnx("%s: is a directory", path);
+		close(fd);
 		return -1;
 	}
 	v = util_xcalloc(sc->nfields, sizeof *v);

@@ -20,7 +20,7 @@ struct recfile_line {
 /* Calls fn with each line of path that is not blank. fn returns BK_OK,
  * BK_ERR (the file is read on) or -1 (stop). A missing file is empty.
  * Returns BK_OK, BK_ERR when fn said so once, or -1 when the file could
- * not be opened or read (reported) or fn stopped. */
+ * not be opened or read, or is a directory (reported), or fn stopped. */
 int recfile_read(const char *path, const struct rec_schema *sc,
     int (*fn)(void *ctx, const struct recfile_line *l), void *ctx);
 

@@ -2,19 +2,15 @@
 #include "supplist.h"
 #include "hmap.h"
 #include "bktime.h"
-#include "input.h"
 #include "jsonl.h"
+#include "recfile.h"
 #include "schema.h"
 #include "util.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 
 /* ---- the index: key -> position ---------------------------------------- */
@@ -171,67 +167,39 @@ parse_vals(const struct rec_val *v, struct parsed *e, int fold_local, char *key,
 	return 1;
 }
 
-/* One line of the list: 1 an entry, 0 blank, -1 bad (why says). */
-static int
-parse_line(struct rec_reader *rd, const char *line, size_t len, struct parsed *e,
-    int fold_local, char *key, char *addr, char *why, size_t whylen)
-{
-	struct rec_val v[SU_NFIELDS];
-	int rc;
-
-	if ((rc = rec_read(rd, line, len, v, why, whylen)) <= 0)
-		return rc;
-	return parse_vals(v, e, fold_local, key, addr, why, whylen);
-}
-
 typedef int (*entry_fn)(void *ctx, const char *path, unsigned long lineno, const char *line,
     size_t len, const struct parsed *e, const char *key, const char *addr, const char *why);
 
-/* Feeds each line of the list file to fn: e NULL for a bad line. */
+struct list_reader {
+	int fold_local;
+	entry_fn fn;
+	void *ctx;
+};
+
+/* A line of the list file as an entry for fn: e NULL for a bad line. */
+static int
+list_line(void *ctx, const struct recfile_line *l)
+{
+	struct list_reader *r = ctx;
+	char key[ADDR_MAX], addr[ADDR_MAX], why[200];
+	const char *whynot = l->why;
+	struct parsed e;
+	int rc = l->rc;
+
+	if (rc > 0 && (rc = parse_vals(l->v, &e, r->fold_local, key, addr, why, sizeof why)) < 0)
+		whynot = why;
+	return r->fn(r->ctx, l->path, l->lineno, l->line, l->len, rc > 0 ? &e : NULL, key, addr,
+	    whynot) != 0 ? BK_ERR : BK_OK;
+}
+
+/* Feeds each line of the list file to fn. BK_OK, BK_ERR when fn found a bad
+ * line, or -1 when the file could not be read (reported). */
 static int
 read_list(const char *path, int fold_local, entry_fn fn, void *ctx)
 {
-	char key[ADDR_MAX], addr[ADDR_MAX], why[200], *line;
-	unsigned long lineno = 0;
-	struct input_reader in;
-	struct rec_reader rd;
-	struct stat st;
-	int fd, status = 0, rc;
-	size_t n;
+	struct list_reader r = { fold_local, fn, ctx };
 
-	if ((fd = open(path, O_RDONLY)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		util_warn("%s", path);
-		return -1;
-	}
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		util_warnx("%s: is a directory", path);
-		close(fd);
-		return -1;
-	}
-	input_reader_init(&in, fd);
-	rec_reader_init(&rd, &schema_supp);
-	while (input_next_line(&in, &line, &n)) {
-		struct parsed e;
-
-		lineno++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		rc = parse_line(&rd, line, n, &e, fold_local, key, addr, why, sizeof why);
-		if (rc != 0 &&
-		    fn(ctx, path, lineno, line, n, rc > 0 ? &e : NULL, key, addr, why) != 0)
-			status = 2;
-	}
-	rec_reader_free(&rd);
-	if (in.error) {
-		errno = in.error;
-		util_warn("%s: read error", path);
-		status = -1;
-	}
-	input_reader_free(&in);
-	close(fd);
-	return status;
+	return recfile_read(path, &schema_supp, list_line, &r);
 }
 
 /* ---- the full list ---------------------------------------------------- */
