@@ -6,9 +6,9 @@
 #include "webhook.h"
 #include "webhook_int.h"
 #include "csv.h"
+#include "jsonl.h"
 #include "util.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,55 +26,6 @@ struct webhook_csv {
 	struct util_buf json;
 	struct keys k;
 };
-
-/* Whether any of the 8 bytes of x is a control byte, '"' or '\\' (bytes
- * of 0x80 and up count too: a false alarm only makes the slow path run). */
-static int
-needs_escape8(uint64_t x)
-{
-	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
-
-	return (((x - ones * 0x20) | (q - ones) | (bs - ones) | x) & high) != 0;
-}
-
-/* s[0..n) as JSON string contents at w: quotes, backslashes and control
- * bytes escaped (at most 6 bytes each). Returns the end. Eight plain bytes
- * at a time. */
-static char *
-put_json_str(char *w, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *end = s + n;
-
-	while (s < end) {
-		unsigned char ch;
-		uint64_t x;
-
-		if (end - s >= 8) {
-			memcpy(&x, s, 8);
-			if (!needs_escape8(x)) {
-				memcpy(w, s, 8);
-				w += 8;
-				s += 8;
-				continue;
-			}
-		}
-		ch = (unsigned char)*s++;
-		if (ch >= 0x20 && ch != '"' && ch != '\\') {
-			*w++ = (char)ch;
-		} else if (ch == '"' || ch == '\\') {
-			*w++ = '\\';
-			*w++ = (char)ch;
-		} else {
-			memcpy(w, "\\u00", 4);
-			w[4] = hex[ch >> 4];
-			w[5] = hex[ch & 15];
-			w += 6;
-		}
-	}
-	return w;
-}
 
 /* A header name as a key: lower case, blanks as '_' ("Created At" ->
  * "created_at"), quoted with its ':'. NULL for an empty name. */
@@ -154,31 +105,22 @@ field_len(const struct csv *row, size_t i)
 }
 
 /* The row's object: {"key":"value",...}, an empty column as "". Runs for
- * every row: lengths from the field offsets, room taken once. */
+ * every row; the values are written as every JSON string of the toolkit is
+ * (jsonl.h: invalid UTF-8 replaced). */
 static void
 row_json(struct util_buf *b, const struct keys *k, const struct csv *row)
 {
-	size_t room = 2;
-	char *w, *start;
-
-	for (size_t i = 0; i < k->n; i++)
-		room += k->len[i] + 3 + 6 * field_len(row, i);
 	util_buf_reset(b);
-	start = w = util_buf_room(b, room);
-	*w++ = '{';
+	util_buf_addc(b, '{');
 	for (size_t i = 0; i < k->n; i++) {
 		if (k->name[i] == NULL)
 			continue;
-		if (w - start > 1)
-			*w++ = ',';
-		memcpy(w, k->name[i], k->len[i]);
-		w += k->len[i];
-		*w++ = '"';
-		w = put_json_str(w, csv_field(row, i), field_len(row, i));
-		*w++ = '"';
+		if (b->len > 1)
+			util_buf_addc(b, ',');
+		util_buf_add(b, k->name[i], k->len[i]);
+		jsonl_add_string(b, csv_field(row, i), field_len(row, i));
 	}
-	*w++ = '}';
-	b->len = (size_t)(w - b->p);
+	util_buf_addc(b, '}');
 }
 
 /* The provider whose list has records of the header's keys, or NULL. */

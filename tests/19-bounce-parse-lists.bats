@@ -115,6 +115,11 @@ L="$BATS_TEST_DIRNAME/fixtures/lists"
 	printf 'email,created,status,reason\nx@example.com,1795773600,5.1.1,"550 a ""quoted"" \\ word\001 and a longer tail"\n' |
 	    bounce-parse - >"$BATS_TEST_TMPDIR/out"
 	[ "$(jq -c .diag "$BATS_TEST_TMPDIR/out")" = '"550 a \"quoted\" \\ word\u0001 and a longer tail"' ]
+	# a field that is not UTF-8 (a Latin-1 export): the row is read, the bytes
+	# replaced as in every string written
+	printf 'email,created,status,reason\nl1@example.com,1795773600,5.1.1,"550 caf\351 \377"\n' |
+	    bounce-parse - >"$BATS_TEST_TMPDIR/out"
+	[ "$(jq -c -a '[.rcpt,.diag]' "$BATS_TEST_TMPDIR/out")" = '["l1@example.com","550 caf\ufffd \ufffd"]' ]
 	# a Mailgun row without code or text
 	run bounce-parse "$L/mailgun-bounces.csv"
 	[ "$(sed -n 2p <<<"$output" | jq -c '[.rcpt,.code,.reason,.class]')" = '["gone@example.org",null,"userunknown","hard"]' ]
