@@ -84,6 +84,21 @@ bktime_format(time_t t, char *buf)
 	return buf;
 }
 
+char *
+bktime_format_rfc2822(time_t t, char *buf)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+		"Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL)
+		return NULL;
+	snprintf(buf, BKTIME_BUFSZ, "%s, %02d %s %04d %02d:%02d:%02d UTC", wd[tm.tm_wday],
+	    tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return buf;
+}
+
 /* One writer of both forms: split into units (largest first) or in one. */
 static char *
 format_duration(long long secs, int split, char *buf, size_t size)
@@ -321,7 +336,27 @@ bktime_syslog_init(struct bktime_syslog *ctx, int forced_year, time_t reference)
 	memset(ctx, 0, sizeof *ctx);
 	ctx->forced_year = forced_year;
 	ctx->reference = reference;
-	ctx->c_year = -1;
+}
+
+time_t
+bktime_local(struct bktime_local *c, int year, int mon, int mday, int hour, int min, int sec)
+{
+	long long key = (((long long)year * 100 + mon) * 100 + mday) * 100 + hour;
+
+	if (key != c->hour) {
+		struct tm tm = { 0 };
+
+		tm.tm_year = year - 1900;
+		tm.tm_mon = mon - 1;
+		tm.tm_mday = mday;
+		tm.tm_hour = hour;
+		tm.tm_isdst = -1;
+		c->base = mktime(&tm);
+		c->hour = key;
+	}
+	if (c->base == (time_t)-1)
+		return (time_t)-1;
+	return c->base + min * 60 + (sec == 60 ? 59 : sec);
 }
 
 static int
@@ -376,20 +411,6 @@ bktime_parse_syslog(struct bktime_syslog *ctx, const char *s, size_t n, time_t *
 	ctx->last_mon = mon;
 	if (!valid_date(ctx->year, mon, mday, h, mi, sec))
 		return 0;
-	if (ctx->c_year != ctx->year || ctx->c_mon != mon || ctx->c_mday != mday || ctx->c_hour != h) {
-		struct tm tm = { 0 };
-
-		tm.tm_year = ctx->year - 1900;
-		tm.tm_mon = mon - 1;
-		tm.tm_mday = mday;
-		tm.tm_hour = h;
-		tm.tm_isdst = -1;
-		ctx->c_base = mktime(&tm);
-		ctx->c_year = ctx->year;
-		ctx->c_mon = mon;
-		ctx->c_mday = mday;
-		ctx->c_hour = h;
-	}
-	*out = ctx->c_base + mi * 60 + (sec == 60 ? 59 : sec);
+	*out = bktime_local(&ctx->local, ctx->year, mon, mday, h, mi, sec);
 	return i;
 }

@@ -10,6 +10,10 @@
 
 /* "2026-11-27T10:00:00Z" into buf (BKTIME_BUFSZ bytes); returns buf. */
 char *bktime_format(time_t t, char *buf);
+/* "Fri, 27 Nov 2026 10:00:00 UTC" (RFC 2822, as some providers' imports take
+ * it) into buf (BKTIME_BUFSZ bytes); returns buf, or NULL for a time out of
+ * range. */
+char *bktime_format_rfc2822(time_t t, char *buf);
 /* A duration in its largest unit that divides it: "1w", "2d", "36h", "90m",
  * "45s"; "0s" for none. */
 char *bktime_format_duration(long long secs, char *buf, size_t size);
@@ -29,14 +33,23 @@ int bktime_parse_duration(const char *s, long long *secs);
 /* timegm(3) without the extension: fields are UTC. */
 time_t bktime_timegm(int year, int mon, int mday, int hour, int min, int sec);
 
+/* Local time (TZ honoured) to seconds, as mktime(3), for stamps of logs: one
+ * mktime per hour of log, the rest added. Zeroed: nothing converted yet. */
+struct bktime_local {
+	long long hour;		/* the local hour last converted: YYYYMMDDHH */
+	time_t base;		/* its first second */
+};
+/* Fields in range (the caller checked them); sec 60 (a leap second) counts
+ * as 59. (time_t)-1 when the time cannot be represented. */
+time_t bktime_local(struct bktime_local *c, int year, int mon, int mday, int hour, int min,
+    int sec);
+
 /* RFC 3164 stamps ("Nov 27 10:00:00") have no year: the context infers it. */
 struct bktime_syslog {
 	int forced_year;	/* --year, or 0 to infer from reference */
 	time_t reference;	/* usually now */
 	int year, last_mon;	/* running state: rolls over at New Year */
-	/* cache of the local hour last converted */
-	int c_year, c_mon, c_mday, c_hour;
-	time_t c_base;
+	struct bktime_local local;
 };
 void bktime_syslog_init(struct bktime_syslog *ctx, int forced_year, time_t reference);
 /* Parses "Mmm dd HH:MM:SS" at s; returns bytes used or 0. */

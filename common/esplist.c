@@ -136,20 +136,14 @@ mailgun_code(const struct supplist_entry *e)
 	return "550";
 }
 
-/* "Fri, 27 Nov 2026 10:00:00 UTC" (RFC 2822, what Mailgun's import takes) */
+/* The time as Mailgun's import takes it (RFC 2822); nothing when unknown. */
 static void
 put_rfc2822(FILE *fp, int64_t t)
 {
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-		"Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
-	struct tm tm;
+	char buf[BKTIME_BUFSZ];
 
-	if (t == SUPPLIST_NOTIME || gmtime_r(&tt, &tm) == NULL)
-		return;
-	fprintf(fp, "\"%s, %02d %s %04d %02d:%02d:%02d UTC\"", wd[tm.tm_wday], tm.tm_mday,
-	    mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	if (t != SUPPLIST_NOTIME && bktime_format_rfc2822((time_t)t, buf) != NULL)
+		fprintf(fp, "\"%s\"", buf);
 }
 
 static void

@@ -29,7 +29,6 @@ logparse_init(struct logparse *lp, enum logparse_format format, int year, time_t
 	lp->state = util_xcalloc(1, sizeof *lp->state);
 	lp->state->mem = logparse_mem_new();
 	lp->state->latest = (time_t)-1;
-	lp->state->exim_clock.hour_key = -1;
 }
 
 void

@@ -87,12 +87,11 @@ num(const char *s, size_t k)
 
 /* Exim stamps are local time unless they carry a zone. */
 time_t
-logparse_exim_time(struct logparse_exim_clock *st, const char *s, size_t n)
+logparse_exim_time(struct bktime_local *clock, const char *s, size_t n)
 {
 	int y = num(s, 4), mo = num(s + 5, 2), d = num(s + 8, 2), h = num(s + 11, 2);
 	int mi = num(s + 14, 2), sec = num(s + 17, 2);
 	const char *zone;
-	long long key;
 
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
 		return (time_t)-1;
@@ -104,21 +103,7 @@ logparse_exim_time(struct logparse_exim_clock *st, const char *s, size_t n)
 
 		return bktime_timegm(y, mo, d, h, mi, sec) - (zone[0] == '-' ? -off : off);
 	}
-	key = ((long long)y * 100 + mo) * 10000 + d * 100 + h;
-	if (key != st->hour_key) {
-		struct tm tm = { 0 };
-
-		tm.tm_year = y - 1900;
-		tm.tm_mon = mo - 1;
-		tm.tm_mday = d;
-		tm.tm_hour = h;
-		tm.tm_isdst = -1;
-		st->hour_base = mktime(&tm);
-		st->hour_key = key;
-	}
-	if (st->hour_base == (time_t)-1)
-		return (time_t)-1;
-	return st->hour_base + mi * 60 + sec;
+	return bktime_local(clock, y, mo, d, h, mi, sec);
 }
 
 /* "[1234] " of Exim's log_selector +pid */

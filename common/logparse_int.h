@@ -177,17 +177,12 @@ int logparse_sendmail_notify(struct logparse_ctx *c, const char *qid, size_t qle
     const char *rest, size_t rn);
 
 /* Exim (logparse_exim.c). */
-/* The local hour last converted: Exim stamps without a zone are local time. */
-struct logparse_exim_clock {
-	long long hour_key;	/* -1: none yet */
-	time_t hour_base;
-};
 /* Length of an Exim message id at s ("1abcDE-000123-AB", "1abcDE-0000000Ab-0000"), 0 if none. */
 size_t logparse_exim_id(const char *s, size_t n);
 /* Length of an Exim "YYYY-MM-DD HH:MM:SS[.fff][ +HHMM]" stamp at s, 0 if none. */
 size_t logparse_exim_stamp(const char *s, size_t n);
 /* The time of a stamp that logparse_exim_stamp measured; (time_t)-1 if invalid. */
-time_t logparse_exim_time(struct logparse_exim_clock *clock, const char *s, size_t n);
+time_t logparse_exim_time(struct bktime_local *clock, const char *s, size_t n);
 /* Length of the "[1234] " of log_selector +pid at s, 0 if none. */
 size_t logparse_exim_pid_len(const char *s, size_t n);
 /* An Exim line's message after its stamp ("[pid] id flag ..."), if the format allows. */
@@ -205,7 +200,7 @@ struct logparse_state {
 	char stamp[32];
 	size_t stamp_len;
 	time_t stamp_time;
-	struct logparse_exim_clock exim_clock;
+	struct bktime_local exim_clock;	/* Exim stamps without a zone are local time */
 };
 
 #endif
