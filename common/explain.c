@@ -1,6 +1,7 @@
 /* explain: bounce-parse --explain, what a status code or a reply line means and why. */
 #include "explain.h"
 #include "ascii.h"
+#include "input.h"
 #include "jsonl.h"
 #include "reason.h"
 #include "status.h"
@@ -187,32 +188,27 @@ print_rule(void *arg, const struct reason_rule *r, const char *reason, const cha
 	json_decref(o);
 }
 
+/* A line of "-e -": a code or a reply line to explain. */
+static int
+explain_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	(void)ctx;
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	if (len == 0 || explain_one(line) == BK_OK)
+		return BK_OK;
+	util_warnx("-:%lu: not explained", loc->line);
+	return BK_ERR;
+}
+
 int
 explain_main(const char *arg)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	int status = BK_OK;
-
 	if (strcmp(arg, "rules") == 0) {
 		reason_rules_each(print_rule, NULL);
 		return BK_OK;
 	}
 	if (strcmp(arg, "-") != 0)
 		return explain_one(arg);
-	while ((len = getline(&line, &cap, stdin)) != -1) {
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (len == 0)
-			continue;
-		if (explain_one(line) != BK_OK) {
-			util_warnx("-:%lu: not explained", lineno);
-			status = BK_ERR;
-		}
-	}
-	free(line);
-	return status;
+	return input_lines(stdin, "-", explain_line, NULL);
 }
