@@ -2,6 +2,7 @@
  * parser accepts a strict subset of what jansson accepts and declines the
  * rest, so that jansson alone decides what is wrong and how to say it. */
 #include "jtree.h"
+#include "hmap.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -359,16 +360,6 @@ literal(struct parser *ps, const char *word, size_t len)
 	return 0;
 }
 
-static size_t
-key_hash(const struct jnode *n)
-{
-	size_t h = 2166136261u;
-
-	for (unsigned i = 0; i < n->keylen; i++)
-		h = (h ^ (unsigned char)n->key[i]) * 16777619u;
-	return h;
-}
-
 static int
 same_key(const struct jnode *a, const struct jnode *b)
 {
@@ -412,7 +403,7 @@ no_duplicates(struct jtree *t, const struct jnode *o)
 	memset(t->dup, 0, mask * sizeof *t->dup);
 	mask--;
 	for (a = o->first; a; a = a->next) {
-		for (i = key_hash(a) & mask; t->dup[i]; i = (i + 1) & mask)
+		for (i = (size_t)hmap_hash(a->key, a->keylen) & mask; t->dup[i]; i = (i + 1) & mask)
 			if (same_key(t->dup[i], a))
 				return -1;
 		t->dup[i] = a;
