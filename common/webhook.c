@@ -171,6 +171,22 @@ webhook_kind_find(const struct webhook_kind *tab, size_t n, const char *name)
 	return NULL;
 }
 
+int
+webhook_each(struct webhook_ctx *c, const struct jnode *list,
+    int (*fn)(struct webhook_ctx *c, const struct jnode *o))
+{
+	const struct jnode *it;
+	int n = 0, r;
+
+	jtree_foreach(list, it) {
+		if ((r = fn(c, it)) > 0)
+			n += r;
+		else if (r == WEBHOOK_MAP_UNKNOWN)
+			return r;
+	}
+	return n;
+}
+
 const char *
 webhook_skip_type(const char *s, const char *type)
 {

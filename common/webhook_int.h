@@ -53,6 +53,12 @@ const struct webhook_kind *webhook_kind_find(const struct webhook_kind *tab, siz
     const char *name);
 #define WEBHOOK_KIND(tab, name) webhook_kind_find((tab), sizeof (tab) / sizeof (tab)[0], (name))
 
+/* Each element of list (an array: a batch, a page of an API, a list export)
+ * mapped by fn: the number of events, or WEBHOOK_MAP_UNKNOWN as soon as an
+ * element is none of the provider's. */
+int webhook_each(struct webhook_ctx *c, const struct jnode *list,
+    int (*fn)(struct webhook_ctx *c, const struct jnode *o));
+
 /* ---- small helpers over parsed values ---- */
 
 static inline const struct jnode *

@@ -18,38 +18,41 @@ mailgun_is(const struct jnode *o)
 	    (jtree_is(webhook_get(o, "items"), JT_ARR) && jtree_is(webhook_get(o, "paging"), JT_OBJ));
 }
 
+static const struct webhook_kind mailgun_events[] = {
+	{ "failed", "failed", NULL, NULL, 0 },	/* "delayed" with severity temporary */
+	{ "delivered", "delivered", NULL, NULL, 0 },
+	{ "complained", "delivered", "feedback", "none", 1 },
+	/* accepted, opened, clicked, stored, ...: no delivery outcome */
+};
+
+/* The "reason" of a failure: Mailgun's own word for why it did not try
+ * (suppress-bounce, suppress-complaint, suppress-unsubscribe: a "suppress-"
+ * prefix), or gave up. */
+static const struct webhook_kind mailgun_reasons[] = {
+	{ "old", NULL, "expired", NULL, 0 },
+	{ "espblock", NULL, "blocked", NULL, 0 },
+};
+static const struct webhook_kind mailgun_suppressed = { "suppress-", NULL, "suppressed", "hard", 1 };
+
 static int
 mailgun_event(struct webhook_ctx *c, const struct jnode *o)
 {
 	const char *ev = webhook_str(o, "event"), *mgr = webhook_str(o, "reason");
-	const char *hint = NULL, *cls = NULL;
 	const struct jnode *ds = webhook_get(o, "delivery-status"), *msg = webhook_get(o, "message");
 	const struct jnode *hdr = webhook_get(msg, "headers"), *env = webhook_get(o, "envelope");
+	const struct webhook_kind *k = WEBHOOK_KIND(mailgun_events, ev), *why = k;
 	struct event e;
-	int force = 0;
 
 	if (ev == NULL)
 		return WEBHOOK_MAP_UNKNOWN;
-	if (strcasecmp(ev, "failed") == 0) {
+	if (k == NULL)
+		return WEBHOOK_MAP_NONE;
+	if (strcmp(k->action, "failed") == 0) {
+		why = mgr && strncasecmp(mgr, "suppress-", 9) == 0 ? &mailgun_suppressed :
+		    WEBHOOK_KIND(mailgun_reasons, mgr);
 		webhook_ev_start(c, &e, webhook_str_is(o, "severity", "temporary") ? "delayed" : "failed");
-		if (mgr && strncasecmp(mgr, "suppress-", 9) == 0) {
-			hint = "suppressed";
-			force = 1;
-			cls = "hard";
-		} else if (mgr && strcasecmp(mgr, "old") == 0) {
-			hint = "expired";
-		} else if (mgr && strcasecmp(mgr, "espblock") == 0) {
-			hint = "blocked";
-		}
-	} else if (strcasecmp(ev, "delivered") == 0) {
-		webhook_ev_start(c, &e, "delivered");
-	} else if (strcasecmp(ev, "complained") == 0) {
-		webhook_ev_start(c, &e, "delivered");
-		hint = "feedback";
-		force = 1;
-		cls = "none";
 	} else {
-		return WEBHOOK_MAP_NONE;	/* accepted, opened, clicked, stored, ... */
+		webhook_ev_start(c, &e, k->action);
 	}
 	if (webhook_ev_rcpt(c, &e, webhook_str(o, "recipient")) != 0)
 		return WEBHOOK_MAP_ERR;
@@ -64,7 +67,10 @@ mailgun_event(struct webhook_ctx *c, const struct jnode *o)
 	e.from = webhook_str(env, "sender");
 	if (e.from == NULL)
 		e.from = webhook_str(hdr, "from");
-	webhook_ev_send(c, &e, hint, force, cls);
+	if (why != NULL)
+		webhook_ev_send(c, &e, why->reason, why->force, why->cls);
+	else
+		webhook_ev_send(c, &e, NULL, 0, NULL);
 	return 1;
 }
 
@@ -105,20 +111,13 @@ mailgun_item(struct webhook_ctx *c, const struct jnode *o)
 static int
 mailgun_map(struct webhook_ctx *c, const struct jnode *o)
 {
-	const struct jnode *items = webhook_get(o, "items"), *it;
-	int n = 0, r;
+	const struct jnode *items = webhook_get(o, "items");
 
 	if (jtree_is(webhook_get(o, "event-data"), JT_OBJ))
 		return mailgun_event(c, webhook_get(o, "event-data"));
 	if (!jtree_is(items, JT_ARR))
 		return mailgun_item(c, o);
-	jtree_foreach(items, it) {
-		if ((r = mailgun_item(c, it)) > 0)
-			n += r;
-		else if (r == WEBHOOK_MAP_UNKNOWN)
-			return r;
-	}
-	return n;
+	return webhook_each(c, items, mailgun_item);
 }
 
 const struct webhook_provider webhook_mailgun = { "mailgun", WEBHOOK_MAILGUN, mailgun_is,

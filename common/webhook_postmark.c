@@ -81,47 +81,34 @@ postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 	return 1;
 }
 
-/* A suppressions dump (GET /message-streams/{stream}/suppressions/dump):
+/* An entry of a suppressions dump (GET /message-streams/{stream}/suppressions/dump):
  * {"Suppressions": [{"EmailAddress", "SuppressionReason", "Origin",
  * "CreatedAt"}]}; reasons HardBounce, SpamComplaint, ManualSuppression. */
 static int
-postmark_suppressions(struct webhook_ctx *c, const struct jnode *list)
+postmark_suppression(struct webhook_ctx *c, const struct jnode *s)
 {
-	const struct jnode *s;
-	int n = 0, r;
+	const char *why = webhook_str(s, "SuppressionReason"), *hint = "suppressed";
 
-	jtree_foreach(list, s) {
-		const char *why = webhook_str(s, "SuppressionReason"), *hint = "suppressed";
-
-		if (why && strcasecmp(why, "HardBounce") == 0)
-			hint = "userunknown";
-		else if (why && strcasecmp(why, "SpamComplaint") == 0)
-			hint = "feedback";
-		r = webhook_list_entry(c, webhook_str(s, "EmailAddress"), webhook_time(webhook_get(s,
-		    "CreatedAt")), why, NULL, NULL, hint, 1, "hard");
-		if (r > 0)
-			n += r;
-	}
-	return n;
+	if (why && strcasecmp(why, "HardBounce") == 0)
+		hint = "userunknown";
+	else if (why && strcasecmp(why, "SpamComplaint") == 0)
+		hint = "feedback";
+	return webhook_list_entry(c, webhook_str(s, "EmailAddress"), webhook_time(webhook_get(s,
+	    "CreatedAt")), why, NULL, NULL, hint, 1, "hard");
 }
 
 static int
 postmark_map(struct webhook_ctx *c, const struct jnode *o)
 {
 	const char *rt = webhook_str(o, "RecordType");
-	const struct jnode *list = webhook_get(o, "Bounces"), *b;
+	const struct jnode *list = webhook_get(o, "Bounces");
 	struct event e;
-	int n = 0, r;
 
 	if (rt == NULL && jtree_is(webhook_get(o, "Suppressions"), JT_ARR))
-		return postmark_suppressions(c, webhook_get(o, "Suppressions"));
-	if (rt == NULL && jtree_is(list, JT_ARR)) {
-		/* The bounces API: {"TotalCount": n, "Bounces": [...]} */
-		jtree_foreach(list, b)
-			if ((r = postmark_bounce(c, b)) > 0)
-				n += r;
-		return n;
-	}
+		return webhook_each(c, webhook_get(o, "Suppressions"), postmark_suppression);
+	/* The bounces API: {"TotalCount": n, "Bounces": [...]} */
+	if (rt == NULL && jtree_is(list, JT_ARR))
+		return webhook_each(c, list, postmark_bounce);
 	if (rt == NULL || strcasecmp(rt, "Bounce") == 0)
 		return postmark_bounce(c, o);
 	if (strcasecmp(rt, "Delivery") == 0) {

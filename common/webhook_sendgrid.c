@@ -48,68 +48,60 @@ sendgrid_list(struct webhook_ctx *c, const struct jnode *o)
 	    "hard");
 }
 
-static const char *
-sendgrid_class_reason(const char *cls)
-{
-	static const struct { const char *cls, *reason; } map[] = {
-		{ "Invalid Address", "userunknown" },
-		{ "Reputation", "badreputation" },
-		{ "Content", "contenterror" },
-		{ "Frequency or Volume", "speeding" },
-		{ "Mailbox Unavailable", "suspend" },
-	};
+static const struct webhook_kind sendgrid_events[] = {
+	{ "bounce", "failed", NULL, NULL, 0 },
+	{ "blocked", "failed", "blocked", NULL, 0 },
+	{ "dropped", "failed", NULL, NULL, 0 },
+	{ "deferred", "delayed", NULL, NULL, 0 },
+	{ "delivered", "delivered", NULL, NULL, 0 },
+	{ "spamreport", "delivered", "feedback", "none", 1 },
+	/* processed, open, click, unsubscribe, ...: no delivery outcome */
+};
 
-	for (size_t i = 0; cls && i < sizeof map / sizeof map[0]; i++)
-		if (strcasecmp(cls, map[i].cls) == 0)
-			return map[i].reason;
-	return NULL;
-}
+/* bounce_classification of bounces and blocks. */
+static const struct webhook_kind sendgrid_classes[] = {
+	{ "Invalid Address", NULL, "userunknown", NULL, 0 },
+	{ "Reputation", NULL, "badreputation", NULL, 0 },
+	{ "Content", NULL, "contenterror", NULL, 0 },
+	{ "Frequency or Volume", NULL, "speeding", NULL, 0 },
+	{ "Mailbox Unavailable", NULL, "suspend", NULL, 0 },
+};
+
+/* The reason of a dropped message: not tried, as the address is on one of
+ * the account's lists, or is not one. */
+static const struct webhook_kind sendgrid_drops[] = {
+	{ "Bounced Address", NULL, "suppressed", "hard", 1 },
+	{ "Unsubscribed Address", NULL, "suppressed", "hard", 1 },
+	{ "Spam Reporting Address", NULL, "suppressed", "hard", 1 },
+	{ "Invalid", NULL, "userunknown", "hard", 1 },
+};
 
 static int
 sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 {
-	const char *ev = webhook_str(o, "event"), *hint = NULL, *cls = NULL, *why;
+	const char *ev = webhook_str(o, "event");
+	const struct webhook_kind *k = WEBHOOK_KIND(sendgrid_events, ev), *why = k, *bc;
 	struct event e;
-	int force = 0;
 
 	if (sendgrid_list_is(o))
 		return sendgrid_list(c, o);
 	if (ev == NULL)
 		return WEBHOOK_MAP_UNKNOWN;	/* "event": "" */
-	if (strcmp(ev, "bounce") == 0 || strcmp(ev, "blocked") == 0) {
-		webhook_ev_start(c, &e, "failed");
-		e.diag = webhook_str(o, "reason");
-		hint = sendgrid_class_reason(webhook_str(o, "bounce_classification"));
-		if (hint == NULL && (strcmp(ev, "blocked") == 0 || webhook_str_is(o, "type", "blocked")))
-			hint = "blocked";
-	} else if (strcmp(ev, "deferred") == 0) {
-		webhook_ev_start(c, &e, "delayed");
-		e.diag = webhook_str(o, "response");
-	} else if (strcmp(ev, "dropped") == 0) {
-		webhook_ev_start(c, &e, "failed");
-		e.diag = why = webhook_str(o, "reason");
-		/* Dropped without trying: the address is on one of the account's lists. */
-		if (why && (strcasecmp(why, "Bounced Address") == 0 ||
-		    strcasecmp(why, "Unsubscribed Address") == 0 ||
-		    strcasecmp(why, "Spam Reporting Address") == 0)) {
-			hint = "suppressed";
-			force = 1;
-			cls = "hard";
-		} else if (why && strcasecmp(why, "Invalid") == 0) {
-			hint = "userunknown";
-			force = 1;
-			cls = "hard";
-		}
-	} else if (strcmp(ev, "delivered") == 0) {
-		webhook_ev_start(c, &e, "delivered");
-		e.diag = webhook_str(o, "response");
-	} else if (strcmp(ev, "spamreport") == 0) {
-		webhook_ev_start(c, &e, "delivered");
-		hint = "feedback";
-		force = 1;
-		cls = "none";
-	} else {
-		return WEBHOOK_MAP_NONE;	/* processed, open, click, unsubscribe, ... */
+	if (k == NULL)
+		return WEBHOOK_MAP_NONE;
+	webhook_ev_start(c, &e, k->action);
+	/* The reply: "reason" of failures, "response" of the others; a spam
+	 * report has none. */
+	if (strcasecmp(ev, "spamreport") != 0)
+		e.diag = webhook_str(o, strcmp(k->action, "failed") == 0 ? "reason" : "response");
+	if (strcasecmp(ev, "dropped") == 0) {
+		why = WEBHOOK_KIND(sendgrid_drops, e.diag);
+	} else if (strcmp(k->action, "failed") == 0) {
+		bc = WEBHOOK_KIND(sendgrid_classes, webhook_str(o, "bounce_classification"));
+		if (bc != NULL)
+			why = bc;
+		else if (webhook_str_is(o, "type", "blocked"))
+			why = WEBHOOK_KIND(sendgrid_events, "blocked");
 	}
 	if (webhook_ev_rcpt(c, &e, webhook_str(o, "email")) != 0)
 		return WEBHOOK_MAP_ERR;
@@ -121,7 +113,10 @@ sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 		e.msgid = e.qid;
 		e.qid = NULL;
 	}
-	webhook_ev_send(c, &e, hint, force, cls);
+	if (why != NULL)
+		webhook_ev_send(c, &e, why->reason, why->force, why->cls);
+	else
+		webhook_ev_send(c, &e, NULL, 0, NULL);
 	return 1;
 }
 

@@ -25,45 +25,36 @@ ses_is(const struct jnode *o)
 	    jtree_is(webhook_get(o, "eventType"), JT_STR)) && jtree_is(webhook_get(o, "mail"), JT_OBJ);
 }
 
+/* bounceSubType: what SES (and Resend, which sends through it) knows of a
+ * bounce. */
+static const struct webhook_kind ses_bounces[] = {
+	{ "NoEmail", NULL, "userunknown", NULL, 0 },
+	{ "Suppressed", NULL, "suppressed", NULL, 1 },
+	{ "OnAccountSuppressionList", NULL, "suppressed", NULL, 1 },
+	{ "MailboxFull", NULL, "mailboxfull", NULL, 1 },
+	{ "MessageTooLarge", NULL, "mesgtoobig", NULL, 1 },
+	{ "ContentRejected", NULL, "contenterror", NULL, 0 },
+	{ "AttachmentRejected", NULL, "contenterror", NULL, 0 },
+};
+
 const char *
 webhook_ses_bounce_reason(const char *sub, int *force)
 {
-	static const struct { const char *sub, *reason; int force; } map[] = {
-		{ "NoEmail", "userunknown", 0 },
-		{ "Suppressed", "suppressed", 1 },
-		{ "OnAccountSuppressionList", "suppressed", 1 },
-		{ "MailboxFull", "mailboxfull", 1 },
-		{ "MessageTooLarge", "mesgtoobig", 1 },
-		{ "ContentRejected", "contenterror", 0 },
-		{ "AttachmentRejected", "contenterror", 0 },
-	};
+	const struct webhook_kind *k = WEBHOOK_KIND(ses_bounces, sub);
 
-	*force = 0;
-	for (size_t i = 0; sub && i < sizeof map / sizeof map[0]; i++)
-		if (strcasecmp(sub, map[i].sub) == 0) {
-			*force = map[i].force;
-			return map[i].reason;
-		}
-	return NULL;
+	*force = k ? k->force : 0;
+	return k ? k->reason : NULL;
 }
 
-static const char *
-ses_delay_reason(const char *type)
-{
-	static const struct { const char *type, *reason; } map[] = {
-		{ "MailboxFull", "mailboxfull" },
-		{ "SpamDetected", "spamdetected" },
-		{ "RecipientServerError", "systemerror" },
-		{ "IPFailure", "blocked" },
-		{ "TransientCommunicationFailure", "networkerror" },
-		{ "SendingDeferral", "speeding" },
-	};
-
-	for (size_t i = 0; type && i < sizeof map / sizeof map[0]; i++)
-		if (strcasecmp(type, map[i].type) == 0)
-			return map[i].reason;
-	return NULL;
-}
+/* delayType of a DeliveryDelay. */
+static const struct webhook_kind ses_delays[] = {
+	{ "MailboxFull", NULL, "mailboxfull", NULL, 1 },
+	{ "SpamDetected", NULL, "spamdetected", NULL, 1 },
+	{ "RecipientServerError", NULL, "systemerror", NULL, 1 },
+	{ "IPFailure", NULL, "blocked", NULL, 1 },
+	{ "TransientCommunicationFailure", NULL, "networkerror", NULL, 1 },
+	{ "SendingDeferral", NULL, "speeding", NULL, 1 },
+};
 
 /* The common fields of every SES record from its "mail" part. */
 static void
@@ -124,32 +115,41 @@ ses_suppressed(struct webhook_ctx *c, const struct jnode *s)
 	    "feedback" : "suppressed", 1, "hard");
 }
 
-static int
-ses_suppressed_list(struct webhook_ctx *c, const struct jnode *list)
-{
-	const struct jnode *s;
-	int n = 0, r;
-
-	jtree_foreach(list, s)
-		if ((r = ses_suppressed(c, s)) > 0)
-			n += r;
-	return n;
-}
+/* The records of recipients' outcomes (the others: Send, Reject, Open,
+ * Click, ... have none), in the order of enum ses_type. */
+enum ses_type { SES_BOUNCE, SES_DELAY, SES_DELIVERY, SES_COMPLAINT };
+static const struct webhook_kind ses_types[] = {
+	{ "Bounce", "failed", NULL, NULL, 0 },
+	{ "DeliveryDelay", "delayed", NULL, NULL, 0 },
+	{ "Delivery", "delivered", NULL, NULL, 0 },
+	{ "Complaint", "delivered", "feedback", "none", 1 },
+};
+/* Where each of ses_types lists its recipients: part, then its list. */
+static const struct {
+	const char *part, *list;
+} ses_lists[] = {
+	{ "bounce", "bouncedRecipients" },
+	{ "deliveryDelay", "delayedRecipients" },
+	{ "delivery", "recipients" },
+	{ "complaint", "complainedRecipients" },
+};
 
 static int
 ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 {
-	const char *type = webhook_str(o, "notificationType");
-	const struct jnode *mail = webhook_get(o, "mail"), *part, *list, *r;
+	const char *type = webhook_str(o, "notificationType"), *hint = NULL, *cls = NULL;
+	const struct jnode *mail = webhook_get(o, "mail"), *part, *r;
+	const struct webhook_kind *k, *why;
+	enum ses_type t;
 	struct event e;
-	int n = 0;
+	int n = 0, force = 0;
 
 	if (jtree_is(webhook_get(o, "Type"), JT_STR) && jtree_is(webhook_get(o, "Message"), JT_STR))
 		return ses_envelope(c, o, depth);
 	if (jtree_is(webhook_get(o, "SuppressedDestination"), JT_OBJ))
 		return ses_suppressed(c, webhook_get(o, "SuppressedDestination"));
 	if (jtree_is(webhook_get(o, "SuppressedDestinationSummaries"), JT_ARR))
-		return ses_suppressed_list(c, webhook_get(o, "SuppressedDestinationSummaries"));
+		return webhook_each(c, webhook_get(o, "SuppressedDestinationSummaries"), ses_suppressed);
 	if (jtree_is(webhook_get(o, "detail"), JT_OBJ) && webhook_str(o, "detail-type") && depth == 0) {
 		/* The detail of "Email Bounced" and the like is an event-publishing
 		 * record; "Sending Status Disabled" and the like are about the account. */
@@ -161,73 +161,50 @@ ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 		type = webhook_str(o, "eventType");
 	if (type == NULL || !jtree_is(mail, JT_OBJ))
 		return WEBHOOK_MAP_UNKNOWN;
-	if (strcasecmp(type, "Bounce") == 0) {
-		const char *btype, *sub, *hint, *cls;
-		int force;
+	if ((k = WEBHOOK_KIND(ses_types, type)) == NULL)
+		return WEBHOOK_MAP_NONE;
+	t = (enum ses_type)(k - ses_types);
+	part = webhook_get(o, ses_lists[t].part);
+	if (t == SES_BOUNCE) {
+		const char *btype = webhook_str(part, "bounceType");
 
-		part = webhook_get(o, "bounce");
-		btype = webhook_str(part, "bounceType");
-		sub = webhook_str(part, "bounceSubType");
-		hint = webhook_ses_bounce_reason(sub, &force);
+		hint = webhook_ses_bounce_reason(webhook_str(part, "bounceSubType"), &force);
 		cls = btype && strcasecmp(btype, "Permanent") == 0 ? "hard" :
 		    btype && strcasecmp(btype, "Transient") == 0 ? "soft" : NULL;
-		list = webhook_get(part, "bouncedRecipients");
-		jtree_foreach(list, r) {
-			const char *act = webhook_str(r, "action");
-
-			webhook_ev_start(c, &e, "failed");
-			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
-				continue;
-			if (act && event_action_name(act, strlen(act)))
-				e.action = event_action_name(act, strlen(act));
-			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
-			webhook_ev_status(&e, webhook_str(r, "status"));
-			e.diag = webhook_skip_type(webhook_str(r, "diagnosticCode"), "smtp");
-			e.rhost = ses_rhost(part);
-			webhook_ev_send(c, &e, hint, force, cls);
-			n++;
-		}
-	} else if (strcasecmp(type, "DeliveryDelay") == 0) {
-		part = webhook_get(o, "deliveryDelay");
-		list = webhook_get(part, "delayedRecipients");
-		jtree_foreach(list, r) {
-			webhook_ev_start(c, &e, "delayed");
-			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
-				continue;
-			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
-			webhook_ev_status(&e, webhook_str(r, "status"));
-			e.diag = webhook_skip_type(webhook_str(r, "diagnosticCode"), "smtp");
-			e.rhost = ses_rhost(part);
-			webhook_ev_send(c, &e, ses_delay_reason(webhook_str(part, "delayType")), 1, NULL);
-			n++;
-		}
-	} else if (strcasecmp(type, "Delivery") == 0) {
-		part = webhook_get(o, "delivery");
-		list = webhook_get(part, "recipients");
-		jtree_foreach(list, r) {
-			webhook_ev_start(c, &e, "delivered");
-			if (webhook_ev_rcpt(c, &e, jtree_str(r)) != 0)
-				continue;
-			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+	} else if (t == SES_DELAY) {
+		why = WEBHOOK_KIND(ses_delays, webhook_str(part, "delayType"));
+		hint = why ? why->reason : NULL;
+		force = 1;
+	} else {
+		hint = k->reason;
+		force = k->force;
+		cls = k->cls;
+	}
+	jtree_foreach(webhook_get(part, ses_lists[t].list), r) {
+		webhook_ev_start(c, &e, k->action);
+		/* Deliveries list addresses, the others objects. */
+		if (webhook_ev_rcpt(c, &e, t == SES_DELIVERY ? jtree_str(r) :
+		    webhook_str(r, "emailAddress")) != 0)
+			continue;
+		ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
+		if (t == SES_COMPLAINT) {
+			e.diag = webhook_str(part, "complaintFeedbackType");
+		} else if (t == SES_DELIVERY) {
 			e.diag = webhook_str(part, "smtpResponse");
 			e.rhost = webhook_str(part, "remoteMtaIp");
-			webhook_ev_send(c, &e, NULL, 0, NULL);
-			n++;
+		} else {
+			const char *act = webhook_str(r, "action");
+
+			/* A bounced recipient's own action, where it has one. */
+			if (act && t == SES_BOUNCE && event_action_name(act, strlen(act)))
+				e.action = event_action_name(act, strlen(act));
+			webhook_ev_status(&e, webhook_str(r, "status"));
+			e.diag = webhook_skip_type(webhook_str(r, "diagnosticCode"), "smtp");
+			e.rhost = ses_rhost(part);
 		}
-	} else if (strcasecmp(type, "Complaint") == 0) {
-		part = webhook_get(o, "complaint");
-		list = webhook_get(part, "complainedRecipients");
-		jtree_foreach(list, r) {
-			webhook_ev_start(c, &e, "delivered");
-			if (webhook_ev_rcpt(c, &e, webhook_str(r, "emailAddress")) != 0)
-				continue;
-			ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
-			e.diag = webhook_str(part, "complaintFeedbackType");
-			webhook_ev_send(c, &e, "feedback", 1, "none");
-			n++;
-		}
+		webhook_ev_send(c, &e, hint, force, cls);
+		n++;
 	}
-	/* Send, Reject, Open, Click, ...: no recipient outcome. */
 	return n;
 }
 

@@ -182,29 +182,24 @@ sparkpost_supp(struct webhook_ctx *c, const struct jnode *o)
 	    force, "hard");
 }
 
+/* One record: a batch element, an entry of the suppression list, an event. */
+static int
+sparkpost_record(struct webhook_ctx *c, const struct jnode *o)
+{
+	if (jtree_is(webhook_get(o, "msys"), JT_OBJ))
+		return sparkpost_msys(c, webhook_get(o, "msys"));
+	return sparkpost_supp_is(o) ? sparkpost_supp(c, o) : sparkpost_event(c, o);
+}
+
+/* A record, or a page of the events or suppression list API ("results"). */
 static int
 sparkpost_map(struct webhook_ctx *c, const struct jnode *o)
 {
-	const struct jnode *list = webhook_get(o, "results"), *it;
-	int n = 0, r;
+	const struct jnode *list = webhook_get(o, "results");
 
-	if (jtree_is(webhook_get(o, "msys"), JT_OBJ))
-		return sparkpost_msys(c, webhook_get(o, "msys"));
-	if (!jtree_is(list, JT_ARR))
-		return sparkpost_supp_is(o) ? sparkpost_supp(c, o) : sparkpost_event(c, o);
-	jtree_foreach(list, it) {
-		if (jtree_is(webhook_get(it, "msys"), JT_OBJ))
-			r = sparkpost_msys(c, webhook_get(it, "msys"));
-		else if (sparkpost_supp_is(it))
-			r = sparkpost_supp(c, it);
-		else
-			r = sparkpost_event(c, it);
-		if (r > 0)
-			n += r;
-		else if (r == WEBHOOK_MAP_UNKNOWN)
-			return r;
-	}
-	return n;
+	if (!jtree_is(webhook_get(o, "msys"), JT_OBJ) && jtree_is(list, JT_ARR))
+		return webhook_each(c, list, sparkpost_record);
+	return sparkpost_record(c, o);
 }
 
 const struct webhook_provider webhook_sparkpost = { "sparkpost", WEBHOOK_SPARKPOST, sparkpost_is,
