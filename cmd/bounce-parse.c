@@ -414,19 +414,8 @@ struct args {
 static void
 options(int *argcp, char ***argvp, struct args *a)
 {
-	static const struct option longopts[] = {
-		{ "delivered", no_argument, NULL, 'd' },
-		{ "explain", required_argument, NULL, 'e' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "progress", no_argument, NULL, 'g' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "rotated", required_argument, NULL, 'O' },
-		{ "offset-file", required_argument, NULL, 'o' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "why", no_argument, NULL, 'x' },
-		{ "year", required_argument, NULL, 'y' },
+	/* Long only; the letters' long names are opt.c's. */
+	static const struct option longonly[] = {
 		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -439,7 +428,7 @@ options(int *argcp, char ***argvp, struct args *a)
 	for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
 		names[i] = formats[i].name;
 	a->rotated = util_xcalloc((size_t)*argcp + 1, sizeof *a->rotated);
-	opt_init(&o, *argcp, *argvp, "de:f:ghj:O:o:Vvxy:", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "de:f:ghj:O:o:Vvxy:", longonly, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'd': with_delivered = 1; break;

@@ -650,26 +650,13 @@ enum { O_RECOVERY = 1, O_RECOVERY_WINDOW, O_PARTIAL, O_MERGE };
 static void
 options(int *argcp, char ***argvp)
 {
-	static const struct option longopts[] = {
-		{ "since", required_argument, NULL, 'A' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "recurring-days", required_argument, NULL, 'C' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "segment", required_argument, NULL, 'G' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "throttle-min", required_argument, NULL, 'K' },
+	/* Long only; the letters' long names are opt.c's. */
+	static const struct option longonly[] = {
 		{ "merge", no_argument, NULL, O_MERGE },
-		{ "now", required_argument, NULL, 'n' },
 		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ "partial", no_argument, NULL, O_PARTIAL },
 		{ "recovery", no_argument, NULL, O_RECOVERY },
 		{ "recovery-window", required_argument, NULL, O_RECOVERY_WINDOW },
-		{ "state", required_argument, NULL, 's' },
-		{ "top", required_argument, NULL, 't' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "window", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const bys[] = { "domain", "rhost", "status", "reason", "day", NULL };
@@ -678,7 +665,7 @@ options(int *argcp, char ***argvp)
 	struct opt o;
 	int ch;
 
-	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:s:t:u:VvW:", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "A:b:C:f:G:hK:n:s:t:u:VvW:", longonly, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'A': since = opt_time(&o, optarg); break;

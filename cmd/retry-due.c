@@ -72,11 +72,9 @@ struct args {
 static void
 options(int argc, char **argv, struct args *a)
 {
-	static const struct option longopts[] = {
-		PLAN_LONGOPTS,
-		{ "limit", required_argument, NULL, 'L' },
-		{ "list", required_argument, NULL, 'l' },
-		{ "dry-run", no_argument, NULL, 'N' },
+	/* Long only; the letters' long names are opt.c's. */
+	static const struct option longonly[] = {
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ "per-domain", required_argument, NULL, O_PER_DOMAIN },
 		{ "throttle", required_argument, NULL, O_THROTTLE },
 		{ NULL, 0, NULL, 0 },
@@ -84,7 +82,7 @@ options(int argc, char **argv, struct args *a)
 	struct opt o;
 	int ch;
 
-	opt_init(&o, argc, argv, "c:hk:L:l:Nn:r:s:Vvw", longopts, usage);
+	opt_init(&o, argc, argv, "c:hk:L:l:Nn:r:s:Vvw", longonly, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		if (plan_opts_option(&opts, &o, ch, optarg))
 			continue;

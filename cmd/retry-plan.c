@@ -139,21 +139,18 @@ struct args {
 static void
 options(int *argcp, char ***argvp, struct args *a)
 {
-	static const struct option longopts[] = {
-		PLAN_LONGOPTS,
-		{ "plan-delayed", no_argument, NULL, 'D' },
+	/* Long only; the letters' long names are opt.c's. */
+	static const struct option longonly[] = {
+		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ "dump", no_argument, NULL, O_DUMP },
 		{ "import", required_argument, NULL, O_IMPORT },
-		{ "print-policy", no_argument, NULL, 'P' },
-		{ "policy", required_argument, NULL, 'p' },
 		{ "recovery", required_argument, NULL, O_RECOVERY },
-		{ "seed", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opt o;
 	int ch;
 
-	opt_init(&o, *argcp, *argvp, "c:Dhk:n:Pp:r:S:s:Vvw", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "c:Dhk:n:Pp:r:S:s:Vvw", longonly, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		if (plan_opts_option(&opts, &o, ch, optarg))
 			continue;

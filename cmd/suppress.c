@@ -579,25 +579,11 @@ enum { OPT_VERBOSE = 2 };
 static void
 options(int *argcp, char ***argvp)
 {
-	static const struct option longopts[] = {
-		{ "active", no_argument, NULL, 'a' },
-		{ "escalate", required_argument, NULL, 'E' },
-		{ "field", required_argument, NULL, 'F' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "invert", no_argument, NULL, 'I' },
-		{ "fold-local", no_argument, NULL, 'i' },
-		{ "keep", required_argument, NULL, 'k' },
-		{ "list", required_argument, NULL, 'l' },
-		{ "now", required_argument, NULL, 'n' },
-		{ "reason", required_argument, NULL, 'R' },
-		{ "for", required_argument, NULL, 'T' },
-		{ "until", required_argument, NULL, 'u' },
-		{ "version", no_argument, NULL, 'V' },
+	/* Long only; the letters' long names are opt.c's. */
+	static const struct option longonly[] = {
 		/* Long only: -v was --invert in earlier versions; a verbose filter
 		 * would let the suppressed through. */
 		{ "verbose", no_argument, NULL, OPT_VERBOSE },
-		{ "wait", no_argument, NULL, 'w' },
 		{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -606,7 +592,7 @@ options(int *argcp, char ***argvp)
 	struct opt o;
 	int ch, argc;
 
-	opt_init(&o, *argcp, *argvp, "aE:f:F:hIik:l:n:R:T:u:Vw", longopts, usage);
+	opt_init(&o, *argcp, *argvp, "aE:f:F:hIik:l:n:R:T:u:Vw", longonly, usage);
 	while ((ch = opt_next(&o)) != -1) {
 		switch (ch) {
 		case 'a': active_only = 1; break;

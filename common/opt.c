@@ -10,16 +10,87 @@
 #include "bktime.h"
 #include "util.h"
 
+/* Every letter of every program, with its long name: one meaning each. */
+static const struct option letter_table[] = {
+	{ "since", required_argument, NULL, 'A' },
+	{ "active", no_argument, NULL, 'a' },
+	{ "by", required_argument, NULL, 'b' },
+	{ "recurring-days", required_argument, NULL, 'C' },
+	{ "claim-timeout", required_argument, NULL, 'c' },
+	{ "plan-delayed", no_argument, NULL, 'D' },
+	{ "delivered", no_argument, NULL, 'd' },
+	{ "escalate", required_argument, NULL, 'E' },
+	{ "explain", required_argument, NULL, 'e' },
+	{ "field", required_argument, NULL, 'F' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "segment", required_argument, NULL, 'G' },
+	{ "progress", no_argument, NULL, 'g' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "invert", no_argument, NULL, 'I' },
+	{ "fold-local", no_argument, NULL, 'i' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "throttle-min", required_argument, NULL, 'K' },
+	{ "keep", required_argument, NULL, 'k' },
+	{ "limit", required_argument, NULL, 'L' },
+	{ "list", required_argument, NULL, 'l' },
+	{ "dry-run", no_argument, NULL, 'N' },
+	{ "now", required_argument, NULL, 'n' },
+	{ "rotated", required_argument, NULL, 'O' },
+	{ "offset-file", required_argument, NULL, 'o' },
+	{ "print-policy", no_argument, NULL, 'P' },
+	{ "policy", required_argument, NULL, 'p' },
+	{ "reason", required_argument, NULL, 'R' },
+	{ "resolve-after", required_argument, NULL, 'r' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "state", required_argument, NULL, 's' },
+	{ "for", required_argument, NULL, 'T' },
+	{ "top", required_argument, NULL, 't' },
+	{ "until", required_argument, NULL, 'u' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "window", required_argument, NULL, 'W' },
+	{ "wait", no_argument, NULL, 'w' },
+	{ "why", no_argument, NULL, 'x' },
+	{ "year", required_argument, NULL, 'y' },
+};
+
+/* The long options of shortopts' letters, then longonly's. */
+static struct option *
+long_options(const char *shortopts, const struct option *longonly)
+{
+	size_t n = 0, nlong = 0;
+	struct option *v;
+
+	while (longonly && longonly[nlong].name)
+		nlong++;
+	v = util_xcalloc(strlen(shortopts) + nlong + 1, sizeof *v);
+	for (const char *c = shortopts; *c; c++) {
+		size_t i = 0;
+		int has_arg = c[1] == ':' ? required_argument : no_argument;
+
+		if (*c == ':')
+			continue;
+		while (i < sizeof letter_table / sizeof letter_table[0] && letter_table[i].val != *c)
+			i++;
+		if (i == sizeof letter_table / sizeof letter_table[0] || letter_table[i].has_arg != has_arg)
+			util_errx(BK_ERR, "opt: -%c is not in the table of letters as given", *c);
+		v[n++] = letter_table[i];
+	}
+	for (size_t i = 0; i < nlong; i++)
+		v[n++] = longonly[i];
+	return v;
+}
+
 void
 opt_init(struct opt *o, int argc, char **argv, const char *shortopts,
-    const struct option *longopts, void (*usage)(void))
+    const struct option *longonly, void (*usage)(void))
 {
 	size_t n = strlen(shortopts);
 
 	memset(o, 0, sizeof *o);
 	o->argc = argc;
 	o->argv = argv;
-	o->longopts = longopts;
+	o->longopts = long_options(shortopts, longonly);
 	o->usage = usage;
 	/* "+": getopt_long stops at each operand and opt_next steps over it,
 	 * which every libc does alike (GNU's reordering is not everywhere, and
@@ -100,7 +171,9 @@ void
 opt_free(struct opt *o)
 {
 	free(o->shortopts);
+	free(o->longopts);
 	o->shortopts = NULL;
+	o->longopts = NULL;
 }
 
 void

@@ -2,23 +2,12 @@
  * the operands, checked time, duration and count arguments with one message
  * each, and options refused where they do not apply (exit 2).
  *
- * One letter has one meaning in every program (tests/03-options.bats checks
- * this table against each --help, and each --help against its man page).
- * Letters in use:
- *
- *   -A --since          -a --active         -b --by             -C --recurring-days
- *   -c --claim-timeout  -D --plan-delayed   -d --delivered      -E --escalate
- *   -e --explain        -F --field          -f --format         -G --segment
- *   -g --progress       -h --help           -I --invert         -i --fold-local
- *   -j --jobs           -K --throttle-min   -k --keep           -L --limit
- *   -l --list           -N --dry-run        -n --now            -O --rotated
- *   -o --offset-file    -P --print-policy   -p --policy         -R --reason
- *   -r --resolve-after  -S --seed           -s --state          -T --for
- *   -t --top            -u --until          -V --version        -v --verbose
- *   -W --window         -w --wait           -x --why            -y --year
- *
- * A new option takes a free letter (or none: long only) and is added here.
- * Renamed letters keep their long names, which never change. */
+ * One letter has one meaning in every program: the letters and their long
+ * names are one table (opt.c), from which each program takes its letters;
+ * tests/03-options.bats checks each --help against that table and against
+ * its man page. A new option takes a free letter there (or none: long
+ * only, given by the program). Renamed letters keep their long names,
+ * which never change. */
 #ifndef BK_OPT_H
 #define BK_OPT_H
 
@@ -28,7 +17,7 @@
 struct opt {
 	int argc;
 	char **argv;
-	const struct option *longopts;
+	struct option *longopts;	/* of the letters, then the long only ones */
 	char *shortopts;	/* "+" and the program's letters */
 	void (*usage)(void);	/* prints the synopsis; exits 2 */
 	int noperands;		/* gathered at the front of argv + 1 */
@@ -37,9 +26,13 @@ struct opt {
 	unsigned char given[256];	/* letters seen (long options by their letter) */
 };
 
-/* shortopts as for getopt_long; usage is called for every error. */
+/* shortopts: the program's letters, as for getopt_long, each with its long
+ * name from the table; longonly: its options without a letter (NULL, or
+ * ended by a zeroed entry), their values not letters. usage is called for
+ * every error. A letter not in the table, or with an argument where the
+ * table has none (or the reverse), aborts: a programming error. */
 void opt_init(struct opt *o, int argc, char **argv, const char *shortopts,
-    const struct option *longopts, void (*usage)(void));
+    const struct option *longonly, void (*usage)(void));
 /* The next option (its letter, as getopt_long returns it, with optarg), or -1
  * at the end. Operands may come before, between and after options, in any
  * libc; "--" ends the options. */

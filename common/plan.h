@@ -66,20 +66,6 @@ struct plan_opts {
 /* The documented defaults: keep 30d, resolve after 7d, claim timeout 6h. */
 void plan_opts_init(struct plan_opts *o, time_t now);
 struct opt;
-/* The long options retry-plan and retry-due share (those of
- * plan_opts_option, a locked state and the common ones), for the head of
- * their getopt_long tables. */
-#define PLAN_LONGOPTS \
-	{ "claim-timeout", required_argument, NULL, 'c' }, \
-	{ "help", no_argument, NULL, 'h' }, \
-	{ "keep", required_argument, NULL, 'k' }, \
-	{ "now", required_argument, NULL, 'n' }, \
-	{ "resolve-after", required_argument, NULL, 'r' }, \
-	{ "state", required_argument, NULL, 's' }, \
-	{ "version", no_argument, NULL, 'V' }, \
-	{ "verbose", no_argument, NULL, 'v' }, \
-	{ "wait", no_argument, NULL, 'w' }, \
-	{ AFILE_NO_STRICT_OPTION, no_argument, NULL, AFILE_NO_STRICT_VAL }
 /* The options of retry-plan and retry-due that set these: -c --claim-timeout,
  * -k --keep, -n --now, -r --resolve-after. 1 if ch was one of them. */
 int plan_opts_option(struct plan_opts *po, const struct opt *o, int ch, const char *arg);
