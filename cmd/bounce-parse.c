@@ -443,11 +443,9 @@ options(int *argcp, char ***argvp, struct args *a)
 		case 'j': jobs = (unsigned)opt_count(&o, optarg, 1, 64); break;
 		case 'O': a->rotated[nrotated++] = optarg; break;
 		case 'o': a->offset_file = optarg; break;
-		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'x': with_why = 1; break;
 		case 'y': a->year = (int)opt_count(&o, optarg, 1970, 9999); break;
-		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}

@@ -677,7 +677,6 @@ options(int *argcp, char ***argvp)
 		case 'K': throttle_min = opt_count(&o, optarg, 1, 1000000000); break;
 		case O_MERGE: merge = 1; break;
 		case 'n': now = opt_time(&o, optarg); break;
-		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		case O_PARTIAL: partial = 1; break;
 		case O_RECOVERY: recovery_mode = 1; break;
 		case O_RECOVERY_WINDOW:
@@ -689,7 +688,6 @@ options(int *argcp, char ***argvp)
 			break;
 		case 't': top = opt_count(&o, optarg, 1, 1000000000); break;
 		case 'u': until = opt_time(&o, optarg); break;
-		case 'V': util_version(); break;
 		case 'v': verbose = 1; break;
 		case 'W': window = opt_duration(&o, optarg, 1); break;
 		default: usage();

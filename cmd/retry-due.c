@@ -100,10 +100,8 @@ options(int argc, char **argv, struct args *a)
 			a->throttle = optarg;
 			sandbox_allow_path(optarg, SANDBOX_READ);
 			break;
-		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;
-		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}

@@ -170,10 +170,8 @@ options(int *argcp, char ***argvp, struct args *a)
 			break;
 		case 'S': opts.seed = (uint64_t)opt_count(&o, optarg, 0, INT64_MAX); break;
 		case 's': a->state = optarg; break;
-		case 'V': util_version(); break;
 		case 'v': a->verbose = 1; break;
 		case 'w': a->wait = 1; break;
-		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}

@@ -612,10 +612,8 @@ options(int *argcp, char ***argvp)
 		case 'R': adds.reason = optarg; break;
 		case 'T': adds.for_secs = opt_duration(&o, optarg, 0); break;
 		case 'u': adds.until = opt_time(&o, optarg); break;
-		case 'V': util_version(); break;
 		case OPT_VERBOSE: verbose = 1; break;
 		case 'w': wait_lock = 1; break;
-		case AFILE_NO_STRICT_VAL: afile_strict_modes(0); break;
 		default: usage();
 		}
 	}

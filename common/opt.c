@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "afile.h"
 #include "ascii.h"
 #include "bktime.h"
 #include "util.h"
@@ -149,6 +150,13 @@ opt_next(struct opt *o)
 			fail(o);	/* getopt_long said what */
 		o->given[(unsigned char)ch] = 1;
 		set_name(o, ch, longindex);
+		/* The same in every program that has them. */
+		if (ch == 'V')
+			util_version();
+		if (ch == AFILE_NO_STRICT_VAL) {
+			afile_strict_modes(0);
+			continue;
+		}
 		return ch;
 	}
 	o->argv[1 + o->noperands] = NULL;

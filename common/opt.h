@@ -35,7 +35,9 @@ void opt_init(struct opt *o, int argc, char **argv, const char *shortopts,
     const struct option *longonly, void (*usage)(void));
 /* The next option (its letter, as getopt_long returns it, with optarg), or -1
  * at the end. Operands may come before, between and after options, in any
- * libc; "--" ends the options. */
+ * libc; "--" ends the options. Two are done here, the same in every
+ * program: -V --version prints the version and exits, --no-strict-modes
+ * (AFILE_NO_STRICT_OPTION) turns afile_check off; neither is returned. */
 int opt_next(struct opt *o);
 /* After the last opt_next: the operands, in their order. */
 int opt_argc(const struct opt *o);

@@ -2,21 +2,13 @@
 # retry-due: the plans whose retry is due, each handed out once.
 
 load helper
+load retry
 
 R="$FIXTURES/retry"
 
 setup() {
 	T="$BATS_TEST_TMPDIR"
 	S="$T/plans.jsonl"
-}
-
-ev() {
-	printf '{"time":"%s","rcpt":"%s","domain":"%s","action":"%s","status":%s,"code":null,"reason":"%s","class":"%s","rhost":null,"diag":null,"from":"news@shop.example","msgid":"<%s@shop.example>","qid":"%s","source":"postfix","origin":"t:1"}\n' \
-	    "$1" "$2" "${2#*@}" "$3" "$([ "$4" = null ] && echo null || echo "\"$4\"")" "$5" "$6" "$7" "$7"
-}
-
-field() {
-	jq -r --arg r "$1" "select(.rcpt==\$r) | .$2" "${3:-$S}"
 }
 
 # The fixture events: ann (due 2026-11-21T10:00), cat (backoff, seed 1),
