@@ -3,6 +3,7 @@
 #include "esplist.h"
 #include "bktime.h"
 #include "input.h"
+#include "jsonl.h"
 #include "util.h"
 
 #include <errno.h>
@@ -146,6 +147,18 @@ put_rfc2822(FILE *fp, int64_t t)
 		fprintf(fp, "\"%s\"", buf);
 }
 
+/* {"EmailAddress":"..."}, the address as every JSON string is written. */
+static void
+put_json_address(FILE *fp, const char *addr)
+{
+	struct util_buf *b = jsonl_line();
+
+	util_buf_adds(b, "{\"EmailAddress\":");
+	jsonl_add_string(b, addr, strlen(addr));
+	util_buf_addc(b, '}');
+	fwrite(b->p, 1, b->len, fp);
+}
+
 static void
 put_header(FILE *fp, int fmt)
 {
@@ -206,14 +219,7 @@ put_entry(FILE *fp, int fmt, const struct supplist_entry *e, size_t nth)
 		break;
 	case X_POSTMARK:
 		fputs(nth % POSTMARK_BATCH == 0 ? "{\"Suppressions\":[" : ",", fp);
-		/* addresses in key form need no escaping but for '"' and '\' */
-		fputs("{\"EmailAddress\":\"", fp);
-		for (const char *p = e->address; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				putc('\\', fp);
-			putc(*p, fp);
-		}
-		fputs("\"}", fp);
+		put_json_address(fp, e->address);
 		if (nth % POSTMARK_BATCH == POSTMARK_BATCH - 1)
 			fputs("]}\n", fp);
 		break;

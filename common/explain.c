@@ -60,13 +60,21 @@ skip_command(const char *s, int *cmd)
 	return s;
 }
 
-static void
-add_rules(json_t *o, const struct reason_verdict *v)
+/* Ends o with the verdict v and the rules that decided it, and prints it. */
+static int
+print_verdict(json_t *o, const struct reason_verdict *v, int temporary)
 {
+	jsonl_set_str(o, "reason", v->reason);
+	jsonl_set_str(o, "class", v->class);
+	jsonl_set_str(o, "reason_meaning", reason_describe(v->reason)->meaning);
+	json_object_set_new(o, "temporary", json_boolean(temporary));
 	jsonl_set_str(o, "reason_rule", v->reason_rule->name);
 	jsonl_set_str(o, "reason_source", v->reason_rule->source);
 	jsonl_set_str(o, "class_rule", v->class_rule->name);
 	jsonl_set_str(o, "class_source", v->class_rule->source);
+	jsonl_print(o);
+	json_decref(o);
+	return BK_OK;
 }
 
 static void
@@ -95,14 +103,7 @@ explain_status(const char *st)
 	reason_decide(&in, &v);
 	json_object_set_new(o, "status", json_string(st));
 	add_titles(o, st);
-	jsonl_set_str(o, "reason", v.reason);
-	jsonl_set_str(o, "class", v.class);
-	jsonl_set_str(o, "reason_meaning", reason_describe(v.reason)->meaning);
-	json_object_set_new(o, "temporary", json_boolean(st[0] == '4'));
-	add_rules(o, &v);
-	jsonl_print(o);
-	json_decref(o);
-	return BK_OK;
+	return print_verdict(o, &v, st[0] == '4');
 }
 
 /* A reply line, maybe after the command it answered. */
@@ -143,14 +144,7 @@ explain_reply(const char *line)
 	json_object_set_new(o, "code", code ? json_integer(code) : json_null());
 	jsonl_set_str(o, "status", st[0] ? st : NULL);
 	add_titles(o, in.status);
-	jsonl_set_str(o, "reason", v.reason);
-	jsonl_set_str(o, "class", v.class);
-	jsonl_set_str(o, "reason_meaning", reason_describe(v.reason)->meaning);
-	json_object_set_new(o, "temporary", json_boolean(temp));
-	add_rules(o, &v);
-	jsonl_print(o);
-	json_decref(o);
-	return BK_OK;
+	return print_verdict(o, &v, temp);
 }
 
 static int

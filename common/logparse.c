@@ -208,6 +208,16 @@ logparse_bad(struct logparse_ctx *c, const char *what)
 
 /* ---- the dispatcher ---- */
 
+/* The length of a stamp at p of at least k bytes: up to the next blank
+ * (fractions, a zone). */
+static size_t
+stamp_end(const char *p, size_t k, const char *end)
+{
+	while (p + k < end && p[k] != ' ')
+		k++;
+	return k;
+}
+
 static int
 is_month(const char *s)
 {
@@ -286,18 +296,12 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 	if (end - p >= 15 && p[3] == ' ' && p[6] == ' ' && p[9] == ':' && is_month(p)) {
 		c.stamp_kind = LOGPARSE_STAMP_SYSLOG;
 		c.stamp = p;
-		k = 15;
-		while (p + k < end && p[k] != ' ')
-			k++;
-		c.stamp_len = k;
+		c.stamp_len = k = stamp_end(p, 15, end);
 	} else if (end - p >= 19 && p[4] == '-' && (p[10] == 'T' || p[10] == 't') &&
 	    p[0] >= '0' && p[0] <= '9') {
 		c.stamp_kind = LOGPARSE_STAMP_RFC3339;
 		c.stamp = p;
-		k = 19;
-		while (p + k < end && p[k] != ' ')
-			k++;
-		c.stamp_len = k;
+		c.stamp_len = k = stamp_end(p, 19, end);
 	} else if ((k = logparse_exim_stamp(p, (size_t)(end - p))) != 0) {
 		const char *m = p + k + 1;
 
@@ -310,9 +314,7 @@ logparse_line(struct logparse *lp, const struct input_loc *loc, const char *line
 		if (p + k < end && (p[k] == '+' || p[k] == '-' || p[k] == 'Z')) {
 			/* "2026-11-27 10:00:00+01:00 host ...": RFC 3339 with a space */
 			c.stamp_kind = LOGPARSE_STAMP_RFC3339;
-			while (p + k < end && p[k] != ' ')
-				k++;
-			c.stamp_len = k;
+			c.stamp_len = k = stamp_end(p, k, end);
 		}
 		/* else a syslog header after a local "YYYY-MM-DD HH:MM:SS" */
 	} else {
