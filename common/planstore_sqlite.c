@@ -65,7 +65,7 @@ static const struct sqldb_schema plan_db = {
 /* Each plan query's first columns: rcpt, dom, state, rec. */
 #define ROW "SELECT rcpt, dom, state, rec"
 
-enum { Q_GET, Q_PUT, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_PROBE_OUT, Q_PROBE,
+enum { Q_GET, Q_PUT, Q_ADD, Q_DEL, Q_DUE, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_PROBE_OUT, Q_PROBE,
 	Q_NAME_ID, Q_NAME_ADD, Q_NAME, Q_NEXT_ID, Q_SET_NEXT_ID, Q_EMPTY, NQ };
 
 static const char *const query_sql[NQ] = {
@@ -73,6 +73,9 @@ static const char *const query_sql[NQ] = {
 	[Q_PUT] = "INSERT INTO plans (rcpt, id, state, dom, due, quiet, ends, probe, rec)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (rcpt) DO UPDATE SET"
 	    " state = ?3, dom = ?4, due = ?5, quiet = ?6, ends = ?7, probe = ?8, rec = ?9",
+	/* Into a table that had no plans: no row to look for first. */
+	[Q_ADD] = "INSERT INTO plans (rcpt, id, state, dom, due, quiet, ends, probe, rec)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_DEL] = "DELETE FROM plans WHERE rcpt = ?1",
 	[Q_DUE] = ROW ", due FROM plans WHERE state = ?1 AND due IS NOT NULL AND due <= ?2"
 	    " ORDER BY due, rcpt",
@@ -81,8 +84,10 @@ static const char *const query_sql[NQ] = {
 	[Q_DOMAIN] = ROW " FROM plans WHERE dom = ?1 AND probe IS NOT NULL",
 	[Q_ALL] = ROW " FROM plans ORDER BY id",
 	[Q_PROBE_OUT] = ROW " FROM plans WHERE dom = ?1 AND state = 1 AND probe IS NOT NULL",
-	[Q_PROBE] = ROW " FROM plans WHERE dom = ?1 AND state = ?2 AND probe IS NOT NULL"
-	    " AND due <= ?3 ORDER BY probe, due, rcpt",
+	/* Named: without statistics the planner would take plans_due and read
+	 * every due plan of the store, then sort them. */
+	[Q_PROBE] = ROW " FROM plans INDEXED BY plans_probe WHERE dom = ?1 AND state = ?2"
+	    " AND probe IS NOT NULL AND due <= ?3 ORDER BY probe, due, rcpt",
 	[Q_NAME_ID] = "SELECT id FROM names WHERE name = ?1",
 	[Q_NAME_ADD] = "INSERT INTO names (name) VALUES (?1)",
 	[Q_NAME] = "SELECT name FROM names WHERE id = ?1",
@@ -99,6 +104,14 @@ struct sqlite_store {
 	struct hmap ids;	/* number (decimal) -> val: its name (a key of names) */
 	int64_t next_id;	/* 0: not read yet */
 	int empty;		/* a writing run found no plans: none to look up */
+	/* The numbers of the names put lately, by the address of the string:
+	 * a plan's strings are shared (plan_intern), so that most plans find
+	 * theirs here, without hashing. Valid for one put (the set's strings
+	 * stay where they are until it returns). */
+	struct recent_name {
+		const char *s;
+		long long id;
+	} recent[64];
 };
 
 static int
@@ -434,56 +447,107 @@ bind_time(sqlite3_stmt *q, int col, int64_t t)
 		sqlite3_bind_int64(q, col, t);
 }
 
+/* name_id through the names put lately (sqlite_store.recent). */
+static long long
+name_id_recent(void *ctx, const char *name)
+{
+	struct plan_store *st = ctx;
+	struct sqlite_store *d = st->impl;
+	struct recent_name *r = &d->recent[((uintptr_t)name >> 3) % 64];
+
+	if (r->s != name) {
+		long long id = name_find(st, name, 1);
+
+		if (id < 0)
+			return id;
+		r->s = name;
+		r->id = id;
+	}
+	return r->id;
+}
+
 static int
 pack_rec(const struct rec_val *v, void *arg)
 {
 	void **a = arg;
 
-	return planpack_put(a[0], v, name_id, a[1]);
+	return planpack_put(a[0], v, name_id_recent, a[1]);
 }
 
-/* A changed plan and the number it takes if it is new. */
+/* The columns of a plan kept for the indexes (PLAN_NOTIME: null). */
+enum { C_DUE, C_QUIET, C_ENDS, C_PROBE, NCOL };
+
+/* A changed plan, the number it takes if it is new, and its columns. */
 struct change {
 	const struct plan *p;
 	int64_t id;
+	int64_t col[NCOL];
 };
 
-static int
-change_cmp(const void *a, const void *b)
+static void
+change_columns(struct change *c, const struct plan_opts *o)
 {
-	return strcmp(((const struct change *)a)->p->rcpt, ((const struct change *)b)->p->rcpt);
+	const struct plan *p = c->p;
+
+	plan_store_columns(p, o, &c->col[C_DUE], &c->col[C_QUIET], &c->col[C_ENDS]);
+	/* The plans the rules of the domain look at (plan_domains_back): those
+	 * that wait on its server, and those released to it at a rate. */
+	c->col[C_PROBE] = (plan_waits_on_server(p) && (p->state == PLAN_WAITING ||
+	    p->state == PLAN_CLAIMED)) || (p->state == PLAN_WAITING &&
+	    p->sched == PLAN_SCHED_RECOVERED) ? p->attempts : PLAN_NOTIME;
 }
 
-/* Upserts one plan (id: its number if new). */
+/* A change in the order of the key: the first 16 bytes of the recipient
+ * as two numbers (compared as strcmp compares), then the whole. */
+struct order {
+	uint64_t k[2];
+	const char *rcpt;
+	size_t i;
+};
+
+static void
+order_key(struct order *o, const char *rcpt, size_t i)
+{
+	size_t n = strnlen(rcpt, 16);
+
+	o->k[0] = o->k[1] = 0;
+	for (size_t j = 0; j < n; j++)
+		o->k[j / 8] |= (uint64_t)(unsigned char)rcpt[j] << (56 - j % 8 * 8);
+	o->rcpt = rcpt;
+	o->i = i;
+}
+
 static int
-put_plan(struct plan_store *st, const struct plan *p, int64_t id, const struct plan_opts *o,
-    struct util_buf *b)
+order_cmp(const void *a, const void *b)
+{
+	const struct order *x = a, *y = b;
+
+	if (x->k[0] != y->k[0])
+		return x->k[0] < y->k[0] ? -1 : 1;
+	if (x->k[1] != y->k[1])
+		return x->k[1] < y->k[1] ? -1 : 1;
+	return strcmp(x->rcpt, y->rcpt);
+}
+
+/* Puts one plan with q (Q_PUT, Q_ADD). */
+static int
+put_plan(struct plan_store *st, sqlite3_stmt *q, const struct change *c,
+    const struct plan_opts *o, struct util_buf *b)
 {
 	struct sqlite_store *d = st->impl;
-	sqlite3_stmt *q = d->q[Q_PUT];
-	int64_t due, quiet, ends;
+	const struct plan *p = c->p;
 	long long dom;
 	void *arg[2] = { b, st };
 
-	plan_store_columns(p, o, &due, &quiet, &ends);
 	b->len = 0;
 	if ((dom = name_id(st, plan_domain(p))) < 0 || plan_with_rec(p, o, pack_rec, arg) != 0)
 		return -1;
 	sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, id);
+	sqlite3_bind_int64(q, 2, c->id);
 	sqlite3_bind_int(q, 3, p->state);
 	sqlite3_bind_int64(q, 4, dom);
-	bind_time(q, 5, due);
-	bind_time(q, 6, quiet);
-	bind_time(q, 7, ends);
-	/* The plans the rules of the domain look at (plan_domains_back): those
-	 * that wait on its server, and those released to it at a rate. */
-	if ((plan_waits_on_server(p) && (p->state == PLAN_WAITING ||
-	    p->state == PLAN_CLAIMED)) || (p->state == PLAN_WAITING &&
-	    p->sched == PLAN_SCHED_RECOVERED))
-		sqlite3_bind_int(q, 8, p->attempts);
-	else
-		sqlite3_bind_null(q, 8);
+	for (int k = 0; k < NCOL; k++)
+		bind_time(q, 5 + k, c->col[k]);
 	sqlite3_bind_blob(q, 9, b->p, (int)b->len, SQLITE_STATIC);
 	return sqldb_run(&d->db, q);
 }
@@ -496,9 +560,10 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct sqlite_store *d = st->impl;
 	struct util_buf b = {0};
-	struct change *c = NULL;
+	struct change *c = NULL, *sorted;
+	struct order *ord;
 	size_t n = 0;
-	int rc = 0;
+	int rc = 0, bulk;
 
 	for (size_t i = 0; i < plan_count(s); i++)
 		if (plan_at(s, i)->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
@@ -522,13 +587,26 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 
 		if (p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)) {
 			c[n].p = p;
-			c[n++].id = d->next_id++;
+			c[n].id = d->next_id++;
+			change_columns(&c[n], o);
+			n++;
 		}
 	}
-	qsort(c, n, sizeof *c, change_cmp);
+	/* In the order of the key. */
+	ord = util_xreallocarray(NULL, n, sizeof *ord);
+	for (size_t i = 0; i < n; i++)
+		order_key(&ord[i], c[i].p->rcpt, i);
+	qsort(ord, n, sizeof *ord, order_cmp);
+	sorted = util_xreallocarray(NULL, n, sizeof *sorted);
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = c[ord[i].i];
+	free(ord);
+	free(c);
+	c = sorted;
+	memset(d->recent, 0, sizeof d->recent);
 	/* Many plans into an empty table: the indexes are made after, each
 	 * sorted once, not grown one random entry at a time. */
-	if (d->empty && n >= 10000)
+	if ((bulk = d->empty && n >= 10000))
 		rc = sqldb_exec(&d->db, "DROP INDEX plans_due; DROP INDEX plans_quiet;"
 		    " DROP INDEX plans_ends; DROP INDEX plans_probe;");
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -536,16 +614,17 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 			sqlite3_bind_text(d->q[Q_DEL], 1, c[i].p->rcpt, -1, SQLITE_STATIC);
 			rc = sqldb_run(&d->db, d->q[Q_DEL]);
 		} else {
-			rc = put_plan(st, c[i].p, c[i].id, o, &b);
+			rc = put_plan(st, d->q[d->empty ? Q_ADD : Q_PUT], &c[i], o, &b);
 		}
 	}
-	if (rc == 0 && d->empty && n >= 10000)
+	if (rc == 0 && bulk)
 		rc = sqldb_exec(&d->db, PLAN_INDEXES);
 	d->empty = 0;
 	if (rc == 0) {
 		sqlite3_bind_int64(d->q[Q_SET_NEXT_ID], 1, d->next_id);
 		rc = sqldb_run(&d->db, d->q[Q_SET_NEXT_ID]);
 	}
+	memset(d->recent, 0, sizeof d->recent);
 	free(c);
 	util_buf_free(&b);
 	return rc;

@@ -357,6 +357,59 @@ tear() {
 	[ "$(suppress -l l.db list | wc -l)" -eq 20000 ]
 }
 
+@test "new .db stores killed at random moments in their first run: empty or whole; WAL mode from the next run" {
+	cd "$T"
+	for t in 0.05 0.1 0.2 0.3 0.5 0.8; do
+		rm -f n.db* m.db*
+		timeout -s KILL "$t" retry-plan -n "$NOW" -s n.db events.jsonl >/dev/null 2>&1 || true
+		timeout -s KILL "$t" suppress -l m.db -n "$NOW" add events.jsonl >/dev/null 2>&1 || true
+		n=$(retry-plan -s n.db --dump | wc -l)
+		[ "$n" -eq 0 ] || [ "$n" -eq 20000 ] || { echo "n.db has $n plans"; false; }
+		n=$(suppress -l m.db list | wc -l)
+		[ "$n" -eq 0 ] || [ "$n" -eq 20000 ] || { echo "m.db has $n entries"; false; }
+		for f in n.db m.db; do
+			[ "$(sqlite3 "$f" 'PRAGMA integrity_check')" = ok ]
+		done
+	done
+	# A new store is written without a log; the next run that writes puts
+	# it in WAL mode.
+	rm -f n.db*
+	events_file 3 >three.jsonl
+	retry-plan -n "$NOW" -s n.db events.jsonl >/dev/null
+	[ "$(sqlite3 n.db 'PRAGMA journal_mode')" = delete ]
+	retry-plan -n "$NOW" -s n.db three.jsonl >/dev/null
+	[ "$(sqlite3 n.db 'PRAGMA journal_mode')" = wal ]
+	[ "$(retry-plan -s n.db --dump | wc -l)" -eq 20000 ]
+}
+
+@test "a new .db store whose first run died after writing part of it: readers roll it back, see it empty" {
+	cd "$T"
+	for f in p.db l.db; do
+		: >"$f"
+		chmod 600 "$f"
+		# The pages written beyond the empty file, its journal left hot.
+		sqlite3 "$f" <<-EOF >/dev/null 2>&1 || true
+		PRAGMA cache_size = 10;
+		BEGIN IMMEDIATE;
+		CREATE TABLE t(x);
+		WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 20000)
+		INSERT INTO t SELECT randomblob(100) FROM c;
+		.system kill -9 \$PPID
+		EOF
+		[ -s "$f" ] && [ -s "$f-journal" ]
+	done
+	run retry-plan -s p.db --dump
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ ! -s p.db ]
+	run suppress -l l.db -n "$NOW" check a@example.com
+	[ "$status" -eq 0 ] && [ -z "$output" ]
+	[ ! -s l.db ]
+	events_file 3 >three.jsonl
+	run retry-plan -n "$NOW" -s p.db three.jsonl
+	[ "$status" -eq 0 ]
+	[ "$(retry-plan -s p.db --dump | wc -l)" -eq 3 ]
+}
+
 @test "retry-plan: a missing or bad policy file changes nothing (no half-applied rules)" {
 	cd "$T"
 	events_file 40 >forty.jsonl
