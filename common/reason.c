@@ -152,7 +152,7 @@ static const struct reason_rule
 	"RFC 5321 3.3 (a mailbox is refused at RCPT TO)" },
     r_rcpt_refused = { "a permanent refusal in answer to RCPT TO that names no other reason: the recipient's address was refused",
 	"RFC 5321 3.3 (RCPT: a 550 reply when the recipient is not a deliverable address)" },
-    r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X): DNS trouble",
+    r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
     r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying, no reason yet (a warning is no expiry)",
 	"RFC 3464 2.3.3 (Action delayed), 2.3.6 (Will-Retry-Until)" },
@@ -579,8 +579,9 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "undefined";
 		rr = &r_delayed;
 	}
-	/* A host not found that the reporter will retry: DNS trouble. */
-	if (is(r, "hostunknown") && st == 4) {
+	/* A host not found that the reporter will retry, or that the reply
+	 * calls temporary: DNS trouble. */
+	if (is(r, "hostunknown") && (st == 4 || temp)) {
 		r = "networkerror";
 		rr = &r_dns_temp;
 	}

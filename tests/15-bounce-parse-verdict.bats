@@ -81,12 +81,17 @@ R="$FIXTURES/rules"
 	554 5.7.0 <nobody@example.org>: Recipient address rejected: No relaying
 	554 5.0.0 <nobody@example.org>: Recipient address rejected: Mailer error
 	553 Mail from 192.0.2.1 not allowed
+	550 5.4.4 Unable to route: temporary DNS failure
+	550 5.1.1 unverified sender address
+	550 5.1.1 Unknown sender
+	550 5.1.1 The sender's address does not exist
+	550 5.1.1 <sender@example.net>... User unknown, sender address verification failed
 	EOT
 	run sh -c "bounce-parse -e - <'$BATS_TEST_TMPDIR/never-hard' | jq -r 'select(.class == \"hard\") | .input'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 40 ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 45 ]
 }
 
 @test "verdict: the text wins over a generic code, a specific code over a vague text" {
