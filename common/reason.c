@@ -165,6 +165,8 @@ static const struct reason_rule
     c_none = { "not a failure: delivered, feedback or auto-reply", "RFC 3464 2.3.3, RFC 5965, RFC 3834" },
     c_temp_status = { "soft: status 4.X.X, a persistent transient failure", "RFC 3463 2 (class 4)" },
     c_temp_code = { "soft: reply code 4xx, transient negative completion", "RFC 5321 4.2.1 (4yz)" },
+    c_delayed = { "soft: the report says the delivery is delayed: the reporting MTA is still retrying",
+	"RFC 3464 2.3.3 (Action delayed)" },
     c_expiry = { "soft: the MTA gave up after temporary failures (queue lifetime)",
 	"RFC 5321 4.5.4.1 (give-up time)" },
     c_temp_text = { "soft: the reply text says the failure is temporary (try again, greylisted, "
@@ -385,6 +387,10 @@ class_of(const char *r, int st, int sub, int det, int code, const char *action, 
 	}
 	if (st == 4) {
 		*rule = &c_temp_status;
+		return "soft";
+	}
+	if (is(action, "delayed")) {
+		*rule = &c_delayed;
 		return "soft";
 	}
 	if (code >= 400 && code < 500) {
@@ -699,7 +705,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		&r_connect_refused, &r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused,
 		&r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
-		&c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
+		&c_delayed, &c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
 		&c_policy_status, &c_weak_basis, &c_code_only, &c_hard_5xx, &c_hard_failed, &c_not_permanent };
 
 	for (size_t i = 0; i < reason_nphrases; i++) {

@@ -223,6 +223,14 @@ postfix_dsn() {
 	run bounce-parse -d "$BATS_TEST_TMPDIR/delay.eml"
 	# a warning is no expiry: the MTA is still retrying (issue 13)
 	[ "$(jqr '[.action, .reason, .class] | join(" ")' <<<"$output")" = "delayed undefined soft" ]
+	# A delayed report is never hard, even with a permanent-looking reply:
+	# its MTA says it will try again (RFC 3464 2.3.3).
+	sed -e 's/^Status: 4.0.0/Status: 5.1.1/' \
+	    -e 's/^Diagnostic-Code: .*/Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.org>: User unknown/' \
+	    "$BATS_TEST_TMPDIR/delay.eml" >"$BATS_TEST_TMPDIR/delay5.eml"
+	run bounce-parse -d -x "$BATS_TEST_TMPDIR/delay5.eml"
+	[ "$(jqr '[.action, .reason, .class] | join(" ")' <<<"$output")" = "delayed userunknown soft" ]
+	[[ "$(jqr .class_rule <<<"$output")" == *"delayed"* ]]
 }
 
 @test "verdict: a bare refusal at RCPT TO is the recipient's whatever words the notice puts around the reply" {
