@@ -91,8 +91,8 @@ event_finish(struct event *e)
 		    strcmp(e->action, "relayed") == 0 || strcmp(e->action, "expanded") == 0))
 			e->class = "none";
 		else
-			e->class = reason_class_why(e->reason, e->status[0] ? e->status : NULL,
-			    e->code, &e->class_rule);
+			e->class = reason_class_action(e->reason, e->action,
+			    e->status[0] ? e->status : NULL, e->code, &e->class_rule);
 	}
 	if (e->class_rule == NULL)
 		e->class_rule = &reason_rule_input;

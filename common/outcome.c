@@ -13,6 +13,6 @@ outcome_settle(struct event *e, const char *hint, int force, const char *cls)
 	if (e->action && strcmp(e->action, "delayed") != 0 && strcmp(e->action, "failed") != 0)
 		e->class = "none";
 	else
-		e->class = cls ? cls : reason_class(e->reason, e->status[0] ? e->status : NULL,
-		    e->code);
+		e->class = cls ? cls : reason_class_action(e->reason, e->action,
+		    e->status[0] ? e->status : NULL, e->code, NULL);
 }

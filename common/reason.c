@@ -668,13 +668,20 @@ reason_needs_command(const char *diag, const char *status)
 }
 
 const char *
-reason_class_why(const char *reason, const char *status, int code, const struct reason_rule **rule)
+reason_class_action(const char *reason, const char *action, const char *status, int code,
+    const struct reason_rule **rule)
 {
 	const struct reason_rule *dummy;
 	int sub = 0, det = 0, st = status_parts(status, &sub, &det);
 
-	return class_of(reason ? reason : "undefined", st, sub, det, code, "failed", 0, 0, 0, 0, 0,
-	    rule ? rule : &dummy);
+	return class_of(reason ? reason : "undefined", st, sub, det, code, action ? action : "failed",
+	    0, 0, 0, 0, 0, rule ? rule : &dummy);
+}
+
+const char *
+reason_class_why(const char *reason, const char *status, int code, const struct reason_rule **rule)
+{
+	return reason_class_action(reason, "failed", status, code, rule);
 }
 
 const char *

@@ -76,6 +76,10 @@ const char *reason_from_text(const char *text, size_t n);
 const char *reason_class(const char *reason, const char *status, int code);
 const char *reason_class_why(const char *reason, const char *status, int code,
     const struct reason_rule **rule);
+/* The same for an outcome whose action is known (NULL: failed): a delayed
+ * one is never hard. */
+const char *reason_class_action(const char *reason, const char *action, const char *status,
+    int code, const struct reason_rule **rule);
 /* The entry of a reason, or NULL. */
 const struct reason_desc *reason_describe(const char *name);
 

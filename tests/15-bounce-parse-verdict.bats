@@ -231,6 +231,11 @@ postfix_dsn() {
 	run bounce-parse -d -x "$BATS_TEST_TMPDIR/delay5.eml"
 	[ "$(jqr '[.action, .reason, .class] | join(" ")' <<<"$output")" = "delayed userunknown soft" ]
 	[[ "$(jqr .class_rule <<<"$output")" == *"delayed"* ]]
+	# The same where a reader sets the reason (an ESP's deferral).
+	run sh -c "echo '[{\"email\":\"nobody@example.org\",\"timestamp\":1700000000,\"event\":\"deferred\",\"response\":\"550 5.1.1 <nobody@example.org>: User unknown\"}]' | bounce-parse -x -f sendgrid"
+	[ "$status" -eq 0 ]
+	[ "$(jqr '[.action, .class] | join(" ")' <<<"$output")" = "delayed soft" ]
+	[[ "$(jqr .class_rule <<<"$output")" == *"delayed"* ]]
 }
 
 @test "verdict: a bare refusal at RCPT TO is the recipient's whatever words the notice puts around the reply" {
