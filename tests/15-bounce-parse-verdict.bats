@@ -86,12 +86,13 @@ R="$FIXTURES/rules"
 	550 5.1.1 Unknown sender
 	550 5.1.1 The sender's address does not exist
 	550 5.1.1 <sender@example.net>... User unknown, sender address verification failed
+	550 5.1.1 <nobody@example.org>: mailbox unavailable, please try later
 	EOT
 	run sh -c "bounce-parse -e - <'$BATS_TEST_TMPDIR/never-hard' | jq -r 'select(.class == \"hard\") | .input'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 45 ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 46 ]
 }
 
 @test "verdict: the text wins over a generic code, a specific code over a vague text" {
