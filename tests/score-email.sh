@@ -36,6 +36,17 @@
 #     sender's domain: "550 5.1.1 Sender domain does not exist") is never
 #     hard for the recipient, whatever the wording ("Host does not accept
 #     mail") or status.
+#   - A delayed report (Action: delayed) is never hard, whatever its status
+#     (RFC 3464 2.3.3: the reporting MTA is still retrying); nor is a reply
+#     that calls itself temporary in words ("temporary DNS failure", "please
+#     try later"), one that names the sender's address ("unverified sender
+#     address", "Unknown sender") or a 553 whose text says no more than the
+#     code, which RFC 5321 also gives to a refused MAIL FROM.
+#   - Too many recipients in one transaction (X.5.3) is toomanyconn, as the
+#     text "too many recipients" is.
+#   - A failed report's own Status (Postfix's 4.5.0 after a 5xx greeting it
+#     treats as temporary) is kept, where Sisimai takes the status quoted in
+#     the remote reply.
 #   - A host not found that is reported as temporary (4.x.x) is
 #     networkerror, and a queue-lifetime give-up is expired unless a remote
 #     reply that says more is quoted (Sisimai reads some of these as
