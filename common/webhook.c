@@ -270,12 +270,20 @@ webhook_ev_code(struct event *e, const struct jnode *v)
 		e->code = (int)n;
 }
 
-void
+int
 webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int force,
     const char *cls)
 {
 	outcome_settle(e, hint, force, cls);
 	c->w->sink(c->w->arg, e);
+	return 1;
+}
+
+int
+webhook_ev_send_kind(struct webhook_ctx *c, struct event *e, const struct webhook_kind *k)
+{
+	return k ? webhook_ev_send(c, e, k->reason, k->force, k->cls) :
+	    webhook_ev_send(c, e, NULL, 0, NULL);
 }
 
 int
@@ -291,8 +299,7 @@ webhook_list_entry(struct webhook_ctx *c, const char *addr, time_t when, const c
 	e.diag = diag;
 	webhook_ev_status(&e, status);
 	webhook_ev_code(&e, code);
-	webhook_ev_send(c, &e, hint, force, cls);
-	return 1;
+	return webhook_ev_send(c, &e, hint, force, cls);
 }
 
 /* ---- dispatch ---- */

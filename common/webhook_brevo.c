@@ -83,8 +83,7 @@ brevo_map(struct webhook_ctx *c, const struct jnode *o)
 	e.diag = webhook_str(o, "reason");
 	e.from = webhook_str(o, "from");
 	e.msgid = WEBHOOK_STR_OF(o, "message-id", "messageId");
-	webhook_ev_send(c, &e, k->reason, k->force, k->cls);
-	return 1;
+	return webhook_ev_send_kind(c, &e, k);
 }
 
 const struct webhook_provider webhook_brevo = { "brevo", WEBHOOK_BREVO, brevo_is, brevo_map };

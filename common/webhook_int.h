@@ -123,9 +123,12 @@ void webhook_ev_status(struct event *e, const char *s);
 void webhook_ev_code(struct event *e, const struct jnode *v);
 /* Settles reason and class and hands e to the sink. hint: the provider's own
  * word, taken when forced or when status and text tell nothing; cls: the
- * provider's hard/soft, or NULL to derive it from the reason. */
-void webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int force,
+ * provider's hard/soft, or NULL to derive it from the reason. Returns 1 (the
+ * events handed out), for a mapper to return. */
+int webhook_ev_send(struct webhook_ctx *c, struct event *e, const char *hint, int force,
     const char *cls);
+/* The same with the reason, force and class of k (NULL: none). */
+int webhook_ev_send_kind(struct webhook_ctx *c, struct event *e, const struct webhook_kind *k);
 
 /* An entry of a provider's bounce or suppression list (an export, a page of
  * its API) as a failed event: the address, when it was listed, the

@@ -132,8 +132,7 @@ kumomta_event(struct webhook_ctx *c, const struct jnode *o, const struct kumomta
 	e.qid = webhook_str(o, "id");
 	e.msgid = webhook_str(webhook_get(o, "headers"), "Message-ID");
 	e.pool = webhook_str(o, "egress_pool");
-	webhook_ev_send(c, &e, rec->hint, rec->force, rec->kind->cls);
-	return 1;
+	return webhook_ev_send(c, &e, rec->hint, rec->force, rec->kind->cls);
 }
 
 static int

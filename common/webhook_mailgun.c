@@ -67,11 +67,7 @@ mailgun_event(struct webhook_ctx *c, const struct jnode *o)
 	e.from = webhook_str(env, "sender");
 	if (e.from == NULL)
 		e.from = webhook_str(hdr, "from");
-	if (why != NULL)
-		webhook_ev_send(c, &e, why->reason, why->force, why->cls);
-	else
-		webhook_ev_send(c, &e, NULL, 0, NULL);
-	return 1;
+	return webhook_ev_send_kind(c, &e, why);
 }
 
 /* A record of Mailgun's lists: bounces {"address", "code", "error",

@@ -95,8 +95,7 @@ mailjet_map(struct webhook_ctx *c, const struct jnode *o)
 	} else {
 		e.msgid = WEBHOOK_STR_OF(o, "MessageID", "mj_message_id", "Message_GUID");
 	}
-	webhook_ev_send(c, &e, hint, force, cls);
-	return 1;
+	return webhook_ev_send(c, &e, hint, force, cls);
 }
 
 const struct webhook_provider webhook_mailjet = { "mailjet", WEBHOOK_MAILJET, mailjet_is,

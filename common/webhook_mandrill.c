@@ -124,8 +124,7 @@ mandrill_message(struct webhook_ctx *c, const struct jnode *msg, const char *nam
 	}
 	e.from = webhook_str(msg, "sender");
 	e.msgid = webhook_str(msg, "_id");
-	webhook_ev_send(c, &e, hint, force, cls);
-	return 1;
+	return webhook_ev_send(c, &e, hint, force, cls);
 }
 
 /* An entry of the rejection list: failed, at the time it was listed. Those

@@ -78,8 +78,7 @@ postal_payload(struct webhook_ctx *c, const struct jnode *p, const struct webhoo
 	e.diag = WEBHOOK_STR_OF(p, "output", "details");
 	e.from = webhook_str(msg, "from");
 	e.msgid = webhook_str(msg, "message_id");
-	webhook_ev_send(c, &e, k->reason, k->force, k->cls);
-	return 1;
+	return webhook_ev_send_kind(c, &e, k);
 }
 
 static int

@@ -77,8 +77,7 @@ postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 		e.diag = webhook_str(o, "Description");
 	e.from = webhook_str(o, "From");
 	e.msgid = webhook_str(o, "MessageID");
-	webhook_ev_send(c, &e, t->reason, t->force, t->cls);
-	return 1;
+	return webhook_ev_send(c, &e, t->reason, t->force, t->cls);
 }
 
 /* An entry of a suppressions dump (GET /message-streams/{stream}/suppressions/dump):
@@ -118,8 +117,7 @@ postmark_map(struct webhook_ctx *c, const struct jnode *o)
 		e.time = webhook_time(webhook_get(o, "DeliveredAt"));
 		e.diag = webhook_skip_type(webhook_str(o, "Details"), "smtp");
 		e.msgid = webhook_str(o, "MessageID");
-		webhook_ev_send(c, &e, NULL, 0, NULL);
-		return 1;
+		return webhook_ev_send(c, &e, NULL, 0, NULL);
 	}
 	if (strcasecmp(rt, "SpamComplaint") == 0) {
 		webhook_ev_start(c, &e, "delivered");
@@ -128,8 +126,7 @@ postmark_map(struct webhook_ctx *c, const struct jnode *o)
 		e.time = webhook_time(webhook_get(o, "BouncedAt"));
 		e.from = webhook_str(o, "From");
 		e.msgid = webhook_str(o, "MessageID");
-		webhook_ev_send(c, &e, "feedback", 1, "none");
-		return 1;
+		return webhook_ev_send(c, &e, "feedback", 1, "none");
 	}
 	return WEBHOOK_MAP_NONE;	/* Open, Click, SubscriptionChange */
 }

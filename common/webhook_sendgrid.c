@@ -113,11 +113,7 @@ sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 		e.msgid = e.qid;
 		e.qid = NULL;
 	}
-	if (why != NULL)
-		webhook_ev_send(c, &e, why->reason, why->force, why->cls);
-	else
-		webhook_ev_send(c, &e, NULL, 0, NULL);
-	return 1;
+	return webhook_ev_send_kind(c, &e, why);
 }
 
 const struct webhook_provider webhook_sendgrid = { "sendgrid", WEBHOOK_SENDGRID, sendgrid_is,

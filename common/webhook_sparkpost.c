@@ -142,8 +142,7 @@ sparkpost_event(struct webhook_ctx *c, const struct jnode *o)
 	e.from = WEBHOOK_STR_OF(o, "msg_from", "friendly_from");
 	e.msgid = webhook_str(o, "message_id");
 	e.pool = webhook_str(o, "ip_pool");
-	webhook_ev_send(c, &e, hint, force, cls);
-	return 1;
+	return webhook_ev_send(c, &e, hint, force, cls);
 }
 
 /* A webhook batch element: {"msys": {"message_event": {...}}}; the other
