@@ -1,6 +1,7 @@
 /* email_int: what the parts of the email reader share: email.c (one message
- * and the order in which its parts are trusted), email_text.c (its readable
- * text), email_dsn.c (its reports) and email_folder.c (mailbox folders).
+ * and the order in which its parts are trusted), email_header.c (its header
+ * fields), email_text.c (its readable text), email_dsn.c (its reports) and
+ * email_folder.c (mailbox folders).
  * Private to them. */
 #ifndef BK_EMAIL_INT_H
 #define BK_EMAIL_INT_H
@@ -136,18 +137,23 @@ void email_message(const char *raw, size_t rawlen, const char *origin, int fd,
     const struct email_opts *o);
 /* r as an event, handed to the sink. */
 void email_emit(struct msg *m, const struct rcpt *r);
-/* The addr-spec in an address header value ("Name <a@b>", "a@b (c)") into
- * out (ADDR_MAX); 0, or -1 if there is none. */
-int email_extract_addr(const char *v, size_t n, char *out);
-/* The recipient of the returned message, "" if none. */
-const char *email_original_recipient(struct msg *m);
-/* Whether field i of g is called name (ASCII case ignored). */
-int email_field_is(const struct mime_header *g, size_t i, const char *name);
 /* An RFC 5322 date, or (time_t)-1. */
 time_t email_date(const char *v);
 
+/* email_header.c */
+/* The addr-spec in an address header value ("Name <a@b>", "a@b (c)") into
+ * out (ADDR_MAX); 0, or -1 if there is none. */
+int email_extract_addr(const char *v, size_t n, char *out);
+/* Whether field i of g is called name (ASCII case ignored). */
+int email_field_is(const struct mime_header *g, size_t i, const char *name);
 /* The Subject of the message, encoded words decoded; "" if none. */
 const char *email_subject(struct msg *m);
+/* The returned message's header s[0..n): parsed into m->orig_header, its
+ * author, Message-ID and queue id into m->from, m->msgid and m->qid. */
+void email_read_original(struct msg *m, const char *s, size_t n);
+/* The recipient of the returned message, "" if none. */
+const char *email_original_recipient(struct msg *m);
+void email_header_thread_end(void);
 
 /* email_kind.c */
 /* Signs that the message is a delivery failure notice: 0 none (or it is an
