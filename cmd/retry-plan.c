@@ -1,5 +1,7 @@
 /* retry-plan: event records -> per-recipient retry plans (soft bounces),
  * merged into a state file under a lock and replaced atomically. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,19 +101,41 @@ on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 	return BK_OK;
 }
 
-static void
-print_plans(int only_changed)
+/* Writes the plans (or only the changed ones) and flushes them. 0, or
+ * the errno of a write error. */
+static int
+write_plans(int only_changed)
 {
 	for (size_t i = 0; i < plan_count(&plans); i++) {
 		const struct plan *p = plan_at(&plans, i);
 
 		if ((p->flags & PLAN_F_REMOVED) || (only_changed && !(p->flags & PLAN_F_CHANGED)))
 			continue;
-		if (plan_write(stdout, p, &opts) != 0) {
-			util_warn("write error on standard output");
-			exit(BK_ERR);
-		}
+		if (plan_write(stdout, p, &opts) != 0)
+			return errno ? errno : EIO;
 	}
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return errno ? errno : EIO;
+	return 0;
+}
+
+static void
+print_plans(int only_changed)
+{
+	if ((errno = write_plans(only_changed)) != 0) {
+		util_warn("write error on standard output");
+		exit(BK_ERR);
+	}
+}
+
+/* write_plans of the changed plans on a thread of its own: *arg, its
+ * result. */
+static void *
+print_changed(void *arg)
+{
+	*(int *)arg = write_plans(1);
+	jsonl_thread_end();
+	return NULL;
 }
 
 static void
@@ -198,7 +222,9 @@ static int
 merge(const char *state, int wait, int argc, char **argv)
 {
 	struct plan_store st;
-	int status;
+	pthread_t printer;
+	size_t changed = 0;
+	int status, threaded, print_errno, put;
 
 	if (plan_store_open(&st, state, PLAN_STORE_WRITE | (wait ? PLAN_STORE_WAIT : 0)) != 0)
 		return -1;
@@ -222,13 +248,24 @@ merge(const char *state, int wait, int argc, char **argv)
 	plan_age(&plans, &opts);
 	/* The changes go out before the state moves on: if the reader of
 	 * stdout (suppress, a full disk) fails, the state stays as it was
-	 * and the next run prints them again (at least once, never lost). */
-	print_plans(1);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	 * and the next run prints them again (at least once, never lost).
+	 * Many go out while the store writes them (not yet its state): both
+	 * only read the plans. */
+	for (size_t i = 0; i < plan_count(&plans); i++)
+		changed += (plan_at(&plans, i)->flags & PLAN_F_CHANGED) != 0;
+	threaded = changed >= 10000 && pthread_create(&printer, NULL, print_changed,
+	    &print_errno) == 0;
+	if (!threaded)
+		print_errno = write_plans(1);
+	put = threaded || print_errno == 0 ? plan_store_put(&st, &plans, &opts) : 0;
+	if (threaded)
+		pthread_join(printer, NULL);
+	if ((errno = print_errno) != 0) {
 		util_warn("write error on standard output; %s left as it was", state);
+		plan_store_close(&st);
 		exit(BK_ERR);
 	}
-	if (plan_store_put(&st, &plans, &opts) != 0 || plan_store_commit(&st) != 0) {
+	if (put != 0 || plan_store_commit(&st) != 0) {
 		util_warnx("%s: left as it was", state);
 		status = BK_ERR;
 	}

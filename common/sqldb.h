@@ -34,6 +34,10 @@ struct sqldb {
  * writing run migrated it), a newer or foreign one refused. */
 int sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int writes,
     int wait);
+/* Reads pages through a mapping from now on: for a run that reads many
+ * pages many times (suppress filter), where a page fault once a page costs
+ * less than a read(2) each time. */
+void sqldb_map(struct sqldb *d);
 /* Reports the last error of d as done while doing what; returns -1. */
 int sqldb_fail(struct sqldb *d, const char *what);
 int sqldb_exec(struct sqldb *d, const char *sql);

@@ -74,6 +74,10 @@ suppdb_open(struct supplist *l, int flags)
 		sqldb_close(&d->db);	/* no list yet, only read: empty */
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
+	/* filter: recipients by the million, each page of the list read
+	 * again and again. */
+	if (flags & SUPPSTORE_MATCH)
+		sqldb_map(&d->db);
 	for (int i = 0; i < NQ; i++)
 		if ((d->q[i] = sqldb_prepare(&d->db, query_sql[i])) == NULL)
 			return -1;
