@@ -477,56 +477,48 @@ pack_rec(const struct rec_val *v, void *arg)
 /* The columns of a plan kept for the indexes (PLAN_NOTIME: null). */
 enum { C_DUE, C_QUIET, C_ENDS, C_PROBE, NCOL };
 
-/* A changed plan, the number it takes if it is new, and its columns. */
-struct change {
-	const struct plan *p;
-	int64_t id;
-	int64_t col[NCOL];
-};
-
 static void
-change_columns(struct change *c, const struct plan_opts *o)
+plan_columns(const struct plan *p, const struct plan_opts *o, int64_t *col)
 {
-	const struct plan *p = c->p;
-
-	plan_store_columns(p, o, &c->col[C_DUE], &c->col[C_QUIET], &c->col[C_ENDS]);
+	plan_store_columns(p, o, &col[C_DUE], &col[C_QUIET], &col[C_ENDS]);
 	/* The plans the rules of the domain look at (plan_domains_back): those
 	 * that wait on its server, and those released to it at a rate. */
-	c->col[C_PROBE] = (plan_waits_on_server(p) && (p->state == PLAN_WAITING ||
+	col[C_PROBE] = (plan_waits_on_server(p) && (p->state == PLAN_WAITING ||
 	    p->state == PLAN_CLAIMED)) || (p->state == PLAN_WAITING &&
 	    p->sched == PLAN_SCHED_RECOVERED) ? p->attempts : PLAN_NOTIME;
 }
 
-/* A change in the order of the key: the first 16 bytes of the recipient
- * as two numbers (compared as strcmp compares), then the whole. */
-struct order {
+/* A changed plan, the number it takes if it is new, and its key's first
+ * 16 bytes as two numbers (compared as strcmp compares): changes sort by
+ * key with few looks at the plans themselves. */
+struct change {
 	uint64_t k[2];
-	const char *rcpt;
-	size_t i;
+	const struct plan *p;
+	int64_t id;
 };
 
 static void
-order_key(struct order *o, const char *rcpt, size_t i)
+change_init(struct change *c, const struct plan *p, int64_t id)
 {
-	size_t n = strnlen(rcpt, 16);
+	size_t n = strnlen(p->rcpt, 16);
 
-	o->k[0] = o->k[1] = 0;
+	c->k[0] = c->k[1] = 0;
 	for (size_t j = 0; j < n; j++)
-		o->k[j / 8] |= (uint64_t)(unsigned char)rcpt[j] << (56 - j % 8 * 8);
-	o->rcpt = rcpt;
-	o->i = i;
+		c->k[j / 8] |= (uint64_t)(unsigned char)p->rcpt[j] << (56 - j % 8 * 8);
+	c->p = p;
+	c->id = id;
 }
 
 static int
-order_cmp(const void *a, const void *b)
+change_cmp(const void *a, const void *b)
 {
-	const struct order *x = a, *y = b;
+	const struct change *x = a, *y = b;
 
 	if (x->k[0] != y->k[0])
 		return x->k[0] < y->k[0] ? -1 : 1;
 	if (x->k[1] != y->k[1])
 		return x->k[1] < y->k[1] ? -1 : 1;
-	return strcmp(x->rcpt, y->rcpt);
+	return strcmp(x->p->rcpt, y->p->rcpt);
 }
 
 /* Puts one plan with q (Q_PUT, Q_ADD). */
@@ -536,6 +528,7 @@ put_plan(struct plan_store *st, sqlite3_stmt *q, const struct change *c,
 {
 	struct sqlite_store *d = st->impl;
 	const struct plan *p = c->p;
+	int64_t col[NCOL];
 	long long dom;
 	void *arg[2] = { b, st };
 
@@ -546,8 +539,9 @@ put_plan(struct plan_store *st, sqlite3_stmt *q, const struct change *c,
 	sqlite3_bind_int64(q, 2, c->id);
 	sqlite3_bind_int(q, 3, p->state);
 	sqlite3_bind_int64(q, 4, dom);
+	plan_columns(p, o, col);
 	for (int k = 0; k < NCOL; k++)
-		bind_time(q, 5 + k, c->col[k]);
+		bind_time(q, 5 + k, col[k]);
 	sqlite3_bind_blob(q, 9, b->p, (int)b->len, SQLITE_STATIC);
 	return sqldb_run(&d->db, q);
 }
@@ -560,8 +554,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct sqlite_store *d = st->impl;
 	struct util_buf b = {0};
-	struct change *c = NULL, *sorted;
-	struct order *ord;
+	struct change *c = NULL;
 	size_t n = 0;
 	int rc = 0, bulk;
 
@@ -585,24 +578,10 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	for (size_t i = 0; i < plan_count(s); i++) {
 		const struct plan *p = plan_at(s, i);
 
-		if (p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)) {
-			c[n].p = p;
-			c[n].id = d->next_id++;
-			change_columns(&c[n], o);
-			n++;
-		}
+		if (p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
+			change_init(&c[n++], p, d->next_id++);
 	}
-	/* In the order of the key. */
-	ord = util_xreallocarray(NULL, n, sizeof *ord);
-	for (size_t i = 0; i < n; i++)
-		order_key(&ord[i], c[i].p->rcpt, i);
-	qsort(ord, n, sizeof *ord, order_cmp);
-	sorted = util_xreallocarray(NULL, n, sizeof *sorted);
-	for (size_t i = 0; i < n; i++)
-		sorted[i] = c[ord[i].i];
-	free(ord);
-	free(c);
-	c = sorted;
+	qsort(c, n, sizeof *c, change_cmp);
 	memset(d->recent, 0, sizeof d->recent);
 	/* Many plans into an empty table: the indexes are made after, each
 	 * sorted once, not grown one random entry at a time. */
