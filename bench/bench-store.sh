@@ -44,3 +44,4 @@ for s in state.jsonl state.db; do
 	mv "$d/keep.$s" "$d/$s"
 	printf '%-36s %8d bytes a plan on disk\n' "size ($s)" $(($(wc -c <"$d/$s") / plans))
 done
+echo "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
