@@ -118,6 +118,8 @@ leaf(void *arg, const struct mime_part *p)
 	/* Only the first returned message counts, and only text near the top
 	 * (Google nests it in related/alternative): deeper parts are attachments
 	 * of some other kind. Their fields are not looked up. */
+	if (kind == PART_OTHER && m->nested == 0 && strcmp(p->ctype, MIME_PREAMBLE) == 0)
+		m->preamble = *p;
 	if (kind == PART_OTHER || (kind == PART_ORIGINAL && m->has_orig) ||
 	    (kind == PART_TEXT && p->depth > 4))
 		return;
@@ -223,6 +225,16 @@ email_emit(struct msg *m, const struct rcpt *r)
 			e.action = "delayed";
 		else
 			e.action = "failed";
+	}
+	/* A notice that gave up (or still tries) and quotes no code at all: the
+	 * class of RFC 3463's "other undefined status", as Exim's own reports
+	 * write it (Status: 5.0.0, or 4.0.0 in its delay warnings) and
+	 * Postfix's for a bounce without one. */
+	if (e.status[0] == '\0' && e.code == 0 && r->class == NULL) {
+		if (strcmp(e.action, "failed") == 0)
+			memcpy(e.status, "5.0.0", 6);
+		else if (strcmp(e.action, "delayed") == 0)
+			memcpy(e.status, "4.0.0", 6);
 	}
 	e.reason = r->reason;
 	e.class = r->class;
@@ -462,6 +474,20 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (mime_header_get(&m.top, "date", &b.v))
 		m.date = email_date(b.v.p);
 	mime_walk_parsed(s, n, &m.top, body, leaf, &m);
+	/* No text part at all, but a preamble that says more than that the
+	 * message is in MIME format: the notice is there (old mail systems
+	 * that wrapped the returned message in multipart/mixed). */
+	if (m.ntext_parts == 0 && m.preamble.bodylen > 0) {
+		struct mime_header none = {0};
+		struct util_buf cte = {0};
+
+		none.base = m.preamble.body;
+		m.preamble.header = &none;
+		m.preamble.ctype = "text/plain";
+		util_buf_str(&cte);
+		email_text_add(&m, &m.preamble, &cte);
+		util_buf_free(&cte);
+	}
 	if (m.has_orig)
 		email_read_original(&m, m.orig.p ? m.orig.p : "", m.orig.len);
 	else if (email_text(&m)->len) {

@@ -26,6 +26,7 @@ struct msg {
 	struct util_buf text;	/* text/plain parts, UTF-8 (email_text) */
 	struct util_buf html;	/* text/html parts, tags stripped */
 	size_t ntext_parts;	/* noted by email_text_add */
+	struct mime_part preamble;	/* of the top multipart (MIME_PREAMBLE), or bodylen 0 */
 	int text_loaded;
 	struct util_buf orig;	/* header of the returned message */
 	struct util_buf subject;	/* decoded, by message_subject */

@@ -69,6 +69,10 @@ struct mime_part {
 	int depth;
 };
 typedef void (*mime_leaf_fn)(void *arg, const struct mime_part *p);
+/* The ctype of the preamble of the top multipart (the text before its first
+ * boundary), if it holds any: no MIME type, so that callers that look at
+ * types only pass it by. */
+#define MIME_PREAMBLE "x-mime/preamble"
 /* Walks the message s[0..n) (LF line ends): calls leaf for every part that
  * is not a multipart, in order; message/rfc822 parts are leaves too. */
 void mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg);

@@ -174,6 +174,16 @@ walk_multipart(const char *s, size_t n, const char *b, size_t blen, int depth,
 		w->leaf(w->arg, &p);
 		return;
 	}
+	/* The top multipart's preamble, which RFC 2046 5.1.1 says to ignore,
+	 * but where some mail systems write their notice: handed on as a part
+	 * of its own type, for callers that want it. */
+	if (depth == 0 && pos > 0) {
+		struct mime_header h = {0};
+		struct mime_part p = { &h, MIME_PREAMBLE, s, pos, depth + 1 };
+
+		h.base = s;
+		w->leaf(w->arg, &p);
+	}
 	while (pos < n) {
 		if (in_part) {
 			/* The line end before the delimiter belongs to it. */

@@ -155,7 +155,7 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	printf 'From: postmaster@example.net\nSubject: Delivery failure\n\nYour delivery to the following address has been failed.\n\nDelivery failed: vera@example.org\nRemote host said: 554 5.4.14 Hop count exceeded - possible mail loop\n' >"$T/label.eml"
 	for f in gmail exchange sendmail sentence label; do bounce-parse "$T/$f.eml"; done >"$T/out"
 	[ "$(summary <"$T/out" | sed -n 1p)" = "ruth@example.org failed 5.1.1 550 userunknown hard" ]
-	[ "$(summary <"$T/out" | sed -n 2p)" = "sam@example.org failed - - userunknown hard" ]
+	[ "$(summary <"$T/out" | sed -n 2p)" = "sam@example.org failed 5.0.0 - userunknown hard" ]
 	[ "$(summary <"$T/out" | sed -n 3p)" = "tina@example.org failed 5.1.1 550 userunknown hard" ]
 	[ "$(summary <"$T/out" | sed -n 4p)" = "uma@example.org failed 5.7.1 550 norelaying soft" ]
 	[ "$(summary <"$T/out" | sed -n 5p)" = "vera@example.org failed 5.4.14 554 networkerror soft" ]

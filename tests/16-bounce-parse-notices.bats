@@ -376,3 +376,23 @@ mia@gw.example.org 4.2.2" ]
 	sed 's/To: lena@x.example.org/To: news@example.net/' "$N/to-line.eml" >"$T/t.eml"
 	[ -z "$(bounce-parse -f email "$T/t.eml")" ]
 }
+
+@test "notice: older layouts name their recipients; a notice in the preamble is read; no code at all is 5.0.0" {
+	for f in did-not-receive space-colon domino-fields attempts was-addressed not-valid exim-colon preamble; do
+		run bounce-parse -f email "$N/$f.eml"
+		[ "$status" -eq 0 ]
+		[ "${#lines[@]}" -eq 1 ]
+		[ "$(echo "$output" | jqr .action)" = failed ]
+	done
+	[ "$(bounce-parse -f email "$N/space-colon.eml" | jqr '[.rcpt, .status] | join(" ")')" = "u2@aol.example.com 5.0.0" ]
+	[ "$(bounce-parse -f email "$N/domino-fields.eml" | jqr '[.rcpt, .status, .code] | join(" ")')" = "u5@dom.example.com 5.1.1 550" ]
+	# The preamble (RFC 2046 5.1.1) holds the notice and its reply.
+	[ "$(bounce-parse -f email "$N/preamble.eml" | jqr '[.rcpt, .status, .class, .diag] | join(" ")')" = \
+	    "e3@example.org 5.1.1 hard (reason: 550 5.1.1 User unknown)" ]
+	# A message with a text part does not read its preamble.
+	awk '{print} /^--X$/ && !done {print "Content-Type: text/plain\n\nSee the attachment.\n--X"; done=1}' \
+	    "$N/preamble.eml" >"$T/p.eml"
+	[ "$(bounce-parse -f email "$T/p.eml" | jqr .diag)" != "(reason: 550 5.1.1 User unknown)" ]
+	# A warning without any code: 4.0.0.
+	[ "$(bounce-parse -f email "$D/smtpsvc-text.eml" | jqr '[.action, .status] | join(" ")')" = "delayed 4.0.0" ]
+}
