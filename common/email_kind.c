@@ -88,7 +88,7 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
  * replies do not: an SMTP reply code or enhanced status code of class 4 or
  * 5, or the words of failure notices. */
 static int
-says_failure(struct msg *m, struct bufs *b)
+says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 {
 	static const char *const words[] = { "undeliverable", "could not be delivered",
 		"couldn't be delivered", "delivery failed", "delivery has failed",
@@ -110,10 +110,31 @@ says_failure(struct msg *m, struct bufs *b)
 	for (const char *p = t; (p = status_find(p, (size_t)(t + n - p), st)) != NULL;)
 		if (st[0] == '4' || st[0] == '5')
 			return 1;
+	if (codes_only)
+		return 0;
 	util_buf_reset(&b->v);
 	util_buf_add(&b->v, t, n);
 	util_buf_str(&b->v);
 	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+}
+
+static int
+says_failure(struct msg *m, struct bufs *b)
+{
+	return says_failure_in(m, b, 0);
+}
+
+/* Whether the message carries the fields of an automatic reply (RFC 3834
+ * Auto-Submitted: auto-replied, X-Autoreply, X-Autorespond, Precedence:
+ * auto_reply), not only its subject. */
+static int
+autoreply_fields(struct msg *m, struct bufs *b)
+{
+	return (mime_header_get(&m->top, "auto-submitted", &b->v) &&
+	    util_strcaseprefix(b->v.p, "auto-replied")) ||
+	    mime_header_get(&m->top, "x-autoreply", &b->v) ||
+	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
+	    (mime_header_get(&m->top, "precedence", &b->v) && contains(b->v.p, "auto_reply"));
 }
 
 /* Whether the notice is what an automatic reply says, by the words of
@@ -192,6 +213,11 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * code, the words of failure notices), as automatic replies in any
 	 * language do not. */
 	if (signs == 1 && strong < 0 && !says_failure(m, b))
+		return 0;
+	/* Only its null sender, and RFC 3834's fields or a responder's say it
+	 * is an automatic reply: words of failure ("my old address is rejected
+	 * from January") do not make it a bounce; only a reply code does. */
+	if (signs == 1 && strong < 0 && autoreply_fields(m, b) && !says_failure_in(m, b, 1))
 		return 0;
 	/* Nor is an automatic reply sent in a mail system's name (a shared
 	 * postmaster mailbox away, a challenge-response system's quarantine),

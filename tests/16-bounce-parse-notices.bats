@@ -350,7 +350,8 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 }
 
 @test "not a bounce: a reply about a bounce, TMDA and guest-list challenges, Not read, list confirmations, vacation(1)" {
-	for f in reply-about-bounce challenge-tmda challenge-guestlist not-read list-confirm away-fr vacation-bsd; do
+	for f in reply-about-bounce challenge-tmda challenge-guestlist not-read list-confirm away-fr vacation-bsd \
+	    address-changed; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
 		! echo "$output" | grep -q '"action":"\(failed\|delayed\)"'
