@@ -285,7 +285,8 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		quoted = 1;
 	}
 	if ((len = nonstd_addr_at(p + i, n - i)) == 0)
-		return !labelled && !coded && nonstd_named_anchor(p, n, a);
+		return !labelled && !coded && (nonstd_named_anchor(p, n, a) ||
+		    nonstd_dda_anchor(p, n, a));
 	a->addr = p + i;
 	a->addrlen = len;
 	j = i + len;

@@ -52,17 +52,24 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 	}
 	/* "Your message wasn't delivered to user@example.org because ..." */
 	for (size_t i = 3; i < n; i++) {
-		size_t len;
+		size_t len, q;
 
 		if (p[i] == '@' || p[i - 1] != ' ' || FOLD(p[i - 2]) != 'o' || FOLD(p[i - 3]) != 't' ||
 		    (i > 3 && isalnum((unsigned char)p[i - 4])))
 			continue;
-		if ((len = nonstd_addr_at(p + i, n - i)) == 0)
+		q = 0;
+		/* Or in quotes: 'Your message to "user@example.org" could not be
+		 * delivered'. */
+		if ((p[i] == '"' || p[i] == '\'') && i + 1 < n &&
+		    (len = nonstd_addr_at(p + i + 1, n - i - 1)) > 0 && i + 1 + len < n &&
+		    p[i + 1 + len] == p[i])
+			q = 1;
+		else if ((len = nonstd_addr_at(p + i, n - i)) == 0)
 			continue;
 		a->label = NULL;
 		a->labellen = 0;
 		a->kind = 0;
-		a->addr = p + i;
+		a->addr = p + i + q;
 		a->addrlen = len;
 		/* The sentence says what happened, before the address too
 		 * ("undeliverable to user@example.org"). */
@@ -289,6 +296,30 @@ nonstd_x400_anchor(const char *p, size_t n, struct anchor *a)
 	a->addr = p + i;
 	a->addrlen = end - i;
 	a->rest = p + end;
+	a->restlen = 0;
+	return 1;
+}
+
+/* An X.400 O/R address that carries the Internet address in a domain
+ * defined attribute, as Exchange writes recipients that came in by SMTP:
+ * "c=US;a= ;p=Org;o=Exchange;dda:SMTP=user@example.org; on <date>". */
+int
+nonstd_dda_anchor(const char *p, size_t n, struct anchor *a)
+{
+	const char *d;
+	size_t len;
+
+	nonstd_trim(&p, &n);
+	if (n < 12 || (p[0] != 'c' && p[0] != 'C') || p[1] != '=' ||
+	    (d = util_memcasemem(p, n, "dda:smtp=")) == NULL ||
+	    (len = nonstd_addr_at(d + 9, n - (size_t)(d + 9 - p))) == 0)
+		return 0;
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = 0;
+	a->addr = d + 9;
+	a->addrlen = len;
+	a->rest = p + n;
 	a->restlen = 0;
 	return 1;
 }

@@ -397,3 +397,11 @@ mia@gw.example.org 4.2.2" ]
 	# A warning without any code: 4.0.0.
 	[ "$(bounce-parse -f email "$D/smtpsvc-text.eml" | jqr '[.action, .status] | join(" ")')" = "delayed 4.0.0" ]
 }
+
+@test "notice: an address in quotes in a sentence; an X.400 address that carries the Internet one (dda:SMTP=)" {
+	[ "$(bounce-parse -f email "$N/sentence-quoted.eml" | jqr '[.rcpt, .action, .reason] | join(" ")')" = \
+	    "sven@example.org failed mailboxfull" ]
+	[ "$(bounce-parse -f email "$N/x400-dda.eml" | jqr '[.rcpt, .action] | join(" ")')" = \
+	    "paul.smith@gw.example.com failed" ]
+	[ "$(diag "$N/x400-dda.eml")" = "The recipient name is not recognized MSEXCH:IMS:Example Corp:GW:EXCH1 0 (000C05A6) Unknown Recipient" ]
+}
