@@ -92,6 +92,9 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 {
 	static const char *const words[] = { "undeliverable", "could not be delivered",
 		"couldn't be delivered", "delivery failed", "delivery has failed",
+		"was not delivered", "wasn't delivered", "not be delivered", "did not reach",
+		"unable to deliver", "could not deliver", "undelivered", "failed to deliver",
+		"delivery to the following", "delivery failure",
 		"failed permanently", "user unknown", "unknown user", "does not exist",
 		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
 		"returned to sender", "permanent error", "fatal error" };
@@ -200,6 +203,11 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * mail about a bounce ("Re: why did this bounce?"), not one. */
 	if (signs == 1 && strong == 0 && subject_is_reply(m))
 		return 0;
+	/* Only a word of its subject ("delivery", "rejected"), which shipping
+	 * notices and newsletters use too: its text must say that delivery
+	 * of mail failed. */
+	if (signs == 1 && strong == 0 && !says_failure(m, b))
+		return 0;
 	/* A read receipt (RFC 8098) is a report of another kind. */
 	mime_header_get(&m->top, "content-type", &b->v);
 	if (contains(b->v.p, "disposition-notification") || m->receipt)
@@ -227,6 +235,15 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	    !says_failure(m, b))
 		return 0;
 	return signs;
+}
+
+/* Whether a notice with one sign of a bounce may stand for the recipient of
+ * the message it returns: its text says that delivery failed, and neither
+ * its fields nor its words are an automatic reply's. */
+int
+email_kind_says_failed(struct msg *m, struct bufs *b)
+{
+	return says_failure(m, b) && !email_kind_autoreply(m, b) && !says_autoreply(m, b);
 }
 
 /* RFC 3834 and the headers and subjects of auto-responders. */

@@ -351,7 +351,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 
 @test "not a bounce: a reply about a bounce, TMDA and guest-list challenges, Not read, list confirmations, vacation(1)" {
 	for f in reply-about-bounce challenge-tmda challenge-guestlist not-read list-confirm away-fr vacation-bsd \
-	    address-changed; do
+	    address-changed shipping-notice; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
 		! echo "$output" | grep -q '"action":"\(failed\|delayed\)"'
@@ -404,4 +404,16 @@ mia@gw.example.org 4.2.2" ]
 	[ "$(bounce-parse -f email "$N/x400-dda.eml" | jqr '[.rcpt, .action] | join(" ")')" = \
 	    "paul.smith@gw.example.com failed" ]
 	[ "$(diag "$N/x400-dda.eml")" = "The recipient name is not recognized MSEXCH:IMS:Example Corp:GW:EXCH1 0 (000C05A6) Unknown Recipient" ]
+}
+
+@test "notice: one sign only (its subject), a returned message and words of failure: the returned message's recipient" {
+	[ "$(bounce-parse -f email "$N/returned-only.eml" | jqr '[.rcpt, .action, .status] | join(" ")')" = \
+	    "gwen@example.com failed 5.0.0" ]
+	# Without words of failure, nobody (a newsletter about "deliveries").
+	sed 's/^Your message could not be delivered. The message is attached./Our December deliveries are attached./' \
+	    "$N/returned-only.eml" >"$T/r.eml"
+	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
+	# Nor for an auto-reply that quotes the message.
+	sed 's/^Subject: .*/Subject: Automatic reply: Undeliverable message/' "$N/returned-only.eml" >"$T/r.eml"
+	! bounce-parse -d -f email "$T/r.eml" | grep -q '"failed"'
 }
