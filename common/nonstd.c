@@ -159,7 +159,12 @@ recipient_label(const char *p, size_t n, int *weak)
 		"unknown user", "invalid user", "bad address", "failed to", "undeliverable to",
 		"delivery to", "delivering to", "delivery failed", "mailbox", "user",
 		/* the same in other words: "Invalid receiver address:" */
-		"receiver" };
+		"receiver",
+		/* and in the languages of localized notices, in Latin script
+		 * (German Empfänger, French destinataire, Spanish, Italian and
+		 * Portuguese destinatario/destinatário, Dutch ontvanger,
+		 * Swedish mottagare, Danish modtager, Polish odbiorca) */
+		"empf\xc3\xa4nger", "empfaenger", "destinat", "ontvanger", "mottagare", "modtager", "odbiorca" };
 	size_t i = 0, colon = 0;
 	int high = 0;
 	char low[81];

@@ -417,3 +417,13 @@ mia@gw.example.org 4.2.2" ]
 	sed 's/^Subject: .*/Subject: Automatic reply: Undeliverable message/' "$N/returned-only.eml" >"$T/r.eml"
 	! bounce-parse -d -f email "$T/r.eml" | grep -q '"failed"'
 }
+
+@test "notice: the recipient's label in German, French, Spanish and Dutch; a label for receiving is none" {
+	[ "$(bounce-parse -f email "$N/label-de.eml" | jqr '[.rcpt, .status] | join(" ")')" = "jonas@mail.example.de 5.1.1" ]
+	[ "$(bounce-parse -f email "$N/label-fr.eml" | jqr '[.rcpt, .status] | join(" ")')" = "lea@orange.example.fr 5.1.1" ]
+	[ "$(bounce-parse -f email "$N/label-es.eml" | jqr '[.rcpt, .status] | join(" ")')" = "pablo@correo.example.es 5.2.2" ]
+	[ "$(bounce-parse -f email "$N/label-nl.eml" | jqr '[.rcpt, .status] | join(" ")')" = "joost@post.example.nl 5.1.1" ]
+	# "Empfangen von:" (received from) names the sender's host, not a recipient.
+	sed 's/^Empfänger: jonas@mail.example.de/Empfangen von: relay@mail.example.de/' "$N/label-de.eml" >"$T/d.eml"
+	! bounce-parse -f email "$T/d.eml" | grep -q relay@
+}
