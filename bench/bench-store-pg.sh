@@ -57,6 +57,12 @@ awk -v n="$n" -v users=$users -v month=2026-10 -f "$gen" >"$d/events.jsonl"
 awk -v d="$d" '{ match($0, /"rcpt":"[^"]*"/); h = 0
 	for (i = RSTART; i < RSTART + RLENGTH; i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789@.", substr($0, i, 1))) % 4
 	print > (d "/part." h) }' "$d/events.jsonl"
+# A month later, the same recipients again: every event's plan is there to
+# be looked up (the first round's writers mostly open new plans).
+awk -v n="$n" -v users=$users -v month=2026-11 -f "$gen" |
+    awk -v d="$d" '{ match($0, /"rcpt":"[^"]*"/); h = 0
+	for (i = RSTART; i < RSTART + RLENGTH; i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789@.", substr($0, i, 1))) % 4
+	print > (d "/again." h) }'
 
 # now SECONDS: wall clock with fractions.
 now() { date +%s.%N; }
@@ -91,6 +97,17 @@ for store in "$d/state.db" "postgresql:"; do
 	awk -v name="$name" -v a="$t0" -v b="$t1" -v x="$a" -v y="$b" 'BEGIN {
 		printf "%-10s 2 retry-due runs: %d + %d claims in %.2f s: %.0f claims/s\n",
 		    name, x, y, b - a, (x + y) / (b - a) }'
+	t0=$(now)
+	for i in 0 1 2 3; do
+		nice retry-plan -w -S 1 -n 2026-12-01T00:00:00Z -s "$store" "$d/again.$i" \
+		    >"$d/again-merged.$i" &
+	done
+	wait
+	t1=$(now)
+	plans=$(cat "$d"/again-merged.* | wc -l)
+	awk -v name="$name" -v p="$plans" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {
+		printf "%-10s 4 writers, plans there: %d events, %d plans merged in %.2f s: %.0f plans/s\n",
+		    name, n, p, b - a, p / (b - a) }'
 done
 
 # The suppression list.

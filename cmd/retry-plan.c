@@ -75,14 +75,30 @@ help(void)
 
 static struct event_reader reader;
 
+/* A store where each look-up is a round trip (PostgreSQL) gets the events
+ * by the BATCH: their recipients looked up in one go, then the events
+ * applied one after another as they came. */
+#define BATCH 512
+
+struct batched {
+	size_t off, len;	/* in batch.text */
+	struct input_loc loc;
+};
+
+static struct {
+	struct util_buf text;	/* the lines, a NUL after each */
+	struct batched *v;
+	size_t n;
+	struct util_buf rcpts;	/* their recipients, a NUL after each */
+} batch;
+
 static int
-on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+apply(const struct input_loc *loc, const char *line, size_t len)
 {
 	struct event e;
 	char why[200];
 	int rc;
 
-	(void)ctx;
 	if ((rc = event_read(&reader, line, len, &e, why, sizeof why)) == 0)
 		return BK_OK;
 	if (rc > 0 && e.time == (time_t)-1) {
@@ -99,6 +115,54 @@ on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
 	}
 	plan_apply(&plans, &e, &opts);
 	return BK_OK;
+}
+
+/* The events gathered: their recipients looked up, then each applied. */
+static int
+batch_flush(void)
+{
+	int status = BK_OK;
+	struct event e;
+	char why[200];
+
+	if (batch.n == 0)
+		return BK_OK;
+	if (!store_failed) {
+		const char **v = util_xcalloc(batch.n, sizeof *v);
+		size_t n = 0;
+
+		/* Events that are not read now are reported when applied. */
+		util_buf_reset(&batch.rcpts);
+		for (size_t i = 0; i < batch.n; i++)
+			if (event_read(&reader, batch.text.p + batch.v[i].off, batch.v[i].len, &e,
+			    why, sizeof why) > 0)
+				util_buf_add(&batch.rcpts, e.rcpt, strlen(e.rcpt) + 1);
+		for (size_t off = 0; off < batch.rcpts.len; off += strlen(v[n++]) + 1)
+			v[n] = batch.rcpts.p + off;
+		if (plan_store_lookup_many(store, &plans, v, n) != 0)
+			store_failed = 1;
+		free(v);
+	}
+	for (size_t i = 0; i < batch.n; i++)
+		status = input_worse(status, store_failed ? BK_ERR :
+		    apply(&batch.v[i].loc, batch.text.p + batch.v[i].off, batch.v[i].len));
+	batch.n = 0;
+	util_buf_reset(&batch.text);
+	return status;
+}
+
+static int
+on_line(void *ctx, const struct input_loc *loc, char *line, size_t len)
+{
+	(void)ctx;
+	if (store == NULL || !plan_store_batches(store))
+		return apply(loc, line, len);
+	if (batch.v == NULL)
+		batch.v = util_xcalloc(BATCH, sizeof *batch.v);
+	batch.v[batch.n] = (struct batched){ batch.text.len, len, *loc };
+	util_buf_add(&batch.text, line, len);
+	util_buf_addc(&batch.text, '\0');
+	return ++batch.n == BATCH ? batch_flush() : BK_OK;
 }
 
 /* Writes the plans (or only the changed ones) and flushes them. 0, or
@@ -237,7 +301,11 @@ merge(const char *state, int wait, int argc, char **argv)
 	sandbox_enter_reading(argc, argv);
 	event_reader_init(&reader);
 	status = input_worse(status, input_run(argc, argv, on_line, NULL));
+	status = input_worse(status, batch_flush());
 	event_reader_free(&reader);
+	util_buf_free(&batch.text);
+	util_buf_free(&batch.rcpts);
+	free(batch.v);
 	if (store_failed || plan_store_domains_back(&st, &plans) != 0 ||
 	    plan_store_aging(&st, &plans, &opts) != 0) {
 		util_warnx("%s: not read, nothing changed", state);

@@ -469,7 +469,7 @@ jsonl_close(struct plan_store *st)
 
 static const struct plan_store_ops jsonl_ops = {
 	jsonl_open, jsonl_load_all, jsonl_lookup, jsonl_aging, jsonl_domain, jsonl_due,
-	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all, NULL, NULL,
+	jsonl_put, jsonl_commit, jsonl_close, jsonl_load_all, NULL, NULL, NULL,
 };
 
 /* --- the interface --- */
@@ -567,6 +567,24 @@ int
 plan_store_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 {
 	return st->ops->lookup(st, s, rcpt);
+}
+
+int
+plan_store_batches(const struct plan_store *st)
+{
+	return st->ops->lookup_many != NULL;
+}
+
+int
+plan_store_lookup_many(struct plan_store *st, struct plan_set *s, const char *const *rcpts,
+    size_t n)
+{
+	if (st->ops->lookup_many)
+		return st->ops->lookup_many(st, s, rcpts, n);
+	for (size_t i = 0; i < n; i++)
+		if (st->ops->lookup(st, s, rcpts[i]) != 0)
+			return -1;
+	return 0;
 }
 
 int

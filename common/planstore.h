@@ -59,6 +59,11 @@ struct plan_store_ops {
 	 * (NULL: none), brought into s. -1 when the store cannot be read. */
 	int (*probe)(struct plan_store *st, struct plan_set *s, const struct plan_opts *o,
 	    const char *domain, struct plan **probe);
+	/* For a store where each look-up costs a round trip (NULL: lookup
+	 * each): brings in the plans of rcpts[0..n) (repeats allowed) in one
+	 * go, in the order first named. 0, or -1. */
+	int (*lookup_many)(struct plan_store *st, struct plan_set *s, const char *const *rcpts,
+	    size_t n);
 };
 
 struct plan_store {
@@ -75,6 +80,12 @@ struct plan_store {
 int plan_store_open(struct plan_store *st, const char *path, int flags);
 int plan_store_load(struct plan_store *st, struct plan_set *s);
 int plan_store_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt);
+/* Whether the store looks many recipients up at once: worth gathering
+ * events for (plan_store_lookup_many). */
+int plan_store_batches(const struct plan_store *st);
+/* plan_store_lookup of each of rcpts[0..n), in one go where the store can. */
+int plan_store_lookup_many(struct plan_store *st, struct plan_set *s, const char *const *rcpts,
+    size_t n);
 int plan_store_aging(struct plan_store *st, struct plan_set *s, const struct plan_opts *o);
 /* Brings in the plans the domain rules of plan_domains_back need: those
  * of each domain of s->domain_back and of each domain whose server a plan

@@ -60,7 +60,7 @@ static const char schema_sql[] =
     "retry-due(1), bouncekit-records(5)';"
     "INSERT INTO bouncekit_schema VALUES ('plans', 1);";
 
-enum { Q_GET, Q_PUT, Q_DEL, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_TAKE, NQ };
+enum { Q_GET, Q_PUT, Q_DEL, Q_QUIET, Q_ENDS, Q_DOMAIN, Q_ALL, Q_TAKE, Q_GET_MANY, NQ };
 
 /* Rows read to be changed are locked: a retry-plan run waits for the plan
  * of its recipient, the rest skip what another run holds. */
@@ -81,11 +81,14 @@ static const char *const query_sql[NQ] = {
 	[Q_DOMAIN] = "SELECT rec FROM bouncekit_plans WHERE domain = $1 AND state = $2",
 	[Q_ALL] = "SELECT rec FROM bouncekit_plans ORDER BY id",
 	[Q_TAKE] = "SELECT rcpt, xmin::text FROM bouncekit_plans WHERE rcpt = ANY ($1::text[])",
+	/* in the order named: as one look-up after another would bring them */
+	[Q_GET_MANY] = ("SELECT p.rec FROM bouncekit_plans p JOIN unnest($1::text[]) WITH"
+	    " ORDINALITY AS u (rcpt, n) ON p.rcpt = u.rcpt ORDER BY u.n"),
 };
 static const char *const lock_sql[NQ] = {
 	[Q_GET] = " FOR UPDATE", [Q_QUIET] = " FOR UPDATE SKIP LOCKED",
 	[Q_ENDS] = " FOR UPDATE SKIP LOCKED", [Q_DOMAIN] = " FOR UPDATE SKIP LOCKED",
-	[Q_TAKE] = " FOR UPDATE SKIP LOCKED",
+	[Q_TAKE] = " FOR UPDATE SKIP LOCKED", [Q_GET_MANY] = " FOR UPDATE OF p",
 };
 
 static const struct pgconn_schema plans_schema = {
@@ -213,6 +216,18 @@ bring(struct plan_store *st, struct plan_set *s, int q, int n, const char *const
 	return rc;
 }
 
+/* Keeps in mind that the store has no plan of rcpt (under the writer lock,
+ * no other run can add one), up to ABSENT_MAX of them. */
+static void
+absent_add(struct pg_store *d, const char *rcpt, size_t len)
+{
+	if (d->absent.count >= ABSENT_MAX) {
+		hmap_free(&d->absent, NULL);
+		memset(&d->absent, 0, sizeof d->absent);
+	}
+	hmap_add(&d->absent, rcpt, len, NULL);
+}
+
 static int
 pg_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 {
@@ -226,14 +241,51 @@ pg_lookup(struct plan_store *st, struct plan_set *s, const char *rcpt)
 		return 0;
 	if (bring(st, s, Q_GET, 1, &rcpt) != 0)
 		return -1;
-	if (plan_find_any(s, rcpt) == NULL) {
-		if (d->absent.count >= ABSENT_MAX) {
-			hmap_free(&d->absent, NULL);
-			memset(&d->absent, 0, sizeof d->absent);
-		}
-		hmap_add(&d->absent, rcpt, strlen(rcpt), NULL);
-	}
+	if (plan_find_any(s, rcpt) == NULL)
+		absent_add(d, rcpt, strlen(rcpt));
 	return 0;
+}
+
+/* The plans of many recipients in one round trip instead of one each: those
+ * not yet in s nor known absent, each once. */
+static int
+pg_lookup_many(struct plan_store *st, struct plan_set *s, const char *const *rcpts, size_t n)
+{
+	struct pg_store *d = st->impl;
+	struct util_buf a = {0};
+	struct hmap asked = {0};
+	const char *param;
+	int rc = 0, added;
+
+	if (d->empty)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(rcpts[i]);
+
+		if (plan_find_any(s, rcpts[i]) != NULL)
+			continue;
+		if (asked.count == 0 && take_writer(st) != 0)
+			return -1;
+		if (hmap_find(&d->absent, rcpts[i], len) != HMAP_NONE)
+			continue;
+		hmap_add(&asked, rcpts[i], len, &added);
+		if (added)
+			pgconn_array_text(&a, rcpts[i], len);
+	}
+	if (asked.count > 0) {
+		util_buf_addc(&a, '}');
+		param = util_buf_str(&a);
+		if ((rc = bring(st, s, Q_GET_MANY, 1, &param)) == 0)
+			for (size_t i = 0; i < asked.count; i++) {
+				const char *k = hmap_key(&asked, i);
+
+				if (plan_find_any(s, k) == NULL)
+					absent_add(d, k, strlen(k));
+			}
+	}
+	hmap_free(&asked, NULL);
+	util_buf_free(&a);
+	return rc;
 }
 
 static int
@@ -496,5 +548,5 @@ pg_load_all(struct plan_store *st, struct plan_set *s)
 
 const struct plan_store_ops plan_store_pg_ops = {
 	pg_open, plan_store_load_nothing, pg_lookup, pg_aging, pg_domain, pg_due,
-	pg_put, pg_commit, pg_close, pg_load_all, pg_take, NULL,
+	pg_put, pg_commit, pg_close, pg_load_all, pg_take, NULL, pg_lookup_many,
 };

@@ -705,4 +705,5 @@ upgrade(struct plan_store *st)
 const struct plan_store_ops plan_store_sqlite_ops = {
 	sqlite_open, plan_store_load_nothing, sqlite_lookup, sqlite_aging, sqlite_domain,
 	sqlite_due, sqlite_put, sqlite_commit, sqlite_close, sqlite_load_all, NULL, sqlite_probe,
+	NULL,
 };
