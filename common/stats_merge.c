@@ -377,12 +377,10 @@ struct stats_merge_src {
 	int bad;			/* reported: the rest is skipped */
 	struct util_buf prev_key;	/* the group before (its key), for the order */
 	int have_prev_key, prev_key_null;
-	struct util_buf prev_rcpt;	/* the last recipient of the line before */
-	int have_prev_rcpt;
 	/* The recipients line: its two arrays, each in byte order, merged. */
 	const char *plain, *thr;
 	long long nplain, nthr;		/* left (nthr: rcpt, reason, time triples) */
-	const char *head;		/* the next recipient (NULL: none yet in the line) */
+	const char *head;		/* the next recipient */
 	const char *reason;		/* its throttle reason (reason_table's), or NULL */
 	time_t t;			/* and time */
 };
@@ -439,7 +437,6 @@ stats_merge_free(struct stats_merge *m)
 		input_reader_free(&s->rd);
 		flatjson_free(&s->fj);
 		util_buf_free(&s->prev_key);
-		util_buf_free(&s->prev_rcpt);
 	}
 	free(m->src);
 	for (size_t i = 0; i < m->nin; i++) {
@@ -828,7 +825,6 @@ group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
 	s->rcpts_left = rcpts;
 	s->nplain = s->nthr = 0;
 	s->head = NULL;
-	s->have_prev_rcpt = 0;
 	util_buf_reset(&s->prev_key);
 	if (key)
 		util_buf_add(&s->prev_key, key, strlen(key) + 1);
@@ -847,8 +843,6 @@ rcpt_next(struct stats_merge *m, struct stats_merge_src *s)
 
 	for (;;) {
 		if (s->nplain > 0 || s->nthr > 0) {
-			const char *prev = s->head;
-
 			if (s->nthr == 0 || (s->nplain > 0 && strcmp(s->plain, s->thr) < 0)) {
 				s->head = s->plain;
 				s->reason = NULL;
@@ -868,23 +862,10 @@ rcpt_next(struct stats_merge *m, struct stats_merge_src *s)
 				s->thr = t + strlen(t) + 1;
 				s->nthr--;
 			}
-			/* Strictly in byte order: what the merge relies on. */
-			if (prev ? strcmp(prev, s->head) >= 0 :
-			    s->have_prev_rcpt && strcmp(s->prev_rcpt.p, s->head) >= 0) {
-				src_bad(m, s, "a partial's recipients out of order");
-				return -1;
-			}
 			return 1;
 		}
 		if (s->rcpts_left == 0)
 			return 0;
-		if (s->head) {
-			/* The line is read over: its last recipient kept. */
-			util_buf_reset(&s->prev_rcpt);
-			util_buf_add(&s->prev_rcpt, s->head, strlen(s->head) + 1);
-			s->have_prev_rcpt = 1;
-			s->head = NULL;
-		}
 		{
 			int rc = src_line(m, s);
 			long long np, nt;
@@ -1035,10 +1016,14 @@ merge_rcpts(struct stats_merge *m, struct stats_merge_src **v, int n, struct sta
 	w = n > 1 ? win[1] : win[n];
 	while (w >= 0) {
 		struct stats_merge_src *s = v[w];
-		int x;
+		int x, c = have ? strcmp(s->head, cur->p) : 1;
 
-		if (have && strcmp(s->head, cur->p) == 0) {
-			/* The same recipient in a later partial. */
+		if (c < 0) {
+			/* Recipients come out in order only if each partial has
+			 * them in order: this one has not. */
+			src_bad(m, s, "a partial's recipients out of order");
+		} else if (c == 0) {
+			/* The same recipient in a later partial (or again). */
 			if (s->reason && (reason == NULL || s->t >= t)) {
 				reason = s->reason;
 				t = s->t;
@@ -1053,7 +1038,7 @@ merge_rcpts(struct stats_merge *m, struct stats_merge_src **v, int n, struct sta
 			t = s->t;
 		}
 		/* Its next recipient plays the matches on its way up again. */
-		x = rcpt_next(m, s) == 1 ? w : -1;
+		x = !s->bad && rcpt_next(m, s) == 1 ? w : -1;
 		for (int node = (w + n) / 2; node > 0; node /= 2)
 			if (rcpt_before(v, tree[node], x)) {
 				int y = tree[node];
