@@ -1090,14 +1090,16 @@ stats_merge_run(struct stats_merge *m, int keep, time_t now, long long window)
 		for (size_t i = 0; i < n; i++)
 			if (group(m, v[i], &g, most) == 0) {
 				v[k++] = v[i];
-				/* The partials' word, not yet their lines: bounded. */
-				want += v[i]->rcpts_left < 65536 ? v[i]->rcpts_left : 65536;
+				/* At least as many as the most of one partial (the
+				 * partials' word, not yet their lines: bounded). */
+				if (v[i]->rcpts_left > want)
+					want = v[i]->rcpts_left < 65536 ? v[i]->rcpts_left : 65536;
 			}
 		if (g) {
 			day_sum_flush(&m->sums[0], &g->days);
 			day_sum_flush(&m->sums[1], &g->full_days);
 		}
-		/* Kept: one table for at most as many, not each size on the way. */
+		/* Kept: a table of that size at once, not each size on the way. */
 		if (keep && want > 0)
 			hmap_reserve(&g->rcpts, g->rcpts.count + (size_t)want);
 		if (k > 0)
