@@ -53,33 +53,39 @@ export PGHOST="$pgdir" PGUSER=bk PGDATABASE=postgres
 
 users=$((n / 4))
 awk -v n="$n" -v users=$users -v month=2026-10 -f "$gen" >"$d/events.jsonl"
-# Each writer its own quarter of the recipients (its MTA's).
-awk -v d="$d" '{ match($0, /"rcpt":"[^"]*"/); h = 0
+# quarters NAME: events on stdin into $d/NAME.0 .. NAME.3, each writer its
+# own quarter of the recipients (its MTA's).
+quarters() {
+	awk -v f="$d/$1" '{ match($0, /"rcpt":"[^"]*"/); h = 0
 	for (i = RSTART; i < RSTART + RLENGTH; i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789@.", substr($0, i, 1))) % 4
-	print > (d "/part." h) }' "$d/events.jsonl"
+	print > (f "." h) }'
+}
+quarters part <"$d/events.jsonl"
 # A month later, the same recipients again: every event's plan is there to
 # be looked up (the first round's writers mostly open new plans).
-awk -v n="$n" -v users=$users -v month=2026-11 -f "$gen" |
-    awk -v d="$d" '{ match($0, /"rcpt":"[^"]*"/); h = 0
-	for (i = RSTART; i < RSTART + RLENGTH; i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789@.", substr($0, i, 1))) % 4
-	print > (d "/again." h) }'
+awk -v n="$n" -v users=$users -v month=2026-11 -f "$gen" | quarters again
 
 # now SECONDS: wall clock with fractions.
 now() { date +%s.%N; }
 
-for store in "$d/state.db" "postgresql:"; do
-	name=$(case $store in postgresql:*) echo PostgreSQL ;; *) echo SQLite ;; esac)
+# writers NAME NOW LABEL: 4 retry-plan -w at once into $store, each its
+# $d/NAME.i; the plans merged per second.
+writers() {
 	t0=$(now)
 	for i in 0 1 2 3; do
-		nice retry-plan -w -S 1 -n 2026-11-01T00:00:00Z -s "$store" "$d/part.$i" \
-		    >"$d/merged.$i" &
+		nice retry-plan -w -S 1 -n "$2" -s "$store" "$d/$1.$i" >"$d/$1-merged.$i" &
 	done
 	wait
 	t1=$(now)
-	plans=$(cat "$d"/merged.* | wc -l)
-	awk -v name="$name" -v p="$plans" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {
-		printf "%-10s 4 writers: %d events, %d plans merged in %.2f s: %.0f plans/s\n",
-		    name, n, p, b - a, p / (b - a) }'
+	plans=$(cat "$d/$1"-merged.* | wc -l)
+	awk -v name="$name" -v what="$3" -v p="$plans" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {
+		printf "%-10s %s: %d events, %d plans merged in %.2f s: %.0f plans/s\n",
+		    name, what, n, p, b - a, p / (b - a) }'
+}
+
+for store in "$d/state.db" "postgresql:"; do
+	name=$(case $store in postgresql:*) echo PostgreSQL ;; *) echo SQLite ;; esac)
+	writers part 2026-11-01T00:00:00Z "4 writers"
 	due=$(retry-due -N -n 2026-11-20T00:00:00Z -s "$store" | wc -l)
 	half=$(((due + 1) / 2))
 	t0=$(now)
@@ -97,17 +103,7 @@ for store in "$d/state.db" "postgresql:"; do
 	awk -v name="$name" -v a="$t0" -v b="$t1" -v x="$a" -v y="$b" 'BEGIN {
 		printf "%-10s 2 retry-due runs: %d + %d claims in %.2f s: %.0f claims/s\n",
 		    name, x, y, b - a, (x + y) / (b - a) }'
-	t0=$(now)
-	for i in 0 1 2 3; do
-		nice retry-plan -w -S 1 -n 2026-12-01T00:00:00Z -s "$store" "$d/again.$i" \
-		    >"$d/again-merged.$i" &
-	done
-	wait
-	t1=$(now)
-	plans=$(cat "$d"/again-merged.* | wc -l)
-	awk -v name="$name" -v p="$plans" -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN {
-		printf "%-10s 4 writers, plans there: %d events, %d plans merged in %.2f s: %.0f plans/s\n",
-		    name, n, p, b - a, p / (b - a) }'
+	writers again 2026-12-01T00:00:00Z "4 writers, plans there"
 done
 
 # The suppression list.
