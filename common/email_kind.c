@@ -94,7 +94,7 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 		"couldn't be delivered", "delivery failed", "delivery has failed",
 		"was not delivered", "wasn't delivered", "not be delivered", "did not reach",
 		"unable to deliver", "could not deliver", "undelivered", "failed to deliver",
-		"delivery to the following", "delivery failure",
+		"delivery failure",
 		"failed permanently", "user unknown", "unknown user", "does not exist",
 		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
 		"returned to sender", "permanent error", "fatal error" };

@@ -201,6 +201,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(show "$X/delivered-dsn.eml")" = "gary@example.org relayed" ]
 	[ "$(show "$X/relayed-text.eml")" = "hugo@example.org delivered" ]
 	[ "$(show "$X/return-receipt.eml")" = "iris@example.org delivered" ]
+	[ "$(show "$X/success-text.eml")" = "sue@iis.example.org delivered" ]
 	run bounce-parse "$X"
 	[ -z "$output" ]
 }
