@@ -256,6 +256,28 @@ bktime_parse_rfc3339(const char *s, size_t n, time_t *out)
 }
 
 int
+bktime_parse_day(const char *s, size_t n, int64_t *day)
+{
+	int y, mo, d;
+	long long days;
+
+	if (n != 10 || digits(s, n, 4, &y) || s[4] != '-' || digits(s + 5, n - 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, n - 8, 2, &d) || !valid_date(y, mo, d, 0, 0, 0))
+		return -1;
+	days_from_civil(y, mo, d, &days);
+	*day = days;
+	return 0;
+}
+
+int
+bktime_parse_time(const char *s, time_t *out)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && bktime_parse_rfc3339(s, n, out) == n ? 0 : -1;
+}
+
+int
 bktime_parse_arg(const char *s, time_t *out)
 {
 	size_t n = strlen(s);
@@ -275,7 +297,7 @@ bktime_parse_arg(const char *s, time_t *out)
 		*out = (time_t)v;
 		return 0;
 	}
-	if (n > 0 && bktime_parse_rfc3339(s, n, out) == n)
+	if (bktime_parse_time(s, out) == 0)
 		return 0;
 	/* A bare date means its midnight UTC. */
 	if (n == 10) {

@@ -4,6 +4,7 @@
 #define BK_BKTIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define BKTIME_BUFSZ 32
@@ -24,6 +25,11 @@ char *bktime_format_span(long long secs, char *buf, size_t size);
 /* RFC 3339 / ISO 8601 "YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|+HH:MM|+HHMM]" at the
  * start of s (n bytes); no offset means UTC. Returns bytes used, 0 if none. */
 size_t bktime_parse_rfc3339(const char *s, size_t n, time_t *out);
+/* A date "YYYY-MM-DD", the whole of s[0..n), as days since 1970-01-01 into
+ * *day: 0, or -1 if it is not one. */
+int bktime_parse_day(const char *s, size_t n, int64_t *day);
+/* An RFC 3339 time that is the whole of the string s: 0, or -1. */
+int bktime_parse_time(const char *s, time_t *out);
 /* A whole option argument: RFC 3339, "@EPOCH" or "now". 0 ok, -1 bad. */
 int bktime_parse_arg(const char *s, time_t *out);
 /* "90s", "30m", "24h", "2d", "1w", combinations ("1d12h"), or plain seconds.

@@ -144,6 +144,15 @@ input_next_lines(struct input_reader *r, char **lines, size_t *len)
 	return next_piece(r, lines, len, 1);
 }
 
+void
+input_chomp(char *line, size_t *len)
+{
+	if (*len > 0 && line[*len - 1] == '\n')
+		line[--*len] = '\0';
+	if (*len > 0 && line[*len - 1] == '\r')
+		line[--*len] = '\0';
+}
+
 int
 input_lines(FILE *fp, const char *name, input_line_fn fn, void *ctx)
 {
@@ -156,10 +165,7 @@ input_lines(FILE *fp, const char *name, input_line_fn fn, void *ctx)
 	input_reader_init(&rd, fileno(fp));
 	while (input_next_line(&rd, &line, &n)) {
 		loc.line++;
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (n > 0 && line[n - 1] == '\r')
-			line[--n] = '\0';
+		input_chomp(line, &n);
 		status = input_worse(status, fn(ctx, &loc, line, n));
 	}
 	if (rd.error) {

@@ -37,6 +37,8 @@ void input_reader_init_at(struct input_reader *r, int fd, long long at, size_t b
  * a NUL after it; 0 at the end of the input. Memory: the block, or the
  * longest line. */
 int input_next_line(struct input_reader *r, char **line, size_t *len);
+/* line[0..*len) without its line end ("\n", "\r\n"): NULs written over it. */
+void input_chomp(char *line, size_t *len);
 /* As input_next_line, but every complete line buffered at once (one or more,
  * the last line end included), for readers that scan lines themselves; NUL
  * after them, as for a line. */

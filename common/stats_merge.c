@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -23,6 +22,7 @@
 #include "flatjson.h"
 #include "jsonl.h"
 #include "reason.h"
+#include "stats_merge_int.h"
 #include "util.h"
 
 /* Reading: the group and recipient lines, by the thousand, through flatjson
@@ -43,35 +43,6 @@ static const char *const keys[K_N] = {
 };
 
 
-static int parse_time(const char *s, time_t *t);
-
-/* A time or null at key of a jansson object: 0 (*have says which), -1 if
- * neither. */
-static int
-get_time(const json_t *o, const char *key, int *have, time_t *t)
-{
-	const json_t *v = json_object_get(o, key);
-
-	*have = 0;
-	if (v == NULL || json_is_null(v))
-		return 0;
-	if (!json_is_string(v) || parse_time(json_string_value(v), t) != 0)
-		return -1;
-	*have = 1;
-	return 0;
-}
-
-static int
-get_count(const json_t *o, const char *key, unsigned long long *n)
-{
-	const json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return -1;
-	*n = (unsigned long long)json_integer_value(v);
-	return 0;
-}
-
 /* The same from flatjson. */
 static int
 fj_time(const struct flatjson *fj, size_t k, int *have, time_t *t)
@@ -79,7 +50,7 @@ fj_time(const struct flatjson *fj, size_t k, int *have, time_t *t)
 	*have = 0;
 	if (fj->v[k].type == FLATJSON_ABSENT || fj->v[k].type == FLATJSON_NULL)
 		return 0;
-	if (fj->v[k].type != FLATJSON_STR || parse_time(flatjson_str(fj, k), t) != 0)
+	if (fj->v[k].type != FLATJSON_STR || bktime_parse_time(flatjson_str(fj, k), t) != 0)
 		return -1;
 	*have = 1;
 	return 0;
@@ -91,27 +62,6 @@ fj_count(const struct flatjson *fj, size_t k, unsigned long long *n)
 	if (fj->v[k].type != FLATJSON_INT || fj->v[k].num < 0)
 		return -1;
 	*n = (unsigned long long)fj->v[k].num;
-	return 0;
-}
-
-/* Days since 1970-01-01 of a date "YYYY-MM-DD" (the proleptic Gregorian
- * calendar, as bktime writes it). */
-static int
-day_number(const char *s, size_t n, int64_t *day)
-{
-	int y, m, d;
-
-	if (n != 10 || s[4] != '-' || s[7] != '-')
-		return -1;
-	for (size_t i = 0; i < 10; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-			return -1;
-	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	m = (s[5] - '0') * 10 + (s[6] - '0');
-	d = (s[8] - '0') * 10 + (s[9] - '0');
-	if (m < 1 || m > 12 || d < 1 || d > 31)
-		return -1;
-	*day = (int64_t)bktime_timegm(y, m, d, 0, 0, 0) / 86400;
 	return 0;
 }
 
@@ -170,11 +120,11 @@ date_day(const char *s, size_t n, int64_t *day)
 	size_t i;
 
 	if (n != 10 || s[5] < '0' || s[6] < '0' || s[8] < '0' || s[9] < '0')
-		return day_number(s, n, day);
+		return bktime_parse_day(s, n, day);
 	i = ((size_t)((s[5] - '0') * 10 + (s[6] - '0')) * 31 + (size_t)((s[8] - '0') * 10 +
 	    (s[9] - '0'))) % (sizeof day_memo / sizeof day_memo[0]);
 	if (!day_memo[i].known || memcmp(day_memo[i].date, s, 10) != 0) {
-		if (day_number(s, n, &day_memo[i].day) != 0) {
+		if (bktime_parse_day(s, n, &day_memo[i].day) != 0) {
 			day_memo[i].known = 0;
 			return -1;
 		}
@@ -209,34 +159,6 @@ reason_of(const char *s, size_t n)
 	return memo[i].d;
 }
 
-static int
-digits2(const char *s, int *v)
-{
-	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-		return -1;
-	*v = (s[0] - '0') * 10 + (s[1] - '0');
-	return 0;
-}
-
-/* A time as bktime writes it, "2026-11-27T10:00:00Z": its date through the
- * memo of days, the rest read here; any other form of RFC 3339 through
- * bktime. 0, or -1 if it is not a time. */
-static int
-parse_time(const char *s, time_t *t)
-{
-	size_t n = strlen(s);
-	int64_t day;
-	int h, mi, se;
-
-	if (n == 20 && s[10] == 'T' && s[13] == ':' && s[16] == ':' && s[19] == 'Z' &&
-	    digits2(s + 11, &h) == 0 && digits2(s + 14, &mi) == 0 && digits2(s + 17, &se) == 0 &&
-	    h < 24 && mi < 60 && se < 60 && date_day(s, 10, &day) == 0) {
-		*t = (time_t)(day * 86400 + h * 3600 + mi * 60 + se);
-		return 0;
-	}
-	return n > 0 && bktime_parse_rfc3339(s, n, t) == n ? 0 : -1;
-}
-
 /* Parses the "name=n" counts of array k onto out (struct count_item):
  * what (0 reasons, 1 statuses, 2 days) says which names are allowed. The
  * number of counts, or -1. */
@@ -267,18 +189,6 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 	}
 	return count;
 }
-
-/* The day counts of the group being merged, summed over its partials
- * before they go into its tables: a put a day, not a day of each partial
- * (open addressing by day number, at most half full). */
-struct day_sum {
-	struct day_count {
-		int64_t day;
-		long long n;
-		int used;
-	} *v;
-	size_t cap, count;
-};
 
 static void
 day_sum_add(struct day_sum *ds, int64_t day, long long n)
@@ -338,96 +248,6 @@ counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
 	}
 }
 
-static int
-same_segment(const char **a, const char **b)
-{
-	size_t i;
-
-	if (a == NULL || b == NULL)
-		return a == b;
-	for (i = 0; a[i] && b[i]; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return 0;
-	return a[i] == b[i];
-}
-
-
-/* An operand: the file, or a temporary copy of what is not one. */
-struct stats_merge_input {
-	const char *name;	/* as shown */
-	FILE *fp;		/* NULL: not opened */
-	FILE *orig;		/* to copy into fp (standard input, a pipe), or NULL */
-	long long start;	/* where its partials begin in fp */
-};
-
-/* A partial: where it is, what its header says, how far it is read. */
-struct stats_merge_src {
-	const char *file;
-	int fd;
-	long long at;			/* the offset of the line after the header */
-	unsigned long line;		/* the header's */
-	unsigned long long lines, groups, events;
-	int have_latest;
-	time_t latest;
-	struct input_reader rd;
-	unsigned long lineno;		/* of the line last read */
-	unsigned long long left;	/* lines after it in the partial */
-	unsigned long long groups_left, rcpts_left;
-	struct flatjson fj;		/* the line last read */
-	int bad;			/* reported: the rest is skipped */
-	struct util_buf prev_key;	/* the group before (its key), for the order */
-	int have_prev_key, prev_key_null;
-	/* The recipients line: its two arrays, each in byte order, merged. */
-	const char *plain, *thr;
-	long long nplain, nthr;		/* left (nthr: rcpt, reason, time triples) */
-	const char *head;		/* the next recipient */
-	const char *reason;		/* its throttle reason (reason_table's), or NULL */
-	time_t t;			/* and time */
-};
-
-void
-stats_merge_open(struct stats_merge *m, struct stats_set *s, int argc, char **argv)
-{
-	static char *dash[] = { "-" };
-
-	memset(m, 0, sizeof *m);
-	m->set = s;
-	m->status = BK_OK;
-	m->sums = util_xcalloc(2, sizeof *m->sums);
-	if (argc == 0) {
-		argc = 1;
-		argv = dash;
-	}
-	m->in = util_xcalloc((size_t)argc, sizeof *m->in);
-	m->nin = (size_t)argc;
-	for (int i = 0; i < argc; i++) {
-		struct stats_merge_input *in = &m->in[i];
-		struct stat st;
-
-		in->name = input_display_name(argv[i]);
-		if ((in->fp = input_open(argv[i])) == NULL) {
-			m->status = BK_ERR;
-			continue;
-		}
-		if (fstat(fileno(in->fp), &st) == 0 && S_ISREG(st.st_mode)) {
-			/* Standard input redirected from a file: from where it is. */
-			off_t at = lseek(fileno(in->fp), 0, SEEK_CUR);
-
-			in->start = at > 0 ? (long long)at : 0;
-			continue;
-		}
-		/* Read many times at different places: copied first. */
-		in->orig = in->fp;
-		if ((in->fp = tmpfile()) == NULL) {
-			util_warn("%s: a temporary copy", in->name);
-			if (in->orig != stdin)
-				fclose(in->orig);
-			in->orig = NULL;
-			m->status = BK_ERR;
-		}
-	}
-}
-
 void
 stats_merge_free(struct stats_merge *m)
 {
@@ -455,217 +275,6 @@ stats_merge_free(struct stats_merge *m)
 		free(m->sums);
 	}
 	memset(m, 0, sizeof *m);
-}
-
-/* Copies in->orig into the temporary file: 0, or -1 (reported). */
-static int
-copy_input(struct stats_merge_input *in)
-{
-	char b[65536];
-	size_t n;
-
-	while ((n = fread(b, 1, sizeof b, in->orig)) > 0)
-		if (fwrite(b, 1, n, in->fp) != n)
-			break;
-	if (ferror(in->orig)) {
-		util_warn("%s: read error", in->name);
-		return -1;
-	}
-	if (ferror(in->fp) || fflush(in->fp) != 0) {
-		util_warn("%s: its temporary copy", in->name);
-		return -1;
-	}
-	return 0;
-}
-
-/* A partial's header read into h and sc (sc.segment allocated); 0, or -1
- * with why. */
-static int
-header(const json_t *o, struct stats_merge_src *h, struct stats_scope *sc, char *why,
-    size_t whylen)
-{
-	static const char *const bys[] = { "domain", "rhost", "status", "reason", "day",
-		"rcpt", NULL };
-	const json_t *seg = json_object_get(o, "segment"), *ver = json_object_get(o, "version");
-	const char *by = jsonl_get_str(o, "by");
-	size_t i;
-
-	memset(sc, 0, sizeof *sc);
-	if (!json_is_string(json_object_get(o, "partial")) ||
-	    strcmp(jsonl_get_str(o, "partial"), STATS_PARTIAL_NAME) != 0) {
-		snprintf(why, whylen, "not a partial of " STATS_PARTIAL_NAME " (--partial): no "
-		    "header line");
-		return -1;
-	}
-	if (!json_is_integer(ver) || json_integer_value(ver) != STATS_PARTIAL_VERSION) {
-		snprintf(why, whylen, "a partial of version %lld: this bounce-stats reads "
-		    "version %d (write the partial again with it)",
-		    json_is_integer(ver) ? (long long)json_integer_value(ver) : 0LL,
-		    STATS_PARTIAL_VERSION);
-		return -1;
-	}
-	for (i = 0; by && bys[i] && strcmp(by, bys[i]) != 0; i++)
-		;
-	if (by == NULL || bys[i] == NULL || get_count(o, "events", &h->events) ||
-	    get_count(o, "groups", &h->groups) || get_count(o, "lines", &h->lines) ||
-	    get_time(o, "since", &sc->have_since, &sc->since) ||
-	    get_time(o, "until", &sc->have_until, &sc->until) ||
-	    get_time(o, "now", &sc->have_now, &sc->now) ||
-	    get_time(o, "latest", &h->have_latest, &h->latest) ||
-	    !(json_is_null(seg) || json_is_array(seg))) {
-		snprintf(why, whylen, "a partial header without by, events, groups, lines or "
-		    "times");
-		return -1;
-	}
-	sc->by = bys[i];
-	if (json_is_array(seg)) {
-		sc->segment = util_xcalloc(json_array_size(seg) + 1, sizeof *sc->segment);
-		for (i = 0; i < json_array_size(seg); i++) {
-			const json_t *r = json_array_get(seg, i);
-			const struct reason_desc *d = json_is_string(r) ?
-			    reason_describe(json_string_value(r)) : NULL;
-
-			if (d == NULL) {
-				free(sc->segment);
-				sc->segment = NULL;
-				snprintf(why, whylen, "a partial header with an unknown reason");
-				return -1;
-			}
-			sc->segment[i] = d->name;
-		}
-	}
-	return 0;
-}
-
-/* The scope of a partial, the first one's or the same: 0, or -1 with why
- * (sc's segment is taken or freed). */
-static int
-scope_take(struct stats_merge *m, struct stats_scope *sc, char *why, size_t whylen)
-{
-	const struct stats_scope *w = &m->scope;
-
-	if (!m->have_scope) {
-		m->scope = *sc;
-		m->have_scope = 1;
-		return 0;
-	}
-	if (strcmp(w->by, sc->by) != 0 || !same_segment(w->segment, sc->segment) ||
-	    w->have_since != sc->have_since || (sc->have_since && w->since != sc->since) ||
-	    w->have_until != sc->have_until || (sc->have_until && w->until != sc->until) ||
-	    w->have_now != sc->have_now || (sc->have_now && w->now != sc->now)) {
-		free(sc->segment);
-		snprintf(why, whylen, "a partial of other options (--by, --segment, --since, "
-		    "--until or --now) than the first");
-		return -1;
-	}
-	free(sc->segment);
-	return 0;
-}
-
-static void
-strip_eol(char *line, size_t *len)
-{
-	if (*len > 0 && line[*len - 1] == '\n')
-		line[--*len] = '\0';
-	if (*len > 0 && line[*len - 1] == '\r')
-		line[--*len] = '\0';
-}
-
-/* The partials of an input, found by their headers' line counts without
- * reading their groups; the good ones' totals counted. */
-static void
-scan_input(struct stats_merge *m, struct stats_merge_input *in, size_t *cap)
-{
-	struct input_reader rd;
-	char *line, why[200];
-	size_t len;
-	unsigned long lineno = 0;
-	long long off = in->start;
-	int fd = fileno(in->fp);
-
-	input_reader_init_at(&rd, fd, in->start, 0);
-	while (input_next_line(&rd, &line, &len)) {
-		struct stats_merge_src h;
-		struct stats_scope sc;
-		unsigned long hline = ++lineno;
-		unsigned long long k;
-		json_t *o;
-		int rc;
-
-		off += (long long)len;
-		strip_eol(line, &len);
-		memset(&h, 0, sizeof h);
-		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
-			util_locwarn(in->name, hline, "%s; the rest of this file is skipped", why);
-			m->status = BK_ERR;
-			break;
-		}
-		rc = header(o, &h, &sc, why, sizeof why);
-		json_decref(o);
-		if (rc != 0) {
-			util_locwarn(in->name, hline, "%s; the rest of this file is skipped", why);
-			m->status = BK_ERR;
-			break;
-		}
-		h.at = off;
-		for (k = 0; k < h.lines && input_next_line(&rd, &line, &len); k++) {
-			off += (long long)len;
-			lineno++;
-		}
-		if (k < h.lines) {
-			free(sc.segment);
-			util_locwarn(in->name, hline, "partial cut short: %llu of its %llu lines "
-			    "missing; not merged", h.lines - k, h.lines);
-			m->status = BK_ERR;
-			break;
-		}
-		if (scope_take(m, &sc, why, sizeof why) != 0) {
-			util_locwarn(in->name, hline, "%s; not merged", why);
-			m->status = BK_ERR;
-			continue;
-		}
-		m->set->events += h.events;
-		if (h.have_latest && (!m->set->any_time || h.latest > m->set->max_time))
-			m->set->max_time = h.latest;
-		m->set->any_time |= h.have_latest;
-		if (m->nsrc == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			m->src = util_xreallocarray(m->src, *cap, sizeof *m->src);
-		}
-		h.file = in->name;
-		h.fd = fd;
-		h.line = hline;
-		m->src[m->nsrc++] = h;
-	}
-	if (rd.error) {
-		errno = rd.error;
-		util_warn("%s: read error", in->name);
-		m->status = BK_ERR;
-	}
-	input_reader_free(&rd);
-}
-
-int
-stats_merge_headers(struct stats_merge *m)
-{
-	size_t cap = 0;
-
-	for (size_t i = 0; i < m->nin; i++) {
-		struct stats_merge_input *in = &m->in[i];
-
-		if (in->fp == NULL)
-			continue;
-		if (in->orig && copy_input(in) != 0) {
-			m->status = BK_ERR;
-			continue;
-		}
-		scan_input(m, in, &cap);
-	}
-	if (!m->have_scope) {
-		util_warnx("no partial to merge");
-		m->status = BK_ERR;
-	}
-	return m->status;
 }
 
 /* Merging */
@@ -705,7 +314,7 @@ src_line(struct stats_merge *m, struct stats_merge_src *s)
 	}
 	s->left--;
 	s->lineno++;
-	strip_eol(line, &len);
+	input_chomp(line, &len);
 	if (flatjson_parse(&s->fj, line, len) != 0) {
 		if ((o = jsonl_parse_object(line, len, why, sizeof why)) == NULL) {
 			src_bad(m, s, "%s", why);
@@ -853,7 +462,7 @@ rcpt_next(struct stats_merge *m, struct stats_merge_src *s)
 				const struct reason_desc *d = reason_of(r, strlen(r));
 
 				s->head = s->thr;
-				if (d == NULL || parse_time(t, &s->t) != 0) {
+				if (d == NULL || bktime_parse_time(t, &s->t) != 0) {
 					src_bad(m, s, "a partial's throttled recipient without its "
 					    "reason and time");
 					return -1;

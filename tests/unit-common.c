@@ -32,7 +32,7 @@ rfc(const char *s)
 {
 	time_t t = -1;
 
-	if (bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s))
+	if (bktime_parse_time(s, &t) != 0)
 		return -1;
 	return t;
 }
@@ -52,6 +52,17 @@ test_time(void)
 	CHECK(rfc("2025-02-29T10:00:00Z") == -1);
 	CHECK(rfc("2024-02-29T10:00:00Z") != -1);
 	CHECK(rfc("2026-11-27T24:00:00Z") == -1);
+	CHECK(rfc("2026-11-27T10:00:00Zx") == -1 && rfc("") == -1);
+	{
+		int64_t day;
+
+		CHECK(bktime_parse_day("2026-11-27", 10, &day) == 0 && day * 86400 == 1795737600);
+		CHECK(bktime_parse_day("1970-01-01", 10, &day) == 0 && day == 0);
+		CHECK(bktime_parse_day("2024-02-29", 10, &day) == 0);
+		CHECK(bktime_parse_day("2026-02-29", 10, &day) == -1);
+		CHECK(bktime_parse_day("2026-11-27T", 11, &day) == -1);
+		CHECK(bktime_parse_day("2026-1-277", 10, &day) == -1);
+	}
 	CHECK_STR(bktime_format(1795773600, buf), "2026-11-27T10:00:00Z");
 	CHECK(bktime_parse_arg("@1795773600", &t) == 0 && t == 1795773600);
 	CHECK(bktime_parse_arg("2026-11-27", &t) == 0 && t == 1795737600);
