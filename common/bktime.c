@@ -174,26 +174,29 @@ valid_date(int y, int mo, int d, int h, int mi, int s)
 static int
 parse_canonical(const char *s, size_t n, time_t *out)
 {
-	static const unsigned char pos[14] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
-	int d[14];
+	/* Unrolled, no table: state files hold a time in every record. */
+#define DIGIT(i) ((unsigned)((unsigned char)s[i] - '0') <= 9)
+#define VAL2(i) ((s[i] - '0') * 10 + (s[(i) + 1] - '0'))
+	int y, mo, dd, h, mi, sec;
+	long long days;
 
 	if (n < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' ||
-	    s[16] != ':' || s[19] != 'Z')
+	    s[16] != ':' || s[19] != 'Z' || !(DIGIT(0) && DIGIT(1) && DIGIT(2) && DIGIT(3) &&
+	    DIGIT(5) && DIGIT(6) && DIGIT(8) && DIGIT(9) && DIGIT(11) && DIGIT(12) &&
+	    DIGIT(14) && DIGIT(15) && DIGIT(17) && DIGIT(18)))
 		return -1;
-	for (int i = 0; i < 14; i++) {
-		if (s[pos[i]] < '0' || s[pos[i]] > '9')
-			return -1;
-		d[i] = s[pos[i]] - '0';
-	}
-	{
-		int y = d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3], mo = d[4] * 10 + d[5];
-		int dd = d[6] * 10 + d[7], h = d[8] * 10 + d[9], mi = d[10] * 10 + d[11];
-		int sec = d[12] * 10 + d[13];
-
-		if (!valid_date(y, mo, dd, h, mi, sec) || sec == 60)
-			return -1;
-		*out = bktime_timegm(y, mo, dd, h, mi, sec);
-	}
+	y = VAL2(0) * 100 + VAL2(2);
+	mo = VAL2(5);
+	dd = VAL2(8);
+	h = VAL2(11);
+	mi = VAL2(14);
+	sec = VAL2(17);
+#undef DIGIT
+#undef VAL2
+	if (!valid_date(y, mo, dd, h, mi, sec) || sec == 60)
+		return -1;
+	days_from_civil(y, mo, dd, &days);
+	*out = (time_t)(days * 86400LL + h * 3600LL + mi * 60LL + sec);
 	return 0;
 }
 
