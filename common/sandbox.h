@@ -7,7 +7,8 @@
  *
  * Modules declare what they need before the program calls sandbox_enter:
  * afile_lock declares the folder of a state file, a store that creates files
- * of its own (SQLite's -wal and -journal) declares its folder SANDBOX_WRITE,
+ * of its own (SQLite's -wal and -journal) declares its folder SANDBOX_READ |
+ * SANDBOX_WRITE,
  * a database client declares SANDBOX_NET_*. Everything not declared is gone
  * after sandbox_enter, for the whole process and for good. */
 #ifndef BK_SANDBOX_H

@@ -185,12 +185,15 @@ sqldb_allow(const char *path)
 {
 	char *dir = util_xstrdup(path);
 
-	/* The database makes -wal and -shm files beside it. */
+	/* The database makes -wal, -shm and -journal files beside it, and
+	 * opens them to read as well as write: a run that found the store new
+	 * and waited for the run making it writes with a journal it creates
+	 * after sandbox_enter. */
 	if (strrchr(dir, '/') != NULL)
 		*strrchr(dir, '/') = '\0';
 	else
 		strcpy(dir, ".");
-	sandbox_allow_path(dir, SANDBOX_WRITE);
+	sandbox_allow_path(dir, SANDBOX_READ | SANDBOX_WRITE);
 	free(dir);
 }
 

@@ -81,6 +81,22 @@ steps() {
 	[[ "$output" == *"locked by another run"* ]]
 }
 
+@test "a new .db state: 4 writers started at once with --wait all commit, no event lost" {
+	for i in 1 2 3 4; do
+		awk -v n=2000 -v users=500 -f "$R/gen-events.awk" | sed "s/\"rcpt\":\"/&w$i-/" >"ev.$i"
+	done
+	for i in 1 2 3 4; do
+		retry-plan -w -S 1 -n 2026-11-03T00:00:00Z -s s.db "ev.$i" >"out.$i" 2>"err.$i" &
+	done
+	wait
+	for i in 1 2 3 4; do
+		[ ! -s "err.$i" ] || { cat "err.$i"; false; }
+	done
+	cat ev.1 ev.2 ev.3 ev.4 | retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl >/dev/null
+	retry-plan --dump -s s.db | sort >db.dump
+	sort s.jsonl | cmp - db.dump
+}
+
 @test "a foreign SQLite database, a damaged one, a file that is not one, a newer version: exit 2, untouched" {
 	sqlite3 foreign.db 'CREATE TABLE t (a); INSERT INTO t VALUES (1);'
 	printf 'SQLite format 3\0this is not a database at all%.0s' {1..200} >damaged.db
