@@ -219,8 +219,7 @@ convert(const struct flatjson *fj, size_t k, const struct rec_field *f, struct r
 		v->i = fv->type == FLATJSON_TRUE;
 		break;
 	case REC_TIME:
-		if (fv->type != FLATJSON_STR || *s == '\0' ||
-		    bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s))
+		if (fv->type != FLATJSON_STR || bktime_parse_time(s, &t) != 0)
 			return -1;
 		v->i = (long long)t;
 		break;

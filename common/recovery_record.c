@@ -163,7 +163,7 @@ get_time(const json_t *o, const char *key, int64_t *out)
 	if (!json_is_string(v))
 		return -1;
 	s = json_string_value(v);
-	if (bktime_parse_rfc3339(s, strlen(s), &t) != strlen(s) || s[0] == '\0')
+	if (bktime_parse_time(s, &t) != 0)
 		return -1;
 	*out = t;
 	return 0;

@@ -132,7 +132,7 @@ record_pause(const struct input_loc *loc, json_t *obj, struct suppadd_info *in)
 			in->until = SUPPLIST_FOREVER;
 			return 0;
 		}
-		if (bktime_parse_rfc3339(s, strlen(s), &t) == strlen(s) && *s) {
+		if (bktime_parse_time(s, &t) == 0) {
 			in->until = t;
 			return 0;
 		}
