@@ -149,7 +149,7 @@ static const struct reason_rule
     r_failed_temp = { "failed with a temporary (4.X.X) status: retries ran out",
 	"RFC 3464 2.3.3 (Action failed), RFC 3463 (class 4)" },
     r_excuse = { "\"user unknown\" with no X.1.x code and not in answer to RCPT TO: filters give it as an excuse",
-	"RFC 5321 3.3 (a mailbox is refused at RCPT TO)" },
+	"RFC 5321 3.3 (a mailbox is refused at RCPT TO); " JP_CARRIER },
     r_rcpt_refused = { "a permanent refusal in answer to RCPT TO that names no other reason: the recipient's address was refused",
 	"RFC 5321 3.3 (RCPT: a 550 reply when the recipient is not a deliverable address)" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",

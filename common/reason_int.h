@@ -116,6 +116,10 @@
 #define GMX_POSTMASTER	"GMX/Web.de postmaster: error messages (postmaster.gmx.com/en/error-messages: '554-No SMTP service 554-IP address is block listed')"
 #define POSTFIX_SASL	"Postfix src/smtpd/smtpd_sasl_glue.c (535 5.7.8 Error: authentication failed), src/smtp/smtp_sasl_glue.c (SASL authentication failed)"
 #define DOVECOT_STORAGE	"Dovecot src/lib-storage/mail-error.h (MAIL_ERRSTR_NO_SPACE: Not enough disk space)"
+#define APACHE_JAMES	"Apache James server/mailet/mailets/.../remoteDelivery/DeliveryRunnable.java ('Too many retries failure. Bouncing after %d retries.')"
+#define GMAIL_MSGID	"Gmail SMTP errors and codes (support.google.com/a/answer/3726730: '550 5.7.1 Messages missing a valid messageId header are not accepted')"
+#define JP_DTI		"DTI (dream.jp) technical information on returned mail (support/techinfo/mail/error: 'Recipient: ... Reason: ...User unknown', in Japanese: 'のユーザーは登録されていません')"
+#define JP_CARRIER	"NTT docomo mail FAQ (support.ntt.com/mail/faq pid2300000e64: 'Unknown user' is also the answer when the recipient's refusal settings turn mail away)"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
 /* What a phrase says besides its reason. */
