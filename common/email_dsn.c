@@ -34,21 +34,26 @@ skip_type(const char *v)
 	return v;
 }
 
-/* One recipient's fields in a delivery-status block: field indices. */
+/* One recipient's fields in a delivery-status block: field indices. xr is
+ * a field that names the recipient outside RFC 3464: Sendmail's
+ * X-Actual-Recipient (savemail.c: the address that failed after aliasing,
+ * beside Final-Recipient, and in its place where that is missing) and the
+ * plain Recipient of some gateways; read where the standard fields are
+ * missing or name no Internet address. */
 struct dsn_rcpt {
-	long fr, orr, act, st, rm, dc, lad;
+	long fr, orr, xr, act, st, rm, dc, lad;
 };
 
 static void
 dsn_clear(struct dsn_rcpt *d)
 {
-	d->fr = d->orr = d->act = d->st = d->rm = d->dc = d->lad = -1;
+	d->fr = d->orr = d->xr = d->act = d->st = d->rm = d->dc = d->lad = -1;
 }
 
 struct dsn_msg {
 	time_t arrival;
 	struct util_buf qid, notice;
-	struct util_buf fr, orr, act, st, rm, dc, lad;
+	struct util_buf fr, orr, xr, act, st, rm, dc, lad;
 };
 
 /* The header and buffers of email_dsn_parse, kept per thread as those of
@@ -65,7 +70,7 @@ dsn_kept_trim(size_t max)
 {
 	struct dsn_msg *dm = &dsn_kept.msg;
 	struct util_buf *all[] = { &dsn_kept.value, &dm->qid, &dm->notice, &dm->fr, &dm->orr,
-	    &dm->act, &dm->st, &dm->rm, &dm->dc, &dm->lad };
+	    &dm->xr, &dm->act, &dm->st, &dm->rm, &dm->dc, &dm->lad };
 
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (all[i]->cap > max)
@@ -101,18 +106,23 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 {
 	struct rcpt r = {0};
 	char orig[ADDR_MAX], full[ADDR_MAX];
-	const char *fr, *orr, *v;
+	const char *fr, *orr, *xr, *v;
 
-	if (d->fr < 0 && d->orr < 0)
+	if (d->fr < 0 && d->orr < 0 && d->xr < 0)
 		return;
 	fr = dsn_value(g, d->fr, &dm->fr);
 	orr = dsn_value(g, d->orr, &dm->orr);
-	r.addr = skip_type(fr ? fr : orr);
+	xr = dsn_value(g, d->xr, &dm->xr);
+	r.addr = skip_type(fr ? fr : orr ? orr : xr);
 	/* "rfc822; <>", junk or a source route: the original recipient may be
 	 * the better name. */
 	if (fr && orr && strchr(skip_type(orr), '@') && (strchr(r.addr, '@') == NULL ||
 	    r.addr[0] == '@'))
 		r.addr = skip_type(orr);
+	/* A local name ("Final-Recipient: RFC822; dora", Sendmail's RCPT TO
+	 * without a domain) beside the address it stands for. */
+	if (xr && strchr(skip_type(xr), '@') && (strchr(r.addr, '@') == NULL || r.addr[0] == '@'))
+		r.addr = skip_type(xr);
 	r.addrlen = strlen(r.addr);
 	/* "X400; /C=JP/.../S=Name/" or "LOCAL; name" (RFC 3464 2.3.2 allows
 	 * any address type): whom of the returned message's recipients it
@@ -246,6 +256,12 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 				if (d.orr >= 0 || (d.fr >= 0 && (d.act > d.fr || d.st > d.fr)))
 					dsn_flush(m, &g, &d, dm);
 				d.orr = li;
+			} else if (email_field_is(&g, i, "x-actual-recipient") ||
+			    email_field_is(&g, i, "recipient")) {
+				/* Repeated in a group of its own: the next recipient. */
+				if (d.xr >= 0 && d.fr < 0 && d.orr < 0)
+					dsn_flush(m, &g, &d, dm);
+				d.xr = li;
 			} else if (email_field_is(&g, i, "action"))
 				d.act = li;
 			else if (email_field_is(&g, i, "status"))

@@ -94,7 +94,7 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 		"couldn't be delivered", "delivery failed", "delivery has failed",
 		"was not delivered", "wasn't delivered", "not be delivered", "did not reach",
 		"unable to deliver", "could not deliver", "undelivered", "failed to deliver",
-		"delivery failure",
+		"delivery failure", "recipients failed",
 		"failed permanently", "user unknown", "unknown user", "does not exist",
 		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
 		"returned to sender", "permanent error", "fatal error" };
@@ -296,7 +296,7 @@ email_kind_delayed(struct msg *m)
 {
 	static const char *const words[] = { "still being retried", "delayed mail",
 		"warning: message", "warning: could not send message", "notification: delayed",
-		"notification (delay)", "delivery delayed" };
+		"notification (delay)", "delivery delayed", "delivery incomplete" };
 	struct util_buf fold = {0};
 	int yes;
 
@@ -321,7 +321,10 @@ email_kind_success(struct msg *m, struct bufs *b)
 	static const char *const words[] = { "successfully delivered", "successfully relayed",
 		"successful delivery", "delivery was successful", "has been delivered to",
 		"delivery to these recipients or groups is complete",
-		"was delivered to the following" };
+		"was delivered to the following",
+		/* The Windows SMTP service's and Exchange's report under any
+		 * subject: "Delivery to the following recipients succeeded." */
+		"recipients succeeded", "recipients was successful" };
 	const char *t;
 	size_t n;
 

@@ -83,6 +83,28 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(printf '%s\n' "${lines[@]}" | jqr .rcpt)" = "rosa.m@gw.example.org" ]
 }
 
+@test "email: a report that names its recipient only in X-Actual-Recipient or Recipient, or by a local name beside it" {
+	# Sendmail's savemail.c writes X-Actual-Recipient (the address that
+	# failed) beside Final-Recipient, and in its place where that is missing.
+	run bounce-parse "$E/dsn-x-actual.eml"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "${lines[@]}" | jqr '.rcpt + " " + .status + " " + .reason')" = "$(printf '%s\n' \
+	    "bea@appliance.example.com 5.2.2 mailboxfull" "cid@appliance.example.com 5.1.1 userunknown")" ]
+	run bounce-parse "$E/dsn-recipient-field.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr '.rcpt + " " + .status + " " + .diag')" = \
+	    "ann@gw.example.com 5.1.1 550 5.1.1 Mailbox does not exist" ]
+	# "Final-Recipient: RFC822; dora": the address beside it, not the
+	# returned message's To.
+	run bounce-parse "$E/dsn-sendmail-actual.eml"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jqr '.rcpt + " " + .action + " " + .status')" = "dora@sm.example.com failed 5.1.1" ]
+	# Where Final-Recipient has an address, it stays the recipient.
+	sed 's/^Final-Recipient: RFC822; dora$/Final-Recipient: RFC822; dora@relay.example.com/' \
+	    "$E/dsn-sendmail-actual.eml" >"$T/fr.eml"
+	[ "$(bounce-parse "$T/fr.eml" | jqr .rcpt)" = "dora@relay.example.com" ]
+}
+
 @test "email: CRLF and CR-only line ends give the same events as LF" {
 	bounce-parse "$E/dsn-postfix.eml" | jq -c 'del(.origin)' >"$T/lf"
 	sed 's/$/\r/' "$E/dsn-postfix.eml" >"$T/crlf.eml"

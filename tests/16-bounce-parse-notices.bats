@@ -428,3 +428,28 @@ mia@gw.example.org 4.2.2" ]
 	sed 's/^Empfänger: jonas@mail.example.de/Empfangen von: relay@mail.example.de/' "$N/label-de.eml" >"$T/d.eml"
 	! bounce-parse -f email "$T/d.eml" | grep -q relay@
 }
+
+@test "not a bounce: success reports without (Success) or (Relay) in their subject are deliveries" {
+	[ "$(show "$X/success-nosubject.eml")" = "eve@iis.example.org delivered" ]
+	[ "$(show "$X/success-was-successful.eml")" = "ivy@gw.example.com delivered" ]
+	[ "$(show "$X/relayed-nosubject.eml")" = "gus@example.org delivered" ]
+	# Without -d, nothing.
+	[ -z "$(bounce-parse -f email "$X/success-nosubject.eml")" ]
+	# The same report of a failure is a bounce.
+	sed 's/recipients succeeded/recipients failed/' "$X/success-nosubject.eml" >"$T/s.eml"
+	[ "$(show "$T/s.eml")" = "eve@iis.example.org failed" ]
+}
+
+@test "delay: Gmail's \"Delivery incomplete\" (will retry; notified if it fails permanently) is delayed" {
+	[ "$(show "$D/gmail-incomplete.eml")" = "kim@slow.example.org delayed" ]
+	[ "$(bounce-parse -f email "$D/gmail-incomplete-report.eml" | jqr '[.rcpt, .action, .status, .class] | join(" ")')" = \
+	    "lou@slow.example.org delayed 4.2.1 soft" ]
+	# The same words under another subject: still a delay.
+	sed 's/^Subject: .*/Subject: Delivery Status Notification/' "$D/gmail-incomplete.eml" >"$T/g.eml"
+	[ "$(show "$T/g.eml")" = "kim@slow.example.org delayed" ]
+	# "failed permanently" is a failure.
+	sed -e 's/^Subject: .*/Subject: Delivery Status Notification (Failure)/' \
+	    -e 's/There was a temporary problem delivering your message to kim@slow.example.org.*/Delivery to kim@slow.example.org failed permanently./' \
+	    "$D/gmail-incomplete.eml" >"$T/g.eml"
+	[ "$(show "$T/g.eml")" = "kim@slow.example.org failed" ]
+}
