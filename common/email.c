@@ -571,10 +571,12 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	 * returned message's recipient is the one (MMS gateways, Google Groups,
 	 * whose notices carry Auto-Submitted as Google's bounces do). So too
 	 * with one sign only, where it returns a message and its words say
-	 * delivery failed. Not for auto-responders, which may quote any
-	 * message. */
-	if (m.events == 0 && (bounce == 2 || (bounce == 1 && m.orig_header.n > 0 &&
-	    email_original_recipient(&m)[0] && email_kind_says_failed(&m, &b))) &&
+	 * delivery failed, or it comes from MAILER-DAEMON (words in any
+	 * language; the copy may be in its text). Not for auto-responders,
+	 * which may quote any message. */
+	if (m.events == 0 && (bounce == 2 || (bounce == 1 && ((m.orig_header.n > 0 &&
+	    email_original_recipient(&m)[0] && email_kind_says_failed(&m, &b)) ||
+	    (email_original_recipient(&m)[0] && email_kind_from_daemon(&m, &b))))) &&
 	    !email_kind_responder(&m, &b) &&
 	    (email_original_recipient(&m)[0] || subject_recipient(&m) || notice_to_line(&m))) {
 		struct rcpt r = {0};

@@ -165,6 +165,9 @@ int email_kind_bounce(struct msg *m, struct bufs *b);
  * that are no automatic reply's: enough to stand for the returned message's
  * recipient. */
 int email_kind_says_failed(struct msg *m, struct bufs *b);
+/* Whether it comes from MAILER-DAEMON@ and is no automatic reply and no
+ * report of delivery. */
+int email_kind_from_daemon(struct msg *m, struct bufs *b);
 /* Whether it is an automatic reply (RFC 3834 headers, the subjects of
  * vacation and challenge-response systems). */
 int email_kind_autoreply(struct msg *m, struct bufs *b);

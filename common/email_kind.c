@@ -246,6 +246,24 @@ email_kind_says_failed(struct msg *m, struct bufs *b)
 	return says_failure(m, b) && !email_kind_autoreply(m, b) && !says_autoreply(m, b);
 }
 
+/* Whether a notice with one sign only comes from the address that mail
+ * systems send their notices from (MAILER-DAEMON@host: Sendmail, Postfix,
+ * Exim, Gmail and Google Groups in every language of their text), and is
+ * no automatic reply and no report of delivery: enough, with a returned
+ * message, to stand for that message's recipient whatever its words. */
+int
+email_kind_from_daemon(struct msg *m, struct bufs *b)
+{
+	char from[ADDR_MAX];
+
+	if (!mime_header_get(&m->top, "from", &b->v) ||
+	    email_extract_addr(b->v.p, b->v.len, from) != 0 ||
+	    !util_strcaseprefix(from, "mailer-daemon@"))
+		return 0;
+	/* Auto-Submitted is no sign: mail systems put it on their notices. */
+	return !email_kind_responder(m, b) && !says_autoreply(m, b) && !email_kind_success(m, b);
+}
+
 /* RFC 3834 and the headers and subjects of auto-responders. */
 int
 email_kind_autoreply(struct msg *m, struct bufs *b)

@@ -453,3 +453,14 @@ mia@gw.example.org 4.2.2" ]
 	    "$D/gmail-incomplete.eml" >"$T/g.eml"
 	[ "$(show "$T/g.eml")" = "kim@slow.example.org failed" ]
 }
+
+@test "notice: from MAILER-DAEMON in any language, the copy in its text: the copy's recipient" {
+	[ "$(show "$N/groups-ja.eml")" = "tokyo-club@googlegroups.com failed" ]
+	[ "$(show "$N/groups-de.eml")" = "vereinsnews@googlegroups.com failed" ]
+	# From anybody else, one sign and no word of failure it knows: no failure.
+	sed 's/^From: .*/From: Groups <groups-noreply@example.com>/' "$N/groups-ja.eml" >"$T/g.eml"
+	! bounce-parse -d -f email "$T/g.eml" | grep -q "\"failed\""
+	# An automatic reply from MAILER-DAEMON is none.
+	sed 's/^Auto-Submitted: .*/X-Autoreply: yes/' "$N/groups-ja.eml" >"$T/g.eml"
+	! bounce-parse -d -f email "$T/g.eml" | grep -q '"failed"'
+}
