@@ -53,12 +53,13 @@ static const struct {
 	char letter;
 	const char *text;
 } delay_phrases[] = {
-	{ 'p', "permanent" },		/* first: PERMANENT */
-	/* second: IF_PERMANENT. Gmail's "Delivery incomplete": "Gmail will
-	 * retry for 46 more hours. You'll be notified if the delivery fails
-	 * permanently." (support.google.com/mail/answer/7720): "permanent"
-	 * in a condition is no failure. */
+	/* First: IF_PERMANENT, compared before "permanent" where both start.
+	 * Gmail's "Delivery incomplete": "Gmail will retry for 46 more hours.
+	 * You'll be notified if the delivery fails permanently."
+	 * (support.google.com/mail/answer/7720): "permanent" in a condition
+	 * is no failure. */
 	{ 'p', "fails permanently" },
+	{ 'p', "permanent" },		/* second: PERMANENT */
 	{ 'p', "continue to attempt" },
 	{ 'y', "has been delayed" }, { 'y', "have been delayed" },
 	{ 'y', "delivery is delayed" }, { 'y', "message is delayed" },
@@ -79,8 +80,8 @@ static const struct {
 	/* Sendmail envelope.c: "Warning: message still undelivered after %s". */
 	{ 'v', "still undelivered" },
 };
-#define PERMANENT 1u	/* its bit in what delay_phrases_in returns */
-#define IF_PERMANENT 2u
+#define IF_PERMANENT 1u	/* its bit in what delay_phrases_in returns */
+#define PERMANENT 2u
 #define NMARKERS (sizeof original_markers / sizeof original_markers[0])
 #define NPHRASES (sizeof delay_phrases / sizeof delay_phrases[0])
 
@@ -378,9 +379,12 @@ nonstd_says_delayed(const char *t, size_t n)
 	/* The wording is near the top. A notice that says "permanent" is no delay. */
 	if (n > 65536)
 		n = 65536;
-	found = delay_phrases_in(t, n, 'p', 0);
+	found = delay_phrases_in(t, n, 'p', PERMANENT);
 	if ((found & (PERMANENT | IF_PERMANENT)) == PERMANENT)
 		return 0;
+	/* "fails permanently": the phrases after it too. */
+	if (found & IF_PERMANENT)
+		found = delay_phrases_in(t, n, 'p', 0);
 	return (found & ~(PERMANENT | IF_PERMANENT)) != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
 	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0;
 }
