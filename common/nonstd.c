@@ -319,6 +319,16 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		goto ok;
 	}
 	{
+		/* Outlook's text of a link whose text is the address, as after
+		 * a display name (nonstd_named.c): "a@b<mailto:a@b>". */
+		size_t w = a->rest[0] == ' ';
+
+		if (a->restlen - w >= 8 && strncasecmp(a->rest + w, "<mailto:", 8) == 0) {
+			a->restlen = 0;
+			goto ok;
+		}
+	}
+	{
 		/* White space, then a comment, a bracketed reply or a dash:
 		 * "a@b (user unknown)", "a@b\t<550 ...>", "a@b - mailbox full". */
 		size_t w = 0;
@@ -389,6 +399,44 @@ complete_local_parts(struct anchor *an, size_t na, const struct line *lines)
 				break;
 			}
 	}
+}
+
+/* Whether p[0..n) holds a failure's SMTP reply code ("550", "452-"), a
+ * word of three digits. */
+static int
+has_reply_code(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+		if ((p[i] == '4' || p[i] == '5') && (i == 0 || (!isalnum((unsigned char)p[i - 1]) &&
+		    p[i - 1] != '.')) && isdigit((unsigned char)p[i + 1]) &&
+		    isdigit((unsigned char)p[i + 2]) && (i + 3 == n || (!isalnum((unsigned char)p[i + 3]) &&
+		    p[i + 3] != '.')))
+			return 1;
+	return 0;
+}
+
+/* Whether a later anchor of the next 16 names an[k]'s address again with
+ * a reply code on its line or the two after it (and before the next
+ * anchor). */
+static int
+later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lines, size_t nl)
+{
+	for (size_t d = k + 1; d < na && d <= k + 16; d++) {
+		size_t end;
+
+		if (!same_addr(an[d].addr, an[d].addrlen, an[k].addr, an[k].addrlen))
+			continue;
+		end = d + 1 < na ? an[d + 1].line : nl;
+		if (end > an[d].line + 3)
+			end = an[d].line + 3;
+		if (an[d].restlen > 0 && has_reply_code(an[d].rest, an[d].restlen))
+			return 1;
+		for (size_t l = an[d].line + 1; l < end; l++)
+			if (has_reply_code(lines[l].p, lines[l].n))
+				return 1;
+		return 0;
+	}
+	return 0;
 }
 
 static void scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg);
@@ -559,15 +607,25 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 				h.kind &= ~(unsigned)NONSTD_LOCAL;
 			}
 		}
-		/* One report per recipient: notices in two languages repeat them. */
+		/* One report per recipient: notices in two languages repeat them.
+		 * The first, unless it quotes no reply and a later one, near its
+		 * line, does (Exchange's "Diagnostic information for
+		 * administrators": the address, then "Remote Server returned
+		 * '550 5.1.1 ...'"). */
 		{
 			size_t d;
 
 			for (d = k > 16 ? k - 16 : 0; d < k; d++)
-				if (same_addr(an[d].addr, an[d].addrlen, h.addr, h.addrlen))
+				if (an[d].kind != NONSTD_DROP &&
+				    same_addr(an[d].addr, an[d].addrlen, h.addr, h.addrlen))
 					break;
 			if (d < k)
 				continue;
+			if (!has_reply_code(diag.p + own, diag.len - own) &&
+			    later_reply(an, na, k, lines, nl)) {
+				an[k].kind = NONSTD_DROP;
+				continue;
+			}
 		}
 		h.diag = diag.p;
 		if (delayed == -1)

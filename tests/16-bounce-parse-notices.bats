@@ -464,3 +464,16 @@ mia@gw.example.org 4.2.2" ]
 	sed 's/^Auto-Submitted: .*/X-Autoreply: yes/' "$N/groups-ja.eml" >"$T/g.eml"
 	! bounce-parse -d -f email "$T/g.eml" | grep -q '"failed"'
 }
+
+@test "notice: an address as Outlook renders a link (addr<mailto:addr>); a later mention that quotes the reply gives the diag" {
+	[ "$(bounce-parse -f email "$N/mailto-link.eml" | jqr '[.rcpt, .action, .diag] | join(" | ")')" = \
+	    "nico@remote.example.org | failed | The email address you entered couldn't be found." ]
+	[ "$(bounce-parse -f email "$N/mailto-diag.eml" | jqr '[.rcpt, .status, .diag] | join(" | ")')" = \
+	    "bruno@tenant.example.com | 5.1.1 | Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'" ]
+	# With a space before the link, the same.
+	sed 's/<mailto:/ <mailto:/' "$N/mailto-diag.eml" >"$T/m.eml"
+	[ "$(bounce-parse -f email "$T/m.eml" | jqr .diag)" = "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'" ]
+	# Without the later mention, the text under the first is the diag.
+	sed '/^Diagnostic information/,/^Remote Server/d' "$N/mailto-diag.eml" >"$T/m.eml"
+	bounce-parse -f email "$T/m.eml" | jqr .diag | grep -q "^The email address you entered couldn't be found"
+}
