@@ -170,8 +170,18 @@ nonstd_contact_intro(const struct line *lines, size_t i)
 	nonstd_trim(&p, &n);
 	if (n == 0 || n > 200 || p[n - 1] != ':')
 		return 0;
+	/* The end of a sentence wrapped onto a line of its own (Mailman's
+	 * refuse.txt: "Any questions or comments should be directed to the
+	 * list administrator\nat:"): the whole sentence. */
+	if (n < 12 && k < i && lines[i - k - 1].n > 0 && lines[i - k - 1].n <= 200) {
+		size_t off = (size_t)(p - lines[i - k - 1].p);
+
+		p = lines[i - k - 1].p;
+		n += off;
+	}
 	if (util_memcasemem(p, n, "help") == NULL && util_memcasemem(p, n, "assistance") == NULL &&
-	    util_memcasemem(p, n, "contact") == NULL)
+	    util_memcasemem(p, n, "contact") == NULL && util_memcasemem(p, n, "questions") == NULL &&
+	    util_memcasemem(p, n, "directed to") == NULL)
 		return 0;
 	for (size_t c = 0; c < sizeof cannot / sizeof cannot[0]; c++)
 		if (util_memcasemem(p, n, cannot[c]) != NULL)

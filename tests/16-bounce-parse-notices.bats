@@ -477,3 +477,13 @@ mia@gw.example.org 4.2.2" ]
 	sed '/^Diagnostic information/,/^Remote Server/d' "$N/mailto-diag.eml" >"$T/m.eml"
 	bounce-parse -f email "$T/m.eml" | jqr .diag | grep -q "^The email address you entered couldn't be found"
 }
+
+@test "not a bounce: Mailman's moderator rejection names the list administrator to write to, after a wrapped \"at:\"" {
+	run bounce-parse -d -f email "$X/list-rejected.eml"
+	[ "$status" -eq 0 ]
+	! echo "$output" | grep -q '"action":"failed"'
+	# The same address after a line that introduces recipients is one.
+	sed -e 's/^Any questions or comments should be directed to the list administrator$/The following address failed/' \
+	    -e 's/^at:$/permanently:/' "$X/list-rejected.eml" >"$T/l.eml"
+	bounce-parse -d -f email "$T/l.eml" | grep -q '"rcpt":"list-owner@lists.example.org","domain":"lists.example.org","action":"failed"'
+}
