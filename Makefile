@@ -81,12 +81,16 @@ check: deps
 
 # The bats suite with the programs just built first in PATH, then a replay of
 # every fuzz corpus through the plain (gcc) build of the harnesses.
-test: all fuzz-replay $(BUILD)/unit-common $(BUILD)/unit-sandbox
+test: all fuzz-replay $(BUILD)/unit-common $(BUILD)/unit-hmap $(BUILD)/unit-sandbox
 	PATH="$(abspath $(BIN)):$$PATH" \
 	  BK_UNIT="$(abspath $(BUILD))/unit-common" BK_MAKEARGS="BUILD=$(BUILD) BIN=$(BIN)" \
+	  BK_UNIT_HMAP="$(abspath $(BUILD))/unit-hmap" \
 	  BK_UNIT_SANDBOX="$(abspath $(BUILD))/unit-sandbox" bats tests/
 
 $(BUILD)/unit-common: $(BUILD)/tests/unit-common.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+$(BUILD)/unit-hmap: $(BUILD)/tests/unit-hmap.o $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
 
 $(BUILD)/unit-sandbox: $(BUILD)/tests/unit-sandbox.o $(LIB)

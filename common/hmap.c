@@ -15,6 +15,12 @@
 #define CHUNK_MIN 256
 #define CHUNK_MAX (256 * 1024)
 
+/* The numbers of removed keys, the last removed given first. */
+struct hmap_gone {
+	size_t n, cap;
+	uint32_t v[];
+};
+
 static uint64_t seed0, seed1;
 static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
 
@@ -205,14 +211,20 @@ hmap_reserve(struct hmap *m, size_t n)
 }
 
 size_t
+hmap_numbers(const struct hmap *m)
+{
+	return m->count + (m->gone ? m->gone->n : 0);
+}
+
+size_t
 hmap_add(struct hmap *m, const char *key, size_t len, int *added)
 {
 	uint32_t tag;
-	size_t i;
+	size_t i, n;
 
 	/* At most 70% full: short probe runs, and memory. */
 	if ((m->count + 1) * 10 > m->nslots * 7) {
-		if (m->count >= UINT32_MAX - 1)
+		if (hmap_numbers(m) >= UINT32_MAX - 1)
 			util_errx(BK_ERR, "more than 4 billion keys");
 		grow(m);
 	}
@@ -222,20 +234,101 @@ hmap_add(struct hmap *m, const char *key, size_t len, int *added)
 		*added = m->slots[i] == 0;
 	if (m->slots[i] != 0)
 		return (size_t)(m->slots[i] & 0xffffffffU) - 1;
-	if (m->count == m->cap) {
-		/* From 16 on: a table reserved for 1 must grow too. */
-		m->cap = m->cap >= 16 ? m->cap + m->cap / 2 : 16;
-		if (!m->key_of)
-			m->keys = util_xreallocarray(m->keys, m->cap, sizeof *m->keys);
-		if (m->ents)
-			m->ents = util_xreallocarray(m->ents, m->cap, sizeof *m->ents);
+	if (m->gone && m->gone->n > 0) {
+		n = m->gone->v[--m->gone->n];
+	} else {
+		n = m->count;
+		if (n == m->cap) {
+			/* From 16 on: a table reserved for 1 must grow too. */
+			m->cap = m->cap >= 16 ? m->cap + m->cap / 2 : 16;
+			if (!m->key_of)
+				m->keys = util_xreallocarray(m->keys, m->cap, sizeof *m->keys);
+			if (m->ents)
+				m->ents = util_xreallocarray(m->ents, m->cap, sizeof *m->ents);
+		}
 	}
 	if (!m->key_of)
-		m->keys[m->count] = hmap_keep(m, key, len);
+		m->keys[n] = hmap_keep(m, key, len);
 	if (m->ents)
-		m->ents[m->count] = (struct hmap_entry){ hmap_key(m, m->count), len, NULL, 0 };
-	m->slots[i] = (uint64_t)tag << 32 | (uint64_t)(m->count + 1);
-	return m->count++;
+		m->ents[n] = (struct hmap_entry){ hmap_key(m, n), len, NULL, 0 };
+	m->slots[i] = (uint64_t)tag << 32 | (uint64_t)(n + 1);
+	m->count++;
+	return n;
+}
+
+/* Empties slot i: each key after it in the run moves back into the hole
+ * unless its own slot lies after the hole (it would no longer be found), so
+ * that probing needs no tombstones. */
+static void
+unslot(struct hmap *m, size_t i)
+{
+	size_t mask = m->nslots - 1;
+
+	for (size_t j = (i + 1) & mask; m->slots[j] != 0; j = (j + 1) & mask) {
+		size_t home = (size_t)(m->slots[j] >> 32) & mask;
+
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			m->slots[i] = m->slots[j];
+			i = j;
+		}
+	}
+	m->slots[i] = 0;
+}
+
+size_t
+hmap_remove(struct hmap *m, const char *key, size_t len)
+{
+	size_t i, n;
+	struct hmap_gone *g = m->gone;
+
+	if (m->count == 0)
+		return HMAP_NONE;
+	i = probe(m, (uint32_t)(hmap_hash(key, len) >> 32), key, len);
+	if (m->slots[i] == 0)
+		return HMAP_NONE;
+	n = (size_t)(m->slots[i] & 0xffffffffU) - 1;
+	unslot(m, i);
+	m->count--;
+	if (m->ents)
+		m->ents[n] = (struct hmap_entry){ NULL, 0, NULL, 0 };
+	if (g == NULL || g->n == g->cap) {
+		size_t cap = g ? g->cap * 2 : 16;
+
+		g = util_xrealloc(g, sizeof *g + cap * sizeof g->v[0]);
+		if (m->gone == NULL)
+			g->n = 0;
+		g->cap = cap;
+		m->gone = g;
+	}
+	g->v[g->n++] = (uint32_t)n;
+	return n;
+}
+
+void
+hmap_clear(struct hmap *m)
+{
+	size_t fit = 16;
+
+	while (m->count * 10 > fit * 7)
+		fit *= 2;
+	if (m->nslots > fit * 4) {
+		free(m->slots);
+		m->slots = util_xcalloc(fit, sizeof *m->slots);
+		m->nslots = fit;
+	} else if (m->nslots > 0) {
+		memset(m->slots, 0, m->nslots * sizeof *m->slots);
+	}
+	m->count = 0;
+	if (m->gone)
+		m->gone->n = 0;
+	/* The first chunk is kept (it holds CHUNK_MIN bytes at least). */
+	for (size_t i = 1; i < m->nchunks; i++)
+		free(m->chunks[i]);
+	if (m->nchunks > 0) {
+		m->nchunks = 1;
+		m->pos = m->chunks[0];
+		m->left = CHUNK_MIN;
+	}
 }
 
 struct hmap_entry *
@@ -254,9 +347,15 @@ hmap_put(struct hmap *m, const void *key, size_t len, int *added)
 	if (m->ents == NULL) {
 		/* Entries from the first hmap_put on, for the keys there are. */
 		m->ents = util_xcalloc(m->cap ? m->cap : 1, sizeof *m->ents);
-		for (size_t i = 0; i < m->count; i++)
-			m->ents[i] = (struct hmap_entry){ hmap_key(m, i), strlen(hmap_key(m, i)),
-			    NULL, 0 };
+		/* Removed numbers marked first: their keys may be gone. */
+		for (size_t i = 0; m->gone && i < m->gone->n; i++)
+			m->ents[m->gone->v[i]].len = SIZE_MAX;
+		for (size_t i = 0, nums = hmap_numbers(m); i < nums; i++)
+			if (m->ents[i].len != SIZE_MAX)
+				m->ents[i] = (struct hmap_entry){ hmap_key(m, i),
+				    strlen(hmap_key(m, i)), NULL, 0 };
+			else
+				m->ents[i].len = 0;
 	}
 	n = hmap_add(m, key, len, added);
 	return &m->ents[n];
@@ -265,20 +364,27 @@ hmap_put(struct hmap *m, const void *key, size_t len, int *added)
 struct hmap_entry *
 hmap_next(const struct hmap *m, size_t *iter)
 {
-	return m->ents && *iter < m->count ? &m->ents[(*iter)++] : NULL;
+	size_t n = m->ents ? hmap_numbers(m) : 0;
+
+	while (*iter < n)
+		if (m->ents[(*iter)++].key != NULL)
+			return &m->ents[*iter - 1];
+	return NULL;
 }
 
 void
 hmap_free(struct hmap *m, void (*free_val)(void *))
 {
 	if (free_val && m->ents)
-		for (size_t i = 0; i < m->count; i++)
-			free_val(m->ents[i].val);
+		for (size_t i = 0, n = hmap_numbers(m); i < n; i++)
+			if (m->ents[i].key != NULL)
+				free_val(m->ents[i].val);
 	free(m->slots);
 	free(m->keys);
 	free(m->ents);
 	for (size_t i = 0; i < m->nchunks; i++)
 		free(m->chunks[i]);
 	free(m->chunks);
+	free(m->gone);
 	memset(m, 0, sizeof *m);
 }
