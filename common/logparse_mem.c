@@ -3,18 +3,18 @@
  * and kept between --offset-file runs as JSON lines. */
 #include "logparse_int.h"
 #include "bktime.h"
+#include "hmap.h"
 #include "record.h"
 #include "schema.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* At most this many queue ids are remembered; past it the oldest go first. A
  * busy server has far fewer messages in flight. */
 #define QID_CAP 100000
-#define QID_BUCKETS_MIN 1024	/* powers of two: the table grows with the ids in it, */
-#define QID_BUCKETS_MAX 131072	/* so that a small one stays in the cache */
 /* Deferred recipients remembered per message (for expiry), in bytes. */
 #define DEFERRED_CAP 4096
 /* Of each deferred recipient's last reply text, kept to say why it expired. */
@@ -24,6 +24,7 @@
  * days by default, Exim's default retry rule gives up after 4 days (plus its
  * last 6-hour interval). Older entries are not kept between runs. */
 #define QID_KEEP_SECONDS (8 * 24 * 3600)
+#define NONE UINT32_MAX		/* no entry in the age list */
 
 /* A remembered string: short ones inline, so that a busy log costs no malloc. */
 struct qstr {
@@ -32,32 +33,40 @@ struct qstr {
 };
 
 struct qent {
-	struct qent *hnext;		/* hash chain */
-	struct qent *older, *newer;	/* age list */
-	size_t hash;			/* of qid, compared before the bytes */
+	uint32_t older, newer;		/* age list, by number */
 	time_t first;			/* log time when first seen, -1 unknown */
-	unsigned char qlen;
 	char qid[LOGPARSE_QID_MAX];
 	struct qstr from, msgid;
 	char *host;			/* of an attempt whose outcome is to come */
 	struct util_buf deferred;	/* "rcpt\0status\0rhost\0diag\0" */
 };
 
+/* The entries by their number in the table (which keys on their qid); a
+ * removed one stays allocated, emptied, for the id that takes its number. */
 struct logparse_mem {
-	struct qent **buckets;
-	size_t nbuckets, count;
-	struct qent *oldest, *newest;
-	struct qent *spare;		/* freed entries, reused */
+	struct hmap ids;
+	struct qent **ent;
+	size_t nent;
+	uint32_t oldest, newest;
+	uint32_t last;			/* the entry found last: the next line's, often */
 	char *taken;			/* the host logparse_take_host gave */
 };
+
+static const char *
+qent_key(const void *ctx, size_t n)
+{
+	const struct logparse_mem *m = ctx;
+
+	return m->ent[n]->qid;
+}
 
 struct logparse_mem *
 logparse_mem_new(void)
 {
 	struct logparse_mem *m = util_xcalloc(1, sizeof *m);
 
-	m->nbuckets = QID_BUCKETS_MIN;
-	m->buckets = util_xcalloc(QID_BUCKETS_MIN, sizeof *m->buckets);
+	hmap_init_keyed(&m->ids, qent_key, m);
+	m->oldest = m->newest = m->last = NONE;
 	return m;
 }
 
@@ -92,143 +101,109 @@ qstr_clear(struct qstr *q)
 	q->inl[0] = '\0';
 }
 
+/* Empties q, keeping its deferred list's memory for the next id. */
 static void
-qent_free(struct qent *q)
+qent_clear(struct qent *q)
 {
-	qstr_clear(&q->from);
-	qstr_clear(&q->msgid);
-	free(q->host);
-	util_buf_free(&q->deferred);
-	free(q);
-}
-
-void
-logparse_mem_free(struct logparse_mem *m)
-{
-	struct qent *q, *next;
-
-	if (m == NULL)
-		return;
-	for (q = m->oldest; q; q = next) {
-		next = q->newer;
-		qent_free(q);
-	}
-	for (q = m->spare; q; q = next) {
-		next = q->hnext;
-		qent_free(q);
-	}
-	free(m->taken);
-	free(m->buckets);
-	free(m);
-}
-
-static size_t
-qid_hash(const char *s, size_t n)
-{
-	size_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
-}
-
-static struct qent **
-qid_slot(struct logparse_mem *m, const char *qid, size_t n)
-{
-	size_t h = qid_hash(qid, n);
-	struct qent **pp = &m->buckets[h & (m->nbuckets - 1)];
-
-	for (; *pp; pp = &(*pp)->hnext)
-		if ((*pp)->hash == h && (*pp)->qlen == n && memcmp((*pp)->qid, qid, n) == 0)
-			return pp;
-	return pp;
-}
-
-static void
-qent_unlink(struct logparse_mem *m, struct qent **slot)
-{
-	struct qent *q = *slot;
-
-	*slot = q->hnext;
-	if (q->older)
-		q->older->newer = q->newer;
-	else
-		m->oldest = q->newer;
-	if (q->newer)
-		q->newer->older = q->older;
-	else
-		m->newest = q->older;
 	qstr_clear(&q->from);
 	qstr_clear(&q->msgid);
 	free(q->host);
 	q->host = NULL;
 	util_buf_reset(&q->deferred);
-	q->hnext = m->spare;
-	m->spare = q;
-	m->count--;
 }
 
-/* Doubles the table when it holds more ids than buckets. */
-static void
-qid_grow(struct logparse_mem *m)
+void
+logparse_mem_free(struct logparse_mem *m)
 {
-	size_t n = m->nbuckets * 2;
-	struct qent **b, *q, *next;
-
-	if (m->count < m->nbuckets || n > QID_BUCKETS_MAX)
+	if (m == NULL)
 		return;
-	b = util_xcalloc(n, sizeof *b);
-	for (size_t i = 0; i < m->nbuckets; i++)
-		for (q = m->buckets[i]; q; q = next) {
-			next = q->hnext;
-			q->hnext = b[q->hash & (n - 1)];
-			b[q->hash & (n - 1)] = q;
+	for (size_t i = 0; i < m->nent; i++)
+		if (m->ent[i] != NULL) {
+			qent_clear(m->ent[i]);
+			util_buf_free(&m->ent[i]->deferred);
+			free(m->ent[i]);
 		}
-	free(m->buckets);
-	m->buckets = b;
-	m->nbuckets = n;
+	hmap_free(&m->ids, NULL);
+	free(m->ent);
+	free(m->taken);
+	free(m);
 }
 
+/* Takes entry n (just removed from the table) out of the age list. */
+static void
+qent_drop(struct logparse_mem *m, size_t n)
+{
+	struct qent *q = m->ent[n];
+
+	if (m->last == n)
+		m->last = NONE;
+	if (q->older != NONE)
+		m->ent[q->older]->newer = q->newer;
+	else
+		m->oldest = q->newer;
+	if (q->newer != NONE)
+		m->ent[q->newer]->older = q->older;
+	else
+		m->newest = q->older;
+	qent_clear(q);
+}
+
+/* The entry of qid, or NULL; with create, added if absent (*added, may be
+ * NULL, says so: its first time is the newest read, which the caller may
+ * set later). */
 static struct qent *
-qid_get(struct logparse *lp, const char *qid, size_t n, int create)
+qid_get(struct logparse *lp, const char *qid, size_t n, int create, int *added)
 {
 	struct logparse_mem *m = lp->state->mem;
-	struct qent **slot, *q;
+	struct qent *q;
+	size_t k;
+	int is_new;
 
+	if (added)
+		*added = 0;
 	if (n == 0 || n >= LOGPARSE_QID_MAX)
 		return NULL;
-	slot = qid_slot(m, qid, n);
-	if (*slot || !create)
-		return *slot;
-	if (m->count >= QID_CAP) {
-		struct qent *old = m->oldest;
-
-		qent_unlink(m, qid_slot(m, old->qid, old->qlen));
-		slot = qid_slot(m, qid, n);	/* the chain may have changed */
+	/* A line looks its id up more than once, and the lines of one message
+	 * often come together: the same id again costs no hash. */
+	if (m->last != NONE && memcmp((q = m->ent[m->last])->qid, qid, n) == 0 &&
+	    q->qid[n] == '\0')
+		return q;
+	if (!create) {
+		if ((k = hmap_find(&m->ids, qid, n)) == HMAP_NONE)
+			return NULL;
+		m->last = (uint32_t)k;
+		return m->ent[k];
 	}
-	if (m->count >= m->nbuckets) {
-		qid_grow(m);
-		slot = qid_slot(m, qid, n);
+	k = hmap_add(&m->ids, qid, n, &is_new);
+	if (!is_new) {
+		m->last = (uint32_t)k;
+		return m->ent[k];
 	}
-	if ((q = m->spare) != NULL)
-		m->spare = q->hnext;
-	else
-		q = util_xcalloc(1, sizeof *q);
+	if (k == m->nent) {
+		/* numbers are handed out in order until ids are removed */
+		m->nent = m->nent ? m->nent * 2 : 1024;
+		m->ent = util_xreallocarray(m->ent, m->nent, sizeof *m->ent);
+		memset(m->ent + k, 0, (m->nent - k) * sizeof *m->ent);
+	}
+	if ((q = m->ent[k]) == NULL)
+		q = m->ent[k] = util_xcalloc(1, sizeof *q);
 	memcpy(q->qid, qid, n);
 	q->qid[n] = '\0';
-	q->qlen = (unsigned char)n;
-	q->hash = qid_hash(qid, n);
 	q->first = lp->state->latest;
-	q->hnext = NULL;
-	q->newer = NULL;
+	q->newer = NONE;
 	q->older = m->newest;
-	if (m->newest)
-		m->newest->newer = q;
+	if (m->newest != NONE)
+		m->ent[m->newest]->newer = (uint32_t)k;
 	else
-		m->oldest = q;
-	m->newest = q;
-	*slot = q;
-	m->count++;
+		m->oldest = (uint32_t)k;
+	m->newest = m->last = (uint32_t)k;
+	if (m->ids.count > QID_CAP) {
+		struct qent *old = m->ent[m->oldest];
+
+		qent_drop(m, hmap_remove(&m->ids, old->qid, strlen(old->qid)));
+	}
+	if (added)
+		*added = 1;
 	return q;
 }
 
@@ -236,11 +211,17 @@ void
 logparse_remember(struct logparse_ctx *c, const char *qid, size_t qlen, const char *from,
     size_t flen, const char *msgid, size_t mlen)
 {
-	struct qent *q = qid_get(c->lp, qid, qlen, 0);
+	int added;
+	struct qent *q = qid_get(c->lp, qid, qlen, 1, &added);
 
-	/* A new entry's first is the newest time read: this line's. */
-	if (q == NULL && (logparse_time(c), q = qid_get(c->lp, qid, qlen, 1)) == NULL)
+	if (q == NULL)
 		return;
+	/* A new entry's first is the newest time read: this line's (read
+	 * only then: most lines of a message come after its first). */
+	if (added) {
+		logparse_time(c);
+		q->first = c->lp->state->latest;
+	}
 	if (from)
 		qstr_set(&q->from, from, flen);
 	/* The first Message-ID field is the message's: Postfix's cleanup logs
@@ -253,7 +234,7 @@ void
 logparse_recall(struct logparse *lp, const char *qid, size_t qlen, const char **from,
     const char **msgid)
 {
-	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct qent *q = qid_get(lp, qid, qlen, 0, NULL);
 
 	*from = q ? qstr_get(&q->from) : NULL;
 	*msgid = q ? qstr_get(&q->msgid) : NULL;
@@ -265,7 +246,7 @@ logparse_remember_host(struct logparse_ctx *c, const char *qid, size_t qlen, con
 	struct qent *q;
 
 	logparse_time(c);
-	if ((q = qid_get(c->lp, qid, qlen, 1)) == NULL)
+	if ((q = qid_get(c->lp, qid, qlen, 1, NULL)) == NULL)
 		return;
 	free(q->host);
 	q->host = util_xstrdup(host);
@@ -275,7 +256,7 @@ const char *
 logparse_take_host(struct logparse *lp, const char *qid, size_t qlen)
 {
 	struct logparse_mem *m = lp->state->mem;
-	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct qent *q = qid_get(lp, qid, qlen, 0, NULL);
 
 	if (q == NULL || q->host == NULL)
 		return NULL;
@@ -288,13 +269,13 @@ logparse_take_host(struct logparse *lp, const char *qid, size_t qlen)
 void
 logparse_forget(struct logparse *lp, const char *qid, size_t qlen)
 {
-	struct qent **slot;
+	struct logparse_mem *m = lp->state->mem;
+	size_t k;
 
 	if (qlen == 0 || qlen >= LOGPARSE_QID_MAX)
 		return;
-	slot = qid_slot(lp->state->mem, qid, qlen);
-	if (*slot)
-		qent_unlink(lp->state->mem, slot);
+	if ((k = hmap_remove(&m->ids, qid, qlen)) != HMAP_NONE)
+		qent_drop(m, k);
 }
 
 /* ---- the deferred list of a queue id: "rcpt\0status\0rhost\0diag\0" ---- */
@@ -363,7 +344,7 @@ logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rc
     const struct logparse_deferral *deferred, struct logparse_fields *f, const char **from,
     const char **msgid)
 {
-	struct qent *q = qid_get(lp, qid, qlen, deferred != NULL);
+	struct qent *q = qid_get(lp, qid, qlen, deferred != NULL, NULL);
 	const char *s;
 	long at;
 
@@ -384,7 +365,7 @@ logparse_track(struct logparse *lp, const char *qid, size_t qlen, const char *rc
 void
 logparse_note_done(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt)
 {
-	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct qent *q = qid_get(lp, qid, qlen, 0, NULL);
 	long at;
 
 	if (q && q->deferred.len && (at = deferred_find(&q->deferred, rcpt)) >= 0)
@@ -407,7 +388,7 @@ int
 logparse_last_deferral(struct logparse *lp, const char *qid, size_t qlen, const char *rcpt,
     struct logparse_deferral *d, struct util_buf *keep)
 {
-	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct qent *q = qid_get(lp, qid, qlen, 0, NULL);
 	long at;
 
 	if (q == NULL || q->deferred.len == 0 || (at = deferred_find(&q->deferred, rcpt)) < 0)
@@ -423,7 +404,7 @@ void
 logparse_take_deferred(struct logparse *lp, const char *qid, size_t qlen,
     void (*fn)(void *arg, const char *rcpt, const struct logparse_deferral *d), void *arg)
 {
-	struct qent *q = qid_get(lp, qid, qlen, 0);
+	struct qent *q = qid_get(lp, qid, qlen, 0, NULL);
 	struct util_buf list;
 	size_t i = 0;
 
@@ -453,7 +434,8 @@ logparse_save(struct logparse *lp, FILE *fp)
 	struct rec_val v[QI_NFIELDS];
 	int rc = 0;
 
-	for (struct qent *q = m->oldest; q && rc == 0; q = q->newer) {
+	for (uint32_t k = m->oldest; k != NONE && rc == 0; k = m->ent[k]->newer) {
+		const struct qent *q = m->ent[k];
 		time_t first = q->first != (time_t)-1 ? q->first : latest;
 		long long n = 0;
 
@@ -501,7 +483,7 @@ logparse_load(struct logparse *lp, const json_t *o)
 	rc = rec_read_json(&rd, o, v, why, sizeof why);
 	qid = v[QI_QID].s;
 	if (rc != 1 || strlen(qid) >= LOGPARSE_QID_MAX ||
-	    (q = qid_get(lp, qid, strlen(qid), 1)) == NULL) {
+	    (q = qid_get(lp, qid, strlen(qid), 1, NULL)) == NULL) {
 		rec_reader_free(&rd);
 		return -1;
 	}
