@@ -18,10 +18,19 @@ struct jtree_chunk {
 	struct jnode n[CHUNK_NODES];
 };
 
+static const char *
+member_key(const void *ctx, size_t n)
+{
+	const struct jtree *t = ctx;
+
+	return t->members[n]->key;
+}
+
 void
 jtree_init(struct jtree *t)
 {
 	memset(t, 0, sizeof *t);
+	hmap_init_keyed(&t->dup, member_key, t);
 }
 
 static void
@@ -47,7 +56,8 @@ jtree_free(struct jtree *t)
 		free(c);
 	}
 	util_buf_free(&t->scratch);
-	free((void *)t->dup);
+	hmap_free(&t->dup, NULL);
+	free((void *)t->members);
 	memset(t, 0, sizeof *t);
 }
 
@@ -374,7 +384,7 @@ static int
 no_duplicates(struct jtree *t, const struct jnode *o)
 {
 	const struct jnode *a, *b;
-	size_t mask, i;
+	size_t i;
 
 	if (o->len <= SMALL_OBJECT) {
 		/* A key is compared with the ones before it only when one of them
@@ -392,21 +402,21 @@ no_duplicates(struct jtree *t, const struct jnode *o)
 		}
 		return 0;
 	}
-	/* larger ones (hostile input too): an open-addressing table of nodes */
-	for (mask = 64; mask < o->len * 2; mask *= 2)
-		;
-	if (mask > t->dupcap) {
-		free((void *)t->dup);
-		t->dup = util_xcalloc(mask, sizeof *t->dup);
-		t->dupcap = mask;
+	/* larger ones (hostile input too): the toolkit's table, numbering the
+	 * members in order, reused from object to object */
+	if (o->len > t->nmembers) {
+		t->nmembers = o->len;
+		t->members = util_xreallocarray(t->members, t->nmembers, sizeof *t->members);
 	}
-	memset(t->dup, 0, mask * sizeof *t->dup);
-	mask--;
-	for (a = o->first; a; a = a->next) {
-		for (i = (size_t)hmap_hash(a->key, a->keylen) & mask; t->dup[i]; i = (i + 1) & mask)
-			if (same_key(t->dup[i], a))
-				return -1;
-		t->dup[i] = a;
+	hmap_clear(&t->dup);
+	hmap_reserve(&t->dup, o->len);
+	for (a = o->first, i = 0; a; a = a->next, i++) {
+		int added;
+
+		t->members[i] = a;
+		hmap_add(&t->dup, a->key, a->keylen, &added);
+		if (!added)
+			return -1;
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "hmap.h"
 #include "util.h"
 
 enum jtree_type { JT_NULL, JT_FALSE, JT_TRUE, JT_INT, JT_REAL, JT_STR, JT_ARR, JT_OBJ };
@@ -39,8 +40,10 @@ struct jtree {
 	size_t used;			/* nodes used in cur */
 	struct util_buf scratch;	/* decoded strings */
 	json_t *held;			/* jansson's tree behind a declined value */
-	const struct jnode **dup;	/* the duplicate-key check of large objects */
-	size_t dupcap;
+	struct hmap dup;		/* the duplicate-key check of large objects (its
+				 * keys are the members': a jtree is not moved) */
+	const struct jnode **members;	/* their members by number in dup */
+	size_t nmembers;
 };
 
 void jtree_init(struct jtree *t);

@@ -303,6 +303,26 @@ many_rcpts() {
 	done
 }
 
+@test "bounce-parse: webhook JSON objects of 200000 keys, duplicates last, many mid-sized objects" {
+	# The duplicate-key check of large objects is the keyed hash table: no
+	# quadratic scan, and one table reused from object to object.
+	awk 'BEGIN {
+		ev = "\"email\":\"u%d@example.com\",\"timestamp\":1795780800,\"event\":\"bounce\",\"type\":\"bounce\",\"status\":\"5.1.1\",\"reason\":\"550 5.1.1 user unknown\""
+		printf "{"; for (i = 0; i < 200000; i++) printf "\"k%d\":%d,", i, i; printf ev "}\n", 1
+		printf "{"; for (i = 0; i < 200000; i++) printf "\"k%d\":%d,", i, i; printf ev ",\"k199999\":0}\n", 2
+		for (j = 0; j < 3000; j++) {
+			printf "{"; for (i = 0; i < 30; i++) printf "\"x%d\":%d,", (i * 7 + j) % 40, i; printf ev "}\n", j + 3
+		}
+		printf "{"; for (i = 0; i < 30; i++) printf "\"x%d\":%d,", i, i; printf ev ",\"x29\":1}\n", 9999
+	}' >"$T/many-keys.jsonl"
+	bounded "bounce-parse -f sendgrid '$T/many-keys.jsonl'"
+	[ "$status" -eq 2 ]
+	[ "$(wc -l <"$T/out")" -eq 3001 ]
+	[ "$(grep -c 'invalid JSON: duplicate object key' "$T/err")" -eq 2 ]
+	grep -q 'many-keys.jsonl:2: invalid JSON: duplicate object key' "$T/err"
+	grep -q 'many-keys.jsonl:3003: invalid JSON: duplicate object key' "$T/err"
+}
+
 @test "bounce-parse: webhook JSON with a string that never ends, and a 20 MB one" {
 	{ printf '{"eventType":"Bounce","bounce":{"bouncedRecipients":[{"emailAddress":"'; cat "$F/giant"; } \
 	    >"$T/open-string.json"
