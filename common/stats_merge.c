@@ -20,6 +20,7 @@
 
 #include "bktime.h"
 #include "flatjson.h"
+#include "hmap.h"
 #include "jsonl.h"
 #include "reason.h"
 #include "stats_merge_int.h"
@@ -101,38 +102,56 @@ struct count_item {
 	size_t len;
 	long long n;
 	size_t reason;		/* reasons: the index in reason_table */
-	int64_t day;		/* days: the day number */
+	size_t date;		/* days: the date's number (struct day_sum) */
 };
 
-/* The day numbers of dates seen lately, by month and day: a merge reads
- * the same few dozen dates in every group of every partial. */
-static struct {
-	char date[10];
-	int known;
-	int64_t day;
-} day_memo[512];
+/* At most this many dates are kept numbered between groups (a merge reads
+ * the same few dozen dates in every group of every partial). */
+#define DATES_KEPT 4096
 
-/* The day number of the date s[0..n) ("2026-11-27") into *day: 0, or -1 if
- * it is not a date. */
-static int
-date_day(const char *s, size_t n, int64_t *day)
+/* The number of the date s[0..n) ("2026-11-27") in ds->dates, or
+ * HMAP_NONE if it is not a date. Its day's key (stats_day_key) is made once,
+ * into ds->key (the entry's num: its length). */
+static size_t
+date_number(struct day_sum *ds, const char *s, size_t n)
 {
-	size_t i;
+	struct hmap_entry *e;
+	int64_t day;
+	size_t k, h;
 
-	if (n != 10 || s[5] < '0' || s[6] < '0' || s[8] < '0' || s[9] < '0')
-		return bktime_parse_day(s, n, day);
-	i = ((size_t)((s[5] - '0') * 10 + (s[6] - '0')) * 31 + (size_t)((s[8] - '0') * 10 +
-	    (s[9] - '0'))) % (sizeof day_memo / sizeof day_memo[0]);
-	if (!day_memo[i].known || memcmp(day_memo[i].date, s, 10) != 0) {
-		if (bktime_parse_day(s, n, &day_memo[i].day) != 0) {
-			day_memo[i].known = 0;
-			return -1;
-		}
-		memcpy(day_memo[i].date, s, 10);
-		day_memo[i].known = 1;
+	if (n != 10)
+		return HMAP_NONE;
+	/* The hint by month and day first: a merge meets a date again and
+	 * again, and a hash of it costs more than the date is worth. */
+	h = ((size_t)(unsigned char)s[5] * 10 + (unsigned char)s[6]) * 31 +
+	    (size_t)(unsigned char)s[8] * 10 + (unsigned char)s[9];
+	h %= sizeof ds->hint / sizeof ds->hint[0];
+	if (ds->hint[h] != 0 && memcmp(hmap_key(&ds->dates, ds->hint[h] - 1), s, 10) == 0)
+		return ds->hint[h] - 1;
+	if ((k = hmap_find(&ds->dates, s, n)) != HMAP_NONE) {
+		ds->hint[h] = (uint32_t)k + 1;
+		return k;
 	}
-	*day = day_memo[i].day;
-	return 0;
+	if (bktime_parse_day(s, n, &day) != 0)
+		return HMAP_NONE;
+	e = hmap_put(&ds->dates, s, n, NULL);
+	k = (size_t)(e - ds->dates.ents);
+	ds->hint[h] = (uint32_t)k + 1;
+	if (k >= ds->cap) {
+		size_t cap = ds->cap ? 2 * ds->cap : 64;
+
+		ds->key = util_xreallocarray(ds->key, cap, sizeof *ds->key);
+		for (int i = 0; i < 2; i++) {
+			ds->n[i] = util_xreallocarray(ds->n[i], cap, sizeof *ds->n[i]);
+			ds->touched[i] = util_xreallocarray(ds->touched[i], cap,
+			    sizeof *ds->touched[i]);
+			for (size_t j = ds->cap; j < cap; j++)
+				ds->n[i][j] = -1;
+		}
+		ds->cap = cap;
+	}
+	e->num = (long long)stats_day_key(day, ds->key[k]);
+	return k;
 }
 
 /* The reason named s[0..n), or NULL: by a memo of the names seen lately
@@ -163,7 +182,8 @@ reason_of(const char *s, size_t n)
  * what (0 reasons, 1 statuses, 2 days) says which names are allowed. The
  * number of counts, or -1. */
 static long
-counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out)
+counts_parse(const struct flatjson *fj, size_t k, int what, struct day_sum *ds,
+    struct util_buf *out)
 {
 	const char *s = NULL;
 	long count = 0;
@@ -182,7 +202,7 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 				return -1;
 			c.reason = (size_t)(d - reason_table);
 		} else if ((what == 1 && c.len >= STATUS_MAX) ||
-		    (what == 2 && date_day(s, c.len, &c.day) != 0)) {
+		    (what == 2 && (c.date = date_number(ds, s, c.len)) == HMAP_NONE)) {
 			return -1;
 		}
 		util_buf_add(out, &c, sizeof c);
@@ -190,50 +210,42 @@ counts_parse(const struct flatjson *fj, size_t k, int what, struct util_buf *out
 	return count;
 }
 
+/* Adds n to the sum of kind (0 days, 1 full days) of the date numbered k. */
 static void
-day_sum_add(struct day_sum *ds, int64_t day, long long n)
+day_sum_add(struct day_sum *ds, int kind, size_t k, long long n)
 {
-	size_t i;
-
-	if (2 * (ds->count + 1) > ds->cap) {
-		struct day_sum b = { NULL, ds->cap ? 2 * ds->cap : 64, 0 };
-
-		b.v = util_xcalloc(b.cap, sizeof *b.v);
-		for (size_t j = 0; j < ds->cap; j++)
-			if (ds->v[j].used)
-				day_sum_add(&b, ds->v[j].day, ds->v[j].n);
-		free(ds->v);
-		*ds = b;
+	if (ds->n[kind][k] < 0) {
+		ds->n[kind][k] = n;
+		ds->touched[kind][ds->ntouched[kind]++] = k;
+	} else {
+		ds->n[kind][k] += n;
 	}
-	for (i = (size_t)(((uint64_t)day * 0x9E3779B97F4A7C15ULL) >> 32) & (ds->cap - 1);
-	    ds->v[i].used && ds->v[i].day != day; i = (i + 1) & (ds->cap - 1))
-		;
-	if (!ds->v[i].used) {
-		ds->v[i] = (struct day_count){ day, 0, 1 };
-		ds->count++;
-	}
-	ds->v[i].n += n;
 }
 
-/* The sums into m (a day's key: stats_day_key), and emptied. */
+/* The sums of kind into m (a day's key: stats_day_key), in the order first
+ * summed, and emptied; past DATES_KEPT dates, the numbering starts again. */
 static void
-day_sum_flush(struct day_sum *ds, struct hmap *m)
+day_sum_flush(struct day_sum *ds, int kind, struct hmap *m)
 {
-	char dk[STATS_DAY_KEY];
+	if (ds->ntouched[kind] > 0) {
+		hmap_reserve(m, m->count + ds->ntouched[kind]);
+		for (size_t i = 0; i < ds->ntouched[kind]; i++) {
+			size_t k = ds->touched[kind][i];
 
-	if (ds->count == 0)
-		return;
-	hmap_reserve(m, m->count + ds->count);
-	for (size_t i = 0; i < ds->cap; i++)
-		if (ds->v[i].used) {
-			hmap_put(m, dk, stats_day_key(ds->v[i].day, dk), NULL)->num += ds->v[i].n;
-			ds->v[i].used = 0;
+			hmap_put(m, ds->key[k], (size_t)ds->dates.ents[k].num, NULL)->num +=
+			    ds->n[kind][k];
+			ds->n[kind][k] = -1;
 		}
-	ds->count = 0;
+		ds->ntouched[kind] = 0;
+	}
+	if (kind == 1 && ds->dates.count > DATES_KEPT) {
+		hmap_clear(&ds->dates);
+		memset(ds->hint, 0, sizeof ds->hint);
+	}
 }
 
 /* Adds n parsed counts to g: what 0 reasons, 1 statuses (into g's map), 2
- * days (into ds, for day_sum_flush). */
+ * days and 3 full days (into ds, for day_sum_flush). */
 static void
 counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
     struct day_sum *ds)
@@ -244,7 +256,7 @@ counts_add(struct stats_group *g, const struct count_item *c, long n, int what,
 		else if (what == 1)
 			hmap_put(&g->statuses, c[i].name, c[i].len, NULL)->num += c[i].n;
 		else
-			day_sum_add(ds, c[i].day, c[i].n);
+			day_sum_add(ds, what - 2, c[i].date, c[i].n);
 	}
 }
 
@@ -270,8 +282,12 @@ stats_merge_free(struct stats_merge *m)
 	util_buf_free(&m->counts);
 	util_buf_free(&m->cur);
 	if (m->sums) {
-		free(m->sums[0].v);
-		free(m->sums[1].v);
+		hmap_free(&m->sums->dates, NULL);
+		free(m->sums->key);
+		for (int i = 0; i < 2; i++) {
+			free(m->sums->n[i]);
+			free(m->sums->touched[i]);
+		}
 		free(m->sums);
 	}
 	memset(m, 0, sizeof *m);
@@ -395,7 +411,8 @@ group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
 	}
 	util_buf_reset(&m->counts);
 	for (int i = 0; i < 4; i++)
-		if ((ncounts[i] = counts_parse(fj, count_keys[i], i < 2 ? i : 2, &m->counts)) < 0) {
+		if ((ncounts[i] = counts_parse(fj, count_keys[i], i < 2 ? i : 2, m->sums,
+		    &m->counts)) < 0) {
 			src_bad(m, s, "a partial's group with bad reasons, statuses or days");
 			return -1;
 		}
@@ -408,8 +425,7 @@ group(struct stats_merge *m, struct stats_merge_src *s, struct stats_group **gp,
 		if (most > g->statuses.count)
 			hmap_reserve(&g->statuses, most);
 		for (int i = 0; i < 4; c += ncounts[i], i++)
-			counts_add(g, c, ncounts[i], i < 2 ? i : 2, i == 3 ? &m->sums[1] :
-			    &m->sums[0]);
+			counts_add(g, c, ncounts[i], i, m->sums);
 	}
 	if (by_rcpt && rd && (g->last_reason == NULL || (timed > 0 && latest >= g->latest))) {
 		if (timed > 0)
@@ -705,8 +721,8 @@ stats_merge_run(struct stats_merge *m, int keep, time_t now, long long window)
 					want = v[i]->rcpts_left < 65536 ? v[i]->rcpts_left : 65536;
 			}
 		if (g) {
-			day_sum_flush(&m->sums[0], &g->days);
-			day_sum_flush(&m->sums[1], &g->full_days);
+			day_sum_flush(m->sums, 0, &g->days);
+			day_sum_flush(m->sums, 1, &g->full_days);
 		}
 		/* Kept: a table of that size at once, not each size on the way. */
 		if (keep && want > 0)

@@ -68,7 +68,7 @@ stats_merge_open(struct stats_merge *m, struct stats_set *s, int argc, char **ar
 	memset(m, 0, sizeof *m);
 	m->set = s;
 	m->status = BK_OK;
-	m->sums = util_xcalloc(2, sizeof *m->sums);
+	m->sums = util_xcalloc(1, sizeof *m->sums);
 	if (argc == 0) {
 		argc = 1;
 		argv = dash;

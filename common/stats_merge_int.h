@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include "flatjson.h"
+#include "hmap.h"
 #include "input.h"
+#include "stats.h"
 #include "util.h"
 
 /* An operand: the file, or a temporary copy of what is not one. */
@@ -46,15 +48,16 @@ struct stats_merge_src {
 };
 
 /* The day counts of the group being merged, summed over its partials
- * before they go into its tables: a put a day, not a day of each partial
- * (open addressing by day number, at most half full). */
+ * before they go into its tables: a put a day, not a day of each partial.
+ * The dates read are numbered in one table (kept from group to group), and
+ * the sums of days and of full days are arrays by that number. */
 struct day_sum {
-	struct day_count {
-		int64_t day;
-		long long n;
-		int used;
-	} *v;
-	size_t cap, count;
+	struct hmap dates;	/* "2026-11-27" -> number; num: its key's length */
+	uint32_t hint[512];	/* by month and day: a number + 1 to try first */
+	char (*key)[STATS_DAY_KEY];	/* by number: the day's key (stats_day_key) */
+	long long *n[2];	/* by number: the sum, -1 for none */
+	size_t *touched[2];	/* the numbers with a sum, in the order first summed */
+	size_t ntouched[2], cap;	/* cap: of key, n and touched */
 };
 
 #endif

@@ -90,6 +90,10 @@ same() {
 	bounce-stats --merge --partial "$T"/syn-part-0[89].p "$T"/syn-part-1?.p >"$T/stage2"
 	bounce-stats --merge -W 2d -K 3 "$T/stage1" "$T/stage2" >"$T/merged"
 	cmp "$T/one" "$T/merged"
+	# the merge of one partial, written as a partial, is that partial (days
+	# in the order first seen, as the partial has them)
+	bounce-stats --merge --partial "$T/syn-part-03.p" >"$T/again"
+	cmp "$T/syn-part-03.p" "$T/again"
 	# a partial given twice: its events count twice, its recipients once
 	bounce-stats --merge "$T/partials" "$T/partials" >"$T/twice"
 	[ "$(jq -s 'map(.events) | add' "$T/twice")" -eq 12000 ]
