@@ -2,6 +2,7 @@
 #include "sqldb.h"
 #include "afile.h"
 #include "sandbox.h"
+#include "sqlmem.h"
 #include "util.h"
 
 #include <sys/stat.h>
@@ -135,6 +136,20 @@ wal_mode(struct sqldb *d)
 	return wal;
 }
 
+#define CHECKPOINT_FRAMES 4096
+
+/* After a commit in WAL mode (sqlite3_wal_hook): frames pages in the log.
+ * A checkpoint that fails (a full disk, a reader) leaves the log as it
+ * was, committed; a later run tries again. */
+static int
+checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)arg;
+	if (frames >= CHECKPOINT_FRAMES)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	return SQLITE_OK;
+}
+
 enum { LOOK, READ, WRITE };
 
 /* Whose database and which version. LOOK: refuses only what is not ours or
@@ -204,6 +219,7 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	struct stat st;
 	int rc;
 
+	sqlmem_init();
 	memset(d, 0, sizeof *d);
 	d->path = path;
 	d->sc = sc;
@@ -253,6 +269,16 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	 * million plans: 0.28 s CPU mapped, 0.15 s read). A run that reads
 	 * pages again and again maps them (sqldb_map). */
 	sqlite3_exec(d->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+	/* The log is copied into the store (a checkpoint: the pages written
+	 * again, two more fsyncs, the store's the slowest) once it holds
+	 * CHECKPOINT_FRAMES pages, by the run whose commit took it there,
+	 * not by every run that wrote more than 1000 (SQLite's default) nor
+	 * at every close: a cron run of retry-due or suppress add commits
+	 * with one fsync, and pages written by several runs are copied once.
+	 * Between checkpoints the -wal file beside the store holds its
+	 * latest changes (see bouncekit-store(5) on copying a store). */
+	sqlite3_db_config(d->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_hook(d->db, checkpoint_hook, NULL);
 	/* Nothing is changed in a file that is not ours (WAL mode would). */
 	if ((rc = check_schema(d, LOOK)) < 0)
 		return -1;
