@@ -39,11 +39,11 @@
     " probe INTEGER,"			/* its domain's rules look at it: attempts */ \
     " rec BLOB NOT NULL"		/* the rest of the plan record (planpack.c) */ \
     ") WITHOUT ROWID;"
-#define PLAN_INDEXES \
-    "CREATE INDEX plans_due ON plans(state, due) WHERE due IS NOT NULL;" \
-    "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;" \
-    "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;" \
-    "CREATE INDEX plans_probe ON plans(dom, state, probe, due) WHERE probe IS NOT NULL;"
+#define IX_DUE "CREATE INDEX plans_due ON plans(state, due) WHERE due IS NOT NULL;"
+#define IX_QUIET "CREATE INDEX plans_quiet ON plans(quiet) WHERE quiet IS NOT NULL;"
+#define IX_ENDS "CREATE INDEX plans_ends ON plans(state, ends) WHERE ends IS NOT NULL;"
+#define IX_PROBE "CREATE INDEX plans_probe ON plans(dom, state, probe, due) WHERE probe IS NOT NULL;"
+#define PLAN_INDEXES IX_DUE IX_QUIET IX_ENDS IX_PROBE
 #define PLAN_AUX \
     "CREATE TABLE names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);" \
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER) WITHOUT ROWID;"
@@ -96,9 +96,13 @@ static const char *const query_sql[NQ] = {
 	[Q_EMPTY] = "SELECT NOT EXISTS (SELECT 1 FROM plans)",
 };
 
+/* Plans an INSERT into an empty table puts at once. */
+#define ROWS 64
+
 struct sqlite_store {
 	struct sqldb db;
 	sqlite3_stmt *q[NQ];
+	sqlite3_stmt *add_many;	/* ROWS plans into an empty table, made when needed */
 	struct rec_reader rd;
 	struct hmap names;	/* name -> num: its number */
 	struct hmap ids;	/* number (decimal) -> val: its name (a key of names) */
@@ -521,29 +525,97 @@ change_cmp(const void *a, const void *b)
 	return strcmp(x->p->rcpt, y->p->rcpt);
 }
 
-/* Puts one plan with q (Q_PUT, Q_ADD). */
+/* Puts the plans of n changes with q (Q_PUT, Q_ADD: one; add_many: ROWS),
+ * the nine values of each after those of the one before. */
 static int
-put_plan(struct plan_store *st, sqlite3_stmt *q, const struct change *c,
+put_plans(struct plan_store *st, sqlite3_stmt *q, const struct change *c, size_t n,
     const struct plan_opts *o, struct util_buf *b)
 {
 	struct sqlite_store *d = st->impl;
-	const struct plan *p = c->p;
-	int64_t col[NCOL];
-	long long dom;
+	size_t start[ROWS + 1];
 	void *arg[2] = { b, st };
 
 	b->len = 0;
-	if ((dom = name_id(st, plan_domain(p))) < 0 || plan_with_rec(p, o, pack_rec, arg) != 0)
-		return -1;
-	sqlite3_bind_text(q, 1, p->rcpt, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 2, c->id);
-	sqlite3_bind_int(q, 3, p->state);
-	sqlite3_bind_int64(q, 4, dom);
-	plan_columns(p, o, col);
-	for (int k = 0; k < NCOL; k++)
-		bind_time(q, 5 + k, col[k]);
-	sqlite3_bind_blob(q, 9, b->p, (int)b->len, SQLITE_STATIC);
+	for (size_t j = 0; j < n; j++) {
+		const struct plan *p = c[j].p;
+		int64_t col[NCOL];
+		long long dom;
+		int at = (int)j * 9;
+
+		start[j] = b->len;
+		if ((dom = name_id(st, plan_domain(p))) < 0 ||
+		    plan_with_rec(p, o, pack_rec, arg) != 0)
+			return -1;
+		sqlite3_bind_text(q, at + 1, p->rcpt, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, at + 2, c[j].id);
+		sqlite3_bind_int(q, at + 3, p->state);
+		sqlite3_bind_int64(q, at + 4, dom);
+		plan_columns(p, o, col);
+		for (int k = 0; k < NCOL; k++)
+			bind_time(q, at + 5 + k, col[k]);
+	}
+	/* The packed records once b holds them all (it moves as it grows). */
+	start[n] = b->len;
+	for (size_t j = 0; j < n; j++)
+		sqlite3_bind_blob(q, (int)j * 9 + 9, b->p + start[j], (int)(start[j + 1] - start[j]),
+		    SQLITE_STATIC);
 	return sqldb_run(&d->db, q);
+}
+
+/* The indexes, each by the column that puts a plan in it. */
+static const struct {
+	const char *name, *create;
+} plan_index[NCOL] = {
+	[C_DUE] = { "plans_due", IX_DUE },
+	[C_QUIET] = { "plans_quiet", IX_QUIET },
+	[C_ENDS] = { "plans_ends", IX_ENDS },
+	[C_PROBE] = { "plans_probe", IX_PROBE },
+};
+
+/* Before n plans go into an empty table: drops the indexes that more than
+ * one in eight of them go into (dense[k]), to be made after them. */
+static int
+bulk_indexes(struct plan_store *st, const struct change *c, size_t n,
+    const struct plan_opts *o, int *dense)
+{
+	struct sqlite_store *d = st->impl;
+	size_t count[NCOL] = {0};
+	int64_t col[NCOL];
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i].p->flags & PLAN_F_REMOVED)
+			continue;
+		plan_columns(c[i].p, o, col);
+		for (int k = 0; k < NCOL; k++)
+			count[k] += col[k] != PLAN_NOTIME;
+	}
+	for (int k = 0; k < NCOL; k++) {
+		char sql[64];
+
+		if (!(dense[k] = count[k] > n / 8))
+			continue;
+		snprintf(sql, sizeof sql, "DROP INDEX %s", plan_index[k].name);
+		if (sqldb_exec(&d->db, sql) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* INSERT of ROWS plans (NULL: reported). */
+static sqlite3_stmt *
+add_many_stmt(struct sqldb *db)
+{
+	struct util_buf sql = {0};
+	sqlite3_stmt *q;
+
+	util_buf_adds(&sql, "INSERT INTO plans (rcpt, id, state, dom, due, quiet, ends, probe, rec)"
+	    " VALUES ");
+	for (int j = 0; j < ROWS; j++)
+		util_buf_adds(&sql, j == 0 ? "(?,?,?,?,?,?,?,?,?)" : ",(?,?,?,?,?,?,?,?,?)");
+	util_buf_addc(&sql, '\0');
+	q = sqldb_prepare(db, sql.p);
+	util_buf_free(&sql);
+	return q;
 }
 
 /* The plans of the run that changed go back, the removed ones go: the
@@ -556,7 +628,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	struct util_buf b = {0};
 	struct change *c = NULL;
 	size_t n = 0;
-	int rc = 0, bulk;
+	int rc = 0, bulk, dense[NCOL] = {0};
 
 	for (size_t i = 0; i < plan_count(s); i++)
 		if (plan_at(s, i)->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
@@ -584,20 +656,34 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	qsort(c, n, sizeof *c, change_cmp);
 	memset(d->recent, 0, sizeof d->recent);
 	/* Many plans into an empty table: the indexes are made after, each
-	 * sorted once, not grown one random entry at a time. */
+	 * sorted once, not grown one random entry at a time; but one that
+	 * few of them go into (plans_quiet and plans_probe, in a first run)
+	 * stays, where making it would read the whole table. */
 	if ((bulk = d->empty && n >= 10000))
-		rc = sqldb_exec(&d->db, "DROP INDEX plans_due; DROP INDEX plans_quiet;"
-		    " DROP INDEX plans_ends; DROP INDEX plans_probe;");
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (c[i].p->flags & PLAN_F_REMOVED) {
+		rc = bulk_indexes(st, c, n, o, dense);
+	/* Into an empty table, ROWS plans a statement: SQLite keeps its place
+	 * at the end of the table from one to the next, where a statement
+	 * each looks for it from the top. */
+	if (d->empty && n >= ROWS && d->add_many == NULL)
+		d->add_many = add_many_stmt(&d->db);
+	for (size_t i = 0, k; i < n && rc == 0; i += k) {
+		for (k = 0; d->add_many != NULL && i + k < n && k < ROWS &&
+		    !(c[i + k].p->flags & PLAN_F_REMOVED); k++)
+			;
+		if (k == ROWS) {
+			rc = put_plans(st, d->add_many, &c[i], k, o, &b);
+		} else if (c[i].p->flags & PLAN_F_REMOVED) {
 			sqlite3_bind_text(d->q[Q_DEL], 1, c[i].p->rcpt, -1, SQLITE_STATIC);
 			rc = sqldb_run(&d->db, d->q[Q_DEL]);
+			k = 1;
 		} else {
-			rc = put_plan(st, d->q[d->empty ? Q_ADD : Q_PUT], &c[i], o, &b);
+			rc = put_plans(st, d->q[d->empty ? Q_ADD : Q_PUT], &c[i], 1, o, &b);
+			k = 1;
 		}
 	}
-	if (rc == 0 && bulk)
-		rc = sqldb_exec(&d->db, PLAN_INDEXES);
+	for (int k = 0; k < NCOL && rc == 0 && bulk; k++)
+		if (dense[k])
+			rc = sqldb_exec(&d->db, plan_index[k].create);
 	d->empty = 0;
 	if (rc == 0) {
 		sqlite3_bind_int64(d->q[Q_SET_NEXT_ID], 1, d->next_id);
@@ -624,6 +710,7 @@ sqlite_close(struct plan_store *st)
 		return;
 	for (int i = 0; i < NQ; i++)
 		sqlite3_finalize(d->q[i]);
+	sqlite3_finalize(d->add_many);
 	sqldb_close(&d->db);
 	rec_reader_free(&d->rd);
 	hmap_free(&d->names, NULL);

@@ -269,6 +269,10 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	 * million plans: 0.28 s CPU mapped, 0.15 s read). A run that reads
 	 * pages again and again maps them (sqldb_map). */
 	sqlite3_exec(d->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+	/* SQLite's temporary files (a statement's journal, the sort of an
+	 * index made) in memory: the sandbox lets a run open no file it was
+	 * not given, and they would go to /var/tmp. */
+	sqlite3_exec(d->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* The log is copied into the store (a checkpoint: the pages written
 	 * again, two more fsyncs, the store's the slowest) once it holds
 	 * CHECKPOINT_FRAMES pages, by the run whose commit took it there,

@@ -260,3 +260,28 @@ steps() {
 		cmp d.db d.before
 	done
 }
+
+@test "a .db state: a first run of many plans, and a commit past 4096 pages copied into the file, as a JSON-lines one" {
+	awk -v n=40000 -v users=30000 -f "$R/gen-events.awk" >big.jsonl
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s b.jsonl big.jsonl | sort >j.out
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s b.db big.jsonl | sort >d.out
+	[ "$(wc -l <d.out)" -ge 20000 ]
+	cmp j.out d.out
+	# The indexes made after the plans, and those kept, hold what they should.
+	[ "$(sqlite3 b.db 'PRAGMA integrity_check')" = ok ]
+	retry-plan -s b.db --dump | cmp - b.jsonl
+	retry-due -n 2026-11-05T00:00:00Z -L 500 -s b.jsonl >j.due
+	retry-due -n 2026-11-05T00:00:00Z -L 500 -s b.db >d.due
+	cmp j.due d.due
+	# A commit into the log (WAL mode from the second run) that takes it
+	# past 4096 pages is copied into the database file by the run: the
+	# file alone then holds the state.
+	awk -v n=150000 -v users=150000 -v month=2026-12 -f "$R/gen-events.awk" >more.jsonl
+	retry-plan -S 1 -n 2027-01-01T00:00:00Z -s b.db more.jsonl >/dev/null
+	[ "$(sqlite3 b.db 'PRAGMA journal_mode')" = wal ]
+	cp b.db alone.db
+	[ "$(sqlite3 alone.db 'PRAGMA integrity_check')" = ok ]
+	retry-plan -s b.db --dump >b.dump
+	retry-plan -s alone.db --dump | cmp - b.dump
+	[ "$(wc -l <b.dump)" -ge "$(($(wc -l <b.jsonl) + 100000))" ]
+}
