@@ -74,7 +74,9 @@ done | sort -n | head -1
 run "suppress filter, $m recipients (.db)" suppress -l "$db" -n $now filter "$d/rcpts$m.txt"
 run "mawk, $m recipients, plain list" \
     mawk 'NR == FNR { s[$0]; next } !($0 in s)' "$d/plain$n.txt" "$d/rcpts$m.txt"
+# The list with its log (the latest adds are there until a checkpoint).
 cp "$db" "$d/expire.db"
+if [ -e "$db-wal" ]; then cp "$db-wal" "$d/expire.db-wal"; fi
 run "suppress expire (.db)" suppress -l "$d/expire.db" -n 2026-12-15T00:00:00Z expire
 rm -f "$d/expire.db"*
 if [ "${BENCH_SUPP_JSONL:-0}" = 1 ]; then

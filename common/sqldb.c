@@ -138,15 +138,15 @@ wal_mode(struct sqldb *d)
 
 #define CHECKPOINT_FRAMES 4096
 
-/* After a commit in WAL mode (sqlite3_wal_hook): frames pages in the log.
- * A checkpoint that fails (a full disk, a reader) leaves the log as it
- * was, committed; a later run tries again. */
+/* After a commit in WAL mode (sqlite3_wal_hook): frames pages in the log;
+ * the commit copies them into the store past CHECKPOINT_FRAMES. */
 static int
-checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-	(void)arg;
-	if (frames >= CHECKPOINT_FRAMES)
-		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	struct sqldb *d = arg;
+
+	(void)db, (void)name;
+	d->wal_frames = frames;
 	return SQLITE_OK;
 }
 
@@ -275,14 +275,16 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	sqlite3_exec(d->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
 	/* The log is copied into the store (a checkpoint: the pages written
 	 * again, two more fsyncs, the store's the slowest) once it holds
-	 * CHECKPOINT_FRAMES pages, by the run whose commit took it there,
-	 * not by every run that wrote more than 1000 (SQLite's default) nor
-	 * at every close: a cron run of retry-due or suppress add commits
-	 * with one fsync, and pages written by several runs are copied once.
-	 * Between checkpoints the -wal file beside the store holds its
-	 * latest changes (see bouncekit-store(5) on copying a store). */
+	 * CHECKPOINT_FRAMES pages, by the run whose commit took it there
+	 * (sqldb_commit), not by every run that wrote more than 1000 pages
+	 * (SQLite's default) nor at every close: a cron run of retry-due or
+	 * suppress add commits with one fsync, and pages written by several
+	 * runs are copied once. Between checkpoints the -wal file beside the
+	 * store holds its latest changes (retry-plan(1) and suppress(1) say
+	 * how to copy a store), which the first run that opens the store
+	 * reads through (SQLite's recovery; some 2 ms a 1000 pages). */
 	sqlite3_db_config(d->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-	sqlite3_wal_hook(d->db, checkpoint_hook, NULL);
+	sqlite3_wal_hook(d->db, wal_hook, d);
 	/* Nothing is changed in a file that is not ours (WAL mode would). */
 	if ((rc = check_schema(d, LOOK)) < 0)
 		return -1;
@@ -317,6 +319,14 @@ sqldb_commit(struct sqldb *d)
 	if (sqldb_exec(d, "COMMIT") != 0)
 		return -1;
 	d->in_txn = 0;
+	/* The log into the store, then emptied (each run that opens the store
+	 * first reads the whole log). A reader in the way (no waiting for it:
+	 * the run is done) or a full disk leave it for a later run; the
+	 * commit stands. */
+	if (d->wal_frames >= CHECKPOINT_FRAMES) {
+		sqlite3_busy_timeout(d->db, 0);
+		sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@ struct sqldb {
 	const char *path;
 	const struct sqldb_schema *sc;
 	int in_txn;
+	int wal_frames;		/* pages in the log after the last commit */
 };
 
 /* Opens path: 0 open (in a transaction), 1 no store yet and the run only

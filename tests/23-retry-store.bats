@@ -274,10 +274,11 @@ steps() {
 	retry-due -n 2026-11-05T00:00:00Z -L 500 -s b.db >d.due
 	cmp j.due d.due
 	# A commit into the log (WAL mode from the second run) that takes it
-	# past 4096 pages is copied into the database file by the run: the
-	# file alone then holds the state.
+	# past 4096 pages is copied into the database file by the run, and the
+	# log emptied: the file alone then holds the state.
 	awk -v n=150000 -v users=150000 -v month=2026-12 -f "$R/gen-events.awk" >more.jsonl
 	retry-plan -S 1 -n 2027-01-01T00:00:00Z -s b.db more.jsonl >/dev/null
+	[ ! -s b.db-wal ]
 	[ "$(sqlite3 b.db 'PRAGMA journal_mode')" = wal ]
 	cp b.db alone.db
 	[ "$(sqlite3 alone.db 'PRAGMA integrity_check')" = ok ]
