@@ -152,6 +152,9 @@ static const struct reason_rule
 	"RFC 5321 3.3 (a mailbox is refused at RCPT TO); " JP_CARRIER },
     r_rcpt_refused = { "a permanent refusal in answer to RCPT TO that names no other reason: the recipient's address was refused",
 	"RFC 5321 3.3 (RCPT: a 550 reply when the recipient is not a deliverable address)" },
+    r_rcpt_named = { "a permanent refusal that names the recipient's address and no other reason: the recipient's address was refused",
+	"RFC 5321 3.3, 4.2 (a reply to RCPT TO speaks of that forward-path); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
+	"Postfix src/smtpd/smtpd_check.c ('<%s>: Recipient address rejected'): replies name the address they refuse" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
     r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying, no reason yet (a warning is no expiry)",
@@ -266,6 +269,25 @@ bare_refusal(const char *diag, int code)
 			return 0;
 	}
 	return refused;
+}
+
+/* Whether text names the address addr (case aside). Only for a reply that
+ * bare_refusal() found short of words. */
+static int
+names_address(const char *text, const char *addr)
+{
+	size_t n = strlen(addr);
+
+	if (n < 3)
+		return 0;
+	for (const char *p = text; (p = strchr(p, '@')) != NULL; p++) {
+		const char *at = strchr(addr, '@');
+		size_t local = at ? (size_t)(at - addr) : 0;
+
+		if (at && (size_t)(p - text) >= local && strncasecmp(p - local, addr, n) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* Reasons that say no more than "it did not work out": a quoted reply that
@@ -567,6 +589,15 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * "nothing". */
 		r = "userunknown";
 		rr = &r_rcpt_refused;
+	} else if (is(r, "undefined") && cmd == REASON_CMD_UNKNOWN && in->rcpt && !(st && sub == 7) &&
+	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag, in->code) &&
+	    names_address(in->diag, in->rcpt)) {
+		/* The same where the command is not told, but the reply names
+		 * the recipient's address ("542 who@example.org Rejected"):
+		 * servers name the address they refuse, and a refused sender
+		 * is named as the sender. */
+		r = "userunknown";
+		rr = &r_rcpt_named;
 	}
 	/* A delay notice is no expiry: the MTA is still retrying (RFC 3464
 	 * 2.3.3), whatever its boilerplate says (Exim's deliver.c: "Delivery
@@ -627,7 +658,7 @@ const char *
 reason_classify_ctx(const char *action, const char *status, int code, const char *diag,
     const char *context)
 {
-	struct reason_input in = { action, status, code, diag, context, 0, 0 };
+	struct reason_input in = { action, status, code, diag, context, 0, 0, NULL };
 	struct reason_verdict v;
 
 	reason_decide(&in, &v);
@@ -710,7 +741,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		"temporary" };
 	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
 		&r_connect_refused, &r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused,
-		&r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
+		&r_rcpt_named, &r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_delayed, &c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
 		&c_policy_status, &c_weak_basis, &c_code_only, &c_hard_5xx, &c_hard_failed, &c_not_permanent };

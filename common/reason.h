@@ -42,6 +42,7 @@ struct reason_input {
 	const char *context;	/* more text (a notice) that may name the command */
 	int command;		/* enum reason_cmd; 0: told by the texts if at all */
 	int expired;		/* the reporter gave up when the queue lifetime ran out */
+	const char *rcpt;	/* the recipient's address the outcome is about */
 };
 
 /* The verdict, and the rules that decided it (static objects). */

@@ -301,3 +301,45 @@ postfix_dsn() {
 	run bounce-parse "$BATS_TEST_TMPDIR/hms.eml"
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
 }
+
+@test "verdict: a bare refusal that names the recipient is the recipient's, one that names another address is not" {
+	# An RFC 3464 report that does not tell the command: the reply names
+	# the address it refuses (Sendmail's "<%s>... ", Postfix's "<%s>: ").
+	cat >"$BATS_TEST_TMPDIR/dsn.eml" <<-'EOT'
+	From: MAILER-DAEMON@mx.example.net
+	To: sender@example.net
+	Subject: Delivery Status Notification (Failure)
+	MIME-Version: 1.0
+	Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+	--B
+	Content-Type: text/plain
+
+	Delivery to the following recipient failed permanently: nobody@example.org
+
+	--B
+	Content-Type: message/delivery-status
+
+	Reporting-MTA: dns; mx.example.net
+
+	Final-Recipient: rfc822; nobody@example.org
+	Action: failed
+	Status: 5.0.0
+	Diagnostic-Code: smtp; 542 nobody@example.org Rejected
+
+	--B--
+	EOT
+	run bounce-parse -x "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$status" -eq 0 ]
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	jqr .reason_rule <<<"$output" | grep -q "names the recipient's address"
+	# The same words about another address (the sender's, at MAIL FROM
+	# unsaid) tell nothing about the recipient.
+	sed -i 's/542 nobody@example.org Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "undefined soft" ]
+	# A refusal with a reason of its own is not bare.
+	sed -i 's/550 sender@example.net Rejected/550 nobody@example.org Rejected: over the sending rate/' "$BATS_TEST_TMPDIR/dsn.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(jqr .class <<<"$output")" = "soft" ]
+}
