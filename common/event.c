@@ -73,7 +73,8 @@ event_finish(struct event *e)
 	}
 	if (e->reason == NULL) {
 		struct reason_input in = { e->action, e->status[0] ? e->status : NULL, e->code,
-		    e->diag, e->context, 0, e->expired, e->rcpt[0] ? e->rcpt : NULL };
+		    e->diag, e->context, 0, e->expired, e->rcpt[0] ? e->rcpt : NULL,
+		    e->from };
 		struct reason_verdict v;
 
 		reason_decide(&in, &v);

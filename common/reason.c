@@ -155,6 +155,9 @@ static const struct reason_rule
     r_rcpt_named = { "a permanent refusal that names the recipient's address and no other reason: the recipient's address was refused",
 	"RFC 5321 3.3, 4.2 (a reply to RCPT TO speaks of that forward-path); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
 	"Postfix src/smtpd/smtpd_check.c ('<%s>: Recipient address rejected'): replies name the address they refuse" },
+    r_sender_named = { "a permanent refusal that names the sender's address and no other reason: the sender was refused",
+	"RFC 5321 3.3 (MAIL FROM: the reverse-path refused); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
+	"Postfix src/smtpd/smtpd_check.c ('<%s>: Sender address rejected'): replies name the address they refuse" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
     r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying, no reason yet (a warning is no expiry)",
@@ -598,6 +601,13 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * is named as the sender. */
 		r = "userunknown";
 		rr = &r_rcpt_named;
+	} else if (is(r, "undefined") && cmd == REASON_CMD_UNKNOWN && in->from && !(st && sub == 7) &&
+	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag, in->code) &&
+	    names_address(in->diag, in->from) && !(in->rcpt && names_address(in->diag, in->rcpt))) {
+		/* And one that names the sender's address refused the
+		 * sender. */
+		r = "rejected";
+		rr = &r_sender_named;
 	}
 	/* A delay notice is no expiry: the MTA is still retrying (RFC 3464
 	 * 2.3.3), whatever its boilerplate says (Exim's deliver.c: "Delivery
@@ -658,7 +668,7 @@ const char *
 reason_classify_ctx(const char *action, const char *status, int code, const char *diag,
     const char *context)
 {
-	struct reason_input in = { action, status, code, diag, context, 0, 0, NULL };
+	struct reason_input in = { action, status, code, diag, context, 0, 0, NULL, NULL };
 	struct reason_verdict v;
 
 	reason_decide(&in, &v);
@@ -741,7 +751,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		"temporary" };
 	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
 		&r_connect_refused, &r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused,
-		&r_rcpt_named, &r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
+		&r_rcpt_named, &r_sender_named, &r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_delayed, &c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
 		&c_policy_status, &c_weak_basis, &c_code_only, &c_hard_5xx, &c_hard_failed, &c_not_permanent };

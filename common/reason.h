@@ -43,6 +43,7 @@ struct reason_input {
 	int command;		/* enum reason_cmd; 0: told by the texts if at all */
 	int expired;		/* the reporter gave up when the queue lifetime ran out */
 	const char *rcpt;	/* the recipient's address the outcome is about */
+	const char *from;	/* the envelope sender's address */
 };
 
 /* The verdict, and the rules that decided it (static objects). */

@@ -302,7 +302,7 @@ postfix_dsn() {
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
 }
 
-@test "verdict: a bare refusal that names the recipient is the recipient's, one that names another address is not" {
+@test "verdict: a bare refusal that names the recipient is the recipient's, one that names the sender the sender's" {
 	# An RFC 3464 report that does not tell the command: the reply names
 	# the address it refuses (Sendmail's "<%s>... ", Postfix's "<%s>: ").
 	cat >"$BATS_TEST_TMPDIR/dsn.eml" <<-'EOT'
@@ -327,6 +327,13 @@ postfix_dsn() {
 	Status: 5.0.0
 	Diagnostic-Code: smtp; 542 nobody@example.org Rejected
 
+	--B
+	Content-Type: text/rfc822-headers
+
+	From: sender@example.net
+	To: nobody@example.org
+	Subject: test
+
 	--B--
 	EOT
 	run bounce-parse -x "$BATS_TEST_TMPDIR/dsn.eml"
@@ -337,7 +344,12 @@ postfix_dsn() {
 	# unsaid) tell nothing about the recipient.
 	sed -i 's/542 nobody@example.org Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
 	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
+	# Nor does one that names an address that is neither.
+	sed -i 's/550 sender@example.net Rejected/550 someone@example.com Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "undefined soft" ]
+	sed -i 's/550 someone@example.com Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
 	# A refusal with a reason of its own is not bare.
 	sed -i 's/550 sender@example.net Rejected/550 nobody@example.org Rejected: over the sending rate/' "$BATS_TEST_TMPDIR/dsn.eml"
 	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
