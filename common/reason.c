@@ -155,7 +155,7 @@ static const struct reason_rule
     r_rcpt_named = { "a permanent refusal that names the recipient's address and no other reason: the recipient's address was refused",
 	"RFC 5321 3.3, 4.2 (a reply to RCPT TO speaks of that forward-path); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
 	"Postfix src/smtpd/smtpd_check.c ('<%s>: Recipient address rejected'): replies name the address they refuse" },
-    r_sender_named = { "a permanent refusal that names the sender's address and no other reason: the sender was refused",
+    r_sender_named = { "a refusal that names the sender's address, not the recipient's, and no other reason or a recipient's (user unknown): the sender was refused",
 	"RFC 5321 3.3 (MAIL FROM: the reverse-path refused); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
 	"Postfix src/smtpd/smtpd_check.c ('<%s>: Sender address rejected'): replies name the address they refuse" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",
@@ -291,6 +291,15 @@ names_address(const char *text, const char *addr)
 			return 1;
 	}
 	return 0;
+}
+
+/* Whether the reply names the envelope sender's address and not the
+ * recipient's: then it speaks of the sender. */
+static int
+names_sender_only(const struct reason_input *in)
+{
+	return in->from && in->diag && names_address(in->diag, in->from) &&
+	    !(in->rcpt && names_address(in->diag, in->rcpt));
 }
 
 /* Reasons that say no more than "it did not work out": a quoted reply that
@@ -577,6 +586,13 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * the message or a recipient, was refused. */
 		r = "blocked";
 		rr = &r_connect_refused;
+	} else if (recipient_reason(r) && cmd == REASON_CMD_UNKNOWN && names_sender_only(in)) {
+		/* A recipient's word about the sender's own address ("550
+		 * 5.1.1 <sender@example.net>... User unknown", a sender check
+		 * where the report does not tell the command): the sender was
+		 * refused. */
+		r = "rejected";
+		rr = &r_sender_named;
 	} else if (ph && rr == &ph->rule && (ph->flags & F_EXCUSE) && cmd != REASON_CMD_RCPT &&
 	    !(st && sub == 1 && det != 7 && det != 8)) {
 		/* A mailbox is refused in answer to RCPT TO; "user unknown" in
@@ -601,9 +617,9 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		 * is named as the sender. */
 		r = "userunknown";
 		rr = &r_rcpt_named;
-	} else if (is(r, "undefined") && cmd == REASON_CMD_UNKNOWN && in->from && !(st && sub == 7) &&
+	} else if (is(r, "undefined") && cmd == REASON_CMD_UNKNOWN && !(st && sub == 7) &&
 	    (st == 5 || (st == 0 && in->code >= 500 && in->code < 600)) && bare_refusal(in->diag, in->code) &&
-	    names_address(in->diag, in->from) && !(in->rcpt && names_address(in->diag, in->rcpt))) {
+	    names_sender_only(in)) {
 		/* And one that names the sender's address refused the
 		 * sender. */
 		r = "rejected";

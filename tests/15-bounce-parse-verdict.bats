@@ -350,6 +350,16 @@ postfix_dsn() {
 	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
 	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "undefined soft" ]
 	sed -i 's/550 someone@example.com Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
+	# A recipient's word about the sender's address is a sender check
+	# (Sendmail names the address an error is about: "<%s>... "): never
+	# hard for the recipient.
+	sed -i 's/550 sender@example.net Rejected/550 5.1.1 <sender@example.net>... User unknown/' "$BATS_TEST_TMPDIR/dsn.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
+	sed -i 's/550 5.1.1 <sender@example.net>... User unknown/550 5.1.1 <nobody@example.org>... User unknown/' "$BATS_TEST_TMPDIR/dsn.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
+	sed -i 's/550 5.1.1 <nobody@example.org>... User unknown/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
 	# A refusal with a reason of its own is not bare.
 	sed -i 's/550 sender@example.net Rejected/550 nobody@example.org Rejected: over the sending rate/' "$BATS_TEST_TMPDIR/dsn.eml"
 	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
