@@ -487,3 +487,23 @@ mia@gw.example.org 4.2.2" ]
 	    -e 's/^at:$/permanently:/' "$X/list-rejected.eml" >"$T/l.eml"
 	bounce-parse -d -f email "$T/l.eml" | grep -q '"rcpt":"list-owner@lists.example.org","domain":"lists.example.org","action":"failed"'
 }
+
+@test "layouts: each probe of tests/fixtures/email/layouts gives the recipients and actions EXPECTED lists, no other failure" {
+	L="$FIXTURES/email/layouts"
+	bad=0
+	while IFS='	' read -r f want; do
+		got=" $(bounce-parse -d -f email "$L/$f" | jqr '.rcpt + ":" + .action' | sort | tr '\n' ' ')"
+		if [ "$want" = none ]; then
+			case $got in *:failed\ *|*:delayed\ *) echo "$f: want none, got$got"; bad=1 ;; esac
+			continue
+		fi
+		for w in $want; do
+			case $got in *" $w "*) ;; *) echo "$f: want $w, got$got"; bad=1 ;; esac
+		done
+		for g in $got; do
+			case $g in *:failed) case " $want " in *" $g "*) ;; *) echo "$f: extra $g"; bad=1 ;; esac ;; esac
+		done
+	done <"$L/EXPECTED"
+	[ "$bad" -eq 0 ]
+	[ "$(grep -c . "$L/EXPECTED")" -eq "$(ls "$L"/*.eml | wc -l)" ]
+}
