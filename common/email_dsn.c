@@ -108,7 +108,9 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	char orig[ADDR_MAX], full[ADDR_MAX];
 	const char *fr, *orr, *xr, *v;
 
-	if (d->fr < 0 && d->orr < 0 && d->xr < 0)
+	/* A group named only by xr is one if it has the fields every group
+	 * has (RFC 3464 2.3.3, 2.3.4), not a "Recipient:" line of free text. */
+	if (d->fr < 0 && d->orr < 0 && (d->xr < 0 || (d->act < 0 && d->st < 0)))
 		return;
 	fr = dsn_value(g, d->fr, &dm->fr);
 	orr = dsn_value(g, d->orr, &dm->orr);
