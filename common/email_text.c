@@ -156,14 +156,29 @@ email_collapse_ws(char *dst, const char *src, size_t n, size_t limit)
 	return o;
 }
 
-/* Whether a tag whose name starts at s ends a block of text: "</...>",
- * <br>, <p...>, <div>, <tr>, <li>. The tag's '>' follows: each test stops at
- * the first byte that differs, so no byte past it is read. */
+/* Whether a tag whose name starts at s ends a block of text: "</...>"
+ * other than the end of an inline element ("<b><a href=...>addr</a></b>:"
+ * is one line), <br>, <p...>, <div>, <tr>, <li>. The tag's '>' follows:
+ * each test stops at the first byte that differs, so no byte past it is
+ * read. */
 static int
 tag_ends_block(const char *s)
 {
+	static const char *const inline_names[] = { "a", "b", "i", "u", "em", "strong", "span",
+		"font", "small", "big", "tt", "code" };
+
 	switch (ascii_lower((unsigned char)s[0])) {
 	case '/':
+		for (size_t k = 0; k < sizeof inline_names / sizeof inline_names[0]; k++) {
+			const char *w = inline_names[k];
+			size_t j = 0;
+
+			while (w[j] && ascii_lower((unsigned char)s[1 + j]) == w[j])
+				j++;
+			if (w[j] == '\0' && (s[1 + j] == '>' || ascii_space((unsigned char)s[1 + j])))
+				return 0;
+		}
+		return 1;
 	case 'p':
 		return 1;
 	case 'b':

@@ -507,3 +507,8 @@ mia@gw.example.org 4.2.2" ]
 	[ "$bad" -eq 0 ]
 	[ "$(grep -c . "$L/EXPECTED")" -eq "$(ls "$L"/*.eml | wc -l)" ]
 }
+
+@test "notice: HTML only, the recipient inside inline elements (<b><a>addr</a></b>:) is one line with its colon" {
+	[ "$(bounce-parse -f email "$N/html-inline.eml" | jqr '[.rcpt, .status, .diag] | join(" | ")')" = \
+	    "quinn@example.org | 5.7.1 | Remote host said: 554 5.7.1 <quinn@example.org>: Recipient address rejected: Access denied [RCPT_TO]" ]
+}
