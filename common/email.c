@@ -315,11 +315,13 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	r.time = (time_t)-1;
 	if (h->delayed || email_kind_delayed(m)) {
 		r.action = "delayed";
-	} else if (m->success != 0) {
-		/* A report of delivery names its recipients the same way. */
+	} else if (m->success != 0 || m->lists_delivered != 0) {
+		/* A report of delivery names its recipients the same way; so
+		 * does one that lists deliveries beside failures, for those
+		 * under the list of deliveries. */
 		struct bufs b = {0};
 
-		if (email_kind_success(m, &b))
+		if (email_kind_success(m, &b) || email_kind_listed_delivered(m, h->addr, &b))
 			r.action = "delivered";
 		util_buf_free(&b.v);
 		util_buf_free(&b.w);
@@ -449,6 +451,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.subject_delayed = -1;
 	m.final = -1;
 	m.success = -1;
+	m.lists_delivered = -1;
 	/* A byte order mark (files saved by Windows editors), empty lines (or
 	 * white space) before the header, as some archives and test suites
 	 * keep messages: the header starts after them. */

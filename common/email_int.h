@@ -34,6 +34,7 @@ struct msg {
 	int subject_delayed;	/* email_kind_delayed, -1 until known */
 	int success;		/* email_kind_success, -1 until known */
 	int final;		/* email_kind_final, -1 until known */
+	int lists_delivered;	/* the notice has a list of deliveries, -1 until known */
 	int has_orig;
 	int receipt;		/* holds a message/disposition-notification part */
 	int nested;		/* reports read inside returned messages (email.c) */
@@ -177,6 +178,10 @@ int email_kind_responder(struct msg *m, struct bufs *b);
 int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */
 int email_kind_success(struct msg *m, struct bufs *b);
+/* Whether the recipient whose name starts at at (in the notice's text)
+ * is listed under an introduction of deliveries in a notice that lists
+ * failures too. */
+int email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b);
 /* Whether it reports that delivery was given up: a failure, even where the
  * last reply was temporary. */
 int email_kind_final(struct msg *m);

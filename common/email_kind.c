@@ -7,6 +7,7 @@
 #include "nonstd.h"
 #include "status.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -345,23 +346,78 @@ email_kind_success(struct msg *m, struct bufs *b)
 		"recipients succeeded", "recipients was successful" };
 	const char *t;
 	size_t n;
+	int subject;
 
 	if (m->success >= 0)
 		return m->success;
 	m->success = 0;
-	if (!contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0], &b->w)) {
-		t = email_text(m)->p;
-		n = t ? email_notice_len(m) : 0;
-		if (n > 4096)
-			n = 4096;	/* it says so at the top */
-		util_buf_reset(&b->v);
-		if (n)
-			util_buf_add(&b->v, t, n);
-		util_buf_str(&b->v);
-		if (!contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w))
-			return 0;
-	}
+	subject = contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
+	    &b->w);
+	t = email_text(m)->p;
+	n = t ? email_notice_len(m) : 0;
+	if (n > 4096)
+		n = 4096;	/* it says so at the top */
+	util_buf_reset(&b->v);
+	if (n)
+		util_buf_add(&b->v, t, n);
+	util_buf_str(&b->v);
+	/* Its words also tell whether it may list deliveries beside failures
+	 * (email_kind_listed_delivered). */
+	m->lists_delivered = contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+	if (!subject && !m->lists_delivered)
+		return 0;
 	return m->success = !says_failure(m, b);
+}
+
+/* The introductions of lists of recipients delivered to (the Windows SMTP
+ * service's "Delivery to the following recipients succeeded.", its relay
+ * report's "successfully relayed to the following recipients", Exchange's
+ * "Your message has been delivered to the following recipients:") and of
+ * failures or delays. */
+static const char *const delivered_intros[] = { "recipients succeeded",
+	"recipients was successful", "successfully relayed to the following",
+	"has been delivered to the following", "was delivered to the following",
+	"recipients or groups is complete" };
+static const char *const failed_intros[] = { "failed", "not delivered", "not be delivered",
+	"delayed", "cannot be reached", "could not be reached", "undeliverable", "rejected" };
+
+/* The offset after the last of words in s (lower case), or 0. */
+static size_t
+last_of(const char *s, const char *const *words, size_t nwords)
+{
+	size_t last = 0;
+
+	for (size_t i = 0; i < nwords; i++)
+		for (const char *p = s; (p = strstr(p, words[i])) != NULL; p++)
+			if ((size_t)(p - s) + 1 > last)
+				last = (size_t)(p - s) + 1;
+	return last;
+}
+
+int
+email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b)
+{
+	const char *t = email_text(m)->p;
+	size_t n = t ? email_notice_len(m) : 0, off, from, good;
+
+	if (m->success < 0)
+		email_kind_success(m, b);	/* sets lists_delivered */
+	/* Only names in the notice's text (not in its HTML part or made up
+	 * from a local part) have a place in it. */
+	if (m->lists_delivered <= 0 || n == 0 || (uintptr_t)at < (uintptr_t)t ||
+	    (uintptr_t)at >= (uintptr_t)(t + n))
+		return 0;
+	/* The introduction is in the 4 KiB above. */
+	off = (size_t)((uintptr_t)at - (uintptr_t)t);
+	from = off > 4096 ? off - 4096 : 0;
+	util_buf_reset(&b->v);
+	util_buf_add(&b->v, t + from, off - from);
+	util_buf_str(&b->v);
+	for (size_t i = 0; i < b->v.len; i++)
+		b->v.p[i] = (char)ascii_lower((unsigned char)b->v.p[i]);
+	good = last_of(b->v.p, delivered_intros, sizeof delivered_intros / sizeof delivered_intros[0]);
+	return good > 0 && good > last_of(b->v.p, failed_intros,
+	    sizeof failed_intros / sizeof failed_intros[0]);
 }
 
 /* Whether the notice reports that delivery was given up: by its subject,

@@ -164,21 +164,23 @@ email_collapse_ws(char *dst, const char *src, size_t n, size_t limit)
 static int
 tag_ends_block(const char *s)
 {
-	static const char *const inline_names[] = { "a", "b", "i", "u", "em", "strong", "span",
-		"font", "small", "big", "tt", "code" };
-
 	switch (ascii_lower((unsigned char)s[0])) {
-	case '/':
-		for (size_t k = 0; k < sizeof inline_names / sizeof inline_names[0]; k++) {
-			const char *w = inline_names[k];
-			size_t j = 0;
+	case '/': {
+		/* The name runs to the '>' at the latest (no letter). */
+		static const char *const inline_names[] = { "a", "b", "i", "u", "em", "tt", "big",
+			"span", "font", "code", "small", "strong" };
+		size_t j = 1;
 
-			while (w[j] && ascii_lower((unsigned char)s[1 + j]) == w[j])
-				j++;
-			if (w[j] == '\0' && (s[1 + j] == '>' || ascii_space((unsigned char)s[1 + j])))
+		while (j < 8 && ascii_alpha((unsigned char)s[j]))
+			j++;
+		if (j == 1 || j > 7 || (s[j] != '>' && !ascii_space((unsigned char)s[j])))
+			return 1;
+		for (size_t k = 0; k < sizeof inline_names / sizeof inline_names[0]; k++)
+			if (strlen(inline_names[k]) == j - 1 &&
+			    strncasecmp(s + 1, inline_names[k], j - 1) == 0)
 				return 0;
-		}
 		return 1;
+	}
 	case 'p':
 		return 1;
 	case 'b':

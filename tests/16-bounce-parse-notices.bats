@@ -512,3 +512,17 @@ mia@gw.example.org 4.2.2" ]
 	[ "$(bounce-parse -f email "$N/html-inline.eml" | jqr '[.rcpt, .status, .diag] | join(" | ")')" = \
 	    "quinn@example.org | 5.7.1 | Remote host said: 554 5.7.1 <quinn@example.org>: Recipient address rejected: Access denied [RCPT_TO]" ]
 }
+
+@test "notice: recipients under a list of deliveries beside a list of failures are delivered, the others failed" {
+	[ "$(show "$N/mixed-success.eml")" = "eve@iis.example.org delivered
+ann@iis.example.org delivered
+zed@iis.example.org failed" ]
+	# The lists in the other order.
+	{ sed '/^Delivery to the following/,$d' "$N/mixed-success.eml"
+	  printf 'Delivery to the following recipients failed.\n\n       zed@iis.example.org\n\n'
+	  printf 'Delivery to the following recipients succeeded.\n\n       eve@iis.example.org\n'
+	  printf '       ann@iis.example.org\n'; } >"$T/m.eml"
+	[ "$(show "$T/m.eml" | sort)" = "ann@iis.example.org delivered
+eve@iis.example.org delivered
+zed@iis.example.org failed" ]
+}
