@@ -113,22 +113,23 @@ const char *
 hmap_keep(struct hmap *m, const char *s, size_t n)
 {
 	char *p;
+	size_t left = m->left;
 
-	if (n + 1 > m->left) {
+	if (n + 1 > left) {
 		size_t size = m->nchunks < 10 ? (size_t)CHUNK_MIN << m->nchunks : CHUNK_MAX;
 
 		if (size < n + 1)
 			size = n + 1;
 
-		m->chunks = util_xreallocarray(m->chunks, m->nchunks + 1, sizeof *m->chunks);
+		m->chunks = util_xreallocarray(m->chunks, (size_t)m->nchunks + 1, sizeof *m->chunks);
 		m->chunks[m->nchunks++] = m->pos = util_xmalloc(size);
-		m->left = size;
+		left = size;
 	}
 	p = m->pos;
 	memcpy(p, s, n);
 	p[n] = '\0';
 	m->pos += n + 1;
-	m->left -= n + 1;
+	m->left = (uint32_t)(left - (n + 1));	/* at most CHUNK_MAX */
 	return p;
 }
 

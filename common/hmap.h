@@ -11,11 +11,12 @@
  * those instead (hmap_init_keyed): no second copy.
  *
  * Keys can be removed (hmap_remove: the slots behind are shifted back, no
- * tombstones, so a table with as many removals as additions stays the size of
- * what it holds); a removed key's number is handed out again by a later add.
- * A table that removes many keys should keep its own (a copied key stays in
- * the chunks until hmap_clear or hmap_free). What to remove first (the oldest,
- * say) is the caller's to keep, e.g. a list through its records. */
+ * tombstones, so a table with as many removals as additions stays the size
+ * of the most it held at once); a removed key's number is handed out again
+ * by a later add. A table that removes many keys should keep its own (a
+ * copied key stays in the chunks until hmap_clear or hmap_free). What to
+ * remove first (the oldest, say) is the caller's to keep, e.g. a list
+ * through its records (as the log parsers' queue-id memory does). */
 #ifndef BK_HMAP_H
 #define BK_HMAP_H
 
@@ -42,7 +43,7 @@ struct hmap {
 	const char *(*key_of)(const void *ctx, size_t number);
 	const void *ctx;
 	char **chunks;		/* where keys are copied */
-	size_t nchunks, left;
+	uint32_t nchunks, left;	/* left: in the last chunk */
 	char *pos;
 	struct hmap_gone *gone;	/* numbers of removed keys, for reuse */
 };
