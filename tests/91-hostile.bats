@@ -260,10 +260,13 @@ many_rcpts() {
 @test "bounce-parse: memory stays bounded over 500000 messages in flight (queue ids)" {
 	# Each message's sender and Message-ID are remembered until it is done;
 	# a log of messages that never finish must not grow the memory without end.
-	awk 'BEGIN { for (i = 0; i < 500000; i++) printf "Nov 27 10:00:00 mx postfix/qmgr[2]: %08X: from=<sender%d@shop.example>, size=1234, nrcpt=1 (queue active)\nNov 27 10:00:00 mx postfix/cleanup[3]: %08X: message-id=<%d.abcdefghijklmnopqrstuvwxyz@shop.example>\n", i, i, i, i }' \
+	awk 'BEGIN { for (i = 0; i < 500000; i++) printf "Nov 27 10:00:00 mx postfix/qmgr[2]: %08X: from=<sender%d@shop.example>, size=1234, nrcpt=1 (queue active)\nNov 27 10:00:00 mx postfix/cleanup[3]: %08X: message-id=<%d.abcdefghijklmnopqrstuvwxyz@shop.example>\n", i, i, i, i
+	    for (i = 400000; i >= 399999; i--) printf "Nov 27 10:00:01 mx postfix/smtp[4]: %08X: to=<a@x.example>, relay=none, dsn=4.4.1, status=deferred (x)\n", i }' \
 	    >"$T/inflight.log"
 	MEM_KB=153600 bounded "bounce-parse -y 2026 '$T/inflight.log'"	# 150 MB for a 110 MB log
 	[ "$status" -eq 0 ]
+	# the newest 100000 are remembered, the one before them is forgotten
+	[ "$(jq -r .from "$T/out" | tr '\n' ' ')" = "sender400000@shop.example null " ]
 }
 
 @test "bounce-parse: a DSN for 100000 recipients reports each, in bounded time" {
