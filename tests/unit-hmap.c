@@ -283,12 +283,13 @@ test_hostile(void)
 int
 main(void)
 {
-	test_add_find();
-	test_remove_random();
-	test_reuse_and_iterate();
-	test_keyed_bounded();
-	test_clear();
-	test_hostile();
+	static void (*const tests[])(void) = {
+		test_add_find, test_remove_random, test_reuse_and_iterate,
+		test_keyed_bounded, test_clear, test_hostile,
+	};
+
+	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
+		tests[i]();
 	printf("%d checks, %d failed\n", checks, failures);
 	return failures ? 1 : 0;
 }
