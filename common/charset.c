@@ -160,6 +160,70 @@ convert(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 	return bad;
 }
 
+/* The length of the UTF-8 sequence at s[0..n), as glibc's iconv(3) reads
+ * UTF-8 (2.36): the forms of up to six bytes of RFC 2279, none overlong,
+ * no surrogate; 0 where none starts. Checked against iconv on every
+ * sequence of up to four bytes and the lead bytes of the longer ones. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len;
+	unsigned long cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2 || c >= 0xfe)
+		return 0;	/* a continuation byte, an overlong lead, 0xfe, 0xff */
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : c < 0xfc ? 5 : 6;
+	if (n < len)
+		return 0;
+	cp = c & (0x7fu >> len);
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3fu);
+	}
+	if ((len > 2 && cp >> (5 * len - 4) == 0) || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* s[0..n) from UTF-8: the bytes convert() gives through iconv, at a tenth
+ * of its work (UTF-8 is most of the eight-bit text of bounces, and iconv
+ * decodes each character into UCS-4 and back). Returns the number of bytes
+ * replaced. */
+static size_t
+from_utf8(const char *s, size_t n, struct util_buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *o = util_buf_room(out, 3 * n), *o0 = o;	/* each byte may be U+FFFD */
+	size_t bad = 0, i = 0;
+
+	while (i < n) {
+		size_t run = i, len;
+
+		while (run < n && u[run] < 0x80)
+			run++;
+		memcpy(o, s + i, run - i);
+		o += run - i;
+		if ((i = run) == n)
+			break;
+		if ((len = utf8_len(u + i, n - i)) > 0) {
+			memcpy(o, s + i, len);
+			o += len;
+			i += len;
+		} else {
+			memcpy(o, replacement, 3);
+			o += 3;
+			i++;
+			bad++;
+		}
+	}
+	out->len += (size_t)(o - o0);
+	return bad;
+}
+
 size_t
 charset_put_utf8(char *o, unsigned long c)
 {
@@ -456,7 +520,6 @@ guess(const char *s, size_t n, struct util_buf *out)
 	static const char *const japanese[] = { "CP932", "EUC-JP-MS" };
 	static const char *const cyrillic[] = { "KOI8-R", "CP1251" };
 	size_t len = out->len;
-	iconv_t cd;
 
 	if (memchr(s, 0x1b, n) != NULL) {
 		const char *e = memchr(s, 0x1b, n);
@@ -467,7 +530,7 @@ guess(const char *s, size_t n, struct util_buf *out)
 			return;
 		}
 	}
-	if ((cd = descriptor("UTF-8")) != (iconv_t)-1 && convert(cd, s, n, out) == 0)
+	if (from_utf8(s, n, out) == 0)
 		return;
 	out->len = len;
 	if (best_of(s, n, japanese, 2, score_japanese, out))
@@ -524,10 +587,12 @@ charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn, struct uti
 		from_iso2022jp(s, n, out);
 		return;
 	case K_UTF8:
+		from_utf8(s, n, out);
+		return;
 	case K_ICONV:
 		break;
 	}
-	cd = descriptor(kind == K_UTF8 ? "UTF-8" : iname);
+	cd = descriptor(iname);
 	if (cd == (iconv_t)-1)
 		guess(s, n, out);	/* a name iconv does not know */
 	else
