@@ -84,6 +84,7 @@ static const struct {
 #define PERMANENT 2u
 #define NMARKERS (sizeof original_markers / sizeof original_markers[0])
 #define NPHRASES (sizeof delay_phrases / sizeof delay_phrases[0])
+_Static_assert(NPHRASES <= 32, "delay_phrases_in answers in the bits of 32");
 
 /* Built once (pthread_once), read only after. */
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -93,6 +94,11 @@ static unsigned char lower[256];	/* ASCII lower case */
 static unsigned char folded[256];
 static size_t marker_at[NMARKERS], marker_len[NMARKERS];	/* of "message" */
 static size_t phrase_at[NPHRASES], phrase_len[NPHRASES];	/* of the letter */
+/* By the (folded) byte before a letter: the phrases that have it there, and
+ * those that start with their letter. Most places of a letter have none, so
+ * that few phrases are compared at each. */
+static uint32_t phrases_after[256];
+static uint32_t phrases_under[256];	/* by letter: the phrases under it */
 static size_t field_len[sizeof original_fields / sizeof original_fields[0]];
 
 static void
@@ -117,6 +123,13 @@ tables_init(void)
 		phrase_at[i] = (size_t)(strchr(delay_phrases[i].text, delay_phrases[i].letter) -
 		    delay_phrases[i].text);
 		phrase_len[i] = strlen(delay_phrases[i].text);
+	}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		phrases_under[(unsigned char)delay_phrases[i].letter] |= UINT32_C(1) << i;
+		for (unsigned c = 0; c < 256; c++)
+			if (phrase_at[i] == 0 ||
+			    folded[c] == (unsigned char)delay_phrases[i].text[phrase_at[i] - 1])
+				phrases_after[c] |= UINT32_C(1) << i;
 	}
 }
 
@@ -343,24 +356,23 @@ delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
 {
 	const char *lo = memchr(t, letter, n), *up = memchr(t, letter - 32, n);
 	unsigned found = 0;
-	size_t first = 0, last;
+	uint32_t group = phrases_under[(unsigned char)letter];
 
-	/* The phrases are in groups by letter. */
-	while (delay_phrases[first].letter != letter)
-		first++;
-	for (last = first; last < NPHRASES && delay_phrases[last].letter == letter; last++)
-		;
 	while (lo != NULL || up != NULL) {
 		const char *c = up == NULL || (lo != NULL && lo < up) ? lo : up;
 		size_t off = (size_t)(c - t);
+		uint32_t maybe = group & (off > 0 ? phrases_after[(unsigned char)c[-1]] : ~UINT32_C(0));
 
-		for (size_t i = first; i < last; i++)
+		for (; maybe != 0; maybe &= maybe - 1) {
+			size_t i = (size_t)__builtin_ctz(maybe);
+
 			if (off >= phrase_at[i] && off - phrase_at[i] + phrase_len[i] <= n &&
 			    folded_eq(c - phrase_at[i], delay_phrases[i].text, phrase_len[i])) {
 				found |= 1u << i;
 				if (found & stop)
 					return found;
 			}
+		}
 		if (c == lo)
 			lo = memchr(c + 1, letter, n - off - 1);
 		else
