@@ -449,6 +449,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	m.o = o;
 	m.date = (time_t)-1;
 	m.subject_delayed = -1;
+	m.notice_delayed = -1;
 	m.final = -1;
 	m.success = -1;
 	m.lists_delivered = -1;
@@ -535,7 +536,8 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	 * it leaves out. */
 	m.track = bounce && m.events == 0 && mime_header_get(&m.top, "x-failed-recipients", &b.v);
 	if (bounce)
-		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m), nonstd_hit, &m);
+		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m),
+		    &m.notice_delayed, nonstd_hit, &m);
 	/* A text part that says nothing (Yahoo: "This is an HTML message") beside
 	 * the HTML one that names the recipients. */
 	if (bounce && m.events == 0 && m.html.len > 0 && m.text.p != NULL &&

@@ -62,6 +62,7 @@ struct msg {
 	int textdiag_done;
 	size_t notice;		/* the length of the notice, by email_notice_len */
 	int notice_done;
+	int notice_delayed;	/* email_notice_delayed, -1 until known */
 	unsigned notice_lookups;	/* email_notice_diag calls: each scans the notice */
 };
 
@@ -204,6 +205,9 @@ void email_text_add(struct msg *m, const struct mime_part *p, const struct util_
 struct util_buf *email_text(struct msg *m);
 /* The length of the notice: the text before the returned copy. */
 size_t email_notice_len(struct msg *m);
+/* nonstd_says_delayed of the notice, found once: scans of the notice
+ * (nonstd_scan_notice) and email_kind_final ask it. */
+int email_notice_delayed(struct msg *m);
 /* The reply text that the notice gives the recipient addr, or NULL. */
 const char *email_text_diag(struct msg *m, const char *addr);
 /* The lines of the notice from where addr[0..n) is named into out. */

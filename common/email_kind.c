@@ -425,8 +425,8 @@ email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b)
  * "Undelivered Mail Returned to Sender", Exim "Mail delivery failed:
  * returning message to sender", qmail-send.c "failure notice", DMA "Mail
  * delivery failed", Exchange "Undeliverable:", Exchange and Gmail "Delivery
- * Status Notification (Failure)"), or by its text (nonstd_says_final). A
- * warning that delivery is still tried is none. */
+ * Status Notification (Failure)"), or by its text (nonstd_says_given_up).
+ * A warning that delivery is still tried is none. */
 int
 email_kind_final(struct msg *m)
 {
@@ -441,11 +441,11 @@ email_kind_final(struct msg *m)
 	m->final = 0;
 	if (email_kind_delayed(m))
 		return 0;
-	t = email_text(m)->p;
-	if (t && nonstd_says_delayed(t, email_notice_len(m)))
+	if (email_notice_delayed(m))
 		return 0;
+	t = email_text(m)->p;
 	m->final = contains_any(email_subject(m), words, sizeof words / sizeof words[0], &fold) ||
-	    (t && nonstd_says_final(t, email_notice_len(m)));
+	    (t && nonstd_says_given_up(t, email_notice_len(m)));
 	util_buf_free(&fold);
 	return m->final;
 }

@@ -45,6 +45,15 @@ email_notice_len(struct msg *m)
 	return m->notice;
 }
 
+int
+email_notice_delayed(struct msg *m)
+{
+	if (m->notice_delayed == -1)
+		m->notice_delayed = email_text(m)->len ?
+		    nonstd_says_delayed(m->text.p, email_notice_len(m)) : 0;
+	return m->notice_delayed;
+}
+
 /* Searches of the notice for one recipient each are bounded per message, so
  * that 100000 recipients and a large notice stay linear. */
 #define NOTICE_LOOKUPS_MAX 64
@@ -89,7 +98,8 @@ email_text_diag(struct msg *m, const char *addr)
 	if (!m->textdiag_done) {
 		m->textdiag_done = 1;
 		if (email_text(m)->len)
-			nonstd_scan_notice(m->text.p, email_notice_len(m), textdiag_hit, m);
+			nonstd_scan_notice(m->text.p, email_notice_len(m), &m->notice_delayed,
+			    textdiag_hit, m);
 	}
 	while (addr[n] && n < ADDR_MAX - 1) {
 		key[n] = (char)tolower((unsigned char)addr[n]);

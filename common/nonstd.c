@@ -439,31 +439,31 @@ later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lin
 	return 0;
 }
 
-static void scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg);
+static void scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg);
 
 size_t
 nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg)
 {
 	size_t end = nonstd_original_start(text, n);
+	int delayed = -1;
 
-	scan_notice(text, end, fn, arg);
+	scan_notice(text, end, &delayed, fn, arg);
 	return end;
 }
 
 void
-nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg)
+nonstd_scan_notice(const char *text, size_t n, int *delayed, nonstd_fn fn, void *arg)
 {
-	scan_notice(text, n, fn, arg);
+	scan_notice(text, n, delayed, fn, arg);
 }
 
 static void
-scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
+scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 {
 	size_t nl = 0, cap = 0, na = 0, acap = 0;
 	struct line *lines = NULL;
 	struct anchor *an = NULL;
 	struct util_buf diag = {0}, addr = {0};
-	int delayed = -1;	/* says_delayed, once a recipient is found */
 	const char *at = end > 0 ? memchr(text, '@', end) : NULL;
 
 	pthread_once(&tables_once, tables_init);
@@ -628,9 +628,9 @@ scan_notice(const char *text, size_t end, nonstd_fn fn, void *arg)
 			}
 		}
 		h.diag = diag.p;
-		if (delayed == -1)
-			delayed = nonstd_says_delayed(text, end);
-		h.delayed = delayed;
+		if (*delayed == -1)	/* once a recipient is found */
+			*delayed = nonstd_says_delayed(text, end);
+		h.delayed = *delayed;
 		fn(arg, &h);
 	}
 	free(lines);

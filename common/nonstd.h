@@ -32,8 +32,11 @@ typedef void (*nonstd_fn)(void *arg, const struct nonstd_hit *hit);
 size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
 
 /* The same, for text that already ends where the returned copy starts
- * (nonstd_original_start of the caller): saves a second search. */
-void nonstd_scan_notice(const char *text, size_t n, nonstd_fn fn, void *arg);
+ * (nonstd_original_start of the caller): saves a second search. *delayed
+ * is nonstd_says_delayed(text, n), or -1 until known: then it is found out
+ * (and kept there) once a recipient is, so that the callers that ask again
+ * of the same text need not read it again. */
+void nonstd_scan_notice(const char *text, size_t n, int *delayed, nonstd_fn fn, void *arg);
 
 /* Offset of the line that starts the returned original message in text, or n
  * (nonstd_notice.c). */
@@ -42,7 +45,8 @@ size_t nonstd_original_start(const char *text, size_t n);
 int nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwords);
 /* Whether the notice text[0..n) says the message is still being tried. */
 int nonstd_says_delayed(const char *text, size_t n);
-/* Whether it says that delivery was given up (and not that it goes on). */
-int nonstd_says_final(const char *text, size_t n);
+/* Whether it says that delivery was given up, whatever else it says: the
+ * notice says it is final if this and not nonstd_says_delayed. */
+int nonstd_says_given_up(const char *text, size_t n);
 
 #endif

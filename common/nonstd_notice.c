@@ -406,10 +406,11 @@ nonstd_says_delayed(const char *t, size_t n)
  * up", Sendmail savemail.c "permanent fatal errors", Gmail "failed
  * permanently"), qmail-send.c "I'm not going to try again", Exim retry.c
  * "retry timeout exceeded", Sendmail envelope.c "Message could not be
- * delivered for %s", DMA dma.c "Giving up". A notice that also says it
- * still tries is none. */
+ * delivered for %s", DMA dma.c "Giving up". (A notice that also says it
+ * still tries is no final one: the caller asks nonstd_says_delayed first,
+ * once for both.) */
 int
-nonstd_says_final(const char *t, size_t n)
+nonstd_says_given_up(const char *t, size_t n)
 {
 	static const char *const words[] = { "not going to try again",
 		"retry timeout exceeded", "could not be delivered for", "giving up" };
@@ -417,8 +418,6 @@ nonstd_says_final(const char *t, size_t n)
 	pthread_once(&tables_once, tables_init);
 	if (n > 65536)
 		n = 65536;	/* the wording is near the top */
-	if (nonstd_says_delayed(t, n))
-		return 0;
 	if (delay_phrases_in(t, n, 'p', PERMANENT) & PERMANENT)
 		return 1;
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
