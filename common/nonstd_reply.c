@@ -35,9 +35,13 @@ nonstd_is_separator(const char *p, size_t n)
 	nonstd_trim(&p, &n);
 	if (n < 5)
 		return 0;
-	for (size_t i = 0; i < n; i++)
+	/* Read until the other bytes are too many: at once on a line of words. */
+	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '*' || p[i] == '=' || p[i] == '-' || p[i] == '_' || p[i] == '#')
 			k++;
+		else if ((i + 1 - k) * 10 > n * 4)
+			return 0;
+	}
 	return k * 10 >= n * 6;
 }
 
