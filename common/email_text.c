@@ -224,7 +224,11 @@ skip_element(const char *s, size_t i, size_t n)
 		{ "<!--", "-->" }, { "<style", "</style>" }, { "<script", "</script>" },
 		{ "<head", "</head>" },
 	};
+	unsigned char c = i + 1 < n ? ascii_lower((unsigned char)s[i + 1]) : 0;
 
+	/* Most tags start otherwise: they are not compared with each. */
+	if (c != '!' && c != 's' && c != 'h')
+		return i;
 	for (size_t k = 0; k < sizeof skip / sizeof skip[0]; k++) {
 		size_t l = strlen(skip[k].open);
 		const char *end;
