@@ -203,6 +203,12 @@ from_utf8(const char *s, size_t n, struct util_buf *out)
 	while (i < n) {
 		size_t run = i, len;
 
+		/* ASCII, most of it: eight bytes at a time without a high bit. */
+		for (uint64_t w; n - run >= 8; run += 8) {
+			memcpy(&w, s + run, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+		}
 		while (run < n && u[run] < 0x80)
 			run++;
 		memcpy(o, s + i, run - i);
@@ -571,8 +577,10 @@ charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn, struct uti
 		}
 	if (n == 0)
 		return;
-	/* Most text in bounces is ASCII: the same bytes in UTF-8. */
-	if (charset_is_plain(s, n) && (kind != K_ICONV || ascii_compatible(name))) {
+	/* Most text in bounces is ASCII: the same bytes in UTF-8. (UTF-8 and
+	 * text without a charset are copied as fast as this reads them.) */
+	if (kind != K_UTF8 && kind != K_GUESS && charset_is_plain(s, n) &&
+	    (kind != K_ICONV || ascii_compatible(name))) {
 		util_buf_add(out, s, n);
 		return;
 	}
