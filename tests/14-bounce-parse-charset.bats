@@ -92,6 +92,15 @@ rcpt_diag() { bounce-parse -d "$1" | head -n 1 | jqr '.rcpt + " | " + .diag'; }
 		printf '<vic@example.org>:\n550 5.1.1 \202\240\202'
 	} >"$T/cut.eml"
 	[ "$(bounce-parse "$T/cut.eml" | jqr .diag)" = "550 5.1.1 あ�" ]
+	# UTF-8 as iconv reads it (charset.c reads it by hand): an overlong
+	# form, a surrogate and a cut sequence replaced byte by byte; four
+	# bytes kept.
+	{
+		printf 'From: MAILER-DAEMON@mx.example.net\nSubject: failure notice\n'
+		printf 'Content-Type: text/plain; charset=utf-8\n\n'
+		printf '<vic@example.org>:\n550 5.1.1 a\300\257b\355\240\200c\342\202d \360\237\230\200\n'
+	} >"$T/u8.eml"
+	[ "$(bounce-parse "$T/u8.eml" | jqr .diag)" = "550 5.1.1 a��b���c��d 😀" ]
 }
 
 @test "charset: threads decode as one thread does (an iconv descriptor per thread)" {
