@@ -28,8 +28,7 @@ contains_any(const char *s, const char *const *words, size_t nwords, struct util
 
 	util_buf_reset(fold);
 	f = util_buf_room(fold, n);
-	for (size_t i = 0; i < n; i++)
-		f[i] = (char)ascii_lower((unsigned char)s[i]);
+	ascii_lower_copy(f, s, n);
 	f[n] = '\0';
 	for (size_t i = 0; i < nwords; i++)
 		if (strstr(f, words[i]) != NULL)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "ascii.h"
 #include "bktime.h"
 #include "event.h"
 #include "jsonl.h"
@@ -627,6 +628,28 @@ test_recovery(void)
 	recovery_free(&r);
 }
 
+/* ascii_lower_copy folds eight bytes at a time: every byte value at every
+ * place of a word, among others, as tolower(3) of the C locale. */
+static void
+test_lower_copy(void)
+{
+	int bad = 0;
+
+	for (unsigned c = 0; c < 256; c++)
+		for (size_t at = 0; at < 19; at++) {
+			char src[19], dst[19];
+
+			for (size_t k = 0; k < sizeof src; k++)
+				src[k] = (char)("Zz@[`{AaQ\x80\xc1"[(k + c) % 12]);
+			src[at] = (char)c;
+			ascii_lower_copy(dst, src, sizeof src);
+			for (size_t k = 0; k < sizeof src; k++)
+				if (dst[k] != (char)tolower((unsigned char)src[k]))
+					bad++;
+		}
+	CHECK(bad == 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -636,6 +659,7 @@ main(int argc, char *argv[])
 	test_time_format();
 	test_jsonl_bytes();
 	test_memcasemem();
+	test_lower_copy();
 	test_syslog();
 	test_addr();
 	test_status();
