@@ -3,12 +3,18 @@
 # parse bounces), on the same folder of messages in one run: the corpus of
 # real bounces (tests/corpus/email) copied BENCH_COPIES times (default 20)
 # into one folder, read by both as a folder of messages. Prints emails per
-# second, wall and CPU, and the ratios. Usage: bench-email.sh [OUTDIR]
+# second, wall and CPU, and the ratios, with the load average beside them.
+# bounce-parse's run is a tenth of a second, which one burst of another
+# process on a shared machine makes a third longer: it runs BENCH_RUNS times
+# (default 5) and its median run (by CPU time) counts, the spread shown;
+# Sisimai's run is 50 times longer and averages such bursts in itself.
+# Usage: bench-email.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 copies=${BENCH_COPIES:-20}
+runs=${BENCH_RUNS:-5}
 corpus=$here/../tests/corpus/email
 mkdir -p "$out"
 dir="$out/email-$copies"
@@ -65,13 +71,33 @@ with open(sys.argv[1], "w") as f:
 	    END { printf "%.3f", w != "" ? w : b - a }' "$out/email-time.$name")
 }
 
-# Both read the same folder once, each in one process: bounce-parse as it
-# runs by default (a thread per processor, at most 8) and on one thread.
+# median NAME COMMAND...: run NAME's command $runs times; sets what run sets
+# to its median run by CPU time, and $spread to the least and most CPU time.
+median() {
+	mname=$1
+	: >"$out/email-runs.$mname"
+	i=0
+	while [ "$i" -lt "$runs" ]; do
+		run "$@"
+		echo "$cpu $wall $usr $sys" >>"$out/email-runs.$mname"
+		i=$((i + 1))
+	done
+	set -- $(sort -n "$out/email-runs.$mname" | sed -n "$(((runs + 1) / 2))p")
+	cpu=$1 wall=$2 usr=$3 sys=$4
+	spread=$(sort -n "$out/email-runs.$mname" | awk 'NR == 1 { lo = $1 } { hi = $1 }
+	    END { printf "%s-%s", lo, hi }')
+}
+
+load0=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo "?")
+# Both read the same folder, each in one process: bounce-parse as it runs by
+# default (a thread per processor, at most 8) and on one thread.
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 [ "$jobs" -le 8 ] || jobs=8
-run bk bounce-parse --delivered "$dir"; bk=$wall bk_cpu=$cpu bk_usr=$usr bk_sys=$sys
+median bk bounce-parse --delivered "$dir"
+bk=$wall bk_cpu=$cpu bk_usr=$usr bk_sys=$sys bk_spread=$spread
 bk_events=$(wc -l <"$out/email-out.bk")
-run bk1 bounce-parse -j 1 --delivered "$dir"; bk1=$wall bk1_cpu=$cpu bk1_usr=$usr bk1_sys=$sys
+median bk1 bounce-parse -j 1 --delivered "$dir"
+bk1=$wall bk1_cpu=$cpu bk1_usr=$usr bk1_sys=$sys bk1_spread=$spread
 cmp -s "$out/email-out.bk" "$out/email-out.bk1" ||
 	echo "bench-email: -j $jobs and -j 1 wrote different output" >&2
 sis=skipped sis_cpu=- sis_events=- sis_usr=- sis_sys=-
@@ -84,16 +110,21 @@ if perl -MSisimai -e 1 2>/dev/null; then
 	sis=$wall sis_cpu=$cpu sis_usr=$usr sis_sys=$sys
 	sis_events=$(wc -l <"$out/email-out.sis")
 fi
+load1=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo "?")
 
 awk -v n="$n" -v bk="$bk" -v bkc="$bk_cpu" -v bku="$bk_usr" -v bks="$bk_sys" -v be="$bk_events" \
     -v bk1="$bk1" -v bk1c="$bk1_cpu" -v bk1u="$bk1_usr" -v bk1s="$bk1_sys" -v jobs="$jobs" \
-    -v sis="$sis" -v sisc="$sis_cpu" -v sisu="$sis_usr" -v siss="$sis_sys" -v se="$sis_events" '
+    -v sis="$sis" -v sisc="$sis_cpu" -v sisu="$sis_usr" -v siss="$sis_sys" -v se="$sis_events" \
+    -v runs="$runs" -v bksp="$bk_spread" -v bk1sp="$bk1_spread" -v load0="$load0" -v load1="$load1" '
 function row(name, w, c, u, s, e) {
 	printf "%-14s %8.3f %10.0f %8s %8s %8s %12s %8s\n", name, w, n / w, u, s, c,
 	    c == "-" || c == 0 ? "-" : sprintf("%.0f", n / c), e
 }
 BEGIN {
-	printf "%d emails (%s), each tool once over the folder in one process\n", n, "corpus x '"$copies"'"
+	printf "%d emails (%s), each tool over the folder in one process; load average %s before, %s after\n",
+	    n, "corpus x '"$copies"'", load0, load1
+	printf "bounce-parse: the median of %d runs by CPU time (CPU %s s and %s s on one thread at the least and most); Sisimai: one run\n",
+	    runs, bksp, bk1sp
 	printf "%-14s %8s %10s %8s %8s %8s %12s %8s\n", "", "wall s", "emails/s", "user s", "sys s",
 	    "cpu s", "emails/cpu-s", "events"
 	row("bounce-parse", bk, bkc, bku, bks, be)
