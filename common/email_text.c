@@ -98,8 +98,7 @@ email_text_diag(struct msg *m, const char *addr)
 	if (!m->textdiag_done) {
 		m->textdiag_done = 1;
 		if (email_text(m)->len)
-			nonstd_scan_notice(m->text.p, email_notice_len(m), &m->notice_delayed,
-			    textdiag_hit, m);
+			nonstd_scan_notice(m->text.p, email_notice_len(m), NULL, textdiag_hit, m);
 	}
 	while (addr[n] && n < ADDR_MAX - 1) {
 		key[n] = (char)tolower((unsigned char)addr[n]);

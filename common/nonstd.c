@@ -628,9 +628,9 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 			}
 		}
 		h.diag = diag.p;
-		if (*delayed == -1)	/* once a recipient is found */
+		if (delayed != NULL && *delayed == -1)	/* once a recipient is found */
 			*delayed = nonstd_says_delayed(text, end);
-		h.delayed = *delayed;
+		h.delayed = delayed != NULL ? *delayed : 0;
 		fn(arg, &h);
 	}
 	free(lines);

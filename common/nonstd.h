@@ -35,7 +35,8 @@ size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
  * (nonstd_original_start of the caller): saves a second search. *delayed
  * is nonstd_says_delayed(text, n), or -1 until known: then it is found out
  * (and kept there) once a recipient is, so that the callers that ask again
- * of the same text need not read it again. */
+ * of the same text need not read it again. delayed NULL: fn does not ask
+ * (hit->delayed is 0). */
 void nonstd_scan_notice(const char *text, size_t n, int *delayed, nonstd_fn fn, void *arg);
 
 /* Offset of the line that starts the returned original message in text, or n
