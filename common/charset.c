@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,115 @@ from_cp1252(const char *s, size_t n, struct util_buf *out)
 	out->len += (size_t)(o - o0);
 }
 
+/* EUC-JP-MS's two-byte characters (0xa1-0xfe twice: JIS X 0208 and the
+ * NEC and IBM rows), as iconv decodes them into UTF-8, asked of it once for
+ * all: Japanese text is mostly them, and iconv spends some fifty
+ * instructions on a byte. len 0: iconv refuses the pair. */
+static struct {
+	unsigned char len, u[3];
+} euc_pairs[94][94];
+static pthread_once_t euc_once = PTHREAD_ONCE_INIT;
+
+/* A row of pairs at a time: iconv decodes a pair into one character, so the
+ * UTF-8 out splits at its lead bytes; a pair it refuses stops it there. */
+static void
+euc_pairs_init(void)
+{
+	iconv_t cd = iconv_open("UTF-8", "EUC-JP-MS");
+
+	if (cd == (iconv_t)-1)
+		return;	/* every pair goes to iconv_window, and fails there */
+	for (unsigned a = 0; a < 94; a++) {
+		char in[2 * 94];
+		unsigned b = 0;
+
+		for (unsigned k = 0; k < 94; k++) {
+			in[2 * k] = (char)(0xa1 + a);
+			in[2 * k + 1] = (char)(0xa1 + k);
+		}
+		while (b < 94) {
+			char u[4 * 94], *ip = in + 2 * b, *op = u;
+			size_t il = 2 * (94 - (size_t)b), ol = sizeof u;
+			const unsigned char *q = (const unsigned char *)u;
+
+			size_t pairs, k;
+
+			iconv(cd, NULL, NULL, NULL, NULL);
+			iconv(cd, &ip, &il, &op, &ol);
+			pairs = (size_t)(ip - (in + 2 * b)) / 2;
+			for (k = 0; k < pairs && q < (const unsigned char *)op; k++) {
+				size_t len = *q >= 0xf0 ? 4 : *q >= 0xe0 ? 3 : *q >= 0xc0 ? 2 : 1;
+
+				if (len <= 3) {	/* else left to iconv_window */
+					euc_pairs[a][b + k].len = (unsigned char)len;
+					memcpy(euc_pairs[a][b + k].u, q, len);
+				}
+				q += len;
+			}
+			/* Not a character a pair: none of them from here. */
+			if (k < pairs || q != (const unsigned char *)op)
+				memset(&euc_pairs[a][b], 0, pairs * sizeof euc_pairs[a][b]);
+			b += (unsigned)pairs + (ip < in + 2 * 94);	/* and the one refused */
+		}
+	}
+	iconv_close(cd);
+}
+
+/* What convert(cd, ...) makes of s[0..n) at its start, into o (room for
+ * 16 bytes): the characters iconv decodes whole from the next few bytes (a
+ * character of EUC-JP-MS has three at most), or one U+FFFD for the first
+ * byte. Returns the bytes read; *o moves past what it wrote, *bad counts a
+ * replacement. */
+static size_t
+iconv_window(iconv_t cd, const char *s, size_t n, char **o, size_t *bad)
+{
+	char *in = (char *)(uintptr_t)s;
+	size_t left = n < 3 ? n : 3, room = 16;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	iconv(cd, &in, &left, o, &room);
+	if (in > s)
+		return (size_t)(in - s);
+	memcpy(*o, replacement, 3);
+	*o += 3;
+	(*bad)++;
+	return 1;
+}
+
+/* s[0..n) from EUC-JP-MS: the bytes convert(cd, ...) gives, the two-byte
+ * characters from euc_pairs, what else there is (katakana, JIS X 0212,
+ * bytes that are none) from iconv a character at a time. Returns the
+ * number of bytes replaced. */
+static size_t
+from_eucjpms(iconv_t cd, const char *s, size_t n, struct util_buf *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	/* Three bytes out for each in at most, and iconv_window's room. */
+	char *o = util_buf_room(out, 3 * n + 16), *o0 = o;
+	size_t i = 0, bad = 0;
+
+	pthread_once(&euc_once, euc_pairs_init);
+	while (i < n) {
+		unsigned char c = u[i];
+
+		if (c < 0x80) {
+			*o++ = (char)c;
+			i++;
+		} else if (i + 1 < n && c >= 0xa1 && c <= 0xfe && u[i + 1] >= 0xa1 &&
+		    u[i + 1] <= 0xfe && euc_pairs[c - 0xa1][u[i + 1] - 0xa1].len > 0) {
+			size_t len = euc_pairs[c - 0xa1][u[i + 1] - 0xa1].len;
+
+			memcpy(o, euc_pairs[c - 0xa1][u[i + 1] - 0xa1].u, 3);
+			o += len;
+			i += 2;
+		} else {
+			i += iconv_window(cd, s + i, n - i, &o, &bad);
+		}
+	}
+	out->len += (size_t)(o - o0);
+	return bad;
+}
+
 /* ISO-2022-JP (RFC 1468, with JIS X 0201 katakana and JIS X 0212 as in
  * ISO-2022-JP-1 and CP50221) as EUC-JP into out (bytes with the high bit
  * set are passed on). Returns -1 at an escape
@@ -351,7 +461,7 @@ from_iso2022jp(const char *s, size_t n, struct util_buf *out)
 
 	util_buf_reset(&cache.tmp);
 	if (jis_to_euc(s, n, &cache.tmp) == 0 && (cd = descriptor("EUC-JP-MS")) != (iconv_t)-1) {
-		bad = convert(cd, cache.tmp.p, cache.tmp.len, out);
+		bad = from_eucjpms(cd, cache.tmp.p, cache.tmp.len, out);
 		if (cache.tmp.cap > (1u << 20))
 			util_buf_free(&cache.tmp);
 		/* Eight-bit text that is not EUC-JP: Shift_JIS, if that reads better. */
@@ -603,6 +713,8 @@ charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn, struct uti
 	cd = descriptor(iname);
 	if (cd == (iconv_t)-1)
 		guess(s, n, out);	/* a name iconv does not know */
+	else if (strcmp(iname, "EUC-JP-MS") == 0)
+		from_eucjpms(cd, s, n, out);
 	else
 		convert(cd, s, n, out);
 }

@@ -1,5 +1,7 @@
 /* Unit tests of common/: run by tests/01-common.bats through make check. */
 #include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 
 #include "addr.h"
 #include "ascii.h"
+#include "charset.h"
 #include "bktime.h"
 #include "event.h"
 #include "jsonl.h"
@@ -650,6 +653,75 @@ test_lower_copy(void)
 	CHECK(bad == 0);
 }
 
+/* s[0..n) through iconv from `from`, each byte it refuses one U+FFFD: what
+ * charset.c did before it read UTF-8 and EUC-JP pairs by itself. */
+static void
+iconv_ref(iconv_t cd, const char *s, size_t n, struct util_buf *out)
+{
+	char *in = (char *)(uintptr_t)s;
+	size_t left = n;
+
+	iconv(cd, NULL, NULL, NULL, NULL);
+	while (left > 0) {
+		size_t room = left * 4 + 16;
+		char *o = util_buf_room(out, room), *o0 = o;
+		size_t r = iconv(cd, &in, &left, &o, &room);
+
+		out->len += (size_t)(o - o0);
+		if (r != (size_t)-1 || errno == E2BIG)
+			continue;
+		util_buf_add(out, "\xef\xbf\xbd", 3);
+		in++;
+		left--;
+	}
+}
+
+/* charset.c reads UTF-8 by hand and EUC-JP's pairs from a table: the same
+ * UTF-8 as iconv for every sequence of up to two bytes (and the three of
+ * EUC-JP's katakana and JIS X 0212), between ASCII and at the end. */
+static void
+test_charset_iconv(void)
+{
+	static const struct { const char *label, *iconv; } sets[] = {
+		{ "utf-8", "UTF-8" }, { "euc-jp", "EUC-JP-MS" },
+	};
+	int bad = 0;
+
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+		iconv_t cd = iconv_open("UTF-8", sets[k].iconv);
+		struct util_buf a = {0}, b = {0};
+
+		if (cd == (iconv_t)-1)
+			continue;	/* a C library without it: nothing to compare */
+		for (unsigned x = 0x80; x < 0x100; x++)
+			for (unsigned y = 0; y < 0x100; y++)
+				for (unsigned z = 0; z < (x == 0x8e || x == 0x8f ? 0x100u : 1u); z++) {
+					/* "a" x y [z] "b", and x y [z] at the end of the text */
+					char s[5] = { 'a', (char)x, (char)y, (char)z, 'b' };
+					size_t len = x == 0x8e || x == 0x8f ? 5 : 4;
+
+					if (len == 4)
+						s[3] = 'b';
+					for (int end = 0; end < 2; end++) {
+						const char *p = s + end;
+						size_t n = len - 2 * (size_t)end;
+
+						util_buf_reset(&a);
+						util_buf_reset(&b);
+						iconv_ref(cd, p, n, &a);
+						charset_to_utf8(p, n, sets[k].label, &b);
+						if ((a.len != b.len || memcmp(a.p, b.p, a.len) != 0) && bad++ < 5)
+							fprintf(stderr, "charset %s: %02x %02x %02x differs from iconv\n",
+							    sets[k].label, x, y, z);
+					}
+				}
+		util_buf_free(&a);
+		util_buf_free(&b);
+		iconv_close(cd);
+	}
+	CHECK(bad == 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -660,6 +732,7 @@ main(int argc, char *argv[])
 	test_jsonl_bytes();
 	test_memcasemem();
 	test_lower_copy();
+	test_charset_iconv();
 	test_syslog();
 	test_addr();
 	test_status();
