@@ -100,13 +100,6 @@ msgid_copy(const char *v, size_t n, char *out)
 	out[k] = '\0';
 }
 
-int
-email_field_is(const struct mime_header *g, size_t i, const char *name)
-{
-	size_t len = strlen(name);
-
-	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
-}
 
 /* The queue id in a Received field's " id " clause (RFC 5321 4.4), outside
  * comments: "by mx (Postfix) with ESMTP id 4Abc12", Exim's "id 1xa7XZ-0006mP-1K".

@@ -12,6 +12,8 @@
 #include "util.h"
 
 #include <stddef.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* What one message yields, gathered while walking its parts. */
@@ -147,8 +149,16 @@ time_t email_date(const char *v);
 /* The addr-spec in an address header value ("Name <a@b>", "a@b (c)") into
  * out (ADDR_MAX); 0, or -1 if there is none. */
 int email_extract_addr(const char *v, size_t n, char *out);
-/* Whether field i of g is called name (ASCII case ignored). */
-int email_field_is(const struct mime_header *g, size_t i, const char *name);
+/* Whether field i of g is called name (ASCII case ignored). Inline: the
+ * callers name fields by literals, whose length the compiler knows, and ask
+ * of every field of a header. */
+static inline int
+email_field_is(const struct mime_header *g, size_t i, const char *name)
+{
+	size_t len = strlen(name);
+
+	return g->f[i].namelen == len && strncasecmp(g->base + g->f[i].name, name, len) == 0;
+}
 /* The Subject of the message, encoded words decoded; "" if none. */
 const char *email_subject(struct msg *m);
 /* The returned message's header s[0..n): parsed into m->orig_header, its
