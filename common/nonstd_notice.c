@@ -260,7 +260,9 @@ nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwo
 	for (size_t i = 0; i < nwords; i++) {
 		size_t l = strlen(words[i]);
 
-		if (n >= l && strncasecmp(p, words[i], l) == 0)
+		/* The first byte first: it rules out most words without a call. */
+		if (n >= l && (l == 0 || FOLD(p[0]) == FOLD(words[i][0])) &&
+		    strncasecmp(p, words[i], l) == 0)
 			return 1;
 	}
 	return 0;
