@@ -119,7 +119,8 @@ received_id(const char *v, size_t n, char *out, size_t cap)
 		else if (v[i] == ')' && depth > 0)
 			depth--;
 		if (depth > 0 || !ascii_space((unsigned char)v[i]) ||
-		    strncasecmp(v + i + 1, "id", 2) != 0 || !ascii_space((unsigned char)v[i + 3]))
+		    ascii_lower((unsigned char)v[i + 1]) != 'i' ||
+		    ascii_lower((unsigned char)v[i + 2]) != 'd' || !ascii_space((unsigned char)v[i + 3]))
 			continue;
 		while (k < n && j < cap - 1 && (ascii_alpha((unsigned char)v[k]) ||
 		    ascii_digit((unsigned char)v[k]) || v[k] == '-' || v[k] == '.'))
