@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* mbox: "From " lines after an empty line (or first) start messages; mboxrd
@@ -133,19 +134,73 @@ read_fd(int fd, struct util_buf *b)
 /* The message file being read, per thread, reused from one to the next. */
 static _Thread_local struct util_buf file_buf;
 
+/* Message files read and not closed yet, per thread, closed together: a
+ * close(2) per message was a sixth of the kernel's work on a folder of small
+ * ones. Each run of consecutive descriptors among them goes in one
+ * close_range(2) (Linux 5.9, FreeBSD 12.2); open(2) gives the lowest free
+ * ones, so that the next batch has the same few runs. Only the thread's own
+ * are in a run. At most CLOSE_BATCH are held. */
+#define CLOSE_BATCH 16
+static _Thread_local struct {
+	int fd[CLOSE_BATCH];
+	int n;
+} held;
+
+static void
+close_run(int lo, int hi)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) == 0)
+		return;
+#endif
+	for (int k = lo; k <= hi; k++)
+		close(k);
+}
+
+static void
+close_held(void)
+{
+	int lo;
+
+	/* In order (insertion: they mostly come so), then run by run. */
+	for (int i = 1; i < held.n; i++)
+		for (int j = i; j > 0 && held.fd[j - 1] > held.fd[j]; j--) {
+			int t = held.fd[j];
+
+			held.fd[j] = held.fd[j - 1];
+			held.fd[j - 1] = t;
+		}
+	for (int i = 0; i < held.n; i++) {
+		if (i == 0 || held.fd[i] != held.fd[i - 1] + 1)
+			lo = held.fd[i];
+		if (i + 1 == held.n || held.fd[i + 1] != held.fd[i] + 1)
+			close_run(lo, held.fd[i]);
+	}
+	held.n = 0;
+}
+
+/* fd, read: closed with the next batch. */
+static void
+close_later(int fd)
+{
+	held.fd[held.n++] = fd;
+	if (held.n == CLOSE_BATCH)
+		close_held();
+}
+
 /* The message file open as fd, named path; closes fd. */
 static int
 parse_fd(int fd, const char *path, const struct email_opts *o)
 {
 	if (read_fd(fd, &file_buf) != 0) {
 		util_warn("%s: read error", path);
-		close(fd);
+		close_later(fd);
 		return BK_ERR;
 	}
 	file_buf.p[file_buf.len] = '\0';	/* read_fd leaves room for it */
 	/* Open while parsing: its time stands in for a missing Date. */
 	email_message(file_buf.p, file_buf.len, path, fd, o);
-	close(fd);
+	close_later(fd);
 	if (file_buf.cap > KEEP_MAX)
 		util_buf_free(&file_buf);
 	return BK_OK;
@@ -154,6 +209,7 @@ parse_fd(int fd, const char *path, const struct email_opts *o)
 void
 email_folder_thread_end(void)
 {
+	close_held();
 	util_buf_free(&file_buf);
 }
 
@@ -285,6 +341,10 @@ email_folder_parse(const struct email_folder *f, size_t i, const struct email_op
 	const struct folder_entry *e = &f->e[i];
 	int fd = openat(f->fd[e->dir], e->path + e->base, O_RDONLY);
 
+	if (fd < 0 && errno == EMFILE && held.n > 0) {
+		close_held();	/* those held count against the limit */
+		fd = openat(f->fd[e->dir], e->path + e->base, O_RDONLY);
+	}
 	if (fd < 0) {
 		util_warn("%s", e->path);
 		return BK_ERR;
@@ -295,6 +355,7 @@ email_folder_parse(const struct email_folder *f, size_t i, const struct email_op
 void
 email_folder_close(struct email_folder *f)
 {
+	close_held();	/* the calling thread's (workers close theirs as they end) */
 	for (size_t i = 0; i < f->n; i++)
 		free(f->e[i].path);
 	for (int d = 0; d < f->ndirs; d++)
