@@ -4,17 +4,18 @@
 # real bounces (tests/corpus/email) copied BENCH_COPIES times (default 20)
 # into one folder, read by both as a folder of messages. Prints emails per
 # second, wall and CPU, and the ratios, with the load average beside them.
-# bounce-parse's run is a tenth of a second, which one burst of another
-# process on a shared machine makes a third longer: it runs BENCH_RUNS times
-# (default 5) and its median run (by CPU time) counts, the spread shown;
-# Sisimai's run is 50 times longer and averages such bursts in itself.
-# Usage: bench-email.sh [OUTDIR]
+# On a shared machine one run of either varies by half from the next (a
+# burst of another process in bounce-parse's tenth of a second; Sisimai's
+# 7-11 s CPU at load 4-8): each runs several times, BENCH_RUNS (default 5)
+# and BENCH_SIS_RUNS (default 3), its median run by CPU time counts and the
+# spread is shown. Usage: bench-email.sh [OUTDIR]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 out=${1:-${TMPDIR:-/tmp}}
 copies=${BENCH_COPIES:-20}
 runs=${BENCH_RUNS:-5}
+sis_runs=${BENCH_SIS_RUNS:-3}
 corpus=$here/../tests/corpus/email
 mkdir -p "$out"
 dir="$out/email-$copies"
@@ -71,18 +72,19 @@ with open(sys.argv[1], "w") as f:
 	    END { printf "%.3f", w != "" ? w : b - a }' "$out/email-time.$name")
 }
 
-# median NAME COMMAND...: run NAME's command $runs times; sets what run sets
+# median N NAME COMMAND...: run NAME's command N times; sets what run sets
 # to its median run by CPU time, and $spread to the least and most CPU time.
 median() {
-	mname=$1
+	mruns=$1 mname=$2
+	shift
 	: >"$out/email-runs.$mname"
 	i=0
-	while [ "$i" -lt "$runs" ]; do
+	while [ "$i" -lt "$mruns" ]; do
 		run "$@"
 		echo "$cpu $wall $usr $sys" >>"$out/email-runs.$mname"
 		i=$((i + 1))
 	done
-	set -- $(sort -n "$out/email-runs.$mname" | sed -n "$(((runs + 1) / 2))p")
+	set -- $(sort -n "$out/email-runs.$mname" | sed -n "$(((mruns + 1) / 2))p")
 	cpu=$1 wall=$2 usr=$3 sys=$4
 	spread=$(sort -n "$out/email-runs.$mname" | awk 'NR == 1 { lo = $1 } { hi = $1 }
 	    END { printf "%s-%s", lo, hi }')
@@ -93,21 +95,21 @@ load0=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo "?")
 # default (a thread per processor, at most 8) and on one thread.
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 [ "$jobs" -le 8 ] || jobs=8
-median bk bounce-parse --delivered "$dir"
+median "$runs" bk bounce-parse --delivered "$dir"
 bk=$wall bk_cpu=$cpu bk_usr=$usr bk_sys=$sys bk_spread=$spread
 bk_events=$(wc -l <"$out/email-out.bk")
-median bk1 bounce-parse -j 1 --delivered "$dir"
+median "$runs" bk1 bounce-parse -j 1 --delivered "$dir"
 bk1=$wall bk1_cpu=$cpu bk1_usr=$usr bk1_sys=$sys bk1_spread=$spread
 cmp -s "$out/email-out.bk" "$out/email-out.bk1" ||
 	echo "bench-email: -j $jobs and -j 1 wrote different output" >&2
-sis=skipped sis_cpu=- sis_events=- sis_usr=- sis_sys=-
+sis=skipped sis_cpu=- sis_events=- sis_usr=- sis_sys=- sis_spread=-
 if perl -MSisimai -e 1 2>/dev/null; then
 	# Sisimai 4.25's API: make() over a Maildir-like folder; each record is
 	# turned into a hash (damn) as a user would to store it.
-	run sis perl -MSisimai -e '
+	median "$sis_runs" sis perl -MSisimai -e '
 	    my $v = Sisimai->make($ARGV[0], delivered => 1, vacation => 1) || [];
 	    for my $e (@$v) { my $d = $e->damn; print "$d->{recipient}\t$d->{reason}\n" }' "$dir"
-	sis=$wall sis_cpu=$cpu sis_usr=$usr sis_sys=$sys
+	sis=$wall sis_cpu=$cpu sis_usr=$usr sis_sys=$sys sis_spread=$spread
 	sis_events=$(wc -l <"$out/email-out.sis")
 fi
 load1=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo "?")
@@ -115,7 +117,8 @@ load1=$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo "?")
 awk -v n="$n" -v bk="$bk" -v bkc="$bk_cpu" -v bku="$bk_usr" -v bks="$bk_sys" -v be="$bk_events" \
     -v bk1="$bk1" -v bk1c="$bk1_cpu" -v bk1u="$bk1_usr" -v bk1s="$bk1_sys" -v jobs="$jobs" \
     -v sis="$sis" -v sisc="$sis_cpu" -v sisu="$sis_usr" -v siss="$sis_sys" -v se="$sis_events" \
-    -v runs="$runs" -v bksp="$bk_spread" -v bk1sp="$bk1_spread" -v load0="$load0" -v load1="$load1" '
+    -v runs="$runs" -v bksp="$bk_spread" -v bk1sp="$bk1_spread" -v load0="$load0" -v load1="$load1" \
+    -v sruns="$sis_runs" -v sissp="$sis_spread" '
 function row(name, w, c, u, s, e) {
 	printf "%-14s %8.3f %10.0f %8s %8s %8s %12s %8s\n", name, w, n / w, u, s, c,
 	    c == "-" || c == 0 ? "-" : sprintf("%.0f", n / c), e
@@ -123,8 +126,8 @@ function row(name, w, c, u, s, e) {
 BEGIN {
 	printf "%d emails (%s), each tool over the folder in one process; load average %s before, %s after\n",
 	    n, "corpus x '"$copies"'", load0, load1
-	printf "bounce-parse: the median of %d runs by CPU time (CPU %s s and %s s on one thread at the least and most); Sisimai: one run\n",
-	    runs, bksp, bk1sp
+	printf "the median run by CPU time of %d of bounce-parse (CPU %s s, on one thread %s s at the least and most) and of %d of Sisimai (%s s)\n",
+	    runs, bksp, bk1sp, sruns, sissp
 	printf "%-14s %8s %10s %8s %8s %8s %12s %8s\n", "", "wall s", "emails/s", "user s", "sys s",
 	    "cpu s", "emails/cpu-s", "events"
 	row("bounce-parse", bk, bkc, bku, bks, be)
