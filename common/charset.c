@@ -302,7 +302,6 @@ euc_pairs_init(void)
 			char u[4 * 94], *ip = in + 2 * b, *op = u;
 			size_t il = 2 * (94 - (size_t)b), ol = sizeof u;
 			const unsigned char *q = (const unsigned char *)u;
-
 			size_t pairs, k;
 
 			iconv(cd, NULL, NULL, NULL, NULL);
