@@ -160,7 +160,7 @@ close_run(int lo, int hi)
 static void
 close_held(void)
 {
-	int lo;
+	int lo = 0;
 
 	/* In order (insertion: they mostly come so), then run by run. */
 	for (int i = 1; i < held.n; i++)
