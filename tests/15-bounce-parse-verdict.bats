@@ -140,6 +140,13 @@ R="$FIXTURES/rules"
 }
 
 # A Postfix notice names the command a reply answered after the reply.
+# The reason and class of the report in dsn.eml with its Diagnostic-Code
+# reply replaced by $1.
+diag_verdict() {
+	sed -i "s|^Diagnostic-Code: .*|Diagnostic-Code: smtp; $1|" "$BATS_TEST_TMPDIR/dsn.eml"
+	bounce-parse "$BATS_TEST_TMPDIR/dsn.eml" | jqr '[.reason, .class] | join(" ")'
+}
+
 postfix_dsn() {
 	cat <<-EOT
 	From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
@@ -342,26 +349,14 @@ postfix_dsn() {
 	jqr .reason_rule <<<"$output" | grep -q "names the recipient's address"
 	# The same words about another address (the sender's, at MAIL FROM
 	# unsaid) tell nothing about the recipient.
-	sed -i 's/542 nobody@example.org Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
-	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
-	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
+	[ "$(diag_verdict '550 sender@example.net Rejected')" = "rejected soft" ]
 	# Nor does one that names an address that is neither.
-	sed -i 's/550 sender@example.net Rejected/550 someone@example.com Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
-	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
-	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "undefined soft" ]
-	sed -i 's/550 someone@example.com Rejected/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(diag_verdict '550 someone@example.com Rejected')" = "undefined soft" ]
 	# A recipient's word about the sender's address is a sender check
 	# (Sendmail names the address an error is about: "<%s>... "): never
 	# hard for the recipient.
-	sed -i 's/550 sender@example.net Rejected/550 5.1.1 <sender@example.net>... User unknown/' "$BATS_TEST_TMPDIR/dsn.eml"
-	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
-	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "rejected soft" ]
-	sed -i 's/550 5.1.1 <sender@example.net>... User unknown/550 5.1.1 <nobody@example.org>... User unknown/' "$BATS_TEST_TMPDIR/dsn.eml"
-	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
-	[ "$(jqr '[.reason, .class] | join(" ")' <<<"$output")" = "userunknown hard" ]
-	sed -i 's/550 5.1.1 <nobody@example.org>... User unknown/550 sender@example.net Rejected/' "$BATS_TEST_TMPDIR/dsn.eml"
+	[ "$(diag_verdict '550 5.1.1 <sender@example.net>... User unknown')" = "rejected soft" ]
+	[ "$(diag_verdict '550 5.1.1 <nobody@example.org>... User unknown')" = "userunknown hard" ]
 	# A refusal with a reason of its own is not bare.
-	sed -i 's/550 sender@example.net Rejected/550 nobody@example.org Rejected: over the sending rate/' "$BATS_TEST_TMPDIR/dsn.eml"
-	run bounce-parse "$BATS_TEST_TMPDIR/dsn.eml"
-	[ "$(jqr .class <<<"$output")" = "soft" ]
+	[[ "$(diag_verdict '550 nobody@example.org Rejected: over the sending rate')" == *" soft" ]]
 }
