@@ -48,3 +48,13 @@ bench_run() {
 	    awk -v name="$name" '{ printf "%9.4f s (cpu %7.4f s) %12.0f bytes written  %s\n",
 		$2 - $1, $4, $3, name }'
 }
+
+# The programs measured come from PATH (make bench puts bin/ first): without
+# them every run would fail at once, quietly, and a ratio would look huge.
+for bench_prog in bounce-parse bounce-stats retry-due retry-plan suppress; do
+	if ! command -v "$bench_prog" >/dev/null 2>&1; then
+		echo "$(basename "$0"): $bench_prog is not on PATH: run make bench, or make and PATH=\$PWD/bin:\$PATH" >&2
+		exit 2
+	fi
+done
+unset bench_prog
