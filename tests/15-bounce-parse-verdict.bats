@@ -139,7 +139,6 @@ R="$FIXTURES/rules"
 	[ -n "$(jqr .class_rule <<<"${lines[0]}")" ]
 }
 
-# A Postfix notice names the command a reply answered after the reply.
 # The reason and class of the report in dsn.eml with its Diagnostic-Code
 # reply replaced by $1.
 diag_verdict() {
@@ -147,6 +146,7 @@ diag_verdict() {
 	bounce-parse "$BATS_TEST_TMPDIR/dsn.eml" | jqr '[.reason, .class] | join(" ")'
 }
 
+# A Postfix notice names the command a reply answered after the reply.
 postfix_dsn() {
 	cat <<-EOT
 	From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
