@@ -84,6 +84,7 @@
 #define RFC3207		"RFC 3207 4 (STARTTLS: 530 Must issue a STARTTLS command first)"
 #define IANA_7_8	"IANA SMTP Enhanced Status Codes registry X.7.8 (Authentication credentials invalid)"
 #define EXIM_PIPE	"Exim src/src/transports/pipe.c"
+#define PROCMAIL	"procmail src/misc.c nlog() ('procmail: ' before each of the procmail(1) DIAGNOSTICS)"
 #define SENDMAIL_DELIVER	"Sendmail sendmail/deliver.c, sendmail/usersmtp.c (timeouts, read errors)"
 #define RFC2308		"RFC 2308 7.1 (SERVFAIL: server failure, cached only for a short time)"
 #define RFC4954		"RFC 4954 6 (SMTP AUTH: 530 5.7.0 Authentication required)"

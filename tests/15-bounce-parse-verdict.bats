@@ -360,3 +360,42 @@ postfix_dsn() {
 	# A refusal with a reason of its own is not bare.
 	[[ "$(diag_verdict '550 nobody@example.org Rejected: over the sending rate')" == *" soft" ]]
 }
+
+# Sendmail's prog mailer (cf/mailer/local.m4: T=X-Unix/X-Unix/X-Unix) names
+# the program it delivered to in X-Actual-Recipient; where nothing says
+# more, the program failed.
+@test "verdict: a failure of delivery to a program is the mailer's" {
+	cat >"$BATS_TEST_TMPDIR/prog.eml" <<-'EOT'
+	From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>
+	To: <sender@example.net>
+	Subject: Returned mail: see transcript for details
+	MIME-Version: 1.0
+	Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+	--B
+
+	   ----- The following addresses had permanent fatal errors -----
+	"|/usr/local/bin/filter"
+	    (expanded from: <nobody@example.org>)
+
+	--B
+	Content-Type: message/delivery-status
+
+	Reporting-MTA: dns; mx.example.org
+
+	Final-Recipient: RFC822; nobody@example.org
+	X-Actual-Recipient: X-Unix; |/usr/local/bin/filter
+	Action: failed
+	Status: 5.3.0
+
+	--B--
+	EOT
+	run bounce-parse "$BATS_TEST_TMPDIR/prog.eml"
+	[ "$status" -eq 0 ]
+	[ "$(jqr '[.rcpt, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org mailererror soft" ]
+	# A text that names a reason says more than the program's name.
+	sed 's/^Status: 5.3.0$/Status: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox is full/' \
+	    "$BATS_TEST_TMPDIR/prog.eml" >"$BATS_TEST_TMPDIR/full.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/full.eml"
+	[ "$(jqr '[.rcpt, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org mailboxfull soft" ]
+}
