@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -139,10 +140,14 @@ static _Thread_local struct util_buf file_buf;
  * ones. Each run of consecutive descriptors among them goes in one
  * close_range(2) (Linux 5.9, FreeBSD 12.2); open(2) gives the lowest free
  * ones, so that the next batch has the same few runs. Only the thread's own
- * are in a run. At most CLOSE_BATCH are held. */
-#define CLOSE_BATCH 16
+ * are in a run. At most close_batch are held: CLOSE_BATCH_MAX (a batch of 16
+ * took a close_range(2) per 5 messages, 64 one per 20), fewer where the
+ * limit on open files is low, so that the most threads (64) cannot hold
+ * them all. Set before the threads start. */
+#define CLOSE_BATCH_MAX 64
+static int close_batch = 16;
 static _Thread_local struct {
-	int fd[CLOSE_BATCH];
+	int fd[CLOSE_BATCH_MAX];
 	int n;
 } held;
 
@@ -184,7 +189,7 @@ static void
 close_later(int fd)
 {
 	held.fd[held.n++] = fd;
-	if (held.n == CLOSE_BATCH)
+	if (held.n >= close_batch)
 		close_held();
 }
 
@@ -296,6 +301,7 @@ int
 email_folder_open(const char *path, struct email_folder **out)
 {
 	struct email_folder *f = util_xcalloc(1, sizeof *f);
+	struct rlimit rl;
 	struct stat st;
 	int status = BK_OK;
 	char *base = util_xstrdup(path);
@@ -303,6 +309,10 @@ email_folder_open(const char *path, struct email_folder **out)
 	char *cur, *nw;
 
 	f->fd[0] = f->fd[1] = -1;
+	close_batch = CLOSE_BATCH_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 64 < CLOSE_BATCH_MAX)
+		close_batch = rl.rlim_cur >= 64 ? (int)(rl.rlim_cur / 64) : 1;
 	while (bl > 1 && base[bl - 1] == '/')
 		base[--bl] = '\0';
 	l = bl + 8;

@@ -296,6 +296,25 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$output" = "$(cat "$T/one")" ]
 }
 
+@test "email: --jobs under a low limit on open files: every message read, as by one thread" {
+	# Message files are closed in batches, smaller under a low limit, so
+	# that the threads together cannot hold every descriptor.
+	mkdir -p "$T/many"
+	i=0
+	for f in "$E"/*.eml "$CORPUS"/email/*.eml; do
+		[ -f "$f" ] || continue
+		i=$((i + 1))
+		cp "$f" "$T/many/$(printf '%04d' "$i")"
+	done
+	[ "$i" -gt 100 ]
+	bounce-parse -d -j 1 "$T/many" >"$T/one"
+	for j in 1 8; do
+		run bash -c 'ulimit -n 64 && bounce-parse -d -j "$1" "$2"' _ "$j" "$T/many"
+		[ "$status" -eq 0 ] || { echo "-j $j: exit $status: $output"; false; }
+		[ "$output" = "$(cat "$T/one")" ] || { echo "-j $j differs"; false; }
+	done
+}
+
 @test "email: --jobs takes 1 to 64 threads; anything else is a usage error" {
 	for bad in 0 65 -1 two ''; do
 		run bounce-parse -j "$bad" "$E/qmail.eml"
