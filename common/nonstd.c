@@ -238,6 +238,41 @@ cjk_bracket(const char *p, size_t n, int open)
 	return 0;
 }
 
+/* The next address of a list p[0..n) of them ("<a@b>, c@d; <e@f>"), from *i
+ * on: its offset in *off and its length, 0 at the list's end or where
+ * anything else than an address, its angle brackets and the separators
+ * (white space, ',' and ';') comes. */
+static size_t
+list_next(const char *p, size_t n, size_t *i, size_t *off)
+{
+	size_t len;
+
+	while (*i < n && (p[*i] == ' ' || p[*i] == '\t' || p[*i] == ',' || p[*i] == ';'))
+		(*i)++;
+	if (*i < n && p[*i] == '<')
+		(*i)++;
+	if (*i >= n || (len = nonstd_addr_at(p + *i, n - *i)) == 0)
+		return 0;
+	*off = *i;
+	*i += len;
+	if (*i < n && p[*i] == '>')
+		(*i)++;
+	return len;
+}
+
+/* Whether p[0..n) is a list of addresses and nothing else. */
+static int
+is_addr_list(const char *p, size_t n)
+{
+	size_t i = 0, off;
+
+	while (list_next(p, n, &i, &off) > 0)
+		;
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == ',' || p[i] == ';'))
+		i++;
+	return i == n && n > 0;
+}
+
 /* Whether line p[0..n) names a recipient; fills a. */
 static int
 anchor_of(const char *p, size_t n, struct anchor *a)
@@ -247,6 +282,8 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 
 	a->label = NULL;
 	a->labellen = 0;
+	a->list = NULL;
+	a->listlen = 0;
 	a->kind = 0;
 	a->code = NULL;
 	nonstd_trim(&p, &n);
@@ -280,6 +317,10 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		}
 		labelled = 1;
 	}
+	/* A link's target as text of its own, as converters of HTML to text
+	 * write it: "mailto:a@b". */
+	if (n >= 8 && strncasecmp(p, "mailto:", 7) == 0)
+		i = 7;
 	for (size_t b; i < n; i += b) {
 		if (p[i] == '"' && nonstd_addr_at(p + i, n - i) > 0)
 			break;	/* a quoted local part, not a quoted address */
@@ -358,6 +399,13 @@ ok:
 	    *a->rest == '.' || *a->rest == ' ')) {
 		a->rest++;
 		a->restlen--;
+	}
+	/* A label, then a list: each address of it is a recipient; the
+	 * reply is on the lines after it. */
+	if (labelled && !(a->kind & NONSTD_WEAK) && is_addr_list(a->rest, a->restlen)) {
+		a->list = a->rest;
+		a->listlen = a->restlen;
+		a->restlen = 0;
 	}
 	return 1;
 }
@@ -495,6 +543,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		if (lines[i].n == 0 || (lines[i].n == 1 && lines[i].p[0] == '\r'))
 			continue;
 		a.code = NULL;
+		a.list = NULL;
+		a.listlen = 0;
 		/* An address needs an '@'; a local part or an X.400 address do not. */
 		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
 		    (!lines[i].has_at && (nonstd_local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
@@ -524,6 +574,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		struct anchor a;
 
 		a.code = NULL;
+		a.list = NULL;
+		a.listlen = 0;
 		if (lines[i].has_at && lines[i].n < 1000 &&
 		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
@@ -632,6 +684,15 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 			*delayed = nonstd_says_delayed(text, end);
 		h.delayed = delayed != NULL ? *delayed : 0;
 		fn(arg, &h);
+		/* The others of its line's list, with the same reply. */
+		for (size_t i = 0, off, len; an[k].list != NULL &&
+		    (len = list_next(an[k].list, an[k].listlen, &i, &off)) > 0;) {
+			if (same_addr(an[k].list + off, len, h.addr, h.addrlen))
+				continue;
+			h.addr = an[k].list + off;
+			h.addrlen = len;
+			fn(arg, &h);
+		}
 	}
 	free(lines);
 	free(an);

@@ -54,6 +54,10 @@ struct anchor {
 	const char *code;	/* the reply code that starts the line ("550 a@b... User
 				 * unknown", Sendmail's transcript), or NULL */
 	size_t labellen;
+	const char *list;	/* more recipients after the address on a labelled
+				 * line ("Intended Recipients: <a@b>, <c@d>",
+				 * Haraka's bounce), or NULL */
+	size_t listlen;
 	unsigned kind;		/* NONSTD_LOCAL, NONSTD_X400, NONSTD_WEAK */
 };
 

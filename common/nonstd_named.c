@@ -15,6 +15,23 @@
 /* tolower(3) of the C locale, without a call per byte. */
 #define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
 
+/* Whether line p[0..n) speaks of a delivery, of its failure or of a
+ * recipient, by its words or a preposition before an address in angle
+ * brackets ("... to <a@b>", "for <a@b>"). */
+static int
+sentence_of_delivery(const char *p, size_t n)
+{
+	static const char *const words[] = { "deliver", "fail", "reject", "error", "unknown",
+		"invalid", "exist", "unable", "could not", "couldn't", "not ", "recipient",
+		"address", "user", "mailbox", "bounce", "refused", "denied", "rcpt", " to <", "to:<",
+		"to: <", "for <" };
+
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (util_memcasemem(p, n, words[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* A sentence that names the recipient in angle brackets: "There was an error
  * delivering your mail to <user@example.org>." Not after "from". */
 int
@@ -39,6 +56,11 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 		k = i > 12 ? i - 12 : 0;
 		if (util_memcasemem(p + k, i - k, "from") || util_memcasemem(p + k, i - k, "sender") ||
 		    util_memcasemem(p + k, i - k, "contact"))
+			continue;
+		/* The sentence speaks of a delivery or of a recipient: mlmmj's
+		 * "Hi, this is the mlmmj program managing the <list@host>" (its
+		 * listtexts/bounce-probe) names a list, not a failure. */
+		if (!sentence_of_delivery(p, n))
 			continue;
 		a->label = NULL;
 		a->labellen = 0;

@@ -526,3 +526,15 @@ zed@iis.example.org failed" ]
 eve@iis.example.org delivered
 zed@iis.example.org failed" ]
 }
+
+@test "layouts: a labelled list of recipients (Haraka's \"Intended Recipients: <a>, <b>\") shares the reply; a list named in a sentence is no recipient" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -f email "$L/haraka.eml" | jqr '[.rcpt, .status, .diag] | join(" | ")')" = \
+	    "ha1@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account that you tried to reach does not exist
+ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account that you tried to reach does not exist" ]
+	# Anything else after the label than addresses: the first is the recipient, the rest its reply.
+	printf 'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\nRecipient: <a1@example.org>, see below\n' >"$T/l.eml"
+	[ "$(bounce-parse -f email "$T/l.eml" | jqr .rcpt)" = a1@example.org ]
+	[ -z "$(bounce-parse -f email "$L/mlmmj-probe.eml")" ]
+	[ "$(bounce-parse -f email "$L/mailto-line.eml" | jqr .rcpt)" = mt1@example.org ]
+}
