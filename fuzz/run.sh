@@ -20,8 +20,8 @@ OBJ=$BIN/obj
 WORK=$BIN/work
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CPPFLAGS="-D_POSIX_C_SOURCE=200809L -DBK_VERSION=\"fuzz\" -Icommon -Ifuzz"
-CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $(pkg-config --cflags jansson zlib 2>/dev/null)"
-LIBS="$(pkg-config --libs jansson zlib 2>/dev/null || echo -ljansson -lz) -lm"
+CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $(pkg-config --cflags jansson zlib sqlite3 libpq 2>/dev/null)"
+LIBS="$(pkg-config --libs jansson zlib sqlite3 2>/dev/null || echo -ljansson -lz -lsqlite3) -lm"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found (clang with libFuzzer is needed)" >&2
