@@ -279,6 +279,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 {
 	size_t lab, len, i = 0, j;
 	int labelled = 0, quoted = 0, weak, coded = 0;
+	char sep;
 
 	a->label = NULL;
 	a->labellen = 0;
@@ -395,14 +396,18 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 		goto ok;
 	return 0;
 ok:
+	sep = a->restlen > 0 ? *a->rest : '\0';
 	while (a->restlen > 0 && (*a->rest == ':' || *a->rest == ',' || *a->rest == ';' ||
 	    *a->rest == '.' || *a->rest == ' ')) {
 		a->rest++;
 		a->restlen--;
 	}
-	/* A label, then a list: each address of it is a recipient; the
-	 * reply is on the lines after it. */
-	if (labelled && !(a->kind & NONSTD_WEAK) && is_addr_list(a->rest, a->restlen)) {
+	/* A list, after a label or alone on its line: each address of it is
+	 * a recipient; the reply is on the lines after it ("Intended
+	 * Recipients: <a@b>, <c@d>", Haraka; "a@b, c@d" under "... to the
+	 * following recipients:"). */
+	if (((labelled && !(a->kind & NONSTD_WEAK)) || sep == ',' || sep == ';') &&
+	    is_addr_list(a->rest, a->restlen)) {
 		a->list = a->rest;
 		a->listlen = a->restlen;
 		a->restlen = 0;

@@ -535,6 +535,8 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	# Anything else after the label than addresses: the first is the recipient, the rest its reply.
 	printf 'From: MAILER-DAEMON@mx.example.org\nSubject: failure notice\n\nRecipient: <a1@example.org>, see below\n' >"$T/l.eml"
 	[ "$(bounce-parse -f email "$T/l.eml" | jqr .rcpt)" = a1@example.org ]
+	# A list alone on its line (Amazon SES's notice).
+	[ "$(bounce-parse -f email "$L/ses-text.eml" | jqr .rcpt | tr '\n' ' ')" = "ses4@example.org ses5@example.org " ]
 	[ -z "$(bounce-parse -f email "$L/mlmmj-probe.eml")" ]
 	[ "$(bounce-parse -f email "$L/mailto-line.eml" | jqr .rcpt)" = mt1@example.org ]
 }
