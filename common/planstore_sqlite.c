@@ -514,15 +514,94 @@ change_init(struct change *c, const struct plan *p, int64_t id)
 }
 
 static int
-change_cmp(const void *a, const void *b)
+change_cmp(const struct change *x, const struct change *y)
 {
-	const struct change *x = a, *y = b;
-
 	if (x->k[0] != y->k[0])
 		return x->k[0] < y->k[0] ? -1 : 1;
 	if (x->k[1] != y->k[1])
 		return x->k[1] < y->k[1] ? -1 : 1;
 	return strcmp(x->p->rcpt, y->p->rcpt);
+}
+
+static void
+change_swap(struct change *a, struct change *b)
+{
+	struct change t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Heap sort of c[0..n): where change_sort's partitions go badly. */
+static void
+change_heapsort(struct change *c, size_t n)
+{
+	for (size_t end = n, i = n / 2; end > 1; ) {
+		size_t at, kid;
+
+		if (i > 0)
+			i--;
+		else
+			change_swap(&c[0], &c[--end]);
+		for (at = i; (kid = 2 * at + 1) < end; at = kid) {
+			if (kid + 1 < end && change_cmp(&c[kid], &c[kid + 1]) < 0)
+				kid++;
+			if (change_cmp(&c[at], &c[kid]) >= 0)
+				break;
+			change_swap(&c[at], &c[kid]);
+		}
+	}
+}
+
+/* Sorts c[0..n) by key in place (introsort): qsort(3) here is a merge sort
+ * with a buffer as large as the array, fresh memory a large import pays a
+ * page fault for each 4 KB of, and a call for each comparison. depth: the
+ * partitions left before a heap sort takes over (n log n at worst, whatever
+ * the keys). */
+static void
+change_sort(struct change *c, size_t n, int depth)
+{
+	while (n > 16) {
+		size_t mid = n / 2, i = 0, j = n - 1;
+
+		if (depth-- == 0) {
+			change_heapsort(c, n);
+			return;
+		}
+		/* The median of three at c[mid]; then Hoare's partition. */
+		if (change_cmp(&c[mid], &c[0]) < 0)
+			change_swap(&c[mid], &c[0]);
+		if (change_cmp(&c[n - 1], &c[mid]) < 0) {
+			change_swap(&c[n - 1], &c[mid]);
+			if (change_cmp(&c[mid], &c[0]) < 0)
+				change_swap(&c[mid], &c[0]);
+		}
+		{
+			struct change pivot = c[mid];
+
+			for (;;) {
+				while (change_cmp(&c[i], &pivot) < 0)
+					i++;
+				while (change_cmp(&pivot, &c[j]) < 0)
+					j--;
+				if (i >= j)
+					break;
+				change_swap(&c[i++], &c[j--]);
+			}
+		}
+		/* c[0..j] <= pivot <= c[j+1..n): the smaller part by recursion. */
+		if (j + 1 < n - j - 1) {
+			change_sort(c, j + 1, depth);
+			c += j + 1;
+			n -= j + 1;
+		} else {
+			change_sort(c + j + 1, n - j - 1, depth);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && change_cmp(&c[k], &c[k - 1]) < 0; k--)
+			change_swap(&c[k], &c[k - 1]);
 }
 
 /* Puts the plans of n changes with q (Q_PUT, Q_ADD: one; add_many: ROWS),
@@ -628,7 +707,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	struct util_buf b = {0};
 	struct change *c = NULL;
 	size_t n = 0;
-	int rc = 0, bulk, dense[NCOL] = {0};
+	int rc = 0, bulk, dense[NCOL] = {0}, depth = 2;
 
 	for (size_t i = 0; i < plan_count(s); i++)
 		if (plan_at(s, i)->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
@@ -653,7 +732,9 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 		if (p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED))
 			change_init(&c[n++], p, d->next_id++);
 	}
-	qsort(c, n, sizeof *c, change_cmp);
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	change_sort(c, n, depth);
 	memset(d->recent, 0, sizeof d->recent);
 	/* Many plans into an empty table: the indexes are made after, each
 	 * sorted once, not grown one random entry at a time; but one that
