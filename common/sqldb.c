@@ -139,7 +139,7 @@ wal_mode(struct sqldb *d)
 #define CHECKPOINT_FRAMES 4096
 
 /* After a commit in WAL mode (sqlite3_wal_hook): frames pages in the log;
- * the commit copies them into the store past CHECKPOINT_FRAMES. */
+ * the close copies them into the store past CHECKPOINT_FRAMES. */
 static int
 wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
@@ -276,7 +276,7 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	/* The log is copied into the store (a checkpoint: the pages written
 	 * again, two more fsyncs, the store's the slowest) once it holds
 	 * CHECKPOINT_FRAMES pages, by the run whose commit took it there
-	 * (sqldb_commit), not by every run that wrote more than 1000 pages
+	 * (at sqldb_close), not by every run that wrote more than 1000 pages
 	 * (SQLite's default) nor at every close: a cron run of retry-due or
 	 * suppress add commits with one fsync, and pages written by several
 	 * runs are copied once. Between checkpoints the -wal file beside the
@@ -319,15 +319,32 @@ sqldb_commit(struct sqldb *d)
 	if (sqldb_exec(d, "COMMIT") != 0)
 		return -1;
 	d->in_txn = 0;
-	/* The log into the store, then emptied (each run that opens the store
-	 * first reads the whole log). A reader in the way (no waiting for it:
-	 * the run is done) or a full disk leave it for a later run; the
-	 * commit stands. */
-	if (d->wal_frames >= CHECKPOINT_FRAMES) {
-		sqlite3_busy_timeout(d->db, 0);
-		sqlite3_wal_checkpoint_v2(d->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	}
 	return 0;
+}
+
+/* The connections closed with a checkpoint to do (sqldb_close). */
+static struct held {
+	sqlite3 *db;
+	struct held *next;
+} *held;
+
+/* At exit, after the program's output is out (main has returned, or exit
+ * was called, and stdout closed): the log of each store into it, then
+ * emptied (each run that opens a store first reads its whole log). A
+ * reader in the way (no waiting for it: the run is done) or a full disk
+ * leave it for a later run; the commit stands. */
+static void
+checkpoint_held(void)
+{
+	while (held != NULL) {
+		struct held *h = held;
+
+		held = h->next;
+		sqlite3_busy_timeout(h->db, 0);
+		sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+		sqlite3_close(h->db);
+		free(h);
+	}
 }
 
 void
@@ -337,6 +354,26 @@ sqldb_close(struct sqldb *d)
 		return;
 	if (d->in_txn)
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
+	/* The run whose commit took the log past CHECKPOINT_FRAMES copies it
+	 * into the store, some 16 MB written and synced: not between its
+	 * commit and its output (retry-due prints the plans it handed out
+	 * after the close, a reader waits for them), but at exit. */
+	else if (d->wal_frames >= CHECKPOINT_FRAMES) {
+		static int registered;
+		struct held *h;
+
+		if (!registered && atexit(checkpoint_held) == 0)
+			registered = 1;
+		h = util_xmalloc(sizeof *h);
+		h->db = d->db;
+		h->next = held;
+		held = h;
+		d->db = NULL;
+		d->in_txn = 0;
+		if (!registered)
+			checkpoint_held();
+		return;
+	}
 	sqlite3_close(d->db);
 	d->db = NULL;
 	d->in_txn = 0;

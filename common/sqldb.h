@@ -48,7 +48,9 @@ sqlite3_stmt *sqldb_prepare(struct sqldb *d, const char *sql);
 int sqldb_run(struct sqldb *d, sqlite3_stmt *q);
 /* Makes the transaction's writes the store's, at once. 0, or -1. */
 int sqldb_commit(struct sqldb *d);
-/* Drops anything not committed and closes. */
+/* Drops anything not committed and closes; after a commit that left the
+ * log long, copies it into the store first (a checkpoint: a program closes
+ * the store once its output is out). */
 void sqldb_close(struct sqldb *d);
 /* Lets the sandbox (entered later) give the database of path what SQLite
  * needs: its folder, for the -wal and -shm files. sqldb_open does it too. */
