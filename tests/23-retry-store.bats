@@ -286,3 +286,61 @@ steps() {
 	retry-plan -s alone.db --dump | cmp - b.dump
 	[ "$(wc -l <b.dump)" -ge "$(($(wc -l <b.jsonl) + 100000))" ]
 }
+
+@test "a new .db state: a first run of many plans killed at any moment leaves no plans or all of them" {
+	awk -v n=30000 -v users=20000 -f "$R/gen-events.awk" >big.jsonl
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s all.jsonl big.jsonl >/dev/null
+	all=$(wc -l <all.jsonl)
+	# Past 10000 plans into an empty table: the indexes made after them.
+	[ "$all" -ge 10000 ]
+	for t in 0.05 0.1 0.2 0.3 0.5 0.8; do
+		rm -f k.db k.db-journal k.db-wal k.db-shm
+		timeout -s KILL "$t" retry-plan -S 1 -n 2026-11-03T00:00:00Z -s k.db big.jsonl \
+		    >/dev/null 2>&1 || true
+		n=$(retry-plan -s k.db --dump | wc -l)
+		[ "$n" -eq 0 ] || [ "$n" -eq "$all" ] || { echo "$n plans after a kill at ${t}s"; false; }
+		[ ! -e k.db ] || [ "$(sqlite3 k.db 'PRAGMA integrity_check')" = ok ]
+		# The next run makes it whole.
+		retry-plan -S 1 -n 2026-11-03T00:00:00Z -s k.db big.jsonl >/dev/null
+		retry-plan -s k.db --dump | cmp - all.jsonl
+	done
+}
+
+@test "a new .db state: two first runs of many plans at once with --wait both commit, nothing lost" {
+	for i in 1 2; do
+		awk -v n=30000 -v users=20000 -f "$R/gen-events.awk" |
+		    sed "s/\"rcpt\":\"/&w$i-/" >"ev.$i"
+	done
+	for i in 1 2; do
+		retry-plan -w -S 1 -n 2026-11-03T00:00:00Z -s s.db "ev.$i" >"out.$i" 2>"err.$i" &
+	done
+	wait
+	for i in 1 2; do
+		[ ! -s "err.$i" ] || { cat "err.$i"; false; }
+	done
+	cat ev.1 ev.2 | retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl >/dev/null
+	[ "$(wc -l <s.jsonl)" -ge 20000 ]
+	retry-plan --dump -s s.db | sort >db.dump
+	sort s.jsonl | cmp - db.dump
+	[ "$(sqlite3 s.db 'PRAGMA integrity_check')" = ok ]
+}
+
+@test "a .db state whose plans all went, names kept: a large run numbers new names after the old" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db "$R/events.jsonl" >/dev/null
+	sqlite3 s.db 'DELETE FROM plans'
+	sqlite3 s.db 'SELECT id, name FROM names ORDER BY id' >names.before
+	[ -s names.before ]
+	awk -v n=30000 -v users=20000 -f "$R/gen-events.awk" >big.jsonl
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.db big.jsonl >/dev/null
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl big.jsonl >/dev/null
+	retry-plan -s s.db --dump | cmp - s.jsonl
+	# Each name once, the old ones under their old numbers.
+	[ "$(sqlite3 s.db 'SELECT count(*) - count(DISTINCT name) FROM names')" -eq 0 ]
+	sqlite3 s.db 'SELECT id, name FROM names ORDER BY id' | head -n "$(wc -l <names.before)" |
+	    cmp - names.before
+	[ "$(sqlite3 s.db 'SELECT count(*) FROM names')" -gt "$(wc -l <names.before)" ]
+	[ "$(sqlite3 s.db 'PRAGMA integrity_check')" = ok ]
+	retry-due -n 2026-11-05T00:00:00Z -L 500 -s s.jsonl >j.due
+	retry-due -n 2026-11-05T00:00:00Z -L 500 -s s.db >d.due
+	cmp j.due d.due
+}
