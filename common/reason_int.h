@@ -22,6 +22,7 @@
 #define RFC7489		"RFC 7489 (DMARC)"
 #define RFC1035		"RFC 1035 4.1.1 (RCODE 3, name error: NXDOMAIN)"
 #define GLIBC_ERRNO	"glibc strerror(3)/gai_strerror(3) texts, quoted by MTAs"
+#define GLIBC_HERROR	"glibc resolv/herror.c h_errlist (hstrerror(3): HOST_NOT_FOUND 'Unknown host', NO_RECOVERY 'Unknown server error'), quoted by MTAs"
 #define POSTFIX_SMTPD	"Postfix src/smtpd/smtpd_check.c"
 #define POSTFIX_SMTP	"Postfix src/smtp/smtp_proto.c"
 #define POSTFIX_TROUBLE	"Postfix src/smtp/smtp_trouble.c"

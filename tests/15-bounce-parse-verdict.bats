@@ -87,12 +87,13 @@ R="$FIXTURES/rules"
 	550 5.1.1 The sender's address does not exist
 	550 5.1.1 <sender@example.net>... User unknown, sender address verification failed
 	550 5.1.1 <nobody@example.org>: mailbox unavailable, please try later
+	450 4.1.2 example.org: Unknown host
 	EOT
 	run sh -c "bounce-parse -e - <'$BATS_TEST_TMPDIR/never-hard' | jq -r 'select(.class == \"hard\") | .input'"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ "$output" = "" ]
-	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 46 ]
+	[ "$(bounce-parse -e - <"$BATS_TEST_TMPDIR/never-hard" | wc -l)" -eq 47 ]
 }
 
 @test "verdict: the text wins over a generic code, a specific code over a vague text" {
