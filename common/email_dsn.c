@@ -187,8 +187,8 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 	 * mailer, cf/mailer/local.m4 T=X-Unix/X-Unix/X-Unix; savemail.c): the
 	 * message went to a delivery program, and where no text says more,
 	 * that program (the mailer) failed. */
-	if (r.reason == NULL && xr && *skip_type(xr) == '|' && (r.diag == NULL ||
-	    reason_from_text(r.diag, strlen(r.diag)) == NULL))
+	if (r.reason == NULL && xr && (*skip_type(xr) == '|' || strncasecmp(xr, "x-unix", 6) == 0) &&
+	    (r.diag == NULL || reason_from_text(r.diag, strlen(r.diag)) == NULL))
 		r.reason = "mailererror";
 	/* OpenSMTPD 6.8 (Debian 12's) reports an envelope it gave up on as
 	 * "Action: delayed", Status 4.4.7, "Envelope expired" (queue.c; fixed

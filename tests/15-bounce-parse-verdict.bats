@@ -394,6 +394,11 @@ postfix_dsn() {
 	run bounce-parse "$BATS_TEST_TMPDIR/prog.eml"
 	[ "$status" -eq 0 ]
 	[ "$(jqr '[.rcpt, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org mailererror soft" ]
+	# The address type alone says the same (prog mailer: X-Unix).
+	sed 's/^X-Actual-Recipient: X-Unix; |/X-Actual-Recipient: X-Unix; /' \
+	    "$BATS_TEST_TMPDIR/prog.eml" >"$BATS_TEST_TMPDIR/xunix.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/xunix.eml"
+	[ "$(jqr '[.rcpt, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org mailererror soft" ]
 	# A text that names a reason says more than the program's name.
 	sed 's/^Status: 5.3.0$/Status: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 Mailbox is full/' \
 	    "$BATS_TEST_TMPDIR/prog.eml" >"$BATS_TEST_TMPDIR/full.eml"
