@@ -158,6 +158,8 @@ static const struct reason_rule
     r_sender_named = { "a refusal that names the sender's address, not the recipient's, and no other reason or a recipient's (user unknown): the sender was refused",
 	"RFC 5321 3.3 (MAIL FROM: the reverse-path refused); Sendmail sendmail/err.c fmtmsg() ('<%s>... ' before the text), "
 	"Postfix src/smtpd/smtpd_check.c ('<%s>: Sender address rejected'): replies name the address they refuse" },
+    r_relay = { "status X.7.x (security or policy) and a reply that speaks of relaying: the server does not relay for this client",
+	"RFC 5321 3.6.2, 7.1 (relaying), RFC 3463 3.8 (X.7.1 delivery not authorized)" },
     r_dns_temp = { "a host or domain not found, reported as temporary (4.X.X, or in words): DNS trouble",
 	"RFC 3463 2 (class 4), RFC 5321 5.1 (temporary DNS errors)" },
     r_delayed = { "delayed, and no text or code tells more than a temporary failure: still retrying, no reason yet (a warning is no expiry)",
@@ -289,6 +291,31 @@ names_address(const char *text, const char *addr)
 
 		if (at && (size_t)(p - text) >= local && strncasecmp(p - local, addr, n) == 0)
 			return 1;
+	}
+	return 0;
+}
+
+/* Whether text has the word "relay" on its own (not a host name's
+ * "relay.example.net" or "smtp-relay"). */
+static int
+says_relay(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		unsigned char before, after;
+
+		if ((*p != 'r' && *p != 'R') || strncasecmp(p, "relay", 5) != 0)
+			continue;
+		before = p == text ? ' ' : (unsigned char)p[-1];
+		after = (unsigned char)p[5];
+		if (ascii_alpha(before) || ascii_digit(before) || before == '-' || before == '.')
+			continue;
+		if (after == '.' && (ascii_alpha((unsigned char)p[6]) || ascii_digit((unsigned char)p[6])))
+			continue;
+		if (ascii_digit(after) || after == '-' || after == '=' || after == '_')
+			continue;
+		if (ascii_alpha(after) && strncasecmp(p + 5, "ing", 3) != 0)
+			continue;
+		return 1;
 	}
 	return 0;
 }
@@ -625,6 +652,13 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		r = "rejected";
 		rr = &r_sender_named;
 	}
+	/* A security refusal (X.7.x) that speaks of relaying ("550 5.7.1 We do
+	 * not relay", "Relay not allowed"): the server will not relay for
+	 * this client. */
+	if (cr && rr == &cr->rule && sub == 7 && cr->generic && in->diag && says_relay(in->diag)) {
+		r = "norelaying";
+		rr = &r_relay;
+	}
 	/* A delay notice is no expiry: the MTA is still retrying (RFC 3464
 	 * 2.3.3), whatever its boilerplate says (Exim's deliver.c: "Delivery
 	 * attempts will continue for some time"). A specific status says what
@@ -767,7 +801,7 @@ reason_rules_each(void (*fn)(void *arg, const struct reason_rule *r, const char 
 		"temporary" };
 	static const struct reason_rule *const conds[] = { &r_delivered, &r_success, &r_mail_from,
 		&r_connect_refused, &r_expired_input, &r_failed_temp, &r_excuse, &r_rcpt_refused,
-		&r_rcpt_named, &r_sender_named, &r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
+		&r_rcpt_named, &r_sender_named, &r_relay, &r_dns_temp, &r_delayed, &r_default, &reason_rule_input };
 	static const struct reason_rule *const classes[] = { &c_none, &c_temp_status, &c_temp_code,
 		&c_delayed, &c_expiry, &c_temp_text, &c_soft_reason, &c_sender_cmd, &c_sender_status,
 		&c_policy_status, &c_weak_basis, &c_code_only, &c_hard_5xx, &c_hard_failed, &c_not_permanent };
