@@ -407,6 +407,19 @@ hostile() {
 	[ "$(tail -n 1 "$T/out" | jqr .rcpt)" = "u200000@mx.example" ]
 }
 
+@test "email hostile: 200000 recipients in one list on one line, after a label and without" {
+	# Each address of a list is a recipient (Haraka's "Intended Recipients:",
+	# Amazon SES's line): one pass over the line, not one per address.
+	for label in 'Intended Recipients: ' ''; do
+		perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure notice\n\n$ARGV[0]",
+		    join(", ", map("<u$_\@example.org>", 1 .. 200000)), "\n550 5.1.1 unknown\n"' "$label" >"$T/list.eml"
+		run bash -c 'timeout 20 bounce-parse -f email "$1" >"$2"' _ "$T/list.eml" "$T/out"
+		[ "$status" -eq 0 ]
+		[ "$(wc -l <"$T/out")" -eq 200000 ]
+		[ "$(tail -n 1 "$T/out" | jqr .rcpt)" = "u200000@example.org" ]
+	done
+}
+
 @test "email hostile: 1000 nested multiparts and a boundary that never closes" {
 	perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure\n"; for $i (1..1000) { print "Content-Type: multipart/mixed; boundary=\"b$i\"\n\n--b$i\n" } print "Content-Type: text/plain\n\n<a\@example.org>:\n550 5.1.1 user unknown\n"' >"$T/nested.eml"
 	hostile "$T/nested.eml"
