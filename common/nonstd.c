@@ -146,6 +146,21 @@ find_addr(const char *p, size_t n, size_t *off)
 }
 
 
+/* Whether a label (lower case, low[0..n)) names someone else than a
+ * recipient: "Sender address:", "Reply-To:", "Your address:", "Contact
+ * address:", "List owner address:". */
+static int
+others_label(const char *low, size_t n)
+{
+	static const char *const others[] = { "sender", "from", "reply", "return", "your ",
+		"contact", "postmaster", "owner", "admin", "help", "support", "abuse" };
+
+	for (size_t k = 0; k < sizeof others / sizeof others[0]; k++)
+		if (memmem(low, n, others[k], strlen(others[k])) != NULL)
+			return 1;
+	return 0;
+}
+
 /* A label before the address that says it is the recipient: its length
  * with the colon (':', or the fullwidth one of CJK text), 0 if none. Labels
  * in English must hold one of words; one with letters of other scripts (a
@@ -160,6 +175,11 @@ recipient_label(const char *p, size_t n, int *weak)
 		"delivery to", "delivering to", "delivery failed", "mailbox", "user",
 		/* the same in other words: "Invalid receiver address:" */
 		"receiver",
+		/* what failed, said of the address: "Invalid address:",
+		 * "Unknown address:", "Failed:", "Undeliverable:", "E-mail
+		 * address:" (unless others' words say whose: below) */
+		"email address", "e-mail address", "invalid", "unknown", "undeliverable", "failed",
+		"nonexistent",
 		/* and in the languages of localized notices, in Latin script
 		 * (German Empfänger, French destinataire, Spanish, Italian and
 		 * Portuguese destinatario/destinatário, Dutch ontvanger,
@@ -201,7 +221,7 @@ recipient_label(const char *p, size_t n, int *weak)
 	}
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 		if ((need[k] & letters) == need[k] && memmem(low, i, words[k], strlen(words[k])))
-			return i + colon;
+			return others_label(low, i) ? 0 : i + colon;
 	if (high) {
 		size_t letters_ascii = 0;
 
@@ -288,7 +308,13 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	a->kind = 0;
 	a->code = NULL;
 	nonstd_trim(&p, &n);
-	while (n > 0 && (*p == '>' || *p == '*' || *p == '-' || *p == '#')) {
+	while (n > 0 && (*p == '>' || *p == '*' || *p == '-' || *p == '#' ||
+	    (n >= 3 && memcmp(p, "\xe2\x80\xa2", 3) == 0))) {
+		/* U+2022 BULLET: a list item as HTML-to-text converters write it */
+		if ((unsigned char)*p == 0xe2) {
+			p += 2;
+			n -= 2;
+		}
 		p++;
 		n--;
 	}
@@ -379,6 +405,11 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 			w++;
 		if (w > 0 && w < a->restlen && (a->rest[w] == '(' || a->rest[w] == '<' ||
 		    a->rest[w] == '['))
+			goto ok;
+		/* A column: a tab or a wider gap, then words ("a@b\tUser
+		 * unknown", "a@b    Mailbox full"), as prose does not. */
+		if (i == 0 && w < a->restlen && (a->rest[0] == '\t' || w >= 2) &&
+		    isalpha((unsigned char)a->rest[w]))
 			goto ok;
 		if (w > 0 && w + 1 < a->restlen && a->rest[w] == '-' && (a->rest[w + 1] == ' ' ||
 		    (a->rest[w + 1] == '-' && w + 2 < a->restlen && a->rest[w + 2] == ' '))) {

@@ -32,6 +32,26 @@ sentence_of_delivery(const char *p, size_t n)
 	return 0;
 }
 
+/* Whether the word that ends at p[end] (exclusive) introduces the
+ * recipient's address: "to", or a noun that names it ("The address
+ * a@b does not exist", "Recipient address a@b rejected", "Mailbox a@b is
+ * full", "User a@b unknown"). */
+static int
+names_recipient_before(const char *p, size_t end)
+{
+	static const char *const words[] = { "to", "address", "recipient", "mailbox", "user" };
+	size_t b = end;
+
+	while (b > 0 && isalpha((unsigned char)p[b - 1]))
+		b--;
+	if (b > 0 && isalnum((unsigned char)p[b - 1]))
+		return 0;
+	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+		if (strlen(words[k]) == end - b && strncasecmp(p + b, words[k], end - b) == 0)
+			return 1;
+	return 0;
+}
+
 /* A sentence that names the recipient in angle brackets: "There was an error
  * delivering your mail to <user@example.org>." Not after "from". */
 int
@@ -76,9 +96,16 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 	for (size_t i = 3; i < n; i++) {
 		size_t len, q;
 
-		if (p[i] == '@' || p[i - 1] != ' ' || FOLD(p[i - 2]) != 'o' || FOLD(p[i - 3]) != 't' ||
-		    (i > 3 && isalnum((unsigned char)p[i - 4])))
+		if (p[i] == '@' || p[i - 1] != ' ' || !names_recipient_before(p, i - 1))
 			continue;
+		/* Someone to write to: "For help, write to help@example.net". */
+		{
+			size_t k = i > 16 ? i - 16 : 0;
+
+			if (util_memcasemem(p + k, i - k, "write") || util_memcasemem(p + k, i - k, "reply") ||
+			    util_memcasemem(p + k, i - k, "contact"))
+				continue;
+		}
 		q = 0;
 		/* Or in quotes: 'Your message to "user@example.org" could not be
 		 * delivered'. */
@@ -98,6 +125,31 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 		a->rest = p;
 		a->restlen = n;
 		return 1;
+	}
+	/* The address first, then what befell it: "user@example.org is not a
+	 * valid mailbox", "... does not exist". */
+	{
+		static const char *const verbs[] = { " is ", " was ", " does ", " doesn't ",
+			" has ", " could ", " cannot ", " can't ", " did " };
+		size_t len, s0 = w;
+
+		if (s0 < n && p[s0] == '<')
+			s0++;
+		if ((len = nonstd_addr_at(p + s0, n - s0)) > 0) {
+			size_t e = s0 + len + (s0 + len < n && p[s0 + len] == '>');
+
+			if (nonstd_starts_with(p + e, n - e, verbs, sizeof verbs / sizeof verbs[0]) &&
+			    sentence_of_delivery(p + e, n - e)) {
+				a->label = NULL;
+				a->labellen = 0;
+				a->kind = 0;
+				a->addr = p + s0;
+				a->addrlen = len;
+				a->rest = p;
+				a->restlen = n;
+				return 1;
+			}
+		}
 	}
 	return 0;
 }
