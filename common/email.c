@@ -510,7 +510,11 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		if (at < m.text.len)
 			email_read_original(&m, m.text.p + at, m.text.len - at);
 	}
-	if (m.dsn.len)
+	/* A report inside a returned message/rfc822 is the notice's only if
+	 * the message around it is a notice too (a gateway's): a mailing
+	 * list's probe to its member attaches the bounce it got as a sample
+	 * (Mailman 3 list:user:notice:probe, "This is a probe message"). */
+	if (m.dsn.len && (!m.nested || email_kind_bounce(&m, &b)))
 		email_dsn_parse(&m, m.dsn.p, m.dsn.len);
 	/* Every way on from here reads the text, and only for a message whose
 	 * report (if any) named nobody. */
