@@ -40,15 +40,30 @@ static int
 names_recipient_before(const char *p, size_t end)
 {
 	static const char *const words[] = { "to", "address", "recipient", "mailbox", "user" };
-	size_t b = end;
+	static const char *const whose[] = { "your", "sender", "from", "sender's" };
+	size_t b = end, pb;
 
 	while (b > 0 && isalpha((unsigned char)p[b - 1]))
 		b--;
 	if (b > 0 && isalnum((unsigned char)p[b - 1]))
 		return 0;
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-		if (strlen(words[k]) == end - b && strncasecmp(p + b, words[k], end - b) == 0)
+		if (strlen(words[k]) == end - b && strncasecmp(p + b, words[k], end - b) == 0) {
+			if (k == 0)
+				return 1;
+			/* Not the sender's: "Your address a@b is blocked", "The
+			 * sender address a@b ...". */
+			if (b < 2 || p[b - 1] != ' ')
+				return 1;
+			pb = b - 1;
+			while (pb > 0 && (isalpha((unsigned char)p[pb - 1]) || p[pb - 1] == '\''))
+				pb--;
+			for (size_t w = 0; w < sizeof whose / sizeof whose[0]; w++)
+				if (strlen(whose[w]) == b - 1 - pb &&
+				    strncasecmp(p + pb, whose[w], b - 1 - pb) == 0)
+					return 0;
 			return 1;
+		}
 	return 0;
 }
 

@@ -546,7 +546,8 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	[ "$(bounce-parse -f email "$L/shape-15.eml" | jqr '[.rcpt, .diag] | join(" | ")')" = "s15@remote.example.org | Invalid address" ]
 	[ "$(bounce-parse -f email "$L/shape-18.eml" | jqr '[.rcpt, .diag] | join(" | ")')" = "s18@remote.example.org | User unknown" ]
 	for l in 'Sender address: news@example.net' 'Reply-To: news@example.net' 'Contact address: help@example.net' \
-	    'For help, write to help@example.net.' 'Please reply to postmaster@example.net if in doubt.'; do
+	    'For help, write to help@example.net.' 'Please reply to postmaster@example.net if in doubt.' \
+	    'Your address news@example.net has been blocked.' 'The sender address news@example.net is not allowed.'; do
 		printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Undeliverable mail\n\nYour message could not be delivered.\n\n%s\n' "$l" >"$T/o.eml"
 		[ -z "$(bounce-parse -f email "$T/o.eml")" ]
 	done
