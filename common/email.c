@@ -23,6 +23,7 @@
 static _Thread_local struct {
 	struct util_buf lf, dsn, arf, text, html, orig, v, w;
 	struct util_buf cte, diag;	/* of leaf and email_emit */
+	struct bufs hit;		/* of nonstd_hit */
 	struct util_buf subject;	/* lent to m->subject */
 	struct mime_header top, orig_header;
 } kept;
@@ -319,12 +320,12 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 		/* A report of delivery names its recipients the same way; so
 		 * does one that lists deliveries beside failures, for those
 		 * under the list of deliveries. */
-		struct bufs b = {0};
+		struct bufs b = { reuse(&kept.hit.v), reuse(&kept.hit.w) };
 
 		if (email_kind_success(m, &b) || email_kind_listed_delivered(m, h->addr, &b))
 			r.action = "delivered";
-		util_buf_free(&b.v);
-		util_buf_free(&b.w);
+		keep(&kept.hit.v, &b.v);
+		keep(&kept.hit.w, &b.w);
 	}
 	/* A 4xx reply in a notice that says it gave up is the last one. */
 	if (r.action == NULL && email_kind_final(m))
@@ -650,7 +651,8 @@ void
 email_thread_end(void)
 {
 	struct util_buf *all[] = { &kept.lf, &kept.dsn, &kept.arf, &kept.text, &kept.html,
-	    &kept.orig, &kept.v, &kept.w, &kept.cte, &kept.diag, &kept.subject };
+	    &kept.orig, &kept.v, &kept.w, &kept.cte, &kept.diag, &kept.subject, &kept.hit.v,
+	    &kept.hit.w };
 
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		util_buf_free(all[i]);

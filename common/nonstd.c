@@ -541,12 +541,31 @@ nonstd_scan_notice(const char *text, size_t n, int *delayed, nonstd_fn fn, void 
 	scan_notice(text, n, delayed, fn, arg);
 }
 
+/* The array *v of *cap elements of size sz made twice as large; *v starts
+ * as the caller's array on the stack (here), then is on the heap. */
+static void *
+grow_array(void *v, const void *here, size_t *cap, size_t sz)
+{
+	void *w;
+
+	if (v != here)
+		return util_xreallocarray(v, *cap *= 2, sz);
+	w = util_xreallocarray(NULL, *cap * 2, sz);
+	memcpy(w, v, *cap * sz);
+	*cap *= 2;
+	return w;
+}
+
 static void
 scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 {
-	size_t nl = 0, cap = 0, na = 0, acap = 0;
-	struct line *lines = NULL;
-	struct anchor *an = NULL;
+	/* Most notices have fewer lines and recipients: no allocation. */
+	struct line lines_here[128];
+	struct anchor an_here[16];
+	size_t nl = 0, cap = sizeof lines_here / sizeof lines_here[0], na = 0,
+	    acap = sizeof an_here / sizeof an_here[0];
+	struct line *lines = lines_here;
+	struct anchor *an = an_here;
 	struct util_buf diag = {0}, addr = {0};
 	const char *at = end > 0 ? memchr(text, '@', end) : NULL;
 
@@ -556,10 +575,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		const char *e = memchr(text + pos, '\n', end - pos);
 		size_t le = e ? (size_t)(e - text) : end;
 
-		if (nl == cap) {
-			cap = cap ? cap * 2 : 128;
-			lines = util_xreallocarray(lines, cap, sizeof *lines);
-		}
+		if (nl == cap)
+			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
 		lines[nl].p = text + pos;
 		lines[nl].n = le - pos;
 		lines[nl].indent = 0;
@@ -597,10 +614,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 				prev = i;
 				continue;
 			}
-			if (na == acap) {
-				acap = acap ? acap * 2 : 16;
-				an = util_xreallocarray(an, acap, sizeof *an);
-			}
+			if (na == acap)
+				an = grow_array(an, an_here, &acap, sizeof *an);
 			an[na++] = a;
 		}
 		prev = i;
@@ -615,9 +630,7 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		if (lines[i].has_at && lines[i].n < 1000 &&
 		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
-			an = util_xreallocarray(an, 1, sizeof *an);
-			acap = 1;
-			an[na++] = a;
+			an[na++] = a;	/* na was 0: the first of acap */
 		}
 	}
 	complete_local_parts(an, na, lines);
@@ -730,8 +743,10 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 			fn(arg, &h);
 		}
 	}
-	free(lines);
-	free(an);
+	if (lines != lines_here)
+		free(lines);
+	if (an != an_here)
+		free(an);
 	util_buf_free(&diag);
 	util_buf_free(&addr);
 }
