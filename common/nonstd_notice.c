@@ -258,11 +258,17 @@ int
 nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwords)
 {
 	for (size_t i = 0; i < nwords; i++) {
-		size_t l = strlen(words[i]);
+		const char *w = words[i];
+		size_t l;
 
-		/* The first byte first: it rules out most words without a call. */
-		if (n >= l && (l == 0 || FOLD(p[0]) == FOLD(words[i][0])) &&
-		    strncasecmp(p, words[i], l) == 0)
+		/* The first byte first: it rules out most words without a call
+		 * (its length too). */
+		if (w[0] == '\0')
+			return 1;
+		if (n == 0 || FOLD(p[0]) != FOLD(w[0]))
+			continue;
+		l = strlen(w);
+		if (n >= l && strncasecmp(p, w, l) == 0)
 			return 1;
 	}
 	return 0;

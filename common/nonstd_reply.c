@@ -3,6 +3,7 @@
  * the notice says before its list of recipients. */
 #include "nonstd.h"
 #include "nonstd_int.h"
+#include "ascii.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -199,8 +200,10 @@ message_detail(const char *p, size_t n)
 		return 0;
 	while (i > 0 && p[i - 1] == ' ')
 		i--;
+	/* The first byte first: it rules out most names without a call. */
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-		if (strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
+		if (ascii_lower((unsigned char)p[0]) == (unsigned char)names[k][0] &&
+		    strlen(names[k]) == i && strncasecmp(p, names[k], i) == 0)
 			return 1;
 	return 0;
 }
