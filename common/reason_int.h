@@ -109,6 +109,7 @@
 #define PLESK		"Plesk: mail to a nonexistent user is returned with 'This address no longer accepts mail' (psa-locale-ru: 'этот адрес больше не принимает писем')"
 #define JP_CATV		"Japanese ISP help on error mails (catv-yokohama.ne.jp FAQ 11387: notices say 宛先不明, recipient unknown)"
 #define MAILRU		"Mail.ru MX replies (no published code list; the reply as public Postfix logs quote it: '550 Message was not accepted -- invalid mailbox')"
+#define ATT_PM		"AT&T/BellSouth postmaster: error message summary (worldnet.att.net/general-info/bls_info/block_enduser.html: '550 [suspend] Mailbox currently suspended')"
 #define AOL_PM		"AOL postmaster error codes (postmaster.aol.com/errors: RTR, HVU, DNS, RLY, DYN, CON blocks)"
 #define MESSAGELABS	"Symantec Email Security.cloud (MessageLabs) knowledge base 162445: outbound mail returned by MAILER-DAEMON@messagelabs.com"
 #define EXCHANGE_CFA	"Exchange Server content filter agent (learn.microsoft.com: content filtering, RejectionResponse default 'Message rejected due to content restrictions')"
