@@ -166,7 +166,7 @@ static const struct reason_rule
 	"RFC 3464 2.3.3 (Action delayed), 2.3.6 (Will-Retry-Until)" },
     r_default = { "no text, status or reply code tells the reason", "bouncekit-records(5)" };
 const struct reason_rule reason_rule_input = { "set by the reader of the input (an ESP's bounce type, "
-    "a feedback report, an auto-reply, a delivery program's exit status)", "bouncekit-records(5)" };
+    "a feedback report, an auto-reply, a delivery program's exit status or address: X-Unix, |command)", "bouncekit-records(5)" };
 
 /* Rules of the class. */
 static const struct reason_rule
