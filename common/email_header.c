@@ -102,7 +102,8 @@ msgid_copy(const char *v, size_t n, char *out)
 
 
 /* The queue id in a Received field's " id " clause (RFC 5321 4.4), outside
- * comments: "by mx (Postfix) with ESMTP id 4Abc12", Exim's "id 1xa7XZ-0006mP-1K".
+ * comments: "by mx (Postfix) with ESMTP id 4Abc12", Exim's "id
+ * 1xa7XZ-0006mP-1K". v[n] is a NUL (a util_buf's value).
  * The top Received of a returned message is the reporting MTA's own, so it
  * is the id that MTA's log knows the message by. */
 static void
@@ -112,8 +113,16 @@ received_id(const char *v, size_t n, char *out, size_t cap)
 
 	out[0] = '\0';
 	for (size_t i = 0; i + 4 < n; i++) {
-		size_t k = i + 4, j = 0;
+		size_t k, j = 0;
 
+		/* Only parentheses and white space matter here: the bytes
+		 * between them are passed over by strcspn(3), many at a time
+		 * (it stops at a NUL in the value too, which is then passed
+		 * over like any other byte). */
+		i += strcspn(v + i, " \t\n\v\f\r()");
+		if (i + 4 >= n)
+			break;
+		k = i + 4;
 		if (v[i] == '(')
 			depth++;
 		else if (v[i] == ')' && depth > 0)

@@ -17,13 +17,13 @@ contains(const char *s, const char *needle)
 	return s && util_memcasemem(s, strlen(s), needle) != NULL;
 }
 
-/* Whether s holds one of words (lower case), ASCII case ignored. s is
- * folded once, into fold: each word is then a strstr(3), not a search that
- * folds every byte again. */
+/* Whether s[0..n) (up to a NUL) holds one of words (lower case), ASCII
+ * case ignored. s is folded once, into fold: each word is then a
+ * strstr(3), not a search that folds every byte again. */
 static int
-contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
+contains_anyn(const char *s, size_t n, const char *const *words, size_t nwords,
+    struct util_buf *fold)
 {
-	size_t n = strlen(s);
 	char *f;
 
 	util_buf_reset(fold);
@@ -34,6 +34,12 @@ contains_any(const char *s, const char *const *words, size_t nwords, struct util
 		if (strstr(f, words[i]) != NULL)
 			return 1;
 	return 0;
+}
+
+static int
+contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
+{
+	return contains_anyn(s, strlen(s), words, nwords, fold);
 }
 
 /* Signs that a message is a delivery failure notice at all: 1 for one
@@ -115,10 +121,7 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 			return 1;
 	if (codes_only)
 		return 0;
-	util_buf_reset(&b->v);
-	util_buf_add(&b->v, t, n);
-	util_buf_str(&b->v);
-	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+	return contains_anyn(t, n, words, sizeof words / sizeof words[0], &b->w);
 }
 
 static int
@@ -356,13 +359,11 @@ email_kind_success(struct msg *m, struct bufs *b)
 	n = t ? email_notice_len(m) : 0;
 	if (n > 4096)
 		n = 4096;	/* it says so at the top */
-	util_buf_reset(&b->v);
-	if (n)
-		util_buf_add(&b->v, t, n);
-	util_buf_str(&b->v);
 	/* Its words also tell whether it may list deliveries beside failures
-	 * (email_kind_listed_delivered). */
-	m->lists_delivered = contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+	 * (email_kind_listed_delivered). Folded straight from the text, not
+	 * from a copy of it. */
+	m->lists_delivered = contains_anyn(t ? t : "", n, words, sizeof words / sizeof words[0],
+	    &b->w);
 	if (!subject && !m->lists_delivered)
 		return 0;
 	return m->success = !says_failure(m, b);
