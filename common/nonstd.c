@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "nonstd.h"
 #include "nonstd_int.h"
+#include "ascii.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -31,12 +32,8 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* An anchor that names the same recipient as the next one. */
 #define NONSTD_DROP 0x100u
-
-/* tolower(3) of the C locale, without a call per byte. */
-#define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
 
 #define DIAG_MAX 2000
 
@@ -64,7 +61,6 @@ tables_init(void)
 		byte_class[c] = k;
 	}
 }
-
 
 static int
 local_char(unsigned char c)
@@ -145,7 +141,6 @@ find_addr(const char *p, size_t n, size_t *off)
 	return 0;
 }
 
-
 /* Whether a label (lower case, low[0..n)) names someone else than a
  * recipient: "Sender address:", "Reply-To:", "Your address:", "Contact
  * address:", "List owner address:". */
@@ -215,7 +210,7 @@ recipient_label(const char *p, size_t n, int *weak)
 	/* One lower-case copy of the label, then the C library's search for
 	 * the words whose letters all occur in it. */
 	for (size_t k = 0; k < i; k++) {
-		low[k] = (char)FOLD(p[k]);
+		low[k] = (char)ascii_lower((unsigned char)p[k]);
 		if (low[k] >= 'a' && low[k] <= 'z')
 			letters |= 1ul << (low[k] - 'a');
 	}

@@ -12,9 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* tolower(3) of the C locale, without a call per byte. */
-#define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
-
 /* Whether line p[0..n) speaks of a delivery, of its failure or of a
  * recipient, by its words or a preposition before an address in angle
  * brackets ("... to <a@b>", "for <a@b>"). */

@@ -2,6 +2,7 @@
  * recipient: where the notice ends (the copy of the returned message starts),
  * and whether it says the message is still being tried. */
 #include "nonstd.h"
+#include "ascii.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -9,9 +10,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
-
-/* tolower(3) of the C locale, without a call per byte. */
-#define FOLD(c) ((unsigned char)(c) + ((unsigned)((unsigned char)(c) - 'A') < 26u ? 32 : 0))
 
 /* Lines that introduce the returned message. */
 static const char *const original_markers[] = {
@@ -105,8 +103,8 @@ static void
 tables_init(void)
 {
 	for (unsigned c = 0; c < 256; c++) {
-		lower[c] = (unsigned char)FOLD(c);
-		folded[c] = (unsigned char)(c == 0 ? ' ' : FOLD(c));
+		lower[c] = (unsigned char)ascii_lower((unsigned char)c);
+		folded[c] = (unsigned char)(c == 0 ? ' ' : ascii_lower((unsigned char)c));
 	}
 	for (size_t i = 0; i < sizeof original_fields / sizeof original_fields[0]; i++) {
 		unsigned char c = (unsigned char)original_fields[i][0];
@@ -265,7 +263,7 @@ nonstd_starts_with(const char *p, size_t n, const char *const *words, size_t nwo
 		 * (its length too). */
 		if (w[0] == '\0')
 			return 1;
-		if (n == 0 || FOLD(p[0]) != FOLD(w[0]))
+		if (n == 0 || ascii_lower((unsigned char)p[0]) != ascii_lower((unsigned char)w[0]))
 			continue;
 		l = strlen(w);
 		if (n >= l && strncasecmp(p, w, l) == 0)
