@@ -548,7 +548,12 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		    !((ph->flags & F_DBEB) && sub == 4 && det == 1)) {
 			r = cr->reason;
 			rr = &cr->rule;
-		} else if (cr && is(cr->reason, "hasmoved") && is(r, "userunknown")) {
+		} else if (cr && ((is(cr->reason, "hasmoved") && is(r, "userunknown")) ||
+		    (sub == 6 && recipient_reason(r)))) {
+			/* X.6.X (RFC 3463 3.7) is about the message's content
+			 * or media: an address word beside it ("5.6.0 Invalid
+			 * address in header") is about the content, not the
+			 * recipient's mailbox. */
 			r = cr->reason;
 			rr = &cr->rule;
 		} else if ((ph->flags & F_CONN) && is(in->action, "failed") && st == 4) {
