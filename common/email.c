@@ -421,7 +421,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	struct msg m = {0};
 	struct bufs b = {0};
 	size_t n, body;
-	int bounce;
+	int bounce, shown;
 	const char *s;
 
 	/* Most messages have LF line ends already: no copy for them. */
@@ -512,17 +512,21 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 			email_read_original(&m, m.text.p + at, m.text.len - at);
 	}
 	/* A report inside a returned message/rfc822 is the notice's only if
-	 * the message around it is a notice too (a gateway's): a mailing
-	 * list's probe to its member attaches the bounce it got as a sample
-	 * (Mailman 3 list:user:notice:probe, "This is a probe message"). */
-	if (m.dsn.len && (!m.nested || email_kind_bounce(&m, &b)))
+	 * the message around it sends it on as a mail system does (a
+	 * gateway's): a mailing list's probe to its member attaches the bounce
+	 * it got as a sample (Mailman 3 list:user:notice:probe, "This is a
+	 * probe message"), its notice to the owner the bounce it could not
+	 * read (Mailman 2.1 "Uncaught bounce notification"). Neither that
+	 * report nor the notice's text around it is this message's. */
+	shown = m.nested && !email_kind_sends_on(&m, &b);
+	if (m.dsn.len && !shown)
 		email_dsn_parse(&m, m.dsn.p, m.dsn.len);
 	/* Every way on from here reads the text, and only for a message whose
 	 * report (if any) named nobody. */
 	if (m.events == 0)
 		email_text(&m);
 	/* Report fields pasted into the text (no delivery-status part). */
-	if (m.events == 0 && m.text.len && util_memcasemem(m.text.p, m.text.len,
+	if (m.events == 0 && !shown && m.text.len && util_memcasemem(m.text.p, m.text.len,
 	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
 		email_dsn_parse(&m, m.text.p, m.text.len);
 	if (m.events == 0 && m.arf.len)
@@ -536,7 +540,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	}
 	if (m.events == 0 && m.arf.len == 0 && m.text.len)
 		parse_ses_json(&m);
-	bounce = m.events == 0 && m.arf.len == 0 ? email_kind_bounce(&m, &b) : 0;
+	bounce = m.events == 0 && m.arf.len == 0 && !shown ? email_kind_bounce(&m, &b) : 0;
 	/* Which recipients the notice names, to add those of X-Failed-Recipients
 	 * it leaves out. */
 	m.track = bounce && m.events == 0 && mime_header_get(&m.top, "x-failed-recipients", &b.v);

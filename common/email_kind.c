@@ -240,6 +240,21 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	return signs;
 }
 
+/* Whether a message that carries another notice, with its report, as a
+ * message/rfc822 part sends that notice on as its own: a gateway's or a mail
+ * system's (its sender is one, or both its sender and its subject say it is
+ * a notice, or it names the failed recipients in X-Failed-Recipients). A
+ * list manager's notice to its owner ("Uncaught bounce notification",
+ * Mailman 2.1 templates/en/unrecognized.txt, from the list's -owner
+ * address) or a person's forward only shows a bounce it received. */
+int
+email_kind_sends_on(struct msg *m, struct bufs *b)
+{
+	int strong, signs = bounce_signs(m, b, &strong);
+
+	return (signs == 2 || strong > 0) && email_kind_bounce(m, b);
+}
+
 /* Whether a notice with one sign of a bounce may stand for the recipient of
  * the message it returns: its text says that delivery failed, and neither
  * its fields nor its words are an automatic reply's. */

@@ -94,10 +94,21 @@ nonstd_addr_at(const char *p, size_t n)
 	if (i == 0 || i >= n || p[i] != '@')
 		return 0;
 	at = i++;
-	while (i < n && domain_char((unsigned char)p[i])) {
-		if (p[i] == '.')
-			dots++;
-		i++;
+	for (;;) {
+		if (i < n && domain_char((unsigned char)p[i])) {
+			dots += p[i] == '.';
+			i++;
+		} else if (i + 1 < n && (unsigned char)p[i] >= 0xc3 &&
+		    (unsigned char)p[i] <= 0xdf && ((unsigned char)p[i + 1] & 0xc0) == 0x80) {
+			/* A letter of an internationalized domain (RFC 6531
+			 * SMTPUTF8) in a two-byte UTF-8 sequence: Latin,
+			 * Greek, Cyrillic ("a@bücher.example"). Not U+0080 to
+			 * U+00BF (spaces and marks such as "»") nor the
+			 * three-byte punctuation of CJK text that may follow an
+			 * address without a space. */
+			i += 2;
+		} else
+			break;
 	}
 	while (i > at + 1 && p[i - 1] == '.') {
 		i--;
@@ -377,7 +388,7 @@ anchor_of(const char *p, size_t n, struct anchor *a)
 	if ((a->restlen >= 3 && memcmp(a->rest, "...", 3) == 0) ||
 	    (a->restlen >= 4 && memcmp(a->rest, " ...", 4) == 0))
 		goto ok;
-	if (a->restlen >= 4 && strncasecmp(a->rest, " on ", 4) == 0) {
+	if (nonstd_date_after(a->rest, a->restlen)) {
 		a->restlen = 0;	/* Exchange: the date of the attempt */
 		goto ok;
 	}
@@ -439,6 +450,25 @@ ok:
 		a->restlen = 0;
 	}
 	return 1;
+}
+
+/* Whether p[0..n) after an address is the date of Exchange's list of
+ * recipients that could not be reached ("a@b on 12/7/2026 9:00 AM"), in
+ * the languages of its NDR text too: a short word (German "am", French
+ * "le", Spanish "el", Italian "il", Dutch "op", Portuguese "em"), then a
+ * digit. */
+int
+nonstd_date_after(const char *p, size_t n)
+{
+	size_t i = 1;
+
+	if (n >= 4 && strncasecmp(p, " on ", 4) == 0)
+		return 1;
+	if (n < 4 || p[0] != ' ')
+		return 0;
+	while (i < n && i <= 3 && isalpha((unsigned char)p[i]))
+		i++;
+	return i >= 3 && i < n - 1 && p[i] == ' ' && isdigit((unsigned char)p[i + 1]);
 }
 
 static int

@@ -69,6 +69,7 @@ size_t nonstd_addr_at(const char *p, size_t n);
  * ("... delivering your mail to <a@b>."), or after a display name ("Name
  * (a@b)"); fill a. */
 int nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a);
+int nonstd_date_after(const char *p, size_t n);
 int nonstd_named_anchor(const char *p, size_t n, struct anchor *a);
 /* Whether line l introduces a list of recipients. */
 int nonstd_introduces_recipients(const struct line *l);

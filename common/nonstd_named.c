@@ -36,9 +36,21 @@ sentence_of_delivery(const char *p, size_t n)
 static int
 names_recipient_before(const char *p, size_t end)
 {
-	static const char *const words[] = { "to", "address", "recipient", "mailbox", "user" };
+	/* The first five of words count as "to" (the preposition), in the
+	 * languages of localized notices too (German "an", Dutch "aan",
+	 * Spanish and Italian "a", Portuguese "para"; French "à" below), the
+	 * rest are nouns (German and French "Adresse", Dutch "adres", Italian
+	 * "indirizzo", French "destinataire", Spanish and Italian
+	 * "destinatario"). */
+	static const char *const words[] = { "to", "an", "aan", "a", "para", "address",
+		"recipient", "mailbox", "user", "adresse", "adres", "indirizzo", "destinataire",
+		"destinatario" };
 	static const char *const whose[] = { "your", "sender", "from", "sender's" };
 	size_t b = end, pb;
+
+	/* French "à" (U+00E0 in UTF-8) after a space: "distribué à a@b". */
+	if (end >= 3 && memcmp(p + end - 2, "\xc3\xa0", 2) == 0 && p[end - 3] == ' ')
+		return 1;
 
 	while (b > 0 && isalpha((unsigned char)p[b - 1]))
 		b--;
@@ -46,7 +58,7 @@ names_recipient_before(const char *p, size_t end)
 		return 0;
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 		if (strlen(words[k]) == end - b && strncasecmp(p + b, words[k], end - b) == 0) {
-			if (k == 0)
+			if (k < 5)
 				return 1;
 			/* Not the sender's: "Your address a@b is blocked", "The
 			 * sender address a@b ...". */
@@ -203,7 +215,7 @@ nonstd_named_anchor(const char *p, size_t n, struct anchor *a)
 	    (p[k + 3] == ' ' || p[k + 3] == '-');
 	if (j < n && p[j] != ':' && !coded &&
 	    !(n - j >= 8 && strncasecmp(p + j, "<mailto:", 8) == 0) &&
-	    !(n - j >= 4 && strncasecmp(p + j, " on ", 4) == 0))
+	    !nonstd_date_after(p + j, n - j))
 		return 0;
 	a->addr = p + i + 1;
 	a->addrlen = len;
