@@ -108,6 +108,31 @@ report_to_utf8(const struct mime_part *p, struct util_buf *dsn, size_t at)
 	util_buf_free(&cs);
 }
 
+/* Whether an RFC 8098 disposition notification is a Sieve reject's (RFC
+ * 5429 2.1: the message refused at delivery and returned to its sender in
+ * an MDN "automatic-action/MDN-sent-automatically; deleted", as Dovecot's
+ * LDA and Pigeonhole send it): a delivery failure, not a receipt. Its
+ * "deleted" alone is no sign (a mail program's "deleted without being
+ * read"): the notice must say that it rejected the message, which the
+ * caller asks of its text. */
+static int
+mdn_rejects(const struct mime_part *p, const char *cte)
+{
+	struct util_buf body = {0};
+	const char *d;
+	int yes = 0;
+
+	mime_decode_body(p->body, p->bodylen < 8192 ? p->bodylen : 8192, cte, &body);
+	if (body.len > 0 && (d = util_memcasemem(body.p, body.len, "disposition:")) != NULL) {
+		size_t k = strcspn(d, "\n");
+
+		yes = util_memcasemem(d, k, "automatic-action") != NULL &&
+		    util_memcasemem(d, k, "deleted") != NULL;
+	}
+	util_buf_free(&body);
+	return yes;
+}
+
 static void
 leaf(void *arg, const struct mime_part *p)
 {
@@ -166,7 +191,7 @@ leaf(void *arg, const struct mime_part *p)
 		email_text_add(m, p, &cte);
 		break;
 	case PART_RECEIPT:
-		m->receipt = 1;
+		m->receipt = mdn_rejects(p, cte.p) ? 2 : 1;
 		break;
 	case PART_OTHER:
 		break;

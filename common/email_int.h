@@ -38,7 +38,7 @@ struct msg {
 	int final;		/* email_kind_final, -1 until known */
 	int lists_delivered;	/* the notice has a list of deliveries, -1 until known */
 	int has_orig;
-	int receipt;		/* holds a message/disposition-notification part */
+	int receipt;		/* holds a message/disposition-notification part (2: a Sieve reject's) */
 	int nested;		/* reports read inside returned messages (email.c) */
 	struct mime_header orig_header;	/* parsed, in orig or text */
 	int orig_to_done;	/* orig_to looked up (email_original_recipient) */

@@ -211,9 +211,12 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * of mail failed. */
 	if (signs == 1 && strong == 0 && !says_failure(m, b))
 		return 0;
-	/* A read receipt (RFC 8098) is a report of another kind. */
+	/* A read receipt (RFC 8098) is a report of another kind; not a Sieve
+	 * reject's (RFC 5429) that says it rejected the message. */
 	mime_header_get(&m->top, "content-type", &b->v);
-	if (contains(b->v.p, "disposition-notification") || m->receipt)
+	if ((contains(b->v.p, "disposition-notification") || m->receipt) && !(m->receipt == 2 &&
+	    (contains(email_subject(m), "reject") || (email_text(m)->p != NULL &&
+	    util_memcasemem(email_text(m)->p, email_notice_len(m), "reject") != NULL))))
 		return 0;
 	/* One sign only, a word of its subject: an automatic reply from a
 	 * person that says nothing of a failure is none. */
@@ -332,7 +335,14 @@ email_kind_delayed(struct msg *m)
 {
 	static const char *const words[] = { "still being retried", "delayed mail",
 		"warning: message", "warning: could not send message", "notification: delayed",
-		"notification (delay)", "delivery delayed", "delivery incomplete" };
+		"notification (delay)", "delivery delayed", "delivery incomplete",
+		/* PMDF: "Delivery Notification: Delivery has been delayed". */
+		"has been delayed",
+		/* "delayed" in the subjects of localized notices (Exchange's
+		 * "Zustellung verzögert:", translated Postfix templates):
+		 * German, Dutch, French, Spanish, Italian, Portuguese. */
+		"verz\xc3\xb6gert", "vertraagd", "retard\xc3\xa9", "retrasad", "ritardat",
+		"atrasad" };
 	struct util_buf fold = {0};
 	int yes;
 

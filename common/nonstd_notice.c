@@ -77,6 +77,13 @@ static const struct {
 	{ 'b', "will be retried" }, { 'b', "still being retried" },
 	/* Sendmail envelope.c: "Warning: message still undelivered after %s". */
 	{ 'v', "still undelivered" },
+	/* PMDF and its heir (Oracle Communications Messaging Server): "The
+	 * mail system will continue to try to deliver your message". */
+	{ 'y', "continue to try" },
+	/* "delayed" in German and Dutch, as Exchange's delay notices and
+	 * translated Postfix templates say it ("Die Zustellung ... ist
+	 * verzögert", "vertraagd"). */
+	{ 'v', "verz\xc3\xb6gert" }, { 'v', "vertraagd" },
 };
 #define IF_PERMANENT 1u	/* its bit in what delay_phrases_in returns */
 #define PERMANENT 2u
