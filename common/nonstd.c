@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "nonstd.h"
 #include "nonstd_int.h"
+#include "reason.h"
 #include "ascii.h"
 #include "util.h"
 
@@ -684,6 +685,19 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 			lo = replied;	/* the previous recipient's reply is not this one's */
 		replied = nonstd_take_after(lines, an[k].line, stop, intro, &diag);
 		h.context = 0;
+		/* "User's mailbox is full: <a@b>" and a line after it: a label
+		 * that names a reason says what went wrong, before what
+		 * follows ("Unable to deliver mail."). */
+		if (diag.len > own && an[k].labellen > 0 && an[k].restlen == 0 &&
+		    reason_from_text(an[k].label, an[k].labellen) != NULL) {
+			size_t n = an[k].labellen;
+
+			util_buf_room(&diag, n + 1);
+			memmove(diag.p + own + n + 1, diag.p + own, diag.len - own);
+			memcpy(diag.p + own, an[k].label, n);
+			diag.p[own + n] = ' ';
+			diag.len += n + 1;
+		}
 		/* Nothing of its own: the label of its line, if it says what went
 		 * wrong, else what was said before the list. */
 		if (diag.len == own && an[k].labellen > 0 && nonstd_meaningful_label(an[k].label,

@@ -169,19 +169,22 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(echo "${lines[0]}" | jqr .time)" = "2026-11-27T09:00:00Z" ]
 }
 
-@test "email: other non-standard layouts: Gmail, Exchange, Sendmail transcript, sentence, label" {
+@test "email: other non-standard layouts: Gmail, Exchange, Sendmail transcript, sentence, labels" {
 	printf 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nSubject: Delivery Status Notification (Failure)\n\nDelivery to the following recipient failed permanently:\n\n     ruth@example.org\n\nTechnical details of permanent failure:\nThe error that the other server returned was:\n550 5.1.1 The email account that you tried to reach does not exist.\n' >"$T/gmail.eml"
 	printf 'From: postmaster@example.org\nSubject: Undeliverable: news\n\nYour message\n  To:      sam@example.org\n  Subject: news\n\ndid not reach the following recipient(s):\n\nsam@example.org on Fri, 27 Nov 2026 10:00:00 +0000\n    The recipient name is not recognized\n' >"$T/exchange.eml"
 	printf 'From: MAILER-DAEMON@example.org\nSubject: Returned mail: see transcript for details\n\n   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> RCPT To:<tina@example.org>\n<<< 550 5.1.1 <tina@example.org>... User unknown\n' >"$T/sendmail.eml"
 	printf 'From: MAILER-DAEMON <>\nSubject: Mail delivery failed\n\nThere was an error delivering your mail to <uma@example.org>.\n\nmx.example.org [192.0.2.9] did not like our RCPT TO:\n550 5.7.1 Relaying denied\n' >"$T/sentence.eml"
 	printf 'From: postmaster@example.net\nSubject: Delivery failure\n\nYour delivery to the following address has been failed.\n\nDelivery failed: vera@example.org\nRemote host said: 554 5.4.14 Hop count exceeded - possible mail loop\n' >"$T/label.eml"
-	for f in gmail exchange sendmail sentence label; do bounce-parse "$T/$f.eml"; done >"$T/out"
+	# A label that names the reason, and a generic line after the address.
+	printf 'From: MAILER-DAEMON@example.net\nSubject: Returned mail\n\nUser'"'"'s mailbox is full: <wanda@example.org>\nUnable to deliver mail.\n' >"$T/label2.eml"
+	for f in gmail exchange sendmail sentence label label2; do bounce-parse "$T/$f.eml"; done >"$T/out"
 	[ "$(summary <"$T/out" | sed -n 1p)" = "ruth@example.org failed 5.1.1 550 userunknown hard" ]
 	[ "$(summary <"$T/out" | sed -n 2p)" = "sam@example.org failed 5.0.0 - userunknown hard" ]
 	[ "$(summary <"$T/out" | sed -n 3p)" = "tina@example.org failed 5.1.1 550 userunknown hard" ]
 	[ "$(summary <"$T/out" | sed -n 4p)" = "uma@example.org failed 5.7.1 550 norelaying soft" ]
 	[ "$(summary <"$T/out" | sed -n 5p)" = "vera@example.org failed 5.4.14 554 networkerror soft" ]
-	[ "$(wc -l <"$T/out")" -eq 5 ]
+	[ "$(summary <"$T/out" | sed -n 6p)" = "wanda@example.org failed 5.0.0 - mailboxfull soft" ]
+	[ "$(wc -l <"$T/out")" -eq 6 ]
 }
 
 @test "email: an Amazon SES notification by email (SNS) is read as the SES webhook" {
