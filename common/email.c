@@ -263,6 +263,13 @@ email_emit(struct msg *m, const struct rcpt *r)
 			memcpy(e.status, "4.0.0", 6);
 	}
 	e.reason = r->reason;
+	/* Delivered to a program for this recipient (Sendmail's notice names
+	 * the "|command" it was expanded to), and no text that says more: the
+	 * program, the mailer, failed. */
+	if (e.reason == NULL && strcmp(e.action, "failed") == 0 &&
+	    (e.diag == NULL || reason_from_text(e.diag, strlen(e.diag)) == NULL) &&
+	    email_notice_program(m, e.rcpt))
+		e.reason = "mailererror";
 	e.class = r->class;
 	/* The notice may tell which SMTP command the reply answered. */
 	e.context = r->hint && *r->hint ? r->hint : NULL;

@@ -451,6 +451,49 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 	util_buf_str(out);
 }
 
+/* Sendmail's notice (savemail.c errbody()) lists each failed address with
+ * "(reason: ...)" and, for one reached through an alias or .forward,
+ * "(expanded from: <rcpt>)" after it; a prog mailer's address is the command
+ * ("|/usr/bin/procmail", cf/mailer/local.m4). So the lines before a
+ * recipient's "(expanded from:" lead back to what it was delivered to. */
+int
+email_notice_program(struct msg *m, const char *addr)
+{
+	const char *t = email_text(m)->p, *p;
+	size_t end, n = strlen(addr);
+
+	if (t == NULL || n == 0 || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
+		return 0;
+	m->notice_lookups++;
+	end = email_notice_len(m);
+	for (p = t; p < t + end && (p = util_memcasemem(p, (size_t)(t + end - p), "(expanded from:")) != NULL;
+	    p++) {
+		const char *q = p + 15, *ls = p, *s = NULL;
+
+		while (q < t + end && (*q == ' ' || *q == '\t' || *q == '<'))
+			q++;
+		if ((size_t)(t + end - q) < n || strncasecmp(q, addr, n) != 0)
+			continue;
+		/* Back over the parenthesized lines ("(reason: ...)"), at most
+		 * a few, to the failed address. */
+		for (int lines = 0; lines < 4; lines++) {
+			while (ls > t && ls[-1] != '\n')
+				ls--;
+			for (s = ls; s < t + end && (*s == ' ' || *s == '\t'); s++)
+				;
+			if (s < t + end && *s != '(')
+				break;
+			s = NULL;
+			if (ls == t)
+				break;
+			ls--;
+		}
+		if (s != NULL && s + 1 < t + end && (*s == '|' || (*s == '"' && s[1] == '|')))
+			return 1;
+	}
+	return 0;
+}
+
 void
 email_text_begin(void)
 {

@@ -404,4 +404,15 @@ postfix_dsn() {
 	    "$BATS_TEST_TMPDIR/prog.eml" >"$BATS_TEST_TMPDIR/full.eml"
 	run bounce-parse "$BATS_TEST_TMPDIR/full.eml"
 	[ "$(jqr '[.rcpt, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org mailboxfull soft" ]
+	# Without X-Actual-Recipient: the notice names the program the
+	# recipient was expanded to (savemail.c), and the status is generic.
+	sed -e '/^X-Actual-Recipient/d' -e 's/^Status: 5.3.0$/Status: 5.0.0/' \
+	    "$BATS_TEST_TMPDIR/prog.eml" >"$BATS_TEST_TMPDIR/expanded.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/expanded.eml"
+	[ "$(jqr '[.rcpt, .status, .reason, .class] | join(" ")' <<<"$output")" = "nobody@example.org 5.0.0 mailererror soft" ]
+	# An address of its own there is no program's.
+	sed 's/^"|\/usr\/local\/bin\/filter"$/<other@example.net>/' \
+	    "$BATS_TEST_TMPDIR/expanded.eml" >"$BATS_TEST_TMPDIR/alias.eml"
+	run bounce-parse "$BATS_TEST_TMPDIR/alias.eml"
+	[ "$(jqr 'select(.rcpt == "nobody@example.org") | .reason' <<<"$output")" = "undefined" ]
 }
