@@ -556,6 +556,12 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 			 * recipient's mailbox. */
 			r = cr->reason;
 			rr = &cr->rule;
+		} else if ((ph->flags & F_CONN) && cr && is(cr->reason, "expired")) {
+			/* X.4.7: the time to deliver ran out, on failures to
+			 * connect as the text tells (a delay notice may say so
+			 * too: Exchange's "#4.4.7"). */
+			r = cr->reason;
+			rr = &cr->rule;
 		} else if ((ph->flags & F_CONN) && is(in->action, "failed") && st == 4) {
 			r = "expired";
 			rr = &r_failed_temp;
