@@ -68,6 +68,7 @@
 #define COMCAST		"Comcast/Xfinity SMTP error codes (postmaster.comcast.net/smtp-error-codes.php)"
 #define GODADDY	"GoDaddy help 40685: fix rejected email with a bounce error"
 #define SES_DOC	"Amazon SES developer guide: notification contents, suppression list"
+#define SES_SMTP	"Amazon SES developer guide: email sending errors, sending quota errors (docs.aws.amazon.com/ses/latest/dg/troubleshoot-error-messages.html, manage-sending-quotas-errors.html)"
 #define COX		"Cox postmaster error codes (postmaster.cox.net ... Error+Codes)"
 #define YANDEX		"Yandex Mail: message rejected under suspicion of spam (yandex.com/support/mail/bounces)"
 #define DOVECOT		"Dovecot src/lmtp/, src/plugins/quota/ (userdb, quota texts)"
