@@ -468,28 +468,33 @@ email_notice_program(struct msg *m, const char *addr)
 	end = email_notice_len(m);
 	for (p = t; p < t + end && (p = util_memcasemem(p, (size_t)(t + end - p), "(expanded from:")) != NULL;
 	    p++) {
-		const char *q = p + 15, *ls = p, *s = NULL;
+		const char *q = p + 15, *ls = p, *s;
 
 		while (q < t + end && (*q == ' ' || *q == '\t' || *q == '<'))
 			q++;
 		if ((size_t)(t + end - q) < n || strncasecmp(q, addr, n) != 0)
 			continue;
-		/* Back over the parenthesized lines ("(reason: ...)"), at most
-		 * a few, to the failed address. */
-		for (int lines = 0; lines < 4; lines++) {
-			while (ls > t && ls[-1] != '\n')
-				ls--;
-			for (s = ls; s < t + end && (*s == ' ' || *s == '\t'); s++)
-				;
-			if (s < t + end && *s != '(')
-				break;
-			s = NULL;
-			if (ls == t)
-				break;
+		/* It opens its line: the lines before it are the report's. */
+		while (ls > t && (ls[-1] == ' ' || ls[-1] == '\t'))
 			ls--;
+		if (ls > t && ls[-1] != '\n')
+			continue;
+		/* Back over the parenthesized lines ("(reason: ...)"), at most
+		 * a few, to the failed address. Each line is walked by at most
+		 * as many of these as follow it closely: linear. */
+		for (int lines = 0; lines < 4 && ls > t; lines++) {
+			const char *e = ls - 1;
+
+			for (ls = e; ls > t && ls[-1] != '\n'; ls--)
+				;
+			for (s = ls; s < e && (*s == ' ' || *s == '\t'); s++)
+				;
+			if (s == e || *s != '(') {
+				if (s + 1 < e && (*s == '|' || (*s == '"' && s[1] == '|')))
+					return 1;
+				break;
+			}
 		}
-		if (s != NULL && s + 1 < t + end && (*s == '|' || (*s == '"' && s[1] == '|')))
-			return 1;
 	}
 	return 0;
 }
