@@ -22,6 +22,14 @@ steps() {
 	retry-due -n 2027-01-30T00:00:00Z -s "$1" >"$1.due3"
 }
 
+# The due table of database $1 holds each plan with a due time, as its
+# columns say, and nothing else (the triggers and a bulk fill kept it).
+due_whole() {
+	[ "$(sqlite3 "$1" "SELECT (SELECT count(*) FROM due) = (SELECT count(*) FROM plans
+	    WHERE due IS NOT NULL) AND (SELECT count(*) FROM due) = (SELECT count(*) FROM
+	    due JOIN plans AS p USING (rcpt) WHERE p.state = due.state AND p.due = due.due)")" = 1 ]
+}
+
 @test "a .db state: the same plans, due lists and state as a JSON-lines one, byte for byte" {
 	steps s.jsonl
 	steps s.db
@@ -32,6 +40,7 @@ steps() {
 	done
 	retry-plan -s s.db --dump >dump.jsonl
 	cmp s.jsonl dump.jsonl
+	due_whole s.db
 	# The order is the state's: first opened first.
 	[ "$(head -1 dump.jsonl | jq -r .rcpt)" = "$(head -1 s.jsonl | jq -r .rcpt)" ]
 }
@@ -132,6 +141,7 @@ steps() {
 		n=$(retry-plan -s s.db --dump | wc -l)
 		# All of a run or none of it.
 		[ "$n" -eq 4 ] || [ "$n" -ge 5000 ] || { echo "$n plans after a kill at ${t}s"; false; }
+		due_whole s.db
 	done
 	run retry-plan -n 2026-11-03T00:00:00Z -s s.db big.jsonl
 	[ "$status" -eq 0 ]
@@ -182,7 +192,7 @@ steps() {
 	[[ "$(cat l.db.err)" == *"7 handed out"*", the rest by --limit"* ]]
 }
 
-@test "a .db state of version 1 is moved to version 2 by the first run that writes, the same plans" {
+@test "a .db state of version 1 is moved to version 3 by the first run that writes, the same plans" {
 	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl ev.jsonl >/dev/null
 	# Version 1 (bouncekit 0.3): a rowid table, the record's text (read as well).
 	{
@@ -209,9 +219,35 @@ steps() {
 	retry-due -n 2026-11-05T00:00:00Z -L 25 -s v1.db >v1.due
 	retry-due -n 2026-11-05T00:00:00Z -L 25 -s s.jsonl >s.due
 	cmp s.due v1.due
-	[ "$(sqlite3 v1.db 'PRAGMA user_version')" = 2 ]
+	[ "$(sqlite3 v1.db 'PRAGMA user_version')" = 3 ]
+	due_whole v1.db
 	retry-plan -s v1.db --dump >v1.dump
 	cmp s.jsonl v1.dump
+}
+
+@test "a .db state of version 2 (a due index, no due table) is moved to version 3 by the first run that writes" {
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s s.jsonl ev.jsonl >/dev/null
+	retry-plan -S 1 -n 2026-11-03T00:00:00Z -s v2.db ev.jsonl >/dev/null
+	# Version 2: the same table, its due plans in an index.
+	sqlite3 v2.db "DROP TRIGGER plans_due_add; DROP TRIGGER plans_due_move;
+	    DROP TRIGGER plans_due_drop; DROP TABLE due;
+	    CREATE INDEX plans_due ON plans(state, due) WHERE due IS NOT NULL;
+	    PRAGMA user_version = 2;"
+	run retry-due -N -s v2.db
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"version 2"* ]]
+	retry-due -n 2026-11-05T00:00:00Z -L 25 -s v2.db >v2.due
+	retry-due -n 2026-11-05T00:00:00Z -L 25 -s s.jsonl >s.due
+	[ "$(wc -l <s.due)" -eq 25 ]
+	cmp s.due v2.due
+	[ "$(sqlite3 v2.db 'PRAGMA user_version')" = 3 ]
+	[ -z "$(sqlite3 v2.db "SELECT name FROM sqlite_master WHERE name = 'plans_due'")" ]
+	due_whole v2.db
+	retry-due -n 2026-11-09T00:00:00Z -s v2.db >v2.due2
+	retry-due -n 2026-11-09T00:00:00Z -s s.jsonl >s.due2
+	cmp s.due2 v2.due2
+	retry-plan -s v2.db --dump | cmp - s.jsonl
+	due_whole v2.db
 }
 
 @test "a .db state: the domain rules of adaptive plans (a delivery releases, a full server's plans retry together) as in a JSON-lines one" {
@@ -269,6 +305,7 @@ steps() {
 	cmp j.out d.out
 	# The indexes made after the plans, and those kept, hold what they should.
 	[ "$(sqlite3 b.db 'PRAGMA integrity_check')" = ok ]
+	due_whole b.db
 	retry-plan -s b.db --dump | cmp - b.jsonl
 	retry-due -n 2026-11-05T00:00:00Z -L 500 -s b.jsonl >j.due
 	retry-due -n 2026-11-05T00:00:00Z -L 500 -s b.db >d.due
@@ -280,6 +317,7 @@ steps() {
 	retry-plan -S 1 -n 2027-01-01T00:00:00Z -s b.db more.jsonl >/dev/null
 	[ ! -s b.db-wal ]
 	[ "$(sqlite3 b.db 'PRAGMA journal_mode')" = wal ]
+	due_whole b.db
 	cp b.db alone.db
 	[ "$(sqlite3 alone.db 'PRAGMA integrity_check')" = ok ]
 	retry-plan -s b.db --dump >b.dump
@@ -303,6 +341,7 @@ steps() {
 		# The next run makes it whole.
 		retry-plan -S 1 -n 2026-11-03T00:00:00Z -s k.db big.jsonl >/dev/null
 		retry-plan -s k.db --dump | cmp - all.jsonl
+		due_whole k.db
 	done
 }
 
