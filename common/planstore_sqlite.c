@@ -714,6 +714,11 @@ static const struct {
  * of /var/tmp, which the sandbox keeps closed. */
 enum { KEPT, SORT_BLOCKS, SORT_BUFFER };
 
+/* The page cache of a bulk put, in KB: the pages it changes again and
+ * again (the last of each B-tree, and those above it) and, at half of it,
+ * the memory of SQLite's sorter for the indexes made after (bulk_indexes). */
+#define BULK_CACHE_KB 32768
+
 /* What an index's entry takes in the sorter at most, besides its recipient:
  * the record's header and numbers, the list's link, alignment. */
 #define SORT_ENTRY 48
@@ -905,7 +910,12 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 		depth += 2;
 	change_sort(c, n, depth);
 	memset(d->recent, 0, sizeof d->recent);
-	if (bulk)
+	/* A bulk put writes its pages out as the cache fills (new pages of a
+	 * new file: no journal to write first) and uses its buffers again,
+	 * where a cache that held them all took fresh memory for each (a page
+	 * fault each, and 160 MB more at a million plans: 0.3-0.4 s CPU). The
+	 * index made after the plans reads them back. */
+	if (bulk && (rc = sqldb_cache(&d->db, BULK_CACHE_KB)) == 0)
 		rc = bulk_indexes(st, &bk, n, dense);
 	/* Into an empty table, ROWS plans a statement: SQLite keeps its place
 	 * at the end of the table from one to the next, where a statement
@@ -933,6 +943,8 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	for (int k = 0; k < NCOL && rc == 0 && bulk; k++)
 		if (dense[k] != KEPT)
 			rc = bulk_index(st, k, dense[k]);
+	if (rc == 0 && bulk)
+		rc = sqldb_cache(&d->db, 0);
 	d->empty = 0;
 	if (rc == 0) {
 		sqlite3_bind_int64(d->q[Q_SET_NEXT_ID], 1, d->next_id);

@@ -47,6 +47,25 @@ sqldb_map(struct sqldb *d)
 		sqlite3_exec(d->db, "PRAGMA mmap_size = 2147418112", NULL, NULL, NULL);
 }
 
+/* The page cache of a run: some 60,000 pages (see sqldb_open). */
+#define CACHE_KB 262144L
+
+/* Sets the page cache to kb KB (0: CACHE_KB): SQLITE_OK or an error. */
+static int
+set_cache(struct sqldb *d, long kb)
+{
+	char sql[48];
+
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = -%ld", kb > 0 ? kb : CACHE_KB);
+	return sqlite3_exec(d->db, sql, NULL, NULL, NULL);
+}
+
+int
+sqldb_cache(struct sqldb *d, long kb)
+{
+	return set_cache(d, kb) == SQLITE_OK ? 0 : sqldb_fail(d, "PRAGMA cache_size");
+}
+
 int
 sqldb_exec(struct sqldb *d, const char *sql)
 {
@@ -268,7 +287,7 @@ sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc, int
 	 * fault that costs more than the read (retry-due --limit 1000 on 10
 	 * million plans: 0.28 s CPU mapped, 0.15 s read). A run that reads
 	 * pages again and again maps them (sqldb_map). */
-	sqlite3_exec(d->db, "PRAGMA cache_size = -262144", NULL, NULL, NULL);
+	set_cache(d, 0);
 	/* SQLite's temporary files (a statement's journal, the sort of an
 	 * index made) in memory: the sandbox lets a run open no file it was
 	 * not given, and they would go to /var/tmp. */

@@ -39,6 +39,9 @@ int sqldb_open(struct sqldb *d, const char *path, const struct sqldb_schema *sc,
  * pages many times (suppress filter), where a page fault once a page costs
  * less than a read(2) each time. */
 void sqldb_map(struct sqldb *d);
+/* Sets the page cache to kb KB, 0 to what sqldb_open set (256 MB): 0, or
+ * -1 (reported). SQLite's sorter (CREATE INDEX) may take as much. */
+int sqldb_cache(struct sqldb *d, long kb);
 /* Reports the last error of d as done while doing what; returns -1. */
 int sqldb_fail(struct sqldb *d, const char *what);
 int sqldb_exec(struct sqldb *d, const char *sql);
