@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "afile.h"
+#include "batchread.h"
 #include "bktime.h"
 #include "email.h"
 #include "event.h"
@@ -469,6 +470,20 @@ options(int *argcp, char ***argvp, struct args *a)
 	opt_free(&o);
 }
 
+/* Whether an operand is a folder (of messages). */
+static int
+any_folder(int argc, char *argv[])
+{
+	struct stat st;
+
+	if (format->kind != K_AUTO && format->kind != K_MAILDIR && format->kind != K_EMAIL)
+		return 0;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			return 1;
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -479,9 +494,13 @@ main(int argc, char *argv[])
 	options(&argc, &argv, &a);
 	if (jobs == 0)
 		jobs = pool_default_jobs(8);
-	/* With -o, offset_run enters it once it holds the offsets. */
-	if (a.offset_file == NULL)
+	/* With -o, offset_run enters it once it holds the offsets (logs only). */
+	if (a.offset_file == NULL) {
+		/* Folders of messages are read through rings set up now. */
+		if (any_folder(argc, argv))
+			batchread_prepare(jobs);
 		sandbox_enter_reading(argc, argv);
+	}
 	if (a.explain) {
 		free(a.rotated);
 		return util_close_stdout(explain_main(a.explain));

@@ -3,6 +3,8 @@
 /* d_type in struct dirent (glibc, BSD): saves a stat per message file. */
 #define _DEFAULT_SOURCE
 #include "email_int.h"
+#include "batchread.h"
+#include "pool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,7 +107,7 @@ email_mbox_end(struct email_mbox *m)
 	return BK_OK;
 }
 
-/* Reads the open regular file fd into b. POSIX read(2) returns less than
+/* Reads the rest of the open regular file fd onto b's bytes. POSIX read(2) returns less than
  * asked of a regular file only at its end (or on a signal, which we do not
  * catch): a short read ends it, which saves the read(2) that would return 0,
  * and a buffer of 64 KiB or more takes most messages at once. */
@@ -114,7 +116,6 @@ read_fd(int fd, struct util_buf *b)
 {
 	ssize_t k;
 
-	util_buf_reset(b);
 	for (;;) {
 		size_t want;
 
@@ -193,7 +194,8 @@ close_later(int fd)
 		close_held();
 }
 
-/* The message file open as fd, named path; closes fd. */
+/* The message file open as fd, named path, its first bytes (if any) read
+ * into file_buf; closes fd. */
 static int
 parse_fd(int fd, const char *path, const struct email_opts *o)
 {
@@ -211,9 +213,30 @@ parse_fd(int fd, const char *path, const struct email_opts *o)
 	return BK_OK;
 }
 
+/* The files of the thread's current run of items (pool.h: a run of
+ * POOL_RUN items is parsed in one thread, in order), opened and read
+ * together: items lo .. lo + n - 1. */
+static _Thread_local struct {
+	size_t lo, n;
+	struct batchread_file f[BATCHREAD_MAX];
+	int taken[BATCHREAD_MAX];
+} ahead;
+
+/* Closes the run's files not parsed (a run cut short). */
+static void
+ahead_drop(void)
+{
+	for (size_t k = 0; k < ahead.n; k++)
+		if (!ahead.taken[k] && ahead.f[k].fd >= 0)
+			close(ahead.f[k].fd);
+	ahead.n = 0;
+}
+
 void
 email_folder_thread_end(void)
 {
+	ahead_drop();
+	batchread_thread_end();
 	close_held();
 	util_buf_free(&file_buf);
 }
@@ -345,11 +368,83 @@ email_folder_count(const struct email_folder *f)
 	return f->n;
 }
 
+/* Opens and reads items i .. the end of its run together, as many as the
+ * thread may hold open (close_batch, with those held). */
+static void
+read_ahead(const struct email_folder *f, size_t i)
+{
+	size_t end = (i / POOL_RUN + 1) * POOL_RUN, n;
+
+	ahead_drop();
+	if (end > f->n)
+		end = f->n;
+	n = end - i;
+	if (n > BATCHREAD_MAX)
+		n = BATCHREAD_MAX;
+	if (n > (size_t)close_batch)
+		n = (size_t)close_batch;
+	if (n < 2)
+		return;		/* no gain */
+	if (held.n + (int)n > close_batch)
+		close_held();
+	for (size_t k = 0; k < n; k++) {
+		const struct folder_entry *e = &f->e[i + k];
+
+		ahead.f[k].dir = f->fd[e->dir];
+		ahead.f[k].name = e->path + e->base;
+		ahead.taken[k] = 0;
+	}
+	if (batchread_run(ahead.f, n) == 0) {
+		ahead.lo = i;
+		ahead.n = n;
+	}
+}
+
+/* Item i from the run read ahead: BK_OK or BK_ERR, or -1 if it was not
+ * (or its open failed for want of descriptors: the caller tries again). */
+static int
+parse_ahead(const struct email_folder *f, size_t i, const struct email_opts *o)
+{
+	struct batchread_file *b;
+	const char *path = f->e[i].path;
+
+	if (ahead.n == 0 || i < ahead.lo || i - ahead.lo >= ahead.n)
+		read_ahead(f, i);
+	if (ahead.n == 0 || i < ahead.lo || i - ahead.lo >= ahead.n)
+		return -1;
+	b = &ahead.f[i - ahead.lo];
+	ahead.taken[i - ahead.lo] = 1;
+	if (b->fd < 0) {
+		if (b->err == EMFILE)
+			return -1;
+		errno = b->err;
+		util_warn("%s", path);
+		return BK_ERR;
+	}
+	if (b->err != 0) {
+		util_warn("%s: read error", path);
+		close_later(b->fd);
+		return BK_ERR;
+	}
+	if (b->more) {
+		util_buf_reset(&file_buf);
+		util_buf_add(&file_buf, b->p, b->len);
+		return parse_fd(b->fd, path, o);
+	}
+	email_message(b->p, b->len, path, b->fd, o);
+	close_later(b->fd);
+	return BK_OK;
+}
+
 int
 email_folder_parse(const struct email_folder *f, size_t i, const struct email_opts *o)
 {
 	const struct folder_entry *e = &f->e[i];
-	int fd = openat(f->fd[e->dir], e->path + e->base, O_RDONLY);
+	int fd, rc;
+
+	if ((rc = parse_ahead(f, i, o)) >= 0)
+		return rc;
+	fd = openat(f->fd[e->dir], e->path + e->base, O_RDONLY);
 
 	if (fd < 0 && errno == EMFILE && held.n > 0) {
 		close_held();	/* those held count against the limit */
@@ -359,13 +454,17 @@ email_folder_parse(const struct email_folder *f, size_t i, const struct email_op
 		util_warn("%s", e->path);
 		return BK_ERR;
 	}
+	util_buf_reset(&file_buf);
 	return parse_fd(fd, e->path, o);
 }
 
 void
 email_folder_close(struct email_folder *f)
 {
-	close_held();	/* the calling thread's (workers close theirs as they end) */
+	/* The calling thread's (workers close theirs as they end). */
+	ahead_drop();
+	batchread_thread_end();
+	close_held();
 	for (size_t i = 0; i < f->n; i++)
 		free(f->e[i].path);
 	for (int d = 0; d < f->ndirs; d++)

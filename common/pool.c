@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-/* Items are handed out in runs of CHUNK: a memory stream, a lock and a
- * write per run rather than per item. */
-#define CHUNK 8
+/* Items are handed out in runs of POOL_RUN (pool.h): a memory stream, a
+ * lock and a write per run rather than per item. */
 /* Runs a worker may finish ahead of the writer: enough that a slow item does
  * not idle the others, few enough that the buffered output stays small. */
 #define WINDOW_PER_THREAD 8
@@ -29,7 +28,7 @@ struct pool {
 	pthread_mutex_t lock;
 	pthread_cond_t room;	/* the writer moved on, or the run stops */
 	size_t items;		/* what the caller asked for */
-	size_t n, next, written, window;	/* in runs of CHUNK items */
+	size_t n, next, written, window;	/* in runs of POOL_RUN items */
 	struct slot *slots;	/* run i in slots[i % window] */
 	pool_job job;
 	void (*thread_end)(void);
@@ -64,10 +63,10 @@ run_item(struct pool *p, size_t i, struct slot *out)
 		return;
 	}
 	status = BK_OK;
-	for (size_t k = i * CHUNK; k < p->items && k < (i + 1) * CHUNK; k++)
+	for (size_t k = i * POOL_RUN; k < p->items && k < (i + 1) * POOL_RUN; k++)
 		status = input_worse(status, p->job(p->ctx, k, fp));
 	if (fclose(fp) != 0) {
-		util_warn("output of items %zu to %zu", i * CHUNK, (i + 1) * CHUNK - 1);
+		util_warn("output of items %zu to %zu", i * POOL_RUN, (i + 1) * POOL_RUN - 1);
 		status = BK_ERR;
 	}
 	out->buf = buf;
@@ -155,7 +154,7 @@ int
 pool_run(size_t n, unsigned nthreads, pool_job job, void (*thread_end)(void), void *ctx,
     FILE *out)
 {
-	struct pool p = { .items = n, .n = (n + CHUNK - 1) / CHUNK, .job = job,
+	struct pool p = { .items = n, .n = (n + POOL_RUN - 1) / POOL_RUN, .job = job,
 	    .thread_end = thread_end, .ctx = ctx, .out = out };
 	pthread_t *threads;
 	unsigned started = 0;

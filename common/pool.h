@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Items i / POOL_RUN alike are run by one thread, in order, one after the
+ * other: a job may make ready (read ahead) the rest of its item's run. */
+#define POOL_RUN 8
+
 /* Runs item i, writing its output to out. Returns BK_OK, BK_NO or BK_ERR. */
 typedef int (*pool_job)(void *ctx, size_t i, FILE *out);
 

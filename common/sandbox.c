@@ -103,6 +103,7 @@ struct rule {
 static struct rule *rules;
 static size_t nrules;
 static int net_kinds;
+static int rings_allowed;
 static struct hook {
 	void (*fn)(void *);
 	void *arg;
@@ -136,6 +137,12 @@ void
 sandbox_allow_network(int kinds)
 {
 	net_kinds |= kinds;
+}
+
+void
+sandbox_allow_rings(void)
+{
+	rings_allowed = 1;
 }
 
 void
@@ -416,7 +423,8 @@ landlock_on(const char **why)
 /* System calls none of the programs makes once it runs: other programs,
  * other processes' memory, the kernel's and the machine's state, files by
  * handle (past Landlock), modes and owners by name (Landlock does not cover
- * them), and io_uring (whose operations seccomp does not see). */
+ * them), and io_uring (whose operations seccomp does not see; entering
+ * rings restricted before is allowed on request). */
 static const int denied[] = {
 #ifdef __NR_process_vm_readv
 	__NR_process_vm_readv, __NR_process_vm_writev,
@@ -468,7 +476,7 @@ static const int denied[] = {
 	__NR_userfaultfd,
 #endif
 #ifdef __NR_io_uring_setup
-	__NR_io_uring_setup, __NR_io_uring_enter, __NR_io_uring_register,
+	__NR_io_uring_setup, __NR_io_uring_register,
 #endif
 #ifdef __NR_keyctl
 	__NR_keyctl, __NR_add_key, __NR_request_key,
@@ -646,6 +654,10 @@ seccomp_on(const char **why)
 		emit_nr(&b, __NR_socketcall, DENY);
 #endif
 	}
+#ifdef __NR_io_uring_enter
+	if (!rings_allowed)
+		emit_nr(&b, __NR_io_uring_enter, DENY);
+#endif
 #ifdef __NR_clone3
 	/* Its flags are out of sight (in memory): glibc falls back to clone. */
 	if (!SB_SANITIZER)

@@ -44,6 +44,11 @@ void sandbox_allow_path(const char *path, int access);
 void sandbox_allow_inputs(int argc, char *const argv[]);
 /* Sockets of these kinds (SANDBOX_NET_*) may still be made and connected. */
 void sandbox_allow_network(int kinds);
+/* io_uring_enter(2) stays allowed, for rings set up before sandbox_enter
+ * and restricted by their maker (IORING_REGISTER_RESTRICTIONS) to what the
+ * program may do by system calls anyway; io_uring_setup(2) and
+ * io_uring_register(2) stay denied, so that no ring is made or loosened. */
+void sandbox_allow_rings(void);
 /* fn(arg) runs in sandbox_enter just before the restrictions: work that
  * must be done while everything is allowed (a file created now that is
  * written later). */

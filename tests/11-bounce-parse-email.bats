@@ -301,7 +301,8 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 
 @test "email: --jobs under a low limit on open files: every message read, as by one thread" {
 	# Message files are closed in batches, smaller under a low limit, so
-	# that the threads together cannot hold every descriptor.
+	# that the threads together cannot hold every descriptor; under 64 they
+	# are opened and read one by one, not a run at a time: the same bytes.
 	mkdir -p "$T/many"
 	i=0
 	for f in "$E"/*.eml "$CORPUS"/email/*.eml; do
@@ -310,6 +311,12 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 		cp "$f" "$T/many/$(printf '%04d' "$i")"
 	done
 	[ "$i" -gt 100 ]
+	# Messages longer than a run's read of each (64 KiB), one in each run.
+	for n in 0003 0012 0013; do
+		awk 'BEGIN { for (i = 0; i < 4000; i++) print "a line of the original message body, " i }' \
+		    >>"$T/many/$n"
+		[ "$(wc -c <"$T/many/$n")" -gt 150000 ]
+	done
 	bounce-parse -d -j 1 "$T/many" >"$T/one"
 	for j in 1 8; do
 		run bash -c 'ulimit -n 64 && bounce-parse -d -j "$1" "$2"' _ "$j" "$T/many"

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "batchread.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -204,6 +205,7 @@ case_syscalls(void)
 	CHECK(socket(AF_NETLINK, SOCK_RAW, 0) == -1 && errno == EPERM);
 	CHECK(chmod(in_dir("given.txt"), 0666) == -1 && errno == EPERM);
 	CHECK(syscall(SYS_io_uring_setup, 1, NULL) == -1 && errno == EPERM);
+	CHECK(syscall(SYS_io_uring_enter, 0, 0, 0, 0, NULL, 0) == -1 && errno == EPERM);
 	CHECK((fd = open("/dev/urandom", O_RDONLY)) != -1);
 	if (fd != -1)
 		close(fd);
@@ -300,6 +302,36 @@ case_iconv(void)
 	return got;
 }
 
+/* Rings set up before (batchread, for folders of messages): files are still
+ * opened and read through them, Landlock limits what they open as it limits
+ * openat(2), and no ring can be made or its restriction undone. */
+static int
+case_rings(void)
+{
+	struct batchread_file f[3];
+	int got, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	CHECK(dfd != -1);
+	batchread_prepare(1);
+	sandbox_allow_path(in_dir("folder"), SANDBOX_READ);
+	got = sandbox_enter();
+	CHECK(syscall(SYS_io_uring_setup, 1, NULL) == -1 && errno == EPERM);
+	CHECK(syscall(SYS_io_uring_register, 0, 0, NULL, 0) == -1 && errno == EPERM);
+	memset(f, 0, sizeof f);
+	f[0].dir = f[1].dir = f[2].dir = dfd;
+	f[0].name = "folder/inside.txt";
+	f[1].name = "secret.txt";
+	f[2].name = "folder/none";
+	if (batchread_run(f, 3) == 0) {	/* a kernel without io_uring: not */
+		CHECK(f[0].fd != -1 && f[0].err == 0 && f[0].len == 7 && !f[0].more &&
+		    memcmp(f[0].p, "inside\n", 8) == 0);
+		CHECK(f[1].fd == -1 && (got & SANDBOX_LANDLOCK ? f[1].err == EACCES : 1));
+		CHECK(f[2].fd == -1 && f[2].err == ENOENT);
+	}
+	batchread_thread_end();
+	return got;
+}
+
 /* BOUNCEKIT_SANDBOX=off: nothing in place. */
 static int
 case_off(void)
@@ -345,6 +377,8 @@ main(int argc, char *argv[])
 	run("no TCP connect (Landlock ABI 4)", case_tcp_landlock, SANDBOX_LANDLOCK);
 	run("sandbox_before and a second sandbox_enter", case_before, SANDBOX_LANDLOCK);
 	run("iconv modules load after the sandbox", case_iconv, SANDBOX_LANDLOCK);
+	run("rings set up before: opening and reading only, Landlock applies", case_rings,
+	    SANDBOX_SECCOMP);
 	run("BOUNCEKIT_SANDBOX=off", case_off, 0);
 	printf("%d cases, %d skipped, %d failed\n", checks, skips, failures);
 	return failures ? 1 : 0;
