@@ -278,6 +278,10 @@ batchread_run(struct batchread_file *files, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		if (files[k].fd < 0)
 			continue;
+		if (res[k] == -EAGAIN || res[k] == -EINTR) {
+			files[k].more = 1;	/* nothing read: read(2) tries */
+			continue;
+		}
 		if (res[k] < 0) {
 			files[k].err = -res[k];
 			continue;

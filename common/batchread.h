@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #define BATCHREAD_MAX 8		/* files in a run */
-#define BATCHREAD_SLOT 65536	/* bytes read of each at once, with its NUL */
+#define BATCHREAD_SLOT 16384	/* bytes read of each at once, with its NUL */
 
 struct batchread_file {
 	int dir;		/* in: the folder, open */

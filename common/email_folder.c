@@ -415,7 +415,9 @@ parse_ahead(const struct email_folder *f, size_t i, const struct email_opts *o)
 	b = &ahead.f[i - ahead.lo];
 	ahead.taken[i - ahead.lo] = 1;
 	if (b->fd < 0) {
-		if (b->err == EMFILE)
+		/* Out of descriptors (those held count), or of what the ring
+		 * needed: openat(2) tries again. */
+		if (b->err == EMFILE || b->err == ENFILE || b->err == EAGAIN || b->err == EINTR)
 			return -1;
 		errno = b->err;
 		util_warn("%s", path);
