@@ -93,8 +93,46 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 /* Whether the notice says that delivery failed in a way that automatic
  * replies do not: an SMTP reply code or enhanced status code of class 4 or
  * 5, or the words of failure notices. */
+static int says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only);
+
 static int
 says_failure_in(struct msg *m, struct bufs *b, int codes_only)
+{
+	const char *t = email_text(m)->p;
+
+	return says_failure_text(t, t ? email_notice_len(m) : 0, b, codes_only);
+}
+
+/* The same of the notice without the lines that quote another message ("> "
+ * and ">" before text, as mail programs quote; not Sendmail's ">>> " of
+ * its transcript): what a ticket system's or a person's automatic answer
+ * says itself. */
+static int
+says_failure_unquoted(struct msg *m, struct bufs *b)
+{
+	const char *t = email_text(m)->p;
+	size_t n = t ? email_notice_len(m) : 0;
+	struct util_buf own = {0};
+	int yes;
+
+	if (n > 16384)
+		n = 16384;
+	for (size_t i = 0; i < n;) {
+		const char *nl = memchr(t + i, '\n', n - i);
+		size_t k = nl ? (size_t)(nl - (t + i)) + 1 : n - i;
+
+		if (!(t[i] == '>' && !(k >= 4 && memcmp(t + i, ">>> ", 4) == 0)))
+			util_buf_add(&own, t + i, k);
+		i += k;
+	}
+	util_buf_str(&own);
+	yes = says_failure_text(own.p, own.len, b, 0);
+	util_buf_free(&own);
+	return yes;
+}
+
+static int
+says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only)
 {
 	static const char *const words[] = { "undeliverable", "could not be delivered",
 		"couldn't be delivered", "delivery failed", "delivery has failed",
@@ -104,8 +142,6 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
 		"failed permanently", "user unknown", "unknown user", "does not exist",
 		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
 		"returned to sender", "permanent error", "fatal error" };
-	const char *t = email_text(m)->p;
-	size_t n = t ? email_notice_len(m) : 0;
 	char st[STATUS_MAX];
 	int code;
 
@@ -211,6 +247,15 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * of mail failed. */
 	if (signs == 1 && strong == 0 && !says_failure(m, b))
 		return 0;
+	/* A post that a mailing list sent on (RFC 2919 List-Id, RFC 2369
+	 * List-Post, ezmlm's Mailing-List), neither from a mail system nor
+	 * with a report: people on a list write about bounces and quote them
+	 * ("bounce processing does not disable members"); a delivery notice
+	 * goes to the envelope sender, never through a list. */
+	if (strong <= 0 && (mime_header_get(&m->top, "list-id", &b->v) ||
+	    mime_header_get(&m->top, "list-post", &b->v) ||
+	    mime_header_get(&m->top, "mailing-list", &b->v)))
+		return 0;
 	/* A read receipt (RFC 8098) is a report of another kind; not a Sieve
 	 * reject's (RFC 5429) that says it rejected the message. */
 	mime_header_get(&m->top, "content-type", &b->v);
@@ -221,7 +266,7 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	/* One sign only, a word of its subject: an automatic reply from a
 	 * person that says nothing of a failure is none. */
 	if (signs == 1 && strong == 0 && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
-	    !says_failure(m, b))
+	    !says_failure_unquoted(m, b))
 		return 0;
 	/* Only its null sender: it must say that delivery failed (a reply
 	 * code, the words of failure notices), as automatic replies in any
