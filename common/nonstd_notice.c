@@ -394,6 +394,42 @@ delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
 	return found;
 }
 
+/* Whether a notice in another language says what the English phrases
+ * above say: "this is only a warning", "not yet delivered", "will go on
+ * trying" (as the translated bounce(5) templates of Postfix and the
+ * localized delay notices of Exchange and of mailbox providers word them),
+ * in German, French, Spanish, Italian, Dutch, Portuguese, Russian and
+ * Japanese. Only the top of the notice, where its wording is: these are
+ * searched one by one. */
+static int
+says_delayed_translated(const char *t, size_t n)
+{
+	static const char *const phrases[] = {
+		"nur eine warnung", "noch nicht zugestellt", "weiterhin versucht",
+		"seulement un avertissement", "simple avertissement", "pas encore pu \xc3\xaatre",
+		"pas encore \xc3\xa9t\xc3\xa9", "solo es una advertencia",
+		"s\xc3\xb3lo es una advertencia", "seguir\xc3\xa1 intentando",
+		"solo un avviso", "continuer\xc3\xa0 a tentare", "alleen een waarschuwing",
+		"nog niet afgeleverd", "nog niet bezorgd", "apenas um aviso",
+		"continuar\xc3\xa1 tentando",
+		/* только предупреждение, будут продолжены */
+		"\xd1\x82\xd0\xbe\xd0\xbb\xd1\x8c\xd0\xba\xd0\xbe "
+		    "\xd0\xbf\xd1\x80\xd0\xb5\xd0\xb4\xd1\x83\xd0\xbf\xd1\x80\xd0\xb5"
+		    "\xd0\xb6\xd0\xb4\xd0\xb5\xd0\xbd\xd0\xb8\xd0\xb5",
+		"\xd0\xb1\xd1\x83\xd0\xb4\xd1\x83\xd1\x82 "
+		    "\xd0\xbf\xd1\x80\xd0\xbe\xd0\xb4\xd0\xbe\xd0\xbb\xd0\xb6\xd0\xb5"
+		    "\xd0\xbd\xd1\x8b",
+		/* 遅延 (delay); not 再送 (resend), which failure notices ask */
+		"\xe9\x81\x85\xe5\xbb\xb6" };
+
+	if (n > 8192)
+		n = 8192;
+	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
+		if (util_memcasemem(t, n, phrases[i]) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Whether the notice says the message is still being tried. */
 int
 nonstd_says_delayed(const char *t, size_t n)
@@ -411,7 +447,8 @@ nonstd_says_delayed(const char *t, size_t n)
 	if (found & IF_PERMANENT)
 		found = delay_phrases_in(t, n, 'p', 0);
 	return (found & ~(PERMANENT | IF_PERMANENT)) != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
-	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0;
+	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0 ||
+	    says_delayed_translated(t, n);
 }
 
 /* Whether the notice says that delivery was given up, in its producers'
