@@ -346,7 +346,7 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	 * says it in its subject ("Returned mail: User unknown"). */
 	r.diag = h->diag && *h->diag ? h->diag : email_subject(m);
 	r.time = (time_t)-1;
-	if (h->delayed || email_kind_delayed(m)) {
+	if (h->delayed || email_kind_delayed(m) || email_kind_listed_delayed(m, h->addr)) {
 		r.action = "delayed";
 	} else if (m->success != 0 || m->lists_delivered != 0) {
 		/* A report of delivery names its recipients the same way; so

@@ -193,6 +193,7 @@ int email_kind_success(struct msg *m, struct bufs *b);
 /* Whether the recipient whose name starts at at (in the notice's text)
  * is listed under an introduction of deliveries in a notice that lists
  * failures too. */
+int email_kind_listed_delayed(struct msg *m, const char *at);
 int email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b);
 /* Whether it reports that delivery was given up: a failure, even where the
  * last reply was temporary. */

@@ -447,7 +447,10 @@ email_kind_success(struct msg *m, struct bufs *b)
 static const char *const delivered_intros[] = { "recipients succeeded",
 	"recipients was successful", "successfully relayed to the following",
 	"has been delivered to the following", "was delivered to the following",
-	"recipients or groups is complete" };
+	"recipients or groups is complete",
+	/* Sendmail savemail.c errbody(): "----- The following addresses had
+	 * successful delivery notifications -----". */
+	"had successful delivery notifications" };
 static const char *const failed_intros[] = { "failed", "not delivered", "not be delivered",
 	"delayed", "cannot be reached", "could not be reached", "undeliverable", "rejected" };
 
@@ -462,6 +465,36 @@ last_of(const char *s, const char *const *words, size_t nwords)
 			if ((size_t)(p - s) + 1 > last)
 				last = (size_t)(p - s) + 1;
 	return last;
+}
+
+/* Whether the recipient named at "at" in the notice's text is listed
+ * under Sendmail's heading of recipients still queued (savemail.c
+ * errbody(): "----- The following addresses had transient non-fatal errors
+ * -----", beside "... permanent fatal errors -----" in the same notice):
+ * a delay, whatever the notice's subject says of the others. */
+int
+email_kind_listed_delayed(struct msg *m, const char *at)
+{
+	static const char delayed[] = "transient non-fatal errors";
+	static const char *const others[] = { "permanent fatal errors",
+		"had successful delivery notifications" };
+	const char *t = email_text(m)->p, *d, *o, *last = NULL;
+	size_t n = t ? email_notice_len(m) : 0, off;
+
+	if (n == 0 || (uintptr_t)at < (uintptr_t)t || (uintptr_t)at >= (uintptr_t)(t + n))
+		return 0;
+	off = (size_t)((uintptr_t)at - (uintptr_t)t);
+	if ((d = util_memcasemem(t, off, delayed)) == NULL)
+		return 0;
+	/* The last heading above the address. */
+	while ((o = util_memcasemem(d + 1, off - (size_t)(d + 1 - t), delayed)) != NULL)
+		d = o;
+	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+		for (const char *p = t; (o = util_memcasemem(p, off - (size_t)(p - t),
+		    others[i])) != NULL; p = o + 1)
+			if (last == NULL || o > last)
+				last = o;
+	return last == NULL || last < d;
 }
 
 int
