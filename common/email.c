@@ -133,6 +133,32 @@ mdn_rejects(const struct mime_part *p, const char *cte)
 	return yes;
 }
 
+/* Whether the header h[0..n) of a returned message is a delivery notice's
+ * without a report: X-Failed-Recipients (Exim), or a From of MAILER-DAEMON
+ * or postmaster (qmail-send, Sendmail without DSN). A gateway that sends
+ * such a notice on inside its own names the failed recipients only in it. */
+static int
+header_from_daemon(const char *h, size_t n)
+{
+	const char *f;
+
+	if (util_memcasemem(h, n, "\nx-failed-recipients:") != NULL)
+		return 1;
+	for (const char *p = h; p < h + n && (f = util_memcasemem(p, (size_t)(h + n - p),
+	    "from:")) != NULL; p = f + 5) {
+		const char *nl;
+		size_t k;
+
+		if (f != h && f[-1] != '\n')
+			continue;
+		nl = memchr(f, '\n', (size_t)(h + n - f));
+		k = nl ? (size_t)(nl - f) : (size_t)(h + n - f);
+		return util_memcasemem(f, k, "mailer-daemon@") != NULL ||
+		    util_memcasemem(f, k, "postmaster@") != NULL;
+	}
+	return 0;
+}
+
 static void
 leaf(void *arg, const struct mime_part *p)
 {
@@ -160,8 +186,9 @@ leaf(void *arg, const struct mime_part *p)
 		while ((end = memchr(end, '\n', (size_t)(lim - end))) != NULL && end + 1 < lim &&
 		    end[1] != '\n')
 			end++;
-		if (end != NULL && util_memcasemem(p->body, (size_t)(end - p->body),
-		    "multipart/report") != NULL) {
+		if (end != NULL && (util_memcasemem(p->body, (size_t)(end - p->body),
+		    "multipart/report") != NULL || header_from_daemon(p->body,
+		    (size_t)(end - p->body)))) {
 			m->nested = 1;
 			mime_walk(p->body, p->bodylen, leaf, m);
 			return;
