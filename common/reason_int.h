@@ -29,6 +29,8 @@
 #define POSTFIX_ADDR	"Postfix src/smtp/smtp_addr.c"
 #define POSTFIX_DNS	"Postfix src/dns/dns_lookup.c, dns_strerror.c"
 #define POSTFIX_LOCAL	"Postfix src/local/, src/virtual/unknown.c"
+#define POSTFIX_SYSEXITS "Postfix src/global/sys_exits.c (sys_exits_table: the text of a delivery command's sysexits(3) status, as pipe(8) and local(8) report it)"
+#define RFC4954_CODES	"RFC 4954 6 (SMTP AUTH replies: 534 5.7.9, 535 5.7.8, 538 5.7.11, 432 4.7.12, 454 4.7.0)"
 #define POSTFIX_PIPE	"Postfix src/pipe/pipe.c, src/local/command.c"
 #define POSTFIX_CLEANUP	"Postfix src/cleanup/cleanup_message.c (header/body_checks REJECT)"
 #define POSTFIX_RBL	"Postfix src/global/mail_params.h (DEF_RBL_REPLY)"
