@@ -754,11 +754,13 @@ sandbox_report(void)
 	else
 		util_warnx("sandbox: files not limited: %s", landlock_why);
 	if (entered & SANDBOX_SECCOMP)
-		util_warnx("sandbox: seccomp filter: %s%s",
+		util_warnx("sandbox: seccomp filter: %s%s%s",
 		    SB_SANITIZER ? "no sockets, mounts, modules (relaxed for the "
 		    "sanitizer: execve, ptrace and fork allowed)" :
 		    "no execve, ptrace, fork, sockets, mounts, modules",
-		    net_kinds ? "; the sockets declared allowed" : "");
+		    net_kinds ? "; the sockets declared allowed" : "",
+		    rings_allowed ? "; io_uring only through the rings set up before "
+		    "(restricted to opening and reading)" : "");
 	else
 		util_warnx("sandbox: system calls not limited: %s", seccomp_why);
 }

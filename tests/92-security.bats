@@ -250,6 +250,13 @@ dsn() {	# a bounce for recipient $1
 		run bash -c "BOUNCEKIT_SANDBOX=off $cmd 2>&1 >/dev/null | grep 'sandbox: '"
 		[ "$output" = "${cmd%% *}: sandbox: off (BOUNCEKIT_SANDBOX=off)" ] || { echo "$output"; false; }
 	done
+	# io_uring only for a folder of messages, through rings set up before
+	# (where the kernel has it).
+	run bash -c "bounce-parse -v mail.log 2>&1 >/dev/null"
+	[[ "$output" != *io_uring* ]]
+	mkdir md
+	run bash -c "bounce-parse -v md 2>&1 >/dev/null"
+	[[ "$output" != *io_uring* || "$output" == *"io_uring only through the rings set up before (restricted to opening and reading)"* ]]
 }
 
 @test "sandbox: the state is still replaced, and no temporary file is left by a failed run" {
