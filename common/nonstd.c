@@ -226,6 +226,12 @@ recipient_label(const char *p, size_t n, int *weak)
 		if (low[k] >= 'a' && low[k] <= 'z')
 			letters |= 1ul << (low[k] - 'a');
 	}
+	/* "Your message to:" (Barracuda's notice) names the recipient though
+	 * it says "your": the message's, not the sender's address. */
+	if ((memmem(low, i, "message to", 10) != NULL || memmem(low, i, "mail to", 7) != NULL) &&
+	    i >= 7 && memcmp(low + i - 2, "to", 2) == 0 &&
+	    memmem(low, i, "reply", 5) == NULL && memmem(low, i, "contact", 7) == NULL)
+		return i + colon;
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 		if ((need[k] & letters) == need[k] && memmem(low, i, words[k], strlen(words[k])))
 			return others_label(low, i) ? 0 : i + colon;
