@@ -520,17 +520,33 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		s += 3;
 		n -= 3;
 	}
-	while (n > 0 && (s[0] == '\n' || s[0] == ' ' || s[0] == '\t')) {
-		const char *nl = memchr(s, '\n', n);
-		size_t k = nl ? (size_t)(nl - s) + 1 : n;
+	/* So is an mbox "From " line with empty lines after it (a message
+	 * saved alone by a tool that wrote one). */
+	for (int from_line = 1;;) {
+		const char *nl;
+		size_t k;
 
-		for (size_t i = 0; i < k; i++)
-			if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
-				k = 0;
-		if (k == 0)
+		while (n > 0 && (s[0] == '\n' || s[0] == ' ' || s[0] == '\t' || s[0] == '\r')) {
+			nl = memchr(s, '\n', n);
+			k = nl ? (size_t)(nl - s) + 1 : n;
+			for (size_t i = 0; i < k; i++)
+				if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+					k = 0;
+			if (k == 0)
+				break;
+			s += k;
+			n -= k;
+		}
+		if (!from_line || !((n >= 5 && memcmp(s, "From ", 5) == 0) ||
+		    (n >= 6 && memcmp(s, ">From ", 6) == 0)) ||
+		    (nl = memchr(s, '\n', n)) == NULL)
 			break;
+		k = (size_t)(nl - s) + 1;
+		if (k >= n || (s[k] != '\n' && !(s[k] == '\r' && k + 1 < n && s[k + 1] == '\n')))
+			break;	/* fields follow at once: mime_header_parse skips it */
 		s += k;
 		n -= k;
+		from_line = 0;
 	}
 	body = mime_header_parse(s, n, &m.top);
 	if (m.top.n == 0)
