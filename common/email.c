@@ -358,11 +358,17 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 
 	r.addr = h->addr;
 	r.addrlen = h->addrlen;
-	if (h->kind & (NONSTD_LOCAL | NONSTD_X400)) {
+	if (h->kind & (NONSTD_LOCAL | NONSTD_X400 | NONSTD_NAME)) {
 		if (email_rcpt_complete(m, h, full) != 0)
 			return;
 		r.addr = full;
 		r.addrlen = strlen(full);
+		/* Named by its display name and by its address further on
+		 * (Exchange 2007's "Diagnostic information for administrators"):
+		 * reported there, with the reply it quotes. */
+		if ((h->kind & NONSTD_NAME) && email_text(m)->p != NULL &&
+		    util_memcasemem(email_text(m)->p, email_notice_len(m), full) != NULL)
+			return;
 	}
 	/* A label in another language may also name the sender: the author of
 	 * the returned message, to whom the notice goes, is no failed

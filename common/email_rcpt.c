@@ -80,10 +80,55 @@ x400_attr(const char *a, size_t n, const char *name, char *out, size_t sz)
 	return 0;
 }
 
+/* The address of the returned message's recipient (To, Cc) whose display
+ * name is name[0..n) (quotes and case aside), into out; -1 if none. */
+static int
+recipient_by_name(struct msg *m, const char *name, size_t n, char *out)
+{
+	static const char *const fields[] = { "to", "cc" };
+	struct util_buf v = {0};
+	int found = -1;
+
+	for (size_t f = 0; f < sizeof fields / sizeof fields[0] && found != 0; f++) {
+		const char *p, *q;
+		int quoted = 0;
+
+		if (!mime_header_get(&m->orig_header, fields[f], &v))
+			continue;
+		for (p = q = v.p; found != 0; q++) {
+			if (*q == '"')
+				quoted = !quoted;
+			if (*q != '\0' && (*q != ',' || quoted))
+				continue;
+			{
+				const char *lt = memchr(p, '<', (size_t)(q - p)), *s = p, *e;
+
+				if (lt != NULL) {
+					for (e = lt; e > s && (e[-1] == ' ' || e[-1] == '\t' ||
+					    e[-1] == '"' || e[-1] == '\''); e--)
+						;
+					while (s < e && (*s == ' ' || *s == '\t' || *s == '"' ||
+					    *s == '\''))
+						s++;
+					if ((size_t)(e - s) == n && strncasecmp(s, name, n) == 0 &&
+					    email_extract_addr(lt, (size_t)(q - lt), out) == 0)
+						found = 0;
+				}
+			}
+			if (*q == '\0')
+				break;
+			p = q + 1;
+		}
+	}
+	util_buf_free(&v);
+	return found;
+}
+
 /* An RFC 5322 address for a recipient the notice names by a local part
- * alone or by an X.400 O/R address, into out: the returned message's
- * recipient that it names (the same local part; the X.400 surname in the
- * local part), or its only recipient for an X.400 address; where the
+ * alone, by an X.400 O/R address or by its display name, into out: the
+ * returned message's recipient that it names (the same local part; the
+ * X.400 surname in the local part; the same display name), or its only
+ * recipient for an X.400 address; where the
  * returned message is not there to tell, a local part at the domain of the
  * MAILER-DAEMON that reports it. -1 if none is sound. */
 int
@@ -93,6 +138,8 @@ email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out)
 	size_t n = original_recipients(m);
 	char (*rcpts)[ADDR_MAX] = m->cands;
 
+	if (h->kind & NONSTD_NAME)
+		return recipient_by_name(m, h->addr, h->addrlen, out);
 	if (h->kind & NONSTD_X400) {
 		if (n == 1) {
 			memcpy(out, rcpts[0], ADDR_MAX);

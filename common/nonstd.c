@@ -463,7 +463,7 @@ ok:
  * recipients that could not be reached ("a@b on 12/7/2026 9:00 AM"), in
  * the languages of its NDR text too: a short word (German "am", French
  * "le", Spanish "el", Italian "il", Dutch "op", Portuguese "em"), then a
- * digit. */
+ * date. */
 int
 nonstd_date_after(const char *p, size_t n)
 {
@@ -475,7 +475,14 @@ nonstd_date_after(const char *p, size_t n)
 		return 0;
 	while (i < n && i <= 3 && isalpha((unsigned char)p[i]))
 		i++;
-	return i >= 3 && i < n - 1 && p[i] == ' ' && isdigit((unsigned char)p[i + 1]);
+	if (i < 3 || i >= n - 1 || p[i] != ' ')
+		return 0;
+	/* A date: digits, then '.', '/' or '-' and a digit ("07.12.2026",
+	 * "7/12/2026"), not a count ("retried for 2 more days"). */
+	for (i++; i < n && isdigit((unsigned char)p[i]); i++)
+		;
+	return i + 1 < n && isdigit((unsigned char)p[i - 1]) && (p[i] == '.' || p[i] == '/' ||
+	    p[i] == '-') && isdigit((unsigned char)p[i + 1]);
 }
 
 static int
@@ -634,7 +641,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		if ((lines[i].has_at && anchor_of(lines[i].p, lines[i].n, &a)) ||
 		    (!lines[i].has_at && (nonstd_local_anchor(&lines[i], prev == (size_t)-1 ? NULL :
 		    &lines[prev], &a) || (memchr(lines[i].p, '=', lines[i].n) != NULL &&
-		    nonstd_x400_anchor(lines[i].p, lines[i].n, &a))))) {
+		    nonstd_x400_anchor(lines[i].p, lines[i].n, &a)) ||
+		    nonstd_name_anchor(&lines[i], prev == (size_t)-1 ? NULL : &lines[prev], &a)))) {
 			a.line = i;
 			if (nonstd_contact_intro(lines, i)) {
 				prev = i;

@@ -12,6 +12,9 @@ enum {
 	NONSTD_X400 = 2,	/* an X.400 O/R address ("/C=JP/.../S=NAME/") */
 	NONSTD_WEAK = 4,	/* after a label in another language than English,
 				 * which may also name the sender */
+	NONSTD_NAME = 16,	/* a display name alone (Exchange's "Name on
+				 * <date>"): the returned message's recipient
+				 * of that name */
 };
 
 /* One failed (or, with delayed set, delayed) recipient; diag may be empty. */

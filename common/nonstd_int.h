@@ -78,6 +78,7 @@ int nonstd_contact_intro(const struct line *lines, size_t i);
 /* Whether line l (after prev) names a recipient by a local part, or p[0..n)
  * by an X.400 address; fill a. */
 int nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor *a);
+int nonstd_name_anchor(const struct line *l, const struct line *prev, struct anchor *a);
 int nonstd_x400_anchor(const char *p, size_t n, struct anchor *a);
 /* Whether line p[0..n) is an X.400 address with an SMTP domain defined
  * attribute ("c=US;...;dda:SMTP=a@b;"); fill a with the Internet address. */

@@ -431,3 +431,47 @@ nonstd_dda_anchor(const char *p, size_t n, struct anchor *a)
 	a->restlen = 0;
 	return 1;
 }
+
+/* A recipient named by its display name alone, as Exchange lists those it
+ * knows by name: "Bob Jones on 12/6/2026 10:00 AM" (Exchange 2003, the
+ * date in the language of its text, nonstd_date_after), or a name alone on
+ * its line under an introduction of recipients ("Delivery has failed to
+ * these recipients or distribution lists:", Exchange 2007). Two to five
+ * words of letters, optionally in single quotes. Only the returned
+ * message's recipient of that display name stands for it
+ * (email_rcpt_complete). */
+int
+nonstd_name_anchor(const struct line *l, const struct line *prev, struct anchor *a)
+{
+	const char *p = l->p;
+	size_t n = l->n, i, words = 1, q;
+
+	nonstd_trim(&p, &n);
+	q = n > 0 && p[0] == '\'';
+	for (i = q; i < n && p[i] != '\''; i++) {
+		if (p[i] == ' ') {
+			if (i == q || p[i - 1] == ' ')
+				break;
+			if (nonstd_date_after(p + i, n - i))
+				break;
+			words++;
+		} else if (!isalpha((unsigned char)p[i]) && (unsigned char)p[i] < 0x80 &&
+		    p[i] != '.' && p[i] != '-')
+			return 0;
+	}
+	if (q && (i >= n || p[i] != '\''))
+		return 0;
+	if (i == q || i - q > 64 || words < 2 || words > 5 || !isalpha((unsigned char)p[q]))
+		return 0;
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = NONSTD_NAME;
+	a->addr = p + q;
+	a->addrlen = i - q;
+	a->rest = p + n;
+	a->restlen = 0;
+	i += q;
+	if (i < n && nonstd_date_after(p + i, n - i))
+		return 1;
+	return i == n && prev != NULL && nonstd_introduces_recipients(prev);
+}
