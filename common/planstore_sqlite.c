@@ -522,10 +522,12 @@ plan_columns(const struct plan *p, const struct plan_opts *o, int64_t *col)
 
 /* A changed plan, the number it takes if it is new, and its key's first
  * 16 bytes as two numbers (compared as strcmp compares): changes sort by
- * key with few looks at the plans themselves. */
+ * key with few looks at the plans themselves; its key itself at hand (a
+ * look at the plan less, one memory access that need not wait for it). */
 struct change {
 	uint64_t k[2];
 	const struct plan *p;
+	const char *rcpt;
 	int64_t id;
 };
 
@@ -538,6 +540,7 @@ change_init(struct change *c, const struct plan *p, int64_t id)
 	for (size_t j = 0; j < n; j++)
 		c->k[j / 8] |= (uint64_t)(unsigned char)p->rcpt[j] << (56 - j % 8 * 8);
 	c->p = p;
+	c->rcpt = p->rcpt;
 	c->id = id;
 }
 
@@ -548,7 +551,7 @@ change_cmp(const struct change *x, const struct change *y)
 		return x->k[0] < y->k[0] ? -1 : 1;
 	if (x->k[1] != y->k[1])
 		return x->k[1] < y->k[1] ? -1 : 1;
-	return strcmp(x->p->rcpt, y->p->rcpt);
+	return strcmp(x->rcpt, y->rcpt);
 }
 
 static void
@@ -646,12 +649,11 @@ change_prefetch(const struct change *c, size_t left)
 
 		for (size_t off = 0; off < sizeof(struct plan); off += 64)
 			__builtin_prefetch(p + off);
+		__builtin_prefetch(c[AHEAD].rcpt);
 	}
 	/* Nearer: its plan is on its way or here by now. */
-	if (left > AHEAD / 2) {
-		__builtin_prefetch(c[AHEAD / 2].p->rcpt);
+	if (left > AHEAD / 2)
 		__builtin_prefetch(c[AHEAD / 2].p->msgids);
-	}
 }
 
 /* Puts the plans of n changes with q (Q_PUT, Q_ADD: one; add_many: ROWS),
@@ -755,6 +757,7 @@ bulk_add(struct bulk *bk, const struct plan *p, const struct plan_opts *o)
 		e->k[0] = p->state;
 		e->k[1] = (uint64_t)col[C_DUE] ^ (uint64_t)1 << 63;
 		e->p = p;
+		e->rcpt = p->rcpt;
 	}
 }
 
@@ -828,10 +831,11 @@ due_fill(struct plan_store *st, struct bulk *bk)
 		for (size_t j = 0; j < k; j++) {
 			const struct change *x = &e[i + j];
 
-			change_prefetch(x, m - i - j);
+			if (m - i - j > 8)
+				__builtin_prefetch(x[8].rcpt);
 			sqlite3_bind_int(w, (int)j * 3 + 1, (int)x->k[0]);
 			sqlite3_bind_int64(w, (int)j * 3 + 2, (int64_t)(x->k[1] ^ (uint64_t)1 << 63));
-			sqlite3_bind_text(w, (int)j * 3 + 3, x->p->rcpt, -1, SQLITE_STATIC);
+			sqlite3_bind_text(w, (int)j * 3 + 3, x->rcpt, -1, SQLITE_STATIC);
 		}
 		rc = sqldb_run(&d->db, w);
 	}
