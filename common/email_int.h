@@ -66,6 +66,14 @@ struct msg {
 	int notice_done;
 	int notice_delayed;	/* email_notice_delayed, -1 until known */
 	unsigned notice_lookups;	/* email_notice_diag calls: each scans the notice */
+	/* Sendmail's headings of sections in the notice (savemail.c errbody(),
+	 * email_kind_listed_delayed): where the first 16 are and whether each
+	 * is that of delays, found once. */
+	int sections_done;
+	size_t nsections;
+	size_t section_at[16];
+	unsigned char section_delayed[16];
+	unsigned name_lookups;	/* display names looked up (email_rcpt_complete) */
 };
 
 /* Scratch buffers of email_message and the checks it calls. */

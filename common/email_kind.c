@@ -2,6 +2,8 @@
  * failure notice (and how sure that is), a warning that delivery is still
  * being tried, an automatic reply (RFC 3834: vacation, challenge-response)
  * or a read receipt (RFC 8098), by its header and the words of its notice. */
+/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
+#define _GNU_SOURCE
 #include "email_int.h"
 #include "ascii.h"
 #include "nonstd.h"
@@ -65,6 +67,9 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
 		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
 		"post_master", "ndr administrator",
+		/* Exchange's system mailbox, the sender of its NDRs
+		 * ("MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@"). */
+		"microsoftexchange",
 		"mail system", "delivery subsystem", "delivery system" };
 
 	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v) ? 2 : 0;
@@ -291,7 +296,8 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 /* Whether a message that carries another notice, with its report, as a
  * message/rfc822 part sends that notice on as its own: a gateway's or a mail
  * system's (its sender is one, or both its sender and its subject say it is
- * a notice, or it names the failed recipients in X-Failed-Recipients). A
+ * a notice, or it names the failed recipients in X-Failed-Recipients, or
+ * it came with a null Return-Path, as RFC 5321 4.5.5 asks of notices). A
  * list manager's notice to its owner ("Uncaught bounce notification",
  * Mailman 2.1 templates/en/unrecognized.txt, from the list's -owner
  * address) or a person's forward only shows a bounce it received. */
@@ -300,7 +306,10 @@ email_kind_sends_on(struct msg *m, struct bufs *b)
 {
 	int strong, signs = bounce_signs(m, b, &strong);
 
-	return (signs == 2 || strong > 0) && email_kind_bounce(m, b);
+	if (signs != 2 && strong <= 0 && !(mime_header_get(&m->top, "return-path", &b->v) &&
+	    strcmp(b->v.p, "<>") == 0))
+		return 0;
+	return email_kind_bounce(m, b);
 }
 
 /* Whether a notice with one sign of a bounce may stand for the recipient of
@@ -475,26 +484,42 @@ last_of(const char *s, const char *const *words, size_t nwords)
 int
 email_kind_listed_delayed(struct msg *m, const char *at)
 {
-	static const char delayed[] = "transient non-fatal errors";
-	static const char *const others[] = { "permanent fatal errors",
-		"had successful delivery notifications" };
-	const char *t = email_text(m)->p, *d, *o, *last = NULL;
+	static const char *const headings[] = { "transient non-fatal errors",
+		"permanent fatal errors", "had successful delivery notifications" };
+	const char *t = email_text(m)->p;
 	size_t n = t ? email_notice_len(m) : 0, off;
+	int delayed = 0;
 
 	if (n == 0 || (uintptr_t)at < (uintptr_t)t || (uintptr_t)at >= (uintptr_t)(t + n))
 		return 0;
+	if (!m->sections_done) {
+		/* Once per message, in order: a notice may name thousands. */
+		m->sections_done = 1;
+		m->nsections = 0;
+		for (size_t k = 0; k < sizeof headings / sizeof headings[0]; k++) {
+			const char *o;
+
+			for (const char *p = t; m->nsections < 16 &&
+			    (o = memmem(p, n - (size_t)(p - t), headings[k], strlen(headings[k]))) != NULL;
+			    p = o + 1) {
+				size_t j = m->nsections++;
+
+				/* Insertion by offset. */
+				while (j > 0 && m->section_at[j - 1] > (size_t)(o - t)) {
+					m->section_at[j] = m->section_at[j - 1];
+					m->section_delayed[j] = m->section_delayed[j - 1];
+					j--;
+				}
+				m->section_at[j] = (size_t)(o - t);
+				m->section_delayed[j] = k == 0;
+			}
+		}
+	}
 	off = (size_t)((uintptr_t)at - (uintptr_t)t);
-	if ((d = util_memcasemem(t, off, delayed)) == NULL)
-		return 0;
 	/* The last heading above the address. */
-	while ((o = util_memcasemem(d + 1, off - (size_t)(d + 1 - t), delayed)) != NULL)
-		d = o;
-	for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
-		for (const char *p = t; (o = util_memcasemem(p, off - (size_t)(p - t),
-		    others[i])) != NULL; p = o + 1)
-			if (last == NULL || o > last)
-				last = o;
-	return last == NULL || last < d;
+	for (size_t j = 0; j < m->nsections && m->section_at[j] < off; j++)
+		delayed = m->section_delayed[j];
+	return delayed;
 }
 
 int

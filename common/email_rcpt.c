@@ -138,8 +138,9 @@ email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out)
 	size_t n = original_recipients(m);
 	char (*rcpts)[ADDR_MAX] = m->cands;
 
+	/* Each looks through the returned message's To and Cc: a few only. */
 	if (h->kind & NONSTD_NAME)
-		return recipient_by_name(m, h->addr, h->addrlen, out);
+		return m->name_lookups++ < 64 ? recipient_by_name(m, h->addr, h->addrlen, out) : -1;
 	if (h->kind & NONSTD_X400) {
 		if (n == 1) {
 			memcpy(out, rcpts[0], ADDR_MAX);

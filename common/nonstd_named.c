@@ -444,34 +444,58 @@ int
 nonstd_name_anchor(const struct line *l, const struct line *prev, struct anchor *a)
 {
 	const char *p = l->p;
-	size_t n = l->n, i, words = 1, q;
+	size_t n = l->n, i, q, end, sp[6], ns = 0;
 
 	nonstd_trim(&p, &n);
 	q = n > 0 && p[0] == '\'';
-	for (i = q; i < n && p[i] != '\''; i++) {
-		if (p[i] == ' ') {
-			if (i == q || p[i - 1] == ' ')
-				break;
-			if (nonstd_date_after(p + i, n - i))
-				break;
-			words++;
-		} else if (!isalpha((unsigned char)p[i]) && (unsigned char)p[i] < 0x80 &&
-		    p[i] != '.' && p[i] != '-')
-			return 0;
-	}
-	if (q && (i >= n || p[i] != '\''))
+	if (n == 0 || n > 100 || !isalpha((unsigned char)p[q]))
 		return 0;
-	if (i == q || i - q > 64 || words < 2 || words > 5 || !isalpha((unsigned char)p[q]))
+	/* One pass over the words of the name: letters (any script), '.' and
+	 * '-', single spaces; most lines are sentences and stop it early. */
+	for (i = q; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == ' ') {
+			if (p[i - 1] == ' ' || ns == sizeof sp / sizeof sp[0])
+				return 0;
+			sp[ns++] = i;
+		} else if (!isalpha(c) && c < 0x80 && c != '.' && c != '-') {
+			break;
+		}
+	}
+	if (q) {
+		/* 'Name' then the date, or nothing. */
+		if (i >= n || p[i] != '\'' || (ns > 0 && sp[ns - 1] > i))
+			return 0;
+		end = i;
+		i++;
+		if (!(i == n || nonstd_date_after(p + i, n - i)))
+			return 0;
+		if (i == n && (prev == NULL || !nonstd_introduces_recipients(prev)))
+			return 0;
+	} else if (i < n) {
+		/* "Name on 12/6/2026 ...": the short word before the date's
+		 * first digit. */
+		if (!isdigit((unsigned char)p[i]) || ns < 2 || sp[ns - 1] + 1 != i ||
+		    !nonstd_date_after(p + sp[ns - 2], n - sp[ns - 2]))
+			return 0;
+		end = sp[ns - 2];
+		ns -= 2;
+	} else {
+		/* A name alone, under an introduction of recipients. */
+		if (prev == NULL || !nonstd_introduces_recipients(prev))
+			return 0;
+		end = n;
+	}
+	/* Two to five words (ns spaces inside the name). */
+	if (ns < 1 || ns > 4 || end - q > 64)
 		return 0;
 	a->label = NULL;
 	a->labellen = 0;
 	a->kind = NONSTD_NAME;
 	a->addr = p + q;
-	a->addrlen = i - q;
+	a->addrlen = end - q;
 	a->rest = p + n;
 	a->restlen = 0;
-	i += q;
-	if (i < n && nonstd_date_after(p + i, n - i))
-		return 1;
-	return i == n && prev != NULL && nonstd_introduces_recipients(prev);
+	return 1;
 }

@@ -1,6 +1,8 @@
 /* nonstd_notice: what the readable text of a bounce says as a whole, not per
  * recipient: where the notice ends (the copy of the returned message starts),
  * and whether it says the message is still being tried. */
+/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
+#define _GNU_SOURCE
 #include "nonstd.h"
 #include "ascii.h"
 #include "util.h"
@@ -422,10 +424,19 @@ says_delayed_translated(const char *t, size_t n)
 		/* 遅延 (delay); not 再送 (resend), which failure notices ask */
 		"\xe9\x81\x85\xe5\xbb\xb6" };
 
-	if (n > 8192)
-		n = 8192;
+	char low[8192];
+
+	if (n > sizeof low)
+		n = sizeof low;
+	/* One lower-case copy, then the C library's memmem(3) for each. */
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)lower[(unsigned char)t[i]];
+	/* A notice in English says so in its English words, which the caller
+	 * has looked for: not these. */
+	if (memmem(low, n, " the ", 5) != NULL)
+		return 0;
 	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
-		if (util_memcasemem(t, n, phrases[i]) != NULL)
+		if (memmem(low, n, phrases[i], strlen(phrases[i])) != NULL)
 			return 1;
 	return 0;
 }
