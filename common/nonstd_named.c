@@ -12,6 +12,21 @@
 #include <string.h>
 #include <strings.h>
 
+/* An anchor that is an address (or a name standing for one) with no label
+ * before it and no reply text after it on its line: rest points at the
+ * line's end. */
+static void
+anchor_bare(struct anchor *a, unsigned kind, const char *addr, size_t len, const char *end)
+{
+	a->label = NULL;
+	a->labellen = 0;
+	a->kind = kind;
+	a->addr = addr;
+	a->addrlen = len;
+	a->rest = end;
+	a->restlen = 0;
+}
+
 /* Whether line p[0..n) speaks of a delivery, of its failure or of a
  * recipient, by its words or a preposition before an address in angle
  * brackets ("... to <a@b>", "for <a@b>"). */
@@ -320,13 +335,7 @@ nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor
 			return 0;
 		i++;
 	}
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = NONSTD_LOCAL;
-	a->addr = tok;
-	a->addrlen = toklen;
-	a->rest = p + n;
-	a->restlen = 0;
+	anchor_bare(a, NONSTD_LOCAL, tok, toklen, p + n);
 	if (i + 3 <= n && memcmp(p + i, "...", 3) == 0 && (coded || k)) {
 		a->rest = p + i + 3;
 		a->restlen = n - i - 3;
@@ -398,13 +407,7 @@ nonstd_x400_anchor(const char *p, size_t n, struct anchor *a)
 		if (attrs < 2 || !named)
 			return 0;
 	}
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = NONSTD_X400;
-	a->addr = p + i;
-	a->addrlen = end - i;
-	a->rest = p + end;
-	a->restlen = 0;
+	anchor_bare(a, NONSTD_X400, p + i, end - i, p + end);
 	return 1;
 }
 
@@ -422,13 +425,7 @@ nonstd_dda_anchor(const char *p, size_t n, struct anchor *a)
 	    (d = util_memcasemem(p, n, "dda:smtp=")) == NULL ||
 	    (len = nonstd_addr_at(d + 9, n - (size_t)(d + 9 - p))) == 0)
 		return 0;
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = 0;
-	a->addr = d + 9;
-	a->addrlen = len;
-	a->rest = p + n;
-	a->restlen = 0;
+	anchor_bare(a, 0, d + 9, len, p + n);
 	return 1;
 }
 
@@ -490,12 +487,6 @@ nonstd_name_anchor(const struct line *l, const struct line *prev, struct anchor 
 	/* Two to five words (ns spaces inside the name). */
 	if (ns < 1 || ns > 4 || end - q > 64)
 		return 0;
-	a->label = NULL;
-	a->labellen = 0;
-	a->kind = NONSTD_NAME;
-	a->addr = p + q;
-	a->addrlen = end - q;
-	a->rest = p + n;
-	a->restlen = 0;
+	anchor_bare(a, NONSTD_NAME, p + q, end - q, p + n);
 	return 1;
 }
