@@ -47,7 +47,7 @@ struct ring {
 
 /* The rings set up by batchread_prepare, a thread's from its first run to
  * batchread_thread_end. */
-#define RINGS_MAX 64
+#define RINGS_MAX SANDBOX_RINGS_MAX
 static struct ring rings[RINGS_MAX];
 static int ring_used[RINGS_MAX];
 static size_t nrings;
@@ -176,8 +176,8 @@ batchread_prepare(unsigned n)
 		n = RINGS_MAX;
 	while (nrings < n && ring_setup(&rings[nrings]) == 0)
 		nrings++;
-	if (nrings > 0)
-		sandbox_allow_rings();
+	for (size_t i = 0; i < nrings; i++)
+		sandbox_allow_rings(&rings[i].fd, 1);
 }
 
 /* The calling thread's ring, or NULL if none is left. */

@@ -103,7 +103,10 @@ struct rule {
 static struct rule *rules;
 static size_t nrules;
 static int net_kinds;
-static int rings_allowed;
+/* The descriptors of the rings set up before: io_uring_enter(2) on any
+ * other (an unrestricted ring inherited from the parent) is denied. */
+static int ring_fds[SANDBOX_RINGS_MAX];
+static size_t nring_fds;
 static struct hook {
 	void (*fn)(void *);
 	void *arg;
@@ -140,9 +143,10 @@ sandbox_allow_network(int kinds)
 }
 
 void
-sandbox_allow_rings(void)
+sandbox_allow_rings(const int *fds, size_t n)
 {
-	rings_allowed = 1;
+	for (size_t i = 0; i < n && nring_fds < SANDBOX_RINGS_MAX; i++)
+		ring_fds[nring_fds++] = fds[i];
 }
 
 void
@@ -614,6 +618,26 @@ emit_socket(struct bpf *b, int nr)
 	emit(b, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
 }
 
+#ifdef __NR_io_uring_enter
+/* io_uring_enter(2): only on the rings of sandbox_allow_rings (the kernel
+ * takes the descriptor as an unsigned int: the low word is all of it). A =
+ * nr on entry and on the way out. */
+static void
+emit_rings(struct bpf *b)
+{
+	size_t n = nring_fds;
+
+	emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_enter, 0,
+	    (uint8_t)(n + 2 + (n > 0))));
+	emit(b, STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LO(0)));
+	for (size_t i = 0; i < n; i++)
+		emit(b, JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ring_fds[i], (uint8_t)(n - i), 0));
+	emit(b, STMT(BPF_RET | BPF_K, DENY));
+	if (n > 0)
+		emit(b, STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+}
+#endif
+
 /* clone(2): threads only (no new process, no namespace). */
 static void
 emit_clone(struct bpf *b)
@@ -655,8 +679,7 @@ seccomp_on(const char **why)
 #endif
 	}
 #ifdef __NR_io_uring_enter
-	if (!rings_allowed)
-		emit_nr(&b, __NR_io_uring_enter, DENY);
+	emit_rings(&b);
 #endif
 #ifdef __NR_clone3
 	/* Its flags are out of sight (in memory): glibc falls back to clone. */
@@ -759,7 +782,7 @@ sandbox_report(void)
 		    "sanitizer: execve, ptrace and fork allowed)" :
 		    "no execve, ptrace, fork, sockets, mounts, modules",
 		    net_kinds ? "; the sockets declared allowed" : "",
-		    rings_allowed ? "; io_uring only through the rings set up before "
+		    nring_fds > 0 ? "; io_uring only through the rings set up before "
 		    "(restricted to opening and reading)" : "");
 	else
 		util_warnx("sandbox: system calls not limited: %s", seccomp_why);

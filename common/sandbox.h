@@ -14,6 +14,8 @@
 #ifndef BK_SANDBOX_H
 #define BK_SANDBOX_H
 
+#include <stddef.h>
+
 enum {
 	/* Read the file; a folder: list it and read every file beneath it. */
 	SANDBOX_READ = 1 << 0,
@@ -47,8 +49,11 @@ void sandbox_allow_network(int kinds);
 /* io_uring_enter(2) stays allowed, for rings set up before sandbox_enter
  * and restricted by their maker (IORING_REGISTER_RESTRICTIONS) to what the
  * program may do by system calls anyway; io_uring_setup(2) and
- * io_uring_register(2) stay denied, so that no ring is made or loosened. */
-void sandbox_allow_rings(void);
+ * io_uring_register(2) stay denied, so that no ring is made or loosened.
+ * io_uring_enter(2) is allowed on these n descriptors only: a ring that
+ * the program's parent left open to it stays out of reach. */
+#define SANDBOX_RINGS_MAX 64
+void sandbox_allow_rings(const int *fds, size_t n);
 /* fn(arg) runs in sandbox_enter just before the restrictions: work that
  * must be done while everything is allowed (a file created now that is
  * written later). */
