@@ -9,6 +9,30 @@
 #include <string.h>
 #include <strings.h>
 
+/* The next mailbox of an address list field's value at *cur, split at the
+ * commas outside quotes and angle brackets (RFC 5322 3.4): its start, its
+ * length into *len, and *cur past it; NULL at the end. */
+static const char *
+next_mailbox(const char **cur, size_t *len)
+{
+	const char *p = *cur, *q;
+	int quoted = 0, angle = 0;
+
+	if (p == NULL)
+		return NULL;
+	for (q = p; *q != '\0' && (*q != ',' || quoted || angle); q++) {
+		if (*q == '"')
+			quoted = !quoted;
+		else if (*q == '<' && !quoted)
+			angle = 1;
+		else if (*q == '>' && !quoted)
+			angle = 0;
+	}
+	*len = (size_t)(q - p);
+	*cur = *q == '\0' ? NULL : q + 1;
+	return p;
+}
+
 /* The recipients a notice may mean: those of its X-Failed-Recipients field
  * (Exim), then those of the returned message's To and Cc, at most
  * CANDIDATES_MAX. Found once per message, into m->cands. */
@@ -32,28 +56,14 @@ original_recipients(struct msg *m)
 	out[0][0] = '\0';
 
 	for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-		const char *p;
-		int quoted = 0, angle = 0;
+		const char *cur, *p;
+		size_t len;
 
 		if (!mime_header_get(f == 0 ? &m->top : &m->orig_header, fields[f], &v))
 			continue;
-		/* Split at the commas between addresses, not those in quotes. */
-		p = v.p;
-		for (const char *q = v.p; n < max; q++) {
-			if (*q == '"')
-				quoted = !quoted;
-			else if (*q == '<' && !quoted)
-				angle = 1;
-			else if (*q == '>' && !quoted)
-				angle = 0;
-			if (*q == '\0' || (*q == ',' && !quoted && !angle)) {
-				if (email_extract_addr(p, (size_t)(q - p), out[n]) == 0)
-					n++;
-				if (*q == '\0')
-					break;
-				p = q + 1;
-			}
-		}
+		for (cur = v.p; n < max && (p = next_mailbox(&cur, &len)) != NULL;)
+			if (email_extract_addr(p, len, out[n]) == 0)
+				n++;
 	}
 	util_buf_free(&v);
 	return m->ncands = n;
@@ -90,34 +100,22 @@ recipient_by_name(struct msg *m, const char *name, size_t n, char *out)
 	int found = -1;
 
 	for (size_t f = 0; f < sizeof fields / sizeof fields[0] && found != 0; f++) {
-		const char *p, *q;
-		int quoted = 0;
+		const char *cur, *p, *lt, *s, *e;
+		size_t len;
 
 		if (!mime_header_get(&m->orig_header, fields[f], &v))
 			continue;
-		for (p = q = v.p; found != 0; q++) {
-			if (*q == '"')
-				quoted = !quoted;
-			if (*q != '\0' && (*q != ',' || quoted))
+		for (cur = v.p; found != 0 && (p = next_mailbox(&cur, &len)) != NULL;) {
+			if ((lt = memchr(p, '<', len)) == NULL)
 				continue;
-			{
-				const char *lt = memchr(p, '<', (size_t)(q - p)), *s = p, *e;
-
-				if (lt != NULL) {
-					for (e = lt; e > s && (e[-1] == ' ' || e[-1] == '\t' ||
-					    e[-1] == '"' || e[-1] == '\''); e--)
-						;
-					while (s < e && (*s == ' ' || *s == '\t' || *s == '"' ||
-					    *s == '\''))
-						s++;
-					if ((size_t)(e - s) == n && strncasecmp(s, name, n) == 0 &&
-					    email_extract_addr(lt, (size_t)(q - lt), out) == 0)
-						found = 0;
-				}
-			}
-			if (*q == '\0')
-				break;
-			p = q + 1;
+			for (e = lt; e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '"' ||
+			    e[-1] == '\''); e--)
+				;
+			for (s = p; s < e && (*s == ' ' || *s == '\t' || *s == '"' || *s == '\''); s++)
+				;
+			if ((size_t)(e - s) == n && strncasecmp(s, name, n) == 0 &&
+			    email_extract_addr(lt, (size_t)(p + len - lt), out) == 0)
+				found = 0;
 		}
 	}
 	util_buf_free(&v);
