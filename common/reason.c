@@ -607,7 +607,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		    in->diag) : marks_command(&mc);
 	}
 	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
-	    (ph->flags & F_WEAK) && vague_refusal(r) && cmd == REASON_CMD_MAIL) ||
+	    (ph->flags & F_WEAK) && !(ph->flags & F_CLIENT) && vague_refusal(r) &&
+	    cmd == REASON_CMD_MAIL) ||
 	    (cr && rr == &cr->rule && cr->generic && cmd == REASON_CMD_MAIL)) &&
 	    (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && (!(ph && rr == &ph->rule) || sub == 1)))) {

@@ -139,6 +139,7 @@ enum {
 	F_LAST = 16,		/* said before any restriction's own text */
 	F_FOLLOWS = 32,		/* a command mark said after the reply it names */
 	F_DBEB = 64,		/* Exchange Online's recipient check: wins over X.4.1 */
+	F_CLIENT = 128,		/* about the connecting client's IP, at any command */
 };
 
 /* Marks: phrases that tell something about the reply, not its reason. */

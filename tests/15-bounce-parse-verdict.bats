@@ -102,6 +102,10 @@ R="$FIXTURES/rules"
 	[ "$(bounce-parse -e '550 5.0.0 <x@example.org>... User unknown' | jqr .reason)" = filtered ]
 	[ "$(bounce-parse -e 'RCPT TO: 550 5.0.0 <x@example.org>... User unknown' | jqr .class)" = hard ]
 	[ "$(bounce-parse -e '552 5.2.2 Access denied' | jqr .reason)" = mailboxfull ]
+	# At MAIL FROM a vague refusal is the sender's; one that names the
+	# client's IP stays about the client.
+	[ "$(bounce-parse -e 'MAIL FROM: 550 5.7.1 Access denied' | jqr .reason)" = rejected ]
+	[ "$(bounce-parse -e 'MAIL FROM: 550 5.7.1 Your IP 192.0.2.1 is blocked' | jqr .reason)" = blocked ]
 }
 
 @test "verdict: --explain takes the SMTP command before a reply line" {
