@@ -142,7 +142,10 @@ header_from_daemon(const char *h, size_t n)
 {
 	const char *f;
 
-	if (util_memcasemem(h, n, "\nx-failed-recipients:") != NULL)
+	/* Exim's deliver.c writes X-Failed-Recipients first, before
+	 * Auto-Submitted and From: a notice handed on before any Received. */
+	if ((n >= 20 && strncasecmp(h, "x-failed-recipients:", 20) == 0) ||
+	    util_memcasemem(h, n, "\nx-failed-recipients:") != NULL)
 		return 1;
 	for (const char *p = h; p < h + n && (f = util_memcasemem(p, (size_t)(h + n - p),
 	    "from:")) != NULL; p = f + 5) {
