@@ -235,6 +235,7 @@ void email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_bu
 /* Whether the notice names a delivery program ("|/usr/bin/procmail") as the
  * failed address that recipient addr was expanded to. */
 int email_notice_program(struct msg *m, const char *addr);
+int email_notice_alias_of(struct msg *m, const char *name, size_t n, char *out);
 /* src[0..n) into dst with white space collapsed, at most limit bytes out;
  * dst may be src. Returns the length out. */
 size_t email_collapse_ws(char *dst, const char *src, size_t n, size_t limit);

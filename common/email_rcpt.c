@@ -161,6 +161,24 @@ email_rcpt_complete(struct msg *m, const struct nonstd_hit *h, char *out)
 			memcpy(out, rcpts[i], ADDR_MAX);
 			return 0;
 		}
+	/* Listed by Sendmail as expanded from an alias, which the returned
+	 * message names (savemail.c errbody(): the failed address as the
+	 * aliases file gave it, then "(expanded from: <rcpt>)"): a user of the
+	 * same host, whose aliases(5) and users are keyed by local part for
+	 * each of its local domains. The alias's domain is one. */
+	if (email_notice_alias_of(m, h->addr, h->addrlen, key) == 0) {
+		const char *at = strchr(key, '@');
+
+		for (size_t i = 0; at == NULL && i < n; i++)
+			if (strncasecmp(rcpts[i], key, strlen(key)) == 0 &&
+			    rcpts[i][strlen(key)] == '@')
+				at = strchr(rcpts[i], '@');
+		if (at != NULL && h->addrlen + strlen(at) < ADDR_MAX) {
+			memcpy(out, h->addr, h->addrlen);
+			strcpy(out + h->addrlen, at);
+			return 0;
+		}
+	}
 	/* The returned message names its recipients, and not this one: it is
 	 * no recipient of it, or one by another name (an alias). */
 	if (n > 0)

@@ -453,13 +453,46 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 
 /* Sendmail's notice (savemail.c errbody()) lists each failed address with
  * "(reason: ...)" and, for one reached through an alias or .forward,
- * "(expanded from: <rcpt>)" after it; a prog mailer's address is the command
- * ("|/usr/bin/procmail", cf/mailer/local.m4). So the lines before a
- * recipient's "(expanded from:" lead back to what it was delivered to. */
+ * "(expanded from: <rcpt>)" after it. For the "(expanded from:" at p (in
+ * t[0..end)), the line of that failed address, trimmed, into [*s, *e): back
+ * over the parenthesized lines before it, at most a few. 0 if it opens no
+ * line of such a list. Each line is walked by at most as many of these as
+ * follow it closely: linear. */
+static int
+expanded_failed(const char *t, const char *p, const char **s, const char **e)
+{
+	const char *ls = p;
+
+	/* It opens its line: the lines before it are the report's. */
+	while (ls > t && (ls[-1] == ' ' || ls[-1] == '\t'))
+		ls--;
+	if (ls > t && ls[-1] != '\n')
+		return 0;
+	for (int lines = 0; lines < 4 && ls > t; lines++) {
+		const char *le = ls - 1;
+
+		for (ls = le; ls > t && ls[-1] != '\n'; ls--)
+			;
+		for (*s = ls; *s < le && (**s == ' ' || **s == '\t'); (*s)++)
+			;
+		if (*s == le || **s != '(') {
+			while (le > *s && (le[-1] == ' ' || le[-1] == '\t' || le[-1] == '\r'))
+				le--;
+			*e = le;
+			return *s < le;
+		}
+	}
+	return 0;
+}
+
+/* Whether the recipient addr is one that Sendmail's notice shows expanded
+ * to a program: a prog mailer's address is the command ("|/usr/bin/procmail",
+ * cf/mailer/local.m4), so the failed line before the recipient's "(expanded
+ * from:" is one. */
 int
 email_notice_program(struct msg *m, const char *addr)
 {
-	const char *t = email_text(m)->p, *p;
+	const char *t = email_text(m)->p, *p, *s, *e;
 	size_t end, n = strlen(addr);
 
 	if (t == NULL || n == 0 || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
@@ -468,35 +501,52 @@ email_notice_program(struct msg *m, const char *addr)
 	end = email_notice_len(m);
 	for (p = t; p < t + end && (p = util_memcasemem(p, (size_t)(t + end - p), "(expanded from:")) != NULL;
 	    p++) {
-		const char *q = p + 15, *ls = p, *s;
+		const char *q = p + 15;
 
 		while (q < t + end && (*q == ' ' || *q == '\t' || *q == '<'))
 			q++;
 		if ((size_t)(t + end - q) < n || strncasecmp(q, addr, n) != 0)
 			continue;
-		/* It opens its line: the lines before it are the report's. */
-		while (ls > t && (ls[-1] == ' ' || ls[-1] == '\t'))
-			ls--;
-		if (ls > t && ls[-1] != '\n')
-			continue;
-		/* Back over the parenthesized lines ("(reason: ...)"), at most
-		 * a few, to the failed address. Each line is walked by at most
-		 * as many of these as follow it closely: linear. */
-		for (int lines = 0; lines < 4 && ls > t; lines++) {
-			const char *e = ls - 1;
-
-			for (ls = e; ls > t && ls[-1] != '\n'; ls--)
-				;
-			for (s = ls; s < e && (*s == ' ' || *s == '\t'); s++)
-				;
-			if (s == e || *s != '(') {
-				if (s + 1 < e && (*s == '|' || (*s == '"' && s[1] == '|')))
-					return 1;
-				break;
-			}
-		}
+		if (expanded_failed(t, p, &s, &e) && s + 1 < e &&
+		    (*s == '|' || (*s == '"' && s[1] == '|')))
+			return 1;
 	}
 	return 0;
+}
+
+/* The alias that Sendmail's notice lists a failed local part name[0..n)
+ * "(expanded from: <rcpt>)" (an alias of its aliases file whose member is
+ * a user of the same host), into out (ADDR_MAX bytes), angle brackets
+ * and white space removed. -1 if the notice shows none. */
+int
+email_notice_alias_of(struct msg *m, const char *name, size_t n, char *out)
+{
+	const char *t = email_text(m)->p, *p, *s, *e, *q, *c;
+	size_t end;
+
+	if (t == NULL || n == 0 || m->notice_lookups >= NOTICE_LOOKUPS_MAX)
+		return -1;
+	m->notice_lookups++;
+	end = email_notice_len(m);
+	for (p = t; p < t + end && (p = util_memcasemem(p, (size_t)(t + end - p), "(expanded from:")) != NULL;
+	    p++) {
+		if (!expanded_failed(t, p, &s, &e))
+			continue;
+		if (e - s == (ptrdiff_t)n + 2 && *s == '<' && e[-1] == '>')
+			s++, e--;
+		if (e - s != (ptrdiff_t)n || strncasecmp(s, name, n) != 0)
+			continue;
+		for (q = p + 15; q < t + end && (*q == ' ' || *q == '\t' || *q == '<'); q++)
+			;
+		for (c = q; c < t + end && *c != '>' && *c != ')' && *c != '\n' && *c != ' '; c++)
+			;
+		if (c == q || (size_t)(c - q) >= ADDR_MAX)
+			return -1;
+		memcpy(out, q, (size_t)(c - q));
+		out[c - q] = '\0';
+		return 0;
+	}
+	return -1;
 }
 
 void

@@ -539,8 +539,8 @@ has_reply_code(const char *p, size_t n)
 }
 
 /* Whether a later anchor of the next 16 names an[k]'s address again with
- * a reply code on its line or the two after it (and before the next
- * anchor). */
+ * a reply code before it or on its line or the two after it (and before
+ * the next anchor). */
 static int
 later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lines, size_t nl)
 {
@@ -552,7 +552,9 @@ later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lin
 		end = d + 1 < na ? an[d + 1].line : nl;
 		if (end > an[d].line + 3)
 			end = an[d].line + 3;
-		if (an[d].restlen > 0 && has_reply_code(an[d].rest, an[d].restlen))
+		/* Sendmail's transcript: "550 <a@b>... User unknown". */
+		if (an[d].code != NULL || (an[d].restlen > 0 && has_reply_code(an[d].rest,
+		    an[d].restlen)))
 			return 1;
 		for (size_t l = an[d].line + 1; l < end; l++)
 			if (has_reply_code(lines[l].p, lines[l].n))

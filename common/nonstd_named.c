@@ -337,6 +337,8 @@ nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor
 	}
 	anchor_bare(a, NONSTD_LOCAL, tok, toklen, p + n);
 	if (i + 3 <= n && memcmp(p + i, "...", 3) == 0 && (coded || k)) {
+		if (coded)	/* Sendmail's "550 <name>... User unknown" */
+			a->code = p - 4;
 		a->rest = p + i + 3;
 		a->restlen = n - i - 3;
 		nonstd_trim(&a->rest, &a->restlen);
