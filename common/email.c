@@ -390,7 +390,7 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 		 * under the list of deliveries. */
 		struct bufs b = { reuse(&kept.hit.v), reuse(&kept.hit.w) };
 
-		if (email_kind_success(m, &b) || email_kind_listed_delivered(m, h->addr, &b))
+		if (email_kind_success(m) || email_kind_listed_delivered(m, h->addr, &b))
 			r.action = "delivered";
 		keep(&kept.hit.v, &b.v);
 		keep(&kept.hit.w, &b.w);

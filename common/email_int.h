@@ -197,7 +197,7 @@ int email_kind_responder(struct msg *m, struct bufs *b);
 /* Whether its subject is that of a warning that delivery is still tried. */
 int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */
-int email_kind_success(struct msg *m, struct bufs *b);
+int email_kind_success(struct msg *m);
 /* Whether the recipient whose name starts at at (in the notice's text)
  * is listed under an introduction of deliveries in a notice that lists
  * failures too. */

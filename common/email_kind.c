@@ -7,6 +7,7 @@
 #include "email_int.h"
 #include "ascii.h"
 #include "nonstd.h"
+#include "phraseset.h"
 #include "status.h"
 
 #include <stdint.h>
@@ -19,29 +20,18 @@ contains(const char *s, const char *needle)
 	return s && util_memcasemem(s, strlen(s), needle) != NULL;
 }
 
-/* Whether s[0..n) (up to a NUL) holds one of words (lower case), ASCII
- * case ignored. s is folded once, into fold: each word is then a
- * strstr(3), not a search that folds every byte again. */
+/* Whether s[0..n) (up to a NUL) holds one of the phrases of set, ASCII
+ * case ignored: one pass over s for the whole list. */
 static int
-contains_anyn(const char *s, size_t n, const char *const *words, size_t nwords,
-    struct util_buf *fold)
+contains_anyn(const char *s, size_t n, struct phraseset *set)
 {
-	char *f;
-
-	util_buf_reset(fold);
-	f = util_buf_room(fold, n);
-	ascii_lower_copy(f, s, n);
-	f[n] = '\0';
-	for (size_t i = 0; i < nwords; i++)
-		if (strstr(f, words[i]) != NULL)
-			return 1;
-	return 0;
+	return phraseset_any(set, s, strnlen(s, n));
 }
 
 static int
-contains_any(const char *s, const char *const *words, size_t nwords, struct util_buf *fold)
+contains_any(const char *s, struct phraseset *set)
 {
-	return contains_anyn(s, strlen(s), words, nwords, fold);
+	return phraseset_any(set, s, strlen(s));
 }
 
 /* Signs that a message is a delivery failure notice at all: 1 for one
@@ -72,14 +62,16 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 		"microsoftexchange",
 		"mail system", "delivery subsystem", "delivery system" };
 
+	static struct phraseset subject_set = PHRASESET(subjects, 0);
+	static struct phraseset sender_set = PHRASESET(senders, 0);
+
 	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v) ? 2 : 0;
 	mime_header_get(&m->top, "content-type", &b->v);
 	if (contains(b->v.p, "multipart/report") && contains(b->v.p, "delivery-status"))
 		*strong = 2;
-	subject = contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
-	    &b->w) || email_kind_delayed(m);
+	subject = contains_any(email_subject(m), &subject_set) || email_kind_delayed(m);
 	mime_header_get(&m->top, "from", &b->v);
-	sender = contains_any(b->v.p, senders, sizeof senders / sizeof senders[0], &b->w);
+	sender = contains_any(b->v.p, &sender_set);
 	if (sender && *strong == 0)
 		*strong = 1;
 	if (subject && sender)
@@ -98,14 +90,14 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 /* Whether the notice says that delivery failed in a way that automatic
  * replies do not: an SMTP reply code or enhanced status code of class 4 or
  * 5, or the words of failure notices. */
-static int says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only);
+static int says_failure_text(const char *t, size_t n, int codes_only);
 
 static int
-says_failure_in(struct msg *m, struct bufs *b, int codes_only)
+says_failure_in(struct msg *m, int codes_only)
 {
 	const char *t = email_text(m)->p;
 
-	return says_failure_text(t, t ? email_notice_len(m) : 0, b, codes_only);
+	return says_failure_text(t, t ? email_notice_len(m) : 0, codes_only);
 }
 
 /* The same of the notice without the lines that quote another message ("> "
@@ -113,7 +105,7 @@ says_failure_in(struct msg *m, struct bufs *b, int codes_only)
  * its transcript): what a ticket system's or a person's automatic answer
  * says itself. */
 static int
-says_failure_unquoted(struct msg *m, struct bufs *b)
+says_failure_unquoted(struct msg *m)
 {
 	const char *t = email_text(m)->p;
 	size_t n = t ? email_notice_len(m) : 0;
@@ -131,13 +123,13 @@ says_failure_unquoted(struct msg *m, struct bufs *b)
 		i += k;
 	}
 	util_buf_str(&own);
-	yes = says_failure_text(own.p, own.len, b, 0);
+	yes = says_failure_text(own.p, own.len, 0);
 	util_buf_free(&own);
 	return yes;
 }
 
 static int
-says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only)
+says_failure_text(const char *t, size_t n, int codes_only)
 {
 	static const char *const words[] = { "undeliverable", "could not be delivered",
 		"couldn't be delivered", "delivery failed", "delivery has failed",
@@ -147,6 +139,7 @@ says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only)
 		"failed permanently", "user unknown", "unknown user", "does not exist",
 		"no such user", "mailbox full", "mailbox is full", "rejected", "not found",
 		"returned to sender", "permanent error", "fatal error" };
+	static struct phraseset set = PHRASESET(words, 0);
 	char st[STATUS_MAX];
 	int code;
 
@@ -162,13 +155,13 @@ says_failure_text(const char *t, size_t n, struct bufs *b, int codes_only)
 			return 1;
 	if (codes_only)
 		return 0;
-	return contains_anyn(t, n, words, sizeof words / sizeof words[0], &b->w);
+	return contains_anyn(t, n, &set);
 }
 
 static int
-says_failure(struct msg *m, struct bufs *b)
+says_failure(struct msg *m)
 {
-	return says_failure_in(m, b, 0);
+	return says_failure_in(m, 0);
 }
 
 /* Whether the message carries the fields of an automatic reply (RFC 3834
@@ -189,7 +182,7 @@ autoreply_fields(struct msg *m, struct bufs *b)
  * until its sender proves to be a person), for replies that carry none of
  * the headers of RFC 3834. */
 static int
-says_autoreply(struct msg *m, struct bufs *b)
+says_autoreply(struct msg *m)
 {
 	static const char *const words[] = { "out of the office", "out of office",
 		"on vacation", "on holiday", "on leave", "annual leave", "away from the office",
@@ -202,18 +195,14 @@ says_autoreply(struct msg *m, struct bufs *b)
 		"confirm that you", "verify that you", "not a robot", "are a human",
 		"challenge", "please confirm", "awaiting your confirmation",
 		"held pending", "pending verification" };
+	static struct phraseset set = PHRASESET(words, 0);
 	const char *t = email_text(m)->p;
 	size_t n = t ? email_notice_len(m) : 0;
 
 	if (n > 16384)
 		n = 16384;
-	util_buf_reset(&b->v);
-	util_buf_add(&b->v, email_subject(m), strlen(email_subject(m)));
-	util_buf_addc(&b->v, '\n');
-	if (n)
-		util_buf_add(&b->v, t, n);
-	util_buf_str(&b->v);
-	return contains_any(b->v.p, words, sizeof words / sizeof words[0], &b->w);
+	/* No phrase has a line break: none spans the subject and the text. */
+	return contains_any(email_subject(m), &set) || (n > 0 && contains_anyn(t, n, &set));
 }
 
 /* Whether the subject is that of a person's reply ("Re: bounce handling"),
@@ -250,7 +239,7 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	/* Only a word of its subject ("delivery", "rejected"), which shipping
 	 * notices and newsletters use too: its text must say that delivery
 	 * of mail failed. */
-	if (signs == 1 && strong == 0 && !says_failure(m, b))
+	if (signs == 1 && strong == 0 && !says_failure(m))
 		return 0;
 	/* A post that a mailing list sent on (RFC 2919 List-Id, RFC 2369
 	 * List-Post, ezmlm's Mailing-List), neither from a mail system nor
@@ -270,25 +259,25 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 		return 0;
 	/* One sign only, a word of its subject: an automatic reply from a
 	 * person that says nothing of a failure is none. */
-	if (signs == 1 && strong == 0 && (email_kind_autoreply(m, b) || says_autoreply(m, b)) &&
-	    !says_failure_unquoted(m, b))
+	if (signs == 1 && strong == 0 && (email_kind_autoreply(m, b) || says_autoreply(m)) &&
+	    !says_failure_unquoted(m))
 		return 0;
 	/* Only its null sender: it must say that delivery failed (a reply
 	 * code, the words of failure notices), as automatic replies in any
 	 * language do not. */
-	if (signs == 1 && strong < 0 && !says_failure(m, b))
+	if (signs == 1 && strong < 0 && !says_failure(m))
 		return 0;
 	/* Only its null sender, and RFC 3834's fields or a responder's say it
 	 * is an automatic reply: words of failure ("my old address is rejected
 	 * from January") do not make it a bounce; only a reply code does. */
-	if (signs == 1 && strong < 0 && autoreply_fields(m, b) && !says_failure_in(m, b, 1))
+	if (signs == 1 && strong < 0 && autoreply_fields(m, b) && !says_failure_in(m, 1))
 		return 0;
 	/* Nor is an automatic reply sent in a mail system's name (a shared
 	 * postmaster mailbox away, a challenge-response system's quarantine),
 	 * by its subject, its responder fields or its words: not by
 	 * Auto-Submitted alone, which MTAs put on their bounces. */
-	if (signs == 1 && strong == 1 && (email_kind_responder(m, b) || says_autoreply(m, b)) &&
-	    !says_failure(m, b))
+	if (signs == 1 && strong == 1 && (email_kind_responder(m, b) || says_autoreply(m)) &&
+	    !says_failure(m))
 		return 0;
 	return signs;
 }
@@ -318,7 +307,7 @@ email_kind_sends_on(struct msg *m, struct bufs *b)
 int
 email_kind_says_failed(struct msg *m, struct bufs *b)
 {
-	return says_failure(m, b) && !email_kind_autoreply(m, b) && !says_autoreply(m, b);
+	return says_failure(m) && !email_kind_autoreply(m, b) && !says_autoreply(m);
 }
 
 /* Whether a notice with one sign only comes from the address that mail
@@ -336,7 +325,7 @@ email_kind_from_daemon(struct msg *m, struct bufs *b)
 	    !util_strcaseprefix(from, "mailer-daemon@"))
 		return 0;
 	/* Auto-Submitted is no sign: mail systems put it on their notices. */
-	return !email_kind_responder(m, b) && !says_autoreply(m, b) && !email_kind_success(m, b);
+	return !email_kind_responder(m, b) && !says_autoreply(m) && !email_kind_success(m);
 }
 
 /* RFC 3834 and the headers and subjects of auto-responders. */
@@ -364,6 +353,7 @@ email_kind_responder(struct msg *m, struct bufs *b)
 		"automatická odpověď", "odpowiedź automatyczna", "otomatik yanıt",
 		"自動応答", "自動返信", "自动回复", "自動回覆", "автоматический ответ",
 		"Автоматический ответ" };
+	static struct phraseset set = PHRASESET(subjects, 0);
 
 	if (mime_header_get(&m->top, "x-autoreply", &b->v) ||
 	    mime_header_get(&m->top, "x-autorespond", &b->v) ||
@@ -373,8 +363,7 @@ email_kind_responder(struct msg *m, struct bufs *b)
 		return 1;
 	if (mime_header_get(&m->top, "x-apple-action", &b->v) && contains(b->v.p, "vacation"))
 		return 1;
-	return contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
-	    &b->w);
+	return contains_any(email_subject(m), &set);
 }
 
 
@@ -397,14 +386,11 @@ email_kind_delayed(struct msg *m)
 		 * German, Dutch, French, Spanish, Italian, Portuguese. */
 		"verz\xc3\xb6gert", "vertraagd", "retard\xc3\xa9", "retrasad", "ritardat",
 		"atrasad" };
-	struct util_buf fold = {0};
-	int yes;
+	static struct phraseset set = PHRASESET(words, 0);
 
 	if (m->subject_delayed >= 0)
 		return m->subject_delayed;
-	yes = contains_any(email_subject(m), words, sizeof words / sizeof words[0], &fold);
-	util_buf_free(&fold);
-	return m->subject_delayed = yes;
+	return m->subject_delayed = contains_any(email_subject(m), &set);
 }
 
 /* Whether the notice reports delivery, not its failure: its subject
@@ -413,7 +399,7 @@ email_kind_delayed(struct msg *m)
  * Delivery Report") or its words ("successfully delivered", Postfix's
  * "delivered to the destination(s)"), and nothing of a failure. */
 int
-email_kind_success(struct msg *m, struct bufs *b)
+email_kind_success(struct msg *m)
 {
 	static const char *const subjects[] = { "(success)", "(relay)", "return receipt",
 		"successful mail delivery", "delivered:", "delivery notification: delivered",
@@ -425,6 +411,7 @@ email_kind_success(struct msg *m, struct bufs *b)
 		/* The Windows SMTP service's and Exchange's report under any
 		 * subject: "Delivery to the following recipients succeeded." */
 		"recipients succeeded", "recipients was successful" };
+	static struct phraseset subject_set = PHRASESET(subjects, 0), word_set = PHRASESET(words, 0);
 	const char *t;
 	size_t n;
 	int subject;
@@ -432,20 +419,17 @@ email_kind_success(struct msg *m, struct bufs *b)
 	if (m->success >= 0)
 		return m->success;
 	m->success = 0;
-	subject = contains_any(email_subject(m), subjects, sizeof subjects / sizeof subjects[0],
-	    &b->w);
+	subject = contains_any(email_subject(m), &subject_set);
 	t = email_text(m)->p;
 	n = t ? email_notice_len(m) : 0;
 	if (n > 4096)
 		n = 4096;	/* it says so at the top */
 	/* Its words also tell whether it may list deliveries beside failures
-	 * (email_kind_listed_delivered). Folded straight from the text, not
-	 * from a copy of it. */
-	m->lists_delivered = contains_anyn(t ? t : "", n, words, sizeof words / sizeof words[0],
-	    &b->w);
+	 * (email_kind_listed_delivered). */
+	m->lists_delivered = contains_anyn(t ? t : "", n, &word_set);
 	if (!subject && !m->lists_delivered)
 		return 0;
-	return m->success = !says_failure(m, b);
+	return m->success = !says_failure(m);
 }
 
 /* The introductions of lists of recipients delivered to (the Windows SMTP
@@ -529,7 +513,7 @@ email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b)
 	size_t n = t ? email_notice_len(m) : 0, off, from, good;
 
 	if (m->success < 0)
-		email_kind_success(m, b);	/* sets lists_delivered */
+		email_kind_success(m);	/* sets lists_delivered */
 	/* Only names in the notice's text (not in its HTML part or made up
 	 * from a local part) have a place in it. */
 	if (m->lists_delivered <= 0 || n == 0 || (uintptr_t)at < (uintptr_t)t ||
@@ -561,7 +545,7 @@ email_kind_final(struct msg *m)
 	static const char *const words[] = { "returned mail", "returned to sender",
 		"returning message to sender", "failure notice", "mail delivery failed",
 		"undeliverable", "undelivered mail", "notification (failure)", "unzustellbar" };
-	struct util_buf fold = {0};
+	static struct phraseset set = PHRASESET(words, 0);
 	const char *t;
 
 	if (m->final >= 0)
@@ -572,8 +556,7 @@ email_kind_final(struct msg *m)
 	if (email_notice_delayed(m))
 		return 0;
 	t = email_text(m)->p;
-	m->final = contains_any(email_subject(m), words, sizeof words / sizeof words[0], &fold) ||
+	m->final = contains_any(email_subject(m), &set) ||
 	    (t && nonstd_says_given_up(t, email_notice_len(m)));
-	util_buf_free(&fold);
 	return m->final;
 }

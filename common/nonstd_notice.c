@@ -1,10 +1,9 @@
 /* nonstd_notice: what the readable text of a bounce says as a whole, not per
  * recipient: where the notice ends (the copy of the returned message starts),
  * and whether it says the message is still being tried. */
-/* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
-#define _GNU_SOURCE
 #include "nonstd.h"
 #include "ascii.h"
+#include "phraseset.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -46,52 +45,34 @@ static const char *const original_fields[] = {
 	"mime-version:", "message-id:", "x-original-to:", "received-spf:",
 };
 
-/* Phrases of notices that say the message is still being tried, and
- * "permanent" (a notice that says so is no delay), each under a letter of
- * it that is rare in mail: the text is searched once for each letter. */
-static const struct {
-	char letter;
-	const char *text;
-} delay_phrases[] = {
-	/* First: IF_PERMANENT, compared before "permanent" where both start.
-	 * Gmail's "Delivery incomplete": "Gmail will retry for 46 more hours.
-	 * You'll be notified if the delivery fails permanently."
-	 * (support.google.com/mail/answer/7720): "permanent" in a condition
-	 * is no failure. */
-	{ 'p', "fails permanently" },
-	{ 'p', "permanent" },		/* second: PERMANENT */
-	{ 'p', "continue to attempt" },
-	{ 'y', "has been delayed" }, { 'y', "have been delayed" },
-	{ 'y', "delivery is delayed" }, { 'y', "message is delayed" },
-	{ 'y', "delivery delayed" }, { 'y', "will retry" },
-	{ 'y', "will continue trying" }, { 'y', "will keep trying" },
-	{ 'y', "still trying" }, { 'y', "warning message only" },
-	{ 'y', "not yet been delivered" }, { 'y', "temporarily deferred" },
+/* Phrases of notices that say the message is still being tried. */
+static const char *const delay_phrases[] = {
+	"continue to attempt",
+	"has been delayed", "have been delayed", "delivery is delayed", "message is delayed",
+	"delivery delayed", "will retry", "will continue trying", "will keep trying",
+	"still trying", "warning message only", "not yet been delivered", "temporarily deferred",
 	/* Postfix bounce_templates.c, Exim deliver.c, OpenSMTPD bounce.c,
 	 * Courier dsndelayed.txt. */
-	{ 'y', "this is a warning only" }, { 'y', "no action is required on your part" },
-	{ 'y', "only a temporary failure report" }, { 'y', "delays in delivering" },
-	{ 'y', "advisory notice only" },
+	"this is a warning only", "no action is required on your part",
+	"only a temporary failure report", "delays in delivering", "advisory notice only",
 	/* Exchange 2010 and later: "This message hasn't been delivered yet.
 	 * Delivery will continue to be attempted." */
-	{ 'y', "hasn't been delivered yet" }, { 'y', "has not been delivered yet" },
-	{ 'y', "delivery will continue to be attempted" },
-	{ 'b', "will be retried" }, { 'b', "still being retried" },
+	"hasn't been delivered yet", "has not been delivered yet",
+	"delivery will continue to be attempted",
+	"will be retried", "still being retried",
 	/* Sendmail envelope.c: "Warning: message still undelivered after %s". */
-	{ 'v', "still undelivered" },
+	"still undelivered",
 	/* PMDF and its heir (Oracle Communications Messaging Server): "The
 	 * mail system will continue to try to deliver your message". */
-	{ 'y', "continue to try" },
+	"continue to try",
 	/* "delayed" in German and Dutch, as Exchange's delay notices and
 	 * translated Postfix templates say it ("Die Zustellung ... ist
 	 * verzögert", "vertraagd"). */
-	{ 'v', "verz\xc3\xb6gert" }, { 'v', "vertraagd" },
+	"verz\xc3\xb6gert", "vertraagd",
 };
-#define IF_PERMANENT 1u	/* its bit in what delay_phrases_in returns */
-#define PERMANENT 2u
+/* NUL reads as a space, as line breaks do in the words of a notice. */
+static struct phraseset delay_set = PHRASESET(delay_phrases, PHRASESET_NUL_SPACE);
 #define NMARKERS (sizeof original_markers / sizeof original_markers[0])
-#define NPHRASES (sizeof delay_phrases / sizeof delay_phrases[0])
-_Static_assert(NPHRASES <= 32, "delay_phrases_in answers in the bits of 32");
 
 /* Built once (pthread_once), read only after. */
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -100,12 +81,6 @@ static unsigned char lower[256];	/* ASCII lower case */
 /* ASCII lower case, NUL as a space: what markers and phrases are compared with. */
 static unsigned char folded[256];
 static size_t marker_at[NMARKERS], marker_len[NMARKERS];	/* of "message" */
-static size_t phrase_at[NPHRASES], phrase_len[NPHRASES];	/* of the letter */
-/* By the (folded) byte before a letter: the phrases that have it there, and
- * those that start with their letter. Most places of a letter have none, so
- * that few phrases are compared at each. */
-static uint32_t phrases_after[256];
-static uint32_t phrases_under[256];	/* by letter: the phrases under it */
 static size_t field_len[sizeof original_fields / sizeof original_fields[0]];
 
 static void
@@ -125,18 +100,6 @@ tables_init(void)
 	for (size_t i = 0; i < NMARKERS; i++) {
 		marker_at[i] = (size_t)(strstr(original_markers[i], "message") - original_markers[i]);
 		marker_len[i] = strlen(original_markers[i]);
-	}
-	for (size_t i = 0; i < NPHRASES; i++) {
-		phrase_at[i] = (size_t)(strchr(delay_phrases[i].text, delay_phrases[i].letter) -
-		    delay_phrases[i].text);
-		phrase_len[i] = strlen(delay_phrases[i].text);
-	}
-	for (size_t i = 0; i < NPHRASES; i++) {
-		phrases_under[(unsigned char)delay_phrases[i].letter] |= UINT32_C(1) << i;
-		for (unsigned c = 0; c < 256; c++)
-			if (phrase_at[i] == 0 ||
-			    folded[c] == (unsigned char)delay_phrases[i].text[phrase_at[i] - 1])
-				phrases_after[c] |= UINT32_C(1) << i;
 	}
 }
 
@@ -362,40 +325,6 @@ nonstd_original_start(const char *text, size_t n)
 	return n;
 }
 
-/* Which of delay_phrases under letter (lower case) t[0..n) holds, ASCII
- * case folded and NUL read as a space: bit i for delay_phrases[i]. The C
- * library's memchr finds the letter (both cases), and only there are the
- * phrases compared. Stops at the first phrase of stop. */
-static unsigned
-delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
-{
-	const char *lo = memchr(t, letter, n), *up = memchr(t, letter - 32, n);
-	unsigned found = 0;
-	uint32_t group = phrases_under[(unsigned char)letter];
-
-	while (lo != NULL || up != NULL) {
-		const char *c = up == NULL || (lo != NULL && lo < up) ? lo : up;
-		size_t off = (size_t)(c - t);
-		uint32_t maybe = group & (off > 0 ? phrases_after[(unsigned char)c[-1]] : ~UINT32_C(0));
-
-		for (; maybe != 0; maybe &= maybe - 1) {
-			size_t i = (size_t)__builtin_ctz(maybe);
-
-			if (off >= phrase_at[i] && off - phrase_at[i] + phrase_len[i] <= n &&
-			    folded_eq(c - phrase_at[i], delay_phrases[i].text, phrase_len[i])) {
-				found |= 1u << i;
-				if (found & stop)
-					return found;
-			}
-		}
-		if (c == lo)
-			lo = memchr(c + 1, letter, n - off - 1);
-		else
-			up = memchr(c + 1, letter - 32, n - off - 1);
-	}
-	return found;
-}
-
 /* Whether a notice in another language says what the English phrases
  * above say: "this is only a warning", "not yet delivered", "will go on
  * trying" (as the translated bounce(5) templates of Postfix and the
@@ -406,7 +335,9 @@ delay_phrases_in(const char *t, size_t n, char letter, unsigned stop)
 static int
 says_delayed_translated(const char *t, size_t n)
 {
-	static const char *const phrases[] = {
+	/* First: a notice in English says so in its English words, which the
+	 * caller has looked for, not these; the same pass looks for both. */
+	static const char *const phrases[] = { " the ",
 		"nur eine warnung", "noch nicht zugestellt", "weiterhin versucht",
 		"seulement un avertissement", "simple avertissement", "pas encore pu \xc3\xaatre",
 		"pas encore \xc3\xa9t\xc3\xa9", "solo es una advertencia",
@@ -423,43 +354,34 @@ says_delayed_translated(const char *t, size_t n)
 		    "\xd0\xbd\xd1\x8b",
 		/* 遅延 (delay); not 再送 (resend), which failure notices ask */
 		"\xe9\x81\x85\xe5\xbb\xb6" };
+	static struct phraseset set = PHRASESET(phrases, 0);
+	uint64_t found;
 
-	char low[8192];
-
-	if (n > sizeof low)
-		n = sizeof low;
-	/* One lower-case copy, then the C library's memmem(3) for each. */
-	for (size_t i = 0; i < n; i++)
-		low[i] = (char)lower[(unsigned char)t[i]];
-	/* A notice in English says so in its English words, which the caller
-	 * has looked for: not these. */
-	if (memmem(low, n, " the ", 5) != NULL)
-		return 0;
-	for (size_t i = 0; i < sizeof phrases / sizeof phrases[0]; i++)
-		if (memmem(low, n, phrases[i], strlen(phrases[i])) != NULL)
-			return 1;
-	return 0;
+	if (n > 8192)
+		n = 8192;
+	found = phraseset_find(&set, t, n, 1);
+	return found != 0 && !(found & 1);
 }
 
 /* Whether the notice says the message is still being tried. */
 int
 nonstd_says_delayed(const char *t, size_t n)
 {
-	unsigned found;
+	const char *p;
 
 	pthread_once(&tables_once, tables_init);
-	/* The wording is near the top. A notice that says "permanent" is no delay. */
+	/* The wording is near the top. */
 	if (n > 65536)
 		n = 65536;
-	found = delay_phrases_in(t, n, 'p', PERMANENT);
-	if ((found & (PERMANENT | IF_PERMANENT)) == PERMANENT)
+	/* A notice that says "permanent" first is no delay. Gmail's "Delivery
+	 * incomplete": "Gmail will retry for 46 more hours. You'll be notified
+	 * if the delivery fails permanently."
+	 * (support.google.com/mail/answer/7720): "permanent" in a condition
+	 * is no failure. */
+	if ((p = util_memcasemem(t, n, "permanent")) != NULL && !((size_t)(p - t) >= 6 &&
+	    (size_t)(p - t) + 11 <= n && folded_eq(p - 6, "fails permanently", 17)))
 		return 0;
-	/* "fails permanently": the phrases after it too. */
-	if (found & IF_PERMANENT)
-		found = delay_phrases_in(t, n, 'p', 0);
-	return (found & ~(PERMANENT | IF_PERMANENT)) != 0 || delay_phrases_in(t, n, 'y', ~0u) != 0 ||
-	    delay_phrases_in(t, n, 'b', ~0u) != 0 || delay_phrases_in(t, n, 'v', ~0u) != 0 ||
-	    says_delayed_translated(t, n);
+	return phraseset_any(&delay_set, t, n) || says_delayed_translated(t, n);
 }
 
 /* Whether the notice says that delivery was given up, in its producers'
@@ -473,16 +395,11 @@ nonstd_says_delayed(const char *t, size_t n)
 int
 nonstd_says_given_up(const char *t, size_t n)
 {
-	static const char *const words[] = { "not going to try again",
+	static const char *const words[] = { "permanent", "not going to try again",
 		"retry timeout exceeded", "could not be delivered for", "giving up" };
+	static struct phraseset set = PHRASESET(words, 0);
 
-	pthread_once(&tables_once, tables_init);
 	if (n > 65536)
 		n = 65536;	/* the wording is near the top */
-	if (delay_phrases_in(t, n, 'p', PERMANENT) & PERMANENT)
-		return 1;
-	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-		if (util_memcasemem(t, n, words[i]) != NULL)
-			return 1;
-	return 0;
+	return phraseset_any(&set, t, n);
 }

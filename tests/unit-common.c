@@ -15,6 +15,7 @@
 #include "bktime.h"
 #include "event.h"
 #include "jsonl.h"
+#include "phraseset.h"
 #include "reason.h"
 #include "record.h"
 #include "recovery.h"
@@ -631,6 +632,83 @@ test_recovery(void)
 	recovery_free(&r);
 }
 
+/* Which of phrases p[0..np) t[0..n) holds, one search per phrase: what
+ * phraseset_find answers in one pass. */
+static uint64_t
+phrases_plain(const char *const *p, size_t np, const char *t, size_t n, int nul_space)
+{
+	uint64_t found = 0;
+
+	for (size_t i = 0; i < np; i++) {
+		size_t m = strlen(p[i]);
+
+		for (size_t at = 0; at + m <= n; at++) {
+			size_t k = 0;
+
+			while (k < m && (nul_space && t[at + k] == '\0' ? ' ' :
+			    ascii_lower((unsigned char)t[at + k])) == (unsigned char)p[i][k])
+				k++;
+			if (k == m) {
+				found |= UINT64_C(1) << i;
+				break;
+			}
+		}
+	}
+	return found;
+}
+
+/* phraseset against the plain search, on texts of the phrases' own letters
+ * in both cases (near misses, phrases overlapping and at either end), NUL
+ * bytes and eight-bit bytes; and the stop set. */
+static void
+test_phraseset(void)
+{
+	static const char *const words[] = { "delay", "layer", "will retry", "ab", "a b",
+		"yer\xc3\xa9", "retry later", "ray" };
+	static const char *const longer[] = { "successfully delivered", "delivered to",
+		"recipients succeeded" };
+	static struct phraseset set = PHRASESET(words, 0);
+	static struct phraseset set_nul = PHRASESET(words, PHRASESET_NUL_SPACE);
+	static struct phraseset set_long = PHRASESET(longer, 0);
+	static const char alphabet[] = "dDeElLaAyYrRwWiItT bB\0\xc3\xa9.";
+	unsigned long long x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 30000; i++) {
+		char t[64];
+		size_t n = (size_t)(i % 64);
+
+		for (size_t k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			t[k] = alphabet[x % (sizeof alphabet - 1)];
+		}
+		/* Now and then a whole phrase, in upper case, somewhere. */
+		if (i % 3 == 0 && n > 0) {
+			const char *w = (i % 2 ? longer : words)[(size_t)i / 3 % 3];
+			size_t m = strlen(w), at = (size_t)x % n;
+
+			for (size_t k = 0; k < m && at + k < n; k++)
+				t[at + k] = (char)ascii_upper((unsigned char)w[k]);
+		}
+		if ((phraseset_find(&set, t, n, 0) != phrases_plain(words, 8, t, n, 0) ||
+		    phraseset_find(&set_nul, t, n, 0) != phrases_plain(words, 8, t, n, 1) ||
+		    phraseset_find(&set_long, t, n, 0) != phrases_plain(longer, 3, t, n, 0) ||
+		    phraseset_any(&set, t, n) != (phrases_plain(words, 8, t, n, 0) != 0)) &&
+		    bad++ < 5)
+			fprintf(stderr, "phraseset: case %d differs\n", i);
+	}
+	CHECK(bad == 0);
+	CHECK(phraseset_find(&set, "WILL RETRY", 10, 0) == 1u << 2);
+	CHECK(phraseset_find(&set, "will\0retry", 10, 0) == 0);
+	CHECK(phraseset_find(&set_nul, "will\0retry", 10, 0) == 1u << 2);
+	CHECK(phraseset_find(&set, "a", 1, 0) == 0 && phraseset_find(&set, NULL, 0, 0) == 0);
+	/* Stopped at the first of stop: "layer" comes before "retry later". */
+	CHECK(phraseset_find(&set, "layer retry later", 17, 1u << 1) == 1u << 1);
+	CHECK(phraseset_find(&set, "layer retry later", 17, 0) == (1u << 1 | 1u << 6));
+	CHECK(phraseset_any(&set_long, "...Recipients Succeeded.", 24));
+	CHECK(!phraseset_any(&set_long, "recipients succeede", 19));
+}
+
 /* ascii_lower_copy folds eight bytes at a time: every byte value at every
  * place of a word, among others, as tolower(3) of the C locale. */
 static void
@@ -732,6 +810,7 @@ main(int argc, char *argv[])
 	test_jsonl_bytes();
 	test_memcasemem();
 	test_lower_copy();
+	test_phraseset();
 	test_charset_iconv();
 	test_syslog();
 	test_addr();
