@@ -190,6 +190,34 @@ utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* The length of the run of ASCII bytes that s[0..n) starts with (most of the
+ * text of bounces): 32 bytes at a time without a high bit, then 8, then one. */
+static size_t
+ascii_run(const char *s, size_t n)
+{
+	const uint64_t high = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+
+	for (; n - i >= 32; i += 32) {
+		uint64_t a, b, c, d;
+
+		memcpy(&a, s + i, 8);
+		memcpy(&b, s + i + 8, 8);
+		memcpy(&c, s + i + 16, 8);
+		memcpy(&d, s + i + 24, 8);
+		if ((a | b | c | d) & high)
+			break;
+	}
+	for (uint64_t w; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (w & high)
+			break;
+	}
+	while (i < n && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
 /* s[0..n) from UTF-8: the bytes convert() gives through iconv, at a tenth
  * of its work (UTF-8 is most of the eight-bit text of bounces, and iconv
  * decodes each character into UCS-4 and back). Returns the number of bytes
@@ -204,14 +232,7 @@ from_utf8(const char *s, size_t n, struct util_buf *out)
 	while (i < n) {
 		size_t run = i, len;
 
-		/* ASCII, most of it: eight bytes at a time without a high bit. */
-		for (uint64_t w; n - run >= 8; run += 8) {
-			memcpy(&w, s + run, 8);
-			if (w & UINT64_C(0x8080808080808080))
-				break;
-		}
-		while (run < n && u[run] < 0x80)
-			run++;
+		run += ascii_run(s + run, n - run);
 		memcpy(o, s + i, run - i);
 		o += run - i;
 		if ((i = run) == n)
@@ -490,6 +511,16 @@ charset_is_plain(const char *s, size_t n)
 	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
 	size_t i = 0;
 
+	for (; n - i >= 32; i += 32) {
+		uint64_t w[4], x[4];
+
+		memcpy(w, s + i, 32);
+		for (int k = 0; k < 4; k++)
+			x[k] = w[k] ^ (ones * 0x1b);
+		if (((w[0] | w[1] | w[2] | w[3]) & high) || (((x[0] - ones) & ~x[0]) |
+		    ((x[1] - ones) & ~x[1]) | ((x[2] - ones) & ~x[2]) | ((x[3] - ones) & ~x[3])) & high)
+			return 0;
+	}
 	for (; n - i >= 8; i += 8) {
 		uint64_t w, x;
 

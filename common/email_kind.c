@@ -470,6 +470,7 @@ email_kind_listed_delayed(struct msg *m, const char *at)
 {
 	static const char *const headings[] = { "transient non-fatal errors",
 		"permanent fatal errors", "had successful delivery notifications" };
+	static struct phraseset set = PHRASESET(headings, 0);
 	const char *t = email_text(m)->p;
 	size_t n = t ? email_notice_len(m) : 0, off;
 	int delayed = 0;
@@ -477,10 +478,13 @@ email_kind_listed_delayed(struct msg *m, const char *at)
 	if (n == 0 || (uintptr_t)at < (uintptr_t)t || (uintptr_t)at >= (uintptr_t)(t + n))
 		return 0;
 	if (!m->sections_done) {
-		/* Once per message, in order: a notice may name thousands. */
+		/* Once per message, in order: a notice may name thousands. Most
+		 * have none of the headings in any case (one pass tells), and
+		 * then none as Sendmail writes them. */
 		m->sections_done = 1;
 		m->nsections = 0;
-		for (size_t k = 0; k < sizeof headings / sizeof headings[0]; k++) {
+		for (size_t k = phraseset_any(&set, t, n) ? 0 : sizeof headings / sizeof headings[0];
+		    k < sizeof headings / sizeof headings[0]; k++) {
 			const char *o;
 
 			for (const char *p = t; m->nsections < 16 &&

@@ -22,6 +22,7 @@
 #define _GNU_SOURCE
 #include "nonstd.h"
 #include "nonstd_int.h"
+#include "phraseset.h"
 #include "reason.h"
 #include "ascii.h"
 #include "util.h"
@@ -161,11 +162,9 @@ others_label(const char *low, size_t n)
 {
 	static const char *const others[] = { "sender", "from", "reply", "return", "your ",
 		"contact", "postmaster", "owner", "admin", "help", "support", "abuse" };
+	static struct phraseset set = PHRASESET(others, 0);
 
-	for (size_t k = 0; k < sizeof others / sizeof others[0]; k++)
-		if (memmem(low, n, others[k], strlen(others[k])) != NULL)
-			return 1;
-	return 0;
+	return phraseset_any(&set, low, n);
 }
 
 /* A label before the address that says it is the recipient: its length
@@ -192,12 +191,10 @@ recipient_label(const char *p, size_t n, int *weak)
 		 * Portuguese destinatario/destinatário, Dutch ontvanger,
 		 * Swedish mottagare, Danish modtager, Polish odbiorca) */
 		"empf\xc3\xa4nger", "empfaenger", "destinat", "ontvanger", "mottagare", "modtager", "odbiorca" };
+	static struct phraseset set = PHRASESET(words, 0);
 	size_t i = 0, colon = 0;
 	int high = 0;
 	char low[81];
-	unsigned long letters = 0;
-	static _Thread_local unsigned long need[sizeof words / sizeof words[0]];
-	static _Thread_local int ready;
 
 	*weak = 0;
 	while (i < n && i < 80 && p[i] != ':' && p[i] != '@') {
@@ -212,29 +209,15 @@ recipient_label(const char *p, size_t n, int *weak)
 		colon = 1;
 	if (colon == 0 || i == 0)
 		return 0;
-	if (!ready) {
-		for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-			for (const char *w = words[k]; *w; w++)
-				if (*w >= 'a' && *w <= 'z')
-					need[k] |= 1ul << (*w - 'a');
-		ready = 1;
-	}
-	/* One lower-case copy of the label, then the C library's search for
-	 * the words whose letters all occur in it. */
-	for (size_t k = 0; k < i; k++) {
-		low[k] = (char)ascii_lower((unsigned char)p[k]);
-		if (low[k] >= 'a' && low[k] <= 'z')
-			letters |= 1ul << (low[k] - 'a');
-	}
+	ascii_lower_copy(low, p, i);
 	/* "Your message to:" (Barracuda's notice) names the recipient though
 	 * it says "your": the message's, not the sender's address. */
 	if ((memmem(low, i, "message to", 10) != NULL || memmem(low, i, "mail to", 7) != NULL) &&
 	    i >= 7 && memcmp(low + i - 2, "to", 2) == 0 &&
 	    memmem(low, i, "reply", 5) == NULL && memmem(low, i, "contact", 7) == NULL)
 		return i + colon;
-	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
-		if ((need[k] & letters) == need[k] && memmem(low, i, words[k], strlen(words[k])))
-			return others_label(low, i) ? 0 : i + colon;
+	if (phraseset_any(&set, low, i))
+		return others_label(low, i) ? 0 : i + colon;
 	if (high) {
 		size_t letters_ascii = 0;
 
