@@ -18,6 +18,7 @@
 #include "planpack.h"
 #include "schema.h"
 #include "sqldb.h"
+#include "sqlmem.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -873,7 +874,7 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct sqlite_store *d = st->impl;
 	struct util_buf b = {0};
-	struct change *c = NULL;
+	struct change *c;
 	struct bulk bk = { {0}, {0}, NULL };
 	size_t n = 0;
 	int rc = 0, bulk, dense[NCOL] = {KEPT}, depth = 2;
@@ -897,9 +898,11 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	 * few of them go into (plans_quiet and plans_probe, in a first run)
 	 * stays, where making it would read the whole table. */
 	if ((bulk = d->empty && n >= 10000))
-		bk.due = util_xreallocarray(NULL, n, sizeof *bk.due);
-	/* New plans take the next numbers in the order of the set. */
-	c = util_xreallocarray(NULL, n, sizeof *c);
+		bk.due = sqlmem_map(n, sizeof *bk.due);
+	/* New plans take the next numbers in the order of the set. The
+	 * arrays from huge pages: 40 MB each at a million plans, some 20,000
+	 * page faults in 4 KB pages (1.1M events: 0.3-0.4 s CPU of 5). */
+	c = sqlmem_map(n, sizeof *c);
 	n = 0;
 	for (size_t i = 0; i < plan_count(s); i++) {
 		const struct plan *p = plan_at(s, i);
@@ -955,8 +958,9 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 		rc = sqldb_run(&d->db, d->q[Q_SET_NEXT_ID]);
 	}
 	memset(d->recent, 0, sizeof d->recent);
-	free(bk.due);
-	free(c);
+	if (bulk)
+		sqlmem_unmap(bk.due, n, sizeof *bk.due);
+	sqlmem_unmap(c, n, sizeof *c);
 	util_buf_free(&b);
 	return rc;
 }

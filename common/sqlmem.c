@@ -9,9 +9,11 @@
  * from arenas the kernel backs with 2 MB pages (MADV_HUGEPAGE: one fault
  * for 512 pages), are kept by size on free and handed out again; small
  * objects, many to a page, go to malloc. Larger than BIG: a mapping each.
- * Nothing goes back to the system before exit: a run is short. */
+ * Nothing goes back to the system before exit: a run is short. The large
+ * arrays a store's run keeps itself (sqlmem_map) are huge pages too. */
 #define _GNU_SOURCE	/* MAP_NORESERVE, MADV_HUGEPAGE, mremap */
 #include "sqlmem.h"
+#include "util.h"
 
 #include <sys/mman.h>
 
@@ -187,6 +189,43 @@ static void
 mem_shutdown(void *arg)
 {
 	(void)arg;
+}
+
+/* Under a sanitizer, malloc(3), where overruns are caught (as SQLite's). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MAP_MIN SIZE_MAX
+#else
+#define MAP_MIN HUGE_PAGE
+#endif
+
+void *
+sqlmem_map(size_t n, size_t size)
+{
+	char *a, *p;
+
+	if (size != 0 && n > SIZE_MAX / size - HUGE_PAGE)
+		util_errx(BK_ERR, "out of memory");
+	if ((n *= size) < MAP_MIN)
+		return util_xmalloc(n > 0 ? n : 1);
+	n = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	/* Aligned to a huge page (see from_arena); the slack on either side
+	 * goes back at once. */
+	if ((a = map(n + HUGE_PAGE)) == NULL)
+		util_errx(BK_ERR, "out of memory");
+	p = (char *)(((uintptr_t)a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
+	if (p > a)
+		munmap(a, (size_t)(p - a));
+	munmap(p + n, HUGE_PAGE - (size_t)(p - a));
+	return p;
+}
+
+void
+sqlmem_unmap(void *p, size_t n, size_t size)
+{
+	if ((n *= size) < MAP_MIN)
+		free(p);
+	else if (p != NULL)
+		munmap(p, (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 }
 
 void
