@@ -62,6 +62,7 @@ struct msg {
 	 * reports that lack a Diagnostic-Code; filled when first needed. */
 	struct hmap textdiag;
 	int textdiag_done;
+	unsigned textdiag_misses;	/* addresses looked up before it, not in the notice */
 	size_t notice;		/* the length of the notice, by email_notice_len */
 	int notice_done;
 	int notice_delayed;	/* email_notice_delayed, -1 until known */
