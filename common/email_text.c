@@ -383,18 +383,26 @@ email_text(struct msg *m)
 	dec = reuse(&kept.dec);
 	for (size_t i = 0; i < m->ntext_parts; i++) {
 		const struct text_part *t = &kept.text_parts[i];
-		const char *cs = kept.part_fields.p + t->charset;
+		const char *cs = kept.part_fields.p + t->charset, *cte = kept.part_fields.p + t->cte;
+		const char *p = t->body;
+		size_t len = t->bodylen;
 
-		util_buf_reset(&dec);
-		mime_decode_body(t->body, t->bodylen, kept.part_fields.p + t->cte, &dec);
+		/* Most text parts are 7bit or 8bit: read where they are, not
+		 * from a copy. */
+		if (!mime_cte_identity(cte)) {
+			util_buf_reset(&dec);
+			mime_decode_body(t->body, t->bodylen, cte, &dec);
+			p = dec.p;
+			len = dec.len;
+		}
 		if (t->html) {
 			struct util_buf u = reuse(&kept.u);
 
-			charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &u);
+			charset_to_utf8(p, len, *cs ? cs : NULL, &u);
 			strip_html(u.p, u.len, &m->html);
 			keep(&kept.u, &u);
 		} else {
-			charset_to_utf8(dec.p, dec.len, *cs ? cs : NULL, &m->text);
+			charset_to_utf8(p, len, *cs ? cs : NULL, &m->text);
 			util_buf_addc(&m->text, '\n');
 		}
 	}

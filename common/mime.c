@@ -442,15 +442,21 @@ mime_b64_decode(const char *s, size_t n, struct util_buf *out)
 	out->len = (size_t)(o - out->p);
 }
 
+int
+mime_cte_identity(const char *cte)
+{
+	return cte == NULL || !(prefix_fold(cte, "quoted-printable") || prefix_fold(cte, "base64"));
+}
+
 void
 mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out)
 {
-	if (cte && prefix_fold(cte, "quoted-printable"))
-		mime_qp_decode(s, n, out);
-	else if (cte && prefix_fold(cte, "base64"))
-		mime_b64_decode(s, n, out);
-	else
+	if (mime_cte_identity(cte))
 		util_buf_add(out, s, n);
+	else if (prefix_fold(cte, "quoted-printable"))
+		mime_qp_decode(s, n, out);
+	else
+		mime_b64_decode(s, n, out);
 }
 
 /* One encoded word "=?cs?E?text?=" at s[0..n); returns its length, 0 if none. */

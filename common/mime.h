@@ -56,6 +56,9 @@ void mime_qp_decode(const char *s, size_t n, struct util_buf *out);
 void mime_b64_decode(const char *s, size_t n, struct util_buf *out);
 /* By Content-Transfer-Encoding cte (NULL: identity). */
 void mime_decode_body(const char *s, size_t n, const char *cte, struct util_buf *out);
+/* Whether cte leaves the body as it is (7bit, 8bit, binary, none, any other
+ * than quoted-printable and base64): mime_decode_body would copy it. */
+int mime_cte_identity(const char *cte);
 /* An unfolded header value with RFC 2047 encoded words decoded to UTF-8,
  * appended to out. */
 void mime_decode_words(const char *s, size_t n, struct util_buf *out);
