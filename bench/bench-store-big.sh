@@ -3,7 +3,9 @@
 # generated plan records (retry-plan --import), then what a
 # cron run does: 100 new events merged (wall and CPU seconds,
 # bytes written from /proc/PID/io) and retry-due --limit 1000 five times in a
-# row (the checkpoint in one of them); bytes a plan.
+# row (the checkpoint in one of them); bytes a plan. Under each run, where
+# its wall time went (bench/runstat.c): CPU, waiting for a processor (the
+# run queue: other programs' load), blocked (the disk, fsync).
 #   sh bench/bench-store-big.sh OUTDIR    (BENCH_STORE_N=2000000)
 # Plans: user<i>@d<i mod 1000>.example, two in three waiting (due over the
 # month), one in six exhausted, one in six failed.
@@ -42,7 +44,17 @@ plans=$n
 awk -v n="$n" 'BEGIN { srand(2); for (i = 0; i < 100; i++) { x = int(rand() * n) + 1
 	printf "{\"time\":\"2026-11-02T00:00:%02dZ\",\"rcpt\":\"user%d@d%d.example\",\"domain\":\"d%d.example\",\"action\":\"failed\",\"status\":\"4.2.2\",\"code\":452,\"reason\":\"mailboxfull\",\"class\":\"soft\",\"rhost\":null,\"diag\":\"452 4.2.2 full\",\"from\":\"news@shop.example\",\"msgid\":\"<n%d@shop.example>\",\"qid\":null,\"source\":\"postfix\",\"origin\":\"mail.log:%d\"}\n", i % 60, x, x % 1000, x % 1000, i, i + 1 } }' >"$d/new-events.jsonl"
 
-run() { bench_run "$@"; }
+runstat="$d/runstat"
+${CC:-cc} -O2 -std=c11 -o "$runstat" "$here/runstat.c"
+run() {
+	name=$1
+	shift
+	bench_run "$name" "$runstat" "$d/runstat.out" "$@"
+	if [ -s "$d/runstat.out" ]; then
+		echo "          $(cat "$d/runstat.out")"
+	fi
+	rm -f "$d/runstat.out"
+}
 # When each run's output was out, too (the runs print little).
 BENCH_OUTPUT=1
 export BENCH_OUTPUT
@@ -68,4 +80,4 @@ for round in 1 2 3; do
 	done
 	echo "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
 done
-rm -f "$d/work.db" "$d/work.db-wal" "$d/work.db-shm"
+rm -f "$d/work.db" "$d/work.db-wal" "$d/work.db-shm" "$runstat"
