@@ -504,6 +504,27 @@ class_of(const char *r, int st, int sub, int det, int code, const char *action, 
 	return "soft";
 }
 
+/* A delivery program's own words after a wrapper phrase ("Command output:
+ * maildrop: maildir over quota"): the phrase they name, if one that says
+ * more than the wrapper; else the wrapper. */
+static const struct phrase *
+unwrap(const struct phrase *ph, const char *diag)
+{
+	static const char out[] = "command output:";
+	const char *p;
+	struct match mo;
+
+	if (!(ph->flags & F_WRAPS) || diag == NULL || (p = strcasestr(diag, out)) == NULL)
+		return ph;
+	p += sizeof out - 1;
+	reason_phrase_match(p, strlen(p), &mo);
+	/* Not a "user unknown" either: from a program it is no filter's
+	 * excuse, and the program's exit status says what it is. */
+	if (mo.i < 0 || (reason_phrases[mo.i].flags & (F_WEAK | F_WRAPS | F_EXCUSE)))
+		return ph;
+	return &reason_phrases[mo.i];
+}
+
 static int
 delivered_action(const char *action)
 {
@@ -534,7 +555,7 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 		cr = code_rule(sub, det) ? code_rule(sub, det) : code_rule(sub, 0);
 	reason_phrase_match(in->diag, in->diag ? strlen(in->diag) : 0, &m);
 	if (m.i >= 0)
-		ph = &reason_phrases[m.i];
+		ph = unwrap(&reason_phrases[m.i], in->diag);
 	cmd = in->command ? in->command : marks_command(&m);
 	expiry = in->expired || (m.marks & MK_EXPIRY);
 	temp = (m.marks & MK_TEMP) || (ph && (ph->flags & F_TEMP));

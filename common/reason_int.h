@@ -141,6 +141,7 @@ enum {
 	F_FOLLOWS = 32,		/* a command mark said after the reply it names */
 	F_DBEB = 64,		/* Exchange Online's recipient check: wins over X.4.1 */
 	F_CLIENT = 128,		/* about the connecting client's IP, at any command */
+	F_WRAPS = 256,		/* before a delivery program's own words, which say more */
 };
 
 /* Marks: phrases that tell something about the reply, not its reason. */
@@ -160,7 +161,7 @@ struct phrase {
 	struct reason_rule rule;	/* name: the phrase, lower case */
 	const char *reason;		/* NULL for a mark */
 	unsigned char mark;		/* MK_* of a mark */
-	unsigned char flags;		/* F_* of a reason phrase */
+	unsigned short flags;		/* F_* of a reason phrase */
 };
 
 /* The phrase rules in the order they are tried, marks first
