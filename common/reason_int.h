@@ -78,6 +78,7 @@
 #define ORANGE		"Orange postmaster error codes (postmaster.orange.fr, OFR_xxx)"
 #define VPOPMAIL	"vpopmail vdelivermail.c"
 #define EXCHANGE2003	"Exchange Server 2003 NDR texts (Microsoft KB 284204)"
+#define EXCHANGE55_IMS	"Exchange Server 5.5 IMS NDR code lines (Microsoft KB Q246881: 'MSEXCH:IMS:<org>:<site>:<server> 0 (000C05A6) Unknown Recipient' under 'The recipient name is not recognized')"
 #define POSTGREY	"postgrey(8) --greylist-text default"
 #define OPENSMTPD_CONF	"OpenSMTPD smtpd.conf(5) filter check rdns"
 #define OPENSMTPD_ESC	"OpenSMTPD usr.sbin/smtpd/esc.c (status code texts)"
