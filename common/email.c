@@ -292,6 +292,19 @@ email_emit(struct msg *m, const struct rcpt *r)
 		else if (strcmp(e.action, "delayed") == 0)
 			memcpy(e.status, "4.0.0", 6);
 	}
+	/* A reply code without an enhanced status code (a server older than
+	 * RFC 2034, or one that leaves it out: "550 MAILBOX NOT FOUND"): the
+	 * default detail of its class, as Postfix's SMTP client gives it in its
+	 * own reports (smtp_chat.c: "Use a default detail code if none was
+	 * given", X.0.0 with X the reply's first digit). Not for a 4xx reply
+	 * that a notice gave up on: its text, not a made-up temporary status,
+	 * tells why it failed. */
+	if (e.status[0] == '\0' && r->class == NULL && ((e.code >= 500 && e.code < 600 &&
+	    strcmp(e.action, "failed") == 0) || (e.code >= 400 && e.code < 500 &&
+	    strcmp(e.action, "delayed") == 0))) {
+		e.status[0] = (char)('0' + e.code / 100);
+		memcpy(e.status + 1, ".0.0", 5);
+	}
 	e.reason = r->reason;
 	/* Delivered to a program for this recipient (Sendmail's notice names
 	 * the "|command" it was expanded to), and no text that says more: the

@@ -557,3 +557,13 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 		[ -z "$(bounce-parse -f email "$T/o.eml")" ]
 	done
 }
+
+@test "layouts: a reply without an enhanced code gives the default detail of its class (Postfix smtp_chat.c), not a null status" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -f email "$L/aol-bare-local.eml" | jqr '[.rcpt, .status, (.code | tostring), .class] | join(" ")')" = \
+	    "oscarpine@aol.com 5.0.0 550 hard" ]
+	[ "$(bounce-parse -f email "$L/aol-bare-nocopy.eml" | jqr '[.status, (.code | tostring)] | join(" ")')" = "5.0.0 550" ]
+	# A 4xx reply still retried: 4.0.0; one given up on keeps no made-up status.
+	printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Warning: could not send message for past 4 hours\n\n   ----- The following addresses had transient non-fatal errors -----\n<ty@remote.example.org>\n    (reason: 451 Try again later)\n' >"$T/d.eml"
+	[ "$(bounce-parse -f email "$T/d.eml" | jqr '[.action, .status] | join(" ")')" = "delayed 4.0.0" ]
+}
