@@ -625,7 +625,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	/* Report fields pasted into the text (no delivery-status part). */
 	if (m.events == 0 && !shown && m.text.len && util_memcasemem(m.text.p, m.text.len,
 	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
-		email_dsn_parse(&m, m.text.p, m.text.len);
+		email_dsn_parse_pasted(&m, m.text.p, m.text.len);
 	if (m.events == 0 && m.arf.len)
 		email_arf_parse(&m, m.arf.p, m.arf.len);
 	/* Complaint loops that forward the message without an RFC 5965 report

@@ -61,6 +61,7 @@ struct dsn_msg {
 static _Thread_local struct {
 	struct mime_header group;
 	struct util_buf value;
+	struct util_buf pasted;		/* email_dsn_parse_pasted's copy */
 	struct dsn_msg msg;
 } dsn_kept;
 
@@ -69,7 +70,7 @@ static void
 dsn_kept_trim(size_t max)
 {
 	struct dsn_msg *dm = &dsn_kept.msg;
-	struct util_buf *all[] = { &dsn_kept.value, &dm->qid, &dm->notice, &dm->fr, &dm->orr,
+	struct util_buf *all[] = { &dsn_kept.value, &dsn_kept.pasted, &dm->qid, &dm->notice, &dm->fr, &dm->orr,
 	    &dm->xr, &dm->act, &dm->st, &dm->rm, &dm->dc, &dm->lad };
 
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -298,6 +299,72 @@ email_dsn_parse(struct msg *m, const char *s, size_t n)
 	}
 	keep_header(&dsn_kept.group, &g);
 	keep(&dsn_kept.value, &v);
+	dsn_kept_trim(KEEP_MAX);
+}
+
+/* Whether the line p[0..n) (its indent skipped) opens with a field name
+ * of RFC 3464 2.2 or 2.3 and its colon. */
+static int
+report_field_line(const char *p, size_t n)
+{
+	static const char *const names[] = { "reporting-mta:", "dsn-gateway:",
+		"received-from-mta:", "arrival-date:", "original-envelope-id:",
+		"original-recipient:", "final-recipient:", "action:", "status:",
+		"remote-mta:", "diagnostic-code:", "last-attempt-date:", "final-log-id:",
+		"will-retry-until:", "x-actual-recipient:", "x-postfix-queue-id:",
+		"x-postfix-sender:" };
+
+	while (n > 0 && (*p == ' ' || *p == '\t')) {
+		p++;
+		n--;
+	}
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		size_t len = strlen(names[k]);
+
+		if (n >= len && strncasecmp(p, names[k], len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Report fields pasted into a notice's text (no delivery-status part). An
+ * HTML notice that sets each field in a paragraph of its own ("<p>Action:
+ * failed</p>") or a text with empty lines between them has lost the empty
+ * lines' meaning (RFC 3464 2.1: they end the per-message fields and each
+ * recipient's group): the empty lines between two field lines are dropped,
+ * and the groups split where a recipient field repeats, as for a report
+ * without them. Other lines keep theirs. */
+void
+email_dsn_parse_pasted(struct msg *m, const char *s, size_t n)
+{
+	struct util_buf j = reuse(&dsn_kept.pasted);
+	size_t pos = 0, blank_at = (size_t)-1;
+	int prev_field = 0;
+
+	while (pos < n) {
+		const char *nl = memchr(s + pos, '\n', n - pos);
+		size_t le = nl ? (size_t)(nl - s) : n, len = le - pos;
+		int blank = len == 0 || (len == 1 && s[pos] == '\r');
+
+		if (blank) {
+			if (blank_at == (size_t)-1)
+				blank_at = j.len;
+			util_buf_addc(&j, '\n');
+		} else {
+			int field = report_field_line(s + pos, len);
+
+			/* Empty lines between two field lines: dropped. */
+			if (blank_at != (size_t)-1 && prev_field && field)
+				j.len = blank_at;
+			blank_at = (size_t)-1;
+			prev_field = field;
+			util_buf_add(&j, s + pos, len);
+			util_buf_addc(&j, '\n');
+		}
+		pos = le + 1;
+	}
+	email_dsn_parse(m, j.p ? j.p : "", j.len);
+	keep(&dsn_kept.pasted, &j);
 	dsn_kept_trim(KEEP_MAX);
 }
 

@@ -248,6 +248,7 @@ void email_text_thread_end(void);
 /* email_dsn.c */
 /* RFC 3464 report fields (s[0..n)): an event per recipient. */
 void email_dsn_parse(struct msg *m, const char *s, size_t n);
+void email_dsn_parse_pasted(struct msg *m, const char *s, size_t n);
 /* RFC 5965 feedback report fields: a complaint. */
 void email_arf_parse(struct msg *m, const char *s, size_t n);
 /* The first SMTP reply code in a reply text s[0..n), 0 if none. */
