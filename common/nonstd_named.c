@@ -302,6 +302,27 @@ nonstd_contact_intro(const struct line *lines, size_t i)
 	return 1;
 }
 
+/* Whether line l is one of Sendmail's list of failed addresses after its
+ * first: a parenthesized note ("(reason: 550 ...)", "(expanded from:
+ * <a@b>)") or a name alone in angle brackets ("<kijitora>"). */
+static int
+sendmail_list_line(const struct line *l)
+{
+	const char *p = l->p;
+	size_t n = l->n, i;
+
+	nonstd_trim(&p, &n);
+	if (n < 3)
+		return 0;
+	if (p[0] == '(' && p[n - 1] == ')')
+		return strncasecmp(p, "(reason:", 8) == 0 || strncasecmp(p, "(expanded from:", 15) == 0;
+	if (p[0] != '<' || p[n - 1] != '>')
+		return 0;
+	for (i = 1; i < n - 1 && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])); i++)
+		;
+	return i == n - 1;
+}
+
 /* A local part without its domain (AOL and other Sendmail sites wrote
  * those of their own users so): alone on an indented line after a line
  * ending in ':' (Exim), alone on a line after one that introduces
@@ -347,6 +368,11 @@ nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor
 	if (i != n || prev == NULL || coded)
 		return 0;
 	if (k == 0 && l->indent > 0 && prev->n > 0 && prev->p[prev->n - 1] == ':')
+		return 1;
+	/* Further down Sendmail's list (savemail.c errbody(): each failed
+	 * address on its line, then "(reason: ...)" and "(expanded from:
+	 * ...)"): after such a line or another "<name>" alone. */
+	if (k && sendmail_list_line(prev))
 		return 1;
 	return nonstd_introduces_recipients(prev);
 }

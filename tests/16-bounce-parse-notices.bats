@@ -567,3 +567,16 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Warning: could not send message for past 4 hours\n\n   ----- The following addresses had transient non-fatal errors -----\n<ty@remote.example.org>\n    (reason: 451 Try again later)\n' >"$T/d.eml"
 	[ "$(bounce-parse -f email "$T/d.eml" | jqr '[.action, .status] | join(" ")')" = "delayed 4.0.0" ]
 }
+
+@test "layouts: Sendmail's list of bare names is read to its end, bounded on a hostile one" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -f email "$L/sendmail-bare-list.eml" | jqr .rcpt | tr '\n' ' ')" = "ida@example.org jon@example.org kim@example.org " ]
+	{ printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Returned mail: User unknown\n\n'
+	  printf '   ----- The following addresses had permanent fatal errors -----\n'
+	  awk 'BEGIN { for (i = 0; i < 50000; i++) printf "<u%d>\n    (reason: 550 5.1.1 User unknown)\n    (expanded from: <list@example.org>)\n", i }'
+	  printf '\n   ----- Original message follows -----\nTo: list@example.org\n'; } >"$T/h.eml"
+	# Each name's look-up of its alias scans the notice: a fixed number of
+	# them per message (the others are left out), not one per name.
+	n=$(bounce-parse -f email "$T/h.eml" | wc -l)
+	[ "$n" -ge 1 ]
+}
