@@ -98,6 +98,7 @@
 #define EXCHANGE_NDR	"Exchange Online NDR format (learn.microsoft.com .../ndr/non-delivery-reports-in-exchange-online: 'wasn't found at', 'Despite repeated attempts')"
 #define YANDEX_BOUNCES	"Yandex: report on non-delivery to Yandex (yandex.com/support/mail/bounces/yandex.html: error codes table)"
 #define JP_ISP		"Japanese ISPs' published error-mail guides (BIGLOBE FAQ 10621, megaegg FAQ 296: 'mail box is full', 'user name is unknown')"
+#define JP_BBIQ		"BBIQ FAQ 7552 (faq.bbiq.jp: error messages and their causes: 'Message size exceeds remaining quota': the recipient's inbox has no space left)"
 #define MAILUTILS	"GNU Mailutils manual, mda Mailbox Quotas ('message would exceed maximum mailbox size')"
 #define CYRUS_LMTP	"Cyrus IMAP imap/lmtpengine.c (550-Mailbox unknown. Either there is no mailbox ...)"
 #define POSTFIX_SMTPD_PIPE	"Postfix src/smtpd/smtpd.c (554 5.5.0 Error: improper use of SMTP command pipelining)"
