@@ -591,26 +591,26 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 	struct line *lines = lines_here;
 	struct anchor *an = an_here;
 	struct util_buf diag = {0}, addr = {0};
-	const char *at = end > 0 ? memchr(text, '@', end) : NULL;
+	const char *at;
 
+	if (end > NOTICE_SCAN_MAX)
+		end = NOTICE_SCAN_MAX;
+	at = end > 0 ? memchr(text, '@', end) : NULL;
 	pthread_once(&tables_once, tables_init);
 	/* Split into lines, noting those with an '@' (the next one: at). */
 	for (size_t pos = 0; pos < end;) {
 		const char *e = memchr(text + pos, '\n', end - pos);
-		size_t le = e ? (size_t)(e - text) : end;
+		size_t le = e ? (size_t)(e - text) : end, ind;
 
 		if (nl == cap)
 			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
-		lines[nl].p = text + pos;
-		lines[nl].n = le - pos;
-		lines[nl].indent = 0;
-		while (pos + lines[nl].indent < le && (text[pos + lines[nl].indent] == ' ' ||
-		    text[pos + lines[nl].indent] == '\t'))
-			lines[nl].indent++;
+		for (ind = pos; ind < le && (text[ind] == ' ' || text[ind] == '\t'); ind++)
+			;
 		if (at != NULL && at < text + pos)
 			at = memchr(text + pos, '@', end - pos);
-		lines[nl].has_at = at != NULL && at < text + le;
-		nl++;
+		/* Whole, not field by field: the bit fields are one word. */
+		lines[nl++] = (struct line){ text + pos, (uint32_t)(le - pos),
+		    (uint32_t)(ind - pos) & INT32_MAX, at != NULL && at < text + le };
 		pos = le + 1;
 	}
 	/* Find the recipient lines. */

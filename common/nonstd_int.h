@@ -5,17 +5,22 @@
 #define BK_NONSTD_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ascii.h"
 #include "util.h"
 
-/* One line of a notice. */
+/* One line of a notice: 16 bytes, as a notice of empty lines has one for
+ * every byte (scan_notice reads at most NOTICE_SCAN_MAX bytes, so that the
+ * lengths fit). */
 struct line {
 	const char *p;
-	size_t n;
-	size_t indent;		/* white space bytes before the text */
-	int has_at;		/* holds an '@', as an address does */
+	uint32_t n;
+	uint32_t indent : 31;	/* white space bytes before the text */
+	uint32_t has_at : 1;	/* holds an '@', as an address does */
 };
+
+#define NOTICE_SCAN_MAX ((size_t)INT32_MAX)
 
 /* Skips white space and transcript arrows. */
 static inline void

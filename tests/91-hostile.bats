@@ -99,6 +99,26 @@ setup() {
 	bounded "bounce-parse -f email '$T/cr'"
 }
 
+@test "bounce-parse: a notice of 20 MB of empty lines (LF, CR LF, CR) still reads its recipient" {
+	# The notice reader keeps an entry per line: 20 million of them once
+	# took 32 bytes each and a doubling past 1 GiB (exit 2, no record).
+	for end in lf crlf cr; do
+		{
+			printf 'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: sender@example.com\n'
+			printf 'Subject: Undelivered Mail Returned to Sender\nContent-Type: text/plain\n\n'
+			case $end in
+			lf) head -c 20000000 /dev/zero | tr '\0' '\n' ;;
+			crlf) head -c 10000000 /dev/zero | tr '\0' '\n' | sed 's/$/\r/' ;;
+			cr) head -c 20000000 /dev/zero | tr '\0' '\r' ;;
+			esac
+			printf '550 5.1.1 <u@example.net>: Recipient address rejected: User unknown\n'
+		} >"$T/empty.eml"
+		bounded "bounce-parse -f email '$T/empty.eml'"
+		[ "$status" -eq 0 ]
+		[ "$(jq -r .rcpt "$T/out")" = u@example.net ]
+	done
+}
+
 @test "bounce-parse: log lines with a 20 MB reply text, recipient and queue id" {
 	{
 		printf 'Nov 27 10:00:00 mx postfix/smtp[1]: 4ABC: to=<u@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, dsn=5.1.1, status=bounced (host said: 550 5.1.1 '
