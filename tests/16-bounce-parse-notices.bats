@@ -576,7 +576,12 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	  awk 'BEGIN { for (i = 0; i < 50000; i++) printf "<u%d>\n    (reason: 550 5.1.1 User unknown)\n    (expanded from: <list@example.org>)\n", i }'
 	  printf '\n   ----- Original message follows -----\nTo: list@example.org\n'; } >"$T/h.eml"
 	# Each name's look-up of its alias scans the notice: a fixed number of
-	# them per message (the others are left out), not one per name.
-	n=$(bounce-parse -f email "$T/h.eml" | wc -l)
-	[ "$n" -ge 1 ]
+	# them per message (the others are left out), not one per name: the
+	# first names come out at the alias's domain, in order, and no more
+	# than the 64 look-ups a message gets (NOTICE_LOOKUPS_MAX).
+	bounce-parse -f email "$T/h.eml" >"$T/h.jsonl"
+	n=$(wc -l <"$T/h.jsonl")
+	[ "$n" -ge 1 ] && [ "$n" -le 64 ]
+	[ "$(head -n 1 "$T/h.jsonl" | jqr '[.rcpt, .status, .reason] | join(" ")')" = "u0@example.org 5.1.1 userunknown" ]
+	[ "$(jqr .rcpt "$T/h.jsonl" | grep -cv '^u[0-9]*@example\.org$')" -eq 0 ]
 }
