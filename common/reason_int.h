@@ -119,6 +119,8 @@
 #define MESSAGELABS	"Symantec Email Security.cloud (MessageLabs) knowledge base 162445: outbound mail returned by MAILER-DAEMON@messagelabs.com"
 #define EXCHANGE_CFA	"Exchange Server content filter agent (learn.microsoft.com: content filtering, RejectionResponse default 'Message rejected due to content restrictions')"
 #define SUN_MS		"Oracle Communications (Sun Java System) Messaging Server MTA error texts (Administration Guide: troubleshooting the MTA)"
+#define PROOFPOINT	"Proofpoint PDR IP lookup FAQ (proofpoint.com/us/support-services/ip-blocked-faq: an IP is delayed or blocked for spam received from it; refusals link ipcheck.proofpoint.com)"
+#define TONLINE		"T-Online postmaster (postmaster.t-online.de 4.7: why the t-online.de servers refused an SMTP connection, 6: IP troubleshooting); T-Online's answer quoted by spamresource.com (2020-06): hosts of bad or unknown reputation are not accepted"
 #define DNSBL_DOCS	"Block lists' usage documentation: SpamCop (bl.spamcop.net), Barracuda Reputation Block List (b.barracudacentral.org), SORBS (dnsbl.sorbs.net)"
 #define TENCENT		"Tencent QQ Mail help on returned mail (service.mail.qq.com: error codes, 'frequency limited')"
 #define GMX_POSTMASTER	"GMX/Web.de postmaster: error messages (postmaster.gmx.com/en/error-messages: '554-No SMTP service 554-IP address is block listed')"
