@@ -225,12 +225,32 @@ subject_is_reply(struct msg *m)
 	return 0;
 }
 
+/* Whether the subject is that of Outlook's message recall: the request
+ * ("Recall: <subject>", learn.microsoft.com, "Work with Cloud-based Message
+ * Recall") and the reports on it ("Message Recall Success:", "Message
+ * Recall Failure:", Exchange Online's "Message Recall Report for message:"),
+ * which Exchange's system mailbox may send: a recall that failed is no
+ * failure of delivery. */
+static int
+subject_is_recall(struct msg *m)
+{
+	const char *s = email_subject(m);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return util_strcaseprefix(s, "recall:") || util_strcaseprefix(s, "message recall ");
+}
+
 int
 email_kind_bounce(struct msg *m, struct bufs *b)
 {
 	int strong, signs = bounce_signs(m, b, &strong);
 
 	if (signs == 0)
+		return 0;
+	/* A recall report, without a delivery-status report or Exim's
+	 * X-Failed-Recipients. */
+	if (strong < 2 && subject_is_recall(m))
 		return 0;
 	/* Only a word of its subject, and that subject is a person's reply:
 	 * mail about a bounce ("Re: why did this bounce?"), not one. */
@@ -261,6 +281,11 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * person that says nothing of a failure is none. */
 	if (signs == 1 && strong == 0 && (email_kind_autoreply(m, b) || says_autoreply(m)) &&
 	    !says_failure_unquoted(m))
+		return 0;
+	/* The same with RFC 3834's fields (or a responder's): words of failure
+	 * ("questions about rejected mail go to ...") do not make it a bounce
+	 * from a person's address; only a reply code does. */
+	if (signs == 1 && strong == 0 && autoreply_fields(m, b) && !says_failure_in(m, 1))
 		return 0;
 	/* Only its null sender: it must say that delivery failed (a reply
 	 * code, the words of failure notices), as automatic replies in any

@@ -585,3 +585,16 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	[ "$(head -n 1 "$T/h.jsonl" | jqr '[.rcpt, .status, .reason] | join(" ")')" = "u0@example.org 5.1.1 userunknown" ]
 	[ "$(jqr .rcpt "$T/h.jsonl" | grep -cv '^u[0-9]*@example\.org$')" -eq 0 ]
 }
+
+@test "layouts: Outlook's recall reports and RFC 3834 replies from a person's address are no bounce, whatever words of failure they hold; a reply code still counts" {
+	L="$FIXTURES/email/layouts"
+	[ -z "$(bounce-parse -f email "$L/exo-recall-report.eml")" ]
+	# Under such a subject, a delivery-status report is still read.
+	sed 's/^Subject: .*/Subject: Message Recall Failure: December news/' "$L/dsn-delivered-and-failed.eml" >"$T/d.eml"
+	[ "$(bounce-parse -f email "$T/d.eml" | jqr '.rcpt + " " + .action')" = "fritz@relay.example.org failed" ]
+	[ "$(bounce-parse -d -f email "$L/autoreply-3834-generated.eml" | jqr '[.rcpt, .reason] | join(" ")')" = "ivo@example.org vacation" ]
+	# With a reply code in its text, the same message is read as a notice.
+	sed 's/^Questions about rejected or returned mail.*/550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown/' \
+	    "$L/autoreply-3834-generated.eml" >"$T/r.eml"
+	bounce-parse -f email "$T/r.eml" | jqr '.rcpt + " " + .action' | grep -qx 'gone@example.org failed'
+}
