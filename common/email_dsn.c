@@ -379,6 +379,13 @@ email_arf_parse(struct msg *m, const char *s, size_t n)
 
 	mime_header_parse(s, n, &g);
 	mime_header_get(&g, "feedback-type", &ft);
+	/* Reports of types that are no complaint of the recipient: an
+	 * authentication failure the receiver saw (RFC 6591 auth-failure, a
+	 * DMARC failure report) and a message marked as not spam (RFC 6430
+	 * not-spam). Stopping mail to the recipient on them would be wrong. */
+	if (ft.len && (strncasecmp(ft.p, "auth-failure", 12) == 0 ||
+	    strncasecmp(ft.p, "not-spam", 8) == 0))
+		goto done;
 	if (mime_header_get(&g, "original-rcpt-to", &v))
 		email_extract_addr(v.p, v.len, rcpt);
 	if (rcpt[0] == '\0' && email_original_recipient(m)[0])
@@ -399,6 +406,7 @@ email_arf_parse(struct msg *m, const char *s, size_t n)
 		r.diag = ft.len ? ft.p : "abuse";
 		email_emit(m, &r);
 	}
+done:
 	mime_header_free(&g);
 	util_buf_free(&v);
 	util_buf_free(&ft);

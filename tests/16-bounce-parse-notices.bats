@@ -586,6 +586,17 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	[ "$(jqr .rcpt "$T/h.jsonl" | grep -cv '^u[0-9]*@example\.org$')" -eq 0 ]
 }
 
+@test "layouts: feedback reports that are no complaint (RFC 6591 auth-failure, RFC 6430 not-spam) give no record; an abuse report stays a complaint" {
+	L="$FIXTURES/email/layouts"
+	[ -z "$(bounce-parse -f email "$L/arf-auth-failure.eml")" ]
+	[ -z "$(bounce-parse -f email "$L/arf-not-spam.eml")" ]
+	# The same report with Feedback-Type: abuse is a complaint.
+	sed 's/^Feedback-Type: auth-failure$/Feedback-Type: abuse/' "$L/arf-auth-failure.eml" >"$T/a.eml"
+	[ "$(bounce-parse -f email "$T/a.eml" | jqr '[.rcpt, .action, .diag] | join(" ")')" = "amy@receiver.example.com complained abuse" ]
+	sed 's/^Feedback-Type: not-spam$/Feedback-Type: Not-Spam/' "$L/arf-not-spam.eml" >"$T/n.eml"
+	[ -z "$(bounce-parse -f email "$T/n.eml")" ]
+}
+
 @test "layouts: Outlook's recall reports and RFC 3834 replies from a person's address are no bounce, whatever words of failure they hold; a reply code still counts" {
 	L="$FIXTURES/email/layouts"
 	[ -z "$(bounce-parse -f email "$L/exo-recall-report.eml")" ]

@@ -54,6 +54,10 @@
 #   - Auto-replies are reported for their sender (Sisimai leaves the
 #     recipient empty; such rows are not counted), and feedback reports that
 #     name no recipient give no record (Sisimai makes up "*.invalid").
+#   - Feedback reports that are no complaint give no record: RFC 6591's
+#     auth-failure (a DMARC failure report) and RFC 6430's not-spam, where
+#     Sisimai lists a "feedback" row (arf-19, arf-20): a complaint record
+#     suppresses its recipient for good.
 #   - Addresses are taken as written: where Sisimai's table has a typo
 #     (apachejames-01: one zero less) the record counts as missing and extra.
 #   - Messages that Sisimai does not parse (mfilter-05, mimecast) but whose
