@@ -226,7 +226,7 @@ mime_header_free(struct mime_header *h)
 void
 mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 {
-	const char *v = h->base + h->f[i].value;
+	const char *v = h->base + h->f[i].value, *nl;
 	size_t n = h->f[i].valuelen, a = 0;
 
 	util_buf_reset(out);
@@ -235,15 +235,21 @@ mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 	while (n > a && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
 		n--;
 	/* Unfolding: the line ends go, the white space after them stays; a
-	 * line end without it (mime_header_parse_loose) is a space. */
-	for (size_t k = a; k < n;) {
-		const char *nl = memchr(v + k, '\n', n - k);
-		size_t run = nl ? (size_t)(nl - (v + k)) : n - k;
+	 * line end without it (mime_header_parse_loose) is a space. Most
+	 * values are one line: copied whole. */
+	if ((nl = memchr(v + a, '\n', n - a)) == NULL) {
+		util_buf_add(out, v + a, n - a);
+	} else {
+		for (size_t k = a; k < n;) {
+			size_t run = nl ? (size_t)(nl - (v + k)) : n - k;
 
-		util_buf_add(out, v + k, run);
-		k += run + 1;
-		if (nl != NULL && k < n && v[k] != ' ' && v[k] != '\t')
-			util_buf_addc(out, ' ');
+			util_buf_add(out, v + k, run);
+			k += run + 1;
+			if (nl != NULL && k < n && v[k] != ' ' && v[k] != '\t')
+				util_buf_addc(out, ' ');
+			if (k < n)
+				nl = memchr(v + k, '\n', n - k);
+		}
 	}
 	for (char *t = out->p; t != NULL && t < out->p + out->len;)
 		if ((t = memchr(t, '\t', out->len - (size_t)(t - out->p))) != NULL)
@@ -252,10 +258,9 @@ mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 }
 
 int
-mime_header_get(const struct mime_header *h, const char *name, struct util_buf *out)
+mime_header_getn(const struct mime_header *h, const char *name, size_t len,
+    struct util_buf *out)
 {
-	size_t len = strlen(name);
-
 	for (size_t i = 0; i < h->n; i++)
 		if (h->f[i].namelen == len && strncasecmp(h->base + h->f[i].name, name, len) == 0) {
 			mime_field_value(h, i, out);

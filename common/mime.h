@@ -41,7 +41,14 @@ size_t mime_header_parse_loose(const char *s, size_t n, struct mime_header *h);
 void mime_header_free(struct mime_header *h);
 /* The unfolded value of the first field called name (case-insensitive) into
  * out (reset first), white space trimmed. Returns 1 if found, else 0. */
-int mime_header_get(const struct mime_header *h, const char *name, struct util_buf *out);
+int mime_header_getn(const struct mime_header *h, const char *name, size_t len,
+    struct util_buf *out);
+/* Inline, so that the length of a constant name is known where it is called. */
+static inline int
+mime_header_get(const struct mime_header *h, const char *name, struct util_buf *out)
+{
+	return mime_header_getn(h, name, strlen(name), out);
+}
 /* Same for field i. */
 void mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out);
 

@@ -257,22 +257,13 @@ util_buf_grow(struct util_buf *b, size_t n)
 }
 
 void
-util_buf_add(struct util_buf *b, const void *data, size_t n)
-{
-	if (n == 0)
-		return;
-	memcpy(util_buf_room(b, n), data, n);
-	b->len += n;
-}
-
-void
 util_buf_adds(struct util_buf *b, const char *s)
 {
 	util_buf_add(b, s, strlen(s));
 }
 
 char *
-util_buf_str(struct util_buf *b)
+util_buf_str_grow(struct util_buf *b)
 {
 	if (b->cap == 0 || b->len + 1 > b->cap) {
 		b->p = util_xrealloc(b->p, b->len + 1);
@@ -280,12 +271,6 @@ util_buf_str(struct util_buf *b)
 	}
 	b->p[b->len] = '\0';
 	return b->p;
-}
-
-void
-util_buf_reset(struct util_buf *b)
-{
-	b->len = 0;
 }
 
 void
