@@ -214,7 +214,14 @@ leaf(void *arg, const struct mime_part *p)
 		util_buf_add(&m->arf, "\n\n", 2);
 		break;
 	case PART_ORIGINAL:
-		mime_decode_body(p->body, p->bodylen, cte.p, &m->orig);
+		if (mime_cte_identity(cte.p)) {
+			m->orig_p = p->body;
+			m->orig_len = p->bodylen;
+		} else {
+			mime_decode_body(p->body, p->bodylen, cte.p, &m->orig);
+			m->orig_p = m->orig.p;
+			m->orig_len = m->orig.len;
+		}
 		m->has_orig = 1;
 		break;
 	case PART_TEXT:
@@ -591,7 +598,7 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		util_buf_free(&cte);
 	}
 	if (m.has_orig)
-		email_read_original(&m, m.orig.p ? m.orig.p : "", m.orig.len);
+		email_read_original(&m, m.orig_p ? m.orig_p : "", m.orig_len);
 	else if (email_text(&m)->len) {
 		size_t at = email_notice_len(&m);
 

@@ -30,7 +30,11 @@ struct msg {
 	size_t ntext_parts;	/* noted by email_text_add */
 	struct mime_part preamble;	/* of the top multipart (MIME_PREAMBLE), or bodylen 0 */
 	int text_loaded;
-	struct util_buf orig;	/* header of the returned message */
+	struct util_buf orig;	/* the returned message, decoded (quoted-printable, base64) */
+	/* The returned message: its part's body where that is not encoded
+	 * (most are 7bit or 8bit: read where it is, not copied), else orig. */
+	const char *orig_p;
+	size_t orig_len;
 	struct util_buf subject;	/* decoded, by message_subject */
 	int subject_done;
 	int subject_delayed;	/* email_kind_delayed, -1 until known */
