@@ -532,6 +532,19 @@ delivered_action(const char *action)
 	    strcmp(action, "expanded") == 0);
 }
 
+/* X.7.1 (RFC 3463: "Delivery not authorized, message refused", a refusal
+ * by policy) says all that a vague policy word says ("policy", "not
+ * authorized", "administrative prohibition"), and more than RFC 5321's
+ * generic reply texts ("Transaction failed", "local error", "system
+ * error"): beside those its own reason stands. A text that names what the
+ * policy refused (a block list, spam, a relay) still says more. */
+static int
+restates_x71(const struct phrase *ph, int sub, int det)
+{
+	return sub == 7 && det == 1 && (ph->flags & F_WEAK) &&
+	    (is(ph->reason, "policyviolation") || is(ph->reason, "systemerror"));
+}
+
 void
 reason_decide(const struct reason_input *in, struct reason_verdict *v)
 {
@@ -565,8 +578,8 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	if (ph) {
 		r = ph->reason;
 		rr = &ph->rule;
-		if (cr && cr->reason && !cr->generic && (ph->flags & (F_WEAK | F_LAST)) &&
-		    !((ph->flags & F_DBEB) && sub == 4 && det == 1)) {
+		if (cr && cr->reason && (!cr->generic || restates_x71(ph, sub, det)) &&
+		    (ph->flags & (F_WEAK | F_LAST)) && !((ph->flags & F_DBEB) && sub == 4 && det == 1)) {
 			r = cr->reason;
 			rr = &cr->rule;
 		} else if (cr && ((is(cr->reason, "hasmoved") && is(r, "userunknown")) ||
