@@ -134,6 +134,7 @@
 #define JP_CARRIER	"NTT docomo mail FAQ (support.ntt.com/mail/faq pid2300000e64: 'Unknown user' is also the answer when the recipient's refusal settings turn mail away)"
 #define COREMAIL	"Coremail support knowledge base, bounce notices (icoremail.vip/support, cate_id=84: 'User suspended', 'user disabled', 'This account has been temporarily suspended': the recipient's account is frozen or disabled)"
 #define POSTFIX_LOCAL_DELIVER	"Postfix src/local/mailbox.c, maildir.c, file.c (local(8) could not write the recipient's mailbox: 'cannot update mailbox %s for user %s.', 'maildir delivery failed: %s', 'cannot append message to destination file %s: %s')"
+#define POSTFIX_LOCAL_FILES	"Postfix src/local/file.c ('cannot append message to file %s: '), src/local/mailbox.c ('destination %s is not a regular file' 5.2.0, 'destination %s is not owned by recipient' 4.2.0)"
 #define MAILDROP	"Courier maildrop maildrop/maildrop.C (Maildrop::trap(): argv[0] \": \" before each diagnostic), main.C (alarm_msg 'maildrop: Timeout quota exceeded.': its run time limit)"
 #define UI_NEMESIS	"1&1/IONOS (United Internet) relay notices, 'Reason: multiple delivery attempts failed' (no published reference; the notice as public copies show it)"
 
