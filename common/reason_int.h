@@ -83,6 +83,7 @@
 #define POSTGREY	"postgrey(8) --greylist-text default"
 #define OPENSMTPD_CONF	"OpenSMTPD smtpd.conf(5) filter check rdns"
 #define RFC3463_TITLES	"RFC 3463 3.1-3.8 (the titles of the status codes, as replies write them: OpenSMTPD usr.sbin/smtpd/esc.c esc_description())"
+#define OPENSMTPD_MDA	"OpenSMTPD usr.sbin/smtpd/mda.c (IMSG_MDA_DONE: 'mda exited prematurely', or the delivery program's last line of output)"
 #define OPENSMTPD_ESC	"OpenSMTPD usr.sbin/smtpd/esc.c (status code texts)"
 #define POSTFIX_QMGR	"Postfix src/qmgr/ (postsuper -e: 4.7.0 message is administratively expired)"
 #define IANA_7_13	"IANA SMTP Enhanced Status Codes registry X.7.13 (User Account Disabled)"
