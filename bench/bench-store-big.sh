@@ -71,12 +71,15 @@ for round in 1 2 3; do
 	sync "$d/work.db"
 	run "retry-plan, 100 events (.db)" retry-plan -S 1 -s "$d/work.db" \
 	    --now 2026-11-02T00:01:00Z "$d/new-events.jsonl"
-	# Five cron runs in a row: a run commits into the log, and the one
-	# whose commit takes it past 4096 pages copies it into the database,
-	# at its exit: when its output was out is said too.
+	# Five cron runs in a row, ten minutes apart as cron would start
+	# them (at one clock, each run's claims would go in among those of
+	# the runs before, in the due table and plans_quiet: some 700 pages
+	# more a run after twenty runs): a run commits into the log, and the
+	# one whose commit takes it past 4096 pages copies it into the
+	# database, at its exit: when its output was out is said too.
 	for k in 1 2 3 4 5; do
 		run "retry-due --limit 1000, run $k (.db)" retry-due -L 1000 -s "$d/work.db" \
-		    --now 2026-11-20T00:00:00Z
+		    --now "2026-11-20T00:$((k - 1))0:00Z"
 	done
 	echo "load average $(cut -d ' ' -f 1-3 /proc/loadavg)"
 done
