@@ -709,7 +709,7 @@ charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn, struct uti
 	if (k == 0)
 		kind = K_GUESS;
 	for (size_t i = 0; k > 0 && i < sizeof aliases / sizeof aliases[0]; i++)
-		if (strcmp(name, aliases[i].mime) == 0) {
+		if (name[0] == aliases[i].mime[0] && strcmp(name, aliases[i].mime) == 0) {
 			kind = aliases[i].kind;
 			if (aliases[i].iconv)
 				iname = aliases[i].iconv;
