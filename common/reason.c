@@ -196,10 +196,12 @@ static const struct reason_rule
 	"RFC 5321 4.2.2, 4.2.3 (553 also refuses a MAIL FROM mailbox name), bouncekit-records(5) (hard only on evidence)" },
     c_not_permanent = { "soft: no sign that the failure is permanent", "RFC 5321 4.2.1" };
 
+/* The first bytes compared first: this runs a hundred thousand times on the
+ * bench's folder, and most names differ there. */
 static int
 is(const char *a, const char *b)
 {
-	return a && strcmp(a, b) == 0;
+	return a && a[0] == b[0] && strcmp(a, b) == 0;
 }
 
 /* The reasons that may be hard: a permanent failure of the recipient. */
