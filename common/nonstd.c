@@ -659,6 +659,10 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		}
 	}
 	complete_local_parts(an, na, lines);
+	/* Room for a reply of the usual size at once, not grown from 64 bytes
+	 * a doubling at a time as its lines are added. */
+	if (na > 0)
+		util_buf_room(&diag, 512);
 	for (size_t k = 0, replied = 0; k < na; k++) {
 		size_t stop = k + 1 < na ? an[k + 1].line : nl, own, lo;
 		struct nonstd_hit h;
