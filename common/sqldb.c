@@ -372,13 +372,21 @@ log_restart(sqlite3 *db)
 	if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, &log, &copied) !=
 	    SQLITE_OK || log <= 0 || copied != log)
 		return;
+	/* The version read and written back in one write transaction: a
+	 * newer program may have migrated the store since this one opened it,
+	 * and must not see its version set back. */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return;
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
-	if (version > 0)
-		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (version <= 0 || sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return;
+	}
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 }
 
 /* At exit, after the program's output is out (main has returned, or exit
