@@ -580,6 +580,11 @@ grow_array(void *v, const void *here, size_t *cap, size_t sz)
 	return w;
 }
 
+/* The most entries a run of blank lines keeps: more than any distance in
+ * lines that a rule measures (nonstd_take_before's 12, the 8 of
+ * complete_local_parts), so that none comes out otherwise. */
+#define BLANK_RUN_MAX 16
+
 static void
 scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 {
@@ -598,16 +603,23 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 	at = end > 0 ? memchr(text, '@', end) : NULL;
 	pthread_once(&tables_once, tables_init);
 	/* Split into lines, noting those with an '@' (the next one: at). */
-	for (size_t pos = 0; pos < end;) {
+	for (size_t pos = 0, blanks = 0; pos < end;) {
 		const char *e = memchr(text + pos, '\n', end - pos);
 		size_t le = e ? (size_t)(e - text) : end, ind;
 
-		if (nl == cap)
-			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
 		for (ind = pos; ind < le && (text[ind] == ' ' || text[ind] == '\t'); ind++)
 			;
 		if (at != NULL && at < text + pos)
 			at = memchr(text + pos, '@', end - pos);
+		/* A run of more than BLANK_RUN_MAX blank lines keeps its first
+		 * ones and its last: no rule looks further than 12 lines over
+		 * blank ones, and a notice of empty lines would otherwise cost
+		 * an entry (16 bytes) for every byte or two. */
+		blanks = ind == le || (ind + 1 == le && text[ind] == '\r') ? blanks + 1 : 0;
+		if (blanks > BLANK_RUN_MAX)
+			nl--;	/* the run's last entry stands for the lines it skips */
+		if (nl == cap)
+			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
 		/* Whole, not field by field: the bit fields are one word. */
 		lines[nl++] = (struct line){ text + pos, (uint32_t)(le - pos),
 		    (uint32_t)(ind - pos) & INT32_MAX, at != NULL && at < text + le };

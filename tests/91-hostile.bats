@@ -119,6 +119,24 @@ setup() {
 	done
 }
 
+@test "bounce-parse: a notice of 80 MB of blank lines (empty, a space, CR LF) reads its recipient within 512 MB" {
+	# A run of blank lines keeps a few line entries, not one each (16
+	# bytes for every one or two bytes of the notice): this notice once
+	# went past 512 MB of address space (exit 2, no record).
+	{
+		printf 'From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\nTo: sender@example.com\n'
+		printf 'Subject: Undelivered Mail Returned to Sender\nContent-Type: text/plain\n\n'
+		head -c 20000000 /dev/zero | tr '\0' '\n'
+		head -c 20000000 /dev/zero | tr '\0' '\n' | sed 's/^/ /'
+		head -c 10000000 /dev/zero | tr '\0' '\n' | sed 's/$/\r/'
+		printf '550 5.1.1 <u@example.net>: Recipient address rejected: User unknown\n'
+	} >"$T/blank.eml"
+	MEM_KB=524288 bounded "bounce-parse -f email '$T/blank.eml'"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.rcpt + " " + .status' "$T/out")" = "u@example.net 5.1.1" ]
+	rm -f "$T/blank.eml"
+}
+
 @test "bounce-parse: log lines with a 20 MB reply text, recipient and queue id" {
 	{
 		printf 'Nov 27 10:00:00 mx postfix/smtp[1]: 4ABC: to=<u@example.com>, relay=mx.example.com[192.0.2.1]:25, delay=1, dsn=5.1.1, status=bounced (host said: 550 5.1.1 '
