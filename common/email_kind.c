@@ -433,6 +433,11 @@ email_kind_success(struct msg *m)
 		"successful delivery", "delivery was successful", "has been delivered to",
 		"delivery to these recipients or groups is complete",
 		"was delivered to the following",
+		/* Domino's report of a confirmed delivery, in the layout of its
+		 * failure report ("Your message ... was not delivered to:"; HCL
+		 * C API DELIVERY_REPORT_CONFIRMED: the sender is told that the
+		 * message was or was not delivered). */
+		"was delivered to:",
 		/* The Windows SMTP service's and Exchange's report under any
 		 * subject: "Delivery to the following recipients succeeded." */
 		"recipients succeeded", "recipients was successful" };
