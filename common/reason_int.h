@@ -100,6 +100,7 @@
 #define EXCHANGE2007	"Exchange Server 2007-2019 DSN texts (learn.microsoft.com: DSNs and NDRs in Exchange Server)"
 #define EXCHANGE_NDR	"Exchange Online NDR format (learn.microsoft.com .../ndr/non-delivery-reports-in-exchange-online: 'wasn't found at', 'Despite repeated attempts')"
 #define YANDEX_BOUNCES	"Yandex: report on non-delivery to Yandex (yandex.com/support/mail/bounces/yandex.html: error codes table)"
+#define IMAIL_HELP	"IMail (Ipswitch): an IMail site's help, sxu.edu info_svcs/imail/fullmailbox.asp ('User mailbox exceeds allowed size': the recipient's mailbox is full)"
 #define JP_ISP		"Japanese ISPs' published error-mail guides (BIGLOBE FAQ 10621, megaegg FAQ 296: 'mail box is full', 'user name is unknown')"
 #define JP_BBIQ		"BBIQ FAQ 7552 (faq.bbiq.jp: error messages and their causes: 'Message size exceeds remaining quota': the recipient's inbox has no space left)"
 #define MAILUTILS	"GNU Mailutils manual, mda Mailbox Quotas ('message would exceed maximum mailbox size')"
