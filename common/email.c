@@ -398,6 +398,13 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	 * recipient of it. */
 	if ((h->kind & NONSTD_WEAK) && email_rcpt_is_sender(m, r.addr, r.addrlen))
 		return;
+	/* Nor, in a message whose only sign of a notice is a word of its
+	 * subject (not from a mail system, no report), is its own addressee:
+	 * a notice goes to the sender of the message that failed (RFC 5321
+	 * 4.5.5), so one that says delivery failed to whom it is written to
+	 * speaks of something else (a parcel's delivery, a mailbox's quota). */
+	if (m->subject_only && email_rcpt_is_sender(m, r.addr, r.addrlen))
+		return;
 	/* A notice whose text says nothing of the recipient but its address
 	 * says it in its subject ("Returned mail: User unknown"). */
 	r.diag = h->diag && *h->diag ? h->diag : email_subject(m);

@@ -40,6 +40,7 @@ struct msg {
 	int subject_delayed;	/* email_kind_delayed, -1 until known */
 	int success;		/* email_kind_success, -1 until known */
 	int final;		/* email_kind_final, -1 until known */
+	int subject_only;	/* email_kind_bounce: a word of the subject its only sign */
 	int lists_delivered;	/* the notice has a list of deliveries, -1 until known */
 	int has_orig;
 	int receipt;		/* holds a message/disposition-notification part (2: a Sieve reject's) */

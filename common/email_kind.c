@@ -304,6 +304,7 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	if (signs == 1 && strong == 1 && (email_kind_responder(m, b) || says_autoreply(m)) &&
 	    !says_failure(m))
 		return 0;
+	m->subject_only = signs == 1 && strong == 0;
 	return signs;
 }
 

@@ -609,3 +609,12 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	    "$L/autoreply-3834-generated.eml" >"$T/r.eml"
 	bounce-parse -f email "$T/r.eml" | jqr '.rcpt + " " + .action' | grep -qx 'gone@example.org failed'
 }
+
+@test "layouts: a message whose only sign of a notice is its subject names no failed recipient in its own To; a mail system's notice to the same address still does" {
+	L="$FIXTURES/email/layouts"
+	[ -z "$(bounce-parse -f email "$L/parcel-failed-addressee.eml")" ]
+	# The same words from MAILER-DAEMON: a notice to someone who mailed himself.
+	sed 's/^From: ParcelCo <noreply@parcel.example.com>/From: Mail Delivery Subsystem <MAILER-DAEMON@corp.example.com>/' \
+	    "$L/parcel-failed-addressee.eml" >"$T/p.eml"
+	[ "$(bounce-parse -f email "$T/p.eml" | jqr '.rcpt + " " + .action')" = "jane@corp.example.com failed" ]
+}
