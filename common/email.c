@@ -378,6 +378,7 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	struct msg *m = arg;
 	struct rcpt r = {0};
 	char full[ADDR_MAX];
+	int section;
 
 	r.addr = h->addr;
 	r.addrlen = h->addrlen;
@@ -409,7 +410,10 @@ nonstd_hit(void *arg, const struct nonstd_hit *h)
 	 * says it in its subject ("Returned mail: User unknown"). */
 	r.diag = h->diag && *h->diag ? h->diag : email_subject(m);
 	r.time = (time_t)-1;
-	if (h->delayed || email_kind_delayed(m) || email_kind_listed_delayed(m, h->addr)) {
+	/* The heading it is listed under says it first (Sendmail's and
+	 * Stalwart's notices that mix delays and failures). */
+	if ((section = email_kind_listed_delayed(m, h->addr)) == 1 || (section < 0 &&
+	    (h->delayed || email_kind_delayed(m)))) {
 		r.action = "delayed";
 	} else if (m->success != 0 || m->lists_delivered != 0) {
 		/* A report of delivery names its recipients the same way; so

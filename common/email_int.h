@@ -205,7 +205,8 @@ int email_kind_delayed(struct msg *m);
 /* Whether it reports successful delivery (and no failure). */
 int email_kind_success(struct msg *m);
 /* Whether the recipient whose name starts at at (in the notice's text)
- * is listed under an introduction of deliveries in a notice that lists
+ * is listed under a heading of delays (1), another heading (0) or none
+ * (-1); and under an introduction of deliveries in a notice that lists
  * failures too. */
 int email_kind_listed_delayed(struct msg *m, const char *at);
 int email_kind_listed_delivered(struct msg *m, const char *at, struct bufs *b);

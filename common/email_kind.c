@@ -441,7 +441,11 @@ email_kind_success(struct msg *m)
 		"was delivered to:",
 		/* The Windows SMTP service's and Exchange's report under any
 		 * subject: "Delivery to the following recipients succeeded." */
-		"recipients succeeded", "recipients was successful" };
+		"recipients succeeded", "recipients was successful",
+		/* Stalwart's mixed report: "Your message has been partially
+		 * delivered:", "----- Delivery to the following addresses was
+		 * successful -----" (crates/smtp/src/queue/dsn.rs). */
+		"following addresses was successful" };
 	static struct phraseset subject_set = PHRASESET(subjects, 0), word_set = PHRASESET(words, 0);
 	const char *t;
 	size_t n;
@@ -474,7 +478,10 @@ static const char *const delivered_intros[] = { "recipients succeeded",
 	"recipients or groups is complete",
 	/* Sendmail savemail.c errbody(): "----- The following addresses had
 	 * successful delivery notifications -----". */
-	"had successful delivery notifications" };
+	"had successful delivery notifications",
+	/* Stalwart's "----- Delivery to the following addresses was successful
+	 * -----" (crates/smtp/src/queue/dsn.rs). */
+	"following addresses was successful" };
 static const char *const failed_intros[] = { "failed", "not delivered", "not be delivered",
 	"delayed", "cannot be reached", "could not be reached", "undeliverable", "rejected" };
 
@@ -495,19 +502,29 @@ last_of(const char *s, const char *const *words, size_t nwords)
  * under Sendmail's heading of recipients still queued (savemail.c
  * errbody(): "----- The following addresses had transient non-fatal errors
  * -----", beside "... permanent fatal errors -----" in the same notice):
- * a delay, whatever the notice's subject says of the others. */
+ * 1, a delay, whatever the notice's subject or other words say of the
+ * others; 0 under another heading; -1 under none. */
 int
 email_kind_listed_delayed(struct msg *m, const char *at)
 {
+	/* The first NDELAYED of them head recipients still tried. Stalwart's
+	 * mixed report (crates/smtp/src/queue/dsn.rs) heads its sections "-----
+	 * There was a temporary problem delivering to these addresses -----",
+	 * "----- Delivery to the following addresses failed -----" and "-----
+	 * Delivery to the following addresses was successful -----". */
 	static const char *const headings[] = { "transient non-fatal errors",
-		"permanent fatal errors", "had successful delivery notifications" };
+		"temporary problem delivering to these addresses",
+		"permanent fatal errors", "had successful delivery notifications",
+		"to the following addresses failed",
+		"following addresses was successful" };
+	enum { NDELAYED = 2 };
 	static struct phraseset set = PHRASESET(headings, 0);
 	const char *t = email_text(m)->p;
 	size_t n = t ? email_notice_len(m) : 0, off;
-	int delayed = 0;
+	int delayed = -1;
 
 	if (n == 0 || (uintptr_t)at < (uintptr_t)t || (uintptr_t)at >= (uintptr_t)(t + n))
-		return 0;
+		return -1;
 	if (!m->sections_done) {
 		/* Once per message, in order: a notice may name thousands. Most
 		 * have none of the headings in any case (one pass tells), and
@@ -530,7 +547,7 @@ email_kind_listed_delayed(struct msg *m, const char *at)
 					j--;
 				}
 				m->section_at[j] = (size_t)(o - t);
-				m->section_delayed[j] = k == 0;
+				m->section_delayed[j] = k < NDELAYED;
 			}
 		}
 	}
@@ -538,6 +555,16 @@ email_kind_listed_delayed(struct msg *m, const char *at)
 	/* The last heading above the address. */
 	for (size_t j = 0; j < m->nsections && m->section_at[j] < off; j++)
 		delayed = m->section_delayed[j];
+	/* The other headings decide only beside one of delays: in a notice
+	 * that mixes them. */
+	if (delayed == 0) {
+		size_t j = 0;
+
+		while (j < m->nsections && !m->section_delayed[j])
+			j++;
+		if (j == m->nsections)
+			delayed = -1;
+	}
 	return delayed;
 }
 
