@@ -124,7 +124,10 @@ mdn_rejects(const struct mime_part *p, const char *cte)
 
 	mime_decode_body(p->body, p->bodylen < 8192 ? p->bodylen : 8192, cte, &body);
 	if (body.len > 0 && (d = util_memcasemem(body.p, body.len, "disposition:")) != NULL) {
-		size_t k = strcspn(d, "\n");
+		/* The decoded body has no NUL at its end: its line ends within it. */
+		size_t rest = body.len - (size_t)(d - body.p);
+		const char *nl = memchr(d, '\n', rest);
+		size_t k = nl != NULL ? (size_t)(nl - d) : rest;
 
 		yes = util_memcasemem(d, k, "automatic-action") != NULL &&
 		    util_memcasemem(d, k, "deleted") != NULL;
@@ -615,10 +618,13 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 
 		/* Past the marker line ("--- Below this line is a copy ...") and
 		 * the empty lines after it, if the copy does not start at once. */
-		if (at < m.text.len && !email_looks_like_header(m.text.p + at,
-		    strcspn(m.text.p + at, "\n"))) {
-			const char *nl = memchr(m.text.p + at, '\n', m.text.len - at);
+		/* m.text has no NUL at its end (a notice in HTML alone has no
+		 * last newline either). */
+		const char *nl = at < m.text.len ?
+		    memchr(m.text.p + at, '\n', m.text.len - at) : NULL;
 
+		if (at < m.text.len && !email_looks_like_header(m.text.p + at,
+		    nl ? (size_t)(nl - m.text.p) - at : m.text.len - at)) {
 			at = nl ? (size_t)(nl - m.text.p) + 1 : m.text.len;
 			while (at < m.text.len && (m.text.p[at] == '\n' || m.text.p[at] == ' '))
 				at++;
