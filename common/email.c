@@ -788,6 +788,7 @@ email_thread_end(void)
 	email_dsn_thread_end();
 	email_folder_thread_end();
 	charset_thread_end();
+	mime_walk_thread_end();
 }
 
 int

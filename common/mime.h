@@ -90,6 +90,8 @@ void mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg);
  * returning body: the header is not parsed twice. */
 void mime_walk_parsed(const char *s, size_t n, const struct mime_header *h, size_t body,
     mime_leaf_fn leaf, void *arg);
+/* Frees the buffers the calling thread keeps for its walks (before it ends). */
+void mime_walk_thread_end(void);
 
 /* An RFC 5322 date ("Mon, 1 Jul 2014 08:30:40 +0900", obsolete zones,
  * missing weekday or seconds) at s. Returns 0 and sets *out, or -1. */

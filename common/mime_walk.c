@@ -244,23 +244,58 @@ walk(const char *s, size_t n, int depth, struct walker *w)
 	walk_part(s, n, &w->h, body, depth, w);
 }
 
+/* The buffers of a walk, kept for the thread's next one (no allocation per
+ * message once they are large enough). Taken while a walk runs: a walk
+ * started by a leaf (a report inside a returned message) gets its own. */
+static _Thread_local struct walker spare;
+
+static struct walker
+walker_take(mime_leaf_fn leaf, void *arg)
+{
+	struct walker w = spare;
+
+	spare = (struct walker){0};
+	w.leaf = leaf;
+	w.arg = arg;
+	util_buf_reset(&w.v);
+	w.h.n = 0;
+	return w;
+}
+
+static void
+walker_keep(struct walker *w)
+{
+	if (spare.v.p == NULL && spare.h.f == NULL && w->v.cap <= 65536 &&
+	    w->h.cap <= 1024) {
+		spare = *w;
+		return;
+	}
+	util_buf_free(&w->v);
+	mime_header_free(&w->h);
+}
+
 void
 mime_walk(const char *s, size_t n, mime_leaf_fn leaf, void *arg)
 {
-	struct walker w = { .leaf = leaf, .arg = arg };
+	struct walker w = walker_take(leaf, arg);
 
 	walk(s, n, 0, &w);
-	util_buf_free(&w.v);
-	mime_header_free(&w.h);
+	walker_keep(&w);
 }
 
 void
 mime_walk_parsed(const char *s, size_t n, const struct mime_header *h, size_t body,
     mime_leaf_fn leaf, void *arg)
 {
-	struct walker w = { .leaf = leaf, .arg = arg };
+	struct walker w = walker_take(leaf, arg);
 
 	walk_part(s, n, h, body, 0, &w);
-	util_buf_free(&w.v);
-	mime_header_free(&w.h);
+	walker_keep(&w);
+}
+
+void
+mime_walk_thread_end(void)
+{
+	util_buf_free(&spare.v);
+	mime_header_free(&spare.h);
 }

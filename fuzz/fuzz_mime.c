@@ -78,6 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w.base = msg;
 	w.len = len;
 	mime_walk(msg, len, leaf, &w);
+	mime_walk_thread_end();
 	util_buf_free(&v);
 	util_buf_free(&out);
 	util_buf_free(&lf);
