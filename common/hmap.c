@@ -376,6 +376,13 @@ hmap_next(const struct hmap *m, size_t *iter)
 void
 hmap_free(struct hmap *m, void (*free_val)(void *))
 {
+	/* A table that never held a key (most of those a parser sets up per
+	 * message): nothing to free, and no free(NULL) calls. */
+	if (m->slots == NULL && m->keys == NULL && m->ents == NULL && m->chunks == NULL &&
+	    m->gone == NULL) {
+		memset(m, 0, sizeof *m);
+		return;
+	}
 	if (free_val && m->ents)
 		for (size_t i = 0, n = hmap_numbers(m); i < n; i++)
 			if (m->ents[i].key != NULL)

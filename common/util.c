@@ -273,13 +273,6 @@ util_buf_str_grow(struct util_buf *b)
 	return b->p;
 }
 
-void
-util_buf_free(struct util_buf *b)
-{
-	free(b->p);
-	b->p = NULL;
-	b->len = b->cap = 0;
-}
 
 const char *
 util_memcasemem(const char *hay, size_t n, const char *needle)

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Exit statuses shared by every program. */
@@ -96,7 +97,16 @@ util_buf_reset(struct util_buf *b)
 	b->len = 0;
 }
 
-void util_buf_free(struct util_buf *b);
+/* Inline, and no free(3) call for a buffer never grown: parsers free a
+ * dozen per message, most of them unused. */
+static inline void
+util_buf_free(struct util_buf *b)
+{
+	if (b->p != NULL)
+		free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
 
 /* Case-insensitive search of needle in hay[0..n). NULL if absent. */
 const char *util_memcasemem(const char *hay, size_t n, const char *needle);
