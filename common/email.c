@@ -26,6 +26,7 @@ static _Thread_local struct {
 	struct bufs hit;		/* of nonstd_hit */
 	struct util_buf subject;	/* lent to m->subject */
 	struct mime_header top, orig_header;
+	struct hmap textdiag, emitted;	/* emptied, lent to the next message */
 } kept;
 
 /* Longest reply text kept in an event. */
@@ -514,6 +515,19 @@ notice_to_line(struct msg *m)
 	return 0;
 }
 
+/* A table of email_message's, emptied and kept in *k for the next message,
+ * unless a message of many recipients made it large. */
+static void
+keep_table(struct hmap *k, struct hmap *t)
+{
+	if (t->cap > 1024)
+		hmap_free(t, NULL);
+	else
+		hmap_clear(t);
+	*k = *t;
+	memset(t, 0, sizeof *t);
+}
+
 /* fd: the message's file, whose time stands in for a missing Date, and then
  * raw[rawlen] is a NUL; or -1. */
 void
@@ -545,6 +559,10 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	b.v = reuse(&kept.v);
 	b.w = reuse(&kept.w);
 	m.top = reuse_header(&kept.top);
+	m.textdiag = kept.textdiag;
+	m.emitted = kept.emitted;
+	memset(&kept.textdiag, 0, sizeof kept.textdiag);
+	memset(&kept.emitted, 0, sizeof kept.emitted);
 	m.orig_header = reuse_header(&kept.orig_header);
 
 	m.origin = origin;
@@ -749,8 +767,17 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 done:
 	keep_header(&kept.top, &m.top);
 	keep_header(&kept.orig_header, &m.orig_header);
-	hmap_free(&m.textdiag, free);
-	hmap_free(&m.emitted, NULL);
+	{
+		/* The tables are emptied for the next message, their memory
+		 * kept (a dozen allocations each), unless a message of many
+		 * recipients made them large. */
+		struct hmap_entry *e;
+
+		for (size_t it = 0; (e = hmap_next(&m.textdiag, &it)) != NULL;)
+			free(e->val);
+		keep_table(&kept.textdiag, &m.textdiag);
+		keep_table(&kept.emitted, &m.emitted);
+	}
 	free(m.cands);
 	keep(&kept.dsn, &m.dsn);
 	keep(&kept.arf, &m.arf);
@@ -783,6 +810,8 @@ email_thread_end(void)
 		util_buf_free(all[i]);
 	mime_header_free(&kept.top);
 	mime_header_free(&kept.orig_header);
+	hmap_free(&kept.textdiag, NULL);
+	hmap_free(&kept.emitted, NULL);
 	email_header_thread_end();
 	email_text_thread_end();
 	email_dsn_thread_end();
