@@ -547,6 +547,36 @@ later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lin
 	return 0;
 }
 
+/* Lines first..last of the notice put into diag at off, each trimmed, at
+ * most DIAG_MAX bytes of each, a space after each. */
+static void
+insert_lines(struct util_buf *diag, size_t off, const struct line *lines, size_t first,
+    size_t last)
+{
+	size_t add = 0, at = off;
+
+	for (size_t i = first; i < last; i++) {
+		const char *p = lines[i].p;
+		size_t n = lines[i].n;
+
+		nonstd_trim(&p, &n);
+		add += (n < DIAG_MAX ? n : DIAG_MAX) + 1;
+	}
+	util_buf_room(diag, add);
+	memmove(diag->p + off + add, diag->p + off, diag->len - off);
+	for (size_t i = first; i < last; i++) {
+		const char *p = lines[i].p;
+		size_t n = lines[i].n;
+
+		nonstd_trim(&p, &n);
+		n = n < DIAG_MAX ? n : DIAG_MAX;
+		memcpy(diag->p + at, p, n);
+		diag->p[at + n] = ' ';
+		at += n + 1;
+	}
+	diag->len += add;
+}
+
 static void scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg);
 
 size_t
@@ -698,7 +728,7 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		lo = k > 0 ? an[k - 1].line + 1 : 0;
 		if (replied > lo)
 			lo = replied;	/* the previous recipient's reply is not this one's */
-		replied = nonstd_take_after(lines, an[k].line, stop, intro, &diag);
+		replied = nonstd_take_after(lines, an[k].line, stop, intro, an[k].code != NULL, &diag);
 		h.context = 0;
 		/* "User's mailbox is full: <a@b>" and a line after it: a label
 		 * that names a reason says what went wrong, before what
@@ -730,11 +760,18 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		 * text quotes no reply of its own, the code is the reply's. */
 		if (an[k].code != NULL && (diag.len == own ||
 		    !nonstd_has_code(diag.p + own, diag.len - own))) {
+			size_t first, last;
+
 			util_buf_room(&diag, 4);
 			memmove(diag.p + own + 4, diag.p + own, diag.len - own);
 			memcpy(diag.p + own, an[k].code, 3);
 			diag.p[own + 3] = ' ';
 			diag.len += 4;
+			/* And where the session's MAIL FROM was refused before
+			 * it, that refusal is what failed ("554 <a@b>... Remote
+			 * protocol error" after "<<< 501 <s>... no access"). */
+			if ((first = nonstd_mail_refusal(lines, an[k].line, &last)) < an[k].line)
+				insert_lines(&diag, own, lines, first, last);
 		}
 		util_buf_str(&diag);
 		if (an[k].kind == NONSTD_DROP)

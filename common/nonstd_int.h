@@ -42,7 +42,14 @@ int nonstd_is_separator(const char *p, size_t n);
  * next recipient's line stop (intro: of another recipient), appended to
  * diag. Returns the line after the last one taken. */
 size_t nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
-    struct util_buf *diag);
+    int transcript, struct util_buf *diag);
+/* Whether p[0..n) (trimmed) is a line of its own in Sendmail's transcript:
+ * a coded message, ">>> "/"<<< ", "... while talking to". */
+int nonstd_transcript_line(const char *p, size_t n);
+/* The ">>> MAIL From:" exchange of Sendmail's transcript that refused the
+ * session's sender before line at: its first line, its end in *end; at if
+ * none. */
+size_t nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end);
 /* What the notice says before the list holding line at (not before lo). */
 void nonstd_take_before(const struct line *lines, size_t lo, size_t at, struct util_buf *diag);
 /* Whether a recipient line's label says what went wrong ("Unknown user"). */

@@ -108,15 +108,85 @@ framed_heading(const char *p, size_t n)
 	return a >= 3 && b >= 3 && a + b < n && n <= 100;
 }
 
+/* Whether line p[0..n) (trimmed) is a line of its own in Sendmail's
+ * transcript: a message of its own ("550 example.org (smtp)... 550 Host
+ * unknown": err.c fmtmsg() puts the reply code first; "NNN-" the lines of a
+ * multi-line one), a command sent or a reply read (usersmtp.c reply():
+ * ">>> %s", "<<< %s") or the heading of a session ("... while talking to
+ * %s:", older "While talking to %s:"). Only a line without any of these
+ * continues the one before. */
+int
+nonstd_transcript_line(const char *p, size_t n)
+{
+	if (n >= 4 && p[0] >= '1' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-'))
+		return 1;
+	if (n == 3 && p[0] >= '1' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]))
+		return 1;
+	if (n >= 4 && (memcmp(p, ">>> ", 4) == 0 || memcmp(p, "<<< ", 4) == 0))
+		return 1;
+	while (n > 0 && (*p == '.' || *p == ' ')) {
+		p++;
+		n--;
+	}
+	return n >= 16 && strncasecmp(p, "while talking to", 16) == 0;
+}
+
+/* The exchange of Sendmail's transcript that refused the session's sender
+ * before line at, a recipient's message: ">>> MAIL From:<s>" and the "<<< "
+ * replies after it (usersmtp.c reply() writes both when the reply is 4xx or
+ * 5xx; smtpmailfrom() then fails the session's recipients each with a
+ * message of its own, deliver.c giveresponse(): "554 <a@b>... Remote
+ * protocol error"). Looks back over the transcript's lines alone, at most
+ * 16, not past the session's heading nor another command. Returns the
+ * exchange's first line and its end in *end; at if none. */
+size_t
+nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end)
+{
+	for (size_t i = at; i > 0 && at - i < 16; i--) {
+		const char *p = lines[i - 1].p, *r;
+		size_t len = lines[i - 1].n, rn, e;
+
+		nonstd_trim(&p, &len);
+		if (!nonstd_transcript_line(p, len) || p[0] == '.' || isalpha((unsigned char)p[0]))
+			return at;	/* not the transcript, or the session's heading */
+		if (p[0] == '<' || isdigit((unsigned char)p[0]))
+			continue;
+		/* ">>> ": the command answered last. */
+		if (len < 14 || strncasecmp(p + 4, "MAIL From:", 10) != 0)
+			return at;
+		for (e = i; e < at; e++) {
+			r = lines[e].p;
+			rn = lines[e].n;
+			nonstd_trim(&r, &rn);
+			if (rn < 5 || memcmp(r, "<<< ", 4) != 0)
+				break;
+		}
+		r = e > i ? lines[i].p : NULL;
+		rn = e > i ? lines[i].n : 0;
+		if (r != NULL)
+			nonstd_trim(&r, &rn);
+		if (r == NULL || (r[4] != '4' && r[4] != '5'))
+			return at;
+		*end = e;
+		return i - 1;
+	}
+	return at;
+}
+
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
- * notice's closing text or DIAG_LINES lines. Where the recipient's line is indented and its reply more so (a
+ * notice's closing text or DIAG_LINES lines. Where the recipient's line is
+ * a message of Sendmail's transcript ("554 <a@b>... Remote protocol error";
+ * transcript set), only lines that continue it: the next message of the
+ * transcript is not this one's (nonstd_transcript_line). Where the recipient's line is indented and its reply more so (a
  * list, as Exim writes it), a paragraph further left after an empty line is
  * the notice's own text again ("Recommend that you check the addresses"),
  * unless it holds a reply code. */
 size_t
 nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
-    struct util_buf *diag)
+    int transcript, struct util_buf *diag)
 {
 	size_t base = lines[at].indent, taken = 0, end = at + 1;
 	int blank = 0, nested = 0;
@@ -130,6 +200,8 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 			blank = 1;
 			continue;
 		}
+		if (transcript && nonstd_transcript_line(p, len))
+			break;
 		/* After the reply, a paragraph that runs into the next
 		 * recipient's line introduces it ("The following address
 		 * failed:"), unless that names this recipient again. */

@@ -645,7 +645,10 @@ reason_decide(const struct reason_input *in, struct reason_verdict *v)
 	if ((recipient_reason(r) || is(r, "undefined") || (ph && rr == &ph->rule &&
 	    (ph->flags & F_WEAK) && !(ph->flags & F_CLIENT) && vague_refusal(r) &&
 	    cmd == REASON_CMD_MAIL) ||
-	    (cr && rr == &cr->rule && cr->generic && cmd == REASON_CMD_MAIL)) &&
+	    (cr && rr == &cr->rule && cr->generic && cmd == REASON_CMD_MAIL) ||
+	    /* 501 to MAIL FROM refuses the reverse-path or its parameters
+	     * (RFC 5321 4.2.3, 4.3.2): the sender's, whatever the text. */
+	    (in->code == 501 && is(r, "syntaxerror") && cmd == REASON_CMD_MAIL)) &&
 	    (cmd == REASON_CMD_MAIL ||
 	    (st && sender_status(sub, det) && (!(ph && rr == &ph->rule) || sub == 1)))) {
 		/* The sender was refused: not the recipient's fault. X.1.7

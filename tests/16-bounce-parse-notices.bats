@@ -618,3 +618,19 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	    "$L/parcel-failed-addressee.eml" >"$T/p.eml"
 	[ "$(bounce-parse -f email "$T/p.eml" | jqr '.rcpt + " " + .action')" = "jane@corp.example.com failed" ]
 }
+
+@test "layouts: Sendmail's transcript is read a message a line (a coded line, >>>, <<<, a session's heading is its own); a refused MAIL FROM fails the session's recipients soft" {
+	L="$FIXTURES/email/layouts"
+	out="$(bounce-parse -f email "$L/sendmail-transcript-mailfrom.eml" |
+	    jqr '[.rcpt, .reason, .class, .diag] | join(" | ")')"
+	[ "$(printf '%s\n' "$out" | sed -n 1p)" = "pia.nine@p.example.net | rejected | soft | >>> MAIL From:<news@example.com> <<< 501 <news@example.com>... Sender refused by local policy 554 Remote protocol error" ]
+	[ "$(printf '%s\n' "$out" | sed -n 2p | cut -d'|' -f1-3)" = "quin.ten@p.example.net | rejected | soft " ]
+	[ "$(printf '%s\n' "$out" | sed -n 3p)" = "rolf.eleven@r.example.org | hostunknown | hard | 550 Host unknown (Authoritative answer from name server)" ]
+	# Without the refusal of MAIL FROM, the recipient's own message alone:
+	# not the host's line after it.
+	grep -v '^<<< 501\|^>>> MAIL' "$L/sendmail-transcript-mailfrom.eml" >"$T/t.eml"
+	[ "$(bounce-parse -f email "$T/t.eml" | jqr 'select(.rcpt == "quin.ten@p.example.net") | .diag')" = "554 Remote protocol error" ]
+	# A line without a code continues the message before it.
+	sed 's/^554 <rolf.eleven@r.example.org>.*/&\n    (while resolving r.example.org)/' "$L/sendmail-transcript-mailfrom.eml" >"$T/c.eml"
+	[ "$(bounce-parse -f email "$T/c.eml" | jqr 'select(.rcpt == "rolf.eleven@r.example.org") | .diag')" = "550 Host unknown (Authoritative answer from name server) (while resolving r.example.org)" ]
+}
