@@ -412,6 +412,8 @@ email_text(struct msg *m)
 	return &m->text;
 }
 
+static int expanded_failed(const char *t, const char *p, const char **s, const char **e);
+
 /* The reply text for a recipient named only in X-Failed-Recipients: the
  * lines of the notice from where it (or its local part) is mentioned. */
 void
@@ -457,6 +459,37 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 	}
 	while (hit > t && hit[-1] != '\n')
 		hit--;
+	{
+		/* Named in Sendmail's list only as what a failed address was
+		 * "(expanded from: <rcpt>)" (savemail.c errbody()): that
+		 * entry's parenthesized lines are its text, not the failed
+		 * address (a program's command line says nothing of what went
+		 * wrong) nor the entries and transcript after. */
+		const char *q = hit, *s, *e;
+
+		while (q < t + end && (*q == ' ' || *q == '\t'))
+			q++;
+		if ((size_t)(t + end - q) >= 15 && strncasecmp(q, "(expanded from:", 15) == 0 &&
+		    expanded_failed(t, q, &s, &e)) {
+			for (p = s; p < t + end && lines < 10; lines++) {
+				const char *nl = memchr(p, '\n', (size_t)(t + end - p));
+				size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
+
+				for (q = p; q < p + len && (*q == ' ' || *q == '\t'); q++)
+					;
+				if (p != s && (q == p + len || *q != '('))
+					break;
+				if (p != s) {
+					util_buf_add(out, p, len);
+					util_buf_addc(out, ' ');
+				}
+				p = nl ? nl + 1 : t + end;
+			}
+			out->len = email_collapse_ws(out->p, out->p, out->len, SIZE_MAX);
+			util_buf_str(out);
+			return;
+		}
+	}
 	for (p = hit; p < t + end && lines < 10; lines++) {
 		const char *nl = memchr(p, '\n', (size_t)(t + end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);

@@ -634,3 +634,13 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	sed 's/^554 <rolf.eleven@r.example.org>.*/&\n    (while resolving r.example.org)/' "$L/sendmail-transcript-mailfrom.eml" >"$T/c.eml"
 	[ "$(bounce-parse -f email "$T/c.eml" | jqr 'select(.rcpt == "rolf.eleven@r.example.org") | .diag')" = "550 Host unknown (Authoritative answer from name server) (while resolving r.example.org)" ]
 }
+
+@test "layouts: Sendmail's entry \"(expanded from: <rcpt>)\" of a failed program is that recipient's text, not the entries and transcript after it; a vague \"(reason:\" yields to the recipient's own reply in the transcript" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -f email "$L/sendmail-prog-expanded-report.eml" |
+	    jqr '[.rcpt, .status, .reason, .class, .diag] | join(" | ")' | sed -n 1p)" = \
+	    "tom@example.org | 5.0.0 | mailererror | soft | (reason: Service unavailable) (expanded from: <tom@example.org>)" ]
+	[ "$(bounce-parse -f email "$L/sendmail-prog-expanded-report.eml" |
+	    jqr '[.rcpt, .status, .reason, .class] | join(" | ")' | sed -n 2p)" = \
+	    "uma@u.example.net | 5.1.1 | userunknown | hard" ]
+}
