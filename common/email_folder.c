@@ -1,7 +1,8 @@
 /* email_folder: where messages come from: mbox files (split at "From "
  * lines), Maildirs (cur/ and new/) and folders of message files. */
-/* d_type in struct dirent (glibc, BSD): saves a stat per message file. */
-#define _DEFAULT_SOURCE
+/* d_type in struct dirent (glibc, BSD): saves a stat per message file;
+ * memmem(3): glibc declares both for _GNU_SOURCE, the BSDs always. */
+#define _GNU_SOURCE
 #include "email_int.h"
 #include "batchread.h"
 #include "pool.h"
@@ -25,6 +26,7 @@ struct email_mbox {
 	struct util_buf msg;
 	unsigned long count;
 	int started, prev_empty;
+	int first_plain;	/* the first message named as the file (a folder's) */
 };
 
 struct email_mbox *
@@ -48,7 +50,10 @@ mbox_flush(struct email_mbox *m)
 		return;
 	len = strlen(m->name) + 24;
 	origin = util_xmalloc(len);
-	snprintf(origin, len, "%s#%lu", m->name, m->count);
+	if (m->count == 1 && m->first_plain)
+		snprintf(origin, len, "%s", m->name);
+	else
+		snprintf(origin, len, "%s#%lu", m->name, m->count);
 	email_message(m->msg.p ? m->msg.p : "", m->msg.len, origin, -1, m->o);
 	free(origin);
 	util_buf_reset(&m->msg);
@@ -105,6 +110,50 @@ email_mbox_end(struct email_mbox *m)
 	util_buf_free(&m->msg);
 	free(m);
 	return BK_OK;
+}
+
+/* Whether the message file p[n], which starts with an envelope line,
+ * holds another one: a "From " line after an empty line (an mbox of
+ * several messages, as mail clients keep a folder in one file). */
+static int
+more_envelopes(const char *p, size_t n)
+{
+	const char *end = p + n, *q = p;
+
+	while ((q = memmem(q, (size_t)(end - q), "\nFrom ", 6)) != NULL) {
+		if (q > p && (q[-1] == '\n' || (q[-1] == '\r' && q - 1 > p && q[-2] == '\n')))
+			return 1;
+		q++;
+	}
+	return 0;
+}
+
+/* One file of a folder, p[n] (a NUL after it), open as fd or -1: a message,
+ * or an mbox of several read one by one (the first keeps the file's name
+ * as its origin, the others get #2, #3, ... as in an mbox operand). */
+static void
+folder_message(const char *p, size_t n, const char *path, int fd, const struct email_opts *o)
+{
+	struct email_mbox *m;
+	const char *end = p + n, *nl;
+
+	if (n < 5 || memcmp(p, "From ", 5) != 0 || !more_envelopes(p, n)) {
+		email_message(p, n, path, fd, o);
+		return;
+	}
+	m = email_mbox_new(path, o);
+	m->first_plain = 1;
+	for (; p < end; p = nl + 1) {
+		size_t len;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		len = (size_t)(nl - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		email_mbox_line(m, p, len);
+	}
+	email_mbox_end(m);
 }
 
 /* Reads the rest of the open regular file fd onto b's bytes. POSIX read(2) returns less than
@@ -207,7 +256,7 @@ parse_fd(int fd, const char *path, const struct email_opts *o)
 	}
 	file_buf.p[file_buf.len] = '\0';	/* read_fd leaves room for it */
 	/* Open while parsing: its time stands in for a missing Date. */
-	email_message(file_buf.p, file_buf.len, path, fd, o);
+	folder_message(file_buf.p, file_buf.len, path, fd, o);
 	close_later(fd);
 	if (file_buf.cap > KEEP_MAX)
 		util_buf_free(&file_buf);
@@ -456,7 +505,7 @@ parse_ahead(const struct email_folder *f, size_t i, const struct email_opts *o)
 		util_buf_add(&file_buf, b->p, b->len);
 		return parse_fd(b->fd, path, o);
 	}
-	email_message(b->p, b->len, path, b->fd, o);
+	folder_message(b->p, b->len, path, b->fd, o);
 	close_later(b->fd);
 	return BK_OK;
 }

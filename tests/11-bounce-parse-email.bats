@@ -268,6 +268,18 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	run bounce-parse "$T/dir"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jqr .rcpt | tr '\n' ' ')" = "frank@example.org carol@example.org dave@example.com " ]
+	# A folder's file that is an mbox of several messages gives them all
+	# (CRLF too), the first under the file's name, the others #N; a
+	# message with one envelope line is one message.
+	mkdir "$T/mixed"
+	cp "$E/mbox" "$T/mixed/a.mbox"
+	sed 's/$/\r/' "$E/mbox" >"$T/mixed/b.mbox"
+	{ echo 'From MAILER-DAEMON Thu Nov 26 09:00:00 2026'; cat "$E/qmail.eml"; } >"$T/mixed/c.eml"
+	for f in "" "-f email"; do
+		run bounce-parse $f "$T/mixed"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jqr '[.rcpt, (.origin | sub(".*/"; ""))] | join(" ")' | tr '\n' ' ')" = "kim@example.org a.mbox leo@example.com a.mbox#3 kim@example.org b.mbox leo@example.com b.mbox#3 carol@example.org c.eml dave@example.com c.eml " ]
+	done
 	# A file is not a Maildir.
 	run bounce-parse -f maildir "$E/qmail.eml"
 	[ "$status" -eq 2 ]

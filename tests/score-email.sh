@@ -95,7 +95,7 @@ if [ "$rc" -gt 2 ]; then
 	echo "score-email: bounce-parse crashed (exit $rc)" >&2
 	exit 1
 fi
-jq -r '[(.origin | sub(".*/"; "") | sub(":[0-9]+$"; "")), .rcpt, .action, (.status // ""), (.code // "" | tostring),
+jq -r '[(.origin | sub(".*/"; "") | sub(":[0-9]+$"; "") | sub("#[0-9]+$"; "")), .rcpt, .action, (.status // ""), (.code // "" | tostring),
     .reason, .class] | @tsv' "$tmp/out.jsonl" >"$tmp/out.tsv"
 
 perl -e '
