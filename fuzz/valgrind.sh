@@ -112,6 +112,43 @@ vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.jsonl" >/dev/null
 [ -f "$FIX/retry/state-bad.jsonl" ] && cp "$FIX/retry/state-bad.jsonl" "$T/state-bad.jsonl" &&
     vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state-bad.jsonl" >/dev/null
 
+# .db stores (SQLite): a new store (made without a log), the second run that
+# puts it in WAL mode, claims, a read-only run, and a commit past 4096 pages
+# that copies the log into the store at exit and starts it again (sqldb.c).
+vg retry-plan -n 2026-11-28T00:00:00Z -s "$T/state.db" "$T/events.jsonl" >/dev/null
+vg retry-plan -n 2026-11-28T00:00:00Z -s "$T/state.db" "$T/mixed.jsonl" >/dev/null
+vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.db" -L 2 >/dev/null
+vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.db" --dry-run >/dev/null
+vg retry-plan -s "$T/state.db" --dump >/dev/null
+# long_log DB: 6,200 commits in DB's log, copied into it by no one (more than
+# 4096 pages, past its 24 MB limit): the next run that commits copies the log
+# into the store at its exit and starts it again (sqldb.c, log_restart).
+long_log() {
+	command -v sqlite3 >/dev/null 2>&1 || return 0
+	v=$(sqlite3 "$1" 'PRAGMA user_version')
+	{
+		echo '.dbconfig no_ckpt_on_close on'
+		echo 'PRAGMA synchronous = OFF;'
+		echo 'PRAGMA wal_autocheckpoint = 0;'
+		awk -v v="$v" 'BEGIN { for (i = 0; i < 6200; i++) print "PRAGMA user_version = " v ";" }'
+	} | sqlite3 "$1" >/dev/null
+}
+# restarted DB: the run before did start its log again (one page in it).
+restarted() {
+	command -v sqlite3 >/dev/null 2>&1 || return 0
+	if [ "$(sqlite3 "$1" 'PRAGMA wal_checkpoint')" != "0|1|1" ]; then
+		failed=$((failed + 1))
+		echo "valgrind: $1: the log was not started again at the run's exit" >&2
+	fi
+}
+long_log "$T/state.db"
+printf '%s\n' '{"time":"2026-11-28T10:00:00Z","rcpt":"log@restart.example","action":"failed","status":"4.2.2","reason":"mailboxfull","class":"soft","source":"postfix"}' >"$T/one.jsonl"
+vg retry-plan -n 2026-11-28T00:00:00Z -s "$T/state.db" "$T/one.jsonl" >/dev/null
+restarted "$T/state.db"
+long_log "$T/state.db"
+vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.db" -L 1 >/dev/null
+restarted "$T/state.db"
+
 # ---- suppress
 L="$T/list.jsonl"
 vg suppress -l "$L" -n 2026-11-28T00:00:00Z add "$T/mixed.jsonl" >/dev/null
@@ -125,6 +162,18 @@ vg suppress -l "$L" check nobody@example.net someone@example.org >/dev/null
 vg suppress -l "$L" remove nobody@example.net >/dev/null
 vg suppress -l "$L" remove <"$T/bad.jsonl" >/dev/null
 vg suppress -l "$L" -n 2027-06-01T00:00:00Z expire >/dev/null
+D="$T/list.db"
+vg suppress -l "$D" -n 2026-11-28T00:00:00Z add "$T/mixed.jsonl" >/dev/null
+vg suppress -l "$D" -n 2026-11-28T00:00:00Z add "$T/state.jsonl" >/dev/null
+vg suppress -l "$D" list >/dev/null
+vg suppress -l "$D" -i filter "$FIX/suppress/recipients.txt" >/dev/null
+vg suppress -l "$D" check nobody@example.net someone@example.org >/dev/null
+vg suppress -l "$D" remove nobody@example.net >/dev/null
+vg suppress -l "$D" -n 2027-06-01T00:00:00Z expire >/dev/null
+vg retry-due -n 2026-12-30T00:00:00Z -s "$T/state.db" -l "$D" >/dev/null
+long_log "$D"
+vg suppress -l "$D" -n 2026-11-28T00:00:00Z add "$T/one.jsonl" >/dev/null
+restarted "$D"
 [ -f "$FIX/suppress/list-bad.jsonl" ] && cp "$FIX/suppress/list-bad.jsonl" "$T/list-bad.jsonl" &&
     vg suppress -l "$T/list-bad.jsonl" list >/dev/null
 

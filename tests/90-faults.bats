@@ -357,6 +357,105 @@ tear() {
 	[ "$(suppress -l l.db list | wc -l)" -eq 20000 ]
 }
 
+# long_log DB N: N commits in the log of DB (page 1 written as it is),
+# copied into it by no one: a log of N pages, whose next commit past 4096
+# pages copies it into the store at its exit.
+long_log() {
+	local v
+	v=$(sqlite3 "$1" 'PRAGMA user_version')
+	{
+		echo '.dbconfig no_ckpt_on_close on'
+		echo 'PRAGMA synchronous = OFF;'
+		echo 'PRAGMA wal_autocheckpoint = 0;'
+		awk -v v="$v" -v n="$2" 'BEGIN { for (i = 0; i < n; i++) print "PRAGMA user_version = " v ";" }'
+	} | sqlite3 "$1" >/dev/null
+}
+
+# fault_points CMD...: runs CMD under strace and prints, a line each, the
+# writes and syncs it makes after it closed its stdout (which it does before
+# its exit, where a run whose commit took a store's log past 4096 pages
+# copies it into the store and starts it again: sqldb.c, log_restart), as
+# "SYSCALL N": the Nth call of SYSCALL in the run (of a row of writes, as
+# the copy's, the first and the last).
+fault_points() {
+	strace -o calls -e trace=close,pwrite64,write,fdatasync,fsync,ftruncate "$@" >/dev/null
+	awk '$1 ~ /^(pwrite64|write|fdatasync|fsync|ftruncate)\(/ {
+		name = substr($1, 1, index($1, "(") - 1)
+		n[name]++
+		if (out) p[++np] = name " " n[name]
+	}
+	$0 ~ /^close\(1\)/ { out = 1 }
+	END {
+		for (i = 1; i <= np; i++)
+			if (!(p[i - 1] ~ /^pwrite/ && p[i] ~ /^pwrite/ && p[i + 1] ~ /^pwrite/))
+				print p[i]
+	}' calls
+}
+
+# A run killed, or the disk full (ENOSPC on a write, or a failed sync), at
+# each write and sync of the checkpoint at its exit: its output is out and
+# its commit stands, the store whole, the next run works.
+@test ".db stores: a run killed or a full disk at each write of the checkpoint at exit: the commit stands, the store whole" {
+	# Where ptrace is not allowed (some containers), strace cannot run a program.
+	strace -o /dev/null true 2>/dev/null || skip "strace is not installed or cannot trace here"
+	cd "$T"
+	events_file 3 >three.jsonl
+	events_file 6 >six.jsonl
+	for i in 1 2; do
+		retry-plan -n "$NOW" -s s.db three.jsonl >/dev/null
+		suppress -l l.db -n "$NOW" add three.jsonl >/dev/null
+	done
+	# The first log past its 24 MB limit (the restart cuts it).
+	pages=6200
+	for cmd in "retry-plan -n $NOW -s s.db six.jsonl" "suppress -l l.db -n $NOW add six.jsonl" \
+	    "retry-due -n $LATER -L 2 -s s.db"; do
+		case $cmd in suppress*) db=l.db ;; *) db=s.db ;; esac
+		version=$(sqlite3 $db 'PRAGMA user_version')
+		long_log $db $pages
+		pages=4500
+		rm -f pre.*
+		for f in $db*; do cp "$f" "pre.$f"; done
+		# A run not failed: what it prints and leaves, and its writes and
+		# syncs after its output (the copy, the store's truncation and
+		# sync, the write that starts the log again and its syncs).
+		$cmd >want.out
+		retry-plan -s s.db --dump >want.plans
+		suppress -l l.db list >want.list
+		[ "$(sqlite3 $db 'PRAGMA wal_checkpoint')" = "0|1|1" ]
+		rm -f $db*
+		for f in pre.*; do cp "$f" "${f#pre.}"; done
+		fault_points $cmd >points
+		[ "$(grep -c 'write' points)" -ge 4 ]
+		[ "$(grep -c 'sync' points)" -ge 3 ]
+		while read -r name k; do
+			for fault in error=ENOSPC signal=KILL; do
+				rm -f $db*
+				for f in pre.*; do cp "$f" "${f#pre.}"; done
+				strace -o /dev/null -e trace="$name" -e inject="$name:$fault:when=$k" \
+				    $cmd >out 2>err && rc=0 || rc=$?
+				case $fault in
+				error=*) want=0 ;;
+				*) want=137 ;;
+				esac
+				[ "$rc" -eq "$want" ] || { echo "$cmd: $fault at $name #$k: exit $rc"; false; }
+				cmp out want.out
+				retry-plan -s s.db --dump | cmp - want.plans
+				suppress -l l.db list | cmp - want.list
+				[ "$(sqlite3 $db 'PRAGMA user_version')" = "$version" ]
+				[ "$(sqlite3 $db 'PRAGMA integrity_check')" = ok ]
+				case $db in
+				s.db) retry-plan -n "$NOW" -s s.db events.jsonl >/dev/null ;;
+				l.db) suppress -l l.db -n "$NOW" add three.jsonl >/dev/null ;;
+				esac
+			done
+		done <points
+		# The next command on the state the run left.
+		rm -f $db*
+		for f in pre.*; do cp "$f" "${f#pre.}"; done
+		$cmd >/dev/null
+	done
+}
+
 @test "new .db stores killed at random moments in their first run: empty or whole; WAL mode from the next run" {
 	cd "$T"
 	for t in 0.05 0.1 0.2 0.3 0.5 0.8; do

@@ -42,6 +42,7 @@ test	sqlite3	cmd:sqlite3
 test	postgresql	dpkg
 fuzz	clang	cmd:clang
 dev	valgrind	cmd:valgrind
+dev	strace	cmd:strace
 bench	libsisimai-perl	perl:Sisimai
 bench	pflogsumm	cmd:pflogsumm
 bench	python3	cmd:python3
