@@ -161,10 +161,11 @@ convert(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 	return bad;
 }
 
-/* The length of the UTF-8 sequence at s[0..n), as glibc's iconv(3) reads
- * UTF-8 (2.36): the forms of up to six bytes of RFC 2279, none overlong,
- * no surrogate; 0 where none starts. Checked against iconv on every
- * sequence of up to four bytes and the lead bytes of the longer ones. */
+/* The length of the UTF-8 sequence at s[0..n) (RFC 3629: up to four bytes,
+ * none overlong, no surrogate, nothing past U+10FFFF); 0 where none
+ * starts. glibc's iconv(3) (2.36) also passes the five- and six-byte forms
+ * of RFC 2279 and four-byte ones past U+10FFFF, which are no UTF-8 and
+ * which a JSON reader refuses: each of their bytes is replaced here. */
 static size_t
 utf8_len(const unsigned char *s, size_t n)
 {
@@ -174,9 +175,9 @@ utf8_len(const unsigned char *s, size_t n)
 
 	if (c < 0x80)
 		return 1;
-	if (c < 0xc2 || c >= 0xfe)
-		return 0;	/* a continuation byte, an overlong lead, 0xfe, 0xff */
-	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf8 ? 4 : c < 0xfc ? 5 : 6;
+	if (c < 0xc2 || c > 0xf4)
+		return 0;	/* a continuation byte, an overlong lead, past U+10FFFF */
+	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
 	if (n < len)
 		return 0;
 	cp = c & (0x7fu >> len);
@@ -185,7 +186,8 @@ utf8_len(const unsigned char *s, size_t n)
 			return 0;
 		cp = cp << 6 | (s[k] & 0x3fu);
 	}
-	if ((len > 2 && cp >> (5 * len - 4) == 0) || (cp >= 0xd800 && cp <= 0xdfff))
+	if ((len > 2 && cp >> (5 * len - 4) == 0) || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp > 0x10ffff)
 		return 0;
 	return len;
 }
