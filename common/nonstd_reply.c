@@ -118,11 +118,8 @@ framed_heading(const char *p, size_t n)
 int
 nonstd_transcript_line(const char *p, size_t n)
 {
-	if (n >= 4 && p[0] >= '1' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]) && (p[3] == ' ' || p[3] == '-'))
-		return 1;
-	if (n == 3 && p[0] >= '1' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
-	    isdigit((unsigned char)p[2]))
+	if (n >= 3 && p[0] >= '1' && p[0] <= '5' && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && (n == 3 || p[3] == ' ' || p[3] == '-'))
 		return 1;
 	if (n >= 4 && (memcmp(p, ">>> ", 4) == 0 || memcmp(p, "<<< ", 4) == 0))
 		return 1;
