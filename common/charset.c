@@ -161,13 +161,12 @@ convert(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 	return bad;
 }
 
-/* The length of the UTF-8 sequence at s[0..n) (RFC 3629: up to four bytes,
- * none overlong, no surrogate, nothing past U+10FFFF); 0 where none
- * starts. glibc's iconv(3) (2.36) also passes the five- and six-byte forms
- * of RFC 2279 and four-byte ones past U+10FFFF, which are no UTF-8 and
- * which a JSON reader refuses: each of their bytes is replaced here. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
+/* glibc's iconv(3) (2.36) also passes the five- and six-byte forms of
+ * RFC 2279 and four-byte ones past U+10FFFF, which are no UTF-8 and which a
+ * JSON reader refuses: this check is the one that decides, here and for
+ * the JSON readers and writers. */
+size_t
+charset_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	size_t len;
@@ -223,7 +222,7 @@ ascii_run(const char *s, size_t n)
 /* s[0..n) from UTF-8: the bytes convert() gives through iconv, at a tenth
  * of its work (UTF-8 is most of the eight-bit text of bounces, and iconv
  * decodes each character into UCS-4 and back). Returns the number of bytes
- * replaced. */
+ * replaced: each byte that starts no sequence (charset_utf8_len). */
 static size_t
 from_utf8(const char *s, size_t n, struct util_buf *out)
 {
@@ -239,7 +238,7 @@ from_utf8(const char *s, size_t n, struct util_buf *out)
 		o += run - i;
 		if ((i = run) == n)
 			break;
-		if ((len = utf8_len(u + i, n - i)) > 0) {
+		if ((len = charset_utf8_len(u + i, n - i)) > 0) {
 			memcpy(o, s + i, len);
 			o += len;
 			i += len;

@@ -19,6 +19,11 @@ void charset_to_utf8(const char *s, size_t n, const char *cs, struct util_buf *o
 void charset_to_utf8n(const char *s, size_t n, const char *cs, size_t csn,
     struct util_buf *out);
 
+/* The length of the UTF-8 sequence that s[0..n) starts with, n > 0: 1 for
+ * ASCII, 0 where none starts. UTF-8 as RFC 3629 has it: at most four bytes,
+ * none overlong, no surrogate, nothing past U+10FFFF. */
+size_t charset_utf8_len(const unsigned char *s, size_t n);
+
 /* Code point c (at most U+10FFFF, no surrogate) in UTF-8 at o, which has
  * room for 4 bytes; its length. */
 size_t charset_put_utf8(char *o, unsigned long c);

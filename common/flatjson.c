@@ -1,5 +1,6 @@
 /* flatjson: the fast reader of flat JSON-lines objects, no tree built. */
 #include "flatjson.h"
+#include "charset.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -61,34 +62,6 @@ hex4(const char *p, unsigned *out)
 	}
 	*out = v;
 	return 0;
-}
-
-static void
-put_utf8(struct util_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xC0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3F));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xE0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		u[2] = (char)(0x80 | (cp & 0x3F));
-		n = 3;
-	} else {
-		u[0] = (char)(0xF0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-		u[3] = (char)(0x80 | (cp & 0x3F));
-		n = 4;
-	}
-	util_buf_add(b, u, n);
 }
 
 #define ONES 0x0101010101010101ULL
@@ -193,7 +166,7 @@ string(struct scan *s, struct util_buf *b)
 				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 			}
 			if (b)
-				put_utf8(b, cp);
+				b->len += charset_put_utf8(util_buf_room(b, 4), cp);
 			break;
 		default:
 			return -1;

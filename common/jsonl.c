@@ -1,5 +1,6 @@
 /* jsonl: JSON-lines output and valid UTF-8 strings from hostile bytes. */
 #include "jsonl.h"
+#include "charset.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -68,9 +69,6 @@ static const unsigned char escape_of[128] = {
 /* Not a letter: the first byte of a UTF-8 sequence, to check. */
 enum { UTF8 = 1 };
 
-/* Declared here, defined with the UTF-8 cleaning below. */
-static size_t utf8_seqlen(const unsigned char *s, size_t n);
-
 /* Writes str[0..n) as a quoted JSON string at w, which has room for 6 * n + 2
  * bytes (the worst case). Returns the end of what it wrote, or NULL for
  * invalid UTF-8 (jansson refuses it: the caller cleans it or lets jansson
@@ -131,7 +129,7 @@ put_string(char *w, const char *str, size_t n)
 				*w++ = (char)c;
 				i++;
 			} else if (e == UTF8) {
-				size_t l = utf8_seqlen(s + i, n - i);
+				size_t l = charset_utf8_len(s + i, n - i);
 
 				if (l == 0)
 					return NULL;
@@ -339,40 +337,6 @@ jsonl_print(const json_t *obj)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
-static size_t
-utf8_seqlen(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		len = 2;
-		cp = c & 0x1F;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		len = 3;
-		cp = c & 0x0F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		len = 4;
-		cp = c & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-	    (cp >= 0xD800 && cp <= 0xDFFF))
-		return 0;
-	return len;
-}
-
 char *
 jsonl_utf8_clean(const char *s, size_t n)
 {
@@ -382,7 +346,7 @@ jsonl_utf8_clean(const char *s, size_t n)
 
 	/* Fast path: copy valid runs in one go. */
 	while (i < n) {
-		size_t l = u[i] ? utf8_seqlen(u + i, n - i) : 0;
+		size_t l = u[i] ? charset_utf8_len(u + i, n - i) : 0;
 
 		if (l > 0) {
 			i += l;
@@ -411,7 +375,7 @@ utf8_clean_already(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		if (u[i] == 0 || (l = utf8_seqlen(u + i, n - i)) == 0)
+		if (u[i] == 0 || (l = charset_utf8_len(u + i, n - i)) == 0)
 			return 0;
 		i += l;
 	}

@@ -2,6 +2,7 @@
  * parser accepts a strict subset of what jansson accepts and declines the
  * rest, so that jansson alone decides what is wrong and how to say it. */
 #include "jtree.h"
+#include "charset.h"
 #include "hmap.h"
 
 #include <math.h>
@@ -142,59 +143,6 @@ hex4(const char *s, unsigned *v)
 	return 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (lead byte >= 0x80), 0 if
- * none: no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t
-utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if ((size_t)(end - s) < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-static char *
-put_utf8(char *o, unsigned cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xc0 | (cp >> 6));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xe0 | (cp >> 12));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	} else {
-		*o++ = (char)(0xf0 | (cp >> 18));
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3f));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
-		*o++ = (char)(0x80 | (cp & 0x3f));
-	}
-	return o;
-}
-
 /* The bytes a string's text holds as they are: not a quote, a backslash, a
  * control byte or a byte of a UTF-8 sequence. */
 static const unsigned char plain[256] = {
@@ -256,7 +204,7 @@ string(struct parser *ps, const char **s, size_t *len)
 		if ((unsigned char)*p < 0x20)
 			return -1;
 		if ((unsigned char)*p >= 0x80) {
-			size_t n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+			size_t n = charset_utf8_len((const unsigned char *)p, (size_t)(end - p));
 
 			if (n == 0)
 				return -1;
@@ -291,7 +239,7 @@ string(struct parser *ps, const char **s, size_t *len)
 				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 				p += 6;
 			}
-			o = put_utf8(o, cp);
+			o += charset_put_utf8(o, cp);
 			p += 4;
 			break;
 		}

@@ -731,6 +731,67 @@ test_lower_copy(void)
 	CHECK(bad == 0);
 }
 
+/* charset_utf8_len against the table of well-formed sequences (RFC 3629,
+ * section 4): every lead and second byte, with good and bad third and
+ * fourth bytes, whole and cut short; and every code point as
+ * charset_put_utf8 writes it. */
+static size_t
+utf8_ref(const unsigned char *s, size_t n)
+{
+	static const struct { unsigned char lead_lo, lead_hi, lo, hi; size_t len; } seq[] = {
+		{ 0xc2, 0xdf, 0x80, 0xbf, 2 },
+		{ 0xe0, 0xe0, 0xa0, 0xbf, 3 }, { 0xe1, 0xec, 0x80, 0xbf, 3 },
+		{ 0xed, 0xed, 0x80, 0x9f, 3 }, { 0xee, 0xef, 0x80, 0xbf, 3 },
+		{ 0xf0, 0xf0, 0x90, 0xbf, 4 }, { 0xf1, 0xf3, 0x80, 0xbf, 4 },
+		{ 0xf4, 0xf4, 0x80, 0x8f, 4 },
+	};
+
+	if (s[0] < 0x80)
+		return 1;
+	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+		if (s[0] < seq[k].lead_lo || s[0] > seq[k].lead_hi)
+			continue;
+		if (n < seq[k].len || s[1] < seq[k].lo || s[1] > seq[k].hi)
+			return 0;
+		for (size_t i = 2; i < seq[k].len; i++)
+			if (s[i] < 0x80 || s[i] > 0xbf)
+				return 0;
+		return seq[k].len;
+	}
+	return 0;
+}
+
+static void
+test_charset_utf8_len(void)
+{
+	static const unsigned char tail[] = { 0x80, 0xbf, 0x7f, 0xc0 };
+	int bad = 0;
+
+	for (unsigned x = 0; x < 0x100; x++)
+		for (unsigned y = 0; y < 0x100; y++)
+			for (size_t t = 0; t < sizeof tail * sizeof tail; t++) {
+				unsigned char s[4] = { (unsigned char)x, (unsigned char)y,
+				    tail[t % sizeof tail], tail[t / sizeof tail] };
+
+				for (size_t n = 1; n <= 4; n++)
+					if (charset_utf8_len(s, n) != utf8_ref(s, n) && bad++ < 5)
+						fprintf(stderr, "utf8_len %02x %02x %02x %02x (%zu): %zu\n",
+						    s[0], s[1], s[2], s[3], n, charset_utf8_len(s, n));
+			}
+	for (unsigned long c = 0; c <= 0x10ffff; c++) {
+		unsigned char u[4];
+		size_t l;
+
+		if (c >= 0xd800 && c <= 0xdfff)
+			continue;
+		l = charset_put_utf8((char *)u, c);
+		if ((charset_utf8_len(u, l) != l || (l > 1 && charset_utf8_len(u, l - 1) != 0)) &&
+		    bad++ < 5)
+			fprintf(stderr, "utf8_len U+%04lX: %zu\n", c, charset_utf8_len(u, l));
+	}
+	CHECK(bad == 0);
+}
+
 /* s[0..n) through iconv from `from`, each byte it refuses one U+FFFD: what
  * charset.c did before it read UTF-8 and EUC-JP pairs by itself. */
 static void
@@ -812,6 +873,7 @@ main(int argc, char *argv[])
 	test_lower_copy();
 	test_phraseset();
 	test_charset_iconv();
+	test_charset_utf8_len();
 	test_syslog();
 	test_addr();
 	test_status();
