@@ -27,6 +27,7 @@ struct email_mbox {
 	unsigned long count;
 	int started, prev_empty;
 	int first_plain;	/* the first message named as the file (a folder's) */
+	int fd;			/* a folder's file, open, or -1 */
 };
 
 struct email_mbox *
@@ -36,6 +37,7 @@ email_mbox_new(const char *name, const struct email_opts *o)
 
 	m->o = o;
 	m->name = name;
+	m->fd = -1;
 	m->prev_empty = 1;
 	return m;
 }
@@ -54,7 +56,9 @@ mbox_flush(struct email_mbox *m)
 		snprintf(origin, len, "%s", m->name);
 	else
 		snprintf(origin, len, "%s#%lu", m->name, m->count);
-	email_message(m->msg.p ? m->msg.p : "", m->msg.len, origin, -1, m->o);
+	/* With the file, as a folder's message file: its time stands in for
+	 * a missing Date (and email_message wants a NUL after the bytes). */
+	email_message(util_buf_str(&m->msg), m->msg.len, origin, m->fd, m->o);
 	free(origin);
 	util_buf_reset(&m->msg);
 }
@@ -143,6 +147,7 @@ folder_message(const char *p, size_t n, const char *path, int fd, const struct e
 	}
 	m = email_mbox_new(path, o);
 	m->first_plain = 1;
+	m->fd = fd;
 	for (; p < end; p = nl + 1) {
 		size_t len;
 

@@ -361,6 +361,20 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 	[ "$(echo "${lines[2]}" | jqr .time)" != "2026-11-01T10:00:00Z" ]
 }
 
+@test "email: a folder's mbox file: its messages without a date get the file's time too" {
+	# The first and third messages of the mbox (kim, leo), the third
+	# without its Date: the file's time, as for a file of one message;
+	# the first keeps its own.
+	mkdir "$T/dir"
+	sed '/^Date: Fri, 27 Nov 2026 09:10/d' "$E/mbox" >"$T/dir/a.mbox"
+	touch -d 2026-11-01T10:00:00Z "$T/dir/a.mbox"
+	for j in 1 2; do
+		run bounce-parse -j $j "$T/dir"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jqr '[.rcpt, .time, (.origin | sub(".*/"; ""))] | join(" ")' | tr '\n' ' ')" = "kim@example.org 2026-11-27T09:00:00Z a.mbox leo@example.com 2026-11-01T10:00:00Z a.mbox#3 " ]
+	done
+}
+
 @test "email: a message on stdin is detected from its header" {
 	run bounce-parse <"$E/qmail.eml"
 	[ "$status" -eq 0 ]
