@@ -318,8 +318,9 @@ email_emit(struct msg *m, const struct rcpt *r)
 	}
 	e.reason = r->reason;
 	/* Delivered to a program for this recipient (Sendmail's notice names
-	 * the "|command" it was expanded to), and no text that says more: the
-	 * program, the mailer, failed. */
+	 * the "|command" it was expanded to, Exim's the "pipe to |command" it
+	 * generated), and no text that says more: the program, the mailer,
+	 * failed. */
 	if (e.reason == NULL && strcmp(e.action, "failed") == 0 &&
 	    (e.diag == NULL || reason_from_text(e.diag, strlen(e.diag)) == NULL) &&
 	    email_notice_program(m, e.rcpt))

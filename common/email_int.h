@@ -239,8 +239,9 @@ int email_notice_delayed(struct msg *m);
 const char *email_text_diag(struct msg *m, const char *addr);
 /* The lines of the notice from where addr[0..n) is named into out. */
 void email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *out);
-/* Whether the notice names a delivery program ("|/usr/bin/procmail") as the
- * failed address that recipient addr was expanded to. */
+/* Whether the notice names a delivery program ("|/usr/bin/procmail", Exim's
+ * "pipe to |cmd") or file as the failed address that recipient addr was
+ * expanded to. */
 int email_notice_program(struct msg *m, const char *addr);
 int email_notice_alias_of(struct msg *m, const char *name, size_t n, char *out);
 /* src[0..n) into dst with white space collapsed, at most limit bytes out;

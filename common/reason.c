@@ -506,19 +506,43 @@ class_of(const char *r, int st, int sub, int det, int code, const char *action, 
 	return "soft";
 }
 
+/* Where a delivery program's own words start in diag, or NULL: after
+ * Postfix's "Command output:", or after Exim's "generated during the
+ * delivery attempt(s):" and its headings "------ <address> ------" (one an
+ * address the output is about; the address and command they name are not
+ * the program's words). */
+static const char *
+wrapped_words(const char *diag)
+{
+	static const char out[] = "command output:", exim[] = "during the delivery attempt";
+	const char *p, *q;
+
+	if ((p = strcasestr(diag, out)) != NULL)
+		return p + sizeof out - 1;
+	if ((p = strcasestr(diag, exim)) == NULL)
+		return NULL;
+	p += sizeof exim - 1;
+	p += strspn(p, "s: \t\r\n");
+	while (strncmp(p, "------", 6) == 0) {
+		if ((q = strstr(p + 6, "------")) == NULL)
+			return NULL;
+		p = q + strspn(q, "-");
+		p += strspn(p, " \t\r\n");
+	}
+	return p;
+}
+
 /* A delivery program's own words after a wrapper phrase ("Command output:
  * maildrop: maildir over quota"): the phrase they name, if one that says
  * more than the wrapper; else the wrapper. */
 static const struct phrase *
 unwrap(const struct phrase *ph, const char *diag)
 {
-	static const char out[] = "command output:";
 	const char *p;
 	struct match mo;
 
-	if (!(ph->flags & F_WRAPS) || diag == NULL || (p = strcasestr(diag, out)) == NULL)
+	if (!(ph->flags & F_WRAPS) || diag == NULL || (p = wrapped_words(diag)) == NULL)
 		return ph;
-	p += sizeof out - 1;
 	reason_phrase_match(p, strlen(p), &mo);
 	/* Not a "user unknown" either: from a program it is no filter's
 	 * excuse, and the program's exit status says what it is. */

@@ -92,6 +92,7 @@
 #define RFC3207		"RFC 3207 4 (STARTTLS: 530 Must issue a STARTTLS command first)"
 #define IANA_7_8	"IANA SMTP Enhanced Status Codes registry X.7.8 (Authentication credentials invalid)"
 #define EXIM_PIPE	"Exim src/src/transports/pipe.c"
+#define EXIM_RETURN_OUTPUT	"Exim src/src/deliver.c (the output of a local transport's program, kept by return_output or return_fail_output: 'The following text was generated during the delivery attempt%s:', then '------ <address> ------' and the output), doc/doc-docbook/spec.xfpt (generic transport options; the default configuration's address_pipe returns its output)"
 #define PROCMAIL	"procmail src/misc.c nlog() ('procmail: ' before each of the procmail(1) DIAGNOSTICS)"
 #define SENDMAIL_DELIVER	"Sendmail sendmail/deliver.c, sendmail/usersmtp.c (timeouts, read errors)"
 #define RFC2308		"RFC 2308 7.1 (SERVFAIL: server failure, cached only for a short time)"
