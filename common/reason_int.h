@@ -58,6 +58,7 @@
 #define OPENSMTPD_MTA	"OpenSMTPD usr.sbin/smtpd/mta.c, mta_session.c"
 #define OPENSMTPD_SMTP	"OpenSMTPD usr.sbin/smtpd/smtp_session.c"
 #define COURIER		"Courier-MTA courier/module.esmtp/esmtpclient.C, courier/"
+#define COURIER_LOCAL	"Courier-MTA courier/module.local/local.C (550 'User <%s> unknown': no such local address), deliver.C (its local delivery agent: 'Unable to read .courier file.', '.courier file is globally writeable.', 'maildir.open: %s: %s', 'maildir.close: %s: %s')"
 #define DMA		"DMA (DragonFly Mail Agent) dma.c, net.c"
 #define HARAKA		"Haraka outbound/hmail.js"
 #define KUMOMTA		"KumoMTA crates/kumod/src/queue/queue.rs"
