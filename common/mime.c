@@ -30,10 +30,11 @@ static size_t
 lf_copy(char *out, const char *s, size_t n)
 {
 	size_t o = 0, i = 0;
+	struct ascii_seek crs;
 
+	ascii_seek_init(&crs, s, n, '\r');
 	while (i < n) {
-		const char *cr = memchr(s + i, '\r', n - i);
-		size_t run = cr ? (size_t)(cr - (s + i)) : n - i;
+		size_t run = ascii_seek_next(&crs, i) - i;
 
 		/* Runs without CR are copied whole. */
 		memcpy(out + o, s + i, run);
@@ -149,11 +150,12 @@ header_parse(const char *s, size_t n, struct mime_header *h, int loose)
 	/* Locals, not h's members: stores to the fields could alias them. */
 	struct mime_field *f = h->f;
 	size_t nf = 0, cap = h->cap, pos = 0, body = n;
+	struct ascii_seek eol;
 
+	ascii_seek_init(&eol, s, n, '\n');
 	while (pos < n) {
-		const char *nl = memchr(s + pos, '\n', n - pos);
-		size_t end = nl ? (size_t)(nl - s) : n;
-		size_t next = nl ? end + 1 : n;
+		size_t end = ascii_seek_next(&eol, pos);
+		size_t next = end < n ? end + 1 : n;
 		size_t i, j;
 
 		if (end == pos) {
@@ -234,9 +236,14 @@ mime_field_value(const struct mime_header *h, size_t i, struct util_buf *out)
 		a++;
 	while (n > a && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\n'))
 		n--;
+	/* Most values are one line without a tab: copied whole. */
+	if (ascii_find2(v + a, n - a, '\n', '\t') == n - a) {
+		util_buf_add(out, v + a, n - a);
+		util_buf_str(out);
+		return;
+	}
 	/* Unfolding: the line ends go, the white space after them stays; a
-	 * line end without it (mime_header_parse_loose) is a space. Most
-	 * values are one line: copied whole. */
+	 * line end without it (mime_header_parse_loose) is a space. */
 	if ((nl = memchr(v + a, '\n', n - a)) == NULL) {
 		util_buf_add(out, v + a, n - a);
 	} else {

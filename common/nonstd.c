@@ -627,15 +627,16 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 	struct anchor *an = an_here;
 	struct util_buf diag = {0}, addr = {0};
 	const char *at;
+	struct ascii_seek eol;
 
 	if (end > NOTICE_SCAN_MAX)
 		end = NOTICE_SCAN_MAX;
 	at = end > 0 ? memchr(text, '@', end) : NULL;
 	pthread_once(&tables_once, tables_init);
 	/* Split into lines, noting those with an '@' (the next one: at). */
+	ascii_seek_init(&eol, text, end, '\n');
 	for (size_t pos = 0, blanks = 0; pos < end;) {
-		const char *e = memchr(text + pos, '\n', end - pos);
-		size_t le = e ? (size_t)(e - text) : end, ind;
+		size_t le = ascii_seek_next(&eol, pos), ind;
 
 		for (ind = pos; ind < le && (text[ind] == ' ' || text[ind] == '\t'); ind++)
 			;

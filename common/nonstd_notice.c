@@ -292,14 +292,15 @@ size_t
 nonstd_original_start(const char *text, size_t n)
 {
 	struct search s;
+	struct ascii_seek eol;
 	size_t pos = 0, word;
 
 	pthread_once(&tables_once, tables_init);
 	search_init(&s, text, n, "message");
 	word = search_next(&s, 0);
+	ascii_seek_init(&eol, text, n, '\n');
 	while (pos < n) {
-		const char *nl = memchr(text + pos, '\n', n - pos);
-		size_t end = nl ? (size_t)(nl - text) : n, next = nl ? end + 1 : n;
+		size_t end = ascii_seek_next(&eol, pos), next = end < n ? end + 1 : n;
 		const char *p = text + pos;
 		size_t len = end - pos;
 

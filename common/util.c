@@ -274,26 +274,23 @@ util_buf_str_grow(struct util_buf *b)
 }
 
 
-const char *
-util_memcasemem(const char *hay, size_t n, const char *needle)
+/* The needle (m bytes, m > 0) in hay[from..n), the candidates being its
+ * first byte in either case, each found by memchr(3) and looked for again
+ * only once passed. Bounded by n*m only for pathological needles: needles
+ * here are short constants and addresses. */
+static const char *
+casemem_from(const char *hay, size_t n, const char *needle, size_t m, size_t from)
 {
-	size_t m = strlen(needle);
 	unsigned char lower, upper;
 	const char *end, *lo, *up;
 
-	if (m == 0)
-		return hay;
-	if (m > n)
+	if (m > n || from > n - m)
 		return NULL;
-	/* The candidates are the needle's first byte in either case, each found
-	 * by memchr(3) and looked for again only once passed. Bounded by n*m only
-	 * for pathological needles: needles here are short constants and
-	 * addresses. */
 	lower = ascii_lower((unsigned char)needle[0]);
 	upper = ascii_upper(lower);
 	end = hay + n - m + 1;
-	lo = memchr(hay, lower, (size_t)(end - hay));
-	up = upper != lower ? memchr(hay, upper, (size_t)(end - hay)) : NULL;
+	lo = memchr(hay + from, lower, (size_t)(end - hay - from));
+	up = upper != lower ? memchr(hay + from, upper, (size_t)(end - hay - from)) : NULL;
 	while (lo != NULL || up != NULL) {
 		const char *p = up == NULL || (lo != NULL && lo < up) ? lo : up;
 		size_t k = 1;
@@ -308,6 +305,51 @@ util_memcasemem(const char *hay, size_t n, const char *needle)
 			up = memchr(p + 1, upper, (size_t)(end - p - 1));
 	}
 	return NULL;
+}
+
+const char *
+util_memcasemem(const char *hay, size_t n, const char *needle)
+{
+	size_t m = strlen(needle), i = 0;
+
+	if (m == 0)
+		return hay;
+	if (m > n)
+		return NULL;
+#if defined(__SSE2__) && defined(__GNUC__)
+	{
+		/* 16 places at a time, those whose first and last bytes are the
+		 * needle's in either case (a letter's two cases differ in bit
+		 * 0x20 only): one is rarely both, where memchr(3) stopped at
+		 * each first byte, a call each (a fifth of its calls here). */
+		unsigned char first = ascii_lower((unsigned char)needle[0]),
+		    last = ascii_lower((unsigned char)needle[m - 1]);
+		const __m128i f = _mm_set1_epi8((char)first), l = _mm_set1_epi8((char)last),
+		    ff = _mm_set1_epi8(ascii_alpha(first) ? 0x20 : 0),
+		    lf = _mm_set1_epi8(ascii_alpha(last) ? 0x20 : 0);
+
+		for (; n - i >= m - 1 + 16; i += 16) {
+			__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + i)),
+			    b = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + m - 1));
+			unsigned bits = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+			    _mm_cmpeq_epi8(_mm_or_si128(a, ff), f),
+			    _mm_cmpeq_epi8(_mm_or_si128(b, lf), l)));
+
+			for (; bits != 0; bits &= bits - 1) {
+				const char *p = hay + i + (size_t)__builtin_ctz(bits);
+				size_t k = 1;
+
+				while (k + 1 < m && ascii_lower((unsigned char)p[k]) ==
+				    ascii_lower((unsigned char)needle[k]))
+					k++;
+				if (k + 1 >= m)
+					return p;
+			}
+		}
+	}
+#endif
+	/* The last places (all of them without SSE2). */
+	return casemem_from(hay, n, needle, m, i);
 }
 
 int

@@ -709,6 +709,47 @@ test_phraseset(void)
 	CHECK(!phraseset_any(&set_long, "recipients succeede", 19));
 }
 
+/* ascii_seek (64 bytes a block) and ascii_find2 (16 at a time, the last
+ * 16 overlapping) against a plain loop: texts of 0-199 bytes (blocks, their
+ * ends and a short last one), the offsets asked for going on by one past
+ * each place found or jumping ahead, and a byte of 0 (the padding of the
+ * last block must not count). */
+static void
+test_ascii_seek(void)
+{
+	static const char alphabet[] = "a\n\r\t\0@";
+	unsigned long long x = 88172645463325252ULL;
+	int bad = 0;
+
+	for (int i = 0; i < 4000; i++) {
+		char text[200];
+		size_t n = (size_t)(i % 200);
+		unsigned char c = (unsigned char)alphabet[i % 6], c2 = (unsigned char)alphabet[(i / 6) % 6];
+		struct ascii_seek s;
+		size_t want, from = 0;
+
+		for (size_t k = 0; k < n; k++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			text[k] = alphabet[x % (sizeof alphabet - 1)];
+		}
+		ascii_seek_init(&s, text, n, c);
+		while (from <= n) {
+			for (want = from; want < n && (unsigned char)text[want] != c; want++)
+				;
+			if (ascii_seek_next(&s, from) != want && bad++ < 5)
+				fprintf(stderr, "ascii_seek: case %d, from %zu differs\n", i, from);
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			from = want + 1 + (x % 4 == 0 ? (size_t)(x >> 8) % 90 : 0);
+		}
+		for (want = 0; want < n && (unsigned char)text[want] != c &&
+		    (unsigned char)text[want] != c2; want++)
+			;
+		if (ascii_find2(text, n, c, c2) != want && bad++ < 5)
+			fprintf(stderr, "ascii_find2: case %d differs\n", i);
+	}
+	CHECK(bad == 0);
+}
+
 /* ascii_lower_copy folds eight bytes at a time: every byte value at every
  * place of a word, among others, as tolower(3) of the C locale. */
 static void
@@ -871,6 +912,7 @@ main(int argc, char *argv[])
 	test_jsonl_bytes();
 	test_memcasemem();
 	test_lower_copy();
+	test_ascii_seek();
 	test_phraseset();
 	test_charset_iconv();
 	test_charset_utf8_len();
