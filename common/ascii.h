@@ -89,41 +89,44 @@ struct ascii_seek {
 	const char *p;
 	size_t n;
 	size_t at;		/* where the block starts */
+	size_t none;		/* none from here on */
 	uint64_t bits;		/* its places not passed yet, bit k for p[at + k] */
-	unsigned char c;
+	unsigned char c, fold;	/* the byte, and 0x20 to take either case of a letter */
 };
 
 #ifdef __SSE2__
-/* The bytes of b[0..16) equal to those of c, a bit each. */
+/* The bytes b of b[0..16) with b | fold equal to c, a bit each. */
 static inline uint64_t
-ascii_seek16(const char *b, __m128i c)
+ascii_seek16(const char *b, __m128i c, __m128i fold)
 {
-	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c,
-	    _mm_loadu_si128((const __m128i *)(const void *)b)));
+	return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(c, _mm_or_si128(fold,
+	    _mm_loadu_si128((const __m128i *)(const void *)b))));
 }
 #endif
 
-/* The places of c in p[at .. at + 64), bounded by n. */
+/* e's places in p[at .. at + 64), bounded by p's end. */
 static inline uint64_t
-ascii_seek_block(const char *p, size_t at, size_t n, unsigned char c)
+ascii_seek_block(const struct ascii_seek *e, size_t at)
 {
+	const char *p = e->p;
+	size_t n = e->n;
 	uint64_t m = 0;
 #ifdef __SSE2__
-	const __m128i cc = _mm_set1_epi8((char)c);
+	const __m128i cc = _mm_set1_epi8((char)e->c), fold = _mm_set1_epi8((char)e->fold);
 	char tail[64];
 	const char *b = p + at;
 
 	if (n - at < 64) {
 		/* The last bytes: a copy, so that no load passes the end. */
-		memset(tail, c == 0, sizeof tail);
+		memset(tail, e->c == 0, sizeof tail);
 		memcpy(tail, b, n - at);
 		b = tail;
 	}
-	m = ascii_seek16(b, cc) | ascii_seek16(b + 16, cc) << 16 |
-	    ascii_seek16(b + 32, cc) << 32 | ascii_seek16(b + 48, cc) << 48;
+	m = ascii_seek16(b, cc, fold) | ascii_seek16(b + 16, cc, fold) << 16 |
+	    ascii_seek16(b + 32, cc, fold) << 32 | ascii_seek16(b + 48, cc, fold) << 48;
 #else
 	for (size_t k = 0; k < 64 && at + k < n; k++)
-		m |= (uint64_t)((unsigned char)p[at + k] == c) << k;
+		m |= (uint64_t)(((unsigned char)p[at + k] | e->fold) == e->c) << k;
 #endif
 	return m;
 }
@@ -167,28 +170,45 @@ ascii_seek_init(struct ascii_seek *e, const char *p, size_t n, unsigned char c)
 	e->p = p;
 	e->n = n;
 	e->c = c;
+	e->fold = 0;
 	e->at = 0;
-	e->bits = n > 0 ? ascii_seek_block(p, 0, n, c) : 0;
+	e->none = n;
+	e->bits = n > 0 ? ascii_seek_block(e, 0) : 0;
+}
+
+/* As ascii_seek_init, for c in either case (ASCII). */
+static inline void
+ascii_seek_init_fold(struct ascii_seek *e, const char *p, size_t n, unsigned char c)
+{
+	e->p = p;
+	e->n = n;
+	e->c = ascii_lower(c);
+	e->fold = ascii_alpha(c) ? 0x20 : 0;
+	e->at = 0;
+	e->none = n;
+	e->bits = n > 0 ? ascii_seek_block(e, 0) : 0;
 }
 
 /* The offset of the first c at or after from, or e->n if none. */
 static inline size_t
 ascii_seek_next(struct ascii_seek *e, size_t from)
 {
+	if (from >= e->none)
+		return e->n;
 	if (from < e->at || from - e->at >= 64) {
 		/* Outside the block (a jump): a new one from there. */
-		if (from >= e->n)
-			return e->n;
 		e->at = from;
-		e->bits = ascii_seek_block(e->p, from, e->n, e->c);
+		e->bits = ascii_seek_block(e, from);
 	} else {
 		e->bits &= ~(uint64_t)0 << (from - e->at);
 	}
 	while (e->bits == 0) {
-		if (e->n - e->at <= 64)
+		if (e->n - e->at <= 64) {
+			e->none = from;	/* not looked for again */
 			return e->n;
+		}
 		e->at += 64;
-		e->bits = ascii_seek_block(e->p, e->at, e->n, e->c);
+		e->bits = ascii_seek_block(e, e->at);
 	}
 #if defined(__GNUC__)
 	return e->at + (size_t)__builtin_ctzll(e->bits);

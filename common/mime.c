@@ -370,18 +370,19 @@ void
 mime_qp_decode(const char *s, size_t n, struct util_buf *out)
 {
 	char *o;
+	struct ascii_seek eqs;
 
 	if (n == 0)
 		return;
 	/* Decoding never lengthens: room for all of s first, then the bytes are
 	 * stored without a call each. */
 	o = util_buf_room(out, n);
+	ascii_seek_init(&eqs, s, n, '=');
 	for (size_t i = 0; i < n; i++) {
 		int hi, lo;
 
 		if (s[i] != '=') {
-			const char *eq = memchr(s + i, '=', n - i);
-			size_t run = eq ? (size_t)(eq - (s + i)) : n - i;
+			size_t run = ascii_seek_next(&eqs, i) - i;
 
 			memcpy(o, s + i, run);
 			o += run;

@@ -626,22 +626,23 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 	struct line *lines = lines_here;
 	struct anchor *an = an_here;
 	struct util_buf diag = {0}, addr = {0};
-	const char *at;
-	struct ascii_seek eol;
+	size_t at;
+	struct ascii_seek eol, ats;
 
 	if (end > NOTICE_SCAN_MAX)
 		end = NOTICE_SCAN_MAX;
-	at = end > 0 ? memchr(text, '@', end) : NULL;
 	pthread_once(&tables_once, tables_init);
 	/* Split into lines, noting those with an '@' (the next one: at). */
 	ascii_seek_init(&eol, text, end, '\n');
+	ascii_seek_init(&ats, text, end, '@');
+	at = ascii_seek_next(&ats, 0);
 	for (size_t pos = 0, blanks = 0; pos < end;) {
 		size_t le = ascii_seek_next(&eol, pos), ind;
 
 		for (ind = pos; ind < le && (text[ind] == ' ' || text[ind] == '\t'); ind++)
 			;
-		if (at != NULL && at < text + pos)
-			at = memchr(text + pos, '@', end - pos);
+		if (at < pos)
+			at = ascii_seek_next(&ats, pos);
 		/* A run of more than BLANK_RUN_MAX blank lines keeps its first
 		 * ones and its last: no rule looks further than 12 lines over
 		 * blank ones, and a notice of empty lines would otherwise cost
@@ -653,7 +654,7 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
 		/* Whole, not field by field: the bit fields are one word. */
 		lines[nl++] = (struct line){ text + pos, (uint32_t)(le - pos),
-		    (uint32_t)(ind - pos) & INT32_MAX, at != NULL && at < text + le };
+		    (uint32_t)(ind - pos) & INT32_MAX, at < le };
 		pos = le + 1;
 	}
 	/* Find the recipient lines. */

@@ -114,40 +114,26 @@ folded_eq(const char *p, const char *s, size_t n)
 }
 
 /* A case-insensitive (ASCII) search for one needle, again and again further
- * on in the same text (the next line, ...): the C library's memchr finds the
+ * on in the same text (the next line, ...): an ascii_seek finds the
  * needle's first byte (both cases), each place once, so that the text is
  * read once however often it is searched. */
 struct search {
 	const char *hay, *needle;
 	size_t m;		/* length of the needle */
 	size_t stop;		/* where a match may start: hay[0 .. stop) */
-	unsigned char lo, up;	/* the first byte in lower and upper case */
-	size_t next_lo, next_up; /* the next place of each, SIZE_MAX for none */
+	struct ascii_seek first;
 };
-
-static size_t
-find_byte(const char *hay, size_t from, size_t to, unsigned char c)
-{
-	const char *p = from < to ? memchr(hay + from, c, to - from) : NULL;
-
-	return p ? (size_t)(p - hay) : SIZE_MAX;
-}
 
 static void
 search_init(struct search *s, const char *hay, size_t n, const char *needle)
 {
 	size_t m = strlen(needle);
-	unsigned char lo = lower[(unsigned char)needle[0]];
-	unsigned char up = lo >= 'a' && lo <= 'z' ? (unsigned char)(lo - 32) : lo;
 
 	s->hay = hay;
 	s->needle = needle;
 	s->m = m;
 	s->stop = m <= n ? n - m + 1 : 0;
-	s->lo = lo;
-	s->up = up;
-	s->next_lo = find_byte(hay, 0, s->stop, lo);
-	s->next_up = up == lo ? SIZE_MAX : find_byte(hay, 0, s->stop, up);
+	ascii_seek_init_fold(&s->first, hay, s->stop, (unsigned char)needle[0]);
 }
 
 /* Offset of the first match at or after from, or SIZE_MAX. From should not
@@ -156,14 +142,9 @@ static size_t
 search_next(struct search *s, size_t from)
 {
 	for (;;) {
-		size_t c, k;
+		size_t c = ascii_seek_next(&s->first, from), k;
 
-		if (s->next_lo < from)
-			s->next_lo = find_byte(s->hay, from, s->stop, s->lo);
-		if (s->next_up < from)
-			s->next_up = find_byte(s->hay, from, s->stop, s->up);
-		c = s->next_lo < s->next_up ? s->next_lo : s->next_up;
-		if (c == SIZE_MAX)
+		if (c >= s->stop)
 			return SIZE_MAX;
 		for (k = 1; k < s->m && lower[(unsigned char)s->hay[c + k]] ==
 		    lower[(unsigned char)s->needle[k]]; k++)

@@ -709,22 +709,23 @@ test_phraseset(void)
 	CHECK(!phraseset_any(&set_long, "recipients succeede", 19));
 }
 
-/* ascii_seek (64 bytes a block) and ascii_find2 (16 at a time, the last
- * 16 overlapping) against a plain loop: texts of 0-199 bytes (blocks, their
- * ends and a short last one), the offsets asked for going on by one past
- * each place found or jumping ahead, and a byte of 0 (the padding of the
- * last block must not count). */
+/* ascii_seek (64 bytes a block; a letter in either case too) and
+ * ascii_find2 (16 at a time, the last 16 overlapping) against a plain loop:
+ * texts of 0-199 bytes (blocks, their ends and a short last one), the
+ * offsets asked for going on by one past each place found or jumping ahead,
+ * and a byte of 0 (the padding of the last block must not count). */
 static void
 test_ascii_seek(void)
 {
-	static const char alphabet[] = "a\n\r\t\0@";
+	static const char alphabet[] = "aA\n\r\t\0@`";
 	unsigned long long x = 88172645463325252ULL;
 	int bad = 0;
 
-	for (int i = 0; i < 4000; i++) {
+	for (int i = 0; i < 8000; i++) {
 		char text[200];
 		size_t n = (size_t)(i % 200);
-		unsigned char c = (unsigned char)alphabet[i % 6], c2 = (unsigned char)alphabet[(i / 6) % 6];
+		unsigned char c = (unsigned char)alphabet[i % 8], c2 = (unsigned char)alphabet[(i / 8) % 8];
+		int fold = i % 3 == 0;
 		struct ascii_seek s;
 		size_t want, from = 0;
 
@@ -732,9 +733,13 @@ test_ascii_seek(void)
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			text[k] = alphabet[x % (sizeof alphabet - 1)];
 		}
-		ascii_seek_init(&s, text, n, c);
+		if (fold)
+			ascii_seek_init_fold(&s, text, n, c);
+		else
+			ascii_seek_init(&s, text, n, c);
 		while (from <= n) {
-			for (want = from; want < n && (unsigned char)text[want] != c; want++)
+			for (want = from; want < n && (fold ? ascii_lower((unsigned char)text[want]) !=
+			    ascii_lower(c) : (unsigned char)text[want] != c); want++)
 				;
 			if (ascii_seek_next(&s, from) != want && bad++ < 5)
 				fprintf(stderr, "ascii_seek: case %d, from %zu differs\n", i, from);
