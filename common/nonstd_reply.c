@@ -186,7 +186,7 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
     int transcript, struct util_buf *diag)
 {
 	size_t base = lines[at].indent, taken = 0, end = at + 1;
-	int blank = 0, nested = 0;
+	int blank = 0, nested = 0, output = 0;
 
 	for (size_t i = at + 1; i < stop && taken < DIAG_LINES && diag->len < DIAG_MAX; i++) {
 		const char *p = lines[i].p;
@@ -220,7 +220,11 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 		/* A new section: its text is this recipient's reply only if
 		 * nothing came before it. */
 		if (framed_heading(p, len)) {
-			if (taken > 0)
+			/* Exim's heading of a program's output, "------
+			 * <address> ------" after "The following text was
+			 * generated during the delivery attempt:" (deliver.c):
+			 * the output after it is the recipient's text. */
+			if (taken > 0 && !(output && memchr(p, '@', len) != NULL))
 				break;
 			continue;
 		}
@@ -238,6 +242,8 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 			nested = 1;
 		blank = 0;
 		add_line(diag, p, len);
+		output |= p[len - 1] == ':' &&
+		    util_memcasemem(p, len, "generated during the delivery attempt") != NULL;
 		taken++;
 		end = i + 1;
 	}
