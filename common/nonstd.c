@@ -783,7 +783,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		h.kind = an[k].kind;
 		/* 'user@example.org' in single quotes: the apostrophe is a
 		 * local part byte (RFC 5322 atext) but here it quotes. */
-		if (h.addrlen > 1 && h.addr[0] == '\'' && h.addr[h.addrlen] == '\'') {
+		if (h.addrlen > 1 && h.addr[0] == '\'' && h.addr + h.addrlen < text + end &&
+		    h.addr[h.addrlen] == '\'') {
 			h.addr++;
 			h.addrlen--;
 		}

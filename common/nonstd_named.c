@@ -473,7 +473,8 @@ nonstd_name_anchor(const struct line *l, const struct line *prev, struct anchor 
 
 	nonstd_trim(&p, &n);
 	q = n > 0 && p[0] == '\'';
-	if (n == 0 || n > 100 || !isalpha((unsigned char)p[q]))
+	/* A quote alone ends the line (and maybe the text). */
+	if (n <= q || n > 100 || !isalpha((unsigned char)p[q]))
 		return 0;
 	/* One pass over the words of the name: letters (any script), '.' and
 	 * '-', single spaces; most lines are sentences and stop it early. */

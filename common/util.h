@@ -53,10 +53,23 @@ char *util_buf_grow(struct util_buf *b, size_t n);
 /* Room for n more bytes and a NUL after b's bytes: where they go (b->len is
  * left to the caller). Inline: records are written and read a byte or a
  * field at a time, and a call each cost a tenth of reading a state file. */
+#ifdef BK_FUZZ_POISON
+/* Fuzz builds (fuzz/run.sh): the bytes past the room asked for are
+ * poisoned, so that ASan reports a read past a buffer's bytes (and their
+ * NUL) as it would past a block of their size: str*(3) calls on decoded
+ * text that has no NUL at its end. */
+#include <sanitizer/asan_interface.h>
+#endif
 static inline char *
 util_buf_room(struct util_buf *b, size_t n)
 {
-	return b->len + n + 1 <= b->cap ? b->p + b->len : util_buf_grow(b, n);
+	char *r = b->len + n + 1 <= b->cap ? b->p + b->len : util_buf_grow(b, n);
+
+#ifdef BK_FUZZ_POISON
+	ASAN_UNPOISON_MEMORY_REGION(r, n + 1);
+	ASAN_POISON_MEMORY_REGION(r + n + 1, b->cap - b->len - n - 1);
+#endif
+	return r;
 }
 
 static inline void

@@ -1,5 +1,6 @@
 /* Recipients and reply texts from the free-form text of non-standard bounces
  * (qmail, Exim, Gmail, Exchange, ...). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -38,12 +39,18 @@ hit(void *arg, const struct nonstd_hit *h)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	/* The scanner gets UTF-8 with LF line ends: clean the bytes the same way. */
-	char *text = jsonl_utf8_clean((const char *)data, size);
-	size_t n = strlen(text);
+	/* The scanner gets UTF-8 with LF line ends: clean the bytes the same way.
+	 * And no NUL after them, in a buffer of their size: the text the email
+	 * reader hands it is decoded into a buffer without one, and ASan sees a
+	 * read past its end only so. */
+	char *clean = jsonl_utf8_clean((const char *)data, size);
+	size_t n = strlen(clean);
+	char *text = malloc(n > 0 ? n : 1);
 	struct bounds b = { text, n, 0 };
 	size_t orig;
 
+	memcpy(text, clean, n);
+	free(clean);
 	for (size_t i = 0; i < n; i++)
 		if (text[i] == '\r')
 			text[i] = '\n';

@@ -19,7 +19,7 @@ BIN=fuzz/bin
 OBJ=$BIN/obj
 WORK=$BIN/work
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
-CPPFLAGS="-D_POSIX_C_SOURCE=200809L -DBK_VERSION=\"fuzz\" -Icommon -Ifuzz"
+CPPFLAGS="-D_POSIX_C_SOURCE=200809L -DBK_VERSION=\"fuzz\" -DBK_FUZZ_POISON -Icommon -Ifuzz"
 CFLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer $(pkg-config --cflags jansson zlib sqlite3 libpq 2>/dev/null)"
 LIBS="$(pkg-config --libs jansson zlib sqlite3 2>/dev/null || echo -ljansson -lz -lsqlite3) -lm"
 
