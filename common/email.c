@@ -683,7 +683,8 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	bounce = m.events == 0 && m.arf.len == 0 && !shown ? email_kind_bounce(&m, &b) : 0;
 	/* Which recipients the notice names, to add those of X-Failed-Recipients
 	 * it leaves out. */
-	m.track = bounce && m.events == 0 && mime_header_get(&m.top, "x-failed-recipients", &b.v);
+	m.track = bounce && m.events == 0 && (mime_header_get(&m.top, "x-failed-recipients", &b.v) ||
+	    (m.text.len > 0 && util_memcasemem(m.text.p, email_notice_len(&m), "(expanded from:")));
 	if (bounce)
 		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m),
 		    &m.notice_delayed, nonstd_hit, &m);
@@ -692,6 +693,28 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	if (bounce && m.events == 0 && m.html.len > 0 && m.text.p != NULL &&
 	    (m.text.len != m.html.len || memcmp(m.text.p, m.html.p, m.text.len) != 0))
 		nonstd_scan(m.html.p, m.html.len, nonstd_hit, &m);
+	/* Sendmail's list names a recipient whose alias or .forward led to a
+	 * program or a file only as what that was "(expanded from: <rcpt>)"
+	 * (savemail.c errbody()): no line of the notice is its own, for the
+	 * scan to find. */
+	if (m.track) {
+		const char *p;
+		size_t at = 0, len;
+
+		while ((p = email_notice_expanded(&m, &at, &len)) != NULL) {
+			struct event probe;
+			struct nonstd_hit h = { p, len, NULL, 0, 0, 0 };
+
+			event_init(&probe);
+			if (event_set_rcpt(&probe, p, len) != 0 ||
+			    hmap_get(&m.emitted, probe.rcpt, strlen(probe.rcpt)) != NULL)
+				continue;
+			email_notice_diag(&m, probe.rcpt, strlen(probe.rcpt), &b.w);
+			h.diag = b.w.p;
+			h.delayed = email_notice_delayed(&m);
+			nonstd_hit(&m, &h);
+		}
+	}
 	if (m.arf.len == 0 && (m.events == 0 || m.track) &&
 	    mime_header_get(&m.top, "x-failed-recipients", &b.v)) {
 		/* Exim names the failed recipients in a header: those the notice

@@ -244,6 +244,11 @@ void email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_bu
  * expanded to. */
 int email_notice_program(struct msg *m, const char *addr);
 int email_notice_alias_of(struct msg *m, const char *name, size_t n, char *out);
+/* The next recipient from *at on (an offset in the notice, moved past it)
+ * that Sendmail's list names only as what a failed program or file was
+ * "(expanded from: <rcpt>)": where the notice names it, its length in
+ * *len; NULL when there is none. */
+const char *email_notice_expanded(struct msg *m, size_t *at, size_t *len);
 /* src[0..n) into dst with white space collapsed, at most limit bytes out;
  * dst may be src. Returns the length out. */
 size_t email_collapse_ws(char *dst, const char *src, size_t n, size_t limit);
