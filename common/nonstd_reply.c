@@ -141,30 +141,29 @@ nonstd_transcript_line(const char *p, size_t n)
 size_t
 nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end)
 {
+	/* Where the replies right after the command end: before the first
+	 * message passed on the way back. */
+	size_t e = at;
+
 	for (size_t i = at; i > 0 && at - i < 16; i--) {
-		const char *p = lines[i - 1].p, *r;
-		size_t len = lines[i - 1].n, rn, e;
+		const char *p = lines[i - 1].p;
+		size_t len = lines[i - 1].n;
 
 		nonstd_trim(&p, &len);
 		if (!nonstd_transcript_line(p, len) || p[0] == '.' || isalpha((unsigned char)p[0]))
 			return at;	/* not the transcript, or the session's heading */
+		if (isdigit((unsigned char)p[0]))
+			e = i - 1;
 		if (p[0] == '<' || isdigit((unsigned char)p[0]))
 			continue;
-		/* ">>> ": the command answered last. */
-		if (len < 14 || strncasecmp(p + 4, "MAIL From:", 10) != 0)
+		/* ">>> ": the command answered last; its first reply (a "<<< "
+		 * line, five bytes at least) must refuse it. */
+		if (len < 14 || strncasecmp(p + 4, "MAIL From:", 10) != 0 || e == i)
 			return at;
-		for (e = i; e < at; e++) {
-			r = lines[e].p;
-			rn = lines[e].n;
-			nonstd_trim(&r, &rn);
-			if (rn < 5 || memcmp(r, "<<< ", 4) != 0)
-				break;
-		}
-		r = e > i ? lines[i].p : NULL;
-		rn = e > i ? lines[i].n : 0;
-		if (r != NULL)
-			nonstd_trim(&r, &rn);
-		if (r == NULL || (r[4] != '4' && r[4] != '5'))
+		p = lines[i].p;
+		len = lines[i].n;
+		nonstd_trim(&p, &len);
+		if (p[4] != '4' && p[4] != '5')
 			return at;
 		*end = e;
 		return i - 1;
