@@ -274,35 +274,29 @@ util_buf_str_grow(struct util_buf *b)
 }
 
 
-/* The needle (m bytes, m > 0) in hay[from..n), the candidates being its
- * first byte in either case, each found by memchr(3) and looked for again
- * only once passed. Bounded by n*m only for pathological needles: needles
- * here are short constants and addresses. */
+/* The needle (m bytes, m > 0) in hay[from..n): each place whose byte is
+ * its first in either case is tried, going forward. Work up to the match
+ * found, not to the end of hay: callers look for the next one after it in a
+ * loop, and memchr(3) for a case that is absent would scan the rest of hay
+ * at each call (quadratic). Bounded by n*m only for pathological needles:
+ * needles here are short constants and addresses. */
 static const char *
 casemem_from(const char *hay, size_t n, const char *needle, size_t m, size_t from)
 {
-	unsigned char lower, upper;
-	const char *end, *lo, *up;
+	unsigned char first = ascii_lower((unsigned char)needle[0]);
 
-	if (m > n || from > n - m)
+	if (m > n)
 		return NULL;
-	lower = ascii_lower((unsigned char)needle[0]);
-	upper = ascii_upper(lower);
-	end = hay + n - m + 1;
-	lo = memchr(hay + from, lower, (size_t)(end - hay - from));
-	up = upper != lower ? memchr(hay + from, upper, (size_t)(end - hay - from)) : NULL;
-	while (lo != NULL || up != NULL) {
-		const char *p = up == NULL || (lo != NULL && lo < up) ? lo : up;
+	for (size_t i = from; i <= n - m; i++) {
 		size_t k = 1;
 
-		while (k < m && ascii_lower((unsigned char)p[k]) == ascii_lower((unsigned char)needle[k]))
+		if (ascii_lower((unsigned char)hay[i]) != first)
+			continue;
+		while (k < m && ascii_lower((unsigned char)hay[i + k]) ==
+		    ascii_lower((unsigned char)needle[k]))
 			k++;
 		if (k == m)
-			return p;
-		if (p == lo)
-			lo = memchr(p + 1, lower, (size_t)(end - p - 1));
-		else
-			up = memchr(p + 1, upper, (size_t)(end - p - 1));
+			return hay + i;
 	}
 	return NULL;
 }
