@@ -139,7 +139,11 @@ mandrill_reject(struct webhook_ctx *c, const struct jnode *o)
 	if (jtree_is(expired, JT_TRUE) || webhook_str_is(o, "expired", "true") ||
 	    webhook_str_is(o, "expired", "1"))
 		return WEBHOOK_MAP_NONE;
-	if (strcasecmp(why, "hard-bounce") == 0) {
+	/* An empty reason (an export's empty field) names no kind: listed,
+	 * as for a kind not known here. */
+	if (why == NULL) {
+		;
+	} else if (strcasecmp(why, "hard-bounce") == 0) {
 		hint = "userunknown";	/* unless the reply says more */
 		force = 0;
 	} else if (strcasecmp(why, "soft-bounce") == 0) {

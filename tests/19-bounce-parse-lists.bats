@@ -101,6 +101,14 @@ L="$BATS_TEST_DIRNAME/fixtures/lists"
 	[ "$(sed -n 4p <<<"$output" | jq -c '[.reason,.class,.diag]')" = '["suppressed","hard","unsub"]' ]
 }
 
+@test "lists: a Mandrill rejection with an empty reason is listed, of no known kind (soft), not a crash" {
+	printf 'email,reason,detail,created_at,expires_at,last_event_at,subaccount\n%s\n' \
+	    'nobody@example.com,,,2026-11-27 10:00:00,2026-12-27 10:00:00,2026-11-27 10:00:00,' >"$BATS_TEST_TMPDIR/r.csv"
+	run bounce-parse -f mandrill "$BATS_TEST_TMPDIR/r.csv"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.rcpt,.action,.reason,.class]' <<<"$output")" = '["nobody@example.com","failed","suppressed","soft"]' ]
+}
+
 @test "lists: CSV exports are told by their header and read like the JSON records" {
 	for p in sendgrid-bounces mailgun-bounces sparkpost-suppression mandrill-rejects; do
 		run bounce-parse "$L/$p.csv"
