@@ -79,7 +79,9 @@ next_piece(struct input_reader *r, char **p, size_t *len, int block)
 	size_t scanned = 0;
 
 	for (;;) {
-		char *start = r->buf + r->start, *nl = NULL;
+		/* No buffer before the first read: no offset added to a null
+		 * pointer (undefined, even of 0). */
+		char *start = r->buf != NULL ? r->buf + r->start : NULL, *nl = NULL;
 		size_t have = r->end - r->start;
 		ssize_t got;
 
