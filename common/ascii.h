@@ -164,29 +164,32 @@ ascii_find2(const char *p, size_t n, unsigned char c1, unsigned char c2)
 	return n;
 }
 
+/* e set to find byte c in p[0..n); with fold 0x20, a letter c (lower
+ * case) in either case. */
 static inline void
-ascii_seek_init(struct ascii_seek *e, const char *p, size_t n, unsigned char c)
+ascii_seek_start(struct ascii_seek *e, const char *p, size_t n, unsigned char c,
+    unsigned char fold)
 {
 	e->p = p;
 	e->n = n;
 	e->c = c;
-	e->fold = 0;
+	e->fold = fold;
 	e->at = 0;
 	e->none = n;
 	e->bits = n > 0 ? ascii_seek_block(e, 0) : 0;
+}
+
+static inline void
+ascii_seek_init(struct ascii_seek *e, const char *p, size_t n, unsigned char c)
+{
+	ascii_seek_start(e, p, n, c, 0);
 }
 
 /* As ascii_seek_init, for c in either case (ASCII). */
 static inline void
 ascii_seek_init_fold(struct ascii_seek *e, const char *p, size_t n, unsigned char c)
 {
-	e->p = p;
-	e->n = n;
-	e->c = ascii_lower(c);
-	e->fold = ascii_alpha(c) ? 0x20 : 0;
-	e->at = 0;
-	e->none = n;
-	e->bits = n > 0 ? ascii_seek_block(e, 0) : 0;
+	ascii_seek_start(e, p, n, ascii_lower(c), ascii_alpha(c) ? 0x20 : 0);
 }
 
 /* The offset of the first c at or after from, or e->n if none. */
