@@ -128,7 +128,14 @@ mdn_rejects(const struct mime_part *p, const char *cte)
 		/* The decoded body has no NUL at its end: its line ends within it. */
 		size_t rest = body.len - (size_t)(d - body.p);
 		const char *nl = memchr(d, '\n', rest);
-		size_t k = nl != NULL ? (size_t)(nl - d) : rest;
+		size_t k;
+
+		/* The field goes on over folded lines (RFC 8098 3.1.1: the
+		 * fields have RFC 5322's syntax, 2.2.3 folding), as a mail
+		 * program may write "...MDN-sent-automatically;\n deleted". */
+		while (nl != NULL && (size_t)(nl - d) + 1 < rest && (nl[1] == ' ' || nl[1] == '\t'))
+			nl = memchr(nl + 1, '\n', rest - (size_t)(nl + 1 - d));
+		k = nl != NULL ? (size_t)(nl - d) : rest;
 
 		yes = util_memcasemem(d, k, "automatic-action") != NULL &&
 		    util_memcasemem(d, k, "deleted") != NULL;

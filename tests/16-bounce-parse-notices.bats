@@ -177,6 +177,26 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(bounce-parse "$T/dir" | wc -l)" -eq 6 ]
 }
 
+@test "Sieve reject as an RFC 8098 report: its Disposition read over folded lines; a folded receipt stays none" {
+	L="$FIXTURES/email/layouts"
+	# "...MDN-sent-automatically;\n\tdeleted" (RFC 5322 2.2.3 folding):
+	# the same failure as on one line.
+	[ "$(bounce-parse -f email "$L/dovecot-reject-mdn-folded.eml" | jqr '[.rcpt, .action, .reason, .class] | join(" ")')" = \
+	    "tove.lind@mx.example.org failed mailboxfull soft" ]
+	sed '/^Disposition:/{N;s/\n\t/ /;}' "$L/dovecot-reject-mdn-folded.eml" >"$T/one.eml"
+	[ "$(bounce-parse -f email "$T/one.eml" | jqr '.rcpt')" = "tove.lind@mx.example.org" ]
+	# A field after it is not read as its continuation.
+	sed 's/^Disposition: automatic-action\/MDN-sent-automatically;$/Disposition: automatic-action\/MDN-sent-automatically; displayed\nX-Note:/' \
+	    "$L/dovecot-reject-mdn-folded.eml" >"$T/next.eml"
+	[ -z "$(bounce-parse -d -f email "$T/next.eml")" ]
+	# A read receipt folded the same way, "deleted" by its reader and not
+	# rejected: no failure.
+	sed 's/^Disposition: manual-action\/MDN-sent-manually; displayed/Disposition: manual-action\/MDN-sent-manually;\n deleted/' \
+	    "$X/read-receipt.eml" >"$T/r.eml"
+	grep -q '^ deleted' "$T/r.eml"
+	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
+}
+
 @test "not a bounce: auto-replies without the usual fields, challenge-response, read receipts" {
 	for f in vacation-noheaders challenge read-receipt ticket-ack list-held challenge-postmaster; do
 		run bounce-parse -d -f email "$X/$f.eml"
