@@ -173,6 +173,35 @@ header_from_daemon(const char *h, size_t n)
 	return 0;
 }
 
+/* The length of the white space at s[0..n): ASCII's, or U+00A0 NO-BREAK
+ * SPACE in UTF-8 (HTML's &nbsp;). */
+static size_t
+space_len(const char *s, size_t n)
+{
+	if (n > 0 && ascii_space((unsigned char)s[0]))
+		return 1;
+	return n > 1 && (unsigned char)s[0] == 0xc2 && (unsigned char)s[1] == 0xa0 ? 2 : 0;
+}
+
+/* Whether a[0..an) and b[0..bn) are the same text but for white space
+ * (lines wrapped or joined, blank lines, indents). */
+static int
+same_but_space(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i = 0, j = 0, k;
+
+	for (;;) {
+		while ((k = space_len(a + i, an - i)) > 0)
+			i += k;
+		while ((k = space_len(b + j, bn - j)) > 0)
+			j += k;
+		if (i == an || j == bn)
+			return i == an && j == bn;
+		if (a[i++] != b[j++])
+			return 0;
+	}
+}
+
 static void
 leaf(void *arg, const struct mime_part *p)
 {
@@ -696,9 +725,12 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 		nonstd_scan_notice(m.text.p ? m.text.p : "", email_notice_len(&m),
 		    &m.notice_delayed, nonstd_hit, &m);
 	/* A text part that says nothing (Yahoo: "This is an HTML message") beside
-	 * the HTML one that names the recipients. */
+	 * the HTML one that names the recipients. Not the HTML twin of the text
+	 * (multipart/alternative: RFC 2046 5.1.4, the same content), whose
+	 * lines differ only in layout: what the text named nobody in, it does
+	 * not either. */
 	if (bounce && m.events == 0 && m.html.len > 0 && m.text.p != NULL &&
-	    (m.text.len != m.html.len || memcmp(m.text.p, m.html.p, m.text.len) != 0))
+	    !same_but_space(m.text.p, m.text.len, m.html.p, m.html.len))
 		nonstd_scan(m.html.p, m.html.len, nonstd_hit, &m);
 	/* Sendmail's list names a recipient whose alias or .forward led to a
 	 * program or a file only as what that was "(expanded from: <rcpt>)"

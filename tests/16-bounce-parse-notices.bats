@@ -113,6 +113,19 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    "ivy@example.org | Remote host said: 550 5.1.1 <ivy@example.org>: Recipient address rejected: User unknown [RCPT_TO]" ]
 }
 
+@test "notice: the HTML twin of a text part (multipart/alternative) is not read again in its own layout" {
+	# The text names nobody as failed; its HTML twin, the same words with
+	# other line breaks and &nbsp; indents, does not either.
+	run bounce-parse -d -f email "$X/list-rejected-alternative.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# An HTML part that says more than the text is still read.
+	sed 's/^at:<\/p>$/at:<\/p><p>Reason: the address list-keeper@lists.example.org: 550 5.1.1 User unknown<\/p>/' \
+	    "$X/list-rejected-alternative.eml" >"$T/more.eml"
+	grep -q 'list-keeper@' "$T/more.eml"
+	[ -n "$(bounce-parse -d -f email "$T/more.eml")" ]
+}
+
 @test "notice: Japanese and Russian notices, recipients after labels; the sender's label is no recipient" {
 	run bounce-parse -f email "$N/japanese.eml"
 	[ "${#lines[@]}" -eq 1 ]
