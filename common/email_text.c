@@ -424,6 +424,7 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 {
 	size_t end, lines = 0;
 	const char *t = email_text(m)->p, *hit = NULL, *p;
+	int wrapped = 0;
 
 	util_buf_reset(out);
 	util_buf_str(out);
@@ -501,12 +502,19 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 			return;
 		}
 	}
-	for (p = hit; p < t + end && lines < 10; lines++) {
+	/* Ten lines, a line wrapped onto the next counted once. */
+	p = hit;
+	for (const char *up = NULL, *upe = NULL; p < t + end;) {
 		const char *nl = memchr(p, '\n', (size_t)(t + end - p));
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
 
+		wrapped = up != NULL && nonstd_wrapped_line(up, (size_t)(upe - up), wrapped, p, len);
+		if (!wrapped && ++lines > 10)
+			break;
 		util_buf_add(out, p, len);
 		util_buf_addc(out, ' ');
+		up = p;
+		upe = p + len;
 		p = nl ? nl + 1 : t + end;
 	}
 	out->len = email_collapse_ws(out->p, out->p, out->len, SIZE_MAX);

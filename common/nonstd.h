@@ -52,5 +52,13 @@ int nonstd_says_delayed(const char *text, size_t n);
 /* Whether it says that delivery was given up, whatever else it says: the
  * notice says it is final if this and not nonstd_says_delayed. */
 int nonstd_says_given_up(const char *text, size_t n);
+/* Whether line l[0..ln) is the rest of the line up[0..upn) above it that a
+ * mail program wrapped at about 72 columns with an indent (Exchange, Gmail
+ * and Postfix indent what they wrap): up is not empty, is less indented (or
+ * as much, if up is itself such a rest: up_wrapped) and ends no lead-in with
+ * ':', and the first word of l would not have fit on it. Rules that read so
+ * many lines count such a line with the one above: how a notice's lines are
+ * wrapped does not cut its reply text shorter. */
+int nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, size_t ln);
 
 #endif

@@ -171,9 +171,53 @@ nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end)
 	return at;
 }
 
+/* Columns that a mail program fills before it wraps a long line: RFC 5322
+ * 2.1.1 asks for lines of at most 78 characters, and wrappers fill to 72-78
+ * (Postfix's bounce templates, Exchange's and Gmail's notices). */
+#define WRAP_WIDTH 72
+
+/* Characters of p[0..n): bytes that do not continue a UTF-8 sequence. */
+static size_t
+columns(const char *p, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return c;
+}
+
+static size_t
+indent_of(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i;
+}
+
+int
+nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, size_t ln)
+{
+	size_t ui = indent_of(up, upn), li = indent_of(l, ln), w;
+
+	if (li == 0 || li < ui || (li == ui && !up_wrapped))
+		return 0;
+	while (upn > ui && ascii_space((unsigned char)up[upn - 1]))
+		upn--;
+	if (upn == ui || up[upn - 1] == ':')
+		return 0;
+	for (w = li; w < ln && !ascii_space((unsigned char)l[w]); w++)
+		;
+	return columns(up, upn) + 1 + columns(l + li, w - li) > WRAP_WIDTH;
+}
+
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
- * notice's closing text or DIAG_LINES lines. Where the recipient's line is
+ * notice's closing text or DIAG_LINES lines (a line wrapped onto the next
+ * counts once: how a mail program wraps its lines does not cut the reply
+ * shorter). Where the recipient's line is
  * a message of Sendmail's transcript ("554 <a@b>... Remote protocol error";
  * transcript set), only lines that continue it: the next message of the
  * transcript is not this one's (nonstd_transcript_line). Where the recipient's line is indented and its reply more so (a
@@ -185,9 +229,9 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
     int transcript, struct util_buf *diag)
 {
 	size_t base = lines[at].indent, taken = 0, end = at + 1;
-	int blank = 0, nested = 0, output = 0;
+	int blank = 0, nested = 0, output = 0, wrapped = 0;
 
-	for (size_t i = at + 1; i < stop && taken < DIAG_LINES && diag->len < DIAG_MAX; i++) {
+	for (size_t i = at + 1; i < stop && diag->len < DIAG_MAX; i++) {
 		const char *p = lines[i].p;
 		size_t len = lines[i].n;
 
@@ -196,6 +240,10 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 			blank = 1;
 			continue;
 		}
+		wrapped = i > at + 1 && nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, wrapped,
+		    lines[i].p, lines[i].n);
+		if (!wrapped && taken >= DIAG_LINES)
+			break;
 		if (transcript && nonstd_transcript_line(p, len))
 			break;
 		/* After the reply, a paragraph that runs into the next
@@ -243,7 +291,8 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 		add_line(diag, p, len);
 		output |= p[len - 1] == ':' &&
 		    util_memcasemem(p, len, "generated during the delivery attempt") != NULL;
-		taken++;
+		if (!wrapped)
+			taken++;
 		end = i + 1;
 	}
 	return end;

@@ -190,6 +190,22 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ "$(bounce-parse "$T/dir" | wc -l)" -eq 6 ]
 }
 
+@test "notice: lines wrapped at 76 columns with an indent give the reply text the same reason as unwrapped" {
+	L="$FIXTURES/email/layouts"
+	# Unwrapped: each wrapped line joined to the one above.
+	awk 'NR > 1 && /^    / { sub(/^    /, " "); printf "%s", $0; next }
+	    NR > 1 { printf "\n" } { printf "%s", $0 } END { printf "\n" }' "$L/ggroups-wrapped.eml" >"$T/one.eml"
+	! grep -q '^    ' "$T/one.eml"
+	for f in "$L/ggroups-wrapped.eml" "$T/one.eml"; do
+		[ "$(bounce-parse -f email "$f" | jqr '[.rcpt, .reason] | join(" ")')" = \
+		    "schach-abend@googlegroups.com rejected" ]
+		# Without X-Failed-Recipients: the notice's own lines.
+		sed '/^X-Failed-Recipients:/d' "$f" >"$T/nx.eml"
+		[ "$(bounce-parse -f email "$T/nx.eml" | jqr '[.rcpt, .reason] | join(" ")')" = \
+		    "schach-abend@googlegroups.com rejected" ]
+	done
+}
+
 @test "Sieve reject as an RFC 8098 report: its Disposition read over folded lines; a folded receipt stays none" {
 	L="$FIXTURES/email/layouts"
 	# "...MDN-sent-automatically;\n\tdeleted" (RFC 5322 2.2.3 folding):
