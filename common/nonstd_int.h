@@ -34,6 +34,10 @@ nonstd_trim(const char **p, size_t *n)
 		(*n)--;
 }
 
+/* Whether word[0..wordlen) would not have fit after line up[0..upn) within
+ * the columns a mail program fills before it wraps (nonstd_wrapped_line),
+ * up being no longer than such a program leaves its lines. */
+int nonstd_overflows(const char *up, size_t upn, const char *word, size_t wordlen);
 /* Whether p[0..n) holds an SMTP reply code or an enhanced status code. */
 int nonstd_has_code(const char *p, size_t n);
 /* Whether a line is a rule ("-----", "=====") more than anything else. */

@@ -367,8 +367,13 @@ nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor
 	}
 	if (i != n || prev == NULL || coded)
 		return 0;
+	/* Not a word that a wrap left alone on the line right under a line
+	 * it filled: Postfix wraps its notice at about 76 columns with an
+	 * indent ("...[192.0.2.7]:25:\n    Connection timed out" may leave
+	 * "Connection" alone); Exim leaves an empty line after its lead-in. */
 	if (k == 0 && l->indent > 0 && prev->n > 0 && prev->p[prev->n - 1] == ':')
-		return 1;
+		return !(prev + 1 == l && l->indent > prev->indent &&
+		    nonstd_overflows(prev->p, prev->n, tok, toklen));
 	/* Further down Sendmail's list (savemail.c errbody(): each failed
 	 * address on its line, then "(reason: ...)" and "(expanded from:
 	 * ...)"): after such a line or another "<name>" alone. */

@@ -175,6 +175,7 @@ nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end)
  * 2.1.1 asks for lines of at most 78 characters, and wrappers fill to 72-78
  * (Postfix's bounce templates, Exchange's and Gmail's notices). */
 #define WRAP_WIDTH 72
+#define WRAP_MAX 80
 
 /* Characters of p[0..n): bytes that do not continue a UTF-8 sequence. */
 static size_t
@@ -198,6 +199,18 @@ indent_of(const char *p, size_t n)
 }
 
 int
+nonstd_overflows(const char *up, size_t upn, const char *word, size_t wordlen)
+{
+	size_t c;
+
+	while (upn > 0 && ascii_space((unsigned char)up[upn - 1]))
+		upn--;
+	c = columns(up, upn);
+	/* A line longer than a wrapper leaves is none that it wrapped. */
+	return c <= WRAP_MAX && c + 1 + columns(word, wordlen) > WRAP_WIDTH;
+}
+
+int
 nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, size_t ln)
 {
 	size_t ui = indent_of(up, upn), li = indent_of(l, ln), w;
@@ -210,7 +223,7 @@ nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, s
 		return 0;
 	for (w = li; w < ln && !ascii_space((unsigned char)l[w]); w++)
 		;
-	return columns(up, upn) + 1 + columns(l + li, w - li) > WRAP_WIDTH;
+	return nonstd_overflows(up, upn, l + li, w - li);
 }
 
 /* The reply text on the lines after a recipient's line (at), up to the next

@@ -206,6 +206,20 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	done
 }
 
+@test "notice: a word that a wrap left alone under a line ending in ':' is no bare local part; one under a longer lead-in still is" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -d -f email "$L/postfix-rewrapped.eml" | jqr '[.rcpt, .action, .reason] | join(" ")')" = \
+	    "ines@slow.example.org delayed networkerror" ]
+	# Unwrapped, the same.
+	awk 'NR > 1 && /^    / { sub(/^    /, " "); printf "%s", $0; next }
+	    NR > 1 { printf "\n" } { printf "%s", $0 } END { printf "\n" }' "$L/postfix-rewrapped.eml" >"$T/one.eml"
+	[ "$(bounce-parse -d -f email "$T/one.eml" | jqr '[.rcpt, .action, .reason] | join(" ")')" = \
+	    "ines@slow.example.org delayed networkerror" ]
+	# A lead-in longer than a wrapper leaves, the local part right under it
+	# (AOL): still a recipient.
+	[ "$(bounce-parse -f email "$L/aol-not-accepting.eml" | jqr '.rcpt')" = "linapark@aol.com" ]
+}
+
 @test "Sieve reject as an RFC 8098 report: its Disposition read over folded lines; a folded receipt stays none" {
 	L="$FIXTURES/email/layouts"
 	# "...MDN-sent-automatically;\n\tdeleted" (RFC 5322 2.2.3 folding):
