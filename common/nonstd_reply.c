@@ -205,6 +205,8 @@ nonstd_overflows(const char *up, size_t upn, const char *word, size_t wordlen)
 
 	while (upn > 0 && ascii_space((unsigned char)up[upn - 1]))
 		upn--;
+	if (upn + 1 + wordlen <= WRAP_WIDTH)
+		return 0;	/* no more characters than bytes: fits */
 	c = columns(up, upn);
 	/* A line longer than a wrapper leaves is none that it wrapped. */
 	return c <= WRAP_MAX && c + 1 + columns(word, wordlen) > WRAP_WIDTH;
@@ -213,9 +215,12 @@ nonstd_overflows(const char *up, size_t upn, const char *word, size_t wordlen)
 int
 nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, size_t ln)
 {
-	size_t ui = indent_of(up, upn), li = indent_of(l, ln), w;
+	size_t li = indent_of(l, ln), ui, w;
 
-	if (li == 0 || li < ui || (li == ui && !up_wrapped))
+	if (li == 0)
+		return 0;	/* most lines: not indented */
+	ui = indent_of(up, upn);
+	if (li < ui || (li == ui && !up_wrapped))
 		return 0;
 	while (upn > ui && ascii_space((unsigned char)up[upn - 1]))
 		upn--;
@@ -253,8 +258,8 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 			blank = 1;
 			continue;
 		}
-		wrapped = i > at + 1 && nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, wrapped,
-		    lines[i].p, lines[i].n);
+		wrapped = i > at + 1 && lines[i].indent > 0 && nonstd_wrapped_line(lines[i - 1].p,
+		    lines[i - 1].n, wrapped, lines[i].p, lines[i].n);
 		if (!wrapped && taken >= DIAG_LINES)
 			break;
 		if (transcript && nonstd_transcript_line(p, len))
