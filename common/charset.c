@@ -222,32 +222,35 @@ ascii_run(const char *s, size_t n)
 /* s[0..n) from UTF-8: the bytes convert() gives through iconv, at a tenth
  * of its work (UTF-8 is most of the eight-bit text of bounces, and iconv
  * decodes each character into UCS-4 and back). Returns the number of bytes
- * replaced: each byte that starts no sequence (charset_utf8_len). */
+ * replaced: each byte that starts no sequence (charset_utf8_len). The valid
+ * bytes are copied a span at a time, up to a bad byte or the end: a copy of
+ * each character and ASCII run was a call to memcpy(3) every few bytes. */
 static size_t
 from_utf8(const char *s, size_t n, struct util_buf *out)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	char *o = util_buf_room(out, 3 * n), *o0 = o;	/* each byte may be U+FFFD */
-	size_t bad = 0, i = 0;
+	size_t bad = 0, i = 0, span = 0;	/* s[span .. i) valid, not copied yet */
 
 	while (i < n) {
-		size_t run = i, len;
+		size_t len;
 
-		run += ascii_run(s + run, n - run);
-		memcpy(o, s + i, run - i);
-		o += run - i;
-		if ((i = run) == n)
+		if ((i += ascii_run(s + i, n - i)) == n)
 			break;
 		if ((len = charset_utf8_len(u + i, n - i)) > 0) {
-			memcpy(o, s + i, len);
-			o += len;
 			i += len;
-		} else {
-			memcpy(o, replacement, 3);
-			o += 3;
-			i++;
-			bad++;
+			continue;
 		}
+		memcpy(o, s + span, i - span);
+		o += i - span;
+		memcpy(o, replacement, 3);
+		o += 3;
+		span = ++i;
+		bad++;
+	}
+	if (span < n) {
+		memcpy(o, s + span, n - span);
+		o += n - span;
 	}
 	out->len += (size_t)(o - o0);
 	return bad;
