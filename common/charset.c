@@ -388,8 +388,12 @@ from_eucjpms(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 		unsigned char c = u[i];
 
 		if (c < 0x80) {
-			*o++ = (char)c;
-			i++;
+			/* ASCII runs (most of a Japanese bounce) copied whole. */
+			size_t run = ascii_run(s + i, n - i);
+
+			memcpy(o, s + i, run);
+			o += run;
+			i += run;
 		} else if (i + 1 < n && c >= 0xa1 && c <= 0xfe && u[i + 1] >= 0xa1 &&
 		    u[i + 1] <= 0xfe && euc_pairs[c - 0xa1][u[i + 1] - 0xa1].len > 0) {
 			size_t len = euc_pairs[c - 0xa1][u[i + 1] - 0xa1].len;
@@ -419,6 +423,19 @@ jis_to_euc(const char *s, size_t n, struct util_buf *out)
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 
+		if (set == ASCII && c != 0x1b && c != 0x0e && c != 0x0f) {
+			/* Up to the next escape, SO or SI (most of a Japanese
+			 * bounce is ASCII), copied whole: every byte is passed on
+			 * as it is in ASCII, as below. */
+			size_t r = i + 1;
+
+			while (r < n && s[r] != 0x1b && s[r] != 0x0e && s[r] != 0x0f)
+				r++;
+			memcpy(o, s + i, r - i);
+			o += r - i;
+			i = r;
+			continue;
+		}
 		if (c == 0x1b) {
 			const char *e = s + i + 1;
 			size_t left = n - i - 1;
