@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "afile.h"
+#include "ascii.h"
 #include "batchread.h"
 #include "bktime.h"
 #include "email.h"
@@ -229,7 +230,7 @@ detect(const char *line, size_t len)
 	if (i < len && line[i] == '[') {
 		for (i++; i < len && (line[i] == ' ' || line[i] == '\t'); i++)
 			;
-		if (i == len || strchr("{[]\"-0123456789tfn", line[i]) != NULL)
+		if (i == len || ascii_in_set("{[]\"-0123456789tfn", (unsigned char)line[i]))
 			return K_WEBHOOK;
 	}
 	if (email_looks_like_header(line, len))

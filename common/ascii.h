@@ -66,6 +66,14 @@ ascii_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
+/* Whether byte c is one of those of set: strchr(3), but that the NUL ending
+ * set is none of them (else a NUL byte of the input would be). */
+static inline int
+ascii_in_set(const char *set, unsigned char c)
+{
+	return c != '\0' && strchr(set, c) != NULL;
+}
+
 /* The value of a hexadecimal digit of either case, -1 for any other byte. */
 static inline int
 ascii_hexval(unsigned char c)

@@ -281,6 +281,41 @@ charset_put_utf8(char *o, unsigned long c)
 	return 4;
 }
 
+/* The four hexadecimal digits at s as a number, -1 if they are not that. */
+static long
+hex4(const char *s)
+{
+	long v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int d = ascii_hexval((unsigned char)s[i]);
+
+		if (d < 0)
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+size_t
+charset_json_escape(const char *s, size_t n, unsigned long *cp)
+{
+	long hi, lo;
+
+	if (n < 6 || s[0] != '\\' || s[1] != 'u' || (hi = hex4(s + 2)) <= 0)
+		return 0;
+	if (hi < 0xd800 || hi > 0xdfff) {
+		*cp = (unsigned long)hi;
+		return 6;
+	}
+	/* a high surrogate, then a low one */
+	if (hi > 0xdbff || n < 12 || s[6] != '\\' || s[7] != 'u' ||
+	    (lo = hex4(s + 8)) < 0xdc00 || lo > 0xdfff)
+		return 0;
+	*cp = 0x10000 + ((unsigned long)(hi - 0xd800) << 10) + (unsigned long)(lo - 0xdc00);
+	return 12;
+}
+
 static void
 from_cp1252(const char *s, size_t n, struct util_buf *out)
 {

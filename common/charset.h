@@ -28,6 +28,12 @@ size_t charset_utf8_len(const unsigned char *s, size_t n);
  * room for 4 bytes; its length. */
 size_t charset_put_utf8(char *o, unsigned long c);
 
+/* The JSON escape \uXXXX at s[0..n), or the two of a UTF-16 surrogate pair,
+ * as code point *cp; its length (6 or 12), 0 where there is none: too short,
+ * not four hexadecimal digits, a lone surrogate, or U+0000 (which the
+ * NUL-terminated strings decoded here cannot hold). */
+size_t charset_json_escape(const char *s, size_t n, unsigned long *cp);
+
 /* Whether s[0..n) is ASCII without escape (ESC) bytes: text that is the
  * same in UTF-8 whatever its charset says (but UTF-7, UTF-16/32, EBCDIC). */
 int charset_is_plain(const char *s, size_t n);

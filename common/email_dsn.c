@@ -140,7 +140,7 @@ dsn_flush(struct msg *m, const struct mime_header *g, struct dsn_rcpt *d, struct
 		/* A local part is a word ("kijitora", "henry.s"), not "<>". */
 		while (h.kind == NONSTD_LOCAL && k < h.addrlen && (ascii_alpha((unsigned char)h.addr[k]) ||
 		    ascii_digit((unsigned char)h.addr[k]) ||
-		    (k > 0 && strchr("._+-", h.addr[k]) != NULL)))
+		    (k > 0 && ascii_in_set("._+-", (unsigned char)h.addr[k]))))
 			k++;
 		if ((h.kind == NONSTD_X400 || (k == h.addrlen && k > 0 && k <= 64)) &&
 		    email_rcpt_complete(m, &h, full) == 0) {
@@ -435,7 +435,8 @@ email_reply_code(const char *s, size_t n)
 
 		if (c < '2' || c > '5' || (c == '3'))
 			continue;
-		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || strchr(".:-/#=_[<@", s[i - 1])))
+		if (i > 0 && (isalnum((unsigned char)s[i - 1]) ||
+		    ascii_in_set(".:-/#=_[<@", (unsigned char)s[i - 1])))
 			continue;
 		if (!isdigit((unsigned char)s[i + 1]) || !isdigit((unsigned char)s[i + 2]))
 			continue;

@@ -278,9 +278,10 @@ html_entity(const char *s, size_t i, size_t n, struct util_buf *out)
 		return 0;
 	k = i + 2;
 	if (s[k] == 'x' || s[k] == 'X') {
-		for (k++; k < n && k < i + 12 && isxdigit((unsigned char)s[k]); k++)
-			cp = cp * 16 + (unsigned long)(isdigit((unsigned char)s[k]) ? s[k] - '0' :
-			    ascii_lower((unsigned char)s[k]) - 'a' + 10);
+		int d;
+
+		for (k++; k < n && k < i + 12 && (d = ascii_hexval((unsigned char)s[k])) >= 0; k++)
+			cp = cp * 16 + (unsigned long)d;
 	} else {
 		for (; k < n && k < i + 10 && isdigit((unsigned char)s[k]); k++)
 			cp = cp * 10 + (unsigned long)(s[k] - '0');
@@ -687,7 +688,7 @@ email_notice_program(struct msg *m, const char *addr)
 
 		if ((size_t)(t + end - q) < n || strncasecmp(q, addr, n) != 0 ||
 		    (q + n < t + end && (ascii_alpha((unsigned char)q[n]) ||
-		    ascii_digit((unsigned char)q[n]) || (q[n] != '\0' && strchr(".-_@", q[n]) != NULL))))
+		    ascii_digit((unsigned char)q[n]) || ascii_in_set(".-_@", (unsigned char)q[n]))))
 			continue;
 		while ((nl = memchr(seen, '\n', (size_t)(p - seen))) != NULL)
 			seen = ls = nl + 1;

@@ -42,28 +42,6 @@ skip_ws(struct scan *s)
 		s->p++;
 }
 
-static int
-hex4(const char *p, unsigned *out)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 
@@ -104,7 +82,8 @@ string(struct scan *s, struct util_buf *b)
 
 	for (;;) {
 		unsigned char c;
-		unsigned cp, lo;
+		unsigned long cp;
+		size_t n;
 
 		/* Plain bytes eight at a time: the scan is most of the cost of
 		 * reading records. A word with no quote, backslash, control or
@@ -153,18 +132,9 @@ string(struct scan *s, struct util_buf *b)
 		case 'r': if (b) util_buf_addc(b, '\r'); s->p += 2; break;
 		case 't': if (b) util_buf_addc(b, '\t'); s->p += 2; break;
 		case 'u':
-			if (s->end - s->p < 6 || hex4(s->p + 2, &cp) != 0 || cp == 0)
+			if ((n = charset_json_escape(s->p, (size_t)(s->end - s->p), &cp)) == 0)
 				return -1;
-			s->p += 6;
-			if (cp >= 0xDC00 && cp <= 0xDFFF)
-				return -1;
-			if (cp >= 0xD800 && cp <= 0xDBFF) {
-				if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
-				    hex4(s->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
-					return -1;
-				s->p += 6;
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			}
+			s->p += n;
 			if (b)
 				b->len += charset_put_utf8(util_buf_room(b, 4), cp);
 			break;

@@ -123,26 +123,6 @@ skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-static int
-hex4(const char *s, unsigned *v)
-{
-	*v = 0;
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-
-		*v <<= 4;
-		if (c >= '0' && c <= '9')
-			*v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			*v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			*v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	return 0;
-}
-
 /* The bytes a string's text holds as they are: not a quote, a backslash, a
  * control byte or a byte of a UTF-8 sequence. */
 static const unsigned char plain[256] = {
@@ -226,22 +206,14 @@ string(struct parser *ps, const char **s, size_t *len)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u': {
-			unsigned cp, lo;
+			unsigned long cp;
+			size_t n = charset_json_escape(p, (size_t)(end - p), &cp);
 
-			if (end - p < 6 || hex4(p + 2, &cp) != 0 || cp == 0)
+			if (n == 0)
 				return -1;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return -1;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (end - p < 12 || p[6] != '\\' || p[7] != 'u' ||
-				    hex4(p + 8, &lo) != 0 || lo < 0xdc00 || lo > 0xdfff)
-					return -1;
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				p += 6;
-			}
 			o += charset_put_utf8(o, cp);
-			p += 4;
-			break;
+			p += n;
+			continue;
 		}
 		default:
 			return -1;

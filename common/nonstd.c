@@ -55,8 +55,7 @@ tables_init(void)
 	for (unsigned c = 0; c < 256; c++) {
 		unsigned char k = 0;
 
-		/* strchr(3) finds the NUL too: NUL is a local part byte. */
-		if (isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (int)c) != NULL || c >= 0x80)
+		if (isalnum(c) || ascii_in_set("!#$%&'*+/=?^_`{|}~.-", (unsigned char)c) || c >= 0x80)
 			k |= CL_LOCAL;
 		if (isalnum(c) || c == '.' || c == '-' || c == '_')
 			k |= CL_DOMAIN;

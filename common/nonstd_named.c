@@ -4,6 +4,7 @@
  * of recipients or someone to contact. Part of nonstd (nonstd_int.h). */
 /* memmem(3): glibc declares it for _GNU_SOURCE; the BSDs always. */
 #define _GNU_SOURCE
+#include "ascii.h"
 #include "nonstd.h"
 #include "nonstd_int.h"
 #include "util.h"
@@ -208,7 +209,7 @@ nonstd_named_anchor(const char *p, size_t n, struct anchor *a)
 
 	for (i = 0; i < n && i < 64 && p[i] != '<' && p[i] != '('; i++) {
 		if (!isalpha((unsigned char)p[i]) && (unsigned char)p[i] < 0x80 &&
-		    strchr(" .,'\"-", p[i]) == NULL)
+		    !ascii_in_set(" .,'\"-", (unsigned char)p[i]))
 			return 0;
 		words += p[i] == ' ' && i > 0 && p[i - 1] != ' ';
 	}
@@ -318,7 +319,8 @@ sendmail_list_line(const struct line *l)
 		return strncasecmp(p, "(reason:", 8) == 0 || strncasecmp(p, "(expanded from:", 15) == 0;
 	if (p[0] != '<' || p[n - 1] != '>')
 		return 0;
-	for (i = 1; i < n - 1 && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])); i++)
+	for (i = 1; i < n - 1 && (isalnum((unsigned char)p[i]) ||
+	    ascii_in_set("._+-", (unsigned char)p[i])); i++)
 		;
 	return i == n - 1;
 }
@@ -343,7 +345,8 @@ nonstd_local_anchor(const struct line *l, const struct line *prev, struct anchor
 		coded = 1;
 	}
 	k = n > 0 && p[0] == '<';
-	for (i = k; i < n && (isalnum((unsigned char)p[i]) || strchr("._+-", p[i])); i++)
+	for (i = k; i < n && (isalnum((unsigned char)p[i]) ||
+	    ascii_in_set("._+-", (unsigned char)p[i])); i++)
 		;
 	while (i > k && p[i - 1] == '.')	/* "henry..." */
 		i--;
@@ -431,7 +434,7 @@ nonstd_x400_anchor(const char *p, size_t n, struct anchor *a)
 		for (size_t k = i; k + 2 < end; k++)
 			if (p[k] == sep && p[k + 2] == '=') {
 				attrs++;
-				named |= strchr("sSoO", p[k + 1]) != NULL;
+				named |= ascii_in_set("sSoO", (unsigned char)p[k + 1]);
 			} else if (p[k] == sep && k + 3 < end && p[k + 3] == '=' &&
 			    (strncasecmp(p + k + 1, "ou", 2) == 0 || strncasecmp(p + k + 1, "cn", 2) == 0)) {
 				attrs++;

@@ -13,8 +13,10 @@
 #include "ascii.h"
 #include "charset.h"
 #include "bktime.h"
+#include "email_int.h"
 #include "event.h"
 #include "jsonl.h"
+#include "nonstd.h"
 #include "phraseset.h"
 #include "reason.h"
 #include "record.h"
@@ -838,6 +840,62 @@ test_charset_utf8_len(void)
 	CHECK(bad == 0);
 }
 
+/* The \u escapes of JSON, as jtree and flatjson read them. */
+static void
+test_charset_json_escape(void)
+{
+	static const struct { const char *s; size_t len; unsigned long cp; } t[] = {
+		{ "\\u0041", 6, 0x41 }, { "\\u00e9x", 6, 0xe9 }, { "\\uFFFD", 6, 0xfffd },
+		{ "\\ud83d\\ude00", 12, 0x1f600 }, { "\\uDBFF\\uDFFF", 12, 0x10ffff },
+		{ "\\u0000", 0, 0 },			/* no NUL in the strings read */
+		{ "\\u12g4", 0, 0 }, { "\\u123", 0, 0 }, { "\\x0041", 0, 0 },
+		{ "\\ude00", 0, 0 },			/* a low surrogate alone */
+		{ "\\ud83d", 0, 0 }, { "\\ud83d\\u0041", 0, 0 }, { "\\ud83d\\ud83d", 0, 0 },
+		{ "\\ud83dx\\ude00", 0, 0 }, { "\\ud83d\\ude0", 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		unsigned long cp = 0;
+		size_t len = charset_json_escape(t[i].s, strlen(t[i].s), &cp);
+
+		CHECK(len == t[i].len);
+		CHECK(len == 0 || cp == t[i].cp);
+	}
+	/* n is the end: the digits past it are not read */
+	{
+		unsigned long cp;
+
+		CHECK(charset_json_escape("\\u0041", 5, &cp) == 0);
+		CHECK(charset_json_escape("\\ud83d\\ude00", 11, &cp) == 0);
+	}
+}
+
+static void
+nul_hit(void *arg, const struct nonstd_hit *h)
+{
+	int *bad = arg;
+
+	*bad += h->addrlen == 0 || memchr(h->addr, '\0', h->addrlen) != NULL;
+}
+
+/* A NUL byte of hostile input is no member of a set of bytes that a
+ * strchr(3) of the set would say it is (the set's own NUL): not what makes
+ * "550" part of a word before it, nor a byte of a local part. */
+static void
+test_nul_in_set(void)
+{
+	static const char reply[] = "Remote host said:\0" "550 no such mailbox";
+	static const char notice[] = "I was not able to deliver your message to the "
+	    "following addresses.\n\n<al\0ce@example.org>:\n550 no such mailbox\n";
+	int bad = 0;
+
+	CHECK(!ascii_in_set("._+-", '\0'));
+	CHECK(ascii_in_set("._+-", '+') && !ascii_in_set("._+-", 'a'));
+	CHECK(email_reply_code(reply, sizeof reply - 1) == 550);
+	nonstd_scan(notice, sizeof notice - 1, nul_hit, &bad);
+	CHECK(bad == 0);
+}
+
 /* s[0..n) through iconv from `from`, each byte it refuses one U+FFFD: what
  * charset.c did before it read UTF-8 and EUC-JP pairs by itself. */
 static void
@@ -921,6 +979,8 @@ main(int argc, char *argv[])
 	test_phraseset();
 	test_charset_iconv();
 	test_charset_utf8_len();
+	test_charset_json_escape();
+	test_nul_in_set();
 	test_syslog();
 	test_addr();
 	test_status();
