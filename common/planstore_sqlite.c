@@ -531,19 +531,24 @@ struct row {
 	uint32_t len;
 	int state;
 };
+/* How many plans ahead a put asks for the memory of those to come. */
+#define AHEAD 8
+
 #define ROW_REC(r) ((const char *)((r) + 1))
 #define ROW_RCPT(r) (ROW_REC(r) + (r)->len)
 
 /* Where a put packs its rows one after another: blocks (sqlmem_map: huge
  * pages from 2 MB on), each twice the one before up to ARENA_BLOCK, none
- * freed before the put ends. */
+ * freed before the put ends; used again from the first (arena_reset) for
+ * each part of the put's plans (PUT_PART). */
 struct arena {
 	struct block {
 		char *p;
 		size_t size;
 	} *v;
 	size_t n;
-	size_t used;		/* of the last block */
+	size_t cur;		/* the block in use (n: none yet) */
+	size_t used;		/* of that block */
 };
 
 #define ARENA_BLOCK ((size_t)4 << 20)
@@ -552,9 +557,14 @@ struct arena {
 static void *
 arena_take(struct arena *a, size_t size)
 {
-	struct block *b = a->n > 0 ? &a->v[a->n - 1] : NULL;
+	struct block *b;
 
-	if (b == NULL || b->size - a->used < size) {
+	/* The next block kept, or a new one. */
+	while (a->cur < a->n && a->v[a->cur].size - a->used < size) {
+		a->cur++;
+		a->used = 0;
+	}
+	if (a->cur == a->n) {
 		a->v = util_xreallocarray(a->v, a->n + 1, sizeof *a->v);
 		b = &a->v[a->n++];
 		b->size = a->n == 1 ? 65536 : b[-1].size < ARENA_BLOCK ? b[-1].size * 2 :
@@ -564,8 +574,17 @@ arena_take(struct arena *a, size_t size)
 		b->p = sqlmem_map(b->size, 1);
 		a->used = 0;
 	}
+	b = &a->v[a->cur];
 	a->used += size;
 	return b->p + a->used - size;
+}
+
+/* Its blocks used again from the first. */
+static void
+arena_reset(struct arena *a)
+{
+	a->cur = 0;
+	a->used = 0;
 }
 
 static void
@@ -724,26 +743,22 @@ pack_row(struct plan_store *st, const struct plan *p, const struct plan_opts *o,
 }
 
 /* Puts the rows of n changes with q (Q_PUT, Q_ADD: one; add_many: ROWS),
- * the nine values of each after those of the one before; a change's row is
- * row[its id - first]; left: the changes from c on (n and those that
- * follow). */
+ * the nine values of each after those of the one before; the row of c[j]
+ * is row[j]; left: the rows from row on (n and those that follow). */
 static int
 put_rows(struct plan_store *st, sqlite3_stmt *q, const struct change *c, size_t n,
-    size_t left, const struct row *const *row, int64_t first)
+    size_t left, const struct row *const *row)
 {
 	struct sqlite_store *d = st->impl;
-	enum { AHEAD = 8 };
 
 	for (size_t j = 0; j < n; j++) {
-		const struct row *r = row[c[j].id - first];
+		const struct row *r = row[j];
 		int at = (int)j * 9;
 
 		/* The rows to come, where the processor has them by then: in
-		 * the order of the key, each is anywhere. */
-		if (left - j > 2 * AHEAD)
-			__builtin_prefetch(&row[c[j + 2 * AHEAD].id - first]);
-		if (left - j > AHEAD && row[c[j + AHEAD].id - first] != NULL) {
-			const char *x = (const char *)row[c[j + AHEAD].id - first];
+		 * the order of the key, each is anywhere in the arena. */
+		if (left - j > AHEAD && row[j + AHEAD] != NULL) {
+			const char *x = (const char *)row[j + AHEAD];
 
 			__builtin_prefetch(x);
 			__builtin_prefetch(x + 64);
@@ -793,10 +808,12 @@ enum { KEPT, SORT_BLOCKS, SORT_BUFFER };
 /* What a bulk put learns of its plans in the order of the set, where their
  * memory is read in the order it was written (in the order of the key, it
  * is read at random): of each index, the plans that go into it and the
- * bytes of their entries; the rows of the due table. */
+ * bytes of their entries. The rows of the due table (due_add), from the
+ * plans' rows as they go into their table. */
 struct bulk {
 	size_t count[NCOL], bytes[NCOL];
 	struct change *due;	/* count[C_DUE] */
+	size_t ndue;		/* in due so far */
 	int sorted;		/* due is in the table's order */
 };
 
@@ -805,9 +822,9 @@ due_sort(struct bulk *bk)
 {
 	int depth = 2;
 
-	for (size_t k = bk->count[C_DUE]; k > 1; k >>= 1)
+	for (size_t k = bk->ndue; k > 1; k >>= 1)
 		depth += 2;
-	change_sort(bk->due, bk->count[C_DUE], depth);
+	change_sort(bk->due, bk->ndue, depth);
 	bk->sorted = 1;
 }
 
@@ -825,17 +842,24 @@ bulk_add(struct bulk *bk, const struct plan *p, const struct plan_opts *o)
 			bk->count[k]++;
 			bk->bytes[k] += len;
 		}
-	/* The due table's order: state and due time as numbers (the due
-	 * time's sign bit flipped, so that it compares unsigned), then the
-	 * recipient as SQLite compares text (change_cmp). */
-	if (col[C_DUE] != PLAN_NOTIME) {
-		struct change *e = &bk->due[bk->count[C_DUE] - 1];
+}
 
-		e->k[0] = p->state;
-		e->k[1] = (uint64_t)col[C_DUE] ^ (uint64_t)1 << 63;
-		e->p = p;
-		e->rcpt = p->rcpt;
-	}
+/* The due table's row of a plan's row r (its recipient rcpt), if it has
+ * one, at the end of bk->due. Its order: state and due time as numbers
+ * (the due time's sign bit flipped, so that it compares unsigned), then
+ * the recipient as SQLite compares text (change_cmp). */
+static void
+due_add(struct bulk *bk, const struct row *r, const char *rcpt)
+{
+	struct change *e;
+
+	if (r == NULL || r->col[C_DUE] == PLAN_NOTIME)
+		return;
+	e = &bk->due[bk->ndue++];
+	e->k[0] = (uint64_t)r->state;
+	e->k[1] = (uint64_t)r->col[C_DUE] ^ (uint64_t)1 << 63;
+	e->p = NULL;
+	e->rcpt = rcpt;
 }
 
 /* Before n plans go into an empty table: drops the indexes that more than
@@ -881,7 +905,7 @@ many_stmt(struct sqldb *db, const char *head, const char *row)
 	return q;
 }
 
-/* The rows of the due table of a bulk put (bulk_add) into it, in its order
+/* The rows of the due table of a bulk put (due_add) into it, in its order
  * (appended to its pages). */
 static int
 due_fill(struct plan_store *st, struct bulk *bk)
@@ -889,7 +913,7 @@ due_fill(struct plan_store *st, struct bulk *bk)
 	struct sqlite_store *d = st->impl;
 	struct change *e = bk->due;
 	sqlite3_stmt *q[2];
-	size_t m = bk->count[C_DUE];
+	size_t m = bk->ndue;
 	int rc = 0;
 
 	if (!bk->sorted)
@@ -941,26 +965,20 @@ bulk_index(struct plan_store *st, int k, int dense)
 	return rc;
 }
 
-/* The sorts of a put: the changes by key; a bulk put's due rows (bk). */
-struct sorts {
-	struct change *c;
-	size_t n;
-	struct bulk *bk;
-};
-
+/* A bulk put's due rows sorted on a thread of their own, while the other
+ * indexes are made. */
 static void *
-sorts_run(void *arg)
+due_run(void *arg)
 {
-	struct sorts *so = arg;
-	int depth = 2;
-
-	for (size_t m = so->n; m > 1; m >>= 1)
-		depth += 2;
-	change_sort(so->c, so->n, depth);
-	if (so->bk != NULL)
-		due_sort(so->bk);
+	due_sort(arg);
 	return NULL;
 }
+
+/* The plans a put packs at a time: their rows (some 150 bytes each) in the
+ * same memory part after part, where the rows of a million plans at once
+ * took 150 MB of fresh memory, each page zeroed by the kernel at its first
+ * touch (1.1M events: 0.3 s CPU of the put, clear_page_erms). */
+#define PUT_PART 65536
 
 /* The plans of the run that changed go back, the removed ones go: the
  * others were only read (a domain's plans, candidates that stayed). In
@@ -970,14 +988,15 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 {
 	struct sqlite_store *d = st->impl;
 	struct util_buf b = {0};
-	struct arena arena = { NULL, 0, 0 };
+	struct arena arena = { NULL, 0, 0, 0 };
 	struct change *c;
 	const struct row **row;
-	struct sorts so;
+	uint32_t *pos, *order;
+	size_t *at, parts, depth = 2;
 	pthread_t sorter;
 	int64_t first;
-	int sorting;
-	struct bulk bk = { {0}, {0}, NULL, 0 };
+	int sorting = 0;
+	struct bulk bk = { {0}, {0}, NULL, 0, 0 };
 	size_t n = 0;
 	int rc = 0, bulk, dense[NCOL] = {KEPT};
 
@@ -986,6 +1005,8 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 			n++;
 	if (n == 0)
 		return 0;
+	if (n > UINT32_MAX)
+		util_errx(BK_ERR, "%s: too many plans for one put", st->path);
 	if (d->next_id == 0) {
 		sqlite3_stmt *q = d->q[Q_NEXT_ID];
 
@@ -999,11 +1020,10 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	 * sorted once, not grown one random entry at a time; but one that
 	 * few of them go into (plans_quiet and plans_probe, in a first run)
 	 * stays, where making it would read the whole table. */
-	if ((bulk = d->empty && n >= 10000))
-		bk.due = sqlmem_map(n, sizeof *bk.due);
+	bulk = d->empty && n >= 10000;
 	/* New plans take the next numbers in the order of the set. The
-	 * arrays from huge pages: 40 MB each at a million plans, some 20,000
-	 * page faults in 4 KB pages (1.1M events: 0.3-0.4 s CPU of 5). */
+	 * arrays from huge pages: 40 MB at a million plans, some 10,000 page
+	 * faults in 4 KB pages. */
 	c = sqlmem_map(n, sizeof *c);
 	memset(d->recent, 0, sizeof d->recent);
 	first = d->next_id;
@@ -1024,57 +1044,105 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 	 * index made after the plans reads them back. */
 	if (bulk && (rc = sqldb_cache(&d->db, BULK_CACHE_KB)) == 0)
 		rc = bulk_indexes(st, &bk, n, dense);
-	/* The changes sorted by key (and a bulk put's due rows) while their
-	 * plans are packed in the order of the set, on a thread of their own
-	 * in a large put (1.1M events: 0.2-0.3 s CPU of the sorts; the
-	 * packing reads only the plans, the sorts only the keys of theirs). */
-	so.c = c;
-	so.n = n;
-	so.bk = bulk && dense[C_DUE] != KEPT ? &bk : NULL;
-	sorting = rc == 0 && n >= 10000 && pthread_create(&sorter, NULL, sorts_run, &so) == 0;
-	row = sqlmem_map(n, sizeof *row);
-	for (size_t i = 0, k = 0; i < plan_count(s) && rc == 0; i++) {
-		const struct plan *p = plan_at(s, i);
-
-		if (!(p->flags & (PLAN_F_CHANGED | PLAN_F_REMOVED)))
-			continue;
-		row[k] = NULL;
-		if (!(p->flags & PLAN_F_REMOVED))
-			rc = pack_row(st, p, o, &arena, &b, &row[k]);
-		k++;
-	}
-	if (sorting)
-		pthread_join(sorter, NULL);
-	else
-		sorts_run(&so);
+	for (size_t m = n; m > 1; m >>= 1)
+		depth += 2;
+	change_sort(c, n, (int)depth);
+	/* The plans are packed part by part in the order of the key, each
+	 * part in the order of the set (where their memory is read in the
+	 * order it was written: in the order of the key, the plans' memory,
+	 * a few cache lines here and there each, was most of a first run's
+	 * packing), then put in the order of the key. pos: a change's place
+	 * in the order of the key, by its place in the set (its number less
+	 * first); order: those places, part by part, each part in the order
+	 * of the set. */
+	parts = (n + PUT_PART - 1) / PUT_PART;
+	pos = sqlmem_map(n, sizeof *pos);
+	order = sqlmem_map(n, sizeof *order);
+	at = util_xcalloc(parts + 1, sizeof *at);
+	for (size_t r = 0; r < n; r++)
+		pos[c[r].id - first] = (uint32_t)r;
+	for (size_t k = 0; k < n; k++)
+		at[pos[k] / PUT_PART + 1]++;
+	for (size_t j = 0; j < parts; j++)
+		at[j + 1] += at[j];
+	for (size_t k = 0; k < n; k++)
+		order[at[pos[k] / PUT_PART]++] = pos[k];
+	/* at[j] is now where part j ends, where part j + 1 starts. */
+	row = sqlmem_map(n < PUT_PART ? n : PUT_PART, sizeof *row);
 	/* Into an empty table, ROWS plans a statement: SQLite keeps its place
 	 * at the end of the table from one to the next, where a statement
 	 * each looks for it from the top. */
 	if (d->empty && n >= ROWS && d->add_many == NULL)
 		d->add_many = many_stmt(&d->db, "INSERT INTO plans (rcpt, id, state, dom, due, "
 		    "quiet, ends, probe, rec)", "(?,?,?,?,?,?,?,?,?)");
-	for (size_t i = 0, k; i < n && rc == 0; i += k) {
-		/* A removed plan has no row. */
-		for (k = 0; d->add_many != NULL && i + k < n && k < ROWS &&
-		    row[c[i + k].id - first] != NULL; k++)
-			;
-		if (k == ROWS) {
-			rc = put_rows(st, d->add_many, &c[i], k, n - i, row, first);
-		} else if (row[c[i].id - first] == NULL) {
-			sqlite3_bind_text(d->q[Q_DEL], 1, c[i].rcpt, -1, SQLITE_STATIC);
-			rc = sqldb_run(&d->db, d->q[Q_DEL]);
-			k = 1;
-		} else {
-			rc = put_rows(st, d->q[d->empty ? Q_ADD : Q_PUT], &c[i], 1, n - i, row,
-			    first);
-			k = 1;
+	/* A bulk put's due rows go where the changes put before them were
+	 * (each change gives one at most): no memory of their own. */
+	if (bulk && dense[C_DUE] != KEPT)
+		bk.due = c;
+	for (size_t j = 0; j < parts && rc == 0; j++) {
+		size_t start = j * PUT_PART, end = start + PUT_PART < n ? start + PUT_PART : n;
+		size_t from = j == 0 ? 0 : at[j - 1];
+
+		arena_reset(&arena);
+		for (size_t x = from; x < at[j] && rc == 0; x++) {
+			size_t r = order[x];
+			const struct plan *p = c[r].p;
+
+			/* A part's plans are a few in each stretch of the set's
+			 * memory: the processor is told of those to come. */
+			if (at[j] - x > 2 * AHEAD)
+				__builtin_prefetch(&c[order[x + 2 * AHEAD]]);
+			if (at[j] - x > AHEAD) {
+				const char *y = (const char *)c[order[x + AHEAD]].p;
+
+				for (size_t l = 0; l < sizeof *p; l += 64)
+					__builtin_prefetch(y + l);
+			}
+			if (at[j] - x > AHEAD / 2) {
+				const struct plan *q = c[order[x + AHEAD / 2]].p;
+
+				__builtin_prefetch(q->rcpt);
+				__builtin_prefetch(q->msgids);
+			}
+			row[r - start] = NULL;
+			if (!(p->flags & PLAN_F_REMOVED))
+				rc = pack_row(st, p, o, &arena, &b, &row[r - start]);
+		}
+		for (size_t i = start, k; i < end && rc == 0; i += k) {
+			const struct row *const *w = &row[i - start];
+
+			/* A removed plan has no row. */
+			for (k = 0; d->add_many != NULL && i + k < end && k < ROWS &&
+			    w[k] != NULL; k++)
+				;
+			if (k == ROWS) {
+				rc = put_rows(st, d->add_many, &c[i], k, end - i, w);
+			} else if (w[0] == NULL) {
+				sqlite3_bind_text(d->q[Q_DEL], 1, c[i].rcpt, -1, SQLITE_STATIC);
+				rc = sqldb_run(&d->db, d->q[Q_DEL]);
+				k = 1;
+			} else {
+				rc = put_rows(st, d->q[d->empty ? Q_ADD : Q_PUT], &c[i], 1, end - i,
+				    w);
+				k = 1;
+			}
+			for (size_t y = 0; bk.due != NULL && y < k; y++)
+				due_add(&bk, w[y], c[i + y].rcpt);
 		}
 	}
-	if (rc == 0 && bulk && dense[C_DUE] != KEPT)
-		rc = due_fill(st, &bk);
+	/* The due rows sorted on a thread while the other indexes are made;
+	 * then into their table, and its trigger made again. */
+	if (rc == 0 && bk.due != NULL && bk.ndue >= 10000)
+		sorting = pthread_create(&sorter, NULL, due_run, &bk) == 0;
 	for (int k = 0; k < NCOL && rc == 0 && bulk; k++)
-		if (dense[k] != KEPT)
+		if (k != C_DUE && dense[k] != KEPT)
 			rc = bulk_index(st, k, dense[k]);
+	if (sorting)
+		pthread_join(sorter, NULL);
+	if (rc == 0 && bk.due != NULL)
+		rc = due_fill(st, &bk);
+	if (rc == 0 && bk.due != NULL)
+		rc = bulk_index(st, C_DUE, dense[C_DUE]);
 	if (rc == 0 && bulk)
 		rc = sqldb_cache(&d->db, 0);
 	d->empty = 0;
@@ -1083,10 +1151,11 @@ sqlite_put(struct plan_store *st, struct plan_set *s, const struct plan_opts *o)
 		rc = sqldb_run(&d->db, d->q[Q_SET_NEXT_ID]);
 	}
 	memset(d->recent, 0, sizeof d->recent);
-	if (bulk)
-		sqlmem_unmap(bk.due, n, sizeof *bk.due);
 	sqlmem_unmap(c, n, sizeof *c);
-	sqlmem_unmap(row, n, sizeof *row);
+	sqlmem_unmap(pos, n, sizeof *pos);
+	sqlmem_unmap(order, n, sizeof *order);
+	sqlmem_unmap(row, n < PUT_PART ? n : PUT_PART, sizeof *row);
+	free(at);
 	arena_free(&arena);
 	util_buf_free(&b);
 	return rc;
