@@ -43,9 +43,9 @@ static void
 put_seen(struct util_buf *b, const char *s)
 {
 	size_t n = strlen(s), i;
+	char *w;
 
-	for (i = 0; i < n && !(s[i] >= 'A' && s[i] <= 'F') &&
-	    ascii_hexval((unsigned char)s[i]) >= 0; i++)
+	for (i = 0; i < n && ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')); i++)
 		;
 	if (i < n || n % 2 != 0) {
 		rec_varint_put(b, (unsigned long long)n << 1);
@@ -53,9 +53,13 @@ put_seen(struct util_buf *b, const char *s)
 		return;
 	}
 	rec_varint_put(b, (unsigned long long)(n / 2) << 1 | 1);
+	/* Into the buffer's room at once, not a byte a call: a first run
+	 * packs a million plans, up to 128 hex digits each. */
+	w = util_buf_room(b, n / 2);
 	for (i = 0; i < n; i += 2)
-		util_buf_addc(b, (char)(ascii_hexval((unsigned char)s[i]) << 4 |
-		    ascii_hexval((unsigned char)s[i + 1])));
+		*w++ = (char)(ascii_hexval((unsigned char)s[i]) << 4 |
+		    ascii_hexval((unsigned char)s[i + 1]));
+	b->len += n / 2;
 }
 
 int
