@@ -701,16 +701,19 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	 * report (if any) named nobody. */
 	if (m.events == 0)
 		email_text(&m);
-	/* Report fields pasted into the text (no delivery-status part). */
+	/* Report fields pasted into the text (no delivery-status part); not
+	 * those of a bounce that a person forwards inline. */
 	if (m.events == 0 && !shown && m.text.len && util_memcasemem(m.text.p, m.text.len,
-	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:"))
+	    "\nFinal-Recipient:") && util_memcasemem(m.text.p, m.text.len, "\nStatus:") &&
+	    !email_kind_forwarded(&m, &b))
 		email_dsn_parse_pasted(&m, m.text.p, m.text.len);
 	if (m.events == 0 && m.arf.len)
 		email_arf_parse(&m, m.arf.p, m.arf.len);
 	/* Complaint loops that forward the message without an RFC 5965 report
 	 * (Microsoft JMRP: "complaint about message from 192.0.2.1"). */
 	if (m.events == 0 && m.arf.len == 0 && m.has_orig && email_original_recipient(&m)[0] &&
-	    util_memcasemem(email_subject(&m), strlen(email_subject(&m)), "complaint about message")) {
+	    util_memcasemem(email_subject(&m), strlen(email_subject(&m)), "complaint about message") &&
+	    !email_kind_forwarded(&m, &b)) {
 		util_buf_adds(&m.arf, "Feedback-Type: abuse\n");
 		email_arf_parse(&m, m.arf.p, m.arf.len);
 	}

@@ -188,6 +188,8 @@ void email_header_thread_end(void);
  * 2 both its sender and its subject say so. */
 int email_kind_bounce(struct msg *m, struct bufs *b);
 int email_kind_sends_on(struct msg *m, struct bufs *b);
+/* Whether m is a person's forward ("Fwd:", from no mail system). */
+int email_kind_forwarded(struct msg *m, struct bufs *b);
 /* Whether a notice with one sign only says that delivery failed, in words
  * that are no automatic reply's: enough to stand for the returned message's
  * recipient. */

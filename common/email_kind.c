@@ -34,6 +34,16 @@ contains_any(const char *s, struct phraseset *set)
 	return phraseset_any(set, s, strlen(s));
 }
 
+/* Words of the senders of delivery notices (mail systems). */
+static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
+	"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
+	"post_master", "ndr administrator",
+	/* Exchange's system mailbox, the sender of its NDRs
+	 * ("MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@"). */
+	"microsoftexchange",
+	"mail system", "delivery subsystem", "delivery system" };
+static struct phraseset sender_set = PHRASESET(senders, 0);
+
 /* Signs that a message is a delivery failure notice at all: 1 for one
  * sign, 2 when both its sender and its subject say so. *strong is set for
  * signs that automatic replies do not give: X-Failed-Recipients (Exim), a
@@ -54,16 +64,8 @@ bounce_signs(struct msg *m, struct bufs *b, int *strong)
 		"bulk email filter", "mail could not", "rejected", "bounce",
 		/* Exchange's "Undeliverable:" in German (msxfaq.de, NDR). */
 		"unzustellbar" };
-	static const char *const senders[] = { "mailer-daemon", "postmaster", "mail delivery",
-		"mailer_daemon", "maildaemon", "mail-daemon", "mdaemon", "mail administrator",
-		"post_master", "ndr administrator",
-		/* Exchange's system mailbox, the sender of its NDRs
-		 * ("MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@"). */
-		"microsoftexchange",
-		"mail system", "delivery subsystem", "delivery system" };
 
 	static struct phraseset subject_set = PHRASESET(subjects, 0);
-	static struct phraseset sender_set = PHRASESET(senders, 0);
 
 	*strong = mime_header_get(&m->top, "x-failed-recipients", &b->v) ? 2 : 0;
 	mime_header_get(&m->top, "content-type", &b->v);
@@ -205,24 +207,59 @@ says_autoreply(struct msg *m)
 	return contains_any(email_subject(m), &set) || (n > 0 && contains_anyn(t, n, &set));
 }
 
+/* Whether the subject begins with one of prefixes[0..n). */
+static int
+subject_prefixed(struct msg *m, const char *const *prefixes, size_t n)
+{
+	const char *s = email_subject(m);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (size_t i = 0; i < n; i++)
+		if (util_strcaseprefix(s, prefixes[i]))
+			return 1;
+	return 0;
+}
+
+/* Whether the subject is that of a person's forward: Gmail's and
+ * Thunderbird's "Fwd:" (its mail.forward_subject_prefix), Outlook's "FW:",
+ * German Outlook's "WG:". */
+static int
+subject_is_forward(struct msg *m)
+{
+	static const char *const prefixes[] = { "fwd:", "fw:", "wg:" };
+
+	return subject_prefixed(m, prefixes, sizeof prefixes / sizeof prefixes[0]);
+}
+
 /* Whether the subject is that of a person's reply ("Re: bounce handling"),
  * in the prefixes of RFC 5322 3.6.5 and of mail programs in other
  * languages (German "AW:", Nordic "SV:"/"VS:", Dutch "Antw:", Polish
- * "Odp:", Turkish "YNT:"): mail systems put their own words first
- * ("Returned mail: Re: ..."). */
+ * "Odp:", Turkish "YNT:"), or of a person's forward: mail systems put their
+ * own words first ("Returned mail: Re: ..."). */
 static int
 subject_is_reply(struct msg *m)
 {
 	static const char *const prefixes[] = { "re:", "aw:", "sv:", "vs:", "antw:", "odp:",
 		"ynt:", "re ", "ref:", "rif:" };
-	const char *s = email_subject(m);
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-		if (util_strcaseprefix(s, prefixes[i]))
-			return 1;
-	return 0;
+	return subject_prefixed(m, prefixes, sizeof prefixes / sizeof prefixes[0]) ||
+	    subject_is_forward(m);
+}
+
+/* Whether the message is a person's forward of other mail: a forward's
+ * subject, from no mail system. A bounce forwarded inline is mail about a
+ * bounce, as one forwarded as an attachment is (email_kind_sends_on): the
+ * report fields and addresses it quotes are not its sender's, and the
+ * header it quotes names the bounce's own addressee (the sender of the
+ * failed mail) as "To:". */
+int
+email_kind_forwarded(struct msg *m, struct bufs *b)
+{
+	if (!subject_is_forward(m))
+		return 0;
+	mime_header_get(&m->top, "from", &b->v);
+	return !contains_any(b->v.p, &sender_set);
 }
 
 /* Whether the subject is that of Outlook's message recall: the request

@@ -113,6 +113,28 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    "ivy@example.org | Remote host said: 550 5.1.1 <ivy@example.org>: Recipient address rejected: User unknown [RCPT_TO]" ]
 }
 
+@test "not a bounce: a person's forward of a bounce, inline or of a complaint loop's notice, names no failed recipient" {
+	# Inline, its report fields pasted: the quoted To is the forwarder.
+	run bounce-parse -d -f email "$X/forwarded-inline.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# From a mail system the same text is a notice sent on.
+	sed -e 's/^From: Rita Hall <rita@sender.example.net>/From: Mail Delivery System <postmaster@gw.example.com>/' \
+	    -e 's/^Subject: Fwd: /Subject: /' "$X/forwarded-inline.eml" >"$T/sys.eml"
+	[ -n "$(bounce-parse -d -f email "$T/sys.eml")" ]
+	# Microsoft JMRP's "complaint about message from <ip>" with the
+	# message attached is a complaint; forwarded by a person ("FW:"), none.
+	{ printf 'From: staff@fbl.example.com\nTo: abuse@example.net\n'
+	  printf 'Subject: complaint about message from 192.0.2.9\nMIME-Version: 1.0\n'
+	  printf 'Content-Type: multipart/mixed; boundary="j"\n\n--j\nContent-Type: text/plain\n\n'
+	  printf 'This is a complaint.\n\n--j\nContent-Type: message/rfc822\n\n'
+	  printf 'From: news@example.net\nTo: ola@example.org\nSubject: News\n\nhi\n\n--j--\n'; } >"$T/jmrp.eml"
+	[ "$(bounce-parse -d -f email "$T/jmrp.eml" | jqr '[.rcpt, .action] | join(" ")')" = "ola@example.org complained" ]
+	sed -e 's/^From: staff@fbl.example.com/From: Rita Hall <rita@example.net>/' \
+	    -e 's/^Subject: complaint/Subject: FW: complaint/' "$T/jmrp.eml" >"$T/fw.eml"
+	[ -z "$(bounce-parse -d -f email "$T/fw.eml")" ]
+}
+
 @test "notice: the HTML twin of a text part (multipart/alternative) is not read again in its own layout" {
 	# The text names nobody as failed; its HTML twin, the same words with
 	# other line breaks and &nbsp; indents, does not either.
