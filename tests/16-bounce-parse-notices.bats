@@ -226,6 +226,13 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 		[ "$(bounce-parse -f email "$T/nx.eml" | jqr '[.rcpt, .reason] | join(" ")')" = \
 		    "schach-abend@googlegroups.com rejected" ]
 	done
+	# A sentence that names the recipient, wrapped before the address.
+	awk 'NR > 1 && /^    / { sub(/^    /, " "); printf "%s", $0; next }
+	    NR > 1 { printf "\n" } { printf "%s", $0 } END { printf "\n" }' "$L/gmail-delay-wrapped.eml" >"$T/gd.eml"
+	for f in "$L/gmail-delay-wrapped.eml" "$T/gd.eml"; do
+		[ "$(bounce-parse -d -f email "$f" | jqr '[.rcpt, .action, .reason] | join(" ")')" = \
+		    "jonas.berg@slow.example.org delayed mailboxfull" ]
+	done
 }
 
 @test "notice: a word that a wrap left alone under a line ending in ':' is no bare local part; one under a longer lead-in still is" {
