@@ -810,9 +810,10 @@ email_message(const char *raw, size_t rawlen, const char *origin, int fd,
 	}
 	/* A read receipt (RFC 8098) is no reply of its author's either, nor a
 	 * delivery notice that names nobody that can be read (Postfix puts
-	 * "Auto-Submitted: auto-replied" on its bounces). */
+	 * "Auto-Submitted: auto-replied" on its bounces), nor a person's
+	 * forward of someone's automatic reply ("Fwd: Out of office"). */
 	if (m.events == 0 && m.arf.len == 0 && !m.receipt && bounce == 0 &&
-	    email_kind_autoreply(&m, &b)) {
+	    email_kind_autoreply(&m, &b) && !email_kind_forwarded(&m, &b)) {
 		char who[ADDR_MAX];
 
 		if (mime_header_get(&m.top, "from", &b.v) && email_extract_addr(b.v.p, b.v.len, who) == 0) {

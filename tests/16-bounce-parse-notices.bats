@@ -133,6 +133,15 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	sed -e 's/^From: staff@fbl.example.com/From: Rita Hall <rita@example.net>/' \
 	    -e 's/^Subject: complaint/Subject: FW: complaint/' "$T/jmrp.eml" >"$T/fw.eml"
 	[ -z "$(bounce-parse -d -f email "$T/fw.eml")" ]
+	# Someone's automatic reply forwarded: no vacation of the forwarder.
+	{ printf 'From: Rita Hall <rita@example.net>\nTo: team@example.net\n'
+	  printf 'Subject: Fwd: Out of office: November news\n\n'
+	  printf -- '---------- Forwarded message ---------\nFrom: Carol Example <carol@example.org>\n'
+	  printf 'Subject: Out of office: November news\n\n'
+	  printf 'I am out of the office until 14 December and will read your message then.\n'; } >"$T/fv.eml"
+	[ -z "$(bounce-parse -d -f email "$T/fv.eml")" ]
+	sed 's/^Subject: Fwd: /Subject: /' "$T/fv.eml" >"$T/v.eml"
+	[ "$(bounce-parse -d -f email "$T/v.eml" | jqr '[.rcpt, .reason] | join(" ")')" = "rita@example.net vacation" ]
 }
 
 @test "notice: the HTML twin of a text part (multipart/alternative) is not read again in its own layout" {
