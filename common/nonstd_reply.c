@@ -149,6 +149,12 @@ nonstd_mail_refusal(const struct line *lines, size_t at, size_t *end)
 		const char *p = lines[i - 1].p;
 		size_t len = lines[i - 1].n;
 
+		/* The rest of a reply that a mail program wrapped onto the next
+		 * line ("<<< 501 <s>... no access from mail server\n
+		 *    [192.0.2.55] which is an open relay."). */
+		if (i >= 2 && lines[i - 1].indent > 0 && nonstd_wrapped_line(lines[i - 2].p,
+		    lines[i - 2].n, 0, p, len))
+			continue;
 		nonstd_trim(&p, &len);
 		if (!nonstd_transcript_line(p, len) || p[0] == '.' || isalpha((unsigned char)p[0]))
 			return at;	/* not the transcript, or the session's heading */

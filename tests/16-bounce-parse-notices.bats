@@ -734,6 +734,13 @@ ha2@remote.example.org | 5.1.1 | Failure Reason: 550 5.1.1 The email account tha
 	# A line without a code continues the message before it.
 	sed 's/^554 <rolf.eleven@r.example.org>.*/&\n    (while resolving r.example.org)/' "$L/sendmail-transcript-mailfrom.eml" >"$T/c.eml"
 	[ "$(bounce-parse -f email "$T/c.eml" | jqr 'select(.rcpt == "rolf.eleven@r.example.org") | .diag')" = "550 Host unknown (Authoritative answer from name server) (while resolving r.example.org)" ]
+	# The refusal wrapped at 72 columns with an indent (a relay's wrap):
+	# still the refusal of MAIL FROM.
+	sed 's/^<<< 501 <news@example.com>... Sender refused by local policy$/<<< 501 <news@example.com>... Sender refused by the local policy of this\n    receiving mail server/' \
+	    "$L/sendmail-transcript-mailfrom.eml" >"$T/w.eml"
+	grep -q '^    receiving mail server$' "$T/w.eml"
+	[ "$(bounce-parse -f email "$T/w.eml" | jqr '[.rcpt, .reason, .class, .diag] | join(" | ")' | sed -n 1p)" = \
+	    "pia.nine@p.example.net | rejected | soft | >>> MAIL From:<news@example.com> <<< 501 <news@example.com>... Sender refused by the local policy of this receiving mail server 554 Remote protocol error" ]
 }
 
 @test "layouts: Sendmail's entry \"(expanded from: <rcpt>)\" of a failed program is that recipient's text, not the entries and transcript after it; a vague \"(reason:\" yields to the recipient's own reply in the transcript" {
