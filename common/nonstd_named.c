@@ -134,13 +134,15 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 	}
 	/* "Your message wasn't delivered to user@example.org because ..." */
 	for (size_t i = 3; i < n; i++) {
-		size_t len, q, e = i;
+		size_t len, q, e = i - 1;
 
+		if (p[i] == '@' || !ascii_space((unsigned char)p[i - 1]))
+			continue;
 		/* White space before it: a space, or a line end and the indent
 		 * of a sentence wrapped there (nonstd_scan_notice). */
 		while (e > 0 && ascii_space((unsigned char)p[e - 1]))
 			e--;
-		if (p[i] == '@' || e == i || !names_recipient_before(p, e))
+		if (!names_recipient_before(p, e))
 			continue;
 		/* Someone to write to: "For help, write to help@example.net". */
 		{
