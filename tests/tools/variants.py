@@ -30,6 +30,10 @@
 #               wrap), and long delivery-status fields folded likewise
 #   lower,upper header and delivery-status field names in lower / upper case
 #               (field names are case-insensitive: RFC 5322 1.2.2, RFC 3464 2.1)
+#   valcase     delivery-status values of fixed words in upper case: Action
+#               ("FAILED"), address and diagnostic types ("RFC822;", "SMTP;"),
+#               which RFC 3464's ABNF literals leave case-insensitive (RFC
+#               5234 2.3)
 #
 # Messages that the email package cannot write back as they were read (a
 # header after blank lines, an encoded delivery-status part) get only the
@@ -65,7 +69,7 @@ from io import BytesIO
 
 KINDS = ["roundtrip", "crlf", "qp", "base64", "8bit", "refold", "unfold",
          "charset", "alternative", "fwd-attach", "fwd-inline", "longfold",
-         "lower", "upper"]
+         "lower", "upper", "valcase"]
 SKIP_NAMES = {"README", "EXPECTED", "LICENSE"}
 
 
@@ -436,12 +440,36 @@ def redone_safely(data):
 
 RAW_KINDS = {"crlf", "fwd-attach"}
 
+def v_valcase(data):
+    msg = parse(data)
+    done = False
+
+    def fn(k, v):
+        nonlocal done
+        if not isinstance(v, str):
+            return k, v
+        kl = k.lower()
+        if kl == "action":
+            nv = v.upper()
+        elif kl in ("final-recipient", "original-recipient", "diagnostic-code",
+                    "reporting-mta", "remote-mta"):
+            nv = re.sub(r"^(\s*)([A-Za-z0-9-]+)(\s*;)", lambda m: m.group(1) + m.group(2).upper() + m.group(3), v)
+        else:
+            return k, v
+        done |= nv != v
+        return k, nv
+    for g in dsn_groups(msg):
+        map_headers(g, fn)
+    return flatten(msg) if done else None
+
+
 MAKERS = {
     "roundtrip": v_roundtrip, "crlf": v_crlf, "qp": reencode("quoted-printable"),
     "base64": reencode("base64"), "8bit": v_8bit, "refold": v_refold,
     "unfold": v_unfold, "charset": v_charset, "alternative": v_alternative,
     "fwd-attach": v_fwd_attach, "fwd-inline": v_fwd_inline,
     "longfold": v_longfold, "lower": v_case(False), "upper": v_case(True),
+    "valcase": v_valcase,
 }
 
 
