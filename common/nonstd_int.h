@@ -22,6 +22,11 @@ struct line {
 
 #define NOTICE_SCAN_MAX ((size_t)INT32_MAX)
 
+/* A recipient's reply text: at most DIAG_LINES lines of the notice, about
+ * DIAG_MAX bytes. */
+#define DIAG_LINES 10
+#define DIAG_MAX 2000
+
 /* Skips white space and transcript arrows. */
 static inline void
 nonstd_trim(const char **p, size_t *n)

@@ -9,9 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define DIAG_LINES 10
-#define DIAG_MAX 2000
-
 /* Whether text holds an SMTP reply code or an enhanced status code. */
 int
 nonstd_has_code(const char *p, size_t n)
@@ -253,7 +250,7 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
     int transcript, struct util_buf *diag)
 {
 	size_t base = lines[at].indent, taken = 0, end = at + 1;
-	int blank = 0, nested = 0, output = 0, wrapped = 0;
+	int blank = 0, nested = 0, wrapped = 0;
 
 	for (size_t i = at + 1; i < stop && diag->len < DIAG_MAX; i++) {
 		const char *p = lines[i].p;
@@ -291,11 +288,7 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 		/* A new section: its text is this recipient's reply only if
 		 * nothing came before it. */
 		if (framed_heading(p, len)) {
-			/* Exim's heading of a program's output, "------
-			 * <address> ------" after "The following text was
-			 * generated during the delivery attempt:" (deliver.c):
-			 * the output after it is the recipient's text. */
-			if (taken > 0 && !(output && memchr(p, '@', len) != NULL))
+			if (taken > 0)
 				break;
 			continue;
 		}
@@ -313,8 +306,6 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 			nested = 1;
 		blank = 0;
 		add_line(diag, p, len);
-		output |= p[len - 1] == ':' &&
-		    util_memcasemem(p, len, "generated during the delivery attempt") != NULL;
 		if (!wrapped)
 			taken++;
 		end = i + 1;

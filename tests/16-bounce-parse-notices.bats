@@ -775,6 +775,33 @@ pi6@example.org | mailererror | soft" ]
 	[ "$(cat "$BATS_TEST_TMPDIR/p")" != "mailererror" ]
 }
 
+@test "layouts: Exim's program output shared by several addresses (deliver.c writes one block for all whose output is the same, a heading each): every address of the group has the output's verdict, and only its own group's output" {
+	L="$FIXTURES/email/layouts"
+	summary() { jqr '[.rcpt, .reason, .class, .diag] | join(" | ")'; }
+	run bounce-parse -f email "$L/exim-return-output-group.eml"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(echo "${lines[0]}" | summary)" = \
+	    "pi7@example.org | mailboxfull | soft | local delivery failed The following text was generated during the delivery attempts: maildrop: maildir over quota." ]
+	[ "$(echo "${lines[1]}" | summary)" = \
+	    "pi8@example.org | mailboxfull | soft | local delivery failed The following text was generated during the delivery attempts: maildrop: maildir over quota." ]
+	[ "$(echo "${lines[2]}" | summary)" = \
+	    "pi9@example.org | mailererror | soft | local delivery failed The following text was generated during the delivery attempts: maildrop: Unable to create a dot-lock at /var/mail/pi9.lock." ]
+	# Without the error line of each entry (Exim's test suite 0194 has
+	# both), and with one group for all three.
+	sed '/local delivery failed/d' "$L/exim-return-output-group.eml" >"$T/bare.eml"
+	[ "$(bounce-parse -f email "$T/bare.eml" | jqr '.diag' | sort -u)" = "$(printf '%s\n' \
+	    "The following text was generated during the delivery attempts: maildrop: Unable to create a dot-lock at /var/mail/pi9.lock." \
+	    "The following text was generated during the delivery attempts: maildrop: maildir over quota.")" ]
+	sed '/local delivery failed/d; /^------ pi8@example.org ------$/{n;d;}; /^maildrop: maildir/,/^$/d' \
+	    "$L/exim-return-output-group.eml" >"$T/one.eml"
+	[ "$(bounce-parse -f email "$T/one.eml" | jqr '[.rcpt, .reason] | join(" ")')" = "pi7@example.org mailererror
+pi8@example.org mailererror
+pi9@example.org mailererror" ]
+	[ "$(bounce-parse -f email "$T/one.eml" | jqr .diag | sort -u)" = \
+	    "The following text was generated during the delivery attempts: maildrop: Unable to create a dot-lock at /var/mail/pi9.lock." ]
+}
+
 @test "layouts: Sendmail's text list without a report: a program's recipient named only \"(expanded from: <rcpt>)\" has its record; smrsh's line, not the vague \"(reason:\", says why" {
 	L="$FIXTURES/email/layouts"
 	run bounce-parse -f email -x "$L/sendmail-prog-expanded-text.eml"
