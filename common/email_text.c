@@ -426,6 +426,7 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 	size_t end, lines = 0;
 	const char *t = email_text(m)->p, *hit = NULL, *p;
 	int wrapped = 0;
+	int entry = 0;	/* only the parenthesized lines of Sendmail's entry */
 
 	util_buf_reset(out);
 	util_buf_str(out);
@@ -484,31 +485,23 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 				util_buf_add(out, ls, (size_t)(le - ls));
 				util_buf_addc(out, ' ');
 			}
-			for (p = s; p < t + end && lines < 10; lines++) {
-				const char *nl = memchr(p, '\n', (size_t)(t + end - p));
-				size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
-
-				for (q = p; q < p + len && (*q == ' ' || *q == '\t'); q++)
-					;
-				if (p != s && (q == p + len || *q != '('))
-					break;
-				if (p != s) {
-					util_buf_add(out, p, len);
-					util_buf_addc(out, ' ');
-				}
-				p = nl ? nl + 1 : t + end;
-			}
-			out->len = email_collapse_ws(out->p, out->p, out->len, SIZE_MAX);
-			util_buf_str(out);
-			return;
+			entry = 1;
+			hit = (q = memchr(s, '\n', (size_t)(t + end - s))) != NULL ? q + 1 : t + end;
+			lines = 1;	/* the failed address's line, passed over */
 		}
 	}
 	/* Ten lines, a line wrapped onto the next counted once. */
 	p = hit;
 	for (const char *up = NULL, *upe = NULL; p < t + end;) {
-		const char *nl = memchr(p, '\n', (size_t)(t + end - p));
+		const char *nl = memchr(p, '\n', (size_t)(t + end - p)), *q;
 		size_t len = nl ? (size_t)(nl - p) : (size_t)(t + end - p);
 
+		if (entry) {
+			for (q = p; q < p + len && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q == p + len || *q != '(')
+				break;	/* the entry's parenthesized lines end */
+		}
 		wrapped = up != NULL && nonstd_wrapped_line(up, (size_t)(upe - up), wrapped, p, len);
 		if (!wrapped && ++lines > 10)
 			break;
