@@ -550,28 +550,23 @@ static void
 insert_lines(struct util_buf *diag, size_t off, const struct line *lines, size_t first,
     size_t last)
 {
-	size_t add = 0, at = off;
+	size_t tail = diag->len - off, add;
+	char *o;
 
+	/* Added at the end, each trimmed once; then the text that was at
+	 * off, copied after them, and all of it moved down to off. */
 	for (size_t i = first; i < last; i++) {
 		const char *p = lines[i].p;
 		size_t n = lines[i].n;
 
 		nonstd_trim(&p, &n);
-		add += (n < DIAG_MAX ? n : DIAG_MAX) + 1;
+		util_buf_add(diag, p, n < DIAG_MAX ? n : DIAG_MAX);
+		util_buf_addc(diag, ' ');
 	}
-	util_buf_room(diag, add);
-	memmove(diag->p + off + add, diag->p + off, diag->len - off);
-	for (size_t i = first; i < last; i++) {
-		const char *p = lines[i].p;
-		size_t n = lines[i].n;
-
-		nonstd_trim(&p, &n);
-		n = n < DIAG_MAX ? n : DIAG_MAX;
-		memcpy(diag->p + at, p, n);
-		diag->p[at + n] = ' ';
-		at += n + 1;
-	}
-	diag->len += add;
+	add = diag->len - off - tail;
+	o = util_buf_room(diag, tail);
+	memcpy(o, diag->p + off, tail);
+	memmove(diag->p + off, diag->p + off + tail, add + tail);
 }
 
 /* Exim's output of delivery programs (deliver.c, return_output): after
