@@ -113,46 +113,16 @@ folded_eq(const char *p, const char *s, size_t n)
 	return 1;
 }
 
-/* A case-insensitive (ASCII) search for one needle, again and again further
- * on in the same text (the next line, ...): an ascii_seek finds the
- * needle's first byte (both cases), each place once, so that the text is
- * read once however often it is searched. */
-struct search {
-	const char *hay, *needle;
-	size_t m;		/* length of the needle */
-	size_t stop;		/* where a match may start: hay[0 .. stop) */
-	struct ascii_seek first;
-};
-
-static void
-search_init(struct search *s, const char *hay, size_t n, const char *needle)
-{
-	size_t m = strlen(needle);
-
-	s->hay = hay;
-	s->needle = needle;
-	s->m = m;
-	s->stop = m <= n ? n - m + 1 : 0;
-	ascii_seek_init_fold(&s->first, hay, s->stop, (unsigned char)needle[0]);
-}
-
-/* Offset of the first match at or after from, or SIZE_MAX. From should not
- * go back between calls (the answer stays right, but the text is read again). */
+/* The offset of the first "message" (either case) in text[from..n), or
+ * SIZE_MAX: the word that every marker holds. Found once for the lines
+ * before it, and looked for again only past it, so that the text is read
+ * once. */
 static size_t
-search_next(struct search *s, size_t from)
+next_message(const char *text, size_t n, size_t from)
 {
-	for (;;) {
-		size_t c = ascii_seek_next(&s->first, from), k;
+	const char *p = from < n ? util_memcasemem(text + from, n - from, "message") : NULL;
 
-		if (c >= s->stop)
-			return SIZE_MAX;
-		for (k = 1; k < s->m && lower[(unsigned char)s->hay[c + k]] ==
-		    lower[(unsigned char)s->needle[k]]; k++)
-			;
-		if (k == s->m)
-			return c;
-		from = c + 1;
-	}
+	return p != NULL ? (size_t)(p - text) : SIZE_MAX;
 }
 
 /* The field name of a header line ("Received:"): its length with the colon,
@@ -169,15 +139,16 @@ field_name_len(const char *p, size_t n)
 	return i < n && p[i] == ':' ? i + 1 : 0;
 }
 
-/* Whether the line text[pos..end) holds one of original_markers. Each says
- * "message": the markers are compared where the line does, from *word (the
- * first "message" at or after pos) on; *word moves past those looked at. */
+/* Whether the line text[pos..end) (of text[0..n)) holds one of
+ * original_markers. Each says "message": the markers are compared where the
+ * line does, from *word (the first "message" at or after pos) on; *word
+ * moves past those looked at. */
 static int
-has_marker(const char *text, size_t pos, size_t end, struct search *s, size_t *word)
+has_marker(const char *text, size_t pos, size_t end, size_t n, size_t *word)
 {
 	size_t w;
 
-	for (w = *word; w < end; w = search_next(s, w + 1)) {
+	for (w = *word; w < end; w = next_message(text, n, w + 1)) {
 		size_t off = w - pos;
 
 		for (size_t i = 0; i < NMARKERS; i++)
@@ -272,13 +243,11 @@ rule_over_header(const char *text, size_t pos, size_t end, size_t n)
 size_t
 nonstd_original_start(const char *text, size_t n)
 {
-	struct search s;
 	struct ascii_seek eol;
 	size_t pos = 0, word;
 
 	pthread_once(&tables_once, tables_init);
-	search_init(&s, text, n, "message");
-	word = search_next(&s, 0);
+	word = next_message(text, n, 0);
 	ascii_seek_init(&eol, text, n, '\n');
 	while (pos < n) {
 		size_t end = ascii_seek_next(&eol, pos), next = end < n ? end + 1 : n;
@@ -287,9 +256,9 @@ nonstd_original_start(const char *text, size_t n)
 
 		/* Every marker says "message": only lines that do are looked at closer. */
 		if (word < pos)
-			word = search_next(&s, pos);
+			word = next_message(text, n, pos);
 		if (len > 0 && len < 200) {
-			if (word < end && has_marker(text, pos, end, &s, &word))
+			if (word < end && has_marker(text, pos, end, n, &word))
 				return pos;
 			if ((p[0] == '-' || p[0] == '=') && rule_over_header(text, pos, end, n))
 				return pos;
