@@ -74,6 +74,39 @@ ascii_in_set(const char *set, unsigned char c)
 	return c != '\0' && strchr(set, c) != NULL;
 }
 
+/* The end of the run of bytes from p (before end) that a JSON string holds
+ * as they are: ASCII from ' ' on, but '"' and '\\'. Eight at a time (SWAR),
+ * where readers of JSON spend most of their time: the has-zero-byte trick
+ * flags the quotes, backslashes, control bytes and bytes of UTF-8 in a word;
+ * a byte may be flagged wrongly only above one rightly flagged, so that the
+ * lowest flag is right. */
+static inline const char *
+ascii_json_plain_end(const char *p, const char *end)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+
+	while (end - p >= 8) {
+		uint64_t w, q, b, m;
+
+		memcpy(&w, p, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		m = (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w) | w) & high;
+		if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return p + __builtin_ctzll(m) / 8;
+#else
+			break;	/* memory order unknown: the bytes one by one */
+#endif
+		}
+		p += 8;
+	}
+	while (p < end && (unsigned char)*p >= ' ' && (unsigned char)*p < 0x80 && *p != '"' &&
+	    *p != '\\')
+		p++;
+	return p;
+}
+
 /* The value of a hexadecimal digit of either case, -1 for any other byte. */
 static inline int
 ascii_hexval(unsigned char c)

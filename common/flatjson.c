@@ -1,5 +1,6 @@
 /* flatjson: the fast reader of flat JSON-lines objects, no tree built. */
 #include "flatjson.h"
+#include "ascii.h"
 #include "charset.h"
 
 #include <stdint.h>
@@ -42,37 +43,6 @@ skip_ws(struct scan *s)
 		s->p++;
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* The bytes of w that are a quote, a backslash, below 0x20 or at or above
- * 0x80, as their high bits (0: none). The usual has-zero-byte trick: a byte
- * may be flagged wrongly only above one rightly flagged, so the lowest flag
- * is always right. */
-static uint64_t
-special_bytes(uint64_t w)
-{
-	uint64_t quote = w ^ (ONES * '"'), bslash = w ^ (ONES * '\\');
-	uint64_t zero_q = (quote - ONES) & ~quote, zero_b = (bslash - ONES) & ~bslash;
-	uint64_t low = (w - ONES * 0x20) & ~w;
-
-	return (zero_q | zero_b | low | w) & HIGHS;
-}
-
-/* How many bytes of a word come before the first one flagged in m (not 0):
- * in memory order, so only where that is known; else 0, and the caller
- * looks at the bytes one by one. */
-static size_t
-before_special(uint64_t m)
-{
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return (size_t)__builtin_ctzll(m) / 8;
-#else
-	(void)m;
-	return 0;
-#endif
-}
-
 /* A string at s->p (just past the quote), decoded and NUL-terminated into b
  * (if b is not NULL). */
 static int
@@ -85,20 +55,9 @@ string(struct scan *s, struct util_buf *b)
 		unsigned long cp;
 		size_t n;
 
-		/* Plain bytes eight at a time: the scan is most of the cost of
-		 * reading records. A word with no quote, backslash, control or
-		 * non-ASCII byte is skipped whole; in another, the bytes before
-		 * the first such one. */
-		while (s->end - s->p >= 8) {
-			uint64_t w, m;
-
-			memcpy(&w, s->p, 8);
-			if ((m = special_bytes(w)) != 0) {
-				s->p += before_special(m);
-				break;
-			}
-			s->p += 8;
-		}
+		/* The plain bytes at once: the scan is most of the cost of
+		 * reading records. */
+		s->p = ascii_json_plain_end(s->p, s->end);
 		if (s->p >= s->end)
 			return -1;
 		c = (unsigned char)*s->p;
@@ -112,10 +71,7 @@ string(struct scan *s, struct util_buf *b)
 		}
 		if (c < 0x20 || c >= 0x80)
 			return -1;	/* invalid, or UTF-8 to be checked by jansson */
-		if (c != '\\') {
-			s->p++;
-			continue;
-		}
+		/* an escape */
 		if (b)
 			util_buf_add(b, run, (size_t)(s->p - run));
 		if (s->end - s->p < 2)

@@ -2,6 +2,7 @@
  * parser accepts a strict subset of what jansson accepts and declines the
  * rest, so that jansson alone decides what is wrong and how to say it. */
 #include "jtree.h"
+#include "ascii.h"
 #include "charset.h"
 #include "hmap.h"
 
@@ -123,27 +124,6 @@ skip_ws(struct parser *ps)
 		ps->p++;
 }
 
-/* The bytes a string's text holds as they are: not a quote, a backslash, a
- * control byte or a byte of a UTF-8 sequence. */
-static const unsigned char plain[256] = {
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-};
-
 /* The string at ps->p (its opening quote), decoded in place. */
 static int
 string(struct parser *ps, const char **s, size_t *len)
@@ -155,24 +135,8 @@ string(struct parser *ps, const char **s, size_t *len)
 	for (;;) {
 		char *run = p;
 
-		/* the common bytes in one run, copied at once; eight at a time
-		 * while none of them is a quote, a backslash, a control byte or
-		 * the start of a UTF-8 sequence */
-		while (end - p >= 8) {
-			uint64_t w, q, b, c;
-
-			memcpy(&w, p, 8);
-			q = w ^ 0x2222222222222222ULL;
-			b = w ^ 0x5c5c5c5c5c5c5c5cULL;
-			q = (q - 0x0101010101010101ULL) & ~q;
-			b = (b - 0x0101010101010101ULL) & ~b;
-			c = (w - 0x2020202020202020ULL) & ~w;
-			if (((q | b | c | w) & 0x8080808080808080ULL) != 0)
-				break;
-			p += 8;
-		}
-		while (p < end && plain[(unsigned char)*p])
-			p++;
+		/* the common bytes in one run, copied at once */
+		p += ascii_json_plain_end(p, end) - p;
 		/* moved down only after an escape made the text shorter */
 		if (o != run)
 			memmove(o, run, (size_t)(p - run));
