@@ -403,7 +403,7 @@ summary() { jqr '[.rcpt, .action, (.status // "-"), (.code // "-" | tostring), .
 
 # Hostile input: each case finishes, exits 0-2 and writes only JSON lines.
 hostile() {
-	run timeout 60 bounce-parse -f email "$1"
+	run timeout "$(limit 60)" bounce-parse -f email "$1"
 	[ "$status" -le 2 ]
 	echo "$output" | jq -e . >/dev/null
 }
@@ -419,12 +419,12 @@ hostile() {
 	# search for them once went back over the text from every line (45 s).
 	{ printf 'From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@example.org>: 550 5.1.1 unknown\n'
 	  perl -e 'print "message\n" x 1000000'; } >"$T/message.eml"
-	run timeout 20 bounce-parse -f email "$T/message.eml"
+	run timeout "$(limit 20)" bounce-parse -f email "$T/message.eml"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
 	{ printf 'From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n<a@example.org>: 550 5.1.1 unknown\n'
 	  perl -e 'print "This message was not delivered, the message says, and this message is long. " x 100000'; } >"$T/prose.eml"
-	run timeout 20 bounce-parse -f email "$T/prose.eml"
+	run timeout "$(limit 20)" bounce-parse -f email "$T/prose.eml"
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jqr .rcpt)" = "a@example.org" ]
 }
@@ -437,7 +437,7 @@ hostile() {
 	    "MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n",
 	    "--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\n",
 	    map("Final-Recipient: LOCAL; u$_\nAction: failed\nStatus: 5.1.1\n\n", 1 .. 200000), "--b--\n"' >"$T/local.eml"
-	run bash -c 'timeout 20 bounce-parse -f email "$1" >"$2"' _ "$T/local.eml" "$T/out"
+	run bash -c 'timeout "$3" bounce-parse -f email "$1" >"$2"' _ "$T/local.eml" "$T/out" "$(limit 20)"
 	[ "$status" -eq 0 ]
 	[ "$(wc -l <"$T/out")" -eq 200000 ]
 	[ "$(tail -n 1 "$T/out" | jqr .rcpt)" = "u200000@mx.example" ]
@@ -449,7 +449,7 @@ hostile() {
 	for label in 'Intended Recipients: ' ''; do
 		perl -e 'print "From: MAILER-DAEMON\@x.example\nSubject: failure notice\n\n$ARGV[0]",
 		    join(", ", map("<u$_\@example.org>", 1 .. 200000)), "\n550 5.1.1 unknown\n"' "$label" >"$T/list.eml"
-		run bash -c 'timeout 20 bounce-parse -f email "$1" >"$2"' _ "$T/list.eml" "$T/out"
+		run bash -c 'timeout "$3" bounce-parse -f email "$1" >"$2"' _ "$T/list.eml" "$T/out" "$(limit 20)"
 		[ "$status" -eq 0 ]
 		[ "$(wc -l <"$T/out")" -eq 200000 ]
 		[ "$(tail -n 1 "$T/out" | jqr .rcpt)" = "u200000@example.org" ]
@@ -475,7 +475,7 @@ hostile() {
 	[ "$(echo "$output" | wc -l)" -eq 100000 ]
 	head -c 2000000 /dev/urandom >"$T/random"
 	hostile "$T/random"
-	run timeout 60 bounce-parse -f mbox "$T/random"
+	run timeout "$(limit 60)" bounce-parse -f mbox "$T/random"
 	[ "$status" -le 2 ]
 }
 

@@ -577,7 +577,7 @@ fault_points() {
 	mkfifo md/new/3
 	ln -s /nonexistent md/new/4
 	mkdir md/cur/5
-	run timeout 20 bounce-parse md
+	run timeout "$(limit 20)" bounce-parse md
 	[ "$status" -ne 124 ] || { echo "hung on the FIFO"; false; }
 	[ "$status" -le 2 ]
 	[ "$(grep -c '"rcpt"' <<<"$output")" -eq 2 ]

@@ -14,8 +14,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 
 # Under AddressSanitizer (make asan) the shadow memory needs terabytes of
 # address space, so the cap is ASan's own RSS limit, and time is more generous.
-is_asan() { ldd "$(command -v bounce-parse)" 2>/dev/null | grep -q 'libasan\|libclang_rt.asan'; }
-if is_asan; then
+if [ "$SANITIZER" = asan ]; then
 	LIMIT="export ASAN_OPTIONS=\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}hard_rss_limit_mb=2048"
 	TIMEOUT=90
 else
