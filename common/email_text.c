@@ -490,7 +490,7 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 			lines = 1;	/* the failed address's line, passed over */
 		}
 	}
-	/* Ten lines, a line wrapped onto the next counted once. */
+	/* NONSTD_REPLY_LINES lines, a line wrapped onto the next counted once. */
 	p = hit;
 	for (const char *up = NULL, *upe = NULL; p < t + end;) {
 		const char *nl = memchr(p, '\n', (size_t)(t + end - p)), *q;
@@ -503,7 +503,7 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 				break;	/* the entry's parenthesized lines end */
 		}
 		wrapped = up != NULL && nonstd_wrapped_line(up, (size_t)(upe - up), wrapped, p, len);
-		if (!wrapped && ++lines > 10)
+		if (!wrapped && ++lines > NONSTD_REPLY_LINES)
 			break;
 		util_buf_add(out, p, len);
 		util_buf_addc(out, ' ');

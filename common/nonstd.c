@@ -696,7 +696,7 @@ add_trimmed(struct util_buf *diag, const struct line *l)
 
 /* The output of Exim's groups that is addr's, after the line that
  * introduces them, appended to diag (as nonstd_take_after would take it: at
- * most DIAG_LINES lines, DIAG_MAX bytes), if a heading names addr. */
+ * most NONSTD_REPLY_LINES lines, DIAG_MAX bytes), if a heading names addr. */
 static void
 exim_output_add(const struct exim_output *eo, const struct line *lines, const char *addr,
     size_t addrlen, struct util_buf *diag)
@@ -708,7 +708,7 @@ exim_output_add(const struct exim_output *eo, const struct line *lines, const ch
 	if (k == eo->n)
 		return;
 	add_trimmed(diag, &lines[eo->intro]);
-	for (size_t i = eo->h[k].first; i < eo->h[k].last && taken < DIAG_LINES &&
+	for (size_t i = eo->h[k].first; i < eo->h[k].last && taken < NONSTD_REPLY_LINES &&
 	    diag->len < DIAG_MAX; i++)
 		if (!blank_line(&lines[i])) {
 			add_trimmed(diag, &lines[i]);

@@ -52,6 +52,9 @@ int nonstd_says_delayed(const char *text, size_t n);
 /* Whether it says that delivery was given up, whatever else it says: the
  * notice says it is final if this and not nonstd_says_delayed. */
 int nonstd_says_given_up(const char *text, size_t n);
+/* The lines of a notice that a recipient's reply text is taken from, at
+ * most: a line wrapped onto the next (nonstd_wrapped_line) counts once. */
+#define NONSTD_REPLY_LINES 10
 /* Whether line l[0..ln) is the rest of the line up[0..upn) above it that a
  * mail program wrapped at about 72 columns with an indent (Exchange, Gmail
  * and Postfix indent what they wrap): up is not empty, is less indented (or

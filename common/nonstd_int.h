@@ -22,9 +22,8 @@ struct line {
 
 #define NOTICE_SCAN_MAX ((size_t)INT32_MAX)
 
-/* A recipient's reply text: at most DIAG_LINES lines of the notice, about
- * DIAG_MAX bytes. */
-#define DIAG_LINES 10
+/* A recipient's reply text: at most NONSTD_REPLY_LINES lines of the
+ * notice (nonstd.h), about DIAG_MAX bytes. */
 #define DIAG_MAX 2000
 
 /* Skips white space and transcript arrows. */

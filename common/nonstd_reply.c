@@ -236,7 +236,7 @@ nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, s
 
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
- * notice's closing text or DIAG_LINES lines (a line wrapped onto the next
+ * notice's closing text or NONSTD_REPLY_LINES lines (a line wrapped onto the next
  * counts once: how a mail program wraps its lines does not cut the reply
  * shorter). Where the recipient's line is
  * a message of Sendmail's transcript ("554 <a@b>... Remote protocol error";
@@ -263,7 +263,7 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 		}
 		wrapped = i > at + 1 && lines[i].indent > 0 && nonstd_wrapped_line(lines[i - 1].p,
 		    lines[i - 1].n, wrapped, lines[i].p, lines[i].n);
-		if (!wrapped && taken >= DIAG_LINES)
+		if (!wrapped && taken >= NONSTD_REPLY_LINES)
 			break;
 		if (transcript && nonstd_transcript_line(p, len))
 			break;
