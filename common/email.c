@@ -30,7 +30,7 @@ static _Thread_local struct {
 } kept;
 
 /* Longest reply text kept in an event. */
-#define DIAG_MAX 4000
+#define EVENT_DIAG_MAX 4000
 
 /* The host that a connection failure names, where a report has no
  * Remote-MTA: Postfix's "connect to %s[%s]:%d: ..." (smtp_connect.c), "lost
@@ -297,13 +297,14 @@ email_emit(struct msg *m, const struct rcpt *r)
 	}
 	diag = reuse(&kept.diag);
 	if (r->diag && *r->diag) {
-		size_t n = strlen(r->diag), k = DIAG_MAX;
+		size_t n = strlen(r->diag), k = EVENT_DIAG_MAX;
+		size_t room = n < EVENT_DIAG_MAX + 1 ? n : EVENT_DIAG_MAX + 1;
 
 		/* A reply text is a few lines: the rest of a hostile one is cut, at
 		 * a character boundary. One byte more than kept tells if it is. */
-		diag.len = email_collapse_ws(util_buf_room(&diag, n < DIAG_MAX + 1 ? n : DIAG_MAX + 1),
-		    r->diag, n, DIAG_MAX + 1);
-		if (diag.len > DIAG_MAX) {
+		diag.len = email_collapse_ws(util_buf_room(&diag, room),
+		    r->diag, n, EVENT_DIAG_MAX + 1);
+		if (diag.len > EVENT_DIAG_MAX) {
 			while (k > 0 && ((unsigned char)diag.p[k] & 0xc0) == 0x80)
 				k--;
 			diag.len = k;

@@ -545,7 +545,7 @@ later_reply(const struct anchor *an, size_t na, size_t k, const struct line *lin
 }
 
 /* Lines first..last of the notice put into diag at off, each trimmed, at
- * most DIAG_MAX bytes of each, a space after each. */
+ * most NONSTD_TEXT_MAX bytes of each, a space after each. */
 static void
 insert_lines(struct util_buf *diag, size_t off, const struct line *lines, size_t first,
     size_t last)
@@ -560,7 +560,8 @@ insert_lines(struct util_buf *diag, size_t off, const struct line *lines, size_t
 		size_t n = lines[i].n;
 
 		nonstd_trim(&p, &n);
-		util_buf_add(diag, p, n < DIAG_MAX ? n : DIAG_MAX);
+		util_buf_add(diag, p,
+		    n < NONSTD_TEXT_MAX ? n : NONSTD_TEXT_MAX);
 		util_buf_addc(diag, ' ');
 	}
 	add = diag->len - off - tail;
@@ -691,12 +692,13 @@ add_trimmed(struct util_buf *diag, const struct line *l)
 	nonstd_trim(&p, &n);
 	if (diag->len > 0)
 		util_buf_addc(diag, ' ');
-	util_buf_add(diag, p, n < DIAG_MAX ? n : DIAG_MAX);
+	util_buf_add(diag, p, n < NONSTD_TEXT_MAX ? n : NONSTD_TEXT_MAX);
 }
 
 /* The output of Exim's groups that is addr's, after the line that
  * introduces them, appended to diag (as nonstd_take_after would take it: at
- * most NONSTD_REPLY_LINES lines, DIAG_MAX bytes), if a heading names addr. */
+ * most NONSTD_REPLY_LINES lines, NONSTD_TEXT_MAX bytes), if a heading names
+ * addr. */
 static void
 exim_output_add(const struct exim_output *eo, const struct line *lines, const char *addr,
     size_t addrlen, struct util_buf *diag)
@@ -709,7 +711,7 @@ exim_output_add(const struct exim_output *eo, const struct line *lines, const ch
 		return;
 	add_trimmed(diag, &lines[eo->intro]);
 	for (size_t i = eo->h[k].first; i < eo->h[k].last && taken < NONSTD_REPLY_LINES &&
-	    diag->len < DIAG_MAX; i++)
+	    diag->len < NONSTD_TEXT_MAX; i++)
 		if (!blank_line(&lines[i])) {
 			add_trimmed(diag, &lines[i]);
 			taken++;
@@ -876,8 +878,9 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		}
 		own = diag.len;
 		if (an[k].restlen)
-			util_buf_add(&diag, an[k].rest, an[k].restlen < DIAG_MAX ? an[k].restlen :
-			    DIAG_MAX);
+			util_buf_add(&diag, an[k].rest,
+			    an[k].restlen < NONSTD_TEXT_MAX ? an[k].restlen :
+			    NONSTD_TEXT_MAX);
 		lo = k > 0 ? an[k - 1].line + 1 : 0;
 		if (replied > lo)
 			lo = replied;	/* the previous recipient's reply is not this one's */

@@ -23,8 +23,8 @@ struct line {
 #define NOTICE_SCAN_MAX ((size_t)INT32_MAX)
 
 /* A recipient's reply text: at most NONSTD_REPLY_LINES lines of the
- * notice (nonstd.h), about DIAG_MAX bytes. */
-#define DIAG_MAX 2000
+ * notice (nonstd.h), about NONSTD_TEXT_MAX bytes. */
+#define NONSTD_TEXT_MAX 2000
 
 /* Skips white space and transcript arrows. */
 static inline void

@@ -53,7 +53,7 @@ nonstd_is_separator(const char *p, size_t n)
 static void
 add_line(struct util_buf *diag, const char *p, size_t len)
 {
-	if (diag->len >= DIAG_MAX)
+	if (diag->len >= NONSTD_TEXT_MAX)
 		return;
 	if (diag->len)
 		util_buf_addc(diag, ' ');
@@ -252,7 +252,7 @@ nonstd_take_after(const struct line *lines, size_t at, size_t stop, int intro,
 	size_t base = lines[at].indent, taken = 0, end = at + 1;
 	int blank = 0, nested = 0, wrapped = 0;
 
-	for (size_t i = at + 1; i < stop && diag->len < DIAG_MAX; i++) {
+	for (size_t i = at + 1; i < stop && diag->len < NONSTD_TEXT_MAX; i++) {
 		const char *p = lines[i].p;
 		size_t len = lines[i].n;
 
