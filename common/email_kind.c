@@ -207,14 +207,22 @@ says_autoreply(struct msg *m)
 	return contains_any(email_subject(m), &set) || (n > 0 && contains_anyn(t, n, &set));
 }
 
-/* Whether the subject begins with one of prefixes[0..n). */
+/* Whether the subject begins with one of prefixes[0..n), after the tags
+ * in brackets that list managers and ticket systems put first (Mailman's
+ * subject_prefix "[list] ", RT's "[host #1234] "): "[Ticket #4471] Re:"
+ * is a reply as "Re:" is. A mail system puts its own words first
+ * ("Undeliverable: [list] Re: ..."). */
 static int
 subject_prefixed(struct msg *m, const char *const *prefixes, size_t n)
 {
-	const char *s = email_subject(m);
+	const char *s = email_subject(m), *c;
 
 	while (*s == ' ' || *s == '\t')
 		s++;
+	/* A few tags, each closed on its line; linear in the subject. */
+	for (int tags = 0; tags < 4 && *s == '[' && (c = strchr(s, ']')) != NULL; tags++)
+		for (s = c + 1; *s == ' ' || *s == '\t'; s++)
+			;
 	for (size_t i = 0; i < n; i++)
 		if (util_strcaseprefix(s, prefixes[i]))
 			return 1;
@@ -293,10 +301,12 @@ email_kind_bounce(struct msg *m, struct bufs *b)
 	 * mail about a bounce ("Re: why did this bounce?"), not one. */
 	if (signs == 1 && strong == 0 && subject_is_reply(m))
 		return 0;
-	/* Only a word of its subject ("delivery", "rejected"), which shipping
-	 * notices and newsletters use too: its text must say that delivery
-	 * of mail failed. */
-	if (signs == 1 && strong == 0 && !says_failure(m))
+	/* Only a word of its subject ("delivery", "rejected", "bounce"),
+	 * which shipping notices, newsletters and people asking about a
+	 * bounce use too: its own text must say that delivery of mail failed,
+	 * not only the lines it quotes ("> 550 5.1.1 ..." of a bounce the
+	 * writer received). */
+	if (signs == 1 && strong == 0 && !says_failure_unquoted(m))
 		return 0;
 	/* A post that a mailing list sent on (RFC 2919 List-Id, RFC 2369
 	 * List-Post, ezmlm's Mailing-List), neither from a mail system nor

@@ -465,6 +465,24 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	[ -n "$(bounce-parse -f email "$T/b.eml")" ]
 }
 
+@test "not a bounce: a person asking about a bounce it quotes with \"> \", a ticket's \"[tag] Re:\" reply, auto-replies and list notices from templates" {
+	for f in ask-quoted-bounce ticket-tag-reply exchange-automatic-reply gmail-vacation sieve-vacation zimbra-ooo \
+	    reponse-automatique respuesta-automatica automatisch-antwort-nl ooo-left-company spamarrest \
+	    boxbe-guestlist mailman-postheld mailman3-held sympa-authorization sympa-rejected mlmmj-moderation \
+	    ezmlm-confirm-post listserv-held support-quote exchange-relay-dsn notes-return-receipt rt-autoreply \
+	    mdn-text-only-8098 auto-reply-undeliverable-word; do
+		run bounce-parse -d -f email "$X/$f.eml"
+		[ "$status" -eq 0 ]
+		if echo "$output" | grep -q '"action":"\(failed\|delayed\)"'; then echo "$f: $output"; false; fi
+	done
+	# The same failure in the writer's own lines is a notice's.
+	sed -e 's/^> //' "$X/ask-quoted-bounce.eml" >"$T/q.eml"
+	[ "$(show "$T/q.eml")" = "rose@sender.example.net failed" ]
+	# Without the reply after the tag, the pasted report is read.
+	sed -e 's/^Subject: \[Ticket #4471\] Re: /Subject: [Ticket #4471] /' "$X/ticket-tag-reply.eml" >"$T/t.eml"
+	[ "$(show "$T/t.eml")" = "gina@example.org failed" ]
+}
+
 @test "notice: Sendmail's \"550 addr... User unknown\" keeps its code; receiver labels; a name, then the reply; a quoted To line" {
 	[ "$(bounce-parse -f email "$N/sendmail-v5-code.eml" | jqr '[.rcpt, .code, .diag] | join(" ")')" = \
 	    "dan@v5.example.org 550 550 User unknown
