@@ -842,13 +842,16 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
 			a.line = i;
 			an[na++] = a;	/* na was 0: the first of acap */
-		} else if (lines[i].has_at && i > 0 && lines[i].indent > 0 &&
-		    nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p, lines[i].n) &&
+		} else if (lines[i].has_at && i > 0 && (lines[i].indent > 0 ?
+		    nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p, lines[i].n) :
+		    nonstd_flush_wrapped(lines[i - 1].p, lines[i - 1].n, lines[i].p, lines[i].n)) &&
 		    nonstd_sentence_anchor(lines[i - 1].p, (size_t)(lines[i].p - lines[i - 1].p) +
 		    lines[i].n, &a)) {
 			/* The sentence wrapped before its address ("... delivering
-			 * your message to\n    a@b. Gmail will retry ..."): read
-			 * with the line above, as it was written. */
+			 * your message to\n    a@b. Gmail will retry ..."), with an
+			 * indent or flush left (a relay that hard-wraps at 78,
+			 * RFC 5322 2.1.1): read with the line above, as it was
+			 * written. */
 			a.line = i;
 			an[na++] = a;
 		}

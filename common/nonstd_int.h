@@ -42,6 +42,12 @@ nonstd_trim(const char **p, size_t *n)
  * the columns a mail program fills before it wraps (nonstd_wrapped_line),
  * up being no longer than such a program leaves its lines. */
 int nonstd_overflows(const char *up, size_t upn, const char *word, size_t wordlen);
+/* Whether line l[0..ln) is the rest of the line up[0..upn) above it that a
+ * relay or a mail program hard-wrapped with no indent (both flush left): up
+ * ends no sentence nor lead-in (".:;!?") and l's first word would not have
+ * fit on it (nonstd_overflows). Weaker evidence than an indent: for a
+ * sentence that names the recipient, where no line names one. */
+int nonstd_flush_wrapped(const char *up, size_t upn, const char *l, size_t ln);
 /* Whether p[0..n) holds an SMTP reply code or an enhanced status code. */
 int nonstd_has_code(const char *p, size_t n);
 /* Whether a line is a rule ("-----", "=====") more than anything else. */

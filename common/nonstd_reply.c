@@ -234,6 +234,23 @@ nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, s
 	return nonstd_overflows(up, upn, l + li, w - li);
 }
 
+int
+nonstd_flush_wrapped(const char *up, size_t upn, const char *l, size_t ln)
+{
+	size_t w;
+
+	if (indent_of(up, upn) != 0 || indent_of(l, ln) != 0)
+		return 0;
+	while (upn > 0 && ascii_space((unsigned char)up[upn - 1]))
+		upn--;
+	/* A sentence or a lead-in ends there: the next line is its own. */
+	if (upn == 0 || ascii_in_set(".:;!?", (unsigned char)up[upn - 1]))
+		return 0;
+	for (w = 0; w < ln && !ascii_space((unsigned char)l[w]); w++)
+		;
+	return w > 0 && nonstd_overflows(up, upn, l, w);
+}
+
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
  * notice's closing text or NONSTD_REPLY_LINES lines (a line wrapped onto the next

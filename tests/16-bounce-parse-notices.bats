@@ -607,6 +607,18 @@ mia@gw.example.org 4.2.2" ]
 	bounce-parse -d -f email "$T/l.eml" | grep -q '"rcpt":"list-owner@lists.example.org","domain":"lists.example.org","action":"failed"'
 }
 
+@test "notice: a sentence that names the recipient, hard-wrapped flush left before the address, is read with the line above" {
+	L="$FIXTURES/email/layouts"
+	[ "$(bounce-parse -d -f email "$L/gmail-delay-flush.eml" | jqr '[.rcpt, .action, .status] | join(" ")')" = \
+	    "lotte.kranz@slow.example.org delayed 4.3.0" ]
+	[ "$(bounce-parse -d -f email "$L/o365-flush.eml" | jqr '[.rcpt, .action, .status] | join(" ")')" = \
+	    "milo.brandt@tenant.example.com failed 5.1.10" ]
+	# The line above ends a sentence: the address line is its own, no
+	# sentence names it.
+	sed -e 's/delivering your message to$/delivering your message to./' "$L/gmail-delay-flush.eml" >"$T/s.eml"
+	[ -z "$(bounce-parse -f email "$T/s.eml" | jqr 'select(.rcpt == "lotte.kranz@slow.example.org") | .rcpt')" ]
+}
+
 @test "layouts: each probe of tests/fixtures/email/layouts gives the recipients and actions EXPECTED lists (and the class where it names one), no other failure" {
 	L="$FIXTURES/email/layouts"
 	bad=0

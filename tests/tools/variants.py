@@ -28,6 +28,18 @@
 #   longfold    long lines of text parts folded at about 76 columns with
 #               leading whitespace on the continuation (as Exchange and Gmail
 #               wrap), and long delivery-status fields folded likewise
+#   wrap60, wrap70, wrap78
+#               lines of text/plain parts of the notice longer than 60, 70,
+#               78 columns broken at a space with no indent (as a relay or a
+#               mail program that hard-wraps text does; RFC 5322 2.1.1's 78)
+#   mta-fwd     the whole bounce attached as message/rfc822 to a relay's own
+#               notice (null Return-Path, MAILER-DAEMON, the same subject):
+#               a gateway that sends on what it received for the sender.
+#               Only messages that gave a failed or delayed record (wrapped
+#               so, a non-bounce is a returned message) and whose header
+#               starts at once. Known to diverge (session 14): a notice
+#               without its delivery-status part, so attached, is read as
+#               the returned message (email_kind_sends_on wants a report)
 #   lower,upper header and delivery-status field names in lower / upper case
 #               (field names are case-insensitive: RFC 5322 1.2.2, RFC 3464 2.1)
 #   valcase     delivery-status values of fixed words in upper case: Action
@@ -69,7 +81,7 @@ from io import BytesIO
 
 KINDS = ["roundtrip", "crlf", "qp", "base64", "8bit", "refold", "unfold",
          "charset", "alternative", "fwd-attach", "fwd-inline", "longfold",
-         "lower", "upper", "valcase"]
+         "wrap60", "wrap70", "wrap78", "mta-fwd", "lower", "upper", "valcase"]
 SKIP_NAMES = {"README", "EXPECTED", "LICENSE"}
 
 
@@ -381,6 +393,57 @@ def wrap_line(line, width=76, indent="    "):
     return out
 
 
+def rewrap_text(msg, width, indent):
+    """Text/plain parts of the notice re-wrapped; whether any changed."""
+    done = False
+    for p in text_leaves(msg):
+        if p.get_content_subtype() != "plain":
+            continue
+        text = part_text(p).replace("\r\n", "\n")
+        lines = text.split("\n")
+        new = [l for line in lines for l in wrap_line(line, width, indent)]
+        if new == lines:
+            continue
+        cs = p.get_content_charset() or "us-ascii"
+        try:
+            raw = "\n".join(new).encode(cs)
+        except (LookupError, UnicodeEncodeError):
+            continue
+        cte = p.get("Content-Transfer-Encoding", "8bit").strip().lower()
+        set_body(p, raw, cte if cte in ("quoted-printable", "base64") else "8bit")
+        done = True
+    return done
+
+
+def v_wrap(width):
+    def f(data):
+        msg = parse(data)
+        return flatten(msg) if rewrap_text(msg, width, "") else None
+    return f
+
+
+def v_mta_fwd(data):
+    msg = parse(data)
+    b = "=_relay_variant_0"
+    head = ("Return-Path: <>\n"
+            "From: Mail Delivery System <MAILER-DAEMON@relay.example>\n"
+            "To: %s\n"
+            "Date: Mon, 07 Dec 2026 12:00:00 +0000\n"
+            "Message-ID: <variant-relay@relay.example>\n"
+            "Subject: %s\n"
+            "Auto-Submitted: auto-replied\n"
+            "MIME-Version: 1.0\n" % (orig_header(msg, "To") or "sender@example.net",
+                                     orig_header(msg, "Subject")))
+    head += 'Content-Type: multipart/mixed; boundary="%s"\n\n' % b
+    head += ("--%s\nContent-Type: text/plain; charset=us-ascii\n\n"
+             "This is the mail system at host relay.example.\n\n"
+             "A delivery notice was received for a message you sent. It is\n"
+             "attached below.\n\n--%s\n"
+             "Content-Type: message/rfc822\n\n" % (b, b))
+    body = data if data.endswith(b"\n") else data + b"\n"
+    return head.encode("utf-8", "surrogateescape") + body + ("--%s--\n" % b).encode()
+
+
 def v_longfold(data):
     msg = parse(data)
     done = False
@@ -438,7 +501,8 @@ def redone_safely(data):
     return True
 
 
-RAW_KINDS = {"crlf", "fwd-attach"}
+RAW_KINDS = {"crlf", "fwd-attach", "mta-fwd"}
+BOUNCE_KINDS = {"mta-fwd"}
 
 def v_valcase(data):
     msg = parse(data)
@@ -468,7 +532,8 @@ MAKERS = {
     "base64": reencode("base64"), "8bit": v_8bit, "refold": v_refold,
     "unfold": v_unfold, "charset": v_charset, "alternative": v_alternative,
     "fwd-attach": v_fwd_attach, "fwd-inline": v_fwd_inline,
-    "longfold": v_longfold, "lower": v_case(False), "upper": v_case(True),
+    "longfold": v_longfold, "wrap60": v_wrap(60), "wrap70": v_wrap(70),
+    "wrap78": v_wrap(78), "mta-fwd": v_mta_fwd, "lower": v_case(False), "upper": v_case(True),
     "valcase": v_valcase,
 }
 
@@ -551,6 +616,10 @@ def main():
             made = 0
             for mid, data in msgs:
                 if k not in RAW_KINDS and not redone_safely(data):
+                    continue
+                if k in BOUNCE_KINDS and (re.match(rb"[ \t\r\n]", data) or not any(
+                        t[0] in ("failed", "delayed")
+                        for v in base.get(mid, {}).values() for t in v)):
                     continue
                 try:
                     v = MAKERS[k](data)
