@@ -27,10 +27,12 @@ static const struct webhook_kind brevo_events[] = {
 	{ "invalidemail", "failed", "userunknown", "hard", 1 },
 	{ "invalid", "failed", "userunknown", "hard", 1 },
 	{ "deferred", "delayed", NULL, "soft", 0 },
+	/* not sent: an error on the way from Brevo to the recipient's server */
+	{ "error", "failed", NULL, "soft", 0 },
 	{ "spam", "delivered", "feedback", "none", 1 },
 	{ "complaint", "delivered", "feedback", "none", 1 },
 	{ "delivered", "delivered", NULL, NULL, 0 },
-	/* request/sent, opened, click, unsubscribed, error, proxy_open: no outcome */
+	/* request/sent, opened, click, unsubscribed, proxy_open: no outcome */
 };
 
 static const struct webhook_kind *

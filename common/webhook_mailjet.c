@@ -22,11 +22,15 @@ static const struct webhook_kind mailjet_errors[] = {
 	{ "user unknown", NULL, "userunknown", NULL, 1 },
 	{ "mailbox inactive", NULL, "suspend", NULL, 1 },
 	{ "quota exceeded", NULL, "mailboxfull", NULL, 1 },
+	/* not sent: on the account's blacklist, or reported a message as spam */
+	{ "blacklisted", NULL, "suppressed", "hard", 1 },
+	{ "spam reporter", NULL, "suppressed", "hard", 1 },
 	/* domain */
 	{ "invalid domain", NULL, "hostunknown", NULL, 1 },
 	{ "no mail host", NULL, "hostunknown", NULL, 1 },
 	{ "relay/access denied", NULL, "blocked", NULL, 1 },
-	{ "greylisted", NULL, NULL, NULL, 0 },
+	{ "typofix", NULL, "hostunknown", NULL, 1 },	/* a typo in the domain */
+	{ "greylisted", "delayed", NULL, NULL, 0 },	/* to be attempted again */
 	/* spam */
 	{ "sender blocked", NULL, "blocked", NULL, 1 },
 	{ "content blocked", NULL, "spamdetected", NULL, 1 },
@@ -58,7 +62,7 @@ mailjet_map(struct webhook_ctx *c, const struct jnode *o)
 	if (strcasecmp(ev, "bounce") == 0 || strcasecmp(ev, "blocked") == 0) {
 		if (err && err->action && err->action[0] == '\0')
 			return WEBHOOK_MAP_NONE;
-		action = "failed";
+		action = err && err->action ? err->action : "failed";
 		if (err) {
 			hint = err->reason;
 			force = err->force;

@@ -50,7 +50,7 @@ static int
 postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 {
 	const struct postmark_type *t = NULL;
-	const char *name = webhook_str(o, "Type");
+	const char *name = webhook_str(o, "Type"), *cls;
 	long long code = webhook_int(webhook_get(o, "TypeCode"), -1);
 	struct event e;
 
@@ -77,7 +77,14 @@ postmark_bounce(struct webhook_ctx *c, const struct jnode *o)
 		e.diag = webhook_str(o, "Description");
 	e.from = webhook_str(o, "From");
 	e.msgid = webhook_str(o, "MessageID");
-	return webhook_ev_send(c, &e, t->reason, t->force, t->cls);
+	/* Inactive: Postmark deactivated the address and sends it nothing more
+	 * (it does so on hard bounces): where the type leaves the class open
+	 * (Unknown, SMTPApiError, a type added later), that is the class. */
+	cls = t->cls;
+	if (cls == NULL && strcmp(t->action, "failed") == 0 &&
+	    jtree_is(webhook_get(o, "Inactive"), JT_TRUE))
+		cls = "hard";
+	return webhook_ev_send(c, &e, t->reason, t->force, cls);
 }
 
 /* An entry of a suppressions dump (GET /message-streams/{stream}/suppressions/dump):

@@ -74,6 +74,10 @@ static const struct webhook_kind sendgrid_drops[] = {
 	{ "Unsubscribed Address", NULL, "suppressed", "hard", 1 },
 	{ "Spam Reporting Address", NULL, "suppressed", "hard", 1 },
 	{ "Invalid", NULL, "userunknown", "hard", 1 },
+	/* the sender's side: the content, the plan's quota of recipients */
+	{ "Spam Content (if spam checker app enabled)", NULL, "spamdetected", "soft", 1 },
+	{ "Spam Content", NULL, "spamdetected", "soft", 1 },
+	{ "Recipient List over Package Quota", NULL, "exceedlimit", "soft", 1 },
 };
 
 static int

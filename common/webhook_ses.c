@@ -115,16 +115,20 @@ ses_suppressed(struct webhook_ctx *c, const struct jnode *s)
 	    "feedback" : "suppressed", 1, "hard");
 }
 
-/* The records of recipients' outcomes (the others: Send, Reject, Open,
- * Click, ... have none), in the order of enum ses_type. */
-enum ses_type { SES_BOUNCE, SES_DELAY, SES_DELIVERY, SES_COMPLAINT };
+/* The records of recipients' outcomes (the others: Send, Open, Click,
+ * Rendering Failure, Subscription, ... have none), in the order of enum
+ * ses_type. A Reject is a message SES found a virus in and did not try to
+ * deliver to any of its recipients. */
+enum ses_type { SES_BOUNCE, SES_DELAY, SES_DELIVERY, SES_COMPLAINT, SES_REJECT };
 static const struct webhook_kind ses_types[] = {
 	{ "Bounce", "failed", NULL, NULL, 0 },
 	{ "DeliveryDelay", "delayed", NULL, NULL, 0 },
 	{ "Delivery", "delivered", NULL, NULL, 0 },
 	{ "Complaint", "delivered", "feedback", "none", 1 },
+	{ "Reject", "failed", "virusdetected", "soft", 1 },
 };
-/* Where each of ses_types lists its recipients: part, then its list. */
+/* Where each of ses_types lists its recipients: part, then its list (a
+ * Reject's are the message's destinations, in "mail"). */
 static const struct {
 	const char *part, *list;
 } ses_lists[] = {
@@ -132,6 +136,12 @@ static const struct {
 	{ "deliveryDelay", "delayedRecipients" },
 	{ "delivery", "recipients" },
 	{ "complaint", "complainedRecipients" },
+	{ "mail", "destination" },
+};
+/* A complaint of this subtype is no complaint: SES did not send the message,
+ * the address being on the account's suppression list. */
+static const struct webhook_kind ses_complaint_suppressed = {
+	"OnAccountSuppressionList", "failed", "suppressed", "hard", 1
 };
 
 static int
@@ -176,19 +186,24 @@ ses_map(struct webhook_ctx *c, const struct jnode *o, int depth)
 		hint = why ? why->reason : NULL;
 		force = 1;
 	} else {
+		if (t == SES_COMPLAINT && webhook_str_is(part, "complaintSubType",
+		    ses_complaint_suppressed.name))
+			k = &ses_complaint_suppressed;
 		hint = k->reason;
 		force = k->force;
 		cls = k->cls;
 	}
 	jtree_foreach(webhook_get(part, ses_lists[t].list), r) {
 		webhook_ev_start(c, &e, k->action);
-		/* Deliveries list addresses, the others objects. */
-		if (webhook_ev_rcpt(c, &e, t == SES_DELIVERY ? jtree_str(r) :
+		/* Deliveries and Rejects list addresses, the others objects. */
+		if (webhook_ev_rcpt(c, &e, t == SES_DELIVERY || t == SES_REJECT ? jtree_str(r) :
 		    webhook_str(r, "emailAddress")) != 0)
 			continue;
 		ses_mail(&e, mail, webhook_time(webhook_get(part, "timestamp")));
 		if (t == SES_COMPLAINT) {
-			e.diag = webhook_str(part, "complaintFeedbackType");
+			e.diag = WEBHOOK_STR_OF(part, "complaintFeedbackType", "complaintSubType");
+		} else if (t == SES_REJECT) {
+			e.diag = webhook_str(webhook_get(o, "reject"), "reason");
 		} else if (t == SES_DELIVERY) {
 			e.diag = webhook_str(part, "smtpResponse");
 			e.rhost = webhook_str(part, "remoteMtaIp");

@@ -168,6 +168,69 @@ W="$BATS_TEST_DIRNAME/fixtures/webhook"
 	[[ "$output" == *"not a known webhook event"* ]]
 }
 
+@test "esp: Amazon SES Reject, a complaint that is a suppression, Undetermined; no outcome in the others" {
+	run bounce-parse -d "$W/ses-doc-types.jsonl"
+	[ "$status" -eq 0 ]
+	# Rendering Failure, Subscription and Send are no delivery outcome
+	[ "$(wc -l <<<"$output")" -eq 5 ]
+	# Reject: SES found a virus and tried none of the message's destinations
+	picks <<-'EOF'
+	1 ["2026-11-27T12:00:00Z","recipient@example.com","failed",null,null,"virusdetected","soft","ses"]
+	2 ["2026-11-27T12:00:00Z","second@example.org","failed",null,null,"virusdetected","soft","ses"]
+	EOF
+	[ "$(sed -n 1p <<<"$output" | jqr .diag,.msgid | tr '\n' ' ')" = "Bad content 0102017f-bbbb-0001 " ]
+	# complaintSubType OnAccountSuppressionList: not sent, no complaint
+	picks <<-'EOF'
+	3 ["2026-11-27T12:01:00Z","listed@example.com","failed",null,null,"suppressed","hard","ses"]
+	4 ["2026-11-27T12:02:00Z","angry@example.com","complained",null,null,"feedback","none","ses"]
+	5 ["2026-11-27T12:03:00Z","unsure@example.net","failed",null,null,"undefined","soft","ses"]
+	EOF
+	[ "$(sed -n 4p <<<"$output" | jqr .diag)" = "abuse" ]
+}
+
+@test "esp: Mailjet errors: blacklisted and spam reporter are not sent, typofix, greylisted is retried" {
+	run bounce-parse -d "$W/mailjet-errors.json"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 4 ]	# the unsub has no outcome
+	picks <<-'EOF'
+	1 ["2026-11-27T10:00:00Z","listed@example.com","failed",null,null,"suppressed","hard","mailjet"]
+	2 ["2026-11-27T10:01:00Z","reporter@example.com","failed",null,null,"suppressed","hard","mailjet"]
+	# a typo in the domain (example.con): the domain does not exist
+	3 ["2026-11-27T10:02:00Z","typo@example.con","failed",null,null,"hostunknown","hard","mailjet"]
+	EOF
+	[ "$(sed -n 4p <<<"$output" | jqr .rcpt,.action,.class | tr '\n' ' ')" = "grey@example.org delayed soft " ]
+}
+
+@test "esp: SendGrid dropped reasons: the content, the plan's quota, a bad header, a spam reporter" {
+	run bounce-parse -d "$W/sendgrid-dropped.json"
+	[ "$status" -eq 0 ]
+	picks <<-'EOF'
+	1 ["2026-11-27T10:00:00Z","flagged@example.com","failed","5.0.0",null,"spamdetected","soft","sendgrid"]
+	# the account's quota of recipients, not the recipient's mailbox
+	2 ["2026-11-27T10:01:00Z","over@example.com","failed","5.0.0",null,"exceedlimit","soft","sendgrid"]
+	3 ["2026-11-27T10:02:00Z","header@example.com","failed","5.0.0",null,"undefined","soft","sendgrid"]
+	4 ["2026-11-27T10:03:00Z","reporter@example.com","failed","5.0.0",null,"suppressed","hard","sendgrid"]
+	EOF
+}
+
+@test "esp: Postmark: Inactive settles a bounce of unknown type; Subscribe and ChallengeVerification are no failure" {
+	run bounce-parse -d "$W/postmark-types.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	picks <<-'EOF'
+	# deactivated: Postmark sends the address nothing more
+	1 ["2026-11-27T12:00:00Z","gone@example.com","failed",null,554,"undefined","hard","postmark"]
+	2 ["2026-11-27T12:01:00Z","active@example.com","failed",null,554,"undefined","soft","postmark"]
+	EOF
+}
+
+@test "esp: a Brevo error event: not sent, soft" {
+	run bounce-parse -d "$W/brevo-error.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(pick <<<"$output")" = '["2026-11-27T10:00:00Z","unlucky@example.com","failed",null,null,"undefined","soft","brevo"]' ]
+	[ "$(jqr .diag <<<"$output")" = "Sending has been rejected because the sender you used is not valid" ]
+}
+
 @test "esp: each provider is detected per object in one mixed array, and -f holds to one" {
 	for f in sparkpost-batch.json mandrill.json mailjet.json ses-eventbridge.json; do
 		jq -c '.[0]' "$W/$f"
