@@ -161,36 +161,6 @@ convert(iconv_t cd, const char *s, size_t n, struct util_buf *out)
 	return bad;
 }
 
-/* glibc's iconv(3) (2.36) also passes the five- and six-byte forms of
- * RFC 2279 and four-byte ones past U+10FFFF, which are no UTF-8 and which a
- * JSON reader refuses: this check is the one that decides, here and for
- * the JSON readers and writers. */
-size_t
-charset_utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0];
-	size_t len;
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2 || c > 0xf4)
-		return 0;	/* a continuation byte, an overlong lead, past U+10FFFF */
-	len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-	if (n < len)
-		return 0;
-	cp = c & (0x7fu >> len);
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[k] & 0x3fu);
-	}
-	if ((len > 2 && cp >> (5 * len - 4) == 0) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 /* The length of the run of ASCII bytes that s[0..n) starts with (most of the
  * text of bounces): 32 bytes at a time without a high bit, then 8, then one. */
 static size_t
@@ -237,10 +207,12 @@ from_utf8(const char *s, size_t n, struct util_buf *out)
 
 		if ((i += ascii_run(s + i, n - i)) == n)
 			break;
-		if ((len = charset_utf8_len(u + i, n - i)) > 0) {
-			i += len;
+		/* Characters of more than a byte often come together (words
+		 * of a language other than English): passed over together. */
+		while ((len = charset_utf8_len(u + i, n - i)) > 1 && (i += len) < n)
+			;
+		if (i == n || len == 1)
 			continue;
-		}
 		memcpy(o, s + span, i - span);
 		o += i - span;
 		memcpy(o, replacement, 3);
