@@ -325,9 +325,12 @@ report_field_line(const char *p, size_t n)
 	/* Every line of a text comes here: the first letter rules out most. */
 	c = ascii_lower((unsigned char)p[0]);
 	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-		size_t len = strlen(names[k]);
+		size_t len;
 
-		if ((unsigned char)names[k][0] == c && n >= len && strncasecmp(p, names[k], len) == 0)
+		if ((unsigned char)names[k][0] != c)
+			continue;
+		len = strlen(names[k]);
+		if (n >= len && strncasecmp(p, names[k], len) == 0)
 			return 1;
 	}
 	return 0;

@@ -505,12 +505,13 @@ complete_local_parts(struct anchor *an, size_t na, const struct line *lines)
 }
 
 /* Whether p[0..n) holds a failure's SMTP reply code ("550", "452-"), a
- * word of three digits. */
+ * word of three digits. Its first digit is sought 16 bytes at a time: the
+ * lines of a notice hold few. */
 static int
 has_reply_code(const char *p, size_t n)
 {
-	for (size_t i = 0; i + 3 <= n; i++)
-		if ((p[i] == '4' || p[i] == '5') && (i == 0 || (!isalnum((unsigned char)p[i - 1]) &&
+	for (size_t i = 0; (i += ascii_find2(p + i, n - i, '4', '5')) + 3 <= n; i++)
+		if ((i == 0 || (!isalnum((unsigned char)p[i - 1]) &&
 		    p[i - 1] != '.')) && isdigit((unsigned char)p[i + 1]) &&
 		    isdigit((unsigned char)p[i + 2]) && (i + 3 == n || (!isalnum((unsigned char)p[i + 3]) &&
 		    p[i + 3] != '.')))
