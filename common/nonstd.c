@@ -195,7 +195,7 @@ recipient_label(const char *p, size_t n, int *weak)
 
 	*weak = 0;
 	while (i < n && i < 80 && p[i] != ':' && p[i] != '@') {
-		if (i + 2 < n && memcmp(p + i, "\xef\xbc\x9a", 3) == 0) {
+		if (p[i] == '\xef' && i + 2 < n && memcmp(p + i, "\xef\xbc\x9a", 3) == 0) {
 			colon = 3;	/* U+FF1A FULLWIDTH COLON */
 			break;
 		}
