@@ -110,8 +110,8 @@ static size_t nring_fds;
 static struct hook {
 	void (*fn)(void *);
 	void *arg;
-} *hooks;
-static size_t nhooks;
+} *hooks, *after;
+static size_t nhooks, nafter;
 static int entered = -1;	/* the answer of the first sandbox_enter */
 /* For sandbox_report: what is in place, or why not. */
 static int landlock_abi;
@@ -155,6 +155,18 @@ sandbox_before(void (*fn)(void *), void *arg)
 	hooks = util_xreallocarray(hooks, nhooks + 1, sizeof *hooks);
 	hooks[nhooks].fn = fn;
 	hooks[nhooks++].arg = arg;
+}
+
+void
+sandbox_after(void (*fn)(void *), void *arg)
+{
+	if (entered >= 0) {
+		fn(arg);
+		return;
+	}
+	after = util_xreallocarray(after, nafter + 1, sizeof *after);
+	after[nafter].fn = fn;
+	after[nafter++].arg = arg;
 }
 
 /* The sanitizers' run-time needs more than the programs: LeakSanitizer stops
@@ -721,13 +733,28 @@ seccomp_on(const char **why)
 }
 #endif
 
+static int enter(void);
+
 int
 sandbox_enter(void)
 {
-	const char *env = getenv("BOUNCEKIT_SANDBOX");
-
 	if (entered >= 0)
 		return entered;
+	entered = enter();
+	for (size_t i = 0; i < nafter; i++)
+		after[i].fn(after[i].arg);
+	free(after);
+	after = NULL;
+	nafter = 0;
+	return entered;
+}
+
+/* sandbox_enter's restrictions: SANDBOX_* of what is in place. */
+static int
+enter(void)
+{
+	const char *env = getenv("BOUNCEKIT_SANDBOX");
+
 	entered = 0;
 	for (size_t i = 0; i < nhooks; i++)
 		hooks[i].fn(hooks[i].arg);

@@ -58,6 +58,9 @@ void sandbox_allow_rings(const int *fds, size_t n);
  * must be done while everything is allowed (a file created now that is
  * written later). */
 void sandbox_before(void (*fn)(void *), void *arg);
+/* fn(arg) runs at the end of sandbox_enter, under the restrictions (at once
+ * if sandbox_enter has run): a thread started now has them too. */
+void sandbox_after(void (*fn)(void *), void *arg);
 
 /* Puts the sandbox in place: Landlock, then the seccomp filter, for this
  * thread and the threads it starts later (call it before starting any).

@@ -20,12 +20,16 @@ struct sqldb_schema {
 	const char *const *migrate;
 };
 
+struct copier;
+
 struct sqldb {
 	sqlite3 *db;
 	const char *path;
 	const struct sqldb_schema *sc;
 	int in_txn;
 	int wal_frames;		/* pages in the log after the last commit */
+	int restart;		/* the log was long at the open: copied at exit */
+	struct copier *copier;	/* the thread that copies its older pages */
 };
 
 /* Opens path: 0 open (in a transaction), 1 no store yet and the run only
@@ -52,8 +56,8 @@ int sqldb_run(struct sqldb *d, sqlite3_stmt *q);
 /* Makes the transaction's writes the store's, at once. 0, or -1. */
 int sqldb_commit(struct sqldb *d);
 /* Drops anything not committed and closes; after a commit that left the
- * log long, copies it into the store first (a checkpoint: a program closes
- * the store once its output is out). */
+ * log long, or in a run that found it long, copies it into the store and
+ * starts it again (a checkpoint) at exit, once the output is out. */
 void sqldb_close(struct sqldb *d);
 /* Lets the sandbox (entered later) give the database of path what SQLite
  * needs: its folder, for the -wal and -shm files. sqldb_open does it too. */

@@ -371,6 +371,17 @@ long_log() {
 	} | sqlite3 "$1" >/dev/null
 }
 
+# small_stores: s.db and l.db in WAL mode (a second run), three plans and
+# entries each; three.jsonl and six.jsonl the events of 3 and 6 recipients.
+small_stores() {
+	events_file 3 >three.jsonl
+	events_file 6 >six.jsonl
+	for i in 1 2; do
+		retry-plan -n "$NOW" -s s.db three.jsonl >/dev/null
+		suppress -l l.db -n "$NOW" add three.jsonl >/dev/null
+	done
+}
+
 # fault_points CMD...: runs CMD under strace and prints, a line each, the
 # writes and syncs it makes after it closed its stdout (which it does before
 # its exit, where a run whose commit took a store's log past 4096 pages
@@ -402,12 +413,7 @@ fault_points() {
 	# traced run with a fatal error of its own.
 	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 	cd "$T"
-	events_file 3 >three.jsonl
-	events_file 6 >six.jsonl
-	for i in 1 2; do
-		retry-plan -n "$NOW" -s s.db three.jsonl >/dev/null
-		suppress -l l.db -n "$NOW" add three.jsonl >/dev/null
-	done
+	small_stores
 	# The first log past its 24 MB limit (the restart cuts it).
 	pages=6200
 	for cmd in "retry-plan -n $NOW -s s.db six.jsonl" "suppress -l l.db -n $NOW add six.jsonl" \
@@ -456,6 +462,40 @@ fault_points() {
 		rm -f $db*
 		for f in pre.*; do cp "$f" "${f#pre.}"; done
 		$cmd >/dev/null
+	done
+}
+
+# A run that finds the log past 3072 pages copies it into the store as it
+# exits, the pages already there on a second thread while it works (sqldb.c,
+# copy_log), even when its own commit leaves the log short of 4096.
+@test ".db stores: a run that finds the log long copies it, in part on a second thread; killed at any moment: its commit all or nothing" {
+	cd "$T"
+	small_stores
+	for cmd in "retry-due -n $LATER -L 2 -s s.db" "suppress -l l.db -n $NOW add six.jsonl"; do
+		case $cmd in suppress*) db=l.db ;; *) db=s.db ;; esac
+		long_log $db 3500
+		rm -f pre.*
+		for f in $db*; do cp "$f" "pre.$f"; done
+		retry-plan -s s.db --dump >pre.plans
+		suppress -l l.db list >pre.list
+		$cmd >want.out
+		# Copied and started again: one page in the log.
+		[ "$(sqlite3 $db 'PRAGMA wal_checkpoint')" = "0|1|1" ]
+		[ "$(sqlite3 $db 'PRAGMA integrity_check')" = ok ]
+		retry-plan -s s.db --dump >want.plans
+		suppress -l l.db list >want.list
+		! cmp -s want.plans pre.plans || ! cmp -s want.list pre.list
+		for t in 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
+			rm -f $db*
+			for f in pre.*; do cp "$f" "${f#pre.}"; done
+			timeout -s KILL "$t" $cmd >/dev/null 2>&1 || true
+			[ "$(sqlite3 $db 'PRAGMA integrity_check')" = ok ]
+			retry-plan -s s.db --dump >got.plans
+			suppress -l l.db list >got.list
+			{ cmp -s got.plans pre.plans && cmp -s got.list pre.list; } ||
+			    { cmp -s got.plans want.plans && cmp -s got.list want.list; } ||
+			    { echo "$cmd killed after $t s: neither before nor after"; false; }
+		done
 	done
 }
 

@@ -288,6 +288,34 @@ case_before(void)
 	return got;
 }
 
+static void
+hook_thread(void *arg)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_main, arg) == 0)
+		pthread_join(t, NULL);
+}
+
+/* What is done after: sandbox_after runs under the restrictions, so that a
+ * thread it starts has them (a store's copy of its log); once the sandbox
+ * is in place it runs at once. */
+static int
+case_after(void)
+{
+	int got, first = -1, second = -1;
+
+	sandbox_after(hook_thread, &first);
+	CHECK(first == -1);
+	got = sandbox_enter();
+	CHECK(first != -1);
+	sandbox_after(hook_thread, &second);
+	CHECK(second != -1);
+	if (got & SANDBOX_LANDLOCK)
+		CHECK(first == EACCES && second == EACCES);
+	return got;
+}
+
 /* A character set first met after the sandbox went on (a bounce names
  * it): its iconv module still loads. */
 static int
@@ -381,6 +409,7 @@ main(int argc, char *argv[])
 	run("network declared: Unix and TCP sockets", case_network, SANDBOX_SECCOMP);
 	run("no TCP connect (Landlock ABI 4)", case_tcp_landlock, SANDBOX_LANDLOCK);
 	run("sandbox_before and a second sandbox_enter", case_before, SANDBOX_LANDLOCK);
+	run("sandbox_after: a thread it starts is in the sandbox", case_after, SANDBOX_LANDLOCK);
 	run("iconv modules load after the sandbox", case_iconv, SANDBOX_LANDLOCK);
 	run("rings set up before: opening and reading only, Landlock applies", case_rings,
 	    SANDBOX_SECCOMP);
