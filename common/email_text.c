@@ -465,6 +465,21 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 	}
 	while (hit > t && hit[-1] != '\n')
 		hit--;
+	/* First named in a heading of Exim's output of delivery programs
+	 * ("------ <addr> ------", no list of failed addresses before it):
+	 * its group's output, which several addresses may share (the first
+	 * of them is not followed by its output, the lines after another's
+	 * heading are not its own). */
+	for (p = hit; p < t + end && (*p == ' ' || *p == '\t'); p++)
+		;
+	if ((size_t)(t + end - p) > 7 && memcmp(p, "------ ", 7) == 0) {
+		nonstd_exim_output(t, end, addr, n, out);
+		if (out->len > 0) {
+			out->len = email_collapse_ws(out->p, out->p, out->len, SIZE_MAX);
+			util_buf_str(out);
+			return;
+		}
+	}
 	{
 		/* Named in Sendmail's list only as what a failed address was
 		 * "(expanded from: <rcpt>)" (savemail.c errbody()): that

@@ -757,28 +757,20 @@ grow_array(void *v, const void *here, size_t *cap, size_t sz)
  * complete_local_parts), so that none comes out otherwise. */
 #define BLANK_RUN_MAX 16
 
-static void
-scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
+/* text[0..end) split into lines, noting those with an '@', into here[0..
+ * *cap) or, past it, an array of the heap (the caller frees it if it is not
+ * here); their count in *nl. */
+static struct line *
+split_lines(const char *text, size_t end, struct line *here, size_t *cap, size_t *nl)
 {
-	/* Most notices have fewer lines and recipients: no allocation. */
-	struct line lines_here[128];
-	struct anchor an_here[16];
-	size_t nl = 0, cap = sizeof lines_here / sizeof lines_here[0], na = 0,
-	    acap = sizeof an_here / sizeof an_here[0];
-	struct line *lines = lines_here;
-	struct anchor *an = an_here;
-	struct util_buf diag = {0}, addr = {0};
-	size_t at;
+	struct line *lines = here;
 	struct ascii_seek eol, ats;
-	struct exim_output eo = { 0 };
+	size_t at;
 
-	if (end > NOTICE_SCAN_MAX)
-		end = NOTICE_SCAN_MAX;
-	pthread_once(&tables_once, tables_init);
-	/* Split into lines, noting those with an '@' (the next one: at). */
+	*nl = 0;
 	ascii_seek_init(&eol, text, end, '\n');
 	ascii_seek_init(&ats, text, end, '@');
-	at = ascii_seek_next(&ats, 0);
+	at = ascii_seek_next(&ats, 0);	/* the next '@' */
 	for (size_t pos = 0, blanks = 0; pos < end;) {
 		size_t le = ascii_seek_next(&eol, pos), ind;
 
@@ -792,14 +784,52 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		 * an entry (16 bytes) for every byte or two. */
 		blanks = ind == le || (ind + 1 == le && text[ind] == '\r') ? blanks + 1 : 0;
 		if (blanks > BLANK_RUN_MAX)
-			nl--;	/* the run's last entry stands for the lines it skips */
-		if (nl == cap)
-			lines = grow_array(lines, lines_here, &cap, sizeof *lines);
+			(*nl)--;	/* the run's last entry stands for the lines it skips */
+		if (*nl == *cap)
+			lines = grow_array(lines, here, cap, sizeof *lines);
 		/* Whole, not field by field: the bit fields are one word. */
-		lines[nl++] = (struct line){ text + pos, (uint32_t)(le - pos),
+		lines[(*nl)++] = (struct line){ text + pos, (uint32_t)(le - pos),
 		    (uint32_t)(ind - pos) & INT32_MAX, at < le };
 		pos = le + 1;
 	}
+	return lines;
+}
+
+void
+nonstd_exim_output(const char *text, size_t end, const char *addr, size_t addrlen,
+    struct util_buf *diag)
+{
+	struct line lines_here[128], *lines;
+	size_t nl, cap = sizeof lines_here / sizeof lines_here[0];
+	struct exim_output eo;
+
+	if (end > NOTICE_SCAN_MAX)
+		end = NOTICE_SCAN_MAX;
+	pthread_once(&tables_once, tables_init);
+	lines = split_lines(text, end, lines_here, &cap, &nl);
+	exim_output_find(lines, 0, nl, &eo);
+	exim_output_add(&eo, lines, addr, addrlen, diag);
+	if (lines != lines_here)
+		free(lines);
+}
+
+static void
+scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
+{
+	/* Most notices have fewer lines and recipients: no allocation. */
+	struct line lines_here[128];
+	struct anchor an_here[16];
+	size_t nl = 0, cap = sizeof lines_here / sizeof lines_here[0], na = 0,
+	    acap = sizeof an_here / sizeof an_here[0];
+	struct line *lines = lines_here;
+	struct anchor *an = an_here;
+	struct util_buf diag = {0}, addr = {0};
+	struct exim_output eo = { 0 };
+
+	if (end > NOTICE_SCAN_MAX)
+		end = NOTICE_SCAN_MAX;
+	pthread_once(&tables_once, tables_init);
+	lines = split_lines(text, end, lines_here, &cap, &nl);
 	/* Find the recipient lines. */
 	for (size_t i = 0, prev = (size_t)-1; i < nl; i++) {
 		struct anchor a;

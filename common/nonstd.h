@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+struct util_buf;
+
 /* How a recipient was named, when not by an RFC 5322 address. */
 enum {
 	NONSTD_LOCAL = 1,	/* a local part without its domain */
@@ -41,6 +43,14 @@ size_t nonstd_scan(const char *text, size_t n, nonstd_fn fn, void *arg);
  * of the same text need not read it again. delayed NULL: fn does not ask
  * (hit->delayed is 0). */
 void nonstd_scan_notice(const char *text, size_t n, int *delayed, nonstd_fn fn, void *arg);
+/* The output of Exim's delivery programs that is addr's (deliver.c
+ * return_output: after "The following text was generated during the
+ * delivery attempt(s):", groups of "------ <address> ------" headings over
+ * the output they share), appended to diag after the line that introduces
+ * them; nothing if no heading names addr. For a recipient that only
+ * X-Failed-Recipients names: its heading is the notice's only mention. */
+void nonstd_exim_output(const char *text, size_t n, const char *addr, size_t addrlen,
+    struct util_buf *diag);
 
 /* Offset of the line that starts the returned original message in text, or n
  * (nonstd_notice.c). */

@@ -619,6 +619,15 @@ mia@gw.example.org 4.2.2" ]
 	[ -z "$(bounce-parse -f email "$T/s.eml" | jqr 'select(.rcpt == "lotte.kranz@slow.example.org") | .rcpt')" ]
 }
 
+@test "notice: Exim's output groups, addresses only in X-Failed-Recipients: each address gets its group's output" {
+	L="$FIXTURES/email/layouts"
+	out="$(bounce-parse -f email "$L/exim-xfr-output-group.eml" | jqr '[.rcpt, .reason, .diag] | join(" | ")')"
+	[ "$(echo "$out" | sed -n 1p)" = "pi7@example.org | mailboxfull | The following text was generated during the delivery attempts: maildrop: maildir over quota." ]
+	[ "$(echo "$out" | sed -n 3p)" = "pi9@example.org | mailererror | The following text was generated during the delivery attempts: maildrop: Unable to create a dot-lock at /var/mail/pi9.lock." ]
+	# Eleven addresses share one output: the first is not followed by it.
+	[ "$(bounce-parse -f email "$L/exim-xfr-output-batch.eml" | jqr .reason | sort | uniq -c | tr -s ' ')" = " 11 mailboxfull" ]
+}
+
 @test "layouts: each probe of tests/fixtures/email/layouts gives the recipients and actions EXPECTED lists (and the class where it names one), no other failure" {
 	L="$FIXTURES/email/layouts"
 	bad=0
