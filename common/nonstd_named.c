@@ -292,12 +292,21 @@ nonstd_contact_intro(const struct line *lines, size_t i)
 		return 0;
 	/* The end of a sentence wrapped onto a line of its own (Mailman's
 	 * refuse.txt: "Any questions or comments should be directed to the
-	 * list administrator\nat:"): the whole sentence. */
+	 * list administrator\nat:"): the whole sentence; over one more line
+	 * where the line above is a word or two that a narrower wrap left
+	 * ("... directed to the list\nadministrator\nat:"). */
 	if (n < 12 && k < i && lines[i - k - 1].n > 0 && lines[i - k - 1].n <= 200) {
-		size_t off = (size_t)(p - lines[i - k - 1].p);
+		const struct line *a = &lines[i - k - 1];
+		size_t off = (size_t)(p - a->p);
 
-		p = lines[i - k - 1].p;
+		p = a->p;
 		n += off;
+		if (a->n - a->indent < 20 && k + 1 < i && lines[i - k - 2].n > 0 &&
+		    lines[i - k - 2].n <= 200) {
+			off = (size_t)(p - lines[i - k - 2].p);
+			p = lines[i - k - 2].p;
+			n += off;
+		}
 	}
 	if (util_memcasemem(p, n, "help") == NULL && util_memcasemem(p, n, "assistance") == NULL &&
 	    util_memcasemem(p, n, "contact") == NULL && util_memcasemem(p, n, "questions") == NULL &&

@@ -607,6 +607,18 @@ mia@gw.example.org 4.2.2" ]
 	bounce-parse -d -f email "$T/l.eml" | grep -q '"rcpt":"list-owner@lists.example.org","domain":"lists.example.org","action":"failed"'
 }
 
+@test "not a bounce: the list administrator after a closing sentence wrapped narrower (\"the list\\nadministrator\\nat:\")" {
+	run bounce-parse -d -f email "$X/list-rejected-narrow.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$(echo "$output" | grep '"action":"failed"')" ]
+	# Two lines up only over a line of a word or two: a longer one ends
+	# the sentence that asks to write.
+	sed -e 's/^administrator$/administrator of this list, who decides on every message held/' \
+	    -e 's/^Any questions or comments should be directed to the list$/The following address failed/' \
+	    "$X/list-rejected-narrow.eml" >"$T/l.eml"
+	bounce-parse -d -f email "$T/l.eml" | grep -q '"rcpt":"list-owner@lists.example.org","domain":"lists.example.org","action":"failed"'
+}
+
 @test "notice: a sentence that names the recipient, hard-wrapped flush left before the address, is read with the line above" {
 	L="$FIXTURES/email/layouts"
 	[ "$(bounce-parse -d -f email "$L/gmail-delay-flush.eml" | jqr '[.rcpt, .action, .status] | join(" ")')" = \
