@@ -226,7 +226,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	# Unwrapped: each wrapped line joined to the one above.
 	awk 'NR > 1 && /^    / { sub(/^    /, " "); printf "%s", $0; next }
 	    NR > 1 { printf "\n" } { printf "%s", $0 } END { printf "\n" }' "$L/ggroups-wrapped.eml" >"$T/one.eml"
-	! grep -q '^    ' "$T/one.eml"
+	! grep -q '^    ' "$T/one.eml" || false
 	for f in "$L/ggroups-wrapped.eml" "$T/one.eml"; do
 		[ "$(bounce-parse -f email "$f" | jqr '[.rcpt, .reason] | join(" ")')" = \
 		    "schach-abend@googlegroups.com rejected" ]
@@ -456,7 +456,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    address-changed shipping-notice; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
-		! echo "$output" | grep -q '"action":"\(failed\|delayed\)"'
+		! echo "$output" | grep -q '"action":"\(failed\|delayed\)"' || false
 	done
 	# A reply's subject: the same text from a mail system is a bounce.
 	sed -e 's/^From: .*/From: MAILER-DAEMON@example.org/' "$X/reply-about-bounce.eml" >"$T/b.eml"
@@ -535,7 +535,7 @@ mia@gw.example.org 4.2.2" ]
 	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
 	# Nor for an auto-reply that quotes the message.
 	sed 's/^Subject: .*/Subject: Automatic reply: Undeliverable message/' "$N/returned-only.eml" >"$T/r.eml"
-	! bounce-parse -d -f email "$T/r.eml" | grep -q '"failed"'
+	! bounce-parse -d -f email "$T/r.eml" | grep -q '"failed"' || false
 }
 
 @test "notice: the recipient's label in German, French, Spanish and Dutch; a label for receiving is none" {
@@ -545,7 +545,7 @@ mia@gw.example.org 4.2.2" ]
 	[ "$(bounce-parse -f email "$N/label-nl.eml" | jqr '[.rcpt, .status] | join(" ")')" = "joost@post.example.nl 5.1.1" ]
 	# "Empfangen von:" (received from) names the sender's host, not a recipient.
 	sed 's/^Empfänger: jonas@mail.example.de/Empfangen von: relay@mail.example.de/' "$N/label-de.eml" >"$T/d.eml"
-	! bounce-parse -f email "$T/d.eml" | grep -q relay@
+	! bounce-parse -f email "$T/d.eml" | grep -q relay@ || false
 }
 
 @test "not a bounce: success reports without (Success) or (Relay) in their subject are deliveries" {
@@ -578,10 +578,10 @@ mia@gw.example.org 4.2.2" ]
 	[ "$(show "$N/groups-de.eml")" = "vereinsnews@googlegroups.com failed" ]
 	# From anybody else, one sign and no word of failure it knows: no failure.
 	sed 's/^From: .*/From: Groups <groups-noreply@example.com>/' "$N/groups-ja.eml" >"$T/g.eml"
-	! bounce-parse -d -f email "$T/g.eml" | grep -q "\"failed\""
+	! bounce-parse -d -f email "$T/g.eml" | grep -q "\"failed\"" || false
 	# An automatic reply from MAILER-DAEMON is none.
 	sed 's/^Auto-Submitted: .*/X-Autoreply: yes/' "$N/groups-ja.eml" >"$T/g.eml"
-	! bounce-parse -d -f email "$T/g.eml" | grep -q '"failed"'
+	! bounce-parse -d -f email "$T/g.eml" | grep -q '"failed"' || false
 }
 
 @test "notice: an address as Outlook renders a link (addr<mailto:addr>); a later mention that quotes the reply gives the diag" {
@@ -600,7 +600,7 @@ mia@gw.example.org 4.2.2" ]
 @test "not a bounce: Mailman's moderator rejection names the list administrator to write to, after a wrapped \"at:\"" {
 	run bounce-parse -d -f email "$X/list-rejected.eml"
 	[ "$status" -eq 0 ]
-	! echo "$output" | grep -q '"action":"failed"'
+	! echo "$output" | grep -q '"action":"failed"' || false
 	# The same address after a line that introduces recipients is one.
 	sed -e 's/^Any questions or comments should be directed to the list administrator$/The following address failed/' \
 	    -e 's/^at:$/permanently:/' "$X/list-rejected.eml" >"$T/l.eml"
