@@ -470,7 +470,7 @@ diag() { bounce-parse -d -f email "$@" | jqr .diag; }
 	    reponse-automatique respuesta-automatica automatisch-antwort-nl ooo-left-company spamarrest \
 	    boxbe-guestlist mailman-postheld mailman3-held sympa-authorization sympa-rejected mlmmj-moderation \
 	    ezmlm-confirm-post listserv-held support-quote exchange-relay-dsn notes-return-receipt rt-autoreply \
-	    mdn-text-only-8098 auto-reply-undeliverable-word; do
+	    mdn-text-only-8098 auto-reply-undeliverable-word majordomo-bounce listserv-rejected mailman-toobig ggroups-pending; do
 		run bounce-parse -d -f email "$X/$f.eml"
 		[ "$status" -eq 0 ]
 		if echo "$output" | grep -q '"action":"\(failed\|delayed\)"'; then echo "$f: $output"; false; fi
