@@ -89,6 +89,12 @@ static const struct format {
 	    "Postal webhooks, posted or bare payloads" },
 	{ "kumomta", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_KUMOMTA,
 	    "KumoMTA JSON log records" },
+	{ "mailersend", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_MAILERSEND,
+	    "MailerSend webhooks" },
+	{ "smtp2go", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_SMTP2GO,
+	    "SMTP2GO webhooks (JSON output)" },
+	{ "azure", K_WEBHOOK, LOGPARSE_AUTO, WEBHOOK_AZURE,
+	    "Azure Communication Services email delivery reports (Event Grid)" },
 };
 
 static const struct format *format = &formats[0];
@@ -149,7 +155,8 @@ help(void)
 	    "  -f, --format FORMAT     auto (default), postfix, exim, sendmail, powermta,\n"
 	    "                          kumomta, exchange, opensmtpd, qmail, haraka, email,\n"
 	    "                          mbox, maildir, ses, sendgrid, mailgun, postmark,\n"
-	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal\n"
+	    "                          sparkpost, mandrill, brevo, mailjet, resend, postal,\n"
+	    "                          mailersend, smtp2go, azure\n"
 	    "                          (\"list\": them all as JSON lines)\n"
 	    "  -g, --progress          with -o: progress line on stderr (a terminal)\n"
 	    "  -h, --help              this text\n"

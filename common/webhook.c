@@ -260,6 +260,13 @@ webhook_ev_status(struct event *e, const char *s)
 }
 
 void
+webhook_ev_ids(struct event *e, const char *msgid, const char *qid)
+{
+	e->msgid = msgid ? msgid : qid;
+	e->qid = msgid ? qid : NULL;
+}
+
+void
 webhook_ev_code(struct event *e, const struct jnode *v)
 {
 	long long n = jtree_is(v, JT_INT) ? v->i :
@@ -311,7 +318,7 @@ webhook_list_entry(struct webhook_ctx *c, const char *addr, time_t when, const c
 static const struct webhook_provider *const providers[] = {
 	&webhook_kumomta, &webhook_ses, &webhook_mailgun, &webhook_postal, &webhook_resend,
 	&webhook_sparkpost, &webhook_mandrill, &webhook_brevo, &webhook_mailjet, &webhook_sendgrid,
-	&webhook_postmark,
+	&webhook_postmark, &webhook_mailersend, &webhook_azure, &webhook_smtp2go,
 };
 
 static const char *

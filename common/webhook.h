@@ -1,6 +1,7 @@
 /* webhook: events of email service providers (Amazon SES, SendGrid, Mailgun,
- * Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend, Postal), one JSON
- * object a line, JSON arrays, or values over many lines. */
+ * Postmark, SparkPost, Mandrill, Brevo, Mailjet, Resend, Postal, MailerSend,
+ * SMTP2GO, Azure Communication Services), one JSON object a line, JSON
+ * arrays, or values over many lines. */
 #ifndef BK_WEBHOOK_H
 #define BK_WEBHOOK_H
 
@@ -11,7 +12,8 @@
 
 enum webhook_format { WEBHOOK_AUTO, WEBHOOK_SES, WEBHOOK_SENDGRID, WEBHOOK_MAILGUN,
 	WEBHOOK_POSTMARK, WEBHOOK_SPARKPOST, WEBHOOK_MANDRILL, WEBHOOK_BREVO, WEBHOOK_MAILJET,
-	WEBHOOK_RESEND, WEBHOOK_POSTAL, WEBHOOK_KUMOMTA };
+	WEBHOOK_RESEND, WEBHOOK_POSTAL, WEBHOOK_KUMOMTA, WEBHOOK_MAILERSEND, WEBHOOK_AZURE,
+	WEBHOOK_SMTP2GO };
 
 struct webhook;
 struct webhook *webhook_new(enum webhook_format f, const char *name, event_sink sink, void *arg);

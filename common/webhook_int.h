@@ -32,7 +32,8 @@ struct webhook_provider {
 
 extern const struct webhook_provider webhook_ses, webhook_sendgrid, webhook_mailgun,
     webhook_postmark, webhook_sparkpost, webhook_mandrill, webhook_brevo, webhook_mailjet,
-    webhook_resend, webhook_postal, webhook_kumomta;
+    webhook_resend, webhook_postal, webhook_kumomta, webhook_mailersend, webhook_azure,
+    webhook_smtp2go;
 
 /* The first provider (of format f, or any for WEBHOOK_AUTO) whose is takes
  * object o, or NULL. */
@@ -119,6 +120,9 @@ void webhook_ev_start(struct webhook_ctx *c, struct event *e, const char *action
 int webhook_ev_rcpt(struct webhook_ctx *c, struct event *e, const char *addr);
 /* An enhanced status code from s, when it is one. */
 void webhook_ev_status(struct event *e, const char *s);
+/* The message's ids: its Message-ID msgid, and the provider's own id qid;
+ * without a Message-ID the provider's id stands in its place (qid then null). */
+void webhook_ev_ids(struct event *e, const char *msgid, const char *qid);
 /* An SMTP reply code (200-599) from a number or digits; other codes ignored. */
 void webhook_ev_code(struct event *e, const struct jnode *v);
 /* Settles reason and class and hands e to the sink. hint: the provider's own

@@ -111,12 +111,7 @@ sendgrid_map(struct webhook_ctx *c, const struct jnode *o)
 		return WEBHOOK_MAP_ERR;
 	e.time = webhook_time(webhook_get(o, "timestamp"));
 	webhook_ev_status(&e, webhook_str(o, "status"));
-	e.qid = webhook_str(o, "sg_message_id");
-	e.msgid = webhook_str(o, "smtp-id");
-	if (e.msgid == NULL) {
-		e.msgid = e.qid;
-		e.qid = NULL;
-	}
+	webhook_ev_ids(&e, webhook_str(o, "smtp-id"), webhook_str(o, "sg_message_id"));
 	return webhook_ev_send_kind(c, &e, why);
 }
 

@@ -64,12 +64,7 @@ ses_mail(struct event *e, const struct jnode *mail, time_t when)
 
 	e->time = when != (time_t)-1 ? when : webhook_time(webhook_get(mail, "timestamp"));
 	e->from = webhook_str(mail, "source");
-	e->qid = webhook_str(mail, "messageId");
-	e->msgid = webhook_str(hdr, "messageId");
-	if (e->msgid == NULL)
-		e->msgid = e->qid;
-	if (e->msgid == e->qid)
-		e->qid = NULL;
+	webhook_ev_ids(e, webhook_str(hdr, "messageId"), webhook_str(mail, "messageId"));
 }
 
 static const char *

@@ -2,7 +2,9 @@
  * Brevo, Mailjet, Resend, Postal; one object a line, arrays, values over
  * several lines). The first byte picks the format, its low 4 bits mod 11: "0"
  * auto, "1" SES, "2" SendGrid, "3" Mailgun, "4" Postmark, "5" SparkPost, "6"
- * Mandrill, "7" Brevo, "8" Mailjet, "9" Resend, ":" Postal. */
+ * Mandrill, "7" Brevo, "8" Mailjet, "9" Resend, ":" Postal; KumoMTA, MailerSend,
+ * SMTP2GO and Azure as auto finds them (more formats would move the seeds'
+ * picks). */
 #include "fuzz.h"
 #include "webhook.h"
 

@@ -231,18 +231,97 @@ W="$BATS_TEST_DIRNAME/fixtures/webhook"
 	[ "$(jqr .diag <<<"$output")" = "Sending has been rejected because the sender you used is not valid" ]
 }
 
+@test "esp: MailerSend webhooks" {
+	run bounce-parse -d "$W/mailersend.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 4 ]	# sent (no reply yet) and opened have no outcome
+	picks <<-'EOF'
+	1 ["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","mailersend"]
+	2 ["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","mailersend"]
+	3 ["2026-11-27T10:03:00Z","happy@example.org","delivered",null,null,"delivered","none","mailersend"]
+	4 ["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","mailersend"]
+	EOF
+	[ "$(sed -n 1p <<<"$output" | jqr .from,.msgid | tr '\n' ' ')" = "test@sender.example 5fc0d003f718c90162347411 " ]
+	[ "$(sed -n 1p <<<"$output" | jqr .diag)" = "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table" ]
+	# without -d: the bounces and the complaint
+	run bounce-parse "$W/mailersend.jsonl"
+	[ "$(jqr .action <<<"$output" | tr '\n' ' ')" = "failed failed complained " ]
+}
+
+@test "esp: SMTP2GO webhooks (JSON output)" {
+	run bounce-parse -d "$W/smtp2go.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$(wc -l <<<"$output")" -eq 5 ]	# processed (still tried) and unsubscribe have no outcome
+	picks <<-'EOF'
+	1 ["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","smtp2go"]
+	2 ["2026-11-27T10:01:00Z","full@example.net","failed","4.2.2",452,"mailboxfull","soft","smtp2go"]
+	# reject: not sent to an address on the suppressions
+	3 ["2026-11-27T10:02:00Z","gone@example.org","failed",null,null,"suppressed","hard","smtp2go"]
+	4 ["2026-11-27T10:03:05Z","happy@example.com","delivered","2.0.0",250,"delivered","none","smtp2go"]
+	5 ["2026-11-27T10:04:00Z","angry@example.com","complained",null,null,"feedback","none","smtp2go"]
+	EOF
+	[ "$(sed -n 1p <<<"$output" | jqr .rhost,.from,.msgid | tr '\n' ' ')" = "mx.example.com bounces@sender.example 1tAbCd-4fDe3y-2a " ]
+	[ "$(sed -n 3p <<<"$output" | jqr .diag)" = "Recipient is on the suppression list (hard bounce)" ]
+	# a bounce without its hard or soft: the class from the reply
+	run bounce-parse - <<<'{"event":"bounce","time":"2026-11-27T10:06:00Z","rcpt":"x@example.com","email_id":"1","message":"452 4.2.2 Mailbox full"}'
+	[ "$(jq -c '[.action, .reason, .class]' <<<"$output")" = '["failed","mailboxfull","soft"]' ]
+}
+
+@test "esp: Azure Communication Services delivery reports, Event Grid schema and CloudEvents" {
+	run bounce-parse -d "$W/azure.json" "$W/azure-cloudevents.jsonl"
+	[ "$status" -eq 0 ]
+	# the engagement report and the subscription validation have no outcome
+	[ "$(wc -l <<<"$output")" -eq 6 ]
+	picks <<-'EOF'
+	# Bounced: a hard bounce
+	1 ["2026-11-27T10:00:00Z","nobody@example.com","failed","5.1.1",550,"userunknown","hard","azure"]
+	2 ["2026-11-27T10:01:00Z","happy@example.org","delivered",null,null,"delivered","none","azure"]
+	3 ["2026-11-27T10:02:00Z","listed@example.com","failed",null,null,"suppressed","hard","azure"]
+	4 ["2026-11-27T10:03:00Z","guarded@example.net","failed",null,null,"spamdetected","soft","azure"]
+	# Failed: the class from the reply
+	5 ["2026-11-27T10:04:00Z","full@example.net","failed","5.2.2",552,"mailboxfull","soft","azure"]
+	6 ["2026-11-27T10:06:00Z","quarantined@example.com","failed",null,null,"filtered","soft","azure"]
+	EOF
+	[ "$(sed -n 1p <<<"$output" | jqr .rhost,.from,.msgid,.qid | tr '\n' ' ')" = "example-com.mail.protection.outlook.com senderid@sender.example <00000000-0000-0000-0000-0000000000a1@sender.example> 00000000-0000-0000-0000-0000000000a1 " ]
+	[ "$(sed -n 1p <<<"$output" | jqr .diag)" = "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found" ]
+	# a status added later is a failure; another service's Event Grid event is nobody's
+	run bounce-parse - <<<'{"eventType":"Microsoft.Communication.EmailDeliveryReportReceived","eventTime":"2026-11-27T10:08:00Z","data":{"recipient":"new@example.com","status":"SomethingNew"}}'
+	[ "$(jqr .action,.class <<<"$output" | tr '\n' ' ')" = "failed soft " ]
+	run bounce-parse - <<<'{"eventType":"Microsoft.Storage.BlobCreated","eventTime":"2026-11-27T10:08:00Z","data":{"url":"x"}}'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not a known webhook event"* ]]
+}
+
+@test "esp: MailerSend, SMTP2GO and Azure events without a recipient or with odd values" {
+	printf '%s\n' \
+	    '{"type":"activity.hard_bounced","data":{"email":{"recipient":{}}}}' \
+	    '{"eventType":"Microsoft.Communication.EmailDeliveryReportReceived","data":{"status":"Bounced"}}' \
+	    '{"type":"activity.soft_bounced","created_at":5,"data":{"created_at":[],"email":{"recipient":{"email":"a@example.com"},"message":7},"morph":"x"}}' \
+	    '{"type":"Microsoft.Communication.EmailDeliveryReportReceived","time":{},"data":{"recipient":"b@example.com","status":3,"deliveryStatusDetails":[]}}' \
+	    '{"event":"bounce","rcpt":"","email_id":"1"}' \
+	    '{"event":"bounce","rcpt":"c@example.com","email_id":[],"bounce":7,"time":null,"host":{}}' \
+	    >"$BATS_TEST_TMPDIR/bad.jsonl"
+	run bounce-parse -d "$BATS_TEST_TMPDIR/bad.jsonl"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bad.jsonl:1: mailersend event without a recipient address"* ]]
+	[[ "$output" == *"bad.jsonl:2: azure event without a recipient address"* ]]
+	[[ "$output" == *"bad.jsonl:5: smtp2go event without a recipient address"* ]]
+	[ "$(grep '^{' <<<"$output" | jq -c '[.rcpt, .action, .class]' | tr '\n' ' ')" = '["a@example.com","failed","soft"] ["b@example.com","failed","soft"] ["c@example.com","failed","soft"] ' ]
+}
+
 @test "esp: each provider is detected per object in one mixed array, and -f holds to one" {
 	for f in sparkpost-batch.json mandrill.json mailjet.json ses-eventbridge.json; do
 		jq -c '.[0]' "$W/$f"
 	done >"$BATS_TEST_TMPDIR/mixed.jsonl"
-	for f in brevo.jsonl resend.jsonl postal.jsonl sendgrid.json; do
+	for f in brevo.jsonl resend.jsonl postal.jsonl sendgrid.json mailersend.jsonl smtp2go.jsonl; do
 		if [ "${f##*.}" = json ]; then jq -c '.[2]' "$W/$f"; else head -1 "$W/$f"; fi
 	done >>"$BATS_TEST_TMPDIR/mixed.jsonl"
+	jq -c '.[0]' "$W/azure.json" >>"$BATS_TEST_TMPDIR/mixed.jsonl"
 	jq -s . "$BATS_TEST_TMPDIR/mixed.jsonl" >"$BATS_TEST_TMPDIR/mixed.json"
 	run bounce-parse -d "$BATS_TEST_TMPDIR/mixed.json"
 	[ "$status" -eq 0 ]
-	[ "$(jqr .source <<<"$output" | tr '\n' ' ')" = "sparkpost mandrill mailjet ses brevo resend postal sendgrid " ]
-	for p in sparkpost mandrill brevo sendinblue mailjet resend postal; do
+	[ "$(jqr .source <<<"$output" | tr '\n' ' ')" = "sparkpost mandrill mailjet ses brevo resend postal sendgrid mailersend smtp2go azure " ]
+	for p in sparkpost mandrill brevo sendinblue mailjet resend postal mailersend smtp2go azure; do
 		run bounce-parse -d -f "$p" "$BATS_TEST_TMPDIR/mixed.json"
 		[ "$status" -eq 2 ]
 		[ "$(grep -c '^{' <<<"$output")" -eq 1 ]
