@@ -752,6 +752,44 @@ grow_array(void *v, const void *here, size_t *cap, size_t sz)
 	return w;
 }
 
+/* The lines of the paragraph around lines[first..last], at most
+ * PARA_LINES each side (bounded work a line): [*b, *e) of the text. */
+#define PARA_LINES 2
+
+static void
+paragraph_around(const struct line *lines, size_t nl, size_t first, size_t last,
+    const char **b, const char **e)
+{
+	size_t lo = first, hi = last;
+
+	while (lo > 0 && first - lo < PARA_LINES && !blank_line(&lines[lo - 1]))
+		lo--;
+	while (hi + 1 < nl && hi - last < PARA_LINES && !blank_line(&lines[hi + 1]))
+		hi++;
+	*b = lines[lo].p;
+	*e = lines[hi].p + lines[hi].n;
+}
+
+/* Whether line i is the address of a sentence wrapped after "to" on the
+ * line above ("Please post event notices to\n    a@b,"): the sentence
+ * reader's, which asks whether it speaks of a delivery, not a line that
+ * names a recipient. */
+static int
+sentence_wrapped_to(const struct line *lines, size_t i)
+{
+	const char *up;
+	size_t n;
+
+	if (i == 0 || !nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p,
+	    lines[i].n))
+		return 0;
+	up = lines[i - 1].p;
+	n = lines[i - 1].n;
+	while (n > 0 && ascii_space((unsigned char)up[n - 1]))
+		n--;
+	return n >= 3 && ascii_space((unsigned char)up[n - 3]) && strncasecmp(up + n - 2, "to", 2) == 0;
+}
+
 /* The most entries a run of blank lines keeps: more than any distance in
  * lines that a rule measures (nonstd_take_before's 12, the 8 of
  * complete_local_parts), so that none comes out otherwise. */
@@ -846,7 +884,8 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		    nonstd_x400_anchor(lines[i].p, lines[i].n, &a)) ||
 		    nonstd_name_anchor(&lines[i], prev == (size_t)-1 ? NULL : &lines[prev], &a)))) {
 			a.line = i;
-			if (nonstd_contact_intro(lines, i)) {
+			if (nonstd_contact_intro(lines, i) || (lines[i].has_at &&
+			    sentence_wrapped_to(lines, i))) {
 				prev = i;
 				continue;
 			}
@@ -865,19 +904,25 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 	/* No recipient lines: a sentence may name the recipient. */
 	for (size_t i = 0; na == 0 && i < nl; i++) {
 		struct anchor a;
+		const char *pb, *pe;
+		int wrapped;
 
+		if (!lines[i].has_at)
+			continue;
 		a.code = NULL;
 		a.list = NULL;
 		a.listlen = 0;
-		if (lines[i].has_at && lines[i].n < 1000 &&
-		    nonstd_sentence_anchor(lines[i].p, lines[i].n, &a)) {
+		wrapped = i > 0 && (lines[i].indent > 0 ?
+		    nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p, lines[i].n) :
+		    nonstd_flush_wrapped(lines[i - 1].p, lines[i - 1].n, lines[i].p, lines[i].n));
+		paragraph_around(lines, nl, i - (size_t)wrapped, i, &pb, &pe);
+		if (lines[i].n < 1000 &&
+		    nonstd_sentence_anchor(lines[i].p, lines[i].n, pb, pe, &a)) {
 			a.line = i;
 			an[na++] = a;	/* na was 0: the first of acap */
-		} else if (lines[i].has_at && i > 0 && (lines[i].indent > 0 ?
-		    nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p, lines[i].n) :
-		    nonstd_flush_wrapped(lines[i - 1].p, lines[i - 1].n, lines[i].p, lines[i].n)) &&
+		} else if (wrapped &&
 		    nonstd_sentence_anchor(lines[i - 1].p, (size_t)(lines[i].p - lines[i - 1].p) +
-		    lines[i].n, &a)) {
+		    lines[i].n, pb, pe, &a)) {
 			/* The sentence wrapped before its address ("... delivering
 			 * your message to\n    a@b. Gmail will retry ..."), with an
 			 * indent or flush left (a relay that hard-wraps at 78,

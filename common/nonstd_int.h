@@ -93,8 +93,10 @@ size_t nonstd_addr_at(const char *p, size_t n);
 
 /* nonstd_named.c: whether line p[0..n) names a recipient in a sentence
  * ("... delivering your mail to <a@b>."), or after a display name ("Name
- * (a@b)"); fill a. */
-int nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a);
+ * (a@b)"); fill a. The lines of its paragraph around it are [para, p) and
+ * [p + n, paraend) (none: para == p and paraend == p + n). */
+int nonstd_sentence_anchor(const char *p, size_t n, const char *para, const char *paraend,
+    struct anchor *a);
 int nonstd_date_after(const char *p, size_t n);
 int nonstd_named_anchor(const char *p, size_t n, struct anchor *a);
 /* Whether line l introduces a list of recipients. */

@@ -48,7 +48,8 @@ sentence_of_delivery(const char *p, size_t n)
 /* Whether the word that ends at p[end] (exclusive) introduces the
  * recipient's address: "to", or a noun that names it ("The address
  * a@b does not exist", "Recipient address a@b rejected", "Mailbox a@b is
- * full", "User a@b unknown"). */
+ * full", "User a@b unknown"). 2 for the English "to", which also sends
+ * the reader somewhere ("please post event notices to a@b"). */
 static int
 names_recipient_before(const char *p, size_t end)
 {
@@ -75,7 +76,7 @@ names_recipient_before(const char *p, size_t end)
 	for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
 		if (strlen(words[k]) == end - b && strncasecmp(p + b, words[k], end - b) == 0) {
 			if (k < 5)
-				return 1;
+				return k == 0 ? 2 : 1;
 			/* Not the sender's: "Your address a@b is blocked", "The
 			 * sender address a@b ...". */
 			if (b < 2 || p[b - 1] != ' ')
@@ -95,7 +96,8 @@ names_recipient_before(const char *p, size_t end)
 /* A sentence that names the recipient in angle brackets: "There was an error
  * delivering your mail to <user@example.org>." Not after "from". */
 int
-nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
+nonstd_sentence_anchor(const char *p, size_t n, const char *para, const char *paraend,
+    struct anchor *a)
 {
 	/* Quoted header fields that name other addresses than a recipient's. */
 	static const char *const others[] = { "from:", "sender:", "message-id:", "message id:",
@@ -135,6 +137,7 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 	/* "Your message wasn't delivered to user@example.org because ..." */
 	for (size_t i = 3; i < n; i++) {
 		size_t len, q, e = i - 1;
+		int named;
 
 		if (p[i] == '@' || !ascii_space((unsigned char)p[i - 1]))
 			continue;
@@ -142,7 +145,7 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 		 * of a sentence wrapped there (nonstd_scan_notice). */
 		while (e > 0 && ascii_space((unsigned char)p[e - 1]))
 			e--;
-		if (!names_recipient_before(p, e))
+		if ((named = names_recipient_before(p, e)) == 0)
 			continue;
 		/* Someone to write to: "For help, write to help@example.net". */
 		{
@@ -160,6 +163,17 @@ nonstd_sentence_anchor(const char *p, size_t n, struct anchor *a)
 		    p[i + 1 + len] == p[i])
 			q = 1;
 		else if ((len = nonstd_addr_at(p + i, n - i)) == 0)
+			continue;
+		/* "To" an address in English: the sentence speaks of a
+		 * delivery or its failure around the address ("Your message to
+		 * a@b could not be delivered"), on its line or on the lines of
+		 * its paragraph next to it (a sentence wraps); a moderator's
+		 * quoted reason ("Please post event notices to a@b") sends the
+		 * reader there. */
+		if (named == 2 && !sentence_of_delivery(p, i) &&
+		    !sentence_of_delivery(p + i + q + len, n - i - q - len) &&
+		    !sentence_of_delivery(para, (size_t)(p - para)) &&
+		    !sentence_of_delivery(p + n, (size_t)(paraend - (p + n))))
 			continue;
 		a->label = NULL;
 		a->labellen = 0;

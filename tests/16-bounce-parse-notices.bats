@@ -640,6 +640,29 @@ mia@gw.example.org 4.2.2" ]
 	[ "$(bounce-parse -f email "$L/exim-xfr-output-batch.eml" | jqr .reason | sort | uniq -c | tr -s ' ')" = " 11 mailboxfull" ]
 }
 
+@test "not a bounce: a moderator's quoted reason that sends the poster to another address (\"post event notices to <addr>\") names no recipient" {
+	run bounce-parse -d -f email "$X/list-rejected-reason.eml"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	# Nor where the reason wraps before the address, indented as Gmail and
+	# Exchange wrap: the address ends a sentence's "to", no recipient line.
+	sed 's/notices to events@/notices to\n    events@/' "$X/list-rejected-reason.eml" >"$T/r.eml"
+	grep -q '^    events@lists.example.org,$' "$T/r.eml"
+	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
+	sed -e 's/Please post event notices to/Your message could not be delivered to/' \
+	    -e 's/delivered to events@/delivered to\n    events@/' "$X/list-rejected-reason.eml" >"$T/r.eml"
+	bounce-parse -d -f email "$T/r.eml" | grep -q '"rcpt":"events@lists.example.org","domain":"lists.example.org","action":"failed"'
+	# A sentence that says the mail to that address failed still names it.
+	sed 's/Please post event notices to/Your message could not be delivered to/' \
+	    "$X/list-rejected-reason.eml" >"$T/r.eml"
+	bounce-parse -d -f email "$T/r.eml" | grep -q '"rcpt":"events@lists.example.org","domain":"lists.example.org","action":"failed"'
+	# So does one whose delivery word comes after the address, on the
+	# next line of the paragraph (the sentence wrapped).
+	sed -e 's/Please post event notices to/Your message to/' -e 's/^which the same people read/was rejected/' \
+	    "$X/list-rejected-reason.eml" >"$T/r.eml"
+	bounce-parse -d -f email "$T/r.eml" | grep -q '"rcpt":"events@lists.example.org","domain":"lists.example.org","action":"failed"'
+}
+
 @test "layouts: each probe of tests/fixtures/email/layouts gives the recipients and actions EXPECTED lists (and the class where it names one), no other failure" {
 	L="$FIXTURES/email/layouts"
 	bad=0
