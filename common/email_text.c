@@ -480,6 +480,11 @@ email_notice_diag(struct msg *m, const char *addr, size_t n, struct util_buf *ou
 			return;
 		}
 	}
+	/* Its line continues one wrapped above it mid-sentence (a long reply
+	 * line folded at 76 with an indent: "Remote host said: 554 ... This
+	 * user doesn't have a yahoo.com\n    account (a@b) [-5]"): the reply
+	 * starts there. */
+	hit = nonstd_wrapped_from(t, hit, t + end);
 	{
 		/* Named in Sendmail's list only as what a failed address was
 		 * "(expanded from: <rcpt>)" (savemail.c errbody()): that

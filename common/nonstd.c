@@ -940,7 +940,7 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		exim_output_find(lines, an[0].line, nl, &eo);
 	}
 	for (size_t k = 0, replied = 0; k < na; k++) {
-		size_t stop = k + 1 < na ? an[k + 1].line : nl, own, lo;
+		size_t stop = k + 1 < na ? an[k + 1].line : nl, own, lo, up;
 		struct nonstd_hit h;
 		int intro = k + 1 < na && !same_addr(an[k].addr, an[k].addrlen, an[k + 1].addr,
 		    an[k + 1].addrlen);
@@ -963,6 +963,18 @@ scan_notice(const char *text, size_t end, int *delayed, nonstd_fn fn, void *arg)
 		lo = k > 0 ? an[k - 1].line + 1 : 0;
 		if (replied > lo)
 			lo = replied;	/* the previous recipient's reply is not this one's */
+		/* The recipient's line continues a reply line wrapped above it
+		 * ("Remote host said: 554 delivery error: dd This user doesn't
+		 * have a yahoo.com\n    account (a@b) [-5]": a long line folded
+		 * at 76 with an indent): the reply starts up there. */
+		if (an[k].restlen > 0 && an[k].line > lo) {
+			up = an[k].line;
+			for (const char *w = nonstd_wrapped_from(lines[lo].p, lines[up].p, text + end);
+			    up > lo && lines[up].p > w; up--)
+				;
+			if (up < an[k].line)
+				insert_lines(&diag, own, lines, up, an[k].line);
+		}
 		/* Exim's program output after the list is read by its groups. */
 		if (eo.n > 0 && an[k].line < eo.intro && stop > eo.intro)
 			stop = eo.intro;

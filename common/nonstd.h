@@ -73,5 +73,11 @@ int nonstd_says_given_up(const char *text, size_t n);
  * many lines count such a line with the one above: how a notice's lines are
  * wrapped does not cut its reply text shorter. */
 int nonstd_wrapped_line(const char *up, size_t upn, int up_wrapped, const char *l, size_t ln);
+/* The start of the logical line that the line starting at ls continues: the
+ * lines above it, not before lo, that were wrapped mid-sentence onto the
+ * next (nonstd_wrapped_line, the line above ending in a word: "Remote host
+ * said: 554 ... This user doesn't have a yahoo.com\n    account (a@b)"), at
+ * most NONSTD_REPLY_LINES; ls if none. lo is the start of a line. */
+const char *nonstd_wrapped_from(const char *lo, const char *ls, const char *end);
 
 #endif

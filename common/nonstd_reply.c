@@ -251,6 +251,31 @@ nonstd_flush_wrapped(const char *up, size_t upn, const char *l, size_t ln)
 	return w > 0 && nonstd_overflows(up, upn, l, w);
 }
 
+const char *
+nonstd_wrapped_from(const char *lo, const char *ls, const char *end)
+{
+	for (int n = 0; n < NONSTD_REPLY_LINES && ls > lo; n++) {
+		const char *le = memchr(ls, '\n', (size_t)(end - ls)), *us, *ue = ls - 1;
+
+		if (le == NULL)
+			le = end;
+		/* The line above: one a wrapper filled is at most WRAP_MAX
+		 * characters of up to 4 bytes; a longer one was not wrapped
+		 * (and is not walked back over). */
+		for (us = ue; us > lo && us[-1] != '\n' && ue - us <= 4 * WRAP_MAX; us--)
+			;
+		if (us > lo && us[-1] != '\n')
+			break;
+		while (ue > us && ascii_space((unsigned char)ue[-1]))
+			ue--;
+		if (ue == us || !(ascii_alpha((unsigned char)ue[-1]) || ascii_digit((unsigned char)ue[-1])) ||
+		    !nonstd_wrapped_line(us, (size_t)(ue - us), 0, ls, (size_t)(le - ls)))
+			break;
+		ls = us;
+	}
+	return ls;
+}
+
 /* The reply text on the lines after a recipient's line (at), up to the next
  * recipient (stop; intro set if that is another one), a separator, the
  * notice's closing text or NONSTD_REPLY_LINES lines (a line wrapped onto the next

@@ -663,6 +663,30 @@ mia@gw.example.org 4.2.2" ]
 	bounce-parse -d -f email "$T/r.eml" | grep -q '"rcpt":"events@lists.example.org","domain":"lists.example.org","action":"failed"'
 }
 
+@test "notice: a reply line wrapped before the recipient's address (folded at 76 with an indent) is read from its start, by both readers" {
+	L="$FIXTURES/email/layouts"
+	# Yahoo's qmail-style notice, its "Remote host said:" line folded as
+	# Exchange and Gmail fold long lines: the reply names the address only
+	# on its second part.
+	sed -e 's/^\(Remote host said: 554 delivery error: dd This user doesn.t have a yahoo.com\) \(account .*\) \(mta123.*\)$/\1\n    \2\n    \3/' \
+	    "$L/yahoo-help-qmail.eml" >"$T/y.eml"
+	grep -q '^    account (fynn.lau@yahoo.example.com) \[-5\] -$' "$T/y.eml"
+	[ "$(bounce-parse -f email "$T/y.eml" | jqr '[.rcpt, .code, .reason, .class] | join(" ")')" = \
+	    "fynn.lau@yahoo.example.com 554 userunknown hard" ]
+	[ "$(bounce-parse -f email "$L/yahoo-help-qmail.eml" | jqr '[.rcpt, .code, .reason, .class] | join(" ")')" = \
+	    "fynn.lau@yahoo.example.com 554 userunknown hard" ]
+	# A notice of no known layout (nonstd's sentence reader): the same.
+	{ printf 'From: Mail Delivery System <MAILER-DAEMON@relay.example.net>\nTo: news@example.net\n'
+	  printf 'Subject: Undelivered Mail\n\nYour message could not be delivered to one or more recipients.\n\n'
+	  printf 'The remote server said: 550 5.1.1 No such user here; the mailbox of\n'
+	  printf '    fynn.lau@yahoo.example.com is not known at this site\n'; } >"$T/n.eml"
+	[ "$(bounce-parse -f email "$T/n.eml" | jqr '[.rcpt, .status, .reason, .class] | join(" ")')" = \
+	    "fynn.lau@yahoo.example.com 5.1.1 userunknown hard" ]
+	# A line above that ends a sentence is no part of the reply.
+	sed 's/the mailbox of$/that is all./' "$T/n.eml" >"$T/s.eml"
+	bounce-parse -f email "$T/s.eml" | jqr .diag | grep -q '^fynn.lau@yahoo.example.com is not known'
+}
+
 @test "layouts: each probe of tests/fixtures/email/layouts gives the recipients and actions EXPECTED lists (and the class where it names one), no other failure" {
 	L="$FIXTURES/email/layouts"
 	bad=0
