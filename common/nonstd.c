@@ -771,17 +771,18 @@ paragraph_around(const struct line *lines, size_t nl, size_t first, size_t last,
 }
 
 /* Whether line i is the address of a sentence wrapped after "to" on the
- * line above ("Please post event notices to\n    a@b,"): the sentence
- * reader's, which asks whether it speaks of a delivery, not a line that
- * names a recipient. */
+ * line above, with an indent or flush left ("Please post event notices
+ * to\n    a@b,"): the sentence reader's, which asks whether it speaks of a
+ * delivery, not a line that names a recipient. */
 static int
 sentence_wrapped_to(const struct line *lines, size_t i)
 {
 	const char *up;
 	size_t n;
 
-	if (i == 0 || !nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p,
-	    lines[i].n))
+	if (i == 0 || !(lines[i].indent > 0 ?
+	    nonstd_wrapped_line(lines[i - 1].p, lines[i - 1].n, 0, lines[i].p, lines[i].n) :
+	    nonstd_flush_wrapped(lines[i - 1].p, lines[i - 1].n, lines[i].p, lines[i].n)))
 		return 0;
 	up = lines[i - 1].p;
 	n = lines[i - 1].n;

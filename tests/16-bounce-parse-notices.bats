@@ -649,6 +649,10 @@ mia@gw.example.org 4.2.2" ]
 	sed 's/notices to events@/notices to\n    events@/' "$X/list-rejected-reason.eml" >"$T/r.eml"
 	grep -q '^    events@lists.example.org,$' "$T/r.eml"
 	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
+	# Or flush left, as a relay hard-wraps at 78.
+	sed 's/notices to events@/notices to\nevents@/' "$X/list-rejected-reason.eml" >"$T/r.eml"
+	grep -q '^events@lists.example.org,$' "$T/r.eml"
+	[ -z "$(bounce-parse -d -f email "$T/r.eml")" ]
 	sed -e 's/Please post event notices to/Your message could not be delivered to/' \
 	    -e 's/delivered to events@/delivered to\n    events@/' "$X/list-rejected-reason.eml" >"$T/r.eml"
 	bounce-parse -d -f email "$T/r.eml" | grep -q '"rcpt":"events@lists.example.org","domain":"lists.example.org","action":"failed"'
