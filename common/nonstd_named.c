@@ -104,6 +104,7 @@ nonstd_sentence_anchor(const char *p, size_t n, const char *para, const char *pa
 		"references:", "in-reply-to:", "reply-to:", "return-path:", "resent-from:",
 		"resent-sender:" };
 	size_t w = 0;
+	int delivery = -1;	/* the line or its paragraph speaks of a delivery */
 
 	while (w < n && (p[w] == ' ' || p[w] == '\t'))
 		w++;
@@ -169,11 +170,13 @@ nonstd_sentence_anchor(const char *p, size_t n, const char *para, const char *pa
 		 * a@b could not be delivered"), on its line or on the lines of
 		 * its paragraph next to it (a sentence wraps); a moderator's
 		 * quoted reason ("Please post event notices to a@b") sends the
-		 * reader there. */
-		if (named == 2 && !sentence_of_delivery(p, i) &&
-		    !sentence_of_delivery(p + i + q + len, n - i - q - len) &&
-		    !sentence_of_delivery(para, (size_t)(p - para)) &&
-		    !sentence_of_delivery(p + n, (size_t)(paraend - (p + n))))
+		 * reader there. Asked once a line: a line of many "to a@b" is
+		 * read once. */
+		if (named == 2 && delivery < 0)
+			delivery = sentence_of_delivery(p, n) ||
+			    sentence_of_delivery(para, (size_t)(p - para)) ||
+			    sentence_of_delivery(p + n, (size_t)(paraend - (p + n)));
+		if (named == 2 && !delivery)
 			continue;
 		a->label = NULL;
 		a->labellen = 0;
