@@ -304,9 +304,17 @@ supplist_take(struct supplist *l, const struct rec_val *v, long long dbid, char 
 {
 	char key[ADDR_MAX], addr[ADDR_MAX];
 	struct parsed p;
+	size_t have;
 
 	if (parse_vals(v, &p, l->fold_local, key, addr, why, whylen) < 0)
 		return NULL;
+	/* A store holds an address once (its unique index): a second row of
+	 * one comes only from a damaged store, not a line to keep. */
+	if ((have = index_get(&l->index, l->pos, key, strlen(key))) != SUPPLIST_NONE &&
+	    strcmp(l->v[have].address, addr) == 0) {
+		snprintf(why, whylen, "a second row of the address");
+		return NULL;
+	}
 	load_entry(l, NULL, 0, NULL, 0, &p, key, addr, NULL);
 	l->v[l->len - 1].dbid = dbid;
 	return &l->v[l->len - 1];

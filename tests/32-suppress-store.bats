@@ -126,6 +126,24 @@ setup() {
 	[[ "$output" == *"another program"* ]]
 }
 
+@test "a .db list whose unique index was lost holds an address twice: a clear error naming the damage, exit 2" {
+	suppress -l l.db -n $T0 add a@example.com b@example.com >/dev/null
+	# The index dropped from the schema by hand (its pages left behind),
+	# then a second row of a@example.com.
+	sqlite3 l.db "PRAGMA writable_schema = ON;
+	    DELETE FROM sqlite_master WHERE name = 'sqlite_autoindex_entries_1';
+	    UPDATE sqlite_master SET sql = replace(sql, 'NOT NULL UNIQUE', 'NOT NULL') WHERE name = 'entries';"
+	sqlite3 l.db "INSERT INTO entries (address, folded, reason, since, until, count, source,
+	    status, last_added) SELECT address, folded, reason, since, until, count, source, status,
+	    last_added FROM entries WHERE address = 'a@example.com'"
+	for c in "list" "check a@example.com" "add a@example.com"; do
+		run suppress -l l.db -n $T0 $c
+		[ "$status" -eq 2 ] || { echo "$c: exit $status"; false; }
+		[[ "$output" == *"l.db: row "*"(a second row of the address): the database is damaged"* ]]
+		[[ "$output" != *"(null)"* ]]
+	done
+}
+
 @test "a .db list: new files private; a missing one read is empty and not made; retry-due --list reads it" {
 	umask 022
 	suppress -l l.db -n $T0 add @example.com >/dev/null
