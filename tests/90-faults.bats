@@ -484,7 +484,7 @@ fault_points() {
 		[ "$(sqlite3 $db 'PRAGMA integrity_check')" = ok ]
 		retry-plan -s s.db --dump >want.plans
 		suppress -l l.db list >want.list
-		! cmp -s want.plans pre.plans || ! cmp -s want.list pre.list
+		! cmp -s want.plans pre.plans || ! cmp -s want.list pre.list || false
 		for t in 0.005 0.01 0.02 0.03 0.05 0.08 0.12 0.2; do
 			rm -f $db*
 			for f in pre.*; do cp "$f" "${f#pre.}"; done
