@@ -25,6 +25,18 @@ mime_lf_buf(const char *s, size_t n, struct util_buf *out)
 	out->len = lf_copy(out->p, s, n);
 }
 
+/* Where the text goes on after the line end whose CR is s[i]: a lone CR, CRLF
+ * or "\r\r\n" (a CRLF file passed through a converter) each end one line. */
+static size_t
+after_line_end(const char *s, size_t n, size_t i)
+{
+	while (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
+		i++;
+	if (i + 1 < n && s[i + 1] == '\n')
+		i++;
+	return i + 1;
+}
+
 /* s[0..n) into out (room for n + 1 bytes) with LF line ends; its length.
  * With SSE2 16 bytes at a time are stored as they are and their CRs
  * found, where a memcpy(3) call per line was most of the work on a CRLF
@@ -51,15 +63,9 @@ lf_copy(char *out, const char *s, size_t n)
 			continue;
 		}
 		run = (size_t)__builtin_ctz(bits);
-		i += run;
 		o += run;
-		/* "\r\r\n" (a CRLF file passed through a converter) is one line end. */
-		while (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
-			i++;
 		out[o++] = '\n';
-		if (i + 1 < n && s[i + 1] == '\n')
-			i++;
-		i++;
+		i = after_line_end(s, n, i + run);
 	}
 #endif
 	/* The rest (all of it without SSE2): runs without CR copied whole. */
@@ -72,12 +78,8 @@ lf_copy(char *out, const char *s, size_t n)
 		i += run;
 		if (i >= n)
 			break;
-		while (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
-			i++;
 		out[o++] = '\n';
-		if (i + 1 < n && s[i + 1] == '\n')
-			i++;
-		i++;
+		i = after_line_end(s, n, i);
 	}
 	out[o] = '\0';
 	return o;
