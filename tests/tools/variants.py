@@ -446,23 +446,7 @@ def v_mta_fwd(data):
 
 def v_longfold(data):
     msg = parse(data)
-    done = False
-    for p in text_leaves(msg):
-        if p.get_content_subtype() != "plain":
-            continue
-        text = part_text(p).replace("\r\n", "\n")
-        lines = text.split("\n")
-        new = [l for line in lines for l in wrap_line(line)]
-        if new == lines:
-            continue
-        cs = p.get_content_charset() or "us-ascii"
-        try:
-            raw = "\n".join(new).encode(cs)
-        except (LookupError, UnicodeEncodeError):
-            continue
-        cte = p.get("Content-Transfer-Encoding", "8bit").strip().lower()
-        set_body(p, raw, cte if cte in ("quoted-printable", "base64") else "8bit")
-        done = True
+    done = rewrap_text(msg, 76, "    ")
 
     def fn(k, v):
         nonlocal done
